@@ -1,0 +1,344 @@
+//! A config and every file it includes: what ssh reads for one run.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::document::{Document, Keyword};
+use crate::error::Error;
+
+/// Index of a file in a [`ConfigSet`].
+pub type FileId = usize;
+
+/// OpenSSH's `READCONF_MAX_DEPTH`: how deep Includes may nest.
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Why a file is in the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRole {
+    /// The user's config (`~/.ssh/config` or `-F FILE`): the file edits go to.
+    Main,
+    /// The system-wide config (`/etc/ssh/ssh_config`), read after the main one and never edited.
+    System,
+    /// Reached through `Include`.
+    Included {
+        /// Whether it was reached from the system config (then never edited).
+        from_system: bool,
+    },
+}
+
+/// One file of the set.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Where it was read from (for the main file, as given; it may not exist yet).
+    pub path: PathBuf,
+    /// Its content.
+    pub doc: Document,
+    /// Why it is here.
+    pub role: FileRole,
+    /// Whether the file existed when read.
+    pub exists: bool,
+    /// For every `Include` line (0-based line index), the files it names, in glob order.
+    pub includes: Vec<(usize, Vec<FileId>)>,
+}
+
+impl SourceFile {
+    /// May an edit write this file?
+    pub fn editable(&self) -> bool {
+        matches!(
+            self.role,
+            FileRole::Main | FileRole::Included { from_system: false }
+        )
+    }
+
+    /// The files named by the `Include` on line `line`.
+    pub fn included_at(&self, line: usize) -> &[FileId] {
+        match self.includes.binary_search_by_key(&line, |(l, _)| *l) {
+            Ok(i) => &self.includes[i].1,
+            Err(_) => &[],
+        }
+    }
+}
+
+/// Where to read from, and how to resolve `~` and relative `Include` paths.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The home directory: `~` and relative user Includes (`~/.ssh/<path>`) are resolved with it.
+    pub home: PathBuf,
+    /// The system config read after the main file (`/etc/ssh/ssh_config` when ssh runs without
+    /// `-F`); `None` for `-F`.
+    pub system_config: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    /// As `ssh -F FILE`: only the given file (and its Includes), with this home directory.
+    pub fn with_home(home: impl Into<PathBuf>) -> LoadOptions {
+        LoadOptions {
+            home: home.into(),
+            system_config: None,
+        }
+    }
+}
+
+/// A config with every file it includes.
+#[derive(Debug, Clone)]
+pub struct ConfigSet {
+    files: Vec<SourceFile>,
+    roots: Vec<FileId>,
+    home: PathBuf,
+}
+
+struct Loader<'a> {
+    opts: &'a LoadOptions,
+    files: Vec<SourceFile>,
+    by_path: HashMap<PathBuf, FileId>,
+}
+
+impl Loader<'_> {
+    fn add(&mut self, path: PathBuf, doc: Document, role: FileRole, exists: bool) -> FileId {
+        let id = self.files.len();
+        self.files.push(SourceFile {
+            path: path.clone(),
+            doc,
+            role,
+            exists,
+            includes: Vec::new(),
+        });
+        self.by_path.insert(path, id);
+        id
+    }
+
+    /// Find and read the files each Include of `id` names, recursively.
+    fn follow(&mut self, id: FileId, system: bool, depth: usize) -> Result<(), Error> {
+        if depth > MAX_INCLUDE_DEPTH {
+            return Ok(()); // reported by resolution, as OpenSSH does when it gets there
+        }
+        let mut includes = Vec::new();
+        let doc = &self.files[id].doc;
+        let mut lines = Vec::new();
+        for i in 0..doc.line_count() {
+            if doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include) {
+                if let Some(d) = doc.directive(i) {
+                    let args: Vec<Vec<u8>> = d
+                        .args
+                        .map(|a| a.into_iter().map(|t| t.value.into_owned()).collect())
+                        .unwrap_or_default();
+                    lines.push((i, args));
+                }
+            }
+        }
+        for (line, args) in lines {
+            let mut ids = Vec::new();
+            for arg in args {
+                for path in self.expand(&arg, system) {
+                    let child = match self.by_path.get(&path) {
+                        Some(&c) => c,
+                        None => match std::fs::read(&path) {
+                            Ok(bytes) => {
+                                let c = self.add(
+                                    path,
+                                    Document::parse(bytes),
+                                    FileRole::Included {
+                                        from_system: system,
+                                    },
+                                    true,
+                                );
+                                self.follow(c, system, depth + 1)?;
+                                c
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                            Err(e) if path.is_dir() => {
+                                let _ = e;
+                                continue;
+                            }
+                            Err(e) => {
+                                return Err(Error::Read {
+                                    path,
+                                    message: e.to_string(),
+                                })
+                            }
+                        },
+                    };
+                    ids.push(child);
+                }
+            }
+            includes.push((line, ids));
+        }
+        self.files[id].includes = includes;
+        Ok(())
+    }
+
+    /// An Include argument made absolute (`~/.ssh/` or `/etc/ssh/` for relative paths) and
+    /// globbed; paths that do not exist are dropped, as glob(3) drops them.
+    fn expand(&self, arg: &[u8], system: bool) -> Vec<PathBuf> {
+        let Ok(arg) = std::str::from_utf8(arg) else {
+            return Vec::new();
+        };
+        if arg.is_empty() || (system && arg.starts_with('~')) {
+            return Vec::new();
+        }
+        let home = self.opts.home.to_string_lossy();
+        let full = if arg == "~" {
+            home.to_string()
+        } else if let Some(rest) = arg.strip_prefix("~/") {
+            format!("{home}/{rest}")
+        } else if arg.starts_with('~') {
+            return Vec::new(); // ~user: not evaluated
+        } else if arg.starts_with('/') {
+            arg.to_string()
+        } else if system {
+            format!("/etc/ssh/{arg}")
+        } else {
+            format!("{home}/.ssh/{arg}")
+        };
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        match glob::glob_with(&full, opts) {
+            Ok(paths) => {
+                let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+                v.sort();
+                v
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl ConfigSet {
+    /// Read `main` (a missing file reads as empty) and everything it includes, then the system
+    /// config if `opts` names one.
+    pub fn load(main: &Path, opts: &LoadOptions) -> Result<ConfigSet, Error> {
+        let (bytes, exists) = read_main(main)?;
+        ConfigSet::from_main_bytes(main, bytes, exists, opts)
+    }
+
+    /// As [`ConfigSet::load`], with the main file's bytes already in hand (Includes are still
+    /// read from disk).
+    pub fn from_main_bytes(
+        main: &Path,
+        bytes: Vec<u8>,
+        exists: bool,
+        opts: &LoadOptions,
+    ) -> Result<ConfigSet, Error> {
+        let mut loader = Loader {
+            opts,
+            files: Vec::new(),
+            by_path: HashMap::new(),
+        };
+        let id = loader.add(main.to_path_buf(), Document::parse(bytes), FileRole::Main, exists);
+        loader.follow(id, false, 0)?;
+        let mut roots = vec![id];
+        if let Some(sys) = &opts.system_config {
+            match std::fs::read(sys) {
+                Ok(bytes) => {
+                    let sid = loader.add(sys.clone(), Document::parse(bytes), FileRole::System, true);
+                    loader.follow(sid, true, 0)?;
+                    roots.push(sid);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::Read {
+                        path: sys.clone(),
+                        message: e.to_string(),
+                    })
+                }
+            }
+        }
+        Ok(ConfigSet {
+            files: loader.files,
+            roots,
+            home: opts.home.clone(),
+        })
+    }
+
+    /// All files, main file first.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// One file.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    /// The main (user) file.
+    pub fn main(&self) -> &SourceFile {
+        &self.files[self.roots[0]]
+    }
+
+    /// The files ssh reads at top level, in order (main, then system).
+    pub fn roots(&self) -> &[FileId] {
+        &self.roots
+    }
+
+    /// The home directory `~` stands for.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Replace a file's content (after an edit), keeping its Include targets as they were.
+    /// Callers that change Include lines should load the set again.
+    pub fn replace_content(&mut self, id: FileId, bytes: Vec<u8>) {
+        self.files[id].doc = Document::parse(bytes);
+        // Line numbers of Include lines may have moved: map them by counting Include lines.
+        let new_lines: Vec<usize> = (0..self.files[id].doc.line_count())
+            .filter(|&i| {
+                self.files[id].doc.kind(i)
+                    == crate::document::LineKind::Directive(Keyword::Include)
+            })
+            .collect();
+        let targets: Vec<Vec<FileId>> = self.files[id]
+            .includes
+            .drain(..)
+            .map(|(_, ids)| ids)
+            .collect();
+        self.files[id].includes = new_lines.into_iter().zip(targets).collect();
+    }
+
+    /// Every literal host name that a `Host` line of an editable file names (no wildcard, no
+    /// negation), in order of first appearance.
+    pub fn literal_hosts(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for f in self.files.iter().filter(|f| f.editable()) {
+            for b in f.doc.blocks() {
+                let Some(h) = b.header else { continue };
+                let Some(d) = f.doc.directive(h) else { continue };
+                if d.keyword != Keyword::Host {
+                    continue;
+                }
+                for t in d.args.unwrap_or_default() {
+                    let v = &t.value;
+                    if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(v) {
+                        continue;
+                    }
+                    if let Ok(s) = std::str::from_utf8(v) {
+                        if crate::host::HostAlias::new(s).is_ok() && seen.insert(s.to_string()) {
+                            out.push(s.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Read the main config: a missing file is empty; a directory or an unreadable file is an error.
+fn read_main(path: &Path) -> Result<(Vec<u8>, bool), Error> {
+    match std::fs::read(path) {
+        Ok(b) => Ok((b, true)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Vec::new(), false)),
+        Err(e) => Err(Error::Read {
+            path: path.to_path_buf(),
+            message: if path.is_dir() {
+                "is a directory".into()
+            } else {
+                e.to_string()
+            },
+        }),
+    }
+}

@@ -1,0 +1,497 @@
+//! Adding and removing a `LocalForward` for one host, changing nothing else.
+//!
+//! Choices (also in the README):
+//! - `enable` adds nothing when an equivalent forward is already effective (from any block).
+//!   Otherwise it adds the line to the first applying block whose `Host` line names exactly that
+//!   host (in whichever editable file holds it), after the block's last keyword line, with the
+//!   block's indentation. Failing that it creates `Host <name>` in the main file: before a final
+//!   `Host *` block (and the comments right above it) if the file ends with one, else at the end,
+//!   after a blank line.
+//! - `disable` removes every equivalent forward line that applies to the host, provided each comes
+//!   from a block for that host alone; if any comes from a shared block (`Host *`, `Host a b`,
+//!   `Match`, a global area, the system config) nothing is changed and the error names it. A
+//!   `Host` block left with nothing but blank lines goes too, with the blank line `enable` put
+//!   beside it, so `enable` then `disable` gives back the original bytes.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::{ConfigSet, FileId};
+use crate::document::{Document, Keyword, LineKind, Splice};
+use crate::forward::Forward;
+use crate::host::HostAlias;
+use crate::lexer::Eol;
+use crate::resolve::{Loc, Resolution, ResolveContext};
+
+/// Why an edit cannot be made. Nothing is planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// `ClearAllForwardings yes` applies to the host: no forward would take effect.
+    #[error("{path}:{line}: ClearAllForwardings {value} applies to {host}, so no LocalForward can take effect; remove it for this host first")]
+    ClearAllForwardings {
+        /// The host.
+        host: String,
+        /// File of the setting.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The value as written.
+        value: String,
+    },
+    /// The forward comes from a block shared with other hosts; removing it would change them.
+    #[error("{path}:{line}: the forward for {host} comes from {why}; removing it would change other hosts, so nothing was changed")]
+    Shared {
+        /// The host.
+        host: String,
+        /// File of the forward line.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// Which block, described.
+        why: String,
+    },
+    /// The edit was planned but ssh would not see the intended result (a bug, or a config this
+    /// library does not fully evaluate).
+    #[error("{host}: the planned change does not have the intended effect ({why}); nothing was changed")]
+    NotEffective {
+        /// The host.
+        host: String,
+        /// What went wrong.
+        why: String,
+    },
+}
+
+/// What an edit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Add the forward.
+    Enable,
+    /// Remove the forward.
+    Disable,
+}
+
+/// One file's change: its bytes before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// The file in the set.
+    pub file: FileId,
+    /// Its path.
+    pub path: PathBuf,
+    /// The bytes now.
+    #[serde(skip)]
+    pub old: Vec<u8>,
+    /// The bytes after the edit.
+    #[serde(skip)]
+    pub new: Vec<u8>,
+}
+
+/// The result of planning an edit: what changes, per file, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The host.
+    pub host: String,
+    /// The forward asked for.
+    pub forward: Forward,
+    /// Enable or disable.
+    pub action: Action,
+    /// Per file, old and new bytes; empty when the host is already in the wanted state.
+    pub changes: Vec<FileChange>,
+    /// Human-readable lines saying what was decided (`path:line: ...`).
+    pub summary: Vec<String>,
+}
+
+impl Plan {
+    /// Does the plan change anything?
+    pub fn is_change(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+fn loc_text(set: &ConfigSet, loc: Loc) -> (String, usize) {
+    (set.file(loc.file).path.display().to_string(), loc.line + 1)
+}
+
+/// Is the block at `header` a `Host` line naming exactly `host` (one argument)?
+fn is_exact_host_block(doc: &Document, header: usize, host: &str) -> bool {
+    match doc.directive(header) {
+        Some(d) if d.keyword == Keyword::Host => match d.args {
+            Ok(a) => a.len() == 1 && *a[0].value == *host.as_bytes(),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+fn describe_block(set: &ConfigSet, block: Option<Loc>) -> String {
+    match block {
+        None => "the global part of the file (it applies to every host)".into(),
+        Some(b) => {
+            let doc = &set.file(b.file).doc;
+            let text = String::from_utf8_lossy(doc.line_text(b.line)).trim().to_string();
+            let sys = if set.file(b.file).editable() {
+                ""
+            } else {
+                " in the system config"
+            };
+            format!("the shared block `{text}` (line {}){sys}", b.line + 1)
+        }
+    }
+}
+
+fn eol_after(doc: &Document, line: usize) -> Eol {
+    match doc.eol(line) {
+        Eol::None => doc.eol_style(),
+        e => e,
+    }
+}
+
+/// Splices that insert the forward line after line `after` of `doc`.
+fn insert_after(doc: &Document, after: usize, text: &[u8]) -> Splice {
+    let eol = eol_after(doc, after);
+    let r = doc.line_range(after);
+    let mut t = Vec::new();
+    if doc.eol(after) == Eol::None {
+        t.extend_from_slice(eol.as_bytes());
+        t.extend_from_slice(text);
+    } else {
+        t.extend_from_slice(text);
+        t.extend_from_slice(eol.as_bytes());
+    }
+    Splice {
+        range: r.end..r.end,
+        text: t,
+    }
+}
+
+/// The splice that creates a new `Host` block holding `line` in `doc`.
+fn new_block(doc: &Document, host: &str, line_body: &[u8]) -> Splice {
+    let eol = doc.eol_style().as_bytes();
+    let indent = doc.indent_style().unwrap_or(b"    ");
+    let mut block = Vec::new();
+    block.extend_from_slice(b"Host ");
+    block.extend_from_slice(host.as_bytes());
+    block.extend_from_slice(eol);
+    block.extend_from_slice(indent);
+    block.extend_from_slice(line_body);
+    // A final `Host *` block: the new block goes before it (and the comments right above it).
+    let blocks = doc.blocks();
+    if let Some(last) = blocks.last() {
+        if let Some(h) = last.header {
+            if is_exact_host_block(doc, h, "*") {
+                let mut at = h;
+                while at > 0 && doc.kind(at - 1) == LineKind::Comment {
+                    at -= 1;
+                }
+                block.extend_from_slice(eol);
+                block.extend_from_slice(eol);
+                let start = doc.line_range(at).start;
+                return Splice {
+                    range: start..start,
+                    text: block,
+                };
+            }
+        }
+    }
+    let end = doc.as_bytes().len();
+    let mut text = Vec::new();
+    if doc.line_count() > 0 {
+        if !doc.ends_with_newline() {
+            text.extend_from_slice(eol);
+        }
+        text.extend_from_slice(eol);
+    }
+    text.extend_from_slice(&block);
+    if doc.ends_with_newline() {
+        text.extend_from_slice(eol);
+    }
+    Splice {
+        range: end..end,
+        text,
+    }
+}
+
+/// Byte ranges that remove the given lines (sorted, unique) from `doc`. When the last line of the
+/// file goes and it had no line ending, the line ending before it goes too, so the file keeps
+/// "no final newline".
+fn removal_splices(doc: &Document, lines: &[usize]) -> Vec<Splice> {
+    let mut out: Vec<Splice> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let first = lines[i];
+        let mut last = first;
+        while i + 1 < lines.len() && lines[i + 1] == last + 1 {
+            i += 1;
+            last = lines[i];
+        }
+        let mut start = doc.line_range(first).start;
+        let end = doc.line_range(last).end;
+        if last + 1 == doc.line_count() && doc.eol(last) == Eol::None && first > 0 {
+            let prev = doc.line_range(first - 1);
+            let prev_eol = doc.eol(first - 1).as_bytes().len();
+            start = prev.end - prev_eol;
+        }
+        out.push(Splice {
+            range: start..end,
+            text: Vec::new(),
+        });
+        i += 1;
+    }
+    out
+}
+
+impl ConfigSet {
+    fn check_host(host: &str) -> Result<HostAlias, crate::Error> {
+        Ok(HostAlias::new(host)?)
+    }
+
+    fn clear_error(&self, host: &str, r: &Resolution) -> Option<EditError> {
+        if !r.clears_forwardings() {
+            return None;
+        }
+        let c = r.clear_all_forwardings.as_ref()?;
+        let (path, line) = loc_text(self, c.loc);
+        Some(EditError::ClearAllForwardings {
+            host: host.to_string(),
+            path,
+            line,
+            value: c.value.clone(),
+        })
+    }
+
+    fn changes_from(&self, per_file: Vec<(FileId, Vec<Splice>)>) -> Vec<FileChange> {
+        per_file
+            .into_iter()
+            .map(|(file, mut splices)| {
+                splices.sort_by_key(|s| (s.range.start, s.range.end));
+                let f = self.file(file);
+                FileChange {
+                    file,
+                    path: f.path.clone(),
+                    old: f.doc.as_bytes().to_vec(),
+                    new: f.doc.splice(&splices),
+                }
+            })
+            .collect()
+    }
+
+    /// A copy of the set with a plan's changes made (in memory only).
+    pub fn with_plan(&self, plan: &Plan) -> ConfigSet {
+        let mut next = self.clone();
+        for c in &plan.changes {
+            next.replace_content(c.file, c.new.clone());
+        }
+        next
+    }
+
+    /// Plan adding `forward` for `host`.
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
+    /// # use std::path::Path;
+    /// let text = b"Host web\n\tUser me\n".to_vec();
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
+    ///     &LoadOptions::with_home("/nonexistent")).unwrap();
+    /// let plan = set.enable("web", &Forward::loopback(1455, 1455), &ResolveContext::default()).unwrap();
+    /// assert_eq!(plan.changes[0].new, b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
+    /// ```
+    pub fn enable(
+        &self,
+        host: &str,
+        forward: &Forward,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, crate::Error> {
+        let host = Self::check_host(host)?;
+        let host = host.as_str();
+        let r = self.resolve(host, ctx);
+        if let Some(e) = self.clear_error(host, &r) {
+            return Err(e.into());
+        }
+        let mut plan = Plan {
+            host: host.to_string(),
+            forward: forward.clone(),
+            action: Action::Enable,
+            changes: Vec::new(),
+            summary: Vec::new(),
+        };
+        if let Some(f) = r.forwards.iter().find(|f| f.forward.equivalent(forward)) {
+            let (p, l) = loc_text(self, f.loc);
+            plan.summary.push(format!(
+                "{p}:{l}: {host} already has LocalForward {}; nothing to do",
+                f.forward
+            ));
+            return Ok(plan);
+        }
+        let mut body = b"LocalForward ".to_vec();
+        body.extend_from_slice(forward.config_args().as_bytes());
+        let target = r.applied_blocks.iter().copied().find(|b| {
+            let f = self.file(b.file);
+            f.editable() && is_exact_host_block(&f.doc, b.line, host)
+        });
+        let (file, splice, where_) = match target {
+            Some(b) => {
+                let doc = &self.file(b.file).doc;
+                let block = doc.block_of(b.line).clone();
+                let last_directive = block
+                    .lines
+                    .clone()
+                    .rev()
+                    .find(|&i| matches!(doc.kind(i), LineKind::Directive(_)))
+                    .unwrap_or(b.line);
+                let indent = block
+                    .lines
+                    .clone()
+                    .skip(1)
+                    .find(|&i| matches!(doc.kind(i), LineKind::Directive(_)))
+                    .map(|i| doc.indent(i))
+                    .or_else(|| doc.indent_style())
+                    .unwrap_or(b"    ");
+                let mut text = indent.to_vec();
+                text.extend_from_slice(&body);
+                (
+                    b.file,
+                    insert_after(doc, last_directive, &text),
+                    format!("in its block at line {}", b.line + 1),
+                )
+            }
+            None => {
+                let main = self.roots()[0];
+                let doc = &self.file(main).doc;
+                (
+                    main,
+                    new_block(doc, host, &body),
+                    "in a new `Host` block".to_string(),
+                )
+            }
+        };
+        plan.changes = self.changes_from(vec![(file, vec![splice])]);
+        plan.summary.push(format!(
+            "{}: add LocalForward {} for {host} {where_}",
+            self.file(file).path.display(),
+            forward.config_args()
+        ));
+        // The plan must have the intended effect as this library reads the new files.
+        let after = self.with_plan(&plan).resolve(host, ctx);
+        if !after.forwards.iter().any(|f| f.forward.equivalent(forward)) {
+            return Err(EditError::NotEffective {
+                host: host.to_string(),
+                why: "the new forward is not effective".into(),
+            }
+            .into());
+        }
+        Ok(plan)
+    }
+
+    /// Plan removing every forward equivalent to `forward` that applies to `host`.
+    pub fn disable(
+        &self,
+        host: &str,
+        forward: &Forward,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, crate::Error> {
+        let host = Self::check_host(host)?;
+        let host = host.as_str();
+        let r = self.resolve(host, ctx);
+        let mut plan = Plan {
+            host: host.to_string(),
+            forward: forward.clone(),
+            action: Action::Disable,
+            changes: Vec::new(),
+            summary: Vec::new(),
+        };
+        let found: Vec<_> = if r.clears_forwardings() {
+            Vec::new()
+        } else {
+            r.forward_lines
+                .iter()
+                .filter(|f| f.forward.equivalent(forward))
+                .collect()
+        };
+        if found.is_empty() {
+            plan.summary.push(format!(
+                "{host} has no LocalForward like {}; nothing to do",
+                forward.config_args()
+            ));
+            return Ok(plan);
+        }
+        if let Some(shared) = found.iter().find(|f| !f.exclusive) {
+            let (path, line) = loc_text(self, shared.loc);
+            return Err(EditError::Shared {
+                host: host.to_string(),
+                path,
+                line,
+                why: describe_block(self, shared.block),
+            }
+            .into());
+        }
+        let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
+        for f in &found {
+            match per_file.iter_mut().find(|(id, _)| *id == f.loc.file) {
+                Some((_, v)) => v.push(f.loc.line),
+                None => per_file.push((f.loc.file, vec![f.loc.line])),
+            }
+            let (p, l) = loc_text(self, f.loc);
+            plan.summary.push(format!(
+                "{p}:{l}: remove LocalForward {} for {host}",
+                f.forward.config_args()
+            ));
+        }
+        let mut splices = Vec::new();
+        for (file, mut lines) in per_file {
+            let doc = &self.file(file).doc;
+            lines.sort_unstable();
+            lines.dedup();
+            let mut extra = Vec::new();
+            // Blocks left with only their header and blank lines go, with one blank line.
+            let mut headers: Vec<usize> = lines
+                .iter()
+                .filter_map(|&l| doc.block_of(l).header)
+                .collect();
+            headers.dedup();
+            for h in headers {
+                let block = doc.block_of(h).lines.clone();
+                let rest: Vec<usize> = block
+                    .clone()
+                    .skip(1)
+                    .filter(|i| lines.binary_search(i).is_err())
+                    .collect();
+                if rest.iter().any(|&i| doc.kind(i) != LineKind::Blank) {
+                    continue;
+                }
+                extra.push(h);
+                if let Some(&blank) = rest.last() {
+                    extra.push(blank);
+                } else if block.end == doc.line_count()
+                    && h > 0
+                    && doc.kind(h - 1) == LineKind::Blank
+                {
+                    extra.push(h - 1);
+                }
+                plan.summary.push(format!(
+                    "{}:{}: remove the `Host {host}` block, now empty",
+                    self.file(file).path.display(),
+                    h + 1
+                ));
+            }
+            lines.extend(extra);
+            lines.sort_unstable();
+            lines.dedup();
+            splices.push((file, removal_splices(doc, &lines)));
+        }
+        plan.changes = self.changes_from(splices);
+        let after = self.with_plan(&plan).resolve(host, ctx);
+        if after
+            .forwards
+            .iter()
+            .any(|f| f.forward.equivalent(forward))
+        {
+            return Err(EditError::NotEffective {
+                host: host.to_string(),
+                why: "an equivalent forward is still effective".into(),
+            }
+            .into());
+        }
+        Ok(plan)
+    }
+}

@@ -1,0 +1,411 @@
+//! A typed `LocalForward`, read as OpenSSH's `parse_forward` (readconf.c) reads it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Where a forward listens on the local side.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Listen {
+    /// A TCP port, with an optional bind address (`None`: ssh's default, loopback unless
+    /// `GatewayPorts yes`).
+    Port {
+        /// The bind address as written, brackets removed (`localhost`, `::1`, `*`, ...).
+        bind: Option<String>,
+        /// The port, 1-65535.
+        port: u16,
+    },
+    /// A Unix-domain socket path.
+    Path(String),
+}
+
+/// Where a forward connects to on the remote side.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connect {
+    /// A host and TCP port, as seen from the remote machine.
+    Port {
+        /// The target host, brackets removed.
+        host: String,
+        /// The port, 1-65535.
+        port: u16,
+    },
+    /// A Unix-domain socket path on the remote machine.
+    Path(String),
+}
+
+/// One `LocalForward`: a listening side and a target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Forward {
+    /// The local side.
+    pub listen: Listen,
+    /// The remote side.
+    pub connect: Connect,
+}
+
+/// Why a forward specification was not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForwardError {
+    /// OpenSSH would reject it ("Bad forwarding specification").
+    #[error("bad forwarding specification `{0}`")]
+    Bad(String),
+    /// OpenSSH would accept it, but it uses something this library does not evaluate
+    /// (a service name for a port, or a `${VAR}` expansion).
+    #[error("forwarding specification `{0}` uses a service name or ${{VAR}}, which is not evaluated")]
+    NotEvaluated(String),
+}
+
+/// A port as OpenSSH's `a2port` reads it; `Err(true)` means "a service name" (not evaluated).
+fn a2port(s: &str) -> Result<u16, bool> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<u32>().ok().and_then(|p| u16::try_from(p).ok()).ok_or(false);
+    }
+    if s.is_empty() || s.bytes().any(|b| b.is_ascii_whitespace()) {
+        return Err(false);
+    }
+    Err(true)
+}
+
+/// One colon-separated field of a forward specification (`parse_fwd_field`).
+struct Field {
+    arg: String,
+    is_path: bool,
+}
+
+fn parse_fields(spec: &str) -> Option<Vec<Field>> {
+    let b = spec.as_bytes();
+    let mut i = 0;
+    let mut fields = Vec::new();
+    while i < b.len() && fields.len() < 4 {
+        if b[i] == b'[' {
+            let close = b[i + 1..].iter().position(|&c| c == b']')? + i + 1;
+            let is_path = b[i + 1..close].contains(&b'/');
+            match b.get(close + 1) {
+                None => i = close + 1,
+                Some(b':') => i = close + 2,
+                Some(_) => return None,
+            }
+            fields.push(Field {
+                arg: spec[fields_start(b, close)..close].to_string(),
+                is_path,
+            });
+            continue;
+        }
+        let mut arg = Vec::new();
+        let mut is_path = false;
+        let mut ended_by_colon = false;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => {
+                    i += 1;
+                    let c = *b.get(i)?;
+                    if c == b'/' {
+                        is_path = true;
+                    }
+                    arg.push(c);
+                }
+                b'/' => {
+                    is_path = true;
+                    arg.push(b'/');
+                }
+                b':' => {
+                    i += 1;
+                    ended_by_colon = true;
+                    break;
+                }
+                c => arg.push(c),
+            }
+            i += 1;
+        }
+        fields.push(Field {
+            arg: String::from_utf8(arg).ok()?,
+            is_path,
+        });
+        if ended_by_colon && i >= b.len() {
+            // "a:" ends with an empty field, which OpenSSH treats as the end of the string.
+            break;
+        }
+    }
+    if i < b.len() {
+        return None;
+    }
+    Some(fields)
+}
+
+/// The start of a bracketed field's text: one past the `[` that opens it.
+fn fields_start(b: &[u8], close: usize) -> usize {
+    b[..close].iter().rposition(|&c| c == b'[').map_or(0, |p| p + 1)
+}
+
+impl Forward {
+    /// The forward Codex needs: listen on `local_port` (ssh's default loopback bind) and connect
+    /// to `localhost:remote_port` on the remote machine. Ports must be non-zero.
+    pub fn loopback(local_port: u16, remote_port: u16) -> Forward {
+        Forward {
+            listen: Listen::Port {
+                bind: None,
+                port: local_port,
+            },
+            connect: Connect::Port {
+                host: "localhost".into(),
+                port: remote_port,
+            },
+        }
+    }
+
+    /// Parse the two arguments of a `LocalForward` line (`1455` and `localhost:1455`), joined
+    /// with `:` as OpenSSH joins them.
+    pub fn from_args(listen: &str, connect: &str) -> Result<Forward, ForwardError> {
+        Forward::parse_spec(&format!("{listen}:{connect}"))
+    }
+
+    /// Parse a `-L`-style specification (`1455:localhost:1455`, `[::1]:1455:[::1]:1455`,
+    /// `1455:/run/sock`, ...).
+    pub fn parse_spec(spec: &str) -> Result<Forward, ForwardError> {
+        let bad = || ForwardError::Bad(spec.to_string());
+        if spec.contains("${") {
+            return Err(ForwardError::NotEvaluated(spec.to_string()));
+        }
+        let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let fields = parse_fields(trimmed).ok_or_else(bad)?;
+        let port = |s: &str| match a2port(s) {
+            Ok(p) => Ok(p),
+            Err(true) => Err(ForwardError::NotEvaluated(spec.to_string())),
+            Err(false) => Err(bad()),
+        };
+        let nonzero = |p: u16| if p == 0 { Err(bad()) } else { Ok(p) };
+        let f = |i: usize| &fields[i];
+        let fwd = match fields.len() {
+            2 if f(0).is_path && f(1).is_path => Forward {
+                listen: Listen::Path(f(0).arg.clone()),
+                connect: Connect::Path(f(1).arg.clone()),
+            },
+            2 if f(1).is_path => Forward {
+                listen: Listen::Port {
+                    bind: None,
+                    port: nonzero(port(&f(0).arg)?)?,
+                },
+                connect: Connect::Path(f(1).arg.clone()),
+            },
+            3 if f(0).is_path => Forward {
+                listen: Listen::Path(f(0).arg.clone()),
+                connect: Connect::Port {
+                    host: f(1).arg.clone(),
+                    port: nonzero(port(&f(2).arg)?)?,
+                },
+            },
+            3 if f(2).is_path => Forward {
+                listen: Listen::Port {
+                    bind: Some(f(0).arg.clone()),
+                    port: nonzero(port(&f(1).arg)?)?,
+                },
+                connect: Connect::Path(f(2).arg.clone()),
+            },
+            3 => Forward {
+                listen: Listen::Port {
+                    bind: None,
+                    port: nonzero(port(&f(0).arg)?)?,
+                },
+                connect: Connect::Port {
+                    host: f(1).arg.clone(),
+                    port: nonzero(port(&f(2).arg)?)?,
+                },
+            },
+            4 => Forward {
+                listen: Listen::Port {
+                    bind: Some(f(0).arg.clone()),
+                    port: nonzero(port(&f(1).arg)?)?,
+                },
+                connect: Connect::Port {
+                    host: f(2).arg.clone(),
+                    port: nonzero(port(&f(3).arg)?)?,
+                },
+            },
+            _ => return Err(bad()),
+        };
+        let too_long = |s: &str, max: usize| s.len() >= max;
+        let long = match (&fwd.listen, &fwd.connect) {
+            (Listen::Path(p), _) if too_long(p, 108) => true,
+            (_, Connect::Path(p)) if too_long(p, 108) => true,
+            (Listen::Port { bind: Some(h), .. }, _) if too_long(h, 1025) => true,
+            (_, Connect::Port { host, .. }) if too_long(host, 1025) => true,
+            _ => false,
+        };
+        if long {
+            return Err(bad());
+        }
+        Ok(fwd)
+    }
+
+    /// The listening side as `ssh -G` prints it: `1455`, `[localhost]:1455` or a socket path.
+    pub fn listen_display(&self) -> String {
+        match &self.listen {
+            Listen::Port { bind: None, port } => port.to_string(),
+            Listen::Port {
+                bind: Some(h),
+                port,
+            } => format!("[{h}]:{port}"),
+            Listen::Path(p) => p.clone(),
+        }
+    }
+
+    /// The target as `ssh -G` prints it: `[localhost]:1455` or a socket path.
+    pub fn connect_display(&self) -> String {
+        match &self.connect {
+            Connect::Port { host, port } => format!("[{host}]:{port}"),
+            Connect::Path(p) => p.clone(),
+        }
+    }
+
+    /// The two arguments of a `LocalForward` line that writes this forward
+    /// (`1455 localhost:1455`); IPv6 addresses are bracketed.
+    pub fn config_args(&self) -> String {
+        let host = |h: &str| {
+            if h.contains(':') {
+                format!("[{h}]")
+            } else {
+                h.to_string()
+            }
+        };
+        let listen = match &self.listen {
+            Listen::Port { bind: None, port } => port.to_string(),
+            Listen::Port {
+                bind: Some(b),
+                port,
+            } => format!("{}:{port}", host(b)),
+            Listen::Path(p) => p.clone(),
+        };
+        let connect = match &self.connect {
+            Connect::Port { host: h, port } => format!("{}:{port}", host(h)),
+            Connect::Path(p) => p.clone(),
+        };
+        format!("{listen} {connect}")
+    }
+
+    /// Is `ssh -G` silent about this forward? OpenSSH treats a target host spelled `socks` as a
+    /// dynamic forward when printing (`dump_cfg_forwards`).
+    pub fn hidden_by_ssh_g(&self) -> bool {
+        matches!(&self.connect, Connect::Port { host, .. } if host == "socks")
+    }
+
+    /// The local port, if the forward listens on a TCP port.
+    pub fn listen_port(&self) -> Option<u16> {
+        match self.listen {
+            Listen::Port { port, .. } => Some(port),
+            Listen::Path(_) => None,
+        }
+    }
+
+    /// Does it listen on loopback only, as far as the config says: no bind address, or
+    /// `localhost`, `127.0.0.1` or `::1`?
+    pub fn listens_on_loopback(&self) -> bool {
+        match &self.listen {
+            Listen::Port { bind: None, .. } => true,
+            Listen::Port { bind: Some(b), .. } => is_loopback_name(b),
+            Listen::Path(_) => false,
+        }
+    }
+
+    /// Equivalent for our purpose: same local port on loopback, and same port on a loopback
+    /// target (`localhost`, `127.0.0.1`, `::1`).
+    pub fn equivalent(&self, other: &Forward) -> bool {
+        match (
+            &self.listen,
+            &self.connect,
+            &other.listen,
+            &other.connect,
+        ) {
+            (
+                Listen::Port { port: lp1, .. },
+                Connect::Port { host: h1, port: cp1 },
+                Listen::Port { port: lp2, .. },
+                Connect::Port { host: h2, port: cp2 },
+            ) => {
+                lp1 == lp2
+                    && cp1 == cp2
+                    && self.listens_on_loopback()
+                    && other.listens_on_loopback()
+                    && is_loopback_name(h1)
+                    && is_loopback_name(h2)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `localhost` (any case), `127.0.0.1` or `::1`.
+pub fn is_loopback_name(h: &str) -> bool {
+    h.eq_ignore_ascii_case("localhost") || h == "127.0.0.1" || h == "::1"
+}
+
+impl fmt::Display for Forward {
+    /// `ssh -G`'s form, without the keyword: `1455 [localhost]:1455`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.listen_display(), self.connect_display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(a: &str, b: &str) -> String {
+        Forward::from_args(a, b).unwrap().to_string()
+    }
+
+    #[test]
+    fn forms_print_as_ssh_g() {
+        assert_eq!(g("1455", "localhost:1455"), "1455 [localhost]:1455");
+        assert_eq!(
+            g("localhost:1455", "127.0.0.1:1455"),
+            "[localhost]:1455 [127.0.0.1]:1455"
+        );
+        assert_eq!(g("[::1]:1455", "[::1]:1455"), "[::1]:1455 [::1]:1455");
+        assert_eq!(g("1460", "localhost/1455"), "1460 localhost/1455");
+        assert_eq!(g("*:1455", "localhost:1455"), "[*]:1455 [localhost]:1455");
+        assert_eq!(g("/tmp/a.sock", "/tmp/b.sock"), "/tmp/a.sock /tmp/b.sock");
+        assert_eq!(g("/tmp/a.sock", "host:22"), "/tmp/a.sock [host]:22");
+    }
+
+    #[test]
+    fn rejects_what_openssh_rejects() {
+        for (a, b) in [
+            ("0", "localhost:1455"),
+            ("1455", "localhost:0"),
+            ("1455", "localhost:65536"),
+            ("1455", "localhost"),
+            ("[::1", "localhost:1"),
+        ] {
+            assert!(
+                matches!(Forward::from_args(a, b), Err(ForwardError::Bad(_))),
+                "{a} {b}"
+            );
+        }
+        assert!(matches!(
+            Forward::from_args("http", "localhost:80"),
+            Err(ForwardError::NotEvaluated(_))
+        ));
+    }
+
+    #[test]
+    fn equivalence_is_about_loopback_ports() {
+        let ours = Forward::loopback(1455, 1455);
+        for (a, b) in [
+            ("localhost:1455", "127.0.0.1:1455"),
+            ("[::1]:1455", "[::1]:1455"),
+            ("127.0.0.1:1455", "LOCALHOST:1455"),
+        ] {
+            assert!(ours.equivalent(&Forward::from_args(a, b).unwrap()), "{a} {b}");
+        }
+        for (a, b) in [
+            ("*:1455", "localhost:1455"),
+            ("1455", "example.com:1455"),
+            ("1456", "localhost:1455"),
+            ("1460", "localhost/1455"),
+        ] {
+            assert!(!ours.equivalent(&Forward::from_args(a, b).unwrap()), "{a} {b}");
+        }
+        assert_eq!(ours.config_args(), "1455 localhost:1455");
+    }
+}

@@ -1,0 +1,102 @@
+//! A host name as the user types it: one literal name, never a pattern.
+
+use std::fmt;
+
+/// Why a string is not a usable host name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// Nothing was given.
+    #[error("host name is empty")]
+    Empty,
+    /// A character that would change how ssh reads the Host line.
+    #[error("host name {shown} contains {what}, which ssh would not read as part of one literal name")]
+    BadChar {
+        /// The name, quoted and escaped for display.
+        shown: String,
+        /// The character, described.
+        what: String,
+    },
+    /// It starts with `-`, which ssh reads as an option.
+    #[error("host name {0:?} starts with '-', which ssh reads as an option")]
+    LeadingDash(String),
+}
+
+/// A literal host name: no whitespace or control characters, no `#`, quotes, backslash, `=`... and
+/// no pattern characters (`*`, `?`, `!`, `,`).
+///
+/// ```
+/// use sshcfg::HostAlias;
+/// assert!(HostAlias::new("myserver").is_ok());
+/// assert!(HostAlias::new("web*").is_err());
+/// assert!(HostAlias::new("a b").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostAlias(String);
+
+impl HostAlias {
+    /// Check and wrap a host name.
+    pub fn new(name: &str) -> Result<HostAlias, HostError> {
+        if name.is_empty() {
+            return Err(HostError::Empty);
+        }
+        if name.starts_with('-') {
+            return Err(HostError::LeadingDash(name.to_string()));
+        }
+        for c in name.chars() {
+            let what = match c {
+                c if c.is_whitespace() => Some(format!("whitespace ({c:?})")),
+                c if c.is_control() => Some(format!("a control character ({c:?})")),
+                '#' => Some("'#' (a comment marker)".to_string()),
+                '"' | '\'' => Some(format!("a quote ({c})")),
+                '\\' => Some("a backslash".to_string()),
+                '*' | '?' => Some(format!("'{c}', a wildcard: give one host name, not a pattern")),
+                '!' => Some("'!', a negation: give one host name, not a pattern".to_string()),
+                ',' => Some("',', a pattern list separator".to_string()),
+                '=' => Some("'='".to_string()),
+                _ => None,
+            };
+            if let Some(what) = what {
+                return Err(HostError::BadChar {
+                    shown: format!("{name:?}"),
+                    what,
+                });
+            }
+        }
+        Ok(HostAlias(name.to_string()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for HostAlias {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for HostAlias {
+    type Err = HostError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HostAlias::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_what_is_not_one_name() {
+        for bad in [
+            "", "a b", "a\nb", "a#b", "\"a\"", "a\\b", "web*", "w?b", "!a", "a,b", "a\tb", "-oProxyCommand=x", "a=b",
+        ] {
+            assert!(HostAlias::new(bad).is_err(), "{bad:?}");
+        }
+        for good in ["myserver", "MixedCase", "10.0.0.1", "host.example.com", "h_1-2", "::1", "[::1]"] {
+            assert!(HostAlias::new(good).is_ok(), "{good:?}");
+        }
+    }
+}

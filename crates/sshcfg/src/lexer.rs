@@ -1,0 +1,326 @@
+//! Splitting a file into lines and a line into tokens, exactly as OpenSSH does.
+//!
+//! OpenSSH (`readconf.c`) reads a file with `getline`, so only `\n` ends a line. Each line is cut at
+//! its first NUL (C strings), trailing whitespace (` \t\r\n\f`) is stripped, the keyword is taken
+//! with `strdelim` (which splits on whitespace, `"` and one `=`), and the rest of the line is split
+//! with `argv_split` (misc.c), which honours `"` and `'` quotes, backslash escapes and stops at a
+//! token that starts with `#`.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// How a line ends in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Eol {
+    /// `\n`
+    Lf,
+    /// `\r\n`
+    CrLf,
+    /// The last line of a file without a final newline.
+    None,
+}
+
+impl Eol {
+    /// The bytes of this line ending.
+    pub fn as_bytes(self) -> &'static [u8] {
+        match self {
+            Eol::Lf => b"\n",
+            Eol::CrLf => b"\r\n",
+            Eol::None => b"",
+        }
+    }
+}
+
+/// Byte offsets of one physical line: `start..content_end` is the text, `content_end..end` the
+/// line ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineSpan {
+    pub start: usize,
+    pub content_end: usize,
+    pub end: usize,
+    pub eol: Eol,
+}
+
+/// Split `bytes` into physical lines. Empty input has no lines; input ending in `\n` has no
+/// empty last line.
+pub(crate) fn split_lines(bytes: &[u8]) -> Vec<LineSpan> {
+    let mut lines = Vec::with_capacity(bytes.len() / 24 + 1);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        let (content_end, eol) = if nl > start && bytes[nl - 1] == b'\r' {
+            (nl - 1, Eol::CrLf)
+        } else {
+            (nl, Eol::Lf)
+        };
+        lines.push(LineSpan {
+            start,
+            content_end,
+            end: nl + 1,
+            eol,
+        });
+        start = nl + 1;
+    }
+    if start < bytes.len() {
+        lines.push(LineSpan {
+            start,
+            content_end: bytes.len(),
+            end: bytes.len(),
+            eol: Eol::None,
+        });
+    }
+    lines
+}
+
+const fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The part of a line OpenSSH looks at: cut at the first NUL, trailing whitespace and form feeds
+/// stripped (OpenSSH never strips the first character).
+pub(crate) fn effective_line(line: &[u8]) -> &[u8] {
+    let line = match memchr::memchr(0, line) {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let mut len = line.len();
+    while len > 1 && (is_ws(line[len - 1]) || line[len - 1] == 0x0c) {
+        len -= 1;
+    }
+    &line[..len]
+}
+
+/// One token of a line: its unescaped value and where its raw text lies in the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// The token after quote and escape removal.
+    pub value: Cow<'a, [u8]>,
+    /// Byte range of the raw token within the line's text.
+    pub span: Range<usize>,
+}
+
+/// `strdelim` of readconf.c/misc.c: the next token, splitting on whitespace, `"` and (with
+/// `split_equals`) one `=`. Returns `None` on an unclosed quote and `Some((token, None))` for the
+/// last token of the line.
+pub(crate) fn strdelim(
+    s: &[u8],
+    pos: usize,
+    split_equals: bool,
+) -> Option<(Token<'_>, Option<usize>)> {
+    let rest = &s[pos..];
+    let stop = rest
+        .iter()
+        .position(|&b| is_ws(b) || b == b'"' || (split_equals && b == b'='));
+    let Some(i) = stop else {
+        return Some((
+            Token {
+                value: Cow::Borrowed(rest),
+                span: pos..s.len(),
+            },
+            None,
+        ));
+    };
+    let at = pos + i;
+    if s[at] == b'"' {
+        // The opening quote is removed; the token runs to the next quote.
+        let close = s[at + 1..].iter().position(|&b| b == b'"')? + at + 1;
+        let mut value = s[pos..at].to_vec();
+        value.extend_from_slice(&s[at + 1..close]);
+        let mut next = close + 1;
+        while next < s.len() && is_ws(s[next]) {
+            next += 1;
+        }
+        return Some((
+            Token {
+                value: Cow::Owned(value),
+                span: pos..close + 1,
+            },
+            Some(next),
+        ));
+    }
+    let was_equals = split_equals && s[at] == b'=';
+    let mut next = at + 1;
+    while next < s.len() && is_ws(s[next]) {
+        next += 1;
+    }
+    if split_equals && !was_equals && next < s.len() && s[next] == b'=' {
+        next += 1;
+        while next < s.len() && is_ws(s[next]) {
+            next += 1;
+        }
+    }
+    Some((
+        Token {
+            value: Cow::Borrowed(&s[pos..at]),
+            span: pos..at,
+        },
+        Some(next),
+    ))
+}
+
+/// Why a line's arguments cannot be split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitError {
+    /// A quote that is never closed (OpenSSH: "invalid quotes").
+    InvalidQuotes,
+}
+
+/// `argv_split(s, .., terminate_on_comment = 1)` of misc.c: whitespace (space, tab) separates
+/// tokens, `"` and `'` quote, `\` escapes a quote, a backslash or (outside quotes) a space, and a
+/// token that starts with `#` ends the line. `base` is added to every span.
+pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'static>>, SplitError> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b' ' || s[i] == b'\t' {
+            i += 1;
+            continue;
+        }
+        if s[i] == b'#' {
+            break;
+        }
+        let start = i;
+        let mut quote = 0u8;
+        let mut value = Vec::new();
+        while i < s.len() {
+            let c = s[i];
+            if c == b'\\' {
+                let next = s.get(i + 1).copied();
+                if matches!(next, Some(b'\'' | b'"' | b'\\')) || (quote == 0 && next == Some(b' '))
+                {
+                    i += 1;
+                    value.push(s[i]);
+                } else {
+                    value.push(c);
+                }
+            } else if quote == 0 && (c == b' ' || c == b'\t') {
+                break;
+            } else if quote == 0 && (c == b'"' || c == b'\'') {
+                quote = c;
+            } else if quote != 0 && c == quote {
+                quote = 0;
+            } else {
+                value.push(c);
+            }
+            i += 1;
+        }
+        if i >= s.len() && quote != 0 {
+            return Err(SplitError::InvalidQuotes);
+        }
+        out.push(Token {
+            value: Cow::Owned(value),
+            span: base + start..base + i,
+        });
+    }
+    Ok(out)
+}
+
+/// The keyword of a line and where its arguments start, as `process_config_line` finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LineShape<'a> {
+    /// Blank, or only whitespace.
+    Blank,
+    /// A comment: the first token starts with `#`.
+    Comment,
+    /// A keyword; `args` is where the argument text starts (`None`: no argument).
+    Directive {
+        keyword: Token<'a>,
+        args: Option<usize>,
+    },
+    /// A `"` opened in the keyword and never closed.
+    BadKeywordQuote,
+}
+
+/// Classify a line's effective text (see [`effective_line`]).
+pub(crate) fn shape(line: &[u8]) -> LineShape<'_> {
+    if line.is_empty() {
+        return LineShape::Blank;
+    }
+    let Some((mut kw, mut next)) = strdelim(line, 0, true) else {
+        return LineShape::BadKeywordQuote;
+    };
+    if kw.value.is_empty() {
+        match next {
+            None => return LineShape::Blank,
+            Some(p) if p >= line.len() => return LineShape::Blank,
+            Some(p) => match strdelim(line, p, true) {
+                Some((k, n)) => {
+                    kw = k;
+                    next = n;
+                }
+                None => return LineShape::BadKeywordQuote,
+            },
+        }
+    }
+    if kw.value.is_empty() {
+        return LineShape::Blank;
+    }
+    if kw.value[0] == b'#' || kw.value[0] == b'\n' {
+        return LineShape::Comment;
+    }
+    let args = next.and_then(|mut p| {
+        while p < line.len() && is_ws(line[p]) {
+            p += 1;
+        }
+        (p < line.len()).then_some(p)
+    });
+    LineShape::Directive { keyword: kw, args }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        argv_split(s.as_bytes(), 0)
+            .unwrap()
+            .into_iter()
+            .map(|t| String::from_utf8(t.value.into_owned()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn argv_split_follows_misc_c() {
+        assert_eq!(words("a b\tc"), ["a", "b", "c"]);
+        assert_eq!(words("h17# node"), ["h17#", "node"]);
+        assert_eq!(words("a # comment"), ["a"]);
+        assert_eq!(words(r#""a b" 'c d'"#), ["a b", "c d"]);
+        assert_eq!(words(r"a\ b c\q"), ["a b", r"c\q"]);
+        assert_eq!(words(r#"x"y z"w"#), ["xy zw"]);
+        assert_eq!(
+            argv_split(b"\"open", 0),
+            Err(SplitError::InvalidQuotes),
+            "unclosed quote"
+        );
+    }
+
+    #[test]
+    fn keyword_shapes() {
+        let kw = |s: &str| match shape(s.as_bytes()) {
+            LineShape::Directive { keyword, args } => (
+                String::from_utf8(keyword.value.into_owned()).unwrap(),
+                args.map(|a| s[a..].to_string()),
+            ),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(kw("Host a"), ("Host".into(), Some("a".into())));
+        assert_eq!(kw("  Host=a"), ("Host".into(), Some("a".into())));
+        assert_eq!(kw("Host = a"), ("Host".into(), Some("a".into())));
+        assert_eq!(kw("\"Host\" a"), ("Host".into(), Some("a".into())));
+        assert_eq!(kw("Host"), ("Host".into(), None));
+        assert_eq!(shape(b"   "), LineShape::Blank);
+        assert_eq!(shape(b"  # x"), LineShape::Comment);
+        assert_eq!(shape(b"#x"), LineShape::Comment);
+    }
+
+    #[test]
+    fn lines_keep_their_endings() {
+        let l = split_lines(b"a\r\nb\nc");
+        assert_eq!(l.len(), 3);
+        assert_eq!(l[0].eol, Eol::CrLf);
+        assert_eq!(l[1].eol, Eol::Lf);
+        assert_eq!(l[2].eol, Eol::None);
+        assert!(split_lines(b"").is_empty());
+        assert_eq!(effective_line(b"Host a \t\x0c\r"), b"Host a");
+        assert_eq!(effective_line(b"Host a\0b"), b"Host a");
+    }
+}

@@ -1,0 +1,55 @@
+//! `sshcfg`: a lossless model of OpenSSH client configuration files, resolution of the options
+//! that apply to a host as `ssh -G` computes them, and edits that add or remove a `LocalForward`
+//! while leaving every other byte as it was.
+//!
+//! Round trip: any bytes (CRLF, tabs, comments, no final newline, invalid UTF-8, lines OpenSSH
+//! would reject) come back unchanged.
+//!
+//! ```
+//! use sshcfg::Document;
+//! let input = b"Host web\r\n\tUser = me # trailing comment\r\n\xff odd bytes";
+//! let doc = Document::parse(input.to_vec());
+//! assert_eq!(doc.as_bytes(), input);
+//! ```
+//!
+//! Enabling a forward for one host changes only that host's effective config:
+//!
+//! ```
+//! use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
+//! use std::path::Path;
+//!
+//! let text = b"Host *\n    ServerAliveInterval 30\n".to_vec();
+//! let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
+//!     &LoadOptions::with_home("/nonexistent")).unwrap();
+//! let ctx = ResolveContext::default();
+//! let plan = set.enable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
+//! assert_eq!(
+//!     String::from_utf8(plan.changes[0].new.clone()).unwrap(),
+//!     "Host myserver\n    LocalForward 1455 localhost:1455\n\nHost *\n    ServerAliveInterval 30\n"
+//! );
+//! // ... and disable gives back the original bytes.
+//! let after = set.with_plan(&plan);
+//! let undo = after.disable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
+//! assert_eq!(undo.changes[0].new, b"Host *\n    ServerAliveInterval 30\n");
+//! ```
+#![warn(missing_docs)]
+
+mod check;
+pub mod config;
+pub mod document;
+pub mod edit;
+mod error;
+pub mod forward;
+pub mod host;
+pub mod lexer;
+pub mod pattern;
+pub mod resolve;
+
+pub use config::{ConfigSet, FileId, FileRole, LoadOptions, SourceFile};
+pub use document::{Block, Diagnostic, Document, Keyword, LineKind, Splice};
+pub use edit::{Action, EditError, FileChange, Plan};
+pub use error::Error;
+pub use forward::{Connect, Forward, ForwardError, Listen};
+pub use host::{HostAlias, HostError};
+pub use lexer::Eol;
+pub use resolve::{EffectiveForward, Loc, Located, Note, Resolution, ResolveContext};

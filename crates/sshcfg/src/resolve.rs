@@ -1,0 +1,524 @@
+//! Which blocks apply to a host, and its effective forwards, as `ssh -G` computes them.
+//!
+//! This follows `ssh.c` and `readconf.c` (OpenSSH 9.x): the files are read once with the host as
+//! typed; `Host` lines match it case-sensitively; first-obtained values win for single-valued
+//! options (`HostName`, `User`, ...); `LocalForward`s accumulate, identical ones merged. When the
+//! config asks for it (`Match final`, `Match canonical` with `CanonicalizeHostname`), the files are
+//! read a second time with the host replaced by its `HostName` (lowercased), and forwards from
+//! blocks that match only then are appended. `ClearAllForwardings yes` empties the list.
+//! `Match exec` is never run: a block that depends on it is taken as not applying and reported.
+
+use serde::Serialize;
+
+use crate::config::{ConfigSet, FileId, FileRole, MAX_INCLUDE_DEPTH};
+use crate::document::{Keyword, LineKind};
+use crate::forward::Forward;
+use crate::lexer;
+use crate::pattern::{self, ListMatch};
+
+/// A line in a file of the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Loc {
+    /// The file.
+    pub file: FileId,
+    /// 0-based line index.
+    pub line: usize,
+}
+
+/// A value with the line it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was set.
+    pub loc: Loc,
+}
+
+/// One effective `LocalForward`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EffectiveForward {
+    /// The forward.
+    pub forward: Forward,
+    /// The `LocalForward` line.
+    pub loc: Loc,
+    /// The `Host`/`Match` line of its block (`None`: a file's global area).
+    pub block: Option<Loc>,
+    /// The block applies to this host alone: its `Host` line names exactly this host (no other
+    /// name, no wildcard) and it is in a file that may be edited.
+    pub exclusive: bool,
+}
+
+/// Something resolution could not decide or that OpenSSH would reject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// Where.
+    pub loc: Loc,
+    /// What.
+    pub message: String,
+}
+
+/// The answer of [`ConfigSet::resolve`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Resolution {
+    /// The host as asked for.
+    pub host: String,
+    /// Effective `LocalForward`s in `ssh -G` order (empty under `ClearAllForwardings yes`).
+    pub forwards: Vec<EffectiveForward>,
+    /// Every `LocalForward` line that applied, identical repeats included (ssh merges those, so
+    /// [`Resolution::forwards`] lists only the first), before `ClearAllForwardings`.
+    pub forward_lines: Vec<EffectiveForward>,
+    /// `LocalForward` lines that apply but could not be read (bad or not evaluated).
+    pub unreadable_forwards: Vec<Note>,
+    /// Every block header that applied, in order (`Host`/`Match` lines).
+    pub applied_blocks: Vec<Loc>,
+    /// First-wins options, as written (unexpanded).
+    pub hostname: Option<Located<String>>,
+    /// `User`.
+    pub user: Option<Located<String>>,
+    /// `Port`.
+    pub port: Option<Located<String>>,
+    /// `ClearAllForwardings`.
+    pub clear_all_forwardings: Option<Located<String>>,
+    /// `GatewayPorts`.
+    pub gateway_ports: Option<Located<String>>,
+    /// `ExitOnForwardFailure`.
+    pub exit_on_forward_failure: Option<Located<String>>,
+    /// `ControlMaster`.
+    pub control_master: Option<Located<String>>,
+    /// `ControlPersist`.
+    pub control_persist: Option<Located<String>>,
+    /// Blocks that were taken as not applying because deciding needs something this library
+    /// does not do (`Match exec`, `Match localnetwork`, ...).
+    pub not_evaluated: Vec<Note>,
+    /// Problems OpenSSH would stop at (bad `Match`, Includes nested too deep, ...).
+    pub errors: Vec<Note>,
+    /// Whether the files were read a second time (the final pass).
+    pub final_pass: bool,
+}
+
+impl Resolution {
+    /// Is `ClearAllForwardings yes` in force?
+    pub fn clears_forwardings(&self) -> bool {
+        self.clear_all_forwardings
+            .as_ref()
+            .is_some_and(|c| c.value.eq_ignore_ascii_case("yes"))
+    }
+}
+
+/// Facts about the local side that `Match` reads.
+#[derive(Debug, Clone)]
+pub struct ResolveContext {
+    /// The local user name (`Match localuser`, and `Match user` when no `User` is set).
+    pub local_user: String,
+}
+
+impl Default for ResolveContext {
+    fn default() -> Self {
+        ResolveContext {
+            local_user: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "root".into()),
+        }
+    }
+}
+
+struct Pass<'a> {
+    set: &'a ConfigSet,
+    ctx: &'a ResolveContext,
+    host_arg: &'a [u8],
+    /// What `Host` lines are matched against: the host as typed, or in the final pass the
+    /// lowercased HostName.
+    host: Vec<u8>,
+    final_pass: bool,
+    want_final: bool,
+    canonicalize: Option<Located<String>>,
+    tag: Option<Vec<u8>>,
+    seen_forwards: Vec<Forward>,
+    out: Resolution,
+}
+
+fn located(set: &ConfigSet, loc: Loc, first_arg: &[u8]) -> Located<String> {
+    let _ = set;
+    Located {
+        value: String::from_utf8_lossy(first_arg).into_owned(),
+        loc,
+    }
+}
+
+impl Pass<'_> {
+    fn walk(&mut self, file: FileId, depth: usize, active: &mut bool, never_match: bool) {
+        if depth > MAX_INCLUDE_DEPTH {
+            self.out.errors.push(Note {
+                loc: Loc { file, line: 0 },
+                message: "Too many recursive configuration includes".into(),
+            });
+            return;
+        }
+        let f = self.set.file(file);
+        let doc = &f.doc;
+        let mut header: Option<Loc> = None;
+        let mut exclusive = false;
+        for i in 0..doc.line_count() {
+            let LineKind::Directive(kw) = doc.kind(i) else {
+                continue;
+            };
+            let loc = Loc { file, line: i };
+            // Fast path: lines of inactive blocks that are not block starts or Includes need no
+            // tokenising at all.
+            if !*active && !kw.starts_block() && kw != Keyword::Include {
+                continue;
+            }
+            let Some(d) = doc.directive(i) else { continue };
+            let args = match d.args {
+                Ok(a) => a,
+                Err(_) => {
+                    if kw.starts_block() {
+                        *active = false;
+                        header = Some(loc);
+                    }
+                    self.out.errors.push(Note {
+                        loc,
+                        message: "invalid quotes".into(),
+                    });
+                    continue;
+                }
+            };
+            match kw {
+                Keyword::Host => {
+                    header = Some(loc);
+                    *active = false;
+                    exclusive = false;
+                    if never_match {
+                        continue;
+                    }
+                    let mut positives = 0usize;
+                    let mut all_literal_self = true;
+                    for a in &args {
+                        let v: &[u8] = &a.value;
+                        if v.is_empty() {
+                            self.out.errors.push(Note {
+                                loc,
+                                message: "keyword host empty argument".into(),
+                            });
+                            break;
+                        }
+                        let (neg, pat) = match v.strip_prefix(b"!") {
+                            Some(p) => (true, p),
+                            None => (false, v),
+                        };
+                        if !neg {
+                            positives += 1;
+                            if pat != self.host_arg || pattern::has_wildcard(pat) {
+                                all_literal_self = false;
+                            }
+                        }
+                        if pattern::match_pattern(&self.host, pat) {
+                            if neg {
+                                *active = false;
+                                break;
+                            }
+                            *active = true;
+                        }
+                    }
+                    exclusive = positives > 0 && all_literal_self && f.editable();
+                    if *active && !self.out.applied_blocks.contains(&loc) {
+                        self.out.applied_blocks.push(loc);
+                    }
+                }
+                Keyword::Match => {
+                    header = Some(loc);
+                    exclusive = false;
+                    let r = self.match_line(loc, d.raw_args);
+                    *active = !never_match && r;
+                    if *active && !self.out.applied_blocks.contains(&loc) {
+                        self.out.applied_blocks.push(loc);
+                    }
+                }
+                Keyword::Include => {
+                    let old = *active;
+                    for &child in f.included_at(i) {
+                        self.walk(child, depth + 1, active, never_match || !old);
+                        *active = old;
+                    }
+                }
+                _ if !*active => {}
+                Keyword::LocalForward => {
+                    let a = args.first().map(|t| String::from_utf8_lossy(&t.value).into_owned());
+                    let b = args.get(1).map(|t| String::from_utf8_lossy(&t.value).into_owned());
+                    let parsed = match (a, b) {
+                        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
+                            Forward::from_args(&a, &b).map_err(|e| e.to_string())
+                        }
+                        _ => Err("Missing target argument".to_string()),
+                    };
+                    match parsed {
+                        Ok(fwd) => {
+                            let ef = EffectiveForward {
+                                forward: fwd,
+                                loc,
+                                block: header,
+                                exclusive: header.is_some() && exclusive,
+                            };
+                            if !self.out.forward_lines.iter().any(|e| e.loc == loc) {
+                                self.out.forward_lines.push(ef.clone());
+                            }
+                            if !self.seen_forwards.contains(&ef.forward) {
+                                self.seen_forwards.push(ef.forward.clone());
+                                self.out.forwards.push(ef);
+                            }
+                        }
+                        Err(message) => self.out.unreadable_forwards.push(Note { loc, message }),
+                    }
+                }
+                _ => {
+                    let Some(first) = args.first() else { continue };
+                    let v = located(self.set, loc, &first.value);
+                    let slot = match kw {
+                        Keyword::HostName => &mut self.out.hostname,
+                        Keyword::User => &mut self.out.user,
+                        Keyword::Port => &mut self.out.port,
+                        Keyword::ClearAllForwardings => &mut self.out.clear_all_forwardings,
+                        Keyword::GatewayPorts => &mut self.out.gateway_ports,
+                        Keyword::ExitOnForwardFailure => &mut self.out.exit_on_forward_failure,
+                        Keyword::ControlMaster => &mut self.out.control_master,
+                        Keyword::ControlPersist => &mut self.out.control_persist,
+                        Keyword::CanonicalizeHostname => &mut self.canonicalize,
+                        Keyword::Tag => {
+                            if self.tag.is_none() {
+                                self.tag = Some(first.value.to_vec());
+                            }
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    if slot.is_none() {
+                        *slot = Some(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
+    /// the host as typed; in the final pass the final host name.
+    fn match_host(&self) -> Vec<u8> {
+        if self.final_pass {
+            return self.host.clone();
+        }
+        match &self.out.hostname {
+            Some(h) => expand_h(h.value.as_bytes(), self.host_arg),
+            None => self.host_arg.to_vec(),
+        }
+    }
+
+    /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.
+    fn match_line(&mut self, loc: Loc, raw: &[u8]) -> bool {
+        let mut pos = Some(0usize);
+        let mut result = true;
+        let mut attributes = 0;
+        let err = |this: &mut Self, m: String| {
+            this.out.errors.push(Note { loc, message: m });
+            false
+        };
+        loop {
+            let Some(p) = pos else { break };
+            let Some((tok, next)) = lexer::strdelim(raw, p, true) else {
+                return err(self, "Bad Match condition (quotes)".into());
+            };
+            pos = next;
+            let attr_full: &[u8] = &tok.value;
+            if attr_full.is_empty() {
+                break;
+            }
+            if attr_full[0] == b'#' {
+                break;
+            }
+            let (negate, attr) = match attr_full.strip_prefix(b"!") {
+                Some(a) => (true, a),
+                None => (false, attr_full),
+            };
+            let attr = attr.to_ascii_lowercase();
+            if attr == b"all" {
+                let extra = match pos {
+                    Some(p) => lexer::strdelim(raw, p, true)
+                        .map(|(t, _)| t.value.into_owned())
+                        .unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                if attributes > 1 || (!extra.is_empty() && extra[0] != b'#') {
+                    return err(
+                        self,
+                        "'all' cannot be combined with other Match attributes".into(),
+                    );
+                }
+                if result {
+                    result = !negate;
+                }
+                return result;
+            }
+            attributes += 1;
+            if attr == b"canonical" || attr == b"final" {
+                if attr == b"final" {
+                    self.want_final = true;
+                }
+                if self.final_pass == negate {
+                    result = false;
+                }
+                continue;
+            }
+            let arg = match pos.and_then(|p| lexer::strdelim(raw, p, true)) {
+                Some((t, n)) if !t.value.is_empty() && t.value[0] != b'#' => {
+                    pos = n;
+                    t.value.into_owned()
+                }
+                _ => {
+                    return err(
+                        self,
+                        format!("Missing Match criteria for {}", String::from_utf8_lossy(&attr)),
+                    )
+                }
+            };
+            let r = match attr.as_slice() {
+                b"host" => pattern::match_hostname(&self.match_host(), &arg) == ListMatch::Match,
+                b"originalhost" => {
+                    pattern::match_hostname(self.host_arg, &arg) == ListMatch::Match
+                }
+                b"user" => {
+                    let user = match &self.out.user {
+                        Some(u) => u.value.as_bytes().to_vec(),
+                        None => self.ctx.local_user.as_bytes().to_vec(),
+                    };
+                    pattern::match_pattern_list(&user, &arg, false) == ListMatch::Match
+                }
+                b"localuser" => {
+                    pattern::match_pattern_list(self.ctx.local_user.as_bytes(), &arg, false)
+                        == ListMatch::Match
+                }
+                b"tagged" => {
+                    let tag = self.tag.clone().unwrap_or_default();
+                    pattern::match_pattern_list(&tag, &arg, false) == ListMatch::Match
+                }
+                b"exec" | b"localnetwork" | b"version" | b"sessiontype" | b"command" => {
+                    if result {
+                        self.out.not_evaluated.push(Note {
+                            loc,
+                            message: format!(
+                                "Match {} is not evaluated (commands are never run); the block is taken as not applying",
+                                String::from_utf8_lossy(&attr)
+                            ),
+                        });
+                    }
+                    // Not evaluated: the block is taken as not applying.
+                    result = false;
+                    continue;
+                }
+                _ => {
+                    return err(
+                        self,
+                        format!("Unsupported Match attribute {}", String::from_utf8_lossy(&attr)),
+                    )
+                }
+            };
+            if r == negate {
+                result = false;
+            }
+        }
+        if attributes == 0 {
+            return err(self, "One or more attributes required for Match".into());
+        }
+        result
+    }
+}
+
+/// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
+fn expand_h(s: &[u8], host: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' && i + 1 < s.len() {
+            match s[i + 1] {
+                b'h' => out.extend_from_slice(host),
+                b'%' => out.push(b'%'),
+                c => out.extend_from_slice(&[b'%', c]),
+            }
+            i += 2;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn is_addr(h: &[u8]) -> bool {
+    std::str::from_utf8(h)
+        .ok()
+        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+        .is_some()
+}
+
+impl ConfigSet {
+    /// Resolve `host` as `ssh -G` would (see the module docs for what is and is not evaluated).
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
+    /// # use std::path::Path;
+    /// let text = b"Host web\n  LocalForward 1455 localhost:1455\nHost *\n  User me\n".to_vec();
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
+    ///     &LoadOptions::with_home("/nonexistent")).unwrap();
+    /// let r = set.resolve("web", &ResolveContext::default());
+    /// assert_eq!(r.forwards[0].forward.to_string(), "1455 [localhost]:1455");
+    /// assert_eq!(r.user.unwrap().value, "me");
+    /// ```
+    pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
+        let mut pass = Pass {
+            set: self,
+            ctx,
+            host_arg: host.as_bytes(),
+            host: host.as_bytes().to_vec(),
+            final_pass: false,
+            want_final: false,
+            canonicalize: None,
+            tag: None,
+            seen_forwards: Vec::new(),
+            out: Resolution {
+                host: host.to_string(),
+                ..Resolution::default()
+            },
+        };
+        for &root in self.roots() {
+            let mut active = true;
+            pass.walk(root, 0, &mut active, false);
+        }
+        let canon = pass
+            .canonicalize
+            .as_ref()
+            .is_some_and(|c| !c.value.eq_ignore_ascii_case("no"));
+        if pass.want_final || canon {
+            let mut h = match &pass.out.hostname {
+                Some(hn) => expand_h(hn.value.as_bytes(), host.as_bytes()),
+                None => host.as_bytes().to_vec(),
+            };
+            if !is_addr(&h) {
+                h.make_ascii_lowercase();
+            }
+            pass.host = h;
+            pass.final_pass = true;
+            pass.out.final_pass = true;
+            for &root in self.roots() {
+                let mut active = true;
+                pass.walk(root, 0, &mut active, false);
+            }
+        }
+        let mut out = pass.out;
+        if out.clears_forwardings() {
+            out.forwards.clear();
+        }
+        out
+    }
+
+    /// Is the file of `loc` one that edits may write?
+    pub fn is_editable(&self, loc: Loc) -> bool {
+        self.file(loc.file).editable() && self.file(loc.file).role != FileRole::System
+    }
+}
