@@ -12,7 +12,11 @@ pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>], raw: &[u8]) -> Opt
             if args.iter().any(|t| t.value.is_empty()) {
                 return Some(format!(
                     "keyword {} empty argument",
-                    if k == Keyword::Host { "host" } else { "include" }
+                    if k == Keyword::Host {
+                        "host"
+                    } else {
+                        "include"
+                    }
                 ));
             }
             None

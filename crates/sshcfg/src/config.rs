@@ -117,14 +117,14 @@ impl Loader<'_> {
         let doc = &self.files[id].doc;
         let mut lines = Vec::new();
         for i in 0..doc.line_count() {
-            if doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include) {
-                if let Some(d) = doc.directive(i) {
-                    let args: Vec<Vec<u8>> = d
-                        .args
-                        .map(|a| a.into_iter().map(|t| t.value.into_owned()).collect())
-                        .unwrap_or_default();
-                    lines.push((i, args));
-                }
+            if doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include)
+                && let Some(d) = doc.directive(i)
+            {
+                let args: Vec<Vec<u8>> = d
+                    .args
+                    .map(|a| a.into_iter().map(|t| t.value.into_owned()).collect())
+                    .unwrap_or_default();
+                lines.push((i, args));
             }
         }
         for (line, args) in lines {
@@ -155,7 +155,7 @@ impl Loader<'_> {
                                 return Err(Error::Read {
                                     path,
                                     message: e.to_string(),
-                                })
+                                });
                             }
                         },
                     };
@@ -228,13 +228,19 @@ impl ConfigSet {
             files: Vec::new(),
             by_path: HashMap::new(),
         };
-        let id = loader.add(main.to_path_buf(), Document::parse(bytes), FileRole::Main, exists);
+        let id = loader.add(
+            main.to_path_buf(),
+            Document::parse(bytes),
+            FileRole::Main,
+            exists,
+        );
         loader.follow(id, false, 0)?;
         let mut roots = vec![id];
         if let Some(sys) = &opts.system_config {
             match std::fs::read(sys) {
                 Ok(bytes) => {
-                    let sid = loader.add(sys.clone(), Document::parse(bytes), FileRole::System, true);
+                    let sid =
+                        loader.add(sys.clone(), Document::parse(bytes), FileRole::System, true);
                     loader.follow(sid, true, 0)?;
                     roots.push(sid);
                 }
@@ -243,7 +249,7 @@ impl ConfigSet {
                     return Err(Error::Read {
                         path: sys.clone(),
                         message: e.to_string(),
-                    })
+                    });
                 }
             }
         }
@@ -286,8 +292,7 @@ impl ConfigSet {
         // Line numbers of Include lines may have moved: map them by counting Include lines.
         let new_lines: Vec<usize> = (0..self.files[id].doc.line_count())
             .filter(|&i| {
-                self.files[id].doc.kind(i)
-                    == crate::document::LineKind::Directive(Keyword::Include)
+                self.files[id].doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include)
             })
             .collect();
         let targets: Vec<Vec<FileId>> = self.files[id]
@@ -306,7 +311,9 @@ impl ConfigSet {
         for f in self.files.iter().filter(|f| f.editable()) {
             for b in f.doc.blocks() {
                 let Some(h) = b.header else { continue };
-                let Some(d) = f.doc.directive(h) else { continue };
+                let Some(d) = f.doc.directive(h) else {
+                    continue;
+                };
                 if d.keyword != Keyword::Host {
                     continue;
                 }
@@ -315,10 +322,11 @@ impl ConfigSet {
                     if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(v) {
                         continue;
                     }
-                    if let Ok(s) = std::str::from_utf8(v) {
-                        if crate::host::HostAlias::new(s).is_ok() && seen.insert(s.to_string()) {
-                            out.push(s.to_string());
-                        }
+                    if let Ok(s) = std::str::from_utf8(v)
+                        && crate::host::HostAlias::new(s).is_ok()
+                        && seen.insert(s.to_string())
+                    {
+                        out.push(s.to_string());
                     }
                 }
             }

@@ -173,17 +173,17 @@ impl Document {
                     args.map(|a| a as u32),
                 ),
             };
-            if let LineKind::Directive(k) = kind {
-                if k.starts_block() {
-                    if i > block_start || header.is_some() {
-                        blocks.push(Block {
-                            header,
-                            lines: block_start..i,
-                        });
-                    }
-                    header = Some(i);
-                    block_start = i;
+            if let LineKind::Directive(k) = kind
+                && k.starts_block()
+            {
+                if i > block_start || header.is_some() {
+                    blocks.push(Block {
+                        header,
+                        lines: block_start..i,
+                    });
                 }
+                header = Some(i);
+                block_start = i;
             }
             lines.push(Line { span, kind, args });
         }
@@ -324,12 +324,11 @@ impl Document {
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
-                    let start = self.lines[i].args.map_or(self.line_text(i).len(), |a| a as usize);
+                    let start = self.lines[i]
+                        .args
+                        .map_or(self.line_text(i).len(), |a| a as usize);
                     if self.lines[i].args.is_none() {
-                        out.push(diag(
-                            start,
-                            format!("no argument after keyword \"{kw}\""),
-                        ));
+                        out.push(diag(start, format!("no argument after keyword \"{kw}\"")));
                         continue;
                     }
                     let args = match d.args {
@@ -371,9 +370,8 @@ mod tests {
 
     #[test]
     fn blocks_run_to_the_next_host_or_match_whatever_the_indentation() {
-        let doc = Document::parse(
-            b"A b\n\nHost x\n  User u\n    Host y\nZ z\nMatch all\n# c\n".to_vec(),
-        );
+        let doc =
+            Document::parse(b"A b\n\nHost x\n  User u\n    Host y\nZ z\nMatch all\n# c\n".to_vec());
         let b: Vec<_> = doc
             .blocks()
             .iter()
@@ -381,7 +379,12 @@ mod tests {
             .collect();
         assert_eq!(
             b,
-            vec![(None, 0..2), (Some(2), 2..4), (Some(4), 4..6), (Some(6), 6..8)]
+            vec![
+                (None, 0..2),
+                (Some(2), 2..4),
+                (Some(4), 4..6),
+                (Some(6), 6..8)
+            ]
         );
         assert_eq!(doc.block_of(5).header, Some(4));
     }
@@ -391,7 +394,12 @@ mod tests {
         let doc = Document::parse(b"Host=\"a b\" c # d\nLocalForward\n".to_vec());
         let d = doc.directive(0).unwrap();
         assert_eq!(d.keyword, Keyword::Host);
-        let args: Vec<_> = d.args.unwrap().into_iter().map(|t| t.value.into_owned()).collect();
+        let args: Vec<_> = d
+            .args
+            .unwrap()
+            .into_iter()
+            .map(|t| t.value.into_owned())
+            .collect();
         assert_eq!(args, vec![b"a b".to_vec(), b"c".to_vec()]);
         assert_eq!(doc.diagnostics()[0].line, 2);
     }

@@ -28,7 +28,9 @@ use crate::resolve::{Loc, Resolution, ResolveContext};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
     /// `ClearAllForwardings yes` applies to the host: no forward would take effect.
-    #[error("{path}:{line}: ClearAllForwardings {value} applies to {host}, so no LocalForward can take effect; remove it for this host first")]
+    #[error(
+        "{path}:{line}: ClearAllForwardings {value} applies to {host}, so no LocalForward can take effect; remove it for this host first"
+    )]
     ClearAllForwardings {
         /// The host.
         host: String,
@@ -40,7 +42,9 @@ pub enum EditError {
         value: String,
     },
     /// The forward comes from a block shared with other hosts; removing it would change them.
-    #[error("{path}:{line}: the forward for {host} comes from {why}; removing it would change other hosts, so nothing was changed")]
+    #[error(
+        "{path}:{line}: the forward for {host} comes from {why}; removing it would change other hosts, so nothing was changed"
+    )]
     Shared {
         /// The host.
         host: String,
@@ -51,9 +55,22 @@ pub enum EditError {
         /// Which block, described.
         why: String,
     },
+    /// The change would also alter another host (through OpenSSH's final pass, where `Host`
+    /// lines are matched against the `HostName` of other hosts).
+    #[error(
+        "{host}: the change would also alter the effective config of {other} (its HostName is read against Host lines in the final pass); nothing was changed"
+    )]
+    AlsoChanges {
+        /// The host asked for.
+        host: String,
+        /// Another host the change would reach.
+        other: String,
+    },
     /// The edit was planned but ssh would not see the intended result (a bug, or a config this
     /// library does not fully evaluate).
-    #[error("{host}: the planned change does not have the intended effect ({why}); nothing was changed")]
+    #[error(
+        "{host}: the planned change does not have the intended effect ({why}); nothing was changed"
+    )]
     NotEffective {
         /// The host.
         host: String,
@@ -129,7 +146,9 @@ fn describe_block(set: &ConfigSet, block: Option<Loc>) -> String {
         None => "the global part of the file (it applies to every host)".into(),
         Some(b) => {
             let doc = &set.file(b.file).doc;
-            let text = String::from_utf8_lossy(doc.line_text(b.line)).trim().to_string();
+            let text = String::from_utf8_lossy(doc.line_text(b.line))
+                .trim()
+                .to_string();
             let sys = if set.file(b.file).editable() {
                 ""
             } else {
@@ -140,8 +159,12 @@ fn describe_block(set: &ConfigSet, block: Option<Loc>) -> String {
     }
 }
 
+/// The line ending to give line `line` when something is added after it. A last line without
+/// one gets the file's style; if its text ends in `\r`, it gets `\r\n`, so that removing that
+/// ending again (see [`removal_splices`]) gives back the `\r`.
 fn eol_after(doc: &Document, line: usize) -> Eol {
     match doc.eol(line) {
+        Eol::None if doc.line_text(line).ends_with(b"\r") => Eol::CrLf,
         Eol::None => doc.eol_style(),
         e => e,
     }
@@ -177,28 +200,27 @@ fn new_block(doc: &Document, host: &str, line_body: &[u8]) -> Splice {
     block.extend_from_slice(line_body);
     // A final `Host *` block: the new block goes before it (and the comments right above it).
     let blocks = doc.blocks();
-    if let Some(last) = blocks.last() {
-        if let Some(h) = last.header {
-            if is_exact_host_block(doc, h, "*") {
-                let mut at = h;
-                while at > 0 && doc.kind(at - 1) == LineKind::Comment {
-                    at -= 1;
-                }
-                block.extend_from_slice(eol);
-                block.extend_from_slice(eol);
-                let start = doc.line_range(at).start;
-                return Splice {
-                    range: start..start,
-                    text: block,
-                };
-            }
+    if let Some(last) = blocks.last()
+        && let Some(h) = last.header
+        && is_exact_host_block(doc, h, "*")
+    {
+        let mut at = h;
+        while at > 0 && doc.kind(at - 1) == LineKind::Comment {
+            at -= 1;
         }
+        block.extend_from_slice(eol);
+        block.extend_from_slice(eol);
+        let start = doc.line_range(at).start;
+        return Splice {
+            range: start..start,
+            text: block,
+        };
     }
     let end = doc.as_bytes().len();
     let mut text = Vec::new();
     if doc.line_count() > 0 {
         if !doc.ends_with_newline() {
-            text.extend_from_slice(eol);
+            text.extend_from_slice(eol_after(doc, doc.line_count() - 1).as_bytes());
         }
         text.extend_from_slice(eol);
     }
@@ -274,6 +296,37 @@ impl ConfigSet {
                 }
             })
             .collect()
+    }
+
+    /// When the config has a final pass, a `Host` block may also apply to other hosts (whose
+    /// `HostName` it names): check that every other host the config names keeps its forwards.
+    fn check_others(
+        &self,
+        plan: &Plan,
+        before: &Resolution,
+        ctx: &ResolveContext,
+    ) -> Result<(), EditError> {
+        if !before.final_pass {
+            return Ok(());
+        }
+        let after = self.with_plan(plan);
+        for other in self.literal_hosts() {
+            if other == plan.host {
+                continue;
+            }
+            let a = self.resolve(&other, ctx).forwards;
+            let b = after.resolve(&other, ctx).forwards;
+            let fwds = |v: Vec<crate::resolve::EffectiveForward>| -> Vec<Forward> {
+                v.into_iter().map(|f| f.forward).collect()
+            };
+            if fwds(a) != fwds(b) {
+                return Err(EditError::AlsoChanges {
+                    host: plan.host.clone(),
+                    other,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// A copy of the set with a plan's changes made (in memory only).
@@ -380,6 +433,7 @@ impl ConfigSet {
             }
             .into());
         }
+        self.check_others(&plan, &r, ctx)?;
         Ok(plan)
     }
 
@@ -451,11 +505,20 @@ impl ConfigSet {
             headers.dedup();
             for h in headers {
                 let block = doc.block_of(h).lines.clone();
-                let rest: Vec<usize> = block
+                let mut rest: Vec<usize> = block
                     .clone()
                     .skip(1)
                     .filter(|i| lines.binary_search(i).is_err())
                     .collect();
+                // Comments right above the next block's header belong to that block.
+                if block.end < doc.line_count() {
+                    while rest
+                        .last()
+                        .is_some_and(|&i| doc.kind(i) == LineKind::Comment)
+                    {
+                        rest.pop();
+                    }
+                }
                 if rest.iter().any(|&i| doc.kind(i) != LineKind::Blank) {
                     continue;
                 }
@@ -481,17 +544,14 @@ impl ConfigSet {
         }
         plan.changes = self.changes_from(splices);
         let after = self.with_plan(&plan).resolve(host, ctx);
-        if after
-            .forwards
-            .iter()
-            .any(|f| f.forward.equivalent(forward))
-        {
+        if after.forwards.iter().any(|f| f.forward.equivalent(forward)) {
             return Err(EditError::NotEffective {
                 host: host.to_string(),
                 why: "an equivalent forward is still effective".into(),
             }
             .into());
         }
+        self.check_others(&plan, &r, ctx)?;
         Ok(plan)
     }
 }

@@ -52,14 +52,20 @@ pub enum ForwardError {
     Bad(String),
     /// OpenSSH would accept it, but it uses something this library does not evaluate
     /// (a service name for a port, or a `${VAR}` expansion).
-    #[error("forwarding specification `{0}` uses a service name or ${{VAR}}, which is not evaluated")]
+    #[error(
+        "forwarding specification `{0}` uses a service name or ${{VAR}}, which is not evaluated"
+    )]
     NotEvaluated(String),
 }
 
 /// A port as OpenSSH's `a2port` reads it; `Err(true)` means "a service name" (not evaluated).
 fn a2port(s: &str) -> Result<u16, bool> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<u32>().ok().and_then(|p| u16::try_from(p).ok()).ok_or(false);
+        return s
+            .parse::<u32>()
+            .ok()
+            .and_then(|p| u16::try_from(p).ok())
+            .ok_or(false);
     }
     if s.is_empty() || s.bytes().any(|b| b.is_ascii_whitespace()) {
         return Err(false);
@@ -135,7 +141,10 @@ fn parse_fields(spec: &str) -> Option<Vec<Field>> {
 
 /// The start of a bracketed field's text: one past the `[` that opens it.
 fn fields_start(b: &[u8], close: usize) -> usize {
-    b[..close].iter().rposition(|&c| c == b'[').map_or(0, |p| p + 1)
+    b[..close]
+        .iter()
+        .rposition(|&c| c == b'[')
+        .map_or(0, |p| p + 1)
 }
 
 impl Forward {
@@ -310,17 +319,18 @@ impl Forward {
     /// Equivalent for our purpose: same local port on loopback, and same port on a loopback
     /// target (`localhost`, `127.0.0.1`, `::1`).
     pub fn equivalent(&self, other: &Forward) -> bool {
-        match (
-            &self.listen,
-            &self.connect,
-            &other.listen,
-            &other.connect,
-        ) {
+        match (&self.listen, &self.connect, &other.listen, &other.connect) {
             (
                 Listen::Port { port: lp1, .. },
-                Connect::Port { host: h1, port: cp1 },
+                Connect::Port {
+                    host: h1,
+                    port: cp1,
+                },
                 Listen::Port { port: lp2, .. },
-                Connect::Port { host: h2, port: cp2 },
+                Connect::Port {
+                    host: h2,
+                    port: cp2,
+                },
             ) => {
                 lp1 == lp2
                     && cp1 == cp2
@@ -396,7 +406,10 @@ mod tests {
             ("[::1]:1455", "[::1]:1455"),
             ("127.0.0.1:1455", "LOCALHOST:1455"),
         ] {
-            assert!(ours.equivalent(&Forward::from_args(a, b).unwrap()), "{a} {b}");
+            assert!(
+                ours.equivalent(&Forward::from_args(a, b).unwrap()),
+                "{a} {b}"
+            );
         }
         for (a, b) in [
             ("*:1455", "localhost:1455"),
@@ -404,7 +417,10 @@ mod tests {
             ("1456", "localhost:1455"),
             ("1460", "localhost/1455"),
         ] {
-            assert!(!ours.equivalent(&Forward::from_args(a, b).unwrap()), "{a} {b}");
+            assert!(
+                !ours.equivalent(&Forward::from_args(a, b).unwrap()),
+                "{a} {b}"
+            );
         }
         assert_eq!(ours.config_args(), "1455 localhost:1455");
     }

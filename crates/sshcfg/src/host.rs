@@ -9,7 +9,9 @@ pub enum HostError {
     #[error("host name is empty")]
     Empty,
     /// A character that would change how ssh reads the Host line.
-    #[error("host name {shown} contains {what}, which ssh would not read as part of one literal name")]
+    #[error(
+        "host name {shown} contains {what}, which ssh would not read as part of one literal name"
+    )]
     BadChar {
         /// The name, quoted and escaped for display.
         shown: String,
@@ -49,7 +51,9 @@ impl HostAlias {
                 '#' => Some("'#' (a comment marker)".to_string()),
                 '"' | '\'' => Some(format!("a quote ({c})")),
                 '\\' => Some("a backslash".to_string()),
-                '*' | '?' => Some(format!("'{c}', a wildcard: give one host name, not a pattern")),
+                '*' | '?' => Some(format!(
+                    "'{c}', a wildcard: give one host name, not a pattern"
+                )),
                 '!' => Some("'!', a negation: give one host name, not a pattern".to_string()),
                 ',' => Some("',', a pattern list separator".to_string()),
                 '=' => Some("'='".to_string()),
@@ -91,11 +95,31 @@ mod tests {
     #[test]
     fn refuses_what_is_not_one_name() {
         for bad in [
-            "", "a b", "a\nb", "a#b", "\"a\"", "a\\b", "web*", "w?b", "!a", "a,b", "a\tb", "-oProxyCommand=x", "a=b",
+            "",
+            "a b",
+            "a\nb",
+            "a#b",
+            "\"a\"",
+            "a\\b",
+            "web*",
+            "w?b",
+            "!a",
+            "a,b",
+            "a\tb",
+            "-oProxyCommand=x",
+            "a=b",
         ] {
             assert!(HostAlias::new(bad).is_err(), "{bad:?}");
         }
-        for good in ["myserver", "MixedCase", "10.0.0.1", "host.example.com", "h_1-2", "::1", "[::1]"] {
+        for good in [
+            "myserver",
+            "MixedCase",
+            "10.0.0.1",
+            "host.example.com",
+            "h_1-2",
+            "::1",
+            "[::1]",
+        ] {
             assert!(HostAlias::new(good).is_ok(), "{good:?}");
         }
     }

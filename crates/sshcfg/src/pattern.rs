@@ -93,8 +93,14 @@ mod tests {
         assert!(!match_pattern(b"abcb", b"a*bc"));
         assert!(match_pattern(b"a*b", b"a*b"));
         assert!(!match_pattern(b"MixedCase", b"mixedcase"));
-        assert!(match_pattern(b"aaaaaaaaaaaaaaaaaaaaaaab", b"*a*a*a*a*a*a*b"));
-        assert!(!match_pattern(b"aaaaaaaaaaaaaaaaaaaaaaaa", b"*a*a*a*a*a*a*b"));
+        assert!(match_pattern(
+            b"aaaaaaaaaaaaaaaaaaaaaaab",
+            b"*a*a*a*a*a*a*b"
+        ));
+        assert!(!match_pattern(
+            b"aaaaaaaaaaaaaaaaaaaaaaaa",
+            b"*a*a*a*a*a*a*b"
+        ));
     }
 
     #[test]

@@ -113,13 +113,28 @@ pub struct ResolveContext {
 }
 
 impl Default for ResolveContext {
+    /// The user this process runs as, from the password database (as ssh takes it), else
+    /// `$USER`.
     fn default() -> Self {
         ResolveContext {
-            local_user: std::env::var("USER")
-                .or_else(|_| std::env::var("LOGNAME"))
-                .unwrap_or_else(|_| "root".into()),
+            local_user: current_user_name()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "root".into()),
         }
     }
+}
+
+/// The name `/etc/passwd` gives the uid this process runs as.
+fn current_user_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
 }
 
 struct Pass<'a> {
@@ -243,8 +258,12 @@ impl Pass<'_> {
                 }
                 _ if !*active => {}
                 Keyword::LocalForward => {
-                    let a = args.first().map(|t| String::from_utf8_lossy(&t.value).into_owned());
-                    let b = args.get(1).map(|t| String::from_utf8_lossy(&t.value).into_owned());
+                    let a = args
+                        .first()
+                        .map(|t| String::from_utf8_lossy(&t.value).into_owned());
+                    let b = args
+                        .get(1)
+                        .map(|t| String::from_utf8_lossy(&t.value).into_owned());
                     let parsed = match (a, b) {
                         (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
                             Forward::from_args(&a, &b).map_err(|e| e.to_string())
@@ -320,8 +339,7 @@ impl Pass<'_> {
             this.out.errors.push(Note { loc, message: m });
             false
         };
-        loop {
-            let Some(p) = pos else { break };
+        while let Some(p) = pos {
             let Some((tok, next)) = lexer::strdelim(raw, p, true) else {
                 return err(self, "Bad Match condition (quotes)".into());
             };
@@ -374,15 +392,16 @@ impl Pass<'_> {
                 _ => {
                     return err(
                         self,
-                        format!("Missing Match criteria for {}", String::from_utf8_lossy(&attr)),
-                    )
+                        format!(
+                            "Missing Match criteria for {}",
+                            String::from_utf8_lossy(&attr)
+                        ),
+                    );
                 }
             };
             let r = match attr.as_slice() {
                 b"host" => pattern::match_hostname(&self.match_host(), &arg) == ListMatch::Match,
-                b"originalhost" => {
-                    pattern::match_hostname(self.host_arg, &arg) == ListMatch::Match
-                }
+                b"originalhost" => pattern::match_hostname(self.host_arg, &arg) == ListMatch::Match,
                 b"user" => {
                     let user = match &self.out.user {
                         Some(u) => u.value.as_bytes().to_vec(),
@@ -415,8 +434,11 @@ impl Pass<'_> {
                 _ => {
                     return err(
                         self,
-                        format!("Unsupported Match attribute {}", String::from_utf8_lossy(&attr)),
-                    )
+                        format!(
+                            "Unsupported Match attribute {}",
+                            String::from_utf8_lossy(&attr)
+                        ),
+                    );
                 }
             };
             if r == negate {

@@ -1,0 +1,153 @@
+//! Helpers shared by the integration tests: fixtures, and OpenSSH's own `ssh -G` as the judge.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sshcfg::{ConfigSet, LoadOptions, Resolution};
+
+/// `tests/fixtures` at the workspace root.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// Every regular file under `dir`, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Is OpenSSH's client here? Tests that need it fail loudly when it is missing, since CI
+/// installs it.
+pub fn ssh_available() -> bool {
+    Command::new("ssh").arg("-V").output().is_ok()
+}
+
+/// A temporary home with `.ssh/config` holding `bytes` (and any extra files copied in).
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new(config: &[u8]) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".ssh")).unwrap();
+        std::fs::write(dir.path().join(".ssh/config"), config).unwrap();
+        Home { dir }
+    }
+
+    /// A home that is a copy of a fixture tree (which must hold `.ssh/config`).
+    pub fn copy_of(tree: &Path) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        for f in files_under(tree) {
+            let rel = f.strip_prefix(tree).unwrap();
+            let to = dir.path().join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&f, &to).unwrap();
+        }
+        Home { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join(".ssh/config")
+    }
+
+    pub fn load(&self) -> ConfigSet {
+        ConfigSet::load(&self.config(), &LoadOptions::with_home(self.path())).unwrap()
+    }
+
+    /// `ssh -G -F ~/.ssh/config HOST` with HOME pointing here; `None` when ssh rejects the
+    /// config.
+    pub fn ssh_g(&self, host: &str) -> Option<Vec<String>> {
+        let out = Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(self.config())
+            .arg(host)
+            .env("HOME", self.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run ssh -G");
+        if !out.status.success() {
+            return None;
+        }
+        Some(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
+    /// Write every file of a plan.
+    pub fn write_plan(&self, plan: &sshcfg::Plan) {
+        for c in &plan.changes {
+            std::fs::write(&c.path, &c.new).unwrap();
+        }
+    }
+}
+
+/// The `localforward` lines of `ssh -G` output.
+pub fn localforwards(g: &[String]) -> Vec<String> {
+    g.iter()
+        .filter(|l| l.starts_with("localforward "))
+        .cloned()
+        .collect()
+}
+
+/// Our resolution printed as `ssh -G` prints forwards.
+pub fn our_localforwards(r: &Resolution) -> Vec<String> {
+    r.forwards
+        .iter()
+        .filter(|f| !f.forward.hidden_by_ssh_g())
+        .map(|f| format!("localforward {}", f.forward))
+        .collect()
+}
+
+/// Does the config hold a `Match exec` (which `ssh -G` would run)?
+pub fn has_match_exec(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes)
+        .to_lowercase()
+        .lines()
+        .any(|l| {
+            let l = l.trim_start();
+            l.starts_with("match") && l.contains("exec")
+        })
+}
+
+/// Host names worth asking about for a config: its literal hosts and a few that test rules.
+pub fn hosts_for(set: &ConfigSet) -> Vec<String> {
+    let mut hosts = set.literal_hosts();
+    for h in [
+        "myserver",
+        "other",
+        "newhost",
+        "MixedCase",
+        "mixedcase",
+        "web2",
+        "bastion",
+        "corpus-probe-host",
+    ] {
+        if !hosts.iter().any(|x| x == h) {
+            hosts.push(h.to_string());
+        }
+    }
+    hosts.truncate(14);
+    hosts
+}

@@ -1,0 +1,131 @@
+//! Differential tests: OpenSSH's `ssh -G` is the judge of resolution and of every edit.
+
+mod common;
+
+use common::*;
+use sshcfg::{Forward, ResolveContext};
+
+/// Every fixture config that `ssh -G` may read (none with `Match exec`), with how to set it up.
+fn cases() -> Vec<(String, Home)> {
+    let mut out = Vec::new();
+    for dir in ["flat", "corpus"] {
+        for f in files_under(&fixtures().join(dir)) {
+            if f.extension().is_none_or(|e| e != "conf") {
+                continue;
+            }
+            let bytes = std::fs::read(&f).unwrap();
+            assert!(!has_match_exec(&bytes) || dir == "corpus");
+            if has_match_exec(&bytes) {
+                continue;
+            }
+            out.push((f.display().to_string(), Home::new(&bytes)));
+        }
+    }
+    out.push((
+        "include_tree".into(),
+        Home::copy_of(&fixtures().join("include_tree")),
+    ));
+    out
+}
+
+#[test]
+fn resolution_matches_ssh_g_on_every_fixture() {
+    assert!(ssh_available(), "OpenSSH client (ssh) is needed");
+    let ctx = ResolveContext::default();
+    let mut compared = 0;
+    for (name, home) in cases() {
+        let set = home.load();
+        for host in hosts_for(&set) {
+            let Some(g) = home.ssh_g(&host) else { continue };
+            let ours = set.resolve(&host, &ctx);
+            assert_eq!(
+                our_localforwards(&ours),
+                localforwards(&g),
+                "{name}: host {host}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} comparisons");
+}
+
+/// After `enable`, `ssh -G HOST` gains exactly the forward and every other host's output is
+/// unchanged; after `disable`, the bytes are the original.
+#[test]
+fn enable_changes_only_the_host_and_disable_restores_bytes() {
+    assert!(ssh_available(), "OpenSSH client (ssh) is needed");
+    let ctx = ResolveContext::default();
+    let fwd = Forward::loopback(1455, 1455);
+    let line = "localforward 1455 [localhost]:1455".to_string();
+    let mut edits = 0;
+    for (name, home) in cases() {
+        let set = home.load();
+        let hosts = hosts_for(&set);
+        let before: Vec<Option<Vec<String>>> = hosts.iter().map(|h| home.ssh_g(h)).collect();
+        if before.iter().all(Option::is_none) {
+            continue; // ssh rejects this config; covered by the round-trip tests
+        }
+        let originals: Vec<(std::path::PathBuf, Vec<u8>)> = set
+            .files()
+            .iter()
+            .map(|f| (f.path.clone(), f.doc.as_bytes().to_vec()))
+            .collect();
+        for (i, host) in hosts.iter().enumerate() {
+            let set = home.load();
+            let plan = match set.enable(host, &fwd, &ctx) {
+                Ok(p) => p,
+                Err(e) => {
+                    // Only ClearAllForwardings, or a change that would reach another host, may
+                    // stop enable.
+                    let msg = e.to_string();
+                    assert!(
+                        msg.contains("ClearAllForwardings") || msg.contains("would also alter"),
+                        "{name} {host}: {e}"
+                    );
+                    continue;
+                }
+            };
+            home.write_plan(&plan);
+            let final_pass = set.resolve(host, &ctx).final_pass;
+            for (j, other) in hosts.iter().enumerate() {
+                // With a final pass OpenSSH matches Host lines against the lowercased name, so
+                // names that differ only in letter case reach the same blocks: that is ssh's
+                // rule, not something an edit can avoid (see README, "Choices").
+                if j != i && final_pass && other.eq_ignore_ascii_case(host) {
+                    continue;
+                }
+                let after = home.ssh_g(other);
+                if j == i && plan.is_change() {
+                    let mut want = before[j].clone().expect("ssh -G before");
+                    let after = after.expect("ssh -G after");
+                    assert!(!want.contains(&line), "{name} {host}");
+                    // The new forward is the only difference (its place in the list may vary).
+                    want.push(line.clone());
+                    let mut got = after.clone();
+                    want.sort();
+                    got.sort();
+                    assert_eq!(got, want, "{name}: enable {host}");
+                } else {
+                    assert_eq!(after, before[j], "{name}: enable {host} changed {other}");
+                }
+            }
+            if plan.is_change() {
+                edits += 1;
+                let set2 = home.load();
+                let undo = set2
+                    .disable(host, &fwd, &ctx)
+                    .expect("disable after enable");
+                home.write_plan(&undo);
+                for (path, bytes) in &originals {
+                    assert_eq!(
+                        &std::fs::read(path).unwrap(),
+                        bytes,
+                        "{name}: enable+disable {host} changed {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(edits > 50, "only {edits} edits checked");
+}
