@@ -1,0 +1,567 @@
+//! Integration tests of the `codex-fwd` binary: every flag and exit code, bad input, and the
+//! safety of writes (symlinks, mode, owner, concurrency, torn reads).
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
+const FWD: &str = "LocalForward 1455 localhost:1455";
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("codex-fwd").unwrap();
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn setup(content: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config");
+    std::fs::write(&cfg, content).unwrap();
+    (dir, cfg)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+#[test]
+fn dry_run_prints_diff_and_touches_nothing() {
+    let (_d, cfg) = setup(BASE);
+    let before = std::fs::metadata(&cfg).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "myserver",
+            "--dry-run",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("--- {}", cfg.display())))
+        .stdout(predicate::str::contains(format!("+++ {}", cfg.display())))
+        .stdout(predicate::str::contains("+Host myserver\n"))
+        .stdout(predicate::str::contains(format!("+    {FWD}\n")));
+    let after = std::fs::metadata(&cfg).unwrap();
+    assert_eq!(read(&cfg), BASE);
+    assert_eq!(before.mtime_nsec(), after.mtime_nsec());
+    assert_eq!(before.ino(), after.ino());
+}
+
+#[test]
+fn check_exits_1_when_a_change_is_needed_and_0_when_not() {
+    let (_d, cfg) = setup(BASE);
+    let before = std::fs::metadata(&cfg).unwrap();
+    bin()
+        .args(["enable", "myserver", "--check", "-F", cfg.to_str().unwrap()])
+        .assert()
+        .code(1);
+    assert_eq!(read(&cfg), BASE);
+    assert_eq!(
+        before.mtime_nsec(),
+        std::fs::metadata(&cfg).unwrap().mtime_nsec()
+    );
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver", "--yes"])
+        .assert()
+        .success();
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver", "--check"])
+        .assert()
+        .code(0);
+    bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "disable",
+            "myserver",
+            "--check",
+        ])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_nothing_is_written() {
+    let (_d, cfg) = setup(BASE);
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver"])
+        .write_stdin("y\n")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("+Host myserver"))
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(read(&cfg), BASE);
+}
+
+#[test]
+fn yes_writes_and_a_second_run_changes_nothing() {
+    let (_d, cfg) = setup(BASE);
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver", "-y"])
+        .assert()
+        .success();
+    let once = read(&cfg);
+    assert_eq!(
+        once,
+        format!(
+            "Host other\n    User o\n\nHost myserver\n    {FWD}\n\nHost *\n    ServerAliveInterval 30\n"
+        )
+    );
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver", "-y"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty());
+    assert_eq!(read(&cfg), once);
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "disable", "myserver", "-y"])
+        .assert()
+        .success();
+    assert_eq!(read(&cfg), BASE);
+}
+
+#[test]
+fn local_port_and_port() {
+    let (_d, cfg) = setup("Host myserver\n\tUser me\n");
+    bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "myserver",
+            "--local-port",
+            "2455",
+            "-y",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        read(&cfg),
+        "Host myserver\n\tUser me\n\tLocalForward 2455 localhost:1455\n"
+    );
+    bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "myserver",
+            "--port",
+            "8000",
+            "-y",
+        ])
+        .assert()
+        .success();
+    assert!(read(&cfg).ends_with("\tLocalForward 8000 localhost:8000\n"));
+}
+
+#[test]
+fn several_hosts_in_one_run() {
+    let (_d, cfg) = setup(BASE);
+    bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "a",
+            "b",
+            "other",
+            "-y",
+        ])
+        .assert()
+        .success();
+    let text = read(&cfg);
+    assert!(text.contains("Host a\n    LocalForward"));
+    assert!(text.contains("Host b\n    LocalForward"));
+    assert!(text.contains("Host other\n    User o\n    LocalForward"));
+}
+
+#[test]
+fn json_describes_the_plan() {
+    let (_d, cfg) = setup(BASE);
+    let out = bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "myserver",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["action"], "enable");
+    assert_eq!(v["hosts"][0], "myserver");
+    assert_eq!(v["changed"], true);
+    assert_eq!(v["written"], false);
+    assert_eq!(v["files"][0]["path"], cfg.to_str().unwrap());
+    assert!(
+        v["files"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+Host myserver")
+    );
+    assert_eq!(read(&cfg), BASE);
+}
+
+#[test]
+fn bad_input_is_one_line_exit_2_and_nothing_written() {
+    let (_d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap();
+    let bad_hosts = [
+        "my server",
+        "a\nb",
+        "a#b",
+        "\"a\"",
+        "web*",
+        "w?b",
+        "!a",
+        "a,b",
+        "",
+        "a'b",
+        "a\\b",
+    ];
+    for h in bad_hosts {
+        let out = bin().args(["-F", c, "enable", h, "-y"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{h:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{h:?}: {err}");
+        assert!(err.contains("host name"), "{h:?}: {err}");
+    }
+    for p in ["0", "65536", "abc", "-1"] {
+        bin()
+            .args(["-F", c, "enable", "myserver", "-y", "--port", p])
+            .assert()
+            .code(2);
+        bin()
+            .args(["-F", c, "enable", "myserver", "-y", "--local-port", p])
+            .assert()
+            .code(2);
+    }
+    assert_eq!(read(&cfg), BASE);
+    // A directory where the config should be.
+    let d = tempfile::tempdir().unwrap();
+    bin()
+        .args(["-F", d.path().to_str().unwrap(), "enable", "myserver", "-y"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+/// Run as an unprivileged user when we are root (CI), so that permissions bite.
+fn as_nobody(cmd: &mut StdCommand) -> bool {
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    if !root {
+        return true;
+    }
+    let has_setpriv = StdCommand::new("setpriv").arg("--version").output().is_ok();
+    if !has_setpriv {
+        return false;
+    }
+    let prog = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    *cmd = StdCommand::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(prog)
+        .args(args);
+    true
+}
+
+#[test]
+fn unreadable_config_is_exit_2() {
+    let (d, cfg) = setup(BASE);
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("codex-fwd"));
+    cmd.args([
+        "-F",
+        cfg.to_str().unwrap(),
+        "enable",
+        "myserver",
+        "--dry-run",
+    ]);
+    assert!(as_nobody(&mut cmd), "setpriv is needed to drop root");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+#[test]
+fn symlinked_config_keeps_the_link_and_writes_the_target() {
+    let d = tempfile::tempdir().unwrap();
+    let real = d.path().join("dotfiles/ssh_config");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, BASE).unwrap();
+    let link = d.path().join("config");
+    std::os::unix::fs::symlink("dotfiles/ssh_config", &link).unwrap();
+    bin()
+        .args(["-F", link.to_str().unwrap(), "enable", "myserver", "-y"])
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(read(&real).contains(FWD));
+}
+
+#[test]
+fn mode_and_owner_are_kept() {
+    let (_d, cfg) = setup(BASE);
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    if root {
+        std::os::unix::fs::chown(&cfg, Some(1234), Some(2345)).unwrap();
+    }
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver", "-y"])
+        .assert()
+        .success();
+    let m = std::fs::metadata(&cfg).unwrap();
+    assert_eq!(m.mode() & 0o7777, 0o640);
+    if root {
+        assert_eq!((m.uid(), m.gid()), (1234, 2345));
+    } else {
+        eprintln!("not root: owner change not exercised");
+    }
+    assert!(read(&cfg).contains(FWD));
+}
+
+#[test]
+fn absent_ssh_dir_is_created_private() {
+    let home = tempfile::tempdir().unwrap();
+    bin()
+        .env("HOME", home.path())
+        .args(["enable", "myserver", "-y"])
+        .assert()
+        .success();
+    let ssh = home.path().join(".ssh");
+    assert_eq!(std::fs::metadata(&ssh).unwrap().mode() & 0o777, 0o700);
+    let cfg = ssh.join("config");
+    assert_eq!(std::fs::metadata(&cfg).unwrap().mode() & 0o777, 0o600);
+    assert_eq!(read(&cfg), format!("Host myserver\n    {FWD}\n"));
+    // Nothing is left behind but the config.
+    let names: Vec<_> = std::fs::read_dir(&ssh)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("config")]);
+}
+
+#[test]
+fn concurrent_writers_lose_no_update_and_readers_never_see_a_torn_file() {
+    let start = "# fleet\nHost base\n    User b\n";
+    let (_d, cfg) = setup(start);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let cfg = cfg.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let text = std::fs::read_to_string(&cfg).unwrap();
+                // Every state is the start plus whole blocks.
+                assert!(text.starts_with(start), "torn: {text:?}");
+                let rest = &text[start.len()..];
+                for block in rest.split("\nHost ").filter(|b| !b.is_empty()) {
+                    assert!(
+                        block.ends_with(&format!("{FWD}\n")),
+                        "torn block: {block:?}"
+                    );
+                }
+                reads += 1;
+            }
+            reads
+        })
+    };
+    let children: Vec<_> = (1..=8)
+        .map(|i| {
+            StdCommand::new(assert_cmd::cargo::cargo_bin("codex-fwd"))
+                .args([
+                    "-F",
+                    cfg.to_str().unwrap(),
+                    "enable",
+                    &format!("h{i}"),
+                    "-y",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+    let text = read(&cfg);
+    for i in 1..=8 {
+        assert!(
+            text.contains(&format!("Host h{i}\n    {FWD}\n")),
+            "h{i} lost:\n{text}"
+        );
+    }
+    // No temporary files are left behind.
+    let n = std::fs::read_dir(cfg.parent().unwrap()).unwrap().count();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn disable_of_a_shared_forward_fails_naming_file_and_line() {
+    let (_d, cfg) = setup("Host *\n    LocalForward 1455 localhost:1455\n");
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "disable", "myserver", "-y"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!("{}:2:", cfg.display())))
+        .stderr(predicate::str::contains("Host *"));
+    assert_eq!(read(&cfg), "Host *\n    LocalForward 1455 localhost:1455\n");
+}
+
+#[test]
+fn clear_all_forwardings_refuses_enable() {
+    let text = "Host myserver\n    ClearAllForwardings yes\n";
+    let (_d, cfg) = setup(text);
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "myserver", "-y"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("ClearAllForwardings"));
+    assert_eq!(read(&cfg), text);
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let (_d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap();
+    let run = |extra: &[&str], no_color: bool| {
+        let mut cmd = bin();
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd
+            .args(["-F", c, "enable", "myserver", "-n"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(
+        !run(&[], false).contains('\x1b'),
+        "piped output has no colour"
+    );
+    assert!(run(&["--color", "always"], false).contains("\x1b["));
+    assert!(!run(&["--color", "never"], false).contains('\x1b'));
+    assert!(!run(&["--color", "auto"], true).contains('\x1b'));
+}
+
+#[test]
+fn status_json_forwards_equal_ssh_g() {
+    let mut compared = 0;
+    for name in [
+        "match_final_all.conf",
+        "duplicate_hosts.conf",
+        "negation.conf",
+        "crlf.conf",
+        "tabs_equals.conf",
+        "host_star_first.conf",
+    ] {
+        let cfg = fixtures().join("flat").join(name);
+        let out = bin()
+            .args([
+                "-F",
+                cfg.to_str().unwrap(),
+                "status",
+                "--json",
+                "myserver",
+                "other",
+                "bastion",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for h in v.as_array().unwrap() {
+            let host = h["host"].as_str().unwrap();
+            let g = StdCommand::new("ssh")
+                .args(["-G", "-F", cfg.to_str().unwrap(), host])
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("ssh is needed");
+            let want: Vec<String> = String::from_utf8_lossy(&g.stdout)
+                .lines()
+                .filter(|l| l.starts_with("localforward "))
+                .map(str::to_string)
+                .collect();
+            let got: Vec<String> = h["forwards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    format!(
+                        "localforward {} {}",
+                        f["listen"].as_str().unwrap(),
+                        f["connect"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "{name} {host}");
+            for f in h["forwards"].as_array().unwrap() {
+                assert!(f["line"].as_u64().unwrap() > 0);
+                assert_eq!(f["file"], cfg.to_str().unwrap());
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 18);
+}
+
+#[test]
+fn status_lists_every_literal_host() {
+    let (_d, cfg) =
+        setup("Host a b *.corp !c\n    User x\nHost d\n    LocalForward 1455 localhost:1455\n");
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "status", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosts: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["host"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(hosts, ["a", "b", "d"]);
+    assert_eq!(v[2]["enabled"], true);
+    assert_eq!(v[0]["enabled"], false);
+    assert_eq!(v[0]["user"], "x");
+}
+
+#[test]
+fn help_documents_exit_codes_and_examples() {
+    bin()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"));
+    bin()
+        .args(["enable", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--local-port 2455"))
+        .stdout(predicate::str::contains("--check"));
+}
