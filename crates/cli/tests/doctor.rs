@@ -1,0 +1,279 @@
+//! `codex-fwd doctor` and `codex-fwd tunnel`: every finding is provoked by a test.
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("codex-fwd").unwrap();
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn cfg(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("config");
+    std::fs::write(&p, text).unwrap();
+    (d, p)
+}
+
+/// A local port nobody holds right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Run doctor with `--local-port` on a free port (so the machine's own 1455 does not matter)
+/// and return (exit code, codes of the findings).
+fn doctor(config: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, serde_json::Value) {
+    let port = free_port().to_string();
+    let out = bin()
+        .args([
+            "-F",
+            config.to_str().unwrap(),
+            "doctor",
+            "--json",
+            "--local-port",
+            &port,
+        ])
+        .args(["--port", &port])
+        .args(args)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    (out.status.code().unwrap(), codes, v)
+}
+
+#[test]
+fn healthy_config_exits_0() {
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\n"
+    ));
+    let out = bin()
+        .args([
+            "-F",
+            p.to_str().unwrap(),
+            "doctor",
+            "myserver",
+            "--port",
+            &port.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No problems found"));
+}
+
+#[test]
+fn forward_missing() {
+    let (_d, p) = cfg("Host myserver\n    User me\n");
+    let (code, codes, v) = doctor(&p, &["myserver"]);
+    assert_eq!(code, 3);
+    assert_eq!(codes, ["forward-missing"]);
+    assert!(
+        v["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("codex-fwd enable myserver")
+    );
+    assert_eq!(v["ok"], false);
+}
+
+#[test]
+fn clear_all_forwardings() {
+    let (_d, p) = cfg("Host myserver\n    ClearAllForwardings yes\n");
+    let (_, codes, v) = doctor(&p, &["myserver"]);
+    assert_eq!(codes, ["clear-all-forwardings"]);
+    assert_eq!(v["findings"][0]["line"], 2);
+}
+
+#[test]
+fn non_loopback_bind_and_gateway_ports() {
+    let port = free_port();
+    for text in [
+        format!("Host myserver\n    LocalForward *:{port} localhost:{port}\n"),
+        format!("Host myserver\n    LocalForward 0.0.0.0:{port} localhost:{port}\n"),
+        format!("Host myserver\n    GatewayPorts yes\n    LocalForward {port} localhost:{port}\n"),
+    ] {
+        let (_d, p) = cfg(&text);
+        let out = bin()
+            .args(["-F", p.to_str().unwrap(), "doctor", "myserver", "--json"])
+            .args(["--port", &port.to_string()])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<_> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&"non-loopback-bind"), "{text}: {codes:?}");
+    }
+}
+
+#[test]
+fn exit_on_forward_failure_and_control_master() {
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\n    ExitOnForwardFailure yes\n    ControlMaster auto\n"
+    ));
+    let (_, codes, _) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(codes, ["exit-on-forward-failure", "control-master"]);
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\nHost *\n    ControlPersist 10m\n"
+    ));
+    let (_, codes, _) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(codes, ["control-master"]);
+}
+
+fn doctor_on_port(
+    p: &std::path::Path,
+    port: u16,
+    args: &[&str],
+) -> (i32, Vec<String>, serde_json::Value) {
+    let out = bin()
+        .args([
+            "-F",
+            p.to_str().unwrap(),
+            "doctor",
+            "--json",
+            "--port",
+            &port.to_string(),
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    (out.status.code().unwrap(), codes, v)
+}
+
+#[test]
+fn duplicate_local_port() {
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\nHost *\n    LocalForward {port} localhost:9\n"
+    ));
+    let (_, codes, _) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(codes, ["duplicate-local-port"]);
+}
+
+#[test]
+fn local_port_in_use_names_the_process() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\n"
+    ));
+    let (code, codes, v) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(code, 3);
+    assert_eq!(codes, ["local-port-in-use"]);
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("pid {}", std::process::id())),
+        "{msg}"
+    );
+    assert!(
+        v["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("--local-port")
+    );
+    drop(l);
+}
+
+#[test]
+fn bad_permissions_of_the_user_config() {
+    let home = tempfile::tempdir().unwrap();
+    let ssh = home.path().join(".ssh");
+    std::fs::create_dir(&ssh).unwrap();
+    let port = free_port();
+    std::fs::write(
+        ssh.join("config"),
+        format!("Host myserver\n    LocalForward {port} localhost:{port}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(ssh.join("config"), std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = bin()
+        .env("HOME", home.path())
+        .args(["doctor", "myserver", "--json", "--port", &port.to_string()])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"bad-permissions"), "{codes:?}");
+    assert!(codes.contains(&"ssh-dir-permissions"), "{codes:?}");
+}
+
+#[test]
+fn match_exec_is_reported_not_run() {
+    let marker = tempfile::tempdir().unwrap().path().join("ran");
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\nMatch exec \"touch {}\"\n    User x\n",
+        marker.display()
+    ));
+    let (_, codes, _) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(codes, ["not-evaluated"]);
+    assert!(!marker.exists(), "Match exec was run");
+}
+
+#[test]
+fn text_output_has_fixes() {
+    let (_d, p) = cfg("Host myserver\n    ClearAllForwardings yes\n");
+    bin()
+        .args([
+            "-F",
+            p.to_str().unwrap(),
+            "doctor",
+            "myserver",
+            "--local-port",
+            &free_port().to_string(),
+        ])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("error[clear-all-forwardings]"))
+        .stdout(predicate::str::contains("fix: "));
+}
+
+#[test]
+fn tunnel_refuses_a_busy_local_port_and_starts_no_ssh() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    bin()
+        .args(["tunnel", "myserver", "--local-port", &port.to_string()])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("already in use"))
+        .stderr(predicate::str::contains("--local-port"));
+}
+
+#[test]
+fn tunnel_refuses_a_bad_host() {
+    bin().args(["tunnel", "a b"]).assert().code(2);
+}

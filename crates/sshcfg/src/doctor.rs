@@ -1,0 +1,220 @@
+//! What in the config stops the login callback from arriving, in plain sentences with a fix.
+//!
+//! Only the config is judged here; the `codex-fwd doctor` command adds what needs the running
+//! system (a local port already taken, file permissions).
+
+use serde::Serialize;
+
+use crate::config::ConfigSet;
+use crate::forward::{Forward, Listen};
+use crate::resolve::{Loc, ResolveContext};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The callback will not arrive, or is exposed.
+    Error,
+    /// It works, but something around it will fail or surprise.
+    Warning,
+}
+
+/// One problem, with a stable code for scripts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable identifier, e.g. `forward-missing`.
+    pub code: &'static str,
+    /// How bad.
+    pub severity: Severity,
+    /// The host it concerns, if any.
+    pub host: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+    /// The file involved, if any.
+    pub file: Option<String>,
+    /// 1-based line, if any.
+    pub line: Option<usize>,
+}
+
+impl Finding {
+    fn at(mut self, set: &ConfigSet, loc: Loc) -> Finding {
+        self.file = Some(set.file(loc.file).path.display().to_string());
+        self.line = Some(loc.line + 1);
+        self
+    }
+}
+
+fn finding(
+    code: &'static str,
+    severity: Severity,
+    host: &str,
+    message: String,
+    fix: String,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        host: Some(host.to_string()),
+        message,
+        fix,
+        file: None,
+        line: None,
+    }
+}
+
+fn is_yes(v: &str) -> bool {
+    v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("true")
+}
+
+impl ConfigSet {
+    /// The config's problems for `host` and the forward Codex needs (`want`).
+    /// `require_forward`: report a missing forward (when the user named the host).
+    pub fn doctor(
+        &self,
+        host: &str,
+        want: &Forward,
+        require_forward: bool,
+        ctx: &ResolveContext,
+    ) -> Vec<Finding> {
+        let r = self.resolve(host, ctx);
+        let mut out = Vec::new();
+        let local = want.listen_port().unwrap_or_default();
+        if let Some(c) = &r.clear_all_forwardings
+            && is_yes(&c.value)
+        {
+            out.push(
+                finding(
+                    "clear-all-forwardings",
+                    Severity::Error,
+                    host,
+                    format!("ClearAllForwardings yes applies to {host}: ssh drops every LocalForward, so the callback on localhost:{local} never reaches the remote machine"),
+                    format!("remove `ClearAllForwardings yes` (or limit it to other hosts), or run `codex-fwd tunnel {host}`"),
+                )
+                .at(self, c.loc),
+            );
+        }
+        let ours = r.forwards.iter().find(|f| f.forward.equivalent(want));
+        if ours.is_none() && require_forward && !r.clears_forwardings() {
+            let where_ = match self.enable(host, want, ctx) {
+                Ok(plan) => plan.summary.join("; "),
+                Err(e) => e.to_string(),
+            };
+            out.push(finding(
+                "forward-missing",
+                Severity::Error,
+                host,
+                format!("no LocalForward {} is effective for {host}: the browser's redirect to localhost:{local} is refused on this machine", want.config_args()),
+                format!("run `codex-fwd enable {host}` ({where_}), or `codex-fwd tunnel {host}` for one session"),
+            ));
+        }
+        for f in &r.forwards {
+            let exposed = match &f.forward.listen {
+                Listen::Port { bind: Some(b), .. } => !crate::forward::is_loopback_name(b),
+                Listen::Port { bind: None, .. } => {
+                    r.gateway_ports.as_ref().is_some_and(|g| is_yes(&g.value))
+                }
+                Listen::Path(_) => false,
+            };
+            if exposed && f.forward.listen_port() == Some(local) {
+                out.push(
+                    finding(
+                        "non-loopback-bind",
+                        Severity::Error,
+                        host,
+                        format!("LocalForward {} listens beyond loopback ({}): anyone on your network could reach the login callback and its one-time code", f.forward, match &f.forward.listen { Listen::Port { bind: Some(b), .. } => format!("bind address `{b}`"), _ => "GatewayPorts yes".to_string() }),
+                        format!("bind to loopback only: `LocalForward {}`, and no `GatewayPorts yes`", want.config_args()),
+                    )
+                    .at(self, f.loc),
+                );
+            }
+        }
+        // Two effective forwards on the same local port: the second cannot bind.
+        let mut seen: Vec<(u16, Loc)> = Vec::new();
+        for f in &r.forwards {
+            let Some(p) = f.forward.listen_port() else {
+                continue;
+            };
+            if let Some((_, first)) = seen.iter().find(|(q, _)| *q == p) {
+                let (ff, fl) = (
+                    self.file(first.file).path.display().to_string(),
+                    first.line + 1,
+                );
+                out.push(
+                    finding(
+                        "duplicate-local-port",
+                        Severity::Error,
+                        host,
+                        format!("two forwards of local port {p} apply to {host} (the first at {ff}:{fl}); ssh cannot bind the second and warns on every connection"),
+                        "keep one of them".to_string(),
+                    )
+                    .at(self, f.loc),
+                );
+            } else {
+                seen.push((p, f.loc));
+            }
+        }
+        if ours.is_some() {
+            if let Some(e) = &r.exit_on_forward_failure
+                && is_yes(&e.value)
+            {
+                out.push(
+                    finding(
+                        "exit-on-forward-failure",
+                        Severity::Warning,
+                        host,
+                        format!("ExitOnForwardFailure yes with a permanent LocalForward: while one session to {host} holds localhost:{local}, a second one (another terminal, the Codex app) fails to start"),
+                        format!("drop ExitOnForwardFailure for {host}, or forward only when logging in with `codex-fwd tunnel {host}`"),
+                    )
+                    .at(self, e.loc),
+                );
+            }
+            let master = r
+                .control_master
+                .as_ref()
+                .filter(|c| !c.value.eq_ignore_ascii_case("no"));
+            let persist = r
+                .control_persist
+                .as_ref()
+                .filter(|c| !c.value.eq_ignore_ascii_case("no"));
+            if let Some(c) = master.or(persist) {
+                out.push(
+                    finding(
+                        "control-master",
+                        Severity::Warning,
+                        host,
+                        format!("connection sharing is on for {host} (ControlMaster/ControlPersist): a master connection that is already open does not pick up a new LocalForward"),
+                        format!("close it once after enabling: `ssh -O exit {host}`"),
+                    )
+                    .at(self, c.loc),
+                );
+            }
+        }
+        for n in &r.not_evaluated {
+            out.push(
+                finding(
+                    "not-evaluated",
+                    Severity::Warning,
+                    host,
+                    n.message.clone(),
+                    "check with `ssh -G` (which runs Match exec commands) or `codex-fwd doctor --ssh-g`".into(),
+                )
+                .at(self, n.loc),
+            );
+        }
+        for n in &r.errors {
+            out.push(
+                finding(
+                    "config-error",
+                    Severity::Error,
+                    host,
+                    format!("OpenSSH would reject this line: {}", n.message),
+                    "fix the line".into(),
+                )
+                .at(self, n.loc),
+            );
+        }
+        out
+    }
+}
