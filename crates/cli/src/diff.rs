@@ -7,27 +7,25 @@ use similar::TextDiff;
 /// `path`. Only the region between the first and last changed line is handed to the diff
 /// algorithm, so a small edit of a large file costs little.
 pub fn unified(path: &str, old: &[u8], new: &[u8]) -> String {
-    let old = String::from_utf8_lossy(old);
-    let new = String::from_utf8_lossy(new);
-    // Skip the common prefix and suffix, by whole lines.
-    let prefix = common_prefix_lines(&old, &new);
+    // Skip the common prefix and suffix, by whole lines, with plain byte comparisons.
+    let prefix = common_prefix_lines(old, new);
     let (o, n) = (&old[prefix..], &new[prefix..]);
     let suffix = common_suffix_lines(o, n);
     let (o_mid, n_mid) = (&o[..o.len() - suffix], &n[..n.len() - suffix]);
     // Keep up to 3 lines of context on each side so hunks look as a full diff would.
-    let before_lines: Vec<&str> = old[..prefix].split_inclusive('\n').collect();
-    let ctx_before = &before_lines[before_lines.len().saturating_sub(3)..];
-    let skipped = before_lines.len() - ctx_before.len();
-    let after: Vec<&str> = o[o.len() - suffix..]
-        .split_inclusive('\n')
-        .take(3)
-        .collect();
-    let mut o_text = ctx_before.concat();
-    o_text.push_str(o_mid);
-    o_text.push_str(&after.concat());
-    let mut n_text = ctx_before.concat();
-    n_text.push_str(n_mid);
-    n_text.push_str(&after.concat());
+    let ctx_start = back_lines(old, prefix, 3);
+    let ctx_before = &old[ctx_start..prefix];
+    let skipped = memchr::memchr_iter(b'\n', &old[..ctx_start]).count();
+    let tail = &o[o.len() - suffix..];
+    let after = &tail[..forward_lines(tail, 3)];
+    let window = |mid: &[u8]| {
+        let mut v = Vec::with_capacity(ctx_before.len() + mid.len() + after.len());
+        v.extend_from_slice(ctx_before);
+        v.extend_from_slice(mid);
+        v.extend_from_slice(after);
+        String::from_utf8_lossy(&v).into_owned()
+    };
+    let (o_text, n_text) = (window(o_mid), window(n_mid));
     let diff = TextDiff::from_lines(&o_text, &n_text);
     let mut out = format!("--- {path}\n+++ {path}\n");
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
@@ -46,32 +44,66 @@ pub fn unified(path: &str, old: &[u8], new: &[u8]) -> String {
     out
 }
 
-fn common_prefix_lines(a: &str, b: &str) -> usize {
-    let mut n = 0;
-    for (x, y) in a.split_inclusive('\n').zip(b.split_inclusive('\n')) {
-        if x != y || !x.ends_with('\n') {
-            break;
-        }
-        n += x.len();
+/// Length of the common prefix of `a` and `b`, cut back to just after a newline.
+fn common_prefix_lines(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    // Compare in chunks (memcmp), then byte by byte in the first chunk that differs.
+    let mut i = 0;
+    while i + 4096 <= n && a[i..i + 4096] == b[i..i + 4096] {
+        i += 4096;
     }
-    n
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    match memchr::memrchr(b'\n', &a[..i]) {
+        Some(p) => p + 1,
+        None => 0,
+    }
 }
 
-fn common_suffix_lines(a: &str, b: &str) -> usize {
-    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+/// Length of the common suffix of `a` and `b` that starts at a line start in both.
+fn common_suffix_lines(a: &[u8], b: &[u8]) -> usize {
+    let max = a.len().min(b.len());
     let mut n = 0;
-    while n < ab.len() && n < bb.len() && ab[ab.len() - 1 - n] == bb[bb.len() - 1 - n] {
+    while n + 4096 <= max && a[a.len() - n - 4096..a.len() - n] == b[b.len() - n - 4096..b.len() - n]
+    {
+        n += 4096;
+    }
+    while n < max && a[a.len() - 1 - n] == b[b.len() - 1 - n] {
         n += 1;
     }
-    // Back off to a line start in both.
     while n > 0 {
-        let (sa, sb) = (ab.len() - n, bb.len() - n);
-        if (sa == 0 || ab[sa - 1] == b'\n') && (sb == 0 || bb[sb - 1] == b'\n') {
+        let (sa, sb) = (a.len() - n, b.len() - n);
+        if (sa == 0 || a[sa - 1] == b'\n') && (sb == 0 || b[sb - 1] == b'\n') {
             break;
         }
         n -= 1;
     }
     n
+}
+
+/// The start of the line `k` lines before offset `at` (a line start).
+fn back_lines(s: &[u8], at: usize, k: usize) -> usize {
+    let mut pos = at;
+    for _ in 0..k {
+        if pos == 0 {
+            break;
+        }
+        pos = memchr::memrchr(b'\n', &s[..pos - 1]).map_or(0, |p| p + 1);
+    }
+    pos
+}
+
+/// The length of the first `k` lines of `s`.
+fn forward_lines(s: &[u8], k: usize) -> usize {
+    let mut pos = 0;
+    for _ in 0..k {
+        match memchr::memchr(b'\n', &s[pos..]) {
+            Some(p) => pos += p + 1,
+            None => return s.len(),
+        }
+    }
+    pos
 }
 
 /// `@@ -a,b +c,d @@` with `skip` added to `a` and `c`.

@@ -10,6 +10,7 @@ mod write;
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -333,8 +334,9 @@ fn edit(
     let ctx = ResolveContext::default();
     let mut summary = Vec::new();
     // Per file: original bytes and latest bytes.
-    let mut changes: Vec<(sshcfg::FileId, PathBuf, Vec<u8>, Vec<u8>)> = Vec::new();
-    for host in &a.hosts {
+    type Change = (sshcfg::FileId, PathBuf, Arc<Vec<u8>>, Arc<Vec<u8>>);
+    let mut changes: Vec<Change> = Vec::new();
+    for (n, host) in a.hosts.iter().enumerate() {
         let plan: Plan = match action {
             sshcfg::Action::Enable => set.enable(host, &forward, &ctx)?,
             sshcfg::Action::Disable => set.disable(host, &forward, &ctx)?,
@@ -346,8 +348,11 @@ fn edit(
                 None => changes.push((c.file, c.path.clone(), c.old.clone(), c.new.clone())),
             }
         }
-        set = set.with_plan(&plan);
+        if n + 1 < a.hosts.len() && plan.is_change() {
+            set = set.with_plan(&plan);
+        }
     }
+    drop(set);
     let files: Vec<FileReport> = changes
         .iter()
         .map(|(_, path, old, new)| FileReport {

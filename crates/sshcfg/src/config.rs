@@ -285,15 +285,14 @@ impl ConfigSet {
         &self.home
     }
 
-    /// Replace a file's content (after an edit), keeping its Include targets as they were.
-    /// Callers that change Include lines should load the set again.
-    pub fn replace_content(&mut self, id: FileId, bytes: Vec<u8>) {
-        self.files[id].doc = Document::parse(bytes);
-        // Line numbers of Include lines may have moved: map them by counting Include lines.
-        let new_lines: Vec<usize> = (0..self.files[id].doc.line_count())
-            .filter(|&i| {
-                self.files[id].doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include)
-            })
+    /// Apply an edit's splices to a file's content (in memory), re-reading only the lines they
+    /// touch. Include targets are kept as they were: edits never add or remove Include lines, so
+    /// the Include lines keep their order and are matched up again by position.
+    pub fn apply_splices(&mut self, id: FileId, splices: &[crate::document::Splice]) {
+        self.files[id].doc = self.files[id].doc.with_splices(splices);
+        let doc = &self.files[id].doc;
+        let new_lines: Vec<usize> = (0..doc.line_count())
+            .filter(|&i| doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include))
             .collect();
         let targets: Vec<Vec<FileId>> = self.files[id]
             .includes

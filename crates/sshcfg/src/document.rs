@@ -5,8 +5,9 @@
 //! edit is not about keeps every byte.
 
 use std::ops::Range;
+use std::sync::Arc;
 
-use crate::lexer::{self, Eol, LineShape, LineSpan, SplitError, Token};
+use crate::lexer::{self, Eol, LineShape, SplitError, Token};
 
 /// The keywords this library acts on; every other keyword is [`Keyword::Other`] and is kept as is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,17 +83,22 @@ pub enum LineKind {
     Comment,
     /// A keyword line; see [`Document::directive`].
     Directive(Keyword),
-    /// A line OpenSSH cannot even split into a keyword (an unclosed `"` in the keyword).
+    /// A line whose keyword opens a `"` that is never closed: OpenSSH silently ignores it.
     Unreadable,
 }
 
-#[derive(Debug, Clone)]
+/// One physical line, packed into 8 bytes: where it starts, where its arguments start, what it
+/// is and how it ends. Its end is the next line's start (or the end of the file).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Line {
-    pub span: LineSpan,
-    pub kind: LineKind,
-    /// Offset (within the line) where the arguments start; `None` when there are none.
-    pub args: Option<u32>,
+    start: u32,
+    /// Offset of the arguments within the line; 0: none; `u16::MAX`: too far, recompute.
+    args: u16,
+    kind: LineKind,
+    eol: Eol,
 }
+
+const ARGS_FAR: u16 = u16::MAX;
 
 /// A block: the global area (lines before the first `Host`/`Match`) or a `Host`/`Match` line and
 /// every line up to the next one, whatever the indentation.
@@ -113,7 +119,7 @@ pub struct Directive<'a> {
     pub keyword_text: &'a [u8],
     /// The arguments after quote and escape removal, comments cut off, each with its span
     /// in the line.
-    pub args: Result<Vec<Token<'static>>, SplitError>,
+    pub args: Result<Vec<Token<'a>>, SplitError>,
     /// The raw argument text (after the keyword and its `=`/whitespace), as OpenSSH's `str`.
     pub raw_args: &'a [u8],
 }
@@ -148,56 +154,135 @@ pub struct Splice {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Document {
-    bytes: Vec<u8>,
-    lines: Vec<Line>,
-    blocks: Vec<Block>,
+    bytes: Arc<Vec<u8>>,
+    lines: Arc<Vec<Line>>,
+    /// First line of every block.
+    block_starts: Arc<Vec<u32>>,
+    /// Whether the first block is the global area (it has no header line).
+    has_global: bool,
+}
+
+/// Classify the lines of `bytes[from..]` (which starts at a line start), appending to `lines`.
+fn lex_lines(bytes: &[u8], from: usize, to: usize, lines: &mut Vec<Line>) {
+    let no_nul = memchr::memchr(0, &bytes[from..to]).is_none();
+    for span in lexer::split_lines(&bytes[from..to]) {
+        let content = &bytes[from + span.start..from + span.content_end];
+        let text = if no_nul {
+            lexer::strip_trailing(content)
+        } else {
+            lexer::effective_line(content)
+        };
+        let (kind, args) = match lexer::shape(text) {
+            LineShape::Blank => (LineKind::Blank, 0),
+            LineShape::Comment => (LineKind::Comment, 0),
+            LineShape::BadKeywordQuote => (LineKind::Unreadable, 0),
+            LineShape::Directive { keyword, args } => (
+                LineKind::Directive(Keyword::from_bytes(&keyword.value)),
+                match args {
+                    None => 0,
+                    Some(a) if a < ARGS_FAR as usize => a as u16,
+                    Some(_) => ARGS_FAR,
+                },
+            ),
+        };
+        lines.push(Line {
+            start: (from + span.start) as u32,
+            args,
+            kind,
+            eol: span.eol,
+        });
+    }
+}
+
+fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
+    let mut starts = Vec::new();
+    let mut has_global = false;
+    for (i, l) in lines.iter().enumerate() {
+        if let LineKind::Directive(k) = l.kind
+            && k.starts_block()
+        {
+            starts.push(i as u32);
+        } else if i == 0 {
+            starts.push(0);
+            has_global = true;
+        }
+    }
+    (starts, has_global)
 }
 
 impl Document {
     /// Read any bytes. Nothing is rejected: problems are reported by [`Document::diagnostics`].
+    ///
+    /// Offsets are kept in 32 bits: input of 4 GiB or more is refused with a panic (the CLI
+    /// refuses such a file before reading it).
     pub fn parse(bytes: impl Into<Vec<u8>>) -> Document {
-        let bytes = bytes.into();
-        let spans = lexer::split_lines(&bytes);
-        let mut lines = Vec::with_capacity(spans.len());
-        let mut blocks = Vec::new();
-        let mut block_start = 0usize;
-        let mut header = None;
-        for (i, span) in spans.into_iter().enumerate() {
-            let text = lexer::effective_line(&bytes[span.start..span.content_end]);
-            let (kind, args) = match lexer::shape(text) {
-                LineShape::Blank => (LineKind::Blank, None),
-                LineShape::Comment => (LineKind::Comment, None),
-                LineShape::BadKeywordQuote => (LineKind::Unreadable, None),
-                LineShape::Directive { keyword, args } => (
-                    LineKind::Directive(Keyword::from_bytes(&keyword.value)),
-                    args.map(|a| a as u32),
-                ),
-            };
-            if let LineKind::Directive(k) = kind
-                && k.starts_block()
-            {
-                if i > block_start || header.is_some() {
-                    blocks.push(Block {
-                        header,
-                        lines: block_start..i,
-                    });
-                }
-                header = Some(i);
-                block_start = i;
-            }
-            lines.push(Line { span, kind, args });
-        }
-        if lines.len() > block_start || header.is_some() {
-            blocks.push(Block {
-                header,
-                lines: block_start..lines.len(),
-            });
-        }
+        Document::from_shared(Arc::new(bytes.into()))
+    }
+
+    /// As [`Document::parse`], sharing bytes already held in an `Arc`.
+    pub fn from_shared(bytes: Arc<Vec<u8>>) -> Document {
+        assert!(
+            bytes.len() < u32::MAX as usize,
+            "ssh config of 4 GiB or more is not supported"
+        );
+        let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
+        lex_lines(&bytes, 0, bytes.len(), &mut lines);
+        let (starts, has_global) = block_starts(&lines);
         Document {
             bytes,
-            lines,
-            blocks,
+            lines: Arc::new(lines),
+            block_starts: Arc::new(starts),
+            has_global,
         }
+    }
+
+    /// The document after `splices` (sorted, non-overlapping), re-reading only the lines they
+    /// touch. Gives the same result as parsing the spliced bytes.
+    pub fn with_splices(&self, splices: &[Splice]) -> Document {
+        let new_bytes = Arc::new(self.splice(splices));
+        let (Some(first), Some(last)) = (splices.first(), splices.last()) else {
+            return Document::from_shared(new_bytes);
+        };
+        let n = self.lines.len();
+        if n == 0 {
+            return Document::from_shared(new_bytes);
+        }
+        // The line holding the first change, and the line holding the last.
+        let containing = |off: usize| -> usize {
+            self.lines
+                .partition_point(|l| l.start as usize <= off)
+                .saturating_sub(1)
+        };
+        let l0 = containing(first.range.start);
+        let l1 = containing(last.range.end).max(l0);
+        let old_end = self.line_end(l1);
+        let delta = new_bytes.len() as i64 - self.bytes.len() as i64;
+        let new_end = (old_end as i64 + delta) as usize;
+        let from = self.lines[l0].start as usize;
+        let mut lines = Vec::with_capacity(n + 4);
+        lines.extend_from_slice(&self.lines[..l0]);
+        lex_lines(&new_bytes, from, new_end, &mut lines);
+        lines.extend(self.lines[l1 + 1..].iter().map(|l| Line {
+            start: (l.start as i64 + delta) as u32,
+            ..*l
+        }));
+        let (starts, has_global) = block_starts(&lines);
+        Document {
+            bytes: new_bytes,
+            lines: Arc::new(lines),
+            block_starts: Arc::new(starts),
+            has_global,
+        }
+    }
+
+    fn line_end(&self, i: usize) -> usize {
+        self.lines
+            .get(i + 1)
+            .map_or(self.bytes.len(), |l| l.start as usize)
+    }
+
+    fn content_end(&self, i: usize) -> usize {
+        self.line_end(i) - self.lines[i].eol.as_bytes().len()
     }
 
     /// The bytes, exactly as given.
@@ -205,9 +290,14 @@ impl Document {
         &self.bytes
     }
 
+    /// The bytes, shared.
+    pub fn shared_bytes(&self) -> Arc<Vec<u8>> {
+        self.bytes.clone()
+    }
+
     /// Take the bytes back.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+        Arc::try_unwrap(self.bytes).unwrap_or_else(|b| (*b).clone())
     }
 
     /// Number of physical lines (a final newline does not start another line).
@@ -215,9 +305,31 @@ impl Document {
         self.lines.len()
     }
 
+    /// Number of blocks (the global area counts when it has lines).
+    pub fn block_count(&self) -> usize {
+        self.block_starts.len()
+    }
+
+    /// Block `b` (0-based, in file order).
+    pub fn block(&self, b: usize) -> Block {
+        let start = self.block_starts[b] as usize;
+        let end = self
+            .block_starts
+            .get(b + 1)
+            .map_or(self.lines.len(), |&s| s as usize);
+        Block {
+            header: if b == 0 && self.has_global {
+                None
+            } else {
+                Some(start)
+            },
+            lines: start..end,
+        }
+    }
+
     /// The global area and the `Host`/`Match` blocks, in file order.
-    pub fn blocks(&self) -> &[Block] {
-        &self.blocks
+    pub fn blocks(&self) -> impl DoubleEndedIterator<Item = Block> + ExactSizeIterator + '_ {
+        (0..self.block_count()).map(|b| self.block(b))
     }
 
     /// What line `i` (0-based) is.
@@ -227,19 +339,51 @@ impl Document {
 
     /// The text of line `i` without its line ending.
     pub fn line_text(&self, i: usize) -> &[u8] {
-        let s = self.lines[i].span;
-        &self.bytes[s.start..s.content_end]
+        &self.bytes[self.lines[i].start as usize..self.content_end(i)]
     }
 
     /// How line `i` ends.
     pub fn eol(&self, i: usize) -> Eol {
-        self.lines[i].span.eol
+        self.lines[i].eol
     }
 
     /// Byte range of line `i`, its line ending included.
     pub fn line_range(&self, i: usize) -> Range<usize> {
-        let s = self.lines[i].span;
-        s.start..s.end
+        self.lines[i].start as usize..self.line_end(i)
+    }
+
+    /// Where the arguments of line `i` start within its text (`None`: no argument).
+    fn args_offset(&self, i: usize) -> Option<usize> {
+        match self.lines[i].args {
+            0 => None,
+            ARGS_FAR => match lexer::shape(lexer::effective_line(self.line_text(i))) {
+                LineShape::Directive { args, .. } => args,
+                _ => None,
+            },
+            a => Some(a as usize),
+        }
+    }
+
+    /// The arguments of keyword line `i`, tokenised as `argv_split` does (`None` for other
+    /// lines).
+    pub fn args(&self, i: usize) -> Option<Result<Vec<Token<'_>>, SplitError>> {
+        let LineKind::Directive(_) = self.lines[i].kind else {
+            return None;
+        };
+        let text = lexer::effective_line(self.line_text(i));
+        Some(match self.args_offset(i) {
+            Some(a) => lexer::argv_split(&text[a..], a),
+            None => Ok(Vec::new()),
+        })
+    }
+
+    /// The raw argument text of keyword line `i` (after the keyword and its `=`/whitespace).
+    pub fn raw_args(&self, i: usize) -> &[u8] {
+        let text = lexer::effective_line(self.line_text(i));
+        match self.args_offset(i) {
+            Some(a) => &text[a..],
+            None => &text[text.len()..],
+        }
     }
 
     /// The leading whitespace of line `i`.
@@ -251,28 +395,21 @@ impl Document {
 
     /// Line `i` tokenised as OpenSSH does, if it is a keyword line.
     pub fn directive(&self, i: usize) -> Option<Directive<'_>> {
-        let line = &self.lines[i];
-        let LineKind::Directive(keyword) = line.kind else {
+        let LineKind::Directive(keyword) = self.lines[i].kind else {
             return None;
         };
         let text = lexer::effective_line(self.line_text(i));
-        let (kw_token, _) = match lexer::shape(text) {
-            LineShape::Directive { keyword, args } => (keyword, args),
-            _ => return None,
-        };
-        let keyword_text = &text[kw_token.span.start..kw_token.span.end.min(text.len())];
-        let (raw_args, args) = match line.args {
-            Some(a) => {
-                let a = a as usize;
-                (&text[a..], lexer::argv_split(&text[a..], a))
+        let keyword_text = match lexer::shape(text) {
+            LineShape::Directive { keyword, .. } => {
+                &text[keyword.span.start..keyword.span.end.min(text.len())]
             }
-            None => (&text[text.len()..], Ok(Vec::new())),
+            _ => return None,
         };
         Some(Directive {
             keyword,
             keyword_text,
-            args,
-            raw_args,
+            args: self.args(i)?,
+            raw_args: self.raw_args(i),
         })
     }
 
@@ -280,14 +417,14 @@ impl Document {
     pub fn eol_style(&self) -> Eol {
         self.lines
             .iter()
-            .map(|l| l.span.eol)
+            .map(|l| l.eol)
             .find(|&e| e != Eol::None)
             .unwrap_or(Eol::Lf)
     }
 
     /// Does the file end with a line ending (an empty file counts as yes)?
     pub fn ends_with_newline(&self) -> bool {
-        self.lines.last().is_none_or(|l| l.span.eol != Eol::None)
+        self.lines.last().is_none_or(|l| l.eol != Eol::None)
     }
 
     /// The indentation of the first indented keyword line that is not a `Host`/`Match` line.
@@ -301,12 +438,12 @@ impl Document {
     }
 
     /// The block that holds line `i`.
-    pub fn block_of(&self, i: usize) -> &Block {
-        let idx = self
-            .blocks
-            .partition_point(|b| b.lines.end <= i)
-            .min(self.blocks.len().saturating_sub(1));
-        &self.blocks[idx]
+    pub fn block_of(&self, i: usize) -> Block {
+        let b = self
+            .block_starts
+            .partition_point(|&s| s as usize <= i)
+            .saturating_sub(1);
+        self.block(b)
     }
 
     /// Problems OpenSSH would report, line by line, for the keywords this library reads (and for
@@ -320,14 +457,17 @@ impl Document {
                 message,
             };
             match self.lines[i].kind {
-                LineKind::Unreadable => out.push(diag(0, "invalid quotes".into())),
+                LineKind::Unreadable => out.push(diag(
+                    0,
+                    "unclosed quote in the keyword: OpenSSH ignores this line".into(),
+                )),
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
-                    let start = self.lines[i]
-                        .args
-                        .map_or(self.line_text(i).len(), |a| a as usize);
-                    if self.lines[i].args.is_none() {
+                    let start = self
+                        .args_offset(i)
+                        .unwrap_or(self.line_text(i).len());
+                    if self.args_offset(i).is_none() {
                         out.push(diag(start, format!("no argument after keyword \"{kw}\"")));
                         continue;
                     }
@@ -374,7 +514,6 @@ mod tests {
             Document::parse(b"A b\n\nHost x\n  User u\n    Host y\nZ z\nMatch all\n# c\n".to_vec());
         let b: Vec<_> = doc
             .blocks()
-            .iter()
             .map(|b| (b.header, b.lines.clone()))
             .collect();
         assert_eq!(

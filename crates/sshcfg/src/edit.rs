@@ -14,6 +14,7 @@
 //!   beside it, so `enable` then `disable` gives back the original bytes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -96,12 +97,15 @@ pub struct FileChange {
     pub file: FileId,
     /// Its path.
     pub path: PathBuf,
-    /// The bytes now.
+    /// The bytes now (shared with the document they came from).
     #[serde(skip)]
-    pub old: Vec<u8>,
+    pub old: Arc<Vec<u8>>,
     /// The bytes after the edit.
     #[serde(skip)]
-    pub new: Vec<u8>,
+    pub new: Arc<Vec<u8>>,
+    /// The edit as replacements of byte ranges of `old`.
+    #[serde(skip)]
+    pub splices: Vec<Splice>,
 }
 
 /// The result of planning an edit: what changes, per file, and why.
@@ -291,8 +295,9 @@ impl ConfigSet {
                 FileChange {
                     file,
                     path: f.path.clone(),
-                    old: f.doc.as_bytes().to_vec(),
-                    new: f.doc.splice(&splices),
+                    old: f.doc.shared_bytes(),
+                    new: Arc::new(f.doc.splice(&splices)),
+                    splices,
                 }
             })
             .collect()
@@ -333,7 +338,7 @@ impl ConfigSet {
     pub fn with_plan(&self, plan: &Plan) -> ConfigSet {
         let mut next = self.clone();
         for c in &plan.changes {
-            next.replace_content(c.file, c.new.clone());
+            next.apply_splices(c.file, &c.splices);
         }
         next
     }
@@ -347,7 +352,7 @@ impl ConfigSet {
     /// let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
     ///     &LoadOptions::with_home("/nonexistent")).unwrap();
     /// let plan = set.enable("web", &Forward::loopback(1455, 1455), &ResolveContext::default()).unwrap();
-    /// assert_eq!(plan.changes[0].new, b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
+    /// assert_eq!(plan.changes[0].new.as_slice(), b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
     /// ```
     pub fn enable(
         &self,

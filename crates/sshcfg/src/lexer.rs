@@ -89,6 +89,15 @@ pub(crate) fn effective_line(line: &[u8]) -> &[u8] {
     &line[..len]
 }
 
+/// Trailing whitespace and form feeds stripped, for a line known to hold no NUL.
+pub(crate) fn strip_trailing(line: &[u8]) -> &[u8] {
+    let mut len = line.len();
+    while len > 1 && (is_ws(line[len - 1]) || line[len - 1] == 0x0c) {
+        len -= 1;
+    }
+    &line[..len]
+}
+
 /// One token of a line: its unescaped value and where its raw text lies in the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token<'a> {
@@ -167,7 +176,7 @@ pub enum SplitError {
 /// `argv_split(s, .., terminate_on_comment = 1)` of misc.c: whitespace (space, tab) separates
 /// tokens, `"` and `'` quote, `\` escapes a quote, a backslash or (outside quotes) a space, and a
 /// token that starts with `#` ends the line. `base` is added to every span.
-pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'static>>, SplitError> {
+pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'_>>, SplitError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < s.len() {
@@ -179,8 +188,19 @@ pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'static>>, S
             break;
         }
         let start = i;
+        // Fast path: a token without quotes or backslashes is its own text.
+        while i < s.len() && !matches!(s[i], b' ' | b'\t' | b'"' | b'\'' | b'\\') {
+            i += 1;
+        }
+        if i >= s.len() || s[i] == b' ' || s[i] == b'\t' {
+            out.push(Token {
+                value: Cow::Borrowed(&s[start..i]),
+                span: base + start..base + i,
+            });
+            continue;
+        }
         let mut quote = 0u8;
-        let mut value = Vec::new();
+        let mut value = s[start..i].to_vec();
         while i < s.len() {
             let c = s[i];
             if c == b'\\' {
@@ -226,12 +246,64 @@ pub(crate) enum LineShape<'a> {
         keyword: Token<'a>,
         args: Option<usize>,
     },
-    /// A `"` opened in the keyword and never closed.
+    /// A `"` opened in the keyword and never closed: OpenSSH silently ignores the line.
     BadKeywordQuote,
 }
 
-/// Classify a line's effective text (see [`effective_line`]).
+/// Classify a line's effective text (see [`effective_line`]): a fast path for the common
+/// spellings, and [`shape_general`] (a literal reading of `strdelim`) for the rest. Both give the
+/// same answer (a property test checks it).
 pub(crate) fn shape(line: &[u8]) -> LineShape<'_> {
+    let n = line.len();
+    let mut p = 0;
+    while p < n && is_ws(line[p]) {
+        p += 1;
+    }
+    if p == n {
+        return LineShape::Blank;
+    }
+    if matches!(line[p], b'=' | b'"') {
+        return shape_general(line);
+    }
+    let mut q = p;
+    while q < n && !is_ws(line[q]) && line[q] != b'=' && line[q] != b'"' {
+        q += 1;
+    }
+    if q < n && line[q] == b'"' {
+        return shape_general(line);
+    }
+    if line[p] == b'#' {
+        return LineShape::Comment;
+    }
+    let keyword = Token {
+        value: Cow::Borrowed(&line[p..q]),
+        span: p..q,
+    };
+    if q == n {
+        return LineShape::Directive {
+            keyword,
+            args: None,
+        };
+    }
+    let was_equals = line[q] == b'=';
+    let mut r = q + 1;
+    while r < n && is_ws(line[r]) {
+        r += 1;
+    }
+    if !was_equals && r < n && line[r] == b'=' {
+        r += 1;
+        while r < n && is_ws(line[r]) {
+            r += 1;
+        }
+    }
+    LineShape::Directive {
+        keyword,
+        args: (r < n).then_some(r),
+    }
+}
+
+/// [`shape`] as `process_config_line` computes it, call by call.
+pub(crate) fn shape_general(line: &[u8]) -> LineShape<'_> {
     if line.is_empty() {
         return LineShape::Blank;
     }
@@ -310,6 +382,15 @@ mod tests {
         assert_eq!(shape(b"   "), LineShape::Blank);
         assert_eq!(shape(b"  # x"), LineShape::Comment);
         assert_eq!(shape(b"#x"), LineShape::Comment);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_shape_agrees_with_strdelim(line in proptest::collection::vec(
+            proptest::sample::select(b" \t=\"#aZ\\'\x0c".to_vec()), 0..12)) {
+            let line = effective_line(&line);
+            proptest::prop_assert_eq!(shape(line), shape_general(line));
+        }
     }
 
     #[test]

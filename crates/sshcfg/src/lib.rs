@@ -24,13 +24,13 @@
 //! let ctx = ResolveContext::default();
 //! let plan = set.enable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
 //! assert_eq!(
-//!     String::from_utf8(plan.changes[0].new.clone()).unwrap(),
+//!     String::from_utf8(plan.changes[0].new.to_vec()).unwrap(),
 //!     "Host myserver\n    LocalForward 1455 localhost:1455\n\nHost *\n    ServerAliveInterval 30\n"
 //! );
 //! // ... and disable gives back the original bytes.
 //! let after = set.with_plan(&plan);
 //! let undo = after.disable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
-//! assert_eq!(undo.changes[0].new, b"Host *\n    ServerAliveInterval 30\n");
+//! assert_eq!(undo.changes[0].new.as_slice(), b"Host *\n    ServerAliveInterval 30\n");
 //! ```
 #![warn(missing_docs)]
 

@@ -183,8 +183,8 @@ impl Pass<'_> {
             if !*active && !kw.starts_block() && kw != Keyword::Include {
                 continue;
             }
-            let Some(d) = doc.directive(i) else { continue };
-            let args = match d.args {
+            let Some(args) = doc.args(i) else { continue };
+            let args = match args {
                 Ok(a) => a,
                 Err(_) => {
                     if kw.starts_block() {
@@ -243,7 +243,7 @@ impl Pass<'_> {
                 Keyword::Match => {
                     header = Some(loc);
                     exclusive = false;
-                    let r = self.match_line(loc, d.raw_args);
+                    let r = self.match_line(loc, doc.raw_args(i));
                     *active = !never_match && r;
                     if *active && !self.out.applied_blocks.contains(&loc) {
                         self.out.applied_blocks.push(loc);

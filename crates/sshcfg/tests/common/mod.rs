@@ -98,7 +98,7 @@ impl Home {
     /// Write every file of a plan.
     pub fn write_plan(&self, plan: &sshcfg::Plan) {
         for c in &plan.changes {
-            std::fs::write(&c.path, &c.new).unwrap();
+            std::fs::write(&c.path, c.new.as_slice()).unwrap();
         }
     }
 }
