@@ -65,7 +65,8 @@ fn common_prefix_lines(a: &[u8], b: &[u8]) -> usize {
 fn common_suffix_lines(a: &[u8], b: &[u8]) -> usize {
     let max = a.len().min(b.len());
     let mut n = 0;
-    while n + 4096 <= max && a[a.len() - n - 4096..a.len() - n] == b[b.len() - n - 4096..b.len() - n]
+    while n + 4096 <= max
+        && a[a.len() - n - 4096..a.len() - n] == b[b.len() - n - 4096..b.len() - n]
     {
         n += 4096;
     }

@@ -290,6 +290,19 @@ impl ConfigSet {
     /// the Include lines keep their order and are matched up again by position.
     pub fn apply_splices(&mut self, id: FileId, splices: &[crate::document::Splice]) {
         self.files[id].doc = self.files[id].doc.with_splices(splices);
+        self.rematch_includes(id);
+    }
+
+    /// Apply a planned change to a file (in memory), reusing the plan's new bytes.
+    pub fn apply_change(&mut self, change: &crate::edit::FileChange) {
+        let id = change.file;
+        self.files[id].doc = self.files[id]
+            .doc
+            .with_spliced_bytes(&change.splices, change.new.clone());
+        self.rematch_includes(id);
+    }
+
+    fn rematch_includes(&mut self, id: FileId) {
         let doc = &self.files[id].doc;
         let new_lines: Vec<usize> = (0..doc.line_count())
             .filter(|&i| doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include))

@@ -46,25 +46,35 @@ pub enum Keyword {
 
 impl Keyword {
     fn from_bytes(kw: &[u8]) -> Keyword {
-        const TABLE: &[(&[u8], Keyword)] = &[
-            (b"host", Keyword::Host),
-            (b"match", Keyword::Match),
-            (b"include", Keyword::Include),
-            (b"localforward", Keyword::LocalForward),
-            (b"hostname", Keyword::HostName),
-            (b"user", Keyword::User),
-            (b"port", Keyword::Port),
-            (b"clearallforwardings", Keyword::ClearAllForwardings),
-            (b"canonicalizehostname", Keyword::CanonicalizeHostname),
-            (b"tag", Keyword::Tag),
-            (b"gatewayports", Keyword::GatewayPorts),
-            (b"exitonforwardfailure", Keyword::ExitOnForwardFailure),
-            (b"controlmaster", Keyword::ControlMaster),
-            (b"controlpersist", Keyword::ControlPersist),
-        ];
-        TABLE
+        // Every name below is lowercase letters only, so `byte | 0x20` folds the case of the
+        // keyword's byte exactly when it is a letter (anything else cannot match).
+        let is = |name: &[u8]| kw.iter().zip(name).all(|(&a, &b)| a | 0x20 == b);
+        let candidates: &[(&[u8], Keyword)] = match kw.len() {
+            3 => &[(b"tag", Keyword::Tag)],
+            4 => &[
+                (b"host", Keyword::Host),
+                (b"user", Keyword::User),
+                (b"port", Keyword::Port),
+            ],
+            5 => &[(b"match", Keyword::Match)],
+            7 => &[(b"include", Keyword::Include)],
+            8 => &[(b"hostname", Keyword::HostName)],
+            12 => &[
+                (b"localforward", Keyword::LocalForward),
+                (b"gatewayports", Keyword::GatewayPorts),
+            ],
+            13 => &[(b"controlmaster", Keyword::ControlMaster)],
+            14 => &[(b"controlpersist", Keyword::ControlPersist)],
+            19 => &[(b"clearallforwardings", Keyword::ClearAllForwardings)],
+            20 => &[
+                (b"exitonforwardfailure", Keyword::ExitOnForwardFailure),
+                (b"canonicalizehostname", Keyword::CanonicalizeHostname),
+            ],
+            _ => &[],
+        };
+        candidates
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(kw))
+            .find(|(name, _)| is(name))
             .map_or(Keyword::Other, |&(_, k)| k)
     }
 
@@ -160,36 +170,60 @@ pub struct Document {
     block_starts: Arc<Vec<u32>>,
     /// Whether the first block is the global area (it has no header line).
     has_global: bool,
+    /// Whether the bytes hold a NUL anywhere (OpenSSH cuts a line at its first NUL).
+    has_nul: bool,
 }
 
-/// Classify the lines of `bytes[from..]` (which starts at a line start), appending to `lines`.
-fn lex_lines(bytes: &[u8], from: usize, to: usize, lines: &mut Vec<Line>) {
-    let no_nul = memchr::memchr(0, &bytes[from..to]).is_none();
-    for span in lexer::split_lines(&bytes[from..to]) {
-        let content = &bytes[from + span.start..from + span.content_end];
-        let text = if no_nul {
-            lexer::strip_trailing(content)
+/// Classify one line's text (line ending excluded).
+#[inline]
+fn lex_line(content: &[u8], no_nul: bool) -> (LineKind, u16) {
+    let text = if no_nul {
+        lexer::strip_trailing(content)
+    } else {
+        lexer::effective_line(content)
+    };
+    match lexer::shape(text) {
+        LineShape::Blank => (LineKind::Blank, 0),
+        LineShape::Comment => (LineKind::Comment, 0),
+        LineShape::BadKeywordQuote => (LineKind::Unreadable, 0),
+        LineShape::Directive { keyword, args } => (
+            LineKind::Directive(Keyword::from_bytes(&keyword.value)),
+            match args {
+                None => 0,
+                Some(a) if a < ARGS_FAR as usize => a as u16,
+                Some(_) => ARGS_FAR,
+            },
+        ),
+    }
+}
+
+/// Classify the lines of `bytes[from..to]` (`from` is a line start; `to` is just after a `\n`
+/// or the end of the file), appending to `lines`.
+fn lex_lines(bytes: &[u8], from: usize, to: usize, no_nul: bool, lines: &mut Vec<Line>) {
+    let mut start = from;
+    for nl in memchr::memchr_iter(b'\n', &bytes[from..to]) {
+        let nl = from + nl;
+        let (content_end, eol) = if nl > start && bytes[nl - 1] == b'\r' {
+            (nl - 1, Eol::CrLf)
         } else {
-            lexer::effective_line(content)
+            (nl, Eol::Lf)
         };
-        let (kind, args) = match lexer::shape(text) {
-            LineShape::Blank => (LineKind::Blank, 0),
-            LineShape::Comment => (LineKind::Comment, 0),
-            LineShape::BadKeywordQuote => (LineKind::Unreadable, 0),
-            LineShape::Directive { keyword, args } => (
-                LineKind::Directive(Keyword::from_bytes(&keyword.value)),
-                match args {
-                    None => 0,
-                    Some(a) if a < ARGS_FAR as usize => a as u16,
-                    Some(_) => ARGS_FAR,
-                },
-            ),
-        };
+        let (kind, args) = lex_line(&bytes[start..content_end], no_nul);
         lines.push(Line {
-            start: (from + span.start) as u32,
+            start: start as u32,
             args,
             kind,
-            eol: span.eol,
+            eol,
+        });
+        start = nl + 1;
+    }
+    if start < to {
+        let (kind, args) = lex_line(&bytes[start..to], no_nul);
+        lines.push(Line {
+            start: start as u32,
+            args,
+            kind,
+            eol: Eol::None,
         });
     }
 }
@@ -226,20 +260,28 @@ impl Document {
             "ssh config of 4 GiB or more is not supported"
         );
         let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
-        lex_lines(&bytes, 0, bytes.len(), &mut lines);
+        let has_nul = memchr::memchr(0, &bytes).is_some();
+        lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines);
         let (starts, has_global) = block_starts(&lines);
         Document {
             bytes,
             lines: Arc::new(lines),
             block_starts: Arc::new(starts),
             has_global,
+            has_nul,
         }
     }
 
     /// The document after `splices` (sorted, non-overlapping), re-reading only the lines they
     /// touch. Gives the same result as parsing the spliced bytes.
     pub fn with_splices(&self, splices: &[Splice]) -> Document {
-        let new_bytes = Arc::new(self.splice(splices));
+        self.with_spliced_bytes(splices, Arc::new(self.splice(splices)))
+    }
+
+    /// As [`Document::with_splices`], given the spliced bytes already made (they must be
+    /// `self.splice(splices)`).
+    pub fn with_spliced_bytes(&self, splices: &[Splice], new_bytes: Arc<Vec<u8>>) -> Document {
+        debug_assert_eq!(*new_bytes, self.splice(splices));
         let (Some(first), Some(last)) = (splices.first(), splices.last()) else {
             return Document::from_shared(new_bytes);
         };
@@ -259,9 +301,10 @@ impl Document {
         let delta = new_bytes.len() as i64 - self.bytes.len() as i64;
         let new_end = (old_end as i64 + delta) as usize;
         let from = self.lines[l0].start as usize;
+        let has_nul = self.has_nul || memchr::memchr(0, &new_bytes[from..new_end]).is_some();
         let mut lines = Vec::with_capacity(n + 4);
         lines.extend_from_slice(&self.lines[..l0]);
-        lex_lines(&new_bytes, from, new_end, &mut lines);
+        lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines);
         lines.extend(self.lines[l1 + 1..].iter().map(|l| Line {
             start: (l.start as i64 + delta) as u32,
             ..*l
@@ -272,6 +315,7 @@ impl Document {
             lines: Arc::new(lines),
             block_starts: Arc::new(starts),
             has_global,
+            has_nul,
         }
     }
 
@@ -352,11 +396,33 @@ impl Document {
         self.lines[i].start as usize..self.line_end(i)
     }
 
+    /// The text of line `i` as OpenSSH reads it: cut at a NUL, trailing whitespace stripped.
+    fn effective_text(&self, i: usize) -> &[u8] {
+        if self.has_nul {
+            lexer::effective_line(self.line_text(i))
+        } else {
+            lexer::strip_trailing(self.line_text(i))
+        }
+    }
+
+    /// The arguments of keyword line `i` one by one, without a vector (`None` for other lines).
+    pub fn args_iter(
+        &self,
+        i: usize,
+    ) -> Option<impl Iterator<Item = Result<Token<'_>, SplitError>>> {
+        let LineKind::Directive(_) = self.lines[i].kind else {
+            return None;
+        };
+        let text = self.effective_text(i);
+        let a = self.args_offset(i).unwrap_or(text.len());
+        Some(lexer::Argv::new(&text[a..], a))
+    }
+
     /// Where the arguments of line `i` start within its text (`None`: no argument).
     fn args_offset(&self, i: usize) -> Option<usize> {
         match self.lines[i].args {
             0 => None,
-            ARGS_FAR => match lexer::shape(lexer::effective_line(self.line_text(i))) {
+            ARGS_FAR => match lexer::shape(self.effective_text(i)) {
                 LineShape::Directive { args, .. } => args,
                 _ => None,
             },
@@ -370,7 +436,7 @@ impl Document {
         let LineKind::Directive(_) = self.lines[i].kind else {
             return None;
         };
-        let text = lexer::effective_line(self.line_text(i));
+        let text = self.effective_text(i);
         Some(match self.args_offset(i) {
             Some(a) => lexer::argv_split(&text[a..], a),
             None => Ok(Vec::new()),
@@ -379,7 +445,7 @@ impl Document {
 
     /// The raw argument text of keyword line `i` (after the keyword and its `=`/whitespace).
     pub fn raw_args(&self, i: usize) -> &[u8] {
-        let text = lexer::effective_line(self.line_text(i));
+        let text = self.effective_text(i);
         match self.args_offset(i) {
             Some(a) => &text[a..],
             None => &text[text.len()..],
@@ -464,9 +530,7 @@ impl Document {
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
-                    let start = self
-                        .args_offset(i)
-                        .unwrap_or(self.line_text(i).len());
+                    let start = self.args_offset(i).unwrap_or(self.line_text(i).len());
                     if self.args_offset(i).is_none() {
                         out.push(diag(start, format!("no argument after keyword \"{kw}\"")));
                         continue;
@@ -512,10 +576,7 @@ mod tests {
     fn blocks_run_to_the_next_host_or_match_whatever_the_indentation() {
         let doc =
             Document::parse(b"A b\n\nHost x\n  User u\n    Host y\nZ z\nMatch all\n# c\n".to_vec());
-        let b: Vec<_> = doc
-            .blocks()
-            .map(|b| (b.header, b.lines.clone()))
-            .collect();
+        let b: Vec<_> = doc.blocks().map(|b| (b.header, b.lines.clone())).collect();
         assert_eq!(
             b,
             vec![
@@ -526,6 +587,26 @@ mod tests {
             ]
         );
         assert_eq!(doc.block_of(5).header, Some(4));
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_and_exact() {
+        for (text, k) in [
+            ("HOST", Keyword::Host),
+            ("hostName", Keyword::HostName),
+            ("LocalForward", Keyword::LocalForward),
+            ("localforward", Keyword::LocalForward),
+            ("ExitOnForwardFailure", Keyword::ExitOnForwardFailure),
+            ("CanonicalizeHostname", Keyword::CanonicalizeHostname),
+            ("ClearAllForwardings", Keyword::ClearAllForwardings),
+            ("Tag", Keyword::Tag),
+            ("Hos", Keyword::Other),
+            ("Hostx", Keyword::Other),
+            ("H0st", Keyword::Other),
+            ("IdentityFile", Keyword::Other),
+        ] {
+            assert_eq!(Keyword::from_bytes(text.as_bytes()), k, "{text}");
+        }
     }
 
     #[test]

@@ -338,7 +338,7 @@ impl ConfigSet {
     pub fn with_plan(&self, plan: &Plan) -> ConfigSet {
         let mut next = self.clone();
         for c in &plan.changes {
-            next.apply_splices(c.file, &c.splices);
+            next.apply_change(c);
         }
         next
     }
@@ -429,9 +429,35 @@ impl ConfigSet {
             self.file(file).path.display(),
             forward.config_args()
         ));
-        // The plan must have the intended effect as this library reads the new files.
-        let after = self.with_plan(&plan).resolve(host, ctx);
-        if !after.forwards.iter().any(|f| f.forward.equivalent(forward)) {
+        // The plan must have the intended effect as this library reads the new file: the new
+        // text reads back as the forward, in a `Host` block for exactly this host. (Debug builds,
+        // and so the tests, also resolve the whole new config again.)
+        let after = self.with_plan(&plan);
+        let doc = &after.file(file).doc;
+        let at = plan.changes[0].splices[0].range.start;
+        let reads_back = (0..doc.line_count())
+            .skip_while(|&i| doc.line_range(i).end <= at)
+            .take(4)
+            .any(|i| {
+                doc.kind(i) == LineKind::Directive(Keyword::LocalForward)
+                    && doc
+                        .block_of(i)
+                        .header
+                        .is_some_and(|h| is_exact_host_block(doc, h, host))
+                    && matches!(doc.args(i), Some(Ok(a)) if a.len() == 2
+                        && Forward::from_args(
+                            &String::from_utf8_lossy(&a[0].value),
+                            &String::from_utf8_lossy(&a[1].value),
+                        )
+                        .is_ok_and(|f| f == *forward))
+            });
+        let effective = !cfg!(debug_assertions)
+            || after
+                .resolve(host, ctx)
+                .forwards
+                .iter()
+                .any(|f| f.forward.equivalent(forward));
+        if !reads_back || !effective {
             return Err(EditError::NotEffective {
                 host: host.to_string(),
                 why: "the new forward is not effective".into(),

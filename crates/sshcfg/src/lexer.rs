@@ -31,46 +31,6 @@ impl Eol {
     }
 }
 
-/// Byte offsets of one physical line: `start..content_end` is the text, `content_end..end` the
-/// line ending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LineSpan {
-    pub start: usize,
-    pub content_end: usize,
-    pub end: usize,
-    pub eol: Eol,
-}
-
-/// Split `bytes` into physical lines. Empty input has no lines; input ending in `\n` has no
-/// empty last line.
-pub(crate) fn split_lines(bytes: &[u8]) -> Vec<LineSpan> {
-    let mut lines = Vec::with_capacity(bytes.len() / 24 + 1);
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', bytes) {
-        let (content_end, eol) = if nl > start && bytes[nl - 1] == b'\r' {
-            (nl - 1, Eol::CrLf)
-        } else {
-            (nl, Eol::Lf)
-        };
-        lines.push(LineSpan {
-            start,
-            content_end,
-            end: nl + 1,
-            eol,
-        });
-        start = nl + 1;
-    }
-    if start < bytes.len() {
-        lines.push(LineSpan {
-            start,
-            content_end: bytes.len(),
-            end: bytes.len(),
-            eol: Eol::None,
-        });
-    }
-    lines
-}
-
 const fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -177,15 +137,36 @@ pub enum SplitError {
 /// tokens, `"` and `'` quote, `\` escapes a quote, a backslash or (outside quotes) a space, and a
 /// token that starts with `#` ends the line. `base` is added to every span.
 pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'_>>, SplitError> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b' ' || s[i] == b'\t' {
+    Argv { s, i: 0, base }.collect()
+}
+
+/// [`argv_split`] one token at a time, without a vector. An unclosed quote is reported when the
+/// token that opens it is reached.
+pub(crate) struct Argv<'a> {
+    s: &'a [u8],
+    i: usize,
+    base: usize,
+}
+
+impl<'a> Argv<'a> {
+    /// Tokens of `s`; `base` is added to every span.
+    pub(crate) fn new(s: &'a [u8], base: usize) -> Argv<'a> {
+        Argv { s, i: 0, base }
+    }
+}
+
+impl<'a> Iterator for Argv<'a> {
+    type Item = Result<Token<'a>, SplitError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.s;
+        let mut i = self.i;
+        while i < s.len() && (s[i] == b' ' || s[i] == b'\t') {
             i += 1;
-            continue;
         }
-        if s[i] == b'#' {
-            break;
+        if i >= s.len() || s[i] == b'#' {
+            self.i = s.len();
+            return None;
         }
         let start = i;
         // Fast path: a token without quotes or backslashes is its own text.
@@ -193,11 +174,11 @@ pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'_>>, SplitE
             i += 1;
         }
         if i >= s.len() || s[i] == b' ' || s[i] == b'\t' {
-            out.push(Token {
+            self.i = i;
+            return Some(Ok(Token {
                 value: Cow::Borrowed(&s[start..i]),
-                span: base + start..base + i,
-            });
-            continue;
+                span: self.base + start..self.base + i,
+            }));
         }
         let mut quote = 0u8;
         let mut value = s[start..i].to_vec();
@@ -223,15 +204,16 @@ pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'_>>, SplitE
             }
             i += 1;
         }
+        self.i = i;
         if i >= s.len() && quote != 0 {
-            return Err(SplitError::InvalidQuotes);
+            self.i = s.len();
+            return Some(Err(SplitError::InvalidQuotes));
         }
-        out.push(Token {
+        Some(Ok(Token {
             value: Cow::Owned(value),
-            span: base + start..base + i,
-        });
+            span: self.base + start..self.base + i,
+        }))
     }
-    Ok(out)
 }
 
 /// The keyword of a line and where its arguments start, as `process_config_line` finds them.
@@ -395,12 +377,12 @@ mod tests {
 
     #[test]
     fn lines_keep_their_endings() {
-        let l = split_lines(b"a\r\nb\nc");
-        assert_eq!(l.len(), 3);
-        assert_eq!(l[0].eol, Eol::CrLf);
-        assert_eq!(l[1].eol, Eol::Lf);
-        assert_eq!(l[2].eol, Eol::None);
-        assert!(split_lines(b"").is_empty());
+        let d = crate::Document::parse(b"a\r\nb\nc".to_vec());
+        assert_eq!(d.line_count(), 3);
+        assert_eq!(d.eol(0), Eol::CrLf);
+        assert_eq!(d.eol(1), Eol::Lf);
+        assert_eq!(d.eol(2), Eol::None);
+        assert_eq!(crate::Document::parse(Vec::new()).line_count(), 0);
         assert_eq!(effective_line(b"Host a \t\x0c\r"), b"Host a");
         assert_eq!(effective_line(b"Host a\0b"), b"Host a");
     }

@@ -183,6 +183,27 @@ impl Pass<'_> {
             if !*active && !kw.starts_block() && kw != Keyword::Include {
                 continue;
             }
+            // Host lines are the bulk of a large config: their tokens are matched one by one
+            // without a vector (an unclosed quote is still found, see `host_line`).
+            if kw == Keyword::Host {
+                header = Some(loc);
+                exclusive = false;
+                *active = false;
+                if never_match {
+                    continue;
+                }
+                match self.host_line(doc, i, f.editable()) {
+                    Ok((on, excl)) => {
+                        *active = on;
+                        exclusive = excl;
+                    }
+                    Err(message) => self.out.errors.push(Note { loc, message }),
+                }
+                if *active && !self.out.applied_blocks.contains(&loc) {
+                    self.out.applied_blocks.push(loc);
+                }
+                continue;
+            }
             let Some(args) = doc.args(i) else { continue };
             let args = match args {
                 Ok(a) => a,
@@ -199,47 +220,6 @@ impl Pass<'_> {
                 }
             };
             match kw {
-                Keyword::Host => {
-                    header = Some(loc);
-                    *active = false;
-                    exclusive = false;
-                    if never_match {
-                        continue;
-                    }
-                    let mut positives = 0usize;
-                    let mut all_literal_self = true;
-                    for a in &args {
-                        let v: &[u8] = &a.value;
-                        if v.is_empty() {
-                            self.out.errors.push(Note {
-                                loc,
-                                message: "keyword host empty argument".into(),
-                            });
-                            break;
-                        }
-                        let (neg, pat) = match v.strip_prefix(b"!") {
-                            Some(p) => (true, p),
-                            None => (false, v),
-                        };
-                        if !neg {
-                            positives += 1;
-                            if pat != self.host_arg || pattern::has_wildcard(pat) {
-                                all_literal_self = false;
-                            }
-                        }
-                        if pattern::match_pattern(&self.host, pat) {
-                            if neg {
-                                *active = false;
-                                break;
-                            }
-                            *active = true;
-                        }
-                    }
-                    exclusive = positives > 0 && all_literal_self && f.editable();
-                    if *active && !self.out.applied_blocks.contains(&loc) {
-                        self.out.applied_blocks.push(loc);
-                    }
-                }
                 Keyword::Match => {
                     header = Some(loc);
                     exclusive = false;
@@ -316,6 +296,52 @@ impl Pass<'_> {
                 }
             }
         }
+    }
+
+    /// A `Host` line: does it apply, and does it name exactly this host (and only it)?
+    fn host_line(
+        &self,
+        doc: &crate::Document,
+        i: usize,
+        editable: bool,
+    ) -> Result<(bool, bool), String> {
+        let raw = doc.raw_args(i);
+        if raw.iter().any(|&b| b == b'"' || b == b'\'') {
+            // OpenSSH splits the whole line before looking at any pattern.
+            if let Some(Err(_)) = doc.args(i) {
+                return Err("invalid quotes".into());
+            }
+        }
+        let mut active = false;
+        let mut positives = 0usize;
+        let mut all_literal_self = true;
+        for a in crate::lexer::Argv::new(raw, 0) {
+            let a = a.map_err(|_| "invalid quotes".to_string())?;
+            let v: &[u8] = &a.value;
+            if v.is_empty() {
+                return Err("keyword host empty argument".into());
+            }
+            let (neg, pat) = match v.strip_prefix(b"!") {
+                Some(p) => (true, p),
+                None => (false, v),
+            };
+            if !neg {
+                positives += 1;
+                if pat != self.host_arg || pattern::has_wildcard(pat) {
+                    all_literal_self = false;
+                }
+            }
+            if pattern::match_pattern(&self.host, pat) {
+                if neg {
+                    return Ok((false, false));
+                }
+                active = true;
+            }
+        }
+        Ok((
+            active,
+            active && positives > 0 && all_literal_self && editable,
+        ))
     }
 
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or

@@ -42,7 +42,10 @@ fn same_structure(a: &Document, b: &Document) {
         assert_eq!(a.eol(i), b.eol(i), "line {i}");
         assert_eq!(a.raw_args(i), b.raw_args(i), "line {i}");
     }
-    assert_eq!(a.blocks().collect::<Vec<_>>(), b.blocks().collect::<Vec<_>>());
+    assert_eq!(
+        a.blocks().collect::<Vec<_>>(),
+        b.blocks().collect::<Vec<_>>()
+    );
 }
 
 fn set_of(bytes: &[u8]) -> ConfigSet {
@@ -90,7 +93,10 @@ fn check_enable_disable(bytes: &[u8], host: &str) {
     }
     let after = set.with_plan(&plan);
     // Re-reading only the touched lines gives what a full parse gives.
-    same_structure(&after.main().doc, &Document::parse(plan.changes[0].new.to_vec()));
+    same_structure(
+        &after.main().doc,
+        &Document::parse(plan.changes[0].new.to_vec()),
+    );
     let r = after.resolve(host, &ctx);
     assert!(r.forwards.iter().any(|f| f.forward.equivalent(&fwd)));
     let undo = after
