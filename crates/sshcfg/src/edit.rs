@@ -387,7 +387,7 @@ impl ConfigSet {
             let f = self.file(b.file);
             f.editable() && is_exact_host_block(&f.doc, b.line, host)
         });
-        let (file, splice, where_) = match target {
+        let (file, splice, where_, window_start) = match target {
             Some(b) => {
                 let doc = &self.file(b.file).doc;
                 let block = doc.block_of(b.line).clone();
@@ -411,6 +411,7 @@ impl ConfigSet {
                     b.file,
                     insert_after(doc, last_directive, &text),
                     format!("in its block at line {}", b.line + 1),
+                    Some(doc.line_range(b.line).start),
                 )
             }
             None => {
@@ -420,9 +421,12 @@ impl ConfigSet {
                     main,
                     new_block(doc, host, &body),
                     "in a new `Host` block".to_string(),
+                    None,
                 )
             }
         };
+        let inserted = splice.range.start..splice.range.start + splice.text.len();
+        let window_start = window_start.unwrap_or(inserted.start);
         plan.changes = self.changes_from(vec![(file, vec![splice])]);
         plan.summary.push(format!(
             "{}: add LocalForward {} for {host} {where_}",
@@ -430,29 +434,25 @@ impl ConfigSet {
             forward.config_args()
         ));
         // The plan must have the intended effect as this library reads the new file: the new
-        // text reads back as the forward, in a `Host` block for exactly this host. (Debug builds,
-        // and so the tests, also resolve the whole new config again.)
-        let after = self.with_plan(&plan);
-        let doc = &after.file(file).doc;
-        let at = plan.changes[0].splices[0].range.start;
-        let reads_back = (0..doc.line_count())
-            .skip_while(|&i| doc.line_range(i).end <= at)
-            .take(4)
-            .any(|i| {
-                doc.kind(i) == LineKind::Directive(Keyword::LocalForward)
-                    && doc
-                        .block_of(i)
-                        .header
-                        .is_some_and(|h| is_exact_host_block(doc, h, host))
-                    && matches!(doc.args(i), Some(Ok(a)) if a.len() == 2
-                        && Forward::from_args(
-                            &String::from_utf8_lossy(&a[0].value),
-                            &String::from_utf8_lossy(&a[1].value),
-                        )
-                        .is_ok_and(|f| f == *forward))
-            });
+        // text, read from its block's header on, holds the forward in a `Host` block for exactly
+        // this host. (Debug builds, and so the tests, also resolve the whole new config again.)
+        let window = Document::parse(plan.changes[0].new[window_start..inserted.end].to_vec());
+        let reads_back = (0..window.line_count()).any(|i| {
+            window.kind(i) == LineKind::Directive(Keyword::LocalForward)
+                && window
+                    .block_of(i)
+                    .header
+                    .is_some_and(|h| is_exact_host_block(&window, h, host))
+                && matches!(window.args(i), Some(Ok(a)) if a.len() == 2
+                    && Forward::from_args(
+                        &String::from_utf8_lossy(&a[0].value),
+                        &String::from_utf8_lossy(&a[1].value),
+                    )
+                    .is_ok_and(|f| f == *forward))
+        });
         let effective = !cfg!(debug_assertions)
-            || after
+            || self
+                .with_plan(&plan)
                 .resolve(host, ctx)
                 .forwards
                 .iter()

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Side-by-side timing of codex-fwd and `ssh -G` on 1k, 10k and 100k-block configs.
+# Usage: bash bench/compare.sh [ROUNDS]   (needs ssh and python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p codex-fwd
+exec python3 bench/compare.py target/release/codex-fwd "${1:-15}"
