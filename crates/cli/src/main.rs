@@ -92,6 +92,19 @@ enum Command {
   codex-fwd tunnel myserver
   codex-fwd tunnel myserver --local-port 2455")]
     Tunnel(TunnelArgs),
+    /// Print a shell completion script to stdout.
+    #[command(after_help = "Install:
+  bash: codex-fwd completions bash > ~/.local/share/bash-completion/completions/codex-fwd
+  zsh:  codex-fwd completions zsh > ~/.zfunc/_codex-fwd   (with fpath+=~/.zfunc in ~/.zshrc)
+  fish: codex-fwd completions fish > ~/.config/fish/completions/codex-fwd.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = "Install:
+  codex-fwd man > ~/.local/share/man/man1/codex-fwd.1 && man codex-fwd")]
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -215,6 +228,23 @@ fn main() -> ExitCode {
         Command::Status(a) => status(&cli, a),
         Command::Doctor(a) => doctor(&cli, a, choice),
         Command::Tunnel(a) => tunnel(&cli, a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "codex-fwd",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map(|_| 0)
+                .map_err(|e| Failure::new(EXIT_IO, format!("cannot write the man page: {e}")))
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

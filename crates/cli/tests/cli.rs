@@ -565,3 +565,27 @@ fn help_documents_exit_codes_and_examples() {
         .stdout(predicate::str::contains("--local-port 2455"))
         .stdout(predicate::str::contains("--check"));
 }
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        for word in ["codex-fwd", "enable", "disable", "status", "local-port"] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    bin().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn man_page() {
+    let out = bin().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(".TH codex-fwd 1"), "{text}");
+    for word in ["enable", "disable", "status", "doctor", "tunnel"] {
+        assert!(text.contains(word), "man page lacks {word}");
+    }
+}

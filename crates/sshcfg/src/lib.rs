@@ -32,6 +32,30 @@
 //! let undo = after.disable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
 //! assert_eq!(undo.changes[0].new.as_slice(), b"Host *\n    ServerAliveInterval 30\n");
 //! ```
+//!
+//! Resolution answers what `ssh -G` would say for a host, with where each value comes from:
+//!
+//! ```
+//! use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
+//! use std::path::Path;
+//!
+//! let text = b"Host web1 web2\n  LocalForward 8080 localhost:80\nHost *\n  User deploy\n".to_vec();
+//! let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
+//!     &LoadOptions::with_home("/nonexistent")).unwrap();
+//! let r = set.resolve("web2", &ResolveContext::default());
+//! assert_eq!(r.forwards[0].forward.to_string(), "8080 [localhost]:80"); // as ssh -G prints it
+//! assert_eq!(r.forwards[0].loc.line, 1);                               // 0-based line
+//! assert!(!r.forwards[0].exclusive);       // shared with web1: disable would refuse it
+//! assert_eq!(r.user.unwrap().value, "deploy");
+//! ```
+//!
+//! Parsing never fails; lines OpenSSH would reject are kept and reported:
+//!
+//! ```
+//! let doc = sshcfg::Document::parse(b"Host a\n  LocalForward 0 localhost:1\n".to_vec());
+//! let d = &doc.diagnostics()[0];
+//! assert_eq!((d.line, d.message.as_str()), (2, "Bad forwarding specification."));
+//! ```
 #![warn(missing_docs)]
 
 mod check;
