@@ -292,6 +292,12 @@ fn load(t: &Target) -> Result<ConfigSet, Failure> {
             format!("{}: is a directory, not a config file", t.path.display()),
         ));
     }
+    if std::fs::metadata(&real).is_ok_and(|m| m.len() >= u64::from(u32::MAX)) {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            format!("{}: 4 GiB or more is not an ssh config this tool edits", t.path.display()),
+        ));
+    }
     // Read the link's target but keep naming the file as the user named it.
     let bytes = match std::fs::read(&real) {
         Ok(b) => Some(b),
