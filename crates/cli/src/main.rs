@@ -295,7 +295,10 @@ fn load(t: &Target) -> Result<ConfigSet, Failure> {
     if std::fs::metadata(&real).is_ok_and(|m| m.len() >= u64::from(u32::MAX)) {
         return Err(Failure::new(
             EXIT_USAGE,
-            format!("{}: 4 GiB or more is not an ssh config this tool edits", t.path.display()),
+            format!(
+                "{}: 4 GiB or more is not an ssh config this tool edits",
+                t.path.display()
+            ),
         ));
     }
     // Read the link's target but keep naming the file as the user named it.

@@ -13,7 +13,11 @@ fn enable(bytes: &[u8], host: &str) -> Result<String, String> {
     let home = Home::new(bytes);
     let set = home.load();
     let plan = set
-        .enable(host, &Forward::loopback(1455, 1455), &ResolveContext::default())
+        .enable(
+            host,
+            &Forward::loopback(1455, 1455),
+            &ResolveContext::default(),
+        )
         .map_err(|e| e.to_string())?;
     Ok(match plan.changes.first() {
         Some(c) => String::from_utf8_lossy(&c.new).into_owned(),
@@ -26,56 +30,108 @@ const FWD: &str = "LocalForward 1455 localhost:1455";
 #[test]
 fn follows_tabs_and_equals_style() {
     let out = enable(&fixture("tabs_equals.conf"), "other").unwrap();
-    assert!(out.contains(&format!("Host other\n\tPort 2222\n\t{FWD}\n")), "{out}");
+    assert!(
+        out.contains(&format!("Host other\n\tPort 2222\n\t{FWD}\n")),
+        "{out}"
+    );
 }
 
 #[test]
 fn follows_crlf() {
     let out = enable(&fixture("crlf.conf"), "myserver").unwrap();
-    assert!(out.contains(&format!("    User me\r\n    {FWD}\r\n\r\nHost other")), "{out:?}");
+    assert!(
+        out.contains(&format!("    User me\r\n    {FWD}\r\n\r\nHost other")),
+        "{out:?}"
+    );
     let out = enable(&fixture("crlf.conf"), "newhost").unwrap();
-    assert!(out.ends_with(&format!("localhost:80\r\n\r\nHost newhost\r\n    {FWD}\r\n")), "{out:?}");
+    assert!(
+        out.ends_with(&format!(
+            "localhost:80\r\n\r\nHost newhost\r\n    {FWD}\r\n"
+        )),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn keeps_no_final_newline() {
     let out = enable(&fixture("no_final_newline.conf"), "other").unwrap();
-    assert!(out.ends_with(&format!("Host other\n  User you\n  {FWD}")), "{out:?}");
+    assert!(
+        out.ends_with(&format!("Host other\n  User you\n  {FWD}")),
+        "{out:?}"
+    );
     let out = enable(&fixture("no_final_newline.conf"), "newhost").unwrap();
-    assert!(out.ends_with(&format!("  User you\n\nHost newhost\n  {FWD}")), "{out:?}");
+    assert!(
+        out.ends_with(&format!("  User you\n\nHost newhost\n  {FWD}")),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn new_blocks_go_after_global_options_and_before_a_final_host_star() {
     let out = enable(&fixture("global_only.conf"), "myserver").unwrap();
-    assert_eq!(out, format!("ServerAliveInterval 30\nAddKeysToAgent yes\n\nHost myserver\n    {FWD}\n"));
-    assert_eq!(enable(b"", "myserver").unwrap(), format!("Host myserver\n    {FWD}\n"));
+    assert_eq!(
+        out,
+        format!("ServerAliveInterval 30\nAddKeysToAgent yes\n\nHost myserver\n    {FWD}\n")
+    );
+    assert_eq!(
+        enable(b"", "myserver").unwrap(),
+        format!("Host myserver\n    {FWD}\n")
+    );
     let out = enable(&fixture("host_star_last.conf"), "newhost").unwrap();
-    assert!(out.contains(&format!("User other\n\nHost newhost\n    {FWD}\n\n# defaults\nHost *\n")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "User other\n\nHost newhost\n    {FWD}\n\n# defaults\nHost *\n"
+        )),
+        "{out}"
+    );
     // `Host *` first: the new block goes at the end.
     let out = enable(&fixture("host_star_first.conf"), "newhost").unwrap();
-    assert!(out.ends_with(&format!("User other\n\nHost newhost\n    {FWD}\n")), "{out}");
+    assert!(
+        out.ends_with(&format!("User other\n\nHost newhost\n    {FWD}\n")),
+        "{out}"
+    );
     // A file that ends inside a Match block: the new Host line ends that block.
     let out = enable(&fixture("ends_in_match.conf"), "newhost").unwrap();
-    assert!(out.ends_with(&format!("localhost:6000\n\nHost newhost\n    {FWD}\n")), "{out}");
+    assert!(
+        out.ends_with(&format!("localhost:6000\n\nHost newhost\n    {FWD}\n")),
+        "{out}"
+    );
 }
 
 #[test]
 fn never_edits_a_shared_block() {
     // web3 has its own block; web1 already gets 1455 from `Host web1 web2`.
     let out = enable(&fixture("multi_name.conf"), "web3").unwrap();
-    assert!(out.contains(&format!("Host web3\n    User w3\n    {FWD}\n")), "{out}");
-    assert_eq!(enable(&fixture("multi_name.conf"), "web1").unwrap().as_bytes(), fixture("multi_name.conf"));
+    assert!(
+        out.contains(&format!("Host web3\n    User w3\n    {FWD}\n")),
+        "{out}"
+    );
+    assert_eq!(
+        enable(&fixture("multi_name.conf"), "web1")
+            .unwrap()
+            .as_bytes(),
+        fixture("multi_name.conf")
+    );
     let home = Home::new(&fixture("multi_name.conf"));
     let err = home
         .load()
-        .disable("web1", &Forward::loopback(1455, 1455), &ResolveContext::default())
+        .disable(
+            "web1",
+            &Forward::loopback(1455, 1455),
+            &ResolveContext::default(),
+        )
         .unwrap_err()
         .to_string();
-    assert!(err.contains(":2:") && err.contains("Host web1 web2"), "{err}");
+    assert!(
+        err.contains(":2:") && err.contains("Host web1 web2"),
+        "{err}"
+    );
     // The first block that names exactly the host, even when an earlier block also applies.
     let out = enable(&fixture("duplicate_hosts.conf"), "myserver").unwrap();
-    assert!(out.starts_with(&format!("Host myserver\n    User me\n    {FWD}\n")), "{out}");
+    assert!(
+        out.starts_with(&format!("Host myserver\n    User me\n    {FWD}\n")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -104,16 +160,30 @@ fn edits_land_in_the_included_file_that_defines_the_block() {
     // An Include inside `Host myserver`: block.inc's forward applies to myserver only, but it
     // stands in a file's global part, so it is not removed.
     let r = set.resolve("myserver", &ctx);
-    assert!(r.forwards.iter().any(|f| f.forward.to_string() == "3000 [localhost]:3000"));
-    assert!(set.resolve("web", &ctx).forwards.iter().all(|f| f.forward.listen_port() != Some(3000)));
-    let err = set.disable("myserver", &Forward::loopback(3000, 3000), &ctx).unwrap_err();
+    assert!(
+        r.forwards
+            .iter()
+            .any(|f| f.forward.to_string() == "3000 [localhost]:3000")
+    );
+    assert!(
+        set.resolve("web", &ctx)
+            .forwards
+            .iter()
+            .all(|f| f.forward.listen_port() != Some(3000))
+    );
+    let err = set
+        .disable("myserver", &Forward::loopback(3000, 3000), &ctx)
+        .unwrap_err();
     assert!(err.to_string().contains("block.inc:1:"), "{err}");
 }
 
 #[test]
 fn clear_all_forwardings_stops_enable_with_file_and_line() {
     let err = enable(&fixture("clear_all.conf"), "other").unwrap_err();
-    assert!(err.contains(":4: ClearAllForwardings yes applies to other"), "{err}");
+    assert!(
+        err.contains(":4: ClearAllForwardings yes applies to other"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -133,7 +203,9 @@ fn match_exec_is_never_run() {
 
 #[test]
 fn bad_host_names_are_refused_before_planning() {
-    for bad in ["", "a b", "a\nb", "a#b", "web*", "!a", "a,b", "\"a\"", "a\\b", "a?"] {
+    for bad in [
+        "", "a b", "a\nb", "a#b", "web*", "!a", "a,b", "\"a\"", "a\\b", "a?",
+    ] {
         let err = enable(b"Host a\n", bad).unwrap_err();
         assert!(err.contains("host name"), "{bad:?}: {err}");
     }
