@@ -5,7 +5,7 @@ use crate::forward::{Forward, ForwardError};
 use crate::lexer::Token;
 
 /// The message OpenSSH would print for this line, if it would reject it.
-pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>], raw: &[u8]) -> Option<String> {
+pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> {
     let s = |t: &Token<'_>| String::from_utf8_lossy(&t.value).into_owned();
     match k {
         Keyword::Host | Keyword::Include => {
@@ -34,7 +34,6 @@ pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>], raw: &[u8]) -> Opt
             }
         }
         Keyword::Match => {
-            let _ = raw;
             if args.is_empty() {
                 return Some("One or more attributes required for Match".into());
             }

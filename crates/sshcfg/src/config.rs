@@ -146,11 +146,10 @@ impl Loader<'_> {
                                 self.follow(c, system, depth + 1)?;
                                 c
                             }
+                            // glob(3) lists what exists; a directory is no config (ssh reads
+                            // nothing from it).
                             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                            Err(e) if path.is_dir() => {
-                                let _ = e;
-                                continue;
-                            }
+                            Err(_) if path.is_dir() => continue,
                             Err(e) => {
                                 return Err(Error::Read {
                                     path,

@@ -542,7 +542,7 @@ impl Document {
                             continue;
                         }
                     };
-                    if let Some(msg) = crate::check::check_directive(k, &args, d.raw_args) {
+                    if let Some(msg) = crate::check::check_directive(k, &args) {
                         let col = args.first().map_or(start, |t| t.span.start);
                         out.push(diag(col, msg));
                     }

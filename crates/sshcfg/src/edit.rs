@@ -124,6 +124,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A plan that changes nothing (yet).
+    fn empty(host: &str, forward: &Forward, action: Action) -> Plan {
+        Plan {
+            host: host.to_string(),
+            forward: forward.clone(),
+            action,
+            changes: Vec::new(),
+            summary: Vec::new(),
+        }
+    }
+
     /// Does the plan change anything?
     pub fn is_change(&self) -> bool {
         !self.changes.is_empty()
@@ -366,13 +377,7 @@ impl ConfigSet {
         if let Some(e) = self.clear_error(host, &r) {
             return Err(e.into());
         }
-        let mut plan = Plan {
-            host: host.to_string(),
-            forward: forward.clone(),
-            action: Action::Enable,
-            changes: Vec::new(),
-            summary: Vec::new(),
-        };
+        let mut plan = Plan::empty(host, forward, Action::Enable);
         if let Some(f) = r.forwards.iter().find(|f| f.forward.equivalent(forward)) {
             let (p, l) = loc_text(self, f.loc);
             plan.summary.push(format!(
@@ -478,13 +483,7 @@ impl ConfigSet {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let r = self.resolve(host, ctx);
-        let mut plan = Plan {
-            host: host.to_string(),
-            forward: forward.clone(),
-            action: Action::Disable,
-            changes: Vec::new(),
-            summary: Vec::new(),
-        };
+        let mut plan = Plan::empty(host, forward, Action::Disable);
         let found: Vec<_> = if r.clears_forwardings() {
             Vec::new()
         } else {

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::config::{ConfigSet, FileId, FileRole, MAX_INCLUDE_DEPTH};
+use crate::config::{ConfigSet, FileId, MAX_INCLUDE_DEPTH};
 use crate::document::{Keyword, LineKind};
 use crate::forward::Forward;
 use crate::lexer;
@@ -152,8 +152,7 @@ struct Pass<'a> {
     out: Resolution,
 }
 
-fn located(set: &ConfigSet, loc: Loc, first_arg: &[u8]) -> Located<String> {
-    let _ = set;
+fn located(loc: Loc, first_arg: &[u8]) -> Located<String> {
     Located {
         value: String::from_utf8_lossy(first_arg).into_owned(),
         loc,
@@ -271,7 +270,7 @@ impl Pass<'_> {
                 }
                 _ => {
                     let Some(first) = args.first() else { continue };
-                    let v = located(self.set, loc, &first.value);
+                    let v = located(loc, &first.value);
                     let slot = match kw {
                         Keyword::HostName => &mut self.out.hostname,
                         Keyword::User => &mut self.out.user,
@@ -567,6 +566,6 @@ impl ConfigSet {
 
     /// Is the file of `loc` one that edits may write?
     pub fn is_editable(&self, loc: Loc) -> bool {
-        self.file(loc.file).editable() && self.file(loc.file).role != FileRole::System
+        self.file(loc.file).editable()
     }
 }
