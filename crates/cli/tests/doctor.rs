@@ -250,3 +250,53 @@ fn tunnel_refuses_a_busy_local_port_and_starts_no_ssh() {
 fn tunnel_refuses_a_bad_host() {
     bin().args(["tunnel", "a b"]).assert().code(2);
 }
+
+#[test]
+fn config_error_is_reported() {
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\nMatch nosuchcriterion x\n    User y\n"
+    ));
+    let (_, codes, v) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(codes, ["config-error"]);
+    assert_eq!(v["findings"][0]["line"], 3);
+}
+
+#[test]
+fn ssh_g_cross_check_is_opt_in_and_finds_what_match_exec_adds() {
+    let port = free_port();
+    let marker = tempfile::tempdir().unwrap();
+    let ran = marker.path().join("ran");
+    let (_d, p) = cfg(&format!(
+        "Host myserver\n    LocalForward {port} localhost:{port}\nMatch exec \"touch {}\"\n    LocalForward 7 localhost:7\n",
+        ran.display()
+    ));
+    let (_, codes, _) = doctor_on_port(&p, port, &["myserver"]);
+    assert_eq!(codes, ["not-evaluated"]);
+    assert!(!ran.exists(), "doctor ran Match exec without --ssh-g");
+    let out = bin()
+        .args([
+            "-F",
+            p.to_str().unwrap(),
+            "doctor",
+            "myserver",
+            "--json",
+            "--ssh-g",
+        ])
+        .args(["--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Match exec"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"ssh-g-differs"), "{codes:?}");
+    assert!(
+        ran.exists(),
+        "ssh -G evaluates Match exec (that is why it is opt-in)"
+    );
+}

@@ -210,3 +210,44 @@ fn bad_host_names_are_refused_before_planning() {
         assert!(err.contains("host name"), "{bad:?}: {err}");
     }
 }
+
+#[test]
+fn system_config_is_read_after_the_user_config_and_never_edited() {
+    let home = Home::new(b"Host myserver\n    User me\n");
+    let sys = home.path().join("ssh_config");
+    std::fs::write(&sys, "Host *\n    LocalForward 1455 localhost:1455\n").unwrap();
+    let opts = sshcfg::LoadOptions {
+        home: home.path().to_path_buf(),
+        system_config: Some(sys.clone()),
+    };
+    let set = sshcfg::ConfigSet::load(&home.config(), &opts).unwrap();
+    let ctx = ResolveContext::default();
+    let fwd = Forward::loopback(1455, 1455);
+    // Already effective through the system config: nothing to add.
+    assert!(!set.enable("myserver", &fwd, &ctx).unwrap().is_change());
+    let err = set.disable("myserver", &fwd, &ctx).unwrap_err().to_string();
+    assert!(
+        err.contains("system config") && err.contains("ssh_config:2:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn newer_match_criteria_parse() {
+    // OpenSSH 9.4+ criteria (this machine's ssh 9.2 does not know them, so no ssh -G here).
+    let home = Home::new(
+        b"Host myserver\n    Tag codex\nMatch tagged codex\n    LocalForward 1 localhost:1\nMatch localnetwork 10.0.0.0/8\n    LocalForward 2 localhost:2\nMatch !tagged other\n    LocalForward 3 localhost:3\n",
+    );
+    let set = home.load();
+    let r = set.resolve("myserver", &ResolveContext::default());
+    let got: Vec<String> = r.forwards.iter().map(|f| f.forward.to_string()).collect();
+    assert_eq!(got, ["1 [localhost]:1", "3 [localhost]:3"]);
+    assert_eq!(
+        r.not_evaluated.len(),
+        1,
+        "localnetwork is reported, not guessed"
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let r = set.resolve("other", &ResolveContext::default());
+    assert_eq!(r.forwards.len(), 1);
+}
