@@ -58,28 +58,6 @@ fn set_of(bytes: &[u8]) -> ConfigSet {
     .unwrap()
 }
 
-/// Does `bytes` hold an empty `Host <host>` block (nothing but blank lines under it)? `disable`
-/// removes such a block (comments right above the next block go with that block), so
-/// enable+disable cannot give it back: the one documented exception.
-fn has_empty_block(bytes: &[u8], host: &str) -> bool {
-    let doc = Document::parse(bytes.to_vec());
-    doc.blocks().any(|b| {
-        let Some(h) = b.header else { return false };
-        let Some(d) = doc.directive(h) else {
-            return false;
-        };
-        let exact = d.keyword == sshcfg::Keyword::Host
-            && matches!(&d.args, Ok(a) if a.len() == 1 && *a[0].value == *host.as_bytes());
-        exact
-            && b.lines.clone().skip(1).all(|i| {
-                matches!(
-                    doc.kind(i),
-                    sshcfg::LineKind::Blank | sshcfg::LineKind::Comment
-                )
-            })
-    })
-}
-
 /// enable then disable gives the input back (or enable is refused / a no-op).
 fn check_enable_disable(bytes: &[u8], host: &str) {
     let ctx = ResolveContext::default();

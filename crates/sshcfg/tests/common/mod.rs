@@ -151,3 +151,26 @@ pub fn hosts_for(set: &ConfigSet) -> Vec<String> {
     hosts.truncate(14);
     hosts
 }
+
+/// Does `bytes` hold an empty `Host <host>` block (nothing but blank lines and comments under it)?
+/// `disable` removes such a block (comments right above the next block go with that block), so
+/// enable+disable cannot give it back: the one documented exception, which changes no host's
+/// `ssh -G` output.
+pub fn has_empty_block(bytes: &[u8], host: &str) -> bool {
+    let doc = sshcfg::Document::parse(bytes.to_vec());
+    doc.blocks().any(|b| {
+        let Some(h) = b.header else { return false };
+        let Some(d) = doc.directive(h) else {
+            return false;
+        };
+        let exact = d.keyword == sshcfg::Keyword::Host
+            && matches!(&d.args, Ok(a) if a.len() == 1 && *a[0].value == *host.as_bytes());
+        exact
+            && b.lines.clone().skip(1).all(|i| {
+                matches!(
+                    doc.kind(i),
+                    sshcfg::LineKind::Blank | sshcfg::LineKind::Comment
+                )
+            })
+    })
+}

@@ -1,0 +1,215 @@
+//! Property test with OpenSSH as the oracle: random configs (Host and Match blocks, patterns,
+//! negation, HostName, the final pass, every LocalForward spelling, odd formatting) are resolved
+//! for several hosts and compared with `ssh -G`; then `enable` for one host must change exactly
+//! that host's `ssh -G` output, by the one forward, and `disable` must give the bytes back.
+//!
+//! `SSH_G_CASES` sets the number of configs (default 48; each runs ssh -G about 20 times).
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use sshcfg::{Forward, ResolveContext};
+
+const HOSTS: [&str; 6] = [
+    "myserver",
+    "other",
+    "web1",
+    "MixedCase",
+    "real.example",
+    "newhost",
+];
+
+fn pattern() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "myserver",
+        "other",
+        "web1",
+        "web*",
+        "*",
+        "!other",
+        "!web1",
+        "MixedCase",
+        "mixedcase",
+        "h?st",
+        "real.example",
+        "*.example",
+        "newhost",
+    ])
+}
+
+fn header() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::collection::vec(pattern(), 1..4).prop_map(|p| format!("Host {}", p.join(" "))),
+        1 => prop::collection::vec(pattern(), 1..3).prop_map(|p| format!("Host=\"{}\"", p.join("\" \""))),
+        1 => prop::sample::select(vec![
+            "Match host myserver,other",
+            "Match host real.example",
+            "Match originalhost mixedcase",
+            "Match all",
+            "Match final all",
+            "Match final host real.example",
+            "Match user root",
+            "Match !host web1 user root",
+            "Match canonical host *.example",
+            "Match host *,!other",
+        ]).prop_map(str::to_string),
+    ]
+}
+
+fn option() -> impl Strategy<Value = String> {
+    let listen = prop::sample::select(vec![
+        "1455",
+        "localhost:1455",
+        "127.0.0.1:1455",
+        "[::1]:1455",
+        "2000",
+        "*:1455",
+        "/tmp/l.sock",
+    ]);
+    let connect = prop::sample::select(vec![
+        "localhost:1455",
+        "127.0.0.1:1455",
+        "[::1]:1455",
+        "localhost/1455",
+        "example.com:22",
+        "localhost:2000",
+    ]);
+    prop_oneof![
+        5 => (listen, connect, prop::sample::select(vec![" ", "=", " = "]))
+            .prop_map(|(l, c, sep)| format!("LocalForward{sep}{l} {c}")),
+        2 => prop::sample::select(vec![
+            "HostName real.example", "HostName 10.0.0.1", "HostName %h.example", "HostName MYSERVER",
+        ]).prop_map(str::to_string),
+        1 => prop::sample::select(vec!["User root", "User me"]).prop_map(str::to_string),
+        1 => prop::sample::select(vec!["ClearAllForwardings yes", "ClearAllForwardings no"]).prop_map(str::to_string),
+        1 => Just("# a comment".to_string()),
+        1 => Just(String::new()),
+    ]
+}
+
+fn config() -> impl Strategy<Value = Vec<u8>> {
+    let block = (
+        header(),
+        prop::collection::vec(
+            (
+                option(),
+                prop::sample::select(vec!["  ", "\t", "", "    "]),
+                any::<bool>(),
+            ),
+            0..4,
+        ),
+    );
+    (
+        prop::collection::vec(option(), 0..2),
+        prop::collection::vec(block, 0..6),
+        prop::sample::select(vec!["\n", "\r\n"]),
+        any::<bool>(),
+    )
+        .prop_map(|(global, blocks, eol, final_nl)| {
+            let mut lines: Vec<String> = global;
+            for (h, opts) in blocks {
+                lines.push(h);
+                for (o, ind, comment) in opts {
+                    let c = if comment && !o.is_empty() && !o.starts_with('#') {
+                        " # note"
+                    } else {
+                        ""
+                    };
+                    lines.push(format!("{ind}{o}{c}"));
+                }
+            }
+            let mut text = lines.join(eol);
+            if final_nl && !text.is_empty() {
+                text.push_str(eol);
+            }
+            text.into_bytes()
+        })
+}
+
+#[test]
+fn random_configs_resolve_and_edit_as_ssh_g_says() {
+    assert!(ssh_available(), "OpenSSH client (ssh) is needed");
+    let cases = std::env::var("SSH_G_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(48);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let ctx = ResolveContext::default();
+    let fwd = Forward::loopback(1455, 1455);
+    let line = "localforward 1455 [localhost]:1455".to_string();
+    runner
+        .run(&(config(), 0..HOSTS.len()), |(bytes, pick)| {
+            let home = Home::new(&bytes);
+            let set = home.load();
+            let before: Vec<Option<Vec<String>>> = HOSTS.iter().map(|h| home.ssh_g(h)).collect();
+            for (h, g) in HOSTS.iter().zip(&before) {
+                let Some(g) = g else { continue };
+                prop_assert_eq!(
+                    our_localforwards(&set.resolve(h, &ctx)),
+                    localforwards(g),
+                    "host {} in\n{}",
+                    h,
+                    String::from_utf8_lossy(&bytes)
+                );
+            }
+            if before.iter().any(Option::is_none) {
+                return Ok(()); // ssh rejects the config: nothing to edit against
+            }
+            let host = HOSTS[pick];
+            let Ok(plan) = set.enable(host, &fwd, &ctx) else {
+                return Ok(()); // ClearAllForwardings, or the change would reach another host
+            };
+            if !plan.is_change() {
+                return Ok(());
+            }
+            home.write_plan(&plan);
+            let final_pass = set.resolve(host, &ctx).final_pass;
+            for (j, other) in HOSTS.iter().enumerate() {
+                let after = home.ssh_g(other);
+                if *other == host {
+                    let mut want = before[j].clone().unwrap();
+                    want.push(line.clone());
+                    want.sort();
+                    let mut got = after.unwrap();
+                    got.sort();
+                    prop_assert_eq!(
+                        got,
+                        want,
+                        "enable {} in\n{}",
+                        host,
+                        String::from_utf8_lossy(&bytes)
+                    );
+                } else if !(final_pass && other.eq_ignore_ascii_case(host)) {
+                    prop_assert_eq!(
+                        &after,
+                        &before[j],
+                        "enable {} changed {} in\n{}",
+                        host,
+                        other,
+                        String::from_utf8_lossy(&bytes)
+                    );
+                }
+            }
+            let undo = home
+                .load()
+                .disable(host, &fwd, &ctx)
+                .expect("disable after enable");
+            if has_empty_block(&bytes, host) {
+                // The documented exception: the bytes differ, ssh -G does not.
+                home.write_plan(&undo);
+                for (j, h) in HOSTS.iter().enumerate() {
+                    prop_assert_eq!(&home.ssh_g(h), &before[j]);
+                }
+            } else {
+                prop_assert_eq!(undo.changes[0].new.as_slice(), &bytes[..]);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
