@@ -38,6 +38,10 @@ pub fn lock_dir(dir: &Path) -> io::Result<DirLock> {
     if !dir.exists() {
         fs::create_dir_all(dir)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        // Under sudo, a new `~/.ssh` belongs to the owner of the home it is made in.
+        if let Some(parent) = dir.parent() {
+            give_to_owner_of(dir, parent)?;
+        }
     }
     let f = File::open(dir)?;
     f.lock()?;
@@ -74,12 +78,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             ));
         }
     }
+    if old.is_none() {
+        // A new config belongs to the owner of its directory (under sudo: the user, not root).
+        give_to_owner_of(tmp.path(), dir)?;
+    }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     // Make the rename itself durable.
     if let Ok(d) = OpenOptions::new().read(true).open(dir) {
         let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// When running as root, make `path` owned by the owner of `like` (a no-op for anyone else, who
+/// can only create files they own).
+fn give_to_owner_of(path: &Path, like: &Path) -> io::Result<()> {
+    let me = fs::metadata("/proc/self")
+        .map(|s| s.uid())
+        .unwrap_or(u32::MAX);
+    if me != 0 {
+        return Ok(());
+    }
+    let m = fs::metadata(like)?;
+    if m.uid() != 0 {
+        std::os::unix::fs::chown(path, Some(m.uid()), Some(m.gid()))?;
     }
     Ok(())
 }

@@ -362,6 +362,25 @@ fn absent_ssh_dir_is_created_private() {
 }
 
 #[test]
+fn under_sudo_a_new_config_belongs_to_the_user_not_root() {
+    if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
+        eprintln!("not root: nothing to check");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    std::os::unix::fs::chown(home.path(), Some(1234), Some(2345)).unwrap();
+    bin()
+        .env("HOME", home.path())
+        .args(["enable", "myserver", "-y"])
+        .assert()
+        .success();
+    for p in [home.path().join(".ssh"), home.path().join(".ssh/config")] {
+        let m = std::fs::metadata(&p).unwrap();
+        assert_eq!((m.uid(), m.gid()), (1234, 2345), "{}", p.display());
+    }
+}
+
+#[test]
 fn concurrent_writers_lose_no_update_and_readers_never_see_a_torn_file() {
     let start = "# fleet\nHost base\n    User b\n";
     let (_d, cfg) = setup(start);
