@@ -1,0 +1,201 @@
+//! `doctor`: what stops the login callback from arriving, with a fix for each.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+use sshcfg::ResolveContext;
+
+use crate::args::{Cli, DoctorArgs};
+use crate::common::*;
+use crate::{system, write};
+
+#[derive(Serialize)]
+struct DoctorReport {
+    ok: bool,
+    hosts: Vec<String>,
+    findings: Vec<sshcfg::Finding>,
+}
+
+pub(crate) fn doctor(
+    cli: &Cli,
+    a: &DoctorArgs,
+    choice: anstream::ColorChoice,
+) -> Result<u8, Failure> {
+    use sshcfg::{Finding, Severity};
+    check_hosts(&a.hosts)?;
+    let t = target(cli)?;
+    let set = load(&t)?;
+    let ctx = ResolveContext::default();
+    let want = a.ports.forward();
+    let local = a.ports.local_port.unwrap_or(a.ports.port);
+    let named = !a.hosts.is_empty();
+    let hosts: Vec<String> = if named {
+        a.hosts.clone()
+    } else {
+        set.literal_hosts()
+            .into_iter()
+            .filter(|h| {
+                set.resolve(h, &ctx)
+                    .forwards
+                    .iter()
+                    .any(|f| f.forward.equivalent(&want))
+            })
+            .collect()
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    for h in &hosts {
+        findings.extend(set.doctor(h, &want, named, &ctx));
+    }
+    let sys = |code, severity, message: String, fix: String, file: Option<String>| Finding {
+        code,
+        severity,
+        host: None,
+        message,
+        fix,
+        file,
+        line: None,
+    };
+    if let Some(owner) = system::port_in_use(local) {
+        let who = match (&owner.name, owner.pid) {
+            (Some(n), Some(p)) => format!("{n} (pid {p})"),
+            _ => "another process".to_string(),
+        };
+        let ssh_note = if owner.name.as_deref() == Some("ssh") {
+            " It looks like an SSH tunnel that is already up: that is what a remote login needs, but `codex login` run on this machine then fails with \"Address in use (os error 98)\"."
+        } else {
+            ""
+        };
+        findings.push(sys(
+            "local-port-in-use",
+            Severity::Error,
+            format!("localhost:{local} on this machine is already in use by {who}: ssh cannot listen there, so the browser's redirect goes to that process instead.{ssh_note}"),
+            format!("stop it, or use another local port: `codex-fwd enable HOST --local-port {}`", if local == 2455 { 2456 } else { 2455 }),
+            None,
+        ));
+    }
+    // OpenSSH refuses a user config or an included file with a bad owner or mode.
+    for f in set.files() {
+        let checked = match f.role {
+            sshcfg::FileRole::Main => cli.config.is_none(),
+            sshcfg::FileRole::Included { .. } => true,
+            sshcfg::FileRole::System => false,
+        };
+        if checked
+            && f.exists
+            && let Some(why) = system::bad_permissions(&write::real_path(&f.path))
+        {
+            let p = f.path.display().to_string();
+            findings.push(sys(
+                "bad-permissions",
+                Severity::Error,
+                format!("{p} is {why}: ssh stops with \"Bad owner or permissions\" and reads no config at all"),
+                format!("chmod 600 {p} (and make it yours: chown \"$USER\" {p})"),
+                Some(p),
+            ));
+        }
+    }
+    if cli.config.is_none() {
+        let ssh_dir = set.home().join(".ssh");
+        if let Ok(m) = std::fs::metadata(&ssh_dir) {
+            use std::os::unix::fs::MetadataExt;
+            if m.mode() & 0o022 != 0 {
+                let p = ssh_dir.display().to_string();
+                findings.push(sys(
+                    "ssh-dir-permissions",
+                    Severity::Warning,
+                    format!("{p} has mode {:04o}: others can replace your config, and sshd's StrictModes refuses keys under it", m.mode() & 0o7777),
+                    format!("chmod 700 {p}"),
+                    Some(p),
+                ));
+            }
+        }
+    }
+    if a.ssh_g {
+        eprintln!("codex-fwd: running ssh -G, which evaluates Match exec commands in your config");
+        for h in &hosts {
+            let mut cmd = std::process::Command::new("ssh");
+            cmd.arg("-G");
+            if let Some(c) = &cli.config {
+                cmd.arg("-F").arg(c);
+            }
+            let out = cmd.arg(h).stdin(std::process::Stdio::null()).output();
+            let Ok(out) = out else {
+                return Err(Failure::new(EXIT_IO, "cannot run ssh"));
+            };
+            let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.strip_prefix("localforward ").map(str::to_string))
+                .collect();
+            let ours: Vec<String> = set
+                .resolve(h, &ctx)
+                .forwards
+                .iter()
+                .filter(|f| !f.forward.hidden_by_ssh_g())
+                .map(|f| f.forward.to_string())
+                .collect();
+            if out.status.success() && theirs != ours {
+                findings.push(sys(
+                    "ssh-g-differs",
+                    Severity::Warning,
+                    format!("ssh -G {h} reports forwards [{}], this tool reads [{}] (a Match exec or a setting it does not evaluate)", theirs.join(", "), ours.join(", ")),
+                    "trust ssh -G; please report the difference".into(),
+                    None,
+                ));
+            }
+        }
+    }
+    let ok = findings.is_empty();
+    if a.json {
+        print_json(&DoctorReport {
+            ok,
+            hosts,
+            findings,
+        });
+    } else {
+        let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
+        if ok {
+            let _ = writeln!(
+                out,
+                "No problems found{}.",
+                if hosts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for {}", hosts.join(", "))
+                }
+            );
+        }
+        for f in &findings {
+            let (style, label) = match f.severity {
+                Severity::Error => (
+                    anstyle::Style::new()
+                        .fg_color(Some(anstyle::AnsiColor::Red.into()))
+                        .bold(),
+                    "error",
+                ),
+                Severity::Warning => (
+                    anstyle::Style::new()
+                        .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
+                        .bold(),
+                    "warning",
+                ),
+            };
+            let place = match (&f.file, f.line) {
+                (Some(p), Some(l)) => format!("{p}:{l}: "),
+                (Some(p), None) => format!("{p}: "),
+                _ => String::new(),
+            };
+            let host = f
+                .host
+                .as_ref()
+                .map(|h| format!("({h}) "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{style}{label}[{}]{style:#} {host}{place}{}",
+                f.code, f.message
+            );
+            let _ = writeln!(out, "    fix: {}", f.fix);
+        }
+    }
+    Ok(if ok { 0 } else { EXIT_REFUSED })
+}

@@ -1,0 +1,72 @@
+//! `tunnel`: forward the port for one session with `ssh -N -L`, stopping cleanly on Ctrl-C.
+
+use crate::args::{Cli, TunnelArgs};
+use crate::common::*;
+use crate::system;
+
+pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
+    check_hosts(std::slice::from_ref(&a.host))?;
+    let local = a.ports.local_port.unwrap_or(a.ports.port);
+    let port = a.ports.port;
+    if let Some(owner) = system::port_in_use(local) {
+        let who = match (&owner.name, owner.pid) {
+            (Some(n), Some(p)) => format!("{n} (pid {p})"),
+            _ => "another process".to_string(),
+        };
+        return Err(Failure::new(
+            EXIT_REFUSED,
+            format!(
+                "localhost:{local} is already in use by {who}; stop it or pass --local-port 2455"
+            ),
+        ));
+    }
+    let mut cmd = std::process::Command::new("ssh");
+    if let Some(c) = &cli.config {
+        cmd.arg("-F").arg(c);
+    }
+    cmd.args([
+        "-N",
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-o",
+        "ClearAllForwardings=no",
+        "-L",
+        &format!("{local}:localhost:{port}"),
+        &a.host,
+    ]);
+    eprintln!(
+        "Forwarding localhost:{local} here to localhost:{port} on {} (ssh -N -L {local}:localhost:{port} {}). Log in now; press Ctrl-C to stop.",
+        a.host, a.host
+    );
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
+    let pid = child.id() as i32;
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let interrupted = interrupted.clone();
+        // On Ctrl-C (or SIGTERM) stop ssh and wait for it, rather than dying first.
+        let _ = ctrlc::set_handler(move || {
+            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+            // SAFETY: kill(2) with a pid we spawned and a valid signal number.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+        });
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        eprintln!("Tunnel closed.");
+        return Ok(0);
+    }
+    if status.success() {
+        Ok(0)
+    } else {
+        Err(Failure::new(
+            EXIT_IO,
+            format!("ssh exited with {status} (see its message above)"),
+        ))
+    }
+}

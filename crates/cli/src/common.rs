@@ -1,0 +1,119 @@
+//! What every command shares: failures and their exit codes, finding and loading the config.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use sshcfg::{ConfigSet, HostAlias, LoadOptions};
+
+use crate::args::Cli;
+use crate::write;
+
+/// `--check` found a change to make.
+pub(crate) const EXIT_CHANGE_NEEDED: u8 = 1;
+/// Bad usage or bad input.
+pub(crate) const EXIT_USAGE: u8 = 2;
+/// The config or the system prevents it.
+pub(crate) const EXIT_REFUSED: u8 = 3;
+/// Reading, writing or running ssh failed.
+pub(crate) const EXIT_IO: u8 = 4;
+
+/// A failure, with the exit code it maps to and a one-line message.
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sshcfg::Error> for Failure {
+    fn from(e: sshcfg::Error) -> Failure {
+        let code = match e {
+            sshcfg::Error::Read { .. } | sshcfg::Error::Host(_) => EXIT_USAGE,
+            sshcfg::Error::Edit(_) => EXIT_REFUSED,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+/// Where the config is, whether ssh would also read the system config, and the home directory.
+pub(crate) struct Target {
+    pub(crate) path: PathBuf,
+    pub(crate) opts: LoadOptions,
+}
+
+pub(crate) fn target(cli: &Cli) -> Result<Target, Failure> {
+    let home = dirs::home_dir()
+        .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
+    let (path, system_config) = match &cli.config {
+        Some(p) => (p.clone(), None),
+        None => (
+            home.join(".ssh/config"),
+            Some(PathBuf::from("/etc/ssh/ssh_config")),
+        ),
+    };
+    Ok(Target {
+        path,
+        opts: LoadOptions {
+            home,
+            system_config,
+        },
+    })
+}
+
+pub(crate) fn load(t: &Target) -> Result<ConfigSet, Failure> {
+    let real = write::real_path(&t.path);
+    if real.is_dir() {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            format!("{}: is a directory, not a config file", t.path.display()),
+        ));
+    }
+    if std::fs::metadata(&real).is_ok_and(|m| m.len() >= u64::from(u32::MAX)) {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            format!(
+                "{}: 4 GiB or more is not an ssh config this tool edits",
+                t.path.display()
+            ),
+        ));
+    }
+    // Read the link's target but keep naming the file as the user named it.
+    let bytes = match std::fs::read(&real) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Failure::new(
+                EXIT_USAGE,
+                format!("{}: cannot read: {e}", t.path.display()),
+            ));
+        }
+    };
+    let exists = bytes.is_some();
+    Ok(ConfigSet::from_main_bytes(
+        &t.path,
+        bytes.unwrap_or_default(),
+        exists,
+        &t.opts,
+    )?)
+}
+
+pub(crate) fn check_hosts(hosts: &[String]) -> Result<(), Failure> {
+    for h in hosts {
+        HostAlias::new(h).map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn print_json<T: Serialize>(v: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON of plain data")
+    );
+}
