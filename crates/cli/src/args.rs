@@ -126,9 +126,14 @@ pub(crate) struct PortArgs {
 }
 
 impl PortArgs {
+    /// The laptop's port.
+    pub(crate) fn local(&self) -> u16 {
+        self.local_port.unwrap_or(self.port)
+    }
+
     /// The forward these ports ask for.
     pub(crate) fn forward(&self) -> Forward {
-        Forward::loopback(self.local_port.unwrap_or(self.port), self.port)
+        Forward::loopback(self.local(), self.port)
     }
 }
 

@@ -27,7 +27,7 @@ pub(crate) fn doctor(
     let set = load(&t)?;
     let ctx = ResolveContext::default();
     let want = a.ports.forward();
-    let local = a.ports.local_port.unwrap_or(a.ports.port);
+    let local = a.ports.local();
     let named = !a.hosts.is_empty();
     let hosts: Vec<String> = if named {
         a.hosts.clone()

@@ -6,7 +6,7 @@ use crate::system;
 
 pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
     check_hosts(std::slice::from_ref(&a.host))?;
-    let local = a.ports.local_port.unwrap_or(a.ports.port);
+    let local = a.ports.local();
     let port = a.ports.port;
     if let Some(owner) = system::port_in_use(local) {
         let who = match (&owner.name, owner.pid) {
