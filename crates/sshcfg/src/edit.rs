@@ -314,16 +314,82 @@ impl ConfigSet {
             .collect()
     }
 
-    /// When the config has a final pass, a `Host` block may also apply to other hosts (whose
-    /// `HostName` it names): check that every other host the config names keeps its forwards.
-    fn check_others(
-        &self,
-        plan: &Plan,
-        before: &Resolution,
-        ctx: &ResolveContext,
-    ) -> Result<(), EditError> {
-        if !before.final_pass {
+    /// Could ssh read the files a second time for some host: a `Match final` or
+    /// `Match canonical` anywhere, or a `CanonicalizeHostname` other than `no`?
+    fn may_have_final_pass(&self) -> bool {
+        self.files().iter().any(|f| {
+            let doc = &f.doc;
+            (0..doc.line_count()).any(|i| match doc.kind(i) {
+                LineKind::Directive(Keyword::Match) => {
+                    let raw = doc.raw_args(i).to_ascii_lowercase();
+                    raw.split(|&b| b == b' ' || b == b'\t' || b == b'=' || b == b'"')
+                        .map(|t| t.strip_prefix(b"!").unwrap_or(t))
+                        .any(|t| t == b"final" || t == b"canonical")
+                }
+                LineKind::Directive(Keyword::CanonicalizeHostname) => {
+                    !doc.raw_args(i).eq_ignore_ascii_case(b"no")
+                }
+                _ => false,
+            })
+        })
+    }
+
+    /// A `HostName` line that could give another host the final name `host` (so that, in the
+    /// final pass, a `Host host` block reaches it): `file:line: HostName value`. Lines in blocks
+    /// for `host` alone do not count. Letter-case variants of `host` itself are ssh's own rule and
+    /// are not reported.
+    fn hostname_reaching(&self, host: &str) -> Option<String> {
+        for f in self.files() {
+            let doc = &f.doc;
+            for i in 0..doc.line_count() {
+                if doc.kind(i) != LineKind::Directive(Keyword::HostName) {
+                    continue;
+                }
+                if doc
+                    .block_of(i)
+                    .header
+                    .is_some_and(|h| is_exact_host_block(doc, h, host))
+                {
+                    continue;
+                }
+                let Some(Ok(args)) = doc.args(i) else {
+                    continue;
+                };
+                let Some(v) = args.first() else { continue };
+                let v = String::from_utf8_lossy(&v.value).to_ascii_lowercase();
+                let reaches = match (v.find("%h"), v.rfind("%h")) {
+                    // `%h` is the other host's name: any name with this prefix and suffix.
+                    (Some(first), Some(last)) => {
+                        let (pre, post) = (&v[..first], &v[last + 2..]);
+                        host.len() >= pre.len() + post.len()
+                            && host.starts_with(pre)
+                            && host.ends_with(post)
+                    }
+                    _ => v == host,
+                };
+                if reaches {
+                    return Some(format!(
+                        "hosts whose HostName is {v} ({}:{})",
+                        f.path.display(),
+                        i + 1
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// When ssh may read the config twice, a `Host` block may also apply, in the final pass, to
+    /// other hosts (those whose `HostName` it names): refuse a change that would reach them.
+    fn check_others(&self, plan: &Plan, ctx: &ResolveContext) -> Result<(), EditError> {
+        if !self.may_have_final_pass() {
             return Ok(());
+        }
+        if let Some(other) = self.hostname_reaching(&plan.host) {
+            return Err(EditError::AlsoChanges {
+                host: plan.host.clone(),
+                other,
+            });
         }
         let after = self.with_plan(plan);
         for other in self.literal_hosts() {
@@ -469,7 +535,7 @@ impl ConfigSet {
             }
             .into());
         }
-        self.check_others(&plan, &r, ctx)?;
+        self.check_others(&plan, ctx)?;
         Ok(plan)
     }
 
@@ -581,7 +647,7 @@ impl ConfigSet {
             }
             .into());
         }
-        self.check_others(&plan, &r, ctx)?;
+        self.check_others(&plan, ctx)?;
         Ok(plan)
     }
 }

@@ -251,3 +251,33 @@ fn newer_match_criteria_parse() {
     let r = set.resolve("other", &ResolveContext::default());
     assert_eq!(r.forwards.len(), 1);
 }
+
+#[test]
+fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
+    // Found by the random ssh -G test: with `Match final`, ssh matches `Host` lines against the
+    // HostName in its second pass, so a new `Host real.example` block would reach every web*
+    // host. Without a final pass the same edit is fine.
+    let with_final = b"Host web*\n  HostName real.example\nMatch final all";
+    let err = enable(with_final, "real.example").unwrap_err();
+    assert!(
+        err.contains("would also alter")
+            && err.contains("HostName is real.example")
+            && err.contains(":2)"),
+        "{err}"
+    );
+    // `%h` in a HostName reaches every name with that prefix and suffix.
+    let err = enable(
+        b"Host *.corp\n  HostName %h.internal\nMatch final all\n",
+        "db.internal",
+    )
+    .unwrap_err();
+    assert!(err.contains("HostName is %h.internal"), "{err}");
+    assert!(
+        enable(
+            b"Host *.corp\n  HostName %h.internal\nMatch final all\n",
+            "db.corp"
+        )
+        .is_ok()
+    );
+    assert!(enable(b"Host web*\n  HostName real.example\n", "real.example").is_ok());
+}
