@@ -263,6 +263,24 @@ fn config_error_is_reported() {
 }
 
 #[test]
+fn unknown_keyword_is_a_config_error_reported_once() {
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host *\n    UseKeychain yes\nHost myserver\n    LocalForward {port} localhost:{port}\nHost other\n    LocalForward {port} localhost:{port}\n"
+    ));
+    let (code, codes, v) = doctor_on_port(&p, port, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(codes, ["config-error"]);
+    assert_eq!(v["findings"][0]["line"], 2);
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Bad configuration option: usekeychain")
+    );
+}
+
+#[test]
 fn ssh_g_cross_check_is_opt_in_and_finds_what_match_exec_adds() {
     let port = free_port();
     let marker = tempfile::tempdir().unwrap();

@@ -4,10 +4,160 @@ use crate::document::Keyword;
 use crate::forward::{Forward, ForwardError};
 use crate::lexer::Token;
 
+/// Every keyword OpenSSH's client knows (readconf.c's `keywords[]`, 9.2 and current, plus
+/// Debian's GSSAPI key-exchange options), lowercase and sorted. Deprecated and unsupported ones
+/// are here too: OpenSSH accepts them with at most a debug message.
+const KNOWN: &[&str] = &[
+    "addkeystoagent",
+    "addressfamily",
+    "afstokenpassing",
+    "batchmode",
+    "bindaddress",
+    "bindinterface",
+    "canonicaldomains",
+    "canonicalizefallbacklocal",
+    "canonicalizehostname",
+    "canonicalizemaxdots",
+    "canonicalizepermittedcnames",
+    "casignaturealgorithms",
+    "certificatefile",
+    "challengeresponseauthentication",
+    "channeltimeout",
+    "checkhostip",
+    "cipher",
+    "ciphers",
+    "clearallforwardings",
+    "compression",
+    "compressionlevel",
+    "connectionattempts",
+    "connecttimeout",
+    "controlmaster",
+    "controlpath",
+    "controlpersist",
+    "dsaauthentication",
+    "dynamicforward",
+    "enableescapecommandline",
+    "enablesshkeysign",
+    "escapechar",
+    "exitonforwardfailure",
+    "fallbacktorsh",
+    "fingerprinthash",
+    "forkafterauthentication",
+    "forwardagent",
+    "forwardx11",
+    "forwardx11timeout",
+    "forwardx11trusted",
+    "gatewayports",
+    "globalknownhostsfile",
+    "globalknownhostsfile2",
+    "gssapiauthentication",
+    "gssapiclientidentity",
+    "gssapidelegatecredentials",
+    "gssapikexalgorithms",
+    "gssapikeyexchange",
+    "gssapirenewalforcesrekey",
+    "gssapiserveridentity",
+    "gssapitrustdns",
+    "hashknownhosts",
+    "host",
+    "hostbasedacceptedalgorithms",
+    "hostbasedauthentication",
+    "hostbasedkeytypes",
+    "hostkeyalgorithms",
+    "hostkeyalias",
+    "hostname",
+    "identitiesonly",
+    "identityagent",
+    "identityfile",
+    "identityfile2",
+    "ignoreunknown",
+    "include",
+    "ipqos",
+    "kbdinteractiveauthentication",
+    "kbdinteractivedevices",
+    "keepalive",
+    "kerberosauthentication",
+    "kerberostgtpassing",
+    "kexalgorithms",
+    "knownhostscommand",
+    "localcommand",
+    "localforward",
+    "loglevel",
+    "logverbose",
+    "macs",
+    "match",
+    "nohostauthenticationforlocalhost",
+    "numberofpasswordprompts",
+    "obscurekeystroketiming",
+    "passwordauthentication",
+    "permitlocalcommand",
+    "permitremoteopen",
+    "pkcs11provider",
+    "port",
+    "preferredauthentications",
+    "protocol",
+    "proxycommand",
+    "proxyjump",
+    "proxyusefdpass",
+    "pubkeyacceptedalgorithms",
+    "pubkeyacceptedkeytypes",
+    "pubkeyauthentication",
+    "refuseconnection",
+    "rekeylimit",
+    "remotecommand",
+    "remoteforward",
+    "requesttty",
+    "requiredrsasize",
+    "revokedhostkeys",
+    "rhostsauthentication",
+    "rhostsrsaauthentication",
+    "rsaauthentication",
+    "securitykeyprovider",
+    "sendenv",
+    "serveralivecountmax",
+    "serveraliveinterval",
+    "sessiontype",
+    "setenv",
+    "skeyauthentication",
+    "smartcarddevice",
+    "stdinnull",
+    "streamlocalbindmask",
+    "streamlocalbindunlink",
+    "stricthostkeychecking",
+    "syslogfacility",
+    "tag",
+    "tcpkeepalive",
+    "tisauthentication",
+    "tunnel",
+    "tunneldevice",
+    "updatehostkeys",
+    "useprivilegedport",
+    "user",
+    "userknownhostsfile",
+    "userknownhostsfile2",
+    "useroaming",
+    "usersh",
+    "verifyhostkeydns",
+    "versionaddendum",
+    "visualhostkey",
+    "warnweakcrypto",
+    "xauthlocation",
+];
+
+/// Does the OpenSSH client know this keyword (case-insensitive)?
+pub(crate) fn is_known_keyword(kw: &[u8]) -> bool {
+    let lower = kw.to_ascii_lowercase();
+    let Ok(s) = std::str::from_utf8(&lower) else {
+        return false;
+    };
+    KNOWN.binary_search(&s).is_ok()
+}
+
 /// The message OpenSSH would print for this line, if it would reject it.
 pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> {
     let s = |t: &Token<'_>| String::from_utf8_lossy(&t.value).into_owned();
     match k {
+        Keyword::Other => None,
         Keyword::Host | Keyword::Include => {
             if args.iter().any(|t| t.value.is_empty()) {
                 return Some(format!(
@@ -40,5 +190,25 @@ pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> 
             None
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keyword_table_is_sorted_and_knows_the_usual() {
+        assert!(super::KNOWN.windows(2).all(|w| w[0] < w[1]));
+        for k in [
+            "Host",
+            "LOCALFORWARD",
+            "IdentityFile",
+            "ProxyJump",
+            "GSSAPIKeyExchange",
+        ] {
+            assert!(super::is_known_keyword(k.as_bytes()), "{k}");
+        }
+        for k in ["UseKeychain", "Hostx", "\u{feff}Host"] {
+            assert!(!super::is_known_keyword(k.as_bytes()), "{k}");
+        }
     }
 }

@@ -69,6 +69,35 @@ fn is_yes(v: &str) -> bool {
 }
 
 impl ConfigSet {
+    /// Lines OpenSSH would reject (or silently ignore), in every file of the set: a config with a
+    /// "Bad configuration option" is refused whole, whatever the host.
+    pub fn doctor_files(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for f in self.files() {
+            for d in f.doc.diagnostics() {
+                let ignored = d.message.contains("ignores this line");
+                out.push(Finding {
+                    code: "config-error",
+                    severity: if ignored {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    },
+                    host: None,
+                    message: if ignored {
+                        d.message.clone()
+                    } else {
+                        format!("OpenSSH would reject this line: {}", d.message)
+                    },
+                    fix: "fix or remove the line".into(),
+                    file: Some(f.path.display().to_string()),
+                    line: Some(d.line),
+                });
+            }
+        }
+        out
+    }
+
     /// The config's problems for `host` and the forward Codex needs (`want`).
     /// `require_forward`: report a missing forward (when the user named the host).
     pub fn doctor(

@@ -516,6 +516,9 @@ impl Document {
     /// lines it cannot split). Unknown keywords are not judged here.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        // `IgnoreUnknown`: the first one in the file, as a pattern list (an approximation: ssh
+        // takes the first one that applies to the host).
+        let mut ignore: Option<Vec<u8>> = None;
         for i in 0..self.lines.len() {
             let diag = |column: usize, message: String| Diagnostic {
                 line: i + 1,
@@ -530,6 +533,36 @@ impl Document {
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
+                    if k == Keyword::Other && d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
+                    {
+                        if let (None, Ok(a)) = (&ignore, &d.args) {
+                            ignore = a.first().map(|t| t.value.to_vec());
+                        }
+                    } else if k == Keyword::Other
+                        && !crate::check::is_known_keyword(d.keyword_text)
+                        && !ignore.as_ref().is_some_and(|p| {
+                            crate::pattern::match_pattern_list(kw.as_bytes(), p, false)
+                                == crate::pattern::ListMatch::Match
+                        })
+                    {
+                        // OpenSSH prints the keyword lowercased, bytes as octal escapes.
+                        let shown: String = d
+                            .keyword_text
+                            .to_ascii_lowercase()
+                            .iter()
+                            .map(|&b| {
+                                if b.is_ascii_graphic() {
+                                    (b as char).to_string()
+                                } else {
+                                    format!("\\{b:03o}")
+                                }
+                            })
+                            .collect();
+                        let col =
+                            d.keyword_text.as_ptr() as usize - self.line_text(i).as_ptr() as usize;
+                        out.push(diag(col, format!("Bad configuration option: {shown}")));
+                        continue;
+                    }
                     let start = self.args_offset(i).unwrap_or(self.line_text(i).len());
                     if self.args_offset(i).is_none() {
                         out.push(diag(start, format!("no argument after keyword \"{kw}\"")));

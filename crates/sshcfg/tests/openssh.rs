@@ -129,3 +129,44 @@ fn enable_changes_only_the_host_and_disable_restores_bytes() {
     }
     assert!(edits > 50, "only {edits} edits checked");
 }
+
+/// Unknown keywords: our diagnostics name exactly the lines `ssh -G` calls
+/// "Bad configuration option" (including a BOM, shown as octal escapes, and macOS-only options).
+#[test]
+fn unknown_keywords_are_reported_as_ssh_g_reports_them() {
+    assert!(ssh_available(), "OpenSSH client (ssh) is needed");
+    let mut with_errors = 0;
+    for (name, home) in cases() {
+        let out = std::process::Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(home.config())
+            .arg("corpus-probe-host")
+            .env("HOME", home.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut theirs: Vec<(usize, String)> = stderr
+            .lines()
+            .filter_map(|l| {
+                let (_, rest) = l.split_once(": line ")?;
+                let (n, msg) = rest.split_once(": ")?;
+                msg.starts_with("Bad configuration option")
+                    .then(|| (n.parse().unwrap(), msg.to_string()))
+            })
+            .collect();
+        let doc = sshcfg::Document::parse(std::fs::read(home.config()).unwrap());
+        let mut ours: Vec<(usize, String)> = doc
+            .diagnostics()
+            .into_iter()
+            .filter(|d| d.message.starts_with("Bad configuration option"))
+            .map(|d| (d.line, d.message))
+            .collect();
+        theirs.sort();
+        ours.sort();
+        assert_eq!(ours, theirs, "{name}");
+        with_errors += usize::from(!theirs.is_empty());
+    }
+    assert!(with_errors >= 6, "{with_errors}");
+}

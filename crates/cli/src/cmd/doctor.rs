@@ -42,9 +42,18 @@ pub(crate) fn doctor(
             })
             .collect()
     };
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = set.doctor_files();
     for h in &hosts {
-        findings.extend(set.doctor(h, &want, named, &ctx));
+        for f in set.doctor(h, &want, named, &ctx) {
+            // A line OpenSSH rejects is reported once, not once per host.
+            let seen = f.code == "config-error"
+                && findings
+                    .iter()
+                    .any(|g| g.code == f.code && g.file == f.file && g.line == f.line);
+            if !seen {
+                findings.push(f);
+            }
+        }
     }
     let sys = |code, severity, message: String, fix: String, file: Option<String>| Finding {
         code,
