@@ -6,7 +6,6 @@ use serde::Serialize;
 use sshcfg::{ConfigSet, HostAlias, LoadOptions};
 
 use crate::args::Cli;
-use crate::write;
 
 /// `--check` found a change to make.
 pub(crate) const EXIT_CHANGE_NEEDED: u8 = 1;
@@ -67,41 +66,10 @@ pub(crate) fn target(cli: &Cli) -> Result<Target, Failure> {
     })
 }
 
+/// Read the config and everything it includes (a missing config reads as empty; a symlink is
+/// read through; a directory, an unreadable file or one of 4 GiB or more is bad input).
 pub(crate) fn load(t: &Target) -> Result<ConfigSet, Failure> {
-    let real = write::real_path(&t.path);
-    if real.is_dir() {
-        return Err(Failure::new(
-            EXIT_USAGE,
-            format!("{}: is a directory, not a config file", t.path.display()),
-        ));
-    }
-    if std::fs::metadata(&real).is_ok_and(|m| m.len() >= u64::from(u32::MAX)) {
-        return Err(Failure::new(
-            EXIT_USAGE,
-            format!(
-                "{}: 4 GiB or more is not an ssh config this tool edits",
-                t.path.display()
-            ),
-        ));
-    }
-    // Read the link's target but keep naming the file as the user named it.
-    let bytes = match std::fs::read(&real) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(Failure::new(
-                EXIT_USAGE,
-                format!("{}: cannot read: {e}", t.path.display()),
-            ));
-        }
-    };
-    let exists = bytes.is_some();
-    Ok(ConfigSet::from_main_bytes(
-        &t.path,
-        bytes.unwrap_or_default(),
-        exists,
-        &t.opts,
-    )?)
+    Ok(ConfigSet::load(&t.path, &t.opts)?)
 }
 
 pub(crate) fn check_hosts(hosts: &[String]) -> Result<(), Failure> {

@@ -14,6 +14,16 @@ pub struct PortOwner {
     pub name: Option<String>,
 }
 
+impl std::fmt::Display for PortOwner {
+    /// `name (pid N)`, or "another process" when /proc does not say.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.name, self.pid) {
+            (Some(n), Some(p)) => write!(f, "{n} (pid {p})"),
+            _ => f.write_str("another process"),
+        }
+    }
+}
+
 /// Is `127.0.0.1:port` (or `[::1]:port`) taken? Found by trying to bind, as ssh would.
 pub fn port_in_use(port: u16) -> Option<PortOwner> {
     let v4 = TcpListener::bind(("127.0.0.1", port));

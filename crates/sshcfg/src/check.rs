@@ -155,7 +155,6 @@ pub(crate) fn is_known_keyword(kw: &[u8]) -> bool {
 
 /// The message OpenSSH would print for this line, if it would reject it.
 pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> {
-    let s = |t: &Token<'_>| String::from_utf8_lossy(&t.value).into_owned();
     match k {
         Keyword::Other => None,
         Keyword::Host | Keyword::Include => {
@@ -171,18 +170,14 @@ pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> 
             }
             None
         }
-        Keyword::LocalForward => {
-            let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
-                return Some("Missing target argument.".into());
-            };
-            if args.len() > 2 {
-                return Some("keyword localforward extra arguments at end of line".into());
+        Keyword::LocalForward => match Forward::from_tokens(args) {
+            Err(ForwardError::MissingTarget) => Some("Missing target argument.".into()),
+            Err(ForwardError::Bad(_)) => Some("Bad forwarding specification.".into()),
+            _ if args.len() > 2 => {
+                Some("keyword localforward extra arguments at end of line".into())
             }
-            match Forward::from_args(&s(a), &s(b)) {
-                Ok(_) | Err(ForwardError::NotEvaluated(_)) => None,
-                Err(ForwardError::Bad(_)) => Some("Bad forwarding specification.".into()),
-            }
-        }
+            Ok(_) | Err(ForwardError::NotEvaluated(_)) => None,
+        },
         Keyword::Match => {
             if args.is_empty() {
                 return Some("One or more attributes required for Match".into());

@@ -118,12 +118,9 @@ impl Loader<'_> {
         let mut lines = Vec::new();
         for i in 0..doc.line_count() {
             if doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include)
-                && let Some(d) = doc.directive(i)
+                && let Some(Ok(args)) = doc.args(i)
             {
-                let args: Vec<Vec<u8>> = d
-                    .args
-                    .map(|a| a.into_iter().map(|t| t.value.into_owned()).collect())
-                    .unwrap_or_default();
+                let args: Vec<Vec<u8>> = args.into_iter().map(|t| t.value.into_owned()).collect();
                 lines.push((i, args));
             }
         }
@@ -284,15 +281,9 @@ impl ConfigSet {
         &self.home
     }
 
-    /// Apply an edit's splices to a file's content (in memory), re-reading only the lines they
-    /// touch. Include targets are kept as they were: edits never add or remove Include lines, so
-    /// the Include lines keep their order and are matched up again by position.
-    pub fn apply_splices(&mut self, id: FileId, splices: &[crate::document::Splice]) {
-        self.files[id].doc = self.files[id].doc.with_splices(splices);
-        self.rematch_includes(id);
-    }
-
-    /// Apply a planned change to a file (in memory), reusing the plan's new bytes.
+    /// Apply a planned change to a file (in memory), re-reading only the lines it touches and
+    /// reusing the plan's new bytes. Include targets are kept as they were: edits never add or
+    /// remove Include lines, so those keep their order and are matched up again by position.
     pub fn apply_change(&mut self, change: &crate::edit::FileChange) {
         let id = change.file;
         self.files[id].doc = self.files[id]
@@ -348,6 +339,12 @@ impl ConfigSet {
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.
 fn read_main(path: &Path) -> Result<(Vec<u8>, bool), Error> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= u64::from(u32::MAX)) {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            message: "4 GiB or more is not an ssh config this library reads".into(),
+        });
+    }
     match std::fs::read(path) {
         Ok(b) => Ok((b, true)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Vec::new(), false)),

@@ -247,8 +247,8 @@ fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
 impl Document {
     /// Read any bytes. Nothing is rejected: problems are reported by [`Document::diagnostics`].
     ///
-    /// Offsets are kept in 32 bits: input of 4 GiB or more is refused with a panic (the CLI
-    /// refuses such a file before reading it).
+    /// Offsets are kept in 32 bits: input of 4 GiB or more is refused with a panic
+    /// ([`ConfigSet::load`](crate::ConfigSet::load) refuses such a file before reading it).
     pub fn parse(bytes: impl Into<Vec<u8>>) -> Document {
         Document::from_shared(Arc::new(bytes.into()))
     }
@@ -403,19 +403,6 @@ impl Document {
         } else {
             lexer::strip_trailing(self.line_text(i))
         }
-    }
-
-    /// The arguments of keyword line `i` one by one, without a vector (`None` for other lines).
-    pub fn args_iter(
-        &self,
-        i: usize,
-    ) -> Option<impl Iterator<Item = Result<Token<'_>, SplitError>>> {
-        let LineKind::Directive(_) = self.lines[i].kind else {
-            return None;
-        };
-        let text = self.effective_text(i);
-        let a = self.args_offset(i).unwrap_or(text.len());
-        Some(lexer::Argv::new(&text[a..], a))
     }
 
     /// Where the arguments of line `i` start within its text (`None`: no argument).
@@ -620,6 +607,33 @@ mod tests {
             ]
         );
         assert_eq!(doc.block_of(5).header, Some(4));
+    }
+
+    #[test]
+    fn with_splices_reads_as_a_full_parse() {
+        let doc = Document::parse(b"Host a\n  User u\nHost b\n  Port 2".to_vec());
+        let splices = [
+            Splice {
+                range: 7..7,
+                text: b"  LocalForward 1 localhost:1\n".to_vec(),
+            },
+            Splice {
+                range: 29..29,
+                text: b"\nMatch all".to_vec(),
+            },
+        ];
+        let a = doc.with_splices(&splices);
+        let b = Document::parse(doc.splice(&splices));
+        assert_eq!(a.as_bytes(), b.as_bytes());
+        assert_eq!(a.line_count(), b.line_count());
+        for i in 0..a.line_count() {
+            assert_eq!((a.line_range(i), a.kind(i)), (b.line_range(i), b.kind(i)));
+        }
+        assert_eq!(
+            a.blocks().collect::<Vec<_>>(),
+            b.blocks().collect::<Vec<_>>()
+        );
+        assert_eq!(a.kind(1), LineKind::Directive(Keyword::LocalForward));
     }
 
     #[test]

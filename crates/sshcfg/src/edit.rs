@@ -10,8 +10,13 @@
 //! - `disable` removes every equivalent forward line that applies to the host, provided each comes
 //!   from a block for that host alone; if any comes from a shared block (`Host *`, `Host a b`,
 //!   `Match`, a global area, the system config) nothing is changed and the error names it. A
-//!   `Host` block left with nothing but blank lines goes too, with the blank line `enable` put
-//!   beside it, so `enable` then `disable` gives back the original bytes.
+//!   `Host` block left with nothing but blank lines goes too (comments right above the next block
+//!   stay with that block), with the blank line `enable` put beside it, so `enable` then
+//!   `disable` gives back the original bytes; the one exception is a `Host` block for the host
+//!   that was already empty before `enable`, which `disable` removes (no host's `ssh -G` output
+//!   changes).
+//! - With a final pass (`Match final`, `Match canonical`, `CanonicalizeHostname`), an edit that a
+//!   `HostName` could carry to another host is refused.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -461,7 +466,7 @@ impl ConfigSet {
         let (file, splice, where_, window_start) = match target {
             Some(b) => {
                 let doc = &self.file(b.file).doc;
-                let block = doc.block_of(b.line).clone();
+                let block = doc.block_of(b.line);
                 let last_directive = block
                     .lines
                     .clone()
@@ -514,12 +519,8 @@ impl ConfigSet {
                     .block_of(i)
                     .header
                     .is_some_and(|h| is_exact_host_block(&window, h, host))
-                && matches!(window.args(i), Some(Ok(a)) if a.len() == 2
-                    && Forward::from_args(
-                        &String::from_utf8_lossy(&a[0].value),
-                        &String::from_utf8_lossy(&a[1].value),
-                    )
-                    .is_ok_and(|f| f == *forward))
+                && matches!(window.args(i), Some(Ok(a))
+                    if a.len() == 2 && Forward::from_tokens(&a).as_ref() == Ok(forward))
         });
         let effective = !cfg!(debug_assertions)
             || self

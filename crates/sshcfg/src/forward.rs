@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::lexer::Token;
+
 /// Where a forward listens on the local side.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +58,9 @@ pub enum ForwardError {
         "forwarding specification `{0}` uses a service name or ${{VAR}}, which is not evaluated"
     )]
     NotEvaluated(String),
+    /// A `LocalForward` line without its second argument (OpenSSH: "Missing target argument").
+    #[error("missing target argument")]
+    MissingTarget,
 }
 
 /// A port as OpenSSH's `a2port` reads it; `Err(true)` means "a service name" (not evaluated).
@@ -167,6 +172,18 @@ impl Forward {
     /// with `:` as OpenSSH joins them.
     pub fn from_args(listen: &str, connect: &str) -> Result<Forward, ForwardError> {
         Forward::parse_spec(&format!("{listen}:{connect}"))
+    }
+
+    /// The forward of a `LocalForward` line's arguments, as `argv_split` gives them: the first two
+    /// joined with `:` (extra arguments are the caller's concern).
+    pub fn from_tokens(args: &[Token<'_>]) -> Result<Forward, ForwardError> {
+        match args {
+            [a, b, ..] if !a.value.is_empty() && !b.value.is_empty() => Forward::from_args(
+                &String::from_utf8_lossy(&a.value),
+                &String::from_utf8_lossy(&b.value),
+            ),
+            _ => Err(ForwardError::MissingTarget),
+        }
     }
 
     /// Parse a `-L`-style specification (`1455:localhost:1455`, `[::1]:1455:[::1]:1455`,
@@ -396,6 +413,16 @@ mod tests {
             Forward::from_args("http", "localhost:80"),
             Err(ForwardError::NotEvaluated(_))
         ));
+        let toks = crate::lexer::argv_split(b"1455", 0).unwrap();
+        assert_eq!(
+            Forward::from_tokens(&toks),
+            Err(ForwardError::MissingTarget)
+        );
+        let toks = crate::lexer::argv_split(b"1455 \"\"", 0).unwrap();
+        assert_eq!(
+            Forward::from_tokens(&toks),
+            Err(ForwardError::MissingTarget)
+        );
     }
 
     #[test]

@@ -148,7 +148,6 @@ struct Pass<'a> {
     want_final: bool,
     canonicalize: Option<Located<String>>,
     tag: Option<Vec<u8>>,
-    seen_forwards: Vec<Forward>,
     out: Resolution,
 }
 
@@ -237,19 +236,7 @@ impl Pass<'_> {
                 }
                 _ if !*active => {}
                 Keyword::LocalForward => {
-                    let a = args
-                        .first()
-                        .map(|t| String::from_utf8_lossy(&t.value).into_owned());
-                    let b = args
-                        .get(1)
-                        .map(|t| String::from_utf8_lossy(&t.value).into_owned());
-                    let parsed = match (a, b) {
-                        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
-                            Forward::from_args(&a, &b).map_err(|e| e.to_string())
-                        }
-                        _ => Err("Missing target argument".to_string()),
-                    };
-                    match parsed {
+                    match Forward::from_tokens(&args).map_err(|e| e.to_string()) {
                         Ok(fwd) => {
                             let ef = EffectiveForward {
                                 forward: fwd,
@@ -260,8 +247,8 @@ impl Pass<'_> {
                             if !self.out.forward_lines.iter().any(|e| e.loc == loc) {
                                 self.out.forward_lines.push(ef.clone());
                             }
-                            if !self.seen_forwards.contains(&ef.forward) {
-                                self.seen_forwards.push(ef.forward.clone());
+                            // ssh merges identical forwards (`add_local_forward`).
+                            if !self.out.forwards.iter().any(|e| e.forward == ef.forward) {
                                 self.out.forwards.push(ef);
                             }
                         }
@@ -527,7 +514,6 @@ impl ConfigSet {
             want_final: false,
             canonicalize: None,
             tag: None,
-            seen_forwards: Vec::new(),
             out: Resolution {
                 host: host.to_string(),
                 ..Resolution::default()
@@ -562,10 +548,5 @@ impl ConfigSet {
             out.forwards.clear();
         }
         out
-    }
-
-    /// Is the file of `loc` one that edits may write?
-    pub fn is_editable(&self, loc: Loc) -> bool {
-        self.file(loc.file).editable()
     }
 }

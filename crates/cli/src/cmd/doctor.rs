@@ -65,10 +65,7 @@ pub(crate) fn doctor(
         line: None,
     };
     if let Some(owner) = system::port_in_use(local) {
-        let who = match (&owner.name, owner.pid) {
-            (Some(n), Some(p)) => format!("{n} (pid {p})"),
-            _ => "another process".to_string(),
-        };
+        let who = owner.to_string();
         let ssh_note = if owner.name.as_deref() == Some("ssh") {
             " It looks like an SSH tunnel that is already up: that is what a remote login needs, but `codex login` run on this machine then fails with \"Address in use (os error 98)\"."
         } else {

@@ -9,10 +9,7 @@ pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
     let local = a.ports.local();
     let port = a.ports.port;
     if let Some(owner) = system::port_in_use(local) {
-        let who = match (&owner.name, owner.pid) {
-            (Some(n), Some(p)) => format!("{n} (pid {p})"),
-            _ => "another process".to_string(),
-        };
+        let who = owner.to_string();
         return Err(Failure::new(
             EXIT_REFUSED,
             format!(
