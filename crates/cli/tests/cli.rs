@@ -5,24 +5,14 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
 const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
 const FWD: &str = "LocalForward 1455 localhost:1455";
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("codex-fwd").unwrap();
-    c.env_remove("NO_COLOR");
-    c
-}
+mod common;
 
-fn setup(content: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config");
-    std::fs::write(&cfg, content).unwrap();
-    (dir, cfg)
-}
+use common::{bin, config_file as setup};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()

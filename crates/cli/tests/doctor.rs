@@ -2,23 +2,12 @@
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("codex-fwd").unwrap();
-    c.env_remove("NO_COLOR");
-    c
-}
+mod common;
 
-fn cfg(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path().join("config");
-    std::fs::write(&p, text).unwrap();
-    (d, p)
-}
+use common::{bin, config_file as cfg};
 
 /// A local port nobody holds right now.
 fn free_port() -> u16 {
