@@ -178,6 +178,22 @@ pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> 
             }
             Ok(_) | Err(ForwardError::NotEvaluated(_)) => None,
         },
+        Keyword::ClearAllForwardings
+        | Keyword::GatewayPorts
+        | Keyword::ExitOnForwardFailure
+        | Keyword::ControlMaster
+        | Keyword::ControlPersist => {
+            let first = args.first()?;
+            if let Some(m) = crate::options::bad_value(k, &first.value) {
+                return Some(m);
+            }
+            (args.len() > 1).then(|| {
+                format!(
+                    "keyword {} extra arguments at end of line",
+                    k.name().to_ascii_lowercase()
+                )
+            })
+        }
         Keyword::Match => {
             if args.is_empty() {
                 return Some("One or more attributes required for Match".into());

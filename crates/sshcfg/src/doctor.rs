@@ -64,10 +64,6 @@ fn finding(
     }
 }
 
-fn is_yes(v: &str) -> bool {
-    v.eq_ignore_ascii_case("yes") || v.eq_ignore_ascii_case("true")
-}
-
 impl ConfigSet {
     /// Lines OpenSSH would reject (or silently ignore), in every file of the set: a config with a
     /// "Bad configuration option" is refused whole, whatever the host.
@@ -111,7 +107,7 @@ impl ConfigSet {
         let mut out = Vec::new();
         let local = want.listen_port().unwrap_or_default();
         if let Some(c) = &r.clear_all_forwardings
-            && is_yes(&c.value)
+            && c.value.is_yes()
         {
             out.push(
                 finding(
@@ -141,9 +137,7 @@ impl ConfigSet {
         for f in &r.forwards {
             let exposed = match &f.forward.listen {
                 Listen::Port { bind: Some(b), .. } => !crate::forward::is_loopback_name(b),
-                Listen::Port { bind: None, .. } => {
-                    r.gateway_ports.as_ref().is_some_and(|g| is_yes(&g.value))
-                }
+                Listen::Port { bind: None, .. } => r.gateway_ports(),
                 Listen::Path(_) => false,
             };
             if exposed && f.forward.listen_port() == Some(local) {
@@ -186,7 +180,7 @@ impl ConfigSet {
         }
         if ours.is_some() {
             if let Some(e) = &r.exit_on_forward_failure
-                && is_yes(&e.value)
+                && e.value.is_yes()
             {
                 out.push(
                     finding(
@@ -202,12 +196,14 @@ impl ConfigSet {
             let master = r
                 .control_master
                 .as_ref()
-                .filter(|c| !c.value.eq_ignore_ascii_case("no"));
+                .filter(|c| c.value.shares())
+                .map(|c| c.loc);
             let persist = r
                 .control_persist
                 .as_ref()
-                .filter(|c| !c.value.eq_ignore_ascii_case("no"));
-            if let Some(c) = master.or(persist) {
+                .filter(|c| c.value.persists())
+                .map(|c| c.loc);
+            if let Some(loc) = master.or(persist) {
                 out.push(
                     finding(
                         "control-master",
@@ -216,7 +212,7 @@ impl ConfigSet {
                         format!("connection sharing is on for {host} (ControlMaster/ControlPersist): a master connection that is already open does not pick up a new LocalForward"),
                         format!("close it once after enabling: `ssh -O exit {host}`"),
                     )
-                    .at(self, c.loc),
+                    .at(self, loc),
                 );
             }
         }

@@ -78,6 +78,27 @@ impl Keyword {
             .map_or(Keyword::Other, |&(_, k)| k)
     }
 
+    /// The keyword as `ssh_config(5)` spells it (`Other` has no name: `""`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Keyword::Host => "Host",
+            Keyword::Match => "Match",
+            Keyword::Include => "Include",
+            Keyword::LocalForward => "LocalForward",
+            Keyword::HostName => "HostName",
+            Keyword::User => "User",
+            Keyword::Port => "Port",
+            Keyword::ClearAllForwardings => "ClearAllForwardings",
+            Keyword::CanonicalizeHostname => "CanonicalizeHostname",
+            Keyword::Tag => "Tag",
+            Keyword::GatewayPorts => "GatewayPorts",
+            Keyword::ExitOnForwardFailure => "ExitOnForwardFailure",
+            Keyword::ControlMaster => "ControlMaster",
+            Keyword::ControlPersist => "ControlPersist",
+            Keyword::Other => "",
+        }
+    }
+
     /// Does this keyword start a new block?
     pub fn starts_block(self) -> bool {
         matches!(self, Keyword::Host | Keyword::Match)

@@ -298,7 +298,7 @@ impl ConfigSet {
             host: host.to_string(),
             path,
             line,
-            value: c.value.clone(),
+            value: c.value.to_string(),
         })
     }
 

@@ -67,6 +67,7 @@ mod error;
 pub mod forward;
 pub mod host;
 pub mod lexer;
+mod options;
 pub mod pattern;
 pub mod resolve;
 
@@ -78,4 +79,5 @@ pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};
 pub use lexer::Eol;
+pub use options::{ControlMaster, ControlPersist, Flag};
 pub use resolve::{EffectiveForward, Loc, Located, Note, Resolution, ResolveContext};

@@ -14,6 +14,7 @@ use crate::config::{ConfigSet, FileId, MAX_INCLUDE_DEPTH};
 use crate::document::{Keyword, LineKind};
 use crate::forward::Forward;
 use crate::lexer;
+use crate::options::{ControlMaster, ControlPersist, Flag};
 use crate::pattern::{self, ListMatch};
 
 /// A line in a file of the set.
@@ -78,15 +79,15 @@ pub struct Resolution {
     /// `Port`.
     pub port: Option<Located<String>>,
     /// `ClearAllForwardings`.
-    pub clear_all_forwardings: Option<Located<String>>,
+    pub clear_all_forwardings: Option<Located<Flag>>,
     /// `GatewayPorts`.
-    pub gateway_ports: Option<Located<String>>,
+    pub gateway_ports: Option<Located<Flag>>,
     /// `ExitOnForwardFailure`.
-    pub exit_on_forward_failure: Option<Located<String>>,
+    pub exit_on_forward_failure: Option<Located<Flag>>,
     /// `ControlMaster`.
-    pub control_master: Option<Located<String>>,
+    pub control_master: Option<Located<ControlMaster>>,
     /// `ControlPersist`.
-    pub control_persist: Option<Located<String>>,
+    pub control_persist: Option<Located<ControlPersist>>,
     /// Blocks that were taken as not applying because deciding needs something this library
     /// does not do (`Match exec`, `Match localnetwork`, ...).
     pub not_evaluated: Vec<Note>,
@@ -101,7 +102,15 @@ impl Resolution {
     pub fn clears_forwardings(&self) -> bool {
         self.clear_all_forwardings
             .as_ref()
-            .is_some_and(|c| c.value.eq_ignore_ascii_case("yes"))
+            .is_some_and(|c| c.value.is_yes())
+    }
+
+    /// Is `GatewayPorts yes` in force (forwards without a bind address listen on every
+    /// interface)?
+    pub fn gateway_ports(&self) -> bool {
+        self.gateway_ports
+            .as_ref()
+            .is_some_and(|g| g.value.is_yes())
     }
 }
 
@@ -151,10 +160,22 @@ struct Pass<'a> {
     out: Resolution,
 }
 
-fn located(loc: Loc, first_arg: &[u8]) -> Located<String> {
-    Located {
-        value: String::from_utf8_lossy(first_arg).into_owned(),
-        loc,
+fn text(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
+}
+
+/// Options keep the first value obtained (`if (*activep && *intptr == -1)` in readconf.c).
+fn first_wins<T>(slot: &mut Option<Located<T>>, loc: Loc, value: T) {
+    if slot.is_none() {
+        *slot = Some(Located { value, loc });
+    }
+}
+
+/// A typed option: a value OpenSSH rejects sets nothing (the file's diagnostics report it, and
+/// ssh stops there).
+fn typed<T>(slot: &mut Option<Located<T>>, loc: Loc, value: Option<T>) {
+    if let Some(v) = value {
+        first_wins(slot, loc, v);
     }
 }
 
@@ -257,27 +278,31 @@ impl Pass<'_> {
                 }
                 _ => {
                     let Some(first) = args.first() else { continue };
-                    let v = located(loc, &first.value);
-                    let slot = match kw {
-                        Keyword::HostName => &mut self.out.hostname,
-                        Keyword::User => &mut self.out.user,
-                        Keyword::Port => &mut self.out.port,
-                        Keyword::ClearAllForwardings => &mut self.out.clear_all_forwardings,
-                        Keyword::GatewayPorts => &mut self.out.gateway_ports,
-                        Keyword::ExitOnForwardFailure => &mut self.out.exit_on_forward_failure,
-                        Keyword::ControlMaster => &mut self.out.control_master,
-                        Keyword::ControlPersist => &mut self.out.control_persist,
-                        Keyword::CanonicalizeHostname => &mut self.canonicalize,
-                        Keyword::Tag => {
-                            if self.tag.is_none() {
-                                self.tag = Some(first.value.to_vec());
-                            }
-                            continue;
+                    let v = &first.value;
+                    match kw {
+                        Keyword::HostName => first_wins(&mut self.out.hostname, loc, text(v)),
+                        Keyword::User => first_wins(&mut self.out.user, loc, text(v)),
+                        Keyword::Port => first_wins(&mut self.out.port, loc, text(v)),
+                        Keyword::CanonicalizeHostname => {
+                            first_wins(&mut self.canonicalize, loc, text(v))
                         }
-                        _ => continue,
-                    };
-                    if slot.is_none() {
-                        *slot = Some(v);
+                        Keyword::ClearAllForwardings => {
+                            typed(&mut self.out.clear_all_forwardings, loc, Flag::parse(v))
+                        }
+                        Keyword::GatewayPorts => {
+                            typed(&mut self.out.gateway_ports, loc, Flag::parse(v))
+                        }
+                        Keyword::ExitOnForwardFailure => {
+                            typed(&mut self.out.exit_on_forward_failure, loc, Flag::parse(v))
+                        }
+                        Keyword::ControlMaster => {
+                            typed(&mut self.out.control_master, loc, ControlMaster::parse(v))
+                        }
+                        Keyword::ControlPersist => {
+                            typed(&mut self.out.control_persist, loc, ControlPersist::parse(v))
+                        }
+                        Keyword::Tag if self.tag.is_none() => self.tag = Some(v.to_vec()),
+                        _ => {}
                     }
                 }
             }

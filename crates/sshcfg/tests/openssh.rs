@@ -170,3 +170,80 @@ fn unknown_keywords_are_reported_as_ssh_g_reports_them() {
     }
     assert!(with_errors >= 6, "{with_errors}");
 }
+
+/// Every letter-case spelling of a word: lower, UPPER, Capitalised and aLtErNaTiNg.
+fn spellings(word: &str) -> Vec<String> {
+    let alt: String = word
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut cap = word.to_string();
+    cap[..1].make_ascii_uppercase();
+    let mut v = vec![word.to_string(), word.to_ascii_uppercase(), cap, alt];
+    v.dedup();
+    v
+}
+
+/// The typed options read every value as `ssh -G` prints it, and reject what ssh rejects with
+/// ssh's own message.
+#[test]
+fn typed_options_read_every_spelling_as_ssh_g() {
+    assert!(ssh_available(), "OpenSSH client (ssh) is needed");
+    let ctx = ResolveContext::default();
+    let words = [
+        "yes", "no", "true", "false", "ask", "auto", "autoask", "0", "1", "10m", "1h30m", "-1",
+        "maybe", "on",
+    ];
+    let mut checked = 0;
+    for kw in [
+        "ClearAllForwardings",
+        "GatewayPorts",
+        "ExitOnForwardFailure",
+        "ControlMaster",
+        "ControlPersist",
+    ] {
+        for value in words.iter().flat_map(|w| spellings(w)) {
+            let home = Home::new(format!("Host h\n  {kw} {value}\n").as_bytes());
+            let set = home.load();
+            let ours = set.resolve("h", &ctx);
+            let diags = set.main().doc.diagnostics();
+            let lower = kw.to_ascii_lowercase();
+            let ours_printed = match kw {
+                "ClearAllForwardings" => ours.clear_all_forwardings.map(|v| v.value.to_string()),
+                "GatewayPorts" => ours.gateway_ports.map(|v| v.value.to_string()),
+                "ExitOnForwardFailure" => ours.exit_on_forward_failure.map(|v| v.value.to_string()),
+                "ControlMaster" => ours.control_master.map(|v| v.value.to_string()),
+                _ => ours.control_persist.map(|v| v.value.to_string()),
+            };
+            match home.ssh_g("h") {
+                Some(g) => {
+                    let theirs = g
+                        .iter()
+                        .find_map(|l| l.strip_prefix(&format!("{lower} ")))
+                        .map(str::to_string);
+                    assert_eq!(ours_printed, theirs, "{kw} {value}");
+                    assert!(diags.is_empty(), "{kw} {value}: {diags:?}");
+                }
+                None => {
+                    let err = home.ssh_g_error("h");
+                    assert_eq!(ours_printed, None, "{kw} {value}");
+                    assert_eq!(diags.len(), 1, "{kw} {value}");
+                    assert!(
+                        err.contains(&format!("line 2: {}", diags[0].message)),
+                        "{kw} {value}: ssh says {err:?}, we say {:?}",
+                        diags[0].message
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "{checked}");
+}

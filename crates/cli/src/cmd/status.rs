@@ -71,6 +71,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
             let (f, l) = at(n.loc);
             format!("{f}:{l}: {}", n.message)
         }));
+        let cleared = r.clears_forwardings();
         report.push(HostStatus {
             host: host.clone(),
             enabled: hit.is_some(),
@@ -82,10 +83,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
             hostname: r.hostname.map(|v| v.value),
             user: r.user.map(|v| v.value),
             port: r.port.map(|v| v.value),
-            clear_all_forwardings: r
-                .clear_all_forwardings
-                .as_ref()
-                .is_some_and(|c| c.value.eq_ignore_ascii_case("yes")),
+            clear_all_forwardings: cleared,
             notes,
         });
     }

@@ -95,6 +95,20 @@ impl Home {
         )
     }
 
+    /// What `ssh -G -F ~/.ssh/config HOST` prints on stderr.
+    pub fn ssh_g_error(&self, host: &str) -> String {
+        let out = Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(self.config())
+            .arg(host)
+            .env("HOME", self.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run ssh -G");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     /// Write every file of a plan.
     pub fn write_plan(&self, plan: &sshcfg::Plan) {
         for c in &plan.changes {

@@ -1,0 +1,241 @@
+//! Typed values of the options that decide whether a forward takes effect, read as OpenSSH's
+//! `process_config_line_depth` (readconf.c) reads them. Nothing else in the library compares
+//! option strings.
+//!
+//! - Flags (`ClearAllForwardings`, `GatewayPorts`, `ExitOnForwardFailure`) use the table
+//!   `multistate_flag`: `yes`/`true` and `no`/`false`, compared with `strcasecmp`, so in any
+//!   letter case.
+//! - `ControlMaster` uses `multistate_controlmaster`: `yes`/`true`, `no`/`false`, `ask`, `auto`,
+//!   `autoask`, in any letter case.
+//! - `ControlPersist` compares `yes`/`true`/`no`/`false` with `strcmp` (lowercase only; checked
+//!   with `ssh -G`: `ControlPersist YES` is "Bad ControlPersist argument"), else reads a time
+//!   (`convtime`: `10m`, `1h30m`, `0` meaning "forever").
+//!
+//! A value outside the table is an error in every block, applying or not: OpenSSH parses the
+//! value before it looks at whether the block is active, and stops ("terminating, 1 bad
+//! configuration options").
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A yes/no option (`multistate_flag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// `yes` or `true`.
+    Yes,
+    /// `no` or `false`.
+    No,
+}
+
+impl Flag {
+    /// Read a value as `multistate_flag` does; `None` when OpenSSH would reject it.
+    pub fn parse(v: &[u8]) -> Option<Flag> {
+        match () {
+            _ if v.eq_ignore_ascii_case(b"yes") || v.eq_ignore_ascii_case(b"true") => {
+                Some(Flag::Yes)
+            }
+            _ if v.eq_ignore_ascii_case(b"no") || v.eq_ignore_ascii_case(b"false") => {
+                Some(Flag::No)
+            }
+            _ => None,
+        }
+    }
+
+    /// Is it `yes`?
+    pub fn is_yes(self) -> bool {
+        self == Flag::Yes
+    }
+}
+
+/// `ControlMaster` (`multistate_controlmaster`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlMaster {
+    /// `no` or `false`: no connection sharing from this side.
+    No,
+    /// `yes` or `true`: this connection becomes a master.
+    Yes,
+    /// `ask`.
+    Ask,
+    /// `auto`: use a master if one is running, else become one.
+    Auto,
+    /// `autoask`.
+    AutoAsk,
+}
+
+impl ControlMaster {
+    /// Read a value as `multistate_controlmaster` does; `None` when OpenSSH would reject it.
+    pub fn parse(v: &[u8]) -> Option<ControlMaster> {
+        let is = |s: &str| v.eq_ignore_ascii_case(s.as_bytes());
+        Some(match () {
+            _ if is("yes") || is("true") => ControlMaster::Yes,
+            _ if is("no") || is("false") => ControlMaster::No,
+            _ if is("ask") => ControlMaster::Ask,
+            _ if is("auto") => ControlMaster::Auto,
+            _ if is("autoask") => ControlMaster::AutoAsk,
+            _ => return None,
+        })
+    }
+
+    /// Does this connection take part in connection sharing (anything but `no`)?
+    pub fn shares(self) -> bool {
+        self != ControlMaster::No
+    }
+}
+
+/// `ControlPersist`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlPersist {
+    /// `no` or `false`: the master ends with its first session.
+    No,
+    /// `yes`, `true` or `0`: the master stays in the background until told to exit.
+    Forever,
+    /// A time: the master stays this many seconds after the last session.
+    Seconds(u64),
+}
+
+impl ControlPersist {
+    /// Read a value as readconf.c does (`strcmp` for the words, `convtime` for times); `None`
+    /// when OpenSSH would reject it.
+    pub fn parse(v: &[u8]) -> Option<ControlPersist> {
+        match v {
+            b"no" | b"false" => Some(ControlPersist::No),
+            b"yes" | b"true" => Some(ControlPersist::Forever),
+            _ => match convtime(v)? {
+                0 => Some(ControlPersist::Forever),
+                s => Some(ControlPersist::Seconds(s)),
+            },
+        }
+    }
+
+    /// Does a master connection outlive its first session?
+    pub fn persists(self) -> bool {
+        self != ControlPersist::No
+    }
+}
+
+/// misc.c `convtime`: `90`, `10m`, `1h30m`, `1w` ... (s, m, h, d, w in either case); at most
+/// `INT_MAX` seconds.
+fn convtime(v: &[u8]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut i = 0;
+    while i < v.len() {
+        let start = i;
+        while i < v.len() && v[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let n: u64 = std::str::from_utf8(&v[start..i]).ok()?.parse().ok()?;
+        let mult = match v.get(i).map(u8::to_ascii_lowercase) {
+            None => 1,
+            Some(b's') => 1,
+            Some(b'm') => 60,
+            Some(b'h') => 3600,
+            Some(b'd') => 86400,
+            Some(b'w') => 604800,
+            Some(_) => return None,
+        };
+        if i < v.len() {
+            i += 1;
+        }
+        total = total.checked_add(n.checked_mul(mult)?)?;
+        if total > i32::MAX as u64 {
+            return None;
+        }
+    }
+    Some(total)
+}
+
+/// The message OpenSSH prints for a bad value of a typed option, or `None` if it reads it.
+pub(crate) fn bad_value(kw: crate::Keyword, v: &[u8]) -> Option<String> {
+    use crate::Keyword as K;
+    let ok = match kw {
+        K::ClearAllForwardings | K::GatewayPorts | K::ExitOnForwardFailure => {
+            Flag::parse(v).is_some()
+        }
+        K::ControlMaster => ControlMaster::parse(v).is_some(),
+        K::ControlPersist => {
+            return ControlPersist::parse(v)
+                .is_none()
+                .then(|| "Bad ControlPersist argument.".to_string());
+        }
+        _ => true,
+    };
+    (!ok).then(|| format!("unsupported option \"{}\".", String::from_utf8_lossy(v)))
+}
+
+impl fmt::Display for Flag {
+    /// As `ssh -G` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flag::Yes => "yes",
+            Flag::No => "no",
+        })
+    }
+}
+
+impl fmt::Display for ControlMaster {
+    /// As `ssh -G` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ControlMaster::No => "false",
+            ControlMaster::Yes => "true",
+            ControlMaster::Ask => "ask",
+            ControlMaster::Auto => "auto",
+            ControlMaster::AutoAsk => "autoask",
+        })
+    }
+}
+
+impl fmt::Display for ControlPersist {
+    /// As `ssh -G` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlPersist::No => f.write_str("no"),
+            ControlPersist::Forever => f.write_str("yes"),
+            ControlPersist::Seconds(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_in_any_letter_case() {
+        for v in ["yes", "YES", "True", "tRUE"] {
+            assert_eq!(Flag::parse(v.as_bytes()), Some(Flag::Yes), "{v}");
+        }
+        for v in ["no", "No", "FALSE", "false"] {
+            assert_eq!(Flag::parse(v.as_bytes()), Some(Flag::No), "{v}");
+        }
+        for v in ["", "1", "0", "on", "yes!", "y"] {
+            assert_eq!(Flag::parse(v.as_bytes()), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn control_persist_words_are_lowercase_only() {
+        assert_eq!(ControlPersist::parse(b"YES"), None);
+        assert_eq!(
+            ControlPersist::parse(b"true"),
+            Some(ControlPersist::Forever)
+        );
+        assert_eq!(ControlPersist::parse(b"0"), Some(ControlPersist::Forever));
+        assert_eq!(
+            ControlPersist::parse(b"1h30m"),
+            Some(ControlPersist::Seconds(5400))
+        );
+        assert_eq!(ControlPersist::parse(b"-1"), None);
+        assert_eq!(ControlPersist::parse(b"10x"), None);
+    }
+}
