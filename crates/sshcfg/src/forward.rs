@@ -63,14 +63,24 @@ pub enum ForwardError {
     MissingTarget,
 }
 
-/// A port as OpenSSH's `a2port` reads it; `Err(true)` means "a service name" (not evaluated).
+/// A port as OpenSSH's `a2port` (misc.c) reads it: `strtonum(s, 0, 65535)`, which is `strtoll`
+/// in base 10 (leading whitespace and a sign allowed: `+1455`, `01455`), else a service name.
+/// `Err(true)` means "a service name" (not evaluated).
 fn a2port(s: &str) -> Result<u16, bool> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s
-            .parse::<u32>()
-            .ok()
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or(false);
+    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let zero = digits.bytes().all(|b| b == b'0');
+        return match (neg, digits.parse::<u16>()) {
+            (false, Ok(p)) => Ok(p),
+            (true, _) if zero => Ok(0),
+            // Out of range: no service has a numeric name, so getservbyname fails too.
+            _ => Err(false),
+        };
     }
     if s.is_empty() || s.bytes().any(|b| b.is_ascii_whitespace()) {
         return Err(false);
@@ -393,6 +403,9 @@ mod tests {
         assert_eq!(g("*:1455", "localhost:1455"), "[*]:1455 [localhost]:1455");
         assert_eq!(g("/tmp/a.sock", "/tmp/b.sock"), "/tmp/a.sock /tmp/b.sock");
         assert_eq!(g("/tmp/a.sock", "host:22"), "/tmp/a.sock [host]:22");
+        // a2port is strtonum: a sign and leading zeros are fine (checked with ssh -G).
+        assert_eq!(g("+1455", "localhost:01455"), "1455 [localhost]:1455");
+        assert_eq!(g("001455", "localhost:+1455"), "1455 [localhost]:1455");
     }
 
     #[test]
@@ -401,6 +414,10 @@ mod tests {
             ("0", "localhost:1455"),
             ("1455", "localhost:0"),
             ("1455", "localhost:65536"),
+            ("-1455", "localhost:1455"),
+            ("+0", "localhost:1455"),
+            ("1455", "localhost:-0"),
+            ("1455", "localhost:99999999999"),
             ("1455", "localhost"),
             ("[::1", "localhost:1"),
         ] {
