@@ -20,6 +20,8 @@ pub enum Keyword {
     Include,
     /// `LocalForward`.
     LocalForward,
+    /// `DynamicForward`: a SOCKS listener, which ssh keeps in the same list as `LocalForward`s.
+    DynamicForward,
     /// `HostName`.
     HostName,
     /// `User`.
@@ -64,7 +66,10 @@ impl Keyword {
                 (b"gatewayports", Keyword::GatewayPorts),
             ],
             13 => &[(b"controlmaster", Keyword::ControlMaster)],
-            14 => &[(b"controlpersist", Keyword::ControlPersist)],
+            14 => &[
+                (b"controlpersist", Keyword::ControlPersist),
+                (b"dynamicforward", Keyword::DynamicForward),
+            ],
             19 => &[(b"clearallforwardings", Keyword::ClearAllForwardings)],
             20 => &[
                 (b"exitonforwardfailure", Keyword::ExitOnForwardFailure),
@@ -85,6 +90,7 @@ impl Keyword {
             Keyword::Match => "Match",
             Keyword::Include => "Include",
             Keyword::LocalForward => "LocalForward",
+            Keyword::DynamicForward => "DynamicForward",
             Keyword::HostName => "HostName",
             Keyword::User => "User",
             Keyword::Port => "Port",

@@ -196,6 +196,34 @@ impl Forward {
         }
     }
 
+    /// A `DynamicForward` (`-D`) specification, `[bind:]port`, as `parse_forward` reads it with
+    /// `dynamicfwd` set: ssh keeps it among the local forwards with the target host `socks`.
+    pub fn dynamic(spec: &str) -> Result<Forward, ForwardError> {
+        let bad = || ForwardError::Bad(spec.to_string());
+        if spec.contains("${") {
+            return Err(ForwardError::NotEvaluated(spec.to_string()));
+        }
+        let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let fields = parse_fields(trimmed).ok_or_else(bad)?;
+        let (bind, port) = match fields.as_slice() {
+            [p] => (None, &p.arg),
+            [b, p] => (Some(b.arg.clone()), &p.arg),
+            _ => return Err(bad()),
+        };
+        let port = match a2port(port) {
+            Ok(0) | Err(false) => return Err(bad()),
+            Ok(p) => p,
+            Err(true) => return Err(ForwardError::NotEvaluated(spec.to_string())),
+        };
+        Ok(Forward {
+            listen: Listen::Port { bind, port },
+            connect: Connect::Port {
+                host: "socks".into(),
+                port: 0,
+            },
+        })
+    }
+
     /// Parse a `-L`-style specification (`1455:localhost:1455`, `[::1]:1455:[::1]:1455`,
     /// `1455:/run/sock`, ...).
     pub fn parse_spec(spec: &str) -> Result<Forward, ForwardError> {

@@ -63,9 +63,10 @@ pub struct Note {
 pub struct Resolution {
     /// The host as asked for.
     pub host: String,
-    /// Effective `LocalForward`s in `ssh -G` order (empty under `ClearAllForwardings yes`).
+    /// Effective `LocalForward`s (and `DynamicForward`s, whose target is `socks`, as ssh keeps
+    /// them) in `ssh -G` order (empty under `ClearAllForwardings yes`).
     pub forwards: Vec<EffectiveForward>,
-    /// Every `LocalForward` line that applied, identical repeats included (ssh merges those, so
+    /// Every `LocalForward`/`DynamicForward` line that applied, identical repeats included (ssh merges those, so
     /// [`Resolution::forwards`] lists only the first), before `ClearAllForwardings`.
     pub forward_lines: Vec<EffectiveForward>,
     /// `LocalForward` lines that apply but could not be read (bad or not evaluated).
@@ -256,8 +257,15 @@ impl Pass<'_> {
                     }
                 }
                 _ if !*active => {}
-                Keyword::LocalForward => {
-                    match Forward::from_tokens(&args).map_err(|e| e.to_string()) {
+                Keyword::LocalForward | Keyword::DynamicForward => {
+                    let parsed = if kw == Keyword::LocalForward {
+                        Forward::from_tokens(&args)
+                    } else {
+                        Forward::dynamic(&String::from_utf8_lossy(
+                            args.first().map_or(&b""[..], |a| &a.value),
+                        ))
+                    };
+                    match parsed.map_err(|e| e.to_string()) {
                         Ok(fwd) => {
                             let ef = EffectiveForward {
                                 forward: fwd,
