@@ -305,6 +305,19 @@ impl ConfigSet {
         self.files[id].includes = new_lines.into_iter().zip(targets).collect();
     }
 
+    /// The first `Include` line that reads `file`.
+    pub fn included_from(&self, file: FileId) -> Option<crate::Loc> {
+        self.files.iter().enumerate().find_map(|(id, f)| {
+            f.includes
+                .iter()
+                .find(|(_, ids)| ids.contains(&file))
+                .map(|(line, _)| crate::Loc {
+                    file: id,
+                    line: *line,
+                })
+        })
+    }
+
     /// Every literal host name that a `Host` line of an editable file names (no wildcard, no
     /// negation), in order of first appearance.
     pub fn literal_hosts(&self) -> Vec<String> {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::config::ConfigSet;
 use crate::forward::{Forward, Listen};
+use crate::listener::{BindScope, Blocker};
 use crate::resolve::{Loc, ResolveContext};
 
 /// How bad a finding is.
@@ -71,7 +72,7 @@ impl ConfigSet {
         let mut out = Vec::new();
         for f in self.files() {
             for d in f.doc.diagnostics() {
-                let ignored = d.message.contains("ignores this line");
+                let ignored = !d.rejects_config;
                 out.push(Finding {
                     code: "config-error",
                     severity: if ignored {
@@ -120,62 +121,105 @@ impl ConfigSet {
                 .at(self, c.loc),
             );
         }
-        let ours = r.forwards.iter().find(|f| f.forward.equivalent(want));
-        if ours.is_none() && require_forward && !r.clears_forwardings() {
-            let where_ = match self.enable(host, want, ctx) {
-                Ok(plan) => plan.summary.join("; "),
-                Err(e) => e.to_string(),
-            };
-            out.push(finding(
-                "forward-missing",
-                Severity::Error,
-                host,
-                format!("no LocalForward {} is effective for {host}: the browser's redirect to localhost:{local} is refused on this machine", want.config_args()),
-                format!("run `codex-fwd enable {host}` ({where_}), or `codex-fwd tunnel {host}` for one session"),
-            ));
+        let remote = match &want.connect {
+            crate::Connect::Port { port, .. } => *port,
+            crate::Connect::Path(_) => 0,
+        };
+        let tunnel = r.loopback_tunnel(local, remote);
+        let ours = tunnel.as_ref().ok();
+        let at = |loc: Loc| format!("{}:{}", self.file(loc.file).path.display(), loc.line + 1);
+        match &tunnel {
+            Err(Blocker::Missing) if require_forward => {
+                let where_ = match self.enable(host, want, ctx) {
+                    Ok(plan) => plan.summary.join("; "),
+                    Err(e) => e.to_string(),
+                };
+                out.push(finding(
+                    "forward-missing",
+                    Severity::Error,
+                    host,
+                    format!("no LocalForward {} is effective for {host}: the browser's redirect to localhost:{local} is refused on this machine", want.config_args()),
+                    format!("run `codex-fwd enable {host}` ({where_}), or `codex-fwd tunnel {host}` for one session"),
+                ));
+            }
+            Err(Blocker::WrongTarget { at: loc }) => {
+                let f = r.forwards.iter().find(|f| f.loc == *loc).expect("listener");
+                out.push(
+                    finding(
+                        "wrong-target",
+                        Severity::Error,
+                        host,
+                        format!("LocalForward {} takes local port {local} for {host} but connects to {}, where Codex's callback server does not listen (it listens on 127.0.0.1:{remote} only)", f.forward, f.forward.connect_display()),
+                        format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}`", want.config_args()),
+                    )
+                    .at(self, *loc),
+                );
+            }
+            Err(Blocker::NotFirstListener { at: loc, first }) => out.push(
+                finding(
+                    "conflicting-listener",
+                    Severity::Error,
+                    host,
+                    format!("another forward takes local port {local} first (at {}), so this one never listens: ssh binds forwards in order and warns on every connection", at(*first)),
+                    format!("remove the forward at {} for {host} (`codex-fwd enable {host}` does so when it is in {host}'s own block)", at(*first)),
+                )
+                .at(self, *loc),
+            ),
+            _ => {}
         }
         for f in &r.forwards {
-            let exposed = match &f.forward.listen {
-                Listen::Port { bind: Some(b), .. } => !crate::forward::is_loopback_name(b),
-                Listen::Port { bind: None, .. } => r.gateway_ports(),
-                Listen::Path(_) => false,
+            let Some(scope) = BindScope::of(&f.forward.listen, r.gateway_ports()) else {
+                continue;
             };
-            if exposed && f.forward.listen_port() == Some(local) {
+            if !scope.is_loopback() && f.forward.listen_port() == Some(local) {
+                let why = match &f.forward.listen {
+                    Listen::Port { bind: Some(b), .. } => format!("bind address `{b}`"),
+                    _ => "GatewayPorts yes".to_string(),
+                };
                 out.push(
                     finding(
                         "non-loopback-bind",
                         Severity::Error,
                         host,
-                        format!("LocalForward {} listens beyond loopback ({}): anyone on your network could reach the login callback and its one-time code", f.forward, match &f.forward.listen { Listen::Port { bind: Some(b), .. } => format!("bind address `{b}`"), _ => "GatewayPorts yes".to_string() }),
-                        format!("bind to loopback only: `LocalForward {}`, and no `GatewayPorts yes`", want.config_args()),
+                        format!("LocalForward {} listens beyond loopback ({why}): anyone on your network could reach the login callback and its one-time code", f.forward),
+                        format!("bind to loopback only: `LocalForward localhost:{local} localhost:{remote}` (what `codex-fwd enable {host}` writes under GatewayPorts yes)"),
                     )
                     .at(self, f.loc),
                 );
             }
         }
-        // Two effective forwards on the same local port: the second cannot bind.
-        let mut seen: Vec<(u16, Loc)> = Vec::new();
-        for f in &r.forwards {
-            let Some(p) = f.forward.listen_port() else {
-                continue;
-            };
-            if let Some((_, first)) = seen.iter().find(|(q, _)| *q == p) {
-                let (ff, fl) = (
-                    self.file(first.file).path.display().to_string(),
-                    first.line + 1,
-                );
+        // Two listeners of one local port: the second cannot bind. For the login's port that
+        // is an error; for other ports a warning.
+        for l in r.listeners().iter().filter(|l| l.shadowed) {
+            let first = r
+                .listeners()
+                .into_iter()
+                .find(|m| m.port == l.port)
+                .expect("first listener")
+                .forward
+                .loc;
+            if l.port == local && !matches!(tunnel, Err(Blocker::NotFirstListener { .. })) {
                 out.push(
                     finding(
                         "duplicate-local-port",
                         Severity::Error,
                         host,
-                        format!("two forwards of local port {p} apply to {host} (the first at {ff}:{fl}); ssh cannot bind the second and warns on every connection"),
+                        format!("two forwards of local port {} apply to {host} (the first at {}); ssh cannot bind the second and warns on every connection", l.port, at(first)),
                         "keep one of them".to_string(),
                     )
-                    .at(self, f.loc),
+                    .at(self, l.forward.loc),
                 );
-            } else {
-                seen.push((p, f.loc));
+            } else if l.port != local {
+                out.push(
+                    finding(
+                        "duplicate-local-port",
+                        Severity::Warning,
+                        host,
+                        format!("two forwards of local port {} apply to {host} (the first at {}); ssh cannot bind the second and warns on every connection", l.port, at(first)),
+                        "keep one of them".to_string(),
+                    )
+                    .at(self, l.forward.loc),
+                );
             }
         }
         if ours.is_some() {

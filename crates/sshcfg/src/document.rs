@@ -170,6 +170,9 @@ pub struct Diagnostic {
     pub column: usize,
     /// What is wrong, in OpenSSH's terms.
     pub message: String,
+    /// Whether ssh stops at this line ("terminating, N bad configuration options"), whatever
+    /// the host; otherwise ssh ignores the line.
+    pub rejects_config: bool,
 }
 
 /// A replacement of `range` (byte offsets in the document) by `text`.
@@ -538,12 +541,16 @@ impl Document {
                 line: i + 1,
                 column: column + 1,
                 message,
+                rejects_config: true,
             };
             match self.lines[i].kind {
-                LineKind::Unreadable => out.push(diag(
-                    0,
-                    "unclosed quote in the keyword: OpenSSH ignores this line".into(),
-                )),
+                LineKind::Unreadable => out.push(Diagnostic {
+                    rejects_config: false,
+                    ..diag(
+                        0,
+                        "unclosed quote in the keyword: OpenSSH ignores this line".into(),
+                    )
+                }),
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();

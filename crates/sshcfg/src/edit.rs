@@ -28,7 +28,8 @@ use crate::document::{Document, Keyword, LineKind, Splice};
 use crate::forward::Forward;
 use crate::host::HostAlias;
 use crate::lexer::Eol;
-use crate::resolve::{Loc, Resolution, ResolveContext};
+use crate::listener::is_loopback_tunnel;
+use crate::resolve::{EffectiveForward, Loc, Resolution, ResolveContext};
 
 /// Why an edit cannot be made. Nothing is planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +72,45 @@ pub enum EditError {
         host: String,
         /// Another host the change would reach.
         other: String,
+    },
+    /// ssh refuses the whole config because of this line, whatever the host.
+    #[error(
+        "{path}:{line}: ssh refuses this config: {message} (fix that line first); nothing was changed"
+    )]
+    Rejected {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What ssh says.
+        message: String,
+    },
+    /// Another forward of the same local port applies to the host from a block other hosts
+    /// share: replacing it would change them, keeping it would keep the port from the new one.
+    #[error(
+        "{path}:{line}: LocalForward {forward} also listens on local port {port} for {host} and comes from {why}; remove or change it there (or choose another local port), nothing was changed"
+    )]
+    Conflict {
+        /// The host.
+        host: String,
+        /// File of the forward line.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The forward, as written.
+        forward: String,
+        /// The local port.
+        port: u16,
+        /// Which block, described.
+        why: String,
+    },
+    /// `enable` writes loopback tunnels only (`L localhost:P`).
+    #[error(
+        "LocalForward {forward} is not a loopback tunnel (a local port on loopback to localhost or 127.0.0.1 on the remote side)"
+    )]
+    NotATunnel {
+        /// The forward asked for.
+        forward: String,
     },
     /// The edit was planned but ssh would not see the intended result (a bug, or a config this
     /// library does not fully evaluate).
@@ -146,6 +186,44 @@ impl Plan {
     }
 }
 
+/// The ports of a loopback tunnel (`L localhost:P` and its spellings); other forwards are not
+/// what `enable` writes.
+fn tunnel_ports(forward: &Forward) -> Result<(u16, u16), EditError> {
+    let ports = match (&forward.listen, &forward.connect) {
+        (crate::Listen::Port { port: l, .. }, crate::Connect::Port { port: p, .. }) => {
+            Some((*l, *p))
+        }
+        _ => None,
+    };
+    match ports {
+        Some((l, p)) if is_loopback_tunnel(forward, l, p) => Ok((l, p)),
+        _ => Err(EditError::NotATunnel {
+            forward: forward.config_args(),
+        }),
+    }
+}
+
+/// The forward as `enable` writes it: under `GatewayPorts yes` a forward without a bind address
+/// would listen on every interface, so it gets an explicit `localhost` bind.
+fn written_form(forward: &Forward, gateway_ports: bool) -> Forward {
+    let mut w = forward.clone();
+    if let crate::Listen::Port {
+        bind: bind @ None, ..
+    } = &mut w.listen
+        && gateway_ports
+    {
+        *bind = Some("localhost".into());
+    }
+    w
+}
+
+fn push_line(per_file: &mut Vec<(FileId, Vec<usize>)>, loc: Loc) {
+    match per_file.iter_mut().find(|(id, _)| *id == loc.file) {
+        Some((_, v)) => v.push(loc.line),
+        None => per_file.push((loc.file, vec![loc.line])),
+    }
+}
+
 fn loc_text(set: &ConfigSet, loc: Loc) -> (String, usize) {
     (set.file(loc.file).path.display().to_string(), loc.line + 1)
 }
@@ -161,22 +239,37 @@ fn is_exact_host_block(doc: &Document, header: usize, host: &str) -> bool {
     }
 }
 
-fn describe_block(set: &ConfigSet, block: Option<Loc>) -> String {
-    match block {
-        None => "the global part of the file (it applies to every host)".into(),
-        Some(b) => {
-            let doc = &set.file(b.file).doc;
-            let text = String::from_utf8_lossy(doc.line_text(b.line))
-                .trim()
-                .to_string();
-            let sys = if set.file(b.file).editable() {
-                ""
-            } else {
-                " in the system config"
-            };
-            format!("the shared block `{text}` (line {}){sys}", b.line + 1)
-        }
+/// Why a forward line is not this host's alone, in words.
+fn describe_block(set: &ConfigSet, f: &EffectiveForward) -> String {
+    let file = set.file(f.loc.file);
+    if !file.editable() {
+        return format!("the system config {}", file.path.display());
     }
+    let Some(b) = f.block else {
+        return match set.included_from(f.loc.file) {
+            Some(inc) => {
+                let (p, l) = loc_text(set, inc);
+                let doc = &set.file(inc.file).doc;
+                let within = match doc.block_of(inc.line).header {
+                    Some(h) => format!(
+                        " inside `{}`",
+                        String::from_utf8_lossy(doc.line_text(h)).trim()
+                    ),
+                    None => String::new(),
+                };
+                format!(
+                    "the top of {}, which is included at {p}:{l}{within}",
+                    file.path.display()
+                )
+            }
+            None => "the global part of the file (it applies to every host)".into(),
+        };
+    };
+    let text = String::from_utf8_lossy(file.doc.line_text(b.line))
+        .trim()
+        .to_string();
+    let (p, l) = loc_text(set, b);
+    format!("the block `{text}` at {p}:{l}, which is not for this host alone")
 }
 
 /// The line ending to give line `line` when something is added after it. A last line without
@@ -425,7 +518,16 @@ impl ConfigSet {
         next
     }
 
-    /// Plan adding `forward` for `host`.
+    /// Plan adding `forward` (a loopback tunnel: see [`is_loopback_tunnel`]) for `host`, so that
+    /// afterwards exactly one forward of its local port applies to the host and it carries the
+    /// port to the remote machine's `127.0.0.1` (see [`crate::Resolution::loopback_tunnel`]).
+    ///
+    /// - A config ssh refuses is refused ([`EditError::Rejected`]).
+    /// - Under `GatewayPorts yes` the forward is written with an explicit `localhost` bind, which
+    ///   stays on loopback.
+    /// - Other forwards of the same local port in blocks for this host alone are replaced (the
+    ///   first one in the target block in place); one that other hosts share is refused
+    ///   ([`EditError::Conflict`]).
     ///
     /// ```
     /// # use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
@@ -444,12 +546,26 @@ impl ConfigSet {
     ) -> Result<Plan, crate::Error> {
         let host = Self::check_host(host)?;
         let host = host.as_str();
+        let (local, remote) = tunnel_ports(forward)?;
+        if let Some(e) = self.rejection() {
+            return Err(e.into());
+        }
         let r = self.resolve(host, ctx);
         if let Some(e) = self.clear_error(host, &r) {
             return Err(e.into());
         }
         let mut plan = Plan::empty(host, forward, Action::Enable);
-        if let Some(f) = r.forwards.iter().find(|f| f.forward.equivalent(forward)) {
+        let kept = r.loopback_tunnel(local, remote).ok().map(|f| f.forward);
+        let conflicts: Vec<&EffectiveForward> = r
+            .forward_lines
+            .iter()
+            .filter(|f| f.forward.listen_port() == Some(local) && Some(&f.forward) != kept.as_ref())
+            .collect();
+        if let Some(c) = conflicts.iter().find(|f| !f.exclusive) {
+            return Err(self.conflict(host, local, c).into());
+        }
+        if let (Some(k), true) = (&kept, conflicts.is_empty()) {
+            let f = r.forwards.iter().find(|f| f.forward == *k).expect("kept");
             let (p, l) = loc_text(self, f.loc);
             plan.summary.push(format!(
                 "{p}:{l}: {host} already has LocalForward {}; nothing to do",
@@ -457,13 +573,88 @@ impl ConfigSet {
             ));
             return Ok(plan);
         }
-        let mut body = b"LocalForward ".to_vec();
-        body.extend_from_slice(forward.config_args().as_bytes());
+        let written = kept
+            .is_none()
+            .then(|| written_form(forward, r.gateway_ports()));
+        let per_file = self.enable_splices(host, &r, &conflicts, written.as_ref(), &mut plan);
+        plan.changes = self.changes_from(per_file);
+        self.verify_tunnel(&plan, local, remote, ctx)?;
+        self.check_others(&plan, ctx)?;
+        Ok(plan)
+    }
+
+    /// The splices of an enable: conflicting lines go, the forward is added (in place of the
+    /// first conflict in the target block, else after the block's last keyword line, else in a
+    /// new block).
+    fn enable_splices(
+        &self,
+        host: &str,
+        r: &Resolution,
+        conflicts: &[&EffectiveForward],
+        written: Option<&Forward>,
+        plan: &mut Plan,
+    ) -> Vec<(FileId, Vec<Splice>)> {
         let target = r.applied_blocks.iter().copied().find(|b| {
             let f = self.file(b.file);
             f.editable() && is_exact_host_block(&f.doc, b.line, host)
         });
-        let (file, splice, where_, window_start) = match target {
+        let in_place = written
+            .and(target)
+            .and_then(|b| conflicts.iter().find(|c| c.block == Some(b)).map(|c| c.loc));
+        let mut removals: Vec<(FileId, Vec<usize>)> = Vec::new();
+        for c in conflicts.iter().filter(|c| Some(c.loc) != in_place) {
+            push_line(&mut removals, c.loc);
+            let (p, l) = loc_text(self, c.loc);
+            plan.summary.push(format!(
+                "{p}:{l}: remove LocalForward {} for {host}: it also listens on local port {}",
+                c.forward.config_args(),
+                c.forward.listen_port().unwrap_or_default()
+            ));
+        }
+        let mut per_file: Vec<(FileId, Vec<Splice>)> = removals
+            .into_iter()
+            .map(|(file, mut lines)| {
+                lines.sort_unstable();
+                (file, removal_splices(&self.file(file).doc, &lines))
+            })
+            .collect();
+        if let Some(w) = written {
+            let (file, splice, where_) = self.insertion(host, target, in_place, w);
+            plan.summary.push(format!(
+                "{}: add LocalForward {} for {host} {where_}",
+                self.file(file).path.display(),
+                w.config_args()
+            ));
+            match per_file.iter_mut().find(|(f, _)| *f == file) {
+                Some((_, v)) => v.push(splice),
+                None => per_file.push((file, vec![splice])),
+            }
+        }
+        per_file
+    }
+
+    /// Where and how the new line goes: `(file, splice, description)`.
+    fn insertion(
+        &self,
+        host: &str,
+        target: Option<Loc>,
+        in_place: Option<Loc>,
+        w: &Forward,
+    ) -> (FileId, Splice, String) {
+        let mut body = b"LocalForward ".to_vec();
+        body.extend_from_slice(w.config_args().as_bytes());
+        if let Some(at) = in_place {
+            let doc = &self.file(at.file).doc;
+            let mut text = doc.indent(at.line).to_vec();
+            text.extend_from_slice(&body);
+            let start = doc.line_range(at.line).start;
+            let splice = Splice {
+                range: start..start + doc.line_text(at.line).len(),
+                text,
+            };
+            return (at.file, splice, format!("in place of line {}", at.line + 1));
+        }
+        match target {
             Some(b) => {
                 let doc = &self.file(b.file).doc;
                 let block = doc.block_of(b.line);
@@ -487,7 +678,6 @@ impl ConfigSet {
                     b.file,
                     insert_after(doc, last_directive, &text),
                     format!("in its block at line {}", b.line + 1),
-                    Some(doc.line_range(b.line).start),
                 )
             }
             None => {
@@ -497,50 +687,65 @@ impl ConfigSet {
                     main,
                     new_block(doc, host, &body),
                     "in a new `Host` block".to_string(),
-                    None,
                 )
             }
-        };
-        let inserted = splice.range.start..splice.range.start + splice.text.len();
-        let window_start = window_start.unwrap_or(inserted.start);
-        plan.changes = self.changes_from(vec![(file, vec![splice])]);
-        plan.summary.push(format!(
-            "{}: add LocalForward {} for {host} {where_}",
-            self.file(file).path.display(),
-            forward.config_args()
-        ));
-        // The plan must have the intended effect as this library reads the new file: the new
-        // text, read from its block's header on, holds the forward in a `Host` block for exactly
-        // this host. (Debug builds, and so the tests, also resolve the whole new config again.)
-        let window = Document::parse(plan.changes[0].new[window_start..inserted.end].to_vec());
-        let reads_back = (0..window.line_count()).any(|i| {
-            window.kind(i) == LineKind::Directive(Keyword::LocalForward)
-                && window
-                    .block_of(i)
-                    .header
-                    .is_some_and(|h| is_exact_host_block(&window, h, host))
-                && matches!(window.args(i), Some(Ok(a))
-                    if a.len() == 2 && Forward::from_tokens(&a).as_ref() == Ok(forward))
-        });
-        let effective = !cfg!(debug_assertions)
-            || self
-                .with_plan(&plan)
-                .resolve(host, ctx)
-                .forwards
-                .iter()
-                .any(|f| f.forward.equivalent(forward));
-        if !reads_back || !effective {
-            return Err(EditError::NotEffective {
-                host: host.to_string(),
-                why: "the new forward is not effective".into(),
-            }
-            .into());
         }
-        self.check_others(&plan, ctx)?;
-        Ok(plan)
     }
 
-    /// Plan removing every forward equivalent to `forward` that applies to `host`.
+    /// After the plan, the host must have exactly one forward of `local`, and it must carry the
+    /// port to the remote loopback.
+    fn verify_tunnel(
+        &self,
+        plan: &Plan,
+        local: u16,
+        remote: u16,
+        ctx: &ResolveContext,
+    ) -> Result<(), EditError> {
+        let after = self.with_plan(plan).resolve(&plan.host, ctx);
+        let why = match after.loopback_tunnel(local, remote) {
+            Err(b) => Some(format!("afterwards: {}", b.code())),
+            Ok(_) if after.listeners().iter().filter(|l| l.port == local).count() != 1 => Some(
+                format!("more than one forward of local port {local} remains"),
+            ),
+            Ok(_) => None,
+        };
+        match why {
+            Some(why) => Err(EditError::NotEffective {
+                host: plan.host.clone(),
+                why,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The refusal for a forward of the same local port that other hosts share.
+    fn conflict(&self, host: &str, local: u16, c: &EffectiveForward) -> EditError {
+        let (path, line) = loc_text(self, c.loc);
+        EditError::Conflict {
+            host: host.to_string(),
+            path,
+            line,
+            forward: c.forward.config_args(),
+            port: local,
+            why: describe_block(self, c),
+        }
+    }
+
+    /// The first line of the set that makes ssh refuse the whole config, as ssh reports it.
+    pub fn rejection(&self) -> Option<EditError> {
+        self.files().iter().find_map(|f| {
+            let d = f.doc.diagnostics().into_iter().find(|d| d.rejects_config)?;
+            Some(EditError::Rejected {
+                path: f.path.display().to_string(),
+                line: d.line,
+                message: d.message,
+            })
+        })
+    }
+
+    /// Plan removing, for `host`, every forward that [`ConfigSet::enable`] could have written for
+    /// `forward`'s ports (see [`is_loopback_tunnel`]); other forwards of the local port stay,
+    /// with a line in the summary.
     pub fn disable(
         &self,
         host: &str,
@@ -550,15 +755,20 @@ impl ConfigSet {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let r = self.resolve(host, ctx);
+        let (local, remote) = tunnel_ports(forward)?;
         let mut plan = Plan::empty(host, forward, Action::Disable);
-        let found: Vec<_> = if r.clears_forwardings() {
-            Vec::new()
-        } else {
-            r.forward_lines
-                .iter()
-                .filter(|f| f.forward.equivalent(forward))
-                .collect()
-        };
+        let (found, others): (Vec<_>, Vec<_>) = r
+            .forward_lines
+            .iter()
+            .filter(|f| !r.clears_forwardings() && f.forward.listen_port() == Some(local))
+            .partition(|f| is_loopback_tunnel(&f.forward, local, remote));
+        for o in others {
+            let (p, l) = loc_text(self, o.loc);
+            plan.summary.push(format!(
+                "{p}:{l}: LocalForward {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
+                o.forward.config_args()
+            ));
+        }
         if found.is_empty() {
             plan.summary.push(format!(
                 "{host} has no LocalForward like {}; nothing to do",
@@ -572,7 +782,7 @@ impl ConfigSet {
                 host: host.to_string(),
                 path,
                 line,
-                why: describe_block(self, shared.block),
+                why: describe_block(self, shared),
             }
             .into());
         }
@@ -641,7 +851,11 @@ impl ConfigSet {
         }
         plan.changes = self.changes_from(splices);
         let after = self.with_plan(&plan).resolve(host, ctx);
-        if after.forwards.iter().any(|f| f.forward.equivalent(forward)) {
+        if after
+            .forwards
+            .iter()
+            .any(|f| is_loopback_tunnel(&f.forward, local, remote))
+        {
             return Err(EditError::NotEffective {
                 host: host.to_string(),
                 why: "an equivalent forward is still effective".into(),

@@ -281,3 +281,138 @@ fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
     );
     assert!(enable(b"Host web*\n  HostName real.example\n", "real.example").is_ok());
 }
+
+fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<String>), String> {
+    let home = Home::new(bytes);
+    let plan = home
+        .load()
+        .disable(
+            host,
+            &Forward::loopback(1455, 1455),
+            &ResolveContext::default(),
+        )
+        .map_err(|e| e.to_string())?;
+    let out = match plan.changes.first() {
+        Some(c) => String::from_utf8_lossy(&c.new).into_owned(),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    Ok((out, plan.summary))
+}
+
+#[test]
+fn gateway_ports_yes_gets_an_explicit_loopback_bind() {
+    for spelling in ["yes", "True", "YES"] {
+        let cfg = format!("Host a\n  User me\n\nHost *\n  GatewayPorts {spelling}\n");
+        assert_eq!(
+            enable(cfg.as_bytes(), "a").unwrap(),
+            format!(
+                "Host a\n  User me\n  LocalForward localhost:1455 localhost:1455\n\nHost *\n  GatewayPorts {spelling}\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_forward_that_does_not_carry_the_login_is_replaced_in_place() {
+    for old in [
+        "LocalForward 1455 [::1]:1455",
+        "LocalForward 1455 localhost:8080",
+        "LocalForward *:1455 localhost:1455",
+        "DynamicForward 1455",
+    ] {
+        let cfg = format!("Host a\n  {old} # mine\n  User me\n");
+        assert_eq!(
+            enable(cfg.as_bytes(), "a").unwrap(),
+            format!("Host a\n  {FWD}\n  User me\n"),
+            "{old}"
+        );
+    }
+}
+
+#[test]
+fn a_later_listener_of_the_port_in_the_hosts_block_goes() {
+    let cfg = "Host a\n  LocalForward 1455 localhost:1455\n  LocalForward 1455 localhost:9\n";
+    assert_eq!(
+        enable(cfg.as_bytes(), "a").unwrap(),
+        "Host a\n  LocalForward 1455 localhost:1455\n"
+    );
+}
+
+#[test]
+fn a_shared_conflicting_forward_is_refused_with_its_line() {
+    let cfg = b"Host a\n  User me\n\nHost *\n  LocalForward 1455 localhost:8080\n";
+    let e = enable(cfg, "a").unwrap_err();
+    assert!(e.contains(":5: LocalForward 1455 localhost:8080 also listens on local port 1455 for a and comes from the block `Host *`"), "{e}");
+}
+
+#[test]
+fn clear_all_forwardings_in_any_spelling_is_refused() {
+    for v in ["yes", "TRUE", "True"] {
+        let cfg = format!("Host a\n  ClearAllForwardings {v}\n");
+        let e = enable(cfg.as_bytes(), "a").unwrap_err();
+        assert!(
+            e.contains(":2: ClearAllForwardings yes applies to a"),
+            "{e}"
+        );
+    }
+    let cfg = b"Host a\n  ClearAllForwardings False\n";
+    assert!(enable(cfg, "a").unwrap().contains(FWD));
+}
+
+#[test]
+fn a_config_ssh_refuses_is_refused_with_its_message() {
+    for (cfg, msg) in [
+        (
+            "Host b\n  LocalForward 1455 localhost:1455 extra\n",
+            ":2: ssh refuses this config: keyword localforward extra arguments at end of line",
+        ),
+        (
+            "Host b\n  NoSuchOption yes\n",
+            ":2: ssh refuses this config: Bad configuration option: nosuchoption",
+        ),
+        (
+            "Host b\n  GatewayPorts maybe\n",
+            ":2: ssh refuses this config: unsupported option \"maybe\".",
+        ),
+    ] {
+        let e = enable(cfg.as_bytes(), "a").unwrap_err();
+        assert!(e.contains(msg), "{e}");
+    }
+}
+
+#[test]
+fn disable_leaves_forwards_it_did_not_write_with_a_note() {
+    let cfg =
+        "Host a\n  LocalForward 1455 [::1]:1455\n  LocalForward 127.0.0.1:1455 LOCALHOST:1455\n";
+    let (out, summary) = disable(cfg.as_bytes(), "a").unwrap();
+    assert_eq!(out, "Host a\n  LocalForward 1455 [::1]:1455\n");
+    assert!(
+        summary.iter().any(|s| s.contains(
+            ":2: LocalForward 1455 [::1]:1455 is left as it is: it is not a loopback forward"
+        )),
+        "{summary:?}"
+    );
+}
+
+#[test]
+fn disable_names_the_include_a_shared_forward_comes_from() {
+    let home = Home::new(b"Host a\n  Include extra.conf\n");
+    std::fs::write(
+        home.path().join(".ssh/extra.conf"),
+        "LocalForward 1455 localhost:1455\n",
+    )
+    .unwrap();
+    let e = home
+        .load()
+        .disable(
+            "a",
+            &Forward::loopback(1455, 1455),
+            &ResolveContext::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("extra.conf, which is included at ") && e.contains(":2 inside `Host a`"),
+        "{e}"
+    );
+}

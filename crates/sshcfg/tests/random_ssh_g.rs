@@ -61,6 +61,8 @@ fn header() -> impl Strategy<Value = String> {
 fn option() -> impl Strategy<Value = String> {
     let listen = prop::sample::select(vec![
         "1455",
+        "+1455",
+        "01455",
         "localhost:1455",
         "127.0.0.1:1455",
         "[::1]:1455",
@@ -83,10 +85,33 @@ fn option() -> impl Strategy<Value = String> {
             "HostName real.example", "HostName 10.0.0.1", "HostName %h.example", "HostName MYSERVER",
         ]).prop_map(str::to_string),
         1 => prop::sample::select(vec!["User root", "User me"]).prop_map(str::to_string),
-        1 => prop::sample::select(vec!["ClearAllForwardings yes", "ClearAllForwardings no"]).prop_map(str::to_string),
+        1 => (
+            prop::sample::select(vec!["ClearAllForwardings", "GatewayPorts", "ExitOnForwardFailure"]),
+            flag_spelling(),
+        ).prop_map(|(k, v)| format!("{k} {v}")),
+        1 => prop::sample::select(vec![
+            "ControlMaster auto", "ControlMaster FALSE", "ControlPersist 10m", "ControlPersist no",
+            "DynamicForward 1455", "DynamicForward localhost:2000",
+            "LocalForward 1455 localhost:8080", "LocalForward 1455 127.0.0.1:1455",
+            "LocalForward localhost:1455 LOCALHOST:1455",
+        ]).prop_map(str::to_string),
         1 => Just("# a comment".to_string()),
         1 => Just(String::new()),
     ]
+}
+
+/// yes/no/true/false in every letter case ssh accepts (and, rarely, a value it rejects).
+fn flag_spelling() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["yes", "no", "true", "false", "maybe"]),
+        prop::collection::vec(any::<bool>(), 5),
+    )
+        .prop_map(|(w, upper)| {
+            w.chars()
+                .zip(upper)
+                .map(|(c, u)| if u { c.to_ascii_uppercase() } else { c })
+                .collect()
+        })
 }
 
 fn config() -> impl Strategy<Value = Vec<u8>> {
@@ -142,7 +167,6 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
     });
     let ctx = ResolveContext::default();
     let fwd = Forward::loopback(1455, 1455);
-    let line = "localforward 1455 [localhost]:1455".to_string();
     runner
         .run(&(config(), 0..HOSTS.len()), |(bytes, pick)| {
             let home = Home::new(&bytes);
@@ -162,10 +186,18 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
                 return Ok(()); // ssh rejects the config: nothing to edit against
             }
             let host = HOSTS[pick];
+            let g_before = before[pick].clone().unwrap();
             let Ok(plan) = set.enable(host, &fwd, &ctx) else {
-                return Ok(()); // ClearAllForwardings, or the change would reach another host
+                return Ok(()); // ClearAllForwardings, a shared conflict, or the change would reach another host
             };
             if !plan.is_change() {
+                // Nothing to do must mean: it already carries the login.
+                prop_assert!(
+                    carries_1455(&g_before),
+                    "enable {} said nothing to do in\n{}",
+                    host,
+                    String::from_utf8_lossy(&bytes)
+                );
                 return Ok(());
             }
             home.write_plan(&plan);
@@ -173,17 +205,33 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
             for (j, other) in HOSTS.iter().enumerate() {
                 let after = home.ssh_g(other);
                 if *other == host {
-                    let mut want = before[j].clone().unwrap();
-                    want.push(line.clone());
-                    want.sort();
-                    let mut got = after.unwrap();
-                    got.sort();
+                    let got = after.unwrap();
+                    prop_assert!(
+                        carries_1455(&got),
+                        "enable {} does not carry the login: {:?} in\n{}",
+                        host,
+                        localforwards(&got),
+                        String::from_utf8_lossy(&bytes)
+                    );
+                    // Everything but the forwards of local port 1455 is as it was.
                     prop_assert_eq!(
-                        got,
-                        want,
+                        without_port_1455(&got),
+                        without_port_1455(&g_before),
                         "enable {} in\n{}",
                         host,
                         String::from_utf8_lossy(&bytes)
+                    );
+                    let after_set = home.load();
+                    let errors: Vec<_> = after_set
+                        .doctor(host, &fwd, true, &ctx)
+                        .into_iter()
+                        .filter(|f| f.severity == sshcfg::Severity::Error)
+                        .collect();
+                    prop_assert!(
+                        errors.is_empty(),
+                        "doctor after enable {}: {:?}",
+                        host,
+                        errors
                     );
                 } else if !(final_pass && other.eq_ignore_ascii_case(host)) {
                     prop_assert_eq!(
@@ -196,10 +244,28 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
                     );
                 }
             }
-            let undo = home
-                .load()
-                .disable(host, &fwd, &ctx)
-                .expect("disable after enable");
+            let replaced = set
+                .resolve(host, &ctx)
+                .forward_lines
+                .iter()
+                .any(|f| f.forward.listen_port() == Some(1455));
+            let undo = home.load().disable(host, &fwd, &ctx);
+            if replaced {
+                // enable replaced other forwards of the port: disable removes only its own, and
+                // refuses when a shared forward would stay.
+                if let Ok(undo) = undo {
+                    home.write_plan(&undo);
+                    let g = home.ssh_g(host).unwrap();
+                    prop_assert!(
+                        !carries_1455(&g),
+                        "after disable {}: {:?}",
+                        host,
+                        localforwards(&g)
+                    );
+                }
+                return Ok(());
+            }
+            let undo = undo.expect("disable after enable");
             if has_empty_block(&bytes, host) {
                 // The documented exception: the bytes differ, ssh -G does not.
                 home.write_plan(&undo);
@@ -212,4 +278,41 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
             Ok(())
         })
         .unwrap();
+}
+
+/// The local port of an `ssh -G` `localforward` or `dynamicforward` line.
+fn local_port(line: &str) -> Option<&str> {
+    let rest = line
+        .strip_prefix("localforward ")
+        .or_else(|| line.strip_prefix("dynamicforward "))?;
+    let listen = rest.split(' ').next()?;
+    Some(listen.rsplit(':').next().unwrap_or(listen))
+}
+
+fn without_port_1455(g: &[String]) -> Vec<String> {
+    g.iter()
+        .filter(|l| local_port(l) != Some("1455"))
+        .cloned()
+        .collect()
+}
+
+/// As ssh -G reports the host: exactly one forward of local port 1455, on loopback (no bind
+/// address without GatewayPorts, or an explicit `localhost`), to localhost/127.0.0.1:1455.
+fn carries_1455(g: &[String]) -> bool {
+    let gateway = g.iter().any(|l| l == "gatewayports yes");
+    let ours: Vec<&String> = g.iter().filter(|l| local_port(l) == Some("1455")).collect();
+    let [only] = ours.as_slice() else {
+        return false;
+    };
+    if only.starts_with("dynamicforward ") {
+        return false;
+    }
+    let mut parts = only.split(' ').skip(1);
+    let (listen, connect) = (parts.next().unwrap(), parts.next().unwrap());
+    let loopback = match listen {
+        "1455" => !gateway,
+        l => matches!(l, "[localhost]:1455" | "[127.0.0.1]:1455" | "[::1]:1455"),
+    };
+    let target = connect.eq_ignore_ascii_case("[localhost]:1455") || connect == "[127.0.0.1]:1455";
+    loopback && target
 }
