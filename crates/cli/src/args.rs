@@ -48,6 +48,7 @@ pub(crate) enum Command {
     #[command(after_help = "Examples:
   codex-fwd enable myserver                 # show the diff, ask, write
   codex-fwd enable myserver --local-port 2455  # laptop port 1455 is busy
+  codex-fwd enable myserver --port 1455,1457   # also Codex's fallback port
   codex-fwd enable myserver --check || codex-fwd enable myserver --yes   # dotfile scripts
   codex-fwd enable myserver --dry-run --json")]
     Enable(EditArgs),
@@ -117,23 +118,56 @@ pub(crate) struct TunnelArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct PortArgs {
-    /// The remote port the Codex login server listens on.
-    #[arg(long, default_value = "1455", value_parser = parse_port)]
-    pub(crate) port: u16,
-    /// The laptop's port [default: the same as --port].
+    /// The remote port the Codex login server listens on. Repeat it or separate ports with
+    /// commas for several (`--port 1455,1457`: Codex falls back to 1457 when 1455 is busy on the
+    /// remote); `LOCAL:REMOTE` forwards another port of this machine.
+    #[arg(long, value_name = "PORT", value_delimiter = ',', default_value = "1455", value_parser = parse_port_pair)]
+    pub(crate) port: Vec<PortPair>,
+    /// The laptop's port [default: the same as --port]; only with a single --port.
     #[arg(long, value_parser = parse_port)]
     pub(crate) local_port: Option<u16>,
 }
 
+/// `--port` as given: an optional local port and the remote one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PortPair {
+    pub(crate) local: Option<u16>,
+    pub(crate) remote: u16,
+}
+
 impl PortArgs {
-    /// The laptop's port.
+    /// The laptop's port of the first forward.
     pub(crate) fn local(&self) -> u16 {
-        self.local_port.unwrap_or(self.port)
+        self.local_port
+            .or(self.port[0].local)
+            .unwrap_or(self.port[0].remote)
     }
 
-    /// The forward these ports ask for.
+    /// The remote port of the first forward.
+    pub(crate) fn remote(&self) -> u16 {
+        self.port[0].remote
+    }
+
+    /// The forward of the first port (commands that take one).
     pub(crate) fn forward(&self) -> Forward {
-        Forward::loopback(self.local(), self.port)
+        Forward::loopback(self.local(), self.remote())
+    }
+
+    /// Every forward asked for, in order; `--local-port` pairs with a single `--port` only, and
+    /// no two forwards may share a local port.
+    pub(crate) fn forwards(&self) -> Result<Vec<Forward>, String> {
+        if self.local_port.is_some() && self.port.len() > 1 {
+            return Err("--local-port pairs with a single --port; give several as --port LOCAL:REMOTE,LOCAL:REMOTE".into());
+        }
+        let mut out: Vec<Forward> = Vec::new();
+        for p in &self.port {
+            let local = self.local_port.or(p.local).unwrap_or(p.remote);
+            if out.iter().any(|f| f.listen_port() == Some(local)) {
+                return Err(format!("local port {local} is given twice"));
+            }
+            out.push(Forward::loopback(local, p.remote));
+        }
+        Ok(out)
     }
 }
 
@@ -168,6 +202,20 @@ pub(crate) struct StatusArgs {
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// `1455` or `2455:1455` (LOCAL:REMOTE).
+pub(crate) fn parse_port_pair(s: &str) -> Result<PortPair, String> {
+    match s.split_once(':') {
+        Some((l, r)) => Ok(PortPair {
+            local: Some(parse_port(l)?),
+            remote: parse_port(r)?,
+        }),
+        None => Ok(PortPair {
+            local: None,
+            remote: parse_port(s)?,
+        }),
+    }
 }
 
 pub(crate) fn parse_port(s: &str) -> Result<u16, String> {

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::config::ConfigSet;
+use crate::document::DiagnosticKind;
 use crate::forward::{Forward, Listen};
 use crate::listener::{BindScope, Blocker};
 use crate::resolve::{Loc, ResolveContext};
@@ -18,6 +19,8 @@ pub enum Severity {
     Error,
     /// It works, but something around it will fail or surprise.
     Warning,
+    /// Worth knowing; nothing is wrong.
+    Note,
 }
 
 /// One problem, with a stable code for scripts.
@@ -72,21 +75,31 @@ impl ConfigSet {
         let mut out = Vec::new();
         for f in self.files() {
             for d in f.doc.diagnostics() {
-                let ignored = !d.rejects_config;
+                let (code, severity, message) = match d.kind {
+                    DiagnosticKind::Ignored => ("config-error", Severity::Warning, d.message),
+                    DiagnosticKind::BadArguments => (
+                        "config-error",
+                        Severity::Error,
+                        format!("OpenSSH would reject this line: {}", d.message),
+                    ),
+                    DiagnosticKind::UnknownKeyword => (
+                        "unknown-keyword",
+                        Severity::Error,
+                        format!(
+                            "OpenSSH would reject this line, and with it the whole config, for every host: {}",
+                            d.message
+                        ),
+                    ),
+                };
                 out.push(Finding {
-                    code: "config-error",
-                    severity: if ignored {
-                        Severity::Warning
-                    } else {
-                        Severity::Error
-                    },
+                    code,
+                    severity,
                     host: None,
-                    message: if ignored {
-                        d.message.clone()
-                    } else {
-                        format!("OpenSSH would reject this line: {}", d.message)
+                    message,
+                    fix: match d.kind {
+                        DiagnosticKind::UnknownKeyword => "remove the line, or name the keyword in an `IgnoreUnknown` line above it (e.g. macOS's UseKeychain on another system)".into(),
+                        _ => "fix or remove the line".into(),
                     },
-                    fix: "fix or remove the line".into(),
                     file: Some(f.path.display().to_string()),
                     line: Some(d.line),
                 });

@@ -170,9 +170,27 @@ pub struct Diagnostic {
     pub column: usize,
     /// What is wrong, in OpenSSH's terms.
     pub message: String,
-    /// Whether ssh stops at this line ("terminating, N bad configuration options"), whatever
-    /// the host; otherwise ssh ignores the line.
-    pub rejects_config: bool,
+    /// What kind of problem it is.
+    pub kind: DiagnosticKind,
+}
+
+/// What OpenSSH does with a line it has a problem with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// A keyword this OpenSSH does not know ("Bad configuration option"): ssh stops.
+    UnknownKeyword,
+    /// A known keyword with arguments ssh rejects: ssh stops.
+    BadArguments,
+    /// ssh skips the line silently.
+    Ignored,
+}
+
+impl Diagnostic {
+    /// Does ssh stop at this line ("terminating, N bad configuration options"), whatever the
+    /// host?
+    pub fn rejects_config(&self) -> bool {
+        self.kind != DiagnosticKind::Ignored
+    }
 }
 
 /// A replacement of `range` (byte offsets in the document) by `text`.
@@ -541,11 +559,11 @@ impl Document {
                 line: i + 1,
                 column: column + 1,
                 message,
-                rejects_config: true,
+                kind: DiagnosticKind::BadArguments,
             };
             match self.lines[i].kind {
                 LineKind::Unreadable => out.push(Diagnostic {
-                    rejects_config: false,
+                    kind: DiagnosticKind::Ignored,
                     ..diag(
                         0,
                         "unclosed quote in the keyword: OpenSSH ignores this line".into(),
@@ -581,7 +599,10 @@ impl Document {
                             .collect();
                         let col =
                             d.keyword_text.as_ptr() as usize - self.line_text(i).as_ptr() as usize;
-                        out.push(diag(col, format!("Bad configuration option: {shown}")));
+                        out.push(Diagnostic {
+                            kind: DiagnosticKind::UnknownKeyword,
+                            ..diag(col, format!("Bad configuration option: {shown}"))
+                        });
                         continue;
                     }
                     let start = self.args_offset(i).unwrap_or(self.line_text(i).len());

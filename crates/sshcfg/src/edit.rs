@@ -734,7 +734,11 @@ impl ConfigSet {
     /// The first line of the set that makes ssh refuse the whole config, as ssh reports it.
     pub fn rejection(&self) -> Option<EditError> {
         self.files().iter().find_map(|f| {
-            let d = f.doc.diagnostics().into_iter().find(|d| d.rejects_config)?;
+            let d = f
+                .doc
+                .diagnostics()
+                .into_iter()
+                .find(|d| d.rejects_config())?;
             Some(EditError::Rejected {
                 path: f.path.display().to_string(),
                 line: d.line,

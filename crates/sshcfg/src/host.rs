@@ -18,6 +18,17 @@ pub enum HostError {
         /// The character, described.
         what: String,
     },
+    /// A destination as `ssh` takes it on the command line (`user@host`, `ssh://...`), not the
+    /// host name `Host` lines are matched against.
+    #[error(
+        "{given:?} is an ssh destination, not a Host alias: ssh matches Host lines against {alias:?} alone, so give that"
+    )]
+    Destination {
+        /// What was given.
+        given: String,
+        /// The host part.
+        alias: String,
+    },
     /// It starts with `-`, which ssh reads as an option.
     #[error("host name {0:?} starts with '-', which ssh reads as an option")]
     LeadingDash(String),
@@ -43,6 +54,12 @@ impl HostAlias {
         }
         if name.starts_with('-') {
             return Err(HostError::LeadingDash(name.to_string()));
+        }
+        if let Some(alias) = destination_host(name) {
+            return Err(HostError::Destination {
+                given: name.to_string(),
+                alias,
+            });
         }
         for c in name.chars() {
             let what = match c {
@@ -73,6 +90,28 @@ impl HostAlias {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The host part of `user@host`, `ssh://[user@]host[:port]`, if `name` is written so.
+fn destination_host(name: &str) -> Option<String> {
+    let (rest, uri) = match name.strip_prefix("ssh://") {
+        Some(r) => (r, true),
+        None => (name, false),
+    };
+    if !uri && !name.contains('@') {
+        return None;
+    }
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let host = if uri {
+        let h = host.trim_end_matches('/');
+        match h.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => h.split(':').next().unwrap_or(h),
+        }
+    } else {
+        host
+    };
+    Some(host.to_string())
 }
 
 impl fmt::Display for HostAlias {
@@ -110,6 +149,20 @@ mod tests {
             "a=b",
         ] {
             assert!(HostAlias::new(bad).is_err(), "{bad:?}");
+        }
+        for (dest, alias) in [
+            ("me@myserver", "myserver"),
+            ("ssh://myserver", "myserver"),
+            ("ssh://me@myserver:2222/", "myserver"),
+            ("ssh://[::1]:22", "::1"),
+        ] {
+            assert_eq!(
+                HostAlias::new(dest),
+                Err(HostError::Destination {
+                    given: dest.into(),
+                    alias: alias.into()
+                })
+            );
         }
         for good in [
             "myserver",

@@ -74,7 +74,7 @@ pub mod resolve;
 
 pub use config::{ConfigSet, FileId, FileRole, LoadOptions, SourceFile};
 pub use doctor::{Finding, Severity};
-pub use document::{Block, Diagnostic, Document, Keyword, LineKind, Splice};
+pub use document::{Block, Diagnostic, DiagnosticKind, Document, Keyword, LineKind, Splice};
 pub use edit::{Action, EditError, FileChange, Plan};
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};

@@ -150,7 +150,15 @@ pub(crate) fn doctor(
             }
         }
     }
-    let ok = findings.is_empty();
+    if findings.iter().any(|f| f.code == "unknown-keyword")
+        && let Some(v) = ssh_version()
+    {
+        for f in findings.iter_mut().filter(|f| f.code == "unknown-keyword") {
+            f.message.push_str(&format!(" (the installed ssh is {v})"));
+        }
+    }
+    findings.extend(fallback_notes(&set, &hosts, a, &ctx));
+    let ok = findings.iter().all(|f| f.severity == Severity::Note);
     if a.json {
         print_json(&DoctorReport {
             ok,
@@ -159,7 +167,7 @@ pub(crate) fn doctor(
         });
     } else {
         let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
-        if ok {
+        if findings.is_empty() {
             let _ = writeln!(
                 out,
                 "No problems found{}.",
@@ -184,6 +192,12 @@ pub(crate) fn doctor(
                         .bold(),
                     "warning",
                 ),
+                Severity::Note => (
+                    anstyle::Style::new()
+                        .fg_color(Some(anstyle::AnsiColor::Cyan.into()))
+                        .bold(),
+                    "note",
+                ),
             };
             let place = match (&f.file, f.line) {
                 (Some(p), Some(l)) => format!("{p}:{l}: "),
@@ -204,4 +218,47 @@ pub(crate) fn doctor(
         }
     }
     Ok(if ok { 0 } else { EXIT_REFUSED })
+}
+
+/// `ssh -V` (it reads no config): the installed OpenSSH, e.g. `OpenSSH_9.2p1`.
+fn ssh_version() -> Option<String> {
+    let out = std::process::Command::new("ssh")
+        .arg("-V")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.split([',', ' ']).next().map(str::to_string)
+}
+
+/// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port
+/// its OAuth client accepts): a note for each host that carries 1455 but not 1457.
+fn fallback_notes(
+    set: &sshcfg::ConfigSet,
+    hosts: &[String],
+    a: &DoctorArgs,
+    ctx: &ResolveContext,
+) -> Vec<sshcfg::Finding> {
+    const DEFAULT: u16 = 1455;
+    const FALLBACK: u16 = 1457;
+    if a.ports.remote() != DEFAULT || a.ports.port.len() > 1 {
+        return Vec::new();
+    }
+    hosts
+        .iter()
+        .filter(|h| {
+            let r = set.resolve(h, ctx);
+            r.loopback_tunnel(a.ports.local(), DEFAULT).is_ok()
+                && r.loopback_tunnel(FALLBACK, FALLBACK).is_err()
+        })
+        .map(|h| sshcfg::Finding {
+            code: "fallback-port",
+            severity: sshcfg::Severity::Note,
+            host: Some(h.clone()),
+            message: format!("Codex listens on 127.0.0.1:{FALLBACK} instead when {DEFAULT} is busy on {h}; then the redirect goes to localhost:{FALLBACK}, which is not forwarded"),
+            fix: format!("forward both: `codex-fwd enable {h} --port {DEFAULT},{FALLBACK}`"),
+            file: None,
+            line: None,
+        })
+        .collect()
 }

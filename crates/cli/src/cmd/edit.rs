@@ -22,6 +22,7 @@ struct EditReport<'a> {
     action: sshcfg::Action,
     hosts: &'a [String],
     forward: String,
+    forwards: Vec<String>,
     changed: bool,
     written: bool,
     files: Vec<FileReport>,
@@ -36,7 +37,10 @@ pub(crate) fn edit(
 ) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
     let t = target(cli)?;
-    let forward = a.ports.forward();
+    let forwards = a
+        .ports
+        .forwards()
+        .map_err(|m| Failure::new(EXIT_USAGE, m))?;
     let will_write = !a.dry_run && !a.check;
     let real = write::real_path(&t.path);
     // Lock before reading, so the read-modify-write of concurrent runs is serialised.
@@ -58,10 +62,15 @@ pub(crate) fn edit(
     // Per file: original bytes and latest bytes.
     type Change = (sshcfg::FileId, PathBuf, Arc<Vec<u8>>, Arc<Vec<u8>>);
     let mut changes: Vec<Change> = Vec::new();
-    for (n, host) in a.hosts.iter().enumerate() {
+    let pairs: Vec<(&String, &sshcfg::Forward)> = a
+        .hosts
+        .iter()
+        .flat_map(|h| forwards.iter().map(move |f| (h, f)))
+        .collect();
+    for (n, (host, forward)) in pairs.iter().enumerate() {
         let plan: Plan = match action {
-            sshcfg::Action::Enable => set.enable(host, &forward, &ctx)?,
-            sshcfg::Action::Disable => set.disable(host, &forward, &ctx)?,
+            sshcfg::Action::Enable => set.enable(host, forward, &ctx)?,
+            sshcfg::Action::Disable => set.disable(host, forward, &ctx)?,
         };
         summary.extend(plan.summary.iter().cloned());
         for c in &plan.changes {
@@ -70,7 +79,7 @@ pub(crate) fn edit(
                 None => changes.push((c.file, c.path.clone(), c.old.clone(), c.new.clone())),
             }
         }
-        if n + 1 < a.hosts.len() && plan.is_change() {
+        if n + 1 < pairs.len() && plan.is_change() {
             set = set.with_plan(&plan);
         }
     }
@@ -88,7 +97,8 @@ pub(crate) fn edit(
     let report = |written: bool, files: Vec<FileReport>, summary: Vec<String>| EditReport {
         action,
         hosts: &a.hosts,
-        forward: forward.config_args(),
+        forward: forwards[0].config_args(),
+        forwards: forwards.iter().map(|f| f.config_args()).collect(),
         changed,
         written,
         files,

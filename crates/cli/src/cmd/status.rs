@@ -17,9 +17,18 @@ struct ForwardReport {
 #[derive(Serialize)]
 struct HostStatus {
     host: String,
+    /// The forward asked for, as written in a config.
+    forward: String,
+    /// A forward carries the login: the first listener of the local port, on loopback only, to
+    /// the remote's localhost or 127.0.0.1 (and ssh accepts the config).
     enabled: bool,
-    /// Where the wanted forward comes from.
+    /// Where the forward that carries it comes from.
     source: Option<String>,
+    /// Why not: `missing`, `cleared`, `wrong-target`, `beyond-loopback`, `not-first-listener`,
+    /// `rejected-line`.
+    reason: Option<&'static str>,
+    /// The `file:line` responsible.
+    reason_at: Option<String>,
     forwards: Vec<ForwardReport>,
     hostname: Option<String>,
     user: Option<String>,
@@ -28,64 +37,90 @@ struct HostStatus {
     notes: Vec<String>,
 }
 
+fn host_status(
+    host: &str,
+    want: &sshcfg::Forward,
+    r: &sshcfg::Resolution,
+    rejected: Option<&str>,
+    set: &sshcfg::ConfigSet,
+) -> HostStatus {
+    let path = |loc: sshcfg::Loc| set.file(loc.file).path.display().to_string();
+    let at = |loc: sshcfg::Loc| format!("{}:{}", path(loc), loc.line + 1);
+    let (local, remote) = (
+        want.listen_port().unwrap_or_default(),
+        match &want.connect {
+            sshcfg::Connect::Port { port, .. } => *port,
+            sshcfg::Connect::Path(_) => 0,
+        },
+    );
+    let tunnel = r.loopback_tunnel(local, remote);
+    let (reason, reason_at) = match (&tunnel, rejected) {
+        (_, Some(line)) => (Some("rejected-line"), Some(line.to_string())),
+        (Ok(_), None) => (None, None),
+        (Err(b), None) => (Some(b.code()), b.at().map(&at)),
+    };
+    let forwards = r
+        .forwards
+        .iter()
+        .filter(|f| !f.forward.hidden_by_ssh_g())
+        .map(|f| ForwardReport {
+            listen: f.forward.listen_display(),
+            connect: f.forward.connect_display(),
+            file: path(f.loc),
+            line: f.loc.line + 1,
+        })
+        .collect();
+    let notes = r
+        .not_evaluated
+        .iter()
+        .chain(r.errors.iter())
+        .chain(r.unreadable_forwards.iter())
+        .map(|n| format!("{}: {}", at(n.loc), n.message))
+        .collect();
+    HostStatus {
+        host: host.to_string(),
+        forward: want.config_args(),
+        enabled: reason.is_none(),
+        source: tunnel
+            .as_ref()
+            .ok()
+            .filter(|_| reason.is_none())
+            .map(|f| at(f.loc)),
+        reason,
+        reason_at,
+        forwards,
+        hostname: r.hostname.as_ref().map(|v| v.value.clone()),
+        user: r.user.as_ref().map(|v| v.value.clone()),
+        port: r.port.as_ref().map(|v| v.value.clone()),
+        clear_all_forwardings: r.clears_forwardings(),
+        notes,
+    }
+}
+
 pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
     let t = target(cli)?;
     let set = load(&t)?;
     let ctx = ResolveContext::default();
-    let want = a.ports.forward();
+    let wants = a
+        .ports
+        .forwards()
+        .map_err(|m| Failure::new(EXIT_USAGE, m))?;
     let hosts = if a.hosts.is_empty() {
         set.literal_hosts()
     } else {
         a.hosts.clone()
     };
-    let at = |loc: sshcfg::Loc| (set.file(loc.file).path.display().to_string(), loc.line + 1);
+    let rejected = set.rejection().map(|e| match e {
+        sshcfg::EditError::Rejected { path, line, .. } => format!("{path}:{line}"),
+        other => other.to_string(),
+    });
     let mut report = Vec::new();
     for host in &hosts {
         let r = set.resolve(host, &ctx);
-        let hit = r.forwards.iter().find(|f| f.forward.equivalent(&want));
-        let forwards = r
-            .forwards
-            .iter()
-            .filter(|f| !f.forward.hidden_by_ssh_g())
-            .map(|f| {
-                let (file, line) = at(f.loc);
-                ForwardReport {
-                    listen: f.forward.listen_display(),
-                    connect: f.forward.connect_display(),
-                    file,
-                    line,
-                }
-            })
-            .collect();
-        let mut notes: Vec<String> = r
-            .not_evaluated
-            .iter()
-            .chain(r.errors.iter())
-            .map(|n| {
-                let (f, l) = at(n.loc);
-                format!("{f}:{l}: {}", n.message)
-            })
-            .collect();
-        notes.extend(r.unreadable_forwards.iter().map(|n| {
-            let (f, l) = at(n.loc);
-            format!("{f}:{l}: {}", n.message)
-        }));
-        let cleared = r.clears_forwardings();
-        report.push(HostStatus {
-            host: host.clone(),
-            enabled: hit.is_some(),
-            source: hit.map(|f| {
-                let (file, line) = at(f.loc);
-                format!("{file}:{line}")
-            }),
-            forwards,
-            hostname: r.hostname.map(|v| v.value),
-            user: r.user.map(|v| v.value),
-            port: r.port.map(|v| v.value),
-            clear_all_forwardings: cleared,
-            notes,
-        });
+        for want in &wants {
+            report.push(host_status(host, want, &r, rejected.as_deref(), &set));
+        }
     }
     if a.json {
         print_json(&report);
@@ -95,10 +130,12 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         eprintln!("{}: no host names defined", t.path.display());
     }
     for h in &report {
-        let state = match &h.source {
-            Some(src) => format!("enabled ({src})"),
-            None if h.clear_all_forwardings => "disabled (ClearAllForwardings yes)".to_string(),
-            None => "disabled".to_string(),
+        let state = match (&h.source, h.reason, &h.reason_at) {
+            (Some(src), _, _) => format!("enabled ({src})"),
+            (None, Some("cleared"), _) => "disabled (ClearAllForwardings yes)".to_string(),
+            (None, Some("missing") | None, _) => "disabled".to_string(),
+            (None, Some(why), Some(place)) => format!("disabled ({why} at {place})"),
+            (None, Some(why), None) => format!("disabled ({why})"),
         };
         let mut extra = Vec::new();
         if let Some(v) = &h.hostname {
@@ -115,7 +152,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         } else {
             format!("  [{}]", extra.join(" "))
         };
-        println!("{}: {} {state}{extra}", h.host, want.config_args());
+        println!("{}: {} {state}{extra}", h.host, h.forward);
         for n in &h.notes {
             println!("    note: {n}");
         }

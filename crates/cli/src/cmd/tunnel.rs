@@ -7,7 +7,7 @@ use crate::system;
 pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
     check_hosts(std::slice::from_ref(&a.host))?;
     let local = a.ports.local();
-    let port = a.ports.port;
+    let port = a.ports.remote();
     if let Some(owner) = system::port_in_use(local) {
         let who = owner.to_string();
         return Err(Failure::new(

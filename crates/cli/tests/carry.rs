@@ -1,0 +1,178 @@
+//! The CLI's side of "enable succeeding means the login works": status reasons, several ports in
+//! one run, and host arguments that are ssh destinations rather than aliases.
+
+mod common;
+
+use common::{bin, config_file};
+
+fn status(cfg: &std::path::Path, host: &str, extra: &[&str]) -> serde_json::Value {
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "status", host, "--json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn status_enabled_means_the_forward_carries_and_says_why_not() {
+    for (text, reason, line) in [
+        ("Host a\n  LocalForward 1455 localhost:1455\n", None, None),
+        (
+            "Host a\n  LocalForward 1455 [::1]:1455\n",
+            Some("wrong-target"),
+            Some(2),
+        ),
+        (
+            "Host a\n  LocalForward *:1455 localhost:1455\n",
+            Some("beyond-loopback"),
+            Some(2),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\nHost *\n  GatewayPorts True\n",
+            Some("beyond-loopback"),
+            Some(2),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\n  ClearAllForwardings TRUE\n",
+            Some("cleared"),
+            Some(3),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:9\n  LocalForward 1455 localhost:1455\n",
+            Some("not-first-listener"),
+            Some(3),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455 extra\n",
+            Some("rejected-line"),
+            Some(2),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\nHost b\n  NoSuchKeyword 1\n",
+            Some("rejected-line"),
+            Some(4),
+        ),
+        ("Host a\n  User me\n", Some("missing"), None),
+    ] {
+        let (_d, cfg) = config_file(text);
+        let v = &status(&cfg, "a", &[])[0];
+        assert_eq!(v["enabled"], reason.is_none(), "{text}");
+        assert_eq!(v["reason"].as_str(), reason, "{text}");
+        let at = line.map(|l| format!("{}:{l}", cfg.display()));
+        assert_eq!(v["reason_at"].as_str(), at.as_deref(), "{text}");
+    }
+}
+
+#[test]
+fn several_ports_in_one_run_one_diff() {
+    let (_d, cfg) = config_file("Host a\n  User me\n");
+    let out = bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "a",
+            "--port",
+            "1455,1457",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap(),
+        "Host a\n  User me\n  LocalForward 1455 localhost:1455\n  LocalForward 1457 localhost:1457\n"
+    );
+    let v = status(&cfg, "a", &["--port", "1455", "--port", "1457"]);
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert!(v.as_array().unwrap().iter().all(|e| e["enabled"] == true));
+    // LOCAL:REMOTE pairs, and --local-port only with a single --port.
+    let (_d2, cfg2) = config_file("Host a\n  User me\n");
+    bin()
+        .args([
+            "-F",
+            cfg2.to_str().unwrap(),
+            "enable",
+            "a",
+            "--port",
+            "2455:1455",
+            "--yes",
+        ])
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&cfg2)
+            .unwrap()
+            .contains("LocalForward 2455 localhost:1455")
+    );
+    let out = bin()
+        .args([
+            "-F",
+            cfg2.to_str().unwrap(),
+            "enable",
+            "a",
+            "--port",
+            "1455,1457",
+            "--local-port",
+            "2455",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--local-port pairs with a single --port")
+    );
+}
+
+#[test]
+fn an_ssh_destination_names_the_alias_to_use() {
+    let (_d, cfg) = config_file("Host myserver\n  User me\n");
+    for dest in ["me@myserver", "ssh://me@myserver:22"] {
+        let out = bin()
+            .args(["-F", cfg.to_str().unwrap(), "enable", dest, "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{dest}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("not a Host alias") && err.contains("\"myserver\""),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap(),
+        "Host myserver\n  User me\n"
+    );
+}
+
+#[test]
+fn enable_under_gateway_ports_and_a_shared_conflict() {
+    let (_d, cfg) = config_file("Host a\n  User me\n\nHost *\n  GatewayPorts yes\n");
+    bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&cfg)
+            .unwrap()
+            .contains("  LocalForward localhost:1455 localhost:1455\n")
+    );
+    assert_eq!(status(&cfg, "a", &[])[0]["enabled"], true);
+    let text = "Host a\n  User me\n\nHost *\n  LocalForward 1455 localhost:8080\n";
+    let (_d, cfg) = config_file(text);
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{}:5:", cfg.display())));
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+}
