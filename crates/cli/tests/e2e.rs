@@ -156,7 +156,10 @@ impl World {
     fn new() -> Result<World, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let d = dir.path();
-        let tag = std::process::id();
+        // Unique per World: the tests of this file run in parallel threads of one process.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let tag = format!("{}-{n}", std::process::id());
         let laptop = Netns::new(format!("cfwd-laptop-{tag}"))?;
         let remote = Netns::new(format!("cfwd-remote-{tag}"))?;
         for key in ["id", "host"] {
@@ -396,4 +399,102 @@ fn login_callback_reaches_the_remote_only_after_enable() {
     assert!(wait_for(5, || w.get(1455) == "refused"));
     assert_eq!(w.bytes(), w.original);
     assert_eq!(w.received().len(), 3);
+}
+
+/// Local addresses the laptop listens on for `port` (`ss -ltn`).
+fn listening(w: &World, port: u16) -> Vec<String> {
+    let out = w.laptop.cmd("ss").args(["-ltnH"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(3).map(str::to_string))
+        .filter(|a| a.rsplit(':').next() == Some(&port.to_string()))
+        .collect()
+}
+
+const SERVER_ON: &str = r#"
+import sys, http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with open(sys.argv[1], "a") as f:
+            f.write(self.path + "\n")
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
+"#;
+
+#[test]
+fn gateway_ports_yes_keeps_the_callback_on_loopback_and_1457_is_carried() {
+    let Some(mut w) = world() else { return };
+    // Codex's fallback port, served on the remote's 127.0.0.1 only, as Codex does.
+    let log = w.dir.path().join("requests-1457.log");
+    let _fallback = Guard(
+        w.remote
+            .cmd("python3")
+            .args(["-c", SERVER_ON])
+            .arg(&log)
+            .arg("1457")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_for(10, || w.get_in(&w.remote, 1457, "/ready") == "200"));
+    let mut text = String::from_utf8(w.original.clone()).unwrap();
+    text.push_str("\tGatewayPorts yes\n");
+
+    // What a plain forward does under GatewayPorts yes: it listens on every interface.
+    let plain = text.replace(
+        "\tIdentitiesOnly yes\n",
+        "\tIdentitiesOnly yes\n\tLocalForward 1455 localhost:1455\n",
+    );
+    std::fs::write(&w.config, &plain).unwrap();
+    {
+        let _ssh = w.session();
+        assert!(wait_for(10, || !listening(&w, 1455).is_empty()));
+        let mut addrs = listening(&w, 1455);
+        addrs.sort();
+        assert_eq!(addrs, ["0.0.0.0:1455", "[::]:1455"]);
+    }
+
+    // enable replaces it with an explicit loopback bind, for both ports in one run.
+    w.codex_fwd(&["enable", "myserver", "--port", "1455,1457", "--yes"]);
+    let now = String::from_utf8(w.bytes()).unwrap();
+    assert!(
+        now.contains("\tLocalForward localhost:1455 localhost:1455\n"),
+        "{now}"
+    );
+    assert!(
+        now.contains("\tLocalForward localhost:1457 localhost:1457\n"),
+        "{now}"
+    );
+    assert!(!now.contains("LocalForward 1455 "), "{now}");
+    {
+        let _ssh = w.session();
+        for port in [1455, 1457] {
+            let mut status = String::new();
+            assert!(wait_for(10, || {
+                status = w.get(port);
+                status != "refused"
+            }));
+            assert_eq!(status, "200", "port {port}");
+            let mut addrs = listening(&w, port);
+            addrs.sort();
+            assert_eq!(
+                addrs,
+                [format!("127.0.0.1:{port}"), format!("[::1]:{port}")]
+            );
+        }
+    }
+    assert_eq!(w.received(), vec![CALLBACK.to_string()]);
+    assert_eq!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter(|l| *l != "/ready")
+            .count(),
+        1
+    );
 }
