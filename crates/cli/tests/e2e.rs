@@ -410,11 +410,13 @@ fn login_callback_reaches_the_remote_only_after_enable() {
 
 /// The stand-in for `codex login` (and `codex login --device-auth`) on the remote.
 const CODEX: &str = r#"
-import sys, time, http.server, urllib.parse
+import os, sys, time, http.server, urllib.parse
 def log(s):
     with open(LOG, "a") as f:
         f.write(s + "\n")
 log("ran " + " ".join(sys.argv[1:]))
+log("pid %d" % os.getpid())
+log("terminal %s" % sys.stderr.isatty())
 if sys.argv[1:] == ["login", "--device-auth"]:
     print("Open https://auth.openai.com/codex/device and enter the code ABCD-1234")
     sys.exit(0)
@@ -552,14 +554,16 @@ impl World {
 
     /// `codex-fwd -F CONFIG ARGS` on the laptop, with `BROWSER` set, until it exits.
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut c = self.laptop.cmd(assert_cmd::cargo::cargo_bin("codex-fwd"));
+        c.arg("-F").arg(&self.config).args(args);
+        self.finish(c, env)
+    }
+
+    /// Run `c` with `BROWSER` set and no standard input, until it exits.
+    fn finish(&self, mut c: Command, env: &[(&str, &str)]) -> Run {
         let d = self.dir.path();
         let (out, err) = (d.join("login.out"), d.join("login.err"));
-        let child = self
-            .laptop
-            .cmd(assert_cmd::cargo::cargo_bin("codex-fwd"))
-            .arg("-F")
-            .arg(&self.config)
-            .args(args)
+        let child = c
             .env("BROWSER", d.join("browser"))
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -574,7 +578,7 @@ impl World {
             status.is_some()
         });
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-        assert!(ended, "codex-fwd {args:?} did not end: {}", read(&err));
+        assert!(ended, "{c:?} did not end: {}", read(&err));
         Run {
             code: status.unwrap().code(),
             out: read(&out),
@@ -633,6 +637,9 @@ fn login_opens_the_url_and_the_callback_reaches_the_remote() {
         w.log("codex.log")
             .contains(&format!("callback {CALLBACK}\n"))
     );
+    // No terminal here, so none on the remote (`-T`, and no warning from ssh about it).
+    assert!(w.log("codex.log").contains("terminal False\n"));
+    assert!(!r.err.contains("Pseudo-terminal"), "{r:?}");
     w.assert_no_listener(&[1455, 1457]);
 
     // --local-port 2455: the port edit is explained, and the edited URL reaches the remote.
@@ -754,4 +761,76 @@ fn login_exit_status_interrupt_and_device_auth() {
     assert_eq!(code.unwrap().code(), Some(130), "{}", read());
     w.assert_no_listener(&[1455, 1457]);
     assert!(w.opened().is_empty());
+    // Without a terminal nothing signals the remote Codex, which waits for its own timeout:
+    // end it here rather than leave it behind.
+    let pid = w
+        .log("codex.log")
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("pid ").map(str::to_string));
+    let _ = Command::new("kill").arg(pid.unwrap()).status();
+}
+
+#[test]
+fn login_under_a_terminal_beside_an_open_control_master() {
+    let Some(mut w) = world() else { return };
+    w.stop_callback_server();
+    w.install_codex();
+    // The host's config shares connections (ControlPersist), and a master is open.
+    let control = format!(
+        "Host myserver\n\tControlMaster auto\n\tControlPath {}/cm-%C\n\tControlPersist 30\n",
+        w.dir.path().display()
+    );
+    let text = String::from_utf8(w.original.clone()).unwrap();
+    std::fs::write(&w.config, text.replacen("Host myserver\n", &control, 1)).unwrap();
+    let ssh = |args: &[&str]| {
+        w.laptop
+            .cmd("ssh")
+            .arg("-F")
+            .arg(&w.config)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ssh(&["myserver", "true"]));
+    assert!(ssh(&["-O", "check", "myserver"]), "no master");
+
+    // script(1) gives codex-fwd a terminal: ssh gets -t, and Codex a terminal on the remote.
+    let line = format!(
+        "'{}' -F '{}' login myserver",
+        assert_cmd::cargo::cargo_bin("codex-fwd").display(),
+        w.config.display()
+    );
+    let mut script = w.laptop.cmd("script");
+    script.args(["-qefc", &line, "/dev/null"]);
+    let r = w.finish(script, &[]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.out
+            .contains("ControlMaster connection to myserver is open"),
+        "{r:?}"
+    );
+    // Through the remote's terminal, lines end in CRLF; the URL is found all the same.
+    assert!(
+        r.out
+            .contains("to authenticate:\r\n\r\nhttps://auth.openai.com/"),
+        "{r:?}"
+    );
+    assert!(w.log("codex.log").contains("terminal True\n"));
+    assert_eq!(w.opened().len(), 1, "{r:?}");
+    assert!(
+        w.log("codex.log")
+            .contains(&format!("callback {CALLBACK}\n"))
+    );
+    // Neither the master nor anything else kept the login's forwards.
+    w.assert_no_listener(&[1455, 1457]);
+    assert!(
+        ssh(&["-O", "check", "myserver"]),
+        "the master should still be there"
+    );
+    assert!(ssh(&["-O", "exit", "myserver"]));
 }
