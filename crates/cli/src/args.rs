@@ -102,9 +102,8 @@ with no forward: you type a code at a web page (if your ChatGPT workspace allows
   codex-fwd login myserver -- ~/bin/codex login # another remote command
   codex-fwd login myserver --device-auth        # no forward: device code login
 
-Exit status: the remote command's (0: logged in); 3 when a port here is taken or the config's
-own forward of it stands in the way (before connecting); 4 when ssh fails (exit 255); 130
-after Ctrl-C."
+Exit status: the remote command's (0: logged in); 3 when a port here is taken, or a forward of
+the config stands in the way (before connecting); 4 when ssh fails (exit 255); 130 after Ctrl-C."
     )]
     Login(LoginArgs),
     /// Print a shell completion script to stdout.

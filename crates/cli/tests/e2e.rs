@@ -681,7 +681,28 @@ fn login_refuses_a_busy_local_port_before_connecting() {
         );
         drop(holder);
     }
-    // Nothing ran on the remote: the refusal came before any connection.
+    // A port the config forwards for something else is taken here: with ExitOnForwardFailure
+    // ssh would stop, so login says why first.
+    let text = String::from_utf8(w.original.clone()).unwrap();
+    let forward = "Host myserver\n\tLocalForward 5999 localhost:22\n";
+    std::fs::write(&w.config, text.replacen("Host myserver\n", forward, 1)).unwrap();
+    let holder = Guard(
+        w.laptop
+            .cmd("python3")
+            .args(["-c", LISTEN, "5999"])
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_for(10, || w.listening(5999)));
+    let r = w.run(&["login", "myserver"], &[]);
+    assert_eq!(r.code, Some(3), "{r:?}");
+    let owner = format!("in use by python3 (pid {})", holder.0.id());
+    assert!(
+        r.err.contains("config also forwards port 5999 here") && r.err.contains(&owner),
+        "{r:?}"
+    );
+    drop(holder);
+    // Nothing ran on the remote: the refusals came before any connection.
     assert_eq!(w.log("codex.log"), "");
     assert!(w.opened().is_empty());
 }

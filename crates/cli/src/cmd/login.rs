@@ -182,7 +182,32 @@ fn forwards_to_add(cli: &Cli, host: &str, pairs: &[Pair]) -> Result<Vec<Pair>, F
         }
         add.push(p);
     }
+    if let Some(msg) = other_forward_busy(&set, &r, host, pairs) {
+        return Err(Failure::new(EXIT_REFUSED, msg));
+    }
     Ok(add)
+}
+
+/// The config's other forwards come up with the same ssh, and under `ExitOnForwardFailure=yes`
+/// one whose port here is taken stops ssh before the login runs: say so before connecting.
+fn other_forward_busy(
+    set: &ConfigSet,
+    r: &Resolution,
+    host: &str,
+    pairs: &[Pair],
+) -> Option<String> {
+    r.forward_lines.iter().find_map(|f| {
+        let port = f.forward.listen_port()?;
+        if pairs.iter().any(|p| p.local == port) {
+            return None;
+        }
+        let owner = system::port_in_use(port)?;
+        let path = set.file(f.loc.file).path.display().to_string();
+        Some(format!(
+            "{host}'s config also forwards port {port} here ({path}:{}), which is in use by {owner}; with ExitOnForwardFailure=yes (so that the login never runs without its own forwards) ssh would stop before the login: close {owner}, or log in without forwards: `codex-fwd login {host} --device-auth`",
+            f.loc.line + 1
+        ))
+    })
 }
 
 /// Does the host's config already have a forward that carries the login from `local` here to
@@ -785,15 +810,33 @@ mod tests {
         assert!(m.contains("--port 8080 --local-port 3455"), "{m}");
     }
 
-    fn carries(config: &str, local: u16, remote: u16) -> bool {
+    fn set_of(config: &str) -> ConfigSet {
         let opts = sshcfg::LoadOptions::with_home("/nonexistent-home");
-        let set = ConfigSet::from_main_bytes(
+        ConfigSet::from_main_bytes(
             Path::new("/c/config"),
             config.as_bytes().to_vec(),
             true,
             &opts,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn config_conflicts_name_the_line_even_when_cleared() {
+        let ctx = ResolveContext {
+            local_user: "me".into(),
+        };
+        let set = set_of("Host web\n  ClearAllForwardings yes\n  LocalForward 1455 db:5432\n");
+        let r = set.resolve("web", &ctx);
+        assert_eq!(
+            config_conflict(&set, &r, 1455).as_deref(),
+            Some("/c/config:3: LocalForward 1455 db:5432")
+        );
+        assert_eq!(config_conflict(&set, &r, 1457), None);
+    }
+
+    fn carries(config: &str, local: u16, remote: u16) -> bool {
+        let set = set_of(config);
         let ctx = ResolveContext {
             local_user: "me".into(),
         };
