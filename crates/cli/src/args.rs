@@ -90,8 +90,8 @@ honoured). After you sign in, the browser's redirect to localhost reaches Codex 
 exit status is the remote command's; when it ends (or on Ctrl-C) ssh exits and the forwards \
 close.
 
-The login always uses a connection of its own (-o ControlPath=none): an open ControlMaster \
-connection would not carry new forwards, or would keep them after the login.
+The login always uses a connection of its own (-o ControlPath=none): through an open \
+ControlMaster connection its forwards would be set up in the master and outlive the login.
 
 When forwarding is impossible, --device-auth runs `codex login --device-auth` on HOST instead, \
 with no forward: you type a code at a web page (if your ChatGPT workspace allows device codes).",
@@ -103,7 +103,8 @@ with no forward: you type a code at a web page (if your ChatGPT workspace allows
   codex-fwd login myserver --device-auth        # no forward: device code login
 
 Exit status: the remote command's (0: logged in); 3 when a port here is taken, or a forward of
-the config stands in the way (before connecting); 4 when ssh fails (exit 255); 130 after Ctrl-C."
+the config stands in the way (before connecting); 4 when ssh exits with 255 (it failed, or the
+remote command was killed by a signal); 130 when codex-fwd is interrupted and stops ssh."
     )]
     Login(LoginArgs),
     /// Print a shell completion script to stdout.

@@ -28,8 +28,9 @@ const AUTHORIZE: &[u8] = b"https://auth.openai.com/oauth/authorize?";
 const MAX_URL: usize = 16 * 1024;
 /// What `ssh` gets on its command line for a login: a forward that cannot be set up stops ssh
 /// before the remote command runs; the config's `ClearAllForwardings yes` would drop our `-L`
-/// too; a shared (ControlMaster) connection would ignore new forwards, or keep them after the
-/// login, so the login always uses a connection of its own.
+/// too; through a shared (ControlMaster) connection the forwards would be set up in the master
+/// and outlive the login (and a new master with `ControlPersist` keeps them), so the login
+/// always uses a connection of its own.
 const LOGIN_OPTS: [&str; 3] = [
     "ExitOnForwardFailure=yes",
     "ClearAllForwardings=no",
@@ -59,7 +60,7 @@ pub(crate) fn login(cli: &Cli, a: &LoginArgs) -> Result<u8, Failure> {
     let add = forwards_to_add(cli, &a.host, &pairs)?;
     if master_open(cli.config.as_deref(), &a.host) {
         eprintln!(
-            "codex-fwd: an ssh ControlMaster connection to {} is open; it would not carry new forwards, so the login uses a connection of its own (-o ControlPath=none)",
+            "codex-fwd: an ssh ControlMaster connection to {} is open; the login uses a connection of its own (-o ControlPath=none), so that its forwards are not left in the master after it",
             a.host
         );
     }
@@ -595,7 +596,8 @@ fn stop(child: &mut Child) {
     let _ = child.kill();
 }
 
-/// ssh's status is the remote command's; 255 is ssh's own failure.
+/// ssh's status is the remote command's; 255 is ssh's own failure, or a remote command killed by
+/// a signal (ssh reports no status for it).
 fn exit_code(status: ExitStatus, interrupted: bool) -> Result<u8, Failure> {
     if interrupted {
         eprintln!("codex-fwd: login interrupted; ssh has ended and its forwards are closed");
@@ -604,7 +606,7 @@ fn exit_code(status: ExitStatus, interrupted: bool) -> Result<u8, Failure> {
     match status.code() {
         Some(255) => Err(Failure::new(
             EXIT_IO,
-            "ssh failed (exit 255: connecting, logging in or forwarding; see its message above)",
+            "ssh exited with 255: it failed (connecting, logging in or forwarding; see its message above), or the remote command was ended by a signal (Ctrl-C on a terminal reaches Codex on the remote)",
         )),
         Some(c) => Ok(u8::try_from(c).unwrap_or(1)),
         None => Err(Failure::new(EXIT_IO, format!("ssh ended by {status}"))),
