@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Status(a) => cmd::status::status(&cli, a),
         Command::Doctor(a) => cmd::doctor::doctor(&cli, a, choice),
         Command::Tunnel(a) => cmd::tunnel::tunnel(&cli, a),
+        Command::Login(a) => cmd::login::login(&cli, a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -2,5 +2,6 @@
 
 pub(crate) mod doctor;
 pub(crate) mod edit;
+pub(crate) mod login;
 pub(crate) mod status;
 pub(crate) mod tunnel;
