@@ -900,3 +900,26 @@ fn commands_that_only_read_create_nothing() {
         assert_eq!(names_in(home.path()), Vec::<String>::new(), "{args:?}");
     }
 }
+
+#[test]
+fn doctor_says_when_home_differs_from_the_password_database() {
+    let codes = |home: Option<&Path>| -> Vec<String> {
+        let mut c = cmd(&["doctor", "myserver", "--json", "--local-port", "1"]);
+        match home {
+            Some(h) => c.env("HOME", h),
+            None => c.env_remove("HOME"),
+        };
+        let out = output_within(c, 30);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(codes(Some(elsewhere.path())).contains(&"home-differs".to_string()));
+    // Without $HOME the home is the password database's: nothing to say.
+    assert!(!codes(None).contains(&"home-differs".to_string()));
+}
