@@ -249,6 +249,11 @@ pub(crate) struct EditArgs {
     /// Print one JSON object describing what was (or would be) done.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Write a config that has other hard links: in place, keeping its inode so every link sees
+    /// the change (not atomic). Without it such a config is refused, as replacing it would
+    /// silently break the link.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1,24 +1,27 @@
-//! What `doctor` and `tunnel` ask of the running system: is a local port taken, and by whom; are
-//! the config files' owner and mode ones OpenSSH accepts.
+//! What `doctor`, `tunnel` and the writes ask of the running system: is a local port taken, and
+//! by whom (the `listeners` crate: Linux, macOS, Windows); is it in a range Windows reserves; are
+//! the config files' owner and mode ones OpenSSH accepts; where the password database puts the
+//! home directory; stopping a child process.
 
 use std::net::TcpListener;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Who holds a local TCP port.
 #[derive(Debug, Clone)]
 pub struct PortOwner {
-    /// Process id, when /proc shows it.
+    /// Process id, when the system tells.
     pub pid: Option<u32>,
-    /// Process name, when /proc shows it.
+    /// Process name, when the system tells.
     pub name: Option<String>,
 }
 
 impl std::fmt::Display for PortOwner {
-    /// `name (pid N)`, or "another process" when /proc does not say.
+    /// `name (pid N)`, or "another process" when the system does not say (another user's
+    /// process, without the privilege to see it).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.name, self.pid) {
             (Some(n), Some(p)) => write!(f, "{n} (pid {p})"),
+            (None, Some(p)) => write!(f, "pid {p}"),
             _ => f.write_str("another process"),
         }
     }
@@ -36,63 +39,71 @@ pub fn port_in_use(port: u16) -> Option<PortOwner> {
     Some(owner_of(port))
 }
 
-/// The listening socket's inode from /proc/net/tcp{,6}, then the process whose fds hold it.
+/// The process listening on TCP `port` on loopback or every address, as the `listeners` crate
+/// finds it (/proc on Linux, libproc on macOS, the IP helper API on Windows).
 fn owner_of(port: u16) -> PortOwner {
-    let mut inodes = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 10 || f[3] != "0A" {
-                continue; // not LISTEN
-            }
-            let local_port = f[1]
-                .rsplit(':')
-                .next()
-                .and_then(|p| u16::from_str_radix(p, 16).ok());
-            if local_port == Some(port) {
-                inodes.push(format!("socket:[{}]", f[9]));
-            }
-        }
-    }
     let none = PortOwner {
         pid: None,
         name: None,
     };
-    let Ok(procs) = std::fs::read_dir("/proc") else {
+    let Ok(all) = listeners::get_all() else {
         return none;
     };
-    for p in procs.flatten() {
-        let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
-            continue;
-        };
-        for fd in fds.flatten() {
-            if let Ok(target) = std::fs::read_link(fd.path())
-                && inodes.iter().any(|i| target.as_os_str() == i.as_str())
-            {
-                let name = std::fs::read_to_string(p.path().join("comm"))
-                    .ok()
-                    .map(|s| s.trim().to_string());
-                return PortOwner {
-                    pid: Some(pid),
-                    name,
-                };
-            }
-        }
+    let mut found: Vec<_> = all
+        .into_iter()
+        .filter(|l| {
+            l.protocol == listeners::Protocol::TCP
+                && l.state == listeners::SocketState::Listen
+                && l.socket.port() == port
+                && (l.socket.ip().is_loopback() || l.socket.ip().is_unspecified())
+        })
+        .collect();
+    found.sort_by_key(|l| (!l.socket.ip().is_loopback(), l.process.pid));
+    match found.into_iter().next() {
+        Some(l) => PortOwner {
+            pid: Some(l.process.pid),
+            name: Some(l.process.name).filter(|n| !n.is_empty()),
+        },
+        None => none,
     }
-    none
+}
+
+/// Parse `netsh int ipv4 show excludedportrange protocol=tcp`: every `start end` pair of numbers
+/// under the header (Windows reserves these ports, e.g. for Hyper-V, and nothing can bind them).
+pub fn parse_excluded_ranges(text: &str) -> Vec<(u16, u16)> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let start = f.next()?.parse::<u16>().ok()?;
+            let end = f.next()?.parse::<u16>().ok()?;
+            (start <= end).then_some((start, end))
+        })
+        .collect()
+}
+
+/// The range Windows excludes (`netsh int ipv4 show excludedportrange protocol=tcp`) that holds
+/// `port`, if any. Always `None` elsewhere.
+pub fn excluded_port_range(port: u16) -> Option<(u16, u16)> {
+    if !cfg!(windows) {
+        return None;
+    }
+    let out = std::process::Command::new("netsh")
+        .args(["int", "ipv4", "show", "excludedportrange", "protocol=tcp"])
+        .output()
+        .ok()?;
+    parse_excluded_ranges(&String::from_utf8_lossy(&out.stdout))
+        .into_iter()
+        .find(|&(a, b)| (a..=b).contains(&port))
 }
 
 /// OpenSSH's check of a config file it reads with `SSHCONF_CHECKPERM` (the user config and every
-/// included file): owned by the user or root, and not writable by group or others.
+/// included file): owned by the user or root, and not writable by group or others. On Windows,
+/// OpenSSH checks ACLs instead, which this does not (always `None`).
+#[cfg(unix)]
 pub fn bad_permissions(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
-    let me = std::fs::metadata("/proc/self").ok()?.uid();
+    let me = crate::write::current_uid();
     if m.uid() != 0 && m.uid() != me {
         return Some(format!(
             "owned by uid {}, not by you (uid {me}) or root",
@@ -106,4 +117,133 @@ pub fn bad_permissions(path: &Path) -> Option<String> {
         ));
     }
     None
+}
+
+/// See the Unix version: OpenSSH for Windows checks ACLs, which this does not.
+#[cfg(not(unix))]
+pub fn bad_permissions(_path: &Path) -> Option<String> {
+    None
+}
+
+/// The home directory the password database gives the user this process runs as: where ssh
+/// reads `~/.ssh/config` from, whatever `$HOME` says. `None` on Windows (ssh uses the profile
+/// directory there, as `dirs` does).
+#[cfg(unix)]
+pub fn passwd_home() -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt as _;
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: all-zero bytes are a valid `passwd`.
+        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: `pw`, `buf` and `result` outlive the call; `buf.len()` is its size.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut pw,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pw.pw_dir.is_null() {
+            return None;
+        }
+        // SAFETY: on success `pw_dir` points to a NUL-terminated string inside `buf`.
+        let dir = unsafe { std::ffi::CStr::from_ptr(pw.pw_dir) };
+        return Some(PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes())));
+    }
+}
+
+/// See the Unix version.
+#[cfg(not(unix))]
+pub fn passwd_home() -> Option<PathBuf> {
+    None
+}
+
+/// Wait for `child`, stopping it when `stop` becomes true (Ctrl-C): SIGTERM on Unix, so ssh
+/// closes its forwards and exits; `TerminateProcess` (`Child::kill`) on Windows, where ssh has
+/// usually seen the console's Ctrl-C already. Returns its status.
+pub fn wait_or_stop(
+    child: &mut std::process::Child,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<std::process::ExitStatus> {
+    let mut sent = false;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if !sent && stop.load(std::sync::atomic::Ordering::SeqCst) {
+            sent = true;
+            #[cfg(unix)]
+            {
+                // SAFETY: kill(2) with the pid of a child we have not reaped, and a valid signal.
+                unsafe {
+                    libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = child.kill();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `netsh int ipv4 show excludedportrange protocol=tcp` on a Windows 11 machine with Hyper-V.
+    const NETSH: &str = "
+Protocol tcp Port Exclusion Ranges
+
+Start Port    End Port
+----------    --------
+      1383        1482
+      2869        2869
+      5357        5357
+     50000       50059     *
+
+* - Administered port exclusions.
+
+";
+
+    #[test]
+    fn netsh_excluded_ranges() {
+        assert_eq!(
+            parse_excluded_ranges(NETSH),
+            vec![(1383, 1482), (2869, 2869), (5357, 5357), (50000, 50059)]
+        );
+        assert_eq!(parse_excluded_ranges(""), vec![]);
+        let holds = |p: u16| {
+            parse_excluded_ranges(NETSH)
+                .into_iter()
+                .find(|&(a, b)| (a..=b).contains(&p))
+        };
+        assert_eq!(holds(1455), Some((1383, 1482)));
+        assert_eq!(holds(2455), None);
+    }
+
+    /// A listener of our own is found, named, with our pid.
+    #[test]
+    fn the_owner_of_a_busy_port_is_named() {
+        if std::env::var_os("CODEX_FWD_UNDER_WINE").is_some() {
+            eprintln!("skipped under Wine: its IP helper API lists no owning process");
+            return;
+        }
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let owner = port_in_use(port).expect("busy");
+        assert_eq!(owner.pid, Some(std::process::id()), "{owner:?}");
+        assert!(owner.name.is_some(), "{owner:?}");
+        drop(l);
+    }
 }

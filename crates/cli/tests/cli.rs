@@ -598,3 +598,328 @@ fn man_page() {
         assert!(text.contains(word), "man page lacks {word}");
     }
 }
+
+/// Run `cmd` and wait at most `secs` seconds: a hang is a failure, not a stuck test run.
+fn output_within(mut cmd: StdCommand, secs: u64) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn cmd(args: &[&str]) -> StdCommand {
+    let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("codex-fwd"));
+    c.args(args).env_remove("NO_COLOR");
+    c
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mknod_null(path: &Path) -> bool {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid path; makedev(1, 3) is /dev/null's device number on Linux.
+    unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) == 0 }
+}
+
+#[test]
+fn a_character_device_reads_as_empty_and_is_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    // Read: `-F /dev/null` is an empty config, as for `ssh -F /dev/null`.
+    let out = output_within(cmd(&["-F", "/dev/null", "status", "myserver"]), 30);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = output_within(
+        cmd(&["-F", "/dev/null", "enable", "myserver", "--dry-run"]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // Write: refused, exit 2. As root (who could replace /dev/null) on a private copy of the
+    // device, so that a regression cannot break this machine's /dev/null.
+    let d = tempfile::tempdir().unwrap();
+    let dev = d.path().join("null");
+    let target = if mknod_null(&dev) {
+        dev
+    } else {
+        PathBuf::from("/dev/null")
+    };
+    let out = output_within(
+        cmd(&[
+            "-F",
+            target.to_str().unwrap(),
+            "enable",
+            "myserver",
+            "--yes",
+        ]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("character device"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("error")).count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        std::fs::metadata(&target)
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    assert_eq!(
+        names_in(d.path()).len(),
+        usize::from(target != Path::new("/dev/null"))
+    );
+}
+
+#[test]
+fn a_fifo_never_blocks_and_is_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("config");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let f = fifo.to_str().unwrap();
+    // Nobody writes to it: it reads as empty at once.
+    let out = output_within(cmd(&["-F", f, "status", "myserver"]), 30);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = output_within(cmd(&["-F", f, "enable", "myserver", "--yes"]), 30);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("FIFO"),
+        "{out:?}"
+    );
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(names_in(d.path()), ["config"]);
+}
+
+#[test]
+fn a_read_only_config_is_refused_before_any_temporary_file() {
+    let (d, cfg) = setup(BASE);
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let out = output_within(
+        cmd(&["-F", cfg.to_str().unwrap(), "enable", "myserver", "--yes"]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read-only (mode 0400)"), "{err}");
+    assert_eq!(read(&cfg), BASE);
+    assert_eq!(std::fs::metadata(&cfg).unwrap().mode() & 0o7777, 0o400);
+    assert_eq!(names_in(d.path()), ["config"]);
+}
+
+#[test]
+fn a_read_only_directory_is_refused_before_any_temporary_file() {
+    let (d, cfg) = setup(BASE);
+    let missing = d.path().join("new-config");
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o500)).unwrap();
+    for (path, want) in [(&cfg, Some(BASE)), (&missing, None)] {
+        let out = output_within(
+            cmd(&["-F", path.to_str().unwrap(), "enable", "myserver", "--yes"]),
+            30,
+        );
+        assert_eq!(out.status.code(), Some(3), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is a read-only directory"), "{err}");
+        assert_eq!(std::fs::read_to_string(path).ok().as_deref(), want);
+    }
+    assert_eq!(names_in(d.path()), ["config"]);
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+#[test]
+fn a_link_into_the_nix_store_names_home_manager_and_the_entry_to_add() {
+    // A fake store this test controls, named to the binary by CODEX_FWD_NIX_STORE.
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("nix/store");
+    let generated = store.join("0abc-home-manager-files/.ssh/config");
+    std::fs::create_dir_all(generated.parent().unwrap()).unwrap();
+    std::fs::write(&generated, BASE).unwrap();
+    std::fs::set_permissions(&generated, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = d.path().join("config");
+    std::os::unix::fs::symlink(&generated, &link).unwrap();
+    let mut c = cmd(&["-F", link.to_str().unwrap(), "enable", "myserver", "--yes"]);
+    c.env("CODEX_FWD_NIX_STORE", format!("{}/", store.display()));
+    let out = output_within(c, 30);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("home-manager"), "{err}");
+    assert!(
+        err.contains(r#"programs.ssh.matchBlocks."myserver".localForwards = [ { bind.port = 1455; host.address = "localhost"; host.port = 1455; } ];"#),
+        "{err}"
+    );
+    assert_eq!(read(&generated), BASE);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn a_hard_linked_config_is_refused_unless_forced_then_written_in_place() {
+    let (d, cfg) = setup(BASE);
+    let other = d.path().join("dotfiles-config");
+    std::fs::hard_link(&cfg, &other).unwrap();
+    let out = output_within(
+        cmd(&["-F", cfg.to_str().unwrap(), "enable", "myserver", "--yes"]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2 hard links") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(read(&cfg), BASE);
+    // --force writes the file itself: same inode, so the other name sees the change too.
+    let ino = std::fs::metadata(&cfg).unwrap().ino();
+    let out = output_within(
+        cmd(&[
+            "-F",
+            cfg.to_str().unwrap(),
+            "enable",
+            "myserver",
+            "--yes",
+            "--force",
+        ]),
+        30,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let m = std::fs::metadata(&cfg).unwrap();
+    assert_eq!((m.ino(), m.nlink()), (ino, 2));
+    assert!(read(&cfg).contains(FWD));
+    assert_eq!(read(&other), read(&cfg));
+    assert_eq!(names_in(d.path()), ["config", "dotfiles-config"]);
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    use std::process::Stdio;
+    let (_d, cfg) = setup(&format!("{BASE}Host a\nHost b\nHost c\n"));
+    let c = cfg.to_str().unwrap();
+    for args in [
+        vec!["-F", c, "status"],
+        vec!["-F", c, "status", "--json"],
+        vec!["-F", c, "enable", "myserver", "--dry-run"],
+        vec!["completions", "bash"],
+        vec!["man"],
+    ] {
+        let mut child = cmd(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the first write, as `| head -0` would.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_usage_error_is_one_line_with_a_help_pointer_exit_2() {
+    for (args, help) in [
+        (
+            vec!["enable", "myserver", "--port", "abc"],
+            "codex-fwd enable --help",
+        ),
+        (
+            vec!["status", "--local-port", "0"],
+            "codex-fwd status --help",
+        ),
+        (vec!["enable"], "codex-fwd enable --help"),
+        (vec!["--bogus", "status"], "codex-fwd status --help"),
+        (vec!["-F", "enable", "--bogus"], "codex-fwd --help"),
+        (vec!["frobnicate"], "codex-fwd --help"),
+    ] {
+        let out = output_within(cmd(&args), 30);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("codex-fwd: error: "), "{args:?}: {err}");
+        assert!(err.contains(help), "{args:?}: {err}");
+    }
+    bin().arg("--help").assert().success();
+    bin().arg("--version").assert().success();
+}
+
+#[test]
+fn commands_that_only_read_create_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["status"],
+        vec!["doctor"],
+        vec!["status", "myserver", "--json"],
+        vec!["enable", "myserver", "--dry-run"],
+        vec!["enable", "myserver", "--check"],
+        vec!["disable", "myserver", "--yes"],
+        vec!["disable", "myserver", "--check"],
+    ] {
+        let mut c = cmd(&args);
+        c.env("HOME", home.path());
+        let out = output_within(c, 30);
+        assert!(
+            matches!(out.status.code(), Some(0..=3)),
+            "{args:?}: {out:?}"
+        );
+        assert_eq!(names_in(home.path()), Vec::<String>::new(), "{args:?}");
+    }
+}
+
+#[test]
+fn doctor_says_when_home_differs_from_the_password_database() {
+    let codes = |home: Option<&Path>| -> Vec<String> {
+        let mut c = cmd(&["doctor", "myserver", "--json", "--local-port", "1"]);
+        match home {
+            Some(h) => c.env("HOME", h),
+            None => c.env_remove("HOME"),
+        };
+        let out = output_within(c, 30);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(codes(Some(elsewhere.path())).contains(&"home-differs".to_string()));
+    // Without $HOME the home is the password database's: nothing to say.
+    assert!(!codes(None).contains(&"home-differs".to_string()));
+}

@@ -130,7 +130,7 @@ impl Loader<'_> {
                 for path in self.expand(&arg, system) {
                     let child = match self.by_path.get(&path) {
                         Some(&c) => c,
-                        None => match std::fs::read(&path) {
+                        None => match read_file(&path) {
                             Ok(bytes) => {
                                 let c = self.add(
                                     path,
@@ -233,7 +233,7 @@ impl ConfigSet {
         loader.follow(id, false, 0)?;
         let mut roots = vec![id];
         if let Some(sys) = &opts.system_config {
-            match std::fs::read(sys) {
+            match read_file(sys) {
                 Ok(bytes) => {
                     let sid =
                         loader.add(sys.clone(), Document::parse(bytes), FileRole::System, true);
@@ -352,13 +352,7 @@ impl ConfigSet {
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.
 fn read_main(path: &Path) -> Result<(Vec<u8>, bool), Error> {
-    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= u64::from(u32::MAX)) {
-        return Err(Error::Read {
-            path: path.to_path_buf(),
-            message: "4 GiB or more is not an ssh config this library reads".into(),
-        });
-    }
-    match std::fs::read(path) {
+    match read_file(path) {
         Ok(b) => Ok((b, true)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Vec::new(), false)),
         Err(e) => Err(Error::Read {
@@ -369,5 +363,132 @@ fn read_main(path: &Path) -> Result<(Vec<u8>, bool), Error> {
                 e.to_string()
             },
         }),
+    }
+}
+
+/// Read a config file as ssh does, whatever kind of file it is: a character device is read
+/// (`-F /dev/null` is an empty config), and so is a FIFO or pipe (`-F <(cat config)`), until its
+/// writer closes it. Unlike ssh, opening never waits for a writer: the file is opened
+/// non-blocking (on Unix), so a FIFO nobody has opened for writing reads as empty instead of
+/// hanging, and reading then blocks only while a writer holds it open. A socket cannot be
+/// opened; 4 GiB or more is refused.
+pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match opts.open(path) {
+        Ok(f) => f,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            use std::os::unix::fs::FileTypeExt as _;
+            if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+                return Err(io::Error::new(e.kind(), "is a socket, not a config file"));
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    let too_big = || io::Error::other("4 GiB or more is not an ssh config this library reads");
+    if meta.is_file() && meta.len() >= u64::from(u32::MAX) {
+        return Err(too_big());
+    }
+    #[cfg(unix)]
+    if !meta.is_file() {
+        // Back to blocking reads: a writer that is there is waited for, as ssh waits.
+        use std::os::fd::AsRawFd as _;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor we own, with flags it just returned.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+    let mut bytes = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    file.take(u64::from(u32::MAX)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 >= u64::from(u32::MAX) {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+#[cfg(all(test, unix))]
+mod read_tests {
+    use super::read_file;
+    use std::path::Path;
+    use std::time::Duration;
+
+    #[test]
+    fn dev_null_reads_as_an_empty_config() {
+        assert_eq!(read_file(Path::new("/dev/null")).unwrap(), b"");
+    }
+
+    /// A FIFO nobody writes to reads as empty at once (ssh would wait for a writer forever).
+    #[test]
+    fn fifo_without_a_writer_does_not_block() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("config");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(read_file(&fifo).map_err(|e| e.to_string())));
+        let got = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO without a writer hung");
+        assert_eq!(got.unwrap(), b"");
+    }
+
+    /// A FIFO with a writer is read to the end, as ssh reads `-F <(cat config)`.
+    #[test]
+    fn fifo_with_a_writer_is_read_to_the_end() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("config");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let w = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write as _;
+            // Opening for writing waits for the reader.
+            let mut f = std::fs::OpenOptions::new().write(true).open(&w).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            f.write_all(b"Host a\n    User u\n").unwrap();
+        });
+        // Retry until the writer is there (a read before it would see an empty FIFO).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            loop {
+                let got = read_file(&fifo).unwrap();
+                if !got.is_empty() {
+                    let _ = tx.send(got);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        let got = rx.recv_timeout(Duration::from_secs(10)).expect("hung");
+        assert_eq!(got, b"Host a\n    User u\n");
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn socket_is_refused_naming_it() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config");
+        let _l = std::os::unix::net::UnixListener::bind(&p).unwrap();
+        let e = read_file(&p).unwrap_err();
+        assert!(e.to_string().contains("socket"), "{e}");
     }
 }

@@ -124,27 +124,69 @@ pub struct ResolveContext {
 
 impl Default for ResolveContext {
     /// The user this process runs as, from the password database (as ssh takes it), else
-    /// `$USER`.
+    /// `$USER` (`%USERNAME%` on Windows).
     fn default() -> Self {
         ResolveContext {
             local_user: current_user_name()
                 .or_else(|| std::env::var("USER").ok())
+                .or_else(|| std::env::var("USERNAME").ok())
                 .unwrap_or_else(|| "root".into()),
         }
     }
 }
 
-/// The name `/etc/passwd` gives the uid this process runs as.
+/// The name the password database gives the real uid this process runs as (`getpwuid_r`, so
+/// macOS directory services, LDAP and SSSD answer too, as they do for ssh).
+#[cfg(unix)]
 fn current_user_name() -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").ok()?.uid();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|l| {
-        let mut f = l.split(':');
-        let name = f.next()?;
-        let id: u32 = f.nth(1)?.parse().ok()?;
-        (id == uid).then(|| name.to_string())
-    })
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: all-zero bytes are a valid `passwd` (null pointers, zero ids).
+        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: `pw`, `buf` and `result` outlive the call; `buf.len()` is its real size.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut pw,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pw.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success `pw_name` points to a NUL-terminated string inside `buf`.
+        let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
+        return name.to_str().ok().map(str::to_string);
+    }
+}
+
+/// On Windows ssh takes the name of the logged-on user; the environment carries it.
+#[cfg(not(unix))]
+fn current_user_name() -> Option<String> {
+    std::env::var("USERNAME").ok().filter(|s| !s.is_empty())
+}
+
+#[cfg(all(test, unix))]
+mod current_user_tests {
+    /// The password database's answer, as `id -un` gives it (no /proc, no /etc/passwd parsing).
+    #[test]
+    fn current_user_is_the_password_database_name() {
+        let Ok(out) = std::process::Command::new("id").arg("-un").output() else {
+            eprintln!("skipped: no `id` command");
+            return;
+        };
+        let want = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(super::current_user_name().as_deref(), Some(want.as_str()));
+    }
 }
 
 struct Pass<'a> {

@@ -102,6 +102,7 @@ pub(crate) fn doctor(
     }
     if cli.config.is_none() {
         let ssh_dir = set.home().join(".ssh");
+        #[cfg(unix)]
         if let Ok(m) = std::fs::metadata(&ssh_dir) {
             use std::os::unix::fs::MetadataExt;
             if m.mode() & 0o022 != 0 {
@@ -114,6 +115,39 @@ pub(crate) fn doctor(
                     Some(p),
                 ));
             }
+        }
+    }
+    // Windows reserves port ranges (Hyper-V, WSL) that nothing can bind, 1455 among them at times.
+    if let Some((lo, hi)) = system::excluded_port_range(local) {
+        findings.push(sys(
+            "local-port-excluded",
+            Severity::Error,
+            format!("localhost:{local} is in the range {lo}-{hi} that Windows reserves (netsh int ipv4 show excludedportrange protocol=tcp): ssh cannot listen there"),
+            format!("use a port outside it: `codex-fwd enable HOST --local-port {}`, or free the range (net stop winnat; net start winnat)", if (lo..=hi).contains(&2455) { hi.saturating_add(1) } else { 2455 }),
+            None,
+        ));
+    }
+    // ssh reads ~/.ssh/config under the password database's home, whatever $HOME says, but
+    // expands `~` in Include with $HOME.
+    if cli.config.is_none()
+        && let Some(pw) = system::passwd_home()
+    {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a == b
+                || std::fs::canonicalize(a)
+                    .ok()
+                    .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
+        };
+        if !same(set.home(), &pw) {
+            let env = set.home().join(".ssh").join("config");
+            let real = pw.join(".ssh").join("config");
+            findings.push(sys(
+                "home-differs",
+                Severity::Warning,
+                format!("$HOME is {} but your home in the password database is {}: ssh reads {}, not {} (which this tool read), and expands `~` in Include with $HOME", set.home().display(), pw.display(), real.display(), env.display()),
+                format!("run with `-F {}` to check and edit the file ssh reads, or unset HOME's override", real.display()),
+                Some(env.display().to_string()),
+            ));
         }
     }
     if a.ssh_g {

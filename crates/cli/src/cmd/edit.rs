@@ -122,6 +122,10 @@ pub(crate) fn edit(
             0
         });
     }
+    // Refuse before asking and before any temporary file exists.
+    for (_, path, _, _) in &changes {
+        refuse_unwritable(path, a, action)?;
+    }
     if !a.yes {
         if !std::io::stdin().is_terminal() {
             if a.json {
@@ -142,8 +146,13 @@ pub(crate) fn edit(
     }
     for (_, path, _, new) in &changes {
         let real = write::real_path(path);
-        write::write_atomic(&real, new)
-            .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot write: {e}", path.display())))?;
+        let linked = a.force && write::hard_links(&real) > 1;
+        if linked {
+            write::write_in_place(&real, new)
+        } else {
+            write::write_atomic(&real, new)
+        }
+        .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot write: {e}", path.display())))?;
         written = true;
     }
     if a.json {
@@ -152,4 +161,66 @@ pub(crate) fn edit(
         eprintln!("Written.");
     }
     Ok(0)
+}
+
+/// The checks of [`write::check_writable`], as one-line failures.
+fn refuse_unwritable(path: &Path, a: &EditArgs, action: sshcfg::Action) -> Result<(), Failure> {
+    let store = std::env::var("CODEX_FWD_NIX_STORE").unwrap_or_else(|_| write::NIX_STORE.into());
+    let p = path.display();
+    let Err(why) = write::check_writable(path, &store, a.force) else {
+        return Ok(());
+    };
+    Err(match why {
+        write::Refusal::NotRegular(kind) => Failure::new(
+            EXIT_USAGE,
+            format!(
+                "{p} is {kind}, not a regular file: ssh reads it, but codex-fwd never replaces it (nothing written)"
+            ),
+        ),
+        write::Refusal::HomeManager(target) => {
+            let (l, r) = (a.ports.local(), a.ports.remote());
+            let entries: Vec<String> = a
+                .hosts
+                .iter()
+                .map(|h| format!("programs.ssh.matchBlocks.\"{h}\".localForwards = [ {{ bind.port = {l}; host.address = \"localhost\"; host.port = {r}; }} ];"))
+                .collect();
+            let what = match action {
+                sshcfg::Action::Enable => "add to your home-manager configuration",
+                sshcfg::Action::Disable => "remove from your home-manager configuration",
+            };
+            Failure::new(
+                EXIT_REFUSED,
+                format!(
+                    "{p} is a link into the Nix store ({}): home-manager owns this file, so codex-fwd does not edit it; {what}: {} then run home-manager switch",
+                    target.display(),
+                    entries.join(" ")
+                ),
+            )
+        }
+        write::Refusal::ReadOnlyFile(mode) => Failure::new(
+            EXIT_REFUSED,
+            if cfg!(unix) {
+                format!(
+                    "{p} is read-only (mode {mode:04o}): not replacing it (nothing written); make it writable first (chmod u+w {p}) if it is meant to change"
+                )
+            } else {
+                format!(
+                    "{p} is read-only (its read-only attribute is set): not replacing it (nothing written); clear the attribute first if it is meant to change"
+                )
+            },
+        ),
+        write::Refusal::ReadOnlyDir(dir) => Failure::new(
+            EXIT_REFUSED,
+            format!(
+                "{} is a read-only directory: {p} is written through a new file made there, which is not possible (nothing written)",
+                dir.display()
+            ),
+        ),
+        write::Refusal::HardLinked(n) => Failure::new(
+            EXIT_REFUSED,
+            format!(
+                "{p} has {n} hard links: replacing it would silently break them (nothing written); pass --force to write it in place, so every link sees the change"
+            ),
+        ),
+    })
 }

@@ -38,21 +38,15 @@ pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
     let mut child = cmd
         .spawn()
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
-    let pid = child.id() as i32;
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
         let interrupted = interrupted.clone();
         // On Ctrl-C (or SIGTERM) stop ssh and wait for it, rather than dying first.
         let _ = ctrlc::set_handler(move || {
             interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
-            // SAFETY: kill(2) with a pid we spawned and a valid signal number.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
         });
     }
-    let status = child
-        .wait()
+    let status = system::wait_or_stop(&mut child, &interrupted)
         .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         eprintln!("Tunnel closed.");

@@ -1,0 +1,240 @@
+//! CLI tests that need neither `ssh` nor Unix: the write, lock, path and output code, run on
+//! Linux by `cargo test` and on Windows (under Wine) by `../shared/tools/windows-tests`. Checks
+//! that Wine cannot make (see that tool's header) are skipped there, saying why, when
+//! `CODEX_FWD_UNDER_WINE=1`.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
+const FWD: &str = "LocalForward 1455 localhost:1455";
+
+#[allow(dead_code)]
+fn under_wine() -> bool {
+    std::env::var_os("CODEX_FWD_UNDER_WINE").is_some()
+}
+
+fn cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_codex-fwd"));
+    c.args(args).env_remove("NO_COLOR");
+    c
+}
+
+/// Run with no stdin and a deadline: a hang is a failure.
+fn run(mut c: Command) -> Output {
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = std::thread::spawn(move || child.wait_with_output());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !out.is_finished() {
+        assert!(std::time::Instant::now() < deadline, "{c:?} hung");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    out.join().unwrap().unwrap()
+}
+
+/// The files in `dir` other than Windows' lock file.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".codex-fwd.lock")
+        .collect();
+    v.sort();
+    v
+}
+
+fn setup(content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("config");
+    std::fs::write(&p, content).unwrap();
+    (d, p)
+}
+
+#[test]
+fn enable_then_disable_replaces_the_file_and_gives_the_bytes_back() {
+    for base in [BASE, "Host a\r\n    User u\r\n", "Host a\n    User u"] {
+        let (d, cfg) = setup(base);
+        let c = cfg.to_str().unwrap();
+        let out = run(cmd(&["-F", c, "enable", "myserver", "--yes"]));
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        assert!(text.contains(FWD), "{text}");
+        let out = run(cmd(&["-F", c, "enable", "myserver", "--yes"]));
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let out = run(cmd(&["-F", c, "disable", "myserver", "--yes"]));
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), base);
+        assert_eq!(names_in(d.path()), ["config"]);
+    }
+}
+
+#[test]
+fn dry_run_and_check_write_nothing() {
+    let (d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap();
+    let out = run(cmd(&["-F", c, "enable", "myserver", "--dry-run"]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("+Host myserver"));
+    let out = run(cmd(&["-F", c, "enable", "myserver", "--check"]));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), BASE);
+    assert_eq!(names_in(d.path()), ["config"]);
+}
+
+#[test]
+fn a_missing_config_is_created_with_its_directories() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("home").join(".ssh").join("config");
+    let c = cfg.to_str().unwrap();
+    // Reading creates nothing.
+    for args in [
+        vec!["-F", c, "status"],
+        vec!["-F", c, "disable", "myserver", "--yes"],
+    ] {
+        let out = run(cmd(&args));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(names_in(d.path()).is_empty(), "{args:?}");
+    }
+    let out = run(cmd(&["-F", c, "enable", "myserver", "--yes"]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap(),
+        format!("Host myserver\n    {FWD}\n")
+    );
+    assert_eq!(names_in(cfg.parent().unwrap()), ["config"]);
+}
+
+#[test]
+fn a_read_only_config_is_refused_before_any_temporary_file() {
+    let (d, cfg) = setup(BASE);
+    let mut p = std::fs::metadata(&cfg).unwrap().permissions();
+    p.set_readonly(true);
+    std::fs::set_permissions(&cfg, p).unwrap();
+    let out = run(cmd(&[
+        "-F",
+        cfg.to_str().unwrap(),
+        "enable",
+        "myserver",
+        "--yes",
+    ]));
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read-only"), "{err}");
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), BASE);
+    assert_eq!(names_in(d.path()), ["config"]);
+    let mut p = std::fs::metadata(&cfg).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    p.set_readonly(false);
+    std::fs::set_permissions(&cfg, p).unwrap();
+}
+
+#[test]
+fn concurrent_writers_lose_no_update() {
+    let (_d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap().to_string();
+    let hosts: Vec<String> = (0..4).map(|i| format!("h{i}")).collect();
+    let handles: Vec<_> = hosts
+        .iter()
+        .map(|h| {
+            let c = c.clone();
+            let h = h.clone();
+            std::thread::spawn(move || run(cmd(&["-F", &c, "enable", &h, "--yes"])))
+        })
+        .collect();
+    for h in handles {
+        let out = h.join().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    for h in &hosts {
+        assert!(text.contains(&format!("Host {h}\n")), "{h} lost: {text}");
+    }
+}
+
+#[test]
+fn a_usage_error_is_one_line_with_a_help_pointer_exit_2() {
+    for args in [
+        vec!["enable", "myserver", "--port", "abc"],
+        vec!["enable"],
+        vec!["frobnicate"],
+    ] {
+        let out = run(cmd(&args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("--help`)"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    let (_d, cfg) = setup(BASE);
+    for args in [
+        vec!["-F", cfg.to_str().unwrap(), "status"],
+        vec!["completions", "bash"],
+    ] {
+        let mut child = cmd(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn status_json_reads_the_forward() {
+    let (_d, cfg) = setup(&format!("Host myserver\n    {FWD}\n"));
+    let out = run(cmd(&[
+        "-F",
+        cfg.to_str().unwrap(),
+        "status",
+        "myserver",
+        "--json",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v[0]["host"], "myserver", "{text}");
+    assert_eq!(v[0]["enabled"], true, "{text}");
+    assert_eq!(v[0]["forwards"][0]["connect"], "[localhost]:1455", "{text}");
+}
+
+#[test]
+fn a_symlinked_config_keeps_its_link() {
+    let (d, real) = setup(BASE);
+    let link = d.path().join("link");
+    #[cfg(unix)]
+    let made = std::os::unix::fs::symlink(&real, &link).is_ok();
+    #[cfg(windows)]
+    let made = std::os::windows::fs::symlink_file(&real, &link).is_ok();
+    if !made {
+        eprintln!("skipped: creating a symlink needs a privilege this account lacks");
+        return;
+    }
+    let out = run(cmd(&[
+        "-F",
+        link.to_str().unwrap(),
+        "enable",
+        "myserver",
+        "--yes",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read_to_string(&real).unwrap().contains(FWD));
+}
