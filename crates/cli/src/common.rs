@@ -52,10 +52,7 @@ pub(crate) fn target(cli: &Cli) -> Result<Target, Failure> {
         .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
     let (path, system_config) = match &cli.config {
         Some(p) => (p.clone(), None),
-        None => (
-            home.join(".ssh/config"),
-            Some(PathBuf::from("/etc/ssh/ssh_config")),
-        ),
+        None => (home.join(".ssh").join("config"), system_config()),
     };
     Ok(Target {
         path,
@@ -64,6 +61,17 @@ pub(crate) fn target(cli: &Cli) -> Result<Target, Failure> {
             system_config,
         },
     })
+}
+
+/// The system-wide config ssh reads after the user's: `/etc/ssh/ssh_config`, or on Windows
+/// `%ProgramData%\ssh\ssh_config` (OpenSSH for Windows).
+fn system_config() -> Option<PathBuf> {
+    if cfg!(windows) {
+        let data = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
+        Some(PathBuf::from(data).join("ssh").join("ssh_config"))
+    } else {
+        Some(PathBuf::from("/etc/ssh/ssh_config"))
+    }
 }
 
 /// Read the config and everything it includes (a missing config reads as empty; a symlink is

@@ -232,6 +232,36 @@ Start Port    End Port
         assert_eq!(holds(2455), None);
     }
 
+    /// Not a check: the child that `wait_or_stop_stops_the_child` runs (this test binary, asked
+    /// for this test alone).
+    #[test]
+    #[ignore]
+    fn sleeper() {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+
+    /// Ctrl-C stops the child (SIGTERM on Unix, TerminateProcess on Windows) and is waited for.
+    #[test]
+    fn wait_or_stop_stops_the_child() {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "system::tests::sleeper",
+                "--ignored",
+                "--nocapture",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let stop = std::sync::atomic::AtomicBool::new(true);
+        let start = std::time::Instant::now();
+        let status = wait_or_stop(&mut child, &stop).unwrap();
+        assert!(!status.success(), "{status:?}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    }
+
     /// A listener of our own is found, named, with our pid.
     #[test]
     fn the_owner_of_a_busy_port_is_named() {

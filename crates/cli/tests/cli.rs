@@ -1,5 +1,7 @@
 //! Integration tests of the `codex-fwd` binary: every flag and exit code, bad input, and the
 //! safety of writes (symlinks, mode, owner, concurrency, torn reads).
+//! Unix only (modes, owners, devices, FIFOs); what also runs on Windows is in `portable.rs`.
+#![cfg(unix)]
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

@@ -9,7 +9,6 @@ use std::process::{Command, Output, Stdio};
 const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
 const FWD: &str = "LocalForward 1455 localhost:1455";
 
-#[allow(dead_code)]
 fn under_wine() -> bool {
     std::env::var_os("CODEX_FWD_UNDER_WINE").is_some()
 }
@@ -220,6 +219,12 @@ fn a_symlinked_config_keeps_its_link() {
     let made = std::os::windows::fs::symlink_file(&real, &link).is_ok();
     if !made {
         eprintln!("skipped: creating a symlink needs a privilege this account lacks");
+        return;
+    }
+    if under_wine() && std::fs::read_link(&link).is_err() {
+        eprintln!(
+            "skipped under Wine: it does not read back the symlink it made (read_link fails)"
+        );
         return;
     }
     let out = run(cmd(&[

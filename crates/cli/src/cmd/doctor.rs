@@ -100,9 +100,9 @@ pub(crate) fn doctor(
             ));
         }
     }
+    #[cfg(unix)]
     if cli.config.is_none() {
         let ssh_dir = set.home().join(".ssh");
-        #[cfg(unix)]
         if let Ok(m) = std::fs::metadata(&ssh_dir) {
             use std::os::unix::fs::MetadataExt;
             if m.mode() & 0o022 != 0 {

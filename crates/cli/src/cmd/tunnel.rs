@@ -17,6 +17,14 @@ pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
             ),
         ));
     }
+    if let Some((lo, hi)) = system::excluded_port_range(local) {
+        return Err(Failure::new(
+            EXIT_REFUSED,
+            format!(
+                "localhost:{local} is in the range {lo}-{hi} that Windows reserves (netsh int ipv4 show excludedportrange protocol=tcp); pass --local-port with a port outside it"
+            ),
+        ));
+    }
     let mut cmd = std::process::Command::new("ssh");
     if let Some(c) = &cli.config {
         cmd.arg("-F").arg(c);

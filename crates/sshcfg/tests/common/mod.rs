@@ -35,6 +35,20 @@ pub fn ssh_available() -> bool {
     Command::new("ssh").arg("-V").output().is_ok()
 }
 
+/// For a test that needs `ssh`: true when it is here. Elsewhere than Windows a missing ssh is a
+/// failure (CI installs it); on Windows (and under Wine, which cannot start Linux programs) the
+/// test is skipped, saying why.
+pub fn need_ssh(test: &str) -> bool {
+    if ssh_available() {
+        return true;
+    }
+    if !cfg!(windows) {
+        panic!("OpenSSH client (ssh) is needed");
+    }
+    eprintln!("{test}: skipped: no OpenSSH client (ssh) to run here");
+    false
+}
+
 /// A temporary home with `.ssh/config` holding `bytes` (and any extra files copied in).
 pub struct Home {
     pub dir: tempfile::TempDir,
