@@ -8,6 +8,7 @@ mod args;
 mod cmd;
 mod common;
 mod diff;
+mod doctor;
 mod system;
 mod write;
 

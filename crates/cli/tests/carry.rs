@@ -176,3 +176,70 @@ fn enable_under_gateway_ports_and_a_shared_conflict() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{}:5:", cfg.display())));
     assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
 }
+
+/// A port nothing listens on here, so that `doctor` judges the config alone.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Over every fixture and real-world config: when `enable` succeeds, `doctor` finds no error for
+/// the host (the contract: success means the login works).
+#[test]
+fn after_a_successful_enable_doctor_finds_no_error_for_the_host() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let port = free_port().to_string();
+    let mut enabled = 0;
+    for dir in ["flat", "corpus"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "conf") {
+                continue;
+            }
+            let text = std::fs::read(&path).unwrap();
+            let names = String::from_utf8_lossy(&text)
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("Host "))
+                .flat_map(|h| h.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                .filter(|h| {
+                    h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+                })
+                .take(3)
+                .chain(["newhost".to_string()])
+                .collect::<Vec<_>>();
+            for host in names {
+                let d = tempfile::tempdir().unwrap();
+                let cfg = d.path().join("config");
+                std::fs::write(&cfg, &text).unwrap();
+                let f = cfg.to_str().unwrap();
+                let ok = bin()
+                    .args(["-F", f, "enable", &host, "--port", &port, "--yes"])
+                    .output()
+                    .unwrap()
+                    .status
+                    .success();
+                if !ok {
+                    continue;
+                }
+                enabled += 1;
+                let out = bin()
+                    .args(["-F", f, "doctor", &host, "--port", &port, "--json"])
+                    .output()
+                    .unwrap();
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let errors: Vec<_> = v["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["severity"] == "error" && f["code"] != "local-port-in-use")
+                    .collect();
+                assert!(errors.is_empty(), "{}: {host}: {errors:?}", path.display());
+            }
+        }
+    }
+    assert!(enabled > 40, "only {enabled} enables succeeded");
+}

@@ -60,7 +60,6 @@
 
 mod check;
 pub mod config;
-pub mod doctor;
 pub mod document;
 pub mod edit;
 mod error;
@@ -73,7 +72,6 @@ pub mod pattern;
 pub mod resolve;
 
 pub use config::{ConfigSet, FileId, FileRole, LoadOptions, SourceFile};
-pub use doctor::{Finding, Severity};
 pub use document::{Block, Diagnostic, DiagnosticKind, Document, Keyword, LineKind, Splice};
 pub use edit::{Action, EditError, FileChange, Plan};
 pub use error::Error;

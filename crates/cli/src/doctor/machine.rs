@@ -1,0 +1,175 @@
+//! What needs the running system: the laptop's port, file owners and modes, `$HOME`, and (opt-in)
+//! `ssh` itself.
+
+use std::path::Path;
+
+use sshcfg::{ConfigSet, FileRole, ResolveContext};
+
+use super::finding::{Code, Finding, Severity};
+use crate::{system, write};
+
+/// The laptop's port `local`: taken by another process, or inside a range Windows reserves.
+pub(crate) fn port_findings(local: u16) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(owner) = system::port_in_use(local) {
+        let ssh_note = if owner.name.as_deref() == Some("ssh") {
+            " It looks like an SSH tunnel that is already up: that is what a remote login needs, but `codex login` run on this machine then fails with \"Address in use (os error 98)\"."
+        } else {
+            ""
+        };
+        out.push(Finding::new(
+            Code::LocalPortInUse,
+            Severity::Error,
+            None,
+            format!("localhost:{local} on this machine is already in use by {owner}: ssh cannot listen there, so the browser's redirect goes to that process instead.{ssh_note}"),
+            format!("stop it, or use another local port: `codex-fwd enable HOST --local-port {}`", if local == 2455 { 2456 } else { 2455 }),
+        ));
+    }
+    // Windows reserves port ranges (Hyper-V, WSL) that nothing can bind, 1455 among them at times.
+    if let Some((lo, hi)) = system::excluded_port_range(local) {
+        out.push(Finding::new(
+            Code::LocalPortExcluded,
+            Severity::Error,
+            None,
+            format!("localhost:{local} is in the range {lo}-{hi} that Windows reserves (netsh int ipv4 show excludedportrange protocol=tcp): ssh cannot listen there"),
+            format!("use a port outside it: `codex-fwd enable HOST --local-port {}`, or free the range (net stop winnat; net start winnat)", if (lo..=hi).contains(&2455) { hi.saturating_add(1) } else { 2455 }),
+        ));
+    }
+    out
+}
+
+/// OpenSSH refuses a user config or an included file with a bad owner or mode, and warns about
+/// a `~/.ssh` others can write (`explicit`: the config was given with `-F`, which ssh does not
+/// check).
+pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for f in set.files() {
+        let checked = match f.role {
+            FileRole::Main => !explicit,
+            FileRole::Included { .. } => true,
+            FileRole::System => false,
+        };
+        if checked
+            && f.exists
+            && let Some(why) = system::bad_permissions(&write::real_path(&f.path))
+        {
+            let p = f.path.display().to_string();
+            out.push(
+                Finding::new(
+                    Code::BadPermissions,
+                    Severity::Error,
+                    None,
+                    format!("{p} is {why}: ssh stops with \"Bad owner or permissions\" and reads no config at all"),
+                    format!("chmod 600 {p} (and make it yours: chown \"$USER\" {p})"),
+                )
+                .in_file(p.clone()),
+            );
+        }
+    }
+    #[cfg(unix)]
+    if !explicit {
+        out.extend(ssh_dir_finding(&set.home().join(".ssh")));
+    }
+    out
+}
+
+#[cfg(unix)]
+fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(ssh_dir).ok()?;
+    if m.mode() & 0o022 == 0 {
+        return None;
+    }
+    let p = ssh_dir.display().to_string();
+    Some(
+        Finding::new(
+            Code::SshDirPermissions,
+            Severity::Warning,
+            None,
+            format!("{p} has mode {:04o}: others can replace your config, and sshd's StrictModes refuses keys under it", m.mode() & 0o7777),
+            format!("chmod 700 {p}"),
+        )
+        .in_file(p.clone()),
+    )
+}
+
+/// ssh reads ~/.ssh/config under the password database's home, whatever `$HOME` says, but
+/// expands `~` in Include with `$HOME`.
+pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
+    let pw = system::passwd_home()?;
+    let same = |a: &Path, b: &Path| {
+        a == b
+            || std::fs::canonicalize(a)
+                .ok()
+                .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
+    };
+    if same(set.home(), &pw) {
+        return None;
+    }
+    let env = set.home().join(".ssh").join("config");
+    let real = pw.join(".ssh").join("config");
+    Some(
+        Finding::new(
+            Code::HomeDiffers,
+            Severity::Warning,
+            None,
+            format!("$HOME is {} but your home in the password database is {}: ssh reads {}, not {} (which this tool read), and expands `~` in Include with $HOME", set.home().display(), pw.display(), real.display(), env.display()),
+            format!("run with `-F {}` to check and edit the file ssh reads, or unset HOME's override", real.display()),
+        )
+        .in_file(env.display().to_string()),
+    )
+}
+
+/// `ssh -G HOST` against this tool's reading of the forwards (runs `Match exec` commands).
+pub(crate) fn ssh_g_findings(
+    set: &ConfigSet,
+    config: Option<&Path>,
+    hosts: &[String],
+    ctx: &ResolveContext,
+) -> Result<Vec<Finding>, String> {
+    let mut out = Vec::new();
+    for h in hosts {
+        let mut cmd = std::process::Command::new("ssh");
+        cmd.arg("-G");
+        if let Some(c) = config {
+            cmd.arg("-F").arg(c);
+        }
+        let g = cmd
+            .arg(h)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|_| "cannot run ssh".to_string())?;
+        let theirs: Vec<String> = String::from_utf8_lossy(&g.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("localforward ").map(str::to_string))
+            .collect();
+        let ours: Vec<String> = set
+            .resolve(h, ctx)
+            .forwards
+            .iter()
+            .filter(|f| !f.forward.hidden_by_ssh_g())
+            .map(|f| f.forward.to_string())
+            .collect();
+        if g.status.success() && theirs != ours {
+            out.push(Finding::new(
+                Code::SshGDiffers,
+                Severity::Warning,
+                None,
+                format!("ssh -G {h} reports forwards [{}], this tool reads [{}] (a Match exec or a setting it does not evaluate)", theirs.join(", "), ours.join(", ")),
+                "trust ssh -G; please report the difference".into(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// `ssh -V` (it reads no config): the installed OpenSSH, e.g. `OpenSSH_9.2p1`.
+pub(crate) fn ssh_version() -> Option<String> {
+    let out = std::process::Command::new("ssh")
+        .arg("-V")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.split([',', ' ']).next().map(str::to_string)
+}
