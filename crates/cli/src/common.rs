@@ -31,11 +31,17 @@ impl Failure {
     }
 }
 
-impl From<sshcfg::Error> for Failure {
-    fn from(e: sshcfg::Error) -> Failure {
+impl From<sshcfg::LoadError> for Failure {
+    fn from(e: sshcfg::LoadError) -> Failure {
+        Failure::new(EXIT_USAGE, e.to_string())
+    }
+}
+
+impl From<sshcfg::EditError> for Failure {
+    fn from(e: sshcfg::EditError) -> Failure {
         let code = match e {
-            sshcfg::Error::Read { .. } | sshcfg::Error::Host(_) => EXIT_USAGE,
-            sshcfg::Error::Edit(_) => EXIT_REFUSED,
+            sshcfg::EditError::Host(_) => EXIT_USAGE,
+            _ => EXIT_REFUSED,
         };
         Failure::new(code, e.to_string())
     }

@@ -1,7 +1,7 @@
 //! Checks of single lines that OpenSSH would reject, for the keywords this library reads.
 
-use crate::document::Keyword;
 use crate::forward::{Forward, ForwardError};
+use crate::keyword::Keyword;
 use crate::lexer::Token;
 
 /// Every keyword OpenSSH's client knows (readconf.c's `keywords[]`, 9.2 and current, plus

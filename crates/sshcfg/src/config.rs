@@ -4,11 +4,20 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::document::{Document, Keyword};
-use crate::error::Error;
+use crate::document::Document;
+use crate::keyword::Keyword;
+use crate::loc::{FileId, Loc};
 
-/// Index of a file in a [`ConfigSet`].
-pub type FileId = usize;
+/// A file of the set could not be read (nothing is loaded).
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot read: {source}", path.display())]
+pub struct LoadError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why, as the system said it.
+    #[source]
+    pub source: io::Error,
+}
 
 /// OpenSSH's `READCONF_MAX_DEPTH`: how deep Includes may nest.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
@@ -109,7 +118,7 @@ impl Loader<'_> {
     }
 
     /// Find and read the files each Include of `id` names, recursively.
-    fn follow(&mut self, id: FileId, system: bool, depth: usize) -> Result<(), Error> {
+    fn follow(&mut self, id: FileId, system: bool, depth: usize) -> Result<(), LoadError> {
         if depth > MAX_INCLUDE_DEPTH {
             return Ok(()); // reported by resolution, as OpenSSH does when it gets there
         }
@@ -147,12 +156,7 @@ impl Loader<'_> {
                             // nothing from it).
                             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                             Err(_) if path.is_dir() => continue,
-                            Err(e) => {
-                                return Err(Error::Read {
-                                    path,
-                                    message: e.to_string(),
-                                });
-                            }
+                            Err(source) => return Err(LoadError { path, source }),
                         },
                     };
                     ids.push(child);
@@ -206,7 +210,7 @@ impl Loader<'_> {
 impl ConfigSet {
     /// Read `main` (a missing file reads as empty) and everything it includes, then the system
     /// config if `opts` names one.
-    pub fn load(main: &Path, opts: &LoadOptions) -> Result<ConfigSet, Error> {
+    pub fn load(main: &Path, opts: &LoadOptions) -> Result<ConfigSet, LoadError> {
         let (bytes, exists) = read_main(main)?;
         ConfigSet::from_main_bytes(main, bytes, exists, opts)
     }
@@ -218,7 +222,7 @@ impl ConfigSet {
         bytes: Vec<u8>,
         exists: bool,
         opts: &LoadOptions,
-    ) -> Result<ConfigSet, Error> {
+    ) -> Result<ConfigSet, LoadError> {
         let mut loader = Loader {
             opts,
             files: Vec::new(),
@@ -241,10 +245,10 @@ impl ConfigSet {
                     roots.push(sid);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(Error::Read {
+                Err(source) => {
+                    return Err(LoadError {
                         path: sys.clone(),
-                        message: e.to_string(),
+                        source,
                     });
                 }
             }
@@ -266,6 +270,10 @@ impl ConfigSet {
         &self.files[id]
     }
 
+    pub(crate) fn file_mut(&mut self, id: FileId) -> &mut SourceFile {
+        &mut self.files[id]
+    }
+
     /// The main (user) file.
     pub fn main(&self) -> &SourceFile {
         &self.files[self.roots[0]]
@@ -281,37 +289,13 @@ impl ConfigSet {
         &self.home
     }
 
-    /// Apply a planned change to a file (in memory), re-reading only the lines it touches and
-    /// reusing the plan's new bytes. Include targets are kept as they were: edits never add or
-    /// remove Include lines, so those keep their order and are matched up again by position.
-    pub fn apply_change(&mut self, change: &crate::edit::FileChange) {
-        let id = change.file;
-        self.files[id].doc = self.files[id]
-            .doc
-            .with_spliced_bytes(&change.splices, change.new.clone());
-        self.rematch_includes(id);
-    }
-
-    fn rematch_includes(&mut self, id: FileId) {
-        let doc = &self.files[id].doc;
-        let new_lines: Vec<usize> = (0..doc.line_count())
-            .filter(|&i| doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include))
-            .collect();
-        let targets: Vec<Vec<FileId>> = self.files[id]
-            .includes
-            .drain(..)
-            .map(|(_, ids)| ids)
-            .collect();
-        self.files[id].includes = new_lines.into_iter().zip(targets).collect();
-    }
-
     /// The first `Include` line that reads `file`.
-    pub fn included_from(&self, file: FileId) -> Option<crate::Loc> {
+    pub fn included_from(&self, file: FileId) -> Option<Loc> {
         self.files.iter().enumerate().find_map(|(id, f)| {
             f.includes
                 .iter()
                 .find(|(_, ids)| ids.contains(&file))
-                .map(|(line, _)| crate::Loc {
+                .map(|(line, _)| Loc {
                     file: id,
                     line: *line,
                 })
@@ -351,17 +335,17 @@ impl ConfigSet {
 }
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.
-fn read_main(path: &Path) -> Result<(Vec<u8>, bool), Error> {
+fn read_main(path: &Path) -> Result<(Vec<u8>, bool), LoadError> {
     match read_file(path) {
         Ok(b) => Ok((b, true)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Vec::new(), false)),
-        Err(e) => Err(Error::Read {
+        Err(e) if path.is_dir() => Err(LoadError {
             path: path.to_path_buf(),
-            message: if path.is_dir() {
-                "is a directory".into()
-            } else {
-                e.to_string()
-            },
+            source: io::Error::new(e.kind(), "is a directory"),
+        }),
+        Err(source) => Err(LoadError {
+            path: path.to_path_buf(),
+            source,
         }),
     }
 }

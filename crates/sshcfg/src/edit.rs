@@ -23,17 +23,22 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::config::{ConfigSet, FileId};
-use crate::document::{Document, Keyword, LineKind, Splice};
+use crate::config::ConfigSet;
+use crate::document::{Document, LineKind, Splice};
 use crate::forward::Forward;
 use crate::host::HostAlias;
+use crate::keyword::Keyword;
 use crate::lexer::Eol;
 use crate::listener::is_loopback_tunnel;
-use crate::resolve::{EffectiveForward, Loc, Resolution, ResolveContext};
+use crate::loc::{FileId, Loc};
+use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
 
 /// Why an edit cannot be made. Nothing is planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
+    /// The host name is not one literal name ssh would read as such.
+    #[error(transparent)]
+    Host(#[from] crate::host::HostError),
     /// `ClearAllForwardings yes` applies to the host: no forward would take effect.
     #[error(
         "{path}:{line}: ClearAllForwardings {value} applies to {host}, so no LocalForward can take effect; remove it for this host first"
@@ -377,7 +382,7 @@ fn removal_splices(doc: &Document, lines: &[usize]) -> Vec<Splice> {
 }
 
 impl ConfigSet {
-    fn check_host(host: &str) -> Result<HostAlias, crate::Error> {
+    fn check_host(host: &str) -> Result<HostAlias, EditError> {
         Ok(HostAlias::new(host)?)
     }
 
@@ -543,16 +548,16 @@ impl ConfigSet {
         host: &str,
         forward: &Forward,
         ctx: &ResolveContext,
-    ) -> Result<Plan, crate::Error> {
+    ) -> Result<Plan, EditError> {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
         if let Some(e) = self.rejection() {
-            return Err(e.into());
+            return Err(e);
         }
         let r = self.resolve(host, ctx);
         if let Some(e) = self.clear_error(host, &r) {
-            return Err(e.into());
+            return Err(e);
         }
         let mut plan = Plan::empty(host, forward, Action::Enable);
         let kept = r.loopback_tunnel(local, remote).ok().map(|f| f.forward);
@@ -562,7 +567,7 @@ impl ConfigSet {
             .filter(|f| f.forward.listen_port() == Some(local) && Some(&f.forward) != kept.as_ref())
             .collect();
         if let Some(c) = conflicts.iter().find(|f| !f.exclusive) {
-            return Err(self.conflict(host, local, c).into());
+            return Err(self.conflict(host, local, c));
         }
         if let (Some(k), true) = (&kept, conflicts.is_empty()) {
             let f = r.forwards.iter().find(|f| f.forward == *k).expect("kept");
@@ -755,7 +760,7 @@ impl ConfigSet {
         host: &str,
         forward: &Forward,
         ctx: &ResolveContext,
-    ) -> Result<Plan, crate::Error> {
+    ) -> Result<Plan, EditError> {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let r = self.resolve(host, ctx);
@@ -787,8 +792,7 @@ impl ConfigSet {
                 path,
                 line,
                 why: describe_block(self, shared),
-            }
-            .into());
+            });
         }
         let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
         for f in &found {
@@ -863,10 +867,26 @@ impl ConfigSet {
             return Err(EditError::NotEffective {
                 host: host.to_string(),
                 why: "an equivalent forward is still effective".into(),
-            }
-            .into());
+            });
         }
         self.check_others(&plan, ctx)?;
         Ok(plan)
+    }
+}
+
+impl ConfigSet {
+    /// Apply a planned change to a file (in memory), re-reading only the lines it touches and
+    /// reusing the plan's new bytes. Include targets are kept as they were: edits never add or
+    /// remove Include lines, so those keep their order and are matched up again by position.
+    pub(crate) fn apply_change(&mut self, change: &FileChange) {
+        let f = self.file_mut(change.file);
+        f.doc = f
+            .doc
+            .with_spliced_bytes(&change.splices, change.new.clone());
+        let new_lines: Vec<usize> = (0..f.doc.line_count())
+            .filter(|&i| f.doc.kind(i) == LineKind::Directive(Keyword::Include))
+            .collect();
+        let targets: Vec<Vec<FileId>> = f.includes.drain(..).map(|(_, ids)| ids).collect();
+        f.includes = new_lines.into_iter().zip(targets).collect();
     }
 }

@@ -1,21 +1,11 @@
-//! Errors, each one line naming what is wrong and where.
-
-use std::path::PathBuf;
+//! One error for embedders that load and edit in one go; each operation has its own error type.
 
 /// What can go wrong reading or editing a config.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read.
-    #[error("{}: cannot read: {message}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        message: String,
-    },
-    /// The host name is not one literal name ssh would read as such.
     #[error(transparent)]
-    Host(#[from] crate::host::HostError),
+    Load(#[from] crate::config::LoadError),
     /// An edit cannot be made; the message says why and where.
     #[error(transparent)]
     Edit(#[from] crate::edit::EditError),

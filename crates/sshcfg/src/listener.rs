@@ -23,7 +23,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::forward::{Connect, Forward, Listen};
-use crate::resolve::{EffectiveForward, Loc, Resolution};
+use crate::loc::Loc;
+use crate::resolve::{EffectiveForward, Resolution};
 
 /// Where a forward's listening socket is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,30 +10,14 @@
 
 use serde::Serialize;
 
-use crate::config::{ConfigSet, FileId, MAX_INCLUDE_DEPTH};
-use crate::document::{Keyword, LineKind};
+use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
+use crate::document::LineKind;
 use crate::forward::Forward;
+use crate::keyword::Keyword;
 use crate::lexer;
+use crate::loc::{FileId, Loc, Located};
 use crate::options::{ControlMaster, ControlPersist, Flag};
 use crate::pattern::{self, ListMatch};
-
-/// A line in a file of the set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct Loc {
-    /// The file.
-    pub file: FileId,
-    /// 0-based line index.
-    pub line: usize,
-}
-
-/// A value with the line it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Located<T> {
-    /// The value.
-    pub value: T,
-    /// Where it was set.
-    pub loc: Loc,
-}
 
 /// One effective `LocalForward`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
