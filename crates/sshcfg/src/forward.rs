@@ -163,8 +163,9 @@ fn fields_start(b: &[u8], close: usize) -> usize {
 }
 
 impl Forward {
-    /// The forward Codex needs: listen on `local_port` (ssh's default loopback bind) and connect
-    /// to `localhost:remote_port` on the remote machine. Ports must be non-zero.
+    /// A loopback tunnel: listen on `local_port` with ssh's default bind (loopback unless
+    /// `GatewayPorts yes`) and connect to `localhost:remote_port` on the remote machine; written
+    /// `LocalForward L localhost:P`. Ports must be non-zero.
     pub fn loopback(local_port: u16, remote_port: u16) -> Forward {
         Forward {
             listen: Listen::Port {
@@ -360,48 +361,6 @@ impl Forward {
             Listen::Path(_) => None,
         }
     }
-
-    /// Does it listen on loopback only, as far as the config says: no bind address, or
-    /// `localhost`, `127.0.0.1` or `::1`?
-    pub fn listens_on_loopback(&self) -> bool {
-        match &self.listen {
-            Listen::Port { bind: None, .. } => true,
-            Listen::Port { bind: Some(b), .. } => is_loopback_name(b),
-            Listen::Path(_) => false,
-        }
-    }
-
-    /// Equivalent for our purpose: same local port on loopback, and same port on a loopback
-    /// target (`localhost`, `127.0.0.1`, `::1`).
-    pub fn equivalent(&self, other: &Forward) -> bool {
-        match (&self.listen, &self.connect, &other.listen, &other.connect) {
-            (
-                Listen::Port { port: lp1, .. },
-                Connect::Port {
-                    host: h1,
-                    port: cp1,
-                },
-                Listen::Port { port: lp2, .. },
-                Connect::Port {
-                    host: h2,
-                    port: cp2,
-                },
-            ) => {
-                lp1 == lp2
-                    && cp1 == cp2
-                    && self.listens_on_loopback()
-                    && other.listens_on_loopback()
-                    && is_loopback_name(h1)
-                    && is_loopback_name(h2)
-            }
-            _ => false,
-        }
-    }
-}
-
-/// `localhost` (any case), `127.0.0.1` or `::1`.
-pub fn is_loopback_name(h: &str) -> bool {
-    h.eq_ignore_ascii_case("localhost") || h == "127.0.0.1" || h == "::1"
 }
 
 impl fmt::Display for Forward {
@@ -471,29 +430,10 @@ mod tests {
     }
 
     #[test]
-    fn equivalence_is_about_loopback_ports() {
-        let ours = Forward::loopback(1455, 1455);
-        for (a, b) in [
-            ("localhost:1455", "127.0.0.1:1455"),
-            ("[::1]:1455", "[::1]:1455"),
-            ("127.0.0.1:1455", "LOCALHOST:1455"),
-        ] {
-            assert!(
-                ours.equivalent(&Forward::from_args(a, b).unwrap()),
-                "{a} {b}"
-            );
-        }
-        for (a, b) in [
-            ("*:1455", "localhost:1455"),
-            ("1455", "example.com:1455"),
-            ("1456", "localhost:1455"),
-            ("1460", "localhost/1455"),
-        ] {
-            assert!(
-                !ours.equivalent(&Forward::from_args(a, b).unwrap()),
-                "{a} {b}"
-            );
-        }
-        assert_eq!(ours.config_args(), "1455 localhost:1455");
+    fn loopback_writes_the_short_form() {
+        assert_eq!(
+            Forward::loopback(1455, 1455).config_args(),
+            "1455 localhost:1455"
+        );
     }
 }

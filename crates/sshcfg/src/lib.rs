@@ -59,28 +59,28 @@
 #![warn(missing_docs)]
 
 mod check;
-pub mod config;
-pub mod document;
-pub mod edit;
+mod config;
+mod document;
+mod edit;
 mod error;
-pub mod forward;
-pub mod host;
+mod forward;
+mod host;
 mod keyword;
-pub mod lexer;
+mod lexer;
 mod listener;
 mod loc;
 mod options;
-pub mod pattern;
-pub mod resolve;
+mod pattern;
+mod resolve;
 
 pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile};
-pub use document::{Block, Diagnostic, DiagnosticKind, Document, LineKind, Splice};
+pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
 pub use edit::{Action, EditError, FileChange, Plan};
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};
 pub use keyword::Keyword;
-pub use lexer::Eol;
+pub use lexer::{Eol, SplitError, Token};
 pub use listener::{BindScope, Blocker, Listener, connects_to_remote_loopback, is_loopback_tunnel};
 pub use loc::{FileId, Loc, Located};
 pub use options::{ControlMaster, ControlPersist, Flag};

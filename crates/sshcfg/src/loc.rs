@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// Index of a file in a [`ConfigSet`].
+/// Index of a file in a [`ConfigSet`](crate::ConfigSet).
 pub type FileId = usize;
 
 /// A line in a file of the set.
