@@ -243,3 +243,18 @@ fn after_a_successful_enable_doctor_finds_no_error_for_the_host() {
     }
     assert!(enabled > 40, "only {enabled} enables succeeded");
 }
+
+#[test]
+fn a_refusal_for_a_later_host_names_the_lines_of_the_file_on_disk() {
+    let text = "Host a\n  User u\nHost b c\n  LocalForward 0.0.0.0:1455 localhost:1455\n";
+    let (_d, cfg) = config_file(text);
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "a", "b", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:4:", cfg.display())), "{err}");
+    assert!(err.contains(&format!("at {}:3", cfg.display())), "{err}");
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+}

@@ -153,6 +153,16 @@ pub(crate) fn is_known_keyword(kw: &[u8]) -> bool {
     KNOWN.binary_search(&s).is_ok()
 }
 
+/// "keyword X extra arguments at end of line" when a keyword that takes `n` arguments has more.
+fn extra_args(k: Keyword, args: &[Token<'_>], n: usize) -> Option<String> {
+    (args.len() > n).then(|| {
+        format!(
+            "keyword {} extra arguments at end of line",
+            k.name().to_ascii_lowercase()
+        )
+    })
+}
+
 /// The message OpenSSH would print for this line, if it would reject it.
 pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> {
     match k {
@@ -194,6 +204,21 @@ pub(crate) fn check_directive(k: Keyword, args: &[Token<'_>]) -> Option<String> 
                 )
             })
         }
+        Keyword::DynamicForward => {
+            let spec = String::from_utf8_lossy(&args.first()?.value).into_owned();
+            match Forward::dynamic(&spec) {
+                Err(ForwardError::Bad(_)) => Some("Bad forwarding specification.".into()),
+                _ => extra_args(k, args, 1),
+            }
+        }
+        Keyword::Port => {
+            let v = String::from_utf8_lossy(&args.first()?.value).into_owned();
+            match crate::forward::a2port_checked(&v) {
+                Some(0) | None => Some(format!("Bad port '{v}'.")),
+                Some(_) => extra_args(k, args, 1),
+            }
+        }
+        Keyword::User | Keyword::HostName => extra_args(k, args, 1),
         Keyword::Match => {
             if args.is_empty() {
                 return Some("One or more attributes required for Match".into());

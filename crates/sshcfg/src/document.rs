@@ -92,6 +92,17 @@ impl Diagnostic {
     }
 }
 
+/// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
+/// `Match all`?
+fn applies_to_every_host(k: Keyword, args: &Result<Vec<Token<'_>>, SplitError>) -> bool {
+    let Ok(args) = args else { return false };
+    let words: Vec<&[u8]> = args.iter().map(|t| &*t.value).collect();
+    match k {
+        Keyword::Host => words.contains(&&b"*"[..]) && !words.iter().any(|w| w.starts_with(b"!")),
+        _ => matches!(words.as_slice(), [w] if w.eq_ignore_ascii_case(b"all")),
+    }
+}
+
 /// A replacement of `range` (byte offsets in the document) by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Splice {
@@ -450,9 +461,12 @@ impl Document {
     /// lines it cannot split). Unknown keywords are not judged here.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        // `IgnoreUnknown`: the first one in the file, as a pattern list (an approximation: ssh
-        // takes the first one that applies to the host).
+        // `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
+        // holds for every host, so only one that applies to every host counts (in the global
+        // area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
+        // at the unknown keyword.
         let mut ignore: Option<Vec<u8>> = None;
+        let mut block_for_all = true;
         for i in 0..self.lines.len() {
             let diag = |column: usize, message: String| Diagnostic {
                 line: i + 1,
@@ -471,15 +485,18 @@ impl Document {
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
+                    if k.starts_block() {
+                        block_for_all = applies_to_every_host(k, &d.args);
+                    }
                     if k == Keyword::Other && d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
                     {
-                        if let (None, Ok(a)) = (&ignore, &d.args) {
+                        if let (None, Ok(a), true) = (&ignore, &d.args, block_for_all) {
                             ignore = a.first().map(|t| t.value.to_vec());
                         }
                     } else if k == Keyword::Other
                         && !crate::check::is_known_keyword(d.keyword_text)
                         && !ignore.as_ref().is_some_and(|p| {
-                            crate::pattern::match_pattern_list(kw.as_bytes(), p, false)
+                            crate::pattern::match_pattern_list(kw.as_bytes(), p, true)
                                 == crate::pattern::ListMatch::Match
                         })
                     {

@@ -29,7 +29,7 @@ use crate::forward::Forward;
 use crate::host::HostAlias;
 use crate::keyword::Keyword;
 use crate::lexer::Eol;
-use crate::listener::is_loopback_tunnel;
+use crate::listener::{connects_to_remote_loopback, is_loopback_tunnel, reached_as_localhost};
 use crate::loc::{FileId, Loc};
 use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
 
@@ -93,7 +93,7 @@ pub enum EditError {
     /// Another forward of the same local port applies to the host from a block other hosts
     /// share: replacing it would change them, keeping it would keep the port from the new one.
     #[error(
-        "{path}:{line}: LocalForward {forward} also listens on local port {port} for {host} and comes from {why}; remove or change it there (or choose another local port), nothing was changed"
+        "{path}:{line}: {forward} also listens on local port {port} for {host} and comes from {why}; remove or change it there (or choose another local port), nothing was changed"
     )]
     Conflict {
         /// The host.
@@ -102,7 +102,7 @@ pub enum EditError {
         path: String,
         /// 1-based line.
         line: usize,
-        /// The forward, as written.
+        /// The forward, as a config line (`LocalForward 1455 localhost:8080`).
         forward: String,
         /// The local port.
         port: u16,
@@ -556,25 +556,59 @@ impl ConfigSet {
             return Err(e);
         }
         let r = self.resolve(host, ctx);
+        // Problems ssh finds while reading for this host (a bad Match, Includes nested too deep).
+        if let Some(n) = r.errors.first() {
+            let (path, line) = loc_text(self, n.loc);
+            return Err(EditError::Rejected {
+                path,
+                line,
+                message: n.message.clone(),
+            });
+        }
         if let Some(e) = self.clear_error(host, &r) {
             return Err(e);
         }
         let mut plan = Plan::empty(host, forward, Action::Enable);
-        let kept = r.loopback_tunnel(local, remote).ok().map(|f| f.forward);
-        let conflicts: Vec<&EffectiveForward> = r
+        let gateway = r.gateway_ports();
+        let carries = |f: &Forward| {
+            reached_as_localhost(&f.listen, gateway)
+                && connects_to_remote_loopback(&f.connect, remote)
+        };
+        // Every line that listens on the port, in ssh's order: those in blocks for this host
+        // alone may go; a shared one must already carry the port, and be the only one.
+        let (shared, own): (Vec<&EffectiveForward>, Vec<&EffectiveForward>) = r
             .forward_lines
             .iter()
-            .filter(|f| f.forward.listen_port() == Some(local) && Some(&f.forward) != kept.as_ref())
+            .filter(|f| f.forward.listen_port() == Some(local))
+            .partition(|f| !f.exclusive);
+        let kept = match shared.first() {
+            Some(first) => {
+                let other = shared.iter().find(|s| s.forward != first.forward);
+                match other {
+                    _ if !carries(&first.forward) => return Err(self.conflict(host, local, first)),
+                    Some(o) => return Err(self.conflict(host, local, o)),
+                    None => Some(first.forward.clone()),
+                }
+            }
+            None => own
+                .iter()
+                .find(|f| carries(&f.forward))
+                .map(|f| f.forward.clone()),
+        };
+        let conflicts: Vec<&EffectiveForward> = own
+            .into_iter()
+            .filter(|f| Some(&f.forward) != kept.as_ref())
             .collect();
-        if let Some(c) = conflicts.iter().find(|f| !f.exclusive) {
-            return Err(self.conflict(host, local, c));
-        }
         if let (Some(k), true) = (&kept, conflicts.is_empty()) {
-            let f = r.forwards.iter().find(|f| f.forward == *k).expect("kept");
+            let f = r
+                .forward_lines
+                .iter()
+                .find(|f| f.forward == *k)
+                .expect("kept");
             let (p, l) = loc_text(self, f.loc);
             plan.summary.push(format!(
-                "{p}:{l}: {host} already has LocalForward {}; nothing to do",
-                f.forward
+                "{p}:{l}: {host} already has {}; nothing to do",
+                f.forward.directive()
             ));
             return Ok(plan);
         }
@@ -611,8 +645,8 @@ impl ConfigSet {
             push_line(&mut removals, c.loc);
             let (p, l) = loc_text(self, c.loc);
             plan.summary.push(format!(
-                "{p}:{l}: remove LocalForward {} for {host}: it also listens on local port {}",
-                c.forward.config_args(),
+                "{p}:{l}: remove {} for {host}: it also listens on local port {}",
+                c.forward.directive(),
                 c.forward.listen_port().unwrap_or_default()
             ));
         }
@@ -730,7 +764,7 @@ impl ConfigSet {
             host: host.to_string(),
             path,
             line,
-            forward: c.forward.config_args(),
+            forward: c.forward.directive(),
             port: local,
             why: describe_block(self, c),
         }
@@ -774,8 +808,8 @@ impl ConfigSet {
         for o in others {
             let (p, l) = loc_text(self, o.loc);
             plan.summary.push(format!(
-                "{p}:{l}: LocalForward {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
-                o.forward.config_args()
+                "{p}:{l}: {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
+                o.forward.directive()
             ));
         }
         if found.is_empty() {

@@ -85,7 +85,64 @@ fn a2port(s: &str) -> Result<u16, bool> {
     if s.is_empty() || s.bytes().any(|b| b.is_ascii_whitespace()) {
         return Err(false);
     }
-    Err(true)
+    match service_port(s) {
+        Some(Some(p)) => Ok(p),
+        Some(None) => Err(false),
+        None => Err(true),
+    }
+}
+
+/// A port as `a2port` reads it, when this library can tell: `None` when ssh rejects it (or it
+/// names a service the services database does not have).
+pub(crate) fn a2port_checked(s: &str) -> Option<u16> {
+    match a2port(s) {
+        Ok(p) => Some(p),
+        Err(false) => None,
+        Err(true) => Some(1), // a service name not evaluated: taken as valid
+    }
+}
+
+/// `getservbyname(name, "tcp")` as the services database says it, read once: `None` when there
+/// is no database to read (the name is then not evaluated), `Some(None)` when it has no such
+/// service.
+pub(crate) fn service_port(name: &str) -> Option<Option<u16>> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static DB: OnceLock<Option<HashMap<String, u16>>> = OnceLock::new();
+    let db = DB.get_or_init(|| {
+        let path = if cfg!(windows) {
+            let root = std::env::var_os("SystemRoot").unwrap_or_else(|| "C:\\Windows".into());
+            std::path::Path::new(&root).join("System32\\drivers\\etc\\services")
+        } else {
+            std::path::PathBuf::from("/etc/services")
+        };
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(parse_services(&text))
+    });
+    db.as_ref().map(|m| m.get(name).copied())
+}
+
+/// `services(5)`: `name port/protocol [aliases...] [# comment]`; TCP entries only, the first
+/// entry of a name wins.
+fn parse_services(text: &str) -> std::collections::HashMap<String, u16> {
+    let mut out = std::collections::HashMap::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let (Some(name), Some(spec)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Some((port, "tcp")) = spec.split_once('/') else {
+            continue;
+        };
+        let Ok(port) = port.parse::<u16>() else {
+            continue;
+        };
+        for n in std::iter::once(name).chain(words) {
+            out.entry(n.to_string()).or_insert(port);
+        }
+    }
+    out
 }
 
 /// One colon-separated field of a forward specification (`parse_fwd_field`).
@@ -354,6 +411,21 @@ impl Forward {
         matches!(&self.connect, Connect::Port { host, .. } if host == "socks")
     }
 
+    /// Is it a `DynamicForward` (a SOCKS listener, kept by ssh with the target host `socks`)?
+    pub fn is_dynamic(&self) -> bool {
+        matches!(&self.connect, Connect::Port { host, port: 0 } if host == "socks")
+    }
+
+    /// The config line that writes it: `LocalForward 1455 localhost:1455`, or
+    /// `DynamicForward 1080` for a dynamic one.
+    pub fn directive(&self) -> String {
+        let args = self.config_args();
+        match args.split_once(' ') {
+            Some((listen, _)) if self.is_dynamic() => format!("DynamicForward {listen}"),
+            _ => format!("LocalForward {args}"),
+        }
+    }
+
     /// The local port, if the forward listens on a TCP port.
     pub fn listen_port(&self) -> Option<u16> {
         match self.listen {
@@ -413,10 +485,21 @@ mod tests {
                 "{a} {b}"
             );
         }
-        assert!(matches!(
-            Forward::from_args("http", "localhost:80"),
-            Err(ForwardError::NotEvaluated(_))
-        ));
+        // Service names come from the services database, as getservbyname reads them; without
+        // one they are not evaluated.
+        match service_port("ssh") {
+            Some(Some(22)) => {
+                assert_eq!(g("ssh", "localhost:ssh"), "22 [localhost]:22");
+                assert!(matches!(
+                    Forward::from_args("no-such-service", "localhost:1"),
+                    Err(ForwardError::Bad(_))
+                ));
+            }
+            _ => assert!(matches!(
+                Forward::from_args("no-such-service", "localhost:1"),
+                Err(ForwardError::NotEvaluated(_))
+            )),
+        }
         let toks = crate::lexer::argv_split(b"1455", 0).unwrap();
         assert_eq!(
             Forward::from_tokens(&toks),
@@ -427,6 +510,14 @@ mod tests {
             Forward::from_tokens(&toks),
             Err(ForwardError::MissingTarget)
         );
+    }
+
+    #[test]
+    fn services_are_read_as_getservbyname_reads_them() {
+        let db = parse_services("ssh\t22/tcp\nhttp-alt 8080/tcp webcache # c\nfoo 9/udp\n");
+        assert_eq!(db.get("ssh"), Some(&22));
+        assert_eq!(db.get("webcache"), Some(&8080));
+        assert_eq!(db.get("foo"), None);
     }
 
     #[test]

@@ -81,7 +81,10 @@ pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};
 pub use keyword::Keyword;
 pub use lexer::{Eol, SplitError, Token};
-pub use listener::{BindScope, Blocker, Listener, connects_to_remote_loopback, is_loopback_tunnel};
+pub use listener::{
+    BindScope, Blocker, Listener, connects_to_remote_loopback, is_loopback_tunnel,
+    reached_as_localhost,
+};
 pub use loc::{FileId, Loc, Located};
 pub use options::{ControlMaster, ControlPersist, Flag};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

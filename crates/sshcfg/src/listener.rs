@@ -93,6 +93,12 @@ pub enum Blocker {
         /// Its `LocalForward` line.
         at: Loc,
     },
+    /// The first listener of the port is on a loopback address `localhost` does not reach
+    /// (`127.0.0.2`, `0::1` spelled so, ...): the browser's `localhost:L` finds nothing there.
+    WrongBind {
+        /// Its line.
+        at: Loc,
+    },
     /// The first listener of the port listens beyond loopback.
     BeyondLoopback {
         /// Its line.
@@ -110,13 +116,14 @@ pub enum Blocker {
 }
 
 impl Blocker {
-    /// A stable name: `missing`, `cleared`, `wrong-target`, `beyond-loopback`,
+    /// A stable name: `missing`, `cleared`, `wrong-target`, `wrong-bind`, `beyond-loopback`,
     /// `not-first-listener`.
     pub fn code(&self) -> &'static str {
         match self {
             Blocker::Missing => "missing",
             Blocker::Cleared { .. } => "cleared",
             Blocker::WrongTarget { .. } => "wrong-target",
+            Blocker::WrongBind { .. } => "wrong-bind",
             Blocker::BeyondLoopback { .. } => "beyond-loopback",
             Blocker::NotFirstListener { .. } => "not-first-listener",
         }
@@ -128,6 +135,7 @@ impl Blocker {
             Blocker::Missing => None,
             Blocker::Cleared { at }
             | Blocker::WrongTarget { at }
+            | Blocker::WrongBind { at }
             | Blocker::BeyondLoopback { at, .. }
             | Blocker::NotFirstListener { at, .. } => Some(*at),
         }
@@ -138,6 +146,19 @@ impl Blocker {
 pub fn connects_to_remote_loopback(connect: &Connect, port: u16) -> bool {
     matches!(connect, Connect::Port { host, port: p }
         if *p == port && (host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1"))
+}
+
+/// Does a connection to `localhost:port` on this machine reach a listener with this bind
+/// address? No address (without `GatewayPorts yes`), or `localhost`, `127.0.0.1` or `::1`
+/// spelled so (clients try `::1` and `127.0.0.1`).
+pub fn reached_as_localhost(listen: &Listen, gateway_ports: bool) -> bool {
+    match listen {
+        Listen::Port { bind: None, .. } => !gateway_ports,
+        Listen::Port { bind: Some(b), .. } => {
+            matches!(b.as_str(), "localhost" | "127.0.0.1" | "::1")
+        }
+        Listen::Path(_) => false,
+    }
 }
 
 /// Is this a forward a loopback tunnel of `local` to `remote` is written as: listening on
@@ -197,8 +218,10 @@ impl Resolution {
         let Some(first) = listeners.first() else {
             return Err(Blocker::Missing);
         };
+        let gateway = self.gateway_ports();
         let carries = |l: &Listener| {
-            l.scope.is_loopback() && connects_to_remote_loopback(&l.forward.forward.connect, remote)
+            reached_as_localhost(&l.forward.forward.listen, gateway)
+                && connects_to_remote_loopback(&l.forward.forward.connect, remote)
         };
         if carries(first) {
             return Ok(first.forward.clone());
@@ -209,14 +232,16 @@ impl Resolution {
                 first: first.forward.loc,
             });
         }
-        if !first.scope.is_loopback() {
-            return Err(Blocker::BeyondLoopback {
-                at: first.forward.loc,
+        let at = first.forward.loc;
+        Err(if !first.scope.is_loopback() {
+            Blocker::BeyondLoopback {
+                at,
                 scope: first.scope.clone(),
-            });
-        }
-        Err(Blocker::WrongTarget {
-            at: first.forward.loc,
+            }
+        } else if !connects_to_remote_loopback(&first.forward.forward.connect, remote) {
+            Blocker::WrongTarget { at }
+        } else {
+            Blocker::WrongBind { at }
         })
     }
 }

@@ -416,3 +416,102 @@ fn disable_names_the_include_a_shared_forward_comes_from() {
         "{e}"
     );
 }
+
+#[test]
+fn a_loopback_address_localhost_does_not_reach_is_replaced_or_refused() {
+    for bind in ["127.0.0.2", "[0::1]", "LOCALHOST"] {
+        let cfg = format!("Host a\n  LocalForward {bind}:1455 localhost:1455\n");
+        assert_eq!(
+            enable(cfg.as_bytes(), "a").unwrap(),
+            format!("Host a\n  {FWD}\n"),
+            "{bind}"
+        );
+    }
+    let cfg = b"Host a\n  User u\nHost *\n  LocalForward 127.0.0.2:1455 localhost:1455\n";
+    assert!(
+        enable(cfg, "a")
+            .unwrap_err()
+            .contains(":4: LocalForward 127.0.0.2:1455")
+    );
+}
+
+#[test]
+fn own_forwards_go_whichever_comes_first_when_a_shared_one_carries() {
+    for cfg in [
+        "Host a\n  LocalForward 0.0.0.0:1455 localhost:1455\nHost *\n  LocalForward 1455 localhost:1455\n",
+        "Host *\n  LocalForward 1455 localhost:1455\nHost a\n  DynamicForward 1455\n",
+    ] {
+        let out = enable(cfg.as_bytes(), "a").unwrap();
+        assert_eq!(out.matches("1455").count(), 2, "{cfg} -> {out}");
+        assert!(
+            out.contains("Host *\n  LocalForward 1455 localhost:1455\n"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn lines_ssh_refuses_anywhere_refuse_the_edit() {
+    for (cfg, msg) in [
+        (
+            "Host b\n  LocalForward 1455 localhost:1455:1\n",
+            "Bad forwarding specification.",
+        ),
+        (
+            "Host b\n  DynamicForward 0\n",
+            "Bad forwarding specification.",
+        ),
+        (
+            "Host b\n  User u v\n",
+            "keyword user extra arguments at end of line",
+        ),
+        ("Host b\n  Port abc\n", "Bad port 'abc'."),
+        (
+            "Match all all\n  User q\n",
+            "'all' cannot be combined with other Match attributes",
+        ),
+        (
+            "Host b\n  IgnoreUnknown foobar\nHost a\n  foobar x\n",
+            "Bad configuration option: foobar",
+        ),
+    ] {
+        let e = enable(cfg.as_bytes(), "a").unwrap_err();
+        assert!(
+            e.contains("ssh refuses this config") && e.contains(msg),
+            "{cfg}: {e}"
+        );
+    }
+}
+
+#[test]
+fn ignore_unknown_for_every_host_is_honoured_in_any_letter_case() {
+    for cfg in [
+        "IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n",
+        "Host *\n  IgnoreUnknown usekeychain,AddKeysToAgent\n  UseKeychain yes\n",
+    ] {
+        assert!(enable(cfg.as_bytes(), "a").unwrap().contains(FWD), "{cfg}");
+    }
+}
+
+#[test]
+fn service_names_are_ports_as_the_services_database_says() {
+    let listed = cfg!(unix)
+        && std::fs::read_to_string("/etc/services")
+            .is_ok_and(|s| s.lines().any(|l| l.starts_with("http-alt")));
+    if !listed {
+        return; // no services database with it here: such forwards are not evaluated
+    }
+    let home = Home::new(b"Host a\n  LocalForward 0.0.0.0:http-alt localhost:8080\n");
+    let plan = home
+        .load()
+        .enable(
+            "a",
+            &Forward::loopback(8080, 8080),
+            &ResolveContext::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&plan.changes[0].new),
+        "Host a\n  LocalForward 8080 localhost:8080\n"
+    );
+}

@@ -201,7 +201,9 @@ fn spellings(word: &str) -> Vec<String> {
 /// ssh's own message.
 #[test]
 fn typed_options_read_every_spelling_as_ssh_g() {
-    assert!(ssh_available(), "OpenSSH client (ssh) is needed");
+    if !need_ssh("typed_options_read_every_spelling_as_ssh_g") {
+        return;
+    }
     let ctx = ResolveContext::default();
     let words = [
         "yes", "no", "true", "false", "ask", "auto", "autoask", "0", "1", "10m", "1h30m", "-1",
@@ -252,4 +254,46 @@ fn typed_options_read_every_spelling_as_ssh_g() {
         }
     }
     assert!(checked > 200, "{checked}");
+}
+
+/// Lines ssh refuses, in a block that does not apply: ssh stops all the same, with the message
+/// our diagnostics give; lines it accepts give none.
+#[test]
+fn rejected_lines_are_reported_with_ssh_s_message() {
+    if !need_ssh("rejected_lines_are_reported_with_ssh_s_message") {
+        return;
+    }
+    for line in [
+        "LocalForward 1455 localhost:1455:1",
+        "LocalForward 1455 localhost:1455#x",
+        "LocalForward 1455 localhost:abc",
+        "LocalForward 1455 localhost:0x10",
+        "LocalForward 1455 a:b:c",
+        "LocalForward ssh localhost:1455",
+        "DynamicForward 0",
+        "DynamicForward 1455:x",
+        "DynamicForward 1455 x",
+        "User u v",
+        "HostName a b",
+        "Port abc",
+        "Port 0",
+        "Port 22 x",
+        "Port +22",
+        "IgnoreUnknown NoSuchThing\n  NOSUCHTHING 1",
+    ] {
+        let home = Home::new(format!("Host elsewhere\n  {line}\n").as_bytes());
+        let diags = home.load().main().doc.diagnostics();
+        match home.ssh_g("h") {
+            Some(_) => assert!(diags.is_empty(), "{line}: {diags:?}"),
+            None => {
+                let err = home.ssh_g_error("h");
+                assert_eq!(diags.len(), 1, "{line}: ssh says {err}");
+                assert!(
+                    err.contains(&format!("line {}: {}", diags[0].line, diags[0].message)),
+                    "{line}: ssh says {err:?}, we say {:?}",
+                    diags[0].message
+                );
+            }
+        }
+    }
 }

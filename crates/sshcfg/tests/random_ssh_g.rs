@@ -94,6 +94,7 @@ fn option() -> impl Strategy<Value = String> {
             "DynamicForward 1455", "DynamicForward localhost:2000",
             "LocalForward 1455 localhost:8080", "LocalForward 1455 127.0.0.1:1455",
             "LocalForward localhost:1455 LOCALHOST:1455",
+            "LocalForward 127.0.0.2:1455 localhost:1455", "LocalForward 0.0.0.0:1455 localhost:1455",
         ]).prop_map(str::to_string),
         1 => Just("# a comment".to_string()),
         1 => Just(String::new()),

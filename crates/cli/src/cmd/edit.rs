@@ -56,7 +56,9 @@ pub(crate) fn edit(
         } else {
             None
         };
-    let mut set = load(&t)?;
+    let base = load(&t)?;
+    // After the first change, the set with the earlier changes made.
+    let mut edited: Option<sshcfg::ConfigSet> = None;
     let ctx = ResolveContext::default();
     let mut summary = Vec::new();
     // Per file: original bytes and latest bytes.
@@ -67,10 +69,20 @@ pub(crate) fn edit(
         .iter()
         .flat_map(|h| forwards.iter().map(move |f| (h, f)))
         .collect();
+    let run = |set: &sshcfg::ConfigSet, host: &str, forward: &sshcfg::Forward| match action {
+        sshcfg::Action::Enable => set.enable(host, forward, &ctx),
+        sshcfg::Action::Disable => set.disable(host, forward, &ctx),
+    };
     for (n, (host, forward)) in pairs.iter().enumerate() {
-        let plan: Plan = match action {
-            sshcfg::Action::Enable => set.enable(host, forward, &ctx)?,
-            sshcfg::Action::Disable => set.disable(host, forward, &ctx)?,
+        let plan: Plan = match (
+            run(edited.as_ref().unwrap_or(&base), host, forward),
+            &edited,
+        ) {
+            (Ok(p), _) => p,
+            // The edited set's line numbers are not the file's: say the refusal as the file on
+            // disk has it, when it stands there too.
+            (Err(e), Some(_)) => return Err(run(&base, host, forward).err().unwrap_or(e).into()),
+            (Err(e), None) => return Err(e.into()),
         };
         summary.extend(plan.summary.iter().cloned());
         for c in &plan.changes {
@@ -80,10 +92,10 @@ pub(crate) fn edit(
             }
         }
         if n + 1 < pairs.len() && plan.is_change() {
-            set = set.with_plan(&plan);
+            edited = Some(edited.as_ref().unwrap_or(&base).with_plan(&plan));
         }
     }
-    drop(set);
+    drop((base, edited));
     let files: Vec<FileReport> = changes
         .iter()
         .map(|(_, path, old, new)| FileReport {

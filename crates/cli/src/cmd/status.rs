@@ -54,8 +54,11 @@ fn host_status(
         },
     );
     let tunnel = r.loopback_tunnel(local, remote);
+    let rejected = rejected
+        .map(str::to_string)
+        .or_else(|| r.errors.first().map(|n| at(n.loc)));
     let (reason, reason_at) = match (&tunnel, rejected) {
-        (_, Some(line)) => (Some("rejected-line"), Some(line.to_string())),
+        (_, Some(line)) => (Some("rejected-line"), Some(line)),
         (Ok(_), None) => (None, None),
         (Err(b), None) => (Some(b.code()), b.at().map(&at)),
     };

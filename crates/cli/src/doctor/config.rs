@@ -148,6 +148,15 @@ fn tunnel_findings(
             )
             .at(set, loc)]
         }
+        Err(Blocker::WrongBind { at: loc }) => {
+            let f = r.forwards.iter().find(|f| f.loc == loc).expect("listener");
+            vec![finding(
+                Code::WrongBind,
+                format!("LocalForward {} takes local port {local} for {host} on {}, where the browser's localhost:{local} does not connect", f.forward, f.forward.listen_display()),
+                format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}`", want.config_args()),
+            )
+            .at(set, loc)]
+        }
         Err(Blocker::NotFirstListener { at: loc, first }) => vec![finding(
             Code::ConflictingListener,
             format!("another forward takes local port {local} first (at {}), so this one never listens: ssh binds forwards in order and warns on every connection", at(first)),

@@ -19,6 +19,7 @@ pub(crate) enum Code {
     ConfigError,
     UnknownKeyword,
     WrongTarget,
+    WrongBind,
     ConflictingListener,
     FallbackPort,
     LocalPortInUse,
