@@ -21,7 +21,7 @@ fn config(blocks: usize) -> Vec<u8> {
 }
 
 fn benches(c: &mut Criterion) {
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     for blocks in [1_000, 10_000, 100_000] {
         let bytes = config(blocks);

@@ -14,17 +14,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(PathBuf::from)
         .unwrap_or_default();
     let mut set = ConfigSet::load(&path, &LoadOptions::with_home(home))?;
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let forward = Forward::loopback(1455, 1455);
     for host in args {
         let plan = set.enable(&host, &forward, &ctx)?;
-        for line in &plan.summary {
+        for line in plan.summary() {
             println!("{line}");
         }
-        for change in &plan.changes {
-            let old = String::from_utf8_lossy(&change.old);
-            let new = String::from_utf8_lossy(&change.new);
-            let name = change.path.display().to_string();
+        for change in plan.changes() {
+            let old = String::from_utf8_lossy(change.before());
+            let new = String::from_utf8_lossy(change.after());
+            let name = change.path().display().to_string();
             print!(
                 "{}",
                 similar::TextDiff::from_lines(&old, &new)

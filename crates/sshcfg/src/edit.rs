@@ -18,10 +18,7 @@
 //! - With a final pass (`Match final`, `Match canonical`, `CanonicalizeHostname`), an edit that a
 //!   `HostName` could carry to another host is refused.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-
-use serde::Serialize;
 
 use crate::config::ConfigSet;
 use crate::document::{Document, LineKind, Splice};
@@ -31,6 +28,7 @@ use crate::keyword::Keyword;
 use crate::lexer::Eol;
 use crate::listener::{connects_to_remote_loopback, is_loopback_tunnel, reached_as_localhost};
 use crate::loc::{FileId, Loc};
+use crate::plan::{Action, FileChange, Plan};
 use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
 
 /// Why an edit cannot be made. Nothing is planned.
@@ -109,6 +107,9 @@ pub enum EditError {
         /// Which block, described.
         why: String,
     },
+    /// No host or no forward was given.
+    #[error("nothing to plan: no host or no forward given")]
+    NothingAsked,
     /// `enable` writes loopback tunnels only (`L localhost:P`).
     #[error(
         "LocalForward {forward} is not a loopback tunnel (a local port on loopback to localhost or 127.0.0.1 on the remote side)"
@@ -128,67 +129,6 @@ pub enum EditError {
         /// What went wrong.
         why: String,
     },
-}
-
-/// What an edit does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Add the forward.
-    Enable,
-    /// Remove the forward.
-    Disable,
-}
-
-/// One file's change: its bytes before and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileChange {
-    /// The file in the set.
-    pub file: FileId,
-    /// Its path.
-    pub path: PathBuf,
-    /// The bytes now (shared with the document they came from).
-    #[serde(skip)]
-    pub old: Arc<Vec<u8>>,
-    /// The bytes after the edit.
-    #[serde(skip)]
-    pub new: Arc<Vec<u8>>,
-    /// The edit as replacements of byte ranges of `old`.
-    #[serde(skip)]
-    pub splices: Vec<Splice>,
-}
-
-/// The result of planning an edit: what changes, per file, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan {
-    /// The host.
-    pub host: String,
-    /// The forward asked for.
-    pub forward: Forward,
-    /// Enable or disable.
-    pub action: Action,
-    /// Per file, old and new bytes; empty when the host is already in the wanted state.
-    pub changes: Vec<FileChange>,
-    /// Human-readable lines saying what was decided (`path:line: ...`).
-    pub summary: Vec<String>,
-}
-
-impl Plan {
-    /// A plan that changes nothing (yet).
-    fn empty(host: &str, forward: &Forward, action: Action) -> Plan {
-        Plan {
-            host: host.to_string(),
-            forward: forward.clone(),
-            action,
-            changes: Vec::new(),
-            summary: Vec::new(),
-        }
-    }
-
-    /// Does the plan change anything?
-    pub fn is_change(&self) -> bool {
-        !self.changes.is_empty()
-    }
 }
 
 /// The ports of a loopback tunnel (`L localhost:P` and its spellings); other forwards are not
@@ -488,15 +428,15 @@ impl ConfigSet {
         if !self.may_have_final_pass() {
             return Ok(());
         }
-        if let Some(other) = self.hostname_reaching(&plan.host) {
+        if let Some(other) = self.hostname_reaching(&plan.hosts[0]) {
             return Err(EditError::AlsoChanges {
-                host: plan.host.clone(),
+                host: plan.hosts[0].clone(),
                 other,
             });
         }
         let after = self.with_plan(plan);
         for other in self.literal_hosts() {
-            if other == plan.host {
+            if other == plan.hosts[0] {
                 continue;
             }
             let a = self.resolve(&other, ctx).forwards;
@@ -506,21 +446,12 @@ impl ConfigSet {
             };
             if fwds(a) != fwds(b) {
                 return Err(EditError::AlsoChanges {
-                    host: plan.host.clone(),
+                    host: plan.hosts[0].clone(),
                     other,
                 });
             }
         }
         Ok(())
-    }
-
-    /// A copy of the set with a plan's changes made (in memory only).
-    pub fn with_plan(&self, plan: &Plan) -> ConfigSet {
-        let mut next = self.clone();
-        for c in &plan.changes {
-            next.apply_change(c);
-        }
-        next
     }
 
     /// Plan adding `forward` (a loopback tunnel: see [`is_loopback_tunnel`]) for `host`, so that
@@ -540,8 +471,8 @@ impl ConfigSet {
     /// let text = b"Host web\n\tUser me\n".to_vec();
     /// let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
     ///     &LoadOptions::with_home("/nonexistent")).unwrap();
-    /// let plan = set.enable("web", &Forward::loopback(1455, 1455), &ResolveContext::default()).unwrap();
-    /// assert_eq!(plan.changes[0].new.as_slice(), b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
+    /// let plan = set.enable("web", &Forward::loopback(1455, 1455), &ResolveContext::current_user()).unwrap();
+    /// assert_eq!(plan.changes()[0].after(), b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
     /// ```
     pub fn enable(
         &self,
@@ -740,7 +671,7 @@ impl ConfigSet {
         remote: u16,
         ctx: &ResolveContext,
     ) -> Result<(), EditError> {
-        let after = self.with_plan(plan).resolve(&plan.host, ctx);
+        let after = self.with_plan(plan).resolve(&plan.hosts[0], ctx);
         let why = match after.loopback_tunnel(local, remote) {
             Err(b) => Some(format!("afterwards: {}", b.code())),
             Ok(_) if after.listeners().iter().filter(|l| l.port == local).count() != 1 => Some(
@@ -750,7 +681,7 @@ impl ConfigSet {
         };
         match why {
             Some(why) => Err(EditError::NotEffective {
-                host: plan.host.clone(),
+                host: plan.hosts[0].clone(),
                 why,
             }),
             None => Ok(()),
@@ -909,18 +840,50 @@ impl ConfigSet {
 }
 
 impl ConfigSet {
-    /// Apply a planned change to a file (in memory), re-reading only the lines it touches and
-    /// reusing the plan's new bytes. Include targets are kept as they were: edits never add or
-    /// remove Include lines, so those keep their order and are matched up again by position.
-    pub(crate) fn apply_change(&mut self, change: &FileChange) {
-        let f = self.file_mut(change.file);
-        f.doc = f
-            .doc
-            .with_spliced_bytes(&change.splices, change.new.clone());
-        let new_lines: Vec<usize> = (0..f.doc.line_count())
-            .filter(|&i| f.doc.kind(i) == LineKind::Directive(Keyword::Include))
-            .collect();
-        let targets: Vec<Vec<FileId>> = f.includes.drain(..).map(|(_, ids)| ids).collect();
-        f.includes = new_lines.into_iter().zip(targets).collect();
+    /// Plan `action` for every host and forward, in order, as one plan: per file, the bytes
+    /// before all of them and after all of them (one diff, one confirmation). A refusal names
+    /// the lines of the files as they are, not as the earlier edits left them in memory.
+    ///
+    /// ```
+    /// # use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
+    /// # use std::path::Path;
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), b"Host a\n".to_vec(), true,
+    ///     &LoadOptions::with_home("/nonexistent")).unwrap();
+    /// let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
+    /// let plan = set.plan(Action::Enable, &["a", "b"], &fwds, &ResolveContext::new("me")).unwrap();
+    /// assert_eq!(plan.changes().len(), 1);
+    /// assert_eq!(plan.summary().len(), 4);
+    /// ```
+    pub fn plan(
+        &self,
+        action: Action,
+        hosts: &[impl AsRef<str>],
+        forwards: &[Forward],
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        let one = |set: &ConfigSet, host: &str, forward: &Forward| match action {
+            Action::Enable => set.enable(host, forward, ctx),
+            Action::Disable => set.disable(host, forward, ctx),
+        };
+        let mut total: Option<Plan> = None;
+        let mut edited: Option<ConfigSet> = None;
+        for host in hosts {
+            for forward in forwards {
+                let host = host.as_ref();
+                let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
+                    (Ok(p), _) => p,
+                    (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),
+                    (Err(e), None) => return Err(e),
+                };
+                if plan.is_change() {
+                    edited = Some(edited.as_ref().unwrap_or(self).with_plan(&plan));
+                }
+                total = Some(match total {
+                    Some(t) => t.then(plan),
+                    None => plan,
+                });
+            }
+        }
+        total.ok_or(EditError::NothingAsked)
     }
 }

@@ -21,16 +21,16 @@
 //! let text = b"Host *\n    ServerAliveInterval 30\n".to_vec();
 //! let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
 //!     &LoadOptions::with_home("/nonexistent")).unwrap();
-//! let ctx = ResolveContext::default();
+//! let ctx = ResolveContext::current_user();
 //! let plan = set.enable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
 //! assert_eq!(
-//!     String::from_utf8(plan.changes[0].new.to_vec()).unwrap(),
+//!     String::from_utf8(plan.changes()[0].after().to_vec()).unwrap(),
 //!     "Host myserver\n    LocalForward 1455 localhost:1455\n\nHost *\n    ServerAliveInterval 30\n"
 //! );
 //! // ... and disable gives back the original bytes.
 //! let after = set.with_plan(&plan);
 //! let undo = after.disable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
-//! assert_eq!(undo.changes[0].new.as_slice(), b"Host *\n    ServerAliveInterval 30\n");
+//! assert_eq!(undo.changes()[0].after(), b"Host *\n    ServerAliveInterval 30\n");
 //! ```
 //!
 //! Resolution answers what `ssh -G` would say for a host, with where each value comes from:
@@ -42,7 +42,7 @@
 //! let text = b"Host web1 web2\n  LocalForward 8080 localhost:80\nHost *\n  User deploy\n".to_vec();
 //! let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
 //!     &LoadOptions::with_home("/nonexistent")).unwrap();
-//! let r = set.resolve("web2", &ResolveContext::default());
+//! let r = set.resolve("web2", &ResolveContext::current_user());
 //! assert_eq!(r.forwards[0].forward.to_string(), "8080 [localhost]:80"); // as ssh -G prints it
 //! assert_eq!(r.forwards[0].loc.line, 1);                               // 0-based line
 //! assert!(!r.forwards[0].exclusive);       // shared with web1: disable would refuse it
@@ -71,11 +71,12 @@ mod listener;
 mod loc;
 mod options;
 mod pattern;
+mod plan;
 mod resolve;
 
 pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile};
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
-pub use edit::{Action, EditError, FileChange, Plan};
+pub use edit::EditError;
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};
@@ -87,4 +88,5 @@ pub use listener::{
 };
 pub use loc::{FileId, Loc, Located};
 pub use options::{ControlMaster, ControlPersist, Flag};
+pub use plan::{Action, FileChange, Plan};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

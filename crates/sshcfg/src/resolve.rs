@@ -106,16 +106,23 @@ pub struct ResolveContext {
     pub local_user: String,
 }
 
-impl Default for ResolveContext {
-    /// The user this process runs as, from the password database (as ssh takes it), else
-    /// `$USER` (`%USERNAME%` on Windows).
-    fn default() -> Self {
+impl ResolveContext {
+    /// Resolve as the local user `user` (no I/O).
+    pub fn new(user: impl Into<String>) -> ResolveContext {
         ResolveContext {
-            local_user: current_user_name()
+            local_user: user.into(),
+        }
+    }
+
+    /// Resolve as the user this process runs as, from the password database (as ssh takes it),
+    /// else `$USER` (`%USERNAME%` on Windows). This reads the system.
+    pub fn current_user() -> ResolveContext {
+        ResolveContext::new(
+            current_user_name()
                 .or_else(|| std::env::var("USER").ok())
                 .or_else(|| std::env::var("USERNAME").ok())
                 .unwrap_or_else(|| "root".into()),
-        }
+        )
     }
 }
 
@@ -559,7 +566,7 @@ impl ConfigSet {
     /// let text = b"Host web\n  LocalForward 1455 localhost:1455\nHost *\n  User me\n".to_vec();
     /// let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
     ///     &LoadOptions::with_home("/nonexistent")).unwrap();
-    /// let r = set.resolve("web", &ResolveContext::default());
+    /// let r = set.resolve("web", &ResolveContext::current_user());
     /// assert_eq!(r.forwards[0].forward.to_string(), "1455 [localhost]:1455");
     /// assert_eq!(r.user.unwrap().value, "me");
     /// ```

@@ -16,11 +16,11 @@ fn enable(bytes: &[u8], host: &str) -> Result<String, String> {
         .enable(
             host,
             &Forward::loopback(1455, 1455),
-            &ResolveContext::default(),
+            &ResolveContext::current_user(),
         )
         .map_err(|e| e.to_string())?;
-    Ok(match plan.changes.first() {
-        Some(c) => String::from_utf8_lossy(&c.new).into_owned(),
+    Ok(match plan.changes().first() {
+        Some(c) => String::from_utf8_lossy(c.after()).into_owned(),
         None => String::from_utf8_lossy(bytes).into_owned(),
     })
 }
@@ -118,7 +118,7 @@ fn never_edits_a_shared_block() {
         .disable(
             "web1",
             &Forward::loopback(1455, 1455),
-            &ResolveContext::default(),
+            &ResolveContext::current_user(),
         )
         .unwrap_err()
         .to_string();
@@ -145,18 +145,18 @@ fn equivalent_spellings_count_as_enabled() {
 fn edits_land_in_the_included_file_that_defines_the_block() {
     let home = Home::copy_of(&fixtures().join("include_tree"));
     let set = home.load();
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     let plan = set.enable("db", &fwd, &ctx).unwrap();
-    assert_eq!(plan.changes.len(), 1);
-    assert!(plan.changes[0].path.ends_with("conf.d/20-db.conf"));
+    assert_eq!(plan.changes().len(), 1);
+    assert!(plan.changes()[0].path().ends_with("conf.d/20-db.conf"));
     assert_eq!(
-        String::from_utf8_lossy(&plan.changes[0].new),
+        String::from_utf8_lossy(plan.changes()[0].after()),
         format!("Host db\n    User postgres\n    {FWD}\n")
     );
     // web's forward comes from its own block in 10-web.conf: disable edits that file.
     let plan = set.disable("web", &fwd, &ctx).unwrap();
-    assert!(plan.changes[0].path.ends_with("conf.d/10-web.conf"));
+    assert!(plan.changes()[0].path().ends_with("conf.d/10-web.conf"));
     // An Include inside `Host myserver`: block.inc's forward applies to myserver only, but it
     // stands in a file's global part, so it is not removed.
     let r = set.resolve("myserver", &ctx);
@@ -193,7 +193,7 @@ fn match_exec_is_never_run() {
     let bytes = std::fs::read(fixtures().join("no_ssh_g/match_exec.conf")).unwrap();
     let home = Home::new(&bytes);
     let set = home.load();
-    let r = set.resolve("myserver", &ResolveContext::default());
+    let r = set.resolve("myserver", &ResolveContext::current_user());
     assert!(r.forwards.is_empty());
     assert_eq!(r.not_evaluated.len(), 1);
     assert_eq!(r.not_evaluated[0].loc.line, 2);
@@ -221,7 +221,7 @@ fn system_config_is_read_after_the_user_config_and_never_edited() {
         system_config: Some(sys.clone()),
     };
     let set = sshcfg::ConfigSet::load(&home.config(), &opts).unwrap();
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     // Already effective through the system config: nothing to add.
     assert!(!set.enable("myserver", &fwd, &ctx).unwrap().is_change());
@@ -239,7 +239,7 @@ fn newer_match_criteria_parse() {
         b"Host myserver\n    Tag codex\nMatch tagged codex\n    LocalForward 1 localhost:1\nMatch localnetwork 10.0.0.0/8\n    LocalForward 2 localhost:2\nMatch !tagged other\n    LocalForward 3 localhost:3\n",
     );
     let set = home.load();
-    let r = set.resolve("myserver", &ResolveContext::default());
+    let r = set.resolve("myserver", &ResolveContext::current_user());
     let got: Vec<String> = r.forwards.iter().map(|f| f.forward.to_string()).collect();
     assert_eq!(got, ["1 [localhost]:1", "3 [localhost]:3"]);
     assert_eq!(
@@ -248,7 +248,7 @@ fn newer_match_criteria_parse() {
         "localnetwork is reported, not guessed"
     );
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    let r = set.resolve("other", &ResolveContext::default());
+    let r = set.resolve("other", &ResolveContext::current_user());
     assert_eq!(r.forwards.len(), 1);
 }
 
@@ -289,14 +289,14 @@ fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<String>), String> {
         .disable(
             host,
             &Forward::loopback(1455, 1455),
-            &ResolveContext::default(),
+            &ResolveContext::current_user(),
         )
         .map_err(|e| e.to_string())?;
-    let out = match plan.changes.first() {
-        Some(c) => String::from_utf8_lossy(&c.new).into_owned(),
+    let out = match plan.changes().first() {
+        Some(c) => String::from_utf8_lossy(c.after()).into_owned(),
         None => String::from_utf8_lossy(bytes).into_owned(),
     };
-    Ok((out, plan.summary))
+    Ok((out, plan.summary().to_vec()))
 }
 
 #[test]
@@ -407,7 +407,7 @@ fn disable_names_the_include_a_shared_forward_comes_from() {
         .disable(
             "a",
             &Forward::loopback(1455, 1455),
-            &ResolveContext::default(),
+            &ResolveContext::current_user(),
         )
         .unwrap_err()
         .to_string();
@@ -507,11 +507,47 @@ fn service_names_are_ports_as_the_services_database_says() {
         .enable(
             "a",
             &Forward::loopback(8080, 8080),
-            &ResolveContext::default(),
+            &ResolveContext::current_user(),
         )
         .unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&plan.changes[0].new),
+        String::from_utf8_lossy(plan.changes()[0].after()),
         "Host a\n  LocalForward 8080 localhost:8080\n"
     );
+}
+
+#[test]
+fn a_plan_over_several_hosts_and_ports_is_one_change_per_file() {
+    let home = Home::new(b"Host a\n  User u\n\nHost *\n  ServerAliveInterval 30\n");
+    let set = home.load();
+    let ctx = ResolveContext::new("me");
+    let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
+    let plan = set
+        .plan(sshcfg::Action::Enable, &["a", "b"], &fwds, &ctx)
+        .unwrap();
+    assert_eq!(plan.changes().len(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(plan.changes()[0].after()),
+        "Host a\n  User u\n  LocalForward 1455 localhost:1455\n  LocalForward 1457 localhost:1457\n\n\
+         Host b\n  LocalForward 1455 localhost:1455\n  LocalForward 1457 localhost:1457\n\n\
+         Host *\n  ServerAliveInterval 30\n"
+    );
+    assert_eq!(
+        plan.changes()[0].before(),
+        std::fs::read(home.config()).unwrap()
+    );
+    // Applying the combined plan in memory gives what reading the new bytes gives.
+    let after = set.with_plan(&plan);
+    for h in ["a", "b"] {
+        for p in [1455, 1457] {
+            assert!(
+                after.resolve(h, &ctx).loopback_tunnel(p, p).is_ok(),
+                "{h} {p}"
+            );
+        }
+    }
+    let undo = after
+        .plan(sshcfg::Action::Disable, &["a", "b"], &fwds, &ctx)
+        .unwrap();
+    assert_eq!(undo.changes()[0].after(), plan.changes()[0].before());
 }

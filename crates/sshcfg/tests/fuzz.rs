@@ -82,7 +82,7 @@ fn check(bytes: &[u8]) {
         &LoadOptions::with_home("/nonexistent"),
     )
     .unwrap();
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     for host in ["myserver", "other", "newhost"] {
         let _ = set.resolve(host, &ctx);
@@ -97,11 +97,7 @@ fn check(bytes: &[u8]) {
         let undo = after
             .disable(host, &fwd, &ctx)
             .expect("disable after enable");
-        let back = undo
-            .changes
-            .first()
-            .map(|c| c.new.as_slice())
-            .unwrap_or(bytes);
+        let back = undo.changes().first().map(|c| c.after()).unwrap_or(bytes);
         if back != bytes {
             assert!(
                 common::has_empty_block(bytes, host),

@@ -33,7 +33,7 @@ fn resolution_matches_ssh_g_on_every_fixture() {
     if !need_ssh("resolution_matches_ssh_g_on_every_fixture") {
         return;
     }
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let mut compared = 0;
     for (name, home) in cases() {
         let set = home.load();
@@ -58,7 +58,7 @@ fn enable_changes_only_the_host_and_disable_restores_bytes() {
     if !need_ssh("enable_changes_only_the_host_and_disable_restores_bytes") {
         return;
     }
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     let line = "localforward 1455 [localhost]:1455".to_string();
     let mut edits = 0;
@@ -204,7 +204,7 @@ fn typed_options_read_every_spelling_as_ssh_g() {
     if !need_ssh("typed_options_read_every_spelling_as_ssh_g") {
         return;
     }
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let words = [
         "yes", "no", "true", "false", "ask", "auto", "autoask", "0", "1", "10m", "1h30m", "-1",
         "maybe", "on",

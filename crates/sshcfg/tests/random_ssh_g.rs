@@ -168,7 +168,7 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
         failure_persistence: None,
         ..Config::default()
     });
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     runner
         .run(&(config(), 0..HOSTS.len()), |(bytes, pick)| {
@@ -272,7 +272,7 @@ fn random_configs_resolve_and_edit_as_ssh_g_says() {
                     prop_assert_eq!(&home.ssh_g(h), &before[j]);
                 }
             } else {
-                prop_assert_eq!(undo.changes[0].new.as_slice(), &bytes[..]);
+                prop_assert_eq!(undo.changes()[0].after(), &bytes[..]);
             }
             Ok(())
         })

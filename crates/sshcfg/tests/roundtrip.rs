@@ -60,7 +60,7 @@ fn set_of(bytes: &[u8]) -> ConfigSet {
 
 /// enable then disable gives the input back (or enable is refused / a no-op).
 fn check_enable_disable(bytes: &[u8], host: &str) {
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     let set = set_of(bytes);
     let Ok(plan) = set.enable(host, &fwd, &ctx) else {
@@ -73,7 +73,7 @@ fn check_enable_disable(bytes: &[u8], host: &str) {
     // Re-reading only the touched lines gives what a full parse gives.
     same_structure(
         &after.main().doc,
-        &Document::parse(plan.changes[0].new.to_vec()),
+        &Document::parse(plan.changes()[0].after().to_vec()),
     );
     let r = after.resolve(host, &ctx);
     assert!(r.loopback_tunnel(1455, 1455).is_ok());
@@ -92,11 +92,11 @@ fn check_enable_disable(bytes: &[u8], host: &str) {
         return;
     }
     assert_eq!(
-        String::from_utf8_lossy(&undo.changes[0].new),
+        String::from_utf8_lossy(undo.changes()[0].after()),
         String::from_utf8_lossy(bytes),
         "enable+disable of {host}"
     );
-    assert_eq!(undo.changes[0].new.as_slice(), bytes);
+    assert_eq!(undo.changes()[0].after(), bytes);
 }
 
 #[test]

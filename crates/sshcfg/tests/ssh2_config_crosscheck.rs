@@ -9,7 +9,7 @@ use sshcfg::ResolveContext;
 
 #[test]
 fn hostname_user_port_agree_with_ssh2_config() {
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let mut compared = 0;
     for name in [
         "crlf.conf",

@@ -22,7 +22,7 @@ pub(crate) fn doctor(
     check_hosts(&a.hosts)?;
     let t = target(cli)?;
     let set = load(&t)?;
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let hosts = hosts_to_check(&set, a, &ctx);
     let mut findings = config_findings(&set, &hosts, a, &ctx);
     let explicit = cli.config.is_some();

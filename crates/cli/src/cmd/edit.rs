@@ -1,11 +1,10 @@
 //! `enable` and `disable`: plan, show the diff, confirm, write.
 
 use std::io::{IsTerminal, Write as _};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use serde::Serialize;
-use sshcfg::{Plan, ResolveContext};
+use sshcfg::ResolveContext;
 
 use crate::args::{Cli, EditArgs};
 use crate::common::*;
@@ -56,51 +55,16 @@ pub(crate) fn edit(
         } else {
             None
         };
-    let base = load(&t)?;
-    // After the first change, the set with the earlier changes made.
-    let mut edited: Option<sshcfg::ConfigSet> = None;
-    let ctx = ResolveContext::default();
-    let mut summary = Vec::new();
-    // Per file: original bytes and latest bytes.
-    type Change = (sshcfg::FileId, PathBuf, Arc<Vec<u8>>, Arc<Vec<u8>>);
-    let mut changes: Vec<Change> = Vec::new();
-    let pairs: Vec<(&String, &sshcfg::Forward)> = a
-        .hosts
-        .iter()
-        .flat_map(|h| forwards.iter().map(move |f| (h, f)))
-        .collect();
-    let run = |set: &sshcfg::ConfigSet, host: &str, forward: &sshcfg::Forward| match action {
-        sshcfg::Action::Enable => set.enable(host, forward, &ctx),
-        sshcfg::Action::Disable => set.disable(host, forward, &ctx),
-    };
-    for (n, (host, forward)) in pairs.iter().enumerate() {
-        let plan: Plan = match (
-            run(edited.as_ref().unwrap_or(&base), host, forward),
-            &edited,
-        ) {
-            (Ok(p), _) => p,
-            // The edited set's line numbers are not the file's: say the refusal as the file on
-            // disk has it, when it stands there too.
-            (Err(e), Some(_)) => return Err(run(&base, host, forward).err().unwrap_or(e).into()),
-            (Err(e), None) => return Err(e.into()),
-        };
-        summary.extend(plan.summary.iter().cloned());
-        for c in &plan.changes {
-            match changes.iter_mut().find(|x| x.0 == c.file) {
-                Some(x) => x.3 = c.new.clone(),
-                None => changes.push((c.file, c.path.clone(), c.old.clone(), c.new.clone())),
-            }
-        }
-        if n + 1 < pairs.len() && plan.is_change() {
-            edited = Some(edited.as_ref().unwrap_or(&base).with_plan(&plan));
-        }
-    }
-    drop((base, edited));
+    let set = load(&t)?;
+    let plan = set.plan(action, &a.hosts, &forwards, &ResolveContext::current_user())?;
+    drop(set);
+    let summary = plan.summary().to_vec();
+    let changes = plan.changes();
     let files: Vec<FileReport> = changes
         .iter()
-        .map(|(_, path, old, new)| FileReport {
-            path: path.display().to_string(),
-            diff: diff::unified(&path.display().to_string(), old, new),
+        .map(|c| FileReport {
+            path: c.path().display().to_string(),
+            diff: diff::unified(&c.path().display().to_string(), c.before(), c.after()),
         })
         .collect();
     let changed = !changes.is_empty();
@@ -135,8 +99,8 @@ pub(crate) fn edit(
         });
     }
     // Refuse before asking and before any temporary file exists.
-    for (_, path, _, _) in &changes {
-        refuse_unwritable(path, a, action)?;
+    for c in changes {
+        refuse_unwritable(c.path(), a, action)?;
     }
     if !a.yes {
         if !std::io::stdin().is_terminal() {
@@ -156,7 +120,8 @@ pub(crate) fn edit(
             return Ok(0);
         }
     }
-    for (_, path, _, new) in &changes {
+    for c in changes {
+        let (path, new) = (c.path(), c.after());
         let real = write::real_path(path);
         let linked = a.force && write::hard_links(&real) > 1;
         if linked {

@@ -161,7 +161,7 @@ fn busy_message(host: &str, p: Pair, owner: &str) -> String {
 /// takes the same port here for something else stops the login (ssh could not listen twice).
 fn forwards_to_add(cli: &Cli, host: &str, pairs: &[Pair]) -> Result<Vec<Pair>, Failure> {
     let set = load(&target(cli)?)?;
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let r = set.resolve(host, &ctx);
     let mut add = Vec::new();
     for &p in pairs {

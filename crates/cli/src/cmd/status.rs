@@ -104,7 +104,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
     let t = target(cli)?;
     let set = load(&t)?;
-    let ctx = ResolveContext::default();
+    let ctx = ResolveContext::current_user();
     let wants = a
         .ports
         .forwards()

@@ -130,7 +130,7 @@ fn tunnel_findings(
         .at(set, loc)],
         Err(Blocker::Missing) if missing == Missing::Report => {
             let where_ = match set.enable(host, want, ctx) {
-                Ok(plan) => plan.summary.join("; "),
+                Ok(plan) => plan.summary().join("; "),
                 Err(e) => e.to_string(),
             };
             vec![finding(

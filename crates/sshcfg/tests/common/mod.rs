@@ -125,8 +125,8 @@ impl Home {
 
     /// Write every file of a plan.
     pub fn write_plan(&self, plan: &sshcfg::Plan) {
-        for c in &plan.changes {
-            std::fs::write(&c.path, c.new.as_slice()).unwrap();
+        for c in plan.changes() {
+            std::fs::write(c.path(), c.after()).unwrap();
         }
     }
 }

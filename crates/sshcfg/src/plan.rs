@@ -1,0 +1,189 @@
+//! What an edit plans: per file the bytes before and after, and why; applying a plan in memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::config::ConfigSet;
+use crate::document::{LineKind, Splice};
+use crate::forward::Forward;
+use crate::keyword::Keyword;
+use crate::loc::FileId;
+
+/// What an edit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Add the forward.
+    Enable,
+    /// Remove the forward.
+    Disable,
+}
+
+/// One file's change: its bytes before and after, and the byte ranges that differ (kept
+/// consistent by construction: only this crate makes one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    pub(crate) file: FileId,
+    pub(crate) path: PathBuf,
+    #[serde(skip)]
+    pub(crate) old: Arc<Vec<u8>>,
+    #[serde(skip)]
+    pub(crate) new: Arc<Vec<u8>>,
+    #[serde(skip)]
+    pub(crate) splices: Vec<Splice>,
+}
+
+impl FileChange {
+    /// The file in the set.
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+
+    /// Its path (for the main file, as given).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The bytes before.
+    pub fn before(&self) -> &[u8] {
+        &self.old
+    }
+
+    /// The bytes after.
+    pub fn after(&self) -> &[u8] {
+        &self.new
+    }
+
+    /// The same change, made after `earlier` (a change of the same file): from `earlier`'s old
+    /// bytes to this one's new bytes, as one splice over the range that differs.
+    pub(crate) fn continued_from(&self, earlier: &FileChange) -> FileChange {
+        let (old, new) = (&earlier.old, &self.new);
+        let prefix = old
+            .iter()
+            .zip(new.iter())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let max_suffix = old.len().min(new.len()) - prefix;
+        let suffix = old
+            .iter()
+            .rev()
+            .zip(new.iter().rev())
+            .take(max_suffix)
+            .take_while(|(a, b)| a == b)
+            .count();
+        FileChange {
+            file: self.file,
+            path: self.path.clone(),
+            old: old.clone(),
+            new: new.clone(),
+            splices: vec![Splice {
+                range: prefix..old.len() - suffix,
+                text: new[prefix..new.len() - suffix].to_vec(),
+            }],
+        }
+    }
+}
+
+/// The result of planning an edit: what changes, per file, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub(crate) hosts: Vec<String>,
+    pub(crate) forwards: Vec<Forward>,
+    pub(crate) action: Action,
+    pub(crate) changes: Vec<FileChange>,
+    pub(crate) summary: Vec<String>,
+}
+
+impl Plan {
+    /// A plan that changes nothing (yet).
+    pub(crate) fn empty(host: &str, forward: &Forward, action: Action) -> Plan {
+        Plan {
+            hosts: vec![host.to_string()],
+            forwards: vec![forward.clone()],
+            action,
+            changes: Vec::new(),
+            summary: Vec::new(),
+        }
+    }
+
+    /// The hosts, as asked for.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// The forwards asked for.
+    pub fn forwards(&self) -> &[Forward] {
+        &self.forwards
+    }
+
+    /// Enable or disable.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// Per file, old and new bytes; empty when the hosts are already in the wanted state.
+    pub fn changes(&self) -> &[FileChange] {
+        &self.changes
+    }
+
+    /// Lines saying what was decided (`path:line: ...`), in order.
+    pub fn summary(&self) -> &[String] {
+        &self.summary
+    }
+
+    /// Does the plan change anything?
+    pub fn is_change(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// This plan followed by `next` (planned on the set after this one): per file, the bytes
+    /// before both and after both.
+    pub(crate) fn then(mut self, next: Plan) -> Plan {
+        for c in next.changes {
+            match self.changes.iter_mut().find(|x| x.file == c.file) {
+                Some(x) => *x = c.continued_from(x),
+                None => self.changes.push(c),
+            }
+        }
+        self.summary.extend(next.summary);
+        for h in next.hosts {
+            if !self.hosts.contains(&h) {
+                self.hosts.push(h);
+            }
+        }
+        for f in next.forwards {
+            if !self.forwards.contains(&f) {
+                self.forwards.push(f);
+            }
+        }
+        self
+    }
+}
+
+impl ConfigSet {
+    /// A copy of the set with a plan's changes made (in memory only).
+    pub fn with_plan(&self, plan: &Plan) -> ConfigSet {
+        let mut next = self.clone();
+        for c in &plan.changes {
+            next.apply_change(c);
+        }
+        next
+    }
+
+    /// Apply a planned change to a file (in memory), re-reading only the lines it touches and
+    /// reusing the plan's new bytes. Include targets are kept as they were: edits never add or
+    /// remove Include lines, so those keep their order and are matched up again by position.
+    pub(crate) fn apply_change(&mut self, change: &FileChange) {
+        let f = self.file_mut(change.file);
+        f.doc = f
+            .doc
+            .with_spliced_bytes(&change.splices, change.new.clone());
+        let new_lines: Vec<usize> = (0..f.doc.line_count())
+            .filter(|&i| f.doc.kind(i) == LineKind::Directive(Keyword::Include))
+            .collect();
+        let targets: Vec<Vec<FileId>> = f.includes.drain(..).map(|(_, ids)| ids).collect();
+        f.includes = new_lines.into_iter().zip(targets).collect();
+    }
+}
