@@ -94,6 +94,20 @@ fn check(bytes: &[u8]) {
             continue;
         }
         let after = set.with_plan(&plan);
+        assert!(
+            after
+                .resolve(host, &ctx)
+                .loopback_tunnel(1455, 1455)
+                .is_ok()
+        );
+        let replaced = set
+            .resolve(host, &ctx)
+            .forward_lines
+            .iter()
+            .any(|f| f.forward.listen_port() == Some(1455));
+        if replaced {
+            continue; // enable replaced another forward of the port, which disable does not restore
+        }
         let undo = after
             .disable(host, &fwd, &ctx)
             .expect("disable after enable");
