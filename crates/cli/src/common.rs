@@ -56,28 +56,20 @@ pub(crate) struct Target {
 pub(crate) fn target(cli: &Cli) -> Result<Target, Failure> {
     let home = dirs::home_dir()
         .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
-    let (path, system_config) = match &cli.config {
-        Some(p) => (p.clone(), None),
-        None => (home.join(".ssh").join("config"), system_config()),
-    };
-    Ok(Target {
-        path,
-        opts: LoadOptions {
-            home,
-            system_config,
+    // As ssh: `-F FILE` alone, or the user's config and then the system config.
+    Ok(match &cli.config {
+        Some(p) => Target {
+            path: p.clone(),
+            opts: LoadOptions::explicit_file(home),
         },
+        None => {
+            let opts = LoadOptions::openssh_default(home);
+            Target {
+                path: opts.user_config(),
+                opts,
+            }
+        }
     })
-}
-
-/// The system-wide config ssh reads after the user's: `/etc/ssh/ssh_config`, or on Windows
-/// `%ProgramData%\ssh\ssh_config` (OpenSSH for Windows).
-fn system_config() -> Option<PathBuf> {
-    if cfg!(windows) {
-        let data = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
-        Some(PathBuf::from(data).join("ssh").join("ssh_config"))
-    } else {
-        Some(PathBuf::from("/etc/ssh/ssh_config"))
-    }
 }
 
 /// Read the config and everything it includes (a missing config reads as empty; a symlink is

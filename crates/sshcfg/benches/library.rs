@@ -40,8 +40,7 @@ fn benches(c: &mut Criterion) {
         let set = ConfigSet::from_main_bytes(
             Path::new("/nonexistent/config"),
             bytes.clone(),
-            true,
-            &LoadOptions::with_home("/nonexistent"),
+            &LoadOptions::explicit_file("/nonexistent"),
         )
         .unwrap();
         g.bench_function("resolve", |b| b.iter(|| set.resolve(&host, &ctx)));

@@ -1,38 +1,45 @@
-//! Embed the library: add `LocalForward 1455 localhost:1455` for every host named on the command
-//! line, printing the diff of each plan. Writes nothing.
+//! Embed the library as ssh reads its config: the user's `~/.ssh/config`, then the system
+//! config, as the current user; plan `LocalForward 1455 localhost:1455` for every host named on
+//! the command line, as one plan, and print its diff. Writes nothing.
 //!
-//! `cargo run -p sshcfg --example enable_many -- ~/.ssh/config myserver other`
+//! `cargo run -p sshcfg --example enable_many -- myserver other`
 
 use std::path::PathBuf;
 
-use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
+use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let path = PathBuf::from(args.next().ok_or("usage: enable_many CONFIG HOST...")?);
+    let hosts: Vec<String> = std::env::args().skip(1).collect();
+    if hosts.is_empty() {
+        return Err("usage: enable_many HOST...".into());
+    }
     let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
         .map(PathBuf::from)
-        .unwrap_or_default();
-    let mut set = ConfigSet::load(&path, &LoadOptions::with_home(home))?;
+        .ok_or("no home directory")?;
+    // The same defaults as `ssh HOST`: ~/.ssh/config, then /etc/ssh/ssh_config.
+    let opts = LoadOptions::openssh_default(home);
+    let set = ConfigSet::load(&opts.user_config(), &opts)?;
     let ctx = ResolveContext::current_user();
-    let forward = Forward::loopback(1455, 1455);
-    for host in args {
-        let plan = set.enable(&host, &forward, &ctx)?;
-        for line in plan.summary() {
-            println!("{line}");
-        }
-        for change in plan.changes() {
-            let old = String::from_utf8_lossy(change.before());
-            let new = String::from_utf8_lossy(change.after());
-            let name = change.path().display().to_string();
-            print!(
-                "{}",
-                similar::TextDiff::from_lines(&old, &new)
-                    .unified_diff()
-                    .header(&name, &name)
-            );
-        }
-        set = set.with_plan(&plan);
+    let plan = set.plan(
+        Action::Enable,
+        &hosts,
+        &[Forward::loopback(1455, 1455)],
+        &ctx,
+    )?;
+    for line in plan.summary() {
+        println!("{line}");
+    }
+    for change in plan.changes() {
+        let old = String::from_utf8_lossy(change.before());
+        let new = String::from_utf8_lossy(change.after());
+        let name = change.path().display().to_string();
+        print!(
+            "{}",
+            similar::TextDiff::from_lines(&old, &new)
+                .unified_diff()
+                .header(&name, &name)
+        );
     }
     Ok(())
 }

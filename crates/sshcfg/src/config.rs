@@ -72,20 +72,60 @@ impl SourceFile {
 /// Where to read from, and how to resolve `~` and relative `Include` paths.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// The home directory: `~` and relative user Includes (`~/.ssh/<path>`) are resolved with it.
-    pub home: PathBuf,
-    /// The system config read after the main file (`/etc/ssh/ssh_config` when ssh runs without
-    /// `-F`); `None` for `-F`.
-    pub system_config: Option<PathBuf>,
+    home: PathBuf,
+    system_config: Option<PathBuf>,
 }
 
 impl LoadOptions {
-    /// As `ssh -F FILE`: only the given file (and its Includes), with this home directory.
-    pub fn with_home(home: impl Into<PathBuf>) -> LoadOptions {
+    /// As `ssh HOST` reads: the user's config ([`LoadOptions::user_config`]), then the system
+    /// config ([`system_config_path`]), with `~` standing for `home`.
+    pub fn openssh_default(home: impl Into<PathBuf>) -> LoadOptions {
+        LoadOptions {
+            home: home.into(),
+            system_config: Some(system_config_path()),
+        }
+    }
+
+    /// As `ssh -F FILE` reads: only the given file (and its Includes), with `~` standing for
+    /// `home`.
+    pub fn explicit_file(home: impl Into<PathBuf>) -> LoadOptions {
         LoadOptions {
             home: home.into(),
             system_config: None,
         }
+    }
+
+    /// The same, with the system config read from `path` instead (for tests, or a system
+    /// whose OpenSSH was built with another `SSHDIR`).
+    pub fn with_system_config(mut self, path: impl Into<PathBuf>) -> LoadOptions {
+        self.system_config = Some(path.into());
+        self
+    }
+
+    /// The home directory: `~` and relative user Includes (`~/.ssh/<path>`) are resolved with it.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The user's config under that home: `~/.ssh/config`.
+    pub fn user_config(&self) -> PathBuf {
+        self.home.join(".ssh").join("config")
+    }
+
+    /// The system config read after the main file, if any.
+    pub fn system_config(&self) -> Option<&Path> {
+        self.system_config.as_deref()
+    }
+}
+
+/// The system-wide config ssh reads after the user's: `/etc/ssh/ssh_config`, or on Windows
+/// `%ProgramData%\ssh\ssh_config` (OpenSSH for Windows).
+pub fn system_config_path() -> PathBuf {
+    if cfg!(windows) {
+        let data = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
+        PathBuf::from(data).join("ssh").join("ssh_config")
+    } else {
+        PathBuf::from("/etc/ssh/ssh_config")
     }
 }
 
@@ -212,12 +252,20 @@ impl ConfigSet {
     /// config if `opts` names one.
     pub fn load(main: &Path, opts: &LoadOptions) -> Result<ConfigSet, LoadError> {
         let (bytes, exists) = read_main(main)?;
-        ConfigSet::from_main_bytes(main, bytes, exists, opts)
+        ConfigSet::from_main(main, bytes, exists, opts)
     }
 
     /// As [`ConfigSet::load`], with the main file's bytes already in hand (Includes are still
     /// read from disk).
     pub fn from_main_bytes(
+        main: &Path,
+        bytes: Vec<u8>,
+        opts: &LoadOptions,
+    ) -> Result<ConfigSet, LoadError> {
+        ConfigSet::from_main(main, bytes, true, opts)
+    }
+
+    fn from_main(
         main: &Path,
         bytes: Vec<u8>,
         exists: bool,

@@ -469,8 +469,8 @@ impl ConfigSet {
     /// # use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
     /// # use std::path::Path;
     /// let text = b"Host web\n\tUser me\n".to_vec();
-    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
-    ///     &LoadOptions::with_home("/nonexistent")).unwrap();
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
+    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
     /// let plan = set.enable("web", &Forward::loopback(1455, 1455), &ResolveContext::current_user()).unwrap();
     /// assert_eq!(plan.changes()[0].after(), b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
     /// ```
@@ -847,8 +847,8 @@ impl ConfigSet {
     /// ```
     /// # use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
     /// # use std::path::Path;
-    /// let set = ConfigSet::from_main_bytes(Path::new("config"), b"Host a\n".to_vec(), true,
-    ///     &LoadOptions::with_home("/nonexistent")).unwrap();
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), b"Host a\n".to_vec(),
+    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
     /// let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
     /// let plan = set.plan(Action::Enable, &["a", "b"], &fwds, &ResolveContext::new("me")).unwrap();
     /// assert_eq!(plan.changes().len(), 1);

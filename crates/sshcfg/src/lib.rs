@@ -19,8 +19,8 @@
 //! use std::path::Path;
 //!
 //! let text = b"Host *\n    ServerAliveInterval 30\n".to_vec();
-//! let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
-//!     &LoadOptions::with_home("/nonexistent")).unwrap();
+//! let set = ConfigSet::from_main_bytes(Path::new("config"), text,
+//!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
 //! let ctx = ResolveContext::current_user();
 //! let plan = set.enable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
 //! assert_eq!(
@@ -40,8 +40,8 @@
 //! use std::path::Path;
 //!
 //! let text = b"Host web1 web2\n  LocalForward 8080 localhost:80\nHost *\n  User deploy\n".to_vec();
-//! let set = ConfigSet::from_main_bytes(Path::new("config"), text, true,
-//!     &LoadOptions::with_home("/nonexistent")).unwrap();
+//! let set = ConfigSet::from_main_bytes(Path::new("config"), text,
+//!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
 //! let r = set.resolve("web2", &ResolveContext::current_user());
 //! assert_eq!(r.forwards[0].forward.to_string(), "8080 [localhost]:80"); // as ssh -G prints it
 //! assert_eq!(r.forwards[0].loc.line, 1);                               // 0-based line
@@ -74,7 +74,7 @@ mod pattern;
 mod plan;
 mod resolve;
 
-pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile};
+pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, system_config_path};
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
 pub use edit::EditError;
 pub use error::Error;

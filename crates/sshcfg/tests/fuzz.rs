@@ -78,8 +78,7 @@ fn check(bytes: &[u8]) {
     let set = ConfigSet::from_main_bytes(
         Path::new("/nonexistent/config"),
         bytes.to_vec(),
-        true,
-        &LoadOptions::with_home("/nonexistent"),
+        &LoadOptions::explicit_file("/nonexistent"),
     )
     .unwrap();
     let ctx = ResolveContext::current_user();

@@ -52,8 +52,7 @@ fn set_of(bytes: &[u8]) -> ConfigSet {
     ConfigSet::from_main_bytes(
         Path::new("/nonexistent/config"),
         bytes.to_vec(),
-        true,
-        &LoadOptions::with_home("/nonexistent"),
+        &LoadOptions::explicit_file("/nonexistent"),
     )
     .unwrap()
 }

@@ -799,14 +799,9 @@ mod tests {
     }
 
     fn set_of(config: &str) -> ConfigSet {
-        let opts = sshcfg::LoadOptions::with_home("/nonexistent-home");
-        ConfigSet::from_main_bytes(
-            Path::new("/c/config"),
-            config.as_bytes().to_vec(),
-            true,
-            &opts,
-        )
-        .unwrap()
+        let opts = sshcfg::LoadOptions::explicit_file("/nonexistent-home");
+        ConfigSet::from_main_bytes(Path::new("/c/config"), config.as_bytes().to_vec(), &opts)
+            .unwrap()
     }
 
     #[test]

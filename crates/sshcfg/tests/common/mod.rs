@@ -83,7 +83,7 @@ impl Home {
     }
 
     pub fn load(&self) -> ConfigSet {
-        ConfigSet::load(&self.config(), &LoadOptions::with_home(self.path())).unwrap()
+        ConfigSet::load(&self.config(), &LoadOptions::explicit_file(self.path())).unwrap()
     }
 
     /// `ssh -G -F ~/.ssh/config HOST` with HOME pointing here; `None` when ssh rejects the
