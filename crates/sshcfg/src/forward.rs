@@ -2,13 +2,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 use crate::lexer::Token;
 
 /// Where a forward listens on the local side.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Listen {
     /// A TCP port, with an optional bind address (`None`: ssh's default, loopback unless
     /// `GatewayPorts yes`).
@@ -23,8 +22,9 @@ pub enum Listen {
 }
 
 /// Where a forward connects to on the remote side.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Connect {
     /// A host and TCP port, as seen from the remote machine.
     Port {
@@ -38,7 +38,8 @@ pub enum Connect {
 }
 
 /// One `LocalForward`: a listening side and a target.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Forward {
     /// The local side.
     pub listen: Listen,

@@ -56,7 +56,6 @@
 //! let d = &doc.diagnostics()[0];
 //! assert_eq!((d.line, d.message.as_str()), (2, "Bad forwarding specification."));
 //! ```
-#![warn(missing_docs)]
 
 mod check;
 mod config;

@@ -20,15 +20,17 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use crate::forward::{Connect, Forward, Listen};
 use crate::loc::Loc;
 use crate::resolve::{EffectiveForward, Resolution};
 
 /// Where a forward's listening socket is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "address")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", tag = "kind", content = "address")
+)]
 pub enum BindScope {
     /// Loopback only.
     Loopback,
@@ -64,7 +66,8 @@ impl BindScope {
 }
 
 /// One TCP listener ssh sets up for a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Listener {
     /// The local port.
     pub port: u16,
@@ -78,8 +81,9 @@ pub struct Listener {
 }
 
 /// Why a host has no forward that tunnels a local port to the remote loopback port.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "code")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case", tag = "code"))]
 pub enum Blocker {
     /// No forward listens on the local port.
     Missing,

@@ -1,12 +1,11 @@
 //! Places in a set of files.
 
-use serde::Serialize;
-
 /// Index of a file in a [`ConfigSet`](crate::ConfigSet).
 pub type FileId = usize;
 
 /// A line in a file of the set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Loc {
     /// The file.
     pub file: FileId,
@@ -15,7 +14,8 @@ pub struct Loc {
 }
 
 /// A value with the line it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Located<T> {
     /// The value.
     pub value: T,

@@ -17,11 +17,10 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 /// A yes/no option (`multistate_flag`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Flag {
     /// `yes` or `true`.
     Yes,
@@ -50,8 +49,9 @@ impl Flag {
 }
 
 /// `ControlMaster` (`multistate_controlmaster`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum ControlMaster {
     /// `no` or `false`: no connection sharing from this side.
     No,
@@ -86,8 +86,9 @@ impl ControlMaster {
 }
 
 /// `ControlPersist`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum ControlPersist {
     /// `no` or `false`: the master ends with its first session.
     No,

@@ -3,8 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::config::ConfigSet;
 use crate::document::{LineKind, Splice};
 use crate::forward::Forward;
@@ -12,8 +10,9 @@ use crate::keyword::Keyword;
 use crate::loc::FileId;
 
 /// What an edit does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Action {
     /// Add the forward.
     Enable,
@@ -23,15 +22,16 @@ pub enum Action {
 
 /// One file's change: its bytes before and after, and the byte ranges that differ (kept
 /// consistent by construction: only this crate makes one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FileChange {
     pub(crate) file: FileId,
     pub(crate) path: PathBuf,
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) old: Arc<Vec<u8>>,
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) new: Arc<Vec<u8>>,
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) splices: Vec<Splice>,
 }
 
@@ -87,7 +87,8 @@ impl FileChange {
 }
 
 /// The result of planning an edit: what changes, per file, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Plan {
     pub(crate) hosts: Vec<String>,
     pub(crate) forwards: Vec<Forward>,

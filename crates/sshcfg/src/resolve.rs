@@ -8,8 +8,6 @@
 //! blocks that match only then are appended. `ClearAllForwardings yes` empties the list.
 //! `Match exec` is never run: a block that depends on it is taken as not applying and reported.
 
-use serde::Serialize;
-
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
 use crate::forward::Forward;
@@ -20,7 +18,8 @@ use crate::options::{ControlMaster, ControlPersist, Flag};
 use crate::pattern::{self, ListMatch};
 
 /// One effective `LocalForward`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EffectiveForward {
     /// The forward.
     pub forward: Forward,
@@ -34,7 +33,8 @@ pub struct EffectiveForward {
 }
 
 /// Something resolution could not decide or that OpenSSH would reject.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Note {
     /// Where.
     pub loc: Loc,
@@ -43,7 +43,8 @@ pub struct Note {
 }
 
 /// The answer of [`ConfigSet::resolve`].
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Resolution {
     /// The host as asked for.
     pub host: String,
