@@ -1,7 +1,8 @@
 //! Unified diffs of planned changes, coloured only where colour is wanted.
 
 use anstyle::{AnsiColor, Style};
-use similar::TextDiff;
+use similar::udiff::{UnifiedDiffHunk, UnifiedHunkHeader};
+use similar::{DiffOp, TextDiff};
 
 /// A unified diff (3 lines of context) of `old` to `new`, with `---`/`+++` headers naming
 /// `path`. Only the region between the first and last changed line is handed to the diff
@@ -28,20 +29,59 @@ pub fn unified(path: &str, old: &[u8], new: &[u8]) -> String {
     let (o_text, n_text) = (window(o_mid), window(n_mid));
     let diff = TextDiff::from_lines(&o_text, &n_text);
     let mut out = format!("--- {path}\n+++ {path}\n");
-    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        let text = hunk.to_string();
-        // Shift the hunk header's line numbers by the lines skipped before the window.
-        let mut lines = text.splitn(2, '\n');
-        let header = lines.next().unwrap_or_default();
-        out.push_str(&shift_header(header, skipped));
-        out.push('\n');
-        let body = lines.next().unwrap_or_default();
-        out.push_str(body);
-        if !body.is_empty() && !body.ends_with('\n') {
-            out.push('\n');
-        }
+    for ops in diff.grouped_ops(3) {
+        // The hunk's header, as the whole file numbers its lines; its lines, as similar
+        // writes them (with its "No newline at end of file" hints).
+        let shifted: Vec<DiffOp> = ops.iter().map(|op| shift(op, skipped)).collect();
+        out.push_str(&format!("{}\n", UnifiedHunkHeader::new(&shifted)));
+        let hunk = UnifiedDiffHunk::new(ops, &diff, true).to_string();
+        out.push_str(hunk.split_once('\n').map_or("", |(_, body)| body));
     }
     out
+}
+
+/// `op` with its line indices moved `k` lines on, in both files.
+fn shift(op: &DiffOp, k: usize) -> DiffOp {
+    match *op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: old_index + k,
+            new_index: new_index + k,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + k,
+            old_len,
+            new_index: new_index + k,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + k,
+            new_index: new_index + k,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + k,
+            old_len,
+            new_index: new_index + k,
+            new_len,
+        },
+    }
 }
 
 /// Length of the common prefix of `a` and `b`, cut back to just after a newline.
@@ -107,30 +147,6 @@ fn forward_lines(s: &[u8], k: usize) -> usize {
     pos
 }
 
-/// `@@ -a,b +c,d @@` with `skip` added to `a` and `c`.
-fn shift_header(h: &str, skip: usize) -> String {
-    let shift = |part: &str| -> String {
-        let (sign, rest) = part.split_at(1);
-        let mut it = rest.splitn(2, ',');
-        let start: usize = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        let start = if start == 0 && skip == 0 {
-            0
-        } else {
-            start + skip
-        };
-        match it.next() {
-            Some(len) => format!("{sign}{start},{len}"),
-            None => format!("{sign}{start}"),
-        }
-    };
-    let parts: Vec<&str> = h.split(' ').collect();
-    if parts.len() >= 4 && parts[0] == "@@" {
-        format!("@@ {} {} @@", shift(parts[1]), shift(parts[2]))
-    } else {
-        h.to_string()
-    }
-}
-
 /// Write a diff, colouring `+`/`-` lines and headers (the stream decides whether colour shows).
 pub fn styled(diff: &str) -> String {
     let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
@@ -171,6 +187,35 @@ mod tests {
         assert!(d.contains("@@ -8,6 +8,7 @@"), "{d}");
         assert!(d.contains("+NEW\n"));
         assert!(d.starts_with("--- f\n+++ f\n"));
+    }
+
+    /// The windowed diff is the diff of the whole files, byte for byte.
+    #[test]
+    fn the_window_changes_nothing_in_the_output() {
+        let base: String = (1..=40).map(|i| format!("line {i}\n")).collect();
+        let cases = [
+            (base.clone(), base.replace("line 20\n", "line 20\nadded\n")),
+            (base.clone(), base.replace("line 1\n", "")),
+            (base.clone(), base.replace("line 40\n", "line 40")),
+            (
+                base.clone(),
+                base.replace("line 3\n", "x\n").replace("line 30\n", ""),
+            ),
+            ("a\nb".to_string(), "a\nb\nc".to_string()),
+            (String::new(), "Host a\n".to_string()),
+            ("Host a\n".to_string(), String::new()),
+        ];
+        for (old, new) in cases {
+            let full = format!(
+                "{}",
+                TextDiff::from_lines(&old, &new)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header("f", "f")
+            );
+            let ours = unified("f", old.as_bytes(), new.as_bytes());
+            assert_eq!(ours, full, "{old:?} -> {new:?}");
+        }
     }
 
     #[test]
