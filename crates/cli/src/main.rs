@@ -6,9 +6,10 @@
 
 mod args;
 mod cmd;
-mod common;
 mod diff;
 mod doctor;
+mod env;
+mod failure;
 mod system;
 mod write;
 
@@ -18,8 +19,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use args::{Cli, ColorWhen, Command};
-use common::{EXIT_IO, EXIT_USAGE, Failure};
+use args::{Cli, Command};
+use env::Env;
+use failure::{EXIT_IO, EXIT_USAGE, Failure};
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
@@ -27,18 +29,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
-    let choice = match cli.color {
-        ColorWhen::Auto => anstream::ColorChoice::Auto,
-        ColorWhen::Always => anstream::ColorChoice::Always,
-        ColorWhen::Never => anstream::ColorChoice::Never,
-    };
+    let choice = env::color_choice(cli.color);
+    let env = || Env::new(&cli);
     let result = match &cli.command {
-        Command::Enable(a) => cmd::edit::edit(&cli, a, sshcfg::Action::Enable, choice),
-        Command::Disable(a) => cmd::edit::edit(&cli, a, sshcfg::Action::Disable, choice),
-        Command::Status(a) => cmd::status::status(&cli, a),
-        Command::Doctor(a) => cmd::doctor::doctor(&cli, a, choice),
-        Command::Tunnel(a) => cmd::tunnel::tunnel(&cli, a),
-        Command::Login(a) => cmd::login::login(&cli, a),
+        Command::Enable(a) => env().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Enable)),
+        Command::Disable(a) => env().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Disable)),
+        Command::Status(a) => env().and_then(|e| cmd::status::status(&e, a)),
+        Command::Doctor(a) => env().and_then(|e| cmd::doctor::doctor(&e, a)),
+        Command::Tunnel(a) => env().and_then(|e| cmd::tunnel::tunnel(&e, a)),
+        Command::Login(a) => env().and_then(|e| cmd::login::login(&e, a)),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into memory first: clap_complete panics when a write fails.

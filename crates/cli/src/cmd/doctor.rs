@@ -3,9 +3,10 @@
 use serde::Serialize;
 use sshcfg::{ConfigSet, ResolveContext};
 
-use crate::args::{Cli, DoctorArgs};
-use crate::common::*;
+use crate::args::DoctorArgs;
 use crate::doctor::{self, Code, Finding, Missing, Severity};
+use crate::env::{Env, check_hosts, print_json};
+use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
 
 #[derive(Serialize)]
 struct DoctorReport {
@@ -14,18 +15,13 @@ struct DoctorReport {
     findings: Vec<Finding>,
 }
 
-pub(crate) fn doctor(
-    cli: &Cli,
-    a: &DoctorArgs,
-    choice: anstream::ColorChoice,
-) -> Result<u8, Failure> {
+pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
-    let t = target(cli)?;
-    let set = load(&t)?;
-    let ctx = ResolveContext::current_user();
-    let hosts = hosts_to_check(&set, a, &ctx);
-    let mut findings = config_findings(&set, &hosts, a, &ctx);
-    let explicit = cli.config.is_some();
+    let set = env.load()?;
+    let ctx = &env.ctx;
+    let hosts = hosts_to_check(&set, a, ctx);
+    let mut findings = config_findings(&set, &hosts, a, ctx);
+    let explicit = env.explicit_file().is_some();
     findings.extend(doctor::port_findings(a.ports.local()));
     findings.extend(doctor::permission_findings(&set, explicit));
     if !explicit {
@@ -33,9 +29,9 @@ pub(crate) fn doctor(
     }
     if a.ssh_g {
         eprintln!("codex-fwd: running ssh -G, which evaluates Match exec commands in your config");
-        let config = cli.config.as_deref();
+        let config = env.explicit_file();
         findings.extend(
-            doctor::ssh_g_findings(&set, config, &hosts, &ctx)
+            doctor::ssh_g_findings(&set, config, &hosts, ctx)
                 .map_err(|m| Failure::new(EXIT_IO, m))?,
         );
     }
@@ -49,7 +45,7 @@ pub(crate) fn doctor(
             f.message.push_str(&format!(" (the installed ssh is {v})"));
         }
     }
-    findings.extend(fallback_notes(&set, &hosts, a, &ctx));
+    findings.extend(fallback_notes(&set, &hosts, a, ctx));
     let ok = findings.iter().all(|f| f.severity == Severity::Note);
     if a.json {
         print_json(&DoctorReport {
@@ -58,7 +54,7 @@ pub(crate) fn doctor(
             findings,
         });
     } else {
-        print_text(&hosts, &findings, choice);
+        print_text(&hosts, &findings, env.color);
     }
     Ok(if ok { 0 } else { EXIT_REFUSED })
 }

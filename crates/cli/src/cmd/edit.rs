@@ -4,10 +4,10 @@ use std::io::{IsTerminal, Write as _};
 use std::path::Path;
 
 use serde::Serialize;
-use sshcfg::ResolveContext;
 
-use crate::args::{Cli, EditArgs};
-use crate::common::*;
+use crate::args::EditArgs;
+use crate::env::{Env, check_hosts, print_json};
+use crate::failure::{EXIT_CHANGE_NEEDED, EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure};
 use crate::{diff, write};
 
 #[derive(Serialize)]
@@ -28,14 +28,9 @@ struct EditReport<'a> {
     summary: Vec<String>,
 }
 
-pub(crate) fn edit(
-    cli: &Cli,
-    a: &EditArgs,
-    action: sshcfg::Action,
-    choice: anstream::ColorChoice,
-) -> Result<u8, Failure> {
+pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
-    let t = target(cli)?;
+    let t = &env.target;
     let forwards = a
         .ports
         .forwards()
@@ -55,8 +50,8 @@ pub(crate) fn edit(
         } else {
             None
         };
-    let set = load(&t)?;
-    let plan = set.plan(action, &a.hosts, &forwards, &ResolveContext::current_user())?;
+    let set = env.load()?;
+    let plan = set.plan(action, &a.hosts, &forwards, &env.ctx)?;
     drop(set);
     let summary = plan.summary().to_vec();
     let changes = plan.changes();
@@ -68,7 +63,7 @@ pub(crate) fn edit(
         })
         .collect();
     let changed = !changes.is_empty();
-    let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
+    let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
     let mut written = false;
     let report = |written: bool, files: Vec<FileReport>, summary: Vec<String>| EditReport {
         action,

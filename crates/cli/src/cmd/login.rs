@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use sshcfg::{ConfigSet, Resolution, ResolveContext};
 
-use crate::args::{Cli, LoginArgs};
-use crate::common::*;
+use crate::args::LoginArgs;
+use crate::env::{Env, check_hosts};
+use crate::failure::{EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure};
 use crate::system;
 
 /// Codex's login server port, and the one it falls back to when that is busy on the remote.
@@ -44,11 +45,11 @@ struct Pair {
     remote: u16,
 }
 
-pub(crate) fn login(cli: &Cli, a: &LoginArgs) -> Result<u8, Failure> {
+pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     check_hosts(std::slice::from_ref(&a.host))?;
     let tty = std::io::stdin().is_terminal();
     if a.device_auth {
-        return device_auth(cli, &a.host, tty);
+        return device_auth(env, &a.host, tty);
     }
     let pairs = pairs(&a.ports, a.local_port).map_err(|m| Failure::new(EXIT_USAGE, m))?;
     for &p in &pairs {
@@ -57,8 +58,8 @@ pub(crate) fn login(cli: &Cli, a: &LoginArgs) -> Result<u8, Failure> {
             return Err(Failure::new(EXIT_REFUSED, msg));
         }
     }
-    let add = forwards_to_add(cli, &a.host, &pairs)?;
-    if master_open(cli.config.as_deref(), &a.host) {
+    let add = forwards_to_add(env, &a.host, &pairs)?;
+    if master_open(env.explicit_file(), &a.host) {
         eprintln!(
             "codex-fwd: an ssh ControlMaster connection to {} is open; the login uses a connection of its own (-o ControlPath=none), so that its forwards are not left in the master after it",
             a.host
@@ -70,7 +71,7 @@ pub(crate) fn login(cli: &Cli, a: &LoginArgs) -> Result<u8, Failure> {
         a.command.clone()
     };
     let argv = ssh_args(
-        cli.config.as_deref(),
+        env.explicit_file(),
         &LOGIN_OPTS,
         &add,
         tty,
@@ -89,10 +90,10 @@ pub(crate) fn login(cli: &Cli, a: &LoginArgs) -> Result<u8, Failure> {
 
 /// `--device-auth`: `codex login --device-auth` on the host, with no forward at all (not even
 /// the config's), for when forwarding is impossible.
-fn device_auth(cli: &Cli, host: &str, tty: bool) -> Result<u8, Failure> {
+fn device_auth(env: &Env, host: &str, tty: bool) -> Result<u8, Failure> {
     let remote = ["codex", "login", "--device-auth"].map(String::from);
     let opts = ["ClearAllForwardings=yes"];
-    let argv = ssh_args(cli.config.as_deref(), &opts, &[], tty, host, &remote);
+    let argv = ssh_args(env.explicit_file(), &opts, &[], tty, host, &remote);
     eprintln!("codex-fwd: running `codex login --device-auth` on {host}, with no forward");
     let status = Command::new("ssh")
         .args(&argv)
@@ -159,13 +160,13 @@ fn busy_message(host: &str, p: Pair, owner: &str) -> String {
 
 /// The pairs that need a `-L`: those the config does not already carry. A config forward that
 /// takes the same port here for something else stops the login (ssh could not listen twice).
-fn forwards_to_add(cli: &Cli, host: &str, pairs: &[Pair]) -> Result<Vec<Pair>, Failure> {
-    let set = load(&target(cli)?)?;
-    let ctx = ResolveContext::current_user();
-    let r = set.resolve(host, &ctx);
+fn forwards_to_add(env: &Env, host: &str, pairs: &[Pair]) -> Result<Vec<Pair>, Failure> {
+    let set = env.load()?;
+    let ctx = &env.ctx;
+    let r = set.resolve(host, ctx);
     let mut add = Vec::new();
     for &p in pairs {
-        if config_carries(&set, host, p.local, p.remote, &ctx) {
+        if config_carries(&set, host, p.local, p.remote, ctx) {
             eprintln!(
                 "codex-fwd: {host}'s config already forwards localhost:{} to port {}; no -L needed for it",
                 p.local, p.remote

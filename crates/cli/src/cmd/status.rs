@@ -1,10 +1,10 @@
 //! `status`: is the forward effective for each host, and where from.
 
 use serde::Serialize;
-use sshcfg::ResolveContext;
 
-use crate::args::{Cli, StatusArgs};
-use crate::common::*;
+use crate::args::StatusArgs;
+use crate::env::{Env, check_hosts, print_json};
+use crate::failure::{EXIT_USAGE, Failure};
 
 #[derive(Serialize)]
 struct ForwardReport {
@@ -100,11 +100,10 @@ fn host_status(
     }
 }
 
-pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
+pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
-    let t = target(cli)?;
-    let set = load(&t)?;
-    let ctx = ResolveContext::current_user();
+    let set = env.load()?;
+    let ctx = &env.ctx;
     let wants = a
         .ports
         .forwards()
@@ -120,7 +119,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
     });
     let mut report = Vec::new();
     for host in &hosts {
-        let r = set.resolve(host, &ctx);
+        let r = set.resolve(host, ctx);
         for want in &wants {
             report.push(host_status(host, want, &r, rejected.as_deref(), &set));
         }
@@ -130,7 +129,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         return Ok(0);
     }
     if report.is_empty() {
-        eprintln!("{}: no host names defined", t.path.display());
+        eprintln!("{}: no host names defined", env.target.path.display());
     }
     for h in &report {
         let state = match (&h.source, h.reason, &h.reason_at) {

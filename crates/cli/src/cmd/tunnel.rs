@@ -1,10 +1,11 @@
 //! `tunnel`: forward the port for one session with `ssh -N -L`, stopping cleanly on Ctrl-C.
 
-use crate::args::{Cli, TunnelArgs};
-use crate::common::*;
+use crate::args::TunnelArgs;
+use crate::env::{Env, check_hosts};
+use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
 use crate::system;
 
-pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
+pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
     check_hosts(std::slice::from_ref(&a.host))?;
     let local = a.ports.local();
     let port = a.ports.remote();
@@ -26,7 +27,7 @@ pub(crate) fn tunnel(cli: &Cli, a: &TunnelArgs) -> Result<u8, Failure> {
         ));
     }
     let mut cmd = std::process::Command::new("ssh");
-    if let Some(c) = &cli.config {
+    if let Some(c) = env.explicit_file() {
         cmd.arg("-F").arg(c);
     }
     cmd.args([
