@@ -92,6 +92,23 @@ impl Diagnostic {
     }
 }
 
+/// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, other bytes as octal
+/// escapes.
+fn bad_option(keyword: &[u8]) -> String {
+    let shown: String = keyword
+        .to_ascii_lowercase()
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() {
+                (b as char).to_string()
+            } else {
+                format!("\\{b:03o}")
+            }
+        })
+        .collect();
+    format!("Bad configuration option: {shown}")
+}
+
 /// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
 /// `Match all`?
 fn applies_to_every_host(k: Keyword, args: &Result<Vec<Token<'_>>, SplitError>) -> bool {
@@ -500,24 +517,11 @@ impl Document {
                                 == crate::pattern::ListMatch::Match
                         })
                     {
-                        // OpenSSH prints the keyword lowercased, bytes as octal escapes.
-                        let shown: String = d
-                            .keyword_text
-                            .to_ascii_lowercase()
-                            .iter()
-                            .map(|&b| {
-                                if b.is_ascii_graphic() {
-                                    (b as char).to_string()
-                                } else {
-                                    format!("\\{b:03o}")
-                                }
-                            })
-                            .collect();
                         let col =
                             d.keyword_text.as_ptr() as usize - self.line_text(i).as_ptr() as usize;
                         out.push(Diagnostic {
                             kind: DiagnosticKind::UnknownKeyword,
-                            ..diag(col, format!("Bad configuration option: {shown}"))
+                            ..diag(col, bad_option(d.keyword_text))
                         });
                         continue;
                     }

@@ -717,6 +717,61 @@ impl ConfigSet {
         })
     }
 
+    /// `lines` of `file` (to remove), plus the blocks they leave with only their header and
+    /// blank lines, each with one blank line; sorted. Comments right above the next block's
+    /// header belong to that block and stay.
+    fn with_emptied_blocks(
+        &self,
+        file: FileId,
+        mut lines: Vec<usize>,
+        host: &str,
+        summary: &mut Vec<String>,
+    ) -> Vec<usize> {
+        let doc = &self.file(file).doc;
+        lines.sort_unstable();
+        lines.dedup();
+        let mut headers: Vec<usize> = lines
+            .iter()
+            .filter_map(|&l| doc.block_of(l).header)
+            .collect();
+        headers.dedup();
+        let mut extra = Vec::new();
+        for h in headers {
+            let block = doc.block_of(h).lines.clone();
+            let mut rest: Vec<usize> = block
+                .clone()
+                .skip(1)
+                .filter(|i| lines.binary_search(i).is_err())
+                .collect();
+            if block.end < doc.line_count() {
+                while rest
+                    .last()
+                    .is_some_and(|&i| doc.kind(i) == LineKind::Comment)
+                {
+                    rest.pop();
+                }
+            }
+            if rest.iter().any(|&i| doc.kind(i) != LineKind::Blank) {
+                continue;
+            }
+            extra.push(h);
+            if let Some(&blank) = rest.last() {
+                extra.push(blank);
+            } else if block.end == doc.line_count() && h > 0 && doc.kind(h - 1) == LineKind::Blank {
+                extra.push(h - 1);
+            }
+            summary.push(format!(
+                "{}:{}: remove the `Host {host}` block, now empty",
+                self.file(file).path.display(),
+                h + 1
+            ));
+        }
+        lines.extend(extra);
+        lines.sort_unstable();
+        lines.dedup();
+        lines
+    }
+
     /// Plan removing, for `host`, every forward that [`ConfigSet::enable`] could have written for
     /// `forward`'s ports (see [`is_loopback_tunnel`]); other forwards of the local port stay,
     /// with a line in the summary.
@@ -761,67 +816,20 @@ impl ConfigSet {
         }
         let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
         for f in &found {
-            match per_file.iter_mut().find(|(id, _)| *id == f.loc.file) {
-                Some((_, v)) => v.push(f.loc.line),
-                None => per_file.push((f.loc.file, vec![f.loc.line])),
-            }
+            push_line(&mut per_file, f.loc);
             let (p, l) = loc_text(self, f.loc);
             plan.summary.push(format!(
                 "{p}:{l}: remove LocalForward {} for {host}",
                 f.forward.config_args()
             ));
         }
-        let mut splices = Vec::new();
-        for (file, mut lines) in per_file {
-            let doc = &self.file(file).doc;
-            lines.sort_unstable();
-            lines.dedup();
-            let mut extra = Vec::new();
-            // Blocks left with only their header and blank lines go, with one blank line.
-            let mut headers: Vec<usize> = lines
-                .iter()
-                .filter_map(|&l| doc.block_of(l).header)
-                .collect();
-            headers.dedup();
-            for h in headers {
-                let block = doc.block_of(h).lines.clone();
-                let mut rest: Vec<usize> = block
-                    .clone()
-                    .skip(1)
-                    .filter(|i| lines.binary_search(i).is_err())
-                    .collect();
-                // Comments right above the next block's header belong to that block.
-                if block.end < doc.line_count() {
-                    while rest
-                        .last()
-                        .is_some_and(|&i| doc.kind(i) == LineKind::Comment)
-                    {
-                        rest.pop();
-                    }
-                }
-                if rest.iter().any(|&i| doc.kind(i) != LineKind::Blank) {
-                    continue;
-                }
-                extra.push(h);
-                if let Some(&blank) = rest.last() {
-                    extra.push(blank);
-                } else if block.end == doc.line_count()
-                    && h > 0
-                    && doc.kind(h - 1) == LineKind::Blank
-                {
-                    extra.push(h - 1);
-                }
-                plan.summary.push(format!(
-                    "{}:{}: remove the `Host {host}` block, now empty",
-                    self.file(file).path.display(),
-                    h + 1
-                ));
-            }
-            lines.extend(extra);
-            lines.sort_unstable();
-            lines.dedup();
-            splices.push((file, removal_splices(doc, &lines)));
-        }
+        let splices = per_file
+            .into_iter()
+            .map(|(file, lines)| {
+                let lines = self.with_emptied_blocks(file, lines, host, &mut plan.summary);
+                (file, removal_splices(&self.file(file).doc, &lines))
+            })
+            .collect();
         plan.changes = self.changes_from(splices);
         let after = self.with_plan(&plan).resolve(host, ctx);
         if after

@@ -10,7 +10,7 @@ use crate::env::{Env, check_hosts, print_json};
 use crate::failure::{EXIT_CHANGE_NEEDED, EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure};
 use crate::{diff, write};
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct FileReport {
     path: String,
     diff: String,
@@ -30,109 +30,113 @@ struct EditReport<'a> {
 
 pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
-    let t = &env.target;
     let forwards = a
         .ports
         .forwards()
         .map_err(|m| Failure::new(EXIT_USAGE, m))?;
-    let will_write = !a.dry_run && !a.check;
-    let real = write::real_path(&t.path);
     // Lock before reading, so the read-modify-write of concurrent runs is serialised.
-    let _lock =
-        if will_write {
-            let dir = real
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            Some(write::lock_dir(dir).map_err(|e| {
-                Failure::new(EXIT_IO, format!("{}: cannot lock: {e}", dir.display()))
-            })?)
-        } else {
-            None
-        };
-    let set = env.load()?;
-    let plan = set.plan(action, &a.hosts, &forwards, &env.ctx)?;
-    drop(set);
-    let summary = plan.summary().to_vec();
-    let changes = plan.changes();
-    let files: Vec<FileReport> = changes
+    let _lock = if !a.dry_run && !a.check {
+        Some(lock(&env.target.path)?)
+    } else {
+        None
+    };
+    let plan = env.load()?.plan(action, &a.hosts, &forwards, &env.ctx)?;
+    let files: Vec<FileReport> = plan
+        .changes()
         .iter()
         .map(|c| FileReport {
             path: c.path().display().to_string(),
             diff: diff::unified(&c.path().display().to_string(), c.before(), c.after()),
         })
         .collect();
-    let changed = !changes.is_empty();
-    let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
-    let mut written = false;
-    let report = |written: bool, files: Vec<FileReport>, summary: Vec<String>| EditReport {
+    let report = |written: bool| EditReport {
         action,
         hosts: &a.hosts,
         forward: forwards[0].config_args(),
         forwards: forwards.iter().map(|f| f.config_args()).collect(),
-        changed,
+        changed: plan.is_change(),
         written,
-        files,
-        summary,
+        files: files.clone(),
+        summary: plan.summary().to_vec(),
     };
     if !a.json {
+        let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
         for f in &files {
             let _ = write!(out, "{}", diff::styled(&f.diff));
         }
-        for s in &summary {
+        for s in plan.summary() {
             eprintln!("{s}");
         }
     }
-    if a.dry_run || a.check || !changed {
+    if a.dry_run || a.check || !plan.is_change() {
         if a.json {
-            print_json(&report(false, files, summary));
+            print_json(&report(false));
         }
-        return Ok(if a.check && changed {
+        return Ok(if a.check && plan.is_change() {
             EXIT_CHANGE_NEEDED
         } else {
             0
         });
     }
     // Refuse before asking and before any temporary file exists.
-    for c in changes {
+    for c in plan.changes() {
         refuse_unwritable(c.path(), a, action)?;
     }
-    if !a.yes {
-        if !std::io::stdin().is_terminal() {
-            if a.json {
-                print_json(&report(false, files, summary));
-            }
-            return Err(Failure::new(
-                EXIT_USAGE,
-                "not writing: standard input is not a terminal to confirm on; pass --yes to write",
-            ));
-        }
-        eprint!("Apply? [y/N] ");
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-            eprintln!("Nothing written.");
-            return Ok(0);
-        }
+    if !a.yes && !confirmed(a.json.then(|| report(false)))? {
+        eprintln!("Nothing written.");
+        return Ok(0);
     }
+    write_changes(plan.changes(), a.force)?;
+    if a.json {
+        print_json(&report(true));
+    } else {
+        eprintln!("Written.");
+    }
+    Ok(0)
+}
+
+/// The lock on the directory of the file `path` names (through symlinks).
+fn lock(path: &Path) -> Result<write::DirLock, Failure> {
+    let real = write::real_path(path);
+    let dir = real
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    write::lock_dir(dir)
+        .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot lock: {e}", dir.display())))
+}
+
+/// Ask `Apply? [y/N]` on the terminal. Without one, print the JSON report if asked for, and
+/// fail with what to pass.
+fn confirmed(json: Option<EditReport<'_>>) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        if let Some(r) = json {
+            print_json(&r);
+        }
+        return Err(Failure::new(
+            EXIT_USAGE,
+            "not writing: standard input is not a terminal to confirm on; pass --yes to write",
+        ));
+    }
+    eprint!("Apply? [y/N] ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// Write every changed file: atomically, or in place for a hard-linked file with `--force`.
+fn write_changes(changes: &[sshcfg::FileChange], force: bool) -> Result<(), Failure> {
     for c in changes {
         let (path, new) = (c.path(), c.after());
         let real = write::real_path(path);
-        let linked = a.force && write::hard_links(&real) > 1;
-        if linked {
+        if force && write::hard_links(&real) > 1 {
             write::write_in_place(&real, new)
         } else {
             write::write_atomic(&real, new)
         }
         .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot write: {e}", path.display())))?;
-        written = true;
     }
-    if a.json {
-        print_json(&report(written, files, summary));
-    } else {
-        eprintln!("Written.");
-    }
-    Ok(0)
+    Ok(())
 }
 
 /// The checks of [`write::check_writable`], as one-line failures.
