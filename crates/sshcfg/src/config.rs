@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::document::Document;
 use crate::keyword::Keyword;
-use crate::loc::{FileId, Loc};
+use crate::loc::{FileId, Loc, Place};
 
 /// A file of the set could not be read (nothing is loaded).
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +145,7 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn add(&mut self, path: PathBuf, doc: Document, role: FileRole, exists: bool) -> FileId {
-        let id = self.files.len();
+        let id = FileId::new(self.files.len());
         self.files.push(SourceFile {
             path: path.clone(),
             doc,
@@ -163,7 +163,7 @@ impl Loader<'_> {
             return Ok(()); // reported by resolution, as OpenSSH does when it gets there
         }
         let mut includes = Vec::new();
-        let doc = &self.files[id].doc;
+        let doc = &self.files[id.index()].doc;
         let mut lines = Vec::new();
         for i in 0..doc.line_count() {
             if doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include)
@@ -204,7 +204,7 @@ impl Loader<'_> {
             }
             includes.push((line, ids));
         }
-        self.files[id].includes = includes;
+        self.files[id.index()].includes = includes;
         Ok(())
     }
 
@@ -315,16 +315,16 @@ impl ConfigSet {
 
     /// One file.
     pub fn file(&self, id: FileId) -> &SourceFile {
-        &self.files[id]
+        &self.files[id.index()]
     }
 
     pub(crate) fn file_mut(&mut self, id: FileId) -> &mut SourceFile {
-        &mut self.files[id]
+        &mut self.files[id.index()]
     }
 
     /// The main (user) file.
     pub fn main(&self) -> &SourceFile {
-        &self.files[self.roots[0]]
+        &self.files[self.roots[0].index()]
     }
 
     /// The files ssh reads at top level, in order (main, then system).
@@ -337,16 +337,21 @@ impl ConfigSet {
         &self.home
     }
 
+    /// `path:line` of a line of the set, for messages.
+    pub fn place(&self, loc: Loc) -> Place<'_> {
+        Place {
+            path: &self.file(loc.file()).path,
+            line: loc.line(),
+        }
+    }
+
     /// The first `Include` line that reads `file`.
     pub fn included_from(&self, file: FileId) -> Option<Loc> {
         self.files.iter().enumerate().find_map(|(id, f)| {
             f.includes
                 .iter()
                 .find(|(_, ids)| ids.contains(&file))
-                .map(|(line, _)| Loc {
-                    file: id,
-                    line: *line,
-                })
+                .map(|(line, _)| Loc::new(FileId::new(id), *line))
         })
     }
 

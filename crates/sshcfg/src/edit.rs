@@ -163,14 +163,16 @@ fn written_form(forward: &Forward, gateway_ports: bool) -> Forward {
 }
 
 fn push_line(per_file: &mut Vec<(FileId, Vec<usize>)>, loc: Loc) {
-    match per_file.iter_mut().find(|(id, _)| *id == loc.file) {
-        Some((_, v)) => v.push(loc.line),
-        None => per_file.push((loc.file, vec![loc.line])),
+    match per_file.iter_mut().find(|(id, _)| *id == loc.file()) {
+        Some((_, v)) => v.push(loc.index()),
+        None => per_file.push((loc.file(), vec![loc.index()])),
     }
 }
 
+/// The file and 1-based line of `loc`, for the fields of an [`EditError`].
 fn loc_text(set: &ConfigSet, loc: Loc) -> (String, usize) {
-    (set.file(loc.file).path.display().to_string(), loc.line + 1)
+    let place = set.place(loc);
+    (place.path.display().to_string(), place.line)
 }
 
 /// Is the block at `header` a `Host` line naming exactly `host` (one argument)?
@@ -186,16 +188,16 @@ fn is_exact_host_block(doc: &Document, header: usize, host: &str) -> bool {
 
 /// Why a forward line is not this host's alone, in words.
 fn describe_block(set: &ConfigSet, f: &EffectiveForward) -> String {
-    let file = set.file(f.loc.file);
+    let file = set.file(f.loc.file());
     if !file.editable() {
         return format!("the system config {}", file.path.display());
     }
     let Some(b) = f.block else {
-        return match set.included_from(f.loc.file) {
+        return match set.included_from(f.loc.file()) {
             Some(inc) => {
-                let (p, l) = loc_text(set, inc);
-                let doc = &set.file(inc.file).doc;
-                let within = match doc.block_of(inc.line).header {
+                let place = set.place(inc);
+                let doc = &set.file(inc.file()).doc;
+                let within = match doc.block_of(inc.index()).header {
                     Some(h) => format!(
                         " inside `{}`",
                         String::from_utf8_lossy(doc.line_text(h)).trim()
@@ -203,18 +205,20 @@ fn describe_block(set: &ConfigSet, f: &EffectiveForward) -> String {
                     None => String::new(),
                 };
                 format!(
-                    "the top of {}, which is included at {p}:{l}{within}",
+                    "the top of {}, which is included at {place}{within}",
                     file.path.display()
                 )
             }
             None => "the global part of the file (it applies to every host)".into(),
         };
     };
-    let text = String::from_utf8_lossy(file.doc.line_text(b.line))
+    let text = String::from_utf8_lossy(file.doc.line_text(b.index()))
         .trim()
         .to_string();
-    let (p, l) = loc_text(set, b);
-    format!("the block `{text}` at {p}:{l}, which is not for this host alone")
+    format!(
+        "the block `{text}` at {}, which is not for this host alone",
+        set.place(b)
+    )
 }
 
 /// The line ending to give line `line` when something is added after it. A last line without
@@ -382,7 +386,8 @@ impl ConfigSet {
     /// for `host` alone do not count. Letter-case variants of `host` itself are ssh's own rule and
     /// are not reported.
     fn hostname_reaching(&self, host: &str) -> Option<String> {
-        for f in self.files() {
+        for (n, f) in self.files().iter().enumerate() {
+            let id = FileId::new(n);
             let doc = &f.doc;
             for i in 0..doc.line_count() {
                 if doc.kind(i) != LineKind::Directive(Keyword::HostName) {
@@ -412,9 +417,8 @@ impl ConfigSet {
                 };
                 if reaches {
                     return Some(format!(
-                        "hosts whose HostName is {v} ({}:{})",
-                        f.path.display(),
-                        i + 1
+                        "hosts whose HostName is {v} ({})",
+                        self.place(Loc::new(id, i))
                     ));
                 }
             }
@@ -536,9 +540,9 @@ impl ConfigSet {
                 .iter()
                 .find(|f| f.forward == *k)
                 .expect("kept");
-            let (p, l) = loc_text(self, f.loc);
+            let place = self.place(f.loc);
             plan.summary.push(format!(
-                "{p}:{l}: {host} already has {}; nothing to do",
+                "{place}: {host} already has {}; nothing to do",
                 f.forward.directive()
             ));
             return Ok(plan);
@@ -565,8 +569,8 @@ impl ConfigSet {
         plan: &mut Plan,
     ) -> Vec<(FileId, Vec<Splice>)> {
         let target = r.applied_blocks.iter().copied().find(|b| {
-            let f = self.file(b.file);
-            f.editable() && is_exact_host_block(&f.doc, b.line, host)
+            let f = self.file(b.file());
+            f.editable() && is_exact_host_block(&f.doc, b.index(), host)
         });
         let in_place = written
             .and(target)
@@ -574,9 +578,9 @@ impl ConfigSet {
         let mut removals: Vec<(FileId, Vec<usize>)> = Vec::new();
         for c in conflicts.iter().filter(|c| Some(c.loc) != in_place) {
             push_line(&mut removals, c.loc);
-            let (p, l) = loc_text(self, c.loc);
+            let place = self.place(c.loc);
             plan.summary.push(format!(
-                "{p}:{l}: remove {} for {host}: it also listens on local port {}",
+                "{place}: remove {} for {host}: it also listens on local port {}",
                 c.forward.directive(),
                 c.forward.listen_port().unwrap_or_default()
             ));
@@ -614,26 +618,26 @@ impl ConfigSet {
         let mut body = b"LocalForward ".to_vec();
         body.extend_from_slice(w.config_args().as_bytes());
         if let Some(at) = in_place {
-            let doc = &self.file(at.file).doc;
-            let mut text = doc.indent(at.line).to_vec();
+            let doc = &self.file(at.file()).doc;
+            let mut text = doc.indent(at.index()).to_vec();
             text.extend_from_slice(&body);
-            let start = doc.line_range(at.line).start;
+            let start = doc.line_range(at.index()).start;
             let splice = Splice {
-                range: start..start + doc.line_text(at.line).len(),
+                range: start..start + doc.line_text(at.index()).len(),
                 text,
             };
-            return (at.file, splice, format!("in place of line {}", at.line + 1));
+            return (at.file(), splice, format!("in place of line {}", at.line()));
         }
         match target {
             Some(b) => {
-                let doc = &self.file(b.file).doc;
-                let block = doc.block_of(b.line);
+                let doc = &self.file(b.file()).doc;
+                let block = doc.block_of(b.index());
                 let last_directive = block
                     .lines
                     .clone()
                     .rev()
                     .find(|&i| matches!(doc.kind(i), LineKind::Directive(_)))
-                    .unwrap_or(b.line);
+                    .unwrap_or(b.index());
                 let indent = block
                     .lines
                     .clone()
@@ -645,9 +649,9 @@ impl ConfigSet {
                 let mut text = indent.to_vec();
                 text.extend_from_slice(&body);
                 (
-                    b.file,
+                    b.file(),
                     insert_after(doc, last_directive, &text),
-                    format!("in its block at line {}", b.line + 1),
+                    format!("in its block at line {}", b.line()),
                 )
             }
             None => {
@@ -761,9 +765,8 @@ impl ConfigSet {
                 extra.push(h - 1);
             }
             summary.push(format!(
-                "{}:{}: remove the `Host {host}` block, now empty",
-                self.file(file).path.display(),
-                h + 1
+                "{}: remove the `Host {host}` block, now empty",
+                self.place(Loc::new(file, h))
             ));
         }
         lines.extend(extra);
@@ -792,9 +795,9 @@ impl ConfigSet {
             .filter(|f| !r.clears_forwardings() && f.forward.listen_port() == Some(local))
             .partition(|f| is_loopback_tunnel(&f.forward, local, remote));
         for o in others {
-            let (p, l) = loc_text(self, o.loc);
+            let place = self.place(o.loc);
             plan.summary.push(format!(
-                "{p}:{l}: {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
+                "{place}: {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
                 o.forward.directive()
             ));
         }
@@ -817,9 +820,9 @@ impl ConfigSet {
         let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
         for f in &found {
             push_line(&mut per_file, f.loc);
-            let (p, l) = loc_text(self, f.loc);
+            let place = self.place(f.loc);
             plan.summary.push(format!(
-                "{p}:{l}: remove LocalForward {} for {host}",
+                "{place}: remove LocalForward {} for {host}",
                 f.forward.config_args()
             ));
         }

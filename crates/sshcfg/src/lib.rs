@@ -44,7 +44,7 @@
 //!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
 //! let r = set.resolve("web2", &ResolveContext::current_user());
 //! assert_eq!(r.forwards[0].forward.to_string(), "8080 [localhost]:80"); // as ssh -G prints it
-//! assert_eq!(r.forwards[0].loc.line, 1);                               // 0-based line
+//! assert_eq!(set.place(r.forwards[0].loc).to_string(), "config:2");     // path:line
 //! assert!(!r.forwards[0].exclusive);       // shared with web1: disable would refuse it
 //! assert_eq!(r.user.unwrap().value, "deploy");
 //! ```
@@ -85,7 +85,7 @@ pub use listener::{
     BindScope, Blocker, Listener, connects_to_remote_loopback, is_loopback_tunnel,
     reached_as_localhost,
 };
-pub use loc::{FileId, Loc, Located};
+pub use loc::{FileId, Loc, Located, Place};
 pub use options::{ControlMaster, ControlPersist, Flag};
 pub use plan::{Action, FileChange, Plan};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

@@ -218,7 +218,7 @@ impl Pass<'_> {
     fn walk(&mut self, file: FileId, depth: usize, active: &mut bool, never_match: bool) {
         if depth > MAX_INCLUDE_DEPTH {
             self.out.errors.push(Note {
-                loc: Loc { file, line: 0 },
+                loc: Loc::new(file, 0),
                 message: "Too many recursive configuration includes".into(),
             });
             return;
@@ -231,7 +231,7 @@ impl Pass<'_> {
             let LineKind::Directive(kw) = doc.kind(i) else {
                 continue;
             };
-            let loc = Loc { file, line: i };
+            let loc = Loc::new(file, i);
             // Fast path: lines of inactive blocks that are not block starts or Includes need no
             // tokenising at all.
             if !*active && !kw.starts_block() && kw != Keyword::Include {

@@ -196,7 +196,7 @@ fn match_exec_is_never_run() {
     let r = set.resolve("myserver", &ResolveContext::current_user());
     assert!(r.forwards.is_empty());
     assert_eq!(r.not_evaluated.len(), 1);
-    assert_eq!(r.not_evaluated[0].loc.line, 2);
+    assert_eq!(r.not_evaluated[0].loc.index(), 2);
     let _ = enable(&bytes, "myserver").unwrap();
     assert!(!marker.exists(), "a Match exec command was run");
 }

@@ -204,10 +204,9 @@ fn other_forward_busy(
             return None;
         }
         let owner = system::port_in_use(port)?;
-        let path = set.file(f.loc.file).path.display().to_string();
+        let place = set.place(f.loc);
         Some(format!(
-            "{host}'s config also forwards port {port} here ({path}:{}), which is in use by {owner}; with ExitOnForwardFailure=yes (so that the login never runs without its own forwards) ssh would stop before the login: close {owner}, or log in without forwards: `codex-fwd login {host} --device-auth`",
-            f.loc.line + 1
+            "{host}'s config also forwards port {port} here ({place}), which is in use by {owner}; with ExitOnForwardFailure=yes (so that the login never runs without its own forwards) ssh would stop before the login: close {owner}, or log in without forwards: `codex-fwd login {host} --device-auth`"
         ))
     })
 }
@@ -238,12 +237,7 @@ fn config_conflict(set: &ConfigSet, r: &Resolution, local: u16) -> Option<String
         .forward_lines
         .iter()
         .find(|f| f.forward.listen_port() == Some(local))?;
-    let path = set.file(f.loc.file).path.display().to_string();
-    Some(format!(
-        "{path}:{}: LocalForward {}",
-        f.loc.line + 1,
-        f.forward.config_args()
-    ))
+    Some(format!("{}: {}", set.place(f.loc), f.forward.directive()))
 }
 
 /// Is a ControlMaster connection open for the host? `ssh -O check` asks the control socket

@@ -44,8 +44,8 @@ fn host_status(
     rejected: Option<&str>,
     set: &sshcfg::ConfigSet,
 ) -> HostStatus {
-    let path = |loc: sshcfg::Loc| set.file(loc.file).path.display().to_string();
-    let at = |loc: sshcfg::Loc| format!("{}:{}", path(loc), loc.line + 1);
+    let path = |loc: sshcfg::Loc| set.file(loc.file()).path.display().to_string();
+    let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let (local, remote) = (
         want.listen_port().unwrap_or_default(),
         match &want.connect {
@@ -70,7 +70,7 @@ fn host_status(
             listen: f.forward.listen_display(),
             connect: f.forward.connect_display(),
             file: path(f.loc),
-            line: f.loc.line + 1,
+            line: f.loc.line(),
         })
         .collect();
     let notes = r

@@ -118,7 +118,7 @@ fn tunnel_findings(
     ctx: &ResolveContext,
 ) -> Vec<Finding> {
     let (local, remote) = (want.listen_port().unwrap_or_default(), remote_port(want));
-    let at = |loc: sshcfg::Loc| format!("{}:{}", set.file(loc.file).path.display(), loc.line + 1);
+    let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let finding =
         |code, message, fix| Finding::new(code, Severity::Error, Some(host), message, fix);
     match r.loopback_tunnel(local, remote) {
@@ -212,7 +212,7 @@ fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolutio
         }
         let first = listeners.iter().find(|m| m.port == l.port).expect("first");
         let loc = first.forward.loc;
-        let first_at = format!("{}:{}", set.file(loc.file).path.display(), loc.line + 1);
+        let first_at = set.place(loc);
         let severity = if l.port == local {
             Severity::Error
         } else {

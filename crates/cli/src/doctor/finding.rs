@@ -86,8 +86,8 @@ impl Finding {
 
     /// The same finding, placed at a line of the config.
     pub(crate) fn at(mut self, set: &sshcfg::ConfigSet, loc: sshcfg::Loc) -> Finding {
-        self.file = Some(set.file(loc.file).path.display().to_string());
-        self.line = Some(loc.line + 1);
+        self.file = Some(set.file(loc.file()).path.display().to_string());
+        self.line = Some(loc.line());
         self
     }
 
