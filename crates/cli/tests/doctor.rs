@@ -194,7 +194,9 @@ fn bad_permissions_of_the_user_config() {
 
 #[test]
 fn match_exec_is_reported_not_run() {
-    let marker = tempfile::tempdir().unwrap().path().join("ran");
+    // The directory must outlive the run, or a `touch` there could never succeed.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
     let port = free_port();
     let (_d, p) = cfg(&format!(
         "Host myserver\n    LocalForward {port} localhost:{port}\nMatch exec \"touch {}\"\n    User x\n",

@@ -29,89 +29,69 @@ const FWD: &str = "LocalForward 1455 localhost:1455";
 
 #[test]
 fn follows_tabs_and_equals_style() {
-    let out = enable(&fixture("tabs_equals.conf"), "other").unwrap();
-    assert!(
-        out.contains(&format!("Host other\n\tPort 2222\n\t{FWD}\n")),
-        "{out}"
-    );
+    given(fixture("tabs_equals.conf"))
+        .enable("other")
+        .inserts("Host other\n\tPort 2222\n", &format!("\t{FWD}\n"));
 }
 
 #[test]
 fn follows_crlf() {
-    let out = enable(&fixture("crlf.conf"), "myserver").unwrap();
-    assert!(
-        out.contains(&format!("    User me\r\n    {FWD}\r\n\r\nHost other")),
-        "{out:?}"
-    );
-    let out = enable(&fixture("crlf.conf"), "newhost").unwrap();
-    assert!(
-        out.ends_with(&format!(
-            "localhost:80\r\n\r\nHost newhost\r\n    {FWD}\r\n"
-        )),
-        "{out:?}"
-    );
+    given(fixture("crlf.conf"))
+        .enable("myserver")
+        .inserts("    User me\r\n", &format!("    {FWD}\r\n"));
+    let crlf = String::from_utf8(fixture("crlf.conf")).unwrap();
+    assert!(crlf.ends_with("localhost:80\r\n"));
+    given(&crlf)
+        .enable("newhost")
+        .produces(&format!("{crlf}\r\nHost newhost\r\n    {FWD}\r\n"));
 }
 
 #[test]
 fn keeps_no_final_newline() {
-    let out = enable(&fixture("no_final_newline.conf"), "other").unwrap();
-    assert!(
-        out.ends_with(&format!("Host other\n  User you\n  {FWD}")),
-        "{out:?}"
-    );
-    let out = enable(&fixture("no_final_newline.conf"), "newhost").unwrap();
-    assert!(
-        out.ends_with(&format!("  User you\n\nHost newhost\n  {FWD}")),
-        "{out:?}"
-    );
+    let text = String::from_utf8(fixture("no_final_newline.conf")).unwrap();
+    assert!(text.ends_with("Host other\n  User you"));
+    given(&text)
+        .enable("other")
+        .produces(&format!("{text}\n  {FWD}"));
+    given(&text)
+        .enable("newhost")
+        .produces(&format!("{text}\n\nHost newhost\n  {FWD}"));
 }
 
 #[test]
 fn new_blocks_go_after_global_options_and_before_a_final_host_star() {
-    let out = enable(&fixture("global_only.conf"), "myserver").unwrap();
-    assert_eq!(
-        out,
-        format!("ServerAliveInterval 30\nAddKeysToAgent yes\n\nHost myserver\n    {FWD}\n")
-    );
-    assert_eq!(
-        enable(b"", "myserver").unwrap(),
-        format!("Host myserver\n    {FWD}\n")
-    );
-    let out = enable(&fixture("host_star_last.conf"), "newhost").unwrap();
-    assert!(
-        out.contains(&format!(
-            "User other\n\nHost newhost\n    {FWD}\n\n# defaults\nHost *\n"
-        )),
-        "{out}"
-    );
+    given(fixture("global_only.conf"))
+        .enable("myserver")
+        .produces(&format!(
+            "ServerAliveInterval 30\nAddKeysToAgent yes\n\nHost myserver\n    {FWD}\n"
+        ));
+    given(b"")
+        .enable("myserver")
+        .produces(&format!("Host myserver\n    {FWD}\n"));
+    given(fixture("host_star_last.conf"))
+        .enable("newhost")
+        .inserts("User other\n\n", &format!("Host newhost\n    {FWD}\n\n"));
     // `Host *` first: the new block goes at the end.
-    let out = enable(&fixture("host_star_first.conf"), "newhost").unwrap();
-    assert!(
-        out.ends_with(&format!("User other\n\nHost newhost\n    {FWD}\n")),
-        "{out}"
-    );
+    let first = String::from_utf8(fixture("host_star_first.conf")).unwrap();
+    assert!(first.ends_with("User other\n"));
+    given(&first)
+        .enable("newhost")
+        .produces(&format!("{first}\nHost newhost\n    {FWD}\n"));
     // A file that ends inside a Match block: the new Host line ends that block.
-    let out = enable(&fixture("ends_in_match.conf"), "newhost").unwrap();
-    assert!(
-        out.ends_with(&format!("localhost:6000\n\nHost newhost\n    {FWD}\n")),
-        "{out}"
-    );
+    let in_match = String::from_utf8(fixture("ends_in_match.conf")).unwrap();
+    assert!(in_match.ends_with("localhost:6000\n"));
+    given(&in_match)
+        .enable("newhost")
+        .produces(&format!("{in_match}\nHost newhost\n    {FWD}\n"));
 }
 
 #[test]
 fn never_edits_a_shared_block() {
     // web3 has its own block; web1 already gets 1455 from `Host web1 web2`.
-    let out = enable(&fixture("multi_name.conf"), "web3").unwrap();
-    assert!(
-        out.contains(&format!("Host web3\n    User w3\n    {FWD}\n")),
-        "{out}"
-    );
-    assert_eq!(
-        enable(&fixture("multi_name.conf"), "web1")
-            .unwrap()
-            .as_bytes(),
-        fixture("multi_name.conf")
-    );
+    given(fixture("multi_name.conf"))
+        .enable("web3")
+        .inserts("Host web3\n    User w3\n", &format!("    {FWD}\n"));
+    given(fixture("multi_name.conf")).enable("web1").unchanged();
     let home = Home::new(&fixture("multi_name.conf"));
     let err = home
         .load()
@@ -127,10 +107,15 @@ fn never_edits_a_shared_block() {
         "{err}"
     );
     // The first block that names exactly the host, even when an earlier block also applies.
-    let out = enable(&fixture("duplicate_hosts.conf"), "myserver").unwrap();
-    assert!(
-        out.starts_with(&format!("Host myserver\n    User me\n    {FWD}\n")),
-        "{out}"
+    let dup = String::from_utf8(fixture("duplicate_hosts.conf")).unwrap();
+    assert!(dup.starts_with("Host myserver\n    User me\n"));
+    let output = given(&dup).enable("myserver").output();
+    assert_eq!(
+        output,
+        format!(
+            "Host myserver\n    User me\n    {FWD}\n{}",
+            &dup["Host myserver\n    User me\n".len()..]
+        )
     );
 }
 
@@ -188,16 +173,21 @@ fn clear_all_forwardings_stops_enable_with_file_and_line() {
 
 #[test]
 fn match_exec_is_never_run() {
-    let marker = std::path::Path::new("/tmp/codex-fwd-exec-ran");
-    let _ = std::fs::remove_file(marker);
-    let bytes = std::fs::read(fixtures().join("no_ssh_g/match_exec.conf")).unwrap();
-    let home = Home::new(&bytes);
+    // The fixture's command, pointed at a marker of this run alone.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("exec-ran");
+    let fixture =
+        String::from_utf8(std::fs::read(fixtures().join("no_ssh_g/match_exec.conf")).unwrap())
+            .unwrap();
+    let bytes = fixture.replace("/tmp/codex-fwd-exec-ran", &marker.display().to_string());
+    assert_ne!(bytes, fixture);
+    let home = Home::new(bytes.as_bytes());
     let set = home.load();
     let r = set.resolve("myserver", &ResolveContext::current_user());
     assert!(r.forwards.is_empty());
     assert_eq!(r.not_evaluated.len(), 1);
-    assert_eq!(r.not_evaluated[0].loc.index(), 2);
-    let _ = enable(&bytes, "myserver").unwrap();
+    assert_eq!(r.not_evaluated[0].loc.line(), 3);
+    let _ = enable(bytes.as_bytes(), "myserver").unwrap();
     assert!(!marker.exists(), "a Match exec command was run");
 }
 
@@ -337,23 +327,21 @@ fn a_later_listener_of_the_port_in_the_hosts_block_goes() {
 
 #[test]
 fn a_shared_conflicting_forward_is_refused_with_its_line() {
-    let cfg = b"Host a\n  User me\n\nHost *\n  LocalForward 1455 localhost:8080\n";
-    let e = enable(cfg, "a").unwrap_err();
-    assert!(e.contains(":5: LocalForward 1455 localhost:8080 also listens on local port 1455 for a and comes from the block `Host *`"), "{e}");
+    given(b"Host a\n  User me\n\nHost *\n  LocalForward 1455 localhost:8080\n")
+        .enable("a")
+        .fails_with("CONFIG:5: LocalForward 1455 localhost:8080 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:4, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
 }
 
 #[test]
 fn clear_all_forwardings_in_any_spelling_is_refused() {
     for v in ["yes", "TRUE", "True"] {
-        let cfg = format!("Host a\n  ClearAllForwardings {v}\n");
-        let e = enable(cfg.as_bytes(), "a").unwrap_err();
-        assert!(
-            e.contains(":2: ClearAllForwardings yes applies to a"),
-            "{e}"
-        );
+        given(format!("Host a\n  ClearAllForwardings {v}\n"))
+            .enable("a")
+            .fails_with("CONFIG:2: ClearAllForwardings yes applies to a, so no LocalForward can take effect; remove it for this host first");
     }
-    let cfg = b"Host a\n  ClearAllForwardings False\n";
-    assert!(enable(cfg, "a").unwrap().contains(FWD));
+    given(b"Host a\n  ClearAllForwardings False\n")
+        .enable("a")
+        .produces(&format!("Host a\n  ClearAllForwardings False\n  {FWD}\n"));
 }
 
 #[test]
@@ -424,27 +412,19 @@ fn a_loopback_address_localhost_does_not_reach_is_replaced_or_refused() {
             "{bind}"
         );
     }
-    let cfg = b"Host a\n  User u\nHost *\n  LocalForward 127.0.0.2:1455 localhost:1455\n";
-    assert!(
-        enable(cfg, "a")
-            .unwrap_err()
-            .contains(":4: LocalForward 127.0.0.2:1455")
-    );
+    given(b"Host a\n  User u\nHost *\n  LocalForward 127.0.0.2:1455 localhost:1455\n")
+        .enable("a")
+        .fails_with("CONFIG:4: LocalForward 127.0.0.2:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
 }
 
 #[test]
 fn own_forwards_go_whichever_comes_first_when_a_shared_one_carries() {
-    for cfg in [
-        "Host a\n  LocalForward 0.0.0.0:1455 localhost:1455\nHost *\n  LocalForward 1455 localhost:1455\n",
-        "Host *\n  LocalForward 1455 localhost:1455\nHost a\n  DynamicForward 1455\n",
-    ] {
-        let out = enable(cfg.as_bytes(), "a").unwrap();
-        assert_eq!(out.matches("1455").count(), 2, "{cfg} -> {out}");
-        assert!(
-            out.contains("Host *\n  LocalForward 1455 localhost:1455\n"),
-            "{out}"
-        );
-    }
+    given("Host a\n  LocalForward 0.0.0.0:1455 localhost:1455\nHost *\n  LocalForward 1455 localhost:1455\n")
+        .enable("a")
+        .produces("Host a\nHost *\n  LocalForward 1455 localhost:1455\n");
+    given("Host *\n  LocalForward 1455 localhost:1455\nHost a\n  DynamicForward 1455\n")
+        .enable("a")
+        .produces("Host *\n  LocalForward 1455 localhost:1455\nHost a\n");
 }
 
 #[test]
@@ -472,22 +452,30 @@ fn lines_ssh_refuses_anywhere_refuse_the_edit() {
             "Bad configuration option: foobar",
         ),
     ] {
-        let e = enable(cfg.as_bytes(), "a").unwrap_err();
-        assert!(
-            e.contains("ssh refuses this config") && e.contains(msg),
-            "{cfg}: {e}"
-        );
+        let line = if cfg.starts_with("Match") {
+            1
+        } else {
+            cfg.lines().count()
+        };
+        given(cfg).enable("a").fails_with(&format!(
+            "CONFIG:{line}: ssh refuses this config: {msg} (fix that line first); nothing was changed"
+        ));
     }
 }
 
 #[test]
 fn ignore_unknown_for_every_host_is_honoured_in_any_letter_case() {
-    for cfg in [
-        "IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n",
-        "Host *\n  IgnoreUnknown usekeychain,AddKeysToAgent\n  UseKeychain yes\n",
-    ] {
-        assert!(enable(cfg.as_bytes(), "a").unwrap().contains(FWD), "{cfg}");
-    }
+    given("IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n")
+        .enable("a")
+        .inserts(
+            "IgnoreUnknown UseKeychain\n",
+            &format!("Host a\n  {FWD}\n\n"),
+        );
+    given("Host *\n  IgnoreUnknown usekeychain,AddKeysToAgent\n  UseKeychain yes\n")
+        .enable("a")
+        .produces(&format!(
+            "Host a\n  {FWD}\n\nHost *\n  IgnoreUnknown usekeychain,AddKeysToAgent\n  UseKeychain yes\n"
+        ));
 }
 
 #[test]

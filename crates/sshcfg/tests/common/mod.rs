@@ -202,3 +202,92 @@ pub fn has_empty_block(bytes: &[u8], host: &str) -> bool {
             })
     })
 }
+
+/// `given(config).enable(host).produces(expected)`: edit tests that compare whole outputs.
+pub fn given(config: impl AsRef<[u8]>) -> Given {
+    Given {
+        input: config.as_ref().to_vec(),
+    }
+}
+
+/// A config to edit.
+pub struct Given {
+    input: Vec<u8>,
+}
+
+/// What an edit gave: the main file's new text, or the refusal.
+pub struct Outcome {
+    input: String,
+    home: Home,
+    result: Result<sshcfg::Plan, sshcfg::EditError>,
+}
+
+impl Given {
+    /// `enable HOST` (1455 -> localhost:1455).
+    pub fn enable(self, host: &str) -> Outcome {
+        self.run(sshcfg::Action::Enable, host)
+    }
+
+    /// `disable HOST` (1455 -> localhost:1455).
+    pub fn disable(self, host: &str) -> Outcome {
+        self.run(sshcfg::Action::Disable, host)
+    }
+
+    fn run(self, action: sshcfg::Action, host: &str) -> Outcome {
+        let home = Home::new(&self.input);
+        let result = home.load().plan(
+            action,
+            &[host],
+            &[sshcfg::Forward::loopback(1455, 1455)],
+            &sshcfg::ResolveContext::new("me"),
+        );
+        Outcome {
+            input: String::from_utf8_lossy(&self.input).into_owned(),
+            home,
+            result,
+        }
+    }
+}
+
+impl Outcome {
+    /// The main file's text after the edit (the input when nothing changes).
+    pub fn output(&self) -> String {
+        let plan = self
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("refused: {e}"));
+        match plan.changes().first() {
+            Some(c) => String::from_utf8_lossy(c.after()).into_owned(),
+            None => self.input.clone(),
+        }
+    }
+
+    /// The main file becomes exactly `expected`.
+    pub fn produces(&self, expected: &str) {
+        assert_eq!(self.output(), expected);
+    }
+
+    /// The main file becomes the input with `text` inserted right after `anchor`, which occurs
+    /// exactly once in the input: nothing else changes.
+    pub fn inserts(&self, anchor: &str, text: &str) {
+        assert_eq!(self.input.matches(anchor).count(), 1, "anchor {anchor:?}");
+        let at = self.input.find(anchor).unwrap() + anchor.len();
+        let expected = format!("{}{text}{}", &self.input[..at], &self.input[at..]);
+        assert_eq!(self.output(), expected);
+    }
+
+    /// Nothing changes.
+    pub fn unchanged(&self) {
+        assert_eq!(self.output(), self.input);
+    }
+
+    /// Refused with exactly `expected`, where `CONFIG` stands for the config's path.
+    pub fn fails_with(&self, expected: &str) {
+        let e = match &self.result {
+            Ok(_) => panic!("not refused: {}", self.output()),
+            Err(e) => e.to_string(),
+        };
+        let config = self.home.config().display().to_string();
+        assert_eq!(e.replace(&config, "CONFIG"), expected);
+    }
+}
