@@ -1,9 +1,7 @@
 //! The CLI's side of "enable succeeding means the login works": status reasons, several ports in
 //! one run, and host arguments that are ssh destinations rather than aliases.
 
-mod common;
-
-use common::{bin, config_file};
+use crate::common::{bin, config_file};
 
 fn status(cfg: &std::path::Path, host: &str, extra: &[&str]) -> serde_json::Value {
     let out = bin()

@@ -1,9 +1,7 @@
 //! An independent cross-check: the `ssh2-config` crate (a lossy reader, not the editing layer)
 //! agrees with our resolution of HostName, User and Port on plain configs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ssh2_config::{ParseRule, SshConfig};
 use sshcfg::ResolveContext;
 

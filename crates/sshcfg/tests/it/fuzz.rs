@@ -7,8 +7,6 @@
 //! parse then serialise gives the input; nothing panics (diagnostics, resolution, enable,
 //! disable); enable then disable gives the input (but for the one documented exception).
 
-mod common;
-
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,7 +22,7 @@ fn cases() -> u32 {
 }
 
 fn corpus() -> Vec<Vec<u8>> {
-    common::files_under(&common::fixtures())
+    crate::common::files_under(&crate::common::fixtures())
         .into_iter()
         .map(|p| std::fs::read(p).unwrap())
         .collect()
@@ -113,7 +111,7 @@ fn check(bytes: &[u8]) {
         let back = undo.changes().first().map(|c| c.after()).unwrap_or(bytes);
         if back != bytes {
             assert!(
-                common::has_empty_block(bytes, host),
+                crate::common::has_empty_block(bytes, host),
                 "enable+disable of {host} changed {:?}",
                 String::from_utf8_lossy(bytes)
             );

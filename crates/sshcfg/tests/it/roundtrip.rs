@@ -1,11 +1,9 @@
 //! Round trips: every fixture and arbitrary bytes come back unchanged, the line and block
 //! structure covers every byte, and `enable` then `disable` gives back the input.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use sshcfg::{ConfigSet, Document, Forward, LoadOptions, ResolveContext};
 

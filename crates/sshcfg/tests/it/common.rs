@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: fixtures, and OpenSSH's own `ssh -G` as the judge.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

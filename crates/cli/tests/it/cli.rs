@@ -1,7 +1,6 @@
 //! Integration tests of the `codex-fwd` binary: every flag and exit code, bad input, and the
 //! safety of writes (symlinks, mode, owner, concurrency, torn reads).
 //! Unix only (modes, owners, devices, FIFOs); what also runs on Windows is in `portable.rs`.
-#![cfg(unix)]
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -12,9 +11,7 @@ use predicates::prelude::*;
 const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
 const FWD: &str = "LocalForward 1455 localhost:1455";
 
-mod common;
-
-use common::{bin, config_file as setup};
+use crate::common::{bin, config_file as setup};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()

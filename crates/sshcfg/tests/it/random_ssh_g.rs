@@ -5,9 +5,7 @@
 //!
 //! `SSH_G_CASES` sets the number of configs (default 48; each runs ssh -G about 20 times).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sshcfg::{Forward, ResolveContext};

@@ -5,9 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use predicates::prelude::*;
 
-mod common;
-
-use common::{bin, config_file as cfg};
+use crate::common::{bin, config_file as cfg};
 
 /// A local port nobody holds right now.
 fn free_port() -> u16 {

@@ -1,8 +1,6 @@
 //! Differential tests: OpenSSH's `ssh -G` is the judge of resolution and of every edit.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sshcfg::{Forward, ResolveContext};
 
 /// Every fixture config that `ssh -G` may read (none with `Match exec`), with how to set it up.

@@ -1,0 +1,16 @@
+//! The `codex-fwd` binary's tests, in one binary. `portable` (writes, locks, paths, output)
+//! also runs on Windows, under Wine; the others need Unix, and most of them `ssh`.
+
+mod common;
+mod portable;
+
+#[cfg(unix)]
+mod carry;
+#[cfg(unix)]
+mod cli;
+#[cfg(unix)]
+mod doctor;
+#[cfg(unix)]
+mod e2e;
+#[cfg(unix)]
+mod json_shape;

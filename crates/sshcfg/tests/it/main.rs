@@ -1,0 +1,10 @@
+//! sshcfg's integration tests, in one binary: edits byte for byte, round trips, the fuzz mode,
+//! and OpenSSH's own `ssh -G` as the judge of resolution and edits.
+
+mod common;
+mod edits;
+mod fuzz;
+mod openssh;
+mod random_ssh_g;
+mod roundtrip;
+mod ssh2_config_crosscheck;
