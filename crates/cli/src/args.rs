@@ -218,6 +218,11 @@ impl PortArgs {
         if self.local_port.is_some() && self.port.len() > 1 {
             return Err("--local-port pairs with a single --port; give several as --port LOCAL:REMOTE,LOCAL:REMOTE".into());
         }
+        if self.local_port.is_some() && self.port.iter().any(|p| p.local.is_some()) {
+            return Err(
+                "--local-port and --port LOCAL:REMOTE both name the local port; give one".into(),
+            );
+        }
         let mut out: Vec<Forward> = Vec::new();
         for p in &self.port {
             let local = self.local_port.or(p.local).unwrap_or(p.remote);

@@ -22,6 +22,14 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// Bad usage of subcommand `sub`: the message and where to read more, exit 2.
+    pub(crate) fn usage(sub: &str, message: impl std::fmt::Display) -> Failure {
+        Failure::new(
+            EXIT_USAGE,
+            format!("{message} (see `codex-fwd {sub} --help`)"),
+        )
+    }
 }
 
 impl From<sshcfg::LoadError> for Failure {
@@ -38,4 +46,13 @@ impl From<sshcfg::EditError> for Failure {
         };
         Failure::new(code, e.to_string())
     }
+}
+
+/// A failed write to standard output: a reader that went away (`| head`) ends the run quietly
+/// with success, as ripgrep does; anything else is a failure (exit 4).
+pub(crate) fn stdout_failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    Failure::new(EXIT_IO, format!("cannot write to standard output: {e}"))
 }

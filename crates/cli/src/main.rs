@@ -92,6 +92,11 @@ fn quiet_on_closed_stdout() {
         if is_broken_pipe_panic(msg) {
             std::process::exit(0);
         }
+        // Any other failure to print (a full disk, `>/dev/full`): one line and exit 4.
+        if let Some(why) = msg.strip_prefix("failed printing to stdout: ") {
+            eprintln!("codex-fwd: error: cannot write to standard output: {why}");
+            std::process::exit(i32::from(EXIT_IO));
+        }
         default(info);
     }));
 }

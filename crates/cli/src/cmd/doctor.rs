@@ -6,7 +6,7 @@ use sshcfg::{ConfigSet, ResolveContext};
 use crate::args::DoctorArgs;
 use crate::doctor::{self, Code, Finding, Missing, Severity};
 use crate::env::{Env, check_hosts, print_json};
-use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
+use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure, stdout_failed};
 
 #[derive(Serialize)]
 struct DoctorReport {
@@ -54,7 +54,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
             findings,
         });
     } else {
-        print_text(&hosts, &findings, env.color);
+        print_text(&hosts, &findings, env.color)?;
     }
     Ok(if ok { 0 } else { EXIT_REFUSED })
 }
@@ -100,7 +100,11 @@ fn config_findings(
     findings
 }
 
-fn print_text(hosts: &[String], findings: &[Finding], choice: anstream::ColorChoice) {
+fn print_text(
+    hosts: &[String],
+    findings: &[Finding],
+    choice: anstream::ColorChoice,
+) -> Result<(), Failure> {
     use std::io::Write as _;
     let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
     if findings.is_empty() {
@@ -109,11 +113,12 @@ fn print_text(hosts: &[String], findings: &[Finding], choice: anstream::ColorCho
         } else {
             format!(" for {}", hosts.join(", "))
         };
-        let _ = writeln!(out, "No problems found{for_hosts}.");
+        writeln!(out, "No problems found{for_hosts}.").map_err(stdout_failed)?;
     }
     for f in findings {
-        let _ = f.write_to(&mut out);
+        f.write_to(&mut out).map_err(stdout_failed)?;
     }
+    Ok(())
 }
 
 /// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port

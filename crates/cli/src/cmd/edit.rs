@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::args::EditArgs;
 use crate::env::{Env, check_hosts, print_json};
-use crate::failure::{EXIT_CHANGE_NEEDED, EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure};
+use crate::failure::{
+    EXIT_CHANGE_NEEDED, EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure, stdout_failed,
+};
 use crate::{diff, write};
 
 #[derive(Clone, Serialize)]
@@ -30,10 +32,11 @@ struct EditReport<'a> {
 
 pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
-    let forwards = a
-        .ports
-        .forwards()
-        .map_err(|m| Failure::new(EXIT_USAGE, m))?;
+    let sub = match action {
+        sshcfg::Action::Enable => "enable",
+        sshcfg::Action::Disable => "disable",
+    };
+    let forwards = a.ports.forwards().map_err(|m| Failure::usage(sub, m))?;
     // Lock before reading, so the read-modify-write of concurrent runs is serialised.
     let _lock = if !a.dry_run && !a.check {
         Some(lock(&env.target.path)?)
@@ -59,10 +62,17 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
         files: files.clone(),
         summary: plan.summary().to_vec(),
     };
+    // A file that will not be written is refused first: before the diff, before asking, and
+    // before any temporary file exists.
+    if !a.dry_run && !a.check {
+        for c in plan.changes() {
+            refuse_unwritable(c.path(), a, action)?;
+        }
+    }
     if !a.json {
         let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
         for f in &files {
-            let _ = write!(out, "{}", diff::styled(&f.diff));
+            write!(out, "{}", diff::styled(&f.diff)).map_err(stdout_failed)?;
         }
         for s in plan.summary() {
             eprintln!("{s}");
@@ -77,10 +87,6 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
         } else {
             0
         });
-    }
-    // Refuse before asking and before any temporary file exists.
-    for c in plan.changes() {
-        refuse_unwritable(c.path(), a, action)?;
     }
     if !a.yes && !confirmed(a.json.then(|| report(false)))? {
         eprintln!("Nothing written.");

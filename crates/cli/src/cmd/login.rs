@@ -31,11 +31,14 @@ const MAX_URL: usize = 16 * 1024;
 /// before the remote command runs; the config's `ClearAllForwardings yes` would drop our `-L`
 /// too; through a shared (ControlMaster) connection the forwards would be set up in the master
 /// and outlive the login (and a new master with `ControlPersist` keeps them), so the login
-/// always uses a connection of its own.
-const LOGIN_OPTS: [&str; 3] = [
+/// always uses a connection of its own. The config's `RemoteCommand` or `SessionType none`
+/// would replace or suppress the login command, so those are reset too.
+const LOGIN_OPTS: [&str; 5] = [
     "ExitOnForwardFailure=yes",
     "ClearAllForwardings=no",
     "ControlPath=none",
+    "RemoteCommand=none",
+    "SessionType=default",
 ];
 
 /// A port on the laptop and the remote port it forwards to.
@@ -92,7 +95,11 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
 /// the config's), for when forwarding is impossible.
 fn device_auth(env: &Env, host: &str, tty: bool) -> Result<u8, Failure> {
     let remote = ["codex", "login", "--device-auth"].map(String::from);
-    let opts = ["ClearAllForwardings=yes"];
+    let opts = [
+        "ClearAllForwardings=yes",
+        "RemoteCommand=none",
+        "SessionType=default",
+    ];
     let argv = ssh_args(env.explicit_file(), &opts, &[], tty, host, &remote);
     eprintln!("codex-fwd: running `codex login --device-auth` on {host}, with no forward");
     let status = Command::new("ssh")
@@ -630,6 +637,10 @@ mod tests {
                 "ClearAllForwardings=no",
                 "-o",
                 "ControlPath=none",
+                "-o",
+                "RemoteCommand=none",
+                "-o",
+                "SessionType=default",
                 "-L",
                 "localhost:1455:127.0.0.1:1455",
                 "-L",

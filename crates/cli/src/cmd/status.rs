@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::args::StatusArgs;
 use crate::env::{Env, check_hosts, print_json};
-use crate::failure::{EXIT_USAGE, Failure};
+use crate::failure::Failure;
 
 #[derive(Serialize)]
 struct ForwardReport {
@@ -107,7 +107,7 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     let wants = a
         .ports
         .forwards()
-        .map_err(|m| Failure::new(EXIT_USAGE, m))?;
+        .map_err(|m| Failure::usage("status", m))?;
     let hosts = if a.hosts.is_empty() {
         set.literal_hosts()
     } else {
