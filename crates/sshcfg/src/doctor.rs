@@ -9,7 +9,7 @@ use crate::config::ConfigSet;
 use crate::document::DiagnosticKind;
 use crate::forward::{Forward, Listen};
 use crate::listener::{BindScope, Blocker};
-use crate::resolve::{Loc, ResolveContext};
+use crate::resolve::{Loc, Resolution, ResolveContext};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,7 +117,19 @@ impl ConfigSet {
         require_forward: bool,
         ctx: &ResolveContext,
     ) -> Vec<Finding> {
-        let r = self.resolve(host, ctx);
+        self.doctor_resolved(&self.resolve(host, ctx), want, require_forward, ctx)
+    }
+
+    /// As [`ConfigSet::doctor`], for a host already resolved (by [`ConfigSet::resolve`] or a
+    /// [`crate::ResolveIndex`]): `r` must be this set's resolution of `r.host`.
+    pub fn doctor_resolved(
+        &self,
+        r: &Resolution,
+        want: &Forward,
+        require_forward: bool,
+        ctx: &ResolveContext,
+    ) -> Vec<Finding> {
+        let host = r.host.as_str();
         let mut out = Vec::new();
         let local = want.listen_port().unwrap_or_default();
         if let Some(c) = &r.clear_all_forwardings

@@ -490,12 +490,13 @@ impl ConfigSet {
             });
         }
         let after = self.with_plan(plan);
+        let (before_ix, after_ix) = (self.resolve_index(), after.resolve_index());
         for other in self.literal_hosts() {
             if other == plan.host {
                 continue;
             }
-            let a = self.resolve(&other, ctx).forwards;
-            let b = after.resolve(&other, ctx).forwards;
+            let a = before_ix.resolve(&other, ctx).forwards;
+            let b = after_ix.resolve(&other, ctx).forwards;
             let fwds = |v: Vec<crate::resolve::EffectiveForward>| -> Vec<Forward> {
                 v.into_iter().map(|f| f.forward).collect()
             };

@@ -29,28 +29,33 @@ pub(crate) fn doctor(
     let want = a.ports.forward();
     let local = a.ports.local();
     let named = !a.hosts.is_empty();
-    let hosts: Vec<String> = if named {
+    // Several hosts go through one index, so the run stays linear in the config.
+    let candidates = if named {
         a.hosts.clone()
     } else {
         set.literal_hosts()
-            .into_iter()
-            .filter(|h| {
-                set.resolve(h, &ctx)
-                    .forwards
-                    .iter()
-                    .any(|f| f.forward.equivalent(&want))
-            })
-            .collect()
     };
+    let index = (candidates.len() > 1).then(|| set.resolve_index());
+    let resolve = |h: &str| match &index {
+        Some(ix) => ix.resolve(h, &ctx),
+        None => set.resolve(h, &ctx),
+    };
+    let resolved: Vec<sshcfg::Resolution> = candidates
+        .iter()
+        .map(|h| resolve(h))
+        .filter(|r| named || r.forwards.iter().any(|f| f.forward.equivalent(&want)))
+        .collect();
+    let hosts: Vec<String> = resolved.iter().map(|r| r.host.clone()).collect();
     let mut findings: Vec<Finding> = set.doctor_files();
-    for h in &hosts {
-        for f in set.doctor(h, &want, named, &ctx) {
-            // A line OpenSSH rejects is reported once, not once per host.
-            let seen = f.code == "config-error"
-                && findings
-                    .iter()
-                    .any(|g| g.code == f.code && g.file == f.file && g.line == f.line);
-            if !seen {
+    // A line OpenSSH rejects is reported once, not once per host.
+    let mut rejected: std::collections::HashSet<(Option<String>, Option<usize>)> = findings
+        .iter()
+        .filter(|g| g.code == "config-error")
+        .map(|g| (g.file.clone(), g.line))
+        .collect();
+    for r in &resolved {
+        for f in set.doctor_resolved(r, &want, named, &ctx) {
+            if f.code != "config-error" || rejected.insert((f.file.clone(), f.line)) {
                 findings.push(f);
             }
         }
@@ -166,8 +171,7 @@ pub(crate) fn doctor(
                 .lines()
                 .filter_map(|l| l.strip_prefix("localforward ").map(str::to_string))
                 .collect();
-            let ours: Vec<String> = set
-                .resolve(h, &ctx)
+            let ours: Vec<String> = resolve(h)
                 .forwards
                 .iter()
                 .filter(|f| !f.forward.hidden_by_ssh_g())
@@ -191,7 +195,7 @@ pub(crate) fn doctor(
             f.message.push_str(&format!(" (the installed ssh is {v})"));
         }
     }
-    findings.extend(fallback_notes(&set, &hosts, a, &ctx));
+    findings.extend(fallback_notes(&resolved, a));
     let ok = findings.iter().all(|f| f.severity == Severity::Note);
     if a.json {
         print_json(&DoctorReport {
@@ -267,24 +271,19 @@ fn ssh_version() -> Option<String> {
 
 /// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port
 /// its OAuth client accepts): a note for each host that carries 1455 but not 1457.
-fn fallback_notes(
-    set: &sshcfg::ConfigSet,
-    hosts: &[String],
-    a: &DoctorArgs,
-    ctx: &ResolveContext,
-) -> Vec<sshcfg::Finding> {
+fn fallback_notes(resolved: &[sshcfg::Resolution], a: &DoctorArgs) -> Vec<sshcfg::Finding> {
     const DEFAULT: u16 = 1455;
     const FALLBACK: u16 = 1457;
     if a.ports.remote() != DEFAULT || a.ports.port.len() > 1 {
         return Vec::new();
     }
-    hosts
+    resolved
         .iter()
-        .filter(|h| {
-            let r = set.resolve(h, ctx);
+        .filter(|r| {
             r.loopback_tunnel(a.ports.local(), DEFAULT).is_ok()
                 && r.loopback_tunnel(FALLBACK, FALLBACK).is_err()
         })
+        .map(|r| &r.host)
         .map(|h| sshcfg::Finding {
             code: "fallback-port",
             severity: sshcfg::Severity::Note,
