@@ -550,6 +550,12 @@ impl Document {
     /// Problems OpenSSH would report, line by line, for the keywords this library reads (and for
     /// lines it cannot split). Unknown keywords are not judged here.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.diagnostics_impl(true)
+    }
+
+    /// [`Document::diagnostics`]; `fast`: pass over the lines [`Document::plainly_fine`] clears
+    /// without tokenising them (the tests check both ways agree).
+    fn diagnostics_impl(&self, fast: bool) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         // `IgnoreUnknown`: the first one in the file, as a pattern list (an approximation: ssh
         // takes the first one that applies to the host).
@@ -569,6 +575,7 @@ impl Document {
                         "unclosed quote in the keyword: OpenSSH ignores this line".into(),
                     )
                 }),
+                LineKind::Directive(k) if fast && self.plainly_fine(i, k) => {}
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
@@ -626,6 +633,37 @@ impl Document {
             }
         }
         out
+    }
+
+    /// Is keyword line `i` one [`Document::diagnostics`] has nothing to say about, as can be
+    /// seen without tokenising it? It has arguments and no quote character (so `argv_split`
+    /// succeeds and no argument is empty), and its keyword is one whose values are not checked
+    /// here: a known keyword ssh only stores, or `Host`/`Include` (whose only check is for an
+    /// empty argument). Most lines of a large config are such lines.
+    fn plainly_fine(&self, i: usize, k: Keyword) -> bool {
+        if self.args_offset(i).is_none() || memchr::memchr2(b'"', b'\'', self.raw_args(i)).is_some()
+        {
+            return false;
+        }
+        match k {
+            Keyword::Host
+            | Keyword::Include
+            | Keyword::HostName
+            | Keyword::User
+            | Keyword::Port
+            | Keyword::Tag
+            | Keyword::CanonicalizeHostname
+            | Keyword::DynamicForward => true,
+            Keyword::Other => {
+                let text = lexer::effective_line(self.line_text(i));
+                let LineShape::Directive { keyword, .. } = lexer::shape(text) else {
+                    return false;
+                };
+                let kw = &text[keyword.span.start..keyword.span.end.min(text.len())];
+                !kw.eq_ignore_ascii_case(b"ignoreunknown") && crate::check::is_known_keyword(kw)
+            }
+            _ => false,
+        }
     }
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.
@@ -708,6 +746,44 @@ mod tests {
             ("IdentityFile", Keyword::Other),
         ] {
             assert_eq!(Keyword::from_bytes(text.as_bytes()), k, "{text}");
+        }
+    }
+
+    /// The fast path of `diagnostics` changes nothing: every fixture, and lines built to reach
+    /// each of its conditions.
+    #[test]
+    fn diagnostics_fast_path_agrees() {
+        let mut inputs: Vec<Vec<u8>> = vec![
+            b"Host a \"\" b\nHost \"x\nHostName\nUser 'u\nInclude \"\"\nPort 22 # c\n".to_vec(),
+            b"IgnoreUnknown usekeychain\nUseKeychain yes\nidentityfile \"a b\"\nIdentityFile\n"
+                .to_vec(),
+            b"Bogus x\nDynamicForward 1455\nDynamicForward \"\nTag t\nCanonicalizeHostname maybe\n"
+                .to_vec(),
+            b"LocalForward 1 localhost:1\nGatewayPorts maybe\nMatch # c\nServerAliveInterval=30\n"
+                .to_vec(),
+            b"\"Host\" a\nHost\t=\tb\n  \x00Host x\nNOHOSTAUTHENTICATIONFORLOCALHOST yes\n"
+                .to_vec(),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(b) = std::fs::read(&p) {
+                    inputs.push(b);
+                }
+            }
+        }
+        for bytes in inputs {
+            let doc = Document::parse(bytes.clone());
+            assert_eq!(
+                doc.diagnostics_impl(true),
+                doc.diagnostics_impl(false),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
     }
 
