@@ -1,5 +1,7 @@
 //! `status`: is the forward effective for each host, and where from.
 
+use std::io::Write as _;
+
 use serde::Serialize;
 use sshcfg::ResolveContext;
 
@@ -135,6 +137,9 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
     if report.is_empty() {
         eprintln!("{}: no host names defined", t.path.display());
     }
+    // Buffered: a line-buffered stdout would make a system call per host.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = Ok(());
     for h in &report {
         let state = match (&h.source, h.reason, &h.reason_at) {
             (Some(src), _, _) => format!("enabled ({src})"),
@@ -158,10 +163,17 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         } else {
             format!("  [{}]", extra.join(" "))
         };
-        println!("{}: {} {state}{extra}", h.host, h.forward);
+        written = written.and_then(|_| writeln!(out, "{}: {} {state}{extra}", h.host, h.forward));
         for n in &h.notes {
-            println!("    note: {n}");
+            written = written.and_then(|_| writeln!(out, "    note: {n}"));
         }
     }
-    Ok(0)
+    match written.and_then(|_| out.flush()) {
+        // A reader that went away (`| head`) is no failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
+            EXIT_IO,
+            format!("cannot write the status: {e}"),
+        )),
+        _ => Ok(0),
+    }
 }
