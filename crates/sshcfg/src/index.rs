@@ -65,7 +65,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher
 use crate::config::{ConfigSet, FileId};
 use crate::document::{Document, Keyword, LineKind};
 use crate::lexer;
-use crate::resolve::{Pass, Resolution, ResolveContext, Skip};
+use crate::resolve::{Loc, Pass, Resolution, ResolveContext, Skip};
 
 /// What a block is filed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,7 +411,8 @@ fn file_block<'a>(
 struct Cache {
     host_key: Option<Vec<u8>>,
     host: Vec<u32>,
-    match_key: Option<Vec<u8>>,
+    /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
+    match_state: Option<(bool, Option<Loc>)>,
     matched: Vec<u32>,
 }
 
@@ -440,13 +441,11 @@ impl Skip for HostWalk<'_, '_> {
             c.host = ix.host_keys.candidates(pass.host());
             c.host_key = Some(pass.host().to_vec());
         }
-        if !ix.match_keys.ids.is_empty() {
+        if !ix.match_keys.ids.is_empty() && c.match_state != Some(pass.match_host_state()) {
             let mut m = pass.match_host();
             m.make_ascii_lowercase();
-            if c.match_key.as_ref() != Some(&m) {
-                c.matched = ix.match_keys.candidates(&m);
-                c.match_key = Some(m);
-            }
+            c.matched = ix.match_keys.candidates(&m);
+            c.match_state = Some(pass.match_host_state());
         }
         let listed = |v: &[u32]| v.binary_search(&id).is_ok();
         let may_apply = match ix.guards[id as usize] {

@@ -432,6 +432,12 @@ impl Pass<'_> {
         &self.host
     }
 
+    /// What [`Pass::match_host`] depends on besides the host asked for: the pass, and the
+    /// `HostName` line in force (it is set once).
+    pub(crate) fn match_host_state(&self) -> (bool, Option<Loc>) {
+        (self.final_pass, self.out.hostname.as_ref().map(|h| h.loc))
+    }
+
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
     /// the host as typed; in the final pass the final host name.
     pub(crate) fn match_host(&self) -> Vec<u8> {

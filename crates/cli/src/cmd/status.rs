@@ -42,6 +42,7 @@ struct HostStatus {
 fn host_status(
     host: &str,
     want: &sshcfg::Forward,
+    want_text: &str,
     r: &sshcfg::Resolution,
     rejected: Option<&str>,
     set: &sshcfg::ConfigSet,
@@ -81,7 +82,7 @@ fn host_status(
         .collect();
     HostStatus {
         host: host.to_string(),
-        forward: want.config_args(),
+        forward: want_text.to_string(),
         enabled: reason.is_none(),
         source: tunnel
             .as_ref()
@@ -118,6 +119,7 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         other => other.to_string(),
     });
     let mut report = Vec::new();
+    let want_texts: Vec<String> = wants.iter().map(|w| w.config_args()).collect();
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.
     let index = (hosts.len() > 1).then(|| set.resolve_index());
@@ -126,8 +128,8 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
             Some(ix) => ix.resolve(host, &ctx),
             None => set.resolve(host, &ctx),
         };
-        for want in &wants {
-            report.push(host_status(host, want, &r, rejected.as_deref(), &set));
+        for (want, text) in wants.iter().zip(&want_texts) {
+            report.push(host_status(host, want, text, &r, rejected.as_deref(), &set));
         }
     }
     if a.json {
