@@ -636,12 +636,18 @@ impl Document {
     }
 
     /// Is keyword line `i` one [`Document::diagnostics`] has nothing to say about, as can be
-    /// seen without tokenising it? It has arguments and no quote character (so `argv_split`
-    /// succeeds and no argument is empty), and its keyword is one whose values are not checked
-    /// here: a known keyword ssh only stores, or `Host`/`Include` (whose only check is for an
-    /// empty argument). Most lines of a large config are such lines.
+    /// seen without building its tokens? It has arguments, they split (no quote character, or
+    /// quotes that close) into tokens none of which is empty, and its keyword is one whose
+    /// values are not checked here: a known keyword ssh only stores, or `Host`/`Include` (whose
+    /// only check is for an empty argument). Most lines of a large config are such lines.
     fn plainly_fine(&self, i: usize, k: Keyword) -> bool {
-        if self.args_offset(i).is_none() || memchr::memchr2(b'"', b'\'', self.raw_args(i)).is_some()
+        if self.args_offset(i).is_none() {
+            return false;
+        }
+        let raw = self.raw_args(i);
+        // With quotes, the tokens must split and none may be empty (`Host ""`).
+        if memchr::memchr2(b'"', b'\'', raw).is_some()
+            && !lexer::Argv::new(raw, 0).all(|t| t.is_ok_and(|t| !t.value.is_empty()))
         {
             return false;
         }
@@ -755,6 +761,7 @@ mod tests {
     fn diagnostics_fast_path_agrees() {
         let mut inputs: Vec<Vec<u8>> = vec![
             b"Host a \"\" b\nHost \"x\nHostName\nUser 'u\nInclude \"\"\nPort 22 # c\n".to_vec(),
+            b"IdentityFile \"~/a b\" 'c'\nHost \"a\"'b' c\\\"d\nUser \"\"\nSendEnv \"A\" \"\nControlPath \"\"\n".to_vec(),
             b"IgnoreUnknown usekeychain\nUseKeychain yes\nidentityfile \"a b\"\nIdentityFile\n"
                 .to_vec(),
             b"Bogus x\nDynamicForward 1455\nDynamicForward \"\nTag t\nCanonicalizeHostname maybe\n"
