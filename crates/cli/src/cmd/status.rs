@@ -118,57 +118,39 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         sshcfg::EditError::Rejected { path, line, .. } => format!("{path}:{line}"),
         other => other.to_string(),
     });
-    let mut report = Vec::new();
     let want_texts: Vec<String> = wants.iter().map(|w| w.config_args()).collect();
+    if hosts.is_empty() && !a.json {
+        eprintln!("{}: no host names defined", t.path.display());
+    }
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.
     let index = (hosts.len() > 1).then(|| set.resolve_index());
+    // Text is written host by host (buffered: a line-buffered stdout would make a system call
+    // per host); only --json keeps the whole report.
+    let mut report = Vec::new();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = Ok(());
     for host in &hosts {
         let r = match &index {
             Some(ix) => ix.resolve(host, &ctx),
             None => set.resolve(host, &ctx),
         };
         for (want, text) in wants.iter().zip(&want_texts) {
-            report.push(host_status(host, want, text, &r, rejected.as_deref(), &set));
+            let h = host_status(host, want, text, &r, rejected.as_deref(), &set);
+            if a.json {
+                report.push(h);
+            } else {
+                written = written.and_then(|_| write_text(&mut out, &h));
+            }
+        }
+        if written.is_err() {
+            break;
         }
     }
     if a.json {
+        drop(out);
         print_json(&report);
         return Ok(0);
-    }
-    if report.is_empty() {
-        eprintln!("{}: no host names defined", t.path.display());
-    }
-    // Buffered: a line-buffered stdout would make a system call per host.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut written = Ok(());
-    for h in &report {
-        let state = match (&h.source, h.reason, &h.reason_at) {
-            (Some(src), _, _) => format!("enabled ({src})"),
-            (None, Some("cleared"), _) => "disabled (ClearAllForwardings yes)".to_string(),
-            (None, Some("missing") | None, _) => "disabled".to_string(),
-            (None, Some(why), Some(place)) => format!("disabled ({why} at {place})"),
-            (None, Some(why), None) => format!("disabled ({why})"),
-        };
-        let mut extra = Vec::new();
-        if let Some(v) = &h.hostname {
-            extra.push(format!("hostname={v}"));
-        }
-        if let Some(v) = &h.user {
-            extra.push(format!("user={v}"));
-        }
-        if let Some(v) = &h.port {
-            extra.push(format!("port={v}"));
-        }
-        let extra = if extra.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", extra.join(" "))
-        };
-        written = written.and_then(|_| writeln!(out, "{}: {} {state}{extra}", h.host, h.forward));
-        for n in &h.notes {
-            written = written.and_then(|_| writeln!(out, "    note: {n}"));
-        }
     }
     match written.and_then(|_| out.flush()) {
         // A reader that went away (`| head`) is no failure.
@@ -178,4 +160,35 @@ pub(crate) fn status(cli: &Cli, a: &StatusArgs) -> Result<u8, Failure> {
         )),
         _ => Ok(0),
     }
+}
+
+/// One host's status as a line of text (and its notes).
+fn write_text(out: &mut impl std::io::Write, h: &HostStatus) -> std::io::Result<()> {
+    let state = match (&h.source, h.reason, &h.reason_at) {
+        (Some(src), _, _) => format!("enabled ({src})"),
+        (None, Some("cleared"), _) => "disabled (ClearAllForwardings yes)".to_string(),
+        (None, Some("missing") | None, _) => "disabled".to_string(),
+        (None, Some(why), Some(place)) => format!("disabled ({why} at {place})"),
+        (None, Some(why), None) => format!("disabled ({why})"),
+    };
+    let mut extra = Vec::new();
+    if let Some(v) = &h.hostname {
+        extra.push(format!("hostname={v}"));
+    }
+    if let Some(v) = &h.user {
+        extra.push(format!("user={v}"));
+    }
+    if let Some(v) = &h.port {
+        extra.push(format!("port={v}"));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", extra.join(" "))
+    };
+    writeln!(out, "{}: {} {state}{extra}", h.host, h.forward)?;
+    for n in &h.notes {
+        writeln!(out, "    note: {n}")?;
+    }
+    Ok(())
 }
