@@ -641,12 +641,15 @@ impl Document {
     /// values are not checked here: a known keyword ssh only stores, or `Host`/`Include` (whose
     /// only check is for an empty argument). Most lines of a large config are such lines.
     fn plainly_fine(&self, i: usize, k: Keyword) -> bool {
-        if self.args_offset(i).is_none() {
-            return false;
-        }
-        let raw = self.raw_args(i);
-        // With quotes, the tokens must split and none may be empty (`Host ""`).
-        if memchr::memchr2(b'"', b'\'', raw).is_some()
+        // Arguments within the packed offset's reach (others take the slow path).
+        let a = match self.lines[i].args {
+            0 | ARGS_FAR => return false,
+            a => a as usize,
+        };
+        let raw = &self.effective_text(i)[a..];
+        // With quotes, the tokens must split and none may be empty (`Host ""`). Arguments are
+        // short: a plain loop beats a vectorised search's set-up here.
+        if raw.iter().any(|&b| b == b'"' || b == b'\'')
             && !lexer::Argv::new(raw, 0).all(|t| t.is_ok_and(|t| !t.value.is_empty()))
         {
             return false;
