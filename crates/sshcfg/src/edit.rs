@@ -545,10 +545,54 @@ impl ConfigSet {
         forward: &Forward,
         ctx: &ResolveContext,
     ) -> Result<Plan, crate::Error> {
+        self.enable_with(host, forward, ctx, true)
+    }
+
+    /// Plan `action` for each `(host, forward)` in turn, each on the config as the plans before
+    /// it leave it, handing each plan to `each` (which keeps what it needs: a plan holds the new
+    /// bytes of the files it changes). The same plans as calling [`ConfigSet::enable`] or
+    /// [`ConfigSet::disable`] on [`ConfigSet::with_plan`] of the previous ones, stopping at the
+    /// first error; but whether ssh rejects the config (a pass over every line) is checked once:
+    /// edits only add lines this library writes and remove forward lines and emptied `Host`
+    /// blocks, which cannot make ssh reject a config it accepts (debug builds check it after
+    /// every plan).
+    pub fn plan_each(
+        &self,
+        action: Action,
+        pairs: &[(&str, &Forward)],
+        ctx: &ResolveContext,
+        mut each: impl FnMut(&Plan),
+    ) -> Result<(), crate::Error> {
+        let mut next: Option<ConfigSet> = None;
+        for (n, (host, forward)) in pairs.iter().enumerate() {
+            let set = next.as_ref().unwrap_or(self);
+            let plan = match action {
+                Action::Enable => set.enable_with(host, forward, ctx, n == 0)?,
+                Action::Disable => set.disable(host, forward, ctx)?,
+            };
+            each(&plan);
+            if n + 1 < pairs.len() && plan.is_change() {
+                let after = set.with_plan(&plan);
+                debug_assert!(after.rejection().is_none() || set.rejection().is_some());
+                next = Some(after);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`ConfigSet::enable`]; `check_rejection`: refuse a config ssh rejects (callers that
+    /// know the answer skip the pass over every line).
+    fn enable_with(
+        &self,
+        host: &str,
+        forward: &Forward,
+        ctx: &ResolveContext,
+        check_rejection: bool,
+    ) -> Result<Plan, crate::Error> {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
-        if let Some(e) = self.rejection() {
+        if let Some(e) = check_rejection.then(|| self.rejection()).flatten() {
             return Err(e.into());
         }
         let r = self.resolve(host, ctx);

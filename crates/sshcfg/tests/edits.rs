@@ -416,3 +416,60 @@ fn disable_names_the_include_a_shared_forward_comes_from() {
         "{e}"
     );
 }
+
+/// `plan_each` gives the plans of enable/disable applied one after the other (with
+/// `with_plan`), on every fixture, for the hosts it names and a new one, and stops where they
+/// would.
+#[test]
+fn plan_each_is_enable_after_enable() {
+    let ctx = ResolveContext::default();
+    let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
+    for path in files_under(&fixtures().join("flat")) {
+        let home = Home::new(&std::fs::read(&path).unwrap());
+        let set = home.load();
+        let mut hosts = hosts_for(&set);
+        hosts.truncate(5);
+        let pairs: Vec<(&str, &Forward)> = hosts
+            .iter()
+            .flat_map(|h| fwds.iter().map(move |f| (h.as_str(), f)))
+            .collect();
+        for action in [sshcfg::Action::Enable, sshcfg::Action::Disable] {
+            let mut want: Vec<(Vec<String>, Vec<Vec<u8>>)> = Vec::new();
+            let mut cur = set.clone();
+            let mut want_err = None;
+            for (host, f) in &pairs {
+                let plan = match action {
+                    sshcfg::Action::Enable => cur.enable(host, f, &ctx),
+                    sshcfg::Action::Disable => cur.disable(host, f, &ctx),
+                };
+                match plan {
+                    Ok(p) => {
+                        want.push((
+                            p.summary.clone(),
+                            p.changes.iter().map(|c| c.new.to_vec()).collect(),
+                        ));
+                        cur = cur.with_plan(&p);
+                    }
+                    Err(e) => {
+                        want_err = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            let mut got = Vec::new();
+            let r = set.plan_each(action, &pairs, &ctx, |p| {
+                got.push((
+                    p.summary.clone(),
+                    p.changes.iter().map(|c| c.new.to_vec()).collect(),
+                ))
+            });
+            assert_eq!(got, want, "{}", path.display());
+            assert_eq!(
+                r.err().map(|e| e.to_string()),
+                want_err,
+                "{}",
+                path.display()
+            );
+        }
+    }
+}

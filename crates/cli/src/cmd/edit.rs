@@ -56,22 +56,19 @@ pub(crate) fn edit(
         } else {
             None
         };
-    let mut set = load(&t)?;
+    let set = load(&t)?;
     let ctx = ResolveContext::default();
     let mut summary = Vec::new();
     // Per file: original bytes and latest bytes.
     type Change = (sshcfg::FileId, PathBuf, Arc<Vec<u8>>, Arc<Vec<u8>>);
     let mut changes: Vec<Change> = Vec::new();
-    let pairs: Vec<(&String, &sshcfg::Forward)> = a
+    let pairs: Vec<(&str, &sshcfg::Forward)> = a
         .hosts
         .iter()
-        .flat_map(|h| forwards.iter().map(move |f| (h, f)))
+        .flat_map(|h| forwards.iter().map(move |f| (h.as_str(), f)))
         .collect();
-    for (n, (host, forward)) in pairs.iter().enumerate() {
-        let plan: Plan = match action {
-            sshcfg::Action::Enable => set.enable(host, forward, &ctx)?,
-            sshcfg::Action::Disable => set.disable(host, forward, &ctx)?,
-        };
+    // Each host is planned on the config as the previous hosts' plans leave it.
+    set.plan_each(action, &pairs, &ctx, |plan: &Plan| {
         summary.extend(plan.summary.iter().cloned());
         for c in &plan.changes {
             match changes.iter_mut().find(|x| x.0 == c.file) {
@@ -79,10 +76,7 @@ pub(crate) fn edit(
                 None => changes.push((c.file, c.path.clone(), c.old.clone(), c.new.clone())),
             }
         }
-        if n + 1 < pairs.len() && plan.is_change() {
-            set = set.with_plan(&plan);
-        }
-    }
+    })?;
     drop(set);
     let files: Vec<FileReport> = changes
         .iter()
