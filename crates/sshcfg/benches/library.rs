@@ -1,5 +1,6 @@
 //! Library throughput on configs from `bench/gen_config.py` (1k, 10k and 100k blocks):
-//! parse, serialise, parse+serialise, resolve one host, and plan an enable, in MB/s.
+//! parse, serialise, parse+serialise, resolve one host, plan an enable, build the resolve index,
+//! and resolve every literal host through it (`resolve_many`), in MB/s of config.
 //!
 //! Run: `cargo bench -p sshcfg` (needs python3).
 
@@ -47,6 +48,22 @@ fn benches(c: &mut Criterion) {
         g.bench_function("plan enable", |b| {
             b.iter(|| set.enable(&host, &fwd, &ctx).unwrap())
         });
+        g.bench_function("build index", |b| b.iter(|| set.resolve_index()));
+        let hosts = set.literal_hosts();
+        g.bench_function("resolve every host (index)", |b| {
+            b.iter(|| set.resolve_many(&hosts, &ctx))
+        });
+        if blocks <= 1_000 {
+            // One by one, each over the whole config: quadratic, so only on the small config.
+            g.bench_function("resolve every host (one by one)", |b| {
+                b.iter(|| {
+                    hosts
+                        .iter()
+                        .map(|h| set.resolve(h, &ctx))
+                        .collect::<Vec<_>>()
+                })
+            });
+        }
         g.finish();
     }
 }

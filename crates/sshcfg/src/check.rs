@@ -146,8 +146,14 @@ const KNOWN: &[&str] = &[
 
 /// Does the OpenSSH client know this keyword (case-insensitive)?
 pub(crate) fn is_known_keyword(kw: &[u8]) -> bool {
-    let lower = kw.to_ascii_lowercase();
-    let Ok(s) = std::str::from_utf8(&lower) else {
+    // Lowercased on the stack: no keyword is longer than 40 bytes.
+    let mut buf = [0u8; 40];
+    let Some(lower) = buf.get_mut(..kw.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(kw);
+    lower.make_ascii_lowercase();
+    let Ok(s) = std::str::from_utf8(lower) else {
         return false;
     };
     KNOWN.binary_search(&s).is_ok()

@@ -363,13 +363,13 @@ impl ConfigSet {
         for f in self.files.iter().filter(|f| f.editable()) {
             for b in f.doc.blocks() {
                 let Some(h) = b.header else { continue };
-                let Some(d) = f.doc.directive(h) else {
-                    continue;
-                };
-                if d.keyword != Keyword::Host {
+                if f.doc.kind(h) != crate::document::LineKind::Directive(Keyword::Host) {
                     continue;
                 }
-                for t in d.args.unwrap_or_default() {
+                let Some(Ok(args)) = f.doc.args(h) else {
+                    continue;
+                };
+                for t in args {
                     let v = &t.value;
                     if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(v) {
                         continue;

@@ -477,14 +477,26 @@ impl Document {
     /// Problems OpenSSH would report, line by line, for the keywords this library reads (and for
     /// lines it cannot split). Unknown keywords are not judged here.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.diagnostics_impl(true)
+    }
+
+    /// [`Document::diagnostics`]; `fast`: pass over the lines [`Document::plainly_fine`] clears
+    /// without tokenising them (the tests check both ways agree).
+    fn diagnostics_impl(&self, fast: bool) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         // `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
         // holds for every host, so only one that applies to every host counts (in the global
         // area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
         // at the unknown keyword.
         let mut ignore: Option<Vec<u8>> = None;
-        let mut block_for_all = true;
+        // The block the line is in (its `Host`/`Match` line), judged only when needed.
+        let mut header: Option<(usize, Keyword)> = None;
         for i in 0..self.lines.len() {
+            if let LineKind::Directive(k) = self.lines[i].kind
+                && k.starts_block()
+            {
+                header = Some((i, k));
+            }
             let diag = |column: usize, message: String| Diagnostic {
                 line: i + 1,
                 column: column + 1,
@@ -499,14 +511,16 @@ impl Document {
                         "unclosed quote in the keyword: OpenSSH ignores this line".into(),
                     )
                 }),
+                LineKind::Directive(k) if fast && self.plainly_fine(i, k) => {}
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
-                    if k.starts_block() {
-                        block_for_all = applies_to_every_host(k, &d.args);
-                    }
                     if k == Keyword::Other && d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
                     {
+                        let block_for_all = header.is_none_or(|(h, hk)| {
+                            let hd = self.directive(h).expect("block header");
+                            applies_to_every_host(hk, &hd.args)
+                        });
                         if let (None, Ok(a), true) = (&ignore, &d.args, block_for_all) {
                             ignore = a.first().map(|t| t.value.to_vec());
                         }
@@ -546,6 +560,40 @@ impl Document {
             }
         }
         out
+    }
+
+    /// Is keyword line `i` one [`Document::diagnostics`] has nothing to say about, as can be
+    /// seen without building its tokens? It has arguments, they split (no quote character, or
+    /// quotes that close) into tokens none of which is empty, and its keyword is one whose
+    /// values are not checked here: a known keyword ssh only stores, or `Host`/`Include` (whose
+    /// only check is for an empty argument). (`HostName`, `User`, `Port` and `DynamicForward`
+    /// are checked: for extra arguments, a bad port, a bad specification.) Most lines of a large config are such lines.
+    fn plainly_fine(&self, i: usize, k: Keyword) -> bool {
+        // Arguments within the packed offset's reach (others take the slow path).
+        let a = match self.lines[i].args {
+            0 | ARGS_FAR => return false,
+            a => a as usize,
+        };
+        let raw = &self.effective_text(i)[a..];
+        // With quotes, the tokens must split and none may be empty (`Host ""`). Arguments are
+        // short: a plain loop beats a vectorised search's set-up here.
+        if raw.iter().any(|&b| b == b'"' || b == b'\'')
+            && !lexer::Argv::new(raw, 0).all(|t| t.is_ok_and(|t| !t.value.is_empty()))
+        {
+            return false;
+        }
+        match k {
+            Keyword::Host | Keyword::Include | Keyword::Tag | Keyword::CanonicalizeHostname => true,
+            Keyword::Other => {
+                let text = lexer::effective_line(self.line_text(i));
+                let LineShape::Directive { keyword, .. } = lexer::shape(text) else {
+                    return false;
+                };
+                let kw = &text[keyword.span.start..keyword.span.end.min(text.len())];
+                !kw.eq_ignore_ascii_case(b"ignoreunknown") && crate::check::is_known_keyword(kw)
+            }
+            _ => false,
+        }
     }
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.
@@ -628,6 +676,45 @@ mod tests {
             ("IdentityFile", Keyword::Other),
         ] {
             assert_eq!(Keyword::from_bytes(text.as_bytes()), k, "{text}");
+        }
+    }
+
+    /// The fast path of `diagnostics` changes nothing: every fixture, and lines built to reach
+    /// each of its conditions.
+    #[test]
+    fn diagnostics_fast_path_agrees() {
+        let mut inputs: Vec<Vec<u8>> = vec![
+            b"Host a \"\" b\nHost \"x\nHostName\nUser 'u\nInclude \"\"\nPort 22 # c\n".to_vec(),
+            b"IdentityFile \"~/a b\" 'c'\nHost \"a\"'b' c\\\"d\nUser \"\"\nSendEnv \"A\" \"\nControlPath \"\"\n".to_vec(),
+            b"IgnoreUnknown usekeychain\nUseKeychain yes\nidentityfile \"a b\"\nIdentityFile\n"
+                .to_vec(),
+            b"Bogus x\nDynamicForward 1455\nDynamicForward \"\nTag t\nCanonicalizeHostname maybe\n"
+                .to_vec(),
+            b"LocalForward 1 localhost:1\nGatewayPorts maybe\nMatch # c\nServerAliveInterval=30\n"
+                .to_vec(),
+            b"\"Host\" a\nHost\t=\tb\n  \x00Host x\nNOHOSTAUTHENTICATIONFORLOCALHOST yes\n"
+                .to_vec(),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(b) = std::fs::read(&p) {
+                    inputs.push(b);
+                }
+            }
+        }
+        for bytes in inputs {
+            let doc = Document::parse(bytes.clone());
+            assert_eq!(
+                doc.diagnostics_impl(true),
+                doc.diagnostics_impl(false),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
     }
 

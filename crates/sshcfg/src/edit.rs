@@ -131,6 +131,17 @@ pub enum EditError {
     },
 }
 
+/// Whether [`ConfigSet::enable`] runs its pass over every line for what ssh rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RejectionCheck {
+    /// Run it.
+    Run,
+    /// Skip it: the caller checked this config, or one it was edited from (edits only add lines
+    /// this library writes and remove forward lines and emptied blocks, which cannot make ssh
+    /// reject a config it accepts).
+    Known,
+}
+
 /// The ports of a loopback tunnel (`L localhost:P` and its spellings); other forwards are not
 /// what `enable` writes.
 fn tunnel_ports(forward: &Forward) -> Result<(u16, u16), EditError> {
@@ -439,12 +450,13 @@ impl ConfigSet {
             });
         }
         let after = self.with_plan(plan);
+        let (before_ix, after_ix) = (self.resolve_index(), after.resolve_index());
         for other in self.literal_hosts() {
             if other == plan.hosts[0] {
                 continue;
             }
-            let a = self.resolve(&other, ctx).forwards;
-            let b = after.resolve(&other, ctx).forwards;
+            let a = before_ix.resolve(&other, ctx).forwards;
+            let b = after_ix.resolve(&other, ctx).forwards;
             let fwds = |v: Vec<crate::resolve::EffectiveForward>| -> Vec<Forward> {
                 v.into_iter().map(|f| f.forward).collect()
             };
@@ -484,10 +496,25 @@ impl ConfigSet {
         forward: &Forward,
         ctx: &ResolveContext,
     ) -> Result<Plan, EditError> {
+        self.enable_with(host, forward, ctx, RejectionCheck::Run)
+    }
+
+    /// [`ConfigSet::enable`], with the pass over every line that finds what ssh rejects run or
+    /// skipped (a caller that already knows the answer skips it).
+    fn enable_with(
+        &self,
+        host: &str,
+        forward: &Forward,
+        ctx: &ResolveContext,
+        rejection: RejectionCheck,
+    ) -> Result<Plan, EditError> {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
-        if let Some(e) = self.rejection() {
+        if let Some(e) = (rejection == RejectionCheck::Run)
+            .then(|| self.rejection())
+            .flatten()
+        {
             return Err(e);
         }
         let r = self.resolve(host, ctx);
@@ -872,8 +899,14 @@ impl ConfigSet {
         forwards: &[Forward],
         ctx: &ResolveContext,
     ) -> Result<Plan, EditError> {
+        // What ssh rejects is looked for once, on the config as it is.
+        if action == Action::Enable
+            && let Some(e) = self.rejection()
+        {
+            return Err(e);
+        }
         let one = |set: &ConfigSet, host: &str, forward: &Forward| match action {
-            Action::Enable => set.enable(host, forward, ctx),
+            Action::Enable => set.enable_with(host, forward, ctx, RejectionCheck::Known),
             Action::Disable => set.disable(host, forward, ctx),
         };
         let mut total: Option<Plan> = None;

@@ -64,6 +64,7 @@ mod edit;
 mod error;
 mod forward;
 mod host;
+mod index;
 mod keyword;
 mod lexer;
 mod listener;
@@ -79,6 +80,7 @@ pub use edit::EditError;
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};
+pub use index::ResolveIndex;
 pub use keyword::Keyword;
 pub use lexer::{Eol, SplitError, Token};
 pub use listener::{

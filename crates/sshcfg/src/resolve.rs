@@ -181,8 +181,10 @@ mod current_user_tests {
     }
 }
 
-struct Pass<'a> {
+pub(crate) struct Pass<'a> {
     set: &'a ConfigSet,
+    /// Blocks that may be jumped over (`crate::index`); `None`: read every line.
+    skip: Option<&'a dyn Skip>,
     ctx: &'a ResolveContext,
     host_arg: &'a [u8],
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
@@ -197,6 +199,14 @@ struct Pass<'a> {
 
 fn text(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
+}
+
+/// Lets a resolution pass over blocks that cannot apply to the host (see `crate::index`).
+pub(crate) trait Skip {
+    /// At the `Host`/`Match` line `line` of `file`, in the state `pass` is in: `Some(next)` when
+    /// that block and every block before line `next` cannot apply and reading them would change
+    /// nothing (`next` is the next block's header, or the line count); `None` to read the block.
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<usize>;
 }
 
 /// Options keep the first value obtained (`if (*activep && *intptr == -1)` in readconf.c).
@@ -227,10 +237,21 @@ impl Pass<'_> {
         let doc = &f.doc;
         let mut header: Option<Loc> = None;
         let mut exclusive = false;
-        for i in 0..doc.line_count() {
+        let mut next = 0;
+        while next < doc.line_count() {
+            let i = next;
+            next += 1;
             let LineKind::Directive(kw) = doc.kind(i) else {
                 continue;
             };
+            // Blocks that cannot apply, as an index knows them, are passed over as inactive.
+            if kw.starts_block()
+                && let Some(to) = self.skip.and_then(|s| s.skip(self, file, i))
+            {
+                next = to;
+                *active = false;
+                continue;
+            }
             let loc = Loc::new(file, i);
             // Fast path: lines of inactive blocks that are not block starts or Includes need no
             // tokenising at all.
@@ -397,9 +418,21 @@ impl Pass<'_> {
         ))
     }
 
+    /// What `Host` lines are matched against now: the host as typed, or in the final pass the
+    /// lowercased HostName.
+    pub(crate) fn host(&self) -> &[u8] {
+        &self.host
+    }
+
+    /// What [`Pass::match_host`] depends on besides the host asked for: the pass, and the
+    /// `HostName` line in force (it is set once).
+    pub(crate) fn match_host_state(&self) -> (bool, Option<Loc>) {
+        (self.final_pass, self.out.hostname.as_ref().map(|h| h.loc))
+    }
+
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
     /// the host as typed; in the final pass the final host name.
-    fn match_host(&self) -> Vec<u8> {
+    pub(crate) fn match_host(&self) -> Vec<u8> {
         if self.final_pass {
             return self.host.clone();
         }
@@ -572,8 +605,19 @@ impl ConfigSet {
     /// assert_eq!(r.user.unwrap().value, "me");
     /// ```
     pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
+        self.resolve_skipping(host, ctx, None)
+    }
+
+    /// As [`ConfigSet::resolve`], passing over the blocks `skip` says cannot apply.
+    pub(crate) fn resolve_skipping(
+        &self,
+        host: &str,
+        ctx: &ResolveContext,
+        skip: Option<&dyn Skip>,
+    ) -> Resolution {
         let mut pass = Pass {
             set: self,
+            skip,
             ctx,
             host_arg: host.as_bytes(),
             host: host.as_bytes().to_vec(),

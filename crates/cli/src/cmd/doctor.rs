@@ -1,7 +1,9 @@
 //! `doctor`: what stops the login callback from arriving, with a fix for each.
 
 use serde::Serialize;
-use sshcfg::{ConfigSet, ResolveContext};
+use std::collections::HashSet;
+
+use sshcfg::{ConfigSet, Resolution, ResolveContext};
 
 use crate::args::DoctorArgs;
 use crate::doctor::{self, Code, Finding, Missing, Severity};
@@ -19,8 +21,9 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
     let set = env.load()?;
     let ctx = &env.ctx;
-    let hosts = hosts_to_check(&set, a, ctx);
-    let mut findings = config_findings(&set, &hosts, a, ctx);
+    let resolved = hosts_to_check(&set, a, ctx);
+    let hosts: Vec<String> = resolved.iter().map(|r| r.host.clone()).collect();
+    let mut findings = config_findings(&set, &resolved, a, ctx);
     let explicit = env.explicit_file().is_some();
     findings.extend(doctor::port_findings(a.ports.local()));
     findings.extend(doctor::permission_findings(&set, explicit));
@@ -31,8 +34,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
         eprintln!("codex-fwd: running ssh -G, which evaluates Match exec commands in your config");
         let config = env.explicit_file();
         findings.extend(
-            doctor::ssh_g_findings(&set, config, &hosts, ctx)
-                .map_err(|m| Failure::new(EXIT_IO, m))?,
+            doctor::ssh_g_findings(config, &resolved).map_err(|m| Failure::new(EXIT_IO, m))?,
         );
     }
     if findings.iter().any(|f| f.code == Code::UnknownKeyword)
@@ -45,7 +47,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
             f.message.push_str(&format!(" (the installed ssh is {v})"));
         }
     }
-    findings.extend(fallback_notes(&set, &hosts, a, ctx));
+    findings.extend(fallback_notes(&resolved, a));
     let ok = findings.iter().all(|f| f.severity == Severity::Note);
     if a.json {
         print_json(&DoctorReport {
@@ -59,15 +61,24 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
     Ok(if ok { 0 } else { EXIT_REFUSED })
 }
 
-/// The hosts named, or every literal host of the config that has the forward.
-fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<String> {
-    if !a.hosts.is_empty() {
-        return a.hosts.clone();
-    }
+/// The hosts named, or every literal host of the config whose forward carries the login, each
+/// resolved (through one index when there are several, so the run stays linear in the config).
+fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<Resolution> {
+    let named = !a.hosts.is_empty();
+    let candidates = if named {
+        a.hosts.clone()
+    } else {
+        set.literal_hosts()
+    };
+    let index = (candidates.len() > 1).then(|| set.resolve_index());
     let (local, remote) = (a.ports.local(), a.ports.remote());
-    set.literal_hosts()
-        .into_iter()
-        .filter(|h| set.resolve(h, ctx).loopback_tunnel(local, remote).is_ok())
+    candidates
+        .iter()
+        .map(|h| match &index {
+            Some(ix) => ix.resolve(h, ctx),
+            None => set.resolve(h, ctx),
+        })
+        .filter(|r| named || r.loopback_tunnel(local, remote).is_ok())
         .collect()
 }
 
@@ -75,7 +86,7 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<
 /// once, not once per host).
 fn config_findings(
     set: &ConfigSet,
-    hosts: &[String],
+    resolved: &[Resolution],
     a: &DoctorArgs,
     ctx: &ResolveContext,
 ) -> Vec<Finding> {
@@ -86,13 +97,14 @@ fn config_findings(
         Missing::Report
     };
     let mut findings = doctor::file_findings(set);
-    for h in hosts {
-        for f in doctor::host_findings(set, h, &want, missing, ctx) {
-            let seen = f.code == Code::ConfigError
-                && findings
-                    .iter()
-                    .any(|g| g.code == f.code && g.file == f.file && g.line == f.line);
-            if !seen {
+    let mut seen: HashSet<(Option<String>, Option<usize>)> = findings
+        .iter()
+        .filter(|g| g.code == Code::ConfigError)
+        .map(|g| (g.file.clone(), g.line))
+        .collect();
+    for r in resolved {
+        for f in doctor::host_findings(set, r, &want, missing, ctx) {
+            if f.code != Code::ConfigError || seen.insert((f.file.clone(), f.line)) {
                 findings.push(f);
             }
         }
@@ -123,25 +135,20 @@ fn print_text(
 
 /// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port
 /// its OAuth client accepts): a note for each host that carries 1455 but not 1457.
-fn fallback_notes(
-    set: &ConfigSet,
-    hosts: &[String],
-    a: &DoctorArgs,
-    ctx: &ResolveContext,
-) -> Vec<Finding> {
+fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs) -> Vec<Finding> {
     const DEFAULT: u16 = 1455;
     const FALLBACK: u16 = 1457;
     if a.ports.remote() != DEFAULT || a.ports.port.len() > 1 {
         return Vec::new();
     }
-    hosts
+    resolved
         .iter()
-        .filter(|h| {
-            let r = set.resolve(h, ctx);
+        .filter(|r| {
             r.loopback_tunnel(a.ports.local(), DEFAULT).is_ok()
                 && r.loopback_tunnel(FALLBACK, FALLBACK).is_err()
         })
-        .map(|h| {
+        .map(|r| {
+            let h = &r.host;
             Finding::new(
                 Code::FallbackPort,
                 Severity::Note,

@@ -1,10 +1,12 @@
 //! `status`: is the forward effective for each host, and where from.
 
+use std::io::Write as _;
+
 use serde::Serialize;
 
 use crate::args::StatusArgs;
 use crate::env::{Env, check_hosts, print_json};
-use crate::failure::Failure;
+use crate::failure::{Failure, stdout_failed};
 
 #[derive(Serialize)]
 struct ForwardReport {
@@ -117,47 +119,65 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
         sshcfg::EditError::Rejected { path, line, .. } => format!("{path}:{line}"),
         other => other.to_string(),
     });
+    if hosts.is_empty() && !a.json {
+        eprintln!("{}: no host names defined", env.target.path.display());
+    }
+    // Several hosts go through one index, so the run stays linear in the config; one host
+    // needs no index.
+    let index = (hosts.len() > 1).then(|| set.resolve_index());
+    // Text is written host by host, buffered; only --json keeps the whole report.
     let mut report = Vec::new();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for host in &hosts {
-        let r = set.resolve(host, ctx);
+        let r = match &index {
+            Some(ix) => ix.resolve(host, ctx),
+            None => set.resolve(host, ctx),
+        };
         for want in &wants {
-            report.push(host_status(host, want, &r, rejected.as_deref(), &set));
+            let h = host_status(host, want, &r, rejected.as_deref(), &set);
+            if a.json {
+                report.push(h);
+            } else {
+                write_text(&mut out, &h).map_err(stdout_failed)?;
+            }
         }
     }
     if a.json {
+        drop(out);
         print_json(&report);
         return Ok(0);
     }
-    if report.is_empty() {
-        eprintln!("{}: no host names defined", env.target.path.display());
-    }
-    for h in &report {
-        let state = match (&h.source, h.reason, &h.reason_at) {
-            (Some(src), _, _) => format!("enabled ({src})"),
-            (None, Some("cleared"), _) => "disabled (ClearAllForwardings yes)".to_string(),
-            (None, Some("missing") | None, _) => "disabled".to_string(),
-            (None, Some(why), Some(place)) => format!("disabled ({why} at {place})"),
-            (None, Some(why), None) => format!("disabled ({why})"),
-        };
-        let mut extra = Vec::new();
-        if let Some(v) = &h.hostname {
-            extra.push(format!("hostname={v}"));
-        }
-        if let Some(v) = &h.user {
-            extra.push(format!("user={v}"));
-        }
-        if let Some(v) = &h.port {
-            extra.push(format!("port={v}"));
-        }
-        let extra = if extra.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", extra.join(" "))
-        };
-        println!("{}: {} {state}{extra}", h.host, h.forward);
-        for n in &h.notes {
-            println!("    note: {n}");
-        }
-    }
+    out.flush().map_err(stdout_failed)?;
     Ok(0)
+}
+
+/// One host's status as a line of text (and its notes).
+fn write_text(out: &mut impl std::io::Write, h: &HostStatus) -> std::io::Result<()> {
+    let state = match (&h.source, h.reason, &h.reason_at) {
+        (Some(src), _, _) => format!("enabled ({src})"),
+        (None, Some("cleared"), _) => "disabled (ClearAllForwardings yes)".to_string(),
+        (None, Some("missing") | None, _) => "disabled".to_string(),
+        (None, Some(why), Some(place)) => format!("disabled ({why} at {place})"),
+        (None, Some(why), None) => format!("disabled ({why})"),
+    };
+    let mut extra = Vec::new();
+    if let Some(v) = &h.hostname {
+        extra.push(format!("hostname={v}"));
+    }
+    if let Some(v) = &h.user {
+        extra.push(format!("user={v}"));
+    }
+    if let Some(v) = &h.port {
+        extra.push(format!("port={v}"));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", extra.join(" "))
+    };
+    writeln!(out, "{}: {} {state}{extra}", h.host, h.forward)?;
+    for n in &h.notes {
+        writeln!(out, "    note: {n}")?;
+    }
+    Ok(())
 }

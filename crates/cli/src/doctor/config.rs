@@ -63,23 +63,24 @@ fn remote_port(want: &Forward) -> u16 {
     }
 }
 
-/// The config's problems for `host` and the forward Codex needs (`want`).
+/// The config's problems for the host `r` resolves (this set's resolution of `r.host`) and the
+/// forward Codex needs (`want`).
 pub(crate) fn host_findings(
     set: &ConfigSet,
-    host: &str,
+    r: &Resolution,
     want: &Forward,
     missing: Missing,
     ctx: &ResolveContext,
 ) -> Vec<Finding> {
-    let r = set.resolve(host, ctx);
+    let host = r.host.as_str();
     let mut out = Vec::new();
-    out.extend(tunnel_findings(set, host, want, &r, missing, ctx));
-    out.extend(exposure_findings(set, host, want, &r));
-    out.extend(duplicate_findings(set, host, want, &r));
+    out.extend(tunnel_findings(set, host, want, r, missing, ctx));
+    out.extend(exposure_findings(set, host, want, r));
+    out.extend(duplicate_findings(set, host, want, r));
     if r.loopback_tunnel(want.listen_port().unwrap_or_default(), remote_port(want))
         .is_ok()
     {
-        out.extend(sharing_findings(set, host, want, &r));
+        out.extend(sharing_findings(set, host, want, r));
     }
     for n in &r.not_evaluated {
         out.push(

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sshcfg::{ConfigSet, FileRole, ResolveContext};
+use sshcfg::{ConfigSet, FileRole};
 
 use super::finding::{Code, Finding, Severity};
 use crate::{system, write};
@@ -120,15 +120,15 @@ pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
     )
 }
 
-/// `ssh -G HOST` against this tool's reading of the forwards (runs `Match exec` commands).
+/// `ssh -G HOST` against this tool's reading of the forwards (runs `Match exec` commands), for
+/// each host resolved.
 pub(crate) fn ssh_g_findings(
-    set: &ConfigSet,
     config: Option<&Path>,
-    hosts: &[String],
-    ctx: &ResolveContext,
+    resolved: &[sshcfg::Resolution],
 ) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
-    for h in hosts {
+    for r in resolved {
+        let h = &r.host;
         let mut cmd = std::process::Command::new("ssh");
         cmd.arg("-G");
         if let Some(c) = config {
@@ -143,8 +143,7 @@ pub(crate) fn ssh_g_findings(
             .lines()
             .filter_map(|l| l.strip_prefix("localforward ").map(str::to_string))
             .collect();
-        let ours: Vec<String> = set
-            .resolve(h, ctx)
+        let ours: Vec<String> = r
             .forwards
             .iter()
             .filter(|f| !f.forward.hidden_by_ssh_g())

@@ -536,3 +536,50 @@ fn a_plan_over_several_hosts_and_ports_is_one_change_per_file() {
         .unwrap();
     assert_eq!(undo.changes()[0].after(), plan.changes()[0].before());
 }
+
+/// `ConfigSet::plan` over several hosts and ports is enable (or disable) after enable, applied
+/// one after the other with `with_plan`, on every fixture: the same summary and the same bytes,
+/// and refused exactly when one of them is.
+#[test]
+fn plan_is_one_edit_after_the_other() {
+    let ctx = ResolveContext::new("me");
+    let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
+    for path in files_under(&fixtures().join("flat")) {
+        let home = Home::new(&std::fs::read(&path).unwrap());
+        let set = home.load();
+        let mut hosts = hosts_for(&set);
+        hosts.truncate(5);
+        for action in [sshcfg::Action::Enable, sshcfg::Action::Disable] {
+            let mut cur = set.clone();
+            let mut summary: Vec<String> = Vec::new();
+            let mut refused = false;
+            'all: for host in &hosts {
+                for f in &fwds {
+                    let plan = match action {
+                        sshcfg::Action::Enable => cur.enable(host, f, &ctx),
+                        sshcfg::Action::Disable => cur.disable(host, f, &ctx),
+                    };
+                    match plan {
+                        Ok(p) => {
+                            summary.extend(p.summary().iter().cloned());
+                            cur = cur.with_plan(&p);
+                        }
+                        Err(_) => {
+                            refused = true;
+                            break 'all;
+                        }
+                    }
+                }
+            }
+            let got = set.plan(action, &hosts, &fwds, &ctx);
+            assert_eq!(got.is_err(), refused, "{}", path.display());
+            let Ok(plan) = got else { continue };
+            assert_eq!(plan.summary(), summary.as_slice(), "{}", path.display());
+            for (n, f) in cur.files().iter().enumerate() {
+                let changed = plan.changes().iter().find(|c| c.file().index() == n);
+                let after = changed.map_or(set.files()[n].doc.as_bytes(), |c| c.after());
+                assert_eq!(after, f.doc.as_bytes(), "{}", path.display());
+            }
+        }
+    }
+}

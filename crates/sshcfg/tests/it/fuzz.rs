@@ -1,7 +1,7 @@
 //! A long-running fuzz mode of the round-trip properties, on the stable toolchain (cargo-fuzz
 //! needs nightly). By default a short run; set `SSHCFG_FUZZ_CASES` for a long one:
 //!
-//! `SSHCFG_FUZZ_CASES=200000 cargo test --release -p sshcfg --test fuzz -- --nocapture`
+//! `SSHCFG_FUZZ_CASES=200000 cargo test --release -p sshcfg --test it fuzz -- --nocapture`
 //!
 //! Properties, on arbitrary bytes, config-like lines and mutated real configs (the fixtures):
 //! parse then serialise gives the input; nothing panics (diagnostics, resolution, enable,

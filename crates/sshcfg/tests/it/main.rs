@@ -4,6 +4,7 @@
 mod common;
 mod edits;
 mod fuzz;
+mod index;
 mod openssh;
 mod random_ssh_g;
 mod roundtrip;

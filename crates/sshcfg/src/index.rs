@@ -1,0 +1,506 @@
+//! Resolving many hosts in time linear in the config: an index of the blocks by the names they
+//! can apply to.
+//!
+//! [`ConfigSet::resolve`] reads every line of the config for one host, so answering for every
+//! host a config names takes time quadratic in its size. A [`ResolveIndex`] reads every block
+//! header once and files each block under what a host must look like for the block to apply:
+//!
+//! - a `Host` line, by its patterns: a literal name (`Host web1`) under that name; a wildcard
+//!   pattern under its literal prefix (`web*`) or, failing that, its literal suffix
+//!   (`*.example.com`). Negated patterns only ever stop a block from applying, so they file
+//!   nothing; a line with no positive pattern cannot apply at all.
+//! - a `Match` line with a `host` or `originalhost` criterion (not negated) among `host`,
+//!   `originalhost`, `user`, `localuser` and `tagged` criteria: by that criterion's patterns,
+//!   lowercased, as `match_hostname` compares them.
+//!
+//! Every other block is read for every host ("always"): `Host *`, a pattern with neither prefix
+//! nor suffix, `Match all`, `Match final`/`canonical` (they mark the final pass), `Match exec`
+//! and the other criteria that are not evaluated (they leave a note), a line OpenSSH rejects (it
+//! leaves an error), and any block holding an `Include` (the included file is read even from an
+//! inactive block).
+//!
+//! A resolution through the index is the same walk as [`ConfigSet::resolve`] (the port of
+//! readconf.c in `resolve.rs`), except that at a block header it jumps to the next block that
+//! may apply: an "always" block, or one filed under a key the host has now. The keys are taken
+//! from the walk's state at that point: the name `Host` lines are matched against (the host as
+//! typed, or in the final pass its lowercased `HostName`), the host `Match host` sees (which
+//! changes once a `HostName` is set), and the host as typed for `Match originalhost`. A block
+//! passed over could not have applied, and reading it inactive changes nothing, so the answer is
+//! identical (the tests compare both on random configs, and `ssh -G` judges both).
+//!
+//! Cost: building reads each header once; each host then costs a few hash lookups (one per
+//! prefix and suffix length in use) plus the blocks that may apply to it.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Keys are short host names and literal parts of patterns: a multiply-rotate hash (as rustc's
+/// FxHash) costs a fraction of SipHash here, and the keys come from the user's own config.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+use crate::config::ConfigSet;
+use crate::document::{Document, LineKind};
+use crate::keyword::Keyword;
+use crate::lexer;
+use crate::loc::{FileId, Loc};
+use crate::resolve::{Pass, Resolution, ResolveContext, Skip};
+
+/// What a block is filed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// Read for every host.
+    Always,
+    /// Applies only if a positive pattern of its `Host` line matches the pass's host.
+    Host,
+    /// Applies only if its `Match host` criterion matches the host `Match host` sees.
+    MatchHost,
+    /// Applies only if its `Match originalhost` criterion matches the host as typed.
+    MatchOriginal,
+}
+
+/// Blocks filed by the literal parts of patterns.
+#[derive(Debug, Default)]
+struct Keys<'a> {
+    /// Patterns without a wildcard, by the pattern: the block ids in `ids[range]`.
+    exact: HashMap<Cow<'a, [u8]>, (u32, u32)>,
+    /// Wildcard patterns with a literal prefix, by that prefix.
+    prefix: HashMap<Cow<'a, [u8]>, (u32, u32)>,
+    /// Wildcard patterns without a literal prefix but with a literal suffix, by that suffix.
+    suffix: HashMap<Cow<'a, [u8]>, (u32, u32)>,
+    /// The prefix and suffix lengths in use (only those are looked up).
+    prefix_lens: Vec<usize>,
+    suffix_lens: Vec<usize>,
+    ids: Vec<u32>,
+}
+
+/// Filing pattern keys while the index is built.
+#[derive(Default)]
+struct KeysBuilder<'a> {
+    exact: Vec<(Cow<'a, [u8]>, u32)>,
+    prefix: Vec<(Cow<'a, [u8]>, u32)>,
+    suffix: Vec<(Cow<'a, [u8]>, u32)>,
+}
+
+impl<'a> KeysBuilder<'a> {
+    /// File block `id` under `pat`; `false` when the pattern has no literal part to file it by.
+    fn add(&mut self, pat: Cow<'a, [u8]>, id: u32) -> bool {
+        let first = pat.iter().position(|&b| b == b'*' || b == b'?');
+        let Some(first) = first else {
+            self.exact.push((pat, id));
+            return true;
+        };
+        let last = pat
+            .iter()
+            .rposition(|&b| b == b'*' || b == b'?')
+            .unwrap_or(first);
+        let sub = |r: std::ops::Range<usize>| match &pat {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[r]),
+            Cow::Owned(v) => Cow::Owned(v[r].to_vec()),
+        };
+        if first > 0 {
+            self.prefix.push((sub(0..first), id));
+        } else if last + 1 < pat.len() {
+            self.suffix.push((sub(last + 1..pat.len()), id));
+        } else {
+            return false;
+        }
+        true
+    }
+
+    fn build(self) -> Keys<'a> {
+        let mut ids = Vec::new();
+        let mut lens = |mut v: Vec<(Cow<'a, [u8]>, u32)>| {
+            v.sort();
+            v.dedup();
+            let mut map = HashMap::with_capacity_and_hasher(v.len(), Default::default());
+            let mut lens: Vec<usize> = Vec::new();
+            let mut i = 0;
+            while i < v.len() {
+                let start = ids.len() as u32;
+                let mut j = i;
+                while j < v.len() && v[j].0 == v[i].0 {
+                    ids.push(v[j].1);
+                    j += 1;
+                }
+                lens.push(v[i].0.len());
+                map.insert(v[i].0.clone(), (start, ids.len() as u32));
+                i = j;
+            }
+            lens.sort_unstable();
+            lens.dedup();
+            (map, lens)
+        };
+        let (exact, _) = lens(self.exact);
+        let (prefix, prefix_lens) = lens(self.prefix);
+        let (suffix, suffix_lens) = lens(self.suffix);
+        Keys {
+            exact,
+            prefix,
+            suffix,
+            prefix_lens,
+            suffix_lens,
+            ids,
+        }
+    }
+}
+
+impl Keys<'_> {
+    /// The blocks whose patterns `s` could match (a superset), sorted.
+    fn candidates(&self, s: &[u8]) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut take = |r: Option<&(u32, u32)>| {
+            if let Some(&(a, b)) = r {
+                out.extend_from_slice(&self.ids[a as usize..b as usize]);
+            }
+        };
+        take(self.exact.get(s));
+        for &n in self.prefix_lens.iter().take_while(|&&n| n <= s.len()) {
+            take(self.prefix.get(&s[..n]));
+        }
+        for &n in self.suffix_lens.iter().take_while(|&&n| n <= s.len()) {
+            take(self.suffix.get(&s[s.len() - n..]));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The blocks of one file.
+#[derive(Debug)]
+struct FileBlocks {
+    /// Header line of each block, in order.
+    headers: Vec<u32>,
+    /// Id of its first block (ids run in file order, file after file).
+    first: u32,
+    /// The file's line count.
+    lines: usize,
+}
+
+/// An index of a [`ConfigSet`]'s blocks for resolving many hosts, each in time proportional to
+/// the blocks that may apply to it (see the module docs for how blocks are filed and why the
+/// answers are identical to [`ConfigSet::resolve`]).
+///
+/// ```
+/// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext, ResolveIndex};
+/// # use std::path::Path;
+/// let text = b"Host web1\n  User a\nHost web2\n  User b\nHost *\n  Port 2222\n".to_vec();
+/// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
+///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+/// let ctx = ResolveContext::current_user();
+/// let index = ResolveIndex::new(&set);
+/// for host in set.literal_hosts() {
+///     let r = index.resolve(&host, &ctx);
+///     assert_eq!(r.port.unwrap().value, "2222");
+/// }
+/// assert_eq!(index.resolve("web2", &ctx).user.unwrap().value, "b");
+/// ```
+#[derive(Debug)]
+pub struct ResolveIndex<'a> {
+    set: &'a ConfigSet,
+    files: Vec<FileBlocks>,
+    guards: Vec<Guard>,
+    /// Ids of the blocks read for every host, sorted.
+    always: Vec<u32>,
+    host_keys: Keys<'a>,
+    match_keys: Keys<'a>,
+    original_keys: Keys<'a>,
+}
+
+/// The `host`/`originalhost` criterion a `Match` line can be filed by: its kind and pattern
+/// list. `None` when the line must be read for every host: criteria other than `host`,
+/// `originalhost`, `user`, `localuser` and `tagged` (`all`, `final`, `canonical`, `exec`, ...),
+/// no positive `host`/`originalhost` criterion, or anything `match_line` would report.
+fn match_guard(raw: &[u8]) -> Option<(Guard, Vec<u8>)> {
+    let mut pos = Some(0usize);
+    let mut attributes = 0;
+    let mut pick = None;
+    while let Some(p) = pos {
+        let (tok, next) = lexer::strdelim(raw, p, true)?;
+        pos = next;
+        let full: &[u8] = &tok.value;
+        if full.is_empty() || full[0] == b'#' {
+            break;
+        }
+        let (negate, attr) = match full.strip_prefix(b"!") {
+            Some(a) => (true, a),
+            None => (false, full),
+        };
+        let attr = attr.to_ascii_lowercase();
+        let kind = match attr.as_slice() {
+            b"host" => Some(Guard::MatchHost),
+            b"originalhost" => Some(Guard::MatchOriginal),
+            b"user" | b"localuser" | b"tagged" => None,
+            _ => return None,
+        };
+        attributes += 1;
+        let arg = match pos.and_then(|p| lexer::strdelim(raw, p, true)) {
+            Some((t, n)) if !t.value.is_empty() && t.value[0] != b'#' => {
+                pos = n;
+                t.value.into_owned()
+            }
+            _ => return None,
+        };
+        if let (Some(kind), false, None) = (kind, negate, &pick) {
+            pick = Some((kind, arg));
+        }
+    }
+    if attributes == 0 {
+        return None;
+    }
+    pick
+}
+
+impl<'a> ResolveIndex<'a> {
+    /// Read every block header of `set` once and file the blocks.
+    pub fn new(set: &'a ConfigSet) -> ResolveIndex<'a> {
+        let mut files = Vec::with_capacity(set.files().len());
+        let mut guards = Vec::new();
+        let mut always = Vec::new();
+        let (mut host_b, mut match_b, mut orig_b) = (
+            KeysBuilder::default(),
+            KeysBuilder::default(),
+            KeysBuilder::default(),
+        );
+        for f in set.files() {
+            let doc = &f.doc;
+            let first = guards.len() as u32;
+            let mut headers = Vec::new();
+            for b in doc.blocks() {
+                let Some(h) = b.header else { continue };
+                let id = guards.len() as u32;
+                headers.push(h as u32);
+                let has_include = b
+                    .lines
+                    .clone()
+                    .any(|i| doc.kind(i) == LineKind::Directive(Keyword::Include));
+                let guard = if has_include {
+                    Guard::Always
+                } else {
+                    file_block(doc, h, id, &mut host_b, &mut match_b, &mut orig_b)
+                };
+                if guard == Guard::Always {
+                    always.push(id);
+                }
+                guards.push(guard);
+            }
+            files.push(FileBlocks {
+                headers,
+                first,
+                lines: doc.line_count(),
+            });
+        }
+        ResolveIndex {
+            set,
+            files,
+            guards,
+            always,
+            host_keys: host_b.build(),
+            match_keys: match_b.build(),
+            original_keys: orig_b.build(),
+        }
+    }
+
+    /// Resolve `host`: the same answer as [`ConfigSet::resolve`], reading only the blocks that
+    /// may apply to it.
+    pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
+        let walk = HostWalk {
+            index: self,
+            original: self
+                .original_keys
+                .candidates(&host.as_bytes().to_ascii_lowercase()),
+            cache: RefCell::new(Cache::default()),
+        };
+        self.set.resolve_skipping(host, ctx, Some(&walk))
+    }
+}
+
+/// File the block at header `h` (block `id`) by its header line; its guard.
+fn file_block<'a>(
+    doc: &'a Document,
+    h: usize,
+    id: u32,
+    host_b: &mut KeysBuilder<'a>,
+    match_b: &mut KeysBuilder<'a>,
+    orig_b: &mut KeysBuilder<'a>,
+) -> Guard {
+    match doc.kind(h) {
+        LineKind::Directive(Keyword::Host) => {
+            // As `host_line` reads it: an error is reported for every host, so such a line is
+            // always read.
+            let raw = doc.raw_args(h);
+            if raw.iter().any(|&b| b == b'"' || b == b'\'') && matches!(doc.args(h), Some(Err(_))) {
+                return Guard::Always;
+            }
+            let mut pats = Vec::new();
+            for a in lexer::Argv::new(raw, 0) {
+                let Ok(a) = a else { return Guard::Always };
+                if a.value.is_empty() {
+                    return Guard::Always;
+                }
+                if a.value[0] != b'!' {
+                    pats.push(a.value);
+                }
+            }
+            // Filed under each positive pattern; unfiled (and so never read) when it has none.
+            let mut tmp = KeysBuilder::default();
+            for p in pats {
+                if !tmp.add(p, id) {
+                    return Guard::Always;
+                }
+            }
+            host_b.exact.append(&mut tmp.exact);
+            host_b.prefix.append(&mut tmp.prefix);
+            host_b.suffix.append(&mut tmp.suffix);
+            Guard::Host
+        }
+        LineKind::Directive(Keyword::Match) => {
+            if !matches!(doc.args(h), Some(Ok(_))) {
+                return Guard::Always;
+            }
+            let Some((kind, list)) = match_guard(doc.raw_args(h)) else {
+                return Guard::Always;
+            };
+            let mut tmp = KeysBuilder::default();
+            for entry in list.split(|&b| b == b',') {
+                if entry.first() == Some(&b'!') {
+                    continue;
+                }
+                if !tmp.add(Cow::Owned(entry.to_ascii_lowercase()), id) {
+                    return Guard::Always;
+                }
+            }
+            let b = if kind == Guard::MatchHost {
+                match_b
+            } else {
+                orig_b
+            };
+            b.exact.append(&mut tmp.exact);
+            b.prefix.append(&mut tmp.prefix);
+            b.suffix.append(&mut tmp.suffix);
+            kind
+        }
+        _ => Guard::Always,
+    }
+}
+
+/// Candidates for the keys the walk has had so far.
+#[derive(Default)]
+struct Cache {
+    host_key: Option<Vec<u8>>,
+    host: Vec<u32>,
+    /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
+    match_state: Option<(bool, Option<Loc>)>,
+    matched: Vec<u32>,
+}
+
+/// One host's resolution through the index.
+struct HostWalk<'i, 'a> {
+    index: &'i ResolveIndex<'a>,
+    /// Candidates for `Match originalhost` (the host as typed never changes).
+    original: Vec<u32>,
+    cache: RefCell<Cache>,
+}
+
+/// The first id in sorted `v` at or after `from`.
+fn first_from(v: &[u32], from: u32) -> Option<u32> {
+    v.get(v.partition_point(|&x| x < from)).copied()
+}
+
+impl Skip for HostWalk<'_, '_> {
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<usize> {
+        let ix = self.index;
+        let fb = &ix.files[file.index()];
+        let k = fb.headers.binary_search(&(line as u32)).ok()?;
+        let id = fb.first + k as u32;
+        let mut cache = self.cache.borrow_mut();
+        let c = &mut *cache;
+        if c.host_key.as_deref() != Some(pass.host()) {
+            c.host = ix.host_keys.candidates(pass.host());
+            c.host_key = Some(pass.host().to_vec());
+        }
+        if !ix.match_keys.ids.is_empty() && c.match_state != Some(pass.match_host_state()) {
+            let mut m = pass.match_host();
+            m.make_ascii_lowercase();
+            c.matched = ix.match_keys.candidates(&m);
+            c.match_state = Some(pass.match_host_state());
+        }
+        let listed = |v: &[u32]| v.binary_search(&id).is_ok();
+        let may_apply = match ix.guards[id as usize] {
+            Guard::Always => true,
+            Guard::Host => listed(&c.host),
+            Guard::MatchHost => listed(&c.matched),
+            Guard::MatchOriginal => listed(&self.original),
+        };
+        if may_apply {
+            return None;
+        }
+        let end = fb.first + fb.headers.len() as u32;
+        let next = [&ix.always, &c.host, &c.matched, &self.original]
+            .into_iter()
+            .filter_map(|v| first_from(v, id + 1))
+            .min()
+            .filter(|&n| n < end);
+        Some(match next {
+            Some(n) => fb.headers[(n - fb.first) as usize] as usize,
+            None => fb.lines,
+        })
+    }
+}
+
+impl ConfigSet {
+    /// An index of this config's blocks, for resolving many hosts (see [`ResolveIndex`]).
+    pub fn resolve_index(&self) -> ResolveIndex<'_> {
+        ResolveIndex::new(self)
+    }
+
+    /// Resolve each of `hosts`, with the same answers as [`ConfigSet::resolve`] gives one by
+    /// one, in time linear in the config plus the blocks that may apply to each host (one pass
+    /// to build a [`ResolveIndex`]).
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
+    /// # use std::path::Path;
+    /// let text = b"Host a\n  User x\nHost b*\n  User y\n".to_vec();
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
+    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+    /// let rs = set.resolve_many(&["a", "b1", "c"], &ResolveContext::current_user());
+    /// let users: Vec<_> = rs.iter().map(|r| r.user.as_ref().map(|u| u.value.as_str())).collect();
+    /// assert_eq!(users, [Some("x"), Some("y"), None]);
+    /// ```
+    pub fn resolve_many<S: AsRef<str>>(
+        &self,
+        hosts: &[S],
+        ctx: &ResolveContext,
+    ) -> Vec<Resolution> {
+        let index = self.resolve_index();
+        hosts
+            .iter()
+            .map(|h| index.resolve(h.as_ref(), ctx))
+            .collect()
+    }
+}

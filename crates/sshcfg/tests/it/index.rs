@@ -1,0 +1,260 @@
+//! The index ([`sshcfg::ResolveIndex`], [`ConfigSet::resolve_many`]) gives exactly the answers of
+//! [`ConfigSet::resolve`], host by host: on random configs (literal, wildcard, negated and mixed
+//! `Host` lines, letter case, `Match` criteria of every kind, `HostName` with `%h`, the final
+//! pass, `Include`s inside blocks, `ClearAllForwardings`, lines OpenSSH rejects) and on every
+//! fixture. Whole resolutions are compared (as JSON: every field, every location).
+//!
+//! `INDEX_CASES` sets the number of random configs (default 256).
+
+use std::path::Path;
+
+use crate::common::*;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
+
+const HOSTS: [&str; 14] = [
+    "myserver",
+    "MYSERVER",
+    "other",
+    "web1",
+    "web12",
+    "webx",
+    "MixedCase",
+    "mixedcase",
+    "real.example",
+    "a.real.example",
+    "newhost",
+    "h1",
+    "h1-x",
+    "10.0.0.1",
+];
+
+fn pattern() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "myserver",
+        "MYSERVER",
+        "other",
+        "web1",
+        "web*",
+        "web?",
+        "*",
+        "!other",
+        "!web1",
+        "!web*",
+        "MixedCase",
+        "mixedcase",
+        "h?st",
+        "h1",
+        "h1-*",
+        "*-x",
+        "real.example",
+        "*.example",
+        "*real*",
+        "newhost",
+        "10.0.0.1",
+    ])
+}
+
+fn header() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => prop::collection::vec(pattern(), 1..4).prop_map(|p| format!("Host {}", p.join(" "))),
+        1 => prop::collection::vec(pattern(), 1..3).prop_map(|p| format!("Host=\"{}\"", p.join("\" \""))),
+        1 => prop::sample::select(vec![
+            "Host \"unclosed",
+            "Host \"\"",
+            "Host web1 \"\" other",
+            "Match host myserver,other",
+            "Match host real.example",
+            "Match host WEB*,!web12",
+            "Match host *.EXAMPLE user root",
+            "Match user root host h1-*",
+            "Match !host web1 host web*",
+            "Match host !web1",
+            "Match originalhost mixedcase",
+            "Match originalhost MYSERVER,h1*",
+            "Match all",
+            "Match final all",
+            "Match final host real.example",
+            "Match user root",
+            "Match localuser nobody",
+            "Match tagged t1",
+            "Match host web1 tagged t1",
+            "Match !host web1 user root",
+            "Match canonical host *.example",
+            "Match host *,!other",
+            "Match exec true",
+            "Match host web1 exec true",
+            "Match host",
+            "Match host web1 bogus x",
+            "Match host web1 all",
+            "Match",
+            "Match host \"unclosed",
+            "Match host web1 # comment",
+        ]).prop_map(str::to_string),
+    ]
+}
+
+/// Lines of a block; `includes`: the files an `Include` may name (none that leads back here:
+/// a cycle nests to the depth limit, which is right but slow).
+fn option(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            "LocalForward 1455 localhost:1455",
+            "LocalForward localhost:1455 127.0.0.1:1455",
+            "LocalForward 2000 example.com:22",
+            "LocalForward 0 bad",
+            "DynamicForward 1455",
+        ]).prop_map(str::to_string),
+        3 => prop::sample::select(vec![
+            "HostName real.example", "HostName 10.0.0.1", "HostName %h.example",
+            "HostName MYSERVER", "HostName web12", "HostName h1-%h",
+        ]).prop_map(str::to_string),
+        1 => prop::sample::select(vec!["User root", "User me", "Port 2222", "Tag t1"]).prop_map(str::to_string),
+        1 => prop::sample::select(vec![
+            "ClearAllForwardings yes", "ClearAllForwardings no", "GatewayPorts yes",
+            "ExitOnForwardFailure yes", "ControlMaster auto", "ControlPersist 10m",
+            "CanonicalizeHostname yes", "CanonicalizeHostname no",
+        ]).prop_map(str::to_string),
+        1 => prop::sample::select(includes.to_vec()).prop_map(|f| format!("Include {f}")),
+        1 => Just("# a comment".to_string()),
+        1 => Just(String::new()),
+    ]
+}
+
+fn file(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
+    let block = (
+        header(),
+        prop::collection::vec(
+            (option(includes), prop::sample::select(vec!["  ", "\t", ""])),
+            0..4,
+        ),
+    );
+    (
+        prop::collection::vec(option(includes), 0..3),
+        prop::collection::vec(block, 0..10),
+    )
+        .prop_map(|(global, blocks)| {
+            let mut lines = global;
+            for (h, opts) in blocks {
+                lines.push(h);
+                for (o, ind) in opts {
+                    lines.push(format!("{ind}{o}"));
+                }
+            }
+            lines.join("\n") + "\n"
+        })
+}
+
+fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCaseError> {
+    let ctx = ResolveContext {
+        local_user: "root".into(),
+    };
+    let many = set.resolve_many(hosts, &ctx);
+    for (h, got) in hosts.iter().zip(&many) {
+        let want = set.resolve(h, &ctx);
+        prop_assert_eq!(
+            format!("{got:?}"),
+            format!("{want:?}"),
+            "host {} in {}",
+            h,
+            what
+        );
+    }
+    Ok(())
+}
+
+fn hosts(set: &ConfigSet) -> Vec<String> {
+    let mut hosts = set.literal_hosts();
+    for h in HOSTS {
+        if !hosts.iter().any(|x| x == h) {
+            hosts.push(h.to_string());
+        }
+    }
+    hosts
+}
+
+#[test]
+fn index_answers_as_resolve_on_random_configs() {
+    let cases = std::env::var("INDEX_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(
+            &(
+                file(&["inc1", "inc2", "inc*"]),
+                file(&["inc2", "missing"]),
+                file(&["missing"]),
+            ),
+            |(main, inc1, inc2)| {
+                let dir = tempfile::tempdir().unwrap();
+                let ssh = dir.path().join(".ssh");
+                std::fs::create_dir_all(&ssh).unwrap();
+                std::fs::write(ssh.join("inc1"), &inc1).unwrap();
+                std::fs::write(ssh.join("inc2"), &inc2).unwrap();
+                let set = ConfigSet::from_main_bytes(
+                    &ssh.join("config"),
+                    main.clone().into_bytes(),
+                    &LoadOptions::explicit_file(dir.path()),
+                )
+                .unwrap();
+                compare(
+                    &set,
+                    &hosts(&set),
+                    &format!("config:\n{main}\ninc1:\n{inc1}\ninc2:\n{inc2}"),
+                )
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn index_answers_as_resolve_on_every_fixture() {
+    let root = fixtures();
+    for dir in ["flat", "corpus", "no_ssh_g"] {
+        for path in files_under(&root.join(dir)) {
+            let bytes = std::fs::read(&path).unwrap();
+            let set = ConfigSet::from_main_bytes(
+                Path::new("/nonexistent/config"),
+                bytes,
+                &LoadOptions::explicit_file("/nonexistent"),
+            )
+            .unwrap();
+            compare(&set, &hosts(&set), &path.display().to_string()).unwrap();
+        }
+    }
+    let tree = root.join("include_tree");
+    if tree.join(".ssh/config").exists() {
+        let home = Home::copy_of(&tree);
+        let set = home.load();
+        compare(&set, &hosts(&set), "include_tree").unwrap();
+    }
+}
+
+/// A large generated config, as the benchmark uses: every literal host.
+#[test]
+fn index_answers_as_resolve_on_a_generated_config() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/gen_config.py");
+    let Ok(out) = std::process::Command::new("python3")
+        .arg(script)
+        .arg("300")
+        .output()
+    else {
+        eprintln!("skipped: no python3");
+        return;
+    };
+    assert!(out.status.success());
+    let set = ConfigSet::from_main_bytes(
+        Path::new("/nonexistent/config"),
+        out.stdout,
+        &LoadOptions::explicit_file("/nonexistent"),
+    )
+    .unwrap();
+    compare(&set, &hosts(&set), "gen_config.py 300").unwrap();
+}
