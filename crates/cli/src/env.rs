@@ -50,7 +50,7 @@ impl Env {
             target,
             explicit_file: cli.config.clone(),
             color: color_choice(cli.color),
-            ctx: ResolveContext::current_user(),
+            ctx: ResolveContext::current_user().with_openssh(crate::system::openssh_version()),
         })
     }
 

@@ -197,6 +197,17 @@ pub fn wait_or_stop(
     }
 }
 
+/// The installed OpenSSH client, from `ssh -V` (it reads no config); `None` when there is no
+/// `ssh` to ask (the newest OpenSSH is then assumed).
+pub fn openssh_version() -> Option<sshcfg::OpenSshVersion> {
+    let out = std::process::Command::new("ssh")
+        .arg("-V")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    sshcfg::OpenSshVersion::from_ssh_v(&String::from_utf8_lossy(&out.stderr))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,6 +144,63 @@ const KNOWN: &[&str] = &[
     "xauthlocation",
 ];
 
+/// Client keywords newer than OpenSSH 8.0, with the release that added them (from the
+/// `keywords[]` table of readconf.c at each release tag).
+const SINCE: &[(&str, (u32, u32))] = &[
+    ("channeltimeout", (9, 6)),
+    ("enableescapecommandline", (9, 2)),
+    ("forkafterauthentication", (8, 7)),
+    ("hostbasedacceptedalgorithms", (8, 7)),
+    ("hostbasedalgorithms", (8, 5)),
+    ("knownhostscommand", (8, 5)),
+    ("logverbose", (8, 5)),
+    ("obscurekeystroketiming", (9, 5)),
+    ("permitremoteopen", (8, 5)),
+    ("pubkeyacceptedalgorithms", (8, 5)),
+    ("refuseconnection", (10, 1)),
+    ("requiredrsasize", (9, 1)),
+    ("securitykeyprovider", (8, 2)),
+    ("sessiontype", (8, 7)),
+    ("stdinnull", (8, 7)),
+    ("tag", (9, 4)),
+    ("versionaddendum", (10, 0)),
+    ("warnweakcrypto", (10, 1)),
+];
+
+/// `Match` criteria newer than OpenSSH 8.0 (from `match_cfg_line` at each release tag).
+const MATCH_SINCE: &[(&str, (u32, u32))] = &[
+    ("command", (10, 0)),
+    ("localnetwork", (9, 4)),
+    ("sessiontype", (10, 0)),
+    ("tagged", (9, 4)),
+    ("version", (10, 0)),
+];
+
+fn since(table: &[(&str, (u32, u32))], word: &[u8]) -> Option<(u32, u32)> {
+    let lower = word.to_ascii_lowercase();
+    table
+        .iter()
+        .find(|(k, _)| k.as_bytes() == lower.as_slice())
+        .map(|&(_, v)| v)
+}
+
+/// Is this keyword newer than `version` (so that OpenSSH client refuses it)?
+pub(crate) fn keyword_too_new(kw: &[u8], version: Option<crate::OpenSshVersion>) -> bool {
+    match (version, since(SINCE, kw)) {
+        (Some(v), Some((major, minor))) => (v.major, v.minor) < (major, minor),
+        _ => false,
+    }
+}
+
+/// Is this `Match` criterion newer than `version`?
+pub(crate) fn criterion_too_new(word: &[u8], version: Option<crate::OpenSshVersion>) -> bool {
+    let word = word.strip_prefix(b"!").unwrap_or(word);
+    match (version, since(MATCH_SINCE, word)) {
+        (Some(v), Some((major, minor))) => (v.major, v.minor) < (major, minor),
+        _ => false,
+    }
+}
+
 /// Does the OpenSSH client know this keyword (case-insensitive)?
 pub(crate) fn is_known_keyword(kw: &[u8]) -> bool {
     // Lowercased on the stack: no keyword is longer than 40 bytes.

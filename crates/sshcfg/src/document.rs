@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LineShape, SplitError, Token};
+use crate::options::OpenSshVersion;
 
 /// What a physical line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,22 @@ impl Diagnostic {
     pub fn rejects_config(&self) -> bool {
         self.kind != DiagnosticKind::Ignored
     }
+}
+
+/// The criteria of a `Match` line's arguments (`all`, `canonical` and `final` take no value;
+/// the others one).
+fn match_criteria<'t>(args: &'t [Token<'_>]) -> impl Iterator<Item = &'t [u8]> + 't {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let attr: &[u8] = &args.get(i)?.value;
+        let bare = attr.strip_prefix(b"!").unwrap_or(attr).to_ascii_lowercase();
+        i += if matches!(bare.as_slice(), b"all" | b"canonical" | b"final") {
+            1
+        } else {
+            2
+        };
+        Some(attr)
+    })
 }
 
 /// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, other bytes as octal
@@ -474,15 +491,54 @@ impl Document {
         self.block(b)
     }
 
-    /// Problems OpenSSH would report, line by line, for the keywords this library reads (and for
-    /// lines it cannot split). Unknown keywords are not judged here.
+    /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
+    /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
+    pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
+        self.diagnostics_impl(true, version)
+    }
+
+    /// A known keyword line that `version` does not know yet: `Tag` ("Bad configuration
+    /// option"), or a `Match` with a newer criterion ("Bad Match condition").
+    fn too_new(
+        &self,
+        i: usize,
+        k: Keyword,
+        args: &[Token<'_>],
+        version: Option<OpenSshVersion>,
+    ) -> Option<Diagnostic> {
+        version?;
+        let (kind, message) = match k {
+            Keyword::Tag if crate::check::keyword_too_new(b"tag", version) => (
+                DiagnosticKind::UnknownKeyword,
+                "Bad configuration option: tag".to_string(),
+            ),
+            Keyword::Match
+                if match_criteria(args).any(|c| crate::check::criterion_too_new(c, version)) =>
+            {
+                (
+                    DiagnosticKind::BadArguments,
+                    "Bad Match condition".to_string(),
+                )
+            }
+            _ => return None,
+        };
+        Some(Diagnostic {
+            line: i + 1,
+            column: 1 + self.indent(i).len(),
+            message,
+            kind,
+        })
+    }
+
+    /// Problems the newest OpenSSH would report, line by line, for the keywords this library
+    /// reads (and for lines it cannot split), and unknown keywords.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.diagnostics_impl(true)
+        self.diagnostics_impl(true, None)
     }
 
     /// [`Document::diagnostics`]; `fast`: pass over the lines [`Document::plainly_fine`] clears
     /// without tokenising them (the tests check both ways agree).
-    fn diagnostics_impl(&self, fast: bool) -> Vec<Diagnostic> {
+    fn diagnostics_impl(&self, fast: bool, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         // `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
         // holds for every host, so only one that applies to every host counts (in the global
@@ -511,7 +567,7 @@ impl Document {
                         "unclosed quote in the keyword: OpenSSH ignores this line".into(),
                     )
                 }),
-                LineKind::Directive(k) if fast && self.plainly_fine(i, k) => {}
+                LineKind::Directive(k) if fast && self.plainly_fine(i, k, version) => {}
                 LineKind::Directive(k) => {
                     let d = self.directive(i).expect("directive line");
                     let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
@@ -525,7 +581,8 @@ impl Document {
                             ignore = a.first().map(|t| t.value.to_vec());
                         }
                     } else if k == Keyword::Other
-                        && !crate::check::is_known_keyword(d.keyword_text)
+                        && (!crate::check::is_known_keyword(d.keyword_text)
+                            || crate::check::keyword_too_new(d.keyword_text, version))
                         && !ignore.as_ref().is_some_and(|p| {
                             crate::pattern::match_pattern_list(kw.as_bytes(), p, true)
                                 == crate::pattern::ListMatch::Match
@@ -554,6 +611,8 @@ impl Document {
                     if let Some(msg) = crate::check::check_directive(k, &args) {
                         let col = args.first().map_or(start, |t| t.span.start);
                         out.push(diag(col, msg));
+                    } else if let Some(d) = self.too_new(i, k, &args, version) {
+                        out.push(d);
                     }
                 }
                 _ => {}
@@ -568,7 +627,7 @@ impl Document {
     /// values are not checked here: a known keyword ssh only stores, or `Host`/`Include` (whose
     /// only check is for an empty argument). (`HostName`, `User`, `Port` and `DynamicForward`
     /// are checked: for extra arguments, a bad port, a bad specification.) Most lines of a large config are such lines.
-    fn plainly_fine(&self, i: usize, k: Keyword) -> bool {
+    fn plainly_fine(&self, i: usize, k: Keyword, version: Option<OpenSshVersion>) -> bool {
         // Arguments within the packed offset's reach (others take the slow path).
         let a = match self.lines[i].args {
             0 | ARGS_FAR => return false,
@@ -583,14 +642,17 @@ impl Document {
             return false;
         }
         match k {
-            Keyword::Host | Keyword::Include | Keyword::Tag | Keyword::CanonicalizeHostname => true,
+            Keyword::Host | Keyword::Include | Keyword::CanonicalizeHostname => true,
+            Keyword::Tag => version.is_none(),
             Keyword::Other => {
                 let text = lexer::effective_line(self.line_text(i));
                 let LineShape::Directive { keyword, .. } = lexer::shape(text) else {
                     return false;
                 };
                 let kw = &text[keyword.span.start..keyword.span.end.min(text.len())];
-                !kw.eq_ignore_ascii_case(b"ignoreunknown") && crate::check::is_known_keyword(kw)
+                !kw.eq_ignore_ascii_case(b"ignoreunknown")
+                    && crate::check::is_known_keyword(kw)
+                    && !crate::check::keyword_too_new(kw, version)
             }
             _ => false,
         }
@@ -710,8 +772,8 @@ mod tests {
         for bytes in inputs {
             let doc = Document::parse(bytes.clone());
             assert_eq!(
-                doc.diagnostics_impl(true),
-                doc.diagnostics_impl(false),
+                doc.diagnostics_impl(true, None),
+                doc.diagnostics_impl(false, None),
                 "{}",
                 String::from_utf8_lossy(&bytes)
             );

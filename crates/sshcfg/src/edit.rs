@@ -28,6 +28,7 @@ use crate::keyword::Keyword;
 use crate::lexer::Eol;
 use crate::listener::{connects_to_remote_loopback, is_loopback_tunnel, reached_as_localhost};
 use crate::loc::{FileId, Loc};
+use crate::options::OpenSshVersion;
 use crate::plan::{Action, FileChange, Plan};
 use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
 
@@ -512,7 +513,7 @@ impl ConfigSet {
         let host = host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
         if let Some(e) = (rejection == RejectionCheck::Run)
-            .then(|| self.rejection())
+            .then(|| self.rejection_for(ctx.openssh))
             .flatten()
         {
             return Err(e);
@@ -732,12 +733,19 @@ impl ConfigSet {
         }
     }
 
-    /// The first line of the set that makes ssh refuse the whole config, as ssh reports it.
+    /// The first line of the set that makes the newest ssh refuse the whole config, as ssh
+    /// reports it.
     pub fn rejection(&self) -> Option<EditError> {
+        self.rejection_for(None)
+    }
+
+    /// The first line of the set that makes OpenSSH `version` refuse the whole config (`None`:
+    /// the newest), as ssh reports it.
+    pub fn rejection_for(&self, version: Option<OpenSshVersion>) -> Option<EditError> {
         self.files().iter().find_map(|f| {
             let d = f
                 .doc
-                .diagnostics()
+                .diagnostics_for(version)
                 .into_iter()
                 .find(|d| d.rejects_config())?;
             Some(EditError::Rejected {
@@ -901,7 +909,7 @@ impl ConfigSet {
     ) -> Result<Plan, EditError> {
         // What ssh rejects is looked for once, on the config as it is.
         if action == Action::Enable
-            && let Some(e) = self.rejection()
+            && let Some(e) = self.rejection_for(ctx.openssh)
         {
             return Err(e);
         }

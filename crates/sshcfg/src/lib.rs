@@ -88,6 +88,6 @@ pub use listener::{
     reached_as_localhost,
 };
 pub use loc::{FileId, Loc, Located, Place};
-pub use options::{ControlMaster, ControlPersist, Flag};
+pub use options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
 pub use plan::{Action, FileChange, Plan};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

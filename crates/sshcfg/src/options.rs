@@ -118,6 +118,38 @@ impl ControlPersist {
     }
 }
 
+/// The version of the OpenSSH client that reads the config: keywords and `Match` criteria newer
+/// than it make it refuse the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpenSshVersion {
+    /// Major version (`9` in 9.2p1).
+    pub major: u32,
+    /// Minor version (`2` in 9.2p1).
+    pub minor: u32,
+}
+
+impl OpenSshVersion {
+    /// Read what `ssh -V` prints: `OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL ...` (also
+    /// `OpenSSH_for_Windows_9.5p1`).
+    pub fn from_ssh_v(text: &str) -> Option<OpenSshVersion> {
+        let at = text.find("OpenSSH_")? + "OpenSSH_".len();
+        let rest = &text[at..];
+        let rest = rest.strip_prefix("for_Windows_").unwrap_or(rest);
+        let (major, rest) = rest.split_once('.')?;
+        let minor: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        Some(OpenSshVersion {
+            major: major.parse().ok()?,
+            minor: minor.parse().ok()?,
+        })
+    }
+}
+
+impl fmt::Display for OpenSshVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OpenSSH {}.{}", self.major, self.minor)
+    }
+}
+
 /// misc.c `convtime`: `90`, `10m`, `1h30m`, `1w` ... (s, m, h, d, w in either case); at most
 /// `INT_MAX` seconds.
 fn convtime(v: &[u8]) -> Option<u64> {
@@ -222,6 +254,27 @@ mod tests {
         for v in ["", "1", "0", "on", "yes!", "y"] {
             assert_eq!(Flag::parse(v.as_bytes()), None, "{v}");
         }
+    }
+
+    #[test]
+    fn versions_from_ssh_v() {
+        let v = |s| OpenSshVersion::from_ssh_v(s);
+        assert_eq!(
+            v("OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026"),
+            Some(OpenSshVersion { major: 9, minor: 2 })
+        );
+        assert_eq!(
+            v("OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2"),
+            Some(OpenSshVersion { major: 9, minor: 5 })
+        );
+        assert_eq!(
+            v("OpenSSH_10.0p2 Ubuntu"),
+            Some(OpenSshVersion {
+                major: 10,
+                minor: 0
+            })
+        );
+        assert_eq!(v("usage: ssh"), None);
     }
 
     #[test]

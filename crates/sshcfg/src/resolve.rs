@@ -14,7 +14,7 @@ use crate::forward::Forward;
 use crate::keyword::Keyword;
 use crate::lexer;
 use crate::loc::{FileId, Loc, Located};
-use crate::options::{ControlMaster, ControlPersist, Flag};
+use crate::options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
 use crate::pattern::{self, ListMatch};
 
 /// One effective `LocalForward`.
@@ -105,6 +105,9 @@ impl Resolution {
 pub struct ResolveContext {
     /// The local user name (`Match localuser`, and `Match user` when no `User` is set).
     pub local_user: String,
+    /// The OpenSSH client that will read the config, if known: keywords and `Match` criteria
+    /// newer than it make it refuse the config (`None`: the newest).
+    pub openssh: Option<OpenSshVersion>,
 }
 
 impl ResolveContext {
@@ -112,7 +115,14 @@ impl ResolveContext {
     pub fn new(user: impl Into<String>) -> ResolveContext {
         ResolveContext {
             local_user: user.into(),
+            openssh: None,
         }
+    }
+
+    /// The same, for the OpenSSH client `version` (see [`OpenSshVersion::from_ssh_v`]).
+    pub fn with_openssh(mut self, version: Option<OpenSshVersion>) -> ResolveContext {
+        self.openssh = version;
+        self
     }
 
     /// Resolve as the user this process runs as, from the password database (as ssh takes it),

@@ -96,7 +96,7 @@ fn config_findings(
     } else {
         Missing::Report
     };
-    let mut findings = doctor::file_findings(set);
+    let mut findings = doctor::file_findings(set, ctx);
     let mut seen: HashSet<(Option<String>, Option<usize>)> = findings
         .iter()
         .filter(|g| g.code == Code::ConfigError)

@@ -230,7 +230,7 @@ fn config_carries(
     remote: u16,
     ctx: &ResolveContext,
 ) -> bool {
-    set.rejection().is_none()
+    set.rejection_for(ctx.openssh).is_none()
         && set
             .resolve(host, ctx)
             .loopback_tunnel(local, remote)
@@ -812,9 +812,7 @@ mod tests {
 
     #[test]
     fn config_conflicts_name_the_line_even_when_cleared() {
-        let ctx = ResolveContext {
-            local_user: "me".into(),
-        };
+        let ctx = ResolveContext::new("me");
         let set = set_of("Host web\n  ClearAllForwardings yes\n  LocalForward 1455 db:5432\n");
         let r = set.resolve("web", &ctx);
         assert_eq!(
@@ -826,9 +824,7 @@ mod tests {
 
     fn carries(config: &str, local: u16, remote: u16) -> bool {
         let set = set_of(config);
-        let ctx = ResolveContext {
-            local_user: "me".into(),
-        };
+        let ctx = ResolveContext::new("me");
         config_carries(&set, "web", local, remote, &ctx)
     }
 

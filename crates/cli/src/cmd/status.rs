@@ -115,7 +115,7 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     } else {
         a.hosts.clone()
     };
-    let rejected = set.rejection().map(|e| match e {
+    let rejected = set.rejection_for(ctx.openssh).map(|e| match e {
         sshcfg::EditError::Rejected { path, line, .. } => format!("{path}:{line}"),
         other => other.to_string(),
     });

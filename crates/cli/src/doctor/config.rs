@@ -10,10 +10,10 @@ use super::finding::{Code, Finding, Severity};
 
 /// Lines OpenSSH would reject (or silently ignore), in every file of the set: ssh stops at a
 /// rejected line whatever the host.
-pub(crate) fn file_findings(set: &ConfigSet) -> Vec<Finding> {
+pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Finding> {
     let mut out = Vec::new();
     for f in set.files() {
-        for d in f.doc.diagnostics() {
+        for d in f.doc.diagnostics_for(ctx.openssh) {
             let (code, severity, message, fix) = match d.kind {
                 DiagnosticKind::Ignored => (
                     Code::ConfigError,

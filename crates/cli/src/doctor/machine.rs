@@ -149,7 +149,17 @@ pub(crate) fn ssh_g_findings(
             .filter(|f| !f.forward.hidden_by_ssh_g())
             .map(|f| f.forward.to_string())
             .collect();
-        if g.status.success() && theirs != ours {
+        if !g.status.success() {
+            let why = String::from_utf8_lossy(&g.stderr);
+            let why = why.lines().next().unwrap_or("no message");
+            out.push(Finding::new(
+                Code::SshGDiffers,
+                Severity::Error,
+                None,
+                format!("ssh -G {h} fails, so ssh itself would not connect: {why}"),
+                "fix the line ssh names".into(),
+            ));
+        } else if theirs != ours {
             out.push(Finding::new(
                 Code::SshGDiffers,
                 Severity::Warning,

@@ -256,3 +256,48 @@ fn a_refusal_for_a_later_host_names_the_lines_of_the_file_on_disk() {
     assert!(err.contains(&format!("at {}:3", cfg.display())), "{err}");
     assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
 }
+
+/// A keyword newer than the installed OpenSSH (9.2 here: `ObscureKeystrokeTiming` came in 9.5)
+/// makes it refuse the config: enable refuses, status says rejected-line, doctor reports it.
+#[test]
+fn a_keyword_newer_than_the_installed_ssh_is_refused() {
+    let out = std::process::Command::new("ssh")
+        .arg("-V")
+        .output()
+        .unwrap();
+    let v = String::from_utf8_lossy(&out.stderr).to_string();
+    if !v.starts_with("OpenSSH_9.2")
+        && !v.starts_with("OpenSSH_9.3")
+        && !v.starts_with("OpenSSH_9.4")
+    {
+        return; // the keyword is known to this ssh: nothing to refuse
+    }
+    let text = "Host h\n  User u\nHost *\n  ObscureKeystrokeTiming no\n";
+    let (_d, cfg) = config_file(text);
+    let f = cfg.to_str().unwrap();
+    let out = bin()
+        .args(["-F", f, "enable", "h", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Bad configuration option: obscurekeystroketiming"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+    assert_eq!(status(&cfg, "h", &[])[0]["reason"], "rejected-line");
+    let out = bin()
+        .args(["-F", f, "doctor", "h", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "unknown-keyword"),
+        "{v}"
+    );
+}

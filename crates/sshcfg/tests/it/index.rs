@@ -147,9 +147,7 @@ fn file(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
 }
 
 fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCaseError> {
-    let ctx = ResolveContext {
-        local_user: "root".into(),
-    };
+    let ctx = ResolveContext::new("root");
     let many = set.resolve_many(hosts, &ctx);
     for (h, got) in hosts.iter().zip(&many) {
         let want = set.resolve(h, &ctx);

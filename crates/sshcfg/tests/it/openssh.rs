@@ -295,3 +295,62 @@ fn rejected_lines_are_reported_with_ssh_s_message() {
         }
     }
 }
+
+/// Keywords and `Match` criteria newer than the installed OpenSSH: with its version (`ssh -V`),
+/// the diagnostics refuse exactly what it refuses, with its message.
+#[test]
+fn newer_keywords_are_judged_by_the_installed_version() {
+    if !need_ssh("newer_keywords_are_judged_by_the_installed_version") {
+        return;
+    }
+    let out = std::process::Command::new("ssh")
+        .arg("-V")
+        .output()
+        .unwrap();
+    let version = sshcfg::OpenSshVersion::from_ssh_v(&String::from_utf8_lossy(&out.stderr));
+    assert!(version.is_some(), "ssh -V: {out:?}");
+    let mut refused = 0;
+    for line in [
+        "Host x\n  Tag foo",
+        "Host x\n  ObscureKeystrokeTiming no",
+        "Host x\n  ChannelTimeout session=1m",
+        "Host x\n  RefuseConnection no",
+        "Host x\n  WarnWeakCrypto no",
+        "Host x\n  EnableEscapeCommandline no",
+        "Host x\n  RequiredRSASize 2048",
+        "Host x\n  SessionType default",
+        "Match tagged x",
+        "Match localnetwork 10.0.0.0/8",
+        "Match version 9",
+        "Match sessiontype default",
+        "Match command x",
+        "Match host version",
+    ] {
+        let home = Home::new(format!("Host h\n  User u\n{line}\n  User v\n").as_bytes());
+        let diags: Vec<_> = home
+            .load()
+            .main()
+            .doc
+            .diagnostics_for(version)
+            .into_iter()
+            .filter(|d| d.rejects_config())
+            .collect();
+        match home.ssh_g("h") {
+            Some(_) => assert!(diags.is_empty(), "{line}: {diags:?}"),
+            None => {
+                refused += 1;
+                let err = home.ssh_g_error("h");
+                assert_eq!(diags.len(), 1, "{line}: ssh says {err}");
+                assert!(
+                    err.contains(&format!("line {}: {}", diags[0].line, diags[0].message)),
+                    "{line}: ssh says {err:?}, we say {:?}",
+                    diags[0].message
+                );
+            }
+        }
+    }
+    // On OpenSSH 9.2 (this project's machines) the newer ones are refused.
+    if version < Some(sshcfg::OpenSshVersion { major: 9, minor: 4 }) {
+        assert!(refused >= 8, "{refused}");
+    }
+}
