@@ -4,7 +4,7 @@
 //! home directory; stopping a child process.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Who holds a local TCP port.
 #[derive(Debug, Clone)]
@@ -122,48 +122,6 @@ pub fn bad_permissions(path: &Path) -> Option<String> {
 /// See the Unix version: OpenSSH for Windows checks ACLs, which this does not.
 #[cfg(not(unix))]
 pub fn bad_permissions(_path: &Path) -> Option<String> {
-    None
-}
-
-/// The home directory the password database gives the user this process runs as: where ssh
-/// reads `~/.ssh/config` from, whatever `$HOME` says. `None` on Windows (ssh uses the profile
-/// directory there, as `dirs` does).
-#[cfg(unix)]
-pub fn passwd_home() -> Option<PathBuf> {
-    use std::os::unix::ffi::OsStrExt as _;
-    // SAFETY: getuid cannot fail.
-    let uid = unsafe { libc::getuid() };
-    let mut buf = vec![0u8; 1024];
-    loop {
-        // SAFETY: all-zero bytes are a valid `passwd`.
-        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: `pw`, `buf` and `result` outlive the call; `buf.len()` is its size.
-        let rc = unsafe {
-            libc::getpwuid_r(
-                uid,
-                &mut pw,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        if rc == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 4, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() || pw.pw_dir.is_null() {
-            return None;
-        }
-        // SAFETY: on success `pw_dir` points to a NUL-terminated string inside `buf`.
-        let dir = unsafe { std::ffi::CStr::from_ptr(pw.pw_dir) };
-        return Some(PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes())));
-    }
-}
-
-/// See the Unix version.
-#[cfg(not(unix))]
-pub fn passwd_home() -> Option<PathBuf> {
     None
 }
 

@@ -70,6 +70,7 @@ mod lexer;
 mod listener;
 mod loc;
 mod options;
+mod passwd;
 mod pattern;
 mod plan;
 mod resolve;
@@ -89,5 +90,6 @@ pub use listener::{
 };
 pub use loc::{FileId, Loc, Located, Place};
 pub use options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
+pub use passwd::passwd_home;
 pub use plan::{Action, FileChange, Plan};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

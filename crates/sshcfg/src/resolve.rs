@@ -141,34 +141,8 @@ impl ResolveContext {
 /// macOS directory services, LDAP and SSSD answer too, as they do for ssh).
 #[cfg(unix)]
 fn current_user_name() -> Option<String> {
-    // SAFETY: getuid cannot fail.
-    let uid = unsafe { libc::getuid() };
-    let mut buf = vec![0u8; 1024];
-    loop {
-        // SAFETY: all-zero bytes are a valid `passwd` (null pointers, zero ids).
-        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: `pw`, `buf` and `result` outlive the call; `buf.len()` is its real size.
-        let rc = unsafe {
-            libc::getpwuid_r(
-                uid,
-                &mut pw,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        if rc == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 4, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() || pw.pw_name.is_null() {
-            return None;
-        }
-        // SAFETY: on success `pw_name` points to a NUL-terminated string inside `buf`.
-        let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
-        return name.to_str().ok().map(str::to_string);
-    }
+    let name = crate::passwd::field(|pw| pw.pw_name)?;
+    String::from_utf8(name).ok()
 }
 
 /// On Windows ssh takes the name of the logged-on user; the environment carries it.

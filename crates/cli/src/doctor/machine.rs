@@ -96,7 +96,7 @@ fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
 /// ssh reads ~/.ssh/config under the password database's home, whatever `$HOME` says, but
 /// expands `~` in Include with `$HOME`.
 pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
-    let pw = system::passwd_home()?;
+    let pw = sshcfg::passwd_home()?;
     let same = |a: &Path, b: &Path| {
         a == b
             || std::fs::canonicalize(a)

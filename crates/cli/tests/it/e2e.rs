@@ -130,20 +130,6 @@ except Exception as e:
     print("error: %r" % e)
 "#;
 
-const SERVER: &str = r#"
-import sys, http.server
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        with open(sys.argv[1], "a") as f:
-            f.write(self.path + "\n")
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(("127.0.0.1", 1455), H).serve_forever()
-"#;
-
 struct World {
     dir: tempfile::TempDir,
     laptop: Netns,
@@ -208,8 +194,9 @@ impl World {
         let server = Guard(
             remote
                 .cmd("python3")
-                .args(["-c", SERVER])
+                .args(["-c", SERVER_ON])
                 .arg(d.join("requests.log"))
+                .arg("1455")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -413,6 +400,8 @@ fn listening(w: &World, port: u16) -> Vec<String> {
         .collect()
 }
 
+/// A stand-in for Codex's callback server: answers every GET on `127.0.0.1:PORT` (IPv4 only, as
+/// Codex binds) and logs the path to FILE. `python3 -c SERVER_ON FILE PORT`.
 const SERVER_ON: &str = r#"
 import sys, http.server
 class H(http.server.BaseHTTPRequestHandler):
