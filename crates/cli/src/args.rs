@@ -44,7 +44,8 @@ pub(crate) enum ColorWhen {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
-    /// Add the forward for each HOST (nothing changes if an equivalent one is already effective).
+    /// Add the forward for each HOST, so that it carries the login (nothing changes if one
+    /// already does; other forwards of the port in the host's own block are replaced).
     #[command(after_help = "Examples:
   codex-fwd enable myserver                 # show the diff, ask, write
   codex-fwd enable myserver --local-port 2455  # laptop port 1455 is busy
