@@ -93,6 +93,14 @@ impl Diagnostic {
     }
 }
 
+/// Arguments that are one token without quotes, escapes or comments.
+fn one_plain_word(raw: &[u8]) -> bool {
+    !raw.is_empty()
+        && !raw
+            .iter()
+            .any(|&b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'#'))
+}
+
 /// The criteria of a `Match` line's arguments (`all`, `canonical` and `final` take no value;
 /// the others one).
 fn match_criteria<'t>(args: &'t [Token<'_>]) -> impl Iterator<Item = &'t [u8]> + 't {
@@ -644,6 +652,18 @@ impl Document {
         match k {
             Keyword::Host | Keyword::Include | Keyword::CanonicalizeHostname => true,
             Keyword::Tag => version.is_none(),
+            // One plain word: no extra argument to report (quotes take the slow path).
+            Keyword::HostName | Keyword::User => one_plain_word(raw),
+            // A port of digits, not zero, within range.
+            Keyword::Port => {
+                one_plain_word(raw)
+                    && raw.len() <= 5
+                    && raw.iter().all(u8::is_ascii_digit)
+                    && std::str::from_utf8(raw)
+                        .ok()
+                        .and_then(|p| p.parse::<u16>().ok())
+                        .is_some_and(|p| p != 0)
+            }
             Keyword::Other => {
                 let text = lexer::effective_line(self.line_text(i));
                 let LineShape::Directive { keyword, .. } = lexer::shape(text) else {
@@ -752,7 +772,8 @@ mod tests {
                 .to_vec(),
             b"Bogus x\nDynamicForward 1455\nDynamicForward \"\nTag t\nCanonicalizeHostname maybe\n"
                 .to_vec(),
-            b"LocalForward 1 localhost:1\nGatewayPorts maybe\nMatch # c\nServerAliveInterval=30\n"
+            b"User u v\nHostName a b\nPort 0\nPort 70000\nPort 022\nPort 22\nUser me\nHostName=h\n".to_vec(),
+                        b"LocalForward 1 localhost:1\nGatewayPorts maybe\nMatch # c\nServerAliveInterval=30\n"
                 .to_vec(),
             b"\"Host\" a\nHost\t=\tb\n  \x00Host x\nNOHOSTAUTHENTICATIONFORLOCALHOST yes\n"
                 .to_vec(),
