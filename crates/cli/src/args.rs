@@ -71,8 +71,8 @@ pub(crate) enum Command {
   codex-fwd doctor myserver --json
   codex-fwd doctor myserver --ssh-g   # also compare with ssh -G (runs Match exec commands!)")]
     Doctor(DoctorArgs),
-    /// Forward the port for one session without editing the config: runs
-    /// `ssh -N -L LOCAL:localhost:PORT HOST` until Ctrl-C.
+    /// Forward the port for one session without editing the config: runs ssh with
+    /// `-L localhost:LOCAL:127.0.0.1:PORT` and no session (`ssh -N`) until Ctrl-C.
     #[command(after_help = "Examples:
   codex-fwd tunnel myserver
   codex-fwd tunnel myserver --local-port 2455")]

@@ -43,9 +43,9 @@ const LOGIN_OPTS: [&str; 5] = [
 
 /// A port on the laptop and the remote port it forwards to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Pair {
-    local: u16,
-    remote: u16,
+pub(crate) struct Pair {
+    pub(crate) local: u16,
+    pub(crate) remote: u16,
 }
 
 pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
@@ -268,7 +268,7 @@ fn master_open(config: Option<&Path>, host: &str) -> bool {
 /// whatever `GatewayPorts` says; `-t` gives the remote command a terminal when we have one
 /// (Ctrl-C then reaches it), `-T` avoids ssh's warning when we do not. `--` ends ssh's options,
 /// so the remote command's words are never read as ssh options.
-fn ssh_args(
+pub(crate) fn ssh_args(
     config: Option<&Path>,
     opts: &[&str],
     forwards: &[Pair],

@@ -1,9 +1,21 @@
-//! `tunnel`: forward the port for one session with `ssh -N -L`, stopping cleanly on Ctrl-C.
+//! `tunnel`: forward the ports for one session (ssh with `-L` and no session), stopping
+//! cleanly on Ctrl-C.
 
 use crate::args::TunnelArgs;
+use crate::cmd::login::{Pair, ssh_args};
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
 use crate::system;
+
+/// The login's ssh options (see `login`: a connection of its own, no forward dropped by the config,
+/// no connection sharing), with no session at all (`ssh -N`): the tunnel only forwards.
+const TUNNEL_OPTS: [&str; 5] = [
+    "ExitOnForwardFailure=yes",
+    "ClearAllForwardings=no",
+    "ControlPath=none",
+    "RemoteCommand=none",
+    "SessionType=none",
+];
 
 pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
     check_hosts(std::slice::from_ref(&a.host))?;
@@ -11,45 +23,35 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
         .ports
         .forwards()
         .map_err(|m| Failure::usage("tunnel", m))?;
-    let ports: Vec<(u16, u16)> = forwards
+    let pairs: Vec<Pair> = forwards
         .iter()
-        .filter_map(|f| Some((f.listen_port()?, a_remote(f)?)))
+        .filter_map(|f| {
+            Some(Pair {
+                local: f.listen_port()?,
+                remote: a_remote(f)?,
+            })
+        })
         .collect();
-    for &(local, _) in &ports {
-        refuse_busy(local)?;
+    for p in &pairs {
+        refuse_busy(p.local)?;
     }
+    let argv = ssh_args(
+        env.explicit_file(),
+        &TUNNEL_OPTS,
+        &pairs,
+        false,
+        &a.host,
+        &[],
+    );
     let mut cmd = std::process::Command::new("ssh");
-    if let Some(c) = env.explicit_file() {
-        cmd.arg("-F").arg(c);
-    }
-    // A fresh connection (an open master would take the forwards and keep them after we stop),
-    // forwards bound to loopback by name (without an address GatewayPorts yes would open them to
-    // the network), none of the config's cleared.
-    cmd.args([
-        "-N",
-        "-o",
-        "ExitOnForwardFailure=yes",
-        "-o",
-        "ClearAllForwardings=no",
-        "-o",
-        "ControlPath=none",
-    ]);
-    let mut specs = Vec::new();
-    for &(local, port) in &ports {
-        let spec = format!("localhost:{local}:localhost:{port}");
-        cmd.arg("-L").arg(&spec);
-        specs.push(spec);
-    }
-    cmd.arg("--").arg(&a.host);
-    let shown: Vec<String> = ports
+    cmd.args(&argv);
+    let shown: Vec<String> = pairs
         .iter()
-        .map(|(l, p)| format!("localhost:{l} here to localhost:{p}"))
+        .map(|p| format!("localhost:{} here to 127.0.0.1:{}", p.local, p.remote))
         .collect();
     eprintln!(
-        "Forwarding {} on {} (ssh -N -L {} {}). Log in now; press Ctrl-C to stop.",
+        "Forwarding {} on {}. Log in now; press Ctrl-C to stop.",
         shown.join(", "),
-        a.host,
-        specs.join(" -L "),
         a.host
     );
     let mut child = cmd

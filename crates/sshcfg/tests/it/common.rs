@@ -85,10 +85,9 @@ impl Home {
         ConfigSet::load(&self.config(), &LoadOptions::explicit_file(self.path())).unwrap()
     }
 
-    /// `ssh -G -F ~/.ssh/config HOST` with HOME pointing here; `None` when ssh rejects the
-    /// config.
-    pub fn ssh_g(&self, host: &str) -> Option<Vec<String>> {
-        let out = Command::new("ssh")
+    /// `ssh -G -F ~/.ssh/config HOST` with HOME pointing here.
+    fn run_ssh_g(&self, host: &str) -> std::process::Output {
+        Command::new("ssh")
             .arg("-G")
             .arg("-F")
             .arg(self.config())
@@ -96,7 +95,12 @@ impl Home {
             .env("HOME", self.path())
             .stdin(std::process::Stdio::null())
             .output()
-            .expect("run ssh -G");
+            .expect("run ssh -G")
+    }
+
+    /// What `ssh -G` prints for HOST, line by line; `None` when ssh rejects the config.
+    pub fn ssh_g(&self, host: &str) -> Option<Vec<String>> {
+        let out = self.run_ssh_g(host);
         if !out.status.success() {
             return None;
         }
@@ -108,18 +112,9 @@ impl Home {
         )
     }
 
-    /// What `ssh -G -F ~/.ssh/config HOST` prints on stderr.
+    /// What `ssh -G` prints on stderr for HOST.
     pub fn ssh_g_error(&self, host: &str) -> String {
-        let out = Command::new("ssh")
-            .arg("-G")
-            .arg("-F")
-            .arg(self.config())
-            .arg(host)
-            .env("HOME", self.path())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ssh -G");
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        String::from_utf8_lossy(&self.run_ssh_g(host).stderr).into_owned()
     }
 
     /// Write every file of a plan.
