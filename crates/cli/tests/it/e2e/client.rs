@@ -112,6 +112,26 @@ pub fn codex_login(w: &World, codex: &Path, args: &[&str]) -> String {
     c
 }
 
+impl World {
+    /// Put the real Codex on the remote sessions' `PATH` as `codex`, so that a plain
+    /// `ssh myserver codex login` (and `codex-fwd login`'s default remote command) runs it: a
+    /// two-line wrapper in `bin/` that gives each run a fresh `HOME` and `CODEX_HOME` in the test
+    /// directory (Codex needs both, and must not touch root's) and execs Codex with its
+    /// arguments.
+    pub fn install_real_codex(&self, codex: &Path) {
+        let d = self.dir.path();
+        let path = d.join("bin/codex");
+        let text = format!(
+            "#!/bin/sh\nh=$(mktemp -d '{d}/codex-home-XXXXXX') && mkdir \"$h/codex\" || exit 1\n\
+             export HOME=\"$h\" CODEX_HOME=\"$h/codex\"\nexec '{codex}' \"$@\"\n",
+            d = d.display(),
+            codex = codex.display()
+        );
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
 /// The remote command that runs `rclone authorize drive --auth-no-open-browser` with a fresh
 /// `HOME` (its config stays there).
 pub fn rclone_authorize(w: &World, rclone: &Path) -> String {
