@@ -38,6 +38,7 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
     // With --json, stdout holds one value whatever happens: a failure before any report was
     // printed is reported as one, with its message, before the message goes to stderr.
     if let Err(f) = &result
+        && let Some(message) = f.message()
         && a.json
         && !printed.get()
     {
@@ -53,8 +54,8 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
             written: false,
             files: Vec::new(),
             summary: Vec::new(),
-            error: Some(f.message.clone()),
-        });
+            error: Some(message.to_string()),
+        })?;
     }
     result
 }
@@ -99,7 +100,7 @@ fn edit_inner(
     };
     let print_report = |written: bool| {
         printed.set(true);
-        print_json(&report(written));
+        print_json(&report(written))
     };
     // A file that will not be written is refused first: before the diff, before asking, and
     // before any temporary file exists.
@@ -119,7 +120,7 @@ fn edit_inner(
     }
     if a.dry_run || a.check || !plan.is_change() {
         if a.json {
-            print_report(false);
+            print_report(false)?;
         }
         return Ok(if a.check && plan.is_change() {
             EXIT_CHANGE_NEEDED
@@ -133,7 +134,7 @@ fn edit_inner(
     }
     write_changes(plan.changes(), a.force)?;
     if a.json {
-        print_report(true);
+        print_report(true)?;
     } else {
         eprintln!("Written.");
     }
@@ -153,10 +154,10 @@ fn lock(path: &Path) -> Result<write::DirLock, Failure> {
 
 /// Ask `Apply? [y/N]` on the terminal. Without one, print the JSON report if asked for (the
 /// `print` given), and fail with what to pass.
-fn confirmed(print: Option<impl FnOnce()>) -> Result<bool, Failure> {
+fn confirmed(print: Option<impl FnOnce() -> Result<(), Failure>>) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         if let Some(print) = print {
-            print();
+            print()?;
         }
         return Err(Failure::new(
             EXIT_USAGE,
