@@ -1,13 +1,14 @@
 //! What every command works in, built once: which config (as ssh would read it), colour, and
 //! the local user `Match` sees.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sshcfg::{ConfigSet, HostAlias, LoadOptions, ResolveContext};
 
 use crate::args::{Cli, ColorWhen};
-use crate::failure::{EXIT_USAGE, Failure};
+use crate::failure::{EXIT_USAGE, Failure, stdout_failed};
 
 /// Where the config is, whether ssh would also read the system config, and the home directory.
 pub(crate) struct Target {
@@ -84,9 +85,11 @@ pub(crate) fn check_hosts(hosts: &[String]) -> Result<(), Failure> {
 }
 
 /// One JSON value on stdout.
-pub(crate) fn print_json<T: Serialize>(v: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("JSON of plain data")
-    );
+pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
+    let mut text = serde_json::to_string_pretty(v).expect("JSON of plain data");
+    text.push('\n');
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(stdout_failed)
 }

@@ -12,15 +12,21 @@ pub(crate) const EXIT_IO: u8 = 4;
 /// A failure, with the exit code it maps to and a one-line message.
 pub(crate) struct Failure {
     pub(crate) code: u8,
-    pub(crate) message: String,
+    /// What to say; `None` ends the run quietly (standard output was closed: `| head`).
+    message: Option<String>,
 }
 
 impl Failure {
     pub(crate) fn new(code: u8, message: impl Into<String>) -> Failure {
         Failure {
             code,
-            message: message.into(),
+            message: Some(message.into()),
         }
+    }
+
+    /// The one-line message, or `None` for a run that ends quietly.
+    pub(crate) fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 
     /// Bad usage of subcommand `sub`: the message and where to read more, exit 2.
@@ -48,11 +54,43 @@ impl From<sshcfg::EditError> for Failure {
     }
 }
 
-/// A failed write to standard output: a reader that went away (`| head`) ends the run quietly
-/// with success, as ripgrep does; anything else is a failure (exit 4).
+/// A failed write to standard output: the one exit policy for it. A reader that went away
+/// (`| head`) ends the run quietly with success, as ripgrep does; anything else (`>/dev/full`)
+/// is a failure (exit 4). Every write to stdout goes through this (`print_stdout` is denied).
 pub(crate) fn stdout_failed(e: std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
+        return Failure {
+            code: 0,
+            message: None,
+        };
     }
     Failure::new(EXIT_IO, format!("cannot write to standard output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_reader_ends_the_run_quietly_and_a_full_disk_does_not() {
+        #[cfg(unix)]
+        let closed = [std::io::Error::from_raw_os_error(libc::EPIPE)];
+        // ERROR_NO_DATA and ERROR_BROKEN_PIPE: what a closed pipe gives on Windows.
+        #[cfg(windows)]
+        let closed = [
+            std::io::Error::from_raw_os_error(232),
+            std::io::Error::from_raw_os_error(109),
+        ];
+        for e in closed {
+            let f = stdout_failed(e);
+            assert_eq!((f.code, f.message()), (0, None));
+        }
+        let f = stdout_failed(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert_eq!(f.code, EXIT_IO);
+        assert!(
+            f.message()
+                .unwrap()
+                .starts_with("cannot write to standard output: ")
+        );
+    }
 }

@@ -4,6 +4,10 @@
 //!
 //! A thin layer over the `sshcfg` library: arguments, diff, confirmation, safe writes.
 
+// Standard output is written through `failure::stdout_failed`'s policy only (a closed reader
+// ends the run quietly): no `println!`, which panics on a broken pipe.
+#![deny(clippy::print_stdout)]
+
 mod args;
 mod cmd;
 mod diff;
@@ -21,10 +25,9 @@ use clap::error::ErrorKind;
 
 use args::{Cli, Command};
 use env::Env;
-use failure::{EXIT_IO, EXIT_USAGE, Failure};
+use failure::{EXIT_IO, EXIT_USAGE, Failure, stdout_failed};
 
 fn main() -> ExitCode {
-    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -43,7 +46,7 @@ fn main() -> ExitCode {
             // Into memory first: clap_complete panics when a write fails.
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "codex-fwd", &mut buf);
-            write_stdout(&buf, "the completion script")
+            write_stdout(&buf)
         }
         Command::Man => {
             use clap::CommandFactory;
@@ -51,68 +54,32 @@ fn main() -> ExitCode {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut buf)
                 .map_err(|e| Failure::new(EXIT_IO, format!("cannot render the man page: {e}")))
-                .and_then(|_| write_stdout(&buf, "the man page"))
+                .and_then(|_| write_stdout(&buf))
         }
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
+            let Some(message) = f.message() else {
+                return ExitCode::from(f.code);
+            };
             let mut err = anstream::AutoStream::new(std::io::stderr(), choice);
             let red = anstyle::Style::new()
                 .fg_color(Some(anstyle::AnsiColor::Red.into()))
                 .bold();
-            let _ = writeln!(err, "{red}codex-fwd: error:{red:#} {}", f.message);
+            let _ = writeln!(err, "{red}codex-fwd: error:{red:#} {message}");
             ExitCode::from(f.code)
         }
     }
 }
 
 /// Write `bytes` to stdout; a reader that went away (`| head`) is no failure.
-fn write_stdout(bytes: &[u8], what: &str) -> Result<u8, Failure> {
+fn write_stdout(bytes: &[u8]) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Ok(()) => Ok(0),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(Failure::new(EXIT_IO, format!("cannot write {what}: {e}"))),
-    }
-}
-
-/// A closed stdout (`codex-fwd status | head -1`) ends the run quietly with exit 0, as ripgrep
-/// does: `println!` panics on a broken pipe (Rust ignores SIGPIPE), and this hook turns exactly
-/// that panic into a silent exit. Every other panic is reported as usual.
-fn quiet_on_closed_stdout() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if is_broken_pipe_panic(msg) {
-            std::process::exit(0);
-        }
-        // Any other failure to print (a full disk, `>/dev/full`): one line and exit 4.
-        if let Some(why) = msg.strip_prefix("failed printing to stdout: ") {
-            eprintln!("codex-fwd: error: cannot write to standard output: {why}");
-            std::process::exit(i32::from(EXIT_IO));
-        }
-        default(info);
-    }));
-}
-
-/// `failed printing to stdout: Broken pipe (os error 32)` and its Windows forms.
-fn is_broken_pipe_panic(msg: &str) -> bool {
-    let closed = [
-        std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string(),
-        #[cfg(unix)]
-        std::io::Error::from_raw_os_error(libc::EPIPE).to_string(),
-        #[cfg(windows)]
-        std::io::Error::from_raw_os_error(232).to_string(), // ERROR_NO_DATA
-        #[cfg(windows)]
-        std::io::Error::from_raw_os_error(109).to_string(), // ERROR_BROKEN_PIPE
-    ];
-    msg.starts_with("failed printing to stdout") && closed.iter().any(|c| msg.ends_with(c.as_str()))
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(stdout_failed)?;
+    Ok(0)
 }
 
 /// A usage error as one line and a pointer to `--help`, exit 2; `--help` and `--version` print
@@ -176,20 +143,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn broken_pipe_panics_are_recognised() {
-        #[cfg(unix)]
-        let e = std::io::Error::from_raw_os_error(libc::EPIPE);
-        #[cfg(not(unix))]
-        let e = std::io::Error::from_raw_os_error(232);
-        assert!(is_broken_pipe_panic(&format!(
-            "failed printing to stdout: {e}"
-        )));
-        assert!(!is_broken_pipe_panic(
-            "failed printing to stdout: No space left on device (os error 28)"
-        ));
-        assert!(!is_broken_pipe_panic(&format!("something else: {e}")));
     }
 }

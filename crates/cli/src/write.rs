@@ -72,7 +72,9 @@ pub fn check_writable(path: &Path, store: &str, force: bool) -> Result<(), Refus
     }
     let real = real_path(path);
     let dir = parent_dir(&real);
-    if let Ok(m) = fs::metadata(&real) {
+    // `/dev/stdin` resolves to `/proc/self/fd/0`, whose link names no path (`pipe:[N]`): the
+    // kind then comes from the name given, through its links.
+    if let Ok(m) = fs::metadata(&real).or_else(|_| fs::metadata(path)) {
         if !m.is_file() {
             return Err(Refusal::NotRegular(file_kind(&m)));
         }

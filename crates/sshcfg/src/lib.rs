@@ -57,6 +57,9 @@
 //! assert_eq!((d.line, d.message.as_str()), (2, "Bad forwarding specification."));
 //! ```
 
+// A library writes nothing to the terminal: what to say is its caller's to decide.
+#![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
+
 mod check;
 mod config;
 mod document;

@@ -54,7 +54,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
             ok,
             hosts,
             findings,
-        });
+        })?;
     } else {
         print_text(&hosts, &findings, env.color)?;
     }

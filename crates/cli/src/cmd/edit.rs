@@ -28,9 +28,44 @@ struct EditReport<'a> {
     written: bool,
     files: Vec<FileReport>,
     summary: Vec<String>,
+    /// Why the command failed (its one-line message), or `None`.
+    error: Option<String>,
 }
 
 pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8, Failure> {
+    let printed = std::cell::Cell::new(false);
+    let result = edit_inner(env, a, action, &printed);
+    // With --json, stdout holds one value whatever happens: a failure before any report was
+    // printed is reported as one, with its message, before the message goes to stderr.
+    if let Err(f) = &result
+        && let Some(message) = f.message()
+        && a.json
+        && !printed.get()
+    {
+        let forwards: Vec<String> = (a.ports.forwards().unwrap_or_default().iter())
+            .map(|f| f.config_args())
+            .collect();
+        print_json(&EditReport {
+            action,
+            hosts: &a.hosts,
+            forward: forwards.first().cloned().unwrap_or_default(),
+            forwards,
+            changed: false,
+            written: false,
+            files: Vec::new(),
+            summary: Vec::new(),
+            error: Some(message.to_string()),
+        })?;
+    }
+    result
+}
+
+fn edit_inner(
+    env: &Env,
+    a: &EditArgs,
+    action: sshcfg::Action,
+    printed: &std::cell::Cell<bool>,
+) -> Result<u8, Failure> {
     check_hosts(&a.hosts)?;
     let sub = match action {
         sshcfg::Action::Enable => "enable",
@@ -61,6 +96,11 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
         written,
         files: files.clone(),
         summary: plan.summary().to_vec(),
+        error: None,
+    };
+    let print_report = |written: bool| {
+        printed.set(true);
+        print_json(&report(written))
     };
     // A file that will not be written is refused first: before the diff, before asking, and
     // before any temporary file exists.
@@ -80,7 +120,7 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
     }
     if a.dry_run || a.check || !plan.is_change() {
         if a.json {
-            print_json(&report(false));
+            print_report(false)?;
         }
         return Ok(if a.check && plan.is_change() {
             EXIT_CHANGE_NEEDED
@@ -88,13 +128,13 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
             0
         });
     }
-    if !a.yes && !confirmed(a.json.then(|| report(false)))? {
+    if !a.yes && !confirmed(a.json.then_some(|| print_report(false)))? {
         eprintln!("Nothing written.");
         return Ok(0);
     }
     write_changes(plan.changes(), a.force)?;
     if a.json {
-        print_json(&report(true));
+        print_report(true)?;
     } else {
         eprintln!("Written.");
     }
@@ -112,12 +152,12 @@ fn lock(path: &Path) -> Result<write::DirLock, Failure> {
         .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot lock: {e}", dir.display())))
 }
 
-/// Ask `Apply? [y/N]` on the terminal. Without one, print the JSON report if asked for, and
-/// fail with what to pass.
-fn confirmed(json: Option<EditReport<'_>>) -> Result<bool, Failure> {
+/// Ask `Apply? [y/N]` on the terminal. Without one, print the JSON report if asked for (the
+/// `print` given), and fail with what to pass.
+fn confirmed(print: Option<impl FnOnce() -> Result<(), Failure>>) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
-        if let Some(r) = json {
-            print_json(&r);
+        if let Some(print) = print {
+            print()?;
         }
         return Err(Failure::new(
             EXIT_USAGE,

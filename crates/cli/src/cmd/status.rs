@@ -144,7 +144,7 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     }
     if a.json {
         drop(out);
-        print_json(&report);
+        print_json(&report)?;
         return Ok(0);
     }
     out.flush().map_err(stdout_failed)?;

@@ -922,3 +922,33 @@ fn doctor_says_when_home_differs_from_the_password_database() {
     // Without $HOME the home is the password database's: nothing to say.
     assert!(!codes(None).contains(&"home-differs".to_string()));
 }
+
+#[test]
+fn dev_stdin_as_the_config_is_read_and_never_replaced() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    // `-F /dev/stdin` with a pipe: /dev/stdin -> /proc/self/fd/0 -> `pipe:[N]`, a link that names
+    // no path. It is read as ssh reads it, and refused as a FIFO (exit 2), not as a directory.
+    for (args, code) in [
+        (&["-F", "/dev/stdin", "status", "h"][..], 0),
+        (&["-F", "/dev/stdin", "enable", "h", "--yes"][..], 2),
+    ] {
+        let mut child = cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"Host h\n    User x\n").unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
+        if code == 2 {
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                "codex-fwd: error: /dev/stdin is a FIFO, not a regular file: ssh reads it, but codex-fwd never replaces it (nothing written)\n"
+            );
+        }
+    }
+}

@@ -93,6 +93,38 @@ fn enable_and_disable_json_match_the_documented_shape() {
         let v = run(&args);
         matches(&v, &s, "$").unwrap_or_else(|e| panic!("{args:?}: {e}"));
     }
+    // A refusal (a read-only file; a conflict in a shared block) is one value too, with its error.
+    let ro = std::path::Path::new(&p).with_file_name("ro");
+    std::fs::write(&ro, "Host a\n").unwrap();
+    let mut perm = std::fs::metadata(&ro).unwrap().permissions();
+    perm.set_readonly(true);
+    std::fs::set_permissions(&ro, perm).unwrap();
+    let shared = std::path::Path::new(&p).with_file_name("shared");
+    std::fs::write(&shared, "Host *\n    LocalForward 1455 localhost:9\n").unwrap();
+    for (file, code) in [(&ro, 3), (&shared, 3)] {
+        let out = Command::cargo_bin("codex-fwd")
+            .unwrap()
+            .args([
+                "-F",
+                file.to_str().unwrap(),
+                "enable",
+                "a",
+                "--yes",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{out:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        matches(&v, &s, "$").unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            format!("codex-fwd: error: {}\n", v["error"].as_str().unwrap()),
+            stderr
+        );
+        assert_eq!(v["written"], Value::Bool(false));
+        assert_eq!(v["forward"], "1455 localhost:1455");
+    }
     // The filled-in arrays were checked too, not only empty ones.
     let v = run(&["-F", &p, "enable", "x", "--dry-run", "--json"]);
     assert_eq!(v["files"].as_array().unwrap().len(), 1);

@@ -14,3 +14,5 @@ mod doctor;
 mod e2e;
 #[cfg(unix)]
 mod json_shape;
+#[cfg(unix)]
+mod messages;
