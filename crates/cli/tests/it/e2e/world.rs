@@ -451,7 +451,7 @@ impl World {
         self.spawn(c)
     }
 
-    /// `codex-fwd -F CONFIG ARGS` on the laptop, until it exits, with `BROWSER` set.
+    /// `codex-fwd -F CONFIG ARGS` outside the namespaces (edits need none), which must succeed.
     pub fn codex_fwd(&self, args: &[&str]) {
         let out = Command::new(assert_cmd::cargo::cargo_bin("codex-fwd"))
             .arg("-F")
