@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::world::{Netns, World, skip};
+use super::world::{Netns, Spawned, World, skip, wait_for};
 
 /// The pinned `@openai/codex` version: `tests/codex-version`, which `.ci/run` also reads.
 pub fn codex_version() -> &'static str {
@@ -311,4 +311,64 @@ impl World {
         assert!(out.status.success(), "browser stand-in: {out:?}");
         Browsed(self.browser_lines()[before..].to_vec())
     }
+}
+
+/// Waits (30 s at most) for Codex's whole authorize URL in `s`'s output (it ends with
+/// `originator=...`).
+pub fn authorize_url(s: &Spawned) -> String {
+    let out = s.wait_output(30, "authorize URL", |o| {
+        find_url(o, CODEX_AUTHORIZE).is_some_and(|u| u.contains("&originator="))
+    });
+    find_url(&out, CODEX_AUTHORIZE).unwrap()
+}
+
+/// `codex-fwd -F CONFIG ARGS` on the laptop in the background (no `BROWSER`: give it
+/// `--no-browser` or use `World::run`).
+pub fn codex_fwd_spawn(w: &World, args: &[&str]) -> Spawned {
+    let mut c = w.laptop.cmd(assert_cmd::cargo::cargo_bin("codex-fwd"));
+    c.arg("-F").arg(&w.config).args(args);
+    w.spawn(c)
+}
+
+/// The browser follows `url` with `env` and the callback reaches the Codex of `login`: HTTP 200,
+/// Codex's token exchange line, and its exit status 1 (the exchange failed) comes back.
+pub fn assert_arrives(w: &World, login: &Spawned, url: &str, env: &[(&str, &str)]) {
+    let b = w.browse(url, env);
+    assert_eq!(b.status(), Some(200), "{b:?}");
+    assert_eq!(login.wait_exit(20), Some(1), "{}", login.all());
+    assert!(login.all().contains(CODEX_ARRIVED), "{}", login.all());
+}
+
+/// The browser follows `url` with `env` and its connection is refused on the laptop: Codex, still
+/// waiting, hears nothing.
+pub fn assert_refused(w: &World, login: &Spawned, url: &str, env: &[(&str, &str)]) {
+    let b = w.browse(url, env);
+    assert_eq!(b.status(), None, "{b:?}");
+    assert!(
+        b.0.last().unwrap().contains("ConnectionRefusedError"),
+        "{b:?}"
+    );
+    assert!(login.exited().is_none(), "{}", login.all());
+    assert!(!login.all().contains(CODEX_ARRIVED), "{}", login.all());
+}
+
+/// A forged callback (wrong state) gets 400 and leaves Codex waiting; then the right one
+/// arrives (`assert_arrives`).
+pub fn assert_forged_then_right(w: &World, login: &Spawned, url: &str) {
+    let forged = w.browse(url, &[("E2E_BROWSER_STATE", "forged")]);
+    assert_eq!(forged.status(), Some(400), "{forged:?}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!login.all().contains(CODEX_ARRIVED), "{}", login.all());
+    assert!(login.exited().is_none(), "{}", login.all());
+    assert_arrives(w, login, url, &[]);
+}
+
+/// The browser stand-in's last request got `status` (it may log that just after codex-fwd has
+/// ended: Codex answers, then exits), within 10 s.
+pub fn browser_got(w: &World, status: u16) -> bool {
+    wait_for(10, || {
+        w.browser_lines()
+            .last()
+            .is_some_and(|l| *l == format!("status {status}"))
+    })
 }

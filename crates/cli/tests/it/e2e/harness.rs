@@ -152,7 +152,7 @@ fn setup_lines_reach_sshd_and_the_remote_session() {
     let setup = Setup::new()
         .sshd("AllowTcpForwarding no")
         .remote_env("E2E_MARK", "from-setenv");
-    let Some(mut w) = world_with(&setup) else {
+    let Some(w) = world_with(&setup) else {
         return;
     };
     let echo = w.ssh(&[], "echo \"$E2E_MARK $PATH\"");

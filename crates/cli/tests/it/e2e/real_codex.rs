@@ -5,46 +5,6 @@
 use super::client::*;
 use super::world::*;
 
-/// Waits for the whole authorize URL in `s`'s output (it ends with `originator=...`).
-fn authorize_url(s: &Spawned) -> String {
-    let out = s.wait_output(30, "authorize URL", |o| {
-        find_url(o, CODEX_AUTHORIZE).is_some_and(|u| u.contains("&originator="))
-    });
-    find_url(&out, CODEX_AUTHORIZE).unwrap()
-}
-
-/// `codex-fwd -F CONFIG ARGS` on the laptop in the background.
-fn codex_fwd_spawn(w: &World, args: &[&str]) -> Spawned {
-    let mut c = w.laptop.cmd(assert_cmd::cargo::cargo_bin("codex-fwd"));
-    c.arg("-F").arg(&w.config).args(args);
-    w.spawn(c)
-}
-
-/// A forged callback (wrong state) gets 400 and leaves Codex waiting; then the right one
-/// arrives: Codex's token exchange line, and its exit status 1 comes back through ssh.
-fn forged_then_right(w: &World, login: &Spawned, url: &str) {
-    let forged = w.browse(url, &[("E2E_BROWSER_STATE", "forged")]);
-    assert_eq!(forged.status(), Some(400), "{forged:?}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(!login.all().contains(CODEX_ARRIVED), "{}", login.all());
-    assert!(login.exited().is_none(), "{}", login.all());
-
-    let b = w.browse(url, &[]);
-    assert_eq!(b.status(), Some(200), "{b:?}");
-    assert_eq!(login.wait_exit(20), Some(1), "{}", login.all());
-    assert!(login.all().contains(CODEX_ARRIVED), "{}", login.all());
-}
-
-/// The browser stand-in's last request answered `status` (it may log it just after
-/// codex-fwd has ended: Codex answers, then exits).
-fn browser_got(w: &World, status: u16) -> bool {
-    wait_for(10, || {
-        w.browser_lines()
-            .last()
-            .is_some_and(|l| *l == format!("status {status}"))
-    })
-}
-
 /// `enable`, then a plain `ssh myserver codex login`: refused before `enable`, arrives after it,
 /// a forged state does not; nothing listens on the laptop afterwards, and no listener beyond
 /// loopback ever.
@@ -58,13 +18,7 @@ fn enable_then_plain_ssh(setup: Setup) {
     // Before enable: Codex waits on the remote, the laptop's 127.0.0.1:1455 refuses.
     {
         let login = w.ssh(&[], "codex login");
-        let b = w.browse(&authorize_url(&login), &[]);
-        assert_eq!(b.status(), None, "{b:?}");
-        assert!(
-            b.0.last().unwrap().contains("ConnectionRefusedError"),
-            "{b:?}"
-        );
-        assert!(!login.all().contains(CODEX_ARRIVED));
+        assert_refused(&w, &login, &authorize_url(&login), &[]);
     }
 
     w.codex_fwd(&["enable", "myserver", "--yes"]);
@@ -84,7 +38,7 @@ fn enable_then_plain_ssh(setup: Setup) {
             .all(|a| a.starts_with("127.0.0.1:") || a.starts_with("[::1]:")),
         "{addrs:?}"
     );
-    forged_then_right(&w, &login, &url);
+    assert_forged_then_right(&w, &login, &url);
     w.assert_no_listener(&[1455, 1457]);
 }
 
@@ -131,7 +85,7 @@ fn real_codex_through_codex_fwd_login() {
     // Through the same forwards, a forged callback does not log in; the right one does.
     let login = codex_fwd_spawn(&w, &["login", "myserver", "--no-browser"]);
     let url = authorize_url(&login);
-    forged_then_right(&w, &login, &url);
+    assert_forged_then_right(&w, &login, &url);
     w.assert_no_listener(&[1455, 1457]);
 
     // --local-port 2455: the port edit is explained, and the edited URL reaches Codex.
@@ -292,12 +246,5 @@ fn real_codex_is_not_reached_through_an_ipv6_only_forward() {
     let login = w.ssh(&[], "codex login");
     let url = authorize_url(&login);
     assert_eq!(w.laptop.listening(1455), ["[::1]:1455"]);
-    let b = w.browse(&url, &[]);
-    assert_eq!(b.status(), None, "{b:?}");
-    assert!(
-        b.0.last().unwrap().contains("ConnectionRefusedError"),
-        "{b:?}"
-    );
-    assert!(login.exited().is_none(), "{}", login.all());
-    assert!(!login.all().contains(CODEX_ARRIVED), "{}", login.all());
+    assert_refused(&w, &login, &url, &[]);
 }

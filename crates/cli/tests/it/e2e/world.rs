@@ -272,7 +272,7 @@ pub struct World {
     /// it).
     pub remote_path: String,
     tag: String,
-    sessions: usize,
+    sessions: std::cell::Cell<usize>,
 }
 
 impl World {
@@ -351,7 +351,7 @@ impl World {
             original: text.into_bytes(),
             remote_path,
             tag,
-            sessions: 0,
+            sessions: std::cell::Cell::new(0),
         };
         if !setup.no_stand_in {
             w.server = Some(w.stand_in(1455, "requests.log"));
@@ -416,9 +416,9 @@ impl World {
     }
 
     /// `ssh -N myserver` on the laptop, returned once the session is up (LocalCommand ran).
-    pub fn session(&mut self) -> Guard {
-        self.sessions += 1;
-        let marker = self.dir.path().join(format!("up-{}", self.sessions));
+    pub fn session(&self) -> Guard {
+        self.sessions.set(self.sessions.get() + 1);
+        let marker = self.dir.path().join(format!("up-{}", self.sessions.get()));
         let child = self
             .laptop
             .cmd("ssh")
