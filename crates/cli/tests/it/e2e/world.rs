@@ -549,7 +549,8 @@ impl World {
 
     /// A third namespace on the remote's side, "the container": joined to the remote by a veth
     /// pair, the remote at `Container::REMOTE_ADDR`, the container at `Container::ADDR` (a /30
-    /// that exists only between these two namespaces). Dropping it stops what runs inside.
+    /// that exists only between these two namespaces). One per world. Dropping it stops what
+    /// runs inside.
     pub fn container(&self) -> Result<Container, String> {
         let ns = Netns::new(format!("cfwd-ctr-{}", self.tag))?;
         self.remote.ip(&[
