@@ -248,3 +248,35 @@ fn real_codex_is_not_reached_through_an_ipv6_only_forward() {
     assert_eq!(w.laptop.listening(1455), ["[::1]:1455"]);
     assert_refused(&w, &login, &url, &[]);
 }
+
+/// Under a terminal (script(1)), Ctrl-C typed while Codex waits: ssh (`-t`, the terminal in raw
+/// mode) passes it to the remote's terminal, and Codex stops there too; nothing is left
+/// listening on either side.
+#[test]
+fn real_codex_login_under_a_terminal_stops_on_ctrl_c() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(codex) = codex() else { return };
+    w.install_real_codex(&codex);
+    let line = format!(
+        "'{}' -F '{}' login myserver --no-browser",
+        assert_cmd::cargo::cargo_bin("codex-fwd").display(),
+        w.config.display()
+    );
+    let mut c = w.laptop.cmd("script");
+    c.args(["-qefc", &line, "/dev/null"]);
+    let login = w.spawn_typed(c);
+    authorize_url(&login);
+    assert_eq!(w.remote.listening(1455), ["127.0.0.1:1455"]);
+    assert!(w.listening(1455) && w.listening(1457));
+    login.type_in(b"\x03");
+    // ssh says 255 (the remote command died of a signal); codex-fwd fails, saying so.
+    let code = login.wait_exit(15);
+    assert!(code.is_some_and(|c| c != 0), "{code:?}: {}", login.all());
+    assert!(
+        wait_for(10, || w.remote.listening(1455).is_empty()),
+        "Codex still listens on the remote"
+    );
+    w.assert_no_listener(&[1455, 1457]);
+}
