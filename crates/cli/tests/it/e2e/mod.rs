@@ -4,8 +4,9 @@
 //! `sshd -i` serves the remote, reached from the laptop through
 //! `ProxyCommand ip netns exec REMOTE sshd -i` (`world`). The real clients run on the remote and
 //! a browser stand-in on the laptop follows their redirect; what the client prints says whether
-//! the callback arrived (`client`). A small stand-in callback server on the remote's
-//! `127.0.0.1:1455` serves the tests that only need "a request got through".
+//! the callback arrived (`client`). A small stand-in callback server holds the remote's
+//! `127.0.0.1:1455` where a test needs it busy; a stand-in `codex` serves only what the real one
+//! cannot show (`login`).
 //!
 //! Needs root, `ip netns`, `sshd`, `ss` and `python3`, and for the real-client tests the pinned
 //! Codex (`tests/codex-version`, installed by `.ci/run`) and rclone. Elsewhere a test is skipped
