@@ -55,6 +55,28 @@ impl Env {
         })
     }
 
+    /// When this tool's config (`$HOME/.ssh/config`) is not the one ssh reads (under the home
+    /// the password database gives the user: ssh never looks at `$HOME` for it), one line that
+    /// names both and how to use the other; `None` with `-F` or when they are the same file.
+    pub(crate) fn config_note(&self) -> Option<String> {
+        if self.explicit_file.is_some() {
+            return None;
+        }
+        let pw = sshcfg::passwd_home()?;
+        let ssh_reads = pw.join(".ssh").join("config");
+        let ours = &self.target.path;
+        if same_file(ours, &ssh_reads) || same_file(self.target.opts.home(), &pw) {
+            return None;
+        }
+        Some(format!(
+            "codex-fwd: using {} ($HOME is {}), but ssh reads {} (your home in the password database), not this file; to use that one, pass -F {}",
+            ours.display(),
+            self.target.opts.home().display(),
+            ssh_reads.display(),
+            ssh_reads.display()
+        ))
+    }
+
     /// `-F FILE`, if given.
     pub(crate) fn explicit_file(&self) -> Option<&Path> {
         self.explicit_file.as_deref()
@@ -65,6 +87,15 @@ impl Env {
     pub(crate) fn load(&self) -> Result<ConfigSet, Failure> {
         Ok(ConfigSet::load(&self.target.path, &self.target.opts)?)
     }
+}
+
+/// Do two paths name the same file or directory (the same path, or the same one once links are
+/// followed)?
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || std::fs::canonicalize(a)
+            .ok()
+            .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
 }
 
 /// `--color` as anstream takes it.

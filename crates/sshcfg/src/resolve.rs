@@ -10,7 +10,7 @@
 
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
-use crate::forward::Forward;
+use crate::forward::{Forward, Listen};
 use crate::keyword::Keyword;
 use crate::lexer;
 use crate::loc::{FileId, Loc, Located};
@@ -56,6 +56,12 @@ pub struct Resolution {
     pub forward_lines: Vec<EffectiveForward>,
     /// `LocalForward` lines that apply but could not be read (bad or not evaluated).
     pub unreadable_forwards: Vec<Note>,
+    /// Where sshd listens on the remote machine for this host's `RemoteForward`s (their first
+    /// argument, `[bind:]port`), in order; empty under `ClearAllForwardings yes`. A port of `0`
+    /// (allocated by the server) and lines that cannot be read are left out.
+    pub remote_listeners: Vec<Located<Listen>>,
+    /// The `IgnoreUnknown` in force (the first one that applied), as written.
+    pub ignore_unknown: Option<Located<String>>,
     /// Every block header that applied, in order (`Host`/`Match` lines).
     pub applied_blocks: Vec<Loc>,
     /// First-wins options, as written (unexpanded).
@@ -321,6 +327,23 @@ impl Pass<'_> {
                             }
                         }
                         Err(message) => self.out.unreadable_forwards.push(Note { loc, message }),
+                    }
+                }
+                Keyword::RemoteForward => {
+                    let spec = String::from_utf8_lossy(args.first().map_or(&b""[..], |a| &a.value));
+                    if let Ok(f) = Forward::dynamic(&spec) {
+                        self.out.remote_listeners.push(Located {
+                            value: f.listen,
+                            loc,
+                        });
+                    }
+                }
+                Keyword::Other => {
+                    let is_ignore = doc
+                        .directive(i)
+                        .is_some_and(|d| d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown"));
+                    if let (true, Some(first)) = (is_ignore, args.first()) {
+                        first_wins(&mut self.out.ignore_unknown, loc, text(&first.value));
                     }
                 }
                 _ => {
@@ -639,8 +662,21 @@ impl ConfigSet {
             }
         }
         let mut out = pass.out;
+        if let Some(c) = pass
+            .canonicalize
+            .filter(|c| !c.value.eq_ignore_ascii_case("no"))
+        {
+            out.not_evaluated.push(Note {
+                loc: c.loc,
+                message: format!(
+                    "CanonicalizeHostname {}: ssh may rename {host} by looking it up in DNS with each CanonicalDomains suffix, then read the config again for the new name; no lookup is made here, so blocks that match only that name (their ClearAllForwardings, forwards) are not evaluated",
+                    c.value
+                ),
+            });
+        }
         if out.clears_forwardings() {
             out.forwards.clear();
+            out.remote_listeners.clear();
         }
         out
     }

@@ -97,13 +97,7 @@ fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
 /// expands `~` in Include with `$HOME`.
 pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
     let pw = sshcfg::passwd_home()?;
-    let same = |a: &Path, b: &Path| {
-        a == b
-            || std::fs::canonicalize(a)
-                .ok()
-                .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
-    };
-    if same(set.home(), &pw) {
+    if crate::env::same_file(set.home(), &pw) {
         return None;
     }
     let env = set.home().join(".ssh").join("config");
