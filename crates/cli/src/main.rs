@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let choice = env::color_choice(cli.color);
-    // enable, disable, status and login say which config they use when ssh reads another one.
+    // enable, disable, status, tunnel and login say which config they use when $HOME's differs.
     let env = || Env::new(&cli);
     let noted = || {
         Env::new(&cli).inspect(|e| {
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         }
         Command::Status(a) => noted().and_then(|e| cmd::status::status(&e, a)),
         Command::Doctor(a) => env().and_then(|e| cmd::doctor::doctor(&e, a)),
-        Command::Tunnel(a) => env().and_then(|e| cmd::tunnel::tunnel(&e, a)),
+        Command::Tunnel(a) => noted().and_then(|e| cmd::tunnel::tunnel(&e, a)),
         Command::Login(a) => noted().and_then(|e| cmd::login::login(&e, a)),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -183,6 +183,8 @@ pub(crate) struct Pass<'a> {
     final_pass: bool,
     want_final: bool,
     canonicalize: Option<Located<String>>,
+    /// `CanonicalDomains`, the suffixes ssh tries through DNS.
+    canonical_domains: Option<Located<String>>,
     tag: Option<Vec<u8>>,
     out: Resolution,
 }
@@ -339,11 +341,18 @@ impl Pass<'_> {
                     }
                 }
                 Keyword::Other => {
-                    let is_ignore = doc
-                        .directive(i)
-                        .is_some_and(|d| d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown"));
-                    if let (true, Some(first)) = (is_ignore, args.first()) {
+                    let line = lexer::effective_line(doc.line_text(i));
+                    let lexer::LineShape::Directive { keyword, .. } = lexer::shape(line) else {
+                        continue;
+                    };
+                    let name = &line[keyword.span.start..keyword.span.end.min(line.len())];
+                    if name.eq_ignore_ascii_case(b"ignoreunknown")
+                        && let Some(first) = args.first()
+                    {
                         first_wins(&mut self.out.ignore_unknown, loc, text(&first.value));
+                    } else if name.eq_ignore_ascii_case(b"canonicaldomains") && !args.is_empty() {
+                        let all: Vec<String> = args.iter().map(|a| text(&a.value)).collect();
+                        first_wins(&mut self.canonical_domains, loc, all.join(" "));
                     }
                 }
                 _ => {
@@ -631,6 +640,7 @@ impl ConfigSet {
             final_pass: false,
             want_final: false,
             canonicalize: None,
+            canonical_domains: None,
             tag: None,
             out: Resolution {
                 host: host.to_string(),
@@ -662,15 +672,21 @@ impl ConfigSet {
             }
         }
         let mut out = pass.out;
-        if let Some(c) = pass
-            .canonicalize
-            .filter(|c| !c.value.eq_ignore_ascii_case("no"))
-        {
+        // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
+        // looked up with each suffix, and the config is read again for the first that resolves.
+        // That needs DNS: decided here as not looked up, and said so.
+        if let (Some(c), Some(d)) = (
+            pass.canonicalize
+                .filter(|c| !c.value.eq_ignore_ascii_case("no")),
+            pass.canonical_domains,
+        ) {
             out.not_evaluated.push(Note {
                 loc: c.loc,
                 message: format!(
-                    "CanonicalizeHostname {}: ssh may rename {host} by looking it up in DNS with each CanonicalDomains suffix, then read the config again for the new name; no lookup is made here, so blocks that match only that name (their ClearAllForwardings, forwards) are not evaluated",
-                    c.value
+                    "CanonicalizeHostname {}: ssh may rename {host} by looking it up in DNS with each of CanonicalDomains {} (line {}), then read the config again for the new name; no lookup is made here, so blocks that match only that name (their ClearAllForwardings, forwards) are not evaluated",
+                    c.value,
+                    d.value,
+                    d.loc.line()
                 ),
             });
         }

@@ -425,6 +425,9 @@ fn a_loopback_address_localhost_does_not_reach_is_replaced_or_refused() {
         let cfg = format!("Host a\n  LocalForward {bind}:1455 {target}:1455\n");
         assert_eq!(enable(cfg.as_bytes(), "a").unwrap(), cfg, "{bind} {target}");
     }
+    given(b"Host a\n  User u\nHost *\n  LocalForward [::1]:1455 localhost:1455\n")
+        .enable("a")
+        .fails_with("CONFIG:4: LocalForward [::1]:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
     given(b"Host a\n  User u\nHost *\n  LocalForward 127.0.0.2:1455 localhost:1455\n")
         .enable("a")
         .fails_with("CONFIG:4: LocalForward 127.0.0.2:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
@@ -646,4 +649,8 @@ fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
         "{:?}",
         r.not_evaluated
     );
+    // Without CanonicalDomains ssh has no suffix to try: nothing is left undecided.
+    let home = Home::new(b"CanonicalizeHostname always\nHost a\n  User u\n");
+    let r = home.load().resolve("a", &ResolveContext::current_user());
+    assert!(r.not_evaluated.is_empty(), "{:?}", r.not_evaluated);
 }
