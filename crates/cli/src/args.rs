@@ -47,7 +47,7 @@ pub(crate) enum ColorWhen {
 pub(crate) enum Command {
     /// Add the forward for each HOST, so that it carries the login: the browser's redirect to
     /// http://127.0.0.1:1455/auth/callback (nothing changes if one already does; other forwards
-    /// of the port in the host's own block, [::1]-only ones included, are replaced).
+    /// of the port in the host's own block, `[::1]`-only ones included, are replaced).
     #[command(after_help = "Examples:
   codex-fwd enable myserver                 # show the diff, ask, write
   codex-fwd enable myserver --local-port 2455  # laptop port 1455 is busy
