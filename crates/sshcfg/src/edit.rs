@@ -26,7 +26,7 @@ use crate::forward::Forward;
 use crate::host::HostAlias;
 use crate::keyword::Keyword;
 use crate::lexer::Eol;
-use crate::listener::{BindScope, TunnelEnds, is_loopback_tunnel};
+use crate::listener::{TunnelEnds, is_loopback_tunnel};
 use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
 use crate::plan::{Action, FileChange, Plan};
@@ -123,6 +123,20 @@ pub enum EditError {
         forward: String,
         /// The remote port.
         port: u16,
+    },
+    /// The host's `AddressFamily` keeps ssh from listening on the client's address family.
+    #[error(
+        "{path}:{line}: the AddressFamily there applies to {host}: ssh then listens for forwards only on addresses of that family, and clients connect to {client}; remove it for this host (or make it `any`) first, nothing was changed"
+    )]
+    AddressFamily {
+        /// The host.
+        host: String,
+        /// File of the `AddressFamily` line.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The address clients connect to.
+        client: String,
     },
     /// No host or no forward was given.
     #[error("nothing to plan: no host or no forward given")]
@@ -569,6 +583,20 @@ impl ConfigSet {
         if let Some(e) = self.clear_error(host, &r) {
             return Err(e);
         }
+        // No bind address of the AddressFamily in force accepts the client's address.
+        if let Some(af) = r
+            .address_family
+            .as_ref()
+            .filter(|af| !af.value.admits(ends.client))
+        {
+            let (path, line) = loc_text(self, af.loc);
+            return Err(EditError::AddressFamily {
+                host: host.to_string(),
+                path,
+                line,
+                client: ends.client.to_string(),
+            });
+        }
         if let Some(rf) = r
             .remote_listeners
             .iter()
@@ -595,9 +623,8 @@ impl ConfigSet {
                 n.message
             ));
         }
-        let gateway = r.gateway_ports();
         let carries = |f: &Forward| {
-            BindScope::of(&f.listen, gateway)
+            r.bind_scope(&f.listen)
                 .is_some_and(|scope| ends.carried_by(f, &scope, remote))
         };
         // Every line that listens on the port, in ssh's order: those in blocks for this host

@@ -93,7 +93,7 @@ pub use listener::{
     parse_ip,
 };
 pub use loc::{FileId, Loc, Located, Place};
-pub use options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
+pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 pub use passwd::passwd_home;
 pub use plan::{Action, FileChange, Plan};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

@@ -30,6 +30,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::forward::{Connect, Forward, Listen};
 use crate::loc::Loc;
+use crate::options::AddressFamily;
 use crate::resolve::{EffectiveForward, Resolution};
 
 /// Which loopback addresses a loopback-only listener binds.
@@ -146,6 +147,26 @@ impl BindScope {
     /// Loopback only?
     pub fn is_loopback(&self) -> bool {
         matches!(self, BindScope::Loopback(_))
+    }
+
+    /// The scope when ssh resolves the bind address for `family` only (`AddressFamily`): `localhost`
+    /// keeps that family's loopback address, a numeric address of the other family cannot be
+    /// bound at all (`None`: "Could not request local forwarding"); every interface and names
+    /// are left as they are.
+    pub fn in_family(self, family: AddressFamily) -> Option<BindScope> {
+        let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        match (self, family) {
+            (s, AddressFamily::Any) => Some(s),
+            (BindScope::Loopback(LoopbackAddrs::Both), AddressFamily::Inet) => {
+                Some(BindScope::Loopback(LoopbackAddrs::One(v4)))
+            }
+            (BindScope::Loopback(LoopbackAddrs::Both), AddressFamily::Inet6) => {
+                Some(BindScope::Loopback(LoopbackAddrs::One(v6)))
+            }
+            (BindScope::Loopback(LoopbackAddrs::One(ip)), f) if !f.admits(ip) => None,
+            (s, _) => Some(s),
+        }
     }
 
     /// Does a listener of this scope accept a connection made on this machine to `addr`
@@ -357,11 +378,10 @@ impl Resolution {
     /// The TCP listeners ssh sets up for this host, in order (none under
     /// `ClearAllForwardings yes`).
     pub fn listeners(&self) -> Vec<Listener> {
-        let gateway = self.gateway_ports();
         let mut seen: Vec<u16> = Vec::new();
         let mut out = Vec::new();
         for f in &self.forwards {
-            let Some(scope) = BindScope::of(&f.forward.listen, gateway) else {
+            let Some(scope) = self.bind_scope(&f.forward.listen) else {
                 continue;
             };
             let port = f.forward.listen_port().expect("a TCP listener");
@@ -375,6 +395,17 @@ impl Resolution {
             });
         }
         out
+    }
+
+    /// Where ssh listens for a forward's listening side for this host: [`BindScope::of`] under
+    /// its `GatewayPorts`, within its `AddressFamily` (`None`: a socket path, or an address ssh
+    /// cannot bind in that family).
+    pub fn bind_scope(&self, listen: &Listen) -> Option<BindScope> {
+        let scope = BindScope::of(listen, self.gateway_ports())?;
+        match &self.address_family {
+            Some(f) => scope.in_family(f.value),
+            None => Some(scope),
+        }
     }
 
     /// [`Resolution::tunnel`] with `127.0.0.1` on both sides.
@@ -492,6 +523,29 @@ mod tests {
         assert!(scope("127.1:1455", false).accepts(v4));
         assert!(!scope("[::1]:1455", false).accepts(v4));
         assert!(!scope("127.0.0.2:1455", false).accepts(v4));
+    }
+
+    #[test]
+    fn address_family_narrows_what_ssh_binds() {
+        // `ssh -o AddressFamily=inet6 -L P:...` listens on [::1]:P only; with `-L 127.0.0.1:P:...`
+        // it cannot bind ("Could not request local forwarding"); inet keeps 127.0.0.1.
+        let both = scope("1455", false);
+        assert_eq!(
+            both.clone().in_family(AddressFamily::Inet6),
+            Some(BindScope::Loopback(LoopbackAddrs::One(ip("::1"))))
+        );
+        assert_eq!(
+            both.in_family(AddressFamily::Inet),
+            Some(BindScope::Loopback(LoopbackAddrs::One(ip("127.0.0.1"))))
+        );
+        assert_eq!(
+            scope("127.0.0.1:1455", false).in_family(AddressFamily::Inet6),
+            None
+        );
+        assert_eq!(
+            scope("*:1455", false).in_family(AddressFamily::Inet6),
+            Some(BindScope::Everywhere)
+        );
     }
 
     #[test]

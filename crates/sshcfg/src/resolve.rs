@@ -14,7 +14,7 @@ use crate::forward::{Forward, Listen};
 use crate::keyword::Keyword;
 use crate::lexer;
 use crate::loc::{FileId, Loc, Located};
-use crate::options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
+use crate::options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 use crate::pattern::{self, ListMatch};
 
 /// One effective `LocalForward`.
@@ -62,6 +62,8 @@ pub struct Resolution {
     pub remote_listeners: Vec<Located<Listen>>,
     /// The `IgnoreUnknown` in force (the first one that applied), as written.
     pub ignore_unknown: Option<Located<String>>,
+    /// `AddressFamily`: the family local forwards listen on, too.
+    pub address_family: Option<Located<AddressFamily>>,
     /// Every block header that applied, in order (`Host`/`Match` lines).
     pub applied_blocks: Vec<Loc>,
     /// First-wins options, as written (unexpanded).
@@ -350,6 +352,14 @@ impl Pass<'_> {
                         && let Some(first) = args.first()
                     {
                         first_wins(&mut self.out.ignore_unknown, loc, text(&first.value));
+                    } else if name.eq_ignore_ascii_case(b"addressfamily")
+                        && let Some(first) = args.first()
+                    {
+                        typed(
+                            &mut self.out.address_family,
+                            loc,
+                            AddressFamily::parse(&first.value),
+                        );
                     } else if name.eq_ignore_ascii_case(b"canonicaldomains") && !args.is_empty() {
                         let all: Vec<String> = args.iter().map(|a| text(&a.value)).collect();
                         first_wins(&mut self.canonical_domains, loc, all.join(" "));

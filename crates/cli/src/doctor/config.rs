@@ -1,9 +1,11 @@
 //! What in the config stops the login callback from arriving: Codex's rules on top of the
 //! library's OpenSSH model (resolution, listeners, diagnostics).
 
+use std::net::SocketAddr;
+
 use sshcfg::{
-    BindScope, Blocker, ConfigSet, Connect, DiagnosticKind, Forward, Listen, Resolution,
-    ResolveContext,
+    BindScope, Blocker, ConfigSet, Connect, DiagnosticKind, Forward, Listen, LoopbackAddrs,
+    Resolution, ResolveContext,
 };
 
 use super::finding::{Code, Finding, Severity};
@@ -171,10 +173,25 @@ fn tunnel_findings(
         }
         Err(Blocker::WrongBind { at: loc }) => {
             let f = r.forwards.iter().find(|f| f.loc == loc).expect("listener");
+            let family = r.address_family.as_ref().filter(|af| !af.value.admits(REDIRECT_HOST));
+            let (on, fix) = match (r.bind_scope(&f.forward.listen), family) {
+                (Some(BindScope::Loopback(LoopbackAddrs::One(ip))), Some(af)) => (
+                    format!("{} (AddressFamily at {})", SocketAddr::new(ip, local), set.place(af.loc)),
+                    format!("remove that AddressFamily line for {host} (or make it `any`): under it no forward can listen on {REDIRECT_HOST}"),
+                ),
+                (Some(BindScope::Loopback(LoopbackAddrs::One(ip))), None) => (
+                    SocketAddr::new(ip, local).to_string(),
+                    format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),
+                ),
+                _ => (
+                    f.forward.listen_display(),
+                    format!("change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),
+                ),
+            };
             vec![finding(
                 Code::WrongBind,
-                format!("LocalForward {} listens on {} only, but Codex's redirect sends the browser to http://{redirect}/..., which nothing forwards for {host}", f.forward, f.forward.listen_display()),
-                format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),
+                format!("LocalForward {} listens on {on} only, but Codex's redirect sends the browser to http://{redirect}/..., which nothing forwards for {host}", f.forward),
+                fix,
             )
             .at(set, loc)]
         }
@@ -205,7 +222,7 @@ fn exposure_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution
     let (local, remote) = (want.listen_port().unwrap_or_default(), remote_port(want));
     let mut out = Vec::new();
     for f in &r.forwards {
-        let Some(scope) = BindScope::of(&f.forward.listen, r.gateway_ports()) else {
+        let Some(scope) = r.bind_scope(&f.forward.listen) else {
             continue;
         };
         if scope.is_loopback() || f.forward.listen_port() != Some(local) {

@@ -301,3 +301,38 @@ fn with_home_elsewhere_the_commands_say_which_file_they_use() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("codex-fwd: using "));
     }
 }
+
+#[test]
+fn address_family_inet6_keeps_every_forward_off_127_0_0_1() {
+    // `ssh -o AddressFamily=inet6 -L 1455:...` listens on [::1]:1455 only (ss -ltn), and cannot
+    // bind 127.0.0.1 at all; `inet` keeps 127.0.0.1.
+    let text = "Host a\n  AddressFamily inet6\n  LocalForward 1455 localhost:1455\nHost c\n  AddressFamily INET\n  LocalForward 1455 localhost:1455\n";
+    let (_d, cfg) = config_file(text);
+    assert_eq!(status(&cfg, "a")["reason"], "wrong-bind");
+    assert_eq!(status(&cfg, "c")["enabled"], true);
+    let (_, d) = doctor(&cfg, &["a", "--port", "1455"]);
+    let f = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "wrong-bind")
+        .cloned()
+        .unwrap();
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("listens on [::1]:1455 (AddressFamily at "),
+        "{f}"
+    );
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(":2: the AddressFamily there applies to a"),
+        "{out:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+}
