@@ -149,6 +149,19 @@ impl BindScope {
         matches!(self, BindScope::Loopback(_))
     }
 
+    /// Do two listeners of one port with these scopes want a common address (so the later one
+    /// fails to bind there)? Listeners on different addresses (`[::1]` and `127.0.0.1`) bind
+    /// side by side; a name that is not looked up is taken to overlap.
+    pub fn overlaps(&self, other: &BindScope) -> bool {
+        use LoopbackAddrs::{Both, One};
+        match (self, other) {
+            (BindScope::Loopback(One(a)), BindScope::Loopback(One(b))) => a == b,
+            (BindScope::Loopback(Both), BindScope::Loopback(One(a)))
+            | (BindScope::Loopback(One(a)), BindScope::Loopback(Both)) => Both.accepts(*a),
+            _ => true,
+        }
+    }
+
     /// The scope when ssh resolves the bind address for `family` only (`AddressFamily`): `localhost`
     /// keeps that family's loopback address, a numeric address of the other family cannot be
     /// bound at all (`None`: "Could not request local forwarding"); every interface and names
@@ -270,8 +283,8 @@ pub struct Listener {
     pub scope: BindScope,
     /// The forward (and its line).
     pub forward: EffectiveForward,
-    /// Whether an earlier forward already listens on this port (this one then fails to bind
-    /// where they overlap, or binds beside it).
+    /// Whether an earlier forward already listens on this port on an address this one wants
+    /// (see [`BindScope::overlaps`]): this one then fails to bind there, and ssh says so.
     pub shadowed: bool,
 }
 
@@ -378,15 +391,15 @@ impl Resolution {
     /// The TCP listeners ssh sets up for this host, in order (none under
     /// `ClearAllForwardings yes`).
     pub fn listeners(&self) -> Vec<Listener> {
-        let mut seen: Vec<u16> = Vec::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Listener> = Vec::new();
         for f in &self.forwards {
             let Some(scope) = self.bind_scope(&f.forward.listen) else {
                 continue;
             };
             let port = f.forward.listen_port().expect("a TCP listener");
-            let shadowed = seen.contains(&port);
-            seen.push(port);
+            let shadowed = out
+                .iter()
+                .any(|l| l.port == port && l.scope.overlaps(&scope));
             out.push(Listener {
                 port,
                 scope,
@@ -546,6 +559,16 @@ mod tests {
             scope("*:1455", false).in_family(AddressFamily::Inet6),
             Some(BindScope::Everywhere)
         );
+    }
+
+    #[test]
+    fn listeners_of_one_port_on_different_addresses_bind_side_by_side() {
+        let s = |l: &str| scope(l, false);
+        assert!(!s("[::1]:1455").overlaps(&s("127.0.0.1:1455")));
+        assert!(s("[::1]:1455").overlaps(&s("1455")));
+        assert!(s("localhost:1455").overlaps(&s("127.1:1455")));
+        assert!(!s("127.0.0.2:1455").overlaps(&s("1455")));
+        assert!(s("*:1455").overlaps(&s("127.0.0.2:1455")));
     }
 
     #[test]

@@ -246,7 +246,8 @@ fn exposure_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution
     out
 }
 
-/// Two listeners of one local port: the second cannot bind. For the login's port an error
+/// Two listeners of one local port on a common address: the second cannot bind there. For the
+/// login's port an error
 /// (unless reported as a conflicting listener), for other ports a warning.
 fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution) -> Vec<Finding> {
     let local = want.listen_port().unwrap_or_default();
@@ -260,7 +261,10 @@ fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolutio
         if l.port == local && conflicting {
             continue;
         }
-        let first = listeners.iter().find(|m| m.port == l.port).expect("first");
+        let first = listeners
+            .iter()
+            .find(|m| m.port == l.port && m.scope.overlaps(&l.scope))
+            .expect("first");
         let loc = first.forward.loc;
         let first_at = set.place(loc);
         let severity = if l.port == local {
