@@ -22,8 +22,9 @@ Exit codes:
     after_help = EXIT_CODES
 )]
 pub(crate) struct Cli {
-    /// The ssh config file to read and edit [default: ~/.ssh/config]. With -F only this file
-    /// (and its Includes) is read, as `ssh -F`; without it /etc/ssh/ssh_config is read too.
+    /// The ssh config file to read and edit [default: ~/.ssh/config under your home in the
+    /// password database, the file ssh reads, whatever $HOME says]. With -F only this file (and
+    /// its Includes) is read, as `ssh -F`; without it /etc/ssh/ssh_config is read too.
     #[arg(short = 'F', long = "config", global = true, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
 
@@ -44,8 +45,9 @@ pub(crate) enum ColorWhen {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
-    /// Add the forward for each HOST, so that it carries the login (nothing changes if one
-    /// already does; other forwards of the port in the host's own block are replaced).
+    /// Add the forward for each HOST, so that it carries the login: the browser's redirect to
+    /// http://127.0.0.1:1455/auth/callback (nothing changes if one already does; other forwards
+    /// of the port in the host's own block, `[::1]`-only ones included, are replaced).
     #[command(after_help = "Examples:
   codex-fwd enable myserver                 # show the diff, ask, write
   codex-fwd enable myserver --local-port 2455  # laptop port 1455 is busy
@@ -67,7 +69,7 @@ pub(crate) enum Command {
     /// Exit 0 when nothing is wrong, 3 otherwise.
     #[command(after_help = "Examples:
   codex-fwd doctor myserver
-  codex-fwd doctor                 # every host the config names that has the forward
+  codex-fwd doctor                 # every host the config names with a forward of the port
   codex-fwd doctor myserver --json
   codex-fwd doctor myserver --ssh-g   # also compare with ssh -G (runs Match exec commands!)")]
     Doctor(DoctorArgs),
@@ -88,7 +90,8 @@ free, then runs `ssh -o ExitOnForwardFailure=yes -L localhost:1455:127.0.0.1:145
 localhost:1457:127.0.0.1:1457 -t HOST codex login` (honouring -F; no -L for a port HOST's \
 config already forwards). The remote's output is shown unchanged; when it prints the \
 https://auth.openai.com/oauth/authorize?... URL, that URL is opened in your browser ($BROWSER \
-honoured). After you sign in, the browser's redirect to localhost reaches Codex on HOST. The \
+honoured). After you sign in, the browser's redirect (http://127.0.0.1:1455/auth/callback) \
+reaches Codex on HOST. The \
 exit status is the remote command's; when it ends (or on Ctrl-C) ssh exits and the forwards \
 close.
 
@@ -126,7 +129,7 @@ remote command was killed by a signal); 130 when codex-fwd is interrupted and st
 
 #[derive(Args, Debug)]
 pub(crate) struct DoctorArgs {
-    /// Host names [default: every literal host name in the config that has the forward].
+    /// Host names [default: every literal host name in the config with a forward of the port].
     #[arg(value_name = "HOST")]
     pub(crate) hosts: Vec<String>,
     #[command(flatten)]

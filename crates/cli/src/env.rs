@@ -30,7 +30,10 @@ pub(crate) struct Env {
 
 impl Env {
     /// Build the environment from the command line: `-F FILE` alone, or, as ssh, the user's
-    /// config and then the system config.
+    /// config and then the system config. The user's config is the one ssh reads:
+    /// `.ssh/config` under the home the password database gives the user this runs as
+    /// (`getpwuid_r`; ssh never looks at `$HOME` for it), or on Windows under the profile
+    /// directory. `$HOME` still stands for `~` in `Include` lines, as glob(3) expands it for ssh.
     pub(crate) fn new(cli: &Cli) -> Result<Env, Failure> {
         let home = dirs::home_dir()
             .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
@@ -40,10 +43,10 @@ impl Env {
                 opts: LoadOptions::explicit_file(home),
             },
             None => {
-                let opts = LoadOptions::openssh_default(home);
+                let ssh_home = sshcfg::passwd_home().unwrap_or_else(|| home.clone());
                 Target {
-                    path: opts.user_config(),
-                    opts,
+                    path: ssh_home.join(".ssh").join("config"),
+                    opts: LoadOptions::openssh_default(home),
                 }
             }
         };
@@ -53,6 +56,26 @@ impl Env {
             color: color_choice(cli.color),
             ctx: ResolveContext::current_user().with_openssh(crate::system::openssh_version()),
         })
+    }
+
+    /// When `$HOME/.ssh/config` is not the file ssh reads (and this tool uses), one line that
+    /// names both and how to use the other instead; `None` with `-F` or when they are the same.
+    pub(crate) fn config_note(&self) -> Option<String> {
+        if self.explicit_file.is_some() {
+            return None;
+        }
+        let in_home = self.target.opts.user_config();
+        let used = &self.target.path;
+        if same_file(&in_home, used) || same_file(self.target.opts.home(), used.parent()?.parent()?)
+        {
+            return None;
+        }
+        Some(format!(
+            "codex-fwd: using {}, the file ssh reads (your home in the password database), not $HOME/.ssh/config ({}); to use that one instead, pass -F {}",
+            used.display(),
+            in_home.display(),
+            in_home.display()
+        ))
     }
 
     /// `-F FILE`, if given.
@@ -65,6 +88,15 @@ impl Env {
     pub(crate) fn load(&self) -> Result<ConfigSet, Failure> {
         Ok(ConfigSet::load(&self.target.path, &self.target.opts)?)
     }
+}
+
+/// Do two paths name the same file or directory (the same path, or the same one once links are
+/// followed)?
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || std::fs::canonicalize(a)
+            .ok()
+            .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
 }
 
 /// `--color` as anstream takes it.

@@ -1,6 +1,7 @@
 //! `codex-fwd`: make the Codex CLI's OAuth login (a browser redirect to
-//! `http://localhost:1455/auth/callback`) work when Codex runs on a remote machine over SSH, by
-//! adding `LocalForward 1455 localhost:1455` to that host's block of `~/.ssh/config`.
+//! `http://127.0.0.1:1455/auth/callback`; `http://localhost:1455/...` before mid-2026) work when
+//! Codex runs on a remote machine over SSH, by adding `LocalForward 1455 localhost:1455` to that
+//! host's block of `~/.ssh/config`.
 //!
 //! A thin layer over the `sshcfg` library: arguments, diff, confirmation, safe writes.
 
@@ -10,6 +11,7 @@
 
 mod args;
 mod cmd;
+mod codex;
 mod diff;
 mod doctor;
 mod env;
@@ -33,14 +35,24 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let choice = env::color_choice(cli.color);
+    // enable, disable, status, tunnel and login say which config they use when $HOME's differs.
     let env = || Env::new(&cli);
+    let noted = || {
+        Env::new(&cli).inspect(|e| {
+            if let Some(n) = e.config_note() {
+                eprintln!("{n}");
+            }
+        })
+    };
     let result = match &cli.command {
-        Command::Enable(a) => env().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Enable)),
-        Command::Disable(a) => env().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Disable)),
-        Command::Status(a) => env().and_then(|e| cmd::status::status(&e, a)),
+        Command::Enable(a) => noted().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Enable)),
+        Command::Disable(a) => {
+            noted().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Disable))
+        }
+        Command::Status(a) => noted().and_then(|e| cmd::status::status(&e, a)),
         Command::Doctor(a) => env().and_then(|e| cmd::doctor::doctor(&e, a)),
-        Command::Tunnel(a) => env().and_then(|e| cmd::tunnel::tunnel(&e, a)),
-        Command::Login(a) => env().and_then(|e| cmd::login::login(&e, a)),
+        Command::Tunnel(a) => noted().and_then(|e| cmd::tunnel::tunnel(&e, a)),
+        Command::Login(a) => noted().and_then(|e| cmd::login::login(&e, a)),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into memory first: clap_complete panics when a write fails.

@@ -107,7 +107,9 @@ impl LoadOptions {
         &self.home
     }
 
-    /// The user's config under that home: `~/.ssh/config`.
+    /// The user's config under that home: `~/.ssh/config`. ssh itself reads `.ssh/config` under
+    /// the password database's home ([`crate::passwd_home`]), whatever `$HOME` says, and uses
+    /// `$HOME` only for `~` in `Include`: a caller that wants ssh's file loads that path.
     pub fn user_config(&self) -> PathBuf {
         self.home.join(".ssh").join("config")
     }

@@ -26,7 +26,7 @@ use crate::forward::Forward;
 use crate::host::HostAlias;
 use crate::keyword::Keyword;
 use crate::lexer::Eol;
-use crate::listener::{connects_to_remote_loopback, is_loopback_tunnel, reached_as_localhost};
+use crate::listener::{TunnelEnds, is_loopback_tunnel};
 use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
 use crate::plan::{Action, FileChange, Plan};
@@ -107,6 +107,36 @@ pub enum EditError {
         port: u16,
         /// Which block, described.
         why: String,
+    },
+    /// A `RemoteForward` of the host makes sshd hold the remote port the tunnel must reach.
+    #[error(
+        "{path}:{line}: {forward} applies to {host}: sshd then listens on the remote machine's port {port} itself, so a server there cannot, and a LocalForward to it does not help; remove or change that line for {host} first, nothing was changed"
+    )]
+    RemotePortTaken {
+        /// The host.
+        host: String,
+        /// File of the `RemoteForward` line.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The line, as written.
+        forward: String,
+        /// The remote port.
+        port: u16,
+    },
+    /// The host's `AddressFamily` keeps ssh from listening on the client's address family.
+    #[error(
+        "{path}:{line}: the AddressFamily there applies to {host}: ssh then listens for forwards only on addresses of that family, and clients connect to {client}; remove it for this host (or make it `any`) first, nothing was changed"
+    )]
+    AddressFamily {
+        /// The host.
+        host: String,
+        /// File of the `AddressFamily` line.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The address clients connect to.
+        client: String,
     },
     /// No host or no forward was given.
     #[error("nothing to plan: no host or no forward given")]
@@ -497,7 +527,27 @@ impl ConfigSet {
         forward: &Forward,
         ctx: &ResolveContext,
     ) -> Result<Plan, EditError> {
-        self.enable_with(host, forward, ctx, RejectionCheck::Run)
+        self.enable_with(
+            host,
+            forward,
+            TunnelEnds::IPV4_LOOPBACK,
+            ctx,
+            RejectionCheck::Run,
+        )
+    }
+
+    /// [`ConfigSet::enable`], for a tunnel whose clients connect to `ends.client` and whose
+    /// server listens on `ends.server` (see [`crate::Resolution::tunnel`]): a forward of the
+    /// port that does not carry those (`[::1]:1455` for a client of `127.0.0.1`) is a conflict,
+    /// replaced in a block for this host alone, refused in a shared one.
+    pub fn enable_reaching(
+        &self,
+        host: &str,
+        forward: &Forward,
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        self.enable_with(host, forward, ends, ctx, RejectionCheck::Run)
     }
 
     /// [`ConfigSet::enable`], with the pass over every line that finds what ssh rejects run or
@@ -506,19 +556,21 @@ impl ConfigSet {
         &self,
         host: &str,
         forward: &Forward,
+        ends: TunnelEnds,
         ctx: &ResolveContext,
         rejection: RejectionCheck,
     ) -> Result<Plan, EditError> {
         let host = Self::check_host(host)?;
         let host = host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
-        if let Some(e) = (rejection == RejectionCheck::Run)
-            .then(|| self.rejection_for(ctx.openssh))
-            .flatten()
+        let r = self.resolve(host, ctx);
+        // A line ssh rejects for every host, unless this host's IgnoreUnknown covers it.
+        if rejection == RejectionCheck::Run
+            && self.rejection_for(ctx.openssh).is_some()
+            && let Some(e) = self.rejection_for_host(ctx.openssh, &r)
         {
             return Err(e);
         }
-        let r = self.resolve(host, ctx);
         // Problems ssh finds while reading for this host (a bad Match, Includes nested too deep).
         if let Some(n) = r.errors.first() {
             let (path, line) = loc_text(self, n.loc);
@@ -531,11 +583,49 @@ impl ConfigSet {
         if let Some(e) = self.clear_error(host, &r) {
             return Err(e);
         }
+        // No bind address of the AddressFamily in force accepts the client's address.
+        if let Some(af) = r
+            .address_family
+            .as_ref()
+            .filter(|af| !af.value.admits(ends.client))
+        {
+            let (path, line) = loc_text(self, af.loc);
+            return Err(EditError::AddressFamily {
+                host: host.to_string(),
+                path,
+                line,
+                client: ends.client.to_string(),
+            });
+        }
+        if let Some(rf) = r
+            .remote_listeners
+            .iter()
+            .find(|l| matches!(&l.value, crate::Listen::Port { port, .. } if *port == remote))
+        {
+            let (path, line) = loc_text(self, rf.loc);
+            let doc = &self.file(rf.loc.file()).doc;
+            return Err(EditError::RemotePortTaken {
+                host: host.to_string(),
+                path,
+                line,
+                forward: String::from_utf8_lossy(doc.line_text(rf.loc.index()))
+                    .trim()
+                    .to_string(),
+                port: remote,
+            });
+        }
         let mut plan = Plan::empty(host, forward, Action::Enable);
-        let gateway = r.gateway_ports();
+        // What ssh could not be asked without running a command or a DNS lookup.
+        for n in &r.not_evaluated {
+            plan.summary.push(format!(
+                "{}: note: {} (if it would apply to {host}, check with `ssh -G {host}`)",
+                self.place(n.loc),
+                n.message
+            ));
+        }
         let carries = |f: &Forward| {
-            reached_as_localhost(&f.listen, gateway)
-                && connects_to_remote_loopback(&f.connect, remote)
+            r.bind_scope(&f.listen)
+                .is_some_and(|scope| ends.carried_by(f, &scope, remote))
         };
         // Every line that listens on the port, in ssh's order: those in blocks for this host
         // alone may go; a shared one must already carry the port, and be the only one.
@@ -580,7 +670,7 @@ impl ConfigSet {
             .then(|| written_form(forward, r.gateway_ports()));
         let per_file = self.enable_splices(host, &r, &conflicts, written.as_ref(), &mut plan);
         plan.changes = self.changes_from(per_file);
-        self.verify_tunnel(&plan, local, remote, ctx)?;
+        self.verify_tunnel(&plan, local, remote, ends, ctx)?;
         self.check_others(&plan, ctx)?;
         Ok(plan)
     }
@@ -701,10 +791,11 @@ impl ConfigSet {
         plan: &Plan,
         local: u16,
         remote: u16,
+        ends: TunnelEnds,
         ctx: &ResolveContext,
     ) -> Result<(), EditError> {
         let after = self.with_plan(plan).resolve(&plan.hosts[0], ctx);
-        let why = match after.loopback_tunnel(local, remote) {
+        let why = match after.tunnel(local, remote, ends) {
             Err(b) => Some(format!("afterwards: {}", b.code())),
             Ok(_) if after.listeners().iter().filter(|l| l.port == local).count() != 1 => Some(
                 format!("more than one forward of local port {local} remains"),
@@ -907,14 +998,26 @@ impl ConfigSet {
         forwards: &[Forward],
         ctx: &ResolveContext,
     ) -> Result<Plan, EditError> {
-        // What ssh rejects is looked for once, on the config as it is.
-        if action == Action::Enable
-            && let Some(e) = self.rejection_for(ctx.openssh)
-        {
-            return Err(e);
-        }
+        self.plan_reaching(action, hosts, forwards, TunnelEnds::IPV4_LOOPBACK, ctx)
+    }
+
+    /// [`ConfigSet::plan`], enabling as [`ConfigSet::enable_reaching`] does.
+    pub fn plan_reaching(
+        &self,
+        action: Action,
+        hosts: &[impl AsRef<str>],
+        forwards: &[Forward],
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        // What ssh rejects is looked for once, on the config as it is; when it finds a line, each
+        // host is judged (its IgnoreUnknown may cover the line).
+        let check = match action == Action::Enable && self.rejection_for(ctx.openssh).is_some() {
+            true => RejectionCheck::Run,
+            false => RejectionCheck::Known,
+        };
         let one = |set: &ConfigSet, host: &str, forward: &Forward| match action {
-            Action::Enable => set.enable_with(host, forward, ctx, RejectionCheck::Known),
+            Action::Enable => set.enable_with(host, forward, ends, ctx, check),
             Action::Disable => set.disable(host, forward, ctx),
         };
         let mut total: Option<Plan> = None;

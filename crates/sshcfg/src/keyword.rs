@@ -13,6 +13,8 @@ pub enum Keyword {
     LocalForward,
     /// `DynamicForward`: a SOCKS listener, which ssh keeps in the same list as `LocalForward`s.
     DynamicForward,
+    /// `RemoteForward`: sshd listens on the remote machine's port.
+    RemoteForward,
     /// `HostName`.
     HostName,
     /// `User`.
@@ -56,7 +58,10 @@ impl Keyword {
                 (b"localforward", Keyword::LocalForward),
                 (b"gatewayports", Keyword::GatewayPorts),
             ],
-            13 => &[(b"controlmaster", Keyword::ControlMaster)],
+            13 => &[
+                (b"controlmaster", Keyword::ControlMaster),
+                (b"remoteforward", Keyword::RemoteForward),
+            ],
             14 => &[
                 (b"controlpersist", Keyword::ControlPersist),
                 (b"dynamicforward", Keyword::DynamicForward),
@@ -82,6 +87,7 @@ impl Keyword {
             Keyword::Include => "Include",
             Keyword::LocalForward => "LocalForward",
             Keyword::DynamicForward => "DynamicForward",
+            Keyword::RemoteForward => "RemoteForward",
             Keyword::HostName => "HostName",
             Keyword::User => "User",
             Keyword::Port => "Port",

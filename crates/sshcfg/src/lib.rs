@@ -77,6 +77,7 @@ mod passwd;
 mod pattern;
 mod plan;
 mod resolve;
+mod unknown;
 
 pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, system_config_path};
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
@@ -88,11 +89,11 @@ pub use index::ResolveIndex;
 pub use keyword::Keyword;
 pub use lexer::{Eol, SplitError, Token};
 pub use listener::{
-    BindScope, Blocker, Listener, connects_to_remote_loopback, is_loopback_tunnel,
-    reached_as_localhost,
+    BindScope, Blocker, Listener, LoopbackAddrs, TargetHost, TunnelEnds, is_loopback_tunnel,
+    parse_ip,
 };
 pub use loc::{FileId, Loc, Located, Place};
-pub use options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
+pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 pub use passwd::passwd_home;
 pub use plan::{Action, FileChange, Plan};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

@@ -1,28 +1,60 @@
-//! What ssh binds on the local machine for a host's forwards, and where each connects.
+//! What ssh binds on the local machine for a host's forwards, where each one connects, and
+//! which forward carries connections made to a given address and port.
 //!
 //! ssh sets its local forwards up in `ssh -G` order (`ssh_init_forwarding`); each one binds the
-//! addresses `channel_fwd_bind_addr` (channels.c) picks for it, with `is_client` set:
+//! addresses `channel_fwd_bind_addr` (channels.c) picks for it, with `is_client` set, then
+//! `getaddrinfo` (checked with `ssh -L` on OpenSSH 9.2p1 and `ss -ltn`):
 //!
-//! | bind address               | `GatewayPorts` | listens on                          |
-//! |----------------------------|----------------|-------------------------------------|
-//! | none (`LocalForward 1455 …`) | no           | loopback (`127.0.0.1` and `::1`)    |
-//! | none                       | yes            | every interface                     |
-//! | `*` or empty               | any            | every interface                     |
-//! | `localhost` (exactly)      | any            | loopback (`127.0.0.1` and `::1`)    |
-//! | anything else              | any            | that address (or what the name resolves to) |
+//! | bind address                   | `GatewayPorts` | listens on                                |
+//! |--------------------------------|----------------|-------------------------------------------|
+//! | none (`LocalForward 1455 …`)   | no             | loopback: `127.0.0.1` and `::1`           |
+//! | none                           | yes            | every interface                           |
+//! | `*` or empty                   | any            | every interface                           |
+//! | `localhost` (exactly)          | any            | loopback: `127.0.0.1` and `::1`           |
+//! | `LOCALHOST`, `LocalHost`, ...  | any            | what the resolver gives for the name: the hosts file is matched in any letter case, so loopback (`127.0.0.1`, and `::1` where the hosts file has it) |
+//! | `127.0.0.1`, `127.1`, `0x7f.1` | any            | that IPv4 address (`getaddrinfo` reads the `inet_aton` forms) |
+//! | `::1`                          | any            | `::1` alone: a client of `127.0.0.1` finds nothing |
+//! | `0.0.0.0`, `::`                | any            | every interface of that family            |
+//! | any other name                 | any            | what it resolves to (not looked up here)  |
 //!
-//! The first forward to listen on a port wins it; a later one of the same port fails to bind
-//! (or binds another address family and competes for `localhost`), and ssh warns on every
-//! connection. A forward therefore *tunnels* local port `L` to the remote machine's IPv4
-//! loopback port `P` when it is the first listener of `L`, listens on loopback only, and
-//! connects to `localhost:P` or `127.0.0.1:P` (sshd tries each address `localhost` resolves
-//! to, so a server listening on `127.0.0.1` only is reached; `::1` is not).
+//! ssh listens on IPv6 sockets with `IPV6_V6ONLY`, so an IPv4 and an IPv6 listener of one port
+//! never share connections. A connection to address `A` port `L` goes to the first forward of
+//! port `L` whose listening addresses include `A`: a later one that overlaps it fails to bind
+//! there (ssh warns), one on other addresses binds beside it. So a forward *carries* `A:L` to a
+//! server on the remote machine's `S:P` when it is the first listener of `L` that accepts `A`,
+//! listens on loopback only, and its target reaches `S:P` from the remote machine (see
+//! [`TargetHost::reaches`]). Which `A` and `S` matter is the caller's business: a browser
+//! following a redirect to `http://127.0.0.1:1455/...` connects to `127.0.0.1` and nothing else.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::forward::{Connect, Forward, Listen};
 use crate::loc::Loc;
+use crate::options::AddressFamily;
 use crate::resolve::{EffectiveForward, Resolution};
+
+/// Which loopback addresses a loopback-only listener binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum LoopbackAddrs {
+    /// Both families' loopback, `127.0.0.1` and `::1` (ssh's default, a `localhost` bind).
+    Both,
+    /// One address (`127.0.0.1`, `::1`, `127.0.0.2`, ...).
+    One(IpAddr),
+}
+
+impl LoopbackAddrs {
+    /// Does a listener on these addresses accept a connection to `addr`?
+    pub fn accepts(self, addr: IpAddr) -> bool {
+        match self {
+            LoopbackAddrs::Both => {
+                addr == IpAddr::V4(Ipv4Addr::LOCALHOST) || addr == IpAddr::V6(Ipv6Addr::LOCALHOST)
+            }
+            LoopbackAddrs::One(a) => a == addr,
+        }
+    }
+}
 
 /// Where a forward's listening socket is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,28 +64,81 @@ use crate::resolve::{EffectiveForward, Resolution};
     serde(rename_all = "snake_case", tag = "kind", content = "address")
 )]
 pub enum BindScope {
-    /// Loopback only.
-    Loopback,
+    /// Loopback only, on these addresses.
+    Loopback(LoopbackAddrs),
     /// Every interface: anyone who can reach the machine can connect.
     Everywhere,
     /// A given address or name that is not known to be loopback.
     Address(String),
 }
 
+/// An IPv4 address as `inet_aton` reads it (`127.1`, `0x7f.0.0.1`, `2130706433`), which is
+/// what `getaddrinfo` accepts for a numeric IPv4 host; or an IPv6 address.
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    inet_aton(s).map(IpAddr::V4)
+}
+
+/// `inet_aton`: one to four parts separated by dots, each decimal, octal (`0` prefix) or hex
+/// (`0x` prefix); the last part fills the remaining bytes.
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(4);
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if digits.is_empty() && radix != 16 || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        let n = if digits.is_empty() {
+            0
+        } else {
+            u32::from_str_radix(digits, radix).ok()?
+        };
+        nums.push(n);
+    }
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|&n| n > 255) {
+        return None;
+    }
+    let rest_bits = 8 * (4 - head.len() as u32);
+    if rest_bits < 32 && *last >= 1u32 << rest_bits {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for (i, &n) in head.iter().enumerate() {
+        v |= n << (24 - 8 * i as u32);
+    }
+    Some(Ipv4Addr::from(v | last))
+}
+
 impl BindScope {
-    /// The scope of a listening side, as `channel_fwd_bind_addr` decides it for ssh's local
-    /// forwards (`is_client`), under the host's `GatewayPorts`.
+    /// The scope of a listening side, as `channel_fwd_bind_addr` and `getaddrinfo` decide it
+    /// for ssh's local forwards (`is_client`), under the host's `GatewayPorts`.
     pub fn of(listen: &Listen, gateway_ports: bool) -> Option<BindScope> {
         let Listen::Port { bind, .. } = listen else {
             return None;
         };
         Some(match bind.as_deref() {
             None if gateway_ports => BindScope::Everywhere,
-            None | Some("localhost") => BindScope::Loopback,
+            None => BindScope::Loopback(LoopbackAddrs::Both),
+            Some(b) if b.eq_ignore_ascii_case("localhost") => {
+                BindScope::Loopback(LoopbackAddrs::Both)
+            }
             Some("" | "*") => BindScope::Everywhere,
-            Some(addr) => match addr.parse::<IpAddr>() {
-                Ok(ip) if ip.is_loopback() => BindScope::Loopback,
-                Ok(ip) if ip.is_unspecified() => BindScope::Everywhere,
+            Some(addr) => match parse_ip(addr) {
+                Some(ip) if ip.is_loopback() => BindScope::Loopback(LoopbackAddrs::One(ip)),
+                Some(ip) if ip.is_unspecified() => BindScope::Everywhere,
                 _ => BindScope::Address(addr.to_string()),
             },
         })
@@ -61,7 +146,130 @@ impl BindScope {
 
     /// Loopback only?
     pub fn is_loopback(&self) -> bool {
-        *self == BindScope::Loopback
+        matches!(self, BindScope::Loopback(_))
+    }
+
+    /// Do two listeners of one port with these scopes want a common address (so the later one
+    /// fails to bind there)? Listeners on different addresses (`[::1]` and `127.0.0.1`) bind
+    /// side by side; a name that is not looked up is taken to overlap.
+    pub fn overlaps(&self, other: &BindScope) -> bool {
+        use LoopbackAddrs::{Both, One};
+        match (self, other) {
+            (BindScope::Loopback(One(a)), BindScope::Loopback(One(b))) => a == b,
+            (BindScope::Loopback(Both), BindScope::Loopback(One(a)))
+            | (BindScope::Loopback(One(a)), BindScope::Loopback(Both)) => Both.accepts(*a),
+            _ => true,
+        }
+    }
+
+    /// The scope when ssh resolves the bind address for `family` only (`AddressFamily`): `localhost`
+    /// keeps that family's loopback address, a numeric address of the other family cannot be
+    /// bound at all (`None`: "Could not request local forwarding"); every interface and names
+    /// are left as they are.
+    pub fn in_family(self, family: AddressFamily) -> Option<BindScope> {
+        let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        match (self, family) {
+            (s, AddressFamily::Any) => Some(s),
+            (BindScope::Loopback(LoopbackAddrs::Both), AddressFamily::Inet) => {
+                Some(BindScope::Loopback(LoopbackAddrs::One(v4)))
+            }
+            (BindScope::Loopback(LoopbackAddrs::Both), AddressFamily::Inet6) => {
+                Some(BindScope::Loopback(LoopbackAddrs::One(v6)))
+            }
+            (BindScope::Loopback(LoopbackAddrs::One(ip)), f) if !f.admits(ip) => None,
+            (s, _) => Some(s),
+        }
+    }
+
+    /// Does a listener of this scope accept a connection made on this machine to `addr`
+    /// (`false` for a name, which is not looked up)?
+    pub fn accepts(&self, addr: IpAddr) -> bool {
+        match self {
+            BindScope::Loopback(l) => l.accepts(addr),
+            BindScope::Everywhere => true,
+            BindScope::Address(_) => false,
+        }
+    }
+}
+
+/// A forward's target host, as the remote machine's sshd connects to it (`getaddrinfo`, then
+/// each address in turn until one connects).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", tag = "kind", content = "address")
+)]
+pub enum TargetHost {
+    /// `localhost` in any letter case: the loopback addresses of the remote's hosts file
+    /// (`127.0.0.1`, and `::1` where listed), tried in turn.
+    Localhost,
+    /// A numeric address (the `inet_aton` forms included: `127.1`).
+    Addr(IpAddr),
+    /// Any other name (not looked up).
+    Name(String),
+}
+
+impl TargetHost {
+    /// How sshd reads a target host.
+    pub fn of(host: &str) -> TargetHost {
+        if host.eq_ignore_ascii_case("localhost") {
+            return TargetHost::Localhost;
+        }
+        match parse_ip(host) {
+            Some(ip) => TargetHost::Addr(ip),
+            None => TargetHost::Name(host.to_string()),
+        }
+    }
+
+    /// Does a connection made on the remote machine to this target reach a server listening
+    /// on `server` there? `localhost` reaches either loopback address (sshd tries each); the
+    /// unspecified address (`0.0.0.0`, `::`) is connected to that family's loopback
+    /// (`127.0.0.1`, `::1`) by Linux, checked with a listener on `127.0.0.1`; a name is not
+    /// looked up.
+    pub fn reaches(&self, server: IpAddr) -> bool {
+        match self {
+            TargetHost::Localhost => LoopbackAddrs::Both.accepts(server),
+            TargetHost::Addr(a) if a.is_unspecified() => match a {
+                IpAddr::V4(_) => server == IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => server == IpAddr::V6(Ipv6Addr::LOCALHOST),
+            },
+            TargetHost::Addr(a) => *a == server,
+            TargetHost::Name(_) => false,
+        }
+    }
+}
+
+/// The addresses at the two ends of a tunnel, ports apart: the one clients connect to on this
+/// machine, and the one the server listens on on the remote machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct TunnelEnds {
+    /// Where clients connect on this machine (a browser: the redirect's host).
+    pub client: IpAddr,
+    /// Where the server listens on the remote machine.
+    pub server: IpAddr,
+}
+
+impl TunnelEnds {
+    /// `127.0.0.1` on both sides.
+    pub const IPV4_LOOPBACK: TunnelEnds = TunnelEnds {
+        client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        server: IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+
+    /// Does `f`, listening on `scope`, carry connections to `client` to a server on `server`
+    /// port `remote` (loopback only, not a SOCKS listener)?
+    pub fn carried_by(&self, f: &Forward, scope: &BindScope, remote: u16) -> bool {
+        scope.is_loopback() && scope.accepts(self.client) && self.reached_by(&f.connect, remote)
+    }
+
+    /// Does a target reach the server on port `remote`?
+    pub fn reached_by(&self, connect: &Connect, remote: u16) -> bool {
+        matches!(connect, Connect::Port { host, port } if *port == remote
+            && !(host == "socks" && *port == 0)
+            && TargetHost::of(host).reaches(self.server))
     }
 }
 
@@ -75,12 +283,12 @@ pub struct Listener {
     pub scope: BindScope,
     /// The forward (and its line).
     pub forward: EffectiveForward,
-    /// Whether an earlier forward already listens on this port (this one then fails to bind,
-    /// or competes with it).
+    /// Whether an earlier forward already listens on this port on an address this one wants
+    /// (see [`BindScope::overlaps`]): this one then fails to bind there, and ssh says so.
     pub shadowed: bool,
 }
 
-/// Why a host has no forward that tunnels a local port to the remote loopback port.
+/// Why a host has no forward that carries a local address and port to the remote server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case", tag = "code"))]
@@ -92,44 +300,59 @@ pub enum Blocker {
         /// The `ClearAllForwardings` line.
         at: Loc,
     },
-    /// The first listener of the port connects somewhere else.
+    /// The listener that gets the connections connects somewhere else.
     WrongTarget {
         /// Its `LocalForward` line.
         at: Loc,
     },
-    /// The first listener of the port is on a loopback address `localhost` does not reach
-    /// (`127.0.0.2`, `0::1` spelled so, ...): the browser's `localhost:L` finds nothing there.
-    WrongBind {
-        /// Its line.
+    /// The listener that gets the connections is a `DynamicForward`: a SOCKS proxy, which a
+    /// plain client (a browser's HTTP request) cannot use.
+    SocksProxy {
+        /// Its `DynamicForward` line.
         at: Loc,
     },
-    /// The first listener of the port listens beyond loopback.
+    /// The forwards of the port listen on loopback, but none on the client's address
+    /// (`[::1]:1455` alone, `127.0.0.2:1455`, for a client of `127.0.0.1`).
+    WrongBind {
+        /// The first forward of the port.
+        at: Loc,
+    },
+    /// The listener that gets the connections (or, when none does, the first of the port)
+    /// listens beyond loopback.
     BeyondLoopback {
         /// Its line.
         at: Loc,
         /// Where it listens.
         scope: BindScope,
     },
-    /// A forward that tunnels the port exists, but another forward listens on the port first.
+    /// A forward that carries the port exists, but another forward gets the connections first.
     NotFirstListener {
-        /// The forward that would tunnel.
+        /// The forward that would carry.
         at: Loc,
-        /// The one that wins the port.
+        /// The one that gets the connections.
         first: Loc,
+    },
+    /// A `RemoteForward` of the host makes sshd listen on the remote port the server needs, so
+    /// the server cannot listen there.
+    RemotePortTaken {
+        /// The `RemoteForward` line.
+        at: Loc,
     },
 }
 
 impl Blocker {
-    /// A stable name: `missing`, `cleared`, `wrong-target`, `wrong-bind`, `beyond-loopback`,
-    /// `not-first-listener`.
+    /// A stable name: `missing`, `cleared`, `wrong-target`, `socks-proxy`, `wrong-bind`,
+    /// `beyond-loopback`, `not-first-listener`, `remote-port-taken`.
     pub fn code(&self) -> &'static str {
         match self {
             Blocker::Missing => "missing",
             Blocker::Cleared { .. } => "cleared",
             Blocker::WrongTarget { .. } => "wrong-target",
+            Blocker::SocksProxy { .. } => "socks-proxy",
             Blocker::WrongBind { .. } => "wrong-bind",
             Blocker::BeyondLoopback { .. } => "beyond-loopback",
             Blocker::NotFirstListener { .. } => "not-first-listener",
+            Blocker::RemotePortTaken { .. } => "remote-port-taken",
         }
     }
 
@@ -139,61 +362,44 @@ impl Blocker {
             Blocker::Missing => None,
             Blocker::Cleared { at }
             | Blocker::WrongTarget { at }
+            | Blocker::SocksProxy { at }
             | Blocker::WrongBind { at }
             | Blocker::BeyondLoopback { at, .. }
-            | Blocker::NotFirstListener { at, .. } => Some(*at),
+            | Blocker::NotFirstListener { at, .. }
+            | Blocker::RemotePortTaken { at } => Some(*at),
         }
-    }
-}
-
-/// Does the target reach a server listening on the remote machine's `127.0.0.1:port`?
-pub fn connects_to_remote_loopback(connect: &Connect, port: u16) -> bool {
-    matches!(connect, Connect::Port { host, port: p }
-        if *p == port && (host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1"))
-}
-
-/// Does a connection to `localhost:port` on this machine reach a listener with this bind
-/// address? No address (without `GatewayPorts yes`), or `localhost`, `127.0.0.1` or `::1`
-/// spelled so (clients try `::1` and `127.0.0.1`).
-pub fn reached_as_localhost(listen: &Listen, gateway_ports: bool) -> bool {
-    match listen {
-        Listen::Port { bind: None, .. } => !gateway_ports,
-        Listen::Port { bind: Some(b), .. } => {
-            matches!(b.as_str(), "localhost" | "127.0.0.1" | "::1")
-        }
-        Listen::Path(_) => false,
     }
 }
 
 /// Is this a forward a loopback tunnel of `local` to `remote` is written as: listening on
-/// `local` with no bind address or a loopback one (`localhost`, `127.0.0.1`, `::1`), to
-/// `localhost:remote` or `127.0.0.1:remote`?
+/// `local` with no bind address or a loopback one (`localhost` in any case, `127.0.0.1`,
+/// `127.1`, `::1`, ...), to a target that reaches the remote machine's `127.0.0.1:remote`
+/// (`localhost`, `127.0.0.1`, `127.1`, `0.0.0.0`)? These are what `enable` may write and what
+/// `disable` removes.
 pub fn is_loopback_tunnel(f: &Forward, local: u16, remote: u16) -> bool {
-    let loopback_bind = match &f.listen {
+    let listens = match &f.listen {
         Listen::Port { bind: None, port } => *port == local,
-        Listen::Port {
-            bind: Some(b),
-            port,
-        } => *port == local && matches!(b.as_str(), "localhost" | "127.0.0.1" | "::1"),
+        Listen::Port { port, .. } => {
+            *port == local && BindScope::of(&f.listen, false).is_some_and(|s| s.is_loopback())
+        }
         Listen::Path(_) => false,
     };
-    loopback_bind && connects_to_remote_loopback(&f.connect, remote)
+    listens && TunnelEnds::IPV4_LOOPBACK.reached_by(&f.connect, remote)
 }
 
 impl Resolution {
     /// The TCP listeners ssh sets up for this host, in order (none under
     /// `ClearAllForwardings yes`).
     pub fn listeners(&self) -> Vec<Listener> {
-        let gateway = self.gateway_ports();
-        let mut seen: Vec<u16> = Vec::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Listener> = Vec::new();
         for f in &self.forwards {
-            let Some(scope) = BindScope::of(&f.forward.listen, gateway) else {
+            let Some(scope) = self.bind_scope(&f.forward.listen) else {
                 continue;
             };
             let port = f.forward.listen_port().expect("a TCP listener");
-            let shadowed = seen.contains(&port);
-            seen.push(port);
+            let shadowed = out
+                .iter()
+                .any(|l| l.port == port && l.scope.overlaps(&scope));
             out.push(Listener {
                 port,
                 scope,
@@ -204,9 +410,31 @@ impl Resolution {
         out
     }
 
-    /// The forward that carries local port `local` to the remote machine's `127.0.0.1:remote`
-    /// over loopback only, or why there is none (see the module docs).
+    /// Where ssh listens for a forward's listening side for this host: [`BindScope::of`] under
+    /// its `GatewayPorts`, within its `AddressFamily` (`None`: a socket path, or an address ssh
+    /// cannot bind in that family).
+    pub fn bind_scope(&self, listen: &Listen) -> Option<BindScope> {
+        let scope = BindScope::of(listen, self.gateway_ports())?;
+        match &self.address_family {
+            Some(f) => scope.in_family(f.value),
+            None => Some(scope),
+        }
+    }
+
+    /// [`Resolution::tunnel`] with `127.0.0.1` on both sides.
     pub fn loopback_tunnel(&self, local: u16, remote: u16) -> Result<EffectiveForward, Blocker> {
+        self.tunnel(local, remote, TunnelEnds::IPV4_LOOPBACK)
+    }
+
+    /// The forward that carries connections to `ends.client` port `local` on this machine to a
+    /// server on the remote machine's `ends.server` port `remote`, over loopback only, or why
+    /// there is none (see the module docs).
+    pub fn tunnel(
+        &self,
+        local: u16,
+        remote: u16,
+        ends: TunnelEnds,
+    ) -> Result<EffectiveForward, Blocker> {
         if let Some(c) = self
             .clear_all_forwardings
             .as_ref()
@@ -222,31 +450,45 @@ impl Resolution {
         let Some(first) = listeners.first() else {
             return Err(Blocker::Missing);
         };
-        let gateway = self.gateway_ports();
-        let carries = |l: &Listener| {
-            reached_as_localhost(&l.forward.forward.listen, gateway)
-                && connects_to_remote_loopback(&l.forward.forward.connect, remote)
+        let carries = |l: &Listener| ends.carried_by(&l.forward.forward, &l.scope, remote);
+        // The listener that gets connections to the client's address.
+        let Some(winner) = listeners.iter().find(|l| l.scope.accepts(ends.client)) else {
+            let at = first.forward.loc;
+            return Err(match listeners.iter().find(|l| !l.scope.is_loopback()) {
+                Some(l) => Blocker::BeyondLoopback {
+                    at: l.forward.loc,
+                    scope: l.scope.clone(),
+                },
+                None => Blocker::WrongBind { at },
+            });
         };
-        if carries(first) {
-            return Ok(first.forward.clone());
-        }
-        if let Some(later) = listeners.iter().find(|l| carries(l)) {
-            return Err(Blocker::NotFirstListener {
-                at: later.forward.loc,
-                first: first.forward.loc,
+        if !carries(winner) {
+            if let Some(later) = listeners.iter().find(|l| carries(l)) {
+                return Err(Blocker::NotFirstListener {
+                    at: later.forward.loc,
+                    first: winner.forward.loc,
+                });
+            }
+            let at = winner.forward.loc;
+            return Err(if !winner.scope.is_loopback() {
+                Blocker::BeyondLoopback {
+                    at,
+                    scope: winner.scope.clone(),
+                }
+            } else if winner.forward.forward.is_dynamic() {
+                Blocker::SocksProxy { at }
+            } else {
+                Blocker::WrongTarget { at }
             });
         }
-        let at = first.forward.loc;
-        Err(if !first.scope.is_loopback() {
-            Blocker::BeyondLoopback {
-                at,
-                scope: first.scope.clone(),
-            }
-        } else if !connects_to_remote_loopback(&first.forward.forward.connect, remote) {
-            Blocker::WrongTarget { at }
-        } else {
-            Blocker::WrongBind { at }
-        })
+        if let Some(r) = self
+            .remote_listeners
+            .iter()
+            .find(|r| matches!(&r.value, Listen::Port { port, .. } if *port == remote))
+        {
+            return Err(Blocker::RemotePortTaken { at: r.loc });
+        }
+        Ok(winner.forward.clone())
     }
 }
 
@@ -259,22 +501,104 @@ mod tests {
         BindScope::of(&f.listen, gw).unwrap()
     }
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn bind_scopes_follow_channel_fwd_bind_addr() {
         use BindScope::*;
-        assert_eq!(scope("1455", false), Loopback);
+        let both = Loopback(LoopbackAddrs::Both);
+        let one = |s: &str| Loopback(LoopbackAddrs::One(ip(s)));
+        assert_eq!(scope("1455", false), both);
         assert_eq!(scope("1455", true), Everywhere);
         for gw in [false, true] {
-            assert_eq!(scope("localhost:1455", gw), Loopback);
-            assert_eq!(scope("127.0.0.1:1455", gw), Loopback);
-            assert_eq!(scope("[::1]:1455", gw), Loopback);
+            assert_eq!(scope("localhost:1455", gw), both);
+            // Checked with `ssh -L LOCALHOST:P:...` and `ss -ltn`: the resolver's answer for
+            // the name, loopback.
+            assert_eq!(scope("LOCALHOST:1455", gw), both);
+            assert_eq!(scope("127.0.0.1:1455", gw), one("127.0.0.1"));
+            // `ssh -L 127.1:P:...` listens on 127.0.0.1 (getaddrinfo reads inet_aton forms).
+            assert_eq!(scope("127.1:1455", gw), one("127.0.0.1"));
+            assert_eq!(scope("0x7f.0.0.1:1455", gw), one("127.0.0.1"));
+            assert_eq!(scope("[::1]:1455", gw), one("::1"));
+            assert_eq!(scope("127.0.0.2:1455", gw), one("127.0.0.2"));
             assert_eq!(scope("*:1455", gw), Everywhere);
             assert_eq!(scope(":1455", gw), Everywhere);
             assert_eq!(scope("0.0.0.0:1455", gw), Everywhere);
+            assert_eq!(scope("0:1455", gw), Everywhere);
             assert_eq!(scope("[::]:1455", gw), Everywhere);
-            // Only the exact string `localhost` is special; other names are resolved.
-            assert_eq!(scope("LOCALHOST:1455", gw), Address("LOCALHOST".into()));
             assert_eq!(scope("192.0.2.1:1455", gw), Address("192.0.2.1".into()));
+            assert_eq!(scope("myhost:1455", gw), Address("myhost".into()));
+        }
+        let v4 = ip("127.0.0.1");
+        assert!(scope("1455", false).accepts(v4));
+        assert!(scope("127.1:1455", false).accepts(v4));
+        assert!(!scope("[::1]:1455", false).accepts(v4));
+        assert!(!scope("127.0.0.2:1455", false).accepts(v4));
+    }
+
+    #[test]
+    fn address_family_narrows_what_ssh_binds() {
+        // `ssh -o AddressFamily=inet6 -L P:...` listens on [::1]:P only; with `-L 127.0.0.1:P:...`
+        // it cannot bind ("Could not request local forwarding"); inet keeps 127.0.0.1.
+        let both = scope("1455", false);
+        assert_eq!(
+            both.clone().in_family(AddressFamily::Inet6),
+            Some(BindScope::Loopback(LoopbackAddrs::One(ip("::1"))))
+        );
+        assert_eq!(
+            both.in_family(AddressFamily::Inet),
+            Some(BindScope::Loopback(LoopbackAddrs::One(ip("127.0.0.1"))))
+        );
+        assert_eq!(
+            scope("127.0.0.1:1455", false).in_family(AddressFamily::Inet6),
+            None
+        );
+        assert_eq!(
+            scope("*:1455", false).in_family(AddressFamily::Inet6),
+            Some(BindScope::Everywhere)
+        );
+    }
+
+    #[test]
+    fn listeners_of_one_port_on_different_addresses_bind_side_by_side() {
+        let s = |l: &str| scope(l, false);
+        assert!(!s("[::1]:1455").overlaps(&s("127.0.0.1:1455")));
+        assert!(s("[::1]:1455").overlaps(&s("1455")));
+        assert!(s("localhost:1455").overlaps(&s("127.1:1455")));
+        assert!(!s("127.0.0.2:1455").overlaps(&s("1455")));
+        assert!(s("*:1455").overlaps(&s("127.0.0.2:1455")));
+    }
+
+    #[test]
+    fn inet_aton_forms() {
+        for (s, want) in [
+            ("127.1", Some("127.0.0.1")),
+            ("127.0.1", Some("127.0.0.1")),
+            ("2130706433", Some("127.0.0.1")),
+            ("0177.0.0.1", Some("127.0.0.1")),
+            ("0x7f000001", Some("127.0.0.1")),
+            ("256.0.0.1", None),
+            ("127.65536", Some("127.1.0.0")),
+            ("127.16777216", None),
+            ("1.2.3.4.5", None),
+            ("08.0.0.1", None),
+            ("localhost", None),
+            ("", None),
+        ] {
+            assert_eq!(inet_aton(s), want.map(|w| w.parse().unwrap()), "{s}");
+        }
+    }
+
+    #[test]
+    fn targets_as_sshd_connects() {
+        let v4 = ip("127.0.0.1");
+        for t in ["localhost", "LOCALHOST", "127.0.0.1", "127.1", "0.0.0.0"] {
+            assert!(TargetHost::of(t).reaches(v4), "{t}");
+        }
+        for t in ["::1", "::", "127.0.0.2", "myhost"] {
+            assert!(!TargetHost::of(t).reaches(v4), "{t}");
         }
     }
 
@@ -285,9 +609,11 @@ mod tests {
         assert!(ok("1455", "localhost:1455"));
         assert!(ok("localhost:1455", "127.0.0.1:1455"));
         assert!(ok("[::1]:1455", "LocalHost:1455"));
+        assert!(ok("127.1:1455", "127.1:1455"));
         assert!(!ok("1455", "[::1]:1455"));
         assert!(!ok("*:1455", "localhost:1455"));
         assert!(!ok("1455", "localhost:8080"));
         assert!(!ok("1456", "localhost:1455"));
+        assert!(!ok("1455", "myhost:1455"));
     }
 }

@@ -17,6 +17,45 @@
 
 use std::fmt;
 
+/// `AddressFamily` (`multistate_addressfamily`: `inet`, `inet6`, `any`, in any letter case): which
+/// address family ssh uses, for its connection and for the addresses its local forwards listen
+/// on (`getaddrinfo` with that family; checked with `ssh -o AddressFamily=inet6 -L P:...` and
+/// `ss -ltn`: `[::1]:P` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum AddressFamily {
+    /// `any`: both.
+    Any,
+    /// `inet`: IPv4 only.
+    Inet,
+    /// `inet6`: IPv6 only.
+    Inet6,
+}
+
+impl AddressFamily {
+    /// Read a value as `multistate_addressfamily` does; `None` when OpenSSH would reject it.
+    pub fn parse(v: &[u8]) -> Option<AddressFamily> {
+        [
+            (&b"inet"[..], AddressFamily::Inet),
+            (b"inet6", AddressFamily::Inet6),
+            (b"any", AddressFamily::Any),
+        ]
+        .into_iter()
+        .find(|(name, _)| v.eq_ignore_ascii_case(name))
+        .map(|(_, f)| f)
+    }
+
+    /// Is `ip` of this family?
+    pub fn admits(self, ip: std::net::IpAddr) -> bool {
+        match self {
+            AddressFamily::Any => true,
+            AddressFamily::Inet => ip.is_ipv4(),
+            AddressFamily::Inet6 => ip.is_ipv6(),
+        }
+    }
+}
+
 /// A yes/no option (`multistate_flag`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

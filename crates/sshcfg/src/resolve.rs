@@ -10,11 +10,11 @@
 
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
-use crate::forward::Forward;
+use crate::forward::{Forward, Listen};
 use crate::keyword::Keyword;
 use crate::lexer;
 use crate::loc::{FileId, Loc, Located};
-use crate::options::{ControlMaster, ControlPersist, Flag, OpenSshVersion};
+use crate::options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 use crate::pattern::{self, ListMatch};
 
 /// One effective `LocalForward`.
@@ -56,6 +56,14 @@ pub struct Resolution {
     pub forward_lines: Vec<EffectiveForward>,
     /// `LocalForward` lines that apply but could not be read (bad or not evaluated).
     pub unreadable_forwards: Vec<Note>,
+    /// Where sshd listens on the remote machine for this host's `RemoteForward`s (their first
+    /// argument, `[bind:]port`), in order; empty under `ClearAllForwardings yes`. A port of `0`
+    /// (allocated by the server) and lines that cannot be read are left out.
+    pub remote_listeners: Vec<Located<Listen>>,
+    /// The `IgnoreUnknown` in force (the first one that applied), as written.
+    pub ignore_unknown: Option<Located<String>>,
+    /// `AddressFamily`: the family local forwards listen on, too.
+    pub address_family: Option<Located<AddressFamily>>,
     /// Every block header that applied, in order (`Host`/`Match` lines).
     pub applied_blocks: Vec<Loc>,
     /// First-wins options, as written (unexpanded).
@@ -177,6 +185,8 @@ pub(crate) struct Pass<'a> {
     final_pass: bool,
     want_final: bool,
     canonicalize: Option<Located<String>>,
+    /// `CanonicalDomains`, the suffixes ssh tries through DNS.
+    canonical_domains: Option<Located<String>>,
     tag: Option<Vec<u8>>,
     out: Resolution,
 }
@@ -321,6 +331,38 @@ impl Pass<'_> {
                             }
                         }
                         Err(message) => self.out.unreadable_forwards.push(Note { loc, message }),
+                    }
+                }
+                Keyword::RemoteForward => {
+                    let spec = String::from_utf8_lossy(args.first().map_or(&b""[..], |a| &a.value));
+                    if let Ok(f) = Forward::dynamic(&spec) {
+                        self.out.remote_listeners.push(Located {
+                            value: f.listen,
+                            loc,
+                        });
+                    }
+                }
+                Keyword::Other => {
+                    let line = lexer::effective_line(doc.line_text(i));
+                    let lexer::LineShape::Directive { keyword, .. } = lexer::shape(line) else {
+                        continue;
+                    };
+                    let name = &line[keyword.span.start..keyword.span.end.min(line.len())];
+                    if name.eq_ignore_ascii_case(b"ignoreunknown")
+                        && let Some(first) = args.first()
+                    {
+                        first_wins(&mut self.out.ignore_unknown, loc, text(&first.value));
+                    } else if name.eq_ignore_ascii_case(b"addressfamily")
+                        && let Some(first) = args.first()
+                    {
+                        typed(
+                            &mut self.out.address_family,
+                            loc,
+                            AddressFamily::parse(&first.value),
+                        );
+                    } else if name.eq_ignore_ascii_case(b"canonicaldomains") && !args.is_empty() {
+                        let all: Vec<String> = args.iter().map(|a| text(&a.value)).collect();
+                        first_wins(&mut self.canonical_domains, loc, all.join(" "));
                     }
                 }
                 _ => {
@@ -608,6 +650,7 @@ impl ConfigSet {
             final_pass: false,
             want_final: false,
             canonicalize: None,
+            canonical_domains: None,
             tag: None,
             out: Resolution {
                 host: host.to_string(),
@@ -639,8 +682,27 @@ impl ConfigSet {
             }
         }
         let mut out = pass.out;
+        // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
+        // looked up with each suffix, and the config is read again for the first that resolves.
+        // That needs DNS: decided here as not looked up, and said so.
+        if let (Some(c), Some(d)) = (
+            pass.canonicalize
+                .filter(|c| !c.value.eq_ignore_ascii_case("no")),
+            pass.canonical_domains,
+        ) {
+            out.not_evaluated.push(Note {
+                loc: c.loc,
+                message: format!(
+                    "CanonicalizeHostname {}: ssh may rename {host} by looking it up in DNS with each of CanonicalDomains {} (line {}), then read the config again for the new name; no lookup is made here, so blocks that match only that name (their ClearAllForwardings, forwards) are not evaluated",
+                    c.value,
+                    d.value,
+                    d.loc.line()
+                ),
+            });
+        }
         if out.clears_forwardings() {
             out.forwards.clear();
+            out.remote_listeners.clear();
         }
         out
     }

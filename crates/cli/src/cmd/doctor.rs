@@ -61,7 +61,8 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
     Ok(if ok { 0 } else { EXIT_REFUSED })
 }
 
-/// The hosts named, or every literal host of the config whose forward carries the login, each
+/// The hosts named, or every literal host of the config that has a forward of the local port
+/// (whether it works, is exposed or goes elsewhere) or a RemoteForward of the remote one, each
 /// resolved (through one index when there are several, so the run stays linear in the config).
 fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<Resolution> {
     let named = !a.hosts.is_empty();
@@ -72,13 +73,21 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<
     };
     let index = (candidates.len() > 1).then(|| set.resolve_index());
     let (local, remote) = (a.ports.local(), a.ports.remote());
+    let concerned = |r: &Resolution| {
+        r.forward_lines
+            .iter()
+            .any(|f| f.forward.listen_port() == Some(local))
+            || r.remote_listeners
+                .iter()
+                .any(|l| matches!(&l.value, sshcfg::Listen::Port { port, .. } if *port == remote))
+    };
     candidates
         .iter()
         .map(|h| match &index {
             Some(ix) => ix.resolve(h, ctx),
             None => set.resolve(h, ctx),
         })
-        .filter(|r| named || r.loopback_tunnel(local, remote).is_ok())
+        .filter(|r| named || concerned(r))
         .collect()
 }
 
@@ -136,16 +145,15 @@ fn print_text(
 /// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port
 /// its OAuth client accepts): a note for each host that carries 1455 but not 1457.
 fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs) -> Vec<Finding> {
-    const DEFAULT: u16 = 1455;
-    const FALLBACK: u16 = 1457;
+    use crate::codex::{DEFAULT_PORT as DEFAULT, ENDS, FALLBACK_PORT as FALLBACK, REDIRECT_HOST};
     if a.ports.remote() != DEFAULT || a.ports.port.len() > 1 {
         return Vec::new();
     }
     resolved
         .iter()
         .filter(|r| {
-            r.loopback_tunnel(a.ports.local(), DEFAULT).is_ok()
-                && r.loopback_tunnel(FALLBACK, FALLBACK).is_err()
+            r.tunnel(a.ports.local(), DEFAULT, ENDS).is_ok()
+                && r.tunnel(FALLBACK, FALLBACK, ENDS).is_err()
         })
         .map(|r| {
             let h = &r.host;
@@ -153,7 +161,7 @@ fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs) -> Vec<Finding> {
                 Code::FallbackPort,
                 Severity::Note,
                 Some(h),
-                format!("Codex listens on 127.0.0.1:{FALLBACK} instead when {DEFAULT} is busy on {h}; then the redirect goes to localhost:{FALLBACK}, which is not forwarded"),
+                format!("Codex listens on 127.0.0.1:{FALLBACK} instead when {DEFAULT} is busy on {h}; then the redirect goes to {REDIRECT_HOST}:{FALLBACK}, which is not forwarded"),
                 format!("forward both: `codex-fwd enable {h} --port {DEFAULT},{FALLBACK}`"),
             )
         })

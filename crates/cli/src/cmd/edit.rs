@@ -78,7 +78,11 @@ fn edit_inner(
     } else {
         None
     };
-    let plan = env.load()?.plan(action, &a.hosts, &forwards, &env.ctx)?;
+    let set = env.load()?;
+    if action == sshcfg::Action::Enable {
+        refuse_unreadable_by_ssh(&set, env)?;
+    }
+    let plan = set.plan_reaching(action, &a.hosts, &forwards, crate::codex::ENDS, &env.ctx)?;
     let files: Vec<FileReport> = plan
         .changes()
         .iter()
@@ -118,6 +122,9 @@ fn edit_inner(
             eprintln!("{s}");
         }
     }
+    if action == sshcfg::Action::Enable && a.ports.local() != a.ports.remote() {
+        eprintln!("{}", local_port_hint(a.ports.local(), a.ports.remote()));
+    }
     if a.dry_run || a.check || !plan.is_change() {
         if a.json {
             print_report(false)?;
@@ -139,6 +146,32 @@ fn edit_inner(
         eprintln!("Written.");
     }
     Ok(0)
+}
+
+/// With `--local-port`, the browser still goes where Codex's redirect says: the one edit to make
+/// in its address bar.
+fn local_port_hint(local: u16, remote: u16) -> String {
+    format!(
+        "after you sign in, the browser goes to {}?... and cannot connect: change `:{remote}` to `:{local}` in its address bar and press Enter",
+        crate::codex::callback_url(remote)
+    )
+}
+
+/// ssh stops with "Bad owner or permissions" on a user config or included file that others can
+/// write (or that another user owns) and reads no config at all: enabling a forward there would
+/// change nothing, so `enable` refuses and names the fix (it does not change a mode itself).
+fn refuse_unreadable_by_ssh(set: &sshcfg::ConfigSet, env: &Env) -> Result<(), Failure> {
+    let explicit = env.explicit_file().is_some();
+    match crate::doctor::permission_findings(set, explicit)
+        .into_iter()
+        .find(|f| f.code == crate::doctor::Code::BadPermissions)
+    {
+        Some(f) => Err(Failure::new(
+            EXIT_REFUSED,
+            format!("{} (nothing written); fix: {}", f.message, f.fix),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The lock on the directory of the file `path` names (through symlinks).

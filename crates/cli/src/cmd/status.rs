@@ -21,13 +21,15 @@ struct HostStatus {
     host: String,
     /// The forward asked for, as written in a config.
     forward: String,
-    /// A forward carries the login: the first listener of the local port, on loopback only, to
-    /// the remote's localhost or 127.0.0.1 (and ssh accepts the config).
+    /// A forward carries the login: the first listener of the local port that accepts the
+    /// browser's connection to the redirect's host (127.0.0.1), on loopback only, to a target
+    /// that reaches Codex's server on the remote's 127.0.0.1 (and ssh accepts the config).
     enabled: bool,
     /// Where the forward that carries it comes from.
     source: Option<String>,
-    /// Why not: `missing`, `cleared`, `wrong-target`, `beyond-loopback`, `not-first-listener`,
-    /// `rejected-line`.
+    /// Why not: `missing`, `cleared`, `wrong-target`, `socks-proxy`, `wrong-bind`,
+    /// `beyond-loopback`, `not-first-listener`, `remote-port-taken`, `rejected-line`,
+    /// `bad-permissions`.
     reason: Option<&'static str>,
     /// The `file:line` responsible.
     reason_at: Option<String>,
@@ -39,12 +41,22 @@ struct HostStatus {
     notes: Vec<String>,
 }
 
+/// What makes ssh refuse the config whatever the forwards say: a line it rejects (for this host),
+/// or a file it will not read (`Bad owner or permissions`).
+struct Refusal<'a> {
+    /// `file:line` of the line, when one is rejected for every host.
+    rejected: Option<&'a str>,
+    /// A file ssh will not read.
+    bad_permissions: Option<&'a str>,
+}
+
 fn host_status(
     host: &str,
     want: &sshcfg::Forward,
     r: &sshcfg::Resolution,
-    rejected: Option<&str>,
+    refusal: &Refusal<'_>,
     set: &sshcfg::ConfigSet,
+    ctx: &sshcfg::ResolveContext,
 ) -> HostStatus {
     let path = |loc: sshcfg::Loc| set.file(loc.file()).path.display().to_string();
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
@@ -55,14 +67,21 @@ fn host_status(
             sshcfg::Connect::Path(_) => 0,
         },
     );
-    let tunnel = r.loopback_tunnel(local, remote);
-    let rejected = rejected
-        .map(str::to_string)
+    let tunnel = r.tunnel(local, remote, crate::codex::ENDS);
+    // A line rejected for every host may be covered by this host's IgnoreUnknown.
+    let rejected = refusal
+        .rejected
+        .and_then(|_| match set.rejection_for_host(ctx.openssh, r) {
+            Some(sshcfg::EditError::Rejected { path, line, .. }) => Some(format!("{path}:{line}")),
+            Some(other) => Some(other.to_string()),
+            None => None,
+        })
         .or_else(|| r.errors.first().map(|n| at(n.loc)));
-    let (reason, reason_at) = match (&tunnel, rejected) {
-        (_, Some(line)) => (Some("rejected-line"), Some(line)),
-        (Ok(_), None) => (None, None),
-        (Err(b), None) => (Some(b.code()), b.at().map(&at)),
+    let (reason, reason_at) = match (&tunnel, rejected, refusal.bad_permissions) {
+        (_, _, Some(file)) => (Some("bad-permissions"), Some(file.to_string())),
+        (_, Some(line), None) => (Some("rejected-line"), Some(line)),
+        (Ok(_), None, None) => (None, None),
+        (Err(b), None, None) => (Some(b.code()), b.at().map(&at)),
     };
     let forwards = r
         .forwards
@@ -115,10 +134,15 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     } else {
         a.hosts.clone()
     };
-    let rejected = set.rejection_for(ctx.openssh).map(|e| match e {
-        sshcfg::EditError::Rejected { path, line, .. } => format!("{path}:{line}"),
-        other => other.to_string(),
-    });
+    let rejected = set.rejection_for(ctx.openssh).map(|e| e.to_string());
+    let bad_permissions = crate::doctor::permission_findings(&set, env.explicit_file().is_some())
+        .into_iter()
+        .find(|f| f.code == crate::doctor::Code::BadPermissions)
+        .and_then(|f| f.file);
+    let refusal = Refusal {
+        rejected: rejected.as_deref(),
+        bad_permissions: bad_permissions.as_deref(),
+    };
     if hosts.is_empty() && !a.json {
         eprintln!("{}: no host names defined", env.target.path.display());
     }
@@ -134,7 +158,7 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
             None => set.resolve(host, ctx),
         };
         for want in &wants {
-            let h = host_status(host, want, &r, rejected.as_deref(), &set);
+            let h = host_status(host, want, &r, &refusal, &set, ctx);
             if a.json {
                 report.push(h);
             } else {

@@ -1,12 +1,15 @@
 //! What in the config stops the login callback from arriving: Codex's rules on top of the
 //! library's OpenSSH model (resolution, listeners, diagnostics).
 
+use std::net::SocketAddr;
+
 use sshcfg::{
-    BindScope, Blocker, ConfigSet, Connect, DiagnosticKind, Forward, Listen, Resolution,
-    ResolveContext,
+    BindScope, Blocker, ConfigSet, Connect, DiagnosticKind, Forward, Listen, LoopbackAddrs,
+    Resolution, ResolveContext,
 };
 
 use super::finding::{Code, Finding, Severity};
+use crate::codex::{ENDS, REDIRECT_HOST};
 
 /// Lines OpenSSH would reject (or silently ignore), in every file of the set: ssh stops at a
 /// rejected line whatever the host.
@@ -14,7 +17,21 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
     let mut out = Vec::new();
     for f in set.files() {
         for d in f.doc.diagnostics_for(ctx.openssh) {
+            // An IgnoreUnknown inside a block covers the line for that block's hosts only.
+            let covering = (d.kind == DiagnosticKind::UnknownKeyword)
+                .then(|| f.doc.ignore_unknown_covering(d.line - 1))
+                .flatten();
             let (code, severity, message, fix) = match d.kind {
+                DiagnosticKind::UnknownKeyword if covering.is_some() => (
+                    Code::UnknownKeyword,
+                    Severity::Warning,
+                    format!(
+                        "ssh accepts this line only for the hosts the `IgnoreUnknown` at line {} applies to (it is inside a Host or Match block); for every other host it refuses the whole config: {}",
+                        covering.unwrap_or_default() + 1,
+                        d.message
+                    ),
+                    "move that `IgnoreUnknown` line above the first Host or Match line, so it applies to every host",
+                ),
                 DiagnosticKind::Ignored => (
                     Code::ConfigError,
                     Severity::Warning,
@@ -77,8 +94,12 @@ pub(crate) fn host_findings(
     out.extend(tunnel_findings(set, host, want, r, missing, ctx));
     out.extend(exposure_findings(set, host, want, r));
     out.extend(duplicate_findings(set, host, want, r));
-    if r.loopback_tunnel(want.listen_port().unwrap_or_default(), remote_port(want))
-        .is_ok()
+    if r.tunnel(
+        want.listen_port().unwrap_or_default(),
+        remote_port(want),
+        ENDS,
+    )
+    .is_ok()
     {
         out.extend(sharing_findings(set, host, want, r));
     }
@@ -122,10 +143,11 @@ fn tunnel_findings(
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let finding =
         |code, message, fix| Finding::new(code, Severity::Error, Some(host), message, fix);
-    match r.loopback_tunnel(local, remote) {
+    let redirect = format!("{REDIRECT_HOST}:{local}");
+    match r.tunnel(local, remote, ENDS) {
         Err(Blocker::Cleared { at: loc }) => vec![finding(
             Code::ClearAllForwardings,
-            format!("ClearAllForwardings yes applies to {host}: ssh drops every LocalForward, so the callback on localhost:{local} never reaches the remote machine"),
+            format!("ClearAllForwardings yes applies to {host}: ssh drops every LocalForward, so the callback on {redirect} never reaches the remote machine"),
             format!("remove `ClearAllForwardings yes` (or limit it to other hosts), or run `codex-fwd tunnel {host}`"),
         )
         .at(set, loc)],
@@ -136,7 +158,7 @@ fn tunnel_findings(
             };
             vec![finding(
                 Code::ForwardMissing,
-                format!("no LocalForward {} is effective for {host}: the browser's redirect to localhost:{local} is refused on this machine", want.config_args()),
+                format!("no LocalForward {} is effective for {host}: the browser's redirect to {redirect} is refused on this machine", want.config_args()),
                 format!("run `codex-fwd enable {host}` ({where_}), or `codex-fwd tunnel {host}` for one session"),
             )]
         }
@@ -151,13 +173,40 @@ fn tunnel_findings(
         }
         Err(Blocker::WrongBind { at: loc }) => {
             let f = r.forwards.iter().find(|f| f.loc == loc).expect("listener");
+            let family = r.address_family.as_ref().filter(|af| !af.value.admits(REDIRECT_HOST));
+            let (on, fix) = match (r.bind_scope(&f.forward.listen), family) {
+                (Some(BindScope::Loopback(LoopbackAddrs::One(ip))), Some(af)) => (
+                    format!("{} (AddressFamily at {})", SocketAddr::new(ip, local), set.place(af.loc)),
+                    format!("remove that AddressFamily line for {host} (or make it `any`): under it no forward can listen on {REDIRECT_HOST}"),
+                ),
+                (Some(BindScope::Loopback(LoopbackAddrs::One(ip))), None) => (
+                    SocketAddr::new(ip, local).to_string(),
+                    format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),
+                ),
+                _ => (
+                    f.forward.listen_display(),
+                    format!("change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),
+                ),
+            };
             vec![finding(
                 Code::WrongBind,
-                format!("LocalForward {} takes local port {local} for {host} on {}, where the browser's localhost:{local} does not connect", f.forward, f.forward.listen_display()),
-                format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}`", want.config_args()),
+                format!("LocalForward {} listens on {on} only, but Codex's redirect sends the browser to http://{redirect}/..., which nothing forwards for {host}", f.forward),
+                fix,
             )
             .at(set, loc)]
         }
+        Err(Blocker::SocksProxy { at: loc }) => vec![finding(
+            Code::SocksProxy,
+            format!("DynamicForward makes local port {local} a SOCKS proxy for {host}: the browser's plain request to {redirect} is not SOCKS, so it never reaches Codex"),
+            format!("run `codex-fwd enable {host}` to replace it (when it is in {host}'s own block), or move the proxy to another port"),
+        )
+        .at(set, loc)],
+        Err(Blocker::RemotePortTaken { at: loc }) => vec![finding(
+            Code::RemotePortTaken,
+            format!("a RemoteForward of port {remote} applies to {host}: sshd then holds the remote's port {remote}, so Codex's login server moves to another port (1457 for 1455) and the redirect goes where this forward does not lead"),
+            format!("remove that RemoteForward for {host}, or give it another remote port"),
+        )
+        .at(set, loc)],
         Err(Blocker::NotFirstListener { at: loc, first }) => vec![finding(
             Code::ConflictingListener,
             format!("another forward takes local port {local} first (at {}), so this one never listens: ssh binds forwards in order and warns on every connection", at(first)),
@@ -173,7 +222,7 @@ fn exposure_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution
     let (local, remote) = (want.listen_port().unwrap_or_default(), remote_port(want));
     let mut out = Vec::new();
     for f in &r.forwards {
-        let Some(scope) = BindScope::of(&f.forward.listen, r.gateway_ports()) else {
+        let Some(scope) = r.bind_scope(&f.forward.listen) else {
             continue;
         };
         if scope.is_loopback() || f.forward.listen_port() != Some(local) {
@@ -197,13 +246,14 @@ fn exposure_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution
     out
 }
 
-/// Two listeners of one local port: the second cannot bind. For the login's port an error
+/// Two listeners of one local port on a common address: the second cannot bind there. For the
+/// login's port an error
 /// (unless reported as a conflicting listener), for other ports a warning.
 fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution) -> Vec<Finding> {
     let local = want.listen_port().unwrap_or_default();
     let listeners = r.listeners();
     let conflicting = matches!(
-        r.loopback_tunnel(local, remote_port(want)),
+        r.tunnel(local, remote_port(want), ENDS),
         Err(Blocker::NotFirstListener { .. })
     );
     let mut out = Vec::new();
@@ -211,7 +261,10 @@ fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolutio
         if l.port == local && conflicting {
             continue;
         }
-        let first = listeners.iter().find(|m| m.port == l.port).expect("first");
+        let first = listeners
+            .iter()
+            .find(|m| m.port == l.port && m.scope.overlaps(&l.scope))
+            .expect("first");
         let loc = first.forward.loc;
         let first_at = set.place(loc);
         let severity = if l.port == local {

@@ -20,6 +20,8 @@ pub(crate) enum Code {
     UnknownKeyword,
     WrongTarget,
     WrongBind,
+    SocksProxy,
+    RemotePortTaken,
     ConflictingListener,
     FallbackPort,
     LocalPortInUse,

@@ -67,8 +67,8 @@ pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Findin
         }
     }
     #[cfg(unix)]
-    if !explicit {
-        out.extend(ssh_dir_finding(&set.home().join(".ssh")));
+    if !explicit && let Some(dir) = set.main().path.parent() {
+        out.extend(ssh_dir_finding(dir));
     }
     out
 }
@@ -93,17 +93,12 @@ fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
     )
 }
 
-/// ssh reads ~/.ssh/config under the password database's home, whatever `$HOME` says, but
-/// expands `~` in Include with `$HOME`.
+/// ssh (and this tool) read `~/.ssh/config` under the password database's home, whatever `$HOME`
+/// says, but `~` in `Include` lines is expanded with `$HOME` (glob(3)'s `GLOB_TILDE`): a note
+/// when the two differ.
 pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
     let pw = sshcfg::passwd_home()?;
-    let same = |a: &Path, b: &Path| {
-        a == b
-            || std::fs::canonicalize(a)
-                .ok()
-                .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
-    };
-    if same(set.home(), &pw) {
+    if crate::env::same_file(set.home(), &pw) {
         return None;
     }
     let env = set.home().join(".ssh").join("config");
@@ -111,13 +106,27 @@ pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
     Some(
         Finding::new(
             Code::HomeDiffers,
-            Severity::Warning,
+            Severity::Note,
             None,
-            format!("$HOME is {} but your home in the password database is {}: ssh reads {}, not {} (which this tool read), and expands `~` in Include with $HOME", set.home().display(), pw.display(), real.display(), env.display()),
-            format!("run with `-F {}` to check and edit the file ssh reads, or unset HOME's override", real.display()),
+            format!("$HOME is {} but your home in the password database is {}: ssh reads {} (and so does codex-fwd), not {}, but expands `~` in Include lines with $HOME", set.home().display(), pw.display(), real.display(), env.display()),
+            format!("to check or edit {} instead, pass `-F {}`", env.display(), env.display()),
         )
-        .in_file(env.display().to_string()),
+        .in_file(real.display().to_string()),
     )
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn an_ssh_dir_others_can_write_is_reported() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(super::ssh_dir_finding(d.path()).is_some());
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(super::ssh_dir_finding(d.path()).is_none());
+    }
 }
 
 /// `ssh -G HOST` against this tool's reading of the forwards (runs `Match exec` commands), for

@@ -331,13 +331,17 @@ fn mode_and_owner_are_kept() {
 
 #[test]
 fn absent_ssh_dir_is_created_private() {
+    // ssh reads the password database's home, not $HOME, and so does codex-fwd: a test points
+    // it at a config of its own with -F.
     let home = tempfile::tempdir().unwrap();
+    let ssh = home.path().join(".ssh");
     bin()
         .env("HOME", home.path())
+        .arg("-F")
+        .arg(ssh.join("config"))
         .args(["enable", "myserver", "-y"])
         .assert()
         .success();
-    let ssh = home.path().join(".ssh");
     assert_eq!(std::fs::metadata(&ssh).unwrap().mode() & 0o777, 0o700);
     let cfg = ssh.join("config");
     assert_eq!(std::fs::metadata(&cfg).unwrap().mode() & 0o777, 0o600);
@@ -360,6 +364,8 @@ fn under_sudo_a_new_config_belongs_to_the_user_not_root() {
     std::os::unix::fs::chown(home.path(), Some(1234), Some(2345)).unwrap();
     bin()
         .env("HOME", home.path())
+        .arg("-F")
+        .arg(home.path().join(".ssh/config"))
         .args(["enable", "myserver", "-y"])
         .assert()
         .success();
@@ -889,6 +895,10 @@ fn commands_that_only_read_create_nothing() {
         vec!["disable", "myserver", "--yes"],
         vec!["disable", "myserver", "--check"],
     ] {
+        // -F: without it codex-fwd reads the password database's home, as ssh does.
+        let cfg = home.path().join(".ssh/config");
+        let mut args = args.clone();
+        args.extend(["-F", cfg.to_str().unwrap()]);
         let mut c = cmd(&args);
         c.env("HOME", home.path());
         let out = output_within(c, 30);

@@ -16,3 +16,5 @@ mod e2e;
 mod json_shape;
 #[cfg(unix)]
 mod messages;
+#[cfg(unix)]
+mod redirect;

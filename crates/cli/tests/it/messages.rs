@@ -123,6 +123,12 @@ fn enable_refusals() {
     given(PLAIN)
         .running(&["enable", "myserver", "--port", "0"])
         .produces("enable_port_zero");
+    given("Host myserver\n    RemoteForward 1455 localhost:1455\n")
+        .running(&["enable", "myserver", "--yes"])
+        .produces("enable_remote_forward");
+    given("Host myserver\n    User me\nHost *\n    LocalForward [::1]:1455 localhost:1455\n")
+        .running(&["enable", "myserver", "--yes"])
+        .produces("enable_shared_v6_only");
 }
 
 #[test]
@@ -143,6 +149,9 @@ fn status() {
     given("Host myserver\n    Compression maybe\n")
         .running(&["status", "myserver"])
         .produces("status_rejected_line");
+    given("Host v6\n    LocalForward [::1]:1455 localhost:1455\nHost upper\n    LocalForward LOCALHOST:1455 127.1:1455\nHost socks\n    DynamicForward 1455\nHost remote\n    LocalForward 1455 localhost:1455\n    RemoteForward 1455 localhost:1455\n")
+        .running(&["status"])
+        .produces("status_redirect_127");
 }
 
 #[test]
@@ -150,4 +159,7 @@ fn doctor() {
     given("Host myserver\n    HostName 10.0.0.5\n")
         .running(&["doctor", "myserver", "--local-port", "1"])
         .produces("doctor_missing");
+    given("Host myserver\n    LocalForward [::1]:1 localhost:1455\nHost d\n    DynamicForward 1\nHost r\n    LocalForward 1 localhost:1455\n    RemoteForward 1455 localhost:22\n")
+        .running(&["doctor", "--local-port", "1"])
+        .produces("doctor_v6_socks_remote");
 }

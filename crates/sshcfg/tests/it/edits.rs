@@ -404,7 +404,9 @@ fn disable_names_the_include_a_shared_forward_comes_from() {
 
 #[test]
 fn a_loopback_address_localhost_does_not_reach_is_replaced_or_refused() {
-    for bind in ["127.0.0.2", "[0::1]", "LOCALHOST"] {
+    // The client connects to 127.0.0.1: a listener on `::1` alone (however spelled) or on
+    // another loopback address does not get the connection.
+    for bind in ["127.0.0.2", "[0::1]", "[::1]"] {
         let cfg = format!("Host a\n  LocalForward {bind}:1455 localhost:1455\n");
         assert_eq!(
             enable(cfg.as_bytes(), "a").unwrap(),
@@ -412,6 +414,20 @@ fn a_loopback_address_localhost_does_not_reach_is_replaced_or_refused() {
             "{bind}"
         );
     }
+    // Binds that do listen on 127.0.0.1 (checked with `ssh -L` and `ss -ltn`), and targets
+    // that reach the remote's 127.0.0.1, are kept.
+    for (bind, target) in [
+        ("LOCALHOST", "localhost"),
+        ("127.1", "127.1"),
+        ("127.0.0.1", "0.0.0.0"),
+        ("localhost", "LocalHost"),
+    ] {
+        let cfg = format!("Host a\n  LocalForward {bind}:1455 {target}:1455\n");
+        assert_eq!(enable(cfg.as_bytes(), "a").unwrap(), cfg, "{bind} {target}");
+    }
+    given(b"Host a\n  User u\nHost *\n  LocalForward [::1]:1455 localhost:1455\n")
+        .enable("a")
+        .fails_with("CONFIG:4: LocalForward [::1]:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
     given(b"Host a\n  User u\nHost *\n  LocalForward 127.0.0.2:1455 localhost:1455\n")
         .enable("a")
         .fails_with("CONFIG:4: LocalForward 127.0.0.2:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
@@ -582,4 +598,59 @@ fn plan_is_one_edit_after_the_other() {
             }
         }
     }
+}
+
+#[test]
+fn a_remote_forward_of_the_remote_port_is_refused_not_enabled() {
+    // sshd listens on the remote's 1455 for it, so a server there cannot (Codex moves to 1457).
+    given(b"Host a\n  RemoteForward 1455 localhost:1455\n")
+        .enable("a")
+        .fails_with("CONFIG:2: RemoteForward 1455 localhost:1455 applies to a: sshd then listens on the remote machine's port 1455 itself, so a server there cannot, and a LocalForward to it does not help; remove or change that line for a first, nothing was changed");
+    // Another remote port, or ClearAllForwardings for another host, does not matter.
+    given(b"Host a\n  RemoteForward 8022 localhost:22\n")
+        .enable("a")
+        .produces(&format!(
+            "Host a\n  RemoteForward 8022 localhost:22\n  {FWD}\n"
+        ));
+    let home = Home::new(b"Host a\n  LocalForward 1455 localhost:1455\n  RemoteForward [localhost]:1455 localhost:22\n");
+    let r = home.load().resolve("a", &ResolveContext::current_user());
+    assert_eq!(
+        r.loopback_tunnel(1455, 1455).unwrap_err().code(),
+        "remote-port-taken"
+    );
+}
+
+#[test]
+fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
+    let home = Home::new(b"Host a\n  User u\nMatch exec \"false\"\n  ClearAllForwardings yes\n");
+    let plan = home
+        .load()
+        .enable(
+            "a",
+            &Forward::loopback(1455, 1455),
+            &ResolveContext::current_user(),
+        )
+        .unwrap();
+    assert!(
+        plan.summary()
+            .iter()
+            .any(|s| s.contains("note: Match exec is not evaluated")),
+        "{:?}",
+        plan.summary()
+    );
+    let home = Home::new(
+        b"CanonicalizeHostname always\nCanonicalDomains corp.example\nHost *.corp.example\n  ClearAllForwardings yes\n",
+    );
+    let r = home.load().resolve("a", &ResolveContext::current_user());
+    assert!(
+        r.not_evaluated.iter().any(|n| n
+            .message
+            .starts_with("CanonicalizeHostname always: ssh may rename a")),
+        "{:?}",
+        r.not_evaluated
+    );
+    // Without CanonicalDomains ssh has no suffix to try: nothing is left undecided.
+    let home = Home::new(b"CanonicalizeHostname always\nHost a\n  User u\n");
+    let r = home.load().resolve("a", &ResolveContext::current_user());
+    assert!(r.not_evaluated.is_empty(), "{:?}", r.not_evaluated);
 }

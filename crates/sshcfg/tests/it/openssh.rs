@@ -350,3 +350,59 @@ fn agrees_with_ssh_g(home: &Home, diags: &[sshcfg::Diagnostic], what: &str) -> b
     );
     false
 }
+
+/// `RemoteForward` listening ports and `AddressFamily`, as `ssh -G` prints them (`remoteforward
+/// LISTEN TARGET`, `addressfamily inet6`), for the spellings the listener model reads.
+#[test]
+fn remote_forwards_and_address_family_match_ssh_g() {
+    if !need_ssh("remote_forwards_and_address_family_match_ssh_g") {
+        return;
+    }
+    let ctx = ResolveContext::current_user();
+    let text = b"Host a\n  RemoteForward 1455 localhost:1455\n  RemoteForward [127.0.0.1]:8022 localhost:22\n  RemoteForward 1080\n  RemoteForward localhost:9000 /tmp/s\n  AddressFamily Inet6\nHost b\n  RemoteForward=+01457 localhost:1457\n  ClearAllForwardings yes\nHost *\n  RemoteForward 1455 localhost:1455\n  AddressFamily INET\n";
+    let home = Home::new(text);
+    let set = home.load();
+    for host in ["a", "b", "c"] {
+        let g = home.ssh_g(host).expect("ssh -G accepts it");
+        let theirs: Vec<u16> = g
+            .iter()
+            .filter_map(|l| l.strip_prefix("remoteforward "))
+            .map(|l| {
+                let listen = l.split(' ').next().unwrap();
+                listen.rsplit(':').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        let r = set.resolve(host, &ctx);
+        let mut ours: Vec<u16> = r
+            .remote_listeners
+            .iter()
+            .filter_map(|l| match &l.value {
+                sshcfg::Listen::Port { port, .. } => Some(*port),
+                sshcfg::Listen::Path(_) => None,
+            })
+            .collect();
+        // ssh merges identical remote forwards (here: the same line in two blocks).
+        let mut seen = Vec::new();
+        ours.retain(|p| {
+            let new = !seen.contains(p);
+            seen.push(*p);
+            new
+        });
+        assert_eq!(ours, theirs, "{host}");
+        let family = g
+            .iter()
+            .find_map(|l| l.strip_prefix("addressfamily "))
+            .unwrap();
+        let want = match family {
+            "inet" => sshcfg::AddressFamily::Inet,
+            "inet6" => sshcfg::AddressFamily::Inet6,
+            _ => sshcfg::AddressFamily::Any,
+        };
+        assert_eq!(
+            r.address_family
+                .map_or(sshcfg::AddressFamily::Any, |f| f.value),
+            want,
+            "{host}"
+        );
+    }
+}

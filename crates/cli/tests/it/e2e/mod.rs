@@ -19,4 +19,5 @@ mod enable;
 mod harness;
 mod login;
 mod real_codex;
+mod redirect;
 mod world;

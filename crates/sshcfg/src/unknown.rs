@@ -1,0 +1,115 @@
+//! Unknown keywords that an `IgnoreUnknown` covers for some hosts only.
+//!
+//! ssh stops at a keyword it does not know unless the `IgnoreUnknown` in force when it reads
+//! the line lists it (readconf.c `parse_token`). `IgnoreUnknown` is a first-wins option set only
+//! by a line that applies, so one inside a `Host` block covers the lines below it for that
+//! block's hosts, and for every other host ssh refuses the config (checked with `ssh -G`:
+//! `Host a` / `IgnoreUnknown UseKeychain` / `UseKeychain yes` is accepted for `a` and refused
+//! for `b`). [`crate::Document::diagnostics`] judges for every host; this module judges for one.
+
+use crate::config::ConfigSet;
+use crate::document::{DiagnosticKind, Document, LineKind};
+use crate::edit::EditError;
+use crate::keyword::Keyword;
+use crate::loc::FileId;
+use crate::options::OpenSshVersion;
+use crate::pattern::{ListMatch, match_pattern_list};
+use crate::resolve::Resolution;
+
+/// Does an `IgnoreUnknown` pattern list cover `keyword` (compared lowercased, as ssh does)?
+fn covers(patterns: &[u8], keyword: &[u8]) -> bool {
+    match_pattern_list(&keyword.to_ascii_lowercase(), patterns, true) == ListMatch::Match
+}
+
+impl Document {
+    /// The 0-based line of the nearest `IgnoreUnknown` above line `index` (0-based) whose
+    /// patterns cover that line's keyword, in whatever block it is.
+    pub fn ignore_unknown_covering(&self, index: usize) -> Option<usize> {
+        let keyword = self.directive(index)?.keyword_text;
+        (0..index).rev().find(|&i| {
+            matches!(self.kind(i), LineKind::Directive(Keyword::Other))
+                && self.directive(i).is_some_and(|d| {
+                    d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
+                        && matches!(&d.args, Ok(a) if a.first().is_some_and(|t| covers(&t.value, keyword)))
+                })
+        })
+    }
+}
+
+impl ConfigSet {
+    /// The first line that makes OpenSSH `version` (`None`: the newest) refuse the config when
+    /// it connects to the host `r` resolves: as [`ConfigSet::rejection_for`], except for an
+    /// unknown keyword that the host's `IgnoreUnknown` (read earlier in the same file) covers.
+    pub fn rejection_for_host(
+        &self,
+        version: Option<OpenSshVersion>,
+        r: &Resolution,
+    ) -> Option<EditError> {
+        self.files().iter().enumerate().find_map(|(id, f)| {
+            let d = f
+                .doc
+                .diagnostics_for(version)
+                .into_iter()
+                .find(|d| d.rejects_config() && !self.ignored_for(FileId::new(id), d, r))?;
+            Some(EditError::Rejected {
+                path: f.path.display().to_string(),
+                line: d.line,
+                message: d.message,
+            })
+        })
+    }
+
+    fn ignored_for(&self, file: FileId, d: &crate::Diagnostic, r: &Resolution) -> bool {
+        let Some(iu) = &r.ignore_unknown else {
+            return false;
+        };
+        let doc = &self.file(file).doc;
+        d.kind == DiagnosticKind::UnknownKeyword
+            && iu.loc.file() == file
+            && iu.loc.index() < d.line - 1
+            && doc
+                .directive(d.line - 1)
+                .is_some_and(|k| covers(iu.value.as_bytes(), k.keyword_text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ConfigSet, LoadOptions, ResolveContext};
+    use std::path::Path;
+
+    #[test]
+    fn ignore_unknown_in_a_host_block_covers_that_host_only() {
+        let text = b"Host a\n  IgnoreUnknown UseKeychain\n  UseKeychain yes\nHost b\n  User x\n";
+        let set = ConfigSet::from_main_bytes(
+            Path::new("config"),
+            text.to_vec(),
+            &LoadOptions::explicit_file("/nonexistent"),
+        )
+        .unwrap();
+        let ctx = ResolveContext::new("me");
+        assert!(set.rejection_for(None).is_some());
+        assert!(
+            set.rejection_for_host(None, &set.resolve("a", &ctx))
+                .is_none()
+        );
+        assert!(
+            set.rejection_for_host(None, &set.resolve("b", &ctx))
+                .is_some()
+        );
+        assert_eq!(set.main().doc.ignore_unknown_covering(2), Some(1));
+        // Below the line, it does not cover it (ssh reads in order).
+        let text = b"Host a\n  UseKeychain yes\n  IgnoreUnknown UseKeychain\n";
+        let set = ConfigSet::from_main_bytes(
+            Path::new("config"),
+            text.to_vec(),
+            &LoadOptions::explicit_file("/nonexistent"),
+        )
+        .unwrap();
+        assert!(
+            set.rejection_for_host(None, &set.resolve("a", &ctx))
+                .is_some()
+        );
+        assert_eq!(set.main().doc.ignore_unknown_covering(1), None);
+    }
+}
