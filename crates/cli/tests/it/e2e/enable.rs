@@ -105,3 +105,28 @@ fn gateway_ports_yes_keeps_the_callback_on_loopback_and_1457_is_carried() {
     assert_arrives(&w, &login, &url, &[]);
     w.assert_no_listener(&[1455, 1457]);
 }
+
+#[test]
+fn rclone_through_enable_port_53682_and_plain_ssh() {
+    // Any CLI's browser login, not only Codex's: rclone's server on the remote's
+    // 127.0.0.1:53682, its first URL and its redirect on the same port.
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(rclone) = rclone() else { return };
+    w.codex_fwd(&["enable", "myserver", "--port", "53682", "--yes"]);
+    let auth = w.ssh(&[], &rclone_authorize(&w, &rclone));
+    let out = auth.wait_output(30, "rclone's URL", |o| find_url(o, RCLONE_AUTH).is_some());
+    let url = find_url(&out, RCLONE_AUTH).unwrap();
+    let b = w.browse(&url, &[]);
+    assert_eq!(
+        b.callback()
+            .map(|c| c.starts_with("http://127.0.0.1:53682/?code=")),
+        Some(true),
+        "{b:?}"
+    );
+    assert_eq!(b.status(), Some(200), "{b:?}");
+    assert_eq!(auth.wait_exit(20), Some(1), "{}", auth.all());
+    assert!(auth.all().contains(RCLONE_ARRIVED), "{}", auth.all());
+    w.assert_no_listener(&[53682]);
+}
