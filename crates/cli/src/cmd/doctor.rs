@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sshcfg::{ConfigSet, Resolution, ResolveContext};
 
 use crate::args::DoctorArgs;
-use crate::doctor::{self, Code, Finding, Missing, Severity};
+use crate::doctor::{self, Code, Finding, Missing, Severity, Suggest};
 use crate::env::{Env, check_hosts, print_json};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure, stdout_failed};
 
@@ -23,9 +23,10 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
     let ctx = &env.ctx;
     let resolved = hosts_to_check(&set, a, ctx);
     let hosts: Vec<String> = resolved.iter().map(|r| r.host.clone()).collect();
-    let mut findings = config_findings(&set, &resolved, a, ctx);
+    let suggest = Suggest::new(env.explicit_file(), &a.ports);
+    let mut findings = config_findings(&set, &resolved, a, ctx, &suggest);
     let explicit = env.explicit_file().is_some();
-    findings.extend(doctor::port_findings(a.ports.local()));
+    findings.extend(doctor::port_findings(a.ports.local(), &hosts, &suggest));
     findings.extend(doctor::permission_findings(&set, explicit));
     if !explicit {
         findings.extend(doctor::home_finding(&set));
@@ -47,7 +48,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
             f.message.push_str(&format!(" (the installed ssh is {v})"));
         }
     }
-    findings.extend(fallback_notes(&resolved, a));
+    findings.extend(fallback_notes(&resolved, a, &suggest));
     let ok = findings.iter().all(|f| f.severity == Severity::Note);
     if a.json {
         print_json(&DoctorReport {
@@ -98,6 +99,7 @@ fn config_findings(
     resolved: &[Resolution],
     a: &DoctorArgs,
     ctx: &ResolveContext,
+    s: &Suggest,
 ) -> Vec<Finding> {
     let want = a.ports.forward();
     let missing = if a.hosts.is_empty() {
@@ -112,7 +114,7 @@ fn config_findings(
         .map(|g| (g.file.clone(), g.line))
         .collect();
     for r in resolved {
-        for f in doctor::host_findings(set, r, &want, missing, ctx) {
+        for f in doctor::host_findings(set, r, &want, missing, ctx, s) {
             if f.code != Code::ConfigError || seen.insert((f.file.clone(), f.line)) {
                 findings.push(f);
             }
@@ -144,11 +146,15 @@ fn print_text(
 
 /// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port
 /// its OAuth client accepts): a note for each host that carries 1455 but not 1457.
-fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs) -> Vec<Finding> {
+fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs, s: &Suggest) -> Vec<Finding> {
     use crate::codex::{DEFAULT_PORT as DEFAULT, ENDS, FALLBACK_PORT as FALLBACK, REDIRECT_HOST};
     if a.ports.remote() != DEFAULT || a.ports.port.len() > 1 {
         return Vec::new();
     }
+    let both = match a.ports.local() {
+        DEFAULT => format!("--port {DEFAULT},{FALLBACK}"),
+        local => format!("--port {local}:{DEFAULT},{FALLBACK}"),
+    };
     resolved
         .iter()
         .filter(|r| {
@@ -162,7 +168,7 @@ fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs) -> Vec<Finding> {
                 Severity::Note,
                 Some(h),
                 format!("Codex listens on 127.0.0.1:{FALLBACK} instead when {DEFAULT} is busy on {h}; then the redirect goes to {REDIRECT_HOST}:{FALLBACK}, which is not forwarded"),
-                format!("forward both: `codex-fwd enable {h} --port {DEFAULT},{FALLBACK}`"),
+                format!("forward both: `{}`", s.run_with_ports("enable", h, &both)),
             )
         })
         .collect()

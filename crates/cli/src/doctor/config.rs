@@ -9,6 +9,7 @@ use sshcfg::{
 };
 
 use super::finding::{Code, Finding, Severity};
+use super::suggest::Suggest;
 use crate::codex::{ENDS, REDIRECT_HOST};
 
 /// Lines OpenSSH would reject (or silently ignore), in every file of the set: ssh stops at a
@@ -88,11 +89,12 @@ pub(crate) fn host_findings(
     want: &Forward,
     missing: Missing,
     ctx: &ResolveContext,
+    s: &Suggest,
 ) -> Vec<Finding> {
     let host = r.host.as_str();
     let mut out = Vec::new();
-    out.extend(tunnel_findings(set, host, want, r, missing, ctx));
-    out.extend(exposure_findings(set, host, want, r));
+    out.extend(tunnel_findings(set, host, want, r, missing, ctx, s));
+    out.extend(exposure_findings(set, host, want, r, s));
     out.extend(duplicate_findings(set, host, want, r));
     if r.tunnel(
         want.listen_port().unwrap_or_default(),
@@ -101,7 +103,7 @@ pub(crate) fn host_findings(
     )
     .is_ok()
     {
-        out.extend(sharing_findings(set, host, want, r));
+        out.extend(sharing_findings(set, host, want, r, s));
     }
     for n in &r.not_evaluated {
         out.push(
@@ -138,6 +140,7 @@ fn tunnel_findings(
     r: &Resolution,
     missing: Missing,
     ctx: &ResolveContext,
+    s: &Suggest,
 ) -> Vec<Finding> {
     let (local, remote) = (want.listen_port().unwrap_or_default(), remote_port(want));
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
@@ -148,7 +151,7 @@ fn tunnel_findings(
         Err(Blocker::Cleared { at: loc }) => vec![finding(
             Code::ClearAllForwardings,
             format!("ClearAllForwardings yes applies to {host}: ssh drops every LocalForward, so the callback on {redirect} never reaches the remote machine"),
-            format!("remove `ClearAllForwardings yes` (or limit it to other hosts), or run `codex-fwd tunnel {host}`"),
+            format!("remove `ClearAllForwardings yes` (or limit it to other hosts), or run `{}`", s.run("tunnel", host)),
         )
         .at(set, loc)],
         Err(Blocker::Missing) if missing == Missing::Report => {
@@ -159,7 +162,7 @@ fn tunnel_findings(
             vec![finding(
                 Code::ForwardMissing,
                 format!("no LocalForward {} is effective for {host}: the browser's redirect to {redirect} is refused on this machine", want.config_args()),
-                format!("run `codex-fwd enable {host}` ({where_}), or `codex-fwd tunnel {host}` for one session"),
+                format!("run `{}` ({where_}), or `{}` for one session", s.run("enable", host), s.run("tunnel", host)),
             )]
         }
         Err(Blocker::WrongTarget { at: loc }) => {
@@ -167,7 +170,7 @@ fn tunnel_findings(
             vec![finding(
                 Code::WrongTarget,
                 format!("LocalForward {} takes local port {local} for {host} but connects to {}, where Codex's callback server does not listen (it listens on 127.0.0.1:{remote} only)", f.forward, f.forward.connect_display()),
-                format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}`", want.config_args()),
+                format!("run `{}` to replace it, or change it to `LocalForward {}`", s.run("enable", host), want.config_args()),
             )
             .at(set, loc)]
         }
@@ -181,7 +184,7 @@ fn tunnel_findings(
                 ),
                 (Some(BindScope::Loopback(LoopbackAddrs::One(ip))), None) => (
                     SocketAddr::new(ip, local).to_string(),
-                    format!("run `codex-fwd enable {host}` to replace it, or change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),
+                    format!("run `{}` to replace it, or change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", s.run("enable", host), want.config_args()),
                 ),
                 _ => (
                     f.forward.listen_display(),
@@ -198,7 +201,7 @@ fn tunnel_findings(
         Err(Blocker::SocksProxy { at: loc }) => vec![finding(
             Code::SocksProxy,
             format!("DynamicForward makes local port {local} a SOCKS proxy for {host}: the browser's plain request to {redirect} is not SOCKS, so it never reaches Codex"),
-            format!("run `codex-fwd enable {host}` to replace it (when it is in {host}'s own block), or move the proxy to another port"),
+            format!("run `{}` to replace it (when it is in {host}'s own block), or move the proxy to another port", s.run("enable", host)),
         )
         .at(set, loc)],
         Err(Blocker::RemotePortTaken { at: loc }) => vec![finding(
@@ -210,7 +213,7 @@ fn tunnel_findings(
         Err(Blocker::NotFirstListener { at: loc, first }) => vec![finding(
             Code::ConflictingListener,
             format!("another forward takes local port {local} first (at {}), so this one never listens: ssh binds forwards in order and warns on every connection", at(first)),
-            format!("remove the forward at {} for {host} (`codex-fwd enable {host}` does so when it is in {host}'s own block)", at(first)),
+            format!("remove the forward at {} for {host} (`{}` does so when it is in {host}'s own block)", at(first), s.run("enable", host)),
         )
         .at(set, loc)],
         _ => Vec::new(),
@@ -218,7 +221,13 @@ fn tunnel_findings(
 }
 
 /// Forwards of the login's port that listen beyond loopback.
-fn exposure_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution) -> Vec<Finding> {
+fn exposure_findings(
+    set: &ConfigSet,
+    host: &str,
+    want: &Forward,
+    r: &Resolution,
+    s: &Suggest,
+) -> Vec<Finding> {
     let (local, remote) = (want.listen_port().unwrap_or_default(), remote_port(want));
     let mut out = Vec::new();
     for f in &r.forwards {
@@ -238,7 +247,7 @@ fn exposure_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution
                 Severity::Error,
                 Some(host),
                 format!("LocalForward {} listens beyond loopback ({why}): anyone on your network could reach the login callback and its one-time code", f.forward),
-                format!("bind to loopback only: `LocalForward localhost:{local} localhost:{remote}` (what `codex-fwd enable {host}` writes under GatewayPorts yes)"),
+                format!("bind to loopback only: `LocalForward localhost:{local} localhost:{remote}` (what `{}` writes under GatewayPorts yes)", s.run("enable", host)),
             )
             .at(set, f.loc),
         );
@@ -288,7 +297,13 @@ fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolutio
 
 /// What makes a permanent forward fail or go unnoticed: ExitOnForwardFailure, connection
 /// sharing.
-fn sharing_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution) -> Vec<Finding> {
+fn sharing_findings(
+    set: &ConfigSet,
+    host: &str,
+    want: &Forward,
+    r: &Resolution,
+    s: &Suggest,
+) -> Vec<Finding> {
     let local = want.listen_port().unwrap_or_default();
     let mut out = Vec::new();
     if let Some(e) = r
@@ -302,7 +317,7 @@ fn sharing_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution)
                 Severity::Warning,
                 Some(host),
                 format!("ExitOnForwardFailure yes with a permanent LocalForward: while one session to {host} holds localhost:{local}, a second one (another terminal, the Codex app) fails to start"),
-                format!("drop ExitOnForwardFailure for {host}, or forward only when logging in with `codex-fwd tunnel {host}`"),
+                format!("drop ExitOnForwardFailure for {host}, or forward only when logging in with `{}`", s.run("login", host)),
             )
             .at(set, e.loc),
         );
@@ -319,12 +334,15 @@ fn sharing_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution)
         .map(|c| c.loc);
     if let Some(loc) = master.or(persist) {
         out.push(
+            // A note, not a warning: nothing is wrong until a master is open, and finding out
+            // whether one is (`ssh -O check`) means letting ssh read the config, `Match exec`
+            // and all, which doctor does only with --ssh-g.
             Finding::new(
                 Code::ControlMaster,
-                Severity::Warning,
+                Severity::Note,
                 Some(host),
                 format!("connection sharing is on for {host} (ControlMaster/ControlPersist): a master connection that is already open does not pick up a new LocalForward"),
-                format!("close it once after enabling: `ssh -O exit {host}`"),
+                format!("if one is open when you enable, close it once: `ssh -O exit {host}`"),
             )
             .at(set, loc),
         );

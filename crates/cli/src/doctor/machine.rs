@@ -6,10 +6,19 @@ use std::path::Path;
 use sshcfg::{ConfigSet, FileRole};
 
 use super::finding::{Code, Finding, Severity};
+use super::suggest::Suggest;
 use crate::{system, write};
 
 /// The laptop's port `local`: taken by another process, or inside a range Windows reserves.
-pub(crate) fn port_findings(local: u16) -> Vec<Finding> {
+/// `hosts`: the hosts checked, for the suggested command (none: only the option is named).
+pub(crate) fn port_findings(local: u16, hosts: &[String], s: &Suggest) -> Vec<Finding> {
+    let other_port = |port: u16| match hosts.is_empty() {
+        true => format!("pass `--local-port {port}` to `codex-fwd enable` or `codex-fwd login`"),
+        false => format!(
+            "`{}`",
+            s.run_with_local_port("enable", &hosts.join(" "), port)
+        ),
+    };
     let mut out = Vec::new();
     if let Some(owner) = system::port_in_use(local) {
         let ssh_note = if owner.name.as_deref() == Some("ssh") {
@@ -22,7 +31,7 @@ pub(crate) fn port_findings(local: u16) -> Vec<Finding> {
             Severity::Error,
             None,
             format!("localhost:{local} on this machine is already in use by {owner}: ssh cannot listen there, so the browser's redirect goes to that process instead.{ssh_note}"),
-            format!("stop it, or use another local port: `codex-fwd enable HOST --local-port {}`", if local == 2455 { 2456 } else { 2455 }),
+            format!("stop it, or use another local port: {}", other_port(if local == 2455 { 2456 } else { 2455 })),
         ));
     }
     // Windows reserves port ranges (Hyper-V, WSL) that nothing can bind, 1455 among them at times.
@@ -32,7 +41,7 @@ pub(crate) fn port_findings(local: u16) -> Vec<Finding> {
             Severity::Error,
             None,
             format!("localhost:{local} is in the range {lo}-{hi} that Windows reserves (netsh int ipv4 show excludedportrange protocol=tcp): ssh cannot listen there"),
-            format!("use a port outside it: `codex-fwd enable HOST --local-port {}`, or free the range (net stop winnat; net start winnat)", if (lo..=hi).contains(&2455) { hi.saturating_add(1) } else { 2455 }),
+            format!("use a port outside it: {}, or free the range (net stop winnat; net start winnat)", other_port(if (lo..=hi).contains(&2455) { hi.saturating_add(1) } else { 2455 })),
         ));
     }
     out

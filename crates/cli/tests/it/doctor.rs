@@ -82,7 +82,7 @@ fn forward_missing() {
         v["findings"][0]["fix"]
             .as_str()
             .unwrap()
-            .contains("codex-fwd enable myserver")
+            .contains(&format!("codex-fwd -F {} enable myserver", p.display()))
     );
     assert_eq!(v["ok"], false);
 }
@@ -123,8 +123,63 @@ fn exit_on_forward_failure_and_control_master() {
     let (_d, p) = cfg(&format!(
         "Host myserver\n    LocalForward {port} localhost:{port}\nHost *\n    ControlPersist 10m\n"
     ));
-    let (_, codes, _) = doctor_on_port(&p, port, &["myserver"]);
+    let (code, codes, _) = doctor_on_port(&p, port, &["myserver"]);
     assert_eq!(codes, ["control-master"]);
+    // Connection sharing alone is a note: nothing is wrong while no master is open (exit 0).
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn suggested_commands_keep_the_config_and_ports_given() {
+    // Run as printed, each suggestion must act on the same file and the same ports.
+    let (_d, p) = cfg("Host myserver
+    HostName 10.0.0.5
+Host other
+    ClearAllForwardings yes
+");
+    let p = p.display().to_string();
+    let (_, _, v) = doctor_on_port(std::path::Path::new(&p), 8080, &["myserver", "other"]);
+    let fixes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fix"].as_str().unwrap())
+        .collect();
+    let f = format!("-F {p}");
+    assert!(
+        fixes.contains(&format!("run `codex-fwd {f} enable myserver --port 8080` ({p}: add LocalForward 8080 localhost:8080 for myserver in its block at line 1), or `codex-fwd {f} tunnel myserver --port 8080` for one session").as_str()),
+        "{fixes:#?}"
+    );
+    assert!(
+        fixes.contains(&format!("remove `ClearAllForwardings yes` (or limit it to other hosts), or run `codex-fwd {f} tunnel other --port 8080`").as_str()),
+        "{fixes:#?}"
+    );
+}
+
+#[test]
+fn a_busy_local_port_suggests_a_command_with_the_hosts_checked() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (_d, p) = cfg("Host myserver
+    HostName 10.0.0.5
+");
+    let (_, _, v) = doctor_on_port(&p, port, &["myserver"]);
+    let p = p.display();
+    let fix = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "local-port-in-use")
+        .unwrap()["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        fix,
+        format!(
+            "stop it, or use another local port: `codex-fwd -F {p} enable myserver --port {port} --local-port 2455`"
+        )
+    );
 }
 
 #[test]
