@@ -434,6 +434,14 @@ impl Forward {
             Listen::Path(_) => None,
         }
     }
+
+    /// The remote port, if the forward connects to a TCP port.
+    pub fn connect_port(&self) -> Option<u16> {
+        match self.connect {
+            Connect::Port { port, .. } => Some(port),
+            Connect::Path(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for Forward {

@@ -62,10 +62,7 @@ fn host_status(
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let (local, remote) = (
         want.listen_port().unwrap_or_default(),
-        match &want.connect {
-            sshcfg::Connect::Port { port, .. } => *port,
-            sshcfg::Connect::Path(_) => 0,
-        },
+        want.connect_port().unwrap_or_default(),
     );
     let tunnel = r.tunnel(local, remote, crate::codex::ENDS);
     // A line rejected for every host may be covered by this host's IgnoreUnknown.

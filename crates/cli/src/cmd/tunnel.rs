@@ -28,7 +28,7 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
         .filter_map(|f| {
             Some(Pair {
                 local: f.listen_port()?,
-                remote: a_remote(f)?,
+                remote: f.connect_port()?,
             })
         })
         .collect();
@@ -78,14 +78,6 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
             EXIT_IO,
             format!("ssh exited with {status} (see its message above)"),
         ))
-    }
-}
-
-/// The remote port of a forward.
-fn a_remote(f: &sshcfg::Forward) -> Option<u16> {
-    match &f.connect {
-        sshcfg::Connect::Port { port, .. } => Some(*port),
-        sshcfg::Connect::Path(_) => None,
     }
 }
 

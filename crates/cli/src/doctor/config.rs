@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use sshcfg::{
-    BindScope, Blocker, ConfigSet, Connect, DiagnosticKind, Forward, Listen, LoopbackAddrs,
-    Resolution, ResolveContext,
+    BindScope, Blocker, ConfigSet, DiagnosticKind, Forward, Listen, LoopbackAddrs, Resolution,
+    ResolveContext,
 };
 
 use super::finding::{Code, Finding, Severity};
@@ -75,10 +75,7 @@ pub(crate) enum Missing {
 
 /// The remote port of the forward Codex needs.
 fn remote_port(want: &Forward) -> u16 {
-    match &want.connect {
-        Connect::Port { port, .. } => *port,
-        Connect::Path(_) => 0,
-    }
+    want.connect_port().unwrap_or_default()
 }
 
 /// The config's problems for the host `r` resolves (this set's resolution of `r.host`) and the
