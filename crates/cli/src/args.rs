@@ -265,6 +265,84 @@ pub(crate) struct EditArgs {
     pub(crate) force: bool,
 }
 
+/// How `enable`/`disable` may touch the file: one value instead of `--dry-run`, `--check` and
+/// `--yes` read apart (`--dry-run` wins over `--yes`; `--check` and `--dry-run` conflict).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WriteMode {
+    /// `--dry-run`: show the diff, write nothing.
+    DryRun,
+    /// `--check`: write nothing; exit 1 when a change is needed.
+    Check,
+    /// Show the diff and ask on the terminal.
+    Ask,
+    /// `--yes`: write without asking.
+    Yes,
+}
+
+impl WriteMode {
+    /// Whether the file may be written (and so is locked and checked for writability).
+    pub(crate) fn writes(self) -> bool {
+        matches!(self, WriteMode::Ask | WriteMode::Yes)
+    }
+}
+
+/// What to do with a config that has other hard links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HardLinks {
+    /// Refuse it: replacing it would silently break the other links.
+    Refuse,
+    /// `--force`: write it in place, keeping its inode.
+    WriteInPlace,
+}
+
+/// `enable`/`disable` as asked, validated once: valid host aliases, at least one forward, no
+/// local port twice.
+#[derive(Debug)]
+pub(crate) struct EditRequest {
+    pub(crate) action: sshcfg::Action,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) forwards: Vec<Forward>,
+    pub(crate) mode: WriteMode,
+    pub(crate) json: bool,
+    pub(crate) hard_links: HardLinks,
+}
+
+impl EditArgs {
+    /// The request these arguments make, or the one-line reason they make none.
+    pub(crate) fn request(&self, action: sshcfg::Action) -> Result<EditRequest, UsageError> {
+        for h in &self.hosts {
+            sshcfg::HostAlias::new(h).map_err(|e| UsageError::Input(e.to_string()))?;
+        }
+        let forwards = self.ports.forwards().map_err(UsageError::Option)?;
+        let mode = match (self.dry_run, self.check, self.yes) {
+            (true, _, _) => WriteMode::DryRun,
+            (_, true, _) => WriteMode::Check,
+            (_, _, true) => WriteMode::Yes,
+            _ => WriteMode::Ask,
+        };
+        Ok(EditRequest {
+            action,
+            hosts: self.hosts.clone(),
+            forwards,
+            mode,
+            json: self.json,
+            hard_links: match self.force {
+                true => HardLinks::WriteInPlace,
+                false => HardLinks::Refuse,
+            },
+        })
+    }
+}
+
+/// Arguments that make no request.
+#[derive(Debug)]
+pub(crate) enum UsageError {
+    /// An option's values do not fit together (the message points to `--help`).
+    Option(String),
+    /// A value that is not what it must be (a host that is an ssh destination, ...).
+    Input(String),
+}
+
 #[derive(Args, Debug)]
 pub(crate) struct StatusArgs {
     /// Host names [default: every literal host name in the config].

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::args::EditArgs;
-use crate::env::{Env, check_hosts, print_json};
+use crate::args::{EditArgs, EditRequest, HardLinks, UsageError, WriteMode};
+use crate::env::{Env, print_json};
 use crate::failure::{
     EXIT_CHANGE_NEEDED, EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure, stdout_failed,
 };
@@ -34,7 +34,11 @@ struct EditReport<'a> {
 
 pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8, Failure> {
     let printed = std::cell::Cell::new(false);
-    let result = edit_inner(env, a, action, &printed);
+    let result = match a.request(action) {
+        Ok(req) => edit_request(env, &req, &printed),
+        Err(UsageError::Option(m)) => Err(Failure::usage(sub(action), m)),
+        Err(UsageError::Input(m)) => Err(Failure::new(EXIT_USAGE, m)),
+    };
     // With --json, stdout holds one value whatever happens: a failure before any report was
     // printed is reported as one, with its message, before the message goes to stderr.
     if let Err(f) = &result
@@ -60,29 +64,30 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
     result
 }
 
-fn edit_inner(
-    env: &Env,
-    a: &EditArgs,
-    action: sshcfg::Action,
-    printed: &std::cell::Cell<bool>,
-) -> Result<u8, Failure> {
-    check_hosts(&a.hosts)?;
-    let sub = match action {
+/// The subcommand's name, for messages.
+fn sub(action: sshcfg::Action) -> &'static str {
+    match action {
         sshcfg::Action::Enable => "enable",
         sshcfg::Action::Disable => "disable",
-    };
-    let forwards = a.ports.forwards().map_err(|m| Failure::usage(sub, m))?;
+    }
+}
+
+fn edit_request(
+    env: &Env,
+    req: &EditRequest,
+    printed: &std::cell::Cell<bool>,
+) -> Result<u8, Failure> {
+    let (action, forwards) = (req.action, &req.forwards);
     // Lock before reading, so the read-modify-write of concurrent runs is serialised.
-    let _lock = if !a.dry_run && !a.check {
-        Some(lock(&env.target.path)?)
-    } else {
-        None
+    let _lock = match req.mode.writes() {
+        true => Some(lock(&env.target.path)?),
+        false => None,
     };
     let set = env.load()?;
     if action == sshcfg::Action::Enable {
         refuse_unreadable_by_ssh(&set, env)?;
     }
-    let plan = set.plan_reaching(action, &a.hosts, &forwards, crate::codex::ENDS, &env.ctx)?;
+    let plan = set.plan_reaching(action, &req.hosts, forwards, crate::codex::ENDS, &env.ctx)?;
     let files: Vec<FileReport> = plan
         .changes()
         .iter()
@@ -93,7 +98,7 @@ fn edit_inner(
         .collect();
     let report = |written: bool| EditReport {
         action,
-        hosts: &a.hosts,
+        hosts: &req.hosts,
         forward: forwards[0].config_args(),
         forwards: forwards.iter().map(|f| f.config_args()).collect(),
         changed: plan.is_change(),
@@ -108,12 +113,12 @@ fn edit_inner(
     };
     // A file that will not be written is refused first: before the diff, before asking, and
     // before any temporary file exists.
-    if !a.dry_run && !a.check {
+    if req.mode.writes() {
         for c in plan.changes() {
-            refuse_unwritable(c.path(), a, action)?;
+            refuse_unwritable(c.path(), req)?;
         }
     }
-    if !a.json {
+    if !req.json {
         let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
         for f in &files {
             write!(out, "{}", diff::styled(&f.diff)).map_err(stdout_failed)?;
@@ -122,25 +127,31 @@ fn edit_inner(
             eprintln!("{s}");
         }
     }
-    if action == sshcfg::Action::Enable && a.ports.local() != a.ports.remote() {
-        eprintln!("{}", local_port_hint(a.ports.local(), a.ports.remote()));
+    if action == sshcfg::Action::Enable {
+        for f in forwards {
+            let (local, remote) = (f.listen_port(), f.connect_port());
+            if let (Some(local), Some(remote)) = (local, remote)
+                && local != remote
+            {
+                eprintln!("{}", local_port_hint(local, remote));
+            }
+        }
     }
-    if a.dry_run || a.check || !plan.is_change() {
-        if a.json {
+    if !req.mode.writes() || !plan.is_change() {
+        if req.json {
             print_report(false)?;
         }
-        return Ok(if a.check && plan.is_change() {
-            EXIT_CHANGE_NEEDED
-        } else {
-            0
+        return Ok(match req.mode {
+            WriteMode::Check if plan.is_change() => EXIT_CHANGE_NEEDED,
+            _ => 0,
         });
     }
-    if !a.yes && !confirmed(a.json.then_some(|| print_report(false)))? {
+    if req.mode == WriteMode::Ask && !confirmed(req.json.then_some(|| print_report(false)))? {
         eprintln!("Nothing written.");
         return Ok(0);
     }
-    write_changes(plan.changes(), a.force)?;
-    if a.json {
+    write_changes(plan.changes(), req.hard_links)?;
+    if req.json {
         print_report(true)?;
     } else {
         eprintln!("Written.");
@@ -204,11 +215,11 @@ fn confirmed(print: Option<impl FnOnce() -> Result<(), Failure>>) -> Result<bool
 }
 
 /// Write every changed file: atomically, or in place for a hard-linked file with `--force`.
-fn write_changes(changes: &[sshcfg::FileChange], force: bool) -> Result<(), Failure> {
+fn write_changes(changes: &[sshcfg::FileChange], links: HardLinks) -> Result<(), Failure> {
     for c in changes {
         let (path, new) = (c.path(), c.after());
         let real = write::real_path(path);
-        if force && write::hard_links(&real) > 1 {
+        if links == HardLinks::WriteInPlace && write::hard_links(&real) > 1 {
             write::write_in_place(&real, new)
         } else {
             write::write_atomic(&real, new)
@@ -219,10 +230,11 @@ fn write_changes(changes: &[sshcfg::FileChange], force: bool) -> Result<(), Fail
 }
 
 /// The checks of [`write::check_writable`], as one-line failures.
-fn refuse_unwritable(path: &Path, a: &EditArgs, action: sshcfg::Action) -> Result<(), Failure> {
+fn refuse_unwritable(path: &Path, req: &EditRequest) -> Result<(), Failure> {
     let store = std::env::var("CODEX_FWD_NIX_STORE").unwrap_or_else(|_| write::NIX_STORE.into());
     let p = path.display();
-    let Err(why) = write::check_writable(path, &store, a.force) else {
+    let force = req.hard_links == HardLinks::WriteInPlace;
+    let Err(why) = write::check_writable(path, &store, force) else {
         return Ok(());
     };
     Err(match why {
@@ -233,13 +245,21 @@ fn refuse_unwritable(path: &Path, a: &EditArgs, action: sshcfg::Action) -> Resul
             ),
         ),
         write::Refusal::HomeManager(target) => {
-            let (l, r) = (a.ports.local(), a.ports.remote());
-            let entries: Vec<String> = a
-                .hosts
-                .iter()
-                .map(|h| format!("programs.ssh.matchBlocks.\"{h}\".localForwards = [ {{ bind.port = {l}; host.address = \"localhost\"; host.port = {r}; }} ];"))
+            let forwards: Vec<String> = (req.forwards.iter())
+                .filter_map(|f| Some((f.listen_port()?, f.connect_port()?)))
+                .map(|(l, r)| {
+                    format!("{{ bind.port = {l}; host.address = \"localhost\"; host.port = {r}; }}")
+                })
                 .collect();
-            let what = match action {
+            let entries: Vec<String> = (req.hosts.iter())
+                .map(|h| {
+                    format!(
+                        "programs.ssh.matchBlocks.\"{h}\".localForwards = [ {} ];",
+                        forwards.join(" ")
+                    )
+                })
+                .collect();
+            let what = match req.action {
                 sshcfg::Action::Enable => "add to your home-manager configuration",
                 sshcfg::Action::Disable => "remove from your home-manager configuration",
             };
