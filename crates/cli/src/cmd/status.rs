@@ -30,7 +30,8 @@ struct HostStatus {
     /// Why not: `missing`, `cleared`, `wrong-target`, `socks-proxy`, `wrong-bind`,
     /// `beyond-loopback`, `not-first-listener`, `remote-port-taken`, `rejected-line`,
     /// `bad-permissions`.
-    reason: Option<&'static str>,
+    #[serde(serialize_with = "reason_code")]
+    reason: Option<Reason>,
     /// The `file:line` responsible.
     reason_at: Option<String>,
     forwards: Vec<ForwardReport>,
@@ -39,6 +40,31 @@ struct HostStatus {
     port: Option<String>,
     clear_all_forwardings: bool,
     notes: Vec<String>,
+}
+
+/// Why a forward does not carry the login.
+enum Reason {
+    /// What the listener model says.
+    Blocked(sshcfg::Blocker),
+    /// ssh refuses a line of the config (for this host).
+    RejectedLine,
+    /// ssh will not read a file of the config.
+    BadPermissions,
+}
+
+impl Reason {
+    /// The stable name `--json` gives it.
+    fn code(&self) -> &'static str {
+        match self {
+            Reason::Blocked(b) => b.code(),
+            Reason::RejectedLine => "rejected-line",
+            Reason::BadPermissions => "bad-permissions",
+        }
+    }
+}
+
+fn reason_code<S: serde::Serializer>(r: &Option<Reason>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_some(&r.as_ref().map(Reason::code))
 }
 
 /// What makes ssh refuse the config whatever the forwards say: a line it rejects (for this host),
@@ -65,20 +91,29 @@ fn host_status(
         want.connect_port().unwrap_or_default(),
     );
     let tunnel = r.tunnel(local, remote, crate::codex::ENDS);
-    // A line rejected for every host may be covered by this host's IgnoreUnknown.
+    // A line rejected for every host may be covered by this host's IgnoreUnknown. What ssh
+    // says of it is shown too (a note), not only where it is.
+    let mut rejection_note = None;
     let rejected = refusal
         .rejected
         .and_then(|_| match set.rejection_for_host(ctx.openssh, r) {
-            Some(sshcfg::EditError::Rejected { path, line, .. }) => Some(format!("{path}:{line}")),
+            Some(sshcfg::EditError::Rejected {
+                path,
+                line,
+                message,
+            }) => {
+                rejection_note = Some(format!("{path}:{line}: ssh refuses this config: {message}"));
+                Some(format!("{path}:{line}"))
+            }
             Some(other) => Some(other.to_string()),
             None => None,
         })
         .or_else(|| r.errors.first().map(|n| at(n.loc)));
-    let (reason, reason_at) = match (&tunnel, rejected, refusal.bad_permissions) {
-        (_, _, Some(file)) => (Some("bad-permissions"), Some(file.to_string())),
-        (_, Some(line), None) => (Some("rejected-line"), Some(line)),
+    let (reason, reason_at) = match (tunnel.as_ref(), rejected, refusal.bad_permissions) {
+        (_, _, Some(file)) => (Some(Reason::BadPermissions), Some(file.to_string())),
+        (_, Some(line), None) => (Some(Reason::RejectedLine), Some(line)),
         (Ok(_), None, None) => (None, None),
-        (Err(b), None, None) => (Some(b.code()), b.at().map(&at)),
+        (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
     let forwards = r
         .forwards
@@ -91,12 +126,13 @@ fn host_status(
             line: f.loc.line(),
         })
         .collect();
-    let notes = r
-        .not_evaluated
-        .iter()
-        .chain(r.errors.iter())
-        .chain(r.unreadable_forwards.iter())
-        .map(|n| format!("{}: {}", at(n.loc), n.message))
+    let notes = (rejection_note.into_iter())
+        .chain(
+            (r.not_evaluated.iter())
+                .chain(r.errors.iter())
+                .chain(r.unreadable_forwards.iter())
+                .map(|n| format!("{}: {}", at(n.loc), n.message)),
+        )
         .collect();
     HostStatus {
         host: host.to_string(),
@@ -174,12 +210,15 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
 
 /// One host's status as a line of text (and its notes).
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus) -> std::io::Result<()> {
-    let state = match (&h.source, h.reason, &h.reason_at) {
+    use sshcfg::Blocker;
+    let state = match (&h.source, &h.reason, &h.reason_at) {
         (Some(src), _, _) => format!("enabled ({src})"),
-        (None, Some("cleared"), _) => "disabled (ClearAllForwardings yes)".to_string(),
-        (None, Some("missing") | None, _) => "disabled".to_string(),
-        (None, Some(why), Some(place)) => format!("disabled ({why} at {place})"),
-        (None, Some(why), None) => format!("disabled ({why})"),
+        (None, Some(Reason::Blocked(Blocker::Cleared { .. })), _) => {
+            "disabled (ClearAllForwardings yes)".to_string()
+        }
+        (None, Some(Reason::Blocked(Blocker::Missing)) | None, _) => "disabled".to_string(),
+        (None, Some(why), Some(place)) => format!("disabled ({} at {place})", why.code()),
+        (None, Some(why), None) => format!("disabled ({})", why.code()),
     };
     let mut extra = Vec::new();
     if let Some(v) = &h.hostname {

@@ -149,6 +149,10 @@ fn status() {
     given("Host myserver\n    Compression maybe\n")
         .running(&["status", "myserver"])
         .produces("status_rejected_line");
+    // ssh's own message is shown, not only where the line is.
+    given("Host myserver\n    Bogus yes\n    LocalForward 1455 localhost:1455\n")
+        .running(&["status"])
+        .produces("status_rejected_keyword");
     given("Host v6\n    LocalForward [::1]:1455 localhost:1455\nHost upper\n    LocalForward LOCALHOST:1455 127.1:1455\nHost socks\n    DynamicForward 1455\nHost remote\n    LocalForward 1455 localhost:1455\n    RemoteForward 1455 localhost:1455\n")
         .running(&["status"])
         .produces("status_redirect_127");
