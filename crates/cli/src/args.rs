@@ -151,27 +151,40 @@ pub(crate) struct TunnelArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct LoginArgs {
-    /// The host Codex runs on (as you type it after `ssh`).
+    /// The host the CLI runs on (as you type it after `ssh`; `USER@HOST` as with ssh).
     #[arg(value_name = "HOST")]
     pub(crate) host: String,
-    /// A remote port Codex's login server may listen on; repeat for several
-    /// [default: 1455 and 1457, Codex's fallback].
-    #[arg(long = "port", value_name = "PORT", value_parser = parse_port)]
-    pub(crate) ports: Vec<u16>,
-    /// This machine's port for the first remote port (1455, or the one --port), when that port
-    /// is taken here; then edit the port in the browser's address bar after signing in, as
+    /// The user to log in as on HOST (ssh's -l).
+    #[arg(short = 'l', long = "login-name", value_name = "USER")]
+    pub(crate) login_name: Option<String>,
+    /// Forward only these remote ports when a login URL names them [default: whichever port the
+    /// URL names, 1024 and above]. Repeat it or separate ports with commas (`--port 1455,1457`);
+    /// `LOCAL:REMOTE` listens on another port here (`--port 2455:1455`).
+    #[arg(long = "port", value_name = "PORT", value_delimiter = ',', value_parser = parse_port_pair)]
+    pub(crate) ports: Vec<PortPair>,
+    /// This machine's port for the first --port (without --port: for 1455, Codex's), when that
+    /// port is taken here; then edit the port in the browser's address bar after signing in, as
     /// codex-fwd tells you.
     #[arg(long, value_name = "PORT", value_parser = parse_port)]
     pub(crate) local_port: Option<u16>,
     /// Do not open a browser; print the login URL only.
     #[arg(long)]
     pub(crate) no_browser: bool,
-    /// Run `codex login --device-auth` on HOST instead, with no forward at all: the alternative
-    /// when forwards are impossible.
-    #[arg(long, conflicts_with_all = ["ports", "local_port", "no_browser", "command"])]
-    pub(crate) device_auth: bool,
+    /// Run `CLIENT login --device-auth` on HOST instead (CLIENT: `codex`, or its path, as
+    /// `--device-auth=~/.local/bin/codex`), with no forward at all: the alternative when
+    /// forwards are impossible.
+    #[arg(
+        long,
+        value_name = "CLIENT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "codex",
+        conflicts_with_all = ["ports", "local_port", "no_browser", "command"]
+    )]
+    pub(crate) device_auth: Option<String>,
     /// The command to run on HOST [default: codex login]. As with ssh, its words are joined
-    /// with spaces and run by the remote shell.
+    /// with spaces and run by the remote shell, after `env BROWSER=echo` (so that a CLI that
+    /// would open a browser there prints the URL instead).
     #[arg(last = true, value_name = "REMOTE_COMMAND")]
     pub(crate) command: Vec<String>,
 }

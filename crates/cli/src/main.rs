@@ -10,6 +10,7 @@ mod diff;
 mod doctor;
 mod env;
 mod failure;
+mod login;
 mod system;
 mod write;
 
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         Command::Status(a) => env().and_then(|e| cmd::status::status(&e, a)),
         Command::Doctor(a) => env().and_then(|e| cmd::doctor::doctor(&e, a)),
         Command::Tunnel(a) => env().and_then(|e| cmd::tunnel::tunnel(&e, a)),
-        Command::Login(a) => env().and_then(|e| cmd::login::login(&e, a)),
+        Command::Login(a) => env().and_then(|e| login::login(&e, a)),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into memory first: clap_complete panics when a write fails.

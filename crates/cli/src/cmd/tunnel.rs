@@ -2,9 +2,9 @@
 //! cleanly on Ctrl-C.
 
 use crate::args::TunnelArgs;
-use crate::cmd::login::{Pair, ssh_args};
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
+use crate::login::session::{Pair, RemoteTty, SshCommand};
 use crate::system;
 
 /// The login's ssh options (see `login`: a connection of its own, no forward dropped by the config,
@@ -35,14 +35,17 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
     for p in &pairs {
         refuse_busy(p.local)?;
     }
-    let argv = ssh_args(
-        env.explicit_file(),
-        &TUNNEL_OPTS,
-        &pairs,
-        false,
-        &a.host,
-        &[],
-    );
+    let argv = SshCommand {
+        config: env.explicit_file(),
+        opts: &TUNNEL_OPTS,
+        user: None,
+        forwards: &pairs,
+        dynamic: None,
+        tty: RemoteTty::No,
+        host: &a.host,
+        remote: &[],
+    }
+    .args();
     let mut cmd = std::process::Command::new("ssh");
     cmd.args(&argv);
     let shown: Vec<String> = pairs
