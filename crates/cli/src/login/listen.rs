@@ -70,22 +70,44 @@ pub(crate) fn bind(host: LoopbackHost, port: u16) -> Result<Vec<TcpListener>, Bi
 /// Reports from the listeners' threads (a connection that could not be carried).
 pub(crate) type Report = Arc<dyn Fn(&Target, &CarryError) + Send + Sync>;
 
-/// Serve `listeners` until `stop`: each accepted connection is carried to `target` by `carrier`
-/// on a thread of its own. The listeners close when the returned threads end.
+/// Listeners being served; [`Serving::close`] ends them.
+pub(crate) struct Serving {
+    stop: Arc<AtomicBool>,
+    threads: Vec<(SocketAddr, JoinHandle<()>)>,
+}
+
+impl Serving {
+    /// Stop accepting and close the listeners (connections already accepted go on until
+    /// their carrier ends them).
+    pub(crate) fn close(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for (addr, t) in self.threads {
+            // Wake the blocking accept; it sees `stop` and drops the listener.
+            let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+            let _ = t.join();
+        }
+    }
+}
+
+/// Serve `listeners`: each accepted connection is carried to `target` by `carrier` on a thread
+/// of its own, until [`Serving::close`].
 pub(crate) fn serve(
     listeners: Vec<TcpListener>,
     carrier: Carrier,
     target: Target,
-    stop: Arc<AtomicBool>,
     report: Report,
-) -> Vec<JoinHandle<()>> {
-    listeners
+) -> Serving {
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads = listeners
         .into_iter()
-        .map(|l| {
+        .filter_map(|l| {
+            let addr = l.local_addr().ok()?;
             let (carrier, stop, report) = (carrier.clone(), stop.clone(), report.clone());
-            std::thread::spawn(move || accept_loop(l, &carrier, target, &stop, &report))
+            let t = std::thread::spawn(move || accept_loop(l, &carrier, target, &stop, &report));
+            Some((addr, t))
         })
-        .collect()
+        .collect();
+    Serving { stop, threads }
 }
 
 fn accept_loop(
@@ -95,28 +117,24 @@ fn accept_loop(
     stop: &AtomicBool,
     report: &Report,
 ) {
-    if l.set_nonblocking(true).is_err() {
-        return;
-    }
-    while !stop.load(Ordering::SeqCst) {
-        match l.accept() {
+    loop {
+        let accepted = l.accept();
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        match accepted {
             Ok((s, _)) => {
                 let (carrier, report) = (carrier.clone(), report.clone());
                 std::thread::spawn(move || carry_one(s, &carrier, target, &report));
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // EMFILE and the like: do not spin.
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
     }
 }
 
 fn carry_one(s: TcpStream, carrier: &Carrier, target: Target, report: &Report) {
-    if s.set_nonblocking(false).is_err() {
-        return;
-    }
     if let Err(e) = carrier.carry(s, target) {
         report(&target, &e);
     }
@@ -192,24 +210,14 @@ mod tests {
         let report: Report = Arc::new(move |t: &Target, e: &CarryError| {
             tx.lock().unwrap().send(format!("{t}: {e}")).unwrap();
         });
-        let stop = Arc::new(AtomicBool::new(false));
-        let threads = serve(
-            bind(LoopbackHost::V4, p).unwrap(),
-            carrier,
-            target,
-            stop.clone(),
-            report,
-        );
+        let serving = serve(bind(LoopbackHost::V4, p).unwrap(), carrier, target, report);
         let _c = TcpStream::connect(("127.0.0.1", p)).unwrap();
         let got = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         assert!(
             got.starts_with(&format!("127.0.0.1:{p}: ssh's SOCKS port failed")),
             "{got}"
         );
-        stop.store(true, Ordering::SeqCst);
-        for t in threads {
-            t.join().unwrap();
-        }
+        serving.close();
         assert!(TcpStream::connect(("127.0.0.1", p)).is_err());
     }
 }

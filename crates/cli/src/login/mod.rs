@@ -109,11 +109,10 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
             ssh_pid: child.id(),
         },
         ready: Mutex::new(None),
-        stop: Arc::new(AtomicBool::new(false)),
         abort: Arc::new(AtomicBool::new(false)),
         failure: Mutex::new(None),
         forwarded: Mutex::new(HashMap::new()),
-        threads: Mutex::new(Vec::new()),
+        serving: Mutex::new(Vec::new()),
         seen: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashSet::new()),
     });
@@ -128,9 +127,8 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     for r in relays.into_iter().flatten() {
         let _ = r.join();
     }
-    login.stop.store(true, Ordering::SeqCst);
-    for t in std::mem::take(&mut *login.threads.lock().unwrap()) {
-        let _ = t.join();
+    for s in std::mem::take(&mut *login.serving.lock().unwrap()) {
+        s.close();
     }
     if let Some(f) = login.failure.lock().unwrap().take() {
         return Err(f);
@@ -319,14 +317,13 @@ struct Login {
     config: Carriage,
     /// The dynamic forward answered (`Some(Ok)`), or did not.
     ready: Mutex<Option<Result<(), String>>>,
-    /// Set when the login ends: the listeners close.
-    stop: Arc<AtomicBool>,
     /// Set to stop ssh early (a port that cannot be forwarded).
     abort: Arc<AtomicBool>,
     failure: Mutex<Option<Failure>>,
     /// Remote port -> the port here that carries it.
     forwarded: Mutex<HashMap<u16, u16>>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The listeners, closed when the login ends.
+    serving: Mutex<Vec<listen::Serving>>,
     /// URLs already handled (a URL printed twice, or on both streams, is handled once).
     seen: Mutex<HashSet<String>>,
     /// Ports whose refusal by the server was already said.
@@ -451,14 +448,8 @@ impl Login {
                         me.carry_failed(t, e);
                     }
                 });
-                let threads = listen::serve(
-                    listeners,
-                    self.carrier.clone(),
-                    t,
-                    self.stop.clone(),
-                    report,
-                );
-                self.threads.lock().unwrap().extend(threads);
+                let serving = listen::serve(listeners, self.carrier.clone(), t, report);
+                self.serving.lock().unwrap().push(serving);
                 let here = if t.host == url::LoopbackHost::Localhost {
                     format!("localhost:{local}")
                 } else {
@@ -608,8 +599,8 @@ fn not_found(host: &str, command: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::url::LoopbackHost;
+    use super::*;
 
     fn pp(local: Option<u16>, remote: u16) -> PortPair {
         PortPair { local, remote }
