@@ -47,7 +47,7 @@ impl std::fmt::Display for CarryError {
         match self {
             CarryError::Refused { tried } => write!(
                 f,
-                "the ssh server refused to open a connection to {}",
+                "the ssh server could not open a connection to {}",
                 tried.join(" or ")
             ),
             CarryError::Broken(e) => write!(f, "ssh's SOCKS port failed: {e}"),
@@ -78,10 +78,16 @@ impl Carrier {
         }
     }
 
-    /// Carry `browser` to `target` on the remote, copying both ways until both directions end.
-    /// On [`CarryError::Refused`] the browser is answered with a short HTTP 502 page that says
-    /// why (the browser would otherwise show an empty reply).
-    pub(crate) fn carry(&self, browser: TcpStream, target: Target) -> Result<(), CarryError> {
+    /// Carry `browser` to `target` on the remote, copying both ways until both directions end;
+    /// `opened` is called once the remote side has accepted the connection. On
+    /// [`CarryError::Refused`] the browser is answered with a short HTTP 502 page that says why
+    /// (the browser would otherwise show an empty reply).
+    pub(crate) fn carry(
+        &self,
+        browser: TcpStream,
+        target: Target,
+        opened: &dyn Fn(),
+    ) -> Result<(), CarryError> {
         match self {
             Carrier::Socks { port } => {
                 let remote = match socks_connect(*port, target) {
@@ -93,6 +99,7 @@ impl Carrier {
                         return Err(e);
                     }
                 };
+                opened();
                 splice(browser, remote);
                 Ok(())
             }
@@ -324,7 +331,9 @@ mod tests {
         let mut browser = TcpStream::connect(addr).unwrap();
         let (accepted, _) = l.accept().unwrap();
         let c = carrier.clone();
-        let t = std::thread::spawn(move || c.carry(accepted, target).map_err(|e| e.to_string()));
+        let t = std::thread::spawn(move || {
+            c.carry(accepted, target, &|| ()).map_err(|e| e.to_string())
+        });
         browser.write_all(send).unwrap();
         browser.shutdown(Shutdown::Write).unwrap();
         let mut got = Vec::new();
@@ -387,7 +396,7 @@ mod tests {
         assert!(got.contains("forbids forwarding"), "{got}");
         assert_eq!(
             r,
-            Err("the ssh server refused to open a connection to 127.0.0.1 or localhost".into())
+            Err("the ssh server could not open a connection to 127.0.0.1 or localhost".into())
         );
     }
 

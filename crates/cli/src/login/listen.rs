@@ -67,8 +67,17 @@ pub(crate) fn bind(host: LoopbackHost, port: u16) -> Result<Vec<TcpListener>, Bi
     Ok(out)
 }
 
-/// Reports from the listeners' threads (a connection that could not be carried).
-pub(crate) type Report = Arc<dyn Fn(&Target, &CarryError) + Send + Sync>;
+/// What the listeners' threads report.
+#[derive(Debug)]
+pub(crate) enum Event<'a> {
+    /// The remote side accepted a connection to the target.
+    Opened(&'a Target),
+    /// A connection could not be carried.
+    Failed(&'a Target, &'a CarryError),
+}
+
+/// Where the listeners' threads report [`Event`]s.
+pub(crate) type Report = Arc<dyn Fn(Event<'_>) + Send + Sync>;
 
 /// Listeners being served; [`Serving::close`] ends them.
 pub(crate) struct Serving {
@@ -135,8 +144,9 @@ fn accept_loop(
 }
 
 fn carry_one(s: TcpStream, carrier: &Carrier, target: Target, report: &Report) {
-    if let Err(e) = carrier.carry(s, target) {
-        report(&target, &e);
+    let opened = || report(Event::Opened(&target));
+    if let Err(e) = carrier.carry(s, target, &opened) {
+        report(Event::Failed(&target, &e));
     }
 }
 
@@ -207,8 +217,10 @@ mod tests {
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let tx = std::sync::Mutex::new(tx);
-        let report: Report = Arc::new(move |t: &Target, e: &CarryError| {
-            tx.lock().unwrap().send(format!("{t}: {e}")).unwrap();
+        let report: Report = Arc::new(move |ev: Event<'_>| {
+            if let Event::Failed(t, e) = ev {
+                tx.lock().unwrap().send(format!("{t}: {e}")).unwrap();
+            }
         });
         let serving = serve(bind(LoopbackHost::V4, p).unwrap(), carrier, target, report);
         let _c = TcpStream::connect(("127.0.0.1", p)).unwrap();

@@ -71,9 +71,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     } else {
         a.command.clone()
     };
-    // A CLI that opens a browser on the remote prints the URL there instead, where it is seen.
-    let mut remote: Vec<String> = vec!["env".into(), "BROWSER=echo".into()];
-    remote.extend(command.iter().cloned());
+    let remote = with_browser_echo(&command);
     let argv = SshCommand {
         config: env.explicit_file(),
         opts: &opts,
@@ -115,6 +113,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         serving: Mutex::new(Vec::new()),
         seen: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashSet::new()),
+        opened: Mutex::new(HashSet::new()),
     });
     let (out, err) = (child.stdout.take(), child.stderr.take());
     let relays = [
@@ -180,6 +179,24 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
         .status()
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
     exit_code(status, false, host, &remote)
+}
+
+/// The remote command with `BROWSER=echo` in its environment, so that a CLI that opens a
+/// browser on the remote prints the URL there instead, where the login sees it:
+/// `env BROWSER=echo "$SHELL" -c 'WORDS'`. ssh itself runs `$SHELL -c WORDS` (the words joined
+/// with spaces); the user's shell does the same here, with the variable set, so shell syntax
+/// (`cd dir && codex login`, `exit 7`) means what it means with plain ssh. The quoting is
+/// POSIX's (`'` as `'\''`), which csh and fish also read, except that fish takes a backslash
+/// inside quotes as an escape.
+fn with_browser_echo(command: &[String]) -> Vec<String> {
+    let joined = command.join(" ");
+    vec![
+        "env".into(),
+        "BROWSER=echo".into(),
+        r#""$SHELL""#.into(),
+        "-c".into(),
+        format!("'{}'", joined.replace('\'', r"'\''")),
+    ]
 }
 
 /// A free port on 127.0.0.1 for ssh's dynamic forward, chosen just before ssh starts.
@@ -328,6 +345,8 @@ struct Login {
     seen: Mutex<HashSet<String>>,
     /// Ports whose refusal by the server was already said.
     refused: Mutex<HashSet<u16>>,
+    /// Remote ports the remote side accepted a connection to.
+    opened: Mutex<HashSet<u16>>,
 }
 
 fn spawn_relay(
@@ -433,19 +452,25 @@ impl Login {
             return Ok(true);
         }
         let Some(local) = self.ports.local_for(t.port) else {
-            self.note(&format!(
-                "the login URL sends the browser to {t}, which --port does not list, so it is not forwarded; to forward it, add `--port {}`",
-                t.port
+            return Err(Failure::new(
+                EXIT_REFUSED,
+                format!(
+                    "the login URL sends the browser to {t}, which --port does not list, so the login cannot complete; run again with `--port {}` added",
+                    t.port
+                ),
             ));
-            return Ok(false);
         };
         self.ensure_ready()?;
         match listen::bind(t.host, local) {
             Ok(listeners) => {
                 let me = Arc::downgrade(self);
-                let report: listen::Report = Arc::new(move |t: &Target, e: &CarryError| {
-                    if let Some(me) = me.upgrade() {
-                        me.carry_failed(t, e);
+                let report: listen::Report = Arc::new(move |ev: listen::Event<'_>| {
+                    let Some(me) = me.upgrade() else { return };
+                    match ev {
+                        listen::Event::Opened(t) => {
+                            me.opened.lock().unwrap().insert(t.port);
+                        }
+                        listen::Event::Failed(t, e) => me.carry_failed(t, e),
                     }
                 });
                 let serving = listen::serve(listeners, self.carrier.clone(), t, report);
@@ -522,19 +547,29 @@ impl Login {
         )
     }
 
-    /// A connection could not be carried: say so once per port.
+    /// A connection could not be carried. When the remote side never accepted one for this
+    /// port, the login cannot succeed (the server forbids forwarding): stop it, saying why and
+    /// what to do. A refusal after an accepted connection (the browser asking for a favicon
+    /// once the client's server has closed) is no failure of the login.
     fn carry_failed(&self, t: &Target, e: &CarryError) {
+        if self.opened.lock().unwrap().contains(&t.port) {
+            return;
+        }
         if !self.refused.lock().unwrap().insert(t.port) {
             return;
         }
-        let fix = match e {
-            CarryError::Refused { .. } => format!(
-                "; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen); log in without a forward: `codex-fwd login {host} --device-auth`",
-                host = self.host
-            ),
-            CarryError::Broken(_) => String::new(),
-        };
-        self.note(&format!("the browser's connection to {t} failed: {e}{fix}"));
+        let host = &self.host;
+        match e {
+            CarryError::Refused { .. } => self.fail(Failure::new(
+                EXIT_REFUSED,
+                format!(
+                    "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
+                ),
+            )),
+            CarryError::Broken(_) => {
+                self.note(&format!("the browser's connection to {t} failed: {e}"));
+            }
+        }
     }
 }
 
@@ -577,7 +612,7 @@ fn exit_code(
     match status.code() {
         Some(255) => Err(Failure::new(
             EXIT_IO,
-            "ssh exited with 255: it failed (connecting or logging in; see its message above), or the remote command was ended by a signal",
+            "ssh exited with 255: it failed (connecting or logging in; see its message above), or the remote command was ended by a signal (Ctrl-C on a terminal reaches it on the remote)",
         )),
         Some(127) => {
             eprintln!("codex-fwd: {}", not_found(host, command));
@@ -633,6 +668,32 @@ mod tests {
         assert!(PortMap::new(&[pp(Some(1), 1455)], Some(2455)).is_err());
         let e = PortMap::new(&[pp(Some(1457), 1455), pp(None, 1457)], None).unwrap_err();
         assert!(e.contains("1457 is given twice"), "{e}");
+    }
+
+    fn echoed(c: &[&str]) -> String {
+        let words: Vec<String> = c.iter().map(|s| s.to_string()).collect();
+        with_browser_echo(&words).join(" ")
+    }
+
+    #[test]
+    fn the_remote_command_gets_browser_echo_in_the_users_shell() {
+        assert_eq!(
+            echoed(&["codex", "login"]),
+            r#"env BROWSER=echo "$SHELL" -c 'codex login'"#
+        );
+        assert_eq!(
+            echoed(&["echo", "'it'", "$HOME"]),
+            r#"env BROWSER=echo "$SHELL" -c 'echo '\''it'\'' $HOME'"#
+        );
+        // What a POSIX shell makes of it: the words as ssh would have given them to the shell,
+        // run with BROWSER=echo.
+        let line = echoed(&[r#"printf '%s|' "$BROWSER" 'a b' "it's" && exit 3"#]);
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("SHELL=/bin/sh; {line}")])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "echo|a b|it's|");
+        assert_eq!(out.status.code(), Some(3));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
+use super::login_real::{assert_nothing_left, assert_nothing_left_but};
 use super::world::*;
 
 // `codex-fwd login`: a stand-in `codex` on the remote prints the authorize URL as Codex does and
@@ -97,7 +98,8 @@ fn login_opens_the_url_and_the_callback_reaches_the_remote() {
 
     let r = w.run(&["login", "myserver"], &[]);
     assert_eq!(r.code, Some(0), "{r:?}");
-    // The browser got the URL Codex printed, and the remote's output came through unchanged.
+    // The browser got the URL Codex printed, and the remote's output came through (from the
+    // remote's terminal, its CR LF back to LF here, where there is no terminal).
     let opened = w.opened();
     assert_eq!(opened.len(), 1, "{r:?}");
     let url = &opened[0];
@@ -105,24 +107,24 @@ fn login_opens_the_url_and_the_callback_reaches_the_remote() {
     assert!(url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fauth%2Fcallback&"));
     let printed = format!(
         "Starting local login server on http://localhost:1455.\nIf your browser did not open, \
-         navigate to this URL to authenticate:\n\n{url}\n\n"
+         navigate to this URL to authenticate:\n\n{url}\n\nSuccessfully logged in\n"
     );
-    assert!(r.err.contains(&printed), "{r:?}");
-    assert_eq!(r.out, "Successfully logged in\n");
+    assert!(r.out.ends_with(&printed), "{r:?}");
     // The browser's request went through the laptop's localhost:1455 to the remote's Codex.
     assert!(
-        w.log("browser.log").contains("status 200"),
-        "{}",
-        w.log("browser.log")
+        w.browser_lines().contains(&"status 200".to_string()),
+        "{:?}",
+        w.browser_lines()
     );
     assert!(
         w.log("codex.log")
             .contains(&format!("callback {CALLBACK}\n"))
     );
-    // No terminal here, so none on the remote (`-T`, and no warning from ssh about it).
-    assert!(w.log("codex.log").contains("terminal False\n"));
+    // The remote command always has a terminal (so that it is hung up with the connection),
+    // without a warning from ssh.
+    assert!(w.log("codex.log").contains("terminal True\n"));
     assert!(!r.err.contains("Pseudo-terminal"), "{r:?}");
-    w.assert_no_listener(&[1455, 1457]);
+    assert_nothing_left(&w, 0);
 
     // --local-port 2455: the port edit is explained, and the edited URL reaches the remote.
     let r = w.run(
@@ -135,58 +137,89 @@ fn login_opens_the_url_and_the_callback_reaches_the_remote() {
             .contains("change `:1455` to `:2455` in its address bar"),
         "{r:?}"
     );
+    assert!(
+        r.err
+            .contains("forwarding localhost:2455 here to localhost:1455 on myserver"),
+        "{r:?}"
+    );
     assert_eq!(w.log("codex.log").matches("callback ").count(), 2);
-    w.assert_no_listener(&[1455, 1457, 2455]);
+    assert_nothing_left(&w, 0);
+}
+
+/// The fix a refusal suggests, as printed: the words between the last pair of backquotes
+/// that start with `codex-fwd `.
+fn suggested(err: &str) -> Vec<String> {
+    let cmd = err
+        .split('`')
+        .filter(|s| s.starts_with("codex-fwd "))
+        .next_back()
+        .unwrap_or_else(|| panic!("no suggested command in {err}"));
+    cmd.split_whitespace().skip(1).map(str::to_string).collect()
 }
 
 #[test]
-fn login_refuses_a_busy_local_port_before_connecting() {
-    let Some(w) = world() else { return };
+fn login_refuses_a_busy_local_port_and_the_suggested_fix_works() {
+    let Some(mut w) = world() else { return };
+    w.stop_callback_server();
     w.install_codex();
-    for port in [1455u16, 1457] {
-        let holder = Guard(
-            w.laptop
-                .cmd("python3")
-                .args(["-c", LISTEN, &port.to_string()])
-                .spawn()
-                .unwrap(),
-        );
-        assert!(wait_for(10, || w.listening(port)));
-        let r = w.run(&["login", "myserver"], &[]);
-        assert_eq!(r.code, Some(3), "{r:?}");
-        let owner = format!("in use by python3 (pid {})", holder.0.id());
-        assert!(
-            r.err.contains(&format!(
-                "localhost:{port} on this machine is already {owner}"
-            )),
-            "{r:?}"
-        );
-        drop(holder);
-    }
-    // A port the config forwards for something else is taken here: with ExitOnForwardFailure
-    // ssh would stop, so login says why first.
-    let text = String::from_utf8(w.original.clone()).unwrap();
-    let forward = "Host myserver\n\tLocalForward 5999 localhost:22\n";
-    std::fs::write(&w.config, text.replacen("Host myserver\n", forward, 1)).unwrap();
     let holder = Guard(
         w.laptop
             .cmd("python3")
-            .args(["-c", LISTEN, "5999"])
+            .args(["-c", LISTEN, "1455"])
             .spawn()
             .unwrap(),
     );
-    assert!(wait_for(10, || w.listening(5999)));
+    assert!(wait_for(10, || w.listening(1455)));
     let r = w.run(&["login", "myserver"], &[]);
     assert_eq!(r.code, Some(3), "{r:?}");
     let owner = format!("in use by python3 (pid {})", holder.0.id());
     assert!(
-        r.err.contains("config also forwards port 5999 here") && r.err.contains(&owner),
+        r.err.contains(&format!(
+            "localhost:1455 on this machine is already {owner}"
+        )),
         "{r:?}"
     );
-    drop(holder);
-    // Nothing ran on the remote: the refusals came before any connection.
-    assert_eq!(w.log("codex.log"), "");
+    // Refused once the URL named the port; nothing was opened, and the remote Codex was
+    // stopped with the connection.
     assert!(w.opened().is_empty());
+    assert!(w.log("codex.log").contains("listening 1455\n"));
+    assert_nothing_left_but(&w, 0, &[1455]);
+
+    // The fix, run as printed (-F added, as for every command here): another port here, and
+    // the edit in the browser's address bar.
+    let fix = suggested(&r.err);
+    assert_eq!(fix, ["login", "myserver", "--port", "2455:1455"]);
+    let fix: Vec<&str> = fix.iter().map(String::as_str).collect();
+    let r = w.run(&fix, &[("E2E_BROWSER_PORT", "2455")]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        w.log("codex.log")
+            .contains(&format!("callback {CALLBACK}\n"))
+    );
+    drop(holder);
+
+    // A busy port the login does not need (Codex's fallback 1457, or a port the config
+    // forwards for something else) is no obstacle.
+    let text = String::from_utf8(w.original.clone()).unwrap();
+    let forward = "Host myserver\n\tLocalForward 5999 localhost:22\n";
+    std::fs::write(&w.config, text.replacen("Host myserver\n", forward, 1)).unwrap();
+    let holders: Vec<Guard> = [1457, 5999]
+        .iter()
+        .map(|p| {
+            Guard(
+                w.laptop
+                    .cmd("python3")
+                    .args(["-c", LISTEN, &p.to_string()])
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert!(wait_for(10, || w.listening(1457) && w.listening(5999)));
+    let r = w.run(&["login", "myserver"], &[]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(w.log("codex.log").matches("callback ").count(), 2);
+    drop(holders);
 }
 
 #[test]
@@ -207,7 +240,9 @@ fn login_follows_codex_to_1457_when_the_remote_1455_is_taken() {
         "the remote's 1455 got {:?}",
         w.received()
     );
-    w.assert_no_listener(&[1455, 1457]);
+    // 1455 was never listened on here: the port comes from the URL.
+    assert!(!r.err.contains(":1455 here"), "{r:?}");
+    assert_nothing_left(&w, 1);
 }
 
 #[test]
@@ -217,16 +252,33 @@ fn login_exit_status_interrupt_and_device_auth() {
     // The remote command's failure comes back as codex-fwd's exit status.
     let r = w.run(&["login", "myserver", "--", "exit", "7"], &[]);
     assert_eq!(r.code, Some(7), "{r:?}");
-    w.assert_no_listener(&[1455, 1457]);
+    assert_nothing_left(&w, 1);
 
     // --device-auth: codex login --device-auth, no forward.
     let r = w.run(&["login", "myserver", "--device-auth"], &[]);
     assert_eq!(r.code, Some(0), "{r:?}");
     assert!(r.out.contains("ABCD-1234"), "{r:?}");
     assert!(w.log("codex.log").contains("ran login --device-auth\n"));
+    // --device-auth=PATH: a client the remote's PATH does not have.
+    let elsewhere = w.fresh_dir("elsewhere");
+    std::fs::rename(w.dir.path().join("bin/codex"), elsewhere.join("codex")).unwrap();
+    let r = w.run(&["login", "myserver", "--device-auth"], &[]);
+    assert_eq!(r.code, Some(127), "{r:?}");
+    assert!(r.err.contains("non-interactive shell"), "{r:?}");
+    let arg = format!("--device-auth={}/codex", elsewhere.display());
+    let r = w.run(&["login", "myserver", &arg], &[]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.out.contains("ABCD-1234"), "{r:?}");
+    assert_eq!(
+        w.log("codex.log")
+            .matches("ran login --device-auth\n")
+            .count(),
+        2
+    );
+    std::fs::rename(elsewhere.join("codex"), w.dir.path().join("bin/codex")).unwrap();
 
     // Ctrl-C while Codex waits for the callback (--no-browser: nobody comes): ssh ends, exit
-    // 130, and the forwards are gone.
+    // 130, the listeners are gone, and so is Codex on the remote.
     let mut c = w.laptop.cmd(assert_cmd::cargo::cargo_bin("codex-fwd"));
     c.arg("-F")
         .arg(&w.config)
@@ -235,21 +287,12 @@ fn login_exit_status_interrupt_and_device_auth() {
     login.wait_output(20, "the URL", |o| {
         o.contains("open this URL in this machine's browser: https://")
     });
-    assert!(w.listening(1455) && w.listening(1457));
+    assert!(w.listening(1457));
     login.signal("INT");
     assert_eq!(login.wait_exit(10), Some(130), "{}", login.err());
-    w.assert_no_listener(&[1455, 1457]);
     assert!(w.opened().is_empty());
-    // Without a terminal nothing signals the remote Codex, which waits for its own timeout:
-    // end it here rather than leave it behind.
-    let pid = w
-        .log("codex.log")
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("pid ").map(str::to_string));
-    let _ = Command::new("kill").arg(pid.unwrap()).status();
+    assert_nothing_left(&w, 1);
 }
-
 #[test]
 fn login_under_a_terminal_beside_an_open_control_master() {
     let Some(mut w) = world() else { return };
@@ -278,7 +321,7 @@ fn login_under_a_terminal_beside_an_open_control_master() {
     assert!(ssh(&["myserver", "true"]));
     assert!(ssh(&["-O", "check", "myserver"]), "no master");
 
-    // script(1) gives codex-fwd a terminal: ssh gets -t, and Codex a terminal on the remote.
+    // script(1) gives codex-fwd a terminal, which ssh passes on to Codex on the remote.
     let line = format!(
         "'{}' -F '{}' login myserver",
         assert_cmd::cargo::cargo_bin("codex-fwd").display(),
@@ -293,10 +336,14 @@ fn login_under_a_terminal_beside_an_open_control_master() {
             .contains("ControlMaster connection to myserver is open"),
         "{r:?}"
     );
-    // Through the remote's terminal, lines end in CRLF; the URL is found all the same.
+    // On a terminal the remote's output passes unchanged (CR LF line ends), and codex-fwd's
+    // own lines end in CR LF too (ssh has the terminal in raw mode); the URL is found all the
+    // same.
+    assert!(r.out.contains("to authenticate:\r\n\r\n"), "{r:?}");
+    assert!(r.out.contains("\r\nhttps://auth.openai.com/"), "{r:?}");
     assert!(
         r.out
-            .contains("to authenticate:\r\n\r\nhttps://auth.openai.com/"),
+            .contains("codex-fwd: opening the login page in your browser\r\n"),
         "{r:?}"
     );
     assert!(w.log("codex.log").contains("terminal True\n"));
@@ -305,7 +352,7 @@ fn login_under_a_terminal_beside_an_open_control_master() {
         w.log("codex.log")
             .contains(&format!("callback {CALLBACK}\n"))
     );
-    // Neither the master nor anything else kept the login's forwards.
+    // Neither the master nor anything else kept the login's listeners.
     w.assert_no_listener(&[1455, 1457]);
     assert!(
         ssh(&["-O", "check", "myserver"]),

@@ -17,5 +17,6 @@ mod client;
 mod enable;
 mod harness;
 mod login;
+mod login_real;
 mod real_codex;
 mod world;
