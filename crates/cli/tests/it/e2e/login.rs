@@ -151,8 +151,7 @@ fn login_opens_the_url_and_the_callback_reaches_the_remote() {
 fn suggested(err: &str) -> Vec<String> {
     let cmd = err
         .split('`')
-        .filter(|s| s.starts_with("codex-fwd "))
-        .next_back()
+        .rfind(|s| s.starts_with("codex-fwd "))
         .unwrap_or_else(|| panic!("no suggested command in {err}"));
     cmd.split_whitespace().skip(1).map(str::to_string).collect()
 }
