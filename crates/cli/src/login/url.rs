@@ -78,10 +78,10 @@ fn loopback_target(u: &url::Url) -> Option<Target> {
         url::Host::Ipv6(a) if a == std::net::Ipv6Addr::LOCALHOST => LoopbackHost::V6,
         _ => return None,
     };
-    // `port()` is None for the scheme's default (80), which is never a login server's.
+    // No port, or `:80`, is the scheme's default: 80 (refused later, as every port below 1024).
     Some(Target {
         host,
-        port: u.port()?,
+        port: u.port_or_known_default()?,
     })
 }
 
@@ -229,8 +229,7 @@ mod tests {
         for u in [
             "https://accounts.example.com/auth?redirect_uri=https%3A%2F%2Fexample.com%2Fcb",
             "https://auth.openai.com/oauth/authorize?state=1",
-            // No explicit port (80), https, another loopback address, another host.
-            "https://x/?r=http%3A%2F%2Flocalhost%2Fcb",
+            // https, another loopback address, another host.
             "https://x/?r=https%3A%2F%2Flocalhost%3A1455%2Fcb",
             "https://x/?r=http%3A%2F%2F127.0.0.2%3A1455%2Fcb",
             "https://x/?r=http%3A%2F%2Flocalhost.evil.com%3A1455%2F",
@@ -241,6 +240,14 @@ mod tests {
         }
         assert_eq!(inspect("http://[zz]/"), None);
         assert_eq!(inspect("ftp://localhost:21/"), None);
+    }
+
+    #[test]
+    fn the_default_port_is_80() {
+        let f = inspect("https://x/?r=http%3A%2F%2Flocalhost%2Fcb").unwrap();
+        assert_eq!(f.targets, [t(LoopbackHost::Localhost, 80)]);
+        let f = inspect("http://127.0.0.1:80/cb").unwrap();
+        assert_eq!(f.targets, [t(LoopbackHost::V4, 80)]);
     }
 
     #[test]
