@@ -17,6 +17,7 @@ mod client;
 mod enable;
 mod harness;
 mod login;
+mod login_breaks;
 mod login_clients;
 mod login_real;
 mod real_codex;
