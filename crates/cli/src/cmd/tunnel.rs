@@ -7,8 +7,9 @@ use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
 use crate::login::session::{Pair, RemoteTty, SshCommand};
 use crate::system;
 
-/// The login's ssh options (see `login`: a connection of its own, no forward dropped by the config,
-/// no connection sharing), with no session at all (`ssh -N`): the tunnel only forwards.
+/// A connection of its own, as the login's (no forward dropped by the config, no connection
+/// sharing), with no session at all (`ssh -N`): the tunnel only forwards, so a forward that
+/// fails stops it (`ExitOnForwardFailure=yes`).
 const TUNNEL_OPTS: [&str; 5] = [
     "ExitOnForwardFailure=yes",
     "ClearAllForwardings=no",

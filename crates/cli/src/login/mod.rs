@@ -129,10 +129,18 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     for s in std::mem::take(&mut *login.serving.lock().unwrap()) {
         s.close();
     }
-    if let Some(f) = login.failure.lock().unwrap().take() {
+    // Ctrl-C wins over what went wrong while ssh was being stopped for it.
+    let interrupted = interrupted.load(Ordering::SeqCst);
+    if let Some(f) = login
+        .failure
+        .lock()
+        .unwrap()
+        .take()
+        .filter(|_| !interrupted)
+    {
         return Err(f);
     }
-    exit_code(status, interrupted.load(Ordering::SeqCst), &host, &command)
+    exit_code(status, interrupted, &host, &command)
 }
 
 /// `user@host` or `-l user` (ssh's two ways), as ssh's `-l` and the host to look up.
