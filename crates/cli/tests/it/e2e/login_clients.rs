@@ -240,3 +240,31 @@ fn port_lists_and_pairs_as_enable_takes_them() {
     assert_eq!(s.wait_exit(20), Some(0), "{}", s.all());
     assert_nothing_left(&w, 0);
 }
+
+/// Under `GatewayPorts yes` (which puts a forward without a bind address on every interface),
+/// the login's listeners and its SOCKS port stay on loopback: the SOCKS port would otherwise be
+/// an open door into the remote.
+#[test]
+fn under_gateway_ports_yes_everything_listens_on_loopback() {
+    let Some(w) = world_with(
+        &Setup::new()
+            .host_line("GatewayPorts yes")
+            .without_stand_in(),
+    ) else {
+        return;
+    };
+    install_oauth(&w);
+    let s = login_spawn(&w, &["--no-browser"], "oauth range 8085 8185");
+    let out = s.wait_output(20, "the URL", |o| o.contains("open this URL"));
+    let all = listeners(&w.laptop);
+    assert_eq!(all.len(), 3, "{all:?}"); // SOCKS, 127.0.0.1:8085, [::1]:8085
+    assert!(
+        all.iter()
+            .all(|a| a.starts_with("127.0.0.1:") || a.starts_with("[::1]:")),
+        "{all:?}"
+    );
+    let url = super::client::find_url(&out, "https://accounts.example.com/").unwrap();
+    assert_eq!(w.browse(&url, &[]).status(), Some(200));
+    assert_eq!(s.wait_exit(20), Some(0), "{}", s.all());
+    assert_nothing_left(&w, 0);
+}
