@@ -44,13 +44,13 @@ const SOCKS_READY: Duration = Duration::from_secs(10);
 pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     let (user, host) = user_and_host(a)?;
     check_hosts(std::slice::from_ref(&host))?;
+    if let Some(client) = &a.device_auth {
+        return device_auth(env, user.as_deref(), &host, client);
+    }
     let local_tty = std::io::stdin().is_terminal();
     let mut opts: Vec<&str> = LOGIN_OPTS.to_vec();
     if session::has_8_7(env.ctx.openssh) {
         opts.extend(LOGIN_OPTS_8_7);
-    }
-    if let Some(client) = &a.device_auth {
-        return device_auth(env, user.as_deref(), &host, client);
     }
     let ports = PortMap::new(&a.ports, a.local_port).map_err(|m| Failure::usage("login", m))?;
     let set = env.load()?;
@@ -87,6 +87,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         "codex-fwd: running `{}` on {host}; the port its login URL names will be forwarded for this login only",
         command.join(" ")
     );
+    let interrupted = session::interrupt_flag();
     let mut child = Command::new("ssh")
         .args(&argv)
         .stdin(Stdio::inherit())
@@ -120,7 +121,6 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         spawn_relay(out.map(|o| Box::new(o) as _), false, &login, local_tty),
         spawn_relay(err.map(|e| Box::new(e) as _), true, &login, local_tty),
     ];
-    let interrupted = session::interrupt_flag();
     let status = session::wait(&mut child, &interrupted, &login.abort)
         .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
     for r in relays.into_iter().flatten() {
@@ -182,11 +182,14 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
         "codex-fwd: running `{}` on {host}, with no forward",
         remote.join(" ")
     );
-    let status = Command::new("ssh")
+    let interrupted = session::interrupt_flag();
+    let mut child = Command::new("ssh")
         .args(&argv)
-        .status()
+        .spawn()
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
-    exit_code(status, false, host, &remote)
+    let status = session::wait(&mut child, &interrupted, &AtomicBool::new(false))
+        .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
+    exit_code(status, interrupted.load(Ordering::SeqCst), host, &remote)
 }
 
 /// The remote command with `BROWSER=echo` in its environment, so that a CLI that opens a
