@@ -715,6 +715,7 @@ mod tests {
         with_browser_echo(&words).join(" ")
     }
 
+    #[cfg(unix)]
     #[test]
     fn the_remote_command_gets_browser_echo_in_the_users_shell() {
         assert_eq!(
