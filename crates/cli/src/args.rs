@@ -79,37 +79,41 @@ pub(crate) enum Command {
   codex-fwd tunnel myserver
   codex-fwd tunnel myserver --local-port 2455")]
     Tunnel(TunnelArgs),
-    /// Log Codex in on HOST in one step (the recommended way): runs `codex login` there through
-    /// forwards of ports 1455 and 1457 that last only as long as the login, and opens the login
-    /// page in this machine's browser.
+    /// Log Codex (or any CLI with a browser login) in on HOST in one step: runs `codex login`
+    /// there, forwards the loopback port its login URL names for as long as it runs, and opens
+    /// the URL in this machine's browser.
     #[command(
-        long_about = "Log Codex in on HOST in one step (the recommended way; `enable` is for a permanent forward).
+        long_about = "Log Codex (or any CLI whose browser login redirects to a loopback port) in on HOST in one \
+step (the recommended way; `enable` is for a permanent forward).
 
-Checks that this machine's ports 1455 and 1457 (Codex's fallback when 1455 is busy on HOST) are \
-free, then runs `ssh -o ExitOnForwardFailure=yes -L localhost:1455:127.0.0.1:1455 -L \
-localhost:1457:127.0.0.1:1457 -t HOST codex login` (honouring -F; no -L for a port HOST's \
-config already forwards). The remote's output is shown unchanged; when it prints the \
-https://auth.openai.com/oauth/authorize?... URL, that URL is opened in your browser ($BROWSER \
-honoured). After you sign in, the browser's redirect (http://127.0.0.1:1455/auth/callback) \
-reaches Codex on HOST. The \
-exit status is the remote command's; when it ends (or on Ctrl-C) ssh exits and the forwards \
-close.
+Runs `ssh -D 127.0.0.1:FREE -tt HOST env BROWSER=echo \"$SHELL\" -c 'codex login'` (honouring -F; \
+one connection, one authentication). The remote's output is shown as it comes; when it prints a \
+URL whose address, or whose redirect_uri (any parameter), is http://localhost:PORT, \
+http://127.0.0.1:PORT or http://[::1]:PORT, this machine listens on PORT on loopback only, \
+carries each browser connection there to the remote's PORT through that ssh connection \
+(SOCKS5 on FREE), says so, and then opens the URL in your browser ($BROWSER honoured). A port \
+below 1024 is never forwarded; a port taken here stops the login, naming its owner, unless an \
+ssh forward of HOST's config already carries it (then that is used). The exit status is the \
+remote command's; when it ends (or on Ctrl-C) ssh exits, the listeners close and the remote \
+command is hung up.
 
 The login always uses a connection of its own (-o ControlPath=none): through an open \
-ControlMaster connection its forwards would be set up in the master and outlive the login.
+ControlMaster connection its forward would be set up in the master and outlive the login.
 
 When forwarding is impossible, --device-auth runs `codex login --device-auth` on HOST instead, \
 with no forward: you type a code at a web page (if your ChatGPT workspace allows device codes).",
         after_help = "Examples:
   codex-fwd login myserver                      # codex login on myserver, browser opens here
-  codex-fwd login myserver --local-port 2455    # this machine's 1455 is busy
+  codex-fwd login root@myserver                 # as ssh: USER@HOST, or -l USER
+  codex-fwd login myserver -- rclone authorize drive   # any CLI with a loopback redirect
+  codex-fwd login myserver --port 2455:1455     # this machine's 1455 is busy
   codex-fwd login myserver --no-browser         # print the URL only
   codex-fwd login myserver -- ~/bin/codex login # another remote command
   codex-fwd login myserver --device-auth        # no forward: device code login
 
-Exit status: the remote command's (0: logged in); 3 when a port here is taken, or a forward of
-the config stands in the way (before connecting); 4 when ssh exits with 255 (it failed, or the
-remote command was killed by a signal); 130 when codex-fwd is interrupted and stops ssh."
+Exit status: the remote command's (0: logged in); 3 when a port a URL names is taken here, not
+listed by --port, or refused by the server; 4 when ssh exits with 255 (it failed, or the remote
+command was killed by a signal); 130 when codex-fwd is interrupted and stops ssh."
     )]
     Login(LoginArgs),
     /// Print a shell completion script to stdout.
@@ -154,27 +158,40 @@ pub(crate) struct TunnelArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct LoginArgs {
-    /// The host Codex runs on (as you type it after `ssh`).
+    /// The host the CLI runs on (as you type it after `ssh`; `USER@HOST` as with ssh).
     #[arg(value_name = "HOST")]
     pub(crate) host: String,
-    /// A remote port Codex's login server may listen on; repeat for several
-    /// [default: 1455 and 1457, Codex's fallback].
-    #[arg(long = "port", value_name = "PORT", value_parser = parse_port)]
-    pub(crate) ports: Vec<u16>,
-    /// This machine's port for the first remote port (1455, or the one --port), when that port
-    /// is taken here; then edit the port in the browser's address bar after signing in, as
+    /// The user to log in as on HOST (ssh's -l).
+    #[arg(short = 'l', long = "login-name", value_name = "USER")]
+    pub(crate) login_name: Option<String>,
+    /// Forward only these remote ports when a login URL names them [default: whichever port the
+    /// URL names, 1024 and above]. Repeat it or separate ports with commas (`--port 1455,1457`);
+    /// `LOCAL:REMOTE` listens on another port here (`--port 2455:1455`).
+    #[arg(long = "port", value_name = "PORT", value_delimiter = ',', value_parser = parse_port_pair)]
+    pub(crate) ports: Vec<PortPair>,
+    /// This machine's port for the first --port (without --port: for 1455, Codex's), when that
+    /// port is taken here; then edit the port in the browser's address bar after signing in, as
     /// codex-fwd tells you.
     #[arg(long, value_name = "PORT", value_parser = parse_port)]
     pub(crate) local_port: Option<u16>,
     /// Do not open a browser; print the login URL only.
     #[arg(long)]
     pub(crate) no_browser: bool,
-    /// Run `codex login --device-auth` on HOST instead, with no forward at all: the alternative
-    /// when forwards are impossible.
-    #[arg(long, conflicts_with_all = ["ports", "local_port", "no_browser", "command"])]
-    pub(crate) device_auth: bool,
+    /// Run `CLIENT login --device-auth` on HOST instead (CLIENT: `codex`, or its path, as
+    /// `--device-auth=~/.local/bin/codex`), with no forward at all: the alternative when
+    /// forwards are impossible.
+    #[arg(
+        long,
+        value_name = "CLIENT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "codex",
+        conflicts_with_all = ["ports", "local_port", "no_browser", "command"]
+    )]
+    pub(crate) device_auth: Option<String>,
     /// The command to run on HOST [default: codex login]. As with ssh, its words are joined
-    /// with spaces and run by the remote shell.
+    /// with spaces and run by the remote shell, after `env BROWSER=echo` (so that a CLI that
+    /// would open a browser there prints the URL instead).
     #[arg(last = true, value_name = "REMOTE_COMMAND")]
     pub(crate) command: Vec<String>,
 }

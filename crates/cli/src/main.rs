@@ -16,6 +16,7 @@ mod diff;
 mod doctor;
 mod env;
 mod failure;
+mod login;
 mod system;
 mod write;
 
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
         Command::Status(a) => noted().and_then(|e| cmd::status::status(&e, a)),
         Command::Doctor(a) => env().and_then(|e| cmd::doctor::doctor(&e, a)),
         Command::Tunnel(a) => noted().and_then(|e| cmd::tunnel::tunnel(&e, a)),
-        Command::Login(a) => noted().and_then(|e| cmd::login::login(&e, a)),
+        Command::Login(a) => noted().and_then(|e| login::login(&e, a)),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into memory first: clap_complete panics when a write fails.

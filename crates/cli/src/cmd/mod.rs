@@ -2,6 +2,5 @@
 
 pub(crate) mod doctor;
 pub(crate) mod edit;
-pub(crate) mod login;
 pub(crate) mod status;
 pub(crate) mod tunnel;

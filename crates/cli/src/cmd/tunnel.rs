@@ -2,13 +2,14 @@
 //! cleanly on Ctrl-C.
 
 use crate::args::TunnelArgs;
-use crate::cmd::login::{Pair, ssh_args};
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
+use crate::login::session::{Pair, RemoteTty, SshCommand};
 use crate::system;
 
-/// The login's ssh options (see `login`: a connection of its own, no forward dropped by the config,
-/// no connection sharing), with no session at all (`ssh -N`): the tunnel only forwards.
+/// A connection of its own, as the login's (no forward dropped by the config, no connection
+/// sharing), with no session at all (`ssh -N`): the tunnel only forwards, so a forward that
+/// fails stops it (`ExitOnForwardFailure=yes`).
 const TUNNEL_OPTS: [&str; 5] = [
     "ExitOnForwardFailure=yes",
     "ClearAllForwardings=no",
@@ -35,14 +36,17 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
     for p in &pairs {
         refuse_busy(p.local)?;
     }
-    let argv = ssh_args(
-        env.explicit_file(),
-        &TUNNEL_OPTS,
-        &pairs,
-        false,
-        &a.host,
-        &[],
-    );
+    let argv = SshCommand {
+        config: env.explicit_file(),
+        opts: &TUNNEL_OPTS,
+        user: None,
+        forwards: &pairs,
+        dynamic: None,
+        tty: RemoteTty::No,
+        host: &a.host,
+        remote: &[],
+    }
+    .args();
     let mut cmd = std::process::Command::new("ssh");
     cmd.args(&argv);
     let shown: Vec<String> = pairs

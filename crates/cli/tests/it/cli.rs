@@ -962,3 +962,64 @@ fn dev_stdin_as_the_config_is_read_and_never_replaced() {
         }
     }
 }
+
+/// `login`'s usage errors come before any connection: one line, exit 2.
+#[test]
+fn login_usage_errors() {
+    let (_d, cfg) = setup(BASE);
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "login",
+                "myserver",
+                "--port",
+                "1455,1457",
+                "--local-port",
+                "2455",
+            ],
+            "--local-port pairs with a single --port",
+        ),
+        (
+            &[
+                "login",
+                "myserver",
+                "--port",
+                "2455:1455",
+                "--local-port",
+                "2456",
+            ],
+            "both name the local port",
+        ),
+        (
+            &["login", "myserver", "--port", "1457:1455,1457"],
+            "local port 1457 is given twice",
+        ),
+        (
+            &["login", "-l", "me", "root@myserver"],
+            "names the user and so does -l",
+        ),
+        (&["login", "myserver", "--port", "0"], "is not a port"),
+    ];
+    for (args, msg) in cases {
+        bin()
+            .args(["-F", cfg.to_str().unwrap()])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(msg));
+    }
+    // --device-auth takes its client with `=` only: a word after it is the host.
+    bin()
+        .args([
+            "-F",
+            cfg.to_str().unwrap(),
+            "login",
+            "--device-auth",
+            "--port",
+            "1455",
+            "h",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}

@@ -491,25 +491,15 @@ impl World {
 
     /// Run `c` in the background with no standard input, stdout and stderr to files of the
     /// test directory.
-    pub fn spawn(&self, c: Command) -> Spawned {
-        self.spawn_with(c, Stdio::null())
-    }
-
-    /// `spawn`, with a pipe as standard input (`Spawned::type_in`).
-    pub fn spawn_typed(&self, c: Command) -> Spawned {
-        self.spawn_with(c, Stdio::piped())
-    }
-
-    fn spawn_with(&self, mut c: Command, stdin: Stdio) -> Spawned {
+    pub fn spawn(&self, mut c: Command) -> Spawned {
         let out = self.fresh_dir("run");
-        let mut child = c
-            .stdin(stdin)
+        let child = c
+            .stdin(Stdio::null())
             .stdout(std::fs::File::create(out.join("out")).unwrap())
             .stderr(std::fs::File::create(out.join("err")).unwrap())
             .spawn()
             .unwrap();
         Spawned {
-            stdin: std::cell::RefCell::new(child.stdin.take()),
             child: std::cell::RefCell::new(Guard(child)),
             dir: out,
             what: format!("{c:?}"),
@@ -616,7 +606,6 @@ impl Container {
 /// dropped.
 pub struct Spawned {
     child: std::cell::RefCell<Guard>,
-    stdin: std::cell::RefCell<Option<std::process::ChildStdin>>,
     dir: PathBuf,
     what: String,
 }
@@ -640,14 +629,6 @@ impl Spawned {
     /// Its exit status, if it has ended.
     pub fn exited(&self) -> Option<ExitStatus> {
         self.child.borrow_mut().0.try_wait().unwrap()
-    }
-
-    /// Write `bytes` to its standard input (started by `World::spawn_typed`).
-    pub fn type_in(&self, bytes: &[u8]) {
-        let mut stdin = self.stdin.borrow_mut();
-        let stdin = stdin.as_mut().expect("started by spawn_typed");
-        std::io::Write::write_all(stdin, bytes).unwrap();
-        std::io::Write::flush(stdin).unwrap();
     }
 
     /// Its pid (with `ip netns exec`, the program's own: it execs).

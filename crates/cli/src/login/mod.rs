@@ -1,0 +1,859 @@
+//! `login`: run a CLI's browser login (default `codex login`) on a host, and forward the port its
+//! URL names, on the fly, through the one ssh connection that runs it.
+//!
+//! The ssh that runs the remote command also opens a dynamic forward (`-D 127.0.0.1:FREE`). The
+//! remote's output is relayed byte for byte and scanned for URLs (`url`); when one sends the
+//! browser to `http://{localhost|127.0.0.1|[::1]}:PORT/...`, the laptop listens on that port on
+//! loopback (`listen`), carries each accepted connection to the remote's loopback port through
+//! the dynamic forward (`carry`), says so in one line, and only then opens the URL in the
+//! browser (`browser`). When ssh exits (the command ended, or Ctrl-C), the listeners close; the
+//! exit status is the remote command's (`session`).
+
+mod browser;
+pub(crate) mod carry;
+mod listen;
+pub(crate) mod session;
+mod url;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{IsTerminal, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use sshcfg::{ConfigSet, Resolution, ResolveContext};
+
+use crate::args::{LoginArgs, PortPair};
+use crate::env::{Env, check_hosts};
+use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
+use crate::system::PortOwner;
+use carry::{Carrier, CarryError};
+use listen::BindError;
+use session::{LOGIN_OPTS, LOGIN_OPTS_8_7, RemoteTty, SshCommand};
+use url::Target;
+
+/// The client run when no command is given.
+const DEFAULT_CLIENT: &str = "codex";
+/// How long the dynamic forward may take to answer once a URL is seen.
+const SOCKS_READY: Duration = Duration::from_secs(10);
+
+pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
+    let (user, host) = user_and_host(a)?;
+    check_hosts(std::slice::from_ref(&host))?;
+    if let Some(client) = &a.device_auth {
+        return device_auth(env, user.as_deref(), &host, client);
+    }
+    let local_tty = std::io::stdin().is_terminal();
+    let mut opts: Vec<&str> = LOGIN_OPTS.to_vec();
+    if session::has_8_7(env.ctx.openssh) {
+        opts.extend(LOGIN_OPTS_8_7);
+    }
+    let ports = PortMap::new(&a.ports, a.local_port).map_err(|m| Failure::usage("login", m))?;
+    let set = env.load()?;
+    let resolution = set.resolve(&host, &env.ctx);
+    if master_open(env.explicit_file(), &host) {
+        eprintln!(
+            "codex-fwd: an ssh ControlMaster connection to {host} is open; the login uses a connection of its own (-o ControlPath=none), so that nothing of it is left in the master after it"
+        );
+    }
+    let socks = free_port().map_err(|e| {
+        Failure::new(
+            EXIT_IO,
+            format!("cannot find a free port on 127.0.0.1: {e}"),
+        )
+    })?;
+    let command: Vec<String> = if a.command.is_empty() {
+        vec![DEFAULT_CLIENT.into(), "login".into()]
+    } else {
+        a.command.clone()
+    };
+    let remote = with_browser_echo(&command);
+    let argv = SshCommand {
+        config: env.explicit_file(),
+        opts: &opts,
+        user: user.as_deref(),
+        forwards: &[],
+        dynamic: Some(socks),
+        tty: RemoteTty::Force,
+        host: &host,
+        remote: &remote,
+    }
+    .args();
+    eprintln!(
+        "codex-fwd: running `{}` on {host}; the port its login URL names will be forwarded for this login only",
+        command.join(" ")
+    );
+    let interrupted = session::interrupt_flag();
+    let mut child = Command::new("ssh")
+        .args(&argv)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
+    let login = Arc::new(Login {
+        host: host.clone(),
+        carrier: Carrier::Socks { port: socks },
+        ports,
+        no_browser: a.no_browser,
+        eol: if local_tty { "\r\n" } else { "\n" },
+        config: Carriage {
+            set,
+            resolution,
+            ctx: env.ctx.clone(),
+            ssh_pid: child.id(),
+        },
+        ready: Mutex::new(None),
+        abort: Arc::new(AtomicBool::new(false)),
+        failure: Mutex::new(None),
+        forwarded: Mutex::new(HashMap::new()),
+        serving: Mutex::new(Vec::new()),
+        seen: Mutex::new(HashSet::new()),
+        refused: Mutex::new(HashSet::new()),
+        opened: Mutex::new(HashSet::new()),
+    });
+    let (out, err) = (child.stdout.take(), child.stderr.take());
+    let relays = [
+        spawn_relay(out.map(|o| Box::new(o) as _), false, &login, local_tty),
+        spawn_relay(err.map(|e| Box::new(e) as _), true, &login, local_tty),
+    ];
+    let status = session::wait(&mut child, &interrupted, &login.abort)
+        .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
+    // The relays end when ssh's output closes; a ProxyCommand's child that keeps ssh's stderr
+    // open must not hold the login: they get a moment to drain, then are left behind.
+    let drained = std::time::Instant::now() + Duration::from_secs(2);
+    let relays: Vec<JoinHandle<()>> = relays.into_iter().flatten().collect();
+    while !relays.iter().all(JoinHandle::is_finished) && std::time::Instant::now() < drained {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for r in relays.into_iter().filter(JoinHandle::is_finished) {
+        let _ = r.join();
+    }
+    for s in std::mem::take(&mut *login.serving.lock().unwrap()) {
+        s.close();
+    }
+    // Ctrl-C wins over what went wrong while ssh was being stopped for it.
+    let interrupted = interrupted.load(Ordering::SeqCst);
+    if let Some(f) = login
+        .failure
+        .lock()
+        .unwrap()
+        .take()
+        .filter(|_| !interrupted)
+    {
+        return Err(f);
+    }
+    exit_code(status, interrupted, &host, &command)
+}
+
+/// `user@host` or `-l user` (ssh's two ways), as ssh's `-l` and the host to look up.
+fn user_and_host(a: &LoginArgs) -> Result<(Option<String>, String), Failure> {
+    match a.host.rsplit_once('@') {
+        Some((u, h)) if !u.is_empty() && !h.is_empty() => {
+            if a.login_name.is_some() {
+                return Err(Failure::usage(
+                    "login",
+                    format!("`{}` names the user and so does -l; give one", a.host),
+                ));
+            }
+            Ok((Some(u.to_string()), h.to_string()))
+        }
+        _ => Ok((a.login_name.clone(), a.host.clone())),
+    }
+}
+
+/// `--device-auth[=CLIENT]`: `CLIENT login --device-auth` on the host, with no forward at all
+/// (not even the config's), for when forwarding is impossible.
+fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Result<u8, Failure> {
+    let remote = [client, "login", "--device-auth"].map(String::from);
+    let mut opts = vec!["ClearAllForwardings=yes", "RemoteCommand=none"];
+    if session::has_8_7(env.ctx.openssh) {
+        opts.extend(LOGIN_OPTS_8_7);
+    }
+    let argv = SshCommand {
+        config: env.explicit_file(),
+        opts: &opts,
+        user,
+        forwards: &[],
+        dynamic: None,
+        tty: RemoteTty::Force,
+        host,
+        remote: &remote,
+    }
+    .args();
+    eprintln!(
+        "codex-fwd: running `{}` on {host}, with no forward",
+        remote.join(" ")
+    );
+    let interrupted = session::interrupt_flag();
+    let mut child = Command::new("ssh")
+        .args(&argv)
+        .spawn()
+        .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
+    let status = session::wait(&mut child, &interrupted, &AtomicBool::new(false))
+        .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
+    exit_code(status, interrupted.load(Ordering::SeqCst), host, &remote)
+}
+
+/// The remote command with `BROWSER=echo` in its environment, so that a CLI that opens a
+/// browser on the remote prints the URL there instead, where the login sees it:
+/// `env BROWSER=echo "$SHELL" -c 'WORDS'`. ssh itself runs `$SHELL -c WORDS` (the words joined
+/// with spaces); the user's shell does the same here, with the variable set, so shell syntax
+/// (`cd dir && codex login`, `exit 7`) means what it means with plain ssh. The quoting is
+/// POSIX's (`'` as `'\''`), which csh and fish also read, except that fish takes a backslash
+/// inside quotes as an escape.
+fn with_browser_echo(command: &[String]) -> Vec<String> {
+    let joined = command.join(" ");
+    vec![
+        "env".into(),
+        "BROWSER=echo".into(),
+        r#""$SHELL""#.into(),
+        "-c".into(),
+        format!("'{}'", joined.replace('\'', r"'\''")),
+    ]
+}
+
+/// A free port on 127.0.0.1 for ssh's dynamic forward, chosen just before ssh starts.
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `--port` and `--local-port`: which remote ports may be forwarded, and to which port here.
+#[derive(Debug, PartialEq, Eq)]
+struct PortMap {
+    /// Empty: every port a URL names (>= 1024) is forwarded to the same port here.
+    pairs: Vec<PortPair>,
+    /// The port here for the first `--port` (or 1455, Codex's, without `--port`).
+    local_port: Option<u16>,
+}
+
+impl PortMap {
+    fn new(pairs: &[PortPair], local_port: Option<u16>) -> Result<PortMap, String> {
+        if local_port.is_some() && pairs.len() > 1 {
+            return Err("--local-port pairs with a single --port; give several as --port LOCAL:REMOTE,LOCAL:REMOTE".into());
+        }
+        if local_port.is_some() && pairs.iter().any(|p| p.local.is_some()) {
+            return Err(
+                "--local-port and --port LOCAL:REMOTE both name the local port; give one".into(),
+            );
+        }
+        let map = PortMap {
+            pairs: pairs.to_vec(),
+            local_port,
+        };
+        let mut seen = HashSet::new();
+        for p in pairs {
+            if !seen.insert(map.local_for(p.remote).unwrap_or(p.remote)) {
+                return Err(format!(
+                    "local port {} is given twice",
+                    map.local_for(p.remote).unwrap_or(p.remote)
+                ));
+            }
+        }
+        Ok(map)
+    }
+
+    /// The port here for a remote port, or `None` when `--port` does not list it.
+    fn local_for(&self, remote: u16) -> Option<u16> {
+        if self.pairs.is_empty() {
+            let codex = self.local_port.filter(|_| remote == 1455);
+            return Some(codex.unwrap_or(remote));
+        }
+        let i = self.pairs.iter().position(|p| p.remote == remote)?;
+        let p = self.pairs[i];
+        Some(
+            p.local
+                .or(self.local_port.filter(|_| i == 0))
+                .unwrap_or(remote),
+        )
+    }
+}
+
+/// What the config says about ports this login finds taken here.
+struct Carriage {
+    set: ConfigSet,
+    resolution: Resolution,
+    ctx: ResolveContext,
+    /// The login's own ssh: it sets up the config's forwards too.
+    ssh_pid: u32,
+}
+
+impl Carriage {
+    /// Does the process holding `local` here carry it to the remote's loopback `remote`? Yes
+    /// when it is an ssh client (this login's own, or another connection) and the host's config
+    /// forwards `local` there (the first listener of the port, loopback only). Returns how, for
+    /// the note.
+    fn carries(&self, owner: &PortOwner, local: u16, remote: u16) -> Option<String> {
+        let own = owner.pid == Some(self.ssh_pid);
+        let is_ssh = owner
+            .name
+            .as_deref()
+            .is_some_and(|n| matches!(n, "ssh" | "ssh.exe"));
+        if !own && !is_ssh {
+            return None;
+        }
+        if self.set.rejection_for(self.ctx.openssh).is_some() {
+            return None;
+        }
+        let seen_by = if own {
+            self.with_login_options()
+        } else {
+            self.resolution.clone()
+        };
+        match seen_by.loopback_tunnel(local, remote) {
+            Ok(f) => Some(format!(
+                "{} ({}: {})",
+                if own {
+                    "this login's ssh".to_string()
+                } else {
+                    format!("{owner}, an ssh connection")
+                },
+                self.set.place(f.loc),
+                f.forward.directive()
+            )),
+            // The login's own ssh listens there, yet no forward of the port applies as far as
+            // codex-fwd reads the config: it comes from a block that is not evaluated here
+            // (`Match exec`), as the login's ssh itself did.
+            Err(sshcfg::Blocker::Missing) if own => {
+                let n = self.resolution.not_evaluated.first()?;
+                Some(format!(
+                    "this login's ssh, from a block codex-fwd does not evaluate ({}: {})",
+                    self.set.place(n.loc),
+                    n.message
+                ))
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The host's forwards as the login's own ssh sets them up: its `ClearAllForwardings=no`
+    /// brings back what the config's `ClearAllForwardings yes` clears (ssh merges identical
+    /// repeats).
+    fn with_login_options(&self) -> Resolution {
+        let mut r = self.resolution.clone();
+        if r.clears_forwardings() {
+            r.clear_all_forwardings = None;
+            r.forwards.clear();
+            for f in &self.resolution.forward_lines {
+                if !r.forwards.iter().any(|g| g.forward == f.forward) {
+                    r.forwards.push(f.clone());
+                }
+            }
+        }
+        r
+    }
+
+    /// The config's forward of `local` here, as `file:line: directive`.
+    fn forward_of(&self, local: u16) -> Option<String> {
+        let f = self
+            .resolution
+            .forward_lines
+            .iter()
+            .find(|f| f.forward.listen_port() == Some(local))?;
+        Some(format!(
+            "{}: {}",
+            self.set.place(f.loc),
+            f.forward.directive()
+        ))
+    }
+}
+
+/// What the relay threads share.
+struct Login {
+    host: String,
+    carrier: Carrier,
+    ports: PortMap,
+    no_browser: bool,
+    /// Line end for our own notes: while ssh has the terminal in raw mode, `\n` alone does not
+    /// return the cursor.
+    eol: &'static str,
+    config: Carriage,
+    /// The dynamic forward answered (`Some(Ok)`), or did not.
+    ready: Mutex<Option<Result<(), String>>>,
+    /// Set to stop ssh early (a port that cannot be forwarded).
+    abort: Arc<AtomicBool>,
+    failure: Mutex<Option<Failure>>,
+    /// Remote port -> the port here that carries it.
+    forwarded: Mutex<HashMap<u16, u16>>,
+    /// The listeners, closed when the login ends.
+    serving: Mutex<Vec<listen::Serving>>,
+    /// URLs already handled (a URL printed twice, or on both streams, is handled once).
+    seen: Mutex<HashSet<String>>,
+    /// Ports whose refusal by the server was already said.
+    refused: Mutex<HashSet<u16>>,
+    /// Remote ports the remote side accepted a connection to.
+    opened: Mutex<HashSet<u16>>,
+}
+
+fn spawn_relay(
+    from: Option<Box<dyn std::io::Read + Send>>,
+    to_stderr: bool,
+    login: &Arc<Login>,
+    local_tty: bool,
+) -> Option<JoinHandle<()>> {
+    let from = from?;
+    let login = login.clone();
+    Some(std::thread::spawn(move || {
+        let mut scan = url::UrlScanner::default();
+        let crlf = !local_tty;
+        let mut on = |data: &[u8]| {
+            for u in scan.push(data) {
+                login.found(&u);
+            }
+        };
+        if to_stderr {
+            session::relay(from, std::io::stderr(), crlf, &mut on);
+        } else {
+            session::relay(from, std::io::stdout(), crlf, &mut on);
+        }
+        if let Some(u) = scan.finish() {
+            login.found(&u);
+        }
+    }))
+}
+
+impl Login {
+    fn note(&self, msg: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "codex-fwd: {msg}{}", self.eol);
+        let _ = err.flush();
+    }
+
+    /// Stop the login: ssh is stopped, and `f` is what codex-fwd exits with.
+    fn fail(&self, f: Failure) {
+        let mut slot = self.failure.lock().unwrap();
+        if slot.is_none() {
+            *slot = Some(f);
+        }
+        self.abort.store(true, Ordering::SeqCst);
+    }
+
+    /// A URL appeared in the remote's output.
+    fn found(self: &Arc<Self>, text: &str) {
+        if self.abort.load(Ordering::SeqCst) || !self.seen.lock().unwrap().insert(text.to_string())
+        {
+            return;
+        }
+        let Some(found) = url::inspect(text) else {
+            return;
+        };
+        if found.targets.is_empty() {
+            return;
+        }
+        let mut all = true;
+        for &t in &found.targets {
+            match self.forward(t) {
+                Ok(true) => {}
+                Ok(false) => all = false,
+                Err(f) => {
+                    self.fail(f);
+                    return;
+                }
+            }
+        }
+        if !found.open {
+            return;
+        }
+        if !all {
+            self.note(&format!(
+                "not opening {}: the port it names is not forwarded",
+                found.url
+            ));
+            return;
+        }
+        if self.no_browser {
+            self.note(&format!(
+                "open this URL in this machine's browser: {}",
+                found.url
+            ));
+            return;
+        }
+        self.note("opening the login page in your browser");
+        let (url, eol) = (found.url.clone(), self.eol);
+        std::thread::spawn(move || {
+            if let Err(e) = browser::open(&url) {
+                eprint!(
+                    "codex-fwd: could not open a browser ({e}); open the URL above yourself{eol}"
+                );
+            }
+        });
+    }
+
+    /// Forward `t` (once per port): `Ok(true)` when it is, `Ok(false)` when it is not, with a
+    /// note saying why; `Err` when the login cannot go on.
+    fn forward(self: &Arc<Self>, t: Target) -> Result<bool, Failure> {
+        let host = &self.host;
+        let mut forwarded = self.forwarded.lock().unwrap();
+        if forwarded.contains_key(&t.port) {
+            return Ok(true);
+        }
+        let Some(local) = self.ports.local_for(t.port) else {
+            return Err(Failure::new(
+                EXIT_REFUSED,
+                format!(
+                    "the login URL sends the browser to {t}, which --port does not list, so the login cannot complete; run again with `--port {}` added",
+                    t.port
+                ),
+            ));
+        };
+        self.ensure_ready()?;
+        match listen::bind(t.host, local) {
+            Ok(listeners) => {
+                let me = Arc::downgrade(self);
+                let report: listen::Report = Arc::new(move |ev: listen::Event<'_>| {
+                    let Some(me) = me.upgrade() else { return };
+                    match ev {
+                        listen::Event::Opened(t) => {
+                            me.opened.lock().unwrap().insert(t.port);
+                        }
+                        listen::Event::Failed(t, e) => me.carry_failed(t, e),
+                    }
+                });
+                let serving = listen::serve(listeners, self.carrier.clone(), t, report);
+                self.serving.lock().unwrap().push(serving);
+                let here = if t.host == url::LoopbackHost::Localhost {
+                    format!("localhost:{local}")
+                } else {
+                    format!("{}:{local}", t.host)
+                };
+                self.note(&format!(
+                    "forwarding {here} here to {t} on {host}, through this login's ssh connection, until the login ends"
+                ));
+            }
+            Err(BindError::Privileged) => {
+                self.note(&format!(
+                    "the login URL sends the browser to {t}; ports below {} are never forwarded",
+                    listen::LOWEST_PORT
+                ));
+                return Ok(false);
+            }
+            Err(BindError::Busy(owner)) => {
+                let Some(how) = self.config.carries(&owner, local, t.port) else {
+                    return Err(Failure::new(EXIT_REFUSED, self.busy(t, local, &owner)));
+                };
+                self.note(&format!(
+                    "localhost:{local} here is already forwarded to {host}'s port {} by {how}; the login goes through it",
+                    t.port
+                ));
+            }
+            Err(BindError::Io(e)) => {
+                return Err(Failure::new(
+                    EXIT_IO,
+                    format!("cannot listen on {}:{local} here: {e}", t.host),
+                ));
+            }
+        }
+        forwarded.insert(t.port, local);
+        if local != t.port {
+            self.note(&rewrite_hint(t, local));
+        }
+        Ok(true)
+    }
+
+    /// Wait (once) for the dynamic forward to answer.
+    fn ensure_ready(&self) -> Result<(), Failure> {
+        let mut ready = self.ready.lock().unwrap();
+        let r =
+            ready.get_or_insert_with(|| self.carrier.ready(SOCKS_READY).map_err(|e| e.to_string()));
+        r.clone().map_err(|e| {
+            let Carrier::Socks { port } = &self.carrier;
+            Failure::new(
+                EXIT_IO,
+                format!(
+                    "ssh's dynamic forward on 127.0.0.1:{port} does not answer ({e}); see ssh's message above"
+                ),
+            )
+        })
+    }
+
+    /// Why a busy port here stops the login, and what to do.
+    fn busy(&self, t: Target, local: u16, owner: &PortOwner) -> String {
+        let host = &self.host;
+        let why = match self.config.forward_of(local) {
+            Some(line) => format!(" (ssh with {host}'s config forwards it elsewhere: {line})"),
+            None if owner.name.as_deref().is_some_and(|n| n.starts_with("ssh")) => {
+                " (an ssh connection that forwards it? close it, or `ssh -O exit HOST` for a ControlMaster)".replace("HOST", host)
+            }
+            None => String::new(),
+        };
+        let other = if local == 2455 { 3455 } else { 2455 };
+        format!(
+            "the login URL sends the browser to {t}, but localhost:{local} on this machine is already in use by {owner}{why}; stop it, or use another port here: `codex-fwd login {host} --port {other}:{}`",
+            t.port
+        )
+    }
+
+    /// A connection could not be carried. When the remote side never accepted one for this
+    /// port, the login cannot succeed (the server forbids forwarding): stop it, saying why and
+    /// what to do. A refusal after an accepted connection (the browser asking for a favicon
+    /// once the client's server has closed) is no failure of the login.
+    fn carry_failed(&self, t: &Target, e: &CarryError) {
+        if self.opened.lock().unwrap().contains(&t.port) {
+            return;
+        }
+        if !self.refused.lock().unwrap().insert(t.port) {
+            return;
+        }
+        let host = &self.host;
+        match e {
+            CarryError::Refused { .. } => self.fail(Failure::new(
+                EXIT_REFUSED,
+                format!(
+                    "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
+                ),
+            )),
+            CarryError::Broken(_) => {
+                self.note(&format!("the browser's connection to {t} failed: {e}"));
+            }
+        }
+    }
+}
+
+/// The one-line instruction when the laptop's port differs from the remote one.
+fn rewrite_hint(t: Target, local: u16) -> String {
+    format!(
+        "after you sign in, the browser goes to http://{t}/... and cannot connect: change `:{}` to `:{local}` in its address bar and press Enter",
+        t.port
+    )
+}
+
+/// Is a ControlMaster connection open for the host? `ssh -O check` asks the control socket
+/// (exit 0 and "Master running" when one answers); it neither connects to the host nor reads
+/// standard input, and fails at once when no ControlPath is configured.
+fn master_open(config: Option<&Path>, host: &str) -> bool {
+    let mut cmd = Command::new("ssh");
+    if let Some(c) = config {
+        cmd.arg("-F").arg(c);
+    }
+    cmd.args(["-O", "check", "--", host])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// ssh's status is the remote command's; 255 is ssh's own failure, or a remote command killed
+/// by a signal (ssh reports no status for it). 127 is the remote shell's "command not found".
+fn exit_code(
+    status: ExitStatus,
+    interrupted: bool,
+    host: &str,
+    command: &[String],
+) -> Result<u8, Failure> {
+    if interrupted {
+        eprintln!("codex-fwd: login interrupted; ssh has ended and the forwards are closed");
+        return Ok(130);
+    }
+    match status.code() {
+        Some(255) => Err(Failure::new(
+            EXIT_IO,
+            "ssh exited with 255: it failed (connecting or logging in; see its message above), or the remote command was ended by a signal (Ctrl-C on a terminal reaches it on the remote)",
+        )),
+        Some(127) => {
+            eprintln!("codex-fwd: {}", not_found(host, command));
+            Ok(127)
+        }
+        Some(c) => Ok(u8::try_from(c).unwrap_or(1)),
+        None => Err(Failure::new(EXIT_IO, format!("ssh ended by {status}"))),
+    }
+}
+
+/// The line for exit 127.
+fn not_found(host: &str, command: &[String]) -> String {
+    let client = command.first().map_or(DEFAULT_CLIENT, String::as_str);
+    format!(
+        "{host} exited with 127, the shell's \"command not found\" (for `{client}`?): ssh runs the command in a non-interactive shell, whose PATH lacks what your shell's startup files add (~/.local/bin, nvm, ...); give the full path, or let your login shell find it: `codex-fwd login {host} -- '$SHELL -lic \"{}\"'`",
+        command.join(" ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url::LoopbackHost;
+    use super::*;
+
+    fn pp(local: Option<u16>, remote: u16) -> PortPair {
+        PortPair { local, remote }
+    }
+
+    #[test]
+    fn port_maps() {
+        let m = PortMap::new(&[], None).unwrap();
+        assert_eq!(
+            (m.local_for(1455), m.local_for(53682)),
+            (Some(1455), Some(53682))
+        );
+        // --local-port alone moves Codex's 1455 only; every other port stays as it is.
+        let m = PortMap::new(&[], Some(2455)).unwrap();
+        assert_eq!(
+            (m.local_for(1455), m.local_for(1457)),
+            (Some(2455), Some(1457))
+        );
+        // --port lists the ports that may be forwarded, LOCAL:REMOTE moves one.
+        let m = PortMap::new(&[pp(None, 1455), pp(None, 1457)], None).unwrap();
+        assert_eq!((m.local_for(1457), m.local_for(8085)), (Some(1457), None));
+        let m = PortMap::new(&[pp(Some(2455), 1455), pp(None, 1457)], None).unwrap();
+        assert_eq!(
+            (m.local_for(1455), m.local_for(1457)),
+            (Some(2455), Some(1457))
+        );
+        let m = PortMap::new(&[pp(None, 8080)], Some(9090)).unwrap();
+        assert_eq!(m.local_for(8080), Some(9090));
+        assert!(PortMap::new(&[pp(None, 1455), pp(None, 1457)], Some(2455)).is_err());
+        assert!(PortMap::new(&[pp(Some(1), 1455)], Some(2455)).is_err());
+        let e = PortMap::new(&[pp(Some(1457), 1455), pp(None, 1457)], None).unwrap_err();
+        assert!(e.contains("1457 is given twice"), "{e}");
+    }
+
+    fn echoed(c: &[&str]) -> String {
+        let words: Vec<String> = c.iter().map(|s| s.to_string()).collect();
+        with_browser_echo(&words).join(" ")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_remote_command_gets_browser_echo_in_the_users_shell() {
+        assert_eq!(
+            echoed(&["codex", "login"]),
+            r#"env BROWSER=echo "$SHELL" -c 'codex login'"#
+        );
+        assert_eq!(
+            echoed(&["echo", "'it'", "$HOME"]),
+            r#"env BROWSER=echo "$SHELL" -c 'echo '\''it'\'' $HOME'"#
+        );
+        // What a POSIX shell makes of it: the words as ssh would have given them to the shell,
+        // run with BROWSER=echo.
+        let line = echoed(&[r#"printf '%s|' "$BROWSER" 'a b' "it's" && exit 3"#]);
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("SHELL=/bin/sh; {line}")])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "echo|a b|it's|");
+        assert_eq!(out.status.code(), Some(3));
+    }
+
+    #[test]
+    fn port_rewrite_instruction() {
+        let t = Target {
+            host: LoopbackHost::V4,
+            port: 1455,
+        };
+        assert_eq!(
+            rewrite_hint(t, 2455),
+            "after you sign in, the browser goes to http://127.0.0.1:1455/... and cannot connect: change `:1455` to `:2455` in its address bar and press Enter"
+        );
+    }
+
+    #[test]
+    fn the_command_not_found_line_is_a_command_that_works() {
+        let cmd = ["codex".to_string(), "login".to_string()];
+        let m = not_found("web", &cmd);
+        assert!(m.contains("for `codex`?"), "{m}");
+        assert!(
+            m.ends_with("`codex-fwd login web -- '$SHELL -lic \"codex login\"'`"),
+            "{m}"
+        );
+    }
+
+    fn carriage(config: &str, ssh_pid: u32) -> Carriage {
+        let opts = sshcfg::LoadOptions::explicit_file("/nonexistent-home");
+        let set =
+            ConfigSet::from_main_bytes(Path::new("/c/config"), config.as_bytes().to_vec(), &opts)
+                .unwrap();
+        let ctx = ResolveContext::new("me");
+        Carriage {
+            resolution: set.resolve("web", &ctx),
+            set,
+            ctx,
+            ssh_pid,
+        }
+    }
+
+    fn owner(name: &str, pid: u32) -> PortOwner {
+        PortOwner {
+            pid: Some(pid),
+            name: Some(name.into()),
+        }
+    }
+
+    #[test]
+    fn a_busy_port_carried_by_ssh() {
+        let c = carriage("Host web\n  LocalForward 1455 localhost:1455\n", 7);
+        // Another ssh connection (enable, then a terminal open on web).
+        let how = c.carries(&owner("ssh", 99), 1455, 1455).unwrap();
+        assert_eq!(
+            how,
+            "ssh (pid 99), an ssh connection (/c/config:2: LocalForward 1455 localhost:1455)"
+        );
+        // This login's own ssh (it sets the config's forwards up too).
+        assert!(
+            c.carries(&owner("ssh", 7), 1455, 1455)
+                .unwrap()
+                .starts_with("this login's ssh")
+        );
+        // Not ssh, not the login's port, or --port 2455:1455.
+        assert_eq!(c.carries(&owner("python3", 99), 1455, 1455), None);
+        assert_eq!(c.carries(&owner("ssh", 99), 1457, 1457), None);
+        assert_eq!(c.carries(&owner("ssh", 99), 1455, 1457), None);
+        // A forward of the port elsewhere.
+        let c = carriage("Host web\n  LocalForward 1457 localhost:9999\n", 7);
+        assert_eq!(c.carries(&owner("ssh", 7), 1457, 1457), None);
+        assert_eq!(
+            c.forward_of(1457).as_deref(),
+            Some("/c/config:2: LocalForward 1457 localhost:9999")
+        );
+        // A block codex-fwd does not evaluate: only the login's own ssh is trusted.
+        let c = carriage(
+            "Match exec \"true\"\n  LocalForward 1455 localhost:1455\n",
+            7,
+        );
+        assert!(
+            c.carries(&owner("ssh", 7), 1455, 1455)
+                .unwrap()
+                .contains("/c/config:1"),
+        );
+        assert_eq!(c.carries(&owner("ssh", 99), 1455, 1455), None);
+        // ClearAllForwardings yes: another connection has no forward, the login's own ssh has
+        // (it passes ClearAllForwardings=no).
+        let c = carriage(
+            "Host web\n  ClearAllForwardings yes\n  LocalForward 1455 localhost:1455\n  LocalForward 1455 localhost:1455\n",
+            7,
+        );
+        assert_eq!(c.carries(&owner("ssh", 99), 1455, 1455), None);
+        assert_eq!(
+            c.carries(&owner("ssh", 7), 1455, 1455).as_deref(),
+            Some("this login's ssh (/c/config:3: LocalForward 1455 localhost:1455)")
+        );
+    }
+
+    #[test]
+    fn user_at_host() {
+        let a = |host: &str, l: Option<&str>| LoginArgs {
+            host: host.into(),
+            login_name: l.map(String::from),
+            ports: vec![],
+            local_port: None,
+            no_browser: false,
+            device_auth: None,
+            command: vec![],
+        };
+        assert_eq!(
+            user_and_host(&a("root@web", None)).ok(),
+            Some((Some("root".into()), "web".into()))
+        );
+        assert_eq!(
+            user_and_host(&a("web", Some("me"))).ok(),
+            Some((Some("me".into()), "web".into()))
+        );
+        assert_eq!(
+            user_and_host(&a("web", None)).ok(),
+            Some((None, "web".into()))
+        );
+        assert!(user_and_host(&a("root@web", Some("me"))).is_err());
+    }
+}

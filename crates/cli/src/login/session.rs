@@ -1,0 +1,316 @@
+//! The ssh process of a login (and of `tunnel`, which shares its command builder): its argument
+//! list, running it with its output relayed, stopping it, and its exit status.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, ExitStatus};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sshcfg::OpenSshVersion;
+
+/// A port on the laptop and the remote port it forwards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pair {
+    pub(crate) local: u16,
+    pub(crate) remote: u16,
+}
+
+/// Whether the remote command gets a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RemoteTty {
+    /// `-T`: none.
+    No,
+    /// `-tt`: always, also when this side has none. Closing the connection then hangs the
+    /// remote terminal up, and SIGHUP ends the remote command: without a terminal, sshd would
+    /// only close its pipes, which a command waiting for a browser never notices.
+    Force,
+}
+
+/// The options every login's ssh gets (see README, `login`):
+/// - `ClearAllForwardings=no`: the config's `ClearAllForwardings yes` would also drop the
+///   command line's `-D` (ssh_config(5));
+/// - `ControlPath=none`: a connection of its own; through a ControlMaster the forward would be
+///   set up in the master and outlive the login;
+/// - `RemoteCommand=none`: the config's `RemoteCommand` would replace the login command;
+/// - `ExitOnForwardFailure=no`: a config forward whose port is taken (a `RemoteForward` another
+///   connection holds, a stale unix socket) only warns, as with plain ssh; the login checks its
+///   own `-D` itself.
+pub(crate) const LOGIN_OPTS: [&str; 4] = [
+    "ClearAllForwardings=no",
+    "ControlPath=none",
+    "RemoteCommand=none",
+    "ExitOnForwardFailure=no",
+];
+
+/// Options of OpenSSH 8.7 and later (older clients refuse them as unknown), reset for a login:
+/// `SessionType none` or `StdinNull yes` would suppress the command or its input, and
+/// `ForkAfterAuthentication yes` would put ssh in the background at once, so that the login
+/// would exit 0 whatever the remote command does.
+pub(crate) const LOGIN_OPTS_8_7: [&str; 3] = [
+    "SessionType=default",
+    "StdinNull=no",
+    "ForkAfterAuthentication=no",
+];
+
+/// The options of OpenSSH 8.7 and later, when the installed client has them (unknown: yes).
+pub(crate) fn has_8_7(v: Option<OpenSshVersion>) -> bool {
+    v.is_none_or(|v| (v.major, v.minor) >= (8, 7))
+}
+
+/// An ssh command line.
+pub(crate) struct SshCommand<'a> {
+    /// `-F FILE`.
+    pub(crate) config: Option<&'a Path>,
+    /// `-o OPT` each.
+    pub(crate) opts: &'a [&'a str],
+    /// `-l USER`.
+    pub(crate) user: Option<&'a str>,
+    /// `-L localhost:L:127.0.0.1:R` each.
+    pub(crate) forwards: &'a [Pair],
+    /// `-D 127.0.0.1:PORT`.
+    pub(crate) dynamic: Option<u16>,
+    pub(crate) tty: RemoteTty,
+    pub(crate) host: &'a str,
+    /// The remote command's words (ssh joins them with spaces for the remote shell).
+    pub(crate) remote: &'a [String],
+}
+
+impl SshCommand<'_> {
+    /// `[-F FILE] -o OPT... [-l USER] -L ...  [-D ...] -T|-tt -- HOST CMD...`. The explicit
+    /// loopback bind addresses keep the listeners on loopback whatever `GatewayPorts` says;
+    /// `--` ends ssh's options, so the remote command's words are never read as ssh options.
+    pub(crate) fn args(&self) -> Vec<OsString> {
+        let mut v: Vec<OsString> = Vec::new();
+        if let Some(c) = self.config {
+            v.push("-F".into());
+            v.push(c.into());
+        }
+        for o in self.opts {
+            v.push("-o".into());
+            v.push(o.into());
+        }
+        if let Some(u) = self.user {
+            v.push("-l".into());
+            v.push(u.into());
+        }
+        for p in self.forwards {
+            v.push("-L".into());
+            v.push(format!("localhost:{}:127.0.0.1:{}", p.local, p.remote).into());
+        }
+        if let Some(d) = self.dynamic {
+            v.push("-D".into());
+            v.push(format!("127.0.0.1:{d}").into());
+        }
+        v.push(
+            match self.tty {
+                RemoteTty::No => "-T",
+                RemoteTty::Force => "-tt",
+            }
+            .into(),
+        );
+        v.push("--".into());
+        v.push(self.host.into());
+        v.extend(self.remote.iter().map(OsString::from));
+        v
+    }
+}
+
+/// Copy `from` to `to`, flushing each piece as it comes, and hand every piece to `seen`. With
+/// `crlf_to_lf` a CR LF pair becomes LF (the remote terminal's output, for a reader that is not
+/// a terminal). A closed `to` does not stop the copy (ssh must not block on a full pipe).
+pub(crate) fn relay(
+    mut from: impl Read,
+    mut to: impl Write,
+    crlf_to_lf: bool,
+    mut seen: impl FnMut(&[u8]),
+) {
+    let mut buf = [0u8; 8192];
+    let mut writable = true;
+    let mut held_cr = false;
+    let mut out = Vec::with_capacity(buf.len() + 1);
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let data = &buf[..n];
+        out.clear();
+        if crlf_to_lf {
+            for &b in data {
+                if held_cr && b != b'\n' {
+                    out.push(b'\r');
+                }
+                held_cr = b == b'\r';
+                if !held_cr {
+                    out.push(b);
+                }
+            }
+        } else {
+            out.extend_from_slice(data);
+        }
+        if writable && !out.is_empty() {
+            writable = to.write_all(&out).and_then(|()| to.flush()).is_ok();
+        }
+        seen(data);
+    }
+    if held_cr && writable {
+        let _ = to.write_all(b"\r").and_then(|()| to.flush());
+    }
+}
+
+/// Wait for ssh; when `interrupted` (Ctrl-C, SIGTERM) or `abort` becomes true, stop it and wait
+/// for it to close its connection and listeners.
+pub(crate) fn wait(
+    child: &mut Child,
+    interrupted: &AtomicBool,
+    abort: &AtomicBool,
+) -> std::io::Result<ExitStatus> {
+    let mut stopping = false;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if !stopping && (interrupted.load(Ordering::SeqCst) || abort.load(Ordering::SeqCst)) {
+            stop(child);
+            stopping = true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A flag set on Ctrl-C, SIGTERM and SIGHUP (once per process: a second handler is refused).
+pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+    flag
+}
+
+/// Ask ssh to end: SIGTERM lets it close its connection; the remote terminal then hangs up.
+#[cfg(unix)]
+fn stop(child: &mut Child) {
+    // SAFETY: kill(2) with the pid of a child we have not reaped yet and a valid signal.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+}
+
+#[cfg(not(unix))]
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[OsString]) -> Vec<String> {
+        v.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn ssh_argv_for_a_login() {
+        let remote = ["env", "BROWSER=echo", "codex", "login"].map(String::from);
+        let v = SshCommand {
+            config: Some(Path::new("/c/config")),
+            opts: &LOGIN_OPTS,
+            user: Some("root"),
+            forwards: &[],
+            dynamic: Some(40001),
+            tty: RemoteTty::Force,
+            host: "myserver",
+            remote: &remote,
+        }
+        .args();
+        assert_eq!(
+            args(&v),
+            [
+                "-F",
+                "/c/config",
+                "-o",
+                "ClearAllForwardings=no",
+                "-o",
+                "ControlPath=none",
+                "-o",
+                "RemoteCommand=none",
+                "-o",
+                "ExitOnForwardFailure=no",
+                "-l",
+                "root",
+                "-D",
+                "127.0.0.1:40001",
+                "-tt",
+                "--",
+                "myserver",
+                "env",
+                "BROWSER=echo",
+                "codex",
+                "login",
+            ]
+        );
+    }
+
+    #[test]
+    fn ssh_argv_for_a_tunnel() {
+        let v = SshCommand {
+            config: None,
+            opts: &["SessionType=none"],
+            user: None,
+            forwards: &[Pair {
+                local: 2455,
+                remote: 1455,
+            }],
+            dynamic: None,
+            tty: RemoteTty::No,
+            host: "h",
+            remote: &[],
+        }
+        .args();
+        assert_eq!(
+            args(&v),
+            [
+                "-o",
+                "SessionType=none",
+                "-L",
+                "localhost:2455:127.0.0.1:1455",
+                "-T",
+                "--",
+                "h"
+            ]
+        );
+    }
+
+    #[test]
+    fn options_by_version() {
+        let v = |major, minor| Some(OpenSshVersion { major, minor });
+        assert!(has_8_7(None) && has_8_7(v(8, 7)) && has_8_7(v(9, 2)) && has_8_7(v(10, 0)));
+        assert!(!has_8_7(v(8, 6)) && !has_8_7(v(7, 9)));
+    }
+
+    #[test]
+    fn relay_turns_crlf_into_lf_across_reads() {
+        let input = b"a\r\nb\r\r\nc\rd\r";
+        for cut in 0..input.len() {
+            let chunks = [&input[..cut], &input[cut..]];
+            let reader = chunks
+                .iter()
+                .map(|c| std::io::Cursor::new(c.to_vec()))
+                .fold(Box::new(std::io::empty()) as Box<dyn Read>, |r, c| {
+                    Box::new(r.chain(c))
+                });
+            let mut out = Vec::new();
+            let mut seen = Vec::new();
+            relay(reader, &mut out, true, |d| seen.extend_from_slice(d));
+            assert_eq!(out, b"a\nb\r\nc\rd\r", "cut {cut}");
+            assert_eq!(seen, input);
+        }
+        let mut out = Vec::new();
+        relay(&input[..], &mut out, false, |_| {});
+        assert_eq!(out, input);
+    }
+}
