@@ -93,58 +93,6 @@ impl Diagnostic {
     }
 }
 
-/// Arguments that are one token without quotes, escapes or comments.
-fn one_plain_word(raw: &[u8]) -> bool {
-    !raw.is_empty()
-        && !raw
-            .iter()
-            .any(|&b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'#'))
-}
-
-/// The criteria of a `Match` line's arguments (`all`, `canonical` and `final` take no value;
-/// the others one).
-fn match_criteria<'t>(args: &'t [Token<'_>]) -> impl Iterator<Item = &'t [u8]> + 't {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let attr: &[u8] = &args.get(i)?.value;
-        let bare = attr.strip_prefix(b"!").unwrap_or(attr).to_ascii_lowercase();
-        i += if matches!(bare.as_slice(), b"all" | b"canonical" | b"final") {
-            1
-        } else {
-            2
-        };
-        Some(attr)
-    })
-}
-
-/// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, other bytes as octal
-/// escapes.
-fn bad_option(keyword: &[u8]) -> String {
-    let shown: String = keyword
-        .to_ascii_lowercase()
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() {
-                (b as char).to_string()
-            } else {
-                format!("\\{b:03o}")
-            }
-        })
-        .collect();
-    format!("Bad configuration option: {shown}")
-}
-
-/// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
-/// `Match all`?
-fn applies_to_every_host(k: Keyword, args: &Result<Vec<Token<'_>>, SplitError>) -> bool {
-    let Ok(args) = args else { return false };
-    let words: Vec<&[u8]> = args.iter().map(|t| &*t.value).collect();
-    match k {
-        Keyword::Host => words.contains(&&b"*"[..]) && !words.iter().any(|w| w.starts_with(b"!")),
-        _ => matches!(words.as_slice(), [w] if w.eq_ignore_ascii_case(b"all")),
-    }
-}
-
 /// A replacement of `range` (byte offsets in the document) by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Splice {
@@ -397,7 +345,7 @@ impl Document {
     }
 
     /// The text of line `i` as OpenSSH reads it: cut at a NUL, trailing whitespace stripped.
-    fn effective_text(&self, i: usize) -> &[u8] {
+    pub(crate) fn effective_text(&self, i: usize) -> &[u8] {
         if self.has_nul {
             lexer::effective_line(self.line_text(i))
         } else {
@@ -406,7 +354,7 @@ impl Document {
     }
 
     /// Where the arguments of line `i` start within its text (`None`: no argument).
-    fn args_offset(&self, i: usize) -> Option<usize> {
+    pub(crate) fn args_offset(&self, i: usize) -> Option<usize> {
         match self.lines[i].args {
             0 => None,
             ARGS_FAR => match lexer::shape(self.effective_text(i)) {
@@ -444,6 +392,17 @@ impl Document {
         let t = self.line_text(i);
         let n = t.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
         &t[..n]
+    }
+
+    /// The keyword of line `i` as written (empty for a line that is not a keyword line).
+    pub(crate) fn keyword_text(&self, i: usize) -> &[u8] {
+        let text = self.effective_text(i);
+        match lexer::shape(text) {
+            LineShape::Directive { keyword, .. } => {
+                &text[keyword.span.start..keyword.span.end.min(text.len())]
+            }
+            _ => &[],
+        }
     }
 
     /// Line `i` tokenised as OpenSSH does, if it is a keyword line.
@@ -502,180 +461,20 @@ impl Document {
     /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
     /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
     pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        self.diagnostics_impl(true, version)
+        crate::diagnose::diagnostics(self, version)
     }
 
-    /// A known keyword line that `version` does not know yet: `Tag` ("Bad configuration
-    /// option"), or a `Match` with a newer criterion ("Bad Match condition").
-    fn too_new(
-        &self,
-        i: usize,
-        k: Keyword,
-        args: &[Token<'_>],
-        version: Option<OpenSshVersion>,
-    ) -> Option<Diagnostic> {
-        version?;
-        let (kind, message) = match k {
-            Keyword::Tag if crate::check::keyword_too_new(b"tag", version) => (
-                DiagnosticKind::UnknownKeyword,
-                "Bad configuration option: tag".to_string(),
-            ),
-            Keyword::Match
-                if match_criteria(args).any(|c| crate::check::criterion_too_new(c, version)) =>
-            {
-                (
-                    DiagnosticKind::BadArguments,
-                    "Bad Match condition".to_string(),
-                )
-            }
-            _ => return None,
-        };
-        Some(Diagnostic {
-            line: i + 1,
-            column: 1 + self.indent(i).len(),
-            message,
-            kind,
-        })
-    }
-
-    /// Problems the newest OpenSSH would report, line by line, for the keywords this library
-    /// reads (and for lines it cannot split), and unknown keywords.
+    /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
+    /// refuses (each keyword's as `process_config_line` parses them), lines it cannot split.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.diagnostics_impl(true, None)
+        self.diagnostics_for(None)
     }
 
-    /// [`Document::diagnostics`]; `fast`: pass over the lines [`Document::plainly_fine`] clears
-    /// without tokenising them (the tests check both ways agree).
-    fn diagnostics_impl(&self, fast: bool, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        // `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
-        // holds for every host, so only one that applies to every host counts (in the global
-        // area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
-        // at the unknown keyword.
-        let mut ignore: Option<Vec<u8>> = None;
-        // The block the line is in (its `Host`/`Match` line), judged only when needed.
-        let mut header: Option<(usize, Keyword)> = None;
-        for i in 0..self.lines.len() {
-            if let LineKind::Directive(k) = self.lines[i].kind
-                && k.starts_block()
-            {
-                header = Some((i, k));
-            }
-            let diag = |column: usize, message: String| Diagnostic {
-                line: i + 1,
-                column: column + 1,
-                message,
-                kind: DiagnosticKind::BadArguments,
-            };
-            match self.lines[i].kind {
-                LineKind::Unreadable => out.push(Diagnostic {
-                    kind: DiagnosticKind::Ignored,
-                    ..diag(
-                        0,
-                        "unclosed quote in the keyword: OpenSSH ignores this line".into(),
-                    )
-                }),
-                LineKind::Directive(k) if fast && self.plainly_fine(i, k, version) => {}
-                LineKind::Directive(k) => {
-                    let d = self.directive(i).expect("directive line");
-                    let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
-                    if k == Keyword::Other && d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
-                    {
-                        let block_for_all = header.is_none_or(|(h, hk)| {
-                            let hd = self.directive(h).expect("block header");
-                            applies_to_every_host(hk, &hd.args)
-                        });
-                        if let (None, Ok(a), true) = (&ignore, &d.args, block_for_all) {
-                            ignore = a.first().map(|t| t.value.to_vec());
-                        }
-                    } else if k == Keyword::Other
-                        && (!crate::check::is_known_keyword(d.keyword_text)
-                            || crate::check::keyword_too_new(d.keyword_text, version))
-                        && !ignore.as_ref().is_some_and(|p| {
-                            crate::pattern::match_pattern_list(kw.as_bytes(), p, true)
-                                == crate::pattern::ListMatch::Match
-                        })
-                    {
-                        let col =
-                            d.keyword_text.as_ptr() as usize - self.line_text(i).as_ptr() as usize;
-                        out.push(Diagnostic {
-                            kind: DiagnosticKind::UnknownKeyword,
-                            ..diag(col, bad_option(d.keyword_text))
-                        });
-                        continue;
-                    }
-                    let start = self.args_offset(i).unwrap_or(self.line_text(i).len());
-                    if self.args_offset(i).is_none() {
-                        out.push(diag(start, format!("no argument after keyword \"{kw}\"")));
-                        continue;
-                    }
-                    let args = match d.args {
-                        Ok(a) => a,
-                        Err(SplitError::InvalidQuotes) => {
-                            out.push(diag(start, "invalid quotes".into()));
-                            continue;
-                        }
-                    };
-                    if let Some(msg) = crate::check::check_directive(k, &args) {
-                        let col = args.first().map_or(start, |t| t.span.start);
-                        out.push(diag(col, msg));
-                    } else if let Some(d) = self.too_new(i, k, &args, version) {
-                        out.push(d);
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-
-    /// Is keyword line `i` one [`Document::diagnostics`] has nothing to say about, as can be
-    /// seen without building its tokens? It has arguments, they split (no quote character, or
-    /// quotes that close) into tokens none of which is empty, and its keyword is one whose
-    /// values are not checked here: a known keyword ssh only stores, or `Host`/`Include` (whose
-    /// only check is for an empty argument). (`HostName`, `User`, `Port` and `DynamicForward`
-    /// are checked: for extra arguments, a bad port, a bad specification.) Most lines of a large config are such lines.
-    fn plainly_fine(&self, i: usize, k: Keyword, version: Option<OpenSshVersion>) -> bool {
-        // Arguments within the packed offset's reach (others take the slow path).
-        let a = match self.lines[i].args {
-            0 | ARGS_FAR => return false,
-            a => a as usize,
-        };
-        let raw = &self.effective_text(i)[a..];
-        // With quotes, the tokens must split and none may be empty (`Host ""`). Arguments are
-        // short: a plain loop beats a vectorised search's set-up here.
-        if raw.iter().any(|&b| b == b'"' || b == b'\'')
-            && !lexer::Argv::new(raw, 0).all(|t| t.is_ok_and(|t| !t.value.is_empty()))
-        {
-            return false;
-        }
-        match k {
-            Keyword::Host | Keyword::Include | Keyword::CanonicalizeHostname => true,
-            Keyword::Tag => version.is_none(),
-            // One plain word: no extra argument to report (quotes take the slow path).
-            Keyword::HostName | Keyword::User => one_plain_word(raw),
-            // A port of digits, not zero, within range.
-            Keyword::Port => {
-                one_plain_word(raw)
-                    && raw.len() <= 5
-                    && raw.iter().all(u8::is_ascii_digit)
-                    && std::str::from_utf8(raw)
-                        .ok()
-                        .and_then(|p| p.parse::<u16>().ok())
-                        .is_some_and(|p| p != 0)
-            }
-            Keyword::Other => {
-                let text = lexer::effective_line(self.line_text(i));
-                let LineShape::Directive { keyword, .. } = lexer::shape(text) else {
-                    return false;
-                };
-                let kw = &text[keyword.span.start..keyword.span.end.min(text.len())];
-                !kw.eq_ignore_ascii_case(b"ignoreunknown")
-                    && crate::check::is_known_keyword(kw)
-                    && !crate::check::keyword_too_new(kw, version)
-            }
-            _ => false,
-        }
+    /// Does what this document means depend on which OpenSSH reads it (a keyword or `Match`
+    /// criterion that not every supported release knows)? When not, asking the installed
+    /// client for its version (`ssh -V`) cannot change any answer.
+    pub fn depends_on_openssh_version(&self) -> bool {
+        crate::diagnose::depends_on_version(self)
     }
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.
@@ -758,46 +557,6 @@ mod tests {
             ("IdentityFile", Keyword::Other),
         ] {
             assert_eq!(Keyword::from_bytes(text.as_bytes()), k, "{text}");
-        }
-    }
-
-    /// The fast path of `diagnostics` changes nothing: every fixture, and lines built to reach
-    /// each of its conditions.
-    #[test]
-    fn diagnostics_fast_path_agrees() {
-        let mut inputs: Vec<Vec<u8>> = vec![
-            b"Host a \"\" b\nHost \"x\nHostName\nUser 'u\nInclude \"\"\nPort 22 # c\n".to_vec(),
-            b"IdentityFile \"~/a b\" 'c'\nHost \"a\"'b' c\\\"d\nUser \"\"\nSendEnv \"A\" \"\nControlPath \"\"\n".to_vec(),
-            b"IgnoreUnknown usekeychain\nUseKeychain yes\nidentityfile \"a b\"\nIdentityFile\n"
-                .to_vec(),
-            b"Bogus x\nDynamicForward 1455\nDynamicForward \"\nTag t\nCanonicalizeHostname maybe\n"
-                .to_vec(),
-            b"User u v\nHostName a b\nPort 0\nPort 70000\nPort 022\nPort 22\nUser me\nHostName=h\n".to_vec(),
-                        b"LocalForward 1 localhost:1\nGatewayPorts maybe\nMatch # c\nServerAliveInterval=30\n"
-                .to_vec(),
-            b"\"Host\" a\nHost\t=\tb\n  \x00Host x\nNOHOSTAUTHENTICATIONFORLOCALHOST yes\n"
-                .to_vec(),
-        ];
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
-        let mut stack = vec![dir];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(b) = std::fs::read(&p) {
-                    inputs.push(b);
-                }
-            }
-        }
-        for bytes in inputs {
-            let doc = Document::parse(bytes.clone());
-            assert_eq!(
-                doc.diagnostics_impl(true, None),
-                doc.diagnostics_impl(false, None),
-                "{}",
-                String::from_utf8_lossy(&bytes)
-            );
         }
     }
 

@@ -93,16 +93,6 @@ fn a2port(s: &str) -> Result<u16, bool> {
     }
 }
 
-/// A port as `a2port` reads it, when this library can tell: `None` when ssh rejects it (or it
-/// names a service the services database does not have).
-pub(crate) fn a2port_checked(s: &str) -> Option<u16> {
-    match a2port(s) {
-        Ok(p) => Some(p),
-        Err(false) => None,
-        Err(true) => Some(1), // a service name not evaluated: taken as valid
-    }
-}
-
 /// `getservbyname(name, "tcp")` as the services database says it, read once: `None` when there
 /// is no database to read (the name is then not evaluated), `Some(None)` when it has no such
 /// service.

@@ -57,8 +57,8 @@
 //! assert_eq!((d.line, d.message.as_str()), (2, "Bad forwarding specification."));
 //! ```
 
-mod check;
 mod config;
+mod diagnose;
 mod document;
 mod edit;
 mod error;
@@ -76,6 +76,7 @@ mod plan;
 mod resolve;
 
 pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, system_config_path};
+pub use diagnose::keywords;
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
 pub use edit::EditError;
 pub use error::Error;
