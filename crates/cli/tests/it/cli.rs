@@ -922,3 +922,53 @@ fn doctor_says_when_home_differs_from_the_password_database() {
     // Without $HOME the home is the password database's: nothing to say.
     assert!(!codes(None).contains(&"home-differs".to_string()));
 }
+
+/// `ssh -V` is asked only when the config names a keyword or `Match` criterion that not every
+/// supported OpenSSH knows, and then once: a stand-in `ssh` first on `PATH` records its calls.
+#[test]
+fn ssh_v_only_when_the_answer_depends_on_it() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("calls");
+    let fake = d.path().join("ssh");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\necho 'OpenSSH_9.2p1 Debian-2, OpenSSL 3.0' >&2\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        d.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let calls = || std::fs::read_to_string(&log).unwrap_or_default();
+    let (_c, cfg) = setup("Host a\n    User u\n    ServerAliveInterval 30\n");
+    for cmd in [&["status", "a"][..], &["enable", "a", "--dry-run"]] {
+        bin()
+            .env("PATH", &path)
+            .args(["-F", cfg.to_str().unwrap()])
+            .args(cmd)
+            .assert()
+            .success();
+    }
+    assert_eq!(
+        calls(),
+        "",
+        "no ssh -V for a config every release reads alike"
+    );
+    let (_c, cfg) = setup("Host a\n    Tag t\n    User u\n");
+    bin()
+        .env("PATH", &path)
+        .args(["-F", cfg.to_str().unwrap(), "status", "a"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rejected-line"));
+    assert_eq!(
+        calls(),
+        "-V\n",
+        "one ssh -V when a keyword is newer than some releases"
+    );
+}
