@@ -211,7 +211,7 @@ fn bad_input_is_one_line_exit_2_and_nothing_written() {
     let bad_hosts = [
         "my server",
         "a\nb",
-        "a#b",
+        "#ab",
         "\"a\"",
         "web*",
         "w?b",
@@ -970,5 +970,28 @@ fn ssh_v_only_when_the_answer_depends_on_it() {
         calls(),
         "-V\n",
         "one ssh -V when a keyword is newer than some releases"
+    );
+}
+
+/// A `#` inside a name is a plain character to ssh (`Host name#with#hash` is one pattern):
+/// `enable` takes such a name, and `ssh -G` then gives that host the forward.
+#[test]
+fn hash_inside_a_host_name_is_a_name() {
+    let (_d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap();
+    bin()
+        .args(["-F", c, "enable", "name#with#hash", "-y"])
+        .assert()
+        .success();
+    assert!(read(&cfg).contains("Host name#with#hash\n"));
+    let g = StdCommand::new("ssh")
+        .args(["-G", "-F", c, "name#with#hash"])
+        .output()
+        .unwrap();
+    assert!(g.status.success());
+    assert!(
+        String::from_utf8_lossy(&g.stdout).contains("localforward 1455 [localhost]:1455"),
+        "{}",
+        String::from_utf8_lossy(&g.stdout)
     );
 }
