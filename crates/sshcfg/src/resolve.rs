@@ -6,7 +6,8 @@
 //! config asks for it (`Match final`, `Match canonical` with `CanonicalizeHostname`), the files are
 //! read a second time with the host replaced by its `HostName` (lowercased), and forwards from
 //! blocks that match only then are appended. `ClearAllForwardings yes` empties the list.
-//! `Match exec` is never run: a block that depends on it is taken as not applying and reported.
+//! `Match exec` is never run: the criterion is taken as not matching (so `exec` leaves its block out
+//! and `!exec` holds) and reported.
 
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
@@ -514,18 +515,24 @@ impl Pass<'_> {
                     pattern::match_pattern_list(&tag, &arg, false) == ListMatch::Match
                 }
                 b"exec" | b"localnetwork" | b"version" | b"sessiontype" | b"command" => {
+                    // Not evaluated: taken as not matching (a command that fails), so `exec`
+                    // leaves the block out and `!exec` lets the other criteria decide.
                     if result {
                         self.out.not_evaluated.push(Note {
                             loc,
                             message: format!(
-                                "Match {} is not evaluated (commands are never run); the block is taken as not applying",
-                                String::from_utf8_lossy(&attr)
+                                "Match {}{} is not evaluated (commands are never run); it is taken as not matching{}",
+                                if negate { "!" } else { "" },
+                                String::from_utf8_lossy(&attr),
+                                if negate {
+                                    ", so its negation holds"
+                                } else {
+                                    ": the block is taken as not applying"
+                                }
                             ),
                         });
                     }
-                    // Not evaluated: the block is taken as not applying.
-                    result = false;
-                    continue;
+                    false
                 }
                 _ => {
                     return err(
