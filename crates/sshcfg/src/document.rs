@@ -31,8 +31,28 @@ pub(crate) struct Line {
     start: u32,
     /// Offset of the arguments within the line; 0: none; `u16::MAX`: too far, recompute.
     args: u16,
-    kind: LineKind,
+    /// What the line is: its keyword's position in the keyword table, or one of the codes
+    /// below.
+    code: u8,
     eol: Eol,
+}
+
+const BLANK: u8 = u8::MAX;
+const COMMENT: u8 = u8::MAX - 1;
+const UNREADABLE: u8 = u8::MAX - 2;
+/// A keyword OpenSSH does not know.
+const UNKNOWN: u8 = u8::MAX - 3;
+
+/// The [`LineKind`] a line code stands for.
+#[inline]
+fn kind_of(code: u8) -> LineKind {
+    match code {
+        BLANK => LineKind::Blank,
+        COMMENT => LineKind::Comment,
+        UNREADABLE => LineKind::Unreadable,
+        UNKNOWN => LineKind::Directive(Keyword::Other),
+        k => LineKind::Directive(crate::diagnose::table::keyword_of(k)),
+    }
 }
 
 const ARGS_FAR: u16 = u16::MAX;
@@ -124,18 +144,18 @@ pub struct Document {
 
 /// Classify one line's text (line ending excluded).
 #[inline]
-fn lex_line(content: &[u8], no_nul: bool) -> (LineKind, u16) {
+fn lex_line(content: &[u8], no_nul: bool) -> (u8, u16) {
     let text = if no_nul {
         lexer::strip_trailing(content)
     } else {
         lexer::effective_line(content)
     };
     match lexer::shape(text) {
-        LineShape::Blank => (LineKind::Blank, 0),
-        LineShape::Comment => (LineKind::Comment, 0),
-        LineShape::BadKeywordQuote => (LineKind::Unreadable, 0),
+        LineShape::Blank => (BLANK, 0),
+        LineShape::Comment => (COMMENT, 0),
+        LineShape::BadKeywordQuote => (UNREADABLE, 0),
         LineShape::Directive { keyword, args } => (
-            LineKind::Directive(Keyword::from_bytes(&keyword.value)),
+            crate::diagnose::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
             match args {
                 None => 0,
                 Some(a) if a < ARGS_FAR as usize => a as u16,
@@ -156,21 +176,21 @@ fn lex_lines(bytes: &[u8], from: usize, to: usize, no_nul: bool, lines: &mut Vec
         } else {
             (nl, Eol::Lf)
         };
-        let (kind, args) = lex_line(&bytes[start..content_end], no_nul);
+        let (code, args) = lex_line(&bytes[start..content_end], no_nul);
         lines.push(Line {
             start: start as u32,
             args,
-            kind,
+            code,
             eol,
         });
         start = nl + 1;
     }
     if start < to {
-        let (kind, args) = lex_line(&bytes[start..to], no_nul);
+        let (code, args) = lex_line(&bytes[start..to], no_nul);
         lines.push(Line {
             start: start as u32,
             args,
-            kind,
+            code,
             eol: Eol::None,
         });
     }
@@ -180,7 +200,7 @@ fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
     let mut starts = Vec::new();
     let mut has_global = false;
     for (i, l) in lines.iter().enumerate() {
-        if let LineKind::Directive(k) = l.kind
+        if let LineKind::Directive(k) = kind_of(l.code)
             && k.starts_block()
         {
             starts.push(i as u32);
@@ -326,7 +346,7 @@ impl Document {
 
     /// What line `i` (0-based) is.
     pub fn kind(&self, i: usize) -> LineKind {
-        self.lines[i].kind
+        kind_of(self.lines[i].code)
     }
 
     /// The text of line `i` without its line ending.
@@ -368,7 +388,7 @@ impl Document {
     /// The arguments of keyword line `i`, tokenised as `argv_split` does (`None` for other
     /// lines).
     pub fn args(&self, i: usize) -> Option<Result<Vec<Token<'_>>, SplitError>> {
-        let LineKind::Directive(_) = self.lines[i].kind else {
+        let LineKind::Directive(_) = kind_of(self.lines[i].code) else {
             return None;
         };
         let text = self.effective_text(i);
@@ -394,6 +414,16 @@ impl Document {
         &t[..n]
     }
 
+    /// The keyword-table entry of line `i` (`None`: not a keyword line, or a keyword OpenSSH
+    /// does not know).
+    #[inline]
+    pub(crate) fn spec(&self, i: usize) -> Option<&'static crate::diagnose::table::Spec> {
+        match self.lines[i].code {
+            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+            k => Some(&crate::diagnose::table::KEYWORDS[usize::from(k)]),
+        }
+    }
+
     /// The keyword of line `i` as written (empty for a line that is not a keyword line).
     pub(crate) fn keyword_text(&self, i: usize) -> &[u8] {
         let text = self.effective_text(i);
@@ -407,7 +437,7 @@ impl Document {
 
     /// Line `i` tokenised as OpenSSH does, if it is a keyword line.
     pub fn directive(&self, i: usize) -> Option<Directive<'_>> {
-        let LineKind::Directive(keyword) = self.lines[i].kind else {
+        let LineKind::Directive(keyword) = kind_of(self.lines[i].code) else {
             return None;
         };
         let text = lexer::effective_line(self.line_text(i));
@@ -441,7 +471,7 @@ impl Document {
 
     /// The indentation of the first indented keyword line that is not a `Host`/`Match` line.
     pub fn indent_style(&self) -> Option<&[u8]> {
-        (0..self.lines.len()).find_map(|i| match self.lines[i].kind {
+        (0..self.lines.len()).find_map(|i| match kind_of(self.lines[i].code) {
             LineKind::Directive(k) if !k.starts_block() && !self.indent(i).is_empty() => {
                 Some(self.indent(i))
             }

@@ -39,18 +39,16 @@ pub fn keywords() -> impl Iterator<Item = (&'static str, (u8, u8))> {
 /// Does reading this document's answer depend on which OpenSSH reads it: does it name a
 /// keyword or a `Match` criterion that not every supported release knows?
 pub(crate) fn depends_on_version(doc: &Document) -> bool {
-    (0..doc.line_count()).any(|i| match doc.kind(i) {
-        LineKind::Directive(Keyword::Match) => {
+    (0..doc.line_count()).any(|i| match doc.spec(i) {
+        Some(s) if s.arg == Arg::Match => {
             let raw = doc.raw_args(i);
             table::MATCH_SINCE.iter().any(|(c, _)| {
                 raw.windows(c.len())
                     .any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
             })
         }
-        LineKind::Directive(_) => {
-            table::lookup(doc.keyword_text(i)).is_some_and(|s| s.since != (0, 0))
-        }
-        _ => false,
+        Some(s) => s.since != (0, 0),
+        None => false,
     })
 }
 
@@ -76,20 +74,55 @@ fn shown(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
 }
 
-/// The next argument (the line's quotes were checked before).
-fn next<'a>(args: &mut Argv<'a>) -> Option<Token<'a>> {
-    args.next().and_then(Result::ok)
+/// A line's arguments: one plain word (no quote, escape, comment or blank: most lines), taken
+/// as it is, or `argv_split`'s tokens.
+#[derive(Clone)]
+enum Args<'a> {
+    One(Option<Token<'a>>),
+    Split(Argv<'a>),
+}
+
+impl<'a> Args<'a> {
+    fn new(raw: &'a [u8], base: usize) -> Args<'a> {
+        let plain = !raw.is_empty()
+            && !raw
+                .iter()
+                .any(|&b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'#'));
+        if plain {
+            Args::One(Some(Token {
+                value: std::borrow::Cow::Borrowed(raw),
+                span: base..base + raw.len(),
+            }))
+        } else {
+            Args::Split(Argv::new(raw, base))
+        }
+    }
+
+    /// The next argument (the line's quotes were checked before).
+    fn next(&mut self) -> Option<Token<'a>> {
+        match self {
+            Args::One(t) => t.take(),
+            Args::Split(a) => a.next().and_then(Result::ok),
+        }
+    }
+}
+
+fn next<'a>(args: &mut Args<'a>) -> Option<Token<'a>> {
+    args.next()
 }
 
 /// Check keyword line arguments `raw` (starting at byte `base` of the line) as
 /// `process_config_line` reads them for `spec`; `kw` is the keyword as written.
-fn check_args(spec: &Spec, kw: &[u8], raw: &[u8], base: usize) -> Result<(), Problem> {
+fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Problem> {
+    // ssh names the keyword as written, lowercased: that is the table's name, since the
+    // table's names are lowercase and matched ignoring case.
+    let kw = spec.name.as_bytes();
     if raw.iter().any(|&b| b == b'"' || b == b'\'')
         && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes))
     {
         return Err(problem(base, "invalid quotes"));
     }
-    let mut args = Argv::new(raw, base);
+    let mut args = Args::new(raw, base);
     let missing = || problem(base, "Missing argument.");
     // Each arm reads what its `case` reads; `true`: every argument was consumed.
     let consumed_all = match spec.arg {
@@ -574,7 +607,7 @@ fn applies_to_every_host(doc: &Document, line: usize) -> bool {
 /// The criteria of a `Match` line (`all`, `canonical` and `final` take no value; the others
 /// one).
 fn match_criteria_too_new(raw: &[u8], version: Option<OpenSshVersion>) -> bool {
-    let mut args = Argv::new(raw, 0);
+    let mut args = Args::new(raw, 0);
     while let Some(a) = next(&mut args) {
         let attr: &[u8] = &a.value;
         if criterion_too_new(attr, version) {
@@ -617,7 +650,9 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
         if k.starts_block() {
             header = Some(i);
         }
-        let kw = doc.keyword_text(i);
+        let spec = doc.spec(i);
+        // Fetched again only for a message or an `IgnoreUnknown` judgement.
+        let kw = || doc.keyword_text(i);
         let diag = |at: usize, message: String, kind| Diagnostic {
             line: i + 1,
             column: at + 1,
@@ -629,15 +664,15 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
                 doc.effective_text(i).len(),
                 format!(
                     "no argument after keyword \"{}\"",
-                    shown(&kw.to_ascii_lowercase())
+                    shown(&kw().to_ascii_lowercase())
                 ),
                 DiagnosticKind::BadArguments,
             ));
             continue;
         };
         let raw = &doc.effective_text(i)[base..];
-        let spec = table::lookup(kw).filter(|s| !newer(s.since, version));
-        let Some(spec) = spec else {
+        let Some(spec) = spec.filter(|s| !newer(s.since, version)) else {
+            let kw = kw();
             let ignored = ignore.as_ref().is_some_and(|p| {
                 crate::pattern::match_pattern_list(&kw.to_ascii_lowercase(), p, true)
                     == crate::pattern::ListMatch::Match
@@ -663,7 +698,7 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
         {
             ignore = Some(a.value.into_owned());
         }
-        if let Err(p) = check_args(spec, kw, raw, base) {
+        if let Err(p) = check_args(spec, raw, base) {
             out.push(diag(p.at, p.message, DiagnosticKind::BadArguments));
         } else if k == Keyword::Match && version.is_some() && match_criteria_too_new(raw, version) {
             out.push(diag(

@@ -308,20 +308,75 @@ pub(crate) const MATCH_SINCE: &[(&str, Release)] = &[
     ("version", (10, 0)),
 ];
 
-/// The keyword `kw` names, ignoring letter case (no allocation).
-pub(crate) fn lookup(kw: &[u8]) -> Option<&'static Spec> {
-    if kw.len() > 40 {
-        return None;
+/// Slots of the hash index over [`KEYWORDS`] (a power of two, well above the table's size).
+const SLOTS: usize = 512;
+const EMPTY: u8 = u8::MAX;
+
+/// FNV-1a over the lowercased bytes.
+#[inline]
+fn hash(lower: &[u8]) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in lower {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
     }
-    KEYWORDS
-        .binary_search_by(|s| {
-            let name = s.name.as_bytes();
-            name.iter()
-                .copied()
-                .cmp(kw.iter().map(u8::to_ascii_lowercase))
-        })
-        .ok()
-        .map(|i| &KEYWORDS[i])
+    h as usize
+}
+
+/// Open-addressing index: slot -> position in [`KEYWORDS`], built once.
+fn index() -> &'static [u8; SLOTS] {
+    static INDEX: std::sync::OnceLock<[u8; SLOTS]> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        assert!(KEYWORDS.len() < usize::from(EMPTY));
+        let mut slots = [EMPTY; SLOTS];
+        for (i, s) in KEYWORDS.iter().enumerate() {
+            let mut at = hash(s.name.as_bytes()) & (SLOTS - 1);
+            while slots[at] != EMPTY {
+                at = (at + 1) & (SLOTS - 1);
+            }
+            slots[at] = i as u8;
+        }
+        slots
+    })
+}
+
+/// The position in [`KEYWORDS`] of the keyword `kw` names, ignoring letter case (no
+/// allocation: a hash of the lowercased bytes, then one comparison in most cases).
+#[inline]
+pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
+    let mut buf = [0u8; 40];
+    let lower = buf.get_mut(..kw.len())?;
+    for (d, &b) in lower.iter_mut().zip(kw) {
+        *d = b.to_ascii_lowercase();
+    }
+    let slots = index();
+    let mut at = hash(lower) & (SLOTS - 1);
+    loop {
+        let i = slots[at];
+        if i == EMPTY {
+            return None;
+        }
+        if KEYWORDS[usize::from(i)].name.as_bytes() == lower {
+            return Some(i);
+        }
+        at = (at + 1) & (SLOTS - 1);
+    }
+}
+
+/// The keyword `kw` names, ignoring letter case.
+#[cfg(test)]
+pub(crate) fn lookup(kw: &[u8]) -> Option<&'static Spec> {
+    lookup_index(kw).map(|i| &KEYWORDS[usize::from(i)])
+}
+
+/// The [`Keyword`](crate::Keyword) of each entry of [`KEYWORDS`] (most are `Other`).
+pub(crate) fn keyword_of(i: u8) -> crate::Keyword {
+    static KINDS: std::sync::OnceLock<Vec<crate::Keyword>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        KEYWORDS
+            .iter()
+            .map(|s| crate::Keyword::from_bytes(s.name.as_bytes()))
+            .collect()
+    })[usize::from(i)]
 }
 
 /// The release that added `Match` criterion `word` (`!` allowed), if newer than 8.0.
