@@ -277,7 +277,31 @@ impl Document {
             start: (l.start as i64 + delta) as u32,
             ..*l
         }));
-        let (starts, has_global) = block_starts(&lines);
+        // Block starts: those before the first re-read line are kept, those after the last are
+        // shifted by the change in line count; only the re-read lines are looked at.
+        let added = lines.len() as i64 - n as i64;
+        let reread_end = (l1 as i64 + 1 + added) as usize;
+        let (starts, has_global) = if l0 == 0 {
+            block_starts(&lines)
+        } else {
+            let keep = self.block_starts.partition_point(|&s| (s as usize) < l0);
+            let mut starts = Vec::with_capacity(self.block_starts.len() + 2);
+            starts.extend_from_slice(&self.block_starts[..keep]);
+            for (i, l) in lines.iter().enumerate().take(reread_end).skip(l0) {
+                if let LineKind::Directive(k) = kind_of(l.code)
+                    && k.starts_block()
+                {
+                    starts.push(i as u32);
+                }
+            }
+            let after = self.block_starts.partition_point(|&s| (s as usize) <= l1);
+            starts.extend(
+                self.block_starts[after..]
+                    .iter()
+                    .map(|&s| (s as i64 + added) as u32),
+            );
+            (starts, self.has_global)
+        };
         Document {
             bytes: new_bytes,
             lines: Arc::new(lines),

@@ -82,13 +82,29 @@ enum Args<'a> {
     Split(Argv<'a>),
 }
 
+/// Byte classes for one scan of a line's arguments.
+const QUOTE: u8 = 1;
+const SPECIAL: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut c = [0u8; 256];
+    c[b'"' as usize] = QUOTE | SPECIAL;
+    c[b'\'' as usize] = QUOTE | SPECIAL;
+    c[b' ' as usize] = SPECIAL;
+    c[b'\t' as usize] = SPECIAL;
+    c[b'\\' as usize] = SPECIAL;
+    c[b'#' as usize] = SPECIAL;
+    c
+};
+
+/// The classes of the bytes of `raw`, or-ed: does it hold a quote; is it not one plain word?
+#[inline]
+fn classes(raw: &[u8]) -> u8 {
+    raw.iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)])
+}
+
 impl<'a> Args<'a> {
-    fn new(raw: &'a [u8], base: usize) -> Args<'a> {
-        let plain = !raw.is_empty()
-            && !raw
-                .iter()
-                .any(|&b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'#'));
-        if plain {
+    fn new(raw: &'a [u8], base: usize, class: u8) -> Args<'a> {
+        if !raw.is_empty() && class & SPECIAL == 0 {
             Args::One(Some(Token {
                 value: std::borrow::Cow::Borrowed(raw),
                 span: base..base + raw.len(),
@@ -117,12 +133,20 @@ fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Problem> {
     // ssh names the keyword as written, lowercased: that is the table's name, since the
     // table's names are lowercase and matched ignoring case.
     let kw = spec.name.as_bytes();
-    if raw.iter().any(|&b| b == b'"' || b == b'\'')
-        && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes))
-    {
+    let class = classes(raw);
+    if class & QUOTE != 0 && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes)) {
         return Err(problem(base, "invalid quotes"));
     }
-    let mut args = Args::new(raw, base);
+    // Without quotes no argument is empty: nothing else to check for these.
+    if class & QUOTE == 0
+        && matches!(
+            spec.arg,
+            Arg::Host | Arg::Include | Arg::Ignored | Arg::Command
+        )
+    {
+        return Ok(());
+    }
+    let mut args = Args::new(raw, base, class);
     let missing = || problem(base, "Missing argument.");
     // Each arm reads what its `case` reads; `true`: every argument was consumed.
     let consumed_all = match spec.arg {
@@ -607,7 +631,7 @@ fn applies_to_every_host(doc: &Document, line: usize) -> bool {
 /// The criteria of a `Match` line (`all`, `canonical` and `final` take no value; the others
 /// one).
 fn match_criteria_too_new(raw: &[u8], version: Option<OpenSshVersion>) -> bool {
-    let mut args = Args::new(raw, 0);
+    let mut args = Args::new(raw, 0, classes(raw));
     while let Some(a) = next(&mut args) {
         let attr: &[u8] = &a.value;
         if criterion_too_new(attr, version) {
