@@ -7,6 +7,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::bytes::FileBytes;
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LineShape, SplitError, Token};
 use crate::options::OpenSshVersion;
@@ -132,7 +133,7 @@ pub struct Splice {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Document {
-    bytes: Arc<Vec<u8>>,
+    bytes: FileBytes,
     lines: Arc<Vec<Line>>,
     /// First line of every block.
     block_starts: Arc<Vec<u32>>,
@@ -218,11 +219,17 @@ impl Document {
     /// Offsets are kept in 32 bits: input of 4 GiB or more is refused with a panic
     /// ([`ConfigSet::load`](crate::ConfigSet::load) refuses such a file before reading it).
     pub fn parse(bytes: impl Into<Vec<u8>>) -> Document {
-        Document::from_shared(Arc::new(bytes.into()))
+        Document::from_file_bytes(FileBytes::from(bytes.into()))
     }
 
     /// As [`Document::parse`], sharing bytes already held in an `Arc`.
     pub fn from_shared(bytes: Arc<Vec<u8>>) -> Document {
+        Document::from_file_bytes(FileBytes::from(bytes))
+    }
+
+    /// As [`Document::parse`], on bytes read or mapped from a file (see
+    /// [`read_file_bytes`](crate::read_file_bytes)).
+    pub fn from_file_bytes(bytes: FileBytes) -> Document {
         assert!(
             bytes.len() < u32::MAX as usize,
             "ssh config of 4 GiB or more is not supported"
@@ -253,9 +260,10 @@ impl Document {
         let (Some(first), Some(last)) = (splices.first(), splices.last()) else {
             return Document::from_shared(new_bytes);
         };
+        let new_bytes = FileBytes::from(new_bytes);
         let n = self.lines.len();
         if n == 0 {
-            return Document::from_shared(new_bytes);
+            return Document::from_file_bytes(new_bytes);
         }
         // The line holding the first change, and the line holding the last.
         let containing = |off: usize| -> usize {
@@ -327,13 +335,13 @@ impl Document {
     }
 
     /// The bytes, shared.
-    pub fn shared_bytes(&self) -> Arc<Vec<u8>> {
+    pub fn shared_bytes(&self) -> FileBytes {
         self.bytes.clone()
     }
 
     /// Take the bytes back.
     pub fn into_bytes(self) -> Vec<u8> {
-        Arc::try_unwrap(self.bytes).unwrap_or_else(|b| (*b).clone())
+        self.bytes.into_vec()
     }
 
     /// Number of physical lines (a final newline does not start another line).

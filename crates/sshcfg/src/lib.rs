@@ -57,6 +57,7 @@
 //! assert_eq!((d.line, d.message.as_str()), (2, "Bad forwarding specification."));
 //! ```
 
+mod bytes;
 mod config;
 mod diagnose;
 mod document;
@@ -75,7 +76,10 @@ mod pattern;
 mod plan;
 mod resolve;
 
-pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, system_config_path};
+pub use bytes::FileBytes;
+pub use config::{
+    ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, read_file_bytes, system_config_path,
+};
 pub use diagnose::keywords;
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
 pub use edit::EditError;

@@ -28,7 +28,7 @@ pub struct FileChange {
     pub(crate) file: FileId,
     pub(crate) path: PathBuf,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) old: Arc<Vec<u8>>,
+    pub(crate) old: crate::FileBytes,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) new: Arc<Vec<u8>>,
     #[cfg_attr(feature = "serde", serde(skip))]
