@@ -370,10 +370,13 @@ impl ConfigSet {
                 if f.doc.kind(h) != crate::document::LineKind::Directive(Keyword::Host) {
                     continue;
                 }
-                let Some(Ok(args)) = f.doc.args(h) else {
+                let raw = f.doc.raw_args(h);
+                if raw.iter().any(|&b| b == b'"' || b == b'\'')
+                    && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
+                {
                     continue;
-                };
-                for t in args {
+                }
+                for t in crate::lexer::Argv::new(raw, 0).filter_map(Result::ok) {
                     let v = &t.value;
                     if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(v) {
                         continue;

@@ -264,21 +264,23 @@ impl Pass<'_> {
                 }
                 continue;
             }
-            let Some(args) = doc.args(i) else { continue };
-            let args = match args {
-                Ok(a) => a,
-                Err(_) => {
-                    if kw.starts_block() {
-                        *active = false;
-                        header = Some(loc);
-                    }
-                    self.out.errors.push(Note {
-                        loc,
-                        message: "invalid quotes".into(),
-                    });
-                    continue;
+            // Tokens are read where they are used, without a vector; an unclosed quote
+            // anywhere in the line is an error whatever the keyword (as `argv_split` fails).
+            let raw = doc.raw_args(i);
+            if raw.iter().any(|&b| b == b'"' || b == b'\'')
+                && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
+            {
+                if kw.starts_block() {
+                    *active = false;
+                    header = Some(loc);
                 }
-            };
+                self.out.errors.push(Note {
+                    loc,
+                    message: "invalid quotes".into(),
+                });
+                continue;
+            }
+            let first_arg = || crate::lexer::Argv::new(raw, 0).next().and_then(Result::ok);
             match kw {
                 Keyword::Match => {
                     header = Some(loc);
@@ -297,12 +299,17 @@ impl Pass<'_> {
                     }
                 }
                 _ if !*active => {}
+                Keyword::Other => {}
                 Keyword::LocalForward | Keyword::DynamicForward => {
                     let parsed = if kw == Keyword::LocalForward {
+                        let args: Vec<_> = crate::lexer::Argv::new(raw, 0)
+                            .take(2)
+                            .filter_map(Result::ok)
+                            .collect();
                         Forward::from_tokens(&args)
                     } else {
                         Forward::dynamic(&String::from_utf8_lossy(
-                            args.first().map_or(&b""[..], |a| &a.value),
+                            first_arg().as_ref().map_or(&b""[..], |a| &a.value),
                         ))
                     };
                     match parsed.map_err(|e| e.to_string()) {
@@ -325,7 +332,7 @@ impl Pass<'_> {
                     }
                 }
                 _ => {
-                    let Some(first) = args.first() else { continue };
+                    let Some(first) = first_arg() else { continue };
                     let v = &first.value;
                     match kw {
                         Keyword::HostName => first_wins(&mut self.out.hostname, loc, text(v)),
