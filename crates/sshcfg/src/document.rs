@@ -511,6 +511,13 @@ impl Document {
         })
     }
 
+    /// The line that holds byte offset `off` (the last line for the end of the file).
+    pub(crate) fn line_at(&self, off: usize) -> usize {
+        self.lines
+            .partition_point(|l| l.start as usize <= off)
+            .saturating_sub(1)
+    }
+
     /// The block that holds line `i`.
     pub fn block_of(&self, i: usize) -> Block {
         let b = self
