@@ -656,6 +656,85 @@ impl ConfigSet {
         if out.clears_forwardings() {
             out.forwards.clear();
         }
+        expand_socket_paths(&mut out, ctx);
         out
     }
+}
+
+/// Unix-socket paths of forwards as ssh uses them (and `ssh -G` prints them): `%` tokens
+/// expanded (`default_client_percent_expand` of ssh.c) for what the resolution knows: `%h` the
+/// host name (lowercased, after `HostName`), `%n` the host as given, `%p` the port, `%r` the
+/// remote user, `%u` the local user, `%%`. Tokens that need the system (`%d`, `%i`, `%k`, `%l`,
+/// `%L`, `%C`) are left as written.
+fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
+    let has_token = |f: &Forward| {
+        matches!(&f.listen, crate::forward::Listen::Path(p) if p.contains('%'))
+            || matches!(&f.connect, crate::forward::Connect::Path(p) if p.contains('%'))
+    };
+    if !out
+        .forwards
+        .iter()
+        .chain(&out.forward_lines)
+        .any(|f| has_token(&f.forward))
+    {
+        return;
+    }
+    let mut h = match &out.hostname {
+        Some(hn) => expand_h(
+            hn.value.as_bytes(),
+            out.host.to_ascii_lowercase().as_bytes(),
+        ),
+        None => out.host.as_bytes().to_vec(),
+    };
+    if !is_addr(&h) {
+        h.make_ascii_lowercase();
+    }
+    let h = String::from_utf8_lossy(&h).into_owned();
+    let port = out
+        .port
+        .as_ref()
+        .map_or("22".to_string(), |p| p.value.clone());
+    let user = out
+        .user
+        .as_ref()
+        .map_or(ctx.local_user.clone(), |u| u.value.clone());
+    let expand = |p: &str| -> String {
+        let mut o = String::with_capacity(p.len());
+        let mut it = p.chars();
+        while let Some(c) = it.next() {
+            if c != '%' {
+                o.push(c);
+                continue;
+            }
+            match it.next() {
+                Some('%') => o.push('%'),
+                Some('h') => o.push_str(&h),
+                Some('n') => o.push_str(&out.host),
+                Some('p') => o.push_str(&port),
+                Some('r') => o.push_str(&user),
+                Some('u') => o.push_str(&ctx.local_user),
+                Some(t) => {
+                    o.push('%');
+                    o.push(t);
+                }
+                None => o.push('%'),
+            }
+        }
+        o
+    };
+    let fix = |f: &mut Forward| {
+        if let crate::forward::Listen::Path(p) = &mut f.listen {
+            *p = expand(p);
+        }
+        if let crate::forward::Connect::Path(p) = &mut f.connect {
+            *p = expand(p);
+        }
+    };
+    let mut forwards = std::mem::take(&mut out.forwards);
+    let mut lines = std::mem::take(&mut out.forward_lines);
+    for f in forwards.iter_mut().chain(lines.iter_mut()) {
+        fix(&mut f.forward);
+    }
+    out.forwards = forwards;
+    out.forward_lines = lines;
 }

@@ -6,7 +6,7 @@
 //! their presence and their OpenSSH release.
 
 pub(crate) mod table;
-mod value;
+pub(crate) mod value;
 
 use crate::document::{Diagnostic, DiagnosticKind, Document, LineKind};
 use crate::keyword::Keyword;
