@@ -137,6 +137,10 @@ fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Problem> {
     if class & QUOTE != 0 && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes)) {
         return Err(problem(base, "invalid quotes"));
     }
+    // One plain word (most lines): decided on the word itself when that is quick.
+    if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw) {
+        return Ok(());
+    }
     // Without quotes no argument is empty: nothing else to check for these.
     if class & QUOTE == 0
         && matches!(
@@ -595,6 +599,24 @@ fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Problem> {
         return Err(extra(kw, a.span.start));
     }
     Ok(())
+}
+
+/// Does ssh accept `word` as the whole argument text of a `spec` line? `false` also when the
+/// answer needs the general path (which then gives the message).
+#[inline]
+fn one_word_ok(spec: &Spec, w: &[u8]) -> bool {
+    match spec.arg {
+        Arg::Str | Arg::Host | Arg::Include | Arg::Ignored | Arg::Command | Arg::List => true,
+        Arg::Choice(choices) => choices.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(w)),
+        Arg::Port => value::port_ok(w),
+        Arg::Time => w == b"none" || value::convtime(w).is_some(),
+        Arg::Int => value::atoi_err(Some(w)).is_none(),
+        Arg::Algorithms(which) => value::algorithms_ok(which, w),
+        Arg::ControlPersist => {
+            matches!(w, b"no" | b"false" | b"yes" | b"true") || value::convtime(w).is_some()
+        }
+        _ => false,
+    }
 }
 
 /// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, other bytes as octal
