@@ -646,9 +646,9 @@ pub(crate) fn permit_open(arg: &[u8]) -> Result<(), &'static str> {
 /// One field of a forwarding specification (`parse_fwd_field`): its text (backslashes
 /// removed) and whether it is a path.
 struct FwdField {
-    len: usize,
+    /// Where its text lies in the buffer of every field's text.
+    text: std::ops::Range<usize>,
     ispath: bool,
-    port: Option<u16>,
 }
 
 /// readconf.c `parse_forward`: does ssh accept this specification?
@@ -684,15 +684,16 @@ pub(crate) fn forward_ok(spec: &[u8], dynamic: bool, remote: bool) -> bool {
                 Some(_) => break,
             }
             let inner = &s[1..close];
+            let from = buf.len();
+            buf.extend_from_slice(inner);
             fields[n] = Some(FwdField {
-                len: inner.len(),
+                text: from..buf.len(),
                 ispath: inner.contains(&b'/'),
-                port: a2port(inner),
             });
             n += 1;
             continue;
         }
-        buf.clear();
+        let from = buf.len();
         let mut ispath = false;
         let mut i = 0;
         let mut ended = None;
@@ -725,9 +726,8 @@ pub(crate) fn forward_ok(spec: &[u8], dynamic: bool, remote: bool) -> bool {
             break;
         }
         fields[n] = Some(FwdField {
-            len: buf.len(),
+            text: from..buf.len(),
             ispath,
-            port: a2port(&buf),
         });
         n += 1;
         rest = match ended {
@@ -739,7 +739,8 @@ pub(crate) fn forward_ok(spec: &[u8], dynamic: bool, remote: bool) -> bool {
         return false;
     }
     let f = |i: usize| fields[i].as_ref().expect("field");
-    let port = |i: usize| f(i).port.map_or(-1, i32::from);
+    // Only the fields read as ports are looked up (a name needs the services database).
+    let port = |i: usize| a2port(&buf[f(i).text.clone()]).map_or(-1, i32::from);
     // (listen port or -2 for a path, connect port or -2 for a path, or -3 when none)
     let (listen, connect, listen_host_len, connect_host_len) = match n {
         1 => {
@@ -755,19 +756,19 @@ pub(crate) fn forward_ok(spec: &[u8], dynamic: bool, remote: bool) -> bool {
             } else if f(1).ispath {
                 (port(0), -2, 0, 0)
             } else {
-                (port(1), -3, f(0).len, 0)
+                (port(1), -3, f(0).text.len(), 0)
             }
         }
         3 => {
             if f(0).ispath {
-                (-2, port(2), 0, f(1).len)
+                (-2, port(2), 0, f(1).text.len())
             } else if f(2).ispath {
-                (port(1), -2, f(0).len, 0)
+                (port(1), -2, f(0).text.len(), 0)
             } else {
-                (port(0), port(2), 0, f(1).len)
+                (port(0), port(2), 0, f(1).text.len())
             }
         }
-        4 => (port(1), port(3), f(0).len, f(2).len),
+        4 => (port(1), port(3), f(0).text.len(), f(2).text.len()),
         _ => return false,
     };
     if dynamic {
