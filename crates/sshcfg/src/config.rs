@@ -362,8 +362,11 @@ impl ConfigSet {
     /// Every literal host name that a `Host` line of an editable file names (no wildcard, no
     /// negation), in order of first appearance.
     pub fn literal_hosts(&self) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
+        use std::borrow::Cow;
+        let headers: usize = self.files.iter().map(|f| f.doc.block_count()).sum();
+        let mut seen: std::collections::HashSet<Cow<'_, [u8]>> =
+            std::collections::HashSet::with_capacity(headers + headers / 4);
+        let mut out = Vec::with_capacity(headers);
         for f in self.files.iter().filter(|f| f.editable()) {
             for b in f.doc.blocks() {
                 let Some(h) = b.header else { continue };
@@ -377,15 +380,23 @@ impl ConfigSet {
                     continue;
                 }
                 for t in crate::lexer::Argv::new(raw, 0).filter_map(Result::ok) {
-                    let v = &t.value;
-                    if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(v) {
+                    let v = t.value;
+                    if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(&v) {
                         continue;
                     }
-                    if let Ok(s) = std::str::from_utf8(v)
-                        && crate::host::HostAlias::new(s).is_ok()
-                        && seen.insert(s.to_string())
-                    {
-                        out.push(s.to_string());
+                    // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they
+                    // stand; anything else is asked of HostAlias.
+                    let plain = v[0] != b'-'
+                        && v.iter()
+                            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
+                    let Ok(s) = std::str::from_utf8(&v) else {
+                        continue;
+                    };
+                    if !plain && crate::host::HostAlias::new(s).is_err() {
+                        continue;
+                    }
+                    if seen.insert(v.clone()) {
+                        out.push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
                     }
                 }
             }
