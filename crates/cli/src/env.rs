@@ -24,8 +24,43 @@ pub(crate) struct Env {
     pub(crate) explicit_file: Option<PathBuf>,
     /// Whether to colour output.
     pub(crate) color: anstream::ColorChoice,
-    /// The local user, for `Match user`/`Match localuser`.
-    pub(crate) ctx: ResolveContext,
+    /// The local user, for `Match user`/`Match localuser`, and the installed OpenSSH when the
+    /// config's answer depends on it.
+    pub(crate) ctx: Context,
+}
+
+/// The resolve context, which asks the installed OpenSSH for its version (`ssh -V`) only when a
+/// config [`Env::load`] read names a keyword or `Match` criterion that not every supported
+/// release knows, and then at most once a run.
+pub(crate) struct Context {
+    base: ResolveContext,
+    wants_version: std::cell::Cell<bool>,
+    with_version: std::cell::OnceCell<ResolveContext>,
+}
+
+impl Context {
+    fn new(base: ResolveContext) -> Context {
+        Context {
+            base,
+            wants_version: std::cell::Cell::new(false),
+            with_version: std::cell::OnceCell::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for Context {
+    type Target = ResolveContext;
+
+    fn deref(&self) -> &ResolveContext {
+        if !self.wants_version.get() {
+            return &self.base;
+        }
+        self.with_version.get_or_init(|| {
+            self.base
+                .clone()
+                .with_openssh(crate::system::openssh_version())
+        })
+    }
 }
 
 impl Env {
@@ -54,7 +89,7 @@ impl Env {
             target,
             explicit_file: cli.config.clone(),
             color: color_choice(cli.color),
-            ctx: ResolveContext::current_user().with_openssh(crate::system::openssh_version()),
+            ctx: Context::new(ResolveContext::current_user()),
         })
     }
 
@@ -86,7 +121,15 @@ impl Env {
     /// Read the config and everything it includes (a missing config reads as empty; a symlink
     /// is read through; a directory, an unreadable file or one of 4 GiB or more is bad input).
     pub(crate) fn load(&self) -> Result<ConfigSet, Failure> {
-        Ok(ConfigSet::load(&self.target.path, &self.target.opts)?)
+        let set = ConfigSet::load(&self.target.path, &self.target.opts)?;
+        if set
+            .files()
+            .iter()
+            .any(|f| f.doc.depends_on_openssh_version())
+        {
+            self.ctx.wants_version.set(true);
+        }
+        Ok(set)
     }
 }
 

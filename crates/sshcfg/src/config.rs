@@ -181,11 +181,11 @@ impl Loader<'_> {
                 for path in self.expand(&arg, system) {
                     let child = match self.by_path.get(&path) {
                         Some(&c) => c,
-                        None => match read_file(&path) {
+                        None => match read_file_bytes(&path) {
                             Ok(bytes) => {
                                 let c = self.add(
                                     path,
-                                    Document::parse(bytes),
+                                    Document::from_file_bytes(bytes),
                                     FileRole::Included {
                                         from_system: system,
                                     },
@@ -264,12 +264,12 @@ impl ConfigSet {
         bytes: Vec<u8>,
         opts: &LoadOptions,
     ) -> Result<ConfigSet, LoadError> {
-        ConfigSet::from_main(main, bytes, true, opts)
+        ConfigSet::from_main(main, bytes.into(), true, opts)
     }
 
     fn from_main(
         main: &Path,
-        bytes: Vec<u8>,
+        bytes: crate::FileBytes,
         exists: bool,
         opts: &LoadOptions,
     ) -> Result<ConfigSet, LoadError> {
@@ -280,17 +280,21 @@ impl ConfigSet {
         };
         let id = loader.add(
             main.to_path_buf(),
-            Document::parse(bytes),
+            Document::from_file_bytes(bytes),
             FileRole::Main,
             exists,
         );
         loader.follow(id, false, 0)?;
         let mut roots = vec![id];
         if let Some(sys) = &opts.system_config {
-            match read_file(sys) {
+            match read_file_bytes(sys) {
                 Ok(bytes) => {
-                    let sid =
-                        loader.add(sys.clone(), Document::parse(bytes), FileRole::System, true);
+                    let sid = loader.add(
+                        sys.clone(),
+                        Document::from_file_bytes(bytes),
+                        FileRole::System,
+                        true,
+                    );
                     loader.follow(sid, true, 0)?;
                     roots.push(sid);
                 }
@@ -360,27 +364,41 @@ impl ConfigSet {
     /// Every literal host name that a `Host` line of an editable file names (no wildcard, no
     /// negation), in order of first appearance.
     pub fn literal_hosts(&self) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
+        use std::borrow::Cow;
+        let headers: usize = self.files.iter().map(|f| f.doc.block_count()).sum();
+        let mut seen: std::collections::HashSet<Cow<'_, [u8]>> =
+            std::collections::HashSet::with_capacity(headers + headers / 4);
+        let mut out = Vec::with_capacity(headers);
         for f in self.files.iter().filter(|f| f.editable()) {
             for b in f.doc.blocks() {
                 let Some(h) = b.header else { continue };
                 if f.doc.kind(h) != crate::document::LineKind::Directive(Keyword::Host) {
                     continue;
                 }
-                let Some(Ok(args)) = f.doc.args(h) else {
+                let raw = f.doc.raw_args(h);
+                if raw.iter().any(|&b| b == b'"' || b == b'\'')
+                    && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
+                {
                     continue;
-                };
-                for t in args {
-                    let v = &t.value;
-                    if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(v) {
+                }
+                for t in crate::lexer::Argv::new(raw, 0).filter_map(Result::ok) {
+                    let v = t.value;
+                    if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(&v) {
                         continue;
                     }
-                    if let Ok(s) = std::str::from_utf8(v)
-                        && crate::host::HostAlias::new(s).is_ok()
-                        && seen.insert(s.to_string())
-                    {
-                        out.push(s.to_string());
+                    // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they
+                    // stand; anything else is asked of HostAlias.
+                    let plain = v[0] != b'-'
+                        && v.iter()
+                            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
+                    let Ok(s) = std::str::from_utf8(&v) else {
+                        continue;
+                    };
+                    if !plain && crate::host::HostAlias::new(s).is_err() {
+                        continue;
+                    }
+                    if seen.insert(v.clone()) {
+                        out.push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
                     }
                 }
             }
@@ -390,10 +408,10 @@ impl ConfigSet {
 }
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.
-fn read_main(path: &Path) -> Result<(Vec<u8>, bool), LoadError> {
-    match read_file(path) {
+fn read_main(path: &Path) -> Result<(crate::FileBytes, bool), LoadError> {
+    match read_file_bytes(path) {
         Ok(b) => Ok((b, true)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Vec::new(), false)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Vec::new().into(), false)),
         Err(e) if path.is_dir() => Err(LoadError {
             path: path.to_path_buf(),
             source: io::Error::new(e.kind(), "is a directory"),
@@ -411,8 +429,24 @@ fn read_main(path: &Path) -> Result<(Vec<u8>, bool), LoadError> {
 /// non-blocking (on Unix), so a FIFO nobody has opened for writing reads as empty instead of
 /// hanging, and reading then blocks only while a writer holds it open. A socket cannot be
 /// opened; 4 GiB or more is refused.
-pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
-    use std::io::Read as _;
+///
+/// A large regular file (1 MiB or more) is mapped instead of read, on Unix (on Windows a mapped
+/// file could not be replaced while it is mapped).
+pub fn read_file_bytes(path: &Path) -> io::Result<crate::FileBytes> {
+    let (file, meta) = open_config(path)?;
+    #[cfg(unix)]
+    if meta.is_file()
+        && meta.len() >= crate::bytes::MAP_AT_LEAST
+        && let Ok(b) = crate::FileBytes::map(&file)
+    {
+        return Ok(b);
+    }
+    read_to_end(file, &meta).map(crate::FileBytes::from)
+}
+
+/// Open a config as [`read_file_bytes`] describes: non-blocking, a socket refused, 4 GiB refused, and
+/// back to blocking reads for what is not a regular file.
+fn open_config(path: &Path) -> io::Result<(std::fs::File, std::fs::Metadata)> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -433,7 +467,6 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
         Err(e) => return Err(e),
     };
     let meta = file.metadata()?;
-    let too_big = || io::Error::other("4 GiB or more is not an ssh config this library reads");
     if meta.is_file() && meta.len() >= u64::from(u32::MAX) {
         return Err(too_big());
     }
@@ -450,6 +483,15 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
             }
         }
     }
+    Ok((file, meta))
+}
+
+fn too_big() -> io::Error {
+    io::Error::other("4 GiB or more is not an ssh config this library reads")
+}
+
+fn read_to_end(file: std::fs::File, meta: &std::fs::Metadata) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
     let mut bytes = Vec::with_capacity(if meta.is_file() {
         meta.len() as usize
     } else {
@@ -464,9 +506,29 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
 
 #[cfg(all(test, unix))]
 mod read_tests {
-    use super::read_file;
+    use super::read_file_bytes;
+
+    fn read_file(p: &Path) -> std::io::Result<Vec<u8>> {
+        read_file_bytes(p).map(crate::FileBytes::into_vec)
+    }
     use std::path::Path;
     use std::time::Duration;
+
+    #[test]
+    fn large_regular_files_are_mapped_small_ones_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        let text = "Host a\n    User u\n".repeat(70_000);
+        std::fs::write(&big, &text).unwrap();
+        let b = read_file_bytes(&big).unwrap();
+        assert!(b.is_mapped());
+        assert_eq!(&*b, text.as_bytes());
+        let doc = crate::Document::from_file_bytes(b);
+        assert_eq!(doc.line_count(), 140_000);
+        let small = dir.path().join("small");
+        std::fs::write(&small, "Host a\n").unwrap();
+        assert!(!read_file_bytes(&small).unwrap().is_mapped());
+    }
 
     #[test]
     fn dev_null_reads_as_an_empty_config() {

@@ -7,6 +7,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::bytes::FileBytes;
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LineShape, SplitError, Token};
 use crate::options::OpenSshVersion;
@@ -31,8 +32,28 @@ pub(crate) struct Line {
     start: u32,
     /// Offset of the arguments within the line; 0: none; `u16::MAX`: too far, recompute.
     args: u16,
-    kind: LineKind,
+    /// What the line is: its keyword's position in the keyword table, or one of the codes
+    /// below.
+    code: u8,
     eol: Eol,
+}
+
+const BLANK: u8 = u8::MAX;
+const COMMENT: u8 = u8::MAX - 1;
+const UNREADABLE: u8 = u8::MAX - 2;
+/// A keyword OpenSSH does not know.
+const UNKNOWN: u8 = u8::MAX - 3;
+
+/// The [`LineKind`] a line code stands for.
+#[inline]
+fn kind_of(code: u8) -> LineKind {
+    match code {
+        BLANK => LineKind::Blank,
+        COMMENT => LineKind::Comment,
+        UNREADABLE => LineKind::Unreadable,
+        UNKNOWN => LineKind::Directive(Keyword::Other),
+        k => LineKind::Directive(crate::diagnose::table::keyword_of(k)),
+    }
 }
 
 const ARGS_FAR: u16 = u16::MAX;
@@ -93,58 +114,6 @@ impl Diagnostic {
     }
 }
 
-/// Arguments that are one token without quotes, escapes or comments.
-fn one_plain_word(raw: &[u8]) -> bool {
-    !raw.is_empty()
-        && !raw
-            .iter()
-            .any(|&b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'\\' | b'#'))
-}
-
-/// The criteria of a `Match` line's arguments (`all`, `canonical` and `final` take no value;
-/// the others one).
-fn match_criteria<'t>(args: &'t [Token<'_>]) -> impl Iterator<Item = &'t [u8]> + 't {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let attr: &[u8] = &args.get(i)?.value;
-        let bare = attr.strip_prefix(b"!").unwrap_or(attr).to_ascii_lowercase();
-        i += if matches!(bare.as_slice(), b"all" | b"canonical" | b"final") {
-            1
-        } else {
-            2
-        };
-        Some(attr)
-    })
-}
-
-/// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, other bytes as octal
-/// escapes.
-fn bad_option(keyword: &[u8]) -> String {
-    let shown: String = keyword
-        .to_ascii_lowercase()
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() {
-                (b as char).to_string()
-            } else {
-                format!("\\{b:03o}")
-            }
-        })
-        .collect();
-    format!("Bad configuration option: {shown}")
-}
-
-/// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
-/// `Match all`?
-fn applies_to_every_host(k: Keyword, args: &Result<Vec<Token<'_>>, SplitError>) -> bool {
-    let Ok(args) = args else { return false };
-    let words: Vec<&[u8]> = args.iter().map(|t| &*t.value).collect();
-    match k {
-        Keyword::Host => words.contains(&&b"*"[..]) && !words.iter().any(|w| w.starts_with(b"!")),
-        _ => matches!(words.as_slice(), [w] if w.eq_ignore_ascii_case(b"all")),
-    }
-}
-
 /// A replacement of `range` (byte offsets in the document) by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Splice {
@@ -164,7 +133,7 @@ pub struct Splice {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Document {
-    bytes: Arc<Vec<u8>>,
+    bytes: FileBytes,
     lines: Arc<Vec<Line>>,
     /// First line of every block.
     block_starts: Arc<Vec<u32>>,
@@ -176,18 +145,18 @@ pub struct Document {
 
 /// Classify one line's text (line ending excluded).
 #[inline]
-fn lex_line(content: &[u8], no_nul: bool) -> (LineKind, u16) {
+fn lex_line(content: &[u8], no_nul: bool) -> (u8, u16) {
     let text = if no_nul {
         lexer::strip_trailing(content)
     } else {
         lexer::effective_line(content)
     };
     match lexer::shape(text) {
-        LineShape::Blank => (LineKind::Blank, 0),
-        LineShape::Comment => (LineKind::Comment, 0),
-        LineShape::BadKeywordQuote => (LineKind::Unreadable, 0),
+        LineShape::Blank => (BLANK, 0),
+        LineShape::Comment => (COMMENT, 0),
+        LineShape::BadKeywordQuote => (UNREADABLE, 0),
         LineShape::Directive { keyword, args } => (
-            LineKind::Directive(Keyword::from_bytes(&keyword.value)),
+            crate::diagnose::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
             match args {
                 None => 0,
                 Some(a) if a < ARGS_FAR as usize => a as u16,
@@ -208,21 +177,21 @@ fn lex_lines(bytes: &[u8], from: usize, to: usize, no_nul: bool, lines: &mut Vec
         } else {
             (nl, Eol::Lf)
         };
-        let (kind, args) = lex_line(&bytes[start..content_end], no_nul);
+        let (code, args) = lex_line(&bytes[start..content_end], no_nul);
         lines.push(Line {
             start: start as u32,
             args,
-            kind,
+            code,
             eol,
         });
         start = nl + 1;
     }
     if start < to {
-        let (kind, args) = lex_line(&bytes[start..to], no_nul);
+        let (code, args) = lex_line(&bytes[start..to], no_nul);
         lines.push(Line {
             start: start as u32,
             args,
-            kind,
+            code,
             eol: Eol::None,
         });
     }
@@ -232,7 +201,7 @@ fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
     let mut starts = Vec::new();
     let mut has_global = false;
     for (i, l) in lines.iter().enumerate() {
-        if let LineKind::Directive(k) = l.kind
+        if let LineKind::Directive(k) = kind_of(l.code)
             && k.starts_block()
         {
             starts.push(i as u32);
@@ -250,11 +219,17 @@ impl Document {
     /// Offsets are kept in 32 bits: input of 4 GiB or more is refused with a panic
     /// ([`ConfigSet::load`](crate::ConfigSet::load) refuses such a file before reading it).
     pub fn parse(bytes: impl Into<Vec<u8>>) -> Document {
-        Document::from_shared(Arc::new(bytes.into()))
+        Document::from_file_bytes(FileBytes::from(bytes.into()))
     }
 
     /// As [`Document::parse`], sharing bytes already held in an `Arc`.
     pub fn from_shared(bytes: Arc<Vec<u8>>) -> Document {
+        Document::from_file_bytes(FileBytes::from(bytes))
+    }
+
+    /// As [`Document::parse`], on bytes read or mapped from a file (see
+    /// [`read_file_bytes`](crate::read_file_bytes)).
+    pub fn from_file_bytes(bytes: FileBytes) -> Document {
         assert!(
             bytes.len() < u32::MAX as usize,
             "ssh config of 4 GiB or more is not supported"
@@ -285,9 +260,10 @@ impl Document {
         let (Some(first), Some(last)) = (splices.first(), splices.last()) else {
             return Document::from_shared(new_bytes);
         };
+        let new_bytes = FileBytes::from(new_bytes);
         let n = self.lines.len();
         if n == 0 {
-            return Document::from_shared(new_bytes);
+            return Document::from_file_bytes(new_bytes);
         }
         // The line holding the first change, and the line holding the last.
         let containing = |off: usize| -> usize {
@@ -309,7 +285,31 @@ impl Document {
             start: (l.start as i64 + delta) as u32,
             ..*l
         }));
-        let (starts, has_global) = block_starts(&lines);
+        // Block starts: those before the first re-read line are kept, those after the last are
+        // shifted by the change in line count; only the re-read lines are looked at.
+        let added = lines.len() as i64 - n as i64;
+        let reread_end = (l1 as i64 + 1 + added) as usize;
+        let (starts, has_global) = if l0 == 0 {
+            block_starts(&lines)
+        } else {
+            let keep = self.block_starts.partition_point(|&s| (s as usize) < l0);
+            let mut starts = Vec::with_capacity(self.block_starts.len() + 2);
+            starts.extend_from_slice(&self.block_starts[..keep]);
+            for (i, l) in lines.iter().enumerate().take(reread_end).skip(l0) {
+                if let LineKind::Directive(k) = kind_of(l.code)
+                    && k.starts_block()
+                {
+                    starts.push(i as u32);
+                }
+            }
+            let after = self.block_starts.partition_point(|&s| (s as usize) <= l1);
+            starts.extend(
+                self.block_starts[after..]
+                    .iter()
+                    .map(|&s| (s as i64 + added) as u32),
+            );
+            (starts, self.has_global)
+        };
         Document {
             bytes: new_bytes,
             lines: Arc::new(lines),
@@ -335,13 +335,13 @@ impl Document {
     }
 
     /// The bytes, shared.
-    pub fn shared_bytes(&self) -> Arc<Vec<u8>> {
+    pub fn shared_bytes(&self) -> FileBytes {
         self.bytes.clone()
     }
 
     /// Take the bytes back.
     pub fn into_bytes(self) -> Vec<u8> {
-        Arc::try_unwrap(self.bytes).unwrap_or_else(|b| (*b).clone())
+        self.bytes.into_vec()
     }
 
     /// Number of physical lines (a final newline does not start another line).
@@ -378,7 +378,7 @@ impl Document {
 
     /// What line `i` (0-based) is.
     pub fn kind(&self, i: usize) -> LineKind {
-        self.lines[i].kind
+        kind_of(self.lines[i].code)
     }
 
     /// The text of line `i` without its line ending.
@@ -397,7 +397,7 @@ impl Document {
     }
 
     /// The text of line `i` as OpenSSH reads it: cut at a NUL, trailing whitespace stripped.
-    fn effective_text(&self, i: usize) -> &[u8] {
+    pub(crate) fn effective_text(&self, i: usize) -> &[u8] {
         if self.has_nul {
             lexer::effective_line(self.line_text(i))
         } else {
@@ -406,7 +406,7 @@ impl Document {
     }
 
     /// Where the arguments of line `i` start within its text (`None`: no argument).
-    fn args_offset(&self, i: usize) -> Option<usize> {
+    pub(crate) fn args_offset(&self, i: usize) -> Option<usize> {
         match self.lines[i].args {
             0 => None,
             ARGS_FAR => match lexer::shape(self.effective_text(i)) {
@@ -420,7 +420,7 @@ impl Document {
     /// The arguments of keyword line `i`, tokenised as `argv_split` does (`None` for other
     /// lines).
     pub fn args(&self, i: usize) -> Option<Result<Vec<Token<'_>>, SplitError>> {
-        let LineKind::Directive(_) = self.lines[i].kind else {
+        let LineKind::Directive(_) = kind_of(self.lines[i].code) else {
             return None;
         };
         let text = self.effective_text(i);
@@ -446,9 +446,30 @@ impl Document {
         &t[..n]
     }
 
+    /// The keyword-table entry of line `i` (`None`: not a keyword line, or a keyword OpenSSH
+    /// does not know).
+    #[inline]
+    pub(crate) fn spec(&self, i: usize) -> Option<&'static crate::diagnose::table::Spec> {
+        match self.lines[i].code {
+            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+            k => Some(&crate::diagnose::table::KEYWORDS[usize::from(k)]),
+        }
+    }
+
+    /// The keyword of line `i` as written (empty for a line that is not a keyword line).
+    pub(crate) fn keyword_text(&self, i: usize) -> &[u8] {
+        let text = self.effective_text(i);
+        match lexer::shape(text) {
+            LineShape::Directive { keyword, .. } => {
+                &text[keyword.span.start..keyword.span.end.min(text.len())]
+            }
+            _ => &[],
+        }
+    }
+
     /// Line `i` tokenised as OpenSSH does, if it is a keyword line.
     pub fn directive(&self, i: usize) -> Option<Directive<'_>> {
-        let LineKind::Directive(keyword) = self.lines[i].kind else {
+        let LineKind::Directive(keyword) = kind_of(self.lines[i].code) else {
             return None;
         };
         let text = lexer::effective_line(self.line_text(i));
@@ -482,12 +503,19 @@ impl Document {
 
     /// The indentation of the first indented keyword line that is not a `Host`/`Match` line.
     pub fn indent_style(&self) -> Option<&[u8]> {
-        (0..self.lines.len()).find_map(|i| match self.lines[i].kind {
+        (0..self.lines.len()).find_map(|i| match kind_of(self.lines[i].code) {
             LineKind::Directive(k) if !k.starts_block() && !self.indent(i).is_empty() => {
                 Some(self.indent(i))
             }
             _ => None,
         })
+    }
+
+    /// The line that holds byte offset `off` (the last line for the end of the file).
+    pub(crate) fn line_at(&self, off: usize) -> usize {
+        self.lines
+            .partition_point(|l| l.start as usize <= off)
+            .saturating_sub(1)
     }
 
     /// The block that holds line `i`.
@@ -502,180 +530,20 @@ impl Document {
     /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
     /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
     pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        self.diagnostics_impl(true, version)
+        crate::diagnose::diagnostics(self, version)
     }
 
-    /// A known keyword line that `version` does not know yet: `Tag` ("Bad configuration
-    /// option"), or a `Match` with a newer criterion ("Bad Match condition").
-    fn too_new(
-        &self,
-        i: usize,
-        k: Keyword,
-        args: &[Token<'_>],
-        version: Option<OpenSshVersion>,
-    ) -> Option<Diagnostic> {
-        version?;
-        let (kind, message) = match k {
-            Keyword::Tag if crate::check::keyword_too_new(b"tag", version) => (
-                DiagnosticKind::UnknownKeyword,
-                "Bad configuration option: tag".to_string(),
-            ),
-            Keyword::Match
-                if match_criteria(args).any(|c| crate::check::criterion_too_new(c, version)) =>
-            {
-                (
-                    DiagnosticKind::BadArguments,
-                    "Bad Match condition".to_string(),
-                )
-            }
-            _ => return None,
-        };
-        Some(Diagnostic {
-            line: i + 1,
-            column: 1 + self.indent(i).len(),
-            message,
-            kind,
-        })
-    }
-
-    /// Problems the newest OpenSSH would report, line by line, for the keywords this library
-    /// reads (and for lines it cannot split), and unknown keywords.
+    /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
+    /// refuses (each keyword's as `process_config_line` parses them), lines it cannot split.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.diagnostics_impl(true, None)
+        self.diagnostics_for(None)
     }
 
-    /// [`Document::diagnostics`]; `fast`: pass over the lines [`Document::plainly_fine`] clears
-    /// without tokenising them (the tests check both ways agree).
-    fn diagnostics_impl(&self, fast: bool, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        // `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
-        // holds for every host, so only one that applies to every host counts (in the global
-        // area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
-        // at the unknown keyword.
-        let mut ignore: Option<Vec<u8>> = None;
-        // The block the line is in (its `Host`/`Match` line), judged only when needed.
-        let mut header: Option<(usize, Keyword)> = None;
-        for i in 0..self.lines.len() {
-            if let LineKind::Directive(k) = self.lines[i].kind
-                && k.starts_block()
-            {
-                header = Some((i, k));
-            }
-            let diag = |column: usize, message: String| Diagnostic {
-                line: i + 1,
-                column: column + 1,
-                message,
-                kind: DiagnosticKind::BadArguments,
-            };
-            match self.lines[i].kind {
-                LineKind::Unreadable => out.push(Diagnostic {
-                    kind: DiagnosticKind::Ignored,
-                    ..diag(
-                        0,
-                        "unclosed quote in the keyword: OpenSSH ignores this line".into(),
-                    )
-                }),
-                LineKind::Directive(k) if fast && self.plainly_fine(i, k, version) => {}
-                LineKind::Directive(k) => {
-                    let d = self.directive(i).expect("directive line");
-                    let kw = String::from_utf8_lossy(d.keyword_text).to_lowercase();
-                    if k == Keyword::Other && d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
-                    {
-                        let block_for_all = header.is_none_or(|(h, hk)| {
-                            let hd = self.directive(h).expect("block header");
-                            applies_to_every_host(hk, &hd.args)
-                        });
-                        if let (None, Ok(a), true) = (&ignore, &d.args, block_for_all) {
-                            ignore = a.first().map(|t| t.value.to_vec());
-                        }
-                    } else if k == Keyword::Other
-                        && (!crate::check::is_known_keyword(d.keyword_text)
-                            || crate::check::keyword_too_new(d.keyword_text, version))
-                        && !ignore.as_ref().is_some_and(|p| {
-                            crate::pattern::match_pattern_list(kw.as_bytes(), p, true)
-                                == crate::pattern::ListMatch::Match
-                        })
-                    {
-                        let col =
-                            d.keyword_text.as_ptr() as usize - self.line_text(i).as_ptr() as usize;
-                        out.push(Diagnostic {
-                            kind: DiagnosticKind::UnknownKeyword,
-                            ..diag(col, bad_option(d.keyword_text))
-                        });
-                        continue;
-                    }
-                    let start = self.args_offset(i).unwrap_or(self.line_text(i).len());
-                    if self.args_offset(i).is_none() {
-                        out.push(diag(start, format!("no argument after keyword \"{kw}\"")));
-                        continue;
-                    }
-                    let args = match d.args {
-                        Ok(a) => a,
-                        Err(SplitError::InvalidQuotes) => {
-                            out.push(diag(start, "invalid quotes".into()));
-                            continue;
-                        }
-                    };
-                    if let Some(msg) = crate::check::check_directive(k, &args) {
-                        let col = args.first().map_or(start, |t| t.span.start);
-                        out.push(diag(col, msg));
-                    } else if let Some(d) = self.too_new(i, k, &args, version) {
-                        out.push(d);
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-
-    /// Is keyword line `i` one [`Document::diagnostics`] has nothing to say about, as can be
-    /// seen without building its tokens? It has arguments, they split (no quote character, or
-    /// quotes that close) into tokens none of which is empty, and its keyword is one whose
-    /// values are not checked here: a known keyword ssh only stores, or `Host`/`Include` (whose
-    /// only check is for an empty argument). (`HostName`, `User`, `Port` and `DynamicForward`
-    /// are checked: for extra arguments, a bad port, a bad specification.) Most lines of a large config are such lines.
-    fn plainly_fine(&self, i: usize, k: Keyword, version: Option<OpenSshVersion>) -> bool {
-        // Arguments within the packed offset's reach (others take the slow path).
-        let a = match self.lines[i].args {
-            0 | ARGS_FAR => return false,
-            a => a as usize,
-        };
-        let raw = &self.effective_text(i)[a..];
-        // With quotes, the tokens must split and none may be empty (`Host ""`). Arguments are
-        // short: a plain loop beats a vectorised search's set-up here.
-        if raw.iter().any(|&b| b == b'"' || b == b'\'')
-            && !lexer::Argv::new(raw, 0).all(|t| t.is_ok_and(|t| !t.value.is_empty()))
-        {
-            return false;
-        }
-        match k {
-            Keyword::Host | Keyword::Include | Keyword::CanonicalizeHostname => true,
-            Keyword::Tag => version.is_none(),
-            // One plain word: no extra argument to report (quotes take the slow path).
-            Keyword::HostName | Keyword::User => one_plain_word(raw),
-            // A port of digits, not zero, within range.
-            Keyword::Port => {
-                one_plain_word(raw)
-                    && raw.len() <= 5
-                    && raw.iter().all(u8::is_ascii_digit)
-                    && std::str::from_utf8(raw)
-                        .ok()
-                        .and_then(|p| p.parse::<u16>().ok())
-                        .is_some_and(|p| p != 0)
-            }
-            Keyword::Other => {
-                let text = lexer::effective_line(self.line_text(i));
-                let LineShape::Directive { keyword, .. } = lexer::shape(text) else {
-                    return false;
-                };
-                let kw = &text[keyword.span.start..keyword.span.end.min(text.len())];
-                !kw.eq_ignore_ascii_case(b"ignoreunknown")
-                    && crate::check::is_known_keyword(kw)
-                    && !crate::check::keyword_too_new(kw, version)
-            }
-            _ => false,
-        }
+    /// Does what this document means depend on which OpenSSH reads it (a keyword or `Match`
+    /// criterion that not every supported release knows)? When not, asking the installed
+    /// client for its version (`ssh -V`) cannot change any answer.
+    pub fn depends_on_openssh_version(&self) -> bool {
+        crate::diagnose::depends_on_version(self)
     }
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.
@@ -758,46 +626,6 @@ mod tests {
             ("IdentityFile", Keyword::Other),
         ] {
             assert_eq!(Keyword::from_bytes(text.as_bytes()), k, "{text}");
-        }
-    }
-
-    /// The fast path of `diagnostics` changes nothing: every fixture, and lines built to reach
-    /// each of its conditions.
-    #[test]
-    fn diagnostics_fast_path_agrees() {
-        let mut inputs: Vec<Vec<u8>> = vec![
-            b"Host a \"\" b\nHost \"x\nHostName\nUser 'u\nInclude \"\"\nPort 22 # c\n".to_vec(),
-            b"IdentityFile \"~/a b\" 'c'\nHost \"a\"'b' c\\\"d\nUser \"\"\nSendEnv \"A\" \"\nControlPath \"\"\n".to_vec(),
-            b"IgnoreUnknown usekeychain\nUseKeychain yes\nidentityfile \"a b\"\nIdentityFile\n"
-                .to_vec(),
-            b"Bogus x\nDynamicForward 1455\nDynamicForward \"\nTag t\nCanonicalizeHostname maybe\n"
-                .to_vec(),
-            b"User u v\nHostName a b\nPort 0\nPort 70000\nPort 022\nPort 22\nUser me\nHostName=h\n".to_vec(),
-                        b"LocalForward 1 localhost:1\nGatewayPorts maybe\nMatch # c\nServerAliveInterval=30\n"
-                .to_vec(),
-            b"\"Host\" a\nHost\t=\tb\n  \x00Host x\nNOHOSTAUTHENTICATIONFORLOCALHOST yes\n"
-                .to_vec(),
-        ];
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
-        let mut stack = vec![dir];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(b) = std::fs::read(&p) {
-                    inputs.push(b);
-                }
-            }
-        }
-        for bytes in inputs {
-            let doc = Document::parse(bytes.clone());
-            assert_eq!(
-                doc.diagnostics_impl(true, None),
-                doc.diagnostics_impl(false, None),
-                "{}",
-                String::from_utf8_lossy(&bytes)
-            );
         }
     }
 

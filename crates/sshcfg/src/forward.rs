@@ -54,10 +54,8 @@ pub enum ForwardError {
     #[error("bad forwarding specification `{0}`")]
     Bad(String),
     /// OpenSSH would accept it, but it uses something this library does not evaluate
-    /// (a service name for a port, or a `${VAR}` expansion).
-    #[error(
-        "forwarding specification `{0}` uses a service name or ${{VAR}}, which is not evaluated"
-    )]
+    /// (a service name for a port that no services database here can answer).
+    #[error("forwarding specification `{0}` uses a service name, which is not evaluated")]
     NotEvaluated(String),
     /// A `LocalForward` line without its second argument (OpenSSH: "Missing target argument").
     #[error("missing target argument")]
@@ -90,16 +88,6 @@ fn a2port(s: &str) -> Result<u16, bool> {
         Some(Some(p)) => Ok(p),
         Some(None) => Err(false),
         None => Err(true),
-    }
-}
-
-/// A port as `a2port` reads it, when this library can tell: `None` when ssh rejects it (or it
-/// names a service the services database does not have).
-pub(crate) fn a2port_checked(s: &str) -> Option<u16> {
-    match a2port(s) {
-        Ok(p) => Some(p),
-        Err(false) => None,
-        Err(true) => Some(1), // a service name not evaluated: taken as valid
     }
 }
 
@@ -260,7 +248,16 @@ impl Forward {
     pub fn dynamic(spec: &str) -> Result<Forward, ForwardError> {
         let bad = || ForwardError::Bad(spec.to_string());
         if spec.contains("${") {
-            return Err(ForwardError::NotEvaluated(spec.to_string()));
+            // As ssh does when it reads the line: `${VAR}` from the environment, and a
+            // variable that is not set makes the specification bad.
+            return match crate::diagnose::value::dollar_expand(spec.as_bytes()) {
+                // A value that itself holds `${` is not expanded again (ssh expands once).
+                Some(e) if e.windows(2).any(|w| w == b"${") => {
+                    Err(ForwardError::NotEvaluated(spec.to_string()))
+                }
+                Some(e) => Forward::dynamic(&String::from_utf8_lossy(&e)),
+                None => Err(ForwardError::Bad(spec.to_string())),
+            };
         }
         let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
         let fields = parse_fields(trimmed).ok_or_else(bad)?;
@@ -288,7 +285,16 @@ impl Forward {
     pub fn parse_spec(spec: &str) -> Result<Forward, ForwardError> {
         let bad = || ForwardError::Bad(spec.to_string());
         if spec.contains("${") {
-            return Err(ForwardError::NotEvaluated(spec.to_string()));
+            // As ssh does when it reads the line: `${VAR}` from the environment, and a
+            // variable that is not set makes the specification bad.
+            return match crate::diagnose::value::dollar_expand(spec.as_bytes()) {
+                // A value that itself holds `${` is not expanded again (ssh expands once).
+                Some(e) if e.windows(2).any(|w| w == b"${") => {
+                    Err(ForwardError::NotEvaluated(spec.to_string()))
+                }
+                Some(e) => Forward::parse_spec(&String::from_utf8_lossy(&e)),
+                None => Err(ForwardError::Bad(spec.to_string())),
+            };
         }
         let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
         let fields = parse_fields(trimmed).ok_or_else(bad)?;

@@ -34,7 +34,7 @@ pub enum HostError {
     LeadingDash(String),
 }
 
-/// A literal host name: no whitespace or control characters, no `#`, quotes, backslash, `=`... and
+/// A literal host name: no whitespace or control characters, no leading `#`, quotes, backslash, `=`... and
 /// no pattern characters (`*`, `?`, `!`, `,`).
 ///
 /// ```
@@ -61,11 +61,13 @@ impl HostAlias {
                 alias,
             });
         }
-        for c in name.chars() {
+        for (i, c) in name.chars().enumerate() {
             let what = match c {
                 c if c.is_whitespace() => Some(format!("whitespace ({c:?})")),
                 c if c.is_control() => Some(format!("a control character ({c:?})")),
-                '#' => Some("'#' (a comment marker)".to_string()),
+                // Inside a word `#` is a plain character to ssh (`Host name#with#hash`); only
+                // at the start of a word does it start a comment.
+                '#' if i == 0 => Some("'#' at its start (a comment marker)".to_string()),
                 '"' | '\'' => Some(format!("a quote ({c})")),
                 '\\' => Some("a backslash".to_string()),
                 '*' | '?' => Some(format!(
@@ -137,7 +139,7 @@ mod tests {
             "",
             "a b",
             "a\nb",
-            "a#b",
+            "#a",
             "\"a\"",
             "a\\b",
             "web*",
@@ -172,6 +174,7 @@ mod tests {
             "h_1-2",
             "::1",
             "[::1]",
+            "name#with#hash",
         ] {
             assert!(HostAlias::new(good).is_ok(), "{good:?}");
         }

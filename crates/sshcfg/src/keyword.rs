@@ -35,6 +35,12 @@ pub enum Keyword {
     ControlMaster,
     /// `ControlPersist`.
     ControlPersist,
+    /// `IgnoreUnknown`: keywords whose rejection a host's config silences.
+    IgnoreUnknown,
+    /// `AddressFamily`: which families ssh's listeners may bind.
+    AddressFamily,
+    /// `CanonicalDomains`: the suffixes canonicalisation tries.
+    CanonicalDomains,
     /// Any other keyword (known to OpenSSH or not).
     Other,
 }
@@ -61,11 +67,14 @@ impl Keyword {
             13 => &[
                 (b"controlmaster", Keyword::ControlMaster),
                 (b"remoteforward", Keyword::RemoteForward),
+                (b"ignoreunknown", Keyword::IgnoreUnknown),
+                (b"addressfamily", Keyword::AddressFamily),
             ],
             14 => &[
                 (b"controlpersist", Keyword::ControlPersist),
                 (b"dynamicforward", Keyword::DynamicForward),
             ],
+            16 => &[(b"canonicaldomains", Keyword::CanonicalDomains)],
             19 => &[(b"clearallforwardings", Keyword::ClearAllForwardings)],
             20 => &[
                 (b"exitonforwardfailure", Keyword::ExitOnForwardFailure),
@@ -98,6 +107,9 @@ impl Keyword {
             Keyword::ExitOnForwardFailure => "ExitOnForwardFailure",
             Keyword::ControlMaster => "ControlMaster",
             Keyword::ControlPersist => "ControlPersist",
+            Keyword::IgnoreUnknown => "IgnoreUnknown",
+            Keyword::AddressFamily => "AddressFamily",
+            Keyword::CanonicalDomains => "CanonicalDomains",
             Keyword::Other => "",
         }
     }

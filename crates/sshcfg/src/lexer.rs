@@ -142,6 +142,7 @@ pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'_>>, SplitE
 
 /// [`argv_split`] one token at a time, without a vector. An unclosed quote is reported when the
 /// token that opens it is reached.
+#[derive(Clone)]
 pub(crate) struct Argv<'a> {
     s: &'a [u8],
     i: usize,

@@ -60,8 +60,9 @@
 // A library writes nothing to the terminal: what to say is its caller's to decide.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
-mod check;
+mod bytes;
 mod config;
+mod diagnose;
 mod document;
 mod edit;
 mod error;
@@ -79,7 +80,11 @@ mod plan;
 mod resolve;
 mod unknown;
 
-pub use config::{ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, system_config_path};
+pub use bytes::FileBytes;
+pub use config::{
+    ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, read_file_bytes, system_config_path,
+};
+pub use diagnose::keywords;
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
 pub use edit::EditError;
 pub use error::Error;

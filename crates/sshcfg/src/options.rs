@@ -226,24 +226,6 @@ fn convtime(v: &[u8]) -> Option<u64> {
     Some(total)
 }
 
-/// The message OpenSSH prints for a bad value of a typed option, or `None` if it reads it.
-pub(crate) fn bad_value(kw: crate::Keyword, v: &[u8]) -> Option<String> {
-    use crate::Keyword as K;
-    let ok = match kw {
-        K::ClearAllForwardings | K::GatewayPorts | K::ExitOnForwardFailure => {
-            Flag::parse(v).is_some()
-        }
-        K::ControlMaster => ControlMaster::parse(v).is_some(),
-        K::ControlPersist => {
-            return ControlPersist::parse(v)
-                .is_none()
-                .then(|| "Bad ControlPersist argument.".to_string());
-        }
-        _ => true,
-    };
-    (!ok).then(|| format!("unsupported option \"{}\".", String::from_utf8_lossy(v)))
-}
-
 impl fmt::Display for Flag {
     /// As `ssh -G` prints it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -28,7 +28,7 @@ pub struct FileChange {
     pub(crate) file: FileId,
     pub(crate) path: PathBuf,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) old: Arc<Vec<u8>>,
+    pub(crate) old: crate::FileBytes,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) new: Arc<Vec<u8>>,
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -178,13 +178,35 @@ impl ConfigSet {
     /// remove Include lines, so those keep their order and are matched up again by position.
     pub(crate) fn apply_change(&mut self, change: &FileChange) {
         let f = self.file_mut(change.file);
+        // Where each Include line starts, before: edits never touch Include lines, so each
+        // one's new start is its old one moved by the splices before it.
+        let starts: Vec<usize> = f
+            .includes
+            .iter()
+            .map(|&(line, _)| f.doc.line_range(line).start)
+            .collect();
         f.doc = f
             .doc
             .with_spliced_bytes(&change.splices, change.new.clone());
-        let new_lines: Vec<usize> = (0..f.doc.line_count())
-            .filter(|&i| f.doc.kind(i) == LineKind::Directive(Keyword::Include))
+        let moved: Vec<(usize, Vec<FileId>)> = f
+            .includes
+            .drain(..)
+            .zip(starts)
+            .map(|((_, ids), start)| {
+                let shift: isize = change
+                    .splices
+                    .iter()
+                    .filter(|s| s.range.end <= start)
+                    .map(|s| s.text.len() as isize - s.range.len() as isize)
+                    .sum();
+                (f.doc.line_at((start as isize + shift) as usize), ids)
+            })
             .collect();
-        let targets: Vec<Vec<FileId>> = f.includes.drain(..).map(|(_, ids)| ids).collect();
-        f.includes = new_lines.into_iter().zip(targets).collect();
+        debug_assert!(
+            moved
+                .iter()
+                .all(|&(l, _)| f.doc.kind(l) == LineKind::Directive(Keyword::Include))
+        );
+        f.includes = moved;
     }
 }

@@ -6,7 +6,8 @@
 //! config asks for it (`Match final`, `Match canonical` with `CanonicalizeHostname`), the files are
 //! read a second time with the host replaced by its `HostName` (lowercased), and forwards from
 //! blocks that match only then are appended. `ClearAllForwardings yes` empties the list.
-//! `Match exec` is never run: a block that depends on it is taken as not applying and reported.
+//! `Match exec` is never run: the criterion is taken as not matching (so `exec` leaves its block out
+//! and `!exec` holds) and reported.
 
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
@@ -273,21 +274,23 @@ impl Pass<'_> {
                 }
                 continue;
             }
-            let Some(args) = doc.args(i) else { continue };
-            let args = match args {
-                Ok(a) => a,
-                Err(_) => {
-                    if kw.starts_block() {
-                        *active = false;
-                        header = Some(loc);
-                    }
-                    self.out.errors.push(Note {
-                        loc,
-                        message: "invalid quotes".into(),
-                    });
-                    continue;
+            // Tokens are read where they are used, without a vector; an unclosed quote
+            // anywhere in the line is an error whatever the keyword (as `argv_split` fails).
+            let raw = doc.raw_args(i);
+            if raw.iter().any(|&b| b == b'"' || b == b'\'')
+                && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
+            {
+                if kw.starts_block() {
+                    *active = false;
+                    header = Some(loc);
                 }
-            };
+                self.out.errors.push(Note {
+                    loc,
+                    message: "invalid quotes".into(),
+                });
+                continue;
+            }
+            let first_arg = || crate::lexer::Argv::new(raw, 0).next().and_then(Result::ok);
             match kw {
                 Keyword::Match => {
                     header = Some(loc);
@@ -306,12 +309,17 @@ impl Pass<'_> {
                     }
                 }
                 _ if !*active => {}
+                Keyword::Other => {}
                 Keyword::LocalForward | Keyword::DynamicForward => {
                     let parsed = if kw == Keyword::LocalForward {
+                        let args: Vec<_> = crate::lexer::Argv::new(raw, 0)
+                            .take(2)
+                            .filter_map(Result::ok)
+                            .collect();
                         Forward::from_tokens(&args)
                     } else {
                         Forward::dynamic(&String::from_utf8_lossy(
-                            args.first().map_or(&b""[..], |a| &a.value),
+                            first_arg().as_ref().map_or(&b""[..], |a| &a.value),
                         ))
                     };
                     match parsed.map_err(|e| e.to_string()) {
@@ -334,7 +342,9 @@ impl Pass<'_> {
                     }
                 }
                 Keyword::RemoteForward => {
-                    let spec = String::from_utf8_lossy(args.first().map_or(&b""[..], |a| &a.value));
+                    let first = first_arg();
+                    let spec =
+                        String::from_utf8_lossy(first.as_ref().map_or(&b""[..], |a| &a.value));
                     if let Ok(f) = Forward::dynamic(&spec) {
                         self.out.remote_listeners.push(Located {
                             value: f.listen,
@@ -342,31 +352,31 @@ impl Pass<'_> {
                         });
                     }
                 }
-                Keyword::Other => {
-                    let line = lexer::effective_line(doc.line_text(i));
-                    let lexer::LineShape::Directive { keyword, .. } = lexer::shape(line) else {
-                        continue;
-                    };
-                    let name = &line[keyword.span.start..keyword.span.end.min(line.len())];
-                    if name.eq_ignore_ascii_case(b"ignoreunknown")
-                        && let Some(first) = args.first()
-                    {
+                Keyword::IgnoreUnknown => {
+                    if let Some(first) = first_arg() {
                         first_wins(&mut self.out.ignore_unknown, loc, text(&first.value));
-                    } else if name.eq_ignore_ascii_case(b"addressfamily")
-                        && let Some(first) = args.first()
-                    {
+                    }
+                }
+                Keyword::AddressFamily => {
+                    if let Some(first) = first_arg() {
                         typed(
                             &mut self.out.address_family,
                             loc,
                             AddressFamily::parse(&first.value),
                         );
-                    } else if name.eq_ignore_ascii_case(b"canonicaldomains") && !args.is_empty() {
-                        let all: Vec<String> = args.iter().map(|a| text(&a.value)).collect();
+                    }
+                }
+                Keyword::CanonicalDomains => {
+                    let all: Vec<String> = crate::lexer::Argv::new(raw, 0)
+                        .filter_map(Result::ok)
+                        .map(|a| text(&a.value))
+                        .collect();
+                    if !all.is_empty() {
                         first_wins(&mut self.canonical_domains, loc, all.join(" "));
                     }
                 }
                 _ => {
-                    let Some(first) = args.first() else { continue };
+                    let Some(first) = first_arg() else { continue };
                     let v = &first.value;
                     match kw {
                         Keyword::HostName => first_wins(&mut self.out.hostname, loc, text(v)),
@@ -556,18 +566,24 @@ impl Pass<'_> {
                     pattern::match_pattern_list(&tag, &arg, false) == ListMatch::Match
                 }
                 b"exec" | b"localnetwork" | b"version" | b"sessiontype" | b"command" => {
+                    // Not evaluated: taken as not matching (a command that fails), so `exec`
+                    // leaves the block out and `!exec` lets the other criteria decide.
                     if result {
                         self.out.not_evaluated.push(Note {
                             loc,
                             message: format!(
-                                "Match {} is not evaluated (commands are never run); the block is taken as not applying",
-                                String::from_utf8_lossy(&attr)
+                                "Match {}{} is not evaluated (commands are never run); it is taken as not matching{}",
+                                if negate { "!" } else { "" },
+                                String::from_utf8_lossy(&attr),
+                                if negate {
+                                    ", so its negation holds"
+                                } else {
+                                    ": the block is taken as not applying"
+                                }
                             ),
                         });
                     }
-                    // Not evaluated: the block is taken as not applying.
-                    result = false;
-                    continue;
+                    false
                 }
                 _ => {
                     return err(
@@ -704,6 +720,85 @@ impl ConfigSet {
             out.forwards.clear();
             out.remote_listeners.clear();
         }
+        expand_socket_paths(&mut out, ctx);
         out
     }
+}
+
+/// Unix-socket paths of forwards as ssh uses them (and `ssh -G` prints them): `%` tokens
+/// expanded (`default_client_percent_expand` of ssh.c) for what the resolution knows: `%h` the
+/// host name (lowercased, after `HostName`), `%n` the host as given, `%p` the port, `%r` the
+/// remote user, `%u` the local user, `%%`. Tokens that need the system (`%d`, `%i`, `%k`, `%l`,
+/// `%L`, `%C`) are left as written.
+fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
+    let has_token = |f: &Forward| {
+        matches!(&f.listen, crate::forward::Listen::Path(p) if p.contains('%'))
+            || matches!(&f.connect, crate::forward::Connect::Path(p) if p.contains('%'))
+    };
+    if !out
+        .forwards
+        .iter()
+        .chain(&out.forward_lines)
+        .any(|f| has_token(&f.forward))
+    {
+        return;
+    }
+    let mut h = match &out.hostname {
+        Some(hn) => expand_h(
+            hn.value.as_bytes(),
+            out.host.to_ascii_lowercase().as_bytes(),
+        ),
+        None => out.host.as_bytes().to_vec(),
+    };
+    if !is_addr(&h) {
+        h.make_ascii_lowercase();
+    }
+    let h = String::from_utf8_lossy(&h).into_owned();
+    let port = out
+        .port
+        .as_ref()
+        .map_or("22".to_string(), |p| p.value.clone());
+    let user = out
+        .user
+        .as_ref()
+        .map_or(ctx.local_user.clone(), |u| u.value.clone());
+    let expand = |p: &str| -> String {
+        let mut o = String::with_capacity(p.len());
+        let mut it = p.chars();
+        while let Some(c) = it.next() {
+            if c != '%' {
+                o.push(c);
+                continue;
+            }
+            match it.next() {
+                Some('%') => o.push('%'),
+                Some('h') => o.push_str(&h),
+                Some('n') => o.push_str(&out.host),
+                Some('p') => o.push_str(&port),
+                Some('r') => o.push_str(&user),
+                Some('u') => o.push_str(&ctx.local_user),
+                Some(t) => {
+                    o.push('%');
+                    o.push(t);
+                }
+                None => o.push('%'),
+            }
+        }
+        o
+    };
+    let fix = |f: &mut Forward| {
+        if let crate::forward::Listen::Path(p) = &mut f.listen {
+            *p = expand(p);
+        }
+        if let crate::forward::Connect::Path(p) = &mut f.connect {
+            *p = expand(p);
+        }
+    };
+    let mut forwards = std::mem::take(&mut out.forwards);
+    let mut lines = std::mem::take(&mut out.forward_lines);
+    for f in forwards.iter_mut().chain(lines.iter_mut()) {
+        fix(&mut f.forward);
+    }
+    out.forwards = forwards;
+    out.forward_lines = lines;
 }

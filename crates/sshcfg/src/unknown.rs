@@ -27,10 +27,9 @@ impl Document {
     pub fn ignore_unknown_covering(&self, index: usize) -> Option<usize> {
         let keyword = self.directive(index)?.keyword_text;
         (0..index).rev().find(|&i| {
-            matches!(self.kind(i), LineKind::Directive(Keyword::Other))
+            matches!(self.kind(i), LineKind::Directive(Keyword::IgnoreUnknown))
                 && self.directive(i).is_some_and(|d| {
-                    d.keyword_text.eq_ignore_ascii_case(b"ignoreunknown")
-                        && matches!(&d.args, Ok(a) if a.first().is_some_and(|t| covers(&t.value, keyword)))
+                    matches!(&d.args, Ok(a) if a.first().is_some_and(|t| covers(&t.value, keyword)))
                 })
         })
     }

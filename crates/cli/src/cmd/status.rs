@@ -78,7 +78,7 @@ struct Refusal<'a> {
 
 fn host_status(
     host: &str,
-    want: &sshcfg::Forward,
+    (want, want_args): (&sshcfg::Forward, &str),
     r: &sshcfg::Resolution,
     refusal: &Refusal<'_>,
     set: &sshcfg::ConfigSet,
@@ -136,7 +136,7 @@ fn host_status(
         .collect();
     HostStatus {
         host: host.to_string(),
-        forward: want.config_args(),
+        forward: want_args.to_string(),
         enabled: reason.is_none(),
         source: tunnel
             .as_ref()
@@ -185,13 +185,16 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     // Text is written host by host, buffered; only --json keeps the whole report.
     let mut report = Vec::new();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // Each wanted forward as a config line's arguments, made once for every host.
+    let wants: Vec<(&sshcfg::Forward, String)> =
+        wants.iter().map(|w| (w, w.config_args())).collect();
     for host in &hosts {
         let r = match &index {
             Some(ix) => ix.resolve(host, ctx),
             None => set.resolve(host, ctx),
         };
-        for want in &wants {
-            let h = host_status(host, want, &r, &refusal, &set, ctx);
+        for (want, args) in &wants {
+            let h = host_status(host, (want, args), &r, &refusal, &set, ctx);
             if a.json {
                 report.push(h);
             } else {

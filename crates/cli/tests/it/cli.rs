@@ -211,7 +211,7 @@ fn bad_input_is_one_line_exit_2_and_nothing_written() {
     let bad_hosts = [
         "my server",
         "a\nb",
-        "a#b",
+        "#ab",
         "\"a\"",
         "web*",
         "w?b",
@@ -1022,4 +1022,77 @@ fn login_usage_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
+}
+
+/// `ssh -V` is asked only when the config names a keyword or `Match` criterion that not every
+/// supported OpenSSH knows, and then once: a stand-in `ssh` first on `PATH` records its calls.
+#[test]
+fn ssh_v_only_when_the_answer_depends_on_it() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("calls");
+    let fake = d.path().join("ssh");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\necho 'OpenSSH_9.2p1 Debian-2, OpenSSL 3.0' >&2\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        d.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let calls = || std::fs::read_to_string(&log).unwrap_or_default();
+    let (_c, cfg) = setup("Host a\n    User u\n    ServerAliveInterval 30\n");
+    for cmd in [&["status", "a"][..], &["enable", "a", "--dry-run"]] {
+        bin()
+            .env("PATH", &path)
+            .args(["-F", cfg.to_str().unwrap()])
+            .args(cmd)
+            .assert()
+            .success();
+    }
+    assert_eq!(
+        calls(),
+        "",
+        "no ssh -V for a config every release reads alike"
+    );
+    let (_c, cfg) = setup("Host a\n    Tag t\n    User u\n");
+    bin()
+        .env("PATH", &path)
+        .args(["-F", cfg.to_str().unwrap(), "status", "a"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rejected-line"));
+    assert_eq!(
+        calls(),
+        "-V\n",
+        "one ssh -V when a keyword is newer than some releases"
+    );
+}
+
+/// A `#` inside a name is a plain character to ssh (`Host name#with#hash` is one pattern):
+/// `enable` takes such a name, and `ssh -G` then gives that host the forward.
+#[test]
+fn hash_inside_a_host_name_is_a_name() {
+    let (_d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap();
+    bin()
+        .args(["-F", c, "enable", "name#with#hash", "-y"])
+        .assert()
+        .success();
+    assert!(read(&cfg).contains("Host name#with#hash\n"));
+    let g = StdCommand::new("ssh")
+        .args(["-G", "-F", c, "name#with#hash"])
+        .output()
+        .unwrap();
+    assert!(g.status.success());
+    assert!(
+        String::from_utf8_lossy(&g.stdout).contains("localforward 1455 [localhost]:1455"),
+        "{}",
+        String::from_utf8_lossy(&g.stdout)
+    );
 }

@@ -189,10 +189,30 @@ fn match_exec_is_never_run() {
     assert!(!marker.exists(), "a Match exec command was run");
 }
 
+/// An `exec` criterion is taken as not matching (a command that fails): `Match exec` leaves
+/// its block out, `Match !exec` lets the other criteria decide; both leave a note.
+#[test]
+fn negated_match_exec_is_the_opposite_guess() {
+    let set = Home::new(
+        b"Match host web !exec \"false\"\n    LocalForward 1 localhost:1\nMatch host web exec \"true\"\n    LocalForward 2 localhost:2\n",
+    )
+    .load();
+    let r = set.resolve("web", &ResolveContext::new("u"));
+    let ports: Vec<_> = r.forwards.iter().map(|f| f.forward.listen_port()).collect();
+    assert_eq!(ports, vec![Some(1)]);
+    assert_eq!(r.not_evaluated.len(), 2);
+    assert!(r.not_evaluated[0].message.contains("negation holds"));
+    assert!(
+        set.resolve("other", &ResolveContext::new("u"))
+            .forwards
+            .is_empty()
+    );
+}
+
 #[test]
 fn bad_host_names_are_refused_before_planning() {
     for bad in [
-        "", "a b", "a\nb", "a#b", "web*", "!a", "a,b", "\"a\"", "a\\b", "a?",
+        "", "a b", "a\nb", "#a", "web*", "!a", "a,b", "\"a\"", "a\\b", "a?",
     ] {
         let err = enable(b"Host a\n", bad).unwrap_err();
         assert!(err.contains("host name"), "{bad:?}: {err}");

@@ -7,5 +7,6 @@ mod fuzz;
 mod index;
 mod openssh;
 mod random_ssh_g;
+mod refusals;
 mod roundtrip;
 mod ssh2_config_crosscheck;

@@ -406,3 +406,26 @@ fn remote_forwards_and_address_family_match_ssh_g() {
         );
     }
 }
+
+/// Unix-socket forwards as `ssh -G` prints them: `%` tokens expanded for the host, and
+/// `${VAR}` from the environment.
+#[test]
+fn socket_forward_paths_are_expanded_as_ssh_g_prints_them() {
+    if !need_ssh("socket_forward_paths_are_expanded_as_ssh_g_prints_them") {
+        return;
+    }
+    let home = Home::new(
+        b"Host *\n  HostName real.%h\n  User bob\n  Port 2222\n  LocalForward /tmp/%h-%r-%p-%n-%u-%%.sock /tmp/x.sock\n  LocalForward ${CARGO_MANIFEST_DIR}/a.sock localhost:1455\n",
+    );
+    let set = home.load();
+    let ours = set.resolve("MyHost", &ResolveContext::current_user());
+    let g = home.ssh_g("MyHost").expect("ssh -G reads it");
+    assert_eq!(our_localforwards(&ours), localforwards(&g));
+    assert_eq!(ours.forwards.len(), 2);
+    assert!(
+        ours.forwards[0]
+            .forward
+            .to_string()
+            .starts_with("/tmp/real.myhost-bob-2222-MyHost-")
+    );
+}

@@ -1,0 +1,412 @@
+//! Every keyword OpenSSH's client knows, as data: how `process_config_line` (readconf.c) parses
+//! its arguments, and the release that added it. Adding a keyword touches this table alone.
+//!
+//! Derived from readconf.c's `keywords[]` and `process_config_line_depth` at V_9_2_P1 and at
+//! the current master, plus Debian's GSSAPI key-exchange options (the OpenSSH this project is
+//! judged by is Debian's 9.2p1). Every rule was checked with `ssh -G` 9.2p1.
+
+/// An OpenSSH release, `(major, minor)`.
+pub(crate) type Release = (u8, u8);
+
+/// Present in every OpenSSH this library reads configs for (8.0 and later).
+const ALWAYS: Release = (0, 0);
+
+/// The values of a `multistate` table (readconf.c), compared ignoring letter case.
+pub(crate) type Choices = &'static [&'static str];
+
+/// `multistate_flag`.
+pub(crate) const FLAG: Choices = &["true", "false", "yes", "no"];
+const YES_NO_ASK: Choices = &["true", "false", "yes", "no", "ask"];
+const STRICT_HOSTKEY: Choices = &["true", "false", "yes", "no", "ask", "off", "accept-new"];
+const ADDRESS_FAMILY: Choices = &["inet", "inet6", "any"];
+const CONTROL_MASTER: Choices = &["true", "yes", "false", "no", "auto", "ask", "autoask"];
+const TUNNEL: Choices = &["ethernet", "point-to-point", "true", "yes", "false", "no"];
+const REQUEST_TTY: Choices = &["true", "yes", "false", "no", "force", "auto"];
+const SESSION_TYPE: Choices = &["none", "subsystem", "default"];
+const CANONICALIZE: Choices = &["true", "false", "yes", "no", "always"];
+const PUBKEY_AUTH: Choices = &["true", "false", "yes", "no", "unbound", "host-bound"];
+/// With zlib, as every packaged OpenSSH is built.
+const COMPRESSION: Choices = &["yes", "no"];
+const WARN_WEAK_CRYPTO: Choices = &["true", "false", "yes", "no", "no-pq-kex"];
+
+/// Which algorithm list an argument names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Algos {
+    /// `Ciphers` (`ciphers_valid`).
+    Ciphers,
+    /// `MACs` (`mac_valid`).
+    Macs,
+    /// `KexAlgorithms` (`kex_names_valid`).
+    Kex,
+    /// `HostKeyAlgorithms` and the other key-type lists (`sshkey_names_valid2`, wildcards allowed).
+    KeyTypes,
+    /// Debian's `GSSAPIKexAlgorithms`.
+    GssKex,
+}
+
+/// Which forward a forwarding keyword sets up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fwd {
+    /// `LocalForward`: two arguments.
+    Local,
+    /// `RemoteForward`: two arguments, or one (a remote dynamic forward).
+    Remote,
+    /// `DynamicForward`: one argument.
+    Dynamic,
+}
+
+/// How `process_config_line` parses a keyword's arguments (the label it jumps to, or its own
+/// `case`). Unless noted, one argument is read and any other is "extra arguments at end of line".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arg {
+    /// `oIgnore`, `oDeprecated`, `oUnsupported`: every argument is consumed, nothing is refused.
+    Ignored,
+    /// `parse_flag`/`parse_multistate`: one of these values, any letter case.
+    Choice(Choices),
+    /// `parse_time`: `none` or a `convtime` interval.
+    Time,
+    /// `parse_int`: `atoi_err`, 0 to `INT_MAX`.
+    Int,
+    /// `parse_string` (and `IdentityFile`, `CertificateFile`): one non-empty argument.
+    Str,
+    /// `parse_char_array`, `LogVerbose`: any number of non-empty arguments, `none` alone.
+    List,
+    /// `parse_command`: the rest of the line, as written.
+    Command,
+    /// `ProxyJump`: `parse_jump` on the rest of the line.
+    ProxyJump,
+    /// `Port`: `a2port`, not zero.
+    Port,
+    /// An algorithm list: `-`, `+`, `^` prefixes, then comma-separated names this OpenSSH has.
+    Algorithms(Algos),
+    /// `LogLevel`: `log_level_number`.
+    LogLevel,
+    /// `SyslogFacility`: `log_facility_number`.
+    LogFacility,
+    /// `LocalForward`, `RemoteForward`, `DynamicForward`: `parse_forward`.
+    Forward(Fwd),
+    /// `PermitRemoteOpen`: `host:port` arguments, or `any`/`none` alone.
+    PermitRemoteOpen,
+    /// `Host`: any number of non-empty patterns.
+    Host,
+    /// `Match`: criteria are checked where they are evaluated (resolve); here only their
+    /// presence.
+    Match,
+    /// `Include`: any number of non-empty paths.
+    Include,
+    /// `EscapeChar`.
+    EscapeChar,
+    /// `SendEnv`: names without `=`.
+    SendEnv,
+    /// `SetEnv`: `NAME=value` arguments.
+    SetEnv,
+    /// `ControlPersist`: yes/no/true/false (this letter case only) or an interval.
+    ControlPersist,
+    /// `TunnelDevice`: `a2tun`, `local[:remote]`.
+    TunnelDevice,
+    /// `IPQoS`: one or two `parse_ipqos` values.
+    IpQos,
+    /// `CanonicalDomains`: `valid_domain` names, `none` alone.
+    CanonicalDomains,
+    /// `CanonicalizePermittedCNAMEs`: `source:target` lists, `*`, `none` alone.
+    PermittedCnames,
+    /// `StreamLocalBindMask`: an octal mode.
+    Mask,
+    /// `FingerprintHash`: a digest name.
+    FingerprintHash,
+    /// `AddKeysToAgent`: a choice, `confirm` with an interval, or an interval.
+    AddKeysToAgent,
+    /// `IdentityAgent`: a path, `${VAR}` expansions checked.
+    AgentPath,
+    /// `ForwardAgent`: a flag, or else an agent path.
+    ForwardAgent,
+    /// `RekeyLimit`: a size (`scan_scaled`) and an optional interval.
+    RekeyLimit,
+    /// `ChannelTimeout` (9.6): `type=interval` arguments, `none` alone.
+    ChannelTimeout,
+    /// `ObscureKeystrokeTiming` (9.5): yes/no/true/false or `interval:N`.
+    ObscureKeystrokeTiming,
+}
+
+/// One keyword: its name (lowercase), how its arguments are read, and the release that added it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spec {
+    /// As readconf.c's `keywords[]` spells it.
+    pub(crate) name: &'static str,
+    /// How its arguments are parsed.
+    pub(crate) arg: Arg,
+    /// The first release that knows it.
+    pub(crate) since: Release,
+}
+
+const fn kw(name: &'static str, arg: Arg) -> Spec {
+    Spec {
+        name,
+        arg,
+        since: ALWAYS,
+    }
+}
+
+const fn new(name: &'static str, arg: Arg, since: Release) -> Spec {
+    Spec { name, arg, since }
+}
+
+use Arg::*;
+
+/// Every keyword, sorted by name.
+pub(crate) const KEYWORDS: &[Spec] = &[
+    kw("addkeystoagent", AddKeysToAgent),
+    kw("addressfamily", Choice(ADDRESS_FAMILY)),
+    kw("afstokenpassing", Ignored),
+    kw("batchmode", Choice(FLAG)),
+    kw("bindaddress", Str),
+    kw("bindinterface", Str),
+    kw("canonicaldomains", CanonicalDomains),
+    kw("canonicalizefallbacklocal", Choice(FLAG)),
+    kw("canonicalizehostname", Choice(CANONICALIZE)),
+    kw("canonicalizemaxdots", Int),
+    kw("canonicalizepermittedcnames", PermittedCnames),
+    kw("casignaturealgorithms", Algorithms(Algos::KeyTypes)),
+    kw("certificatefile", Str),
+    kw("challengeresponseauthentication", Choice(FLAG)),
+    new("channeltimeout", ChannelTimeout, (9, 6)),
+    kw("checkhostip", Choice(FLAG)),
+    kw("cipher", Ignored),
+    kw("ciphers", Algorithms(Algos::Ciphers)),
+    kw("clearallforwardings", Choice(FLAG)),
+    kw("compression", Choice(COMPRESSION)),
+    kw("compressionlevel", Ignored),
+    kw("connectionattempts", Int),
+    kw("connecttimeout", Time),
+    kw("controlmaster", Choice(CONTROL_MASTER)),
+    kw("controlpath", Str),
+    kw("controlpersist", ControlPersist),
+    kw("dsaauthentication", Choice(PUBKEY_AUTH)),
+    kw("dynamicforward", Forward(Fwd::Dynamic)),
+    new("enableescapecommandline", Choice(FLAG), (9, 2)),
+    kw("enablesshkeysign", Choice(FLAG)),
+    kw("escapechar", EscapeChar),
+    kw("exitonforwardfailure", Choice(FLAG)),
+    kw("fallbacktorsh", Ignored),
+    kw("fingerprinthash", FingerprintHash),
+    new("forkafterauthentication", Choice(FLAG), (8, 7)),
+    kw("forwardagent", ForwardAgent),
+    kw("forwardx11", Choice(FLAG)),
+    kw("forwardx11timeout", Time),
+    kw("forwardx11trusted", Choice(FLAG)),
+    kw("gatewayports", Choice(FLAG)),
+    kw("globalknownhostsfile", List),
+    kw("globalknownhostsfile2", Ignored),
+    kw("gssapiauthentication", Choice(FLAG)),
+    kw("gssapiclientidentity", Str),
+    kw("gssapidelegatecredentials", Choice(FLAG)),
+    kw("gssapikexalgorithms", Algorithms(Algos::GssKex)),
+    kw("gssapikeyexchange", Choice(FLAG)),
+    kw("gssapirenewalforcesrekey", Choice(FLAG)),
+    kw("gssapiserveridentity", Str),
+    kw("gssapitrustdns", Choice(FLAG)),
+    kw("hashknownhosts", Choice(FLAG)),
+    kw("host", Host),
+    new(
+        "hostbasedacceptedalgorithms",
+        Algorithms(Algos::KeyTypes),
+        (8, 7),
+    ),
+    kw("hostbasedauthentication", Choice(FLAG)),
+    kw("hostbasedkeytypes", Algorithms(Algos::KeyTypes)),
+    kw("hostkeyalgorithms", Algorithms(Algos::KeyTypes)),
+    kw("hostkeyalias", Str),
+    kw("hostname", Str),
+    kw("identitiesonly", Choice(FLAG)),
+    kw("identityagent", AgentPath),
+    kw("identityfile", Str),
+    kw("identityfile2", Str),
+    kw("ignoreunknown", Str),
+    kw("include", Include),
+    kw("ipqos", IpQos),
+    kw("kbdinteractiveauthentication", Choice(FLAG)),
+    kw("kbdinteractivedevices", Str),
+    kw("keepalive", Choice(FLAG)),
+    kw("kerberosauthentication", Ignored),
+    kw("kerberostgtpassing", Ignored),
+    kw("kexalgorithms", Algorithms(Algos::Kex)),
+    new("knownhostscommand", Command, (8, 5)),
+    kw("localcommand", Command),
+    kw("localforward", Forward(Fwd::Local)),
+    kw("loglevel", LogLevel),
+    new("logverbose", List, (8, 5)),
+    kw("macs", Algorithms(Algos::Macs)),
+    kw("match", Match),
+    kw("nohostauthenticationforlocalhost", Choice(FLAG)),
+    kw("numberofpasswordprompts", Int),
+    new("obscurekeystroketiming", ObscureKeystrokeTiming, (9, 5)),
+    kw("passwordauthentication", Choice(FLAG)),
+    kw("permitlocalcommand", Choice(FLAG)),
+    new("permitremoteopen", PermitRemoteOpen, (8, 5)),
+    kw("pkcs11provider", Str),
+    kw("port", Port),
+    kw("preferredauthentications", Str),
+    kw("protocol", Ignored),
+    kw("proxycommand", Command),
+    kw("proxyjump", ProxyJump),
+    kw("proxyusefdpass", Choice(FLAG)),
+    new(
+        "pubkeyacceptedalgorithms",
+        Algorithms(Algos::KeyTypes),
+        (8, 5),
+    ),
+    kw("pubkeyacceptedkeytypes", Algorithms(Algos::KeyTypes)),
+    kw("pubkeyauthentication", Choice(PUBKEY_AUTH)),
+    new("refuseconnection", Str, (10, 1)),
+    kw("rekeylimit", RekeyLimit),
+    kw("remotecommand", Command),
+    kw("remoteforward", Forward(Fwd::Remote)),
+    kw("requesttty", Choice(REQUEST_TTY)),
+    new("requiredrsasize", Int, (9, 1)),
+    kw("revokedhostkeys", Str),
+    kw("rhostsauthentication", Ignored),
+    kw("rhostsrsaauthentication", Ignored),
+    kw("rsaauthentication", Ignored),
+    new("securitykeyprovider", Str, (8, 2)),
+    kw("sendenv", SendEnv),
+    kw("serveralivecountmax", Int),
+    kw("serveraliveinterval", Time),
+    new("sessiontype", Choice(SESSION_TYPE), (8, 7)),
+    kw("setenv", SetEnv),
+    kw("skeyauthentication", Choice(FLAG)),
+    kw("smartcarddevice", Str),
+    new("stdinnull", Choice(FLAG), (8, 7)),
+    kw("streamlocalbindmask", Mask),
+    kw("streamlocalbindunlink", Choice(FLAG)),
+    kw("stricthostkeychecking", Choice(STRICT_HOSTKEY)),
+    kw("syslogfacility", LogFacility),
+    new("tag", Str, (9, 4)),
+    kw("tcpkeepalive", Choice(FLAG)),
+    kw("tisauthentication", Choice(FLAG)),
+    kw("tunnel", Choice(TUNNEL)),
+    kw("tunneldevice", TunnelDevice),
+    kw("updatehostkeys", Choice(YES_NO_ASK)),
+    kw("useprivilegedport", Ignored),
+    kw("user", Str),
+    kw("userknownhostsfile", List),
+    kw("userknownhostsfile2", Ignored),
+    kw("useroaming", Ignored),
+    kw("usersh", Ignored),
+    kw("verifyhostkeydns", Choice(YES_NO_ASK)),
+    new("versionaddendum", Command, (10, 0)),
+    kw("visualhostkey", Choice(FLAG)),
+    new("warnweakcrypto", Choice(WARN_WEAK_CRYPTO), (10, 1)),
+    kw("xauthlocation", Str),
+];
+
+/// `Match` criteria newer than OpenSSH 8.0 (from `match_cfg_line` at each release tag).
+pub(crate) const MATCH_SINCE: &[(&str, Release)] = &[
+    ("command", (10, 0)),
+    ("localnetwork", (9, 4)),
+    ("sessiontype", (10, 0)),
+    ("tagged", (9, 4)),
+    ("version", (10, 0)),
+];
+
+/// Slots of the hash index over [`KEYWORDS`] (a power of two, well above the table's size).
+const SLOTS: usize = 512;
+const EMPTY: u8 = u8::MAX;
+
+/// FNV-1a over the lowercased bytes.
+#[inline]
+fn hash(lower: &[u8]) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in lower {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h as usize
+}
+
+/// Open-addressing index: slot -> position in [`KEYWORDS`], built once.
+fn index() -> &'static [u8; SLOTS] {
+    static INDEX: std::sync::OnceLock<[u8; SLOTS]> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        assert!(KEYWORDS.len() < usize::from(EMPTY));
+        let mut slots = [EMPTY; SLOTS];
+        for (i, s) in KEYWORDS.iter().enumerate() {
+            let mut at = hash(s.name.as_bytes()) & (SLOTS - 1);
+            while slots[at] != EMPTY {
+                at = (at + 1) & (SLOTS - 1);
+            }
+            slots[at] = i as u8;
+        }
+        slots
+    })
+}
+
+/// The position in [`KEYWORDS`] of the keyword `kw` names, ignoring letter case (no
+/// allocation: a hash of the lowercased bytes, then one comparison in most cases).
+#[inline]
+pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
+    let mut buf = [0u8; 40];
+    let lower = buf.get_mut(..kw.len())?;
+    for (d, &b) in lower.iter_mut().zip(kw) {
+        *d = b.to_ascii_lowercase();
+    }
+    let slots = index();
+    let mut at = hash(lower) & (SLOTS - 1);
+    loop {
+        let i = slots[at];
+        if i == EMPTY {
+            return None;
+        }
+        if KEYWORDS[usize::from(i)].name.as_bytes() == lower {
+            return Some(i);
+        }
+        at = (at + 1) & (SLOTS - 1);
+    }
+}
+
+/// The keyword `kw` names, ignoring letter case.
+#[cfg(test)]
+pub(crate) fn lookup(kw: &[u8]) -> Option<&'static Spec> {
+    lookup_index(kw).map(|i| &KEYWORDS[usize::from(i)])
+}
+
+/// The [`Keyword`](crate::Keyword) of each entry of [`KEYWORDS`] (most are `Other`).
+pub(crate) fn keyword_of(i: u8) -> crate::Keyword {
+    static KINDS: std::sync::OnceLock<Vec<crate::Keyword>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        KEYWORDS
+            .iter()
+            .map(|s| crate::Keyword::from_bytes(s.name.as_bytes()))
+            .collect()
+    })[usize::from(i)]
+}
+
+/// The release that added `Match` criterion `word` (`!` allowed), if newer than 8.0.
+pub(crate) fn criterion_since(word: &[u8]) -> Option<Release> {
+    let word = word.strip_prefix(b"!").unwrap_or(word);
+    MATCH_SINCE
+        .iter()
+        .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(word))
+        .map(|&(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_lookup_ignores_case() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0].name < w[1].name));
+        for k in [
+            "Host",
+            "LOCALFORWARD",
+            "IdentityFile",
+            "ProxyJump",
+            "GSSAPIKeyExchange",
+        ] {
+            assert!(lookup(k.as_bytes()).is_some(), "{k}");
+        }
+        for k in ["UseKeychain", "Hostx", "\u{feff}Host", ""] {
+            assert!(lookup(k.as_bytes()).is_none(), "{k}");
+        }
+        assert_eq!(lookup(b"Tag").unwrap().since, (9, 4));
+    }
+}

@@ -1,0 +1,843 @@
+//! The value parsers of readconf.c and misc.c that decide whether ssh accepts an argument:
+//! each answers without allocating for a value that is fine.
+
+use super::table::Algos;
+
+/// `strtoll`-style: optional leading whitespace and sign, then base-`radix` digits. Returns the
+/// value (saturated) and the rest; `None` when there is no digit.
+fn strtol(s: &[u8], radix: u32) -> Option<(i128, &[u8])> {
+    let mut i = 0;
+    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut radix = radix;
+    if radix == 0 {
+        radix = if s[i..].len() > 1 && s[i] == b'0' && s[i + 1] | 0x20 == b'x' {
+            if s.get(i + 2).is_some_and(u8::is_ascii_hexdigit) {
+                i += 2;
+                16
+            } else {
+                10
+            }
+        } else if s.get(i) == Some(&b'0') {
+            8
+        } else {
+            10
+        };
+    }
+    let start = i;
+    let mut v: i128 = 0;
+    while let Some(d) = s.get(i).and_then(|&b| (b as char).to_digit(radix)) {
+        v = (v * radix as i128 + d as i128).min(i128::from(i64::MAX) + 1);
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    Some((if neg { -v } else { v }, &s[i..]))
+}
+
+/// misc.c `convtime`: seconds, or `None` when ssh refuses the interval.
+pub(crate) fn convtime(s: &[u8]) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    let mut p = s;
+    while !p.is_empty() {
+        let (secs, rest) = strtol(p, 10)?;
+        if secs < 0 || secs > i128::from(i64::MAX) {
+            return None;
+        }
+        let (mult, rest) = match rest.first().map(u8::to_ascii_lowercase) {
+            None => (1, rest),
+            Some(b's') => (1, &rest[1..]),
+            Some(b'm') => (60, &rest[1..]),
+            Some(b'h') => (3600, &rest[1..]),
+            Some(b'd') => (86400, &rest[1..]),
+            Some(b'w') => (604800, &rest[1..]),
+            Some(_) => return None,
+        };
+        let secs = secs as i64;
+        if secs > i32::MAX as i64 / mult {
+            return None;
+        }
+        let secs = secs * mult;
+        if total > i32::MAX as i64 - secs {
+            return None;
+        }
+        total += secs;
+        p = rest;
+    }
+    Some(total)
+}
+
+/// misc.c `atoi_err`: `None` when fine, else ssh's reason ("missing", "invalid", "too small",
+/// "too large").
+pub(crate) fn atoi_err(s: Option<&[u8]>) -> Option<&'static str> {
+    let s = match s {
+        None | Some(b"") => return Some("missing"),
+        Some(s) => s,
+    };
+    strtonum(s, 0, i32::MAX as i64).err()
+}
+
+/// OpenBSD `strtonum`.
+fn strtonum(s: &[u8], min: i64, max: i64) -> Result<i64, &'static str> {
+    match strtol(s, 10) {
+        Some((v, b"")) => {
+            if v > i128::from(i64::MAX) || v > i128::from(max) {
+                Err("too large")
+            } else if v < i128::from(min) {
+                Err("too small")
+            } else {
+                Ok(v as i64)
+            }
+        }
+        _ => Err("invalid"),
+    }
+}
+
+/// misc.c `a2port` as a yes/no: is this a port ssh takes (a number up to 65535 or a service
+/// name), and not zero? A service name is looked up in the services database when there is one.
+pub(crate) fn port_ok(s: &[u8]) -> bool {
+    a2port(s).is_some_and(|p| p > 0)
+}
+
+/// `a2port`: `None` for -1.
+pub(crate) fn a2port(s: &[u8]) -> Option<u16> {
+    match strtonum(s, 0, 65535) {
+        Ok(p) => Some(p as u16),
+        Err(_) => {
+            let name = std::str::from_utf8(s).ok()?;
+            if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace()) {
+                return None;
+            }
+            match crate::forward::service_port(name) {
+                Some(p) => p,
+                // No services database to ask: the name is taken as valid.
+                None => Some(1),
+            }
+        }
+    }
+}
+
+/// misc.c `dollar_expand` without percent tokens: can every `${VAR}` be expanded (closed,
+/// named, and set in the environment ssh runs in)?
+pub(crate) fn dollar_ok(s: &[u8]) -> bool {
+    let mut i = 0;
+    while i + 1 < s.len() {
+        if s[i] == b'$' && s[i + 1] == b'{' {
+            let rest = &s[i + 2..];
+            let Some(end) = rest.iter().position(|&b| b == b'}') else {
+                return false;
+            };
+            if end == 0 {
+                return false;
+            }
+            let name = &rest[..end];
+            let set = std::str::from_utf8(name)
+                .ok()
+                .and_then(std::env::var_os)
+                .is_some();
+            if !set {
+                return false;
+            }
+            i += 2 + end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+/// The environment variable `${VAR}` expansions of `s` as ssh makes them (`None` when one
+/// cannot be expanded).
+pub(crate) fn dollar_expand(s: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    if !s.windows(2).any(|w| w == b"${") {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
+    if !dollar_ok(s) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'$' && s.get(i + 1) == Some(&b'{') {
+            let end = s[i + 2..].iter().position(|&b| b == b'}')?;
+            let name = std::str::from_utf8(&s[i + 2..i + 2 + end]).ok()?;
+            let v = std::env::var_os(name)?;
+            out.extend_from_slice(v.as_encoded_bytes());
+            i += 2 + end + 1;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    Some(std::borrow::Cow::Owned(out))
+}
+
+/// misc.c `valid_env_name`.
+pub(crate) fn valid_env_name(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The check `IdentityAgent` and a non-flag `ForwardAgent` make (`parse_agent_path`).
+pub(crate) fn agent_path(arg: &[u8]) -> Result<(), String> {
+    if !dollar_ok(arg) {
+        return Err(format!(
+            "Invalid environment expansion {}.",
+            String::from_utf8_lossy(arg)
+        ));
+    }
+    if arg.first() == Some(&b'$') && arg.get(1) != Some(&b'{') && !valid_env_name(&arg[1..]) {
+        return Err(format!(
+            "Invalid environment name {}.",
+            String::from_utf8_lossy(arg)
+        ));
+    }
+    Ok(())
+}
+
+/// misc.c `valid_domain` (`Err`: ssh's message).
+pub(crate) fn valid_domain(name: &[u8]) -> Result<(), String> {
+    let shown = || String::from_utf8_lossy(name).to_ascii_lowercase();
+    let Some(&first) = name.first() else {
+        return Err("empty domain name".into());
+    };
+    if !first.is_ascii_alphanumeric() {
+        return Err(format!(
+            "domain name \"{}\" starts with invalid character",
+            String::from_utf8_lossy(name)
+        ));
+    }
+    let mut last = 0u8;
+    for &c in name {
+        let c = c.to_ascii_lowercase();
+        if last == b'.' && c == b'.' {
+            return Err(format!(
+                "domain name \"{}\" contains consecutive separators",
+                shown()
+            ));
+        }
+        if c != b'.' && c != b'-' && !c.is_ascii_alphanumeric() && c != b'_' {
+            return Err(format!(
+                "domain name \"{}\" contains invalid characters",
+                shown()
+            ));
+        }
+        last = c;
+    }
+    Ok(())
+}
+
+/// misc.c `parse_ipqos`.
+pub(crate) fn ipqos_ok(s: &[u8]) -> bool {
+    const NAMES: &[&str] = &[
+        "none",
+        "af11",
+        "af12",
+        "af13",
+        "af21",
+        "af22",
+        "af23",
+        "af31",
+        "af32",
+        "af33",
+        "af41",
+        "af42",
+        "af43",
+        "cs0",
+        "cs1",
+        "cs2",
+        "cs3",
+        "cs4",
+        "cs5",
+        "cs6",
+        "cs7",
+        "ef",
+        "le",
+        "lowdelay",
+        "throughput",
+        "reliability",
+    ];
+    if NAMES.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(s)) {
+        return true;
+    }
+    matches!(strtol(s, 0), Some((v, rest)) if rest.is_empty() && (0..=255).contains(&v))
+}
+
+/// misc.c `a2tun` with a remote part: `local[:remote]`, each `any` or 0 to `SSH_TUNID_MAX`.
+pub(crate) fn tun_ok(s: &[u8]) -> bool {
+    let one = |s: &[u8]| s.eq_ignore_ascii_case(b"any") || strtonum(s, 0, 0x7fff_fffc).is_ok();
+    match s.iter().position(|&b| b == b':') {
+        Some(c) => one(&s[..c]) && one(&s[c + 1..]),
+        None => one(s),
+    }
+}
+
+/// `StreamLocalBindMask`: `strtol(arg, &end, 8)` read something, within 0 to 0777.
+pub(crate) fn mask_ok(s: &[u8]) -> bool {
+    matches!(strtol(s, 8), Some((v, _)) if (0..=0o777).contains(&v))
+}
+
+/// `EscapeChar`: `none`, one character, or `^` and a character from `@` to DEL.
+pub(crate) fn escape_char_ok(s: &[u8]) -> bool {
+    s == b"none" || s.len() == 1 || (s.len() == 2 && s[0] == b'^' && (64..128).contains(&s[1]))
+}
+
+/// `scan_scaled` (fmt_scaled.c) followed by RekeyLimit's minimum: `Err` is ssh's message.
+pub(crate) fn rekey_size(s: &[u8]) -> Result<(), String> {
+    if s == b"default" {
+        return Ok(());
+    }
+    let bad = || {
+        Err(format!(
+            "Bad number '{}': Invalid argument",
+            String::from_utf8_lossy(s)
+        ))
+    };
+    let mut i = 0;
+    while i < s.len() && s[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let neg = matches!(s.get(i), Some(b'-'));
+    if matches!(s.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let start = i;
+    let mut whole: i128 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        whole = (whole * 10 + (s[i] - b'0') as i128).min(1 << 70);
+        i += 1;
+    }
+    let digits = i - start;
+    let mut frac_digits = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        while i < s.len() && s[i].is_ascii_digit() {
+            i += 1;
+            frac_digits += 1;
+        }
+    }
+    if digits + frac_digits == 0 {
+        return bad();
+    }
+    let scale: i128 = match s.get(i).map(u8::to_ascii_uppercase) {
+        None => 1,
+        Some(b'B') => 1,
+        Some(b'K') => 1 << 10,
+        Some(b'M') => 1 << 20,
+        Some(b'G') => 1 << 30,
+        Some(b'T') => 1 << 40,
+        Some(b'P') => 1 << 50,
+        Some(b'E') => 1 << 60,
+        Some(_) => return bad(),
+    };
+    if s.get(i).is_some() && i + 1 != s.len() {
+        return bad();
+    }
+    if scale == 1 && frac_digits > 0 {
+        // A fraction needs a unit.
+        return bad();
+    }
+    let v = whole * scale;
+    if v > i128::from(i64::MAX) {
+        return Err(format!(
+            "Bad number '{}': Result too large",
+            String::from_utf8_lossy(s)
+        ));
+    }
+    let v = if neg { -v } else { v };
+    if v != 0 && v < 16 {
+        return Err("RekeyLimit too small".into());
+    }
+    Ok(())
+}
+
+const CIPHERS: &[&str] = &[
+    "3des-cbc",
+    "aes128-cbc",
+    "aes192-cbc",
+    "aes256-cbc",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+    "rijndael-cbc@lysator.liu.se",
+];
+const MACS: &[&str] = &[
+    "hmac-sha1",
+    "hmac-sha1-96",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+    "hmac-md5",
+    "hmac-md5-96",
+    "umac-64@openssh.com",
+    "umac-128@openssh.com",
+    "hmac-sha1-etm@openssh.com",
+    "hmac-sha1-96-etm@openssh.com",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-md5-etm@openssh.com",
+    "hmac-md5-96-etm@openssh.com",
+    "umac-64-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+];
+const GSS_KEX: &[&str] = &[
+    "gss-gex-sha1-",
+    "gss-group1-sha1-",
+    "gss-group14-sha1-",
+    "gss-group14-sha256-",
+    "gss-group16-sha512-",
+    "gss-nistp256-sha256-",
+    "gss-curve25519-sha256-",
+];
+const KEX: &[&str] = &[
+    "diffie-hellman-group1-sha1",
+    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group14-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group-exchange-sha1",
+    "diffie-hellman-group-exchange-sha256",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "sntrup761x25519-sha512",
+    "sntrup761x25519-sha512@openssh.com",
+    "mlkem768x25519-sha256",
+];
+/// Key and signature types (`keyimpls`); `sshkey_type_from_name` also takes the short names of
+/// plain keys in any letter case.
+const KEY_TYPES: &[&str] = &[
+    "ssh-ed25519",
+    "ssh-ed25519-cert-v01@openssh.com",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ssh-ed25519-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp521",
+    "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-dss",
+    "ssh-dss-cert-v01@openssh.com",
+    "ssh-rsa",
+    "ssh-rsa-cert-v01@openssh.com",
+    "rsa-sha2-256",
+    "rsa-sha2-256-cert-v01@openssh.com",
+    "rsa-sha2-512",
+    "rsa-sha2-512-cert-v01@openssh.com",
+];
+const KEY_SHORT_NAMES: &[&str] = &["rsa", "dsa", "ecdsa", "ed25519", "ecdsa-sk", "ed25519-sk"];
+
+/// Is this one algorithm name known to the list's validator?
+fn algo_known(which: Algos, name: &[u8]) -> bool {
+    let has = |list: &[&str]| list.iter().any(|n| n.as_bytes() == name);
+    match which {
+        Algos::Ciphers => has(CIPHERS),
+        Algos::Macs => has(MACS),
+        Algos::Kex => has(KEX) || has(GSS_KEX),
+        Algos::GssKex => has(GSS_KEX),
+        Algos::KeyTypes => {
+            has(KEY_TYPES)
+                || KEY_SHORT_NAMES
+                    .iter()
+                    .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+                || KEY_TYPES.iter().any(|n| {
+                    crate::pattern::match_pattern_list(n.as_bytes(), name, false)
+                        != crate::pattern::ListMatch::NoMatch
+                })
+        }
+    }
+}
+
+/// Does ssh accept this algorithm list argument? (`-` lists are not checked; `+` and `^` are
+/// stripped; the names are checked up to the first empty one, as `strsep` loops do.)
+pub(crate) fn algorithms_ok(which: Algos, arg: &[u8]) -> bool {
+    let names = if which == Algos::GssKex {
+        arg
+    } else {
+        match arg.first() {
+            Some(b'-') => return true,
+            Some(b'+' | b'^') => &arg[1..],
+            _ => arg,
+        }
+    };
+    if names.is_empty() {
+        return false;
+    }
+    for name in names.split(|&b| b == b',') {
+        if name.is_empty() {
+            break;
+        }
+        if !algo_known(which, name) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The message ssh prints for a bad algorithm list.
+pub(crate) fn algorithms_message(which: Algos, arg: &[u8]) -> String {
+    let arg = String::from_utf8_lossy(arg);
+    match which {
+        Algos::Ciphers => format!("Bad SSH2 cipher spec '{arg}'."),
+        Algos::Macs => format!("Bad SSH2 MAC spec '{arg}'."),
+        Algos::Kex => format!("Bad SSH2 KexAlgorithms '{arg}'."),
+        Algos::GssKex => format!("Bad GSSAPI KexAlgorithms '{arg}'."),
+        Algos::KeyTypes => format!("Bad key types '{arg}'."),
+    }
+}
+
+/// A host part, what follows its delimiter (if any), and the delimiter.
+type HostRest<'a> = (&'a [u8], Option<&'a [u8]>, u8);
+
+/// `hpdelim2`: the host part and the rest (`None` when a `[` is not closed or not followed by
+/// `:`, `/` or the end). The rest is `None` when the string ends after the host.
+fn hpdelim(s: &[u8]) -> Option<HostRest<'_>> {
+    let at = if s.first() == Some(&b'[') {
+        s.iter().position(|&b| b == b']')? + 1
+    } else {
+        s.iter()
+            .position(|&b| b == b':' || b == b'/')
+            .unwrap_or(s.len())
+    };
+    match s.get(at) {
+        None => Some((s, None, 0)),
+        Some(&d @ (b':' | b'/')) => Some((&s[..at], Some(&s[at + 1..]), d)),
+        Some(_) => None,
+    }
+}
+
+/// misc.c `parse_user_host_port` as a yes/no.
+fn user_host_port_ok(s: &[u8]) -> bool {
+    let rest = match s.iter().rposition(|&b| b == b'@') {
+        Some(0) => return false,
+        Some(at) => &s[at + 1..],
+        None => s,
+    };
+    match hpdelim(rest) {
+        Some((host, port, _)) if !host.is_empty() => match port {
+            Some(p) if !p.is_empty() => port_ok(p),
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
+/// `urldecode` succeeds: every `%` is followed by two hex digits that are not `00`.
+fn urldecode_ok(s: &[u8]) -> bool {
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            match (s.get(i + 1), s.get(i + 2)) {
+                (Some(a), Some(b)) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit() => {
+                    if *a == b'0' && *b == b'0' {
+                        return false;
+                    }
+                    i += 3;
+                }
+                _ => return false,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+/// misc.c `parse_ssh_uri`: `Some(ok)` for an `ssh://` URI, `None` for anything else.
+fn ssh_uri_ok(s: &[u8]) -> Option<bool> {
+    let uri = s.strip_prefix(b"ssh://")?;
+    let mut rest = uri;
+    if let Some(at) = rest.iter().position(|&b| b == b'@') {
+        let info = &rest[..at];
+        let user = &info[..info.iter().position(|&b| b == b';').unwrap_or(info.len())];
+        if user.is_empty() || !urldecode_ok(user) {
+            return Some(false);
+        }
+        rest = &rest[at + 1..];
+    }
+    let Some((host, tail, delim)) = hpdelim(rest) else {
+        return Some(false);
+    };
+    if host.is_empty() {
+        return Some(false);
+    }
+    let host = host
+        .strip_prefix(b"[")
+        .and_then(|h| h.strip_suffix(b"]"))
+        .unwrap_or(host);
+    if valid_domain(host).is_err() {
+        return Some(false);
+    }
+    let Some(mut tail) = tail.filter(|t| !t.is_empty()) else {
+        return Some(true);
+    };
+    if delim == b':' {
+        let end = tail.iter().position(|&b| b == b'/');
+        let port = &tail[..end.unwrap_or(tail.len())];
+        if !port_ok(port) {
+            return Some(false);
+        }
+        match end {
+            Some(e) => tail = &tail[e + 1..],
+            None => return Some(true),
+        }
+    }
+    // A path is not allowed in an ssh:// URI.
+    Some(tail.is_empty())
+}
+
+/// readconf.c `parse_jump` as a yes/no, on the raw text after the keyword.
+pub(crate) fn proxy_jump_ok(raw: &[u8]) -> bool {
+    // Checked with `ssh -G` 9.2p1: only the first word is read (`a b:x` is accepted, `a:x b`
+    // refused), up to a `#`.
+    let word = &raw[..raw
+        .iter()
+        .position(|&b| b == b' ' || b == b'\t')
+        .unwrap_or(raw.len())];
+    let mut s = &word[..word.iter().position(|&b| b == b'#').unwrap_or(word.len())];
+    while let Some((&last, init)) = s.split_last() {
+        if matches!(last, b' ' | b'\t' | b'\r' | b'\n') {
+            s = init;
+        } else {
+            break;
+        }
+    }
+    if s.eq_ignore_ascii_case(b"none") {
+        return true;
+    }
+    s.rsplit(|&b| b == b',')
+        .all(|hop| ssh_uri_ok(hop).unwrap_or_else(|| user_host_port_ok(hop)))
+}
+
+/// `PermitRemoteOpen` arguments other than `any`/`none`: `Err` is ssh's (fatal) message.
+pub(crate) fn permit_open(arg: &[u8]) -> Result<(), &'static str> {
+    match hpdelim(arg) {
+        None => Err("missing host in permitremoteopen"),
+        Some((_, port, _)) => match port {
+            Some(p) if p == b"*" || port_ok(p) => Ok(()),
+            _ => Err("bad port number in permitremoteopen"),
+        },
+    }
+}
+
+/// One field of a forwarding specification (`parse_fwd_field`): its text (backslashes
+/// removed) and whether it is a path.
+struct FwdField {
+    /// Where its text lies in the buffer of every field's text.
+    text: std::ops::Range<usize>,
+    ispath: bool,
+}
+
+/// readconf.c `parse_forward`: does ssh accept this specification?
+pub(crate) fn forward_ok(spec: &[u8], dynamic: bool, remote: bool) -> bool {
+    let Some(spec) = dollar_expand(spec) else {
+        return false;
+    };
+    let mut cp: &[u8] = &spec;
+    while let Some((&b, rest)) = cp.split_first() {
+        if b.is_ascii_whitespace() {
+            cp = rest;
+        } else {
+            break;
+        }
+    }
+    let mut fields: [Option<FwdField>; 4] = [None, None, None, None];
+    let mut n = 0;
+    let mut rest = Some(cp);
+    let mut buf = Vec::new();
+    while n < 4 {
+        let Some(s) = rest else { break };
+        if s.is_empty() {
+            rest = None;
+            break;
+        }
+        if s[0] == b'[' {
+            let Some(close) = s.iter().position(|&b| b == b']') else {
+                break;
+            };
+            match s.get(close + 1) {
+                None => rest = Some(&s[close + 1..]),
+                Some(b':') => rest = Some(&s[close + 2..]),
+                Some(_) => break,
+            }
+            let inner = &s[1..close];
+            let from = buf.len();
+            buf.extend_from_slice(inner);
+            fields[n] = Some(FwdField {
+                text: from..buf.len(),
+                ispath: inner.contains(&b'/'),
+            });
+            n += 1;
+            continue;
+        }
+        let from = buf.len();
+        let mut ispath = false;
+        let mut i = 0;
+        let mut ended = None;
+        let mut bad = false;
+        while i < s.len() {
+            match s[i] {
+                b'\\' => {
+                    // memmove drops the backslash; the loop then steps over the character
+                    // moved into its place, which is kept as it is.
+                    if i + 1 >= s.len() {
+                        bad = true;
+                        break;
+                    }
+                    i += 1;
+                    buf.push(s[i]);
+                }
+                b'/' => {
+                    ispath = true;
+                    buf.push(b'/');
+                }
+                b':' => {
+                    ended = Some(i + 1);
+                    break;
+                }
+                c => buf.push(c),
+            }
+            i += 1;
+        }
+        if bad {
+            break;
+        }
+        fields[n] = Some(FwdField {
+            text: from..buf.len(),
+            ispath,
+        });
+        n += 1;
+        rest = match ended {
+            Some(e) => Some(&s[e..]),
+            None => Some(&s[s.len()..]),
+        };
+    }
+    if rest.is_some_and(|r| !r.is_empty()) {
+        return false;
+    }
+    let f = |i: usize| fields[i].as_ref().expect("field");
+    // Only the fields read as ports are looked up (a name needs the services database).
+    let port = |i: usize| a2port(&buf[f(i).text.clone()]).map_or(-1, i32::from);
+    // (listen port or -2 for a path, connect port or -2 for a path, or -3 when none)
+    let (listen, connect, listen_host_len, connect_host_len) = match n {
+        1 => {
+            if f(0).ispath {
+                (-2, -3, 0, 0)
+            } else {
+                (port(0), -3, 0, 0)
+            }
+        }
+        2 => {
+            if f(0).ispath && f(1).ispath {
+                (-2, -2, 0, 0)
+            } else if f(1).ispath {
+                (port(0), -2, 0, 0)
+            } else {
+                (port(1), -3, f(0).text.len(), 0)
+            }
+        }
+        3 => {
+            if f(0).ispath {
+                (-2, port(2), 0, f(1).text.len())
+            } else if f(2).ispath {
+                (port(1), -2, f(0).text.len(), 0)
+            } else {
+                (port(0), port(2), 0, f(1).text.len())
+            }
+        }
+        4 => (port(1), port(3), f(0).text.len(), f(2).text.len()),
+        _ => return false,
+    };
+    if dynamic {
+        if !(n == 1 || n == 2) {
+            return false;
+        }
+    } else {
+        if !(n == 3 || n == 4) && connect != -2 && listen != -2 {
+            return false;
+        }
+        if connect <= 0 && connect != -2 {
+            return false;
+        }
+    }
+    if (listen < 0 && listen != -2) || (!remote && listen == 0) {
+        return false;
+    }
+    // NI_MAXHOST
+    listen_host_len < 1025 && connect_host_len < 1025
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misc_c_parsers() {
+        assert_eq!(convtime(b"1h2m"), Some(3720));
+        assert_eq!(convtime(b"abc"), None);
+        assert_eq!(convtime(b"-1"), None);
+        assert_eq!(convtime(b"3000000000"), None);
+        assert_eq!(atoi_err(Some(b"-1")), Some("too small"));
+        assert_eq!(atoi_err(Some(b"99999999999")), Some("too large"));
+        assert_eq!(atoi_err(Some(b"x")), Some("invalid"));
+        assert_eq!(atoi_err(None), Some("missing"));
+        assert!(ipqos_ok(b"0x10") && ipqos_ok(b"AF11") && !ipqos_ok(b"256"));
+        assert!(tun_ok(b"any:1") && !tun_ok(b"any:x") && !tun_ok(b":1"));
+        assert!(mask_ok(b"07x") && mask_ok(b"0999") && !mask_ok(b"x") && !mask_ok(b"1000"));
+        assert!(escape_char_ok(b"^a") && escape_char_ok(b"^") && !escape_char_ok(b"ab"));
+        assert!(
+            rekey_size(b"1G").is_ok() && rekey_size(b"10").is_err() && rekey_size(b"x").is_err()
+        );
+    }
+
+    #[test]
+    fn jumps_and_forwards() {
+        for ok in ["a", "u@h:22", "ssh://u@h:22", "a,b", "[::1]:22", "none"] {
+            assert!(proxy_jump_ok(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["%r@%h:%p", "a,,b", "ssh://h/x", "@h", ""] {
+            assert!(!proxy_jump_ok(bad.as_bytes()), "{bad}");
+        }
+        assert!(forward_ok(b"1:localhost:1", false, false));
+        assert!(forward_ok(b"/tmp/a.sock:/tmp/b.sock", false, false));
+        assert!(!forward_ok(b"0:localhost:1", false, false));
+        assert!(forward_ok(b"0:localhost:1", false, true));
+        assert!(forward_ok(b"8080", true, true));
+        assert!(!forward_ok(b"0", true, false));
+        assert!(forward_ok(b"localhost:1080", true, false));
+    }
+
+    #[test]
+    fn algorithm_lists() {
+        assert!(algorithms_ok(Algos::Kex, b"+curve25519-sha256,,foo"));
+        assert!(!algorithms_ok(Algos::Kex, b"foo"));
+        assert!(!algorithms_ok(Algos::Ciphers, b"none"));
+        assert!(algorithms_ok(Algos::Ciphers, b"-foo"));
+        assert!(algorithms_ok(Algos::KeyTypes, b"ssh-*"));
+        assert!(!algorithms_ok(Algos::KeyTypes, b"foo*"));
+        assert!(!algorithms_ok(Algos::GssKex, b"+gss-gex-sha1-"));
+    }
+}
