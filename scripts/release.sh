@@ -21,6 +21,7 @@
 #   target/dist/bin/TARGET/codex-fwd[.exe]        the binaries
 #   target/dist/npm/PACKAGE/                      the npm packages, laid out (npm/assemble.js)
 #   target/dist/PACKAGE-VERSION.tgz               the same, packed by `npm pack`, ready to publish
+#   target/dist/COMMIT                            the commit the binaries name
 # scripts/test-npm-install.sh installs the tarballs into an empty prefix and runs them.
 set -euo pipefail
 ZIGLANG_VERSION=0.17.1
@@ -73,6 +74,7 @@ for t in "${targets[@]}"; do
 done
 
 rm -rf "$dist/npm" "$dist"/codex-fwd*.tgz
+echo "$commit" >"$dist/COMMIT"
 node npm/assemble.js "$dist/npm" "$version" "${pairs[@]}"
 for p in "$dist"/npm/*/; do
   (cd "$p" && npm pack --silent --pack-destination "$OLDPWD/$dist" >/dev/null)

@@ -14,13 +14,20 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 dist=$PWD/target/dist
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' crates/cli/Cargo.toml | head -n 1)
-commit=$(git rev-parse --short=12 HEAD)
-git diff --quiet HEAD -- || commit="$commit-dirty"
 launcher=$dist/codex-fwd-$version.tgz
 native=$dist/codex-fwd-linux-x64-$version.tgz
 for f in "$launcher" "$native"; do
   [ -f "$f" ] || { echo "test-npm-install: $f is missing; run scripts/release.sh first" >&2; exit 2; }
 done
+
+# The commit the binaries name: the one release.sh built from (target/dist/COMMIT), which must
+# be this checkout's HEAD (with -dirty if the tree had changes then).
+commit=$(cat "$dist/COMMIT")
+head=$(git rev-parse --short=12 HEAD)
+if [ "${commit%-dirty}" != "$head" ]; then
+  echo "test-npm-install: target/dist was built from $commit, HEAD is $head; run scripts/release.sh" >&2
+  exit 2
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/codex-fwd-npm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -107,7 +114,7 @@ check "npx --package (nothing installed) runs status" 0 '^h: 1455 localhost:1455
 
 # 5. The launcher's one-line errors.
 check "unsupported platform: one line, exit 1" 1 '^codex-fwd: no prebuilt binary for linux-riscv64 \(there are for .*linux-x64.*\); build it from source with `cargo install codex-fwd`$' \
-  node -e 'Object.defineProperty(process, "arch", { value: "riscv64" }); process.argv.splice(1, 1); require(process.argv[1])' \
+  node -e 'Object.defineProperty(process, "arch", { value: "riscv64" }); require(process.argv[1])' \
   "$local_prefix/node_modules/codex-fwd/bin/codex-fwd.js" --version
 bare=$work/bare
 mkdir -p "$bare"
