@@ -49,7 +49,10 @@ export CODEX_FWD_COMMIT=$commit
 echo "release: codex-fwd $version (commit $commit) for ${targets[*]}" >&2
 
 # The tools: zig and cargo-zigbuild from PyPI, each target's std from rustup.
-if ! python3 -m ziglang version >/dev/null 2>&1 || ! command -v cargo-zigbuild >/dev/null; then
+# pip puts cargo-zigbuild in Python's scripts directory, which need not be on PATH.
+PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+if [ "$(python3 -m ziglang version 2>/dev/null)" != "$ZIGLANG_VERSION" ] \
+   || [ "$(cargo-zigbuild --version 2>/dev/null)" != "cargo-zigbuild $CARGO_ZIGBUILD_VERSION" ]; then
   echo "release: installing ziglang $ZIGLANG_VERSION and cargo-zigbuild $CARGO_ZIGBUILD_VERSION from PyPI" >&2
   python3 -m pip install --quiet --disable-pip-version-check \
     "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"

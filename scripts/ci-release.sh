@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# CI's release step (called at the end of .ci/run): build the Linux and Windows packages with
+# scripts/release.sh and install-test them with scripts/test-npm-install.sh. Runs after
+# ../shared/tools/windows-tests, which sets up the Wine prefix the Windows binary runs in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+# qemu-user-static runs the arm64 binary; node and npm come with the machine.
+command -v qemu-aarch64-static >/dev/null \
+  || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null
+scripts/release.sh x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
+scripts/test-npm-install.sh
+echo "ci-release: $((SECONDS - start)) s" >&2
