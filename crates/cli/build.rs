@@ -47,7 +47,8 @@ fn from_vcs_info(dir: &Path) -> Option<String> {
         return None;
     }
     let dirty = text.contains("\"dirty\": true") || text.contains("\"dirty\":true");
-    Some(format!("{}{}", &sha[..12], if dirty { "-dirty" } else { "" }))
+    let suffix = if dirty { "-dirty" } else { "" };
+    Some(format!("{}{suffix}", &sha[..12]))
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
