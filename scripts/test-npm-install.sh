@@ -71,32 +71,41 @@ case "$installed" in
   *) ok "only the launcher and linux-x64 were installed ($installed)" ;;
 esac
 
-# 2. A signal sent to the launcher alone reaches the binary: `status` reading a FIFO whose writer
-# stays open blocks until it is ended.
+# 2. Signals: `status` reading a FIFO whose writer stays open blocks until it is ended.
 mkfifo "$work/fifo"
 exec 3<>"$work/fifo"
-"$bin" -F "$work/fifo" status h >/dev/null 2>&1 &
-node_pid=$!
-child=""
-for _ in $(seq 1 100); do
-  child=$(pgrep -P "$node_pid" -x codex-fwd || true)
-  [ -n "$child" ] && break
-  sleep 0.1
-done
-if [ -z "$child" ]; then
-  bad "the launcher did not start the binary"
-  kill "$node_pid" 2>/dev/null
-else
-  kill -TERM "$node_pid"
+# signal_test NAME SIGNAL WHO: start the launcher in a process group of its own, send SIGNAL to
+# the launcher alone (WHO=launcher) or to the whole group as Ctrl-C on a terminal does
+# (WHO=group); the binary must be gone and the launcher must end by the same signal.
+signal_test() {
+  local name=$1 sig=$2 who=$3 node_pid child="" rc want
+  setsid "$bin" -F "$work/fifo" status h >/dev/null 2>&1 &
+  node_pid=$!
+  for _ in $(seq 1 100); do
+    child=$(pgrep -P "$node_pid" -x codex-fwd || true)
+    [ -n "$child" ] && break
+    sleep 0.1
+  done
+  if [ -z "$child" ]; then
+    bad "$name: the launcher did not start the binary"
+    kill "$node_pid" 2>/dev/null
+    return
+  fi
+  if [ "$who" = group ]; then kill "-$sig" -- "-$node_pid"; else kill "-$sig" "$node_pid"; fi
   wait "$node_pid"
   rc=$?
-  if [ "$rc" = 143 ] && ! kill -0 "$child" 2>/dev/null; then
-    ok "SIGTERM to the launcher ends the binary, and the launcher by SIGTERM (status 143)"
+  want=$((128 + $(kill -l "$sig")))
+  sleep 0.2
+  if [ "$rc" = "$want" ] && ! kill -0 "$child" 2>/dev/null; then
+    ok "$name (status $rc)"
   else
-    bad "after SIGTERM: launcher status $rc (wanted 143), binary $(kill -0 "$child" 2>/dev/null && echo 'still running' || echo gone)"
-    kill "$child" 2>/dev/null
+    bad "$name: launcher status $rc (wanted $want), binary $(kill -0 "$child" 2>/dev/null && echo 'still running' || echo gone)"
+    kill -9 "$child" 2>/dev/null
   fi
-fi
+}
+signal_test "SIGTERM to the launcher alone ends the binary and the launcher by SIGTERM" TERM launcher
+signal_test "SIGHUP to the launcher alone ends the binary and the launcher by SIGHUP" HUP launcher
+signal_test "Ctrl-C (SIGINT to the process group) ends both, by SIGINT" INT group
 exec 3>&-
 
 # 3. A global install, as `npm install -g codex-fwd`.

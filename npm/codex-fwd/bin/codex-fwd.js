@@ -50,11 +50,14 @@ const child = spawn(binary, process.argv.slice(2), { stdio: "inherit", windowsHi
 
 // A signal sent to this process alone (kill PID, a process manager) goes on to the binary, which
 // cleans up (login and tunnel stop ssh and close its forwards). Ctrl-C on a terminal reaches both
-// processes at once; the binary handles a repeated signal the same as one.
-const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"].filter((s) => process.platform !== "win32" || s !== "SIGHUP");
+// processes at once; the binary handles a repeated signal the same as one. On Windows the console
+// gives Ctrl-C to the binary itself, and "sending" a signal there would kill it outright
+// (TerminateProcess) before it stops ssh: the launcher only stays alive until the binary exits.
+const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"];
 const handlers = {};
 for (const signal of forwarded) {
   handlers[signal] = () => {
+    if (process.platform === "win32") return;
     if (child.exitCode === null && child.signalCode === null) {
       try {
         child.kill(signal);
