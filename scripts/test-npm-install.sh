@@ -92,7 +92,7 @@ signal_test() {
     return
   fi
   if [ "$who" = group ]; then kill "-$sig" -- "-$node_pid"; else kill "-$sig" "$node_pid"; fi
-  wait "$node_pid"
+  { wait "$node_pid"; } 2>/dev/null
   rc=$?
   want=$((128 + $(kill -l "$sig")))
   sleep 0.2
