@@ -17,7 +17,7 @@ Exit codes:
 #[derive(Parser, Debug)]
 #[command(
     name = "codex-fwd",
-    version,
+    version = env!("CODEX_FWD_VERSION"),
     about = "Forward the Codex login callback port (1455) over SSH by editing ~/.ssh/config safely",
     after_help = EXIT_CODES
 )]

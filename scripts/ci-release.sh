@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# CI's release step (called at the end of .ci/run): check that both crates are ready for
+# crates.io, build the Linux and Windows packages with scripts/release.sh and install-test them
+# with scripts/test-npm-install.sh. Runs after
+# ../shared/tools/windows-tests, which sets up the Wine prefix the Windows binary runs in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+# qemu-user-static runs the arm64 binary; node and npm come with the machine.
+command -v qemu-aarch64-static >/dev/null \
+  || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qemu-user-static >/dev/null
+# Both crates still package and build from what crates.io would get (include lists, metadata;
+# the CLI against the packaged sshcfg): see "Install" in the README.
+cargo publish --dry-run --workspace --locked
+scripts/release.sh x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
+scripts/test-npm-install.sh
+echo "ci-release: $((SECONDS - start)) s" >&2

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Install the packed npm packages of scripts/release.sh (target/dist/*.tgz) as a user would, into
+# empty prefixes, without publishing them and without the network (npm runs --offline with an
+# empty cache of its own), and run what they installed:
+#   - `npx codex-fwd --version` names this commit; `codex-fwd -F cfg status h` reads a config;
+#     the exit status (0, 1, 2), stdout and stderr pass through the launcher; a SIGTERM sent to
+#     the launcher reaches the binary and the launcher ends by the same signal;
+#   - the same from a global install (`npm install -g`), from `npx --package` with nothing
+#     installed, and the one-line errors for an unsupported platform and a missing binary package;
+#   - the other platforms' binaries where this machine can run them: the Windows package's under
+#     Wine (set up by ../shared/tools/windows-tests), the arm64 one under qemu-aarch64 if present.
+# Prints "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+dist=$PWD/target/dist
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' crates/cli/Cargo.toml | head -n 1)
+launcher=$dist/codex-fwd-$version.tgz
+native=$dist/codex-fwd-linux-x64-$version.tgz
+for f in "$launcher" "$native"; do
+  [ -f "$f" ] || { echo "test-npm-install: $f is missing; run scripts/release.sh first" >&2; exit 2; }
+done
+
+# The commit the binaries name: the one release.sh built from (target/dist/COMMIT), which must
+# be this checkout's HEAD (with -dirty if the tree had changes then).
+commit=$(cat "$dist/COMMIT")
+head=$(git rev-parse --short=12 HEAD)
+if [ "${commit%-dirty}" != "$head" ]; then
+  echo "test-npm-install: target/dist was built from $commit, HEAD is $head; run scripts/release.sh" >&2
+  exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/codex-fwd-npm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export npm_config_cache=$work/npm-cache npm_config_offline=true npm_config_audit=false \
+  npm_config_fund=false npm_config_update_notifier=false npm_config_loglevel=error
+printf 'Host h\n    HostName 192.0.2.1\n' >"$work/cfg"
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $1" >&2; }
+# check NAME WANT_STATUS WANT_OUTPUT_REGEX COMMAND...: runs COMMAND, stdout and stderr together.
+check() {
+  local name=$1 want=$2 re=$3 out rc
+  shift 3
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" = "$want" ] && grep -Eq -- "$re" <<<"$out"; then
+    ok "$name"
+  else
+    bad "$name: exit $rc (wanted $want), output: $out"
+  fi
+}
+
+# 1. A local install, as `npm install codex-fwd` in a project, then npx.
+local_prefix=$work/local
+mkdir -p "$local_prefix"
+if npm install --prefix "$local_prefix" "$launcher" "$native" >"$work/install.log" 2>&1; then
+  ok "npm install of the launcher and linux-x64 tarballs into an empty prefix"
+else
+  bad "npm install: $(cat "$work/install.log")"
+fi
+bin=$local_prefix/node_modules/.bin/codex-fwd
+check "npx codex-fwd --version names the commit" 0 "^codex-fwd $version \\(commit $commit\\)\$" \
+  bash -c 'cd "$1" && npx --no-install codex-fwd --version' _ "$local_prefix"
+check "codex-fwd -F cfg status h" 0 '^h: 1455 localhost:1455 disabled' "$bin" -F "$work/cfg" status h
+check "exit status 1 passes through (enable --check)" 1 'localhost:1455' "$bin" -F "$work/cfg" enable h --check
+check "exit status 2 and stderr pass through (bad flag)" 2 "unexpected argument '--bogus'" "$bin" --bogus
+check "stdout passes through (status --json)" 0 '"host": *"h"' "$bin" -F "$work/cfg" status h --json
+installed=$(find "$local_prefix/node_modules" -maxdepth 1 -name 'codex-fwd*' -printf '%f ' | sort)
+case "$installed" in
+  *win32* | *arm64* | *darwin*) bad "another platform's package was installed: $installed" ;;
+  *) ok "only the launcher and linux-x64 were installed ($installed)" ;;
+esac
+
+# 2. Signals: `status` reading a FIFO whose writer stays open blocks until it is ended.
+mkfifo "$work/fifo"
+exec 3<>"$work/fifo"
+# signal_test NAME SIGNAL WHO: start the launcher in a process group of its own, send SIGNAL to
+# the launcher alone (WHO=launcher) or to the whole group as Ctrl-C on a terminal does
+# (WHO=group); the binary must be gone and the launcher must end by the same signal.
+signal_test() {
+  local name=$1 sig=$2 who=$3 node_pid child="" rc want
+  setsid "$bin" -F "$work/fifo" status h >/dev/null 2>&1 &
+  node_pid=$!
+  for _ in $(seq 1 100); do
+    child=$(pgrep -P "$node_pid" -x codex-fwd || true)
+    [ -n "$child" ] && break
+    sleep 0.1
+  done
+  if [ -z "$child" ]; then
+    bad "$name: the launcher did not start the binary"
+    kill "$node_pid" 2>/dev/null
+    return
+  fi
+  if [ "$who" = group ]; then kill "-$sig" -- "-$node_pid"; else kill "-$sig" "$node_pid"; fi
+  { wait "$node_pid"; } 2>/dev/null
+  rc=$?
+  want=$((128 + $(kill -l "$sig")))
+  sleep 0.2
+  if [ "$rc" = "$want" ] && ! kill -0 "$child" 2>/dev/null; then
+    ok "$name (status $rc)"
+  else
+    bad "$name: launcher status $rc (wanted $want), binary $(kill -0 "$child" 2>/dev/null && echo 'still running' || echo gone)"
+    kill -9 "$child" 2>/dev/null
+  fi
+}
+signal_test "SIGTERM to the launcher alone ends the binary and the launcher by SIGTERM" TERM launcher
+signal_test "SIGHUP to the launcher alone ends the binary and the launcher by SIGHUP" HUP launcher
+signal_test "Ctrl-C (SIGINT to the process group) ends both, by SIGINT" INT group
+exec 3>&-
+
+# 3. A global install, as `npm install -g codex-fwd`.
+global_prefix=$work/global
+if npm install -g --prefix "$global_prefix" "$launcher" "$native" >"$work/install-g.log" 2>&1; then
+  check "global install: codex-fwd --version" 0 "^codex-fwd $version \\(commit $commit\\)\$" \
+    "$global_prefix/bin/codex-fwd" --version
+else
+  bad "npm install -g: $(cat "$work/install-g.log")"
+fi
+
+# 4. npx with nothing installed, as `npx codex-fwd login myserver` does from the registry.
+check "npx --package (nothing installed) runs status" 0 '^h: 1455 localhost:1455 disabled' \
+  bash -c 'cd "$1" && npx --yes --package "$2" --package "$3" codex-fwd -F "$1/cfg" status h' _ "$work" "$launcher" "$native"
+
+# 5. The launcher's one-line errors.
+check "unsupported platform: one line, exit 1" 1 '^codex-fwd: no prebuilt binary for linux-riscv64 \(there are for .*linux-x64.*\); build it from source with `cargo install codex-fwd`$' \
+  node -e 'Object.defineProperty(process, "arch", { value: "riscv64" }); require(process.argv[1])' \
+  "$local_prefix/node_modules/codex-fwd/bin/codex-fwd.js" --version
+bare=$work/bare
+mkdir -p "$bare"
+npm install --prefix "$bare" --omit=optional "$launcher" >/dev/null 2>&1
+check "binary package missing: one line, exit 1" 1 '^codex-fwd: the package codex-fwd-linux-x64, which holds the binary for linux-x64, is not installed' \
+  "$bare/node_modules/.bin/codex-fwd" --version
+
+# 6. The other platforms' binaries, from their tarballs.
+win=$dist/codex-fwd-win32-x64-$version.tgz
+if [ -f "$win" ]; then
+  mkdir -p "$work/win" && tar -xzf "$win" -C "$work/win"
+  check "win32-x64 package: os win32, cpu x64" 0 '"os": \[\s*"win32"' tr -d '\n' <"$work/win/package/package.json"
+  wine_dir=${WINCHECK_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/codex-fwd-wincheck}
+  if [ -x /usr/lib/wine/wine64 ] && [ -f "$wine_dir/wineprefix/drive_c/windows/system32/bcryptprimitives.dll" ]; then
+    export WINEPREFIX=$wine_dir/wineprefix WINEDEBUG=-all
+    exe=$work/win/package/bin/codex-fwd.exe
+    check "win32-x64 under Wine: --version" 0 "^codex-fwd $version \\(commit $commit\\)" /usr/lib/wine/wine64 "$exe" --version
+    check "win32-x64 under Wine: -F cfg status h" 0 '^h: 1455 localhost:1455 disabled' /usr/lib/wine/wine64 "$exe" -F "$work/cfg" status h
+    /usr/lib/wine/wineserver -k 2>/dev/null || true
+  else
+    bad "win32-x64: Wine is not set up here (run ../shared/tools/windows-tests once, it prepares it)"
+  fi
+fi
+arm=$dist/codex-fwd-linux-arm64-$version.tgz
+if [ -f "$arm" ]; then
+  mkdir -p "$work/arm" && tar -xzf "$arm" -C "$work/arm"
+  if command -v qemu-aarch64-static >/dev/null || command -v qemu-aarch64 >/dev/null; then
+    qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64)
+    check "linux-arm64 under qemu: -F cfg status h" 0 '^h: 1455 localhost:1455 disabled' "$qemu" "$work/arm/package/bin/codex-fwd" -F "$work/cfg" status h
+  else
+    check "linux-arm64 package: a static aarch64 binary" 0 'ARM aarch64.*statically linked' file "$work/arm/package/bin/codex-fwd"
+  fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
