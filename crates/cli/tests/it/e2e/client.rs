@@ -247,6 +247,23 @@ impl Browsed {
     }
 }
 
+/// rclone's answer to the callback: HTTP `status`, or, since rclone exits as it answers, a
+/// connection closed before the page was whole (seen about once in 15 runs under load). Whether
+/// the callback arrived is rclone's own line to say (`RCLONE_ARRIVED`), not this.
+pub fn rclone_answered(lines: &[String], status: u16) -> bool {
+    let after_callback = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("callback "))
+        .nth(1);
+    let closed = after_callback.is_some_and(|l| l.starts_with("error RemoteDisconnected"));
+    closed
+        || lines
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("status ")?.parse::<u16>().ok())
+            == Some(status)
+}
+
 impl World {
     /// The browser stand-in's path (written on first use); `BROWSER` for `codex-fwd login`.
     pub fn browser(&self) -> PathBuf {

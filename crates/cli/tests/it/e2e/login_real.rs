@@ -144,7 +144,7 @@ fn real_rclone_opens_its_own_loopback_url_through_the_forward() {
         query_param(redirect, "redirect_uri").as_deref(),
         Some("http://127.0.0.1:53682/")
     );
-    assert!(lines.iter().any(|l| l == "status 200"), "{lines:?}");
+    assert!(rclone_answered(&lines, 200), "{lines:?}");
     assert!(r.err.contains("127.0.0.1:53682 on myserver"), "{r:?}");
     assert_nothing_left(&w, 0);
 }
