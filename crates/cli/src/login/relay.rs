@@ -1,0 +1,520 @@
+//! The relay carrier: the callback carried as HTTP requests instead of a TCP stream, for where no
+//! forward reaches the login server (a client inside a container, listening on the container's
+//! own loopback; a server that forbids forwarding).
+//!
+//! For each connection the browser opens to the laptop's port, the relay reads one request
+//! ([`request`]), runs `sh -s` on the far side (through ssh, and through the container's exec
+//! command) with a script on its standard input that makes that request with the first HTTP
+//! client there ([`script`]), reads the raw response back ([`response`]), and answers the browser
+//! with it: status, headers and body as they came, redirects not followed (rclone's `/auth`
+//! answers with a redirect the browser must get).
+
+mod request;
+mod response;
+mod script;
+#[cfg(all(test, unix))]
+mod tests;
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub(crate) use request::Request;
+pub(crate) use response::Response;
+
+use request::{BadRequest, Read1};
+use response::Output;
+use script::Job;
+
+/// The most the far side may print: a response body larger than this is refused.
+const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
+/// How much of the far side's standard error is kept for a message.
+const MAX_ERR: usize = 8 * 1024;
+/// How long the far side gets beyond the client's own timeout (connecting, starting a shell).
+const GRACE: Duration = Duration::from_secs(15);
+/// How often a running far side is checked for its end, the deadline and a stop.
+const TICK: Duration = Duration::from_millis(20);
+
+/// The HTTP client the far side used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Client(pub(crate) String);
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How to run a command on the far side: a program and its first arguments, to which the relay
+/// adds `sh -s`.
+#[derive(Debug, Clone)]
+pub(crate) struct FarSide {
+    program: OsString,
+    args: Vec<OsString>,
+    /// What the far side is, for messages: `web on myserver`, `myserver`.
+    place: String,
+}
+
+impl FarSide {
+    /// This machine, through `exec` (the words of an exec command, possibly none): what the
+    /// tests use, and what a container on this machine would.
+    pub(crate) fn local(exec: &[String], place: impl Into<String>) -> FarSide {
+        let mut words: Vec<OsString> = exec.iter().map(OsString::from).collect();
+        words.push("sh".into());
+        words.push("-s".into());
+        let program = words.remove(0);
+        FarSide {
+            program,
+            args: words,
+            place: place.into(),
+        }
+    }
+
+    /// A remote machine through `ssh` (`ssh_argv`: the program and its arguments up to and
+    /// including the host, e.g. `ssh -S CTL -o ControlMaster=no -T -- HOST`), then through `exec`
+    /// there. The exec words are quoted for the remote shell as POSIX words.
+    pub(crate) fn ssh(
+        ssh_argv: Vec<OsString>,
+        exec: &[String],
+        place: impl Into<String>,
+    ) -> FarSide {
+        let mut args = ssh_argv;
+        let program = args.remove(0);
+        let mut words: Vec<&str> = exec.iter().map(String::as_str).collect();
+        words.extend(["sh", "-s"]);
+        let line = shlex::try_join(words).unwrap_or_else(|_| "sh -s".to_string());
+        args.push(line.into());
+        FarSide {
+            program,
+            args,
+            place: place.into(),
+        }
+    }
+
+    /// What the far side is, for messages.
+    pub(crate) fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// The command line, for messages and tests.
+    pub(crate) fn argv(&self) -> Vec<OsString> {
+        std::iter::once(self.program.clone())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+}
+
+/// The exec words the relay runs its script with: the login's exec prefix less its terminal
+/// flag (`-t`, `--tty`; `-it` becomes `-i`): the relay carries bytes, and a terminal would
+/// change them (and `docker exec -t` without one fails). `-i` stays: the script comes on
+/// standard input.
+pub(crate) fn relay_exec(prefix: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(prefix.len());
+    let mut options = true;
+    for w in prefix {
+        if w == "--" {
+            options = false;
+        }
+        if options && (w == "--tty" || w.starts_with("--tty=")) {
+            continue;
+        }
+        let cluster = w.len() > 1
+            && w.starts_with('-')
+            && !w.starts_with("--")
+            && w[1..].bytes().all(|b| b.is_ascii_alphabetic());
+        if options && cluster && w.contains('t') {
+            let rest: String = w[1..].chars().filter(|&c| c != 't').collect();
+            if !rest.is_empty() {
+                out.push(format!("-{rest}"));
+            }
+            continue;
+        }
+        out.push(w.clone());
+    }
+    out
+}
+
+/// Why a request could not be carried. Each prints as one line.
+#[derive(Debug)]
+pub(crate) enum RelayError {
+    /// The far side's command did not run the script: ssh or the exec command failed (a
+    /// container that is not running, say); its last line of standard error.
+    NotRun {
+        place: String,
+        status: String,
+        said: String,
+    },
+    /// The script ran but gave no output: the exec command did not pass standard input.
+    NoInput { place: String },
+    /// No HTTP client on the far side.
+    NoClient { place: String },
+    /// The client got no response: nothing listens there, or it failed.
+    Unreachable {
+        place: String,
+        url: String,
+        client: Client,
+        status: String,
+        said: String,
+    },
+    /// No response within the deadline.
+    Timeout {
+        place: String,
+        url: String,
+        after: Duration,
+    },
+    /// The far side printed something that is not a response.
+    Garbled { place: String, why: String },
+    /// Stopped (Ctrl-C) while the far side ran.
+    Stopped,
+    /// Running the far side's command failed here.
+    Spawn { program: String, error: io::Error },
+}
+
+impl std::fmt::Display for RelayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RelayError::NotRun {
+                place,
+                status,
+                said,
+            } => {
+                if said.is_empty() {
+                    write!(f, "cannot run a shell in {place} ({status})")
+                } else {
+                    write!(f, "cannot run a shell in {place}: {said}")
+                }
+            }
+            RelayError::NoInput { place } => write!(
+                f,
+                "the shell in {place} got no input: the exec command must pass standard input (docker/podman/kubectl exec need -i)"
+            ),
+            RelayError::NoClient { place } => write!(
+                f,
+                "no HTTP client in {place}: the relay needs curl, GNU wget, python3 or node there"
+            ),
+            RelayError::Unreachable {
+                place,
+                url,
+                client,
+                status,
+                said,
+            } => {
+                let said = if said.is_empty() {
+                    status.clone()
+                } else {
+                    said.clone()
+                };
+                write!(f, "{client} in {place} got no response from {url}: {said}")
+            }
+            RelayError::Timeout { place, url, after } => write!(
+                f,
+                "no response from {url} in {place} within {} s",
+                after.as_secs()
+            ),
+            RelayError::Garbled { place, why } => {
+                write!(f, "unexpected output from {place}: {why}")
+            }
+            RelayError::Stopped => write!(f, "stopped"),
+            RelayError::Spawn { program, error } => write!(f, "cannot run {program}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for RelayError {}
+
+/// What one accepted connection came to.
+#[derive(Debug)]
+pub(crate) enum Served {
+    /// The browser got the far side's response to its request.
+    Answered {
+        /// The request line's target (`/auth/callback?...`).
+        target: String,
+        /// The response's status.
+        status: u16,
+    },
+    /// The connection closed or stayed silent: nothing to carry.
+    Idle,
+    /// The request was not one the relay carries; the browser got the status of `BadRequest`.
+    Refused(String),
+}
+
+/// The relay for one login: where to send requests, through what, and within what time.
+#[derive(Debug, Clone)]
+pub(crate) struct Relay {
+    host: String,
+    port: u16,
+    far: FarSide,
+    /// How long the far side's HTTP client may wait for the response.
+    pub(crate) response_timeout: Duration,
+    /// How long the browser may take to send its request.
+    pub(crate) request_timeout: Duration,
+    stop: Arc<AtomicBool>,
+}
+
+impl Relay {
+    /// A relay to `http://host:port` on `far`, with 60 s for each response and 30 s for each
+    /// request.
+    pub(crate) fn new(host: impl Into<String>, port: u16, far: FarSide) -> Relay {
+        Relay {
+            host: host.into(),
+            port,
+            far,
+            response_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The flag that stops every running far side (set it on Ctrl-C).
+    pub(crate) fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+
+    /// The URL the far side's client requests (without the path).
+    pub(crate) fn url(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("http://{host}:{}", self.port)
+    }
+
+    /// The far side.
+    pub(crate) fn far(&self) -> &FarSide {
+        &self.far
+    }
+
+    /// Checks that the far side runs a shell and has an HTTP client; says which.
+    pub(crate) fn probe(&self) -> Result<Client, RelayError> {
+        let text = script::script(&self.host, self.port, &Job::Probe, self.response_timeout);
+        let run = self.run(&text)?;
+        match response::parse(&run.out) {
+            Ok(Output::NoClient) => Err(RelayError::NoClient {
+                place: self.far.place.clone(),
+            }),
+            Ok(Output::NoResponse(c)) => Ok(Client(c)),
+            Ok(Output::NotRun) => Err(self.not_run(&run)),
+            Ok(Output::Response(c, _)) => Ok(Client(c)),
+            Err(why) => Err(RelayError::Garbled {
+                place: self.far.place.clone(),
+                why,
+            }),
+        }
+    }
+
+    /// Carries one request: reads it from `stream`, gets the far side's response, writes it to
+    /// `stream`. When the far side fails, the browser gets a 502 (504 for a timeout) whose body
+    /// says why, and the error is returned.
+    pub(crate) fn serve(&self, mut stream: TcpStream) -> Result<Served, RelayError> {
+        let read = request::read_request(&mut stream, self.request_timeout).map_err(|e| {
+            RelayError::Spawn {
+                program: "the browser's connection".into(),
+                error: e,
+            }
+        })?;
+        let req = match read {
+            Read1::Idle => return Ok(Served::Idle),
+            Read1::Bad(bad) => return Ok(refuse(&mut stream, &bad)),
+            Read1::Request(r) => r,
+        };
+        let head_only = req.method.eq_ignore_ascii_case("HEAD");
+        let _ = stream.set_write_timeout(Some(self.request_timeout));
+        match self.fetch(&req) {
+            Ok(resp) => {
+                let _ = resp.write_to(&mut stream, head_only);
+                Ok(Served::Answered {
+                    target: req.target,
+                    status: resp.status,
+                })
+            }
+            Err(e) => {
+                let (status, reason) = match e {
+                    RelayError::Timeout { .. } => (504, "Gateway Timeout"),
+                    _ => (502, "Bad Gateway"),
+                };
+                let _ = Response::own(status, reason, &e.to_string()).write_to(&mut stream, false);
+                Err(e)
+            }
+        }
+    }
+
+    /// Makes `req` on the far side and returns the response.
+    pub(crate) fn fetch(&self, req: &Request) -> Result<Response, RelayError> {
+        let text = script::script(
+            &self.host,
+            self.port,
+            &Job::Fetch(req),
+            self.response_timeout,
+        );
+        let run = self.run(&text)?;
+        let place = self.far.place.clone();
+        match response::parse(&run.out) {
+            Ok(Output::Response(_, resp)) => Ok(resp),
+            Ok(Output::NoClient) => Err(RelayError::NoClient { place }),
+            Ok(Output::NotRun) => Err(self.not_run(&run)),
+            Ok(Output::NoResponse(client)) => {
+                // curl's and node's "timed out" (28), python's socket timeout.
+                let said = last_line(&run.err);
+                let timed_out =
+                    run.status.and_then(|s| s.code()) == Some(28) || said.contains("timed out");
+                if timed_out {
+                    return Err(RelayError::Timeout {
+                        place,
+                        url: self.url(),
+                        after: self.response_timeout,
+                    });
+                }
+                Err(RelayError::Unreachable {
+                    place,
+                    url: self.url(),
+                    client: Client(client),
+                    status: describe(run.status),
+                    said,
+                })
+            }
+            Err(why) => Err(RelayError::Garbled { place, why }),
+        }
+    }
+
+    fn not_run(&self, run: &Run) -> RelayError {
+        let said = last_line(&run.err);
+        if said.is_empty() && run.status.is_some_and(|s| s.success()) {
+            return RelayError::NoInput {
+                place: self.far.place.clone(),
+            };
+        }
+        RelayError::NotRun {
+            place: self.far.place.clone(),
+            status: describe(run.status),
+            said,
+        }
+    }
+
+    /// Runs the far side with `text` on its standard input, within the deadline.
+    fn run(&self, text: &[u8]) -> Result<Run, RelayError> {
+        let mut cmd = Command::new(&self.far.program);
+        cmd.args(&self.far.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            // Its own process group: the terminal's Ctrl-C goes to the login, which stops this
+            // (and a timeout can end the whole group, not only its first process).
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let mut child = cmd.spawn().map_err(|error| RelayError::Spawn {
+            program: self.far.program.to_string_lossy().into_owned(),
+            error,
+        })?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let text = text.to_vec();
+        let writer = thread::spawn(move || {
+            let _ = stdin.write_all(&text);
+        });
+        let mut stdout = child.stdout.take().expect("piped");
+        let reader = thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = (&mut stdout).take(MAX_OUTPUT).read_to_end(&mut out);
+            out
+        });
+        let mut stderr = child.stderr.take().expect("piped");
+        let errs = thread::spawn(move || {
+            let mut err = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                err.extend_from_slice(&chunk[..n]);
+                if err.len() > 2 * MAX_ERR {
+                    err.drain(..err.len() - MAX_ERR);
+                }
+            }
+            err
+        });
+        let end = Instant::now() + self.response_timeout + GRACE;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(s)) => break Some(s),
+                Ok(None) => {}
+                Err(_) => break None,
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                end_child(&mut child);
+                return Err(RelayError::Stopped);
+            }
+            if Instant::now() >= end {
+                end_child(&mut child);
+                return Err(RelayError::Timeout {
+                    place: self.far.place.clone(),
+                    url: self.url(),
+                    after: self.response_timeout,
+                });
+            }
+            thread::sleep(TICK);
+        };
+        let _ = writer.join();
+        let out = reader.join().unwrap_or_default();
+        let err = errs.join().unwrap_or_default();
+        Ok(Run { status, out, err })
+    }
+}
+
+/// One run of the far side.
+struct Run {
+    status: Option<ExitStatus>,
+    out: Vec<u8>,
+    err: Vec<u8>,
+}
+
+/// Ends a far side that is still running: its whole process group on Unix, and reaps it.
+fn end_child(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group: the child's own
+            // (process_group(0) made its pid the group's id).
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The browser's bad request answered with its status.
+fn refuse(stream: &mut TcpStream, bad: &BadRequest) -> Served {
+    let (status, reason) = bad.status();
+    let _ = Response::own(status, reason, &bad.to_string()).write_to(stream, false);
+    Served::Refused(bad.to_string())
+}
+
+/// The last non-empty line of `err`, trimmed, without a trailing `\r`.
+fn last_line(err: &[u8]) -> String {
+    String::from_utf8_lossy(err)
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `exit status 7`, `killed by signal 9`.
+fn describe(status: Option<ExitStatus>) -> String {
+    match status {
+        Some(s) => match s.code() {
+            Some(c) => format!("exit status {c}"),
+            None => "killed by a signal".to_string(),
+        },
+        None => "no exit status".to_string(),
+    }
+}
