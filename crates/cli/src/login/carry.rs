@@ -8,12 +8,19 @@
 //! `localhost` only, so a refused `127.0.0.1` or `::1` is asked again as `localhost` (sshd then
 //! tries each address of the name).
 //!
+//! [`Carrier::Relay`]: no TCP stream at all: each HTTP request the browser makes is carried by
+//! running an HTTP client on the far side (the host, or a container there) through ssh
+//! ([`super::relay`]), for where no forward can reach the login server.
+//!
 //! A carrier gets the accepted stream and the target, and owns the connection from there: it
-//! copies both ways until either side ends.
+//! copies both ways until either side ends (a relay: answers one request and closes).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::relay::{Relay, RelayError};
 
 use super::url::{LoopbackHost, Target};
 
@@ -28,6 +35,8 @@ pub(crate) enum Carrier {
         /// The dynamic forward's port on the laptop's 127.0.0.1.
         port: u16,
     },
+    /// Each request run by an HTTP client on the far side.
+    Relay(Arc<Relay>),
 }
 
 /// Why a connection could not be carried.
@@ -40,6 +49,8 @@ pub(crate) enum CarryError {
     },
     /// The carrier itself failed (the SOCKS port did not answer as ssh does).
     Broken(io::Error),
+    /// The relay could not carry a request.
+    Relay(RelayError),
 }
 
 impl std::fmt::Display for CarryError {
@@ -51,6 +62,7 @@ impl std::fmt::Display for CarryError {
                 tried.join(" or ")
             ),
             CarryError::Broken(e) => write!(f, "ssh's SOCKS port failed: {e}"),
+            CarryError::Relay(e) => e.fmt(f),
         }
     }
 }
@@ -58,9 +70,13 @@ impl std::fmt::Display for CarryError {
 impl Carrier {
     /// Is the carrier ready? For SOCKS: the port answers a SOCKS5 greeting (ssh sets the dynamic
     /// forward up before the remote command runs, so this is normally at once); waits up to
-    /// `wait`.
+    /// `wait`. For the relay: the far side runs a shell that has an HTTP client.
     pub(crate) fn ready(&self, wait: Duration) -> io::Result<()> {
         match self {
+            Carrier::Relay(relay) => relay
+                .probe()
+                .map(|_| ())
+                .map_err(|e| io::Error::other(e.to_string())),
             Carrier::Socks { port } => {
                 let end = std::time::Instant::now() + wait;
                 loop {
@@ -103,6 +119,10 @@ impl Carrier {
                 splice(browser, remote);
                 Ok(())
             }
+            Carrier::Relay(relay) => relay
+                .serve(browser, target, opened)
+                .map(|_| ())
+                .map_err(CarryError::Relay),
         }
     }
 }

@@ -31,6 +31,8 @@ use request::{BadRequest, Read1};
 use response::Output;
 use script::Job;
 
+use super::url::Target;
+
 /// The most the far side may print: a response body larger than this is refused.
 const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
 /// How much of the far side's standard error is kept for a message.
@@ -61,6 +63,7 @@ pub(crate) struct FarSide {
 }
 
 impl FarSide {
+    #[cfg(test)]
     /// This machine, through `exec` (the words of an exec command, possibly none): what the
     /// tests use, and what a container on this machine would.
     pub(crate) fn local(exec: &[String], place: impl Into<String>) -> FarSide {
@@ -101,7 +104,8 @@ impl FarSide {
         &self.place
     }
 
-    /// The command line, for messages and tests.
+    /// The command line.
+    #[cfg(test)]
     pub(crate) fn argv(&self) -> Vec<OsString> {
         std::iter::once(self.program.clone())
             .chain(self.args.iter().cloned())
@@ -227,8 +231,10 @@ impl std::fmt::Display for RelayError {
 
 impl std::error::Error for RelayError {}
 
-/// What one accepted connection came to.
+/// What one accepted connection came to (the login only needs to know it went well; the tests
+/// read the rest).
 #[derive(Debug)]
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Served {
     /// The browser got the far side's response to its request.
     Answered {
@@ -240,49 +246,45 @@ pub(crate) enum Served {
     /// The connection closed or stayed silent: nothing to carry.
     Idle,
     /// The request was not one the relay carries; the browser got the status of `BadRequest`.
-    Refused(String),
+    Refused,
 }
 
-/// The relay for one login: where to send requests, through what, and within what time.
-#[derive(Debug, Clone)]
+/// The relay for one login: through what the requests run, and within what time.
+#[derive(Debug)]
 pub(crate) struct Relay {
-    host: String,
-    port: u16,
     far: FarSide,
     /// How long the far side's HTTP client may wait for the response.
     pub(crate) response_timeout: Duration,
     /// How long the browser may take to send its request.
     pub(crate) request_timeout: Duration,
-    stop: Arc<AtomicBool>,
+    /// Any of these set stops every running far side (the first is [`Relay::stop`]'s).
+    stops: Vec<Arc<AtomicBool>>,
 }
 
 impl Relay {
-    /// A relay to `http://host:port` on `far`, with 60 s for each response and 30 s for each
-    /// request.
-    pub(crate) fn new(host: impl Into<String>, port: u16, far: FarSide) -> Relay {
+    /// A relay through `far`, with 60 s for each response and 30 s for each request.
+    pub(crate) fn new(far: FarSide) -> Relay {
         Relay {
-            host: host.into(),
-            port,
             far,
             response_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
-            stop: Arc::new(AtomicBool::new(false)),
+            stops: vec![Arc::new(AtomicBool::new(false))],
         }
     }
 
-    /// The flag that stops every running far side (set it on Ctrl-C).
-    pub(crate) fn stop_flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.stop)
+    /// Also stop when `flag` is set (Ctrl-C, the login's abort).
+    pub(crate) fn stopped_by(mut self, flag: Arc<AtomicBool>) -> Relay {
+        self.stops.push(flag);
+        self
     }
 
-    /// The URL the far side's client requests (without the path).
-    pub(crate) fn url(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        format!("http://{host}:{}", self.port)
+    /// Stops every running far side, and every later one at once.
+    pub(crate) fn stop(&self) {
+        self.stops[0].store(true, Ordering::SeqCst);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stops.iter().any(|f| f.load(Ordering::SeqCst))
     }
 
     /// The far side.
@@ -292,8 +294,8 @@ impl Relay {
 
     /// Checks that the far side runs a shell and has an HTTP client; says which.
     pub(crate) fn probe(&self) -> Result<Client, RelayError> {
-        let text = script::script(&self.host, self.port, &Job::Probe, self.response_timeout);
-        let run = self.run(&text)?;
+        let text = script::script("", 0, &Job::Probe, self.response_timeout);
+        let run = self.run(&text, "the probe")?;
         match response::parse(&run.out) {
             Ok(Output::NoClient) => Err(RelayError::NoClient {
                 place: self.far.place.clone(),
@@ -308,10 +310,16 @@ impl Relay {
         }
     }
 
-    /// Carries one request: reads it from `stream`, gets the far side's response, writes it to
-    /// `stream`. When the far side fails, the browser gets a 502 (504 for a timeout) whose body
-    /// says why, and the error is returned.
-    pub(crate) fn serve(&self, mut stream: TcpStream) -> Result<Served, RelayError> {
+    /// Carries one request: reads it from `stream`, gets the far side's response, calls
+    /// `answered` (the login server is there), writes the response to `stream`. When the far
+    /// side fails, the browser gets a 502 (504 for a timeout) whose body says why, and the
+    /// error is returned.
+    pub(crate) fn serve(
+        &self,
+        mut stream: TcpStream,
+        target: Target,
+        answered: &dyn Fn(),
+    ) -> Result<Served, RelayError> {
         let read = request::read_request(&mut stream, self.request_timeout).map_err(|e| {
             RelayError::Spawn {
                 program: "the browser's connection".into(),
@@ -325,8 +333,9 @@ impl Relay {
         };
         let head_only = req.method.eq_ignore_ascii_case("HEAD");
         let _ = stream.set_write_timeout(Some(self.request_timeout));
-        match self.fetch(&req) {
+        match self.fetch(&req, target) {
             Ok(resp) => {
+                answered();
                 let _ = resp.write_to(&mut stream, head_only);
                 Ok(Served::Answered {
                     target: req.target,
@@ -344,15 +353,12 @@ impl Relay {
         }
     }
 
-    /// Makes `req` on the far side and returns the response.
-    pub(crate) fn fetch(&self, req: &Request) -> Result<Response, RelayError> {
-        let text = script::script(
-            &self.host,
-            self.port,
-            &Job::Fetch(req),
-            self.response_timeout,
-        );
-        let run = self.run(&text)?;
+    /// Makes `req` to `target` on the far side and returns the response.
+    pub(crate) fn fetch(&self, req: &Request, target: Target) -> Result<Response, RelayError> {
+        let host = target.host.as_str();
+        let text = script::script(host, target.port, &Job::Fetch(req), self.response_timeout);
+        let url = format!("http://{target}");
+        let run = self.run(&text, &url)?;
         let place = self.far.place.clone();
         match response::parse(&run.out) {
             Ok(Output::Response(_, resp)) => Ok(resp),
@@ -366,13 +372,13 @@ impl Relay {
                 if timed_out {
                     return Err(RelayError::Timeout {
                         place,
-                        url: self.url(),
+                        url,
                         after: self.response_timeout,
                     });
                 }
                 Err(RelayError::Unreachable {
                     place,
-                    url: self.url(),
+                    url,
                     client: Client(client),
                     status: describe(run.status),
                     said,
@@ -396,8 +402,9 @@ impl Relay {
         }
     }
 
-    /// Runs the far side with `text` on its standard input, within the deadline.
-    fn run(&self, text: &[u8]) -> Result<Run, RelayError> {
+    /// Runs the far side with `text` on its standard input, within the deadline (`url`: what
+    /// the timeout message names).
+    fn run(&self, text: &[u8], url: &str) -> Result<Run, RelayError> {
         let mut cmd = Command::new(&self.far.program);
         cmd.args(&self.far.args)
             .stdin(Stdio::piped())
@@ -447,7 +454,7 @@ impl Relay {
                 Ok(None) => {}
                 Err(_) => break None,
             }
-            if self.stop.load(Ordering::SeqCst) {
+            if self.stopping() {
                 end_child(&mut child);
                 return Err(RelayError::Stopped);
             }
@@ -455,7 +462,7 @@ impl Relay {
                 end_child(&mut child);
                 return Err(RelayError::Timeout {
                     place: self.far.place.clone(),
-                    url: self.url(),
+                    url: url.to_string(),
                     after: self.response_timeout,
                 });
             }
@@ -495,7 +502,7 @@ fn end_child(child: &mut Child) {
 fn refuse(stream: &mut TcpStream, bad: &BadRequest) -> Served {
     let (status, reason) = bad.status();
     let _ = Response::own(status, reason, &bad.to_string()).write_to(stream, false);
-    Served::Refused(bad.to_string())
+    Served::Refused
 }
 
 /// The last non-empty line of `err`, trimmed, without a trailing `\r`.

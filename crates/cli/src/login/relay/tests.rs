@@ -9,6 +9,14 @@ use std::thread;
 use std::time::Duration;
 
 use super::*;
+use crate::login::url::LoopbackHost;
+
+fn v4(port: u16) -> Target {
+    Target {
+        host: LoopbackHost::V4,
+        port,
+    }
+}
 
 /// What the browser stand-in sends.
 const REQUEST: &[u8] = b"POST /auth/callback?code=c%20d&state=S HTTP/1.1\r\n\
@@ -106,7 +114,7 @@ fn server(answer: Option<&'static [u8]>) -> (u16, thread::JoinHandle<Vec<u8>>) {
 
 /// The browser stand-in: sends `request` to a relay serving one connection; gives the whole
 /// answer and what `serve` returned.
-fn browse(relay: &Relay, request: &[u8]) -> (Vec<u8>, Result<Served, RelayError>) {
+fn browse(relay: &Relay, port: u16, request: &[u8]) -> (Vec<u8>, Result<Served, RelayError>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     let request = request.to_vec();
@@ -121,7 +129,7 @@ fn browse(relay: &Relay, request: &[u8]) -> (Vec<u8>, Result<Served, RelayError>
         got
     });
     let (s, _) = l.accept().unwrap();
-    let served = relay.serve(s);
+    let served = relay.serve(s, v4(port), &|| {});
     (browser.join().unwrap(), served)
 }
 
@@ -144,9 +152,9 @@ fn carries_exactly(client: &str) {
         return;
     };
     let (port, upstream) = server(Some(RESPONSE));
-    let relay = Relay::new("127.0.0.1", port, far(&path));
+    let relay = Relay::new(far(&path));
     assert_eq!(relay.probe().unwrap(), Client(client.to_string()));
-    let (answer, served) = browse(&relay, REQUEST);
+    let (answer, served) = browse(&relay, port, REQUEST);
     let got = upstream.join().unwrap();
 
     // The server got the method, target, end-to-end headers and body as the browser sent them.
@@ -240,8 +248,8 @@ fn a_chunked_response_reaches_the_browser_with_its_length() {
             continue;
         };
         let (port, upstream) = server(Some(CHUNKED));
-        let relay = Relay::new("127.0.0.1", port, far(&path));
-        let (answer, _) = browse(&relay, b"GET /success HTTP/1.1\r\nHost: x\r\n\r\n");
+        let relay = Relay::new(far(&path));
+        let (answer, _) = browse(&relay, port, b"GET /success HTTP/1.1\r\nHost: x\r\n\r\n");
         upstream.join().unwrap();
         let (head, body) = head_and_body(&answer);
         assert!(head.starts_with("HTTP/1.1 200 OK"), "{client}: {head}");
@@ -257,14 +265,14 @@ fn a_chunked_response_reaches_the_browser_with_its_length() {
 #[test]
 fn no_http_client_is_one_line_and_a_502() {
     let (_keep, path) = tool_dir(&BASE_TOOLS).unwrap();
-    let relay = Relay::new("127.0.0.1", 9, far(&path));
+    let relay = Relay::new(far(&path));
     let e = relay.probe().unwrap_err();
     assert!(matches!(e, RelayError::NoClient { .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
         "no HTTP client in the test side: the relay needs curl, GNU wget, python3 or node there"
     );
-    let (answer, served) = browse(&relay, b"GET /auth/callback HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (answer, served) = browse(&relay, 9, b"GET /auth/callback HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(matches!(served, Err(RelayError::NoClient { .. })));
     let (head, body) = head_and_body(&answer);
     assert!(head.starts_with("HTTP/1.1 502 Bad Gateway"), "{head}");
@@ -280,7 +288,7 @@ fn an_exec_command_that_fails_gives_its_own_last_line() {
         "echo 'Error response from daemon: container web is not running' >&2; exit 1",
     ]
     .map(String::from);
-    let relay = Relay::new("127.0.0.1", 9, FarSide::local(&exec, "container web"));
+    let relay = Relay::new(FarSide::local(&exec, "container web"));
     let e = relay.probe().unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -291,7 +299,7 @@ fn an_exec_command_that_fails_gives_its_own_last_line() {
 #[test]
 fn an_exec_command_without_input_is_named() {
     let exec = ["sh", "-c", "exec sh -s </dev/null"].map(String::from);
-    let relay = Relay::new("127.0.0.1", 9, FarSide::local(&exec, "container web"));
+    let relay = Relay::new(FarSide::local(&exec, "container web"));
     let e = relay.probe().unwrap_err();
     assert!(matches!(e, RelayError::NoInput { .. }), "{e:?}");
 }
@@ -307,8 +315,8 @@ fn nothing_listening_is_one_line_naming_the_client() {
         .local_addr()
         .unwrap()
         .port();
-    let relay = Relay::new("127.0.0.1", port, far(&path));
-    let (answer, served) = browse(&relay, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let relay = Relay::new(far(&path));
+    let (answer, served) = browse(&relay, port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     let e = served.unwrap_err();
     assert!(matches!(e, RelayError::Unreachable { .. }), "{e:?}");
     let line = e.to_string();
@@ -329,9 +337,13 @@ fn a_response_that_never_comes_times_out_and_leaves_nothing_running() {
             continue;
         };
         let (port, upstream) = server(None);
-        let mut relay = Relay::new("127.0.0.1", port, far(&path));
+        let mut relay = Relay::new(far(&path));
         relay.response_timeout = Duration::from_secs(1);
-        let (answer, served) = browse(&relay, b"GET /auth/callback HTTP/1.1\r\nHost: x\r\n\r\n");
+        let (answer, served) = browse(
+            &relay,
+            port,
+            b"GET /auth/callback HTTP/1.1\r\nHost: x\r\n\r\n",
+        );
         let e = served.unwrap_err();
         assert!(matches!(e, RelayError::Timeout { .. }), "{client}: {e:?}");
         assert_eq!(
@@ -355,8 +367,8 @@ fn a_stop_ends_the_far_side_at_once() {
         "-c".to_string(),
         "sleep 600".to_string(),
     ];
-    let relay = Relay::new("127.0.0.1", 9, FarSide::local(&exec, "the test side"));
-    let stop = relay.stop_flag();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let relay = Relay::new(FarSide::local(&exec, "the test side")).stopped_by(stop.clone());
     let t = thread::spawn(move || {
         thread::sleep(Duration::from_millis(300));
         stop.store(true, Ordering::SeqCst);
@@ -368,8 +380,8 @@ fn a_stop_ends_the_far_side_at_once() {
 
 #[test]
 fn a_closed_or_silent_connection_is_quiet() {
-    let mut relay = Relay::new("127.0.0.1", 9, FarSide::local(&[], "here"));
-    let (answer, served) = browse(&relay, b"");
+    let mut relay = Relay::new(FarSide::local(&[], "here"));
+    let (answer, served) = browse(&relay, 9, b"");
     assert!(answer.is_empty());
     assert!(matches!(served, Ok(Served::Idle)), "{served:?}");
     // A browser's speculative connection: open, silent.
@@ -377,13 +389,13 @@ fn a_closed_or_silent_connection_is_quiet() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let silent = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (s, _) = l.accept().unwrap();
-    assert!(matches!(relay.serve(s), Ok(Served::Idle)));
+    assert!(matches!(relay.serve(s, v4(9), &|| {}), Ok(Served::Idle)));
     drop(silent);
 }
 
 #[test]
 fn requests_the_relay_does_not_carry_get_their_status() {
-    let relay = Relay::new("127.0.0.1", 9, FarSide::local(&[], "here"));
+    let relay = Relay::new(FarSide::local(&[], "here"));
     let cases: [(&[u8], &str); 4] = [
         (
             b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -397,19 +409,19 @@ fn requests_the_relay_does_not_carry_get_their_status() {
         (b"NOT HTTP AT ALL\r\n\r\n", "HTTP/1.1 400 "),
     ];
     for (req, want) in cases {
-        let (answer, served) = browse(&relay, req);
+        let (answer, served) = browse(&relay, 9, req);
         assert!(
             answer.starts_with(want.as_bytes()),
             "{:?}: {}",
             String::from_utf8_lossy(req),
             String::from_utf8_lossy(&answer)
         );
-        assert!(matches!(served, Ok(Served::Refused(_))), "{served:?}");
+        assert!(matches!(served, Ok(Served::Refused)), "{served:?}");
     }
     let mut big = b"GET / HTTP/1.1\r\nX: ".to_vec();
     big.extend(std::iter::repeat_n(b'a', request::MAX_HEAD + 10));
     big.extend_from_slice(b"\r\n\r\n");
-    let (answer, _) = browse(&relay, &big);
+    let (answer, _) = browse(&relay, 9, &big);
     assert!(answer.starts_with(b"HTTP/1.1 431 "));
 }
 
@@ -461,4 +473,90 @@ fn the_ssh_far_side_is_one_quoted_remote_command() {
 fn the_embedded_programs_fit_in_single_quotes() {
     assert!(!script::PYTHON.contains('\''));
     assert!(!script::NODE.contains('\''));
+}
+
+/// Manual check until the end-to-end tests carry it: the real Codex in a network namespace of
+/// its own (the stand-in for a container), reached through `ip netns exec`.
+#[test]
+#[ignore]
+fn real_codex_in_a_namespace() {
+    use std::process::{Command, Stdio};
+    let codex = "/opt/codex-fwd-e2e/codex-0.171.0/node_modules/.bin/codex";
+    let ns = format!("h18relay{}", std::process::id());
+    assert!(
+        Command::new("ip")
+            .args(["netns", "add", &ns])
+            .status()
+            .unwrap()
+            .success()
+    );
+    Command::new("ip")
+        .args(["-n", &ns, "link", "set", "lo", "up"])
+        .status()
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join("codex")).unwrap();
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &ns, "env"])
+        .arg(format!("HOME={}", home.path().display()))
+        .arg(format!("CODEX_HOME={}/codex", home.path().display()))
+        .args([codex, "login"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Codex prints the URL on standard error.
+    let mut out = child.stderr.take().unwrap();
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while !text.contains("state=") || !text[text.find("state=").unwrap()..].contains('&') {
+        let n = out.read(&mut buf).unwrap();
+        assert!(n > 0, "{text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let state = text
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let exec = ["ip", "netns", "exec", &ns].map(String::from);
+    let relay = Relay::new(FarSide::local(&exec, "the namespace"));
+    eprintln!("client: {}", relay.probe().unwrap());
+    let wrong = b"GET /auth/callback?code=x&state=wrong HTTP/1.1\r\nHost: 127.0.0.1:1455\r\n\r\n";
+    let (answer, _) = browse(&relay, 1455, wrong);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let req = format!(
+        "GET /auth/callback?code=anything&state={state} HTTP/1.1\r\nHost: 127.0.0.1:1455\r\n\r\n"
+    );
+    let (answer, served) = browse(&relay, 1455, req.as_bytes());
+    eprintln!(
+        "{served:?}\n{}",
+        String::from_utf8_lossy(&answer[..answer.len().min(400)])
+    );
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let _ = out.read_to_string(&mut text);
+    Command::new("ip")
+        .args(["netns", "del", &ns])
+        .status()
+        .unwrap();
+    assert!(
+        format!("{text}{err}").contains("Token exchange error"),
+        "{text}{err}"
+    );
+    assert_eq!(status.code(), Some(1));
 }
