@@ -100,7 +100,9 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     let interrupted = session::interrupt_flag();
     let abort = Arc::new(AtomicBool::new(false));
     let relay = {
-        let place = exec.as_ref().map_or(host.clone(), |e| e.place.clone());
+        let place = exec
+            .as_ref()
+            .map_or(format!("on {host}"), |e| e.place.clone());
         let words = exec
             .as_ref()
             .map(|e| relay::relay_exec(&e.words))
@@ -129,7 +131,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     .args();
     match &exec {
         Some(e) => eprintln!(
-            "codex-fwd: running `{}` in {}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
+            "codex-fwd: running `{}` {}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
             command.join(" "),
             e.place
         ),
@@ -588,9 +590,9 @@ impl Login {
                     format!("{}:{local}", t.host)
                 };
                 if relayed {
-                    let place = self.relay().map_or(host.as_str(), |r| r.far().place());
+                    let place = self.relay().map_or("", |r| r.far().place());
                     self.note(&format!(
-                        "listening on {here} here; each request the browser makes there is run by an HTTP client in {place} against {t}, until the login ends"
+                        "listening on {here} here; each request the browser makes there is relayed to {t} by an HTTP client {place}, until the login ends"
                     ));
                 } else {
                     self.note(&format!(
@@ -792,7 +794,7 @@ impl Exec {
             return Ok(Some(Exec {
                 words,
                 line,
-                place: format!("container {name} on {host}"),
+                place: format!("in container {name} on {host}"),
             }));
         }
         let Some(prefix) = &a.exec_prefix else {
@@ -809,7 +811,7 @@ impl Exec {
         Ok(Some(Exec {
             words,
             line: prefix.trim().to_string(),
-            place: format!("`{}` on {host}", prefix.trim()),
+            place: format!("in `{}` on {host}", prefix.trim()),
         }))
     }
 }

@@ -58,7 +58,8 @@ impl std::fmt::Display for Client {
 pub(crate) struct FarSide {
     program: OsString,
     args: Vec<OsString>,
-    /// What the far side is, for messages: `web on myserver`, `myserver`.
+    /// Where the far side is, for messages, with its preposition: `on myserver`,
+    /// `in container web on myserver`.
     place: String,
 }
 
@@ -188,18 +189,18 @@ impl std::fmt::Display for RelayError {
                 said,
             } => {
                 if said.is_empty() {
-                    write!(f, "cannot run a shell in {place} ({status})")
+                    write!(f, "cannot run a shell {place} ({status})")
                 } else {
-                    write!(f, "cannot run a shell in {place}: {said}")
+                    write!(f, "cannot run a shell {place}: {said}")
                 }
             }
             RelayError::NoInput { place } => write!(
                 f,
-                "the shell in {place} got no input: the exec command must pass standard input (docker/podman/kubectl exec need -i)"
+                "the shell {place} got no input: the exec command must pass standard input (docker/podman/kubectl exec need -i)"
             ),
             RelayError::NoClient { place } => write!(
                 f,
-                "no HTTP client in {place}: the relay needs curl, GNU wget, python3 or node there"
+                "no HTTP client {place}: the relay needs curl, GNU wget, python3 or node there"
             ),
             RelayError::Unreachable {
                 place,
@@ -213,15 +214,15 @@ impl std::fmt::Display for RelayError {
                 } else {
                     said.clone()
                 };
-                write!(f, "{client} in {place} got no response from {url}: {said}")
+                write!(f, "{client} {place} got no response from {url}: {said}")
             }
             RelayError::Timeout { place, url, after } => write!(
                 f,
-                "no response from {url} in {place} within {} s",
+                "no response from {url} {place} within {} s",
                 after.as_secs()
             ),
             RelayError::Garbled { place, why } => {
-                write!(f, "unexpected output from {place}: {why}")
+                write!(f, "unexpected output from the relay {place}: {why}")
             }
             RelayError::Stopped => write!(f, "stopped"),
             RelayError::Spawn { program, error } => write!(f, "cannot run {program}: {error}"),

@@ -72,7 +72,7 @@ fn real(name: &str, f: &Path) -> Option<PathBuf> {
 /// A far side on this machine with only `path` on its PATH.
 fn far(path: &Path) -> FarSide {
     let exec = vec!["env".to_string(), format!("PATH={}", path.display())];
-    FarSide::local(&exec, "the test side")
+    FarSide::local(&exec, "in the test side")
 }
 
 /// A server that takes one connection, keeps the whole request, and answers `answer` (or
@@ -288,7 +288,7 @@ fn an_exec_command_that_fails_gives_its_own_last_line() {
         "echo 'Error response from daemon: container web is not running' >&2; exit 1",
     ]
     .map(String::from);
-    let relay = Relay::new(FarSide::local(&exec, "container web"));
+    let relay = Relay::new(FarSide::local(&exec, "in container web"));
     let e = relay.probe().unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -299,7 +299,7 @@ fn an_exec_command_that_fails_gives_its_own_last_line() {
 #[test]
 fn an_exec_command_without_input_is_named() {
     let exec = ["sh", "-c", "exec sh -s </dev/null"].map(String::from);
-    let relay = Relay::new(FarSide::local(&exec, "container web"));
+    let relay = Relay::new(FarSide::local(&exec, "in container web"));
     let e = relay.probe().unwrap_err();
     assert!(matches!(e, RelayError::NoInput { .. }), "{e:?}");
 }
@@ -368,7 +368,7 @@ fn a_stop_ends_the_far_side_at_once() {
         "sleep 600".to_string(),
     ];
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let relay = Relay::new(FarSide::local(&exec, "the test side")).stopped_by(stop.clone());
+    let relay = Relay::new(FarSide::local(&exec, "in the test side")).stopped_by(stop.clone());
     let t = thread::spawn(move || {
         thread::sleep(Duration::from_millis(300));
         stop.store(true, Ordering::SeqCst);
@@ -449,7 +449,7 @@ fn relay_exec_drops_only_the_terminal_flag() {
 fn the_ssh_far_side_is_one_quoted_remote_command() {
     let ssh = ["ssh", "-S", "/tmp/x/ctl", "-T", "--", "myserver"].map(OsString::from);
     let exec = ["docker", "exec", "-i", "my web"].map(String::from);
-    let f = FarSide::ssh(ssh.to_vec(), &exec, "container my web on myserver");
+    let f = FarSide::ssh(ssh.to_vec(), &exec, "in container my web on myserver");
     let argv: Vec<String> = f
         .argv()
         .into_iter()
@@ -524,7 +524,7 @@ fn real_codex_in_a_namespace() {
         .unwrap()
         .to_string();
     let exec = ["ip", "netns", "exec", &ns].map(String::from);
-    let relay = Relay::new(FarSide::local(&exec, "the namespace"));
+    let relay = Relay::new(FarSide::local(&exec, "in the namespace"));
     eprintln!("client: {}", relay.probe().unwrap());
     let wrong = b"GET /auth/callback?code=x&state=wrong HTTP/1.1\r\nHost: 127.0.0.1:1455\r\n\r\n";
     let (answer, _) = browse(&relay, 1455, wrong);

@@ -21,4 +21,5 @@ mod login_breaks;
 mod login_clients;
 mod login_real;
 mod real_codex;
+mod relay;
 mod world;
