@@ -143,6 +143,11 @@ pub(crate) struct DoctorArgs {
     /// runs the commands your config names; off by default.
     #[arg(long)]
     pub(crate) ssh_g: bool,
+    /// Also connect to each HOST named and ask its sshd to forward a connection to its
+    /// 127.0.0.1:PORT (`ssh -W`), as a LocalForward would: says whether the server forbids
+    /// forwarding (AllowTcpForwarding, DisableForwarding, PermitOpen). Off by default.
+    #[arg(long, requires = "hosts")]
+    pub(crate) probe: bool,
 }
 
 #[derive(Args, Debug)]

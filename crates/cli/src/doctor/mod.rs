@@ -5,9 +5,11 @@
 mod config;
 mod finding;
 mod machine;
+mod probe;
 
 pub(crate) use config::{Missing, file_findings, host_findings};
 pub(crate) use finding::{Code, Finding, Severity};
 pub(crate) use machine::{
     home_finding, permission_findings, port_findings, ssh_g_findings, ssh_version,
 };
+pub(crate) use probe::{probe, probe_finding};

@@ -305,3 +305,35 @@ fn ctrl_c_during_a_relayed_login() {
     // No terminal here: nothing hangs the remote's terminal up but ssh's end, which -tt gives.
     assert_nothing_left(&w, Some(&ctr.ns));
 }
+
+/// `doctor --probe` asks sshd for the channel a forward would open: an error naming the
+/// refusal, with the login command that works (the relay tests above run it), where sshd
+/// forbids forwarding; nothing of the kind where it forwards.
+#[test]
+fn doctor_probe_says_when_sshd_forbids_forwarding() {
+    for (sshd, forbidden) in [(Some("AllowTcpForwarding no"), true), (None, false)] {
+        let mut setup = Setup::new();
+        if let Some(l) = sshd {
+            setup = setup.sshd(l);
+        }
+        let Some(w) = world_with(&setup) else { return };
+        let r = w.run(&["doctor", "myserver", "--probe", "--json"], &[]);
+        let v: serde_json::Value = serde_json::from_str(&r.out).expect("json");
+        let found: Vec<&serde_json::Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "forwarding-forbidden")
+            .collect();
+        if forbidden {
+            assert_eq!(found.len(), 1, "{r:?}");
+            assert_eq!(found[0]["severity"], "error", "{r:?}");
+            let msg = found[0]["message"].as_str().unwrap();
+            assert!(msg.contains("administratively prohibited"), "{msg}");
+            let fix = found[0]["fix"].as_str().unwrap();
+            assert!(fix.starts_with("`codex-fwd login myserver`"), "{fix}");
+        } else {
+            assert!(found.is_empty(), "{r:?}");
+        }
+    }
+}
