@@ -1022,6 +1022,55 @@ mod tests {
         assert_eq!(c.carries(&owner("ssh", 99), 1455, 1455), None);
     }
 
+    fn login_args(container: Option<&str>, exec_prefix: Option<&str>) -> LoginArgs {
+        LoginArgs {
+            host: "web".into(),
+            login_name: None,
+            ports: vec![],
+            local_port: None,
+            no_browser: false,
+            device_auth: None,
+            container: container.map(String::from),
+            exec_prefix: exec_prefix.map(String::from),
+            relay: false,
+            relay_timeout: 60,
+            command: vec![],
+        }
+    }
+
+    #[test]
+    fn where_the_login_command_runs() {
+        assert_eq!(
+            Exec::from_args(&login_args(None, None), "web").ok(),
+            Some(None)
+        );
+        let e = Exec::from_args(&login_args(Some("my app"), None), "web")
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(e.words, ["docker", "exec", "-it", "my app"]);
+        // The remote shell gets the name as one word.
+        assert_eq!(e.line, "docker exec -it 'my app'");
+        assert_eq!(e.place, "in container my app on web");
+        let e = Exec::from_args(&login_args(None, Some(" kubectl exec -it pod -- ")), "web")
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(e.words, ["kubectl", "exec", "-it", "pod", "--"]);
+        assert_eq!(e.line, "kubectl exec -it pod --");
+        assert_eq!(e.place, "in `kubectl exec -it pod --` on web");
+        for bad in [
+            login_args(None, Some("docker exec -it 'web")),
+            login_args(None, Some("   ")),
+            login_args(Some("-it"), None),
+            login_args(Some(""), None),
+        ] {
+            let f = Exec::from_args(&bad, "web").err().unwrap();
+            assert_eq!(f.code, crate::failure::EXIT_USAGE, "{}", f.message);
+            assert!(!f.message.contains('\n'));
+        }
+    }
+
     #[test]
     fn user_at_host() {
         let a = |host: &str, l: Option<&str>| LoginArgs {

@@ -64,7 +64,7 @@ pub(crate) struct FarSide {
 }
 
 impl FarSide {
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     /// This machine, through `exec` (the words of an exec command, possibly none): what the
     /// tests use, and what a container on this machine would.
     pub(crate) fn local(exec: &[String], place: impl Into<String>) -> FarSide {
@@ -106,7 +106,7 @@ impl FarSide {
     }
 
     /// The command line.
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     pub(crate) fn argv(&self) -> Vec<OsString> {
         std::iter::once(self.program.clone())
             .chain(self.args.iter().cloned())
@@ -235,7 +235,7 @@ impl std::error::Error for RelayError {}
 /// What one accepted connection came to (the login only needs to know it went well; the tests
 /// read the rest).
 #[derive(Debug)]
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg_attr(not(all(test, unix)), allow(dead_code))]
 pub(crate) enum Served {
     /// The browser got the far side's response to its request.
     Answered {
