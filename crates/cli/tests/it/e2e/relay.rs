@@ -79,11 +79,7 @@ fn real_codex_where_sshd_forbids_forwarding(sshd_line: &str) {
     assert_nothing_left(&w, None);
 }
 
-#[test]
-fn real_codex_through_the_relay_under_allow_tcp_forwarding_no() {
-    real_codex_where_sshd_forbids_forwarding("AllowTcpForwarding no");
-}
-
+/// (`AllowTcpForwarding no`: `login_breaks.rs`.)
 #[test]
 fn real_codex_through_the_relay_under_a_permit_open_without_its_port() {
     real_codex_where_sshd_forbids_forwarding("PermitOpen localhost:9999");
