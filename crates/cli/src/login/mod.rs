@@ -1039,6 +1039,22 @@ mod tests {
     }
 
     #[test]
+    fn a_login_in_a_container_runs_in_its_own_sh() {
+        let cmd = ["cd /w && codex".to_string(), "login".into(), "it's".into()];
+        assert_eq!(
+            in_container("docker exec -it 'my app'", &cmd),
+            [
+                "docker exec -it 'my app'",
+                "env",
+                "BROWSER=echo",
+                "sh",
+                "-c",
+                r"'cd /w && codex login it'\''s'"
+            ]
+        );
+    }
+
+    #[test]
     fn where_the_login_command_runs() {
         assert_eq!(
             Exec::from_args(&login_args(None, None), "web").ok(),

@@ -57,7 +57,7 @@ o.flush()
 /// node: the same with `http.request` (no agent, no redirect). Arguments as for [`PYTHON`].
 pub(crate) const NODE: &str = r#"const http = require("http"), a = process.argv.slice(1), t = Number(a[0]) * 1000;
 const fail = (m, c) => { process.stderr.write("node: " + m + "\n"); process.exit(c); };
-const q = http.request({ host: a[1], port: Number(a[2]), method: a[3], path: a[4], agent: false, setHost: false }, (r) => {
+const q = http.request({ host: a[1], port: Number(a[2]), method: a[3], path: a[4], agent: false, setHost: false, autoSelectFamily: true }, (r) => {
   const o = [Buffer.from("HTTP/1.1 " + r.statusCode + " " + r.statusMessage + "\r\n", "latin1")];
   for (let i = 0; i < r.rawHeaders.length; i += 2) o.push(Buffer.from(r.rawHeaders[i] + ": " + r.rawHeaders[i + 1] + "\r\n", "latin1"));
   o.push(Buffer.from("\r\n"));

@@ -474,3 +474,39 @@ fn the_embedded_programs_fit_in_single_quotes() {
     assert!(!script::PYTHON.contains('\''));
     assert!(!script::NODE.contains('\''));
 }
+
+#[test]
+fn localhost_reaches_a_server_on_127_0_0_1_with_every_client() {
+    // Codex binds 127.0.0.1 only, and its first URL says `localhost`, which may resolve to ::1
+    // first.
+    for client in ["curl", "wget", "python3", "node"] {
+        let Some((_keep, path)) = tool_dir(&[&BASE_TOOLS[..], &[client]].concat()) else {
+            continue;
+        };
+        let (port, upstream) = server(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        let relay = Relay::new(far(&path));
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let browser = thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            let mut got = Vec::new();
+            let _ = s.read_to_end(&mut got);
+            got
+        });
+        let (s, _) = l.accept().unwrap();
+        let target = Target {
+            host: LoopbackHost::Localhost,
+            port,
+        };
+        let served = relay.serve(s, target, &|| {});
+        let answer = browser.join().unwrap();
+        upstream.join().unwrap();
+        assert!(
+            matches!(served, Ok(Served::Answered { status: 200, .. })),
+            "{client}: {served:?}"
+        );
+        assert!(answer.ends_with(b"\r\n\r\nok"), "{client}");
+    }
+}
