@@ -34,9 +34,31 @@ pub(crate) enum Carrier {
     Socks {
         /// The dynamic forward's port on the laptop's 127.0.0.1.
         port: u16,
+        /// Where a connection the server refuses goes instead (`None`: nowhere, the browser
+        /// gets a 502).
+        fallback: Option<Arc<Fallback>>,
     },
     /// Each request run by an HTTP client on the far side.
     Relay(Arc<Relay>),
+}
+
+/// The relay a refused SOCKS connection falls back on, and the one line that says so (said
+/// once).
+pub(crate) struct Fallback {
+    pub(crate) relay: Arc<Relay>,
+    pub(crate) said: std::sync::atomic::AtomicBool,
+    /// Prints a note (the login's, with its line end).
+    pub(crate) note: Box<dyn Fn(&str) + Send + Sync>,
+    /// The host, for the note.
+    pub(crate) host: String,
+}
+
+impl std::fmt::Debug for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fallback")
+            .field("relay", &self.relay)
+            .finish()
+    }
 }
 
 /// Why a connection could not be carried.
@@ -77,7 +99,7 @@ impl Carrier {
                 .probe()
                 .map(|_| ())
                 .map_err(|e| io::Error::other(e.to_string())),
-            Carrier::Socks { port } => {
+            Carrier::Socks { port, .. } => {
                 let end = std::time::Instant::now() + wait;
                 loop {
                     let r = TcpStream::connect(("127.0.0.1", *port)).and_then(|mut s| {
@@ -105,9 +127,26 @@ impl Carrier {
         opened: &dyn Fn(),
     ) -> Result<(), CarryError> {
         match self {
-            Carrier::Socks { port } => {
+            Carrier::Socks { port, fallback } => {
                 let remote = match socks_connect(*port, target) {
                     Ok(s) => s,
+                    Err(CarryError::Refused { tried }) if fallback.is_some() => {
+                        let f = fallback.as_ref().expect("checked");
+                        if !f.said.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                            (f.note)(&format!(
+                                "{} refused to open a connection to {} port {} through ssh (its sshd forbids forwarding: AllowTcpForwarding, DisableForwarding, PermitOpen); carrying the browser's requests by relay instead: an HTTP client on {} makes each one, through this login's ssh connection",
+                                f.host,
+                                tried.join(" or "),
+                                target.port,
+                                f.host
+                            ));
+                        }
+                        return f
+                            .relay
+                            .serve(browser, target, opened)
+                            .map(|_| ())
+                            .map_err(CarryError::Relay);
+                    }
                     Err(e) => {
                         if let CarryError::Refused { .. } = &e {
                             answer_refused(browser, target, &e);
@@ -365,7 +404,10 @@ mod tests {
     fn carries_both_ways_to_the_name_as_written() {
         let up = upper_server();
         let (port, rx) = socks_server(&["127.0.0.1", "localhost", "::1"], up);
-        let c = Carrier::Socks { port };
+        let c = Carrier::Socks {
+            port,
+            fallback: None,
+        };
         c.ready(Duration::from_secs(5)).unwrap();
         for (host, atyp, name) in [
             (LoopbackHost::V4, 1, "127.0.0.1"),
@@ -384,7 +426,10 @@ mod tests {
         // PermitOpen localhost:1455: the name localhost only.
         let up = upper_server();
         let (port, rx) = socks_server(&["localhost"], up);
-        let c = Carrier::Socks { port };
+        let c = Carrier::Socks {
+            port,
+            fallback: None,
+        };
         let (got, r) = through(
             &c,
             Target {
@@ -402,7 +447,10 @@ mod tests {
     fn refused_everywhere_answers_the_browser_with_the_reason() {
         let up = upper_server();
         let (port, _rx) = socks_server(&[], up);
-        let c = Carrier::Socks { port };
+        let c = Carrier::Socks {
+            port,
+            fallback: None,
+        };
         let (got, r) = through(
             &c,
             Target {
@@ -429,9 +477,12 @@ mod tests {
                 let _ = s.unwrap().write_all(b"SSH-2.0-x\r\n");
             }
         });
-        let e = Carrier::Socks { port }
-            .ready(Duration::from_millis(300))
-            .unwrap_err();
+        let e = Carrier::Socks {
+            port,
+            fallback: None,
+        }
+        .ready(Duration::from_millis(300))
+        .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
     }
 }

@@ -33,7 +33,7 @@ use crate::args::{LoginArgs, PortPair};
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
 use crate::system::PortOwner;
-use carry::{Carrier, CarryError};
+use carry::{Carrier, CarryError, Fallback};
 use listen::BindError;
 use relay::{FarSide, Relay, RelayError};
 use session::{LOGIN_OPTS, LOGIN_OPTS_8_7, RemoteTty, SshCommand};
@@ -161,9 +161,21 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         carrier: if forced {
             Carrier::Relay(relay.clone())
         } else {
-            Carrier::Socks { port: socks }
+            let eol = if local_tty { "\r\n" } else { "\n" };
+            Carrier::Socks {
+                port: socks,
+                fallback: Some(Arc::new(Fallback {
+                    relay: relay.clone(),
+                    said: AtomicBool::new(false),
+                    note: Box::new(move |msg: &str| {
+                        let mut err = std::io::stderr().lock();
+                        let _ = write!(err, "codex-fwd: {msg}{eol}");
+                        let _ = err.flush();
+                    }),
+                    host: host.clone(),
+                })),
+            }
         },
-        fallback: (!forced).then(|| relay.clone()),
         container: exec.is_some(),
         interrupted: interrupted.clone(),
         ports,
@@ -426,9 +438,6 @@ impl Carriage {
 struct Login {
     host: String,
     carrier: Carrier,
-    /// The relay to fall back on when the server refuses the forward (`None`: the carrier is
-    /// the relay already).
-    fallback: Option<Arc<Relay>>,
     /// The command runs in a container (`--container`, `--exec-prefix`).
     container: bool,
     /// Set on Ctrl-C: the relay's requests then end without a report.
@@ -568,7 +577,6 @@ impl Login {
             ));
         };
         self.ensure_ready()?;
-        let carrier = self.carrier_for(t)?;
         match listen::bind(t.host, local) {
             Ok(listeners) => {
                 let me = Arc::downgrade(self);
@@ -581,8 +589,8 @@ impl Login {
                         listen::Event::Failed(t, e) => me.carry_failed(t, e),
                     }
                 });
-                let relayed = matches!(carrier, Carrier::Relay(_));
-                let serving = listen::serve(listeners, carrier, t, report);
+                let relayed = matches!(self.carrier, Carrier::Relay(_));
+                let serving = listen::serve(listeners, self.carrier.clone(), t, report);
                 self.serving.lock().unwrap().push(serving);
                 let here = if t.host == url::LoopbackHost::Localhost {
                     format!("localhost:{local}")
@@ -590,7 +598,10 @@ impl Login {
                     format!("{}:{local}", t.host)
                 };
                 if relayed {
-                    let place = self.relay().map_or("", |r| r.far().place());
+                    let place = match &self.carrier {
+                        Carrier::Relay(r) => r.far().place(),
+                        Carrier::Socks { .. } => "",
+                    };
                     self.note(&format!(
                         "listening on {here} here; each request the browser makes there is relayed to {t} by an HTTP client {place}, until the login ends"
                     ));
@@ -637,7 +648,7 @@ impl Login {
         let r =
             ready.get_or_insert_with(|| self.carrier.ready(SOCKS_READY).map_err(|e| e.to_string()));
         r.clone().map_err(|e| match &self.carrier {
-            Carrier::Socks { port } => Failure::new(
+            Carrier::Socks { port, .. } => Failure::new(
                 EXIT_IO,
                 format!(
                     "ssh's dynamic forward on 127.0.0.1:{port} does not answer ({e}); see ssh's message above"
@@ -645,48 +656,6 @@ impl Login {
             ),
             Carrier::Relay(_) => Failure::new(EXIT_REFUSED, e),
         })
-    }
-
-    /// The relay of this login: the carrier, or the fallback.
-    fn relay(&self) -> Option<&Arc<Relay>> {
-        match &self.carrier {
-            Carrier::Relay(r) => Some(r),
-            Carrier::Socks { .. } => self.fallback.as_ref(),
-        }
-    }
-
-    /// The carrier for `t`: the login's; or, when the server refuses to forward to `t` (tried
-    /// once, before the browser opens), the relay, said in one line.
-    fn carrier_for(&self, t: Target) -> Result<Carrier, Failure> {
-        let (Carrier::Socks { port }, Some(relay)) = (&self.carrier, &self.fallback) else {
-            return Ok(self.carrier.clone());
-        };
-        let tried = match carry::socks_connect(*port, t) {
-            Err(CarryError::Refused { tried }) => tried,
-            // Open (the connection closes unused), or the SOCKS port failed: that is reported
-            // when the browser comes.
-            _ => return Ok(self.carrier.clone()),
-        };
-        let host = &self.host;
-        let refused = format!(
-            "{host} refused to open a connection to {} port {} through ssh (its sshd forbids forwarding: AllowTcpForwarding, DisableForwarding, PermitOpen)",
-            tried.join(" or "),
-            t.port
-        );
-        match relay.probe() {
-            Ok(client) => {
-                self.note(&format!(
-                    "{refused}; carrying the browser's requests by relay instead: {client} on {host} makes each one, through this login's ssh connection"
-                ));
-                Ok(Carrier::Relay(relay.clone()))
-            }
-            Err(e) => Err(Failure::new(
-                EXIT_REFUSED,
-                format!(
-                    "{refused}, and the relay cannot carry the login instead: {e}; log in without a forward: `codex-fwd login {host} --device-auth`"
-                ),
-            )),
-        }
     }
 
     /// Why a busy port here stops the login, and what to do.
@@ -741,7 +710,15 @@ impl Login {
                     return;
                 }
                 _ => {
-                    self.fail(Failure::new(EXIT_REFUSED, r.to_string()));
+                    // Carried by relay because the server refused the forward: the other way.
+                    let fix = match &self.carrier {
+                        Carrier::Socks { .. } => format!(
+                            "; log in without a forward: `codex-fwd login {} --device-auth`",
+                            self.host
+                        ),
+                        Carrier::Relay(_) => String::new(),
+                    };
+                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{fix}")));
                     return;
                 }
             }
