@@ -485,4 +485,68 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
     }
+
+    /// A server that refuses every `CONNECT`, with a relay to fall back on (this machine's own
+    /// HTTP client): each connection is answered by the relay, and the switch said once.
+    #[cfg(unix)]
+    #[test]
+    fn a_refused_connection_falls_back_on_the_relay_said_once() {
+        use crate::login::relay::FarSide;
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let up = upstream.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in upstream.incoming() {
+                let mut s = s.unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        });
+        let (port, asked) = socks_server(&[], up);
+        let notes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let n = notes.clone();
+        let c = Carrier::Socks {
+            port,
+            fallback: Some(Arc::new(Fallback {
+                relay: Arc::new(Relay::new(FarSide::local(&[], "on here"))),
+                said: std::sync::atomic::AtomicBool::new(false),
+                note: Box::new(move |m: &str| n.lock().unwrap().push(m.to_string())),
+                host: "web".into(),
+            })),
+        };
+        let target = Target {
+            host: LoopbackHost::V4,
+            port: up,
+        };
+        for _ in 0..2 {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut browser = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            browser
+                .write_all(b"GET /auth/callback HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let (accepted, _) = l.accept().unwrap();
+            let opened = std::sync::atomic::AtomicBool::new(false);
+            c.carry(accepted, target, &|| {
+                opened.store(true, std::sync::atomic::Ordering::SeqCst)
+            })
+            .unwrap();
+            let mut got = Vec::new();
+            browser.read_to_end(&mut got).unwrap();
+            assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"), "{got:?}");
+            assert!(got.ends_with(b"\r\n\r\nok"));
+            assert!(opened.load(std::sync::atomic::Ordering::SeqCst));
+        }
+        // Both spellings asked each time, then the relay.
+        let names: Vec<String> = asked.try_iter().map(|(_, n, _)| n).collect();
+        assert_eq!(names, ["127.0.0.1", "localhost", "127.0.0.1", "localhost"]);
+        let notes = notes.lock().unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with(&format!(
+                "web refused to open a connection to 127.0.0.1 or localhost port {up} through ssh"
+            )),
+            "{}",
+            notes[0]
+        );
+    }
 }
