@@ -598,12 +598,16 @@ impl Login {
                     format!("{}:{local}", t.host)
                 };
                 if relayed {
-                    let place = match &self.carrier {
-                        Carrier::Relay(r) => r.far().place(),
-                        Carrier::Socks { .. } => "",
+                    let (place, client) = match &self.carrier {
+                        Carrier::Relay(r) => (
+                            r.far().place(),
+                            r.client()
+                                .map_or("an HTTP client".into(), |c| c.to_string()),
+                        ),
+                        Carrier::Socks { .. } => ("", String::new()),
                     };
                     self.note(&format!(
-                        "listening on {here} here; each request the browser makes there is relayed to {t} by an HTTP client {place}, until the login ends"
+                        "listening on {here} here; each request the browser makes there is relayed to {t} by {client} {place}, until the login ends"
                     ));
                 } else {
                     self.note(&format!(

@@ -260,6 +260,8 @@ pub(crate) struct Relay {
     pub(crate) request_timeout: Duration,
     /// Any of these set stops every running far side (the first is [`Relay::stop`]'s).
     stops: Vec<Arc<AtomicBool>>,
+    /// The HTTP client the far side used last (for messages).
+    client: std::sync::Mutex<Option<Client>>,
 }
 
 impl Relay {
@@ -270,6 +272,7 @@ impl Relay {
             response_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
             stops: vec![Arc::new(AtomicBool::new(false))],
+            client: std::sync::Mutex::new(None),
         }
     }
 
@@ -297,12 +300,25 @@ impl Relay {
     pub(crate) fn probe(&self) -> Result<Client, RelayError> {
         let text = script::script("", 0, &Job::Probe, self.response_timeout);
         let run = self.run(&text, "the probe")?;
+        let found = self.probed(&run);
+        if let Ok(c) = &found {
+            *self.client.lock().unwrap() = Some(c.clone());
+        }
+        found
+    }
+
+    /// The HTTP client the far side used last, if it ran.
+    pub(crate) fn client(&self) -> Option<Client> {
+        self.client.lock().unwrap().clone()
+    }
+
+    fn probed(&self, run: &Run) -> Result<Client, RelayError> {
         match response::parse(&run.out) {
             Ok(Output::NoClient) => Err(RelayError::NoClient {
                 place: self.far.place.clone(),
             }),
             Ok(Output::NoResponse(c)) => Ok(Client(c)),
-            Ok(Output::NotRun) => Err(self.not_run(&run)),
+            Ok(Output::NotRun) => Err(self.not_run(run)),
             Ok(Output::Response(c, _)) => Ok(Client(c)),
             Err(why) => Err(RelayError::Garbled {
                 place: self.far.place.clone(),
@@ -362,7 +378,10 @@ impl Relay {
         let run = self.run(&text, &url)?;
         let place = self.far.place.clone();
         match response::parse(&run.out) {
-            Ok(Output::Response(_, resp)) => Ok(resp),
+            Ok(Output::Response(c, resp)) => {
+                *self.client.lock().unwrap() = Some(Client(c));
+                Ok(resp)
+            }
             Ok(Output::NoClient) => Err(RelayError::NoClient { place }),
             Ok(Output::NotRun) => Err(self.not_run(&run)),
             Ok(Output::NoResponse(client)) => {

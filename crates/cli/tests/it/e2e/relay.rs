@@ -115,7 +115,7 @@ fn relay_under_disable_forwarding_and_when_forced() {
             .matches("refused to open a connection to 127.0.0.1 or localhost port 1455")
             .count();
         let relayed = r.err.matches(
-            "each request the browser makes there is relayed to 127.0.0.1:1455 by an HTTP client on myserver",
+            "each request the browser makes there is relayed to 127.0.0.1:1455 by curl on myserver",
         ).count();
         assert_eq!(
             (refused, relayed),
@@ -128,15 +128,22 @@ fn relay_under_disable_forwarding_and_when_forced() {
 
 /// The real Codex in a "container": its own network namespace on the remote, whose loopback
 /// no forward reaches; `--exec-prefix 'ip netns exec NS'` runs the login there and carries the
-/// callback into it.
-#[test]
-fn real_codex_in_a_container_through_its_exec_prefix() {
+/// callback into it. `only`: the tools the container's PATH has (`None`: the remote's PATH).
+fn real_codex_in_a_container(only: Option<&[&str]>, client: &str) {
     let Some(w) = world_with(&Setup::new().without_stand_in()) else {
         return;
     };
     let Some(codex) = codex() else { return };
     let ctr = w.container().unwrap();
-    let prefix = format!("ip netns exec {}", ctr.ns.0);
+    let mut prefix = format!("ip netns exec {}", ctr.ns.0);
+    if let Some(tools) = only {
+        let bin = w.fresh_dir("ctr-bin");
+        for t in tools {
+            let p = which(t).unwrap().canonicalize().unwrap();
+            std::os::unix::fs::symlink(p, bin.join(t)).unwrap();
+        }
+        prefix.push_str(&format!(" env PATH={}", bin.display()));
+    }
     let cmd = codex_login(&w, &codex, &[]);
     let r = w.run(
         &["login", "myserver", "--exec-prefix", &prefix, "--", &cmd],
@@ -151,10 +158,28 @@ fn real_codex_in_a_container_through_its_exec_prefix() {
         )),
         "{r:?}"
     );
+    assert!(
+        r.err.contains(&format!(
+            "each request the browser makes there is relayed to localhost:1455 by {client} in `{prefix}` on myserver"
+        )),
+        "{r:?}"
+    );
     assert!(w.browser_lines().contains(&"status 200".to_string()));
     // The forward would not have helped: nothing listens on the remote's own 1455.
     assert!(w.remote.listening(1455).is_empty());
     assert_nothing_left(&w, Some(&ctr.ns));
+}
+
+#[test]
+fn real_codex_in_a_container_through_its_exec_prefix() {
+    real_codex_in_a_container(None, "curl");
+}
+
+/// Where Codex came from npm, node is there: with nothing else in the container (no curl,
+/// wget or python3), node carries the callback.
+#[test]
+fn real_codex_in_a_container_with_only_node() {
+    real_codex_in_a_container(Some(&["sh", "env", "node"]), "node");
 }
 
 /// A container with no HTTP client (its PATH has a shell and Codex's native binary, no curl,
