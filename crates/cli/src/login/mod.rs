@@ -209,7 +209,14 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         m.close(env.explicit_file(), &host);
     }
     let status = status?;
-    for r in relays.into_iter().flatten() {
+    // The relays end when ssh's output closes; a ProxyCommand's child that keeps ssh's stderr
+    // open must not hold the login: they get a moment to drain, then are left behind.
+    let drained = std::time::Instant::now() + Duration::from_secs(2);
+    let relays: Vec<JoinHandle<()>> = relays.into_iter().flatten().collect();
+    while !relays.iter().all(JoinHandle::is_finished) && std::time::Instant::now() < drained {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for r in relays.into_iter().filter(JoinHandle::is_finished) {
         let _ = r.join();
     }
     for s in std::mem::take(&mut *login.serving.lock().unwrap()) {

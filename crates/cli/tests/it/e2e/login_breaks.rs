@@ -269,3 +269,27 @@ fn a_missing_client_is_explained() {
     assert_eq!(r.code, Some(7), "{r:?}");
     assert_nothing_left(&w, 0);
 }
+
+/// A ProxyCommand whose child outlives ssh and keeps its stderr open (a helper daemon, here a
+/// `sleep 30`) does not hold the login once ssh has exited.
+#[test]
+fn a_lingering_proxy_command_child_does_not_hold_the_login() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let text = String::from_utf8(w.original.clone()).unwrap();
+    let text = text.replacen(
+        "\tProxyCommand ip netns exec",
+        "\tProxyCommand sleep 30 & exec ip netns exec",
+        1,
+    );
+    std::fs::write(&w.config, text).unwrap();
+    let start = std::time::Instant::now();
+    let r = w.run(&["login", "myserver", "--", "exit", "7"], &[]);
+    assert_eq!(r.code, Some(7), "{r:?}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+}
