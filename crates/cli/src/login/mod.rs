@@ -43,6 +43,8 @@ use url::Target;
 const DEFAULT_CLIENT: &str = "codex";
 /// How long the dynamic forward may take to answer once a URL is seen.
 const SOCKS_READY: Duration = Duration::from_secs(10);
+/// How long a relayed request may still take once the login command has ended.
+const RELAY_DRAIN: Duration = Duration::from_secs(10);
 /// The container runtime `--container` uses.
 const DEFAULT_EXEC: [&str; 3] = ["docker", "exec", "-it"];
 
@@ -203,7 +205,11 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     ];
     let status = session::wait(&mut child, &interrupted, &login.abort)
         .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")));
-    // Requests still running on the far side end with the login.
+    // A request whose answer is on its way to the browser gets a moment (the login server may
+    // answer and exit at once); then requests still running on the far side end with the login.
+    if !interrupted.load(Ordering::SeqCst) && !login.abort.load(Ordering::SeqCst) {
+        relay.drain(RELAY_DRAIN);
+    }
     relay.stop();
     if let Some(m) = &master {
         m.close(env.explicit_file(), &host);

@@ -262,6 +262,8 @@ pub(crate) struct Relay {
     stops: Vec<Arc<AtomicBool>>,
     /// The HTTP client the far side used last (for messages).
     client: std::sync::Mutex<Option<Client>>,
+    /// Requests read and not yet answered.
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Relay {
@@ -273,6 +275,7 @@ impl Relay {
             request_timeout: Duration::from_secs(30),
             stops: vec![Arc::new(AtomicBool::new(false))],
             client: std::sync::Mutex::new(None),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -285,6 +288,15 @@ impl Relay {
     /// Stops every running far side, and every later one at once.
     pub(crate) fn stop(&self) {
         self.stops[0].store(true, Ordering::SeqCst);
+    }
+
+    /// Waits, at most `wait`, until no request is being carried (a login server that answers
+    /// and exits at once ends the login while its answer is still on its way to the browser).
+    pub(crate) fn drain(&self, wait: Duration) {
+        let end = Instant::now() + wait;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < end {
+            thread::sleep(TICK);
+        }
     }
 
     fn stopping(&self) -> bool {
@@ -348,6 +360,8 @@ impl Relay {
             Read1::Bad(bad) => return Ok(refuse(&mut stream, &bad)),
             Read1::Request(r) => r,
         };
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _done = InFlight(&self.in_flight);
         let head_only = req.method.eq_ignore_ascii_case("HEAD");
         let _ = stream.set_write_timeout(Some(self.request_timeout));
         match self.fetch(&req, target) {
@@ -492,6 +506,15 @@ impl Relay {
         let out = reader.join().unwrap_or_default();
         let err = errs.join().unwrap_or_default();
         Ok(Run { status, out, err })
+    }
+}
+
+/// A request being carried: counted down when dropped.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

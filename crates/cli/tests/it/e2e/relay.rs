@@ -164,7 +164,11 @@ fn real_codex_in_a_container(only: Option<&[&str]>, client: &str) {
         )),
         "{r:?}"
     );
-    assert!(w.browser_lines().contains(&"status 200".to_string()));
+    assert!(
+        w.browser_lines().contains(&"status 200".to_string()),
+        "{:?} {r:?}",
+        w.browser_lines()
+    );
     // The forward would not have helped: nothing listens on the remote's own 1455.
     assert!(w.remote.listening(1455).is_empty());
     assert_nothing_left(&w, Some(&ctr.ns));
