@@ -367,3 +367,76 @@ fn doctor_probe_says_when_sshd_forbids_forwarding() {
         }
     }
 }
+
+/// `--container NAME` as users give it: a stand-in `docker` on the remote's PATH that enters
+/// the "container" namespace for `docker exec ... web ...` and answers as docker does for any
+/// other name. The login runs under `docker exec -it web`, the relay under `docker exec -i web`
+/// (no terminal); a container that is not running is docker's one line and exit status.
+#[test]
+fn container_flag_runs_docker_exec_with_and_without_a_terminal() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(codex) = codex() else { return };
+    let ctr = w.container().unwrap();
+    let log = w.dir.path().join("docker.log");
+    let docker = w.dir.path().join("bin/docker");
+    std::fs::write(
+        &docker,
+        format!(
+            r#"#!/bin/sh
+[ "$1" = exec ] || exit 2
+shift
+tty=no
+while case "$1" in -*) true;; *) false;; esac; do
+  case "$1" in -*t*) tty=yes;; esac
+  shift
+done
+name="$1"; shift
+echo "exec $tty $name" >> '{log}'
+if [ "$name" != web ]; then
+  echo "Error response from daemon: container $name is not running" >&2
+  exit 1
+fi
+exec ip netns exec {ns} "$@"
+"#,
+            log = log.display(),
+            ns = ctr.ns.0
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&docker, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
+    let cmd = codex_login(&w, &codex, &[]);
+    let r = w.run(
+        &["login", "myserver", "--container", "web", "--", &cmd],
+        &[],
+    );
+    assert!(
+        format!("{}{}", r.out, r.err).contains(CODEX_ARRIVED),
+        "{r:?}"
+    );
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.err
+            .contains("relayed to localhost:1455 by curl in container web on myserver"),
+        "{r:?}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let mut lines = calls.lines();
+    assert_eq!(lines.next(), Some("exec yes web"), "{calls}");
+    assert!(lines.clone().count() >= 2, "{calls}");
+    assert!(lines.all(|l| l == "exec no web"), "{calls}");
+    assert_nothing_left(&w, Some(&ctr.ns));
+
+    let r = w.run(&["login", "myserver", "--container", "db", "--", &cmd], &[]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.out
+            .contains("Error response from daemon: container db is not running"),
+        "{r:?}"
+    );
+    // Only the first login opened the browser.
+    assert_eq!(w.opened().len(), 1, "{:?}", w.opened());
+    assert_nothing_left(&w, Some(&ctr.ns));
+}
