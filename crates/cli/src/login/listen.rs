@@ -3,9 +3,10 @@
 //!
 //! A `127.0.0.1` redirect gets a listener on `127.0.0.1`, a `[::1]` one on `[::1]`, a
 //! `localhost` one on both (the browser may try either; `[::1]` is skipped where the system has
-//! no IPv6). Ports below 1024 are refused: no login server the remote's user runs can have one,
-//! and the remote must not make the laptop listen there. A busy port is reported with its owner
-//! (`system::port_in_use`); whether an ssh forward already carries it is the caller's question.
+//! no IPv6). Ports below 1024 are refused: a CLI's login server does not use them (they need
+//! privilege to bind), and the remote must not make the laptop listen there. A busy port is
+//! reported with its owner (`system::port_in_use`); whether an ssh forward already carries it is
+//! the caller's question.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};

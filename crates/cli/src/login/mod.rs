@@ -406,7 +406,12 @@ impl Carriage {
         if self.set.rejection_for(self.ctx.openssh).is_some() {
             return None;
         }
-        match self.resolution.loopback_tunnel(local, remote) {
+        let seen_by = if own {
+            self.with_login_options()
+        } else {
+            self.resolution.clone()
+        };
+        match seen_by.loopback_tunnel(local, remote) {
             Ok(f) => Some(format!(
                 "{} ({}: {})",
                 if own {
@@ -430,6 +435,23 @@ impl Carriage {
             }
             Err(_) => None,
         }
+    }
+
+    /// The host's forwards as the login's own ssh sets them up: its `ClearAllForwardings=no`
+    /// brings back what the config's `ClearAllForwardings yes` clears (ssh merges identical
+    /// repeats).
+    fn with_login_options(&self) -> Resolution {
+        let mut r = self.resolution.clone();
+        if r.clears_forwardings() {
+            r.clear_all_forwardings = None;
+            r.forwards.clear();
+            for f in &self.resolution.forward_lines {
+                if !r.forwards.iter().any(|g| g.forward == f.forward) {
+                    r.forwards.push(f.clone());
+                }
+            }
+        }
+        r
     }
 
     /// The config's forward of `local` here, as `file:line: directive`.
@@ -912,6 +934,7 @@ mod tests {
         with_browser_echo(&words).join(" ")
     }
 
+    #[cfg(unix)]
     #[test]
     fn the_remote_command_gets_browser_echo_in_the_users_shell() {
         assert_eq!(
@@ -1014,6 +1037,17 @@ mod tests {
                 .contains("/c/config:1"),
         );
         assert_eq!(c.carries(&owner("ssh", 99), 1455, 1455), None);
+        // ClearAllForwardings yes: another connection has no forward, the login's own ssh has
+        // (it passes ClearAllForwardings=no).
+        let c = carriage(
+            "Host web\n  ClearAllForwardings yes\n  LocalForward 1455 localhost:1455\n  LocalForward 1455 localhost:1455\n",
+            7,
+        );
+        assert_eq!(c.carries(&owner("ssh", 99), 1455, 1455), None);
+        assert_eq!(
+            c.carries(&owner("ssh", 7), 1455, 1455).as_deref(),
+            Some("this login's ssh (/c/config:3: LocalForward 1455 localhost:1455)")
+        );
     }
 
     fn login_args(container: Option<&str>, exec_prefix: Option<&str>) -> LoginArgs {

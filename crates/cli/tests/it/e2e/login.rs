@@ -359,3 +359,32 @@ fn login_under_a_terminal_beside_an_open_control_master() {
     );
     assert!(ssh(&["-O", "exit", "myserver"]));
 }
+
+/// The config forwards 1455 for the login, under `ClearAllForwardings yes`: the login's own
+/// ssh (`ClearAllForwardings=no`, or its `-D` would be cleared too) sets that forward up, and
+/// the login goes through it.
+#[test]
+fn login_under_clear_all_forwardings_uses_the_forward_it_brings_back() {
+    let Some(mut w) = world_with(
+        &Setup::new()
+            .host_line("ClearAllForwardings yes")
+            .host_line("LocalForward 1455 localhost:1455"),
+    ) else {
+        return;
+    };
+    w.stop_callback_server();
+    w.install_codex();
+    let r = w.run(&["login", "myserver"], &[]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.err.contains(
+            "localhost:1455 here is already forwarded to myserver's port 1455 by this login's ssh ("
+        ),
+        "{r:?}"
+    );
+    assert!(
+        w.log("codex.log")
+            .contains(&format!("callback {CALLBACK}\n"))
+    );
+    assert_nothing_left(&w, 0);
+}
