@@ -91,7 +91,8 @@ impl FarSide {
         let program = args.remove(0);
         let mut words: Vec<&str> = exec.iter().map(String::as_str).collect();
         words.extend(["sh", "-s"]);
-        let line = shlex::try_join(words).unwrap_or_else(|_| "sh -s".to_string());
+        // Command-line words hold no NUL, the one thing POSIX quoting cannot carry.
+        let line = shlex::try_join(words.iter().copied()).unwrap_or_else(|_| words.join(" "));
         args.push(line.into());
         FarSide {
             program,
@@ -349,12 +350,10 @@ impl Relay {
         target: Target,
         answered: &dyn Fn(),
     ) -> Result<Served, RelayError> {
-        let read = request::read_request(&mut stream, self.request_timeout).map_err(|e| {
-            RelayError::Spawn {
-                program: "the browser's connection".into(),
-                error: e,
-            }
-        })?;
+        // A connection that fails before its request is whole carried nothing: as a silent one.
+        let Ok(read) = request::read_request(&mut stream, self.request_timeout) else {
+            return Ok(Served::Idle);
+        };
         let req = match read {
             Read1::Idle => return Ok(Served::Idle),
             Read1::Bad(bad) => return Ok(refuse(&mut stream, &bad)),
