@@ -9,23 +9,27 @@
 //! with it: status, headers and body as they came, redirects not followed (rclone's `/auth`
 //! answers with a redirect the browser must get).
 
+mod error;
+mod far;
 mod request;
 mod response;
 mod script;
 #[cfg(all(test, unix))]
 mod tests;
 
-use std::ffi::OsString;
-use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus, Stdio};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub(crate) use error::RelayError;
+pub(crate) use far::{FarSide, relay_exec};
 pub(crate) use request::Request;
 pub(crate) use response::Response;
+
+use far::{Ended, Run, TICK, describe, last_line};
 
 use request::{BadRequest, Read1};
 use response::Output;
@@ -33,14 +37,8 @@ use script::Job;
 
 use super::url::Target;
 
-/// The most the far side may print: a response body larger than this is refused.
-const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
-/// How much of the far side's standard error is kept for a message.
-const MAX_ERR: usize = 8 * 1024;
 /// How long the far side gets beyond the client's own timeout (connecting, starting a shell).
 const GRACE: Duration = Duration::from_secs(15);
-/// How often a running far side is checked for its end, the deadline and a stop.
-const TICK: Duration = Duration::from_millis(20);
 
 /// The HTTP client the far side used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,187 +49,6 @@ impl std::fmt::Display for Client {
         f.write_str(&self.0)
     }
 }
-
-/// How to run a command on the far side: a program and its first arguments, to which the relay
-/// adds `sh -s`.
-#[derive(Debug, Clone)]
-pub(crate) struct FarSide {
-    program: OsString,
-    args: Vec<OsString>,
-    /// Where the far side is, for messages, with its preposition: `on myserver`,
-    /// `in container web on myserver`.
-    place: String,
-}
-
-impl FarSide {
-    #[cfg(all(test, unix))]
-    /// This machine, through `exec` (the words of an exec command, possibly none): what the
-    /// tests use, and what a container on this machine would.
-    pub(crate) fn local(exec: &[String], place: impl Into<String>) -> FarSide {
-        let mut words: Vec<OsString> = exec.iter().map(OsString::from).collect();
-        words.push("sh".into());
-        words.push("-s".into());
-        let program = words.remove(0);
-        FarSide {
-            program,
-            args: words,
-            place: place.into(),
-        }
-    }
-
-    /// A remote machine through `ssh` (`ssh_argv`: the program and its arguments up to and
-    /// including the host, e.g. `ssh -S CTL -o ControlMaster=no -T -- HOST`), then through `exec`
-    /// there. The exec words are quoted for the remote shell as POSIX words.
-    pub(crate) fn ssh(
-        ssh_argv: Vec<OsString>,
-        exec: &[String],
-        place: impl Into<String>,
-    ) -> FarSide {
-        let mut args = ssh_argv;
-        let program = args.remove(0);
-        let mut words: Vec<&str> = exec.iter().map(String::as_str).collect();
-        words.extend(["sh", "-s"]);
-        // Command-line words hold no NUL, the one thing POSIX quoting cannot carry.
-        let line = shlex::try_join(words.iter().copied()).unwrap_or_else(|_| words.join(" "));
-        args.push(line.into());
-        FarSide {
-            program,
-            args,
-            place: place.into(),
-        }
-    }
-
-    /// What the far side is, for messages.
-    pub(crate) fn place(&self) -> &str {
-        &self.place
-    }
-
-    /// The command line.
-    #[cfg(all(test, unix))]
-    pub(crate) fn argv(&self) -> Vec<OsString> {
-        std::iter::once(self.program.clone())
-            .chain(self.args.iter().cloned())
-            .collect()
-    }
-}
-
-/// The exec words the relay runs its script with: the login's exec prefix less its terminal
-/// flag (`-t`, `--tty`; `-it` becomes `-i`): the relay carries bytes, and a terminal would
-/// change them (and `docker exec -t` without one fails). `-i` stays: the script comes on
-/// standard input.
-pub(crate) fn relay_exec(prefix: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(prefix.len());
-    let mut options = true;
-    for w in prefix {
-        if w == "--" {
-            options = false;
-        }
-        if options && (w == "--tty" || w.starts_with("--tty=")) {
-            continue;
-        }
-        let cluster = w.len() > 1
-            && w.starts_with('-')
-            && !w.starts_with("--")
-            && w[1..].bytes().all(|b| b.is_ascii_alphabetic());
-        if options && cluster && w.contains('t') {
-            let rest: String = w[1..].chars().filter(|&c| c != 't').collect();
-            if !rest.is_empty() {
-                out.push(format!("-{rest}"));
-            }
-            continue;
-        }
-        out.push(w.clone());
-    }
-    out
-}
-
-/// Why a request could not be carried. Each prints as one line.
-#[derive(Debug)]
-pub(crate) enum RelayError {
-    /// The far side's command did not run the script: ssh or the exec command failed (a
-    /// container that is not running, say); its last line of standard error.
-    NotRun {
-        place: String,
-        status: String,
-        said: String,
-    },
-    /// The script ran but gave no output: the exec command did not pass standard input.
-    NoInput { place: String },
-    /// No HTTP client on the far side.
-    NoClient { place: String },
-    /// The client got no response: nothing listens there, or it failed.
-    Unreachable {
-        place: String,
-        url: String,
-        client: Client,
-        status: String,
-        said: String,
-    },
-    /// No response within the deadline.
-    Timeout {
-        place: String,
-        url: String,
-        after: Duration,
-    },
-    /// The far side printed something that is not a response.
-    Garbled { place: String, why: String },
-    /// Stopped (Ctrl-C) while the far side ran.
-    Stopped,
-    /// Running the far side's command failed here.
-    Spawn { program: String, error: io::Error },
-}
-
-impl std::fmt::Display for RelayError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RelayError::NotRun {
-                place,
-                status,
-                said,
-            } => {
-                if said.is_empty() {
-                    write!(f, "cannot run a shell {place} ({status})")
-                } else {
-                    write!(f, "cannot run a shell {place}: {said}")
-                }
-            }
-            RelayError::NoInput { place } => write!(
-                f,
-                "the shell {place} got no input: the exec command must pass standard input (docker/podman/kubectl exec need -i)"
-            ),
-            RelayError::NoClient { place } => write!(
-                f,
-                "no HTTP client {place}: the relay needs curl, GNU wget, python3 or node there"
-            ),
-            RelayError::Unreachable {
-                place,
-                url,
-                client,
-                status,
-                said,
-            } => {
-                let said = if said.is_empty() {
-                    status.clone()
-                } else {
-                    said.clone()
-                };
-                write!(f, "{client} {place} got no response from {url}: {said}")
-            }
-            RelayError::Timeout { place, url, after } => write!(
-                f,
-                "no response from {url} {place} within {} s",
-                after.as_secs()
-            ),
-            RelayError::Garbled { place, why } => {
-                write!(f, "unexpected output from the relay {place}: {why}")
-            }
-            RelayError::Stopped => write!(f, "stopped"),
-            RelayError::Spawn { program, error } => write!(f, "cannot run {program}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for RelayError {}
 
 /// What one accepted connection came to (the login only needs to know it went well; the tests
 /// read the rest).
@@ -328,13 +145,13 @@ impl Relay {
     fn probed(&self, run: &Run) -> Result<Client, RelayError> {
         match response::parse(&run.out) {
             Ok(Output::NoClient) => Err(RelayError::NoClient {
-                place: self.far.place.clone(),
+                place: self.far.place().to_string(),
             }),
             Ok(Output::NoResponse(c)) => Ok(Client(c)),
             Ok(Output::NotRun) => Err(self.not_run(run)),
             Ok(Output::Response(c, _)) => Ok(Client(c)),
             Err(why) => Err(RelayError::Garbled {
-                place: self.far.place.clone(),
+                place: self.far.place().to_string(),
                 why,
             }),
         }
@@ -389,7 +206,7 @@ impl Relay {
         let text = script::script(host, target.port, &Job::Fetch(req), self.response_timeout);
         let url = format!("http://{target}");
         let run = self.run(&text, &url)?;
-        let place = self.far.place.clone();
+        let place = self.far.place().to_string();
         match response::parse(&run.out) {
             Ok(Output::Response(c, resp)) => {
                 *self.client.lock().unwrap() = Some(Client(c));
@@ -425,11 +242,11 @@ impl Relay {
         let said = last_line(&run.err);
         if said.is_empty() && run.status.is_some_and(|s| s.success()) {
             return RelayError::NoInput {
-                place: self.far.place.clone(),
+                place: self.far.place().to_string(),
             };
         }
         RelayError::NotRun {
-            place: self.far.place.clone(),
+            place: self.far.place().to_string(),
             status: describe(run.status),
             said,
         }
@@ -438,73 +255,19 @@ impl Relay {
     /// Runs the far side with `text` on its standard input, within the deadline (`url`: what
     /// the timeout message names).
     fn run(&self, text: &[u8], url: &str) -> Result<Run, RelayError> {
-        let mut cmd = Command::new(&self.far.program);
-        cmd.args(&self.far.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        #[cfg(unix)]
-        {
-            // Its own process group: the terminal's Ctrl-C goes to the login, which stops this
-            // (and a timeout can end the whole group, not only its first process).
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
-        let mut child = cmd.spawn().map_err(|error| RelayError::Spawn {
-            program: self.far.program.to_string_lossy().into_owned(),
-            error,
-        })?;
-        let mut stdin = child.stdin.take().expect("piped");
-        let text = text.to_vec();
-        let writer = thread::spawn(move || {
-            let _ = stdin.write_all(&text);
-        });
-        let mut stdout = child.stdout.take().expect("piped");
-        let reader = thread::spawn(move || {
-            let mut out = Vec::new();
-            let _ = (&mut stdout).take(MAX_OUTPUT).read_to_end(&mut out);
-            out
-        });
-        let mut stderr = child.stderr.take().expect("piped");
-        let errs = thread::spawn(move || {
-            let mut err = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                err.extend_from_slice(&chunk[..n]);
-                if err.len() > 2 * MAX_ERR {
-                    err.drain(..err.len() - MAX_ERR);
-                }
-            }
-            err
-        });
         let end = Instant::now() + self.response_timeout + GRACE;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(s)) => break Some(s),
-                Ok(None) => {}
-                Err(_) => break None,
-            }
-            if self.stopping() {
-                end_child(&mut child);
-                return Err(RelayError::Stopped);
-            }
-            if Instant::now() >= end {
-                end_child(&mut child);
-                return Err(RelayError::Timeout {
-                    place: self.far.place.clone(),
-                    url: url.to_string(),
-                    after: self.response_timeout,
-                });
-            }
-            thread::sleep(TICK);
-        };
-        let _ = writer.join();
-        let out = reader.join().unwrap_or_default();
-        let err = errs.join().unwrap_or_default();
-        Ok(Run { status, out, err })
+        far::run(&self.far, text, end, &|| self.stopping()).map_err(|e| match e {
+            Ended::Stopped => RelayError::Stopped,
+            Ended::TimedOut => RelayError::Timeout {
+                place: self.far.place().to_string(),
+                url: url.to_string(),
+                after: self.response_timeout,
+            },
+            Ended::Spawn(error) => RelayError::Spawn {
+                program: self.far.program().to_string_lossy().into_owned(),
+                error,
+            },
+        })
     }
 }
 
@@ -517,53 +280,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// One run of the far side.
-struct Run {
-    status: Option<ExitStatus>,
-    out: Vec<u8>,
-    err: Vec<u8>,
-}
-
-/// Ends a far side that is still running: its whole process group on Unix, and reaps it.
-fn end_child(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-            // SAFETY: kill(2) with a negative pid signals that process group: the child's own
-            // (process_group(0) made its pid the group's id).
-            unsafe {
-                libc::kill(-pid, libc::SIGTERM);
-            }
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
 /// The browser's bad request answered with its status.
 fn refuse(stream: &mut TcpStream, bad: &BadRequest) -> Served {
     let (status, reason) = bad.status();
     let _ = Response::own(status, reason, &bad.to_string()).write_to(stream, false);
     Served::Refused
-}
-
-/// The last non-empty line of `err`, trimmed, without a trailing `\r`.
-fn last_line(err: &[u8]) -> String {
-    String::from_utf8_lossy(err)
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// `exit status 7`, `killed by signal 9`.
-fn describe(status: Option<ExitStatus>) -> String {
-    match status {
-        Some(s) => match s.code() {
-            Some(c) => format!("exit status {c}"),
-            None => "killed by a signal".to_string(),
-        },
-        None => "no exit status".to_string(),
-    }
 }

@@ -1,6 +1,7 @@
 //! The relay against local HTTP servers, each HTTP client in turn, with `env PATH=DIR` as the
 //! exec command (the far side sees only the tools linked into DIR).
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
