@@ -440,3 +440,42 @@ exec ip netns exec {ns} "$@"
     assert_eq!(w.opened().len(), 1, "{:?}", w.opened());
     assert_nothing_left(&w, Some(&ctr.ns));
 }
+
+/// rclone through the relay on a server that forbids forwarding: its `/auth` answers with a
+/// redirect to the provider, which the browser itself must get (the relay does not follow
+/// it), then the callback to the same port arrives.
+#[test]
+fn rclone_through_the_relay_gets_its_redirect_to_the_browser() {
+    let setup = Setup::new()
+        .sshd("AllowTcpForwarding no")
+        .without_stand_in();
+    let Some(w) = world_with(&setup) else { return };
+    let Some(rclone) = rclone() else { return };
+    let r = w.run(
+        &["login", "myserver", "--", &rclone_authorize(&w, &rclone)],
+        &[],
+    );
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.out.contains(RCLONE_ARRIVED), "{r:?}");
+    assert!(
+        r.err
+            .contains("carrying the browser's requests by relay instead"),
+        "{r:?}"
+    );
+    let lines = w.browser_lines();
+    let redirect = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("redirect "))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert_eq!(
+        query_param(redirect, "redirect_uri").as_deref(),
+        Some("http://127.0.0.1:53682/"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("status 200"),
+        "{lines:?}"
+    );
+    assert_nothing_left(&w, None);
+}
