@@ -34,9 +34,15 @@ impl Master {
             .to_str()
             .is_some_and(|s| !s.contains(['%', '~', ' ', '\t', '"', '\'']) && s.len() < 60);
         let base = if plain { base } else { PathBuf::from("/tmp") };
-        let dir = tempfile::Builder::new()
-            .prefix("codex-fwd-")
-            .tempdir_in(base)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("codex-fwd-");
+        #[cfg(unix)]
+        {
+            // Created so (the default is 0777 less the umask): no one else can reach the socket.
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let dir = builder.tempdir_in(base)?;
         Ok(Master { dir })
     }
 
@@ -132,5 +138,86 @@ fn push_user(v: &mut Vec<OsString>, user: Option<&str>) {
     if let Some(u) = user {
         v.push("-l".into());
         v.push(u.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[OsString]) -> Vec<String> {
+        v.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_socket_directory_removed_with_the_master() {
+        use std::os::unix::fs::PermissionsExt;
+        let m = Master::new().unwrap();
+        let dir = m.socket().parent().unwrap().to_path_buf();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        let opts = m.master_opts();
+        assert_eq!(
+            opts,
+            [
+                "ControlMaster=yes".to_string(),
+                format!("ControlPath={}", m.socket().display()),
+                "ControlPersist=no".to_string()
+            ]
+        );
+        // No socket (no master ran): closing asks nothing.
+        m.close(None, "web");
+        drop(m);
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn request_command_lines() {
+        let m = Master::new().unwrap();
+        let sock = m.socket().display().to_string();
+        assert_eq!(
+            strings(&m.request_argv(Some(Path::new("/c")), Some("me"), "web")),
+            [
+                "ssh",
+                "-F",
+                "/c",
+                "-S",
+                &sock,
+                "-o",
+                "ControlMaster=no",
+                "-o",
+                "ClearAllForwardings=yes",
+                "-o",
+                "RemoteCommand=none",
+                "-o",
+                "SessionType=default",
+                "-o",
+                "BatchMode=yes",
+                "-l",
+                "me",
+                "-T",
+                "--",
+                "web"
+            ]
+        );
+        // Without sharing: a connection of its own, which may authenticate (no BatchMode).
+        assert_eq!(
+            strings(&unshared_request_argv(None, None, "web")),
+            [
+                "ssh",
+                "-o",
+                "ControlPath=none",
+                "-o",
+                "ClearAllForwardings=yes",
+                "-o",
+                "RemoteCommand=none",
+                "-o",
+                "SessionType=default",
+                "-T",
+                "--",
+                "web"
+            ]
+        );
     }
 }

@@ -319,11 +319,17 @@ fn ctrl_c_during_a_relayed_login() {
         "http://127.0.0.1:1455/auth/callback?code=x&state=forged",
     );
     assert_eq!(forged, "400");
-    assert_eq!(
-        std::fs::read_dir(&tmp).unwrap().count(),
-        1,
-        "the control socket's directory"
+    // The control socket, in a directory only its owner can enter.
+    let dirs: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&dirs[0]).unwrap().permissions(),
     );
+    assert_eq!(mode & 0o777, 0o700, "{:o}", mode);
+    assert!(dirs[0].join("ctl").exists(), "{dirs:?}");
     login.signal("INT");
     assert_eq!(login.wait_exit(15), Some(130), "{}", login.err());
     assert_eq!(
