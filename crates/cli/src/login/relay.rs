@@ -18,9 +18,8 @@ mod script;
 mod tests;
 
 use std::net::TcpStream;
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -30,7 +29,6 @@ pub(crate) use request::Request;
 pub(crate) use response::Response;
 
 use far::{Ended, Run, TICK, describe, last_line};
-
 use request::{BadRequest, Read1};
 use response::Output;
 use script::Job;
@@ -79,9 +77,9 @@ pub(crate) struct Relay {
     /// Any of these set stops every running far side (the first is [`Relay::stop`]'s).
     stops: Vec<Arc<AtomicBool>>,
     /// The HTTP client the far side used last (for messages).
-    client: std::sync::Mutex<Option<Client>>,
+    client: Mutex<Option<Client>>,
     /// Requests read and not yet answered.
-    in_flight: std::sync::atomic::AtomicUsize,
+    in_flight: AtomicUsize,
 }
 
 impl Relay {
@@ -92,8 +90,8 @@ impl Relay {
             response_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
             stops: vec![Arc::new(AtomicBool::new(false))],
-            client: std::sync::Mutex::new(None),
-            in_flight: std::sync::atomic::AtomicUsize::new(0),
+            client: Mutex::new(None),
+            in_flight: AtomicUsize::new(0),
         }
     }
 
@@ -201,7 +199,7 @@ impl Relay {
     }
 
     /// Makes `req` to `target` on the far side and returns the response.
-    pub(crate) fn fetch(&self, req: &Request, target: Target) -> Result<Response, RelayError> {
+    fn fetch(&self, req: &Request, target: Target) -> Result<Response, RelayError> {
         let host = target.host.as_str();
         let text = script::script(host, target.port, &Job::Fetch(req), self.response_timeout);
         let url = format!("http://{target}");
@@ -272,7 +270,7 @@ impl Relay {
 }
 
 /// A request being carried: counted down when dropped.
-struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+struct InFlight<'a>(&'a AtomicUsize);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
