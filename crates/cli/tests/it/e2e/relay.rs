@@ -485,3 +485,80 @@ fn rclone_through_the_relay_gets_its_redirect_to_the_browser() {
     );
     assert_nothing_left(&w, None);
 }
+
+/// Ctrl-C through a terminal (tmux) during a login in the "container": the keystroke goes to
+/// Codex inside it, which stops; the login ends, and nothing is left on any side (the relay's
+/// own processes never touch the terminal).
+#[test]
+fn ctrl_c_through_a_terminal_in_a_container() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(codex) = codex() else { return };
+    if which("tmux").is_none() {
+        skip("tmux not found");
+        return;
+    }
+    let ctr = w.container().unwrap();
+    let out = w.dir.path().join("tmux.out");
+    let line = format!(
+        "BROWSER=true '{}' -F '{}' login myserver --exec-prefix 'ip netns exec {}' -- \"{}\" 2>&1 | tee '{}'; echo exit=${{PIPESTATUS[0]}} >> '{}'",
+        assert_cmd::cargo::cargo_bin("codex-fwd").display(),
+        w.config.display(),
+        ctr.ns.0,
+        codex_login(&w, &codex, &[]),
+        out.display(),
+        out.display(),
+    );
+    /// The tmux server, killed when the test ends.
+    struct Tmux(String);
+    impl Drop for Tmux {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("tmux")
+                .args(["-L", &self.0, "kill-server"])
+                .output();
+        }
+    }
+    let tmux = Tmux(format!("cfwd-relay-{}", w.laptop.0));
+    let run = |args: &[&str]| {
+        w.laptop
+            .cmd("tmux")
+            .args(["-L", &tmux.0])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let started = run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "login",
+        "-x",
+        "200",
+        "-y",
+        "50",
+        "bash",
+        "-c",
+        &line,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let read = || std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        wait_for(30, || read().contains("opening the login page")),
+        "{}",
+        read()
+    );
+    assert!(!w.laptop.listening(1455).is_empty());
+    // The relay works under the terminal: a forged state gets Codex's 400 through it.
+    let forged = w.get_url_in(
+        &w.laptop,
+        "http://127.0.0.1:1455/auth/callback?code=x&state=forged",
+    );
+    assert_eq!(forged, "400", "{}", read());
+    assert!(run(&["send-keys", "-t", "login", "C-c"]).status.success());
+    assert!(wait_for(15, || read().contains("exit=")), "{}", read());
+    let text = read();
+    let code = text.rsplit("exit=").next().unwrap().trim();
+    assert_ne!(code, "0", "{text}");
+    assert_nothing_left(&w, Some(&ctr.ns));
+}
