@@ -478,10 +478,14 @@ fn rclone_through_the_relay_gets_its_redirect_to_the_browser() {
         Some("http://127.0.0.1:53682/"),
         "{lines:?}"
     );
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some("status 200"),
-        "{lines:?}"
+    // The callback went to the redirect's port; rclone's own line says it arrived (checked
+    // above). Its answer page is not checked: rclone exits as it answers, and under load the
+    // page was seen cut off once (1 run in ~15).
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("callback http://127.0.0.1:53682/?code=")),
+        "{lines:?} {r:?}"
     );
     assert_nothing_left(&w, None);
 }
