@@ -3,6 +3,7 @@
 # GETs (a new TCP connection each, as a browser's callback is) through
 #   A) a plain `ssh -L` forward, and
 #   B) `codex-fwd login`'s loopback listener, relayed through the same ssh's `-D` (SOCKS5),
+#   C) `codex-fwd login --relay`: each request made by curl on the remote (issue 18),
 # between two network namespaces (the laptop and the remote, sshd -i as ProxyCommand).
 # Needs root, ip netns, sshd, python3. Usage: bench/login_carry.sh [N] [codex-fwd binary]
 set -euo pipefail
@@ -74,3 +75,10 @@ ip netns exec $L "$BIN" -F $D/config login t --no-browser -- sh -c "'echo http:/
 wait_port 8000 || { cat $D/login.err; exit 1; }
 printf 'B) codex-fwd login (ssh -D):  '; ip netns exec $L python3 -c "$GETS" $N
 kill -INT $B; wait $B 2>/dev/null || true
+
+# C) the relay (issue 18): each request run by curl on the remote through the login's private
+# ControlMaster (an ssh session, sh and curl per request), for where no forward can carry it.
+ip netns exec $L "$BIN" -F $D/config login t --relay --no-browser -- sh -c "'echo http://127.0.0.1:8000/x; sleep 600'" >/dev/null 2>$D/relay.err </dev/null & C=$!
+wait_port 8000 || { cat $D/relay.err; exit 1; }
+printf 'C) codex-fwd login --relay:   '; ip netns exec $L python3 -c "$GETS" $N
+kill -INT $C; wait $C 2>/dev/null || true

@@ -145,6 +145,11 @@ pub(crate) struct DoctorArgs {
     /// runs the commands your config names; off by default.
     #[arg(long)]
     pub(crate) ssh_g: bool,
+    /// Also connect to each HOST named and ask its sshd to forward a connection to its
+    /// 127.0.0.1:PORT (`ssh -W`), as a LocalForward would: says whether the server forbids
+    /// forwarding (AllowTcpForwarding, DisableForwarding, PermitOpen). Off by default.
+    #[arg(long, requires = "hosts")]
+    pub(crate) probe: bool,
 }
 
 #[derive(Args, Debug)]
@@ -189,6 +194,25 @@ pub(crate) struct LoginArgs {
         conflicts_with_all = ["ports", "local_port", "no_browser", "command"]
     )]
     pub(crate) device_auth: Option<String>,
+    /// Run the command in this container on HOST (`docker exec -it NAME ...`), and carry the
+    /// browser's requests into it by relay: a client in a container listens on the container's
+    /// own loopback, which no forward reaches.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["exec_prefix", "device_auth"])]
+    pub(crate) container: Option<String>,
+    /// Run the command on HOST after these words (one argument, run by the remote shell), and
+    /// carry the browser's requests by relay through them, without their terminal flag:
+    /// `'podman exec -it NAME'`, `'kubectl exec -it POD --'`, `'wsl -d Distro --'`. The words
+    /// must pass standard input on (`-i`).
+    #[arg(long, value_name = "WORDS", conflicts_with = "device_auth")]
+    pub(crate) exec_prefix: Option<String>,
+    /// Carry the browser's requests by relay even where ssh could forward the port: each one is
+    /// made on HOST by its curl, GNU wget, python3 or node (whichever is there). Without it,
+    /// the relay takes over by itself when HOST's sshd forbids forwarding.
+    #[arg(long, conflicts_with = "device_auth")]
+    pub(crate) relay: bool,
+    /// How long the relay waits for the answer to each request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = clap::value_parser!(u64).range(1..=3600), conflicts_with = "device_auth")]
+    pub(crate) relay_timeout: u64,
     /// The command to run on HOST [default: codex login]. As with ssh, its words are joined
     /// with spaces and run by the remote shell, after `env BROWSER=echo` (so that a CLI that
     /// would open a browser there prints the URL instead).

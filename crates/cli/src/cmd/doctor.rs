@@ -48,6 +48,13 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
             f.message.push_str(&format!(" (the installed ssh is {v})"));
         }
     }
+    if a.probe {
+        let port = a.ports.remote();
+        for h in &a.hosts {
+            let p = doctor::probe(env.explicit_file(), h, port);
+            findings.extend(doctor::probe_finding(h, port, &p));
+        }
+    }
     findings.extend(fallback_notes(&resolved, a, &suggest));
     let ok = findings.iter().all(|f| f.severity == Severity::Note);
     if a.json {

@@ -166,8 +166,8 @@ fn tunnel_findings(
             let f = r.forwards.iter().find(|f| f.loc == loc).expect("listener");
             vec![finding(
                 Code::WrongTarget,
-                format!("LocalForward {} takes local port {local} for {host} but connects to {}, where Codex's callback server does not listen (it listens on 127.0.0.1:{remote} only)", f.forward, f.forward.connect_display()),
-                format!("run `{}` to replace it, or change it to `LocalForward {}`", s.run("enable", host), want.config_args()),
+                format!("LocalForward {} takes local port {local} for {host} but connects to {}, where Codex's callback server does not listen (it listens on 127.0.0.1:{remote} only; inside a container that is the container's own loopback, which neither a forward to the container's address nor a port it publishes reaches)", f.forward, f.forward.connect_display()),
+                format!("run `{}` to replace it, or change it to `LocalForward {}`; when Codex runs in a container on {host}: `{}` (the callback is carried into it)", s.run("enable", host), want.config_args(), s.run_with_ports("login", host, "--container NAME")),
             )
             .at(set, loc)]
         }

@@ -30,6 +30,7 @@ pub(crate) enum Code {
     SshDirPermissions,
     HomeDiffers,
     SshGDiffers,
+    ForwardingForbidden,
 }
 
 impl fmt::Display for Code {

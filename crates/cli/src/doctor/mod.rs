@@ -5,6 +5,7 @@
 mod config;
 mod finding;
 mod machine;
+mod probe;
 mod suggest;
 
 pub(crate) use config::{Missing, file_findings, host_findings};
@@ -12,4 +13,5 @@ pub(crate) use finding::{Code, Finding, Severity};
 pub(crate) use machine::{
     home_finding, permission_findings, port_findings, ssh_g_findings, ssh_version,
 };
+pub(crate) use probe::{probe, probe_finding};
 pub(crate) use suggest::Suggest;

@@ -8,12 +8,19 @@
 //! `localhost` only, so a refused `127.0.0.1` or `::1` is asked again as `localhost` (sshd then
 //! tries each address of the name).
 //!
+//! [`Carrier::Relay`]: no TCP stream at all: each HTTP request the browser makes is carried by
+//! running an HTTP client on the far side (the host, or a container there) through ssh
+//! ([`super::relay`]), for where no forward can reach the login server.
+//!
 //! A carrier gets the accepted stream and the target, and owns the connection from there: it
-//! copies both ways until either side ends.
+//! copies both ways until either side ends (a relay: answers one request and closes).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::relay::{Relay, RelayError};
 
 use super::url::{LoopbackHost, Target};
 
@@ -27,7 +34,31 @@ pub(crate) enum Carrier {
     Socks {
         /// The dynamic forward's port on the laptop's 127.0.0.1.
         port: u16,
+        /// Where a connection the server refuses goes instead (`None`: nowhere, the browser
+        /// gets a 502).
+        fallback: Option<Arc<Fallback>>,
     },
+    /// Each request run by an HTTP client on the far side.
+    Relay(Arc<Relay>),
+}
+
+/// The relay a refused SOCKS connection falls back on, and the one line that says so (said
+/// once).
+pub(crate) struct Fallback {
+    pub(crate) relay: Arc<Relay>,
+    pub(crate) said: std::sync::atomic::AtomicBool,
+    /// Prints a note (the login's, with its line end).
+    pub(crate) note: Box<dyn Fn(&str) + Send + Sync>,
+    /// The host, for the note.
+    pub(crate) host: String,
+}
+
+impl std::fmt::Debug for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fallback")
+            .field("relay", &self.relay)
+            .finish()
+    }
 }
 
 /// Why a connection could not be carried.
@@ -40,6 +71,8 @@ pub(crate) enum CarryError {
     },
     /// The carrier itself failed (the SOCKS port did not answer as ssh does).
     Broken(io::Error),
+    /// The relay could not carry a request.
+    Relay(RelayError),
 }
 
 impl std::fmt::Display for CarryError {
@@ -51,6 +84,7 @@ impl std::fmt::Display for CarryError {
                 tried.join(" or ")
             ),
             CarryError::Broken(e) => write!(f, "ssh's SOCKS port failed: {e}"),
+            CarryError::Relay(e) => e.fmt(f),
         }
     }
 }
@@ -58,10 +92,14 @@ impl std::fmt::Display for CarryError {
 impl Carrier {
     /// Is the carrier ready? For SOCKS: the port answers a SOCKS5 greeting (ssh sets the dynamic
     /// forward up before the remote command runs, so this is normally at once); waits up to
-    /// `wait`.
+    /// `wait`. For the relay: the far side runs a shell that has an HTTP client.
     pub(crate) fn ready(&self, wait: Duration) -> io::Result<()> {
         match self {
-            Carrier::Socks { port } => {
+            Carrier::Relay(relay) => relay
+                .probe()
+                .map(|_| ())
+                .map_err(|e| io::Error::other(e.to_string())),
+            Carrier::Socks { port, .. } => {
                 let end = std::time::Instant::now() + wait;
                 loop {
                     let r = TcpStream::connect(("127.0.0.1", *port)).and_then(|mut s| {
@@ -89,9 +127,26 @@ impl Carrier {
         opened: &dyn Fn(),
     ) -> Result<(), CarryError> {
         match self {
-            Carrier::Socks { port } => {
+            Carrier::Socks { port, fallback } => {
                 let remote = match socks_connect(*port, target) {
                     Ok(s) => s,
+                    Err(CarryError::Refused { tried }) if fallback.is_some() => {
+                        let f = fallback.as_ref().expect("checked");
+                        if !f.said.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                            (f.note)(&format!(
+                                "{} refused to open a connection to {} port {} through ssh (its sshd forbids forwarding: AllowTcpForwarding, DisableForwarding, PermitOpen); carrying the browser's requests by relay instead: an HTTP client on {} makes each one, through this login's ssh connection",
+                                f.host,
+                                tried.join(" or "),
+                                target.port,
+                                f.host
+                            ));
+                        }
+                        return f
+                            .relay
+                            .serve(browser, target, opened)
+                            .map(|_| ())
+                            .map_err(CarryError::Relay);
+                    }
                     Err(e) => {
                         if let CarryError::Refused { .. } = &e {
                             answer_refused(browser, target, &e);
@@ -103,6 +158,10 @@ impl Carrier {
                 splice(browser, remote);
                 Ok(())
             }
+            Carrier::Relay(relay) => relay
+                .serve(browser, target, opened)
+                .map(|_| ())
+                .map_err(CarryError::Relay),
         }
     }
 }
@@ -345,7 +404,10 @@ mod tests {
     fn carries_both_ways_to_the_name_as_written() {
         let up = upper_server();
         let (port, rx) = socks_server(&["127.0.0.1", "localhost", "::1"], up);
-        let c = Carrier::Socks { port };
+        let c = Carrier::Socks {
+            port,
+            fallback: None,
+        };
         c.ready(Duration::from_secs(5)).unwrap();
         for (host, atyp, name) in [
             (LoopbackHost::V4, 1, "127.0.0.1"),
@@ -364,7 +426,10 @@ mod tests {
         // PermitOpen localhost:1455: the name localhost only.
         let up = upper_server();
         let (port, rx) = socks_server(&["localhost"], up);
-        let c = Carrier::Socks { port };
+        let c = Carrier::Socks {
+            port,
+            fallback: None,
+        };
         let (got, r) = through(
             &c,
             Target {
@@ -382,7 +447,10 @@ mod tests {
     fn refused_everywhere_answers_the_browser_with_the_reason() {
         let up = upper_server();
         let (port, _rx) = socks_server(&[], up);
-        let c = Carrier::Socks { port };
+        let c = Carrier::Socks {
+            port,
+            fallback: None,
+        };
         let (got, r) = through(
             &c,
             Target {
@@ -409,9 +477,76 @@ mod tests {
                 let _ = s.unwrap().write_all(b"SSH-2.0-x\r\n");
             }
         });
-        let e = Carrier::Socks { port }
-            .ready(Duration::from_millis(300))
-            .unwrap_err();
+        let e = Carrier::Socks {
+            port,
+            fallback: None,
+        }
+        .ready(Duration::from_millis(300))
+        .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+    }
+
+    /// A server that refuses every `CONNECT`, with a relay to fall back on (this machine's own
+    /// HTTP client): each connection is answered by the relay, and the switch said once.
+    #[cfg(unix)]
+    #[test]
+    fn a_refused_connection_falls_back_on_the_relay_said_once() {
+        use crate::login::relay::FarSide;
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let up = upstream.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for s in upstream.incoming() {
+                let mut s = s.unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        });
+        let (port, asked) = socks_server(&[], up);
+        let notes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let n = notes.clone();
+        let c = Carrier::Socks {
+            port,
+            fallback: Some(Arc::new(Fallback {
+                relay: Arc::new(Relay::new(FarSide::local(&[], "on here"))),
+                said: std::sync::atomic::AtomicBool::new(false),
+                note: Box::new(move |m: &str| n.lock().unwrap().push(m.to_string())),
+                host: "web".into(),
+            })),
+        };
+        let target = Target {
+            host: LoopbackHost::V4,
+            port: up,
+        };
+        for _ in 0..2 {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut browser = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            browser
+                .write_all(b"GET /auth/callback HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let (accepted, _) = l.accept().unwrap();
+            let opened = std::sync::atomic::AtomicBool::new(false);
+            c.carry(accepted, target, &|| {
+                opened.store(true, std::sync::atomic::Ordering::SeqCst)
+            })
+            .unwrap();
+            let mut got = Vec::new();
+            browser.read_to_end(&mut got).unwrap();
+            assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"), "{got:?}");
+            assert!(got.ends_with(b"\r\n\r\nok"));
+            assert!(opened.load(std::sync::atomic::Ordering::SeqCst));
+        }
+        // Both spellings asked each time, then the relay.
+        let names: Vec<String> = asked.try_iter().map(|(_, n, _)| n).collect();
+        assert_eq!(names, ["127.0.0.1", "localhost", "127.0.0.1", "localhost"]);
+        let notes = notes.lock().unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with(&format!(
+                "web refused to open a connection to 127.0.0.1 or localhost port {up} through ssh"
+            )),
+            "{}",
+            notes[0]
+        );
     }
 }

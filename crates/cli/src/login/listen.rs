@@ -209,6 +209,7 @@ mod tests {
         let dead = TcpListener::bind("127.0.0.1:0").unwrap();
         let carrier = Carrier::Socks {
             port: dead.local_addr().unwrap().port(),
+            fallback: None,
         };
         drop(dead);
         let p = free_port();

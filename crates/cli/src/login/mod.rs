@@ -12,6 +12,8 @@
 mod browser;
 pub(crate) mod carry;
 mod listen;
+mod master;
+pub(crate) mod relay;
 pub(crate) mod session;
 mod url;
 
@@ -31,8 +33,9 @@ use crate::args::{LoginArgs, PortPair};
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
 use crate::system::PortOwner;
-use carry::{Carrier, CarryError};
+use carry::{Carrier, CarryError, Fallback};
 use listen::BindError;
+use relay::{FarSide, Relay, RelayError};
 use session::{LOGIN_OPTS, LOGIN_OPTS_8_7, RemoteTty, SshCommand};
 use url::Target;
 
@@ -40,6 +43,10 @@ use url::Target;
 const DEFAULT_CLIENT: &str = "codex";
 /// How long the dynamic forward may take to answer once a URL is seen.
 const SOCKS_READY: Duration = Duration::from_secs(10);
+/// How long a relayed request may still take once the login command has ended.
+const RELAY_DRAIN: Duration = Duration::from_secs(10);
+/// The container runtime `--container` uses.
+const DEFAULT_EXEC: [&str; 3] = ["docker", "exec", "-it"];
 
 pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     let (user, host) = user_and_host(a)?;
@@ -53,11 +60,28 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         opts.extend(LOGIN_OPTS_8_7);
     }
     let ports = PortMap::new(&a.ports, a.local_port).map_err(|m| Failure::usage("login", m))?;
+    let exec = Exec::from_args(a, &host)?;
     let set = env.load()?;
     let resolution = set.resolve(&host, &env.ctx);
+    // Unix: the login's connection is a private master that the relay's requests share.
+    let master = if cfg!(unix) {
+        Some(master::Master::new().map_err(|e| {
+            Failure::new(
+                EXIT_IO,
+                format!("cannot create a private directory for ssh's control socket: {e}"),
+            )
+        })?)
+    } else {
+        None
+    };
+    let master_opts = master.as_ref().map(master::Master::master_opts);
+    if let Some(m) = &master_opts {
+        opts.retain(|o| !o.starts_with("ControlPath="));
+        opts.extend(m.iter().map(String::as_str));
+    }
     if master_open(env.explicit_file(), &host) {
         eprintln!(
-            "codex-fwd: an ssh ControlMaster connection to {host} is open; the login uses a connection of its own (-o ControlPath=none), so that nothing of it is left in the master after it"
+            "codex-fwd: an ssh ControlMaster connection to {host} is open; the login uses a connection of its own, so that nothing of it is left in the master after it"
         );
     }
     let socks = free_port().map_err(|e| {
@@ -71,23 +95,62 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     } else {
         a.command.clone()
     };
-    let remote = with_browser_echo(&command);
+    let remote = match &exec {
+        Some(e) => in_container(&e.line, &command),
+        None => with_browser_echo(&command),
+    };
+    let interrupted = session::interrupt_flag();
+    let abort = Arc::new(AtomicBool::new(false));
+    let relay = {
+        let place = exec
+            .as_ref()
+            .map_or(format!("on {host}"), |e| e.place.clone());
+        let words = exec
+            .as_ref()
+            .map(|e| relay::relay_exec(&e.words))
+            .unwrap_or_default();
+        let argv = match &master {
+            Some(m) => m.request_argv(env.explicit_file(), user.as_deref(), &host),
+            None => master::unshared_request_argv(env.explicit_file(), user.as_deref(), &host),
+        };
+        let mut r = Relay::new(FarSide::ssh(argv, &words, place))
+            .stopped_by(interrupted.clone())
+            .stopped_by(abort.clone());
+        r.response_timeout = Duration::from_secs(a.relay_timeout);
+        Arc::new(r)
+    };
+    let forced = a.relay || exec.is_some();
     let argv = SshCommand {
         config: env.explicit_file(),
         opts: &opts,
         user: user.as_deref(),
         forwards: &[],
-        dynamic: Some(socks),
+        dynamic: (!forced).then_some(socks),
         tty: RemoteTty::Force,
         host: &host,
         remote: &remote,
     }
     .args();
-    eprintln!(
-        "codex-fwd: running `{}` on {host}; the port its login URL names will be forwarded for this login only",
-        command.join(" ")
-    );
-    let interrupted = session::interrupt_flag();
+    match &exec {
+        Some(e) => eprintln!(
+            "codex-fwd: running `{}` {}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
+            command.join(" "),
+            e.place
+        ),
+        None if forced => eprintln!(
+            "codex-fwd: running `{}` on {host}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
+            command.join(" ")
+        ),
+        None => eprintln!(
+            "codex-fwd: running `{}` on {host}; the port its login URL names will be forwarded for this login only",
+            command.join(" ")
+        ),
+    }
+    if master.is_none() && forced {
+        eprintln!(
+            "codex-fwd: this ssh cannot share its connection (OpenSSH for Windows), so each request the browser makes opens a connection of its own to {host}: you may be asked to authenticate again"
+        );
+    }
     let mut child = Command::new("ssh")
         .args(&argv)
         .stdin(Stdio::inherit())
@@ -97,7 +160,26 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
     let login = Arc::new(Login {
         host: host.clone(),
-        carrier: Carrier::Socks { port: socks },
+        carrier: if forced {
+            Carrier::Relay(relay.clone())
+        } else {
+            let eol = if local_tty { "\r\n" } else { "\n" };
+            Carrier::Socks {
+                port: socks,
+                fallback: Some(Arc::new(Fallback {
+                    relay: relay.clone(),
+                    said: AtomicBool::new(false),
+                    note: Box::new(move |msg: &str| {
+                        let mut err = std::io::stderr().lock();
+                        let _ = write!(err, "codex-fwd: {msg}{eol}");
+                        let _ = err.flush();
+                    }),
+                    host: host.clone(),
+                })),
+            }
+        },
+        container: exec.is_some(),
+        interrupted: interrupted.clone(),
         ports,
         no_browser: a.no_browser,
         eol: if local_tty { "\r\n" } else { "\n" },
@@ -108,7 +190,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
             ssh_pid: child.id(),
         },
         ready: Mutex::new(None),
-        abort: Arc::new(AtomicBool::new(false)),
+        abort,
         failure: Mutex::new(None),
         forwarded: Mutex::new(HashMap::new()),
         serving: Mutex::new(Vec::new()),
@@ -122,7 +204,17 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         spawn_relay(err.map(|e| Box::new(e) as _), true, &login, local_tty),
     ];
     let status = session::wait(&mut child, &interrupted, &login.abort)
-        .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
+        .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")));
+    // A request whose answer is on its way to the browser gets a moment (the login server may
+    // answer and exit at once); then requests still running on the far side end with the login.
+    if !interrupted.load(Ordering::SeqCst) && !login.abort.load(Ordering::SeqCst) {
+        relay.drain(RELAY_DRAIN);
+    }
+    relay.stop();
+    if let Some(m) = &master {
+        m.close(env.explicit_file(), &host);
+    }
+    let status = status?;
     // The relays end when ssh's output closes; a ProxyCommand's child that keeps ssh's stderr
     // open must not hold the login: they get a moment to drain, then are left behind.
     let drained = std::time::Instant::now() + Duration::from_secs(2);
@@ -212,6 +304,21 @@ fn with_browser_echo(command: &[String]) -> Vec<String> {
         "env".into(),
         "BROWSER=echo".into(),
         r#""$SHELL""#.into(),
+        "-c".into(),
+        format!("'{}'", joined.replace('\'', r"'\''")),
+    ]
+}
+
+/// The remote command for a login in a container: the exec words (`docker exec -it web`, as the
+/// remote shell reads them), then `env BROWSER=echo sh -c 'WORDS'`: the container's own POSIX
+/// shell runs the words (the host's `$SHELL` need not exist in there).
+fn in_container(exec_line: &str, command: &[String]) -> Vec<String> {
+    let joined = command.join(" ");
+    vec![
+        exec_line.to_string(),
+        "env".into(),
+        "BROWSER=echo".into(),
+        "sh".into(),
         "-c".into(),
         format!("'{}'", joined.replace('\'', r"'\''")),
     ]
@@ -366,6 +473,10 @@ impl Carriage {
 struct Login {
     host: String,
     carrier: Carrier,
+    /// The command runs in a container (`--container`, `--exec-prefix`).
+    container: bool,
+    /// Set on Ctrl-C: the relay's requests then end without a report.
+    interrupted: Arc<AtomicBool>,
     ports: PortMap,
     no_browser: bool,
     /// Line end for our own notes: while ssh has the terminal in raw mode, `\n` alone does not
@@ -513,6 +624,7 @@ impl Login {
                         listen::Event::Failed(t, e) => me.carry_failed(t, e),
                     }
                 });
+                let relayed = matches!(self.carrier, Carrier::Relay(_));
                 let serving = listen::serve(listeners, self.carrier.clone(), t, report);
                 self.serving.lock().unwrap().push(serving);
                 let here = if t.host == url::LoopbackHost::Localhost {
@@ -520,9 +632,23 @@ impl Login {
                 } else {
                     format!("{}:{local}", t.host)
                 };
-                self.note(&format!(
-                    "forwarding {here} here to {t} on {host}, through this login's ssh connection, until the login ends"
-                ));
+                if relayed {
+                    let (place, client) = match &self.carrier {
+                        Carrier::Relay(r) => (
+                            r.far().place(),
+                            r.client()
+                                .map_or("an HTTP client".into(), |c| c.to_string()),
+                        ),
+                        Carrier::Socks { .. } => ("", String::new()),
+                    };
+                    self.note(&format!(
+                        "listening on {here} here; each request the browser makes there is relayed to {t} by {client} {place}, until the login ends"
+                    ));
+                } else {
+                    self.note(&format!(
+                        "forwarding {here} here to {t} on {host}, through this login's ssh connection, until the login ends"
+                    ));
+                }
             }
             Err(BindError::Privileged) => {
                 self.note(&format!(
@@ -554,19 +680,20 @@ impl Login {
         Ok(true)
     }
 
-    /// Wait (once) for the dynamic forward to answer.
+    /// Wait (once) for the dynamic forward to answer; for the relay, check (once) that the far
+    /// side runs a shell with an HTTP client.
     fn ensure_ready(&self) -> Result<(), Failure> {
         let mut ready = self.ready.lock().unwrap();
         let r =
             ready.get_or_insert_with(|| self.carrier.ready(SOCKS_READY).map_err(|e| e.to_string()));
-        r.clone().map_err(|e| {
-            let Carrier::Socks { port } = &self.carrier;
-            Failure::new(
+        r.clone().map_err(|e| match &self.carrier {
+            Carrier::Socks { port, .. } => Failure::new(
                 EXIT_IO,
                 format!(
                     "ssh's dynamic forward on 127.0.0.1:{port} does not answer ({e}); see ssh's message above"
                 ),
-            )
+            ),
+            Carrier::Relay(_) => Failure::new(EXIT_REFUSED, e),
         })
     }
 
@@ -590,8 +717,51 @@ impl Login {
     /// A connection could not be carried. When the remote side never accepted one for this
     /// port, the login cannot succeed (the server forbids forwarding): stop it, saying why and
     /// what to do. A refusal after an accepted connection (the browser asking for a favicon
-    /// once the client's server has closed) is no failure of the login.
+    /// once the client's server has closed) is no failure of the login. A relay that cannot
+    /// work at all (no shell, no HTTP client, no response in time) ends the login; one whose
+    /// client finds nothing listening says so once per port.
     fn carry_failed(&self, t: &Target, e: &CarryError) {
+        if let CarryError::Relay(r) = e {
+            if self.interrupted.load(Ordering::SeqCst) || self.abort.load(Ordering::SeqCst) {
+                return;
+            }
+            match r {
+                RelayError::Stopped => return,
+                RelayError::Unreachable { .. } => {
+                    // After an answered request: the client's server has closed (a favicon
+                    // asked for after the login), no failure.
+                    if self.opened.lock().unwrap().contains(&t.port) {
+                        return;
+                    }
+                    let hint = if self.container {
+                        String::new()
+                    } else {
+                        format!(
+                            "; a login running in a container listens on the container's own loopback: `codex-fwd login {} --container NAME`",
+                            self.host
+                        )
+                    };
+                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{hint}")));
+                    return;
+                }
+                RelayError::Timeout { .. } | RelayError::Garbled { .. } => {
+                    self.fail(Failure::new(EXIT_IO, r.to_string()));
+                    return;
+                }
+                _ => {
+                    // Carried by relay because the server refused the forward: the other way.
+                    let fix = match &self.carrier {
+                        Carrier::Socks { .. } => format!(
+                            "; log in without a forward: `codex-fwd login {} --device-auth`",
+                            self.host
+                        ),
+                        Carrier::Relay(_) => String::new(),
+                    };
+                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{fix}")));
+                    return;
+                }
+            }
+        }
         if self.opened.lock().unwrap().contains(&t.port) {
             return;
         }
@@ -606,10 +776,59 @@ impl Login {
                     "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
                 ),
             )),
-            CarryError::Broken(_) => {
+            CarryError::Broken(_) | CarryError::Relay(_) => {
                 self.note(&format!("the browser's connection to {t} failed: {e}"));
             }
         }
+    }
+}
+
+/// Where the login command runs on the host: `--container NAME` (docker) or `--exec-prefix`.
+#[derive(Debug, PartialEq, Eq)]
+struct Exec {
+    /// The words, for the relay (which drops their terminal flag).
+    words: Vec<String>,
+    /// The words as the remote shell gets them before the login command.
+    line: String,
+    /// For messages: `container web on myserver`.
+    place: String,
+}
+
+impl Exec {
+    fn from_args(a: &LoginArgs, host: &str) -> Result<Option<Exec>, Failure> {
+        if let Some(name) = &a.container {
+            if name.is_empty() || name.starts_with('-') {
+                return Err(Failure::usage(
+                    "login",
+                    format!("--container needs a container's name or id, not `{name}`"),
+                ));
+            }
+            let mut words: Vec<String> = DEFAULT_EXEC.map(String::from).to_vec();
+            words.push(name.clone());
+            let line = shlex::try_join(words.iter().map(String::as_str))
+                .map_err(|e| Failure::usage("login", format!("--container {name:?}: {e}")))?;
+            return Ok(Some(Exec {
+                words,
+                line,
+                place: format!("in container {name} on {host}"),
+            }));
+        }
+        let Some(prefix) = &a.exec_prefix else {
+            return Ok(None);
+        };
+        let words = shlex::split(prefix)
+            .filter(|w| !w.is_empty())
+            .ok_or_else(|| {
+                Failure::usage(
+                    "login",
+                    format!("--exec-prefix `{prefix}` is not a list of words (an unclosed quote?)"),
+                )
+            })?;
+        Ok(Some(Exec {
+            words,
+            line: prefix.trim().to_string(),
+            place: format!("in `{}` on {host}", prefix.trim()),
+        }))
     }
 }
 
@@ -831,6 +1050,76 @@ mod tests {
         );
     }
 
+    fn login_args(container: Option<&str>, exec_prefix: Option<&str>) -> LoginArgs {
+        LoginArgs {
+            host: "web".into(),
+            login_name: None,
+            ports: vec![],
+            local_port: None,
+            no_browser: false,
+            device_auth: None,
+            container: container.map(String::from),
+            exec_prefix: exec_prefix.map(String::from),
+            relay: false,
+            relay_timeout: 60,
+            command: vec![],
+        }
+    }
+
+    #[test]
+    fn a_login_in_a_container_runs_in_its_own_sh() {
+        let cmd = ["cd /w && codex".to_string(), "login".into(), "it's".into()];
+        assert_eq!(
+            in_container("docker exec -it 'my app'", &cmd),
+            [
+                "docker exec -it 'my app'",
+                "env",
+                "BROWSER=echo",
+                "sh",
+                "-c",
+                r"'cd /w && codex login it'\''s'"
+            ]
+        );
+    }
+
+    #[test]
+    fn where_the_login_command_runs() {
+        assert_eq!(
+            Exec::from_args(&login_args(None, None), "web").ok(),
+            Some(None)
+        );
+        let e = Exec::from_args(&login_args(Some("my app"), None), "web")
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(e.words, ["docker", "exec", "-it", "my app"]);
+        // The remote shell gets the name as one word.
+        assert_eq!(e.line, "docker exec -it 'my app'");
+        assert_eq!(e.place, "in container my app on web");
+        let e = Exec::from_args(&login_args(None, Some(" kubectl exec -it pod -- ")), "web")
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(e.words, ["kubectl", "exec", "-it", "pod", "--"]);
+        assert_eq!(e.line, "kubectl exec -it pod --");
+        assert_eq!(e.place, "in `kubectl exec -it pod --` on web");
+        for bad in [
+            login_args(None, Some("docker exec -it 'web")),
+            login_args(None, Some("   ")),
+            login_args(Some("-it"), None),
+            login_args(Some(""), None),
+        ] {
+            let f = Exec::from_args(&bad, "web").err().unwrap();
+            assert_eq!(
+                f.code,
+                crate::failure::EXIT_USAGE,
+                "{}",
+                f.message().unwrap_or_default()
+            );
+            assert!(!f.message().unwrap_or_default().contains('\n'));
+        }
+    }
+
     #[test]
     fn user_at_host() {
         let a = |host: &str, l: Option<&str>| LoginArgs {
@@ -840,6 +1129,10 @@ mod tests {
             local_port: None,
             no_browser: false,
             device_auth: None,
+            container: None,
+            exec_prefix: None,
+            relay: false,
+            relay_timeout: 60,
             command: vec![],
         };
         assert_eq!(

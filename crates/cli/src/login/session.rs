@@ -33,7 +33,8 @@ pub(crate) enum RemoteTty {
 /// - `ClearAllForwardings=no`: the config's `ClearAllForwardings yes` would also drop the
 ///   command line's `-D` (ssh_config(5));
 /// - `ControlPath=none`: a connection of its own; through a ControlMaster the forward would be
-///   set up in the master and outlive the login;
+///   set up in the master and outlive the login (on Unix `login` replaces it with a private
+///   master of its own, `master.rs`, which the relay's requests share);
 /// - `RemoteCommand=none`: the config's `RemoteCommand` would replace the login command;
 /// - `ExitOnForwardFailure=no`: a config forward whose port is taken (a `RemoteForward` another
 ///   connection holds, a stale unix socket) only warns, as with plain ssh; the login checks its

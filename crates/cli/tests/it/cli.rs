@@ -1096,3 +1096,34 @@ fn hash_inside_a_host_name_is_a_name() {
         String::from_utf8_lossy(&g.stdout)
     );
 }
+
+/// The relay's flags: usage errors before anything runs, one line each, exit 2.
+#[test]
+fn relay_flags_refuse_what_does_not_go_together() {
+    let (_d, cfg) = setup(BASE);
+    let c = cfg.to_str().unwrap();
+    let cases: [&[&str]; 7] = [
+        &["login", "myserver", "--container", "web", "--device-auth"],
+        &[
+            "login",
+            "myserver",
+            "--container",
+            "web",
+            "--exec-prefix",
+            "podman exec -it web",
+        ],
+        &["login", "myserver", "--relay", "--device-auth"],
+        &["login", "myserver", "--exec-prefix", "docker exec -it 'web"],
+        &["login", "myserver", "--container", "-it"],
+        &["login", "myserver", "--relay-timeout", "0"],
+        &["doctor", "--probe"],
+    ];
+    for args in cases {
+        let out = bin().args(["-F", c]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(read(&cfg), BASE);
+}

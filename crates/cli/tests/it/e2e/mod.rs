@@ -23,4 +23,5 @@ mod login_clients;
 mod login_real;
 mod real_codex;
 mod redirect;
+mod relay;
 mod world;
