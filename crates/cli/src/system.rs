@@ -155,15 +155,38 @@ pub fn wait_or_stop(
     }
 }
 
-/// The installed OpenSSH client, from `ssh -V` (it reads no config); `None` when there is no
-/// `ssh` to ask (the newest OpenSSH is then assumed).
-pub fn openssh_version() -> Option<sshcfg::OpenSshVersion> {
-    let out = std::process::Command::new("ssh")
-        .arg("-V")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    sshcfg::OpenSshVersion::from_ssh_v(&String::from_utf8_lossy(&out.stderr))
+/// What `ssh -V` says (it reads no config).
+pub(crate) struct SshV {
+    /// Its first word, e.g. `OpenSSH_9.2p1`.
+    pub(crate) name: String,
+    /// The version read from it.
+    pub(crate) version: Option<sshcfg::OpenSshVersion>,
+}
+
+/// `ssh -V`, run at most once per run and read in one place; `None` when there is no `ssh` to
+/// ask.
+pub(crate) fn ssh_v() -> Option<&'static SshV> {
+    static ASKED: std::sync::OnceLock<Option<SshV>> = std::sync::OnceLock::new();
+    ASKED
+        .get_or_init(|| {
+            let out = std::process::Command::new("ssh")
+                .arg("-V")
+                .stdin(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            let text = String::from_utf8_lossy(&out.stderr);
+            Some(SshV {
+                name: text.split([',', ' ']).next()?.trim().to_string(),
+                version: sshcfg::OpenSshVersion::from_ssh_v(&text),
+            })
+        })
+        .as_ref()
+}
+
+/// The installed OpenSSH client, from `ssh -V`; `None` when there is no `ssh` to ask (the
+/// newest OpenSSH is then assumed).
+pub(crate) fn openssh_version() -> Option<sshcfg::OpenSshVersion> {
+    ssh_v().and_then(|v| v.version)
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
         );
     }
     if findings.iter().any(|f| f.code == Code::UnknownKeyword)
-        && let Some(v) = doctor::ssh_version()
+        && let Some(v) = crate::system::ssh_v().map(|v| &v.name)
     {
         for f in findings
             .iter_mut()

@@ -189,14 +189,3 @@ pub(crate) fn ssh_g_findings(
     }
     Ok(out)
 }
-
-/// `ssh -V` (it reads no config): the installed OpenSSH, e.g. `OpenSSH_9.2p1`.
-pub(crate) fn ssh_version() -> Option<String> {
-    let out = std::process::Command::new("ssh")
-        .arg("-V")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stderr);
-    text.split([',', ' ']).next().map(str::to_string)
-}
