@@ -18,7 +18,8 @@ Exit codes:
 #[command(
     name = "codex-fwd",
     version = env!("CODEX_FWD_VERSION"),
-    about = "Forward the Codex login callback port (1455) over SSH by editing ~/.ssh/config safely",
+    about = "Make a CLI's browser login (Codex's first) work when the CLI runs on a remote machine over SSH (start with `codex-fwd login HOST`)",
+    long_about = "Make a CLI's browser login (Codex's first) work when the CLI runs on a remote machine over SSH.\n\nStart with `codex-fwd login HOST`: it runs `codex login` there and forwards the port its login URL names while it runs, with no change to any file. `enable` makes a permanent LocalForward in ~/.ssh/config instead, editing nothing else.",
     after_help = EXIT_CODES
 )]
 pub(crate) struct Cli {
@@ -45,40 +46,6 @@ pub(crate) enum ColorWhen {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
-    /// Add the forward for each HOST, so that it carries the login: the browser's redirect to
-    /// http://127.0.0.1:1455/auth/callback (nothing changes if one already does; other forwards
-    /// of the port in the host's own block, `[::1]`-only ones included, are replaced).
-    #[command(after_help = "Examples:
-  codex-fwd enable myserver                 # show the diff, ask, write
-  codex-fwd enable myserver --local-port 2455  # laptop port 1455 is busy
-  codex-fwd enable myserver --port 1455,1457   # also Codex's fallback port
-  codex-fwd enable myserver --check || codex-fwd enable myserver --yes   # dotfile scripts
-  codex-fwd enable myserver --dry-run --json")]
-    Enable(EditArgs),
-    /// Remove the forward for each HOST.
-    #[command(after_help = "Examples:
-  codex-fwd disable myserver
-  codex-fwd disable myserver --yes --json")]
-    Disable(EditArgs),
-    /// Show whether the forward is effective for each HOST (default: every host the config names).
-    #[command(after_help = "Examples:
-  codex-fwd status
-  codex-fwd status myserver --json")]
-    Status(StatusArgs),
-    /// Explain what stops the login callback from arriving, with a fix for each problem.
-    /// Exit 0 when nothing is wrong, 3 otherwise.
-    #[command(after_help = "Examples:
-  codex-fwd doctor myserver
-  codex-fwd doctor                 # every host the config names with a forward of the port
-  codex-fwd doctor myserver --json
-  codex-fwd doctor myserver --ssh-g   # also compare with ssh -G (runs Match exec commands!)")]
-    Doctor(DoctorArgs),
-    /// Forward the port for one session without editing the config: runs ssh with
-    /// `-L localhost:LOCAL:127.0.0.1:PORT` and no session (`ssh -N`) until Ctrl-C.
-    #[command(after_help = "Examples:
-  codex-fwd tunnel myserver
-  codex-fwd tunnel myserver --local-port 2455")]
-    Tunnel(TunnelArgs),
     /// Log Codex (or any CLI with a browser login) in on HOST in one step: runs `codex login`
     /// there, forwards the loopback port its login URL names for as long as it runs, and opens
     /// the URL in this machine's browser.
@@ -116,6 +83,40 @@ listed by --port, or refused by the server; 4 when ssh exits with 255 (it failed
 command was killed by a signal); 130 when codex-fwd is interrupted and stops ssh."
     )]
     Login(LoginArgs),
+    /// Add the forward for each HOST, so that it carries the login: the browser's redirect to
+    /// http://127.0.0.1:1455/auth/callback (nothing changes if one already does; other forwards
+    /// of the port in the host's own block, `[::1]`-only ones included, are replaced).
+    #[command(after_help = "Examples:
+  codex-fwd enable myserver                 # show the diff, ask, write
+  codex-fwd enable myserver --local-port 2455  # laptop port 1455 is busy
+  codex-fwd enable myserver --port 1455,1457   # also Codex's fallback port
+  codex-fwd enable myserver --check || codex-fwd enable myserver --yes   # dotfile scripts
+  codex-fwd enable myserver --dry-run --json")]
+    Enable(EditArgs),
+    /// Remove the forward for each HOST.
+    #[command(after_help = "Examples:
+  codex-fwd disable myserver
+  codex-fwd disable myserver --yes --json")]
+    Disable(EditArgs),
+    /// Show whether the forward is effective for each HOST (default: every host the config names).
+    #[command(after_help = "Examples:
+  codex-fwd status
+  codex-fwd status myserver --json")]
+    Status(StatusArgs),
+    /// Explain what stops the login callback from arriving, with a fix for each problem.
+    /// Exit 0 when nothing is wrong, 3 otherwise.
+    #[command(after_help = "Examples:
+  codex-fwd doctor myserver
+  codex-fwd doctor                 # every host the config names with a forward of the port
+  codex-fwd doctor myserver --json
+  codex-fwd doctor myserver --ssh-g   # also compare with ssh -G (runs Match exec commands!)")]
+    Doctor(DoctorArgs),
+    /// Forward the port for one session without editing the config: runs ssh with
+    /// `-L localhost:LOCAL:127.0.0.1:PORT` and no session (`ssh -N`) until Ctrl-C.
+    #[command(after_help = "Examples:
+  codex-fwd tunnel myserver
+  codex-fwd tunnel myserver --local-port 2455")]
+    Tunnel(TunnelArgs),
     /// Print a shell completion script to stdout.
     #[command(after_help = "Install:
   bash: codex-fwd completions bash > ~/.local/share/bash-completion/completions/codex-fwd

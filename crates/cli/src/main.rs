@@ -1,7 +1,9 @@
-//! `codex-fwd`: make the Codex CLI's OAuth login (a browser redirect to
-//! `http://127.0.0.1:1455/auth/callback`; `http://localhost:1455/...` before mid-2026) work when
-//! Codex runs on a remote machine over SSH, by adding `LocalForward 1455 localhost:1455` to that
-//! host's block of `~/.ssh/config`.
+//! `codex-fwd`: make a CLI's browser login work when the CLI runs on a remote machine over SSH.
+//! The Codex CLI's OAuth login redirects the browser to `http://127.0.0.1:1455/auth/callback`
+//! (`http://localhost:1455/...` before mid-2026), where nothing listens on the laptop.
+//! `codex-fwd login HOST` (the recommended way) runs the login there and forwards the port its
+//! URL names while it runs; `enable` adds `LocalForward 1455 localhost:1455` to that host's
+//! block of `~/.ssh/config` instead, and nothing else.
 //!
 //! A thin layer over the `sshcfg` library: arguments, diff, confirmation, safe writes.
 

@@ -167,3 +167,9 @@ fn doctor() {
         .running(&["doctor", "--local-port", "1"])
         .produces("doctor_v6_socks_remote");
 }
+
+#[test]
+fn help() {
+    // The first screen a new user reads: `login` first, as the way to start.
+    given(PLAIN).running(&["--help"]).produces("help");
+}
