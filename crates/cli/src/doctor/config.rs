@@ -109,7 +109,11 @@ pub(crate) fn host_findings(
                 Severity::Warning,
                 Some(host),
                 n.message.clone(),
-                "check with `ssh -G` (which runs Match exec commands) or `codex-fwd doctor --ssh-g`".into(),
+                format!(
+                    "check with `{}` (which runs Match exec commands) or `{} --ssh-g`",
+                    s.ssh("-G", host),
+                    s.run("doctor", host)
+                ),
             )
             .at(set, n.loc),
         );
@@ -339,7 +343,10 @@ fn sharing_findings(
                 Severity::Note,
                 Some(host),
                 format!("connection sharing is on for {host} (ControlMaster/ControlPersist): a master connection that is already open does not pick up a new LocalForward"),
-                format!("if one is open when you enable, close it once: `ssh -O exit {host}`"),
+                format!(
+                    "if one is open when you enable, close it once: `{}`",
+                    s.ssh("-O exit", host)
+                ),
             )
             .at(set, loc),
         );

@@ -64,6 +64,11 @@ impl Suggest {
         self.join(sub, hosts, ports)
     }
 
+    /// `ssh [-F PATH] ARGS HOST`: an ssh command that reads the same config as this run.
+    pub(crate) fn ssh(&self, args: &str, host: &str) -> String {
+        format!("ssh {}{args} {host}", self.config)
+    }
+
     fn join(&self, sub: &str, hosts: &str, ports: &str) -> String {
         let mut s = format!("codex-fwd {}{sub} {hosts}", self.config);
         if !ports.is_empty() {
@@ -97,11 +102,13 @@ mod tests {
     fn suggestions_keep_the_config_and_ports_given() {
         let s = Suggest::new(None, &ports(&[]));
         assert_eq!(s.run("enable", "h"), "codex-fwd enable h");
+        assert_eq!(s.ssh("-O exit", "h"), "ssh -O exit h");
         let s = Suggest::new(Some(Path::new("/a b/config")), &ports(&["--port", "8080"]));
         assert_eq!(
             s.run("enable", "h"),
             "codex-fwd -F '/a b/config' enable h --port 8080"
         );
+        assert_eq!(s.ssh("-G", "h"), "ssh -F '/a b/config' -G h");
         let s = Suggest::new(
             Some(Path::new("cfg")),
             &ports(&["--port", "2455:1455,1457"]),

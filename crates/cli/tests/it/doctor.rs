@@ -404,3 +404,42 @@ fn fallback_port_is_a_note_that_keeps_exit_zero() {
         assert_eq!(v["ok"], true);
     }
 }
+
+/// The `ssh` commands doctor suggests read the same file as the run (`ssh -F FILE`): without it
+/// `ssh -O exit` looks for the ControlPath of another config and `ssh -G` judges another config.
+#[test]
+fn suggested_ssh_commands_carry_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("my configs");
+    std::fs::write(
+        &config,
+        "Host h\n    LocalForward 1455 localhost:1455\n    ControlMaster auto\n    ControlPath /tmp/cm-%C\nMatch exec \"false\"\n    User x\n",
+    )
+    .unwrap();
+    let (_, _, v) = doctor_on_port(&config, 1455, &["h"]);
+    let fix = |code: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{code}: {v}"))["fix"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let f = format!("-F '{}'", config.display());
+    assert!(
+        fix("control-master").contains(&format!("`ssh {f} -O exit h`")),
+        "{v}"
+    );
+    let not_evaluated = fix("not-evaluated");
+    assert!(
+        not_evaluated.contains(&format!("`ssh {f} -G h`")),
+        "{not_evaluated}"
+    );
+    assert!(
+        not_evaluated.contains(&format!("`codex-fwd {f} doctor h --ssh-g`")),
+        "{not_evaluated}"
+    );
+}
