@@ -238,16 +238,31 @@ fn exposure_findings(
         if scope.is_loopback() || f.forward.listen_port() != Some(local) {
             continue;
         }
-        let why = match &f.forward.listen {
-            Listen::Port { bind: Some(b), .. } => format!("bind address `{b}`"),
-            _ => "GatewayPorts yes".to_string(),
+        let message = match (&f.forward.listen, &scope) {
+            // A name is not looked up: where ssh listens is whatever it resolves to there.
+            (Listen::Port { bind: Some(b), .. }, BindScope::Address(_))
+                if sshcfg::parse_ip(b).is_none() =>
+            {
+                format!(
+                    "LocalForward {} binds to the name `{b}`, which is not looked up here: ssh listens wherever it resolves, which may be beyond loopback (anyone on your network could reach the login callback and its one-time code) and may not include {REDIRECT_HOST}, where the redirect goes",
+                    f.forward
+                )
+            }
+            (Listen::Port { bind: Some(b), .. }, _) => format!(
+                "LocalForward {} listens beyond loopback (bind address `{b}`): anyone on your network could reach the login callback and its one-time code",
+                f.forward
+            ),
+            _ => format!(
+                "LocalForward {} listens beyond loopback (GatewayPorts yes): anyone on your network could reach the login callback and its one-time code",
+                f.forward
+            ),
         };
         out.push(
             Finding::new(
                 Code::NonLoopbackBind,
                 Severity::Error,
                 Some(host),
-                format!("LocalForward {} listens beyond loopback ({why}): anyone on your network could reach the login callback and its one-time code", f.forward),
+                message,
                 format!("bind to loopback only: `LocalForward localhost:{local} localhost:{remote}` (what `{}` writes under GatewayPorts yes)", s.run("enable", host)),
             )
             .at(set, f.loc),

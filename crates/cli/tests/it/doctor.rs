@@ -443,3 +443,37 @@ fn suggested_ssh_commands_carry_the_config() {
         "{not_evaluated}"
     );
 }
+
+/// A bind address that is a name (`ip6-localhost`, `localhost.`) is not looked up: doctor
+/// says so instead of claiming the listener is reachable from the network (on Debian
+/// `ip6-localhost` is `::1` alone; `localhost.` goes to DNS), and an address still is.
+#[test]
+fn a_name_as_bind_address_is_not_called_exposed() {
+    for (bind, exposed) in [
+        ("ip6-localhost", false),
+        ("localhost.", false),
+        ("192.0.2.1", true),
+        ("*", true),
+    ] {
+        let (_d, p) = cfg(&format!(
+            "Host h\n    LocalForward {bind}:1455 localhost:1455\n"
+        ));
+        let (code, codes, v) = doctor_on_port(&p, 1455, &["h"]);
+        assert_eq!(code, 3, "{bind}: {v}");
+        assert!(
+            codes.contains(&"non-loopback-bind".to_string()),
+            "{bind}: {v}"
+        );
+        let msg = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "non-loopback-bind")
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(msg.contains("listens beyond loopback"), exposed, "{msg}");
+        assert_eq!(msg.contains("not looked up"), !exposed, "{msg}");
+    }
+}
