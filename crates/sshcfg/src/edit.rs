@@ -416,7 +416,7 @@ impl ConfigSet {
                         .any(|t| t == b"final" || t == b"canonical")
                 }
                 LineKind::Directive(Keyword::CanonicalizeHostname) => {
-                    !doc.raw_args(i).eq_ignore_ascii_case(b"no")
+                    crate::resolve::canonicalizes(&String::from_utf8_lossy(doc.raw_args(i)))
                 }
                 _ => false,
             })

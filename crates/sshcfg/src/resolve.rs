@@ -626,6 +626,13 @@ fn expand_h(s: &[u8], host: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Does a `CanonicalizeHostname` value make ssh read the config again? readconf.c's
+/// `multistate_canonicalizehostname` reads `no` and `false` (any letter case) as off, `yes`,
+/// `true` and `always` as on (checked with `ssh -G`: `CanonicalizeHostname FALSE` reads it once).
+pub(crate) fn canonicalizes(v: &str) -> bool {
+    !(v.eq_ignore_ascii_case("no") || v.eq_ignore_ascii_case("false"))
+}
+
 fn is_addr(h: &[u8]) -> bool {
     std::str::from_utf8(h)
         .ok()
@@ -680,7 +687,7 @@ impl ConfigSet {
         let canon = pass
             .canonicalize
             .as_ref()
-            .is_some_and(|c| !c.value.eq_ignore_ascii_case("no"));
+            .is_some_and(|c| canonicalizes(&c.value));
         if pass.want_final || canon {
             let mut h = match &pass.out.hostname {
                 Some(hn) => expand_h(hn.value.as_bytes(), host.as_bytes()),
@@ -702,8 +709,7 @@ impl ConfigSet {
         // looked up with each suffix, and the config is read again for the first that resolves.
         // That needs DNS: decided here as not looked up, and said so.
         if let (Some(c), Some(d)) = (
-            pass.canonicalize
-                .filter(|c| !c.value.eq_ignore_ascii_case("no")),
+            pass.canonicalize.filter(|c| canonicalizes(&c.value)),
             pass.canonical_domains,
         ) {
             out.not_evaluated.push(Note {

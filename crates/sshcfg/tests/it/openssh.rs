@@ -285,6 +285,35 @@ fn rejected_lines_are_reported_with_ssh_s_message() {
     }
 }
 
+/// `CanonicalizeHostname` in every spelling ssh reads: `no` and `false` (any case) leave the
+/// config read once, so a block that matches only the `HostName` does not apply; `yes`, `true`
+/// and `always` read it again for that name (here with no `CanonicalDomains`: no lookup).
+#[test]
+fn canonicalize_hostname_false_means_no_final_pass() {
+    if !need_ssh("canonicalize_hostname_false_means_no_final_pass") {
+        return;
+    }
+    let ctx = ResolveContext::current_user();
+    for v in [
+        "no", "No", "false", "FALSE", "yes", "True", "always", "ALWAYS",
+    ] {
+        let text = format!(
+            "CanonicalizeHostname {v}\nHost h\n  HostName srv\nHost srv\n  ClearAllForwardings yes\nHost h\n  LocalForward 1455 localhost:1455\n"
+        );
+        let home = Home::new(text.as_bytes());
+        let g = home.ssh_g("h").expect("ssh -G accepts it");
+        let r = home.load().resolve("h", &ctx);
+        assert_eq!(localforwards(&g), our_localforwards(&r), "{v}");
+        assert_eq!(
+            g.iter().any(|l| l == "clearallforwardings yes"),
+            r.clears_forwardings(),
+            "{v}"
+        );
+        let off = v.eq_ignore_ascii_case("no") || v.eq_ignore_ascii_case("false");
+        assert_eq!(r.final_pass, !off, "{v}");
+    }
+}
+
 /// Keywords and `Match` criteria newer than the installed OpenSSH: with its version (`ssh -V`),
 /// the diagnostics refuse exactly what it refuses, with its message.
 #[test]
