@@ -352,6 +352,29 @@ impl PortMap {
             pairs: pairs.to_vec(),
             local_port,
         };
+        // Checked here, before ssh runs: the listener would refuse them only once a URL is
+        // seen, and the login would then wait for a callback that cannot come.
+        let low = |p: u16| p < listen::LOWEST_PORT;
+        let given = match pairs {
+            [] => local_port
+                .filter(|&l| low(l))
+                .map(|l| format!("--local-port {l}")),
+            _ => pairs.iter().enumerate().find_map(|(i, p)| {
+                let here = map.local_for(p.remote).unwrap_or(p.remote);
+                (low(here)).then(|| match (p.local, local_port.filter(|_| i == 0)) {
+                    (Some(l), _) => format!("--port {l}:{}", p.remote),
+                    (None, Some(l)) => format!("--local-port {l}"),
+                    (None, None) => format!("--port {}", p.remote),
+                })
+            }),
+        };
+        if let Some(given) = given {
+            return Err(format!(
+                "`{given}`: a login never listens on a port below {} here; choose a port from {} up",
+                listen::LOWEST_PORT,
+                listen::LOWEST_PORT
+            ));
+        }
         let mut seen = HashSet::new();
         for p in pairs {
             if !seen.insert(map.local_for(p.remote).unwrap_or(p.remote)) {
@@ -927,6 +950,22 @@ mod tests {
         assert!(PortMap::new(&[pp(Some(1), 1455)], Some(2455)).is_err());
         let e = PortMap::new(&[pp(Some(1457), 1455), pp(None, 1457)], None).unwrap_err();
         assert!(e.contains("1457 is given twice"), "{e}");
+        // Ports here below 1024 are refused before ssh runs (a URL naming one would never be
+        // forwarded, and the login would wait for nothing); a remote one moved above is fine.
+        for (pairs, local, given) in [
+            (&[][..], Some(80), "`--local-port 80`"),
+            (&[pp(None, 1455)][..], Some(1023), "`--local-port 1023`"),
+            (&[pp(Some(443), 1455)][..], None, "`--port 443:1455`"),
+            (&[pp(None, 1455), pp(None, 22)][..], None, "`--port 22`"),
+        ] {
+            let e = PortMap::new(pairs, local).unwrap_err();
+            assert!(
+                e.starts_with(given) && e.contains("below 1024"),
+                "{pairs:?} {local:?}: {e}"
+            );
+        }
+        assert!(PortMap::new(&[pp(Some(2455), 80)], None).is_ok());
+        assert!(PortMap::new(&[pp(None, 80)], Some(1024)).is_ok());
     }
 
     fn echoed(c: &[&str]) -> String {
