@@ -477,6 +477,24 @@ impl Carriage {
         r
     }
 
+    /// Why the config's forward of `local` here, held by `owner`, does not carry the login
+    /// to the remote's loopback `remote` (`carries` said no): what it does, for the message.
+    fn why_not(&self, owner: &PortOwner, local: u16, remote: u16) -> &'static str {
+        let seen_by = if owner.pid == Some(self.ssh_pid) {
+            self.with_login_options()
+        } else {
+            self.resolution.clone()
+        };
+        match seen_by.loopback_tunnel(local, remote) {
+            Err(sshcfg::Blocker::WrongBind { .. }) => {
+                "forwards it from another loopback address, not 127.0.0.1"
+            }
+            Err(sshcfg::Blocker::BeyondLoopback { .. }) => "forwards it, listening beyond loopback",
+            Err(sshcfg::Blocker::SocksProxy { .. }) => "makes it a SOCKS proxy",
+            _ => "forwards it elsewhere",
+        }
+    }
+
     /// The config's forward of `local` here, as `file:line: directive`.
     fn forward_of(&self, local: u16) -> Option<String> {
         let f = self
@@ -489,6 +507,35 @@ impl Carriage {
             self.set.place(f.loc),
             f.forward.directive()
         ))
+    }
+
+    /// Why a busy port here stops the login of `host`, and what to do.
+    fn busy(&self, host: &str, t: Target, local: u16, owner: &PortOwner) -> String {
+        let own = owner.pid == Some(self.ssh_pid);
+        let line = self.forward_of(local);
+        let why = match &line {
+            Some(line) => format!(
+                " (ssh with {host}'s config {}: {line})",
+                self.why_not(owner, local, t.port)
+            ),
+            // No forward of the config: the dynamic forward this login made there.
+            None if own => " (its SOCKS port for this login)".into(),
+            None if owner.name.as_deref().is_some_and(|n| n.starts_with("ssh")) => format!(
+                " (an ssh connection that forwards it? close it, or `ssh -O exit {host}` for a ControlMaster)"
+            ),
+            None => String::new(),
+        };
+        // The login's own ssh: stopping it is stopping the login.
+        let (holder, fix) = match (own, line.is_some()) {
+            (true, true) => ("this login's ssh".to_string(), "change that line, or use"),
+            (true, false) => ("this login's ssh".to_string(), "use"),
+            (false, _) => (owner.to_string(), "stop it, or use"),
+        };
+        let other = if local == 2455 { 3455 } else { 2455 };
+        format!(
+            "the login URL sends the browser to {t}, but localhost:{local} on this machine is already in use by {holder}{why}; {fix} another port here: `codex-fwd login {host} --port {other}:{}`",
+            t.port
+        )
     }
 }
 
@@ -682,7 +729,10 @@ impl Login {
             }
             Err(BindError::Busy(owner)) => {
                 let Some(how) = self.config.carries(&owner, local, t.port) else {
-                    return Err(Failure::new(EXIT_REFUSED, self.busy(t, local, &owner)));
+                    return Err(Failure::new(
+                        EXIT_REFUSED,
+                        self.config.busy(host, t, local, &owner),
+                    ));
                 };
                 self.note(&format!(
                     "localhost:{local} here is already forwarded to {host}'s port {} by {how}; the login goes through it",
@@ -718,23 +768,6 @@ impl Login {
             ),
             Carrier::Relay(_) => Failure::new(EXIT_REFUSED, e),
         })
-    }
-
-    /// Why a busy port here stops the login, and what to do.
-    fn busy(&self, t: Target, local: u16, owner: &PortOwner) -> String {
-        let host = &self.host;
-        let why = match self.config.forward_of(local) {
-            Some(line) => format!(" (ssh with {host}'s config forwards it elsewhere: {line})"),
-            None if owner.name.as_deref().is_some_and(|n| n.starts_with("ssh")) => {
-                " (an ssh connection that forwards it? close it, or `ssh -O exit HOST` for a ControlMaster)".replace("HOST", host)
-            }
-            None => String::new(),
-        };
-        let other = if local == 2455 { 3455 } else { 2455 };
-        format!(
-            "the login URL sends the browser to {t}, but localhost:{local} on this machine is already in use by {owner}{why}; stop it, or use another port here: `codex-fwd login {host} --port {other}:{}`",
-            t.port
-        )
     }
 
     /// A connection could not be carried. When the remote side never accepted one for this
@@ -1086,6 +1119,66 @@ mod tests {
         assert_eq!(
             c.carries(&owner("ssh", 7), 1455, 1455).as_deref(),
             Some("this login's ssh (/c/config:3: LocalForward 1455 localhost:1455)")
+        );
+    }
+
+    #[test]
+    fn a_busy_port_says_who_holds_it_and_why_it_does_not_carry() {
+        let v4 = |port| Target {
+            host: LoopbackHost::V4,
+            port,
+        };
+        let busy = |config: &str, owner: &PortOwner, port| {
+            carriage(config, 7).busy("web", v4(port), port, owner)
+        };
+        // The login's own ssh, from a forward of the config that is on [::1] only: named as
+        // the login's, with what is wrong with the line, and no "stop it".
+        let m = busy(
+            "Host web\n  LocalForward [::1]:1455 localhost:1455\n",
+            &owner("ssh", 7),
+            1455,
+        );
+        assert_eq!(
+            m,
+            "the login URL sends the browser to 127.0.0.1:1455, but localhost:1455 on this machine is already in use by this login's ssh (ssh with web's config forwards it from another loopback address, not 127.0.0.1: /c/config:2: LocalForward [::1]:1455 localhost:1455); change that line, or use another port here: `codex-fwd login web --port 2455:1455`"
+        );
+        // Listening beyond loopback (GatewayPorts), a SOCKS proxy, another target.
+        for (config, said) in [
+            (
+                "Host web\n  GatewayPorts yes\n  LocalForward 1455 localhost:1455\n",
+                "forwards it, listening beyond loopback: /c/config:3",
+            ),
+            (
+                "Host web\n  LocalForward *:1455 localhost:1455\n",
+                "forwards it, listening beyond loopback: /c/config:2",
+            ),
+            (
+                "Host web\n  DynamicForward 1455\n",
+                "makes it a SOCKS proxy: /c/config:2",
+            ),
+            (
+                "Host web\n  LocalForward 1455 localhost:9999\n",
+                "forwards it elsewhere: /c/config:2",
+            ),
+        ] {
+            let m = busy(config, &owner("ssh", 99), 1455);
+            assert!(
+                m.contains(&format!(
+                    "in use by ssh (pid 99) (ssh with web's config {said}"
+                )) && m.contains("; stop it, or use another port here"),
+                "{config}: {m}"
+            );
+        }
+        // The login's own SOCKS port (no forward of the config), and another program.
+        let m = busy("Host web\n", &owner("ssh", 7), 40000);
+        assert!(
+            m.contains("in use by this login's ssh (its SOCKS port for this login); use another port here: `codex-fwd login web --port 2455:40000`"),
+            "{m}"
+        );
+        let m = busy("Host web\n", &owner("python3", 99), 1455);
+        assert!(
+            m.contains("in use by python3 (pid 99); stop it, or use another port here"),
+            "{m}"
         );
     }
 
