@@ -45,6 +45,13 @@ const DEFAULT_CLIENT: &str = "codex";
 const SOCKS_READY: Duration = Duration::from_secs(10);
 /// How long a relayed request may still take once the login command has ended.
 const RELAY_DRAIN: Duration = Duration::from_secs(10);
+/// At most this many ports are forwarded in one login (Codex needs one; a CLI that retries on
+/// another port, two or three): a remote printing more URLs cannot make this machine listen on
+/// every port it names.
+const MAX_PORTS: usize = 8;
+/// At most this many pages are opened in the browser in one login, so that a remote printing
+/// URL after URL cannot flood the browser with tabs.
+const MAX_PAGES: usize = 4;
 /// The container runtime `--container` uses.
 const DEFAULT_EXEC: [&str; 3] = ["docker", "exec", "-it"];
 
@@ -197,6 +204,8 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         seen: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashSet::new()),
         opened: Mutex::new(HashSet::new()),
+        pages: Mutex::new(0),
+        limits_said: Mutex::new(HashSet::new()),
     });
     let (out, err) = (child.stdout.take(), child.stderr.take());
     let relays = [
@@ -568,6 +577,10 @@ struct Login {
     refused: Mutex<HashSet<u16>>,
     /// Remote ports the remote side accepted a connection to.
     opened: Mutex<HashSet<u16>>,
+    /// Pages opened in the browser so far (at most `MAX_PAGES`).
+    pages: Mutex<usize>,
+    /// The limits already said (`MAX_PORTS`, `MAX_PAGES`): each is said once.
+    limits_said: Mutex<HashSet<&'static str>>,
 }
 
 fn spawn_relay(
@@ -602,6 +615,13 @@ impl Login {
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "codex-fwd: {msg}{}", self.eol);
         let _ = err.flush();
+    }
+
+    /// `note`, the first time only for `what`.
+    fn note_once(&self, what: &'static str, msg: &str) {
+        if self.limits_said.lock().unwrap().insert(what) {
+            self.note(msg);
+        }
     }
 
     /// Stop the login: ssh is stopped, and `f` is what codex-fwd exits with.
@@ -640,6 +660,10 @@ impl Login {
             return;
         }
         if !all {
+            // Past MAX_PORTS the remote is not a login client: said once, and no more.
+            if self.limits_said.lock().unwrap().contains("ports") {
+                return;
+            }
             self.note(&format!(
                 "not opening {}: the port it names is not forwarded",
                 found.url
@@ -652,6 +676,20 @@ impl Login {
                 found.url
             ));
             return;
+        }
+        {
+            let mut pages = self.pages.lock().unwrap();
+            if *pages >= MAX_PAGES {
+                self.note_once(
+                    "pages",
+                    &format!(
+                        "not opening {}: this login has opened {MAX_PAGES} pages already, the most it opens; open it yourself if it is the one",
+                        found.url
+                    ),
+                );
+                return;
+            }
+            *pages += 1;
         }
         self.note("opening the login page in your browser");
         let (url, eol) = (found.url.clone(), self.eol);
@@ -671,6 +709,15 @@ impl Login {
         let mut forwarded = self.forwarded.lock().unwrap();
         if forwarded.contains_key(&t.port) {
             return Ok(true);
+        }
+        if forwarded.len() >= MAX_PORTS {
+            self.note_once(
+                "ports",
+                &format!(
+                    "not forwarding {t}: this login forwards {MAX_PORTS} ports already, the most it forwards (the remote printed URLs naming more); later ones are not forwarded either"
+                ),
+            );
+            return Ok(false);
         }
         let Some(local) = self.ports.local_for(t.port) else {
             return Err(Failure::new(

@@ -1,10 +1,43 @@
 //! A hostile new user's cases, with real ssh and sshd (and the real Codex where it judges): a
-//! config whose forward of Codex's port holds it on `[::1]` only. Each asserts that the login
-//! ends, says one accurate line, and leaves nothing behind.
+//! remote that prints URL after URL, a config whose forward of Codex's port holds it on `[::1]`
+//! only. Each asserts that the login ends, says one accurate line, and leaves nothing behind.
 
 use super::client::*;
-use super::login_real::{assert_nothing_left, login};
+use super::login_real::{assert_nothing_left, listeners, login};
 use super::world::*;
+
+/// A remote printing 20 login URLs, each naming another port: this machine listens on the
+/// first 8 only and opens the first 4 pages, says each limit once, and the login ends with the
+/// command, nothing left listening.
+#[test]
+fn a_remote_printing_url_after_url_is_bounded() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    // No `state`: the browser stand-in opens the page and makes no callback.
+    let remote = "for p in $(seq 21000 21019); do \
+         echo \"https://auth.example/a?redirect_uri=http%3A%2F%2F127.0.0.1%3A$p%2Fcb\"; done; \
+         sleep 3; exit 6";
+    let r = login(&w, &[], remote);
+    assert_eq!(r.code, Some(6), "{r:?}");
+    let forwarded = r.err.matches("codex-fwd: forwarding 127.0.0.1:").count();
+    assert_eq!(forwarded, 8, "{r:?}");
+    assert!(
+        r.err.contains("forwarding 127.0.0.1:21007 here") && !r.err.contains(":21008 here"),
+        "{r:?}"
+    );
+    let limit = "codex-fwd: not forwarding 127.0.0.1:21008: this login forwards 8 ports already, the most it forwards (the remote printed URLs naming more); later ones are not forwarded either\n";
+    assert_eq!(r.err.matches("not forwarding").count(), 1, "{r:?}");
+    assert!(r.err.contains(limit), "{r:?}");
+    assert_eq!(w.opened().len(), 4, "{:?}", w.opened());
+    assert_eq!(
+        r.err.matches("has opened 4 pages already").count(),
+        1,
+        "{r:?}"
+    );
+    assert_nothing_left(&w, 0);
+    assert!(listeners(&w.laptop).is_empty());
+}
 
 /// The config forwards Codex's port from `[::1]` only (`LocalForward [::1]:1455 ...`): the
 /// login's own ssh holds `[::1]:1455`, which the browser's `127.0.0.1` redirect never reaches.
