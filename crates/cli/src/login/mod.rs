@@ -59,6 +59,13 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     let (user, host) = user_and_host(a)?;
     check_hosts(std::slice::from_ref(&host))?;
     if let Some(client) = &a.device_auth {
+        // `--device-auth=` would run ` login --device-auth`: the remote system's login(1).
+        if client.trim().is_empty() {
+            return Err(Failure::usage(
+                "login",
+                "--device-auth= needs the client's name or path after `=` (or nothing: `--device-auth` runs codex)",
+            ));
+        }
         return device_auth(env, user.as_deref(), &host, client);
     }
     let local_tty = std::io::stdin().is_terminal();
