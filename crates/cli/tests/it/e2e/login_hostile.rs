@@ -87,3 +87,33 @@ fn a_v6_only_forward_of_the_port_is_named_and_the_fix_works() {
     assert!(browser_got(&w, 200), "{:?}", w.browser_lines());
     assert_nothing_left(&w, 0);
 }
+
+/// A URL naming a port where nothing listens on the host (the client has died, or listens in a
+/// container): ssh's SOCKS answer is the same as for a server that forbids forwarding, so the
+/// note says both, and the relay's line then says which. The login ends (exit 3), and nothing
+/// is left.
+#[test]
+fn a_port_where_nothing_listens_is_not_blamed_on_sshd() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let remote = "echo 'https://auth.example/a?redirect_uri=http%3A%2F%2F127.0.0.1%3A4455%2Fcb&state=s1'; sleep 20";
+    let r = login(&w, &[], remote);
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert!(
+        r.err.contains(
+            "refused to open a connection to 127.0.0.1 or localhost port 4455 through ssh (its sshd forbids forwarding: AllowTcpForwarding, DisableForwarding, PermitOpen; or nothing listens there on it)"
+        ),
+        "{r:?}"
+    );
+    let error = r
+        .err
+        .lines()
+        .find(|l| l.starts_with("codex-fwd: error: "))
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert!(
+        error.contains("got no response from http://127.0.0.1:4455"),
+        "{error}"
+    );
+    assert_nothing_left(&w, 0);
+}
