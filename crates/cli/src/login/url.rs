@@ -296,7 +296,10 @@ mod tests {
             format!("\x1b]8;;{CODEX}\x1b\\\x1b[4mSign in\x1b[24m\x1b]8;;\x1b\\"),
         ] {
             let got = scan_all(text.as_bytes());
-            assert!(!got.is_empty() && got.iter().all(|u| u == CODEX), "{text:?}: {got:?}");
+            assert!(
+                !got.is_empty() && got.iter().all(|u| u == CODEX),
+                "{text:?}: {got:?}"
+            );
             let got = scan_all(text.replace(CODEX, rclone).as_bytes());
             assert!(got.iter().all(|u| u == rclone), "{got:?}");
         }
@@ -321,7 +324,10 @@ mod tests {
             ("http://localhost.:4455/x", None),
             ("http://[::ffff:127.0.0.1]:4455/x", None),
             ("http://127.0.0.2:4455/x", None),
-            ("https://x/?r=http%253A%252F%252F127.0.0.1%253A4455%252Fcb", None),
+            (
+                "https://x/?r=http%253A%252F%252F127.0.0.1%253A4455%252Fcb",
+                None,
+            ),
             ("https://x/?r=http%3A%2F%2F127.0.0.1%3A99999%2Fcb", None),
         ] {
             let got = inspect(u).and_then(|f| f.targets.first().copied());
