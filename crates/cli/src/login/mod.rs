@@ -210,6 +210,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         serving: Mutex::new(Vec::new()),
         seen: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashSet::new()),
+        failed: Mutex::new(HashSet::new()),
         opened: Mutex::new(HashSet::new()),
         pages: Mutex::new(0),
         limits_said: Mutex::new(HashSet::new()),
@@ -580,6 +581,8 @@ struct Login {
     serving: Mutex<Vec<listen::Serving>>,
     /// URLs already handled (a URL printed twice, or on both streams, is handled once).
     seen: Mutex<HashSet<String>>,
+    /// Ports whose connections could not be carried (`fail_port`).
+    failed: Mutex<HashSet<u16>>,
     /// Ports whose refusal by the server was already said.
     refused: Mutex<HashSet<u16>>,
     /// Remote ports the remote side accepted a connection to.
@@ -851,11 +854,11 @@ impl Login {
                             self.host
                         )
                     };
-                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{hint}")));
+                    self.fail_port(t, Failure::new(EXIT_REFUSED, format!("{r}{hint}")));
                     return;
                 }
                 RelayError::Timeout { .. } | RelayError::Garbled { .. } => {
-                    self.fail(Failure::new(EXIT_IO, r.to_string()));
+                    self.fail_port(t, Failure::new(EXIT_IO, r.to_string()));
                     return;
                 }
                 _ => {
@@ -867,7 +870,7 @@ impl Login {
                         ),
                         Carrier::Relay(_) => String::new(),
                     };
-                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{fix}")));
+                    self.fail_port(t, Failure::new(EXIT_REFUSED, format!("{r}{fix}")));
                     return;
                 }
             }
@@ -880,15 +883,50 @@ impl Login {
         }
         let host = &self.host;
         match e {
-            CarryError::Refused { .. } => self.fail(Failure::new(
-                EXIT_REFUSED,
-                format!(
-                    "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
+            CarryError::Refused { .. } => self.fail_port(
+                t,
+                Failure::new(
+                    EXIT_REFUSED,
+                    format!(
+                        "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
+                    ),
                 ),
-            )),
+            ),
             CarryError::Broken(_) | CarryError::Relay(_) => {
                 self.note(&format!("the browser's connection to {t} failed: {e}"));
             }
+        }
+    }
+
+    /// The connections to `t` cannot be carried, so the login cannot complete through that
+    /// port: stop it with `f`, unless the login forwards another port that has not failed (a
+    /// loopback URL that is not the login's, as a noisy `.bashrc` prints, must not end the
+    /// login that is): then say so once, and go on.
+    fn fail_port(&self, t: &Target, f: Failure) {
+        let (first, failed) = {
+            let mut failed = self.failed.lock().unwrap();
+            (failed.insert(t.port), failed.clone())
+        };
+        let mut others: Vec<u16> = self
+            .forwarded
+            .lock()
+            .unwrap()
+            .keys()
+            .copied()
+            .filter(|p| *p != t.port && !failed.contains(p))
+            .collect();
+        if others.is_empty() {
+            self.fail(f);
+            return;
+        }
+        if first {
+            others.sort_unstable();
+            let list: Vec<String> = others.iter().map(u16::to_string).collect();
+            self.note(&format!(
+                "{}; the login goes on, through the other port it forwards ({})",
+                f.message().unwrap_or_default(),
+                list.join(", ")
+            ));
         }
     }
 }

@@ -117,3 +117,94 @@ fn a_port_where_nothing_listens_is_not_blamed_on_sshd() {
     );
     assert_nothing_left(&w, 0);
 }
+
+/// A loopback URL that is not the login's (a dashboard a noisy `.bashrc` or the CLI itself
+/// prints, where nothing listens) is opened too, and its connection fails: that says so, and
+/// the login the real Codex runs goes on and completes, instead of being ended for it.
+#[test]
+fn a_failing_loopback_url_that_is_not_the_logins_does_not_end_the_login() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(codex) = codex() else { return };
+    let remote = format!(
+        "(sleep 3; echo 'Dashboard: http://localhost:3000/dash?x=1') & {}",
+        codex_login(&w, &codex, &[])
+    );
+    let r = login(&w, &[], &remote);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
+    assert!(
+        w.opened()
+            .iter()
+            .any(|u| u == "http://localhost:3000/dash?x=1"),
+        "{:?}",
+        w.opened()
+    );
+    let note = r
+        .err
+        .lines()
+        .find(|l| l.contains("got no response from http://localhost:3000"))
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert!(
+        note.starts_with("codex-fwd: curl on myserver")
+            && note.ends_with("; the login goes on, through the other port it forwards (1455)"),
+        "{note}"
+    );
+    assert!(!r.err.contains("codex-fwd: error:"), "{r:?}");
+    assert_nothing_left(&w, 0);
+}
+
+/// The remote user's home, with a `.bashrc` of `bashrc`, for sshd in `w`'s remote namespace:
+/// `ip netns exec` mounts `/etc/netns/NAME/passwd` over `/etc/passwd` for what it runs, so
+/// root's home there is a directory of the test's (this machine's own root is untouched).
+/// Removed when dropped.
+struct RemoteHome(std::path::PathBuf);
+
+impl RemoteHome {
+    fn new(w: &World, bashrc: &str) -> RemoteHome {
+        let home = w.fresh_dir("root-home");
+        std::fs::write(home.join(".bashrc"), bashrc).unwrap();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+        let root = passwd
+            .lines()
+            .find(|l| l.starts_with("root:"))
+            .expect("a root line");
+        let mut fields: Vec<&str> = root.split(':').collect();
+        let home_s = home.display().to_string();
+        fields[5] = &home_s;
+        fields[6] = "/bin/bash";
+        let ours = passwd.replacen(root, &fields.join(":"), 1);
+        let dir = std::path::PathBuf::from(format!("/etc/netns/{}", w.remote.0));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("passwd"), ours).unwrap();
+        RemoteHome(dir)
+    }
+}
+
+impl Drop for RemoteHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A `.bashrc` that prints for ssh's commands too (Debian's bash reads it for them): the
+/// login's own output shows it, and the relay's requests, run through the same shell, still
+/// reach the real Codex (`--relay`).
+#[test]
+fn a_noisy_bashrc_does_not_break_the_relay() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(codex) = codex() else { return };
+    let _home = RemoteHome::new(
+        &w,
+        "echo 'Welcome to myserver'\nprintf '\\033[1mNOTICE\\033[0m reboot at 22:00\\n'\n",
+    );
+    let r = login(&w, &["--relay"], &codex_login(&w, &codex, &[]));
+    assert!(r.out.contains("Welcome to myserver"), "{r:?}");
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
+    assert!(browser_got(&w, 200), "{:?}", w.browser_lines());
+    assert_nothing_left(&w, 0);
+}
