@@ -134,7 +134,7 @@ impl Carrier {
                         let f = fallback.as_ref().expect("checked");
                         if !f.said.swap(true, std::sync::atomic::Ordering::SeqCst) {
                             (f.note)(&format!(
-                                "{} refused to open a connection to {} port {} through ssh (its sshd forbids forwarding: AllowTcpForwarding, DisableForwarding, PermitOpen); carrying the browser's requests by relay instead: an HTTP client on {} makes each one, through this login's ssh connection",
+                                "{} refused to open a connection to {} port {} through ssh (its sshd forbids forwarding: AllowTcpForwarding, DisableForwarding, PermitOpen; or nothing listens there on it); carrying the browser's requests by relay instead: an HTTP client on {} makes each one, through this login's ssh connection",
                                 f.host,
                                 tried.join(" or "),
                                 target.port,

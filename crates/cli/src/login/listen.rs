@@ -55,6 +55,9 @@ pub(crate) fn bind(host: LoopbackHost, port: u16) -> Result<Vec<TcpListener>, Bi
         match TcpListener::bind(addr) {
             Ok(l) => out.push(l),
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                // `[::1]` of a `localhost` pair: the `127.0.0.1` listener bound just before is
+                // closed first, or the owner found would be this process.
+                out.clear();
                 let owner = system::port_in_use(port).unwrap_or(PortOwner {
                     pid: None,
                     name: None,
@@ -189,6 +192,47 @@ mod tests {
         }
         drop(both);
         assert!(bind(LoopbackHost::V4, p).is_ok());
+    }
+
+    /// `localhost` binds `127.0.0.1`, then `[::1]`: when another process holds `[::1]` only,
+    /// that process is named, not this one (whose `127.0.0.1` listener was just bound).
+    #[cfg(unix)]
+    #[test]
+    fn a_busy_v6_half_of_localhost_names_its_owner() {
+        use std::io::BufRead;
+        let p = free_port();
+        let Ok(mut holder) = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import socket, sys, time\n\
+                 s = socket.socket(socket.AF_INET6)\n\
+                 s.bind(('::1', int(sys.argv[1])))\n\
+                 s.listen()\n\
+                 print('up', flush=True)\n\
+                 time.sleep(30)",
+            ])
+            .arg(p.to_string())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        else {
+            eprintln!("SKIPPED: no python3");
+            return;
+        };
+        let mut line = String::new();
+        let _ = io::BufReader::new(holder.stdout.take().unwrap()).read_line(&mut line);
+        if line.trim() != "up" {
+            let _ = holder.kill();
+            eprintln!("SKIPPED: no IPv6 loopback");
+            return;
+        }
+        let got = bind(LoopbackHost::Localhost, p);
+        let _ = holder.kill();
+        let _ = holder.wait();
+        match got {
+            Err(BindError::Busy(o)) => assert_eq!(o.pid, Some(holder.id())),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -45,6 +45,13 @@ const DEFAULT_CLIENT: &str = "codex";
 const SOCKS_READY: Duration = Duration::from_secs(10);
 /// How long a relayed request may still take once the login command has ended.
 const RELAY_DRAIN: Duration = Duration::from_secs(10);
+/// At most this many ports are forwarded in one login (Codex needs one; a CLI that retries on
+/// another port, two or three): a remote printing more URLs cannot make this machine listen on
+/// every port it names.
+const MAX_PORTS: usize = 8;
+/// At most this many pages are opened in the browser in one login, so that a remote printing
+/// URL after URL cannot flood the browser with tabs.
+const MAX_PAGES: usize = 4;
 /// The container runtime `--container` uses.
 const DEFAULT_EXEC: [&str; 3] = ["docker", "exec", "-it"];
 
@@ -52,6 +59,13 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     let (user, host) = user_and_host(a)?;
     check_hosts(std::slice::from_ref(&host))?;
     if let Some(client) = &a.device_auth {
+        // `--device-auth=` would run ` login --device-auth`: the remote system's login(1).
+        if client.trim().is_empty() {
+            return Err(Failure::usage(
+                "login",
+                "--device-auth= needs the client's name or path after `=` (or nothing: `--device-auth` runs codex)",
+            ));
+        }
         return device_auth(env, user.as_deref(), &host, client);
     }
     let local_tty = std::io::stdin().is_terminal();
@@ -196,7 +210,10 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         serving: Mutex::new(Vec::new()),
         seen: Mutex::new(HashSet::new()),
         refused: Mutex::new(HashSet::new()),
+        failed: Mutex::new(HashSet::new()),
         opened: Mutex::new(HashSet::new()),
+        pages: Mutex::new(0),
+        limits_said: Mutex::new(HashSet::new()),
     });
     let (out, err) = (child.stdout.take(), child.stderr.take());
     let relays = [
@@ -352,6 +369,29 @@ impl PortMap {
             pairs: pairs.to_vec(),
             local_port,
         };
+        // Checked here, before ssh runs: the listener would refuse them only once a URL is
+        // seen, and the login would then wait for a callback that cannot come.
+        let low = |p: u16| p < listen::LOWEST_PORT;
+        let given = match pairs {
+            [] => local_port
+                .filter(|&l| low(l))
+                .map(|l| format!("--local-port {l}")),
+            _ => pairs.iter().enumerate().find_map(|(i, p)| {
+                let here = map.local_for(p.remote).unwrap_or(p.remote);
+                (low(here)).then(|| match (p.local, local_port.filter(|_| i == 0)) {
+                    (Some(l), _) => format!("--port {l}:{}", p.remote),
+                    (None, Some(l)) => format!("--local-port {l}"),
+                    (None, None) => format!("--port {}", p.remote),
+                })
+            }),
+        };
+        if let Some(given) = given {
+            return Err(format!(
+                "`{given}`: a login never listens on a port below {} here; choose a port from {} up",
+                listen::LOWEST_PORT,
+                listen::LOWEST_PORT
+            ));
+        }
         let mut seen = HashSet::new();
         for p in pairs {
             if !seen.insert(map.local_for(p.remote).unwrap_or(p.remote)) {
@@ -454,6 +494,24 @@ impl Carriage {
         r
     }
 
+    /// Why the config's forward of `local` here, held by `owner`, does not carry the login
+    /// to the remote's loopback `remote` (`carries` said no): what it does, for the message.
+    fn why_not(&self, owner: &PortOwner, local: u16, remote: u16) -> &'static str {
+        let seen_by = if owner.pid == Some(self.ssh_pid) {
+            self.with_login_options()
+        } else {
+            self.resolution.clone()
+        };
+        match seen_by.loopback_tunnel(local, remote) {
+            Err(sshcfg::Blocker::WrongBind { .. }) => {
+                "forwards it from another loopback address, not 127.0.0.1"
+            }
+            Err(sshcfg::Blocker::BeyondLoopback { .. }) => "forwards it, listening beyond loopback",
+            Err(sshcfg::Blocker::SocksProxy { .. }) => "makes it a SOCKS proxy",
+            _ => "forwards it elsewhere",
+        }
+    }
+
     /// The config's forward of `local` here, as `file:line: directive`.
     fn forward_of(&self, local: u16) -> Option<String> {
         let f = self
@@ -466,6 +524,35 @@ impl Carriage {
             self.set.place(f.loc),
             f.forward.directive()
         ))
+    }
+
+    /// Why a busy port here stops the login of `host`, and what to do.
+    fn busy(&self, host: &str, t: Target, local: u16, owner: &PortOwner) -> String {
+        let own = owner.pid == Some(self.ssh_pid);
+        let line = self.forward_of(local);
+        let why = match &line {
+            Some(line) => format!(
+                " (ssh with {host}'s config {}: {line})",
+                self.why_not(owner, local, t.port)
+            ),
+            // No forward of the config: the dynamic forward this login made there.
+            None if own => " (its SOCKS port for this login)".into(),
+            None if owner.name.as_deref().is_some_and(|n| n.starts_with("ssh")) => format!(
+                " (an ssh connection that forwards it? close it, or `ssh -O exit {host}` for a ControlMaster)"
+            ),
+            None => String::new(),
+        };
+        // The login's own ssh: stopping it is stopping the login.
+        let (holder, fix) = match (own, line.is_some()) {
+            (true, true) => ("this login's ssh".to_string(), "change that line, or use"),
+            (true, false) => ("this login's ssh".to_string(), "use"),
+            (false, _) => (owner.to_string(), "stop it, or use"),
+        };
+        let other = if local == 2455 { 3455 } else { 2455 };
+        format!(
+            "the login URL sends the browser to {t}, but localhost:{local} on this machine is already in use by {holder}{why}; {fix} another port here: `codex-fwd login {host} --port {other}:{}`",
+            t.port
+        )
     }
 }
 
@@ -494,10 +581,16 @@ struct Login {
     serving: Mutex<Vec<listen::Serving>>,
     /// URLs already handled (a URL printed twice, or on both streams, is handled once).
     seen: Mutex<HashSet<String>>,
+    /// Ports whose connections could not be carried (`fail_port`).
+    failed: Mutex<HashSet<u16>>,
     /// Ports whose refusal by the server was already said.
     refused: Mutex<HashSet<u16>>,
     /// Remote ports the remote side accepted a connection to.
     opened: Mutex<HashSet<u16>>,
+    /// Pages opened in the browser so far (at most `MAX_PAGES`).
+    pages: Mutex<usize>,
+    /// The limits already said (`MAX_PORTS`, `MAX_PAGES`): each is said once.
+    limits_said: Mutex<HashSet<&'static str>>,
 }
 
 fn spawn_relay(
@@ -532,6 +625,13 @@ impl Login {
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "codex-fwd: {msg}{}", self.eol);
         let _ = err.flush();
+    }
+
+    /// `note`, the first time only for `what`.
+    fn note_once(&self, what: &'static str, msg: &str) {
+        if self.limits_said.lock().unwrap().insert(what) {
+            self.note(msg);
+        }
     }
 
     /// Stop the login: ssh is stopped, and `f` is what codex-fwd exits with.
@@ -570,6 +670,10 @@ impl Login {
             return;
         }
         if !all {
+            // Past MAX_PORTS the remote is not a login client: said once, and no more.
+            if self.limits_said.lock().unwrap().contains("ports") {
+                return;
+            }
             self.note(&format!(
                 "not opening {}: the port it names is not forwarded",
                 found.url
@@ -582,6 +686,20 @@ impl Login {
                 found.url
             ));
             return;
+        }
+        {
+            let mut pages = self.pages.lock().unwrap();
+            if *pages >= MAX_PAGES {
+                self.note_once(
+                    "pages",
+                    &format!(
+                        "not opening {}: this login has opened {MAX_PAGES} pages already, the most it opens; open it yourself if it is the one",
+                        found.url
+                    ),
+                );
+                return;
+            }
+            *pages += 1;
         }
         self.note("opening the login page in your browser");
         let (url, eol) = (found.url.clone(), self.eol);
@@ -601,6 +719,15 @@ impl Login {
         let mut forwarded = self.forwarded.lock().unwrap();
         if forwarded.contains_key(&t.port) {
             return Ok(true);
+        }
+        if forwarded.len() >= MAX_PORTS {
+            self.note_once(
+                "ports",
+                &format!(
+                    "not forwarding {t}: this login forwards {MAX_PORTS} ports already, the most it forwards (the remote printed URLs naming more); later ones are not forwarded either"
+                ),
+            );
+            return Ok(false);
         }
         let Some(local) = self.ports.local_for(t.port) else {
             return Err(Failure::new(
@@ -659,7 +786,10 @@ impl Login {
             }
             Err(BindError::Busy(owner)) => {
                 let Some(how) = self.config.carries(&owner, local, t.port) else {
-                    return Err(Failure::new(EXIT_REFUSED, self.busy(t, local, &owner)));
+                    return Err(Failure::new(
+                        EXIT_REFUSED,
+                        self.config.busy(host, t, local, &owner),
+                    ));
                 };
                 self.note(&format!(
                     "localhost:{local} here is already forwarded to {host}'s port {} by {how}; the login goes through it",
@@ -697,23 +827,6 @@ impl Login {
         })
     }
 
-    /// Why a busy port here stops the login, and what to do.
-    fn busy(&self, t: Target, local: u16, owner: &PortOwner) -> String {
-        let host = &self.host;
-        let why = match self.config.forward_of(local) {
-            Some(line) => format!(" (ssh with {host}'s config forwards it elsewhere: {line})"),
-            None if owner.name.as_deref().is_some_and(|n| n.starts_with("ssh")) => {
-                " (an ssh connection that forwards it? close it, or `ssh -O exit HOST` for a ControlMaster)".replace("HOST", host)
-            }
-            None => String::new(),
-        };
-        let other = if local == 2455 { 3455 } else { 2455 };
-        format!(
-            "the login URL sends the browser to {t}, but localhost:{local} on this machine is already in use by {owner}{why}; stop it, or use another port here: `codex-fwd login {host} --port {other}:{}`",
-            t.port
-        )
-    }
-
     /// A connection could not be carried. When the remote side never accepted one for this
     /// port, the login cannot succeed (the server forbids forwarding): stop it, saying why and
     /// what to do. A refusal after an accepted connection (the browser asking for a favicon
@@ -741,11 +854,11 @@ impl Login {
                             self.host
                         )
                     };
-                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{hint}")));
+                    self.fail_port(t, Failure::new(EXIT_REFUSED, format!("{r}{hint}")));
                     return;
                 }
                 RelayError::Timeout { .. } | RelayError::Garbled { .. } => {
-                    self.fail(Failure::new(EXIT_IO, r.to_string()));
+                    self.fail_port(t, Failure::new(EXIT_IO, r.to_string()));
                     return;
                 }
                 _ => {
@@ -757,7 +870,7 @@ impl Login {
                         ),
                         Carrier::Relay(_) => String::new(),
                     };
-                    self.fail(Failure::new(EXIT_REFUSED, format!("{r}{fix}")));
+                    self.fail_port(t, Failure::new(EXIT_REFUSED, format!("{r}{fix}")));
                     return;
                 }
             }
@@ -770,15 +883,50 @@ impl Login {
         }
         let host = &self.host;
         match e {
-            CarryError::Refused { .. } => self.fail(Failure::new(
-                EXIT_REFUSED,
-                format!(
-                    "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
+            CarryError::Refused { .. } => self.fail_port(
+                t,
+                Failure::new(
+                    EXIT_REFUSED,
+                    format!(
+                        "the browser's connection to {t} failed: {e} on {host}, so the login cannot complete; {host}'s sshd forbids forwarding there (AllowTcpForwarding, PermitOpen): log in without a forward: `codex-fwd login {host} --device-auth`"
+                    ),
                 ),
-            )),
+            ),
             CarryError::Broken(_) | CarryError::Relay(_) => {
                 self.note(&format!("the browser's connection to {t} failed: {e}"));
             }
+        }
+    }
+
+    /// The connections to `t` cannot be carried, so the login cannot complete through that
+    /// port: stop it with `f`, unless the login forwards another port that has not failed (a
+    /// loopback URL that is not the login's, as a noisy `.bashrc` prints, must not end the
+    /// login that is): then say so once, and go on.
+    fn fail_port(&self, t: &Target, f: Failure) {
+        let (first, failed) = {
+            let mut failed = self.failed.lock().unwrap();
+            (failed.insert(t.port), failed.clone())
+        };
+        let mut others: Vec<u16> = self
+            .forwarded
+            .lock()
+            .unwrap()
+            .keys()
+            .copied()
+            .filter(|p| *p != t.port && !failed.contains(p))
+            .collect();
+        if others.is_empty() {
+            self.fail(f);
+            return;
+        }
+        if first {
+            others.sort_unstable();
+            let list: Vec<String> = others.iter().map(u16::to_string).collect();
+            self.note(&format!(
+                "{}; the login goes on, through the other port it forwards ({})",
+                f.message().unwrap_or_default(),
+                list.join(", ")
+            ));
         }
     }
 }
@@ -927,6 +1075,22 @@ mod tests {
         assert!(PortMap::new(&[pp(Some(1), 1455)], Some(2455)).is_err());
         let e = PortMap::new(&[pp(Some(1457), 1455), pp(None, 1457)], None).unwrap_err();
         assert!(e.contains("1457 is given twice"), "{e}");
+        // Ports here below 1024 are refused before ssh runs (a URL naming one would never be
+        // forwarded, and the login would wait for nothing); a remote one moved above is fine.
+        for (pairs, local, given) in [
+            (&[][..], Some(80), "`--local-port 80`"),
+            (&[pp(None, 1455)][..], Some(1023), "`--local-port 1023`"),
+            (&[pp(Some(443), 1455)][..], None, "`--port 443:1455`"),
+            (&[pp(None, 1455), pp(None, 22)][..], None, "`--port 22`"),
+        ] {
+            let e = PortMap::new(pairs, local).unwrap_err();
+            assert!(
+                e.starts_with(given) && e.contains("below 1024"),
+                "{pairs:?} {local:?}: {e}"
+            );
+        }
+        assert!(PortMap::new(&[pp(Some(2455), 80)], None).is_ok());
+        assert!(PortMap::new(&[pp(None, 80)], Some(1024)).is_ok());
     }
 
     fn echoed(c: &[&str]) -> String {
@@ -1047,6 +1211,66 @@ mod tests {
         assert_eq!(
             c.carries(&owner("ssh", 7), 1455, 1455).as_deref(),
             Some("this login's ssh (/c/config:3: LocalForward 1455 localhost:1455)")
+        );
+    }
+
+    #[test]
+    fn a_busy_port_says_who_holds_it_and_why_it_does_not_carry() {
+        let v4 = |port| Target {
+            host: LoopbackHost::V4,
+            port,
+        };
+        let busy = |config: &str, owner: &PortOwner, port| {
+            carriage(config, 7).busy("web", v4(port), port, owner)
+        };
+        // The login's own ssh, from a forward of the config that is on [::1] only: named as
+        // the login's, with what is wrong with the line, and no "stop it".
+        let m = busy(
+            "Host web\n  LocalForward [::1]:1455 localhost:1455\n",
+            &owner("ssh", 7),
+            1455,
+        );
+        assert_eq!(
+            m,
+            "the login URL sends the browser to 127.0.0.1:1455, but localhost:1455 on this machine is already in use by this login's ssh (ssh with web's config forwards it from another loopback address, not 127.0.0.1: /c/config:2: LocalForward [::1]:1455 localhost:1455); change that line, or use another port here: `codex-fwd login web --port 2455:1455`"
+        );
+        // Listening beyond loopback (GatewayPorts), a SOCKS proxy, another target.
+        for (config, said) in [
+            (
+                "Host web\n  GatewayPorts yes\n  LocalForward 1455 localhost:1455\n",
+                "forwards it, listening beyond loopback: /c/config:3",
+            ),
+            (
+                "Host web\n  LocalForward *:1455 localhost:1455\n",
+                "forwards it, listening beyond loopback: /c/config:2",
+            ),
+            (
+                "Host web\n  DynamicForward 1455\n",
+                "makes it a SOCKS proxy: /c/config:2",
+            ),
+            (
+                "Host web\n  LocalForward 1455 localhost:9999\n",
+                "forwards it elsewhere: /c/config:2",
+            ),
+        ] {
+            let m = busy(config, &owner("ssh", 99), 1455);
+            assert!(
+                m.contains(&format!(
+                    "in use by ssh (pid 99) (ssh with web's config {said}"
+                )) && m.contains("; stop it, or use another port here"),
+                "{config}: {m}"
+            );
+        }
+        // The login's own SOCKS port (no forward of the config), and another program.
+        let m = busy("Host web\n", &owner("ssh", 7), 40000);
+        assert!(
+            m.contains("in use by this login's ssh (its SOCKS port for this login); use another port here: `codex-fwd login web --port 2455:40000`"),
+            "{m}"
+        );
+        let m = busy("Host web\n", &owner("python3", 99), 1455);
+        assert!(
+            m.contains("in use by python3 (pid 99); stop it, or use another port here"),
+            "{m}"
         );
     }
 

@@ -284,6 +284,58 @@ mod tests {
         }
     }
 
+    /// What terminals' output wraps URLs in: colours (SGR), OSC 8 hyperlinks (ended by ST or
+    /// BEL, with the URL again or other text as the link's text), CR LF.
+    #[test]
+    fn scanner_reads_urls_in_escape_sequences() {
+        let rclone = "http://127.0.0.1:53682/auth?state=q";
+        for text in [
+            format!("\x1b[1;34m{CODEX}\x1b[0m\r\n"),
+            format!("\x1b]8;;{CODEX}\x1b\\{CODEX}\x1b]8;;\x1b\\\r\n"),
+            format!("\x1b]8;id=1;{CODEX}\x07Sign in\x1b]8;;\x07\r\n"),
+            format!("\x1b]8;;{CODEX}\x1b\\\x1b[4mSign in\x1b[24m\x1b]8;;\x1b\\"),
+        ] {
+            let got = scan_all(text.as_bytes());
+            assert!(
+                !got.is_empty() && got.iter().all(|u| u == CODEX),
+                "{text:?}: {got:?}"
+            );
+            let got = scan_all(text.replace(CODEX, rclone).as_bytes());
+            assert!(got.iter().all(|u| u == rclone), "{got:?}");
+        }
+    }
+
+    /// The loopback spellings browsers (and the `url` crate, WHATWG) turn into `127.0.0.1` are
+    /// forwarded as `127.0.0.1`; the others are not forwarded: `localhost.` (a name the remote
+    /// resolves as it likes), an IPv4-mapped `[::ffff:127.0.0.1]`, a double-encoded or
+    /// out-of-range redirect (no browser goes there).
+    #[test]
+    fn loopback_spellings() {
+        use LoopbackHost::*;
+        for (u, want) in [
+            ("http://127.1:4455/x", Some(t(V4, 4455))),
+            ("http://0x7f000001:4455/x", Some(t(V4, 4455))),
+            ("http://2130706433:4455/x", Some(t(V4, 4455))),
+            ("http://0177.0.0.1:4455/x", Some(t(V4, 4455))),
+            ("http://LocalHost:4455/x", Some(t(Localhost, 4455))),
+            ("http://[0:0:0:0:0:0:0:1]:4455/x", Some(t(V6, 4455))),
+            ("http://user@127.0.0.1:4455/x", Some(t(V4, 4455))),
+            ("http://127.0.0.1:0/x", Some(t(V4, 0))),
+            ("http://localhost.:4455/x", None),
+            ("http://[::ffff:127.0.0.1]:4455/x", None),
+            ("http://127.0.0.2:4455/x", None),
+            (
+                "https://x/?r=http%253A%252F%252F127.0.0.1%253A4455%252Fcb",
+                None,
+            ),
+            ("https://x/?r=http%3A%2F%2F127.0.0.1%3A99999%2Fcb", None),
+        ] {
+            let got = inspect(u).and_then(|f| f.targets.first().copied());
+            assert_eq!(got, want, "{u}");
+        }
+        assert_eq!(inspect("http://127.0.0.1:99999/x"), None);
+    }
+
     #[test]
     fn scanner_ends_and_bounds() {
         let mut s = UrlScanner::default();

@@ -967,7 +967,7 @@ fn dev_stdin_as_the_config_is_read_and_never_replaced() {
 #[test]
 fn login_usage_errors() {
     let (_d, cfg) = setup(BASE);
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &[
                 "login",
@@ -999,6 +999,18 @@ fn login_usage_errors() {
             "names the user and so does -l",
         ),
         (&["login", "myserver", "--port", "0"], "is not a port"),
+        (
+            &["login", "myserver", "--device-auth="],
+            "--device-auth= needs the client's name or path",
+        ),
+        (
+            &["login", "myserver", "--local-port", "80"],
+            "`--local-port 80`: a login never listens on a port below 1024 here",
+        ),
+        (
+            &["login", "myserver", "--port", "1455,443"],
+            "`--port 443`: a login never listens on a port below 1024 here",
+        ),
     ];
     for (args, msg) in cases {
         bin()

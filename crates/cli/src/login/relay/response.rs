@@ -87,11 +87,20 @@ pub(crate) fn parse(out: &[u8]) -> Result<Output, String> {
 }
 
 /// `codex-fwd-relay CLIENT\n` at the start of `out`: the client and what follows, or `None`.
+/// The first line that is the script's marker, and what follows it. Lines before it are the
+/// remote shell's own (a `.bashrc` that prints even when not interactive, as ssh runs it).
 fn marker_line(out: &[u8]) -> Option<(String, &[u8])> {
-    let nl = memchr::memchr(b'\n', out)?;
-    let line = std::str::from_utf8(&out[..nl]).ok()?;
-    let client = line.strip_prefix(MARKER)?.strip_prefix(' ')?;
-    Some((client.trim_end().to_string(), &out[nl + 1..]))
+    let mut start = 0;
+    loop {
+        let nl = start + memchr::memchr(b'\n', &out[start..])?;
+        let client = std::str::from_utf8(&out[start..nl])
+            .ok()
+            .and_then(|line| line.strip_prefix(MARKER)?.strip_prefix(' '));
+        if let Some(client) = client {
+            return Some((client.trim_end().to_string(), &out[nl + 1..]));
+        }
+        start = nl + 1;
+    }
 }
 
 impl Response {

@@ -221,6 +221,30 @@ fn carries_exactly(client: &str) {
     }
 }
 
+/// A remote shell whose startup files print (a noisy `.bashrc`, run for ssh's commands too):
+/// the lines before the script's marker are not the script's.
+#[test]
+fn lines_before_the_marker_are_the_shells_not_the_scripts() {
+    let noise = "Welcome! Dashboard: http://localhost:3000/\n\x1b[1mNOTICE\x1b[0m\n";
+    let out = format!(
+        "{noise}{} curl\nHTTP/1.1 204 No Content\r\n\r\n",
+        script::MARKER
+    );
+    match response::parse(out.as_bytes()) {
+        Ok(response::Output::Response(c, r)) => assert_eq!((c.as_str(), r.status), ("curl", 204)),
+        other => panic!("{other:?}"),
+    }
+    let out = format!("{noise}{} curl\n", script::MARKER);
+    assert_eq!(
+        response::parse(out.as_bytes()),
+        Ok(response::Output::NoResponse("curl".into()))
+    );
+    assert_eq!(
+        response::parse(noise.as_bytes()),
+        Ok(response::Output::NotRun)
+    );
+}
+
 #[test]
 fn curl_carries_request_and_response_exactly() {
     carries_exactly("curl");

@@ -20,6 +20,7 @@ mod harness;
 mod login;
 mod login_breaks;
 mod login_clients;
+mod login_hostile;
 mod login_real;
 mod real_codex;
 mod redirect;
