@@ -158,3 +158,71 @@ fn refuses_exactly_when_ssh_g_does() {
         })
         .unwrap();
 }
+
+/// ssh's first "FILE line N: MESSAGE" (or "FILE: line N: MESSAGE") for `config`, with `host`.
+fn ssh_g_message(config: &std::path::Path) -> Option<(usize, String)> {
+    let out = Command::new("ssh")
+        .arg("-G")
+        .arg("-F")
+        .arg(config)
+        .arg("h")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        return None;
+    }
+    // ssh's log escapes bytes itself (strnvis), so its stderr is ASCII.
+    let err = String::from_utf8_lossy(&out.stderr);
+    err.lines().find_map(|l| {
+        let at = l.find(" line ")?;
+        let rest = &l[at + 6..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let n = rest[..digits].parse().ok()?;
+        let msg = rest[digits..].strip_prefix(": ")?;
+        Some((n, msg.trim_end_matches('\r').to_string()))
+    })
+}
+
+/// Lines whose keyword is quoted or whose values hold bytes ssh's log escapes: the library
+/// refuses at ssh's line with ssh's message, as ssh prints it (`strnvis`: a backslash doubled,
+/// control and non-ASCII bytes in octal), and honours `IgnoreUnknown` for a quoted keyword.
+#[test]
+fn messages_are_ssh_s_own_as_it_prints_them() {
+    if !need_ssh("messages_are_ssh_s_own_as_it_prints_them") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let cases: &[&[u8]] = &[
+        b"Host h\n\"Po\"rt 22\n",
+        b"Host h\n\"Port 22\"\n",
+        b"Host h\n\"po rt\" 22\n",
+        b"Host h\n\"po\\rt\x01\xc3\xa9\t\" 22\n",
+        b"Host h\nPort\x0c22\n",
+        b"Host h\nPort 22\\\n",
+        b"Host h\nPort \xff\n",
+        b"Host h\nPort 22\x0b\n",
+        b"Host h\nCiphers a\\b\n",
+        b"Host h\nCanonicalDomains \xc3\xa9.example\n",
+        b"Host h\nRekeyLimit 8E\n",
+        b"IgnoreUnknown po\nHost h\n\"Po\"rt 22\n",
+        b"IgnoreUnknown po*\nHost h\n\"po rt\" 22\n",
+        b"IgnoreUnknown port\nHost h\n\"Po\"rt 22\n",
+        b"Host h\nPo\"rt\" 22\n",
+    ];
+    for &text in cases {
+        std::fs::write(&path, text).unwrap();
+        let ours = sshcfg::Document::parse(text.to_vec())
+            .diagnostics()
+            .into_iter()
+            .find(|d| d.rejects_config())
+            .map(|d| (d.line, d.message));
+        assert_eq!(
+            ours,
+            ssh_g_message(&path),
+            "config: {}",
+            text.escape_ascii()
+        );
+    }
+}
