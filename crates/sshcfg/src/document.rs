@@ -456,6 +456,15 @@ impl Document {
         }
     }
 
+    /// The position in the keyword table of line `i`'s keyword (`None` as for [`Self::spec`]).
+    #[inline]
+    pub(crate) fn spec_index(&self, i: usize) -> Option<u8> {
+        match self.lines[i].code {
+            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+            k => Some(k),
+        }
+    }
+
     /// The keyword of line `i` as `strdelim` gives it to ssh (quotes removed: `"Po"rt` is `Po`),
     /// with its place in the line; `None` for a line that is not a keyword line.
     pub(crate) fn keyword_token(&self, i: usize) -> Option<Token<'_>> {

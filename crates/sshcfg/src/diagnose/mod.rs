@@ -5,6 +5,7 @@
 //! `Match` criteria are checked where they are evaluated (`resolve`), as ssh does; here only
 //! their presence and their OpenSSH release.
 
+pub(crate) mod host;
 pub(crate) mod table;
 pub(crate) mod value;
 

@@ -645,6 +645,91 @@ pub(crate) fn proxy_jump_ok(raw: &[u8]) -> bool {
         .all(|hop| ssh_uri_ok(hop).unwrap_or_else(|| user_host_port_ok(hop)))
 }
 
+/// The hop `ProxyJump` connects through last (the last of its list), as `parse_jump` stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JumpHop {
+    /// `user@` (URL-decoded in an `ssh://` URI), if given.
+    pub(crate) user: Option<Vec<u8>>,
+    /// The host, brackets removed (`cleanhostname`).
+    pub(crate) host: Vec<u8>,
+    /// `:port`, if given.
+    pub(crate) port: Option<u16>,
+}
+
+/// `parse_jump` on the raw text after the keyword: the last hop, `None` for `none` or a
+/// specification ssh refuses.
+pub(crate) fn jump_target(raw: &[u8]) -> Option<JumpHop> {
+    if !proxy_jump_ok(raw) {
+        return None;
+    }
+    let word = &raw[..raw
+        .iter()
+        .position(|&b| matches!(b, b' ' | b'\t' | b'#'))
+        .unwrap_or(raw.len())];
+    if word.eq_ignore_ascii_case(b"none") {
+        return None;
+    }
+    let hop = word.rsplit(|&b| b == b',').next()?;
+    let clean = |h: &[u8]| {
+        h.strip_prefix(b"[")
+            .and_then(|h| h.strip_suffix(b"]"))
+            .unwrap_or(h)
+            .to_vec()
+    };
+    if let Some(uri) = hop.strip_prefix(b"ssh://") {
+        let (user, rest) = match uri.iter().position(|&b| b == b'@') {
+            Some(at) => {
+                let info = &uri[..at];
+                let u = &info[..info.iter().position(|&b| b == b';').unwrap_or(info.len())];
+                (Some(urldecode(u)), &uri[at + 1..])
+            }
+            None => (None, uri),
+        };
+        let (host, tail, delim) = hpdelim(rest)?;
+        let port = match tail {
+            Some(t) if delim == b':' && !t.is_empty() => {
+                a2port(&t[..t.iter().position(|&b| b == b'/').unwrap_or(t.len())])
+            }
+            _ => None,
+        };
+        return Some(JumpHop {
+            user,
+            host: clean(host),
+            port,
+        });
+    }
+    let (user, rest) = match hop.iter().rposition(|&b| b == b'@') {
+        Some(at) => (Some(hop[..at].to_vec()), &hop[at + 1..]),
+        None => (None, hop),
+    };
+    let (host, port, _) = hpdelim(rest)?;
+    Some(JumpHop {
+        user,
+        host: clean(host),
+        port: port.filter(|p| !p.is_empty()).and_then(a2port),
+    })
+}
+
+/// misc.c `urldecode` (`+` is a space), for a text [`urldecode_ok`] accepts.
+fn urldecode(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+        if s[i] == b'%' && i + 2 < s.len() {
+            out.push(hex(s[i + 1]) << 4 | hex(s[i + 2]));
+            i += 3;
+        } else if s[i] == b'+' {
+            out.push(b' ');
+            i += 1;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// `PermitRemoteOpen` arguments other than `any`/`none`: `Err` is ssh's (fatal) message.
 pub(crate) fn permit_open(arg: &[u8]) -> Result<(), &'static str> {
     match hpdelim(arg) {

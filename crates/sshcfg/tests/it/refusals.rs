@@ -226,3 +226,86 @@ fn messages_are_ssh_s_own_as_it_prints_them() {
         );
     }
 }
+
+/// What ssh.c refuses for a host after reading the config (a `ProxyJump` to the host itself,
+/// `ConnectionAttempts 0`, `ForkAfterAuthentication` without a command, `ProxyCommand -` with
+/// `ProxyUseFDPass`, a `HostName` with an unknown `%` token): the resolution of host `a` has an
+/// error exactly when `ssh -G a` fails, with ssh's message, and ResolveIndex agrees.
+#[test]
+fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
+    if !need_ssh("host_checks_after_reading_refuse_exactly_when_ssh_g_does") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let cases: &[&str] = &[
+        "Host a\nForkAfterAuthentication yes\n",
+        "Host a\nForkAfterAuthentication TRUE\nSessionType subsystem\n",
+        "Host a\nForkAfterAuthentication yes\nSessionType NONE\n",
+        "Host a\nForkAfterAuthentication yes\nRemoteCommand ls\n",
+        "Host a\nForkAfterAuthentication yes\nRemoteCommand none\n",
+        "Host a\nForkAfterAuthentication no\nHost *\nForkAfterAuthentication yes\n",
+        "Host b\nForkAfterAuthentication yes\n",
+        "Host a\nConnectionAttempts -0\n",
+        "Host a\nConnectionAttempts 1\nHost *\nConnectionAttempts 0\n",
+        "Host *\nConnectionAttempts 0\nHost a\nConnectionAttempts 1\n",
+        "Host a\nProxyCommand=-\nProxyUseFDPass yes\n",
+        "Host a\nProxyCommand - # x\nProxyUseFDPass yes\n",
+        "Host a\nProxyJump b\nProxyCommand -\nProxyUseFDPass yes\n",
+        "Host *\nProxyJump a\n",
+        "Host * !a\nProxyJump a\n",
+        "Host a\nProxyJump A\n",
+        "Host a\nPort 23\nProxyJump a\n",
+        "Host a\nPort 23\nProxyJump a:23\n",
+        "Host a\nPort ssh\nProxyJump a\n",
+        "Host a\nUser u\nProxyJump a\n",
+        "Host a\nProxyJump root@a\n",
+        "Host a\nProxyJump x,a\n",
+        "Host a\nProxyJump a,x\n",
+        "Host a\nProxyJump ssh://a:22\n",
+        "Host a\nProxyJump [a]\n",
+        "Host a\nProxyJump none\n",
+        "Host a\nProxyCommand none\nProxyJump a\n",
+        "Host a\nProxyJump a b\n",
+        "Host a\nHostName B\nProxyJump b\n",
+        "Host a\nHostName %h.x\nProxyJump a.x\n",
+        "Host a\nHostName %z\n",
+        "Host a\nHostName %h%\n",
+        "Host a\nHostName a%%b\n",
+        "Host b\nHostName %z\n",
+    ];
+    let ctx = sshcfg::ResolveContext::current_user();
+    for &text in cases {
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new("ssh")
+            .args(["-G", "-F"])
+            .arg(&path)
+            .arg("a")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let set = sshcfg::ConfigSet::from_main_bytes(
+            &path,
+            text.as_bytes().to_vec(),
+            &sshcfg::LoadOptions::explicit_file(&path),
+        )
+        .unwrap();
+        let r = set.resolve("a", &ctx);
+        assert!(set.rejection_for_host(None, &r).is_none(), "{text}");
+        match r.errors.first() {
+            Some(n) => assert!(
+                !out.status.success() && err.contains(&n.message),
+                "ours: {}; ssh: {err}; config:\n{text}",
+                n.message
+            ),
+            None => assert!(out.status.success(), "ssh: {err}; config:\n{text}"),
+        }
+        let many = set.resolve_many(&["a"], &ctx);
+        assert_eq!(
+            many[0].errors.first().map(|n| &n.message),
+            r.errors.first().map(|n| &n.message),
+            "{text}"
+        );
+    }
+}
