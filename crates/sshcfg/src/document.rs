@@ -456,14 +456,21 @@ impl Document {
         }
     }
 
-    /// The keyword of line `i` as written (empty for a line that is not a keyword line).
-    pub(crate) fn keyword_text(&self, i: usize) -> &[u8] {
-        let text = self.effective_text(i);
-        match lexer::shape(text) {
-            LineShape::Directive { keyword, .. } => {
-                &text[keyword.span.start..keyword.span.end.min(text.len())]
-            }
-            _ => &[],
+    /// The position in the keyword table of line `i`'s keyword (`None` as for [`Self::spec`]).
+    #[inline]
+    pub(crate) fn spec_index(&self, i: usize) -> Option<u8> {
+        match self.lines[i].code {
+            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+            k => Some(k),
+        }
+    }
+
+    /// The keyword of line `i` as `strdelim` gives it to ssh (quotes removed: `"Po"rt` is `Po`),
+    /// with its place in the line; `None` for a line that is not a keyword line.
+    pub(crate) fn keyword_token(&self, i: usize) -> Option<Token<'_>> {
+        match lexer::shape(self.effective_text(i)) {
+            LineShape::Directive { keyword, .. } => Some(keyword),
+            _ => None,
         }
     }
 

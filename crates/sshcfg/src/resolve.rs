@@ -189,6 +189,8 @@ pub(crate) struct Pass<'a> {
     /// `CanonicalDomains`, the suffixes ssh tries through DNS.
     canonical_domains: Option<Located<String>>,
     tag: Option<Vec<u8>>,
+    /// First values of the options ssh.c checks after reading (`diagnose::host`).
+    obtained: crate::diagnose::host::Obtained,
     out: Resolution,
 }
 
@@ -309,7 +311,7 @@ impl Pass<'_> {
                     }
                 }
                 _ if !*active => {}
-                Keyword::Other => {}
+                Keyword::Other => self.obtained.note(doc, loc),
                 Keyword::LocalForward | Keyword::DynamicForward => {
                     let parsed = if kw == Keyword::LocalForward {
                         let args: Vec<_> = crate::lexer::Argv::new(raw, 0)
@@ -675,6 +677,7 @@ impl ConfigSet {
             canonicalize: None,
             canonical_domains: None,
             tag: None,
+            obtained: Default::default(),
             out: Resolution {
                 host: host.to_string(),
                 ..Resolution::default()
@@ -705,6 +708,10 @@ impl ConfigSet {
             }
         }
         let mut out = pass.out;
+        // ssh.c checks these after reading every file, so after any problem found reading.
+        if let Some(n) = crate::diagnose::host::refusal(self, &out, &pass.obtained, ctx) {
+            out.errors.push(n);
+        }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
         // looked up with each suffix, and the config is read again for the first that resolves.
         // That needs DNS: decided here as not looked up, and said so.

@@ -25,11 +25,11 @@ impl Document {
     /// The 0-based line of the nearest `IgnoreUnknown` above line `index` (0-based) whose
     /// patterns cover that line's keyword, in whatever block it is.
     pub fn ignore_unknown_covering(&self, index: usize) -> Option<usize> {
-        let keyword = self.directive(index)?.keyword_text;
+        let keyword = self.keyword_token(index)?.value;
         (0..index).rev().find(|&i| {
             matches!(self.kind(i), LineKind::Directive(Keyword::IgnoreUnknown))
                 && self.directive(i).is_some_and(|d| {
-                    matches!(&d.args, Ok(a) if a.first().is_some_and(|t| covers(&t.value, keyword)))
+                    matches!(&d.args, Ok(a) if a.first().is_some_and(|t| covers(&t.value, &keyword)))
                 })
         })
     }
@@ -67,8 +67,8 @@ impl ConfigSet {
             && iu.loc.file() == file
             && iu.loc.index() < d.line - 1
             && doc
-                .directive(d.line - 1)
-                .is_some_and(|k| covers(iu.value.as_bytes(), k.keyword_text))
+                .keyword_token(d.line - 1)
+                .is_some_and(|k| covers(iu.value.as_bytes(), &k.value))
     }
 }
 
@@ -110,5 +110,19 @@ mod tests {
                 .is_some()
         );
         assert_eq!(set.main().doc.ignore_unknown_covering(1), None);
+        // The keyword is matched as `strdelim` gives it to ssh: `"Po"rt` is `po` (ssh -G
+        // accepts this for `a`).
+        let text = b"Host a\n  IgnoreUnknown po\n  \"Po\"rt 22\n";
+        let set = ConfigSet::from_main_bytes(
+            Path::new("config"),
+            text.to_vec(),
+            &LoadOptions::explicit_file("/nonexistent"),
+        )
+        .unwrap();
+        assert!(
+            set.rejection_for_host(None, &set.resolve("a", &ctx))
+                .is_none()
+        );
+        assert_eq!(set.main().doc.ignore_unknown_covering(2), Some(1));
     }
 }

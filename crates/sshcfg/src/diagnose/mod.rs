@@ -5,6 +5,7 @@
 //! `Match` criteria are checked where they are evaluated (`resolve`), as ssh does; here only
 //! their presence and their OpenSSH release.
 
+pub(crate) mod host;
 pub(crate) mod table;
 pub(crate) mod value;
 
@@ -70,8 +71,9 @@ fn problem(at: usize, message: impl Into<String>) -> Problem {
     }
 }
 
+/// A value inside a message, as ssh's log shows it ([`value::vis`]).
 fn shown(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).into_owned()
+    value::vis(v)
 }
 
 /// A line's arguments: one plain word (no quote, escape, comment or blank: most lines), taken
@@ -619,21 +621,13 @@ fn one_word_ok(spec: &Spec, w: &[u8]) -> bool {
     }
 }
 
-/// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, other bytes as octal
-/// escapes.
+/// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, as its log shows
+/// bytes ([`value::vis`]: octal escapes, a backslash doubled).
 fn bad_option(keyword: &[u8]) -> String {
-    let shown: String = keyword
-        .to_ascii_lowercase()
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() {
-                (b as char).to_string()
-            } else {
-                format!("\\{b:03o}")
-            }
-        })
-        .collect();
-    format!("Bad configuration option: {shown}")
+    format!(
+        "Bad configuration option: {}",
+        shown(&keyword.to_ascii_lowercase())
+    )
 }
 
 /// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
@@ -697,8 +691,9 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
             header = Some(i);
         }
         let spec = doc.spec(i);
-        // Fetched again only for a message or an `IgnoreUnknown` judgement.
-        let kw = || doc.keyword_text(i);
+        // Fetched again only for a message or an `IgnoreUnknown` judgement: the keyword as
+        // `strdelim` gives it to ssh (`"Po"rt` is `po`, quotes removed).
+        let kw = || doc.keyword_token(i).map(|t| (t.value, t.span.start));
         let diag = |at: usize, message: String, kind| Diagnostic {
             line: i + 1,
             column: at + 1,
@@ -710,7 +705,7 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
                 doc.effective_text(i).len(),
                 format!(
                     "no argument after keyword \"{}\"",
-                    shown(&kw().to_ascii_lowercase())
+                    shown(&kw().map(|k| k.0).unwrap_or_default().to_ascii_lowercase())
                 ),
                 DiagnosticKind::BadArguments,
             ));
@@ -718,14 +713,13 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
         };
         let raw = &doc.effective_text(i)[base..];
         let Some(spec) = spec.filter(|s| !newer(s.since, version)) else {
-            let kw = kw();
+            let (kw, col) = kw().unwrap_or_default();
             let ignored = ignore.as_ref().is_some_and(|p| {
                 crate::pattern::match_pattern_list(&kw.to_ascii_lowercase(), p, true)
                     == crate::pattern::ListMatch::Match
             });
             if !ignored {
-                let col = kw.as_ptr() as usize - doc.line_text(i).as_ptr() as usize;
-                out.push(diag(col, bad_option(kw), DiagnosticKind::UnknownKeyword));
+                out.push(diag(col, bad_option(&kw), DiagnosticKind::UnknownKeyword));
             } else if raw.iter().any(|&b| b == b'"' || b == b'\'')
                 && Argv::new(raw, base).any(|t| t.is_err())
             {

@@ -188,6 +188,33 @@ pub(crate) fn dollar_expand(s: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     Some(std::borrow::Cow::Owned(out))
 }
 
+/// Bytes as ssh's log prints them on stderr (log.c: `strnvis` with `VIS_SAFE | VIS_OCTAL`):
+/// printable ASCII, space, tab, newline, CR, backspace and BEL as they are, a backslash doubled,
+/// every other byte (non-ASCII ones included) as `\` and three octal digits.
+pub(crate) fn vis(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b' ' | b'\t' | b'\n' | b'\r' | 0x08 | 0x07 => out.push(char::from(b)),
+            _ if b.is_ascii_graphic() => out.push(char::from(b)),
+            _ => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\{b:03o}");
+            }
+        }
+    }
+    out
+}
+
+/// `strerror(ERANGE)` as the C library ssh is linked with words it (glibc on Linux; the BSDs,
+/// macOS and Windows' CRT say "Result too large").
+const ERANGE_TEXT: &str = if cfg!(target_os = "linux") {
+    "Numerical result out of range"
+} else {
+    "Result too large"
+};
+
 /// misc.c `valid_env_name`.
 pub(crate) fn valid_env_name(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
@@ -196,30 +223,24 @@ pub(crate) fn valid_env_name(s: &[u8]) -> bool {
 /// The check `IdentityAgent` and a non-flag `ForwardAgent` make (`parse_agent_path`).
 pub(crate) fn agent_path(arg: &[u8]) -> Result<(), String> {
     if !dollar_ok(arg) {
-        return Err(format!(
-            "Invalid environment expansion {}.",
-            String::from_utf8_lossy(arg)
-        ));
+        return Err(format!("Invalid environment expansion {}.", vis(arg)));
     }
     if arg.first() == Some(&b'$') && arg.get(1) != Some(&b'{') && !valid_env_name(&arg[1..]) {
-        return Err(format!(
-            "Invalid environment name {}.",
-            String::from_utf8_lossy(arg)
-        ));
+        return Err(format!("Invalid environment name {}.", vis(arg)));
     }
     Ok(())
 }
 
 /// misc.c `valid_domain` (`Err`: ssh's message).
 pub(crate) fn valid_domain(name: &[u8]) -> Result<(), String> {
-    let shown = || String::from_utf8_lossy(name).to_ascii_lowercase();
+    let shown = || vis(&name.to_ascii_lowercase());
     let Some(&first) = name.first() else {
         return Err("empty domain name".into());
     };
     if !first.is_ascii_alphanumeric() {
         return Err(format!(
             "domain name \"{}\" starts with invalid character",
-            String::from_utf8_lossy(name)
+            vis(name)
         ));
     }
     let mut last = 0u8;
@@ -302,12 +323,7 @@ pub(crate) fn rekey_size(s: &[u8]) -> Result<(), String> {
     if s == b"default" {
         return Ok(());
     }
-    let bad = || {
-        Err(format!(
-            "Bad number '{}': Invalid argument",
-            String::from_utf8_lossy(s)
-        ))
-    };
+    let bad = || Err(format!("Bad number '{}': Invalid argument", vis(s)));
     let mut i = 0;
     while i < s.len() && s[i].is_ascii_whitespace() {
         i += 1;
@@ -354,10 +370,7 @@ pub(crate) fn rekey_size(s: &[u8]) -> Result<(), String> {
     }
     let v = whole * scale;
     if v > i128::from(i64::MAX) {
-        return Err(format!(
-            "Bad number '{}': Result too large",
-            String::from_utf8_lossy(s)
-        ));
+        return Err(format!("Bad number '{}': {ERANGE_TEXT}", vis(s)));
     }
     let v = if neg { -v } else { v };
     if v != 0 && v < 16 {
@@ -499,7 +512,7 @@ pub(crate) fn algorithms_ok(which: Algos, arg: &[u8]) -> bool {
 
 /// The message ssh prints for a bad algorithm list.
 pub(crate) fn algorithms_message(which: Algos, arg: &[u8]) -> String {
-    let arg = String::from_utf8_lossy(arg);
+    let arg = vis(arg);
     match which {
         Algos::Ciphers => format!("Bad SSH2 cipher spec '{arg}'."),
         Algos::Macs => format!("Bad SSH2 MAC spec '{arg}'."),
@@ -630,6 +643,91 @@ pub(crate) fn proxy_jump_ok(raw: &[u8]) -> bool {
     }
     s.rsplit(|&b| b == b',')
         .all(|hop| ssh_uri_ok(hop).unwrap_or_else(|| user_host_port_ok(hop)))
+}
+
+/// The hop `ProxyJump` connects through last (the last of its list), as `parse_jump` stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JumpHop {
+    /// `user@` (URL-decoded in an `ssh://` URI), if given.
+    pub(crate) user: Option<Vec<u8>>,
+    /// The host, brackets removed (`cleanhostname`).
+    pub(crate) host: Vec<u8>,
+    /// `:port`, if given.
+    pub(crate) port: Option<u16>,
+}
+
+/// `parse_jump` on the raw text after the keyword: the last hop, `None` for `none` or a
+/// specification ssh refuses.
+pub(crate) fn jump_target(raw: &[u8]) -> Option<JumpHop> {
+    if !proxy_jump_ok(raw) {
+        return None;
+    }
+    let word = &raw[..raw
+        .iter()
+        .position(|&b| matches!(b, b' ' | b'\t' | b'#'))
+        .unwrap_or(raw.len())];
+    if word.eq_ignore_ascii_case(b"none") {
+        return None;
+    }
+    let hop = word.rsplit(|&b| b == b',').next()?;
+    let clean = |h: &[u8]| {
+        h.strip_prefix(b"[")
+            .and_then(|h| h.strip_suffix(b"]"))
+            .unwrap_or(h)
+            .to_vec()
+    };
+    if let Some(uri) = hop.strip_prefix(b"ssh://") {
+        let (user, rest) = match uri.iter().position(|&b| b == b'@') {
+            Some(at) => {
+                let info = &uri[..at];
+                let u = &info[..info.iter().position(|&b| b == b';').unwrap_or(info.len())];
+                (Some(urldecode(u)), &uri[at + 1..])
+            }
+            None => (None, uri),
+        };
+        let (host, tail, delim) = hpdelim(rest)?;
+        let port = match tail {
+            Some(t) if delim == b':' && !t.is_empty() => {
+                a2port(&t[..t.iter().position(|&b| b == b'/').unwrap_or(t.len())])
+            }
+            _ => None,
+        };
+        return Some(JumpHop {
+            user,
+            host: clean(host),
+            port,
+        });
+    }
+    let (user, rest) = match hop.iter().rposition(|&b| b == b'@') {
+        Some(at) => (Some(hop[..at].to_vec()), &hop[at + 1..]),
+        None => (None, hop),
+    };
+    let (host, port, _) = hpdelim(rest)?;
+    Some(JumpHop {
+        user,
+        host: clean(host),
+        port: port.filter(|p| !p.is_empty()).and_then(a2port),
+    })
+}
+
+/// misc.c `urldecode` (`+` is a space), for a text [`urldecode_ok`] accepts.
+fn urldecode(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+        if s[i] == b'%' && i + 2 < s.len() {
+            out.push(hex(s[i + 1]) << 4 | hex(s[i + 2]));
+            i += 3;
+        } else if s[i] == b'+' {
+            out.push(b' ');
+            i += 1;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// `PermitRemoteOpen` arguments other than `any`/`none`: `Err` is ssh's (fatal) message.

@@ -158,3 +158,154 @@ fn refuses_exactly_when_ssh_g_does() {
         })
         .unwrap();
 }
+
+/// ssh's first "FILE line N: MESSAGE" (or "FILE: line N: MESSAGE") for `config`, with `host`.
+fn ssh_g_message(config: &std::path::Path) -> Option<(usize, String)> {
+    let out = Command::new("ssh")
+        .arg("-G")
+        .arg("-F")
+        .arg(config)
+        .arg("h")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        return None;
+    }
+    // ssh's log escapes bytes itself (strnvis), so its stderr is ASCII.
+    let err = String::from_utf8_lossy(&out.stderr);
+    err.lines().find_map(|l| {
+        let at = l.find(" line ")?;
+        let rest = &l[at + 6..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let n = rest[..digits].parse().ok()?;
+        let msg = rest[digits..].strip_prefix(": ")?;
+        Some((n, msg.trim_end_matches('\r').to_string()))
+    })
+}
+
+/// Lines whose keyword is quoted or whose values hold bytes ssh's log escapes: the library
+/// refuses at ssh's line with ssh's message, as ssh prints it (`strnvis`: a backslash doubled,
+/// control and non-ASCII bytes in octal), and honours `IgnoreUnknown` for a quoted keyword.
+#[test]
+fn messages_are_ssh_s_own_as_it_prints_them() {
+    if !need_ssh("messages_are_ssh_s_own_as_it_prints_them") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let cases: &[&[u8]] = &[
+        b"Host h\n\"Po\"rt 22\n",
+        b"Host h\n\"Port 22\"\n",
+        b"Host h\n\"po rt\" 22\n",
+        b"Host h\n\"po\\rt\x01\xc3\xa9\t\" 22\n",
+        b"Host h\nPort\x0c22\n",
+        b"Host h\nPort 22\\\n",
+        b"Host h\nPort \xff\n",
+        b"Host h\nPort 22\x0b\n",
+        b"Host h\nCiphers a\\b\n",
+        b"Host h\nCanonicalDomains \xc3\xa9.example\n",
+        b"Host h\nRekeyLimit 8E\n",
+        b"IgnoreUnknown po\nHost h\n\"Po\"rt 22\n",
+        b"IgnoreUnknown po*\nHost h\n\"po rt\" 22\n",
+        b"IgnoreUnknown port\nHost h\n\"Po\"rt 22\n",
+        b"Host h\nPo\"rt\" 22\n",
+    ];
+    for &text in cases {
+        std::fs::write(&path, text).unwrap();
+        let ours = sshcfg::Document::parse(text.to_vec())
+            .diagnostics()
+            .into_iter()
+            .find(|d| d.rejects_config())
+            .map(|d| (d.line, d.message));
+        assert_eq!(
+            ours,
+            ssh_g_message(&path),
+            "config: {}",
+            text.escape_ascii()
+        );
+    }
+}
+
+/// What ssh.c refuses for a host after reading the config (a `ProxyJump` to the host itself,
+/// `ConnectionAttempts 0`, `ForkAfterAuthentication` without a command, `ProxyCommand -` with
+/// `ProxyUseFDPass`, a `HostName` with an unknown `%` token): the resolution of host `a` has an
+/// error exactly when `ssh -G a` fails, with ssh's message, and ResolveIndex agrees.
+#[test]
+fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
+    if !need_ssh("host_checks_after_reading_refuse_exactly_when_ssh_g_does") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let cases: &[&str] = &[
+        "Host a\nForkAfterAuthentication yes\n",
+        "Host a\nForkAfterAuthentication TRUE\nSessionType subsystem\n",
+        "Host a\nForkAfterAuthentication yes\nSessionType NONE\n",
+        "Host a\nForkAfterAuthentication yes\nRemoteCommand ls\n",
+        "Host a\nForkAfterAuthentication yes\nRemoteCommand none\n",
+        "Host a\nForkAfterAuthentication no\nHost *\nForkAfterAuthentication yes\n",
+        "Host b\nForkAfterAuthentication yes\n",
+        "Host a\nConnectionAttempts -0\n",
+        "Host a\nConnectionAttempts 1\nHost *\nConnectionAttempts 0\n",
+        "Host *\nConnectionAttempts 0\nHost a\nConnectionAttempts 1\n",
+        "Host a\nProxyCommand=-\nProxyUseFDPass yes\n",
+        "Host a\nProxyCommand - # x\nProxyUseFDPass yes\n",
+        "Host a\nProxyJump b\nProxyCommand -\nProxyUseFDPass yes\n",
+        "Host *\nProxyJump a\n",
+        "Host * !a\nProxyJump a\n",
+        "Host a\nProxyJump A\n",
+        "Host a\nPort 23\nProxyJump a\n",
+        "Host a\nPort 23\nProxyJump a:23\n",
+        "Host a\nPort ssh\nProxyJump a\n",
+        "Host a\nUser u\nProxyJump a\n",
+        "Host a\nProxyJump root@a\n",
+        "Host a\nProxyJump x,a\n",
+        "Host a\nProxyJump a,x\n",
+        "Host a\nProxyJump ssh://a:22\n",
+        "Host a\nProxyJump [a]\n",
+        "Host a\nProxyJump none\n",
+        "Host a\nProxyCommand none\nProxyJump a\n",
+        "Host a\nProxyJump a b\n",
+        "Host a\nHostName B\nProxyJump b\n",
+        "Host a\nHostName %h.x\nProxyJump a.x\n",
+        "Host a\nHostName %z\n",
+        "Host a\nHostName %h%\n",
+        "Host a\nHostName a%%b\n",
+        "Host b\nHostName %z\n",
+    ];
+    let ctx = sshcfg::ResolveContext::current_user();
+    for &text in cases {
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new("ssh")
+            .args(["-G", "-F"])
+            .arg(&path)
+            .arg("a")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let set = sshcfg::ConfigSet::from_main_bytes(
+            &path,
+            text.as_bytes().to_vec(),
+            &sshcfg::LoadOptions::explicit_file(&path),
+        )
+        .unwrap();
+        let r = set.resolve("a", &ctx);
+        assert!(set.rejection_for_host(None, &r).is_none(), "{text}");
+        match r.errors.first() {
+            Some(n) => assert!(
+                !out.status.success() && err.contains(&n.message),
+                "ours: {}; ssh: {err}; config:\n{text}",
+                n.message
+            ),
+            None => assert!(out.status.success(), "ssh: {err}; config:\n{text}"),
+        }
+        let many = set.resolve_many(&["a"], &ctx);
+        assert_eq!(
+            many[0].errors.first().map(|n| &n.message),
+            r.errors.first().map(|n| &n.message),
+            "{text}"
+        );
+    }
+}
