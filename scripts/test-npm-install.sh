@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the packed npm packages of scripts/release.sh (target/dist/*.tgz) as a user would, into
-# empty prefixes, without publishing them and without the network (npm runs --offline with an
+# Install the packed npm packages of scripts/release.sh (target/release-dist/*.tgz) as a user would,
+# into empty prefixes, without publishing them and without the network (npm runs --offline with an
 # empty cache of its own), and run what they installed:
 #   - `npx codex-fwd --version` names this commit; `codex-fwd -F cfg status h` reads a config;
 #     the exit status (0, 1, 2), stdout and stderr pass through the launcher; a SIGTERM sent to
@@ -12,7 +12,7 @@
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-dist=$PWD/target/dist
+dist=$PWD/target/release-dist
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' crates/cli/Cargo.toml | head -n 1)
 launcher=$dist/codex-fwd-$version.tgz
 native=$dist/codex-fwd-linux-x64-$version.tgz
@@ -20,14 +20,27 @@ for f in "$launcher" "$native"; do
   [ -f "$f" ] || { echo "test-npm-install: $f is missing; run scripts/release.sh first" >&2; exit 2; }
 done
 
-# The commit the binaries name: the one release.sh built from (target/dist/COMMIT), which must
+# The commit the binaries name: the one release.sh built from (target/release-dist/COMMIT), which must
 # be this checkout's HEAD (with -dirty if the tree had changes then).
 commit=$(cat "$dist/COMMIT")
 head=$(git rev-parse --short=12 HEAD)
 if [ "${commit%-dirty}" != "$head" ]; then
-  echo "test-npm-install: target/dist was built from $commit, HEAD is $head; run scripts/release.sh" >&2
+  echo "test-npm-install: target/release-dist was built from $commit, HEAD is $head; run scripts/release.sh" >&2
   exit 2
 fi
+
+# Nothing stale: every binary in target/release-dist is this run's, packed into its tarball.
+for b in "$dist"/bin/*/; do
+  t=$(basename "$b")
+  case "$t" in
+    x86_64-unknown-linux-musl) p=linux-x64 ;; aarch64-unknown-linux-musl) p=linux-arm64 ;;
+    x86_64-pc-windows-gnu) p=win32-x64 ;; *) p=unknown ;;
+  esac
+  [ -f "$dist/codex-fwd-$p-$version.tgz" ] || {
+    echo "test-npm-install: $b has no package beside it (left from an earlier run?)" >&2
+    exit 2
+  }
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/codex-fwd-npm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
