@@ -13,6 +13,8 @@ command -v qemu-aarch64-static >/dev/null \
 # Both crates still package and build from what crates.io would get (include lists, metadata;
 # the CLI against the packaged sshcfg): see "Install" in the README.
 cargo publish --dry-run --workspace --locked
+# `--version` names the commit in clones (packed refs), worktrees, shallow clones, and no git.
+scripts/test-version.sh
 scripts/release.sh x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
 scripts/test-npm-install.sh
 echo "ci-release: $((SECONDS - start)) s" >&2
