@@ -15,6 +15,8 @@ command -v qemu-aarch64-static >/dev/null \
 cargo publish --dry-run --workspace --locked
 # `--version` names the commit in clones (packed refs), worktrees, shallow clones, and no git.
 scripts/test-version.sh
+# What crates.io gets: the files each crate needs, no fixtures, a README whose links work there.
+scripts/check-crates.sh
 scripts/release.sh x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
 scripts/test-npm-install.sh
 echo "ci-release: $((SECONDS - start)) s" >&2
