@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Install the packed npm packages of scripts/release.sh (target/release-dist/*.tgz) as a user would,
-# into empty prefixes, without publishing them and without the network (npm runs --offline with an
-# empty cache of its own), and run what they installed:
+# into empty prefixes, without publishing them and without the network (npm runs --offline, or
+# against a registry on loopback, with an empty cache and no npmrc of this machine), and run what
+# they installed:
 #   - `npx codex-fwd --version` names this commit; `codex-fwd -F cfg status h` reads a config;
 #     the exit status (0, 1, 2), stdout and stderr pass through the launcher; a SIGTERM sent to
 #     the launcher reaches the binary and the launcher ends by the same signal;
 #   - the same from a global install (`npm install -g`), from `npx --package` with nothing
 #     installed, and the one-line errors for an unsupported platform and a missing binary package;
+#   - from a registry on loopback (scripts/npm-registry.js) serving every package of the release,
+#     as the README prints it: `npx --yes codex-fwd ...` and `npm install -g codex-fwd`, where npm
+#     itself must pick linux-x64 alone among the optional dependencies; after an install without
+#     optional dependencies, the command the launcher's message names repairs it;
 #   - the other platforms' binaries where this machine can run them: the Windows package's under
 #     Wine (set up by ../shared/tools/windows-tests), the arm64 one under qemu-aarch64 if present.
 # Prints "N passed, N failed" and exits non-zero on any failure.
@@ -44,7 +49,10 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/codex-fwd-npm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-export npm_config_cache=$work/npm-cache npm_config_offline=true npm_config_audit=false \
+# npm reads no user or global npmrc of this machine (one may say yes=false, omit=optional, ...).
+: >"$work/npmrc" && : >"$work/npmrc-global"
+export npm_config_userconfig=$work/npmrc npm_config_globalconfig=$work/npmrc-global \
+  npm_config_cache=$work/npm-cache npm_config_offline=true npm_config_audit=false \
   npm_config_fund=false npm_config_update_notifier=false npm_config_loglevel=error
 printf 'Host h\n    HostName 192.0.2.1\n' >"$work/cfg"
 passed=0 failed=0
@@ -78,11 +86,12 @@ check "codex-fwd -F cfg status h" 0 '^h: 1455 localhost:1455 disabled' "$bin" -F
 check "exit status 1 passes through (enable --check)" 1 'localhost:1455' "$bin" -F "$work/cfg" enable h --check
 check "exit status 2 and stderr pass through (bad flag)" 2 "unexpected argument '--bogus'" "$bin" --bogus
 check "stdout passes through (status --json)" 0 '"host": *"h"' "$bin" -F "$work/cfg" status h --json
-installed=$(find "$local_prefix/node_modules" -maxdepth 1 -name 'codex-fwd*' -printf '%f ' | sort)
-case "$installed" in
-  *win32* | *arm64* | *darwin*) bad "another platform's package was installed: $installed" ;;
-  *) ok "only the launcher and linux-x64 were installed ($installed)" ;;
-esac
+installed=$(find "$local_prefix/node_modules" -maxdepth 1 -name 'codex-fwd*' -printf '%f\n' | sort | tr '\n' ' ')
+if [ "$installed" = "codex-fwd codex-fwd-linux-x64 " ]; then
+  ok "only the launcher and linux-x64 were installed ($installed)"
+else
+  bad "installed packages: '$installed' (wanted the launcher and linux-x64)"
+fi
 
 # 2. Signals: `status` reading a FIFO whose writer stays open blocks until it is ended.
 mkfifo "$work/fifo"
@@ -133,6 +142,47 @@ fi
 # 4. npx with nothing installed, as `npx codex-fwd login myserver` does from the registry.
 check "npx --package (nothing installed) runs status" 0 '^h: 1455 localhost:1455 disabled' \
   bash -c 'cd "$1" && npx --yes --package "$2" --package "$3" codex-fwd -F "$1/cfg" status h' _ "$work" "$launcher" "$native"
+
+# 4b. From a registry, as the README prints it: a loopback registry (scripts/npm-registry.js)
+# serves every package of the release, and npm itself must pick the platform package among the
+# launcher's optional dependencies by their os and cpu.
+node scripts/npm-registry.js "$dist"/codex-fwd*.tgz >"$work/registry-url" 2>"$work/registry.log" &
+registry_pid=$!
+trap 'kill "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do [ -s "$work/registry-url" ] && break; sleep 0.1; done
+registry=$(cat "$work/registry-url")
+# from_registry DIR COMMAND...: run COMMAND in DIR with npm reading that registry, online.
+from_registry() {
+  (cd "$1" && shift && npm_config_registry=$registry npm_config_offline=false \
+    npm_config_cache=$work/registry-cache "$@")
+}
+mkdir -p "$work/reg-npx" "$work/reg-global" "$work/reg-omit"
+cp "$work/cfg" "$work/reg-npx/cfg"
+check "registry: npx --yes codex-fwd -F cfg status h, nothing installed" 0 '^h: 1455 localhost:1455 disabled' \
+  from_registry "$work/reg-npx" npx --yes codex-fwd -F cfg status h
+if from_registry "$work" npm install -g --prefix "$work/reg-global" codex-fwd >"$work/reg-g.log" 2>&1; then
+  installed=$(find "$work/reg-global" -path '*/node_modules/codex-fwd*' -name package.json \
+    -exec sed -n 's/^  "name": "\(.*\)",$/\1/p' {} + | sort | tr '\n' ' ')
+  if [ "$installed" = "codex-fwd codex-fwd-linux-x64 " ]; then
+    ok "registry: npm install -g codex-fwd installs the launcher and linux-x64 only"
+  else
+    bad "registry: npm install -g codex-fwd installed: $installed"
+  fi
+  check "registry: global codex-fwd --version" 0 "^codex-fwd $version \\(commit $commit\\)\$" \
+    "$work/reg-global/bin/codex-fwd" --version
+else
+  bad "registry: npm install -g codex-fwd: $(cat "$work/reg-g.log")"
+fi
+# Without its optional dependencies the launcher names a command; run as printed, it repairs.
+from_registry "$work/reg-omit" npm install --omit=optional codex-fwd >/dev/null 2>&1
+msg=$(from_registry "$work/reg-omit" npx --no-install codex-fwd --version 2>&1)
+fix=$(sed -n 's/.*reinstall with `\([^`]*\)`.*/\1/p' <<<"$msg")
+if [ -n "$fix" ] && from_registry "$work/reg-omit" bash -c "$fix" >/dev/null 2>&1; then
+  check "registry: the missing-binary message's command ($fix) repairs the install" 0 \
+    "^codex-fwd $version \\(commit $commit\\)\$" from_registry "$work/reg-omit" npx --no-install codex-fwd --version
+else
+  bad "registry: no working command in the missing-binary message: $msg"
+fi
 
 # 5. The launcher's one-line errors.
 check "unsupported platform: one line, exit 1" 1 '^codex-fwd: no prebuilt binary for linux-riscv64 \(there are for .*linux-x64.*\); build it from source with `cargo install codex-fwd`$' \
