@@ -188,6 +188,18 @@ fi
 check "unsupported platform: one line, exit 1" 1 '^codex-fwd: no prebuilt binary for linux-riscv64 \(there are for .*linux-x64.*\); build it from source with `cargo install codex-fwd`$' \
   node -e 'Object.defineProperty(process, "arch", { value: "riscv64" }); require(process.argv[1])' \
   "$local_prefix/node_modules/codex-fwd/bin/codex-fwd.js" --version
+# An argument that is not UTF-8 (a Latin-1 file name) would reach the binary altered (U+FFFD):
+# refused, nothing written, and the binary the message names takes it as it is.
+mkdir -p "$work/latin1" && cp "$work/cfg" "$work/latin1/caf"$'\xe9'".cfg"
+check "a non-UTF-8 argument: one line, exit 2" 2 '^codex-fwd: argument 2 \(.*\) has bytes that are not UTF-8.*run the binary itself: ".*/codex-fwd"$' \
+  "$bin" -F "$work/latin1/caf"$'\xe9'".cfg" enable h --yes
+check "... through npx as well" 2 'has bytes that are not UTF-8' \
+  bash -c 'cd "$1" && npx --no-install codex-fwd -F "$2" enable h --yes' _ "$local_prefix" "$work/latin1/caf"$'\xe9'".cfg"
+if [ "$(ls "$work/latin1" | wc -l)" = 1 ]; then ok "... and nothing was written"; else bad "a non-UTF-8 argument: files now: $(ls "$work/latin1")"; fi
+native_bin=$(sed -n 's/.*run the binary itself: "\(.*\)"$/\1/p' <<<"$("$bin" -F "$work/latin1/caf"$'\xe9'".cfg" status h 2>&1)")
+check "... and the binary it names reads that file" 0 '^h: 1455 localhost:1455 disabled  \[hostname=192.0.2.1\]' \
+  "$native_bin" -F "$work/latin1/caf"$'\xe9'".cfg" status h
+
 bare=$work/bare
 mkdir -p "$bare"
 npm install --prefix "$bare" --omit=optional "$launcher" >/dev/null 2>&1
