@@ -217,6 +217,13 @@ if [ -f "$win" ]; then
     exe=$work/win/package/bin/codex-fwd.exe
     check "win32-x64 under Wine: --version" 0 "^codex-fwd $version \\(commit $commit\\)" /usr/lib/wine/wine64 "$exe" --version
     check "win32-x64 under Wine: -F cfg status h" 0 '^h: 1455 localhost:1455 disabled' /usr/lib/wine/wine64 "$exe" -F "$work/cfg" status h
+    # A config written on Windows: CRLF line endings; the forward is found, and enable keeps CRLF.
+    printf 'Host w\r\n    HostName 192.0.2.2\r\n    LocalForward 1455 localhost:1455\r\n' >"$work/crlf"
+    check "win32-x64 under Wine: status on a CRLF config" 0 '^w: 1455 localhost:1455 enabled' /usr/lib/wine/wine64 "$exe" -F "$work/crlf" status w
+    printf 'Host v\r\n    HostName 192.0.2.3\r\n' >"$work/crlf2"
+    /usr/lib/wine/wine64 "$exe" -F "$work/crlf2" enable v --yes >/dev/null 2>&1
+    check "win32-x64 under Wine: enable on a CRLF config writes CRLF" 0 '^Host v\^M\$    HostName 192\.0\.2\.3\^M\$    LocalForward 1455 localhost:1455\^M\$$' \
+      bash -c 'cat -A "$1" | tr -d "\n"' _ "$work/crlf2"
     /usr/lib/wine/wineserver -k 2>/dev/null || true
   else
     bad "win32-x64: Wine is not set up here (run ../shared/tools/windows-tests once, it prepares it)"
