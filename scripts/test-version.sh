@@ -13,7 +13,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target} CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' crates/cli/Cargo.toml | head -n 1)
-work=$(mktemp -d "${TMPDIR:-/tmp}/codex-fwd-version.XXXXXX")
+# Fixed paths, not mktemp's: cargo keys the two crates' builds by their source path, and a new
+# path each run would leave another set of them in target/ every time.
+work=$PWD/target/test-version
+rm -rf "$work" && mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
 passed=0 failed=0
