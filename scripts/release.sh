@@ -12,16 +12,19 @@
 # macOS is not among them: see "Install" in the README for why.
 #
 # Linking uses zig (PyPI `ziglang`) through cargo-zigbuild (PyPI `cargo-zigbuild`), which bring a
-# C toolchain and libc for every target; this script installs both (pinned) when missing, and the
-# Rust standard library of each target with rustup. The binaries use the `dist` profile
+# C toolchain and libc for every target; this script installs both (pinned) into a virtual
+# environment of its own, target/release-tools/venv (a system Python such as Debian's refuses
+# `pip install` outside one, PEP 668), and the Rust standard library of each target with rustup. The binaries use the `dist` profile
 # (Cargo.toml: release, no debug info, stripped). `codex-fwd --version` names the commit, with
 # `-dirty` when tracked files differ from it.
 #
 # Output:
-#   target/dist/bin/TARGET/codex-fwd[.exe]        the binaries
-#   target/dist/npm/PACKAGE/                      the npm packages, laid out (npm/assemble.js)
-#   target/dist/PACKAGE-VERSION.tgz               the same, packed by `npm pack`, ready to publish
-#   target/dist/COMMIT                            the commit the binaries name
+#   target/release-dist/bin/TARGET/codex-fwd[.exe]   the binaries
+#   target/release-dist/npm/PACKAGE/                 the npm packages, laid out (npm/assemble.js)
+#   target/release-dist/PACKAGE-VERSION.tgz          the same, packed by `npm pack`, ready to publish
+#   target/release-dist/COMMIT                       the commit the binaries name
+# Each run replaces the whole directory: nothing of an earlier run (another commit, other
+# targets) is left beside what this one built.
 # scripts/test-npm-install.sh installs the tarballs into an empty prefix and runs them.
 set -euo pipefail
 ZIGLANG_VERSION=0.17.1
@@ -42,6 +45,13 @@ platform_of() {
 }
 for t in "${targets[@]}"; do platform_of "$t" >/dev/null; done
 
+# Missing programs are named up front, not after minutes of building.
+for tool in git cargo rustup python3 node npm; do
+  command -v "$tool" >/dev/null || {
+    echo "release: $tool is not installed (needed: git, cargo and rustup, python3, node and npm)" >&2
+    exit 1
+  }
+done
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' crates/cli/Cargo.toml | head -n 1)
 commit=$(git rev-parse --short=12 HEAD)
 git diff --quiet HEAD -- || commit="$commit-dirty"
@@ -49,21 +59,38 @@ export CODEX_FWD_COMMIT=$commit
 echo "release: codex-fwd $version (commit $commit) for ${targets[*]}" >&2
 
 # The tools: zig and cargo-zigbuild from PyPI, each target's std from rustup.
-# pip puts cargo-zigbuild in Python's scripts directory, which need not be on PATH.
-PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+# pip installs into a virtual environment of ours: a system Python (Debian, Ubuntu) refuses to
+# install into itself (PEP 668), and `pip install --user` puts scripts where PATH need not look.
+venv=target/release-tools/venv
+if [ ! -x "$venv/bin/python3" ]; then
+  mkdir -p target/release-tools
+  python3 -m venv "$venv" 2>/dev/null || {
+    rm -rf "$venv"
+    echo "release: python3 cannot make a virtual environment (Debian, Ubuntu: apt-get install python3-venv)" >&2
+    exit 1
+  }
+fi
+PATH="$PWD/$venv/bin:$PATH"
 if [ "$(python3 -m ziglang version 2>/dev/null)" != "$ZIGLANG_VERSION" ] \
    || [ "$(cargo-zigbuild --version 2>/dev/null)" != "cargo-zigbuild $CARGO_ZIGBUILD_VERSION" ]; then
-  echo "release: installing ziglang $ZIGLANG_VERSION and cargo-zigbuild $CARGO_ZIGBUILD_VERSION from PyPI" >&2
+  echo "release: installing ziglang $ZIGLANG_VERSION and cargo-zigbuild $CARGO_ZIGBUILD_VERSION from PyPI into $venv" >&2
   python3 -m pip install --quiet --disable-pip-version-check \
-    "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
+    "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" || {
+    echo "release: pip could not install ziglang and cargo-zigbuild (above); PyPI must be reachable" >&2
+    exit 1
+  }
   hash -r
 fi
+# The pinned zig, even where another `zig` is on PATH (cargo-zigbuild would take that one first).
+CARGO_ZIGBUILD_ZIG_PATH=$(python3 -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
+export CARGO_ZIGBUILD_ZIG_PATH
 installed=$(rustup target list --installed)
 for t in "${targets[@]}"; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
 
-dist=target/dist
+dist=target/release-dist
+rm -rf "$dist"
 mkdir -p "$dist/bin"
 pairs=()
 for t in "${targets[@]}"; do
@@ -76,7 +103,6 @@ for t in "${targets[@]}"; do
   echo "release: $t: $(stat -c %s "$dist/bin/$t/$exe") bytes ($((SECONDS - start)) s)" >&2
 done
 
-rm -rf "$dist/npm" "$dist"/codex-fwd*.tgz
 echo "$commit" >"$dist/COMMIT"
 node npm/assemble.js "$dist/npm" "$version" "${pairs[@]}"
 for p in "$dist"/npm/*/; do

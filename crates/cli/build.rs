@@ -69,18 +69,34 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 fn from_git(dir: &Path) -> Option<String> {
     git(dir, &["ls-files", "--error-unmatch", "Cargo.toml"])?;
     let sha = git(dir, &["rev-parse", "--short=12", "HEAD"])?;
-    // Build again when HEAD moves: HEAD itself, the branch it points to, and packed refs.
-    let mut watch = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
-    if let Some(r) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
-        watch.push(r);
-    }
+    // Build again when HEAD moves: HEAD itself, the branch it points to, packed refs, and the
+    // reftable of a repository that keeps its refs in one.
+    let mut watch = vec![
+        "HEAD".to_owned(),
+        "packed-refs".to_owned(),
+        "reftable".to_owned(),
+    ];
+    let branch = git(dir, &["symbolic-ref", "-q", "HEAD"]);
+    watch.extend(branch.clone());
     for w in watch {
         // A path that does not exist would make cargo run this script on every build.
-        if let Some(p) = git(dir, &["rev-parse", "--git-path", &w]).map(|p| dir.join(p))
-            && p.exists()
-        {
+        if let Some(p) = git_path(dir, &w).filter(|p| p.exists()) {
             println!("cargo:rerun-if-changed={}", p.display());
         }
     }
+    // A branch that lives only in packed-refs (after `git gc` or `git pack-refs`, as in many
+    // fresh clones) has no file of its own: the next commit creates one and leaves HEAD and
+    // packed-refs alone. Watch the directory it will appear in.
+    if let Some(p) = branch.and_then(|b| git_path(dir, &b))
+        && !p.exists()
+        && let Some(parent) = p.parent().filter(|d| d.is_dir())
+    {
+        println!("cargo:rerun-if-changed={}", parent.display());
+    }
     Some(sha)
+}
+
+/// Where git keeps `name` (`HEAD`, `refs/heads/main`, ...) for the repository holding `dir`.
+fn git_path(dir: &Path, name: &str) -> Option<PathBuf> {
+    git(dir, &["rev-parse", "--git-path", name]).map(|p| dir.join(p))
 }

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 /// Files at least this large are mapped instead of read (below it, `read` is as fast and a
 /// mapping's set-up is not worth it).
+#[cfg_attr(not(unix), allow(dead_code))] // only Unix maps (config::read_file_bytes)
 pub(crate) const MAP_AT_LEAST: u64 = 1 << 20;
 
 enum Storage {
     Owned(Vec<u8>),
     Shared(Arc<Vec<u8>>),
+    #[cfg_attr(not(unix), allow(dead_code))]
     Mapped(memmap2::Mmap),
 }
 
@@ -24,6 +26,7 @@ pub struct FileBytes(Arc<Storage>);
 
 impl FileBytes {
     /// Map `file` (a regular file) read-only.
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn map(file: &std::fs::File) -> std::io::Result<FileBytes> {
         // SAFETY: the mapping is read-only and private to this process; see the type's note on
         // truncation by another process.

@@ -20,9 +20,26 @@ const PLATFORMS = {
 // a platform missing here was not built, and saying so beats a confusing resolve error).
 const SHIPPED = /* @SHIPPED@ */ Object.keys(PLATFORMS);
 
-function fail(message) {
+function fail(message, status = 1) {
   process.stderr.write(`codex-fwd: ${message}\n`);
-  process.exit(1);
+  process.exit(status);
+}
+
+// Node decodes arguments as UTF-8 and replaces bytes that are not (a Latin-1 file name) with
+// U+FFFD, and so does npm before `npx` runs this launcher: the binary would get another argument,
+// and `-F caf\xe9.cfg enable` would write a new file named otherwise. The bytes are gone by
+// now; an argument with U+FFFD in it is refused rather than passed on altered.
+function checkArguments(args) {
+  args.forEach((arg, i) => {
+    if (arg.includes("\uFFFD")) {
+      fail(
+        `argument ${i + 1} (${JSON.stringify(arg)}) has bytes that are not UTF-8 (shown as ` +
+          "U+FFFD), which node does not pass on unchanged; run the binary itself: " +
+          JSON.stringify(binary),
+        2,
+      );
+    }
+  });
 }
 
 const key = `${process.platform}-${process.arch}`;
@@ -45,6 +62,8 @@ try {
       "without --omit=optional or --no-optional",
   );
 }
+
+checkArguments(process.argv.slice(2));
 
 const child = spawn(binary, process.argv.slice(2), { stdio: "inherit", windowsHide: false });
 

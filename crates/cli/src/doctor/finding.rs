@@ -27,6 +27,7 @@ pub(crate) enum Code {
     LocalPortInUse,
     LocalPortExcluded,
     BadPermissions,
+    #[cfg_attr(not(unix), allow(dead_code))] // a Unix mode check (doctor::machine)
     SshDirPermissions,
     HomeDiffers,
     SshGDiffers,
