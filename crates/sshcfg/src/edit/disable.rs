@@ -1,0 +1,140 @@
+//! Planning the removal of a forward for one host.
+
+use super::*;
+use crate::config::ConfigSet;
+use crate::document::LineKind;
+use crate::forward::Forward;
+use crate::listener::is_loopback_tunnel;
+use crate::loc::{FileId, Loc};
+use crate::plan::{Action, Plan};
+use crate::resolve::ResolveContext;
+
+impl ConfigSet {
+    /// `lines` of `file` (to remove), plus the blocks they leave with only their header and
+    /// blank lines, each with one blank line; sorted. Comments right above the next block's
+    /// header belong to that block and stay.
+    pub(super) fn with_emptied_blocks(
+        &self,
+        file: FileId,
+        mut lines: Vec<usize>,
+        host: &str,
+        summary: &mut Vec<String>,
+    ) -> Vec<usize> {
+        let doc = &self.file(file).doc;
+        lines.sort_unstable();
+        lines.dedup();
+        let mut headers: Vec<usize> = lines
+            .iter()
+            .filter_map(|&l| doc.block_of(l).header)
+            .collect();
+        headers.dedup();
+        let mut extra = Vec::new();
+        for h in headers {
+            let block = doc.block_of(h).lines.clone();
+            let mut rest: Vec<usize> = block
+                .clone()
+                .skip(1)
+                .filter(|i| lines.binary_search(i).is_err())
+                .collect();
+            if block.end < doc.line_count() {
+                while rest
+                    .last()
+                    .is_some_and(|&i| doc.kind(i) == LineKind::Comment)
+                {
+                    rest.pop();
+                }
+            }
+            if rest.iter().any(|&i| doc.kind(i) != LineKind::Blank) {
+                continue;
+            }
+            extra.push(h);
+            if let Some(&blank) = rest.last() {
+                extra.push(blank);
+            } else if block.end == doc.line_count() && h > 0 && doc.kind(h - 1) == LineKind::Blank {
+                extra.push(h - 1);
+            }
+            summary.push(format!(
+                "{}: remove the `Host {host}` block, now empty",
+                self.place(Loc::new(file, h))
+            ));
+        }
+        lines.extend(extra);
+        lines.sort_unstable();
+        lines.dedup();
+        lines
+    }
+
+    /// Plan removing, for `host`, every forward that [`ConfigSet::enable`] could have written for
+    /// `forward`'s ports (see [`is_loopback_tunnel`]); other forwards of the local port stay,
+    /// with a line in the summary.
+    pub fn disable(
+        &self,
+        host: &str,
+        forward: &Forward,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        let host = Self::check_host(host)?;
+        let host = host.as_str();
+        let r = self.resolve(host, ctx);
+        let (local, remote) = tunnel_ports(forward)?;
+        let mut plan = Plan::empty(host, forward, Action::Disable);
+        let (found, others): (Vec<_>, Vec<_>) = r
+            .forward_lines
+            .iter()
+            .filter(|f| !r.clears_forwardings() && f.forward.listen_port() == Some(local))
+            .partition(|f| is_loopback_tunnel(&f.forward, local, remote));
+        for o in others {
+            let place = self.place(o.loc);
+            plan.summary.push(format!(
+                "{place}: {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
+                o.forward.directive()
+            ));
+        }
+        if found.is_empty() {
+            plan.summary.push(format!(
+                "{host} has no LocalForward like {}; nothing to do",
+                forward.config_args()
+            ));
+            return Ok(plan);
+        }
+        if let Some(shared) = found.iter().find(|f| !f.exclusive) {
+            let (path, line) = loc_text(self, shared.loc);
+            return Err(EditError::Shared {
+                host: host.to_string(),
+                path,
+                line,
+                why: describe_block(self, shared),
+            });
+        }
+        let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
+        for f in &found {
+            push_line(&mut per_file, f.loc);
+            let place = self.place(f.loc);
+            plan.summary.push(format!(
+                "{place}: remove LocalForward {} for {host}",
+                f.forward.config_args()
+            ));
+        }
+        let splices = per_file
+            .into_iter()
+            .map(|(file, lines)| {
+                let lines = self.with_emptied_blocks(file, lines, host, &mut plan.summary);
+                (file, removal_splices(&self.file(file).doc, &lines))
+            })
+            .collect();
+        plan.changes = self.changes_from(splices);
+        let after = self.with_plan(&plan).resolve(host, ctx);
+        if after
+            .forwards
+            .iter()
+            .any(|f| is_loopback_tunnel(&f.forward, local, remote))
+        {
+            return Err(EditError::NotEffective {
+                host: host.to_string(),
+                why: "an equivalent forward is still effective".into(),
+            });
+        }
+        self.check_others(&plan, ctx)?;
+        Ok(plan)
+    }
+}
