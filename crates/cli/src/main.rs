@@ -19,6 +19,7 @@ mod doctor;
 mod env;
 mod failure;
 mod login;
+mod refusal;
 mod system;
 mod write;
 

@@ -86,7 +86,7 @@ pub use config::{
 };
 pub use diagnose::keywords;
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
-pub use edit::EditError;
+pub use edit::{EditError, Ineffective, Origin, OtherHost, Rejection};
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};

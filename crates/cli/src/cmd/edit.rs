@@ -87,7 +87,9 @@ fn edit_request(
     if action == sshcfg::Action::Enable {
         refuse_unreadable_by_ssh(&set, env)?;
     }
-    let plan = set.plan_reaching(action, &req.hosts, forwards, crate::codex::ENDS, &env.ctx)?;
+    let plan = set
+        .plan_reaching(action, &req.hosts, forwards, crate::codex::ENDS, &env.ctx)
+        .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
     let files: Vec<FileReport> = plan
         .changes()
         .iter()

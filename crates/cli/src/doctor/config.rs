@@ -154,7 +154,7 @@ fn tunnel_findings(
         Err(Blocker::Missing) if missing == Missing::Report => {
             let where_ = match set.enable(host, want, ctx) {
                 Ok(plan) => plan.summary().join("; "),
-                Err(e) => e.to_string(),
+                Err(e) => crate::refusal::edit_message(set, &e),
             };
             vec![finding(
                 Code::ForwardMissing,

@@ -98,12 +98,10 @@ impl ConfigSet {
             return Ok(plan);
         }
         if let Some(shared) = found.iter().find(|f| !f.exclusive) {
-            let (path, line) = loc_text(self, shared.loc);
             return Err(EditError::Shared {
                 host: host.to_string(),
-                path,
-                line,
-                why: describe_block(self, shared),
+                loc: shared.loc,
+                origin: origin(self, shared),
             });
         }
         let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
@@ -131,7 +129,7 @@ impl ConfigSet {
         {
             return Err(EditError::NotEffective {
                 host: host.to_string(),
-                why: "an equivalent forward is still effective".into(),
+                why: Ineffective::StillEffective,
             });
         }
         self.check_others(&plan, ctx)?;

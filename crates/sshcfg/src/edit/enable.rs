@@ -21,7 +21,7 @@ pub(super) fn tunnel_ports(forward: &Forward) -> Result<(u16, u16), EditError> {
     match ports {
         Some((l, p)) if is_loopback_tunnel(forward, l, p) => Ok((l, p)),
         _ => Err(EditError::NotATunnel {
-            forward: forward.config_args(),
+            forward: Box::new(forward.clone()),
         }),
     }
 }
@@ -46,11 +46,9 @@ impl ConfigSet {
             return None;
         }
         let c = r.clear_all_forwardings.as_ref()?;
-        let (path, line) = loc_text(self, c.loc);
         Some(EditError::ClearAllForwardings {
             host: host.to_string(),
-            path,
-            line,
+            loc: c.loc,
             value: c.value.to_string(),
         })
     }
@@ -123,16 +121,14 @@ impl ConfigSet {
             && self.rejection_for(ctx.openssh).is_some()
             && let Some(e) = self.rejection_for_host(ctx.openssh, &r)
         {
-            return Err(e);
+            return Err(e.into());
         }
         // Problems ssh finds while reading for this host (a bad Match, Includes nested too deep).
         if let Some(n) = r.errors.first() {
-            let (path, line) = loc_text(self, n.loc);
-            return Err(EditError::Rejected {
-                path,
-                line,
+            return Err(EditError::Rejected(Rejection {
+                loc: n.loc,
                 message: n.message.clone(),
-            });
+            }));
         }
         if let Some(e) = self.clear_error(host, &r) {
             return Err(e);
@@ -143,12 +139,10 @@ impl ConfigSet {
             .as_ref()
             .filter(|af| !af.value.admits(ends.client))
         {
-            let (path, line) = loc_text(self, af.loc);
             return Err(EditError::AddressFamily {
                 host: host.to_string(),
-                path,
-                line,
-                client: ends.client.to_string(),
+                loc: af.loc,
+                client: ends.client,
             });
         }
         if let Some(rf) = r
@@ -156,13 +150,11 @@ impl ConfigSet {
             .iter()
             .find(|l| matches!(&l.value, crate::Listen::Port { port, .. } if *port == remote))
         {
-            let (path, line) = loc_text(self, rf.loc);
             let doc = &self.file(rf.loc.file()).doc;
             return Err(EditError::RemotePortTaken {
                 host: host.to_string(),
-                path,
-                line,
-                forward: String::from_utf8_lossy(doc.line_text(rf.loc.index()))
+                loc: rf.loc,
+                line: String::from_utf8_lossy(doc.line_text(rf.loc.index()))
                     .trim()
                     .to_string(),
                 port: remote,
@@ -340,14 +332,12 @@ impl ConfigSet {
 
     /// The refusal for a forward of the same local port that other hosts share.
     pub(super) fn conflict(&self, host: &str, local: u16, c: &EffectiveForward) -> EditError {
-        let (path, line) = loc_text(self, c.loc);
         EditError::Conflict {
             host: host.to_string(),
-            path,
-            line,
-            forward: c.forward.directive(),
+            loc: c.loc,
+            forward: Box::new(c.forward.clone()),
             port: local,
-            why: describe_block(self, c),
+            origin: origin(self, c),
         }
     }
 }

@@ -27,10 +27,10 @@ mod reject;
 mod splice;
 mod verify;
 
-pub use error::EditError;
+pub use error::{EditError, Ineffective, Origin, OtherHost, Rejection};
 
 use enable::tunnel_ports;
-use origin::describe_block;
+use origin::origin;
 use splice::{insert_after, new_block, removal_splices};
 
 use std::sync::Arc;
@@ -58,12 +58,6 @@ pub(super) fn push_line(per_file: &mut Vec<(FileId, Vec<usize>)>, loc: Loc) {
         Some((_, v)) => v.push(loc.index()),
         None => per_file.push((loc.file(), vec![loc.index()])),
     }
-}
-
-/// The file and 1-based line of `loc`, for the fields of an [`EditError`].
-pub(super) fn loc_text(set: &ConfigSet, loc: Loc) -> (String, usize) {
-    let place = set.place(loc);
-    (place.path.display().to_string(), place.line)
 }
 
 /// Is the block at `header` a `Host` line naming exactly `host` (one argument)?

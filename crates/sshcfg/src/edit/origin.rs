@@ -1,39 +1,29 @@
 //! Where a forward line comes from, when it is not the host's alone.
 
+use super::Origin;
 use crate::config::ConfigSet;
 use crate::resolve::EffectiveForward;
 
-/// Why a forward line is not this host's alone, in words.
-pub(super) fn describe_block(set: &ConfigSet, f: &EffectiveForward) -> String {
-    let file = set.file(f.loc.file());
-    if !file.editable() {
-        return format!("the system config {}", file.path.display());
+/// Where forward line `f` is, for a refusal that names the block other hosts share.
+pub(super) fn origin(set: &ConfigSet, f: &EffectiveForward) -> Origin {
+    let file = f.loc.file();
+    if !set.file(file).editable() {
+        return Origin::SystemConfig { file };
     }
-    let Some(b) = f.block else {
-        return match set.included_from(f.loc.file()) {
-            Some(inc) => {
-                let place = set.place(inc);
-                let doc = &set.file(inc.file()).doc;
-                let within = match doc.block_of(inc.index()).header {
-                    Some(h) => format!(
-                        " inside `{}`",
-                        String::from_utf8_lossy(doc.line_text(h)).trim()
-                    ),
-                    None => String::new(),
-                };
-                format!(
-                    "the top of {}, which is included at {place}{within}",
-                    file.path.display()
-                )
+    match (f.block, set.included_from(file)) {
+        (Some(header), _) => Origin::Block { header },
+        (None, Some(include)) => {
+            let doc = &set.file(include.file()).doc;
+            let within = doc
+                .block_of(include.index())
+                .header
+                .map(|h| crate::loc::Loc::new(include.file(), h));
+            Origin::IncludedTop {
+                file,
+                include,
+                within,
             }
-            None => "the global part of the file (it applies to every host)".into(),
-        };
-    };
-    let text = String::from_utf8_lossy(file.doc.line_text(b.index()))
-        .trim()
-        .to_string();
-    format!(
-        "the block `{text}` at {}, which is not for this host alone",
-        set.place(b)
-    )
+        }
+        (None, None) => Origin::Global,
+    }
 }

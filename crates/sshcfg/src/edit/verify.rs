@@ -35,7 +35,7 @@ impl ConfigSet {
     /// final pass, a `Host host` block reaches it): `file:line: HostName value`. Lines in blocks
     /// for `host` alone do not count. Letter-case variants of `host` itself are ssh's own rule and
     /// are not reported.
-    pub(super) fn hostname_reaching(&self, host: &str) -> Option<String> {
+    pub(super) fn hostname_reaching(&self, host: &str) -> Option<OtherHost> {
         for (n, f) in self.files().iter().enumerate() {
             let id = FileId::new(n);
             let doc = &f.doc;
@@ -66,10 +66,10 @@ impl ConfigSet {
                     _ => v == host,
                 };
                 if reaches {
-                    return Some(format!(
-                        "hosts whose HostName is {v} ({})",
-                        self.place(Loc::new(id, i))
-                    ));
+                    return Some(OtherHost::HostName {
+                        name: v,
+                        loc: Loc::new(id, i),
+                    });
                 }
             }
         }
@@ -102,7 +102,7 @@ impl ConfigSet {
             if fwds(a) != fwds(b) {
                 return Err(EditError::AlsoChanges {
                     host: plan.hosts[0].clone(),
-                    other,
+                    other: OtherHost::Named(other),
                 });
             }
         }
@@ -121,10 +121,10 @@ impl ConfigSet {
     ) -> Result<(), EditError> {
         let after = self.with_plan(plan).resolve(&plan.hosts[0], ctx);
         let why = match after.tunnel(local, remote, ends) {
-            Err(b) => Some(format!("afterwards: {}", b.code())),
-            Ok(_) if after.listeners().iter().filter(|l| l.port == local).count() != 1 => Some(
-                format!("more than one forward of local port {local} remains"),
-            ),
+            Err(b) => Some(Ineffective::Blocked(b)),
+            Ok(_) if after.listeners().iter().filter(|l| l.port == local).count() != 1 => {
+                Some(Ineffective::SeveralForwards { port: local })
+            }
             Ok(_) => None,
         };
         match why {
