@@ -20,6 +20,7 @@ mod env;
 mod failure;
 mod login;
 mod refusal;
+mod steps;
 mod system;
 mod write;
 

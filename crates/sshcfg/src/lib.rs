@@ -100,5 +100,5 @@ pub use listener::{
 pub use loc::{FileId, Loc, Located, Place};
 pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 pub use passwd::passwd_home;
-pub use plan::{Action, FileChange, Plan};
+pub use plan::{Action, FileChange, Insertion, Plan, Step};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

@@ -90,6 +90,7 @@ fn edit_request(
     let plan = set
         .plan_reaching(action, &req.hosts, forwards, crate::codex::ENDS, &env.ctx)
         .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
+    let summary = crate::steps::summary(&set, &plan);
     let files: Vec<FileReport> = plan
         .changes()
         .iter()
@@ -106,7 +107,7 @@ fn edit_request(
         changed: plan.is_change(),
         written,
         files: files.clone(),
-        summary: plan.summary().to_vec(),
+        summary: summary.clone(),
         error: None,
     };
     let print_report = |written: bool| {
@@ -125,7 +126,7 @@ fn edit_request(
         for f in &files {
             write!(out, "{}", diff::styled(&f.diff)).map_err(stdout_failed)?;
         }
-        for s in plan.summary() {
+        for s in &summary {
             eprintln!("{s}");
         }
     }

@@ -153,7 +153,7 @@ fn tunnel_findings(
         .at(set, loc)],
         Err(Blocker::Missing) if missing == Missing::Report => {
             let where_ = match set.enable(host, want, ctx) {
-                Ok(plan) => plan.summary().join("; "),
+                Ok(plan) => crate::steps::summary(set, &plan).join("; "),
                 Err(e) => crate::refusal::edit_message(set, &e),
             };
             vec![finding(

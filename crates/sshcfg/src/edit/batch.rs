@@ -20,7 +20,7 @@ impl ConfigSet {
     /// let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
     /// let plan = set.plan(Action::Enable, &["a", "b"], &fwds, &ResolveContext::new("me")).unwrap();
     /// assert_eq!(plan.changes().len(), 1);
-    /// assert_eq!(plan.summary().len(), 4);
+    /// assert_eq!(plan.steps().len(), 4);
     /// ```
     pub fn plan(
         &self,

@@ -6,7 +6,7 @@ use crate::document::LineKind;
 use crate::forward::Forward;
 use crate::listener::is_loopback_tunnel;
 use crate::loc::{FileId, Loc};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, Step};
 use crate::resolve::ResolveContext;
 
 impl ConfigSet {
@@ -18,7 +18,7 @@ impl ConfigSet {
         file: FileId,
         mut lines: Vec<usize>,
         host: &str,
-        summary: &mut Vec<String>,
+        steps: &mut Vec<Step>,
     ) -> Vec<usize> {
         let doc = &self.file(file).doc;
         lines.sort_unstable();
@@ -53,10 +53,10 @@ impl ConfigSet {
             } else if block.end == doc.line_count() && h > 0 && doc.kind(h - 1) == LineKind::Blank {
                 extra.push(h - 1);
             }
-            summary.push(format!(
-                "{}: remove the `Host {host}` block, now empty",
-                self.place(Loc::new(file, h))
-            ));
+            steps.push(Step::RemoveEmptyBlock {
+                host: host.to_string(),
+                header: Loc::new(file, h),
+            });
         }
         lines.extend(extra);
         lines.sort_unstable();
@@ -66,7 +66,7 @@ impl ConfigSet {
 
     /// Plan removing, for `host`, every forward that [`ConfigSet::enable`] could have written for
     /// `forward`'s ports (see [`is_loopback_tunnel`]); other forwards of the local port stay,
-    /// with a line in the summary.
+    /// with a [`Step::LeftAlone`].
     pub fn disable(
         &self,
         host: &str,
@@ -84,17 +84,19 @@ impl ConfigSet {
             .filter(|f| !r.clears_forwardings() && f.forward.listen_port() == Some(local))
             .partition(|f| is_loopback_tunnel(&f.forward, local, remote));
         for o in others {
-            let place = self.place(o.loc);
-            plan.summary.push(format!(
-                "{place}: {} is left as it is: it is not a loopback forward of local port {local} to the remote's localhost:{remote}",
-                o.forward.directive()
-            ));
+            plan.steps.push(Step::LeftAlone {
+                host: host.to_string(),
+                loc: o.loc,
+                forward: o.forward.clone(),
+                local,
+                remote,
+            });
         }
         if found.is_empty() {
-            plan.summary.push(format!(
-                "{host} has no LocalForward like {}; nothing to do",
-                forward.config_args()
-            ));
+            plan.steps.push(Step::NothingToRemove {
+                host: host.to_string(),
+                forward: forward.clone(),
+            });
             return Ok(plan);
         }
         if let Some(shared) = found.iter().find(|f| !f.exclusive) {
@@ -107,16 +109,16 @@ impl ConfigSet {
         let mut per_file: Vec<(FileId, Vec<usize>)> = Vec::new();
         for f in &found {
             push_line(&mut per_file, f.loc);
-            let place = self.place(f.loc);
-            plan.summary.push(format!(
-                "{place}: remove LocalForward {} for {host}",
-                f.forward.config_args()
-            ));
+            plan.steps.push(Step::Remove {
+                host: host.to_string(),
+                loc: f.loc,
+                forward: f.forward.clone(),
+            });
         }
         let splices = per_file
             .into_iter()
             .map(|(file, lines)| {
-                let lines = self.with_emptied_blocks(file, lines, host, &mut plan.summary);
+                let lines = self.with_emptied_blocks(file, lines, host, &mut plan.steps);
                 (file, removal_splices(&self.file(file).doc, &lines))
             })
             .collect();

@@ -6,7 +6,7 @@ use crate::document::{LineKind, Splice};
 use crate::forward::Forward;
 use crate::listener::{TunnelEnds, is_loopback_tunnel};
 use crate::loc::{FileId, Loc};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Insertion, Plan, Step};
 use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
 
 /// The ports of a loopback tunnel (`L localhost:P` and its spellings); other forwards are not
@@ -163,11 +163,11 @@ impl ConfigSet {
         let mut plan = Plan::empty(host, forward, Action::Enable);
         // What ssh could not be asked without running a command or a DNS lookup.
         for n in &r.not_evaluated {
-            plan.summary.push(format!(
-                "{}: note: {} (if it would apply to {host}, check with `ssh -G {host}`)",
-                self.place(n.loc),
-                n.message
-            ));
+            plan.steps.push(Step::NotEvaluated {
+                host: host.to_string(),
+                loc: n.loc,
+                message: n.message.clone(),
+            });
         }
         let carries = |f: &Forward| {
             r.bind_scope(&f.listen)
@@ -204,11 +204,11 @@ impl ConfigSet {
                 .iter()
                 .find(|f| f.forward == *k)
                 .expect("kept");
-            let place = self.place(f.loc);
-            plan.summary.push(format!(
-                "{place}: {host} already has {}; nothing to do",
-                f.forward.directive()
-            ));
+            plan.steps.push(Step::AlreadyThere {
+                host: host.to_string(),
+                loc: f.loc,
+                forward: f.forward.clone(),
+            });
             return Ok(plan);
         }
         let written = kept
@@ -242,12 +242,12 @@ impl ConfigSet {
         let mut removals: Vec<(FileId, Vec<usize>)> = Vec::new();
         for c in conflicts.iter().filter(|c| Some(c.loc) != in_place) {
             push_line(&mut removals, c.loc);
-            let place = self.place(c.loc);
-            plan.summary.push(format!(
-                "{place}: remove {} for {host}: it also listens on local port {}",
-                c.forward.directive(),
-                c.forward.listen_port().unwrap_or_default()
-            ));
+            plan.steps.push(Step::RemoveConflict {
+                host: host.to_string(),
+                loc: c.loc,
+                forward: c.forward.clone(),
+                port: c.forward.listen_port().unwrap_or_default(),
+            });
         }
         let mut per_file: Vec<(FileId, Vec<Splice>)> = removals
             .into_iter()
@@ -257,12 +257,13 @@ impl ConfigSet {
             })
             .collect();
         if let Some(w) = written {
-            let (file, splice, where_) = self.insertion(host, target, in_place, w);
-            plan.summary.push(format!(
-                "{}: add LocalForward {} for {host} {where_}",
-                self.file(file).path.display(),
-                w.config_args()
-            ));
+            let (file, splice, at) = self.insertion(host, target, in_place, w);
+            plan.steps.push(Step::Add {
+                host: host.to_string(),
+                file,
+                forward: w.clone(),
+                at,
+            });
             match per_file.iter_mut().find(|(f, _)| *f == file) {
                 Some((_, v)) => v.push(splice),
                 None => per_file.push((file, vec![splice])),
@@ -271,14 +272,14 @@ impl ConfigSet {
         per_file
     }
 
-    /// Where and how the new line goes: `(file, splice, description)`.
+    /// Where and how the new line goes: `(file, splice, where)`.
     pub(super) fn insertion(
         &self,
         host: &str,
         target: Option<Loc>,
         in_place: Option<Loc>,
         w: &Forward,
-    ) -> (FileId, Splice, String) {
+    ) -> (FileId, Splice, Insertion) {
         let mut body = b"LocalForward ".to_vec();
         body.extend_from_slice(w.config_args().as_bytes());
         if let Some(at) = in_place {
@@ -290,7 +291,7 @@ impl ConfigSet {
                 range: start..start + doc.line_text(at.index()).len(),
                 text,
             };
-            return (at.file(), splice, format!("in place of line {}", at.line()));
+            return (at.file(), splice, Insertion::InPlaceOf(at));
         }
         match target {
             Some(b) => {
@@ -315,17 +316,13 @@ impl ConfigSet {
                 (
                     b.file(),
                     insert_after(doc, last_directive, &text),
-                    format!("in its block at line {}", b.line()),
+                    Insertion::InBlock(b),
                 )
             }
             None => {
                 let main = self.roots()[0];
                 let doc = &self.file(main).doc;
-                (
-                    main,
-                    new_block(doc, host, &body),
-                    "in a new `Host` block".to_string(),
-                )
+                (main, new_block(doc, host, &body), Insertion::NewBlock)
             }
         }
     }

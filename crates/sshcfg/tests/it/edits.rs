@@ -288,7 +288,7 @@ fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
     assert!(enable(b"Host web*\n  HostName real.example\n", "real.example").is_ok());
 }
 
-fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<String>), String> {
+fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<sshcfg::Step>), String> {
     let home = Home::new(bytes);
     let set = home.load();
     let plan = set
@@ -302,7 +302,7 @@ fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<String>), String> {
         Some(c) => String::from_utf8_lossy(c.after()).into_owned(),
         None => String::from_utf8_lossy(bytes).into_owned(),
     };
-    Ok((out, plan.summary().to_vec()))
+    Ok((out, plan.steps().to_vec()))
 }
 
 #[test]
@@ -391,12 +391,13 @@ fn disable_leaves_forwards_it_did_not_write_with_a_note() {
     given(cfg)
         .disable("a")
         .produces("Host a\n  LocalForward 1455 [::1]:1455\n");
-    let (_, summary) = disable(cfg.as_bytes(), "a").unwrap();
+    let (_, steps) = disable(cfg.as_bytes(), "a").unwrap();
     assert!(
-        summary.iter().any(|s| s.contains(
-            ":2: LocalForward 1455 [::1]:1455 is left as it is: it is not a loopback forward"
+        steps.iter().any(|s| matches!(s,
+            sshcfg::Step::LeftAlone { loc, forward, local: 1455, remote: 1455, .. }
+                if loc.line() == 2 && forward.directive() == "LocalForward 1455 [::1]:1455"
         )),
-        "{summary:?}"
+        "{steps:?}"
     );
 }
 
@@ -575,7 +576,7 @@ fn a_plan_over_several_hosts_and_ports_is_one_change_per_file() {
 }
 
 /// `ConfigSet::plan` over several hosts and ports is enable (or disable) after enable, applied
-/// one after the other with `with_plan`, on every fixture: the same summary and the same bytes,
+/// one after the other with `with_plan`, on every fixture: the same steps and the same bytes,
 /// and refused exactly when one of them is.
 #[test]
 fn plan_is_one_edit_after_the_other() {
@@ -588,7 +589,7 @@ fn plan_is_one_edit_after_the_other() {
         hosts.truncate(5);
         for action in [sshcfg::Action::Enable, sshcfg::Action::Disable] {
             let mut cur = set.clone();
-            let mut summary: Vec<String> = Vec::new();
+            let mut steps: Vec<sshcfg::Step> = Vec::new();
             let mut refused = false;
             'all: for host in &hosts {
                 for f in &fwds {
@@ -598,7 +599,7 @@ fn plan_is_one_edit_after_the_other() {
                     };
                     match plan {
                         Ok(p) => {
-                            summary.extend(p.summary().iter().cloned());
+                            steps.extend(p.steps().iter().cloned());
                             cur = cur.with_plan(&p);
                         }
                         Err(_) => {
@@ -611,7 +612,7 @@ fn plan_is_one_edit_after_the_other() {
             let got = set.plan(action, &hosts, &fwds, &ctx);
             assert_eq!(got.is_err(), refused, "{}", path.display());
             let Ok(plan) = got else { continue };
-            assert_eq!(plan.summary(), summary.as_slice(), "{}", path.display());
+            assert_eq!(plan.steps(), steps.as_slice(), "{}", path.display());
             for (n, f) in cur.files().iter().enumerate() {
                 let changed = plan.changes().iter().find(|c| c.file().index() == n);
                 let after = changed.map_or(set.files()[n].doc.as_bytes(), |c| c.after());
@@ -655,11 +656,11 @@ fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
         )
         .unwrap();
     assert!(
-        plan.summary()
-            .iter()
-            .any(|s| s.contains("note: Match exec is not evaluated")),
+        plan.steps().iter().any(|s| matches!(s,
+            sshcfg::Step::NotEvaluated { message, .. } if message.contains("Match exec is not evaluated")
+        )),
         "{:?}",
-        plan.summary()
+        plan.steps()
     );
     let home = Home::new(
         b"CanonicalizeHostname always\nCanonicalDomains corp.example\nHost *.corp.example\n  ClearAllForwardings yes\n",
