@@ -152,7 +152,7 @@ fn tunnel_findings(
         )
         .at(set, loc)],
         Err(Blocker::Missing) if missing == Missing::Report => {
-            let where_ = match set.enable(host, want, ctx) {
+            let where_ = match set.enable(host, &crate::codex::written_form(r, want), ctx) {
                 Ok(plan) => crate::steps::summary(set, &plan).join("; "),
                 Err(e) => crate::refusal::edit_message(set, &e),
             };

@@ -41,6 +41,23 @@ impl ConfigSet {
         ends: TunnelEnds,
         ctx: &ResolveContext,
     ) -> Result<Plan, EditError> {
+        let requests: Vec<(&str, Forward)> = hosts
+            .iter()
+            .flat_map(|h| forwards.iter().map(move |f| (h.as_ref(), f.clone())))
+            .collect();
+        self.plan_each(action, &requests, ends, ctx)
+    }
+
+    /// [`ConfigSet::plan_reaching`] for a forward of its own per host (`(host, forward)`, in
+    /// order): a caller that writes a host's forward in a form of its choosing (a bind address
+    /// under that host's `GatewayPorts`, say) asks for each.
+    pub fn plan_each(
+        &self,
+        action: Action,
+        requests: &[(impl AsRef<str>, Forward)],
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
         // What ssh rejects is looked for once, on the config as it is; when it finds a line, each
         // host is judged (its IgnoreUnknown may cover the line).
         let check = match action == Action::Enable && self.rejection_for(ctx.openssh).is_some() {
@@ -53,22 +70,20 @@ impl ConfigSet {
         };
         let mut total: Option<Plan> = None;
         let mut edited: Option<ConfigSet> = None;
-        for host in hosts {
-            for forward in forwards {
-                let host = host.as_ref();
-                let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
-                    (Ok(p), _) => p,
-                    (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),
-                    (Err(e), None) => return Err(e),
-                };
-                if plan.is_change() {
-                    edited = Some(edited.as_ref().unwrap_or(self).with_plan(&plan));
-                }
-                total = Some(match total {
-                    Some(t) => t.then(plan),
-                    None => plan,
-                });
+        for (host, forward) in requests {
+            let host = host.as_ref();
+            let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
+                (Ok(p), _) => p,
+                (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),
+                (Err(e), None) => return Err(e),
+            };
+            if plan.is_change() {
+                edited = Some(edited.as_ref().unwrap_or(self).with_plan(&plan));
             }
+            total = Some(match total {
+                Some(t) => t.then(plan),
+                None => plan,
+            });
         }
         total.ok_or(EditError::NothingAsked)
     }

@@ -26,20 +26,6 @@ pub(super) fn tunnel_ports(forward: &Forward) -> Result<(u16, u16), EditError> {
     }
 }
 
-/// The forward as `enable` writes it: under `GatewayPorts yes` a forward without a bind address
-/// would listen on every interface, so it gets an explicit `localhost` bind.
-pub(super) fn written_form(forward: &Forward, gateway_ports: bool) -> Forward {
-    let mut w = forward.clone();
-    if let crate::Listen::Port {
-        bind: bind @ None, ..
-    } = &mut w.listen
-        && gateway_ports
-    {
-        *bind = Some("localhost".into());
-    }
-    w
-}
-
 impl ConfigSet {
     pub(super) fn clear_error(&self, host: &str, r: &Resolution) -> Option<EditError> {
         if !r.clears_forwardings() {
@@ -58,8 +44,9 @@ impl ConfigSet {
     /// port to the remote machine's `127.0.0.1` (see [`crate::Resolution::loopback_tunnel`]).
     ///
     /// - A config ssh refuses is refused ([`EditError::Rejected`]).
-    /// - Under `GatewayPorts yes` the forward is written with an explicit `localhost` bind, which
-    ///   stays on loopback.
+    /// - The forward is written as given. Under `GatewayPorts yes` ([`Resolution::gateway_ports`])
+    ///   one without a bind address would listen on every interface, so it is refused
+    ///   ([`EditError::NotEffective`]); give it a loopback bind (`localhost`) to write it.
     /// - Other forwards of the same local port in blocks for this host alone are replaced (the
     ///   first one in the target block in place); one that other hosts share is refused
     ///   ([`EditError::Conflict`]).
@@ -211,9 +198,7 @@ impl ConfigSet {
             });
             return Ok(plan);
         }
-        let written = kept
-            .is_none()
-            .then(|| written_form(forward, r.gateway_ports()));
+        let written = kept.is_none().then(|| forward.clone());
         let per_file = self.enable_splices(host, &r, &conflicts, written.as_ref(), &mut plan);
         plan.changes = self.changes_from(per_file);
         self.verify_tunnel(&plan, local, remote, ends, ctx)?;

@@ -306,11 +306,32 @@ fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<sshcfg::Step>), Stri
 }
 
 #[test]
-fn gateway_ports_yes_gets_an_explicit_loopback_bind() {
+fn gateway_ports_yes_needs_an_explicit_loopback_bind() {
     for spelling in ["yes", "True", "YES"] {
         let cfg = format!("Host a\n  User me\n\nHost *\n  GatewayPorts {spelling}\n");
+        // Without a bind address the forward would listen on every interface: refused.
+        let home = Home::new(cfg.as_bytes());
+        let set = home.load();
+        let ctx = ResolveContext::current_user();
+        let err = set
+            .enable("a", &Forward::loopback(1455, 1455), &ctx)
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                sshcfg::EditError::NotEffective {
+                    why: sshcfg::Ineffective::Blocked(b),
+                    ..
+                } if b.code() == "beyond-loopback"
+            ),
+            "{err:?}"
+        );
+        assert!(set.resolve("a", &ctx).gateway_ports());
+        // With an explicit `localhost` bind it is written as given.
+        let bound = Forward::from_args("localhost:1455", "localhost:1455").unwrap();
+        let plan = set.enable("a", &bound, &ctx).unwrap();
         assert_eq!(
-            enable(cfg.as_bytes(), "a").unwrap(),
+            String::from_utf8_lossy(plan.changes()[0].after()),
             format!(
                 "Host a\n  User me\n  LocalForward localhost:1455 localhost:1455\n\nHost *\n  GatewayPorts {spelling}\n"
             )
