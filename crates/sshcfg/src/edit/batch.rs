@@ -1,6 +1,7 @@
 //! One plan for several hosts and forwards.
 
-use super::*;
+use super::error::EditError;
+use super::reject::RejectionCheck;
 use crate::config::ConfigSet;
 use crate::forward::Forward;
 use crate::listener::TunnelEnds;

@@ -1,6 +1,9 @@
 //! Planning the removal of a forward for one host.
 
-use super::*;
+use super::error::{EditError, Ineffective};
+use super::origin::origin;
+use super::request::tunnel_ports;
+use super::splice::{push_line, removal_splices};
 use crate::config::ConfigSet;
 use crate::document::LineKind;
 use crate::forward::Forward;

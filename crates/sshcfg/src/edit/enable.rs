@@ -1,30 +1,17 @@
 //! Planning the addition of a forward for one host.
 
-use super::*;
+use super::error::{EditError, Rejection};
+use super::origin::origin;
+use super::reject::RejectionCheck;
+use super::request::tunnel_ports;
+use super::splice::{insert_after, is_exact_host_block, new_block, push_line, removal_splices};
 use crate::config::ConfigSet;
 use crate::document::{LineKind, Splice};
 use crate::forward::Forward;
-use crate::listener::{TunnelEnds, is_loopback_tunnel};
+use crate::listener::TunnelEnds;
 use crate::loc::{FileId, Loc};
 use crate::plan::{Action, Insertion, Plan, Step};
 use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
-
-/// The ports of a loopback tunnel (`L localhost:P` and its spellings); other forwards are not
-/// what `enable` writes.
-pub(super) fn tunnel_ports(forward: &Forward) -> Result<(u16, u16), EditError> {
-    let ports = match (&forward.listen, &forward.connect) {
-        (crate::Listen::Port { port: l, .. }, crate::Connect::Port { port: p, .. }) => {
-            Some((*l, *p))
-        }
-        _ => None,
-    };
-    match ports {
-        Some((l, p)) if is_loopback_tunnel(forward, l, p) => Ok((l, p)),
-        _ => Err(EditError::NotATunnel {
-            forward: Box::new(forward.clone()),
-        }),
-    }
-}
 
 impl ConfigSet {
     pub(super) fn clear_error(&self, host: &str, r: &Resolution) -> Option<EditError> {

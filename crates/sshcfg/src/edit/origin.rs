@@ -1,6 +1,6 @@
 //! Where a forward line comes from, when it is not the host's alone.
 
-use super::Origin;
+use super::error::Origin;
 use crate::config::ConfigSet;
 use crate::resolve::EffectiveForward;
 

@@ -1,7 +1,8 @@
 //! What makes ssh refuse the whole config.
 
-use super::*;
+use super::error::Rejection;
 use crate::config::ConfigSet;
+use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
 
 impl ConfigSet {
@@ -26,4 +27,15 @@ impl ConfigSet {
             })
         })
     }
+}
+
+/// Whether [`ConfigSet::enable`] runs its pass over every line for what ssh rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RejectionCheck {
+    /// Run it.
+    Run,
+    /// Skip it: the caller checked this config, or one it was edited from (edits only add lines
+    /// this library writes and remove forward lines and emptied blocks, which cannot make ssh
+    /// reject a config it accepts).
+    Known,
 }

@@ -1,8 +1,13 @@
 //! The byte splices of an edit: inserting a line, a new block, removing lines.
 
-use super::*;
+use std::sync::Arc;
+
+use crate::config::ConfigSet;
 use crate::document::{Document, LineKind, Splice};
+use crate::keyword::Keyword;
 use crate::lexer::Eol;
+use crate::loc::{FileId, Loc};
+use crate::plan::FileChange;
 
 /// The line ending to give line `line` when something is added after it. A last line without
 /// one gets the file's style; if its text ends in `\r`, it gets `\r\n`, so that removing that
@@ -106,4 +111,41 @@ pub(super) fn removal_splices(doc: &Document, lines: &[usize]) -> Vec<Splice> {
         i += 1;
     }
     out
+}
+
+pub(super) fn push_line(per_file: &mut Vec<(FileId, Vec<usize>)>, loc: Loc) {
+    match per_file.iter_mut().find(|(id, _)| *id == loc.file()) {
+        Some((_, v)) => v.push(loc.index()),
+        None => per_file.push((loc.file(), vec![loc.index()])),
+    }
+}
+
+/// Is the block at `header` a `Host` line naming exactly `host` (one argument)?
+pub(super) fn is_exact_host_block(doc: &Document, header: usize, host: &str) -> bool {
+    match doc.directive(header) {
+        Some(d) if d.keyword == Keyword::Host => match d.args {
+            Ok(a) => a.len() == 1 && *a[0].value == *host.as_bytes(),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+impl ConfigSet {
+    pub(super) fn changes_from(&self, per_file: Vec<(FileId, Vec<Splice>)>) -> Vec<FileChange> {
+        per_file
+            .into_iter()
+            .map(|(file, mut splices)| {
+                splices.sort_by_key(|s| (s.range.start, s.range.end));
+                let f = self.file(file);
+                FileChange {
+                    file,
+                    path: f.path.clone(),
+                    old: f.doc.shared_bytes(),
+                    new: Arc::new(f.doc.splice(&splices)),
+                    splices,
+                }
+            })
+            .collect()
+    }
 }

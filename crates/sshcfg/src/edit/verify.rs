@@ -1,6 +1,7 @@
 //! Checks of a planned edit: its effect on the host, and on other hosts through the final pass.
 
-use super::*;
+use super::error::{EditError, Ineffective, OtherHost};
+use super::splice::is_exact_host_block;
 use crate::config::ConfigSet;
 use crate::document::LineKind;
 use crate::forward::Forward;
