@@ -27,3 +27,18 @@ pub(crate) const ENDS: TunnelEnds = TunnelEnds {
 pub(crate) fn callback_url(port: u16) -> String {
     format!("http://{REDIRECT_HOST}:{port}/auth/callback")
 }
+
+/// The forward as `enable` writes it for a host resolved as `r`: under `GatewayPorts yes` a
+/// forward without a bind address would listen on every interface (never acceptable for a
+/// login callback), so it gets an explicit `localhost` bind, which stays on loopback.
+pub(crate) fn written_form(r: &sshcfg::Resolution, forward: &sshcfg::Forward) -> sshcfg::Forward {
+    let mut w = forward.clone();
+    if let sshcfg::Listen::Port {
+        bind: bind @ None, ..
+    } = &mut w.listen
+        && r.gateway_ports()
+    {
+        *bind = Some("localhost".into());
+    }
+    w
+}

@@ -44,16 +44,6 @@ impl From<sshcfg::LoadError> for Failure {
     }
 }
 
-impl From<sshcfg::EditError> for Failure {
-    fn from(e: sshcfg::EditError) -> Failure {
-        let code = match e {
-            sshcfg::EditError::Host(_) => EXIT_USAGE,
-            _ => EXIT_REFUSED,
-        };
-        Failure::new(code, e.to_string())
-    }
-}
-
 /// A failed write to standard output: the one exit policy for it. A reader that went away
 /// (`| head`) ends the run quietly with success, as ripgrep does; anything else (`>/dev/full`)
 /// is a failure (exit 4). Every write to stdout goes through this (`print_stdout` is denied).

@@ -19,6 +19,8 @@ mod doctor;
 mod env;
 mod failure;
 mod login;
+mod refusal;
+mod steps;
 mod system;
 mod write;
 

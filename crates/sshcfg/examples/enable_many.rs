@@ -27,8 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &[Forward::loopback(1455, 1455)],
         &ctx,
     )?;
-    for line in plan.summary() {
-        println!("{line}");
+    for step in plan.steps() {
+        println!("{step:?}");
     }
     for change in plan.changes() {
         let old = String::from_utf8_lossy(change.before());

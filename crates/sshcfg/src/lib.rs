@@ -49,6 +49,30 @@
 //! assert_eq!(r.user.unwrap().value, "deploy");
 //! ```
 //!
+//! Refusals ([`EditError`]) and what an edit decided ([`Plan::steps`]) are typed, with the
+//! lines they are about; how to word them, and what to advise, is the caller's:
+//!
+//! ```
+//! use sshcfg::{ConfigSet, EditError, Forward, Insertion, LoadOptions, ResolveContext, Step};
+//! use std::path::Path;
+//!
+//! let text = b"Host web\n    User me\nHost *\n    LocalForward 1455 localhost:8080\n".to_vec();
+//! let set = ConfigSet::from_main_bytes(Path::new("config"), text,
+//!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+//! let ctx = ResolveContext::new("me");
+//! match set.enable("web", &Forward::loopback(1455, 1455), &ctx) {
+//!     Err(EditError::Conflict { loc, port: 1455, .. }) => {
+//!         assert_eq!(set.place(loc).to_string(), "config:4")
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! let plan = set.enable("web", &Forward::loopback(2455, 2455), &ctx).unwrap();
+//! assert!(matches!(
+//!     plan.steps(),
+//!     [Step::Add { at: Insertion::InBlock(header), .. }] if header.line() == 1
+//! ));
+//! ```
+//!
 //! Parsing never fails; lines OpenSSH would reject are kept and reported:
 //!
 //! ```
@@ -86,7 +110,7 @@ pub use config::{
 };
 pub use diagnose::keywords;
 pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
-pub use edit::EditError;
+pub use edit::{EditError, Ineffective, Origin, OtherHost, Rejection};
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
 pub use host::{HostAlias, HostError};
@@ -100,5 +124,5 @@ pub use listener::{
 pub use loc::{FileId, Loc, Located, Place};
 pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 pub use passwd::passwd_home;
-pub use plan::{Action, FileChange, Plan};
+pub use plan::{Action, FileChange, Insertion, Plan, Step};
 pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};

@@ -7,7 +7,7 @@ use crate::config::ConfigSet;
 use crate::document::{LineKind, Splice};
 use crate::forward::Forward;
 use crate::keyword::Keyword;
-use crate::loc::FileId;
+use crate::loc::{FileId, Loc};
 
 /// What an edit does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,107 @@ pub enum Action {
     Enable,
     /// Remove the forward.
     Disable,
+}
+
+/// One thing an edit decided, for one host: what it adds or removes and where, or why it leaves
+/// a line alone. How to say it is the caller's to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "step"))]
+#[non_exhaustive]
+pub enum Step {
+    /// A line that could apply to the host was not evaluated (it needs a command or a DNS
+    /// lookup); what ssh does with it was not checked.
+    NotEvaluated {
+        /// The host.
+        host: String,
+        /// The line.
+        loc: Loc,
+        /// What was not evaluated.
+        message: String,
+    },
+    /// An equivalent forward already applies to the host: nothing to add.
+    AlreadyThere {
+        /// The host.
+        host: String,
+        /// The forward line that carries it.
+        loc: Loc,
+        /// The forward there.
+        forward: Forward,
+    },
+    /// A forward of the same local port, in a block for this host alone, goes (it would keep
+    /// the port from the new one).
+    RemoveConflict {
+        /// The host.
+        host: String,
+        /// The line removed.
+        loc: Loc,
+        /// The forward there.
+        forward: Forward,
+        /// The local port.
+        port: u16,
+    },
+    /// The forward is added.
+    Add {
+        /// The host.
+        host: String,
+        /// The file it goes to.
+        file: FileId,
+        /// The forward as written.
+        forward: Forward,
+        /// Where in the file.
+        at: Insertion,
+    },
+    /// A forward of the local port that is not the one asked for stays.
+    LeftAlone {
+        /// The host.
+        host: String,
+        /// The line.
+        loc: Loc,
+        /// The forward there.
+        forward: Forward,
+        /// The local port asked for.
+        local: u16,
+        /// The remote port asked for.
+        remote: u16,
+    },
+    /// The host has no such forward: nothing to remove.
+    NothingToRemove {
+        /// The host.
+        host: String,
+        /// The forward asked for.
+        forward: Forward,
+    },
+    /// The forward line goes.
+    Remove {
+        /// The host.
+        host: String,
+        /// The line.
+        loc: Loc,
+        /// The forward there.
+        forward: Forward,
+    },
+    /// The host's `Host` block, left with nothing in it, goes.
+    RemoveEmptyBlock {
+        /// The host.
+        host: String,
+        /// The block's header line.
+        header: Loc,
+    },
+}
+
+/// Where an added line goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Insertion {
+    /// In place of this line (a forward of the same port in the host's block).
+    InPlaceOf(Loc),
+    /// At the end of the block whose header is this line.
+    InBlock(Loc),
+    /// In a new `Host` block.
+    NewBlock,
 }
 
 /// One file's change: its bytes before and after, and the byte ranges that differ (kept
@@ -94,7 +195,7 @@ pub struct Plan {
     pub(crate) forwards: Vec<Forward>,
     pub(crate) action: Action,
     pub(crate) changes: Vec<FileChange>,
-    pub(crate) summary: Vec<String>,
+    pub(crate) steps: Vec<Step>,
 }
 
 impl Plan {
@@ -105,7 +206,7 @@ impl Plan {
             forwards: vec![forward.clone()],
             action,
             changes: Vec::new(),
-            summary: Vec::new(),
+            steps: Vec::new(),
         }
     }
 
@@ -129,9 +230,9 @@ impl Plan {
         &self.changes
     }
 
-    /// Lines saying what was decided (`path:line: ...`), in order.
-    pub fn summary(&self) -> &[String] {
-        &self.summary
+    /// What was decided, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
     }
 
     /// Does the plan change anything?
@@ -148,7 +249,7 @@ impl Plan {
                 None => self.changes.push(c),
             }
         }
-        self.summary.extend(next.summary);
+        self.steps.extend(next.steps);
         for h in next.hosts {
             if !self.hosts.contains(&h) {
                 self.hosts.push(h);

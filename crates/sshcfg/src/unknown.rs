@@ -9,9 +9,9 @@
 
 use crate::config::ConfigSet;
 use crate::document::{DiagnosticKind, Document, LineKind};
-use crate::edit::EditError;
+use crate::edit::Rejection;
 use crate::keyword::Keyword;
-use crate::loc::FileId;
+use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
 use crate::pattern::{ListMatch, match_pattern_list};
 use crate::resolve::Resolution;
@@ -43,16 +43,15 @@ impl ConfigSet {
         &self,
         version: Option<OpenSshVersion>,
         r: &Resolution,
-    ) -> Option<EditError> {
+    ) -> Option<Rejection> {
         self.files().iter().enumerate().find_map(|(id, f)| {
             let d = f
                 .doc
                 .diagnostics_for(version)
                 .into_iter()
                 .find(|d| d.rejects_config() && !self.ignored_for(FileId::new(id), d, r))?;
-            Some(EditError::Rejected {
-                path: f.path.display().to_string(),
-                line: d.line,
+            Some(Rejection {
+                loc: Loc::new(FileId::new(id), d.line - 1),
                 message: d.message,
             })
         })

@@ -87,7 +87,22 @@ fn edit_request(
     if action == sshcfg::Action::Enable {
         refuse_unreadable_by_ssh(&set, env)?;
     }
-    let plan = set.plan_reaching(action, &req.hosts, forwards, crate::codex::ENDS, &env.ctx)?;
+    // What enable writes is this tool's choice: a loopback bind where GatewayPorts needs one.
+    let requests: Vec<(&str, sshcfg::Forward)> = req
+        .hosts
+        .iter()
+        .flat_map(|h| {
+            let r = (action == sshcfg::Action::Enable).then(|| set.resolve(h, &env.ctx));
+            forwards.iter().map(move |f| match &r {
+                Some(r) => (h.as_str(), crate::codex::written_form(r, f)),
+                None => (h.as_str(), f.clone()),
+            })
+        })
+        .collect();
+    let plan = set
+        .plan_each(action, &requests, crate::codex::ENDS, &env.ctx)
+        .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
+    let summary = crate::steps::summary(&set, &plan);
     let files: Vec<FileReport> = plan
         .changes()
         .iter()
@@ -104,7 +119,7 @@ fn edit_request(
         changed: plan.is_change(),
         written,
         files: files.clone(),
-        summary: plan.summary().to_vec(),
+        summary: summary.clone(),
         error: None,
     };
     let print_report = |written: bool| {
@@ -123,7 +138,7 @@ fn edit_request(
         for f in &files {
             write!(out, "{}", diff::styled(&f.diff)).map_err(stdout_failed)?;
         }
-        for s in plan.summary() {
+        for s in &summary {
             eprintln!("{s}");
         }
     }

@@ -97,15 +97,10 @@ fn host_status(
     let rejected = refusal
         .rejected
         .and_then(|_| match set.rejection_for_host(ctx.openssh, r) {
-            Some(sshcfg::EditError::Rejected {
-                path,
-                line,
-                message,
-            }) => {
-                rejection_note = Some(format!("{path}:{line}: ssh refuses this config: {message}"));
-                Some(format!("{path}:{line}"))
+            Some(rejection) => {
+                rejection_note = Some(crate::refusal::rejection_text(set, &rejection));
+                Some(set.place(rejection.loc).to_string())
             }
-            Some(other) => Some(other.to_string()),
             None => None,
         })
         .or_else(|| r.errors.first().map(|n| at(n.loc)));
@@ -167,7 +162,9 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
     } else {
         a.hosts.clone()
     };
-    let rejected = set.rejection_for(ctx.openssh).map(|e| e.to_string());
+    let rejected = set
+        .rejection_for(ctx.openssh)
+        .map(|r| crate::refusal::rejection_text(&set, &r));
     let bad_permissions = crate::doctor::permission_findings(&set, env.explicit_file().is_some())
         .into_iter()
         .find(|f| f.code == crate::doctor::Code::BadPermissions)

@@ -156,9 +156,9 @@ fn tunnel_findings(
         )
         .at(set, loc)],
         Err(Blocker::Missing) if missing == Missing::Report => {
-            let where_ = match set.enable(host, want, ctx) {
-                Ok(plan) => plan.summary().join("; "),
-                Err(e) => e.to_string(),
+            let where_ = match set.enable(host, &crate::codex::written_form(r, want), ctx) {
+                Ok(plan) => crate::steps::summary(set, &plan).join("; "),
+                Err(e) => crate::refusal::edit_message(set, &e),
             };
             vec![finding(
                 Code::ForwardMissing,

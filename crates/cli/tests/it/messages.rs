@@ -129,6 +129,31 @@ fn enable_refusals() {
     given("Host myserver\n    User me\nHost *\n    LocalForward [::1]:1455 localhost:1455\n")
         .running(&["enable", "myserver", "--yes"])
         .produces("enable_shared_v6_only");
+    given("Host myserver\n    AddressFamily inet6\n")
+        .running(&["enable", "myserver", "--yes"])
+        .produces("enable_address_family");
+    given("Host web*\n    HostName real.example\nMatch final all\n")
+        .running(&["enable", "real.example", "--yes"])
+        .produces("enable_final_pass");
+}
+
+#[test]
+fn enable_replaces() {
+    given(
+        "Host myserver\n    LocalForward 1455 [::1]:1455\n    LocalForward 1455 localhost:8080\n",
+    )
+    .running(&["enable", "myserver", "--dry-run"])
+    .produces("enable_replaces");
+}
+
+#[test]
+fn disable_refusals() {
+    given("Host myserver other\n    LocalForward 1455 localhost:1455\n")
+        .running(&["disable", "myserver", "--yes"])
+        .produces("disable_shared_block");
+    given("LocalForward 1455 localhost:1455\nHost myserver\n    User me\n")
+        .running(&["disable", "myserver", "--yes"])
+        .produces("disable_global");
 }
 
 #[test]

@@ -279,9 +279,58 @@ impl Outcome {
     pub fn fails_with(&self, expected: &str) {
         let e = match &self.result {
             Ok(_) => panic!("not refused: {}", self.output()),
-            Err(e) => e.to_string(),
+            Err(e) => describe(&self.home.load(), e),
         };
         let config = self.home.config().display().to_string();
         assert_eq!(e.replace(&config, "CONFIG"), expected);
+    }
+}
+
+/// A refusal as `path:line: reason [where the shared line is]`, for assertions on its typed
+/// fields (the words users read are the CLI's).
+pub fn describe(set: &sshcfg::ConfigSet, e: &sshcfg::EditError) -> String {
+    use sshcfg::{EditError, Origin, OtherHost};
+    let text = |loc: sshcfg::Loc| {
+        String::from_utf8_lossy(set.file(loc.file()).doc.line_text(loc.index()))
+            .trim()
+            .to_string()
+    };
+    let origin = |o: &Origin| match o {
+        Origin::SystemConfig { file } => {
+            format!(" [system config {}]", set.file(*file).path.display())
+        }
+        Origin::IncludedTop {
+            file,
+            include,
+            within,
+        } => format!(
+            " [top of {}, included at {}{}]",
+            set.file(*file).path.display(),
+            set.place(*include),
+            within
+                .map(|h| format!(" inside `{}`", text(h)))
+                .unwrap_or_default()
+        ),
+        Origin::Global => " [global]".into(),
+        Origin::Block { header } => {
+            format!(" [block `{}` at {}]", text(*header), set.place(*header))
+        }
+        _ => " [?]".into(),
+    };
+    let extra = match e {
+        EditError::Shared { origin: o, .. } | EditError::Conflict { origin: o, .. } => origin(o),
+        EditError::AlsoChanges {
+            other: OtherHost::HostName { name, loc },
+            ..
+        } => format!(" [HostName {name} at {}]", set.place(*loc)),
+        EditError::AlsoChanges {
+            other: OtherHost::Named(name),
+            ..
+        } => format!(" [{name}]"),
+        _ => String::new(),
+    };
+    match e.loc() {
+        Some(loc) => format!("{}: {e}{extra}", set.place(loc)),
+        None => format!("{e}{extra}"),
     }
 }

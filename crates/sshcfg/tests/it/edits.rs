@@ -16,7 +16,7 @@ fn enable(bytes: &[u8], host: &str) -> Result<String, String> {
             &Forward::loopback(1455, 1455),
             &ResolveContext::current_user(),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| describe(&set, &e))?;
     Ok(match plan.changes().first() {
         Some(c) => String::from_utf8_lossy(c.after()).into_owned(),
         None => String::from_utf8_lossy(bytes).into_owned(),
@@ -91,15 +91,15 @@ fn never_edits_a_shared_block() {
         .inserts("Host web3\n    User w3\n", &format!("    {FWD}\n"));
     given(fixture("multi_name.conf")).enable("web1").unchanged();
     let home = Home::new(&fixture("multi_name.conf"));
-    let err = home
-        .load()
+    let set = home.load();
+    let err = set
         .disable(
             "web1",
             &Forward::loopback(1455, 1455),
             &ResolveContext::current_user(),
         )
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    let err = describe(&set, &err);
     assert!(
         err.contains(":2:") && err.contains("Host web1 web2"),
         "{err}"
@@ -157,7 +157,8 @@ fn edits_land_in_the_included_file_that_defines_the_block() {
     let err = set
         .disable("myserver", &Forward::loopback(3000, 3000), &ctx)
         .unwrap_err();
-    assert!(err.to_string().contains("block.inc:1:"), "{err}");
+    let err = describe(&set, &err);
+    assert!(err.contains("block.inc:1:"), "{err}");
 }
 
 #[test]
@@ -230,9 +231,9 @@ fn system_config_is_read_after_the_user_config_and_never_edited() {
     let fwd = Forward::loopback(1455, 1455);
     // Already effective through the system config: nothing to add.
     assert!(!set.enable("myserver", &fwd, &ctx).unwrap().is_change());
-    let err = set.disable("myserver", &fwd, &ctx).unwrap_err().to_string();
+    let err = describe(&set, &set.disable("myserver", &fwd, &ctx).unwrap_err());
     assert!(
-        err.contains("system config") && err.contains("ssh_config:2:"),
+        err.contains("[system config") && err.contains("ssh_config:2:"),
         "{err}"
     );
 }
@@ -266,8 +267,8 @@ fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
     let err = enable(with_final, "real.example").unwrap_err();
     assert!(
         err.contains("would also alter")
-            && err.contains("HostName is real.example")
-            && err.contains(":2)"),
+            && err.contains("[HostName real.example at ")
+            && err.contains(":2]"),
         "{err}"
     );
     // `%h` in a HostName reaches every name with that prefix and suffix.
@@ -276,7 +277,7 @@ fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
         "db.internal",
     )
     .unwrap_err();
-    assert!(err.contains("HostName is %h.internal"), "{err}");
+    assert!(err.contains("[HostName %h.internal at "), "{err}");
     assert!(
         enable(
             b"Host *.corp\n  HostName %h.internal\nMatch final all\n",
@@ -287,29 +288,50 @@ fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
     assert!(enable(b"Host web*\n  HostName real.example\n", "real.example").is_ok());
 }
 
-fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<String>), String> {
+fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<sshcfg::Step>), String> {
     let home = Home::new(bytes);
-    let plan = home
-        .load()
+    let set = home.load();
+    let plan = set
         .disable(
             host,
             &Forward::loopback(1455, 1455),
             &ResolveContext::current_user(),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| describe(&set, &e))?;
     let out = match plan.changes().first() {
         Some(c) => String::from_utf8_lossy(c.after()).into_owned(),
         None => String::from_utf8_lossy(bytes).into_owned(),
     };
-    Ok((out, plan.summary().to_vec()))
+    Ok((out, plan.steps().to_vec()))
 }
 
 #[test]
-fn gateway_ports_yes_gets_an_explicit_loopback_bind() {
+fn gateway_ports_yes_needs_an_explicit_loopback_bind() {
     for spelling in ["yes", "True", "YES"] {
         let cfg = format!("Host a\n  User me\n\nHost *\n  GatewayPorts {spelling}\n");
+        // Without a bind address the forward would listen on every interface: refused.
+        let home = Home::new(cfg.as_bytes());
+        let set = home.load();
+        let ctx = ResolveContext::current_user();
+        let err = set
+            .enable("a", &Forward::loopback(1455, 1455), &ctx)
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                sshcfg::EditError::NotEffective {
+                    why: sshcfg::Ineffective::Blocked(b),
+                    ..
+                } if b.code() == "beyond-loopback"
+            ),
+            "{err:?}"
+        );
+        assert!(set.resolve("a", &ctx).gateway_ports());
+        // With an explicit `localhost` bind it is written as given.
+        let bound = Forward::from_args("localhost:1455", "localhost:1455").unwrap();
+        let plan = set.enable("a", &bound, &ctx).unwrap();
         assert_eq!(
-            enable(cfg.as_bytes(), "a").unwrap(),
+            String::from_utf8_lossy(plan.changes()[0].after()),
             format!(
                 "Host a\n  User me\n  LocalForward localhost:1455 localhost:1455\n\nHost *\n  GatewayPorts {spelling}\n"
             )
@@ -347,7 +369,7 @@ fn a_later_listener_of_the_port_in_the_hosts_block_goes() {
 fn a_shared_conflicting_forward_is_refused_with_its_line() {
     given(b"Host a\n  User me\n\nHost *\n  LocalForward 1455 localhost:8080\n")
         .enable("a")
-        .fails_with("CONFIG:5: LocalForward 1455 localhost:8080 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:4, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
+        .fails_with("CONFIG:5: LocalForward 1455 localhost:8080 also listens on local port 1455 for a [block `Host *` at CONFIG:4]");
 }
 
 #[test]
@@ -355,7 +377,7 @@ fn clear_all_forwardings_in_any_spelling_is_refused() {
     for v in ["yes", "TRUE", "True"] {
         given(format!("Host a\n  ClearAllForwardings {v}\n"))
             .enable("a")
-            .fails_with("CONFIG:2: ClearAllForwardings yes applies to a, so no LocalForward can take effect; remove it for this host first");
+            .fails_with("CONFIG:2: ClearAllForwardings yes applies to a");
     }
     given(b"Host a\n  ClearAllForwardings False\n")
         .enable("a")
@@ -367,15 +389,15 @@ fn a_config_ssh_refuses_is_refused_with_its_message() {
     for (cfg, msg) in [
         (
             "Host b\n  LocalForward 1455 localhost:1455 extra\n",
-            ":2: ssh refuses this config: keyword localforward extra arguments at end of line",
+            ":2: keyword localforward extra arguments at end of line",
         ),
         (
             "Host b\n  NoSuchOption yes\n",
-            ":2: ssh refuses this config: Bad configuration option: nosuchoption",
+            ":2: Bad configuration option: nosuchoption",
         ),
         (
             "Host b\n  GatewayPorts maybe\n",
-            ":2: ssh refuses this config: unsupported option \"maybe\".",
+            ":2: unsupported option \"maybe\".",
         ),
     ] {
         let e = enable(cfg.as_bytes(), "a").unwrap_err();
@@ -390,12 +412,13 @@ fn disable_leaves_forwards_it_did_not_write_with_a_note() {
     given(cfg)
         .disable("a")
         .produces("Host a\n  LocalForward 1455 [::1]:1455\n");
-    let (_, summary) = disable(cfg.as_bytes(), "a").unwrap();
+    let (_, steps) = disable(cfg.as_bytes(), "a").unwrap();
     assert!(
-        summary.iter().any(|s| s.contains(
-            ":2: LocalForward 1455 [::1]:1455 is left as it is: it is not a loopback forward"
+        steps.iter().any(|s| matches!(s,
+            sshcfg::Step::LeftAlone { loc, forward, local: 1455, remote: 1455, .. }
+                if loc.line() == 2 && forward.directive() == "LocalForward 1455 [::1]:1455"
         )),
-        "{summary:?}"
+        "{steps:?}"
     );
 }
 
@@ -407,17 +430,17 @@ fn disable_names_the_include_a_shared_forward_comes_from() {
         "LocalForward 1455 localhost:1455\n",
     )
     .unwrap();
-    let e = home
-        .load()
+    let set = home.load();
+    let e = set
         .disable(
             "a",
             &Forward::loopback(1455, 1455),
             &ResolveContext::current_user(),
         )
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    let e = describe(&set, &e);
     assert!(
-        e.contains("extra.conf, which is included at ") && e.contains(":2 inside `Host a`"),
+        e.contains("extra.conf, included at ") && e.contains(":2 inside `Host a`"),
         "{e}"
     );
 }
@@ -447,10 +470,10 @@ fn a_loopback_address_localhost_does_not_reach_is_replaced_or_refused() {
     }
     given(b"Host a\n  User u\nHost *\n  LocalForward [::1]:1455 localhost:1455\n")
         .enable("a")
-        .fails_with("CONFIG:4: LocalForward [::1]:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
+        .fails_with("CONFIG:4: LocalForward [::1]:1455 localhost:1455 also listens on local port 1455 for a [block `Host *` at CONFIG:3]");
     given(b"Host a\n  User u\nHost *\n  LocalForward 127.0.0.2:1455 localhost:1455\n")
         .enable("a")
-        .fails_with("CONFIG:4: LocalForward 127.0.0.2:1455 localhost:1455 also listens on local port 1455 for a and comes from the block `Host *` at CONFIG:3, which is not for this host alone; remove or change it there (or choose another local port), nothing was changed");
+        .fails_with("CONFIG:4: LocalForward 127.0.0.2:1455 localhost:1455 also listens on local port 1455 for a [block `Host *` at CONFIG:3]");
 }
 
 #[test]
@@ -493,9 +516,9 @@ fn lines_ssh_refuses_anywhere_refuse_the_edit() {
         } else {
             cfg.lines().count()
         };
-        given(cfg).enable("a").fails_with(&format!(
-            "CONFIG:{line}: ssh refuses this config: {msg} (fix that line first); nothing was changed"
-        ));
+        given(cfg)
+            .enable("a")
+            .fails_with(&format!("CONFIG:{line}: {msg}"));
     }
 }
 
@@ -574,7 +597,7 @@ fn a_plan_over_several_hosts_and_ports_is_one_change_per_file() {
 }
 
 /// `ConfigSet::plan` over several hosts and ports is enable (or disable) after enable, applied
-/// one after the other with `with_plan`, on every fixture: the same summary and the same bytes,
+/// one after the other with `with_plan`, on every fixture: the same steps and the same bytes,
 /// and refused exactly when one of them is.
 #[test]
 fn plan_is_one_edit_after_the_other() {
@@ -587,7 +610,7 @@ fn plan_is_one_edit_after_the_other() {
         hosts.truncate(5);
         for action in [sshcfg::Action::Enable, sshcfg::Action::Disable] {
             let mut cur = set.clone();
-            let mut summary: Vec<String> = Vec::new();
+            let mut steps: Vec<sshcfg::Step> = Vec::new();
             let mut refused = false;
             'all: for host in &hosts {
                 for f in &fwds {
@@ -597,7 +620,7 @@ fn plan_is_one_edit_after_the_other() {
                     };
                     match plan {
                         Ok(p) => {
-                            summary.extend(p.summary().iter().cloned());
+                            steps.extend(p.steps().iter().cloned());
                             cur = cur.with_plan(&p);
                         }
                         Err(_) => {
@@ -610,7 +633,7 @@ fn plan_is_one_edit_after_the_other() {
             let got = set.plan(action, &hosts, &fwds, &ctx);
             assert_eq!(got.is_err(), refused, "{}", path.display());
             let Ok(plan) = got else { continue };
-            assert_eq!(plan.summary(), summary.as_slice(), "{}", path.display());
+            assert_eq!(plan.steps(), steps.as_slice(), "{}", path.display());
             for (n, f) in cur.files().iter().enumerate() {
                 let changed = plan.changes().iter().find(|c| c.file().index() == n);
                 let after = changed.map_or(set.files()[n].doc.as_bytes(), |c| c.after());
@@ -625,7 +648,9 @@ fn a_remote_forward_of_the_remote_port_is_refused_not_enabled() {
     // sshd listens on the remote's 1455 for it, so a server there cannot (Codex moves to 1457).
     given(b"Host a\n  RemoteForward 1455 localhost:1455\n")
         .enable("a")
-        .fails_with("CONFIG:2: RemoteForward 1455 localhost:1455 applies to a: sshd then listens on the remote machine's port 1455 itself, so a server there cannot, and a LocalForward to it does not help; remove or change that line for a first, nothing was changed");
+        .fails_with(
+            "CONFIG:2: RemoteForward 1455 localhost:1455 applies to a and takes remote port 1455",
+        );
     // Another remote port, or ClearAllForwardings for another host, does not matter.
     given(b"Host a\n  RemoteForward 8022 localhost:22\n")
         .enable("a")
@@ -652,11 +677,11 @@ fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
         )
         .unwrap();
     assert!(
-        plan.summary()
-            .iter()
-            .any(|s| s.contains("note: Match exec is not evaluated")),
+        plan.steps().iter().any(|s| matches!(s,
+            sshcfg::Step::NotEvaluated { message, .. } if message.contains("Match exec is not evaluated")
+        )),
         "{:?}",
-        plan.summary()
+        plan.steps()
     );
     let home = Home::new(
         b"CanonicalizeHostname always\nCanonicalDomains corp.example\nHost *.corp.example\n  ClearAllForwardings yes\n",

@@ -1,0 +1,136 @@
+//! What to say when the library refuses an edit: its typed reasons as one-line messages with
+//! their fixes, and the exit code each maps to.
+
+use sshcfg::{ConfigSet, EditError, Ineffective, Loc, Origin, OtherHost, Rejection};
+
+use crate::failure::{EXIT_REFUSED, EXIT_USAGE, Failure};
+
+/// The failure for a refused edit of `set` (the set the plan was asked of: its locations name
+/// the lines of the files as they are).
+pub(crate) fn edit_failure(set: &ConfigSet, e: &EditError) -> Failure {
+    let code = match e {
+        EditError::Host(_) => EXIT_USAGE,
+        _ => EXIT_REFUSED,
+    };
+    Failure::new(code, edit_message(set, e))
+}
+
+/// The one-line message for a refused edit.
+pub(crate) fn edit_message(set: &ConfigSet, e: &EditError) -> String {
+    let at = |loc: Loc| set.place(loc).to_string();
+    match e {
+        EditError::ClearAllForwardings { host, loc, value } => format!(
+            "{}: ClearAllForwardings {value} applies to {host}, so no LocalForward can take effect; remove it for this host first",
+            at(*loc)
+        ),
+        EditError::Shared { host, loc, origin } => format!(
+            "{}: the forward for {host} comes from {}; removing it would change other hosts, so nothing was changed",
+            at(*loc),
+            origin_text(set, origin)
+        ),
+        EditError::AlsoChanges { host, other } => {
+            let other = match other {
+                OtherHost::HostName { name, loc } => {
+                    format!("hosts whose HostName is {name} ({})", at(*loc))
+                }
+                OtherHost::Named(name) => name.clone(),
+                _ => "another host".into(),
+            };
+            format!(
+                "{host}: the change would also alter the effective config of {other} (its HostName is read against Host lines in the final pass); nothing was changed"
+            )
+        }
+        EditError::Rejected(r) => format!(
+            "{} (fix that line first); nothing was changed",
+            rejection_text(set, r)
+        ),
+        EditError::Conflict {
+            host,
+            loc,
+            forward,
+            port,
+            origin,
+        } => format!(
+            "{}: {} also listens on local port {port} for {host} and comes from {}; remove or change it there (or choose another local port), nothing was changed",
+            at(*loc),
+            forward.directive(),
+            origin_text(set, origin)
+        ),
+        EditError::RemotePortTaken {
+            host,
+            loc,
+            line,
+            port,
+        } => format!(
+            "{}: {line} applies to {host}: sshd then listens on the remote machine's port {port} itself, so a server there cannot, and a LocalForward to it does not help; remove or change that line for {host} first, nothing was changed",
+            at(*loc)
+        ),
+        EditError::AddressFamily { host, loc, client } => format!(
+            "{}: the AddressFamily there applies to {host}: ssh then listens for forwards only on addresses of that family, and clients connect to {client}; remove it for this host (or make it `any`) first, nothing was changed",
+            at(*loc)
+        ),
+        EditError::NothingAsked => "nothing to plan: no host or no forward given".into(),
+        EditError::NotATunnel { forward } => format!(
+            "LocalForward {} is not a loopback tunnel (a local port on loopback to localhost or 127.0.0.1 on the remote side)",
+            forward.config_args()
+        ),
+        EditError::NotEffective { host, why } => {
+            let why = match why {
+                Ineffective::Blocked(b) => format!("afterwards: {}", b.code()),
+                Ineffective::SeveralForwards { port } => {
+                    format!("more than one forward of local port {port} remains")
+                }
+                Ineffective::StillEffective => "an equivalent forward is still effective".into(),
+                _ => "unknown".into(),
+            };
+            format!(
+                "{host}: the planned change does not have the intended effect ({why}); nothing was changed"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `path:line: ssh refuses this config: MESSAGE`.
+pub(crate) fn rejection_text(set: &ConfigSet, r: &Rejection) -> String {
+    format!(
+        "{}: ssh refuses this config: {}",
+        set.place(r.loc),
+        r.message
+    )
+}
+
+/// Where a line other hosts share is, in words.
+fn origin_text(set: &ConfigSet, origin: &Origin) -> String {
+    let path = |file| set.file(file).path.display().to_string();
+    let line = |loc: Loc| {
+        String::from_utf8_lossy(set.file(loc.file()).doc.line_text(loc.index()))
+            .trim()
+            .to_string()
+    };
+    match origin {
+        Origin::SystemConfig { file } => format!("the system config {}", path(*file)),
+        Origin::IncludedTop {
+            file,
+            include,
+            within,
+        } => {
+            let within = match within {
+                Some(h) => format!(" inside `{}`", line(*h)),
+                None => String::new(),
+            };
+            format!(
+                "the top of {}, which is included at {}{within}",
+                path(*file),
+                set.place(*include)
+            )
+        }
+        Origin::Global => "the global part of the file (it applies to every host)".into(),
+        Origin::Block { header } => format!(
+            "the block `{}` at {}, which is not for this host alone",
+            line(*header),
+            set.place(*header)
+        ),
+        _ => "a block other hosts share".into(),
+    }
+}

@@ -1,0 +1,91 @@
+//! One plan for several hosts and forwards.
+
+use super::error::EditError;
+use super::reject::RejectionCheck;
+use crate::config::ConfigSet;
+use crate::forward::Forward;
+use crate::listener::TunnelEnds;
+use crate::plan::{Action, Plan};
+use crate::resolve::ResolveContext;
+
+impl ConfigSet {
+    /// Plan `action` for every host and forward, in order, as one plan: per file, the bytes
+    /// before all of them and after all of them (one diff, one confirmation). A refusal names
+    /// the lines of the files as they are, not as the earlier edits left them in memory.
+    ///
+    /// ```
+    /// # use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
+    /// # use std::path::Path;
+    /// let set = ConfigSet::from_main_bytes(Path::new("config"), b"Host a\n".to_vec(),
+    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+    /// let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
+    /// let plan = set.plan(Action::Enable, &["a", "b"], &fwds, &ResolveContext::new("me")).unwrap();
+    /// assert_eq!(plan.changes().len(), 1);
+    /// assert_eq!(plan.steps().len(), 4);
+    /// ```
+    pub fn plan(
+        &self,
+        action: Action,
+        hosts: &[impl AsRef<str>],
+        forwards: &[Forward],
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        self.plan_reaching(action, hosts, forwards, TunnelEnds::IPV4_LOOPBACK, ctx)
+    }
+
+    /// [`ConfigSet::plan`], enabling as [`ConfigSet::enable_reaching`] does.
+    pub fn plan_reaching(
+        &self,
+        action: Action,
+        hosts: &[impl AsRef<str>],
+        forwards: &[Forward],
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        let requests: Vec<(&str, Forward)> = hosts
+            .iter()
+            .flat_map(|h| forwards.iter().map(move |f| (h.as_ref(), f.clone())))
+            .collect();
+        self.plan_each(action, &requests, ends, ctx)
+    }
+
+    /// [`ConfigSet::plan_reaching`] for a forward of its own per host (`(host, forward)`, in
+    /// order): a caller that writes a host's forward in a form of its choosing (a bind address
+    /// under that host's `GatewayPorts`, say) asks for each.
+    pub fn plan_each(
+        &self,
+        action: Action,
+        requests: &[(impl AsRef<str>, Forward)],
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+    ) -> Result<Plan, EditError> {
+        // What ssh rejects is looked for once, on the config as it is; when it finds a line, each
+        // host is judged (its IgnoreUnknown may cover the line).
+        let check = match action == Action::Enable && self.rejection_for(ctx.openssh).is_some() {
+            true => RejectionCheck::Run,
+            false => RejectionCheck::Known,
+        };
+        let one = |set: &ConfigSet, host: &str, forward: &Forward| match action {
+            Action::Enable => set.enable_with(host, forward, ends, ctx, check),
+            Action::Disable => set.disable(host, forward, ctx),
+        };
+        let mut total: Option<Plan> = None;
+        let mut edited: Option<ConfigSet> = None;
+        for (host, forward) in requests {
+            let host = host.as_ref();
+            let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
+                (Ok(p), _) => p,
+                (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),
+                (Err(e), None) => return Err(e),
+            };
+            if plan.is_change() {
+                edited = Some(edited.as_ref().unwrap_or(self).with_plan(&plan));
+            }
+            total = Some(match total {
+                Some(t) => t.then(plan),
+                None => plan,
+            });
+        }
+        total.ok_or(EditError::NothingAsked)
+    }
+}
