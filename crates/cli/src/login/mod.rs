@@ -312,32 +312,52 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
 /// browser on the remote prints the URL there instead, where the login sees it:
 /// `env BROWSER=echo "$SHELL" -c 'WORDS'`. ssh itself runs `$SHELL -c WORDS` (the words joined
 /// with spaces); the user's shell does the same here, with the variable set, so shell syntax
-/// (`cd dir && codex login`, `exit 7`) means what it means with plain ssh. The quoting is
-/// POSIX's (`'` as `'\''`), which csh and fish also read, except that fish takes a backslash
-/// inside quotes as an escape.
+/// (`cd dir && codex login`, `exit 7`) means what it means with plain ssh. The words are
+/// quoted for every login shell (`quote_for_any_shell`).
 fn with_browser_echo(command: &[String]) -> Vec<String> {
-    let joined = command.join(" ");
     vec![
         "env".into(),
         "BROWSER=echo".into(),
         r#""$SHELL""#.into(),
         "-c".into(),
-        format!("'{}'", joined.replace('\'', r"'\''")),
+        quote_for_any_shell(&command.join(" ")),
     ]
+}
+
+/// `text` as one word that a POSIX shell, csh and fish all read back as `text`: single quotes,
+/// with each `'` as `'\''`, each backslash as `'\\'` and each `!` as `'\!'`, outside the
+/// quotes. Inside single quotes fish takes `\'` and `\\` as escapes, and csh expands `!`
+/// (history, also in `csh -c`); POSIX shells take nothing there. So no backslash and no `!` is
+/// left inside them: a command with `\'` in it would otherwise leave fish's quotes unbalanced
+/// (and fish 3.6 exits 0 after that syntax error, a login that never ran), and `!1` would be
+/// an "Event not found" of the outer csh, before the command's own shell reads it. (A newline
+/// in the words still ends csh's quotes: csh cannot take one in a quoted word.)
+fn quote_for_any_shell(text: &str) -> String {
+    let mut q = String::with_capacity(text.len() + 2);
+    q.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => q.push_str(r"'\''"),
+            '\\' => q.push_str(r"'\\'"),
+            '!' => q.push_str(r"'\!'"),
+            c => q.push(c),
+        }
+    }
+    q.push('\'');
+    q
 }
 
 /// The remote command for a login in a container: the exec words (`docker exec -it web`, as the
 /// remote shell reads them), then `env BROWSER=echo sh -c 'WORDS'`: the container's own POSIX
 /// shell runs the words (the host's `$SHELL` need not exist in there).
 fn in_container(exec_line: &str, command: &[String]) -> Vec<String> {
-    let joined = command.join(" ");
     vec![
         exec_line.to_string(),
         "env".into(),
         "BROWSER=echo".into(),
         "sh".into(),
         "-c".into(),
-        format!("'{}'", joined.replace('\'', r"'\''")),
+        quote_for_any_shell(&command.join(" ")),
     ]
 }
 
@@ -1118,6 +1138,53 @@ mod tests {
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "echo|a b|it's|");
         assert_eq!(out.status.code(), Some(3));
+    }
+
+    /// The remote command's words reach `$SHELL -c` exactly, whichever login shell reads the
+    /// line (sh, dash, bash, csh, fish: each one present here; the stand-in `$SHELL` prints
+    /// what it got), with quotes, backslashes and both together (`\'`, which left fish's
+    /// quotes unbalanced).
+    #[cfg(unix)]
+    #[test]
+    fn the_remote_command_reaches_every_login_shell_as_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let stub = dir.path().join("shell");
+        std::fs::write(&stub, "#!/bin/sh\nprintf '%s' \"$2\"\n").unwrap();
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let texts = [
+            "codex login",
+            r#"printf '%s|' "$BROWSER" 'it'\''s' && exit 3"#,
+            r"echo it\'s 'a\b' a\\b \\' '\'",
+            "cd /w && $HOME/x ~/y \"q\" `z` !1 * ; #",
+        ];
+        let mut tried = 0;
+        for sh in ["sh", "dash", "bash", "csh", "tcsh", "fish"] {
+            let Some(path) = ["/bin", "/usr/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(sh))
+                .find(|p| p.is_file())
+            else {
+                continue;
+            };
+            tried += 1;
+            for text in texts {
+                let line = with_browser_echo(&[text.to_string()]).join(" ");
+                let out = std::process::Command::new(&path)
+                    .args(["-c", &line])
+                    .env("SHELL", &stub)
+                    .env("HOME", dir.path())
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    text,
+                    "{sh} -c {line}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        assert!(tried >= 1);
     }
 
     #[test]

@@ -155,14 +155,14 @@ fn a_failing_loopback_url_that_is_not_the_logins_does_not_end_the_login() {
     assert_nothing_left(&w, 0);
 }
 
-/// The remote user's home, with a `.bashrc` of `bashrc`, for sshd in `w`'s remote namespace:
-/// `ip netns exec` mounts `/etc/netns/NAME/passwd` over `/etc/passwd` for what it runs, so
-/// root's home there is a directory of the test's (this machine's own root is untouched).
-/// Removed when dropped.
+/// The remote user's home, with a `.bashrc` of `bashrc`, and login shell `shell`, for sshd in
+/// `w`'s remote namespace: `ip netns exec` mounts `/etc/netns/NAME/passwd` over `/etc/passwd`
+/// for what it runs, so root's home there is a directory of the test's (this machine's own root
+/// is untouched). Removed when dropped.
 struct RemoteHome(std::path::PathBuf);
 
 impl RemoteHome {
-    fn new(w: &World, bashrc: &str) -> RemoteHome {
+    fn new(w: &World, shell: &str, bashrc: &str) -> RemoteHome {
         let home = w.fresh_dir("root-home");
         std::fs::write(home.join(".bashrc"), bashrc).unwrap();
         let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
@@ -173,7 +173,7 @@ impl RemoteHome {
         let mut fields: Vec<&str> = root.split(':').collect();
         let home_s = home.display().to_string();
         fields[5] = &home_s;
-        fields[6] = "/bin/bash";
+        fields[6] = shell;
         let ours = passwd.replacen(root, &fields.join(":"), 1);
         let dir = std::path::PathBuf::from(format!("/etc/netns/{}", w.remote.0));
         std::fs::create_dir_all(&dir).unwrap();
@@ -199,6 +199,7 @@ fn a_noisy_bashrc_does_not_break_the_relay() {
     let Some(codex) = codex() else { return };
     let _home = RemoteHome::new(
         &w,
+        "/bin/bash",
         "echo 'Welcome to myserver'\nprintf '\\033[1mNOTICE\\033[0m reboot at 22:00\\n'\n",
     );
     let r = login(&w, &["--relay"], &codex_login(&w, &codex, &[]));
@@ -206,5 +207,31 @@ fn a_noisy_bashrc_does_not_break_the_relay() {
     assert_eq!(r.code, Some(1), "{r:?}");
     assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
     assert!(browser_got(&w, 200), "{:?}", w.browser_lines());
+    assert_nothing_left(&w, 0);
+}
+
+/// fish as the remote user's login shell: the command's words reach it as written (a `\'`
+/// in them left fish's quotes unbalanced, and fish exited 0: a login that never ran passed
+/// for a success), and the real Codex logs in through it.
+#[test]
+fn fish_as_the_login_shell_gets_the_command_as_written() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(fish) = which("fish") else {
+        skip("fish not found");
+        return;
+    };
+    let _home = RemoteHome::new(&w, &fish.display().to_string(), "");
+    let r = login(&w, &[], r#"printf '%s|' "$BROWSER" it\'s 'a\b'; exit 3"#);
+    assert_eq!(
+        (r.code, r.out.as_str()),
+        (Some(3), r"echo|it's|a\b|"),
+        "{r:?}"
+    );
+    let Some(codex) = codex() else { return };
+    let r = login(&w, &[], &codex_login(&w, &codex, &[]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
     assert_nothing_left(&w, 0);
 }
