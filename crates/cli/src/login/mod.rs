@@ -52,6 +52,9 @@ const MAX_PORTS: usize = 8;
 /// At most this many pages are opened in the browser in one login, so that a remote printing
 /// URL after URL cannot flood the browser with tabs.
 const MAX_PAGES: usize = 4;
+/// At most this many URLs naming a target are remembered (so that one printed twice is handled
+/// once).
+const MAX_SEEN: usize = 1024;
 /// The container runtime `--container` uses.
 const DEFAULT_EXEC: [&str; 3] = ["docker", "exec", "-it"];
 
@@ -576,6 +579,19 @@ impl Carriage {
     }
 }
 
+/// Is `url` new? It is remembered, up to `MAX_SEEN` URLs: a remote printing URL after URL (a
+/// log, a flood) must not grow this process without end. Past that, a URL printed again is
+/// handled again, within `MAX_PORTS` and `MAX_PAGES`.
+fn first_time(seen: &mut HashSet<String>, url: &str) -> bool {
+    if seen.contains(url) {
+        return false;
+    }
+    if seen.len() < MAX_SEEN {
+        seen.insert(url.to_string());
+    }
+    true
+}
+
 /// What the relay threads share.
 struct Login {
     host: String,
@@ -665,14 +681,17 @@ impl Login {
 
     /// A URL appeared in the remote's output.
     fn found(self: &Arc<Self>, text: &str) {
-        if self.abort.load(Ordering::SeqCst) || !self.seen.lock().unwrap().insert(text.to_string())
-        {
+        if self.abort.load(Ordering::SeqCst) {
             return;
         }
         let Some(found) = url::inspect(text) else {
             return;
         };
         if found.targets.is_empty() {
+            return;
+        }
+        // Only URLs that name a target are remembered (see `first_time`).
+        if !first_time(&mut self.seen.lock().unwrap(), text) {
             return;
         }
         let mut all = true;
@@ -1185,6 +1204,21 @@ mod tests {
             }
         }
         assert!(tried >= 1);
+    }
+
+    #[test]
+    fn remembered_urls_are_bounded() {
+        let mut seen = HashSet::new();
+        assert!(first_time(&mut seen, "http://127.0.0.1:1455/a"));
+        assert!(!first_time(&mut seen, "http://127.0.0.1:1455/a"));
+        for i in 0..3 * MAX_SEEN {
+            assert!(first_time(
+                &mut seen,
+                &format!("http://127.0.0.1:1455/?n={i}")
+            ));
+        }
+        assert_eq!(seen.len(), MAX_SEEN);
+        assert!(!first_time(&mut seen, "http://127.0.0.1:1455/a"));
     }
 
     #[test]
