@@ -71,6 +71,10 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         }
         return device_auth(env, user.as_deref(), &host, client);
     }
+    // From here on Ctrl-C and SIGTERM set the flag instead of ending the process, so that the
+    // private control directory made below is removed (a slow `Match exec` can hold the
+    // `ssh -O check` before ssh starts); ssh then starts and is stopped at once.
+    let interrupted = session::interrupt_flag();
     let local_tty = std::io::stdin().is_terminal();
     let mut opts: Vec<&str> = LOGIN_OPTS.to_vec();
     if session::has_8_7(env.ctx.openssh) {
@@ -116,7 +120,6 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         Some(e) => in_container(&e.line, &command),
         None => with_browser_echo(&command),
     };
-    let interrupted = session::interrupt_flag();
     let abort = Arc::new(AtomicBool::new(false));
     let relay = {
         let place = exec
@@ -136,6 +139,12 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         r.response_timeout = Duration::from_secs(a.relay_timeout);
         Arc::new(r)
     };
+    if interrupted.load(Ordering::SeqCst) {
+        // Before ssh ran (during `ssh -O check`): nothing to stop; the directory goes with
+        // `master`.
+        eprintln!("codex-fwd: login interrupted before ssh started");
+        return Ok(130);
+    }
     let forced = a.relay || exec.is_some();
     let argv = SshCommand {
         config: env.explicit_file(),

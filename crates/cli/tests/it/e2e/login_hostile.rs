@@ -235,3 +235,39 @@ fn fish_as_the_login_shell_gets_the_command_as_written() {
     assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
     assert_nothing_left(&w, 0);
 }
+
+/// SIGTERM while the login is still asking ssh whether a ControlMaster is open (`ssh -O
+/// check`, held here by a slow `Match exec`): the login ends with 130 and its one line, and
+/// its private control directory is gone (it was left in the temporary directory, and the
+/// process died by the signal).
+#[test]
+fn interrupted_before_ssh_starts_leaves_no_directory() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let mut text = String::from_utf8(w.original.clone()).unwrap();
+    text.push_str("\nMatch exec \"sleep 5\"\n\tServerAliveInterval 31\n");
+    std::fs::write(&w.config, text).unwrap();
+    let tmp = w.fresh_dir("tmp");
+    let mut c = w.laptop.cmd(assert_cmd::cargo::cargo_bin("codex-fwd"));
+    c.arg("-F")
+        .arg(&w.config)
+        .args(["login", "myserver", "--no-browser", "--", "exit", "5"])
+        .env("TMPDIR", &tmp);
+    let s = w.spawn(c);
+    assert!(
+        wait_for(10, || std::fs::read_dir(&tmp).unwrap().count() == 1),
+        "no control directory"
+    );
+    s.signal("TERM");
+    assert_eq!(s.wait_exit(20), Some(130), "{}", s.all());
+    assert!(
+        s.err()
+            .contains("codex-fwd: login interrupted before ssh started"),
+        "{}",
+        s.all()
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_nothing_left(&w, 0);
+}
