@@ -273,6 +273,37 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
 
 /// `user@host` or `-l user` (ssh's two ways), as ssh's `-l` and the host to look up.
 fn user_and_host(a: &LoginArgs) -> Result<(Option<String>, String), Failure> {
+    // ssh's URI form: split at `@` it would give the user `ssh://USER`; said with the spelling
+    // login takes (a port belongs in the host's config, which login reads as ssh does).
+    if let Some(rest) = a.host.strip_prefix("ssh://") {
+        let rest = rest.trim_end_matches('/');
+        let (user, host) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        let (host, port) = match host.strip_prefix('[') {
+            Some(v6) => {
+                let (h, p) = v6.split_once(']').unwrap_or((v6, ""));
+                (h, p.strip_prefix(':'))
+            }
+            None => match host.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (host, None),
+            },
+        };
+        let dest = user.map_or(host.to_string(), |u| format!("{u}@{host}"));
+        let port = port
+            .filter(|p| !p.is_empty())
+            .map(|p| format!(" (the port in the host's config: `Port {p}` under `Host {host}`)"))
+            .unwrap_or_default();
+        return Err(Failure::usage(
+            "login",
+            format!(
+                "`{}` is ssh's URI form, which login does not take: give `codex-fwd login {dest}`{port}",
+                a.host
+            ),
+        ));
+    }
     match a.host.rsplit_once('@') {
         Some((u, h)) if !u.is_empty() && !h.is_empty() => {
             if a.login_name.is_some() {
@@ -1482,5 +1513,24 @@ mod tests {
             Some((None, "web".into()))
         );
         assert!(user_and_host(&a("root@web", Some("me"))).is_err());
+        // ssh's URI form: refused, naming the spelling that works (not `-l ssh://root`).
+        for (given, said) in [
+            (
+                "ssh://root@web",
+                "`ssh://root@web` is ssh's URI form, which login does not take: give `codex-fwd login root@web`",
+            ),
+            (
+                "ssh://root@web:2222/",
+                "`ssh://root@web:2222/` is ssh's URI form, which login does not take: give `codex-fwd login root@web` (the port in the host's config: `Port 2222` under `Host web`)",
+            ),
+            (
+                "ssh://[::1]:22",
+                "`ssh://[::1]:22` is ssh's URI form, which login does not take: give `codex-fwd login ::1` (the port in the host's config: `Port 22` under `Host ::1`)",
+            ),
+        ] {
+            let f = user_and_host(&a(given, None)).err().unwrap();
+            assert_eq!(f.code, crate::failure::EXIT_USAGE);
+            assert!(f.message().unwrap().starts_with(said), "{:?}", f.message());
+        }
     }
 }
