@@ -177,11 +177,13 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
             "codex-fwd: this ssh cannot share its connection (OpenSSH for Windows), so each request the browser makes opens a connection of its own to {host}: you may be asked to authenticate again"
         );
     }
-    let mut child = Command::new("ssh")
-        .args(&argv)
+    let mut ssh = Command::new("ssh");
+    ssh.args(&argv)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    session::ends_with_this_process(&mut ssh);
+    let mut child = ssh
         .spawn()
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
     let login = Arc::new(Login {

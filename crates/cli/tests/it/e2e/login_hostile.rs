@@ -271,3 +271,27 @@ fn interrupted_before_ssh_starts_leaves_no_directory() {
     assert!(left.is_empty(), "{left:?}");
     assert_nothing_left(&w, 0);
 }
+
+/// codex-fwd killed outright (SIGKILL: no handler runs) in the middle of a login: its ssh
+/// ends with it (Linux's parent-death signal), so no SOCKS port, listener or remote command is
+/// left; before, the ssh kept the connection, the SOCKS port and the remote command until the
+/// command ended by itself.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_login_leaves_no_ssh_behind() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let s = super::login_real::login_spawn(
+        &w,
+        &["--no-browser"],
+        "echo http://127.0.0.1:4490/cb?s=1; sleep 60",
+    );
+    s.wait_output(20, "the forward", |o| {
+        o.contains("forwarding 127.0.0.1:4490")
+    });
+    assert!(!listeners(&w.laptop).is_empty());
+    s.signal("KILL");
+    s.wait_exit(10);
+    assert_nothing_left(&w, 0);
+}
