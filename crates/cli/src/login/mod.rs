@@ -52,6 +52,9 @@ const MAX_PORTS: usize = 8;
 /// At most this many pages are opened in the browser in one login, so that a remote printing
 /// URL after URL cannot flood the browser with tabs.
 const MAX_PAGES: usize = 4;
+/// At most this many URLs naming a target are remembered (so that one printed twice is handled
+/// once).
+const MAX_SEEN: usize = 1024;
 /// The container runtime `--container` uses.
 const DEFAULT_EXEC: [&str; 3] = ["docker", "exec", "-it"];
 
@@ -68,6 +71,10 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         }
         return device_auth(env, user.as_deref(), &host, client);
     }
+    // From here on Ctrl-C and SIGTERM set the flag instead of ending the process, so that the
+    // private control directory made below is removed (a slow `Match exec` can hold the
+    // `ssh -O check` before ssh starts); ssh then starts and is stopped at once.
+    let interrupted = session::interrupt_flag();
     let local_tty = std::io::stdin().is_terminal();
     let mut opts: Vec<&str> = LOGIN_OPTS.to_vec();
     if session::has_8_7(env.ctx.openssh) {
@@ -113,7 +120,6 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         Some(e) => in_container(&e.line, &command),
         None => with_browser_echo(&command),
     };
-    let interrupted = session::interrupt_flag();
     let abort = Arc::new(AtomicBool::new(false));
     let relay = {
         let place = exec
@@ -133,6 +139,12 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         r.response_timeout = Duration::from_secs(a.relay_timeout);
         Arc::new(r)
     };
+    if interrupted.load(Ordering::SeqCst) {
+        // Before ssh ran (during `ssh -O check`): nothing to stop; the directory goes with
+        // `master`.
+        eprintln!("codex-fwd: login interrupted before ssh started");
+        return Ok(130);
+    }
     let forced = a.relay || exec.is_some();
     let argv = SshCommand {
         config: env.explicit_file(),
@@ -165,11 +177,13 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
             "codex-fwd: this ssh cannot share its connection (OpenSSH for Windows), so each request the browser makes opens a connection of its own to {host}: you may be asked to authenticate again"
         );
     }
-    let mut child = Command::new("ssh")
-        .args(&argv)
+    let mut ssh = Command::new("ssh");
+    ssh.args(&argv)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    session::ends_with_this_process(&mut ssh);
+    let mut child = ssh
         .spawn()
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
     let login = Arc::new(Login {
@@ -261,6 +275,37 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
 
 /// `user@host` or `-l user` (ssh's two ways), as ssh's `-l` and the host to look up.
 fn user_and_host(a: &LoginArgs) -> Result<(Option<String>, String), Failure> {
+    // ssh's URI form: split at `@` it would give the user `ssh://USER`; said with the spelling
+    // login takes (a port belongs in the host's config, which login reads as ssh does).
+    if let Some(rest) = a.host.strip_prefix("ssh://") {
+        let rest = rest.trim_end_matches('/');
+        let (user, host) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        let (host, port) = match host.strip_prefix('[') {
+            Some(v6) => {
+                let (h, p) = v6.split_once(']').unwrap_or((v6, ""));
+                (h, p.strip_prefix(':'))
+            }
+            None => match host.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (host, None),
+            },
+        };
+        let dest = user.map_or(host.to_string(), |u| format!("{u}@{host}"));
+        let port = port
+            .filter(|p| !p.is_empty())
+            .map(|p| format!(" (the port in the host's config: `Port {p}` under `Host {host}`)"))
+            .unwrap_or_default();
+        return Err(Failure::usage(
+            "login",
+            format!(
+                "`{}` is ssh's URI form, which login does not take: give `codex-fwd login {dest}`{port}",
+                a.host
+            ),
+        ));
+    }
     match a.host.rsplit_once('@') {
         Some((u, h)) if !u.is_empty() && !h.is_empty() => {
             if a.login_name.is_some() {
@@ -312,32 +357,52 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
 /// browser on the remote prints the URL there instead, where the login sees it:
 /// `env BROWSER=echo "$SHELL" -c 'WORDS'`. ssh itself runs `$SHELL -c WORDS` (the words joined
 /// with spaces); the user's shell does the same here, with the variable set, so shell syntax
-/// (`cd dir && codex login`, `exit 7`) means what it means with plain ssh. The quoting is
-/// POSIX's (`'` as `'\''`), which csh and fish also read, except that fish takes a backslash
-/// inside quotes as an escape.
+/// (`cd dir && codex login`, `exit 7`) means what it means with plain ssh. The words are
+/// quoted for every login shell (`quote_for_any_shell`).
 fn with_browser_echo(command: &[String]) -> Vec<String> {
-    let joined = command.join(" ");
     vec![
         "env".into(),
         "BROWSER=echo".into(),
         r#""$SHELL""#.into(),
         "-c".into(),
-        format!("'{}'", joined.replace('\'', r"'\''")),
+        quote_for_any_shell(&command.join(" ")),
     ]
+}
+
+/// `text` as one word that a POSIX shell, csh and fish all read back as `text`: single quotes,
+/// with each `'` as `'\''`, each backslash as `'\\'` and each `!` as `'\!'`, outside the
+/// quotes. Inside single quotes fish takes `\'` and `\\` as escapes, and csh expands `!`
+/// (history, also in `csh -c`); POSIX shells take nothing there. So no backslash and no `!` is
+/// left inside them: a command with `\'` in it would otherwise leave fish's quotes unbalanced
+/// (and fish 3.6 exits 0 after that syntax error, a login that never ran), and `!1` would be
+/// an "Event not found" of the outer csh, before the command's own shell reads it. (A newline
+/// in the words still ends csh's quotes: csh cannot take one in a quoted word.)
+fn quote_for_any_shell(text: &str) -> String {
+    let mut q = String::with_capacity(text.len() + 2);
+    q.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => q.push_str(r"'\''"),
+            '\\' => q.push_str(r"'\\'"),
+            '!' => q.push_str(r"'\!'"),
+            c => q.push(c),
+        }
+    }
+    q.push('\'');
+    q
 }
 
 /// The remote command for a login in a container: the exec words (`docker exec -it web`, as the
 /// remote shell reads them), then `env BROWSER=echo sh -c 'WORDS'`: the container's own POSIX
 /// shell runs the words (the host's `$SHELL` need not exist in there).
 fn in_container(exec_line: &str, command: &[String]) -> Vec<String> {
-    let joined = command.join(" ");
     vec![
         exec_line.to_string(),
         "env".into(),
         "BROWSER=echo".into(),
         "sh".into(),
         "-c".into(),
-        format!("'{}'", joined.replace('\'', r"'\''")),
+        quote_for_any_shell(&command.join(" ")),
     ]
 }
 
@@ -556,6 +621,19 @@ impl Carriage {
     }
 }
 
+/// Is `url` new? It is remembered, up to `MAX_SEEN` URLs: a remote printing URL after URL (a
+/// log, a flood) must not grow this process without end. Past that, a URL printed again is
+/// handled again, within `MAX_PORTS` and `MAX_PAGES`.
+fn first_time(seen: &mut HashSet<String>, url: &str) -> bool {
+    if seen.contains(url) {
+        return false;
+    }
+    if seen.len() < MAX_SEEN {
+        seen.insert(url.to_string());
+    }
+    true
+}
+
 /// What the relay threads share.
 struct Login {
     host: String,
@@ -645,14 +723,17 @@ impl Login {
 
     /// A URL appeared in the remote's output.
     fn found(self: &Arc<Self>, text: &str) {
-        if self.abort.load(Ordering::SeqCst) || !self.seen.lock().unwrap().insert(text.to_string())
-        {
+        if self.abort.load(Ordering::SeqCst) {
             return;
         }
         let Some(found) = url::inspect(text) else {
             return;
         };
         if found.targets.is_empty() {
+            return;
+        }
+        // Only URLs that name a target are remembered (see `first_time`).
+        if !first_time(&mut self.seen.lock().unwrap(), text) {
             return;
         }
         let mut all = true;
@@ -1120,6 +1201,68 @@ mod tests {
         assert_eq!(out.status.code(), Some(3));
     }
 
+    /// The remote command's words reach `$SHELL -c` exactly, whichever login shell reads the
+    /// line (sh, dash, bash, csh, fish: each one present here; the stand-in `$SHELL` prints
+    /// what it got), with quotes, backslashes and both together (`\'`, which left fish's
+    /// quotes unbalanced).
+    #[cfg(unix)]
+    #[test]
+    fn the_remote_command_reaches_every_login_shell_as_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let stub = dir.path().join("shell");
+        std::fs::write(&stub, "#!/bin/sh\nprintf '%s' \"$2\"\n").unwrap();
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let texts = [
+            "codex login",
+            r#"printf '%s|' "$BROWSER" 'it'\''s' && exit 3"#,
+            r"echo it\'s 'a\b' a\\b \\' '\'",
+            "cd /w && $HOME/x ~/y \"q\" `z` !1 * ; #",
+        ];
+        let mut tried = 0;
+        for sh in ["sh", "dash", "bash", "csh", "tcsh", "fish"] {
+            let Some(path) = ["/bin", "/usr/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(sh))
+                .find(|p| p.is_file())
+            else {
+                continue;
+            };
+            tried += 1;
+            for text in texts {
+                let line = with_browser_echo(&[text.to_string()]).join(" ");
+                let out = std::process::Command::new(&path)
+                    .args(["-c", &line])
+                    .env("SHELL", &stub)
+                    .env("HOME", dir.path())
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    text,
+                    "{sh} -c {line}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        assert!(tried >= 1);
+    }
+
+    #[test]
+    fn remembered_urls_are_bounded() {
+        let mut seen = HashSet::new();
+        assert!(first_time(&mut seen, "http://127.0.0.1:1455/a"));
+        assert!(!first_time(&mut seen, "http://127.0.0.1:1455/a"));
+        for i in 0..3 * MAX_SEEN {
+            assert!(first_time(
+                &mut seen,
+                &format!("http://127.0.0.1:1455/?n={i}")
+            ));
+        }
+        assert_eq!(seen.len(), MAX_SEEN);
+        assert!(!first_time(&mut seen, "http://127.0.0.1:1455/a"));
+    }
+
     #[test]
     fn port_rewrite_instruction() {
         let t = Target {
@@ -1372,5 +1515,24 @@ mod tests {
             Some((None, "web".into()))
         );
         assert!(user_and_host(&a("root@web", Some("me"))).is_err());
+        // ssh's URI form: refused, naming the spelling that works (not `-l ssh://root`).
+        for (given, said) in [
+            (
+                "ssh://root@web",
+                "`ssh://root@web` is ssh's URI form, which login does not take: give `codex-fwd login root@web`",
+            ),
+            (
+                "ssh://root@web:2222/",
+                "`ssh://root@web:2222/` is ssh's URI form, which login does not take: give `codex-fwd login root@web` (the port in the host's config: `Port 2222` under `Host web`)",
+            ),
+            (
+                "ssh://[::1]:22",
+                "`ssh://[::1]:22` is ssh's URI form, which login does not take: give `codex-fwd login ::1` (the port in the host's config: `Port 22` under `Host ::1`)",
+            ),
+        ] {
+            let f = user_and_host(&a(given, None)).err().unwrap();
+            assert_eq!(f.code, crate::failure::EXIT_USAGE);
+            assert!(f.message().unwrap().starts_with(said), "{:?}", f.message());
+        }
     }
 }

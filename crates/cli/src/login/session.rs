@@ -184,6 +184,34 @@ pub(crate) fn wait(
     }
 }
 
+/// On Linux, `cmd`'s process gets SIGTERM when this process dies, also by SIGKILL (which no
+/// handler sees): a killed login then leaves no ssh behind, and so no connection, SOCKS port
+/// or remote command. The death of the thread that spawns `cmd` counts too: spawn it from the
+/// thread that waits for it. Elsewhere nothing (no such mechanism).
+pub(crate) fn ends_with_this_process(cmd: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id();
+        // SAFETY: between fork and exec only async-signal-safe calls (prctl, getppid, raise),
+        // nothing allocated.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // Died between fork and prctl: the signal would never come.
+                if u32::try_from(libc::getppid()).ok() != Some(parent) {
+                    libc::raise(libc::SIGTERM);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
+}
+
 /// A flag set on Ctrl-C, SIGTERM and SIGHUP (once per process: a second handler is refused).
 pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));

@@ -155,14 +155,14 @@ fn a_failing_loopback_url_that_is_not_the_logins_does_not_end_the_login() {
     assert_nothing_left(&w, 0);
 }
 
-/// The remote user's home, with a `.bashrc` of `bashrc`, for sshd in `w`'s remote namespace:
-/// `ip netns exec` mounts `/etc/netns/NAME/passwd` over `/etc/passwd` for what it runs, so
-/// root's home there is a directory of the test's (this machine's own root is untouched).
-/// Removed when dropped.
+/// The remote user's home, with a `.bashrc` of `bashrc`, and login shell `shell`, for sshd in
+/// `w`'s remote namespace: `ip netns exec` mounts `/etc/netns/NAME/passwd` over `/etc/passwd`
+/// for what it runs, so root's home there is a directory of the test's (this machine's own root
+/// is untouched). Removed when dropped.
 struct RemoteHome(std::path::PathBuf);
 
 impl RemoteHome {
-    fn new(w: &World, bashrc: &str) -> RemoteHome {
+    fn new(w: &World, shell: &str, bashrc: &str) -> RemoteHome {
         let home = w.fresh_dir("root-home");
         std::fs::write(home.join(".bashrc"), bashrc).unwrap();
         let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
@@ -173,7 +173,7 @@ impl RemoteHome {
         let mut fields: Vec<&str> = root.split(':').collect();
         let home_s = home.display().to_string();
         fields[5] = &home_s;
-        fields[6] = "/bin/bash";
+        fields[6] = shell;
         let ours = passwd.replacen(root, &fields.join(":"), 1);
         let dir = std::path::PathBuf::from(format!("/etc/netns/{}", w.remote.0));
         std::fs::create_dir_all(&dir).unwrap();
@@ -199,6 +199,7 @@ fn a_noisy_bashrc_does_not_break_the_relay() {
     let Some(codex) = codex() else { return };
     let _home = RemoteHome::new(
         &w,
+        "/bin/bash",
         "echo 'Welcome to myserver'\nprintf '\\033[1mNOTICE\\033[0m reboot at 22:00\\n'\n",
     );
     let r = login(&w, &["--relay"], &codex_login(&w, &codex, &[]));
@@ -206,5 +207,91 @@ fn a_noisy_bashrc_does_not_break_the_relay() {
     assert_eq!(r.code, Some(1), "{r:?}");
     assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
     assert!(browser_got(&w, 200), "{:?}", w.browser_lines());
+    assert_nothing_left(&w, 0);
+}
+
+/// fish as the remote user's login shell: the command's words reach it as written (a `\'`
+/// in them left fish's quotes unbalanced, and fish exited 0: a login that never ran passed
+/// for a success), and the real Codex logs in through it.
+#[test]
+fn fish_as_the_login_shell_gets_the_command_as_written() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let Some(fish) = which("fish") else {
+        skip("fish not found");
+        return;
+    };
+    let _home = RemoteHome::new(&w, &fish.display().to_string(), "");
+    let r = login(&w, &[], r#"printf '%s|' "$BROWSER" it\'s 'a\b'; exit 3"#);
+    assert_eq!(
+        (r.code, r.out.as_str()),
+        (Some(3), r"echo|it's|a\b|"),
+        "{r:?}"
+    );
+    let Some(codex) = codex() else { return };
+    let r = login(&w, &[], &codex_login(&w, &codex, &[]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.out.contains(CODEX_ARRIVED), "{r:?}");
+    assert_nothing_left(&w, 0);
+}
+
+/// SIGTERM while the login is still asking ssh whether a ControlMaster is open (`ssh -O
+/// check`, held here by a slow `Match exec`): the login ends with 130 and its one line, and
+/// its private control directory is gone (it was left in the temporary directory, and the
+/// process died by the signal).
+#[test]
+fn interrupted_before_ssh_starts_leaves_no_directory() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let mut text = String::from_utf8(w.original.clone()).unwrap();
+    text.push_str("\nMatch exec \"sleep 5\"\n\tServerAliveInterval 31\n");
+    std::fs::write(&w.config, text).unwrap();
+    let tmp = w.fresh_dir("tmp");
+    let mut c = w.laptop.cmd(assert_cmd::cargo::cargo_bin("codex-fwd"));
+    c.arg("-F")
+        .arg(&w.config)
+        .args(["login", "myserver", "--no-browser", "--", "exit", "5"])
+        .env("TMPDIR", &tmp);
+    let s = w.spawn(c);
+    assert!(
+        wait_for(10, || std::fs::read_dir(&tmp).unwrap().count() == 1),
+        "no control directory"
+    );
+    s.signal("TERM");
+    assert_eq!(s.wait_exit(20), Some(130), "{}", s.all());
+    assert!(
+        s.err()
+            .contains("codex-fwd: login interrupted before ssh started"),
+        "{}",
+        s.all()
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_nothing_left(&w, 0);
+}
+
+/// codex-fwd killed outright (SIGKILL: no handler runs) in the middle of a login: its ssh
+/// ends with it (Linux's parent-death signal), so no SOCKS port, listener or remote command is
+/// left; before, the ssh kept the connection, the SOCKS port and the remote command until the
+/// command ended by itself.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_login_leaves_no_ssh_behind() {
+    let Some(w) = world_with(&Setup::new().without_stand_in()) else {
+        return;
+    };
+    let s = super::login_real::login_spawn(
+        &w,
+        &["--no-browser"],
+        "echo http://127.0.0.1:4490/cb?s=1; sleep 60",
+    );
+    s.wait_output(20, "the forward", |o| {
+        o.contains("forwarding 127.0.0.1:4490")
+    });
+    assert!(!listeners(&w.laptop).is_empty());
+    s.signal("KILL");
+    s.wait_exit(10);
     assert_nothing_left(&w, 0);
 }
