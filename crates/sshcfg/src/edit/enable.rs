@@ -26,7 +26,7 @@ impl ConfigSet {
         })
     }
 
-    /// Plan adding `forward` (a loopback tunnel: see [`is_loopback_tunnel`]) for `host`, so that
+    /// Plan adding `forward` (a loopback tunnel: see [`crate::is_loopback_tunnel`]) for `host`, so that
     /// afterwards exactly one forward of its local port applies to the host and it carries the
     /// port to the remote machine's `127.0.0.1` (see [`crate::Resolution::loopback_tunnel`]).
     ///
