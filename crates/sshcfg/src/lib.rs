@@ -91,6 +91,7 @@ mod document;
 mod edit;
 mod error;
 mod forward;
+mod header;
 mod host;
 mod index;
 mod keyword;
@@ -113,6 +114,10 @@ pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineK
 pub use edit::{EditError, Ineffective, Origin, OtherHost, Rejection};
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};
+pub use header::{
+    Attribute, Criteria, Criterion, CriterionError, Header, HeaderError, HostLine, HostPattern,
+    HostPatterns, MatchLine, MatchWords, Negation,
+};
 pub use host::{HostAlias, HostError};
 pub use index::ResolveIndex;
 pub use keyword::Keyword;

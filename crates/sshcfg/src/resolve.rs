@@ -12,8 +12,8 @@
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
 use crate::forward::{Forward, Listen};
+use crate::header::{Attribute, HeaderError, HostLine, MatchLine};
 use crate::keyword::Keyword;
-use crate::lexer;
 use crate::loc::{FileId, Loc, Located};
 use crate::options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 use crate::pattern::{self, ListMatch};
@@ -194,6 +194,18 @@ pub(crate) struct Pass<'a> {
     out: Resolution,
 }
 
+/// Does a `Host` line apply to the host resolved, and does it name that host alone?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostLineMatch {
+    /// It does not apply.
+    No,
+    /// It applies.
+    Yes,
+    /// It applies, and names exactly this host (every positive pattern is the host as typed)
+    /// in a file that may be edited.
+    ThisHostAlone,
+}
+
 fn text(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
 }
@@ -264,12 +276,15 @@ impl Pass<'_> {
                 if never_match {
                     continue;
                 }
-                match self.host_line(doc, i, f.editable()) {
-                    Ok((on, excl)) => {
-                        *active = on;
-                        exclusive = excl;
+                match self.host_line(HostLine::new(doc.raw_args(i)), f.editable()) {
+                    Ok(m) => {
+                        *active = m != HostLineMatch::No;
+                        exclusive = m == HostLineMatch::ThisHostAlone;
                     }
-                    Err(message) => self.out.errors.push(Note { loc, message }),
+                    Err(e) => self.out.errors.push(Note {
+                        loc,
+                        message: e.to_string(),
+                    }),
                 }
                 if *active && !self.out.applied_blocks.contains(&loc) {
                     self.out.applied_blocks.push(loc);
@@ -297,7 +312,7 @@ impl Pass<'_> {
                 Keyword::Match => {
                     header = Some(loc);
                     exclusive = false;
-                    let r = self.match_line(loc, doc.raw_args(i));
+                    let r = self.match_line(loc, MatchLine::new(doc.raw_args(i)));
                     *active = !never_match && r;
                     if *active && !self.out.applied_blocks.contains(&loc) {
                         self.out.applied_blocks.push(loc);
@@ -411,49 +426,35 @@ impl Pass<'_> {
     }
 
     /// A `Host` line: does it apply, and does it name exactly this host (and only it)?
-    fn host_line(
-        &self,
-        doc: &crate::Document,
-        i: usize,
-        editable: bool,
-    ) -> Result<(bool, bool), String> {
-        let raw = doc.raw_args(i);
-        if raw.iter().any(|&b| b == b'"' || b == b'\'') {
-            // OpenSSH splits the whole line before looking at any pattern.
-            if let Some(Err(_)) = doc.args(i) {
-                return Err("invalid quotes".into());
-            }
-        }
+    fn host_line(&self, line: HostLine<'_>, editable: bool) -> Result<HostLineMatch, HeaderError> {
+        // OpenSSH splits the whole line before looking at any pattern.
+        line.check_quotes()?;
         let mut active = false;
         let mut positives = 0usize;
         let mut all_literal_self = true;
-        for a in crate::lexer::Argv::new(raw, 0) {
-            let a = a.map_err(|_| "invalid quotes".to_string())?;
-            let v: &[u8] = &a.value;
-            if v.is_empty() {
-                return Err("keyword host empty argument".into());
-            }
-            let (neg, pat) = match v.strip_prefix(b"!") {
-                Some(p) => (true, p),
-                None => (false, v),
-            };
-            if !neg {
+        for p in line.patterns() {
+            let p = p?;
+            let pat: &[u8] = &p.pattern;
+            if !p.is_negated() {
                 positives += 1;
                 if pat != self.host_arg || pattern::has_wildcard(pat) {
                     all_literal_self = false;
                 }
             }
             if pattern::match_pattern(&self.host, pat) {
-                if neg {
-                    return Ok((false, false));
+                if p.is_negated() {
+                    return Ok(HostLineMatch::No);
                 }
                 active = true;
             }
         }
-        Ok((
-            active,
-            active && positives > 0 && all_literal_self && editable,
-        ))
+        Ok(if !active {
+            HostLineMatch::No
+        } else if positives > 0 && all_literal_self && editable {
+            HostLineMatch::ThisHostAlone
+        } else {
+            HostLineMatch::Yes
+        })
     }
 
     /// What `Host` lines are matched against now: the host as typed, or in the final pass the
@@ -481,20 +482,18 @@ impl Pass<'_> {
     }
 
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.
-    fn match_line(&mut self, loc: Loc, raw: &[u8]) -> bool {
-        let mut pos = Some(0usize);
+    fn match_line(&mut self, loc: Loc, line: MatchLine<'_>) -> bool {
+        let mut words = line.words();
         let mut result = true;
         let mut attributes = 0;
         let err = |this: &mut Self, m: String| {
             this.out.errors.push(Note { loc, message: m });
             false
         };
-        while let Some(p) = pos {
-            let Some((tok, next)) = lexer::strdelim(raw, p, true) else {
+        while let Some(word) = words.next() {
+            let Ok(attr_full) = word else {
                 return err(self, "Bad Match condition (quotes)".into());
             };
-            pos = next;
-            let attr_full: &[u8] = &tok.value;
             if attr_full.is_empty() {
                 break;
             }
@@ -503,16 +502,11 @@ impl Pass<'_> {
             }
             let (negate, attr) = match attr_full.strip_prefix(b"!") {
                 Some(a) => (true, a),
-                None => (false, attr_full),
+                None => (false, &attr_full[..]),
             };
-            let attr = attr.to_ascii_lowercase();
-            if attr == b"all" {
-                let extra = match pos {
-                    Some(p) => lexer::strdelim(raw, p, true)
-                        .map(|(t, _)| t.value.into_owned())
-                        .unwrap_or_default(),
-                    None => Vec::new(),
-                };
+            let attr = Attribute::parse(attr);
+            if attr == Attribute::All {
+                let extra = words.next().and_then(Result::ok).unwrap_or_default();
                 if attributes > 1 || (!extra.is_empty() && extra[0] != b'#') {
                     return err(
                         self,
@@ -525,8 +519,8 @@ impl Pass<'_> {
                 return result;
             }
             attributes += 1;
-            if attr == b"canonical" || attr == b"final" {
-                if attr == b"final" {
+            if attr == Attribute::Canonical || attr == Attribute::Final {
+                if attr == Attribute::Final {
                     self.want_final = true;
                 }
                 if self.final_pass == negate {
@@ -534,40 +528,39 @@ impl Pass<'_> {
                 }
                 continue;
             }
-            let arg = match pos.and_then(|p| lexer::strdelim(raw, p, true)) {
-                Some((t, n)) if !t.value.is_empty() && t.value[0] != b'#' => {
-                    pos = n;
-                    t.value.into_owned()
-                }
+            let arg = match words.next() {
+                Some(Ok(t)) if !t.is_empty() && t[0] != b'#' => t.into_owned(),
                 _ => {
-                    return err(
-                        self,
-                        format!(
-                            "Missing Match criteria for {}",
-                            String::from_utf8_lossy(&attr)
-                        ),
-                    );
+                    return err(self, format!("Missing Match criteria for {}", attr.name()));
                 }
             };
-            let r = match attr.as_slice() {
-                b"host" => pattern::match_hostname(&self.match_host(), &arg) == ListMatch::Match,
-                b"originalhost" => pattern::match_hostname(self.host_arg, &arg) == ListMatch::Match,
-                b"user" => {
+            let r = match attr {
+                Attribute::Host => {
+                    pattern::match_hostname(&self.match_host(), &arg) == ListMatch::Match
+                }
+                Attribute::OriginalHost => {
+                    pattern::match_hostname(self.host_arg, &arg) == ListMatch::Match
+                }
+                Attribute::User => {
                     let user = match &self.out.user {
                         Some(u) => u.value.as_bytes().to_vec(),
                         None => self.ctx.local_user.as_bytes().to_vec(),
                     };
                     pattern::match_pattern_list(&user, &arg, false) == ListMatch::Match
                 }
-                b"localuser" => {
+                Attribute::LocalUser => {
                     pattern::match_pattern_list(self.ctx.local_user.as_bytes(), &arg, false)
                         == ListMatch::Match
                 }
-                b"tagged" => {
+                Attribute::Tagged => {
                     let tag = self.tag.clone().unwrap_or_default();
                     pattern::match_pattern_list(&tag, &arg, false) == ListMatch::Match
                 }
-                b"exec" | b"localnetwork" | b"version" | b"sessiontype" | b"command" => {
+                Attribute::Exec
+                | Attribute::LocalNetwork
+                | Attribute::Version
+                | Attribute::SessionType
+                | Attribute::Command => {
                     // Not evaluated: taken as not matching (a command that fails), so `exec`
                     // leaves the block out and `!exec` lets the other criteria decide.
                     if result {
@@ -576,7 +569,7 @@ impl Pass<'_> {
                             message: format!(
                                 "Match {}{} is not evaluated (commands are never run); it is taken as not matching{}",
                                 if negate { "!" } else { "" },
-                                String::from_utf8_lossy(&attr),
+                                attr.name(),
                                 if negate {
                                     ", so its negation holds"
                                 } else {
@@ -588,13 +581,7 @@ impl Pass<'_> {
                     false
                 }
                 _ => {
-                    return err(
-                        self,
-                        format!(
-                            "Unsupported Match attribute {}",
-                            String::from_utf8_lossy(&attr)
-                        ),
-                    );
+                    return err(self, format!("Unsupported Match attribute {}", attr.name()));
                 }
             };
             if r == negate {

@@ -1,0 +1,457 @@
+//! Block headers: `Host` and `Match` lines, read as OpenSSH reads them.
+//!
+//! Every reader of a header goes through [`Header`]: the resolution (`resolve.rs`, whose
+//! `host_line` and `match_line` keep the shape of readconf.c), the index of blocks
+//! (`index.rs`), the diagnostics and the edits. Reading is lazy and borrows the line: a `Host`
+//! line is the bulk of a large config, and its patterns are matched one by one without a vector.
+//!
+//! - `Host` arguments are split as `argv_split` (misc.c) splits a line: quotes and backslash
+//!   escapes, `#` starts a comment; a pattern starting with `!` is negated.
+//! - `Match` arguments are split as `match_cfg_line` (readconf.c, OpenSSH 9.2) splits them, with
+//!   `strdelim`: whitespace, one `=`, double quotes; `all`, `canonical` and `final` take no
+//!   argument, every other criterion one.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::keyword::Keyword;
+use crate::lexer::{self, Argv};
+
+/// A block header: a `Host` or a `Match` line's arguments.
+#[derive(Debug, Clone, Copy)]
+pub enum Header<'a> {
+    /// `Host pattern...`
+    Host(HostLine<'a>),
+    /// `Match criteria...`
+    Match(MatchLine<'a>),
+}
+
+impl<'a> Header<'a> {
+    /// The header a line with keyword `keyword` and arguments `raw` (the text after the keyword
+    /// and its separator) is; `None` when the keyword starts no block.
+    pub fn new(keyword: Keyword, raw: &'a [u8]) -> Option<Header<'a>> {
+        match keyword {
+            Keyword::Host => Some(Header::Host(HostLine { raw })),
+            Keyword::Match => Some(Header::Match(MatchLine { raw })),
+            _ => None,
+        }
+    }
+}
+
+/// Why a header cannot be read; `Display` is OpenSSH's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// An unclosed quote.
+    InvalidQuotes,
+    /// An empty `Host` argument (`Host ""`).
+    EmptyArgument,
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderError::InvalidQuotes => f.write_str("invalid quotes"),
+            HeaderError::EmptyArgument => f.write_str("keyword host empty argument"),
+        }
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+/// Is a pattern or criterion negated (`!` in front)?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Negation {
+    /// As written.
+    Plain,
+    /// `!pattern`: the block does not apply when it matches.
+    Negated,
+}
+
+/// Split a leading `!` off `v`.
+fn negation(v: Cow<'_, [u8]>) -> (Negation, Cow<'_, [u8]>) {
+    if v.first() != Some(&b'!') {
+        return (Negation::Plain, v);
+    }
+    let rest = match v {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[1..]),
+        Cow::Owned(mut o) => {
+            o.remove(0);
+            Cow::Owned(o)
+        }
+    };
+    (Negation::Negated, rest)
+}
+
+/// The arguments of a `Host` line.
+#[derive(Debug, Clone, Copy)]
+pub struct HostLine<'a> {
+    raw: &'a [u8],
+}
+
+impl<'a> HostLine<'a> {
+    /// A `Host` line whose arguments are `raw`.
+    pub fn new(raw: &'a [u8]) -> HostLine<'a> {
+        HostLine { raw }
+    }
+
+    /// Does the whole line split (OpenSSH splits it before looking at any pattern)?
+    pub fn check_quotes(&self) -> Result<(), HeaderError> {
+        if self.raw.iter().any(|&b| b == b'"' || b == b'\'')
+            && Argv::new(self.raw, 0).any(|t| t.is_err())
+        {
+            return Err(HeaderError::InvalidQuotes);
+        }
+        Ok(())
+    }
+
+    /// The patterns in order; an empty argument or an unclosed quote is an error where it
+    /// stands (after the patterns before it).
+    pub fn patterns(&self) -> HostPatterns<'a> {
+        HostPatterns {
+            argv: Argv::new(self.raw, 0),
+        }
+    }
+}
+
+/// One pattern of a `Host` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPattern<'a> {
+    /// `!pattern` or not.
+    pub negation: Negation,
+    /// The pattern without its `!`.
+    pub pattern: Cow<'a, [u8]>,
+}
+
+impl HostPattern<'_> {
+    /// Is the pattern negated?
+    pub fn is_negated(&self) -> bool {
+        self.negation == Negation::Negated
+    }
+}
+
+/// The patterns of a `Host` line ([`HostLine::patterns`]).
+#[derive(Clone)]
+pub struct HostPatterns<'a> {
+    argv: Argv<'a>,
+}
+
+impl<'a> Iterator for HostPatterns<'a> {
+    type Item = Result<HostPattern<'a>, HeaderError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.argv.next()? {
+            Err(_) => Err(HeaderError::InvalidQuotes),
+            Ok(t) if t.value.is_empty() => Err(HeaderError::EmptyArgument),
+            Ok(t) => {
+                let (negation, pattern) = negation(t.value);
+                Ok(HostPattern { negation, pattern })
+            }
+        })
+    }
+}
+
+/// The arguments of a `Match` line.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchLine<'a> {
+    raw: &'a [u8],
+}
+
+impl<'a> MatchLine<'a> {
+    /// A `Match` line whose arguments are `raw`.
+    pub fn new(raw: &'a [u8]) -> MatchLine<'a> {
+        MatchLine { raw }
+    }
+
+    /// Its words one by one, as `match_cfg_line` takes them with `strdelim`.
+    pub fn words(&self) -> MatchWords<'a> {
+        MatchWords {
+            raw: self.raw,
+            pos: Some(0),
+        }
+    }
+
+    /// Its criteria, each with its argument; reading stops at the first error.
+    pub fn criteria(&self) -> Criteria<'a> {
+        Criteria {
+            words: self.words(),
+            done: false,
+        }
+    }
+}
+
+/// The words of a `Match` line ([`MatchLine::words`]): `strdelim` with `=` splitting. The last
+/// word may be empty (trailing whitespace); an unclosed quote is an error.
+#[derive(Debug, Clone)]
+pub struct MatchWords<'a> {
+    raw: &'a [u8],
+    pos: Option<usize>,
+}
+
+impl<'a> Iterator for MatchWords<'a> {
+    type Item = Result<Cow<'a, [u8]>, HeaderError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let p = self.pos?;
+        Some(match lexer::strdelim(self.raw, p, true) {
+            None => {
+                self.pos = None;
+                Err(HeaderError::InvalidQuotes)
+            }
+            Some((t, next)) => {
+                self.pos = next;
+                Ok(t.value)
+            }
+        })
+    }
+}
+
+/// A `Match` criterion's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Attribute<'a> {
+    /// `all`
+    All,
+    /// `canonical`
+    Canonical,
+    /// `final`
+    Final,
+    /// `exec`
+    Exec,
+    /// `localnetwork`
+    LocalNetwork,
+    /// `host`
+    Host,
+    /// `originalhost`
+    OriginalHost,
+    /// `user`
+    User,
+    /// `localuser`
+    LocalUser,
+    /// `tagged`
+    Tagged,
+    /// `version`
+    Version,
+    /// `sessiontype`
+    SessionType,
+    /// `command`
+    Command,
+    /// Any other word, lowercased.
+    Other(Cow<'a, [u8]>),
+}
+
+impl<'a> Attribute<'a> {
+    /// The criterion named `word` (any letter case).
+    pub fn parse(word: &[u8]) -> Attribute<'a> {
+        const NAMES: [(&str, Attribute<'static>); 13] = [
+            ("all", Attribute::All),
+            ("canonical", Attribute::Canonical),
+            ("final", Attribute::Final),
+            ("exec", Attribute::Exec),
+            ("localnetwork", Attribute::LocalNetwork),
+            ("host", Attribute::Host),
+            ("originalhost", Attribute::OriginalHost),
+            ("user", Attribute::User),
+            ("localuser", Attribute::LocalUser),
+            ("tagged", Attribute::Tagged),
+            ("version", Attribute::Version),
+            ("sessiontype", Attribute::SessionType),
+            ("command", Attribute::Command),
+        ];
+        for (name, a) in NAMES {
+            if word.eq_ignore_ascii_case(name.as_bytes()) {
+                return a;
+            }
+        }
+        Attribute::Other(Cow::Owned(word.to_ascii_lowercase()))
+    }
+
+    /// Does the criterion take an argument (all but `all`, `canonical` and `final`)?
+    pub fn takes_argument(&self) -> bool {
+        !matches!(
+            self,
+            Attribute::All | Attribute::Canonical | Attribute::Final
+        )
+    }
+
+    /// The name, lowercase, as ssh prints it.
+    pub fn name(&self) -> Cow<'_, str> {
+        let s = match self {
+            Attribute::All => "all",
+            Attribute::Canonical => "canonical",
+            Attribute::Final => "final",
+            Attribute::Exec => "exec",
+            Attribute::LocalNetwork => "localnetwork",
+            Attribute::Host => "host",
+            Attribute::OriginalHost => "originalhost",
+            Attribute::User => "user",
+            Attribute::LocalUser => "localuser",
+            Attribute::Tagged => "tagged",
+            Attribute::Version => "version",
+            Attribute::SessionType => "sessiontype",
+            Attribute::Command => "command",
+            Attribute::Other(w) => return String::from_utf8_lossy(w),
+        };
+        Cow::Borrowed(s)
+    }
+}
+
+/// One criterion of a `Match` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Criterion<'a> {
+    /// `!criterion` or not.
+    pub negation: Negation,
+    /// Its name.
+    pub attribute: Attribute<'a>,
+    /// Its argument (`None` for `all`, `canonical` and `final`).
+    pub argument: Option<Cow<'a, [u8]>>,
+}
+
+/// Why a criterion cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CriterionError {
+    /// An unclosed quote.
+    InvalidQuotes,
+    /// A criterion that takes an argument has none (its name, lowercase).
+    MissingArgument(String),
+}
+
+/// The criteria of a `Match` line ([`MatchLine::criteria`]); a comment or an empty word ends
+/// them.
+#[derive(Debug, Clone)]
+pub struct Criteria<'a> {
+    words: MatchWords<'a>,
+    done: bool,
+}
+
+impl<'a> Iterator for Criteria<'a> {
+    type Item = Result<Criterion<'a>, CriterionError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let word = match self.words.next()? {
+            Ok(w) => w,
+            Err(_) => {
+                self.done = true;
+                return Some(Err(CriterionError::InvalidQuotes));
+            }
+        };
+        if word.is_empty() || word[0] == b'#' {
+            self.done = true;
+            return None;
+        }
+        let (negation, name) = negation(word);
+        let attribute = Attribute::parse(&name);
+        let mut argument = None;
+        if attribute.takes_argument() {
+            match self.words.next() {
+                Some(Ok(a)) if !a.is_empty() && a[0] != b'#' => argument = Some(a),
+                _ => {
+                    self.done = true;
+                    return Some(Err(CriterionError::MissingArgument(
+                        attribute.name().into_owned(),
+                    )));
+                }
+            }
+        }
+        Some(Ok(Criterion {
+            negation,
+            attribute,
+            argument,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pats(raw: &str) -> Vec<Result<(bool, String), HeaderError>> {
+        HostLine::new(raw.as_bytes())
+            .patterns()
+            .map(|p| {
+                p.map(|p| {
+                    (
+                        p.is_negated(),
+                        String::from_utf8_lossy(&p.pattern).into_owned(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn host_patterns_split_as_argv_split() {
+        assert_eq!(
+            pats(r#"a !b "c d" !"e" # f"#),
+            vec![
+                Ok((false, "a".into())),
+                Ok((true, "b".into())),
+                Ok((false, "c d".into())),
+                Ok((true, "e".into())),
+            ]
+        );
+        assert_eq!(
+            pats(r#"a "" b"#),
+            vec![
+                Ok((false, "a".into())),
+                Err(HeaderError::EmptyArgument),
+                Ok((false, "b".into()))
+            ][..]
+        );
+        assert_eq!(
+            HostLine::new(b"a \"b").check_quotes(),
+            Err(HeaderError::InvalidQuotes)
+        );
+        assert_eq!(HostLine::new(b"a 'b c'").check_quotes(), Ok(()));
+    }
+
+    type Read = Result<(bool, String, Option<String>), CriterionError>;
+
+    fn crit(raw: &str) -> Vec<Read> {
+        MatchLine::new(raw.as_bytes())
+            .criteria()
+            .map(|c| {
+                c.map(|c| {
+                    (
+                        c.negation == Negation::Negated,
+                        c.attribute.name().into_owned(),
+                        c.argument.map(|a| String::from_utf8_lossy(&a).into_owned()),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn match_criteria_split_as_match_cfg_line() {
+        assert_eq!(
+            crit("Host=a,b !FINAL user \"x y\" # c"),
+            vec![
+                Ok((false, "host".into(), Some("a,b".into()))),
+                Ok((true, "final".into(), None)),
+                Ok((false, "user".into(), Some("x y".into()))),
+            ]
+        );
+        assert_eq!(
+            crit("exec"),
+            vec![Err(CriterionError::MissingArgument("exec".into()))]
+        );
+        assert_eq!(
+            crit("host #a"),
+            vec![Err(CriterionError::MissingArgument("host".into()))]
+        );
+        assert_eq!(
+            crit("host \"a"),
+            vec![Err(CriterionError::MissingArgument("host".into()))]
+        );
+        assert_eq!(crit("\"a"), vec![Err(CriterionError::InvalidQuotes)]);
+        assert_eq!(
+            crit("Foo x"),
+            vec![Ok((false, "foo".into(), Some("x".into())))]
+        );
+    }
+}
