@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::document::Document;
+use crate::header::Header;
 use crate::keyword::Keyword;
 use crate::loc::{FileId, Loc, Place};
 
@@ -372,20 +373,17 @@ impl ConfigSet {
         for f in self.files.iter().filter(|f| f.editable()) {
             for b in f.doc.blocks() {
                 let Some(h) = b.header else { continue };
-                if f.doc.kind(h) != crate::document::LineKind::Directive(Keyword::Host) {
+                let Some(Header::Host(line)) = f.doc.header(h) else {
+                    continue;
+                };
+                if line.check_quotes().is_err() {
                     continue;
                 }
-                let raw = f.doc.raw_args(h);
-                if raw.iter().any(|&b| b == b'"' || b == b'\'')
-                    && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
-                {
-                    continue;
-                }
-                for t in crate::lexer::Argv::new(raw, 0).filter_map(Result::ok) {
-                    let v = t.value;
-                    if v.is_empty() || v[0] == b'!' || crate::pattern::has_wildcard(&v) {
+                for p in line.patterns().filter_map(Result::ok) {
+                    if p.is_negated() || crate::pattern::has_wildcard(&p.pattern) {
                         continue;
                     }
+                    let v = p.pattern;
                     // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they
                     // stand; anything else is asked of HostAlias.
                     let plain = v[0] != b'-'

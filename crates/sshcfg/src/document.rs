@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::bytes::FileBytes;
+use crate::header::Header;
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LineShape, SplitError, Token};
 use crate::options::OpenSshVersion;
@@ -436,6 +437,14 @@ impl Document {
         match self.args_offset(i) {
             Some(a) => &text[a..],
             None => &text[text.len()..],
+        }
+    }
+
+    /// Line `i` as a block header (`None` unless it is a `Host` or `Match` line).
+    pub fn header(&self, i: usize) -> Option<Header<'_>> {
+        match kind_of(self.lines[i].code) {
+            LineKind::Directive(k) => Header::new(k, self.raw_args(i)),
+            _ => None,
         }
     }
 

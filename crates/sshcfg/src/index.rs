@@ -64,8 +64,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher
 
 use crate::config::ConfigSet;
 use crate::document::{Document, LineKind};
+use crate::header::{Attribute, Header, MatchLine, Negation};
 use crate::keyword::Keyword;
-use crate::lexer;
 use crate::loc::{FileId, Loc};
 use crate::resolve::{Pass, Resolution, ResolveContext, Skip};
 
@@ -235,38 +235,21 @@ pub struct ResolveIndex<'a> {
 /// list. `None` when the line must be read for every host: criteria other than `host`,
 /// `originalhost`, `user`, `localuser` and `tagged` (`all`, `final`, `canonical`, `exec`, ...),
 /// no positive `host`/`originalhost` criterion, or anything `match_line` would report.
-fn match_guard(raw: &[u8]) -> Option<(Guard, Vec<u8>)> {
-    let mut pos = Some(0usize);
+fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Vec<u8>)> {
     let mut attributes = 0;
     let mut pick = None;
-    while let Some(p) = pos {
-        let (tok, next) = lexer::strdelim(raw, p, true)?;
-        pos = next;
-        let full: &[u8] = &tok.value;
-        if full.is_empty() || full[0] == b'#' {
-            break;
-        }
-        let (negate, attr) = match full.strip_prefix(b"!") {
-            Some(a) => (true, a),
-            None => (false, full),
-        };
-        let attr = attr.to_ascii_lowercase();
-        let kind = match attr.as_slice() {
-            b"host" => Some(Guard::MatchHost),
-            b"originalhost" => Some(Guard::MatchOriginal),
-            b"user" | b"localuser" | b"tagged" => None,
+    for c in line.criteria() {
+        let c = c.ok()?;
+        let kind = match c.attribute {
+            Attribute::Host => Some(Guard::MatchHost),
+            Attribute::OriginalHost => Some(Guard::MatchOriginal),
+            Attribute::User | Attribute::LocalUser | Attribute::Tagged => None,
             _ => return None,
         };
         attributes += 1;
-        let arg = match pos.and_then(|p| lexer::strdelim(raw, p, true)) {
-            Some((t, n)) if !t.value.is_empty() && t.value[0] != b'#' => {
-                pos = n;
-                t.value.into_owned()
-            }
-            _ => return None,
-        };
-        if let (Some(kind), false, None) = (kind, negate, &pick) {
-            pick = Some((kind, arg));
+        let arg = c.argument?;
+        if let (Some(kind), Negation::Plain, None) = (kind, c.negation, &pick) {
+            pick = Some((kind, arg.into_owned()));
         }
     }
     if attributes == 0 {
@@ -348,22 +331,18 @@ fn file_block<'a>(
     match_b: &mut KeysBuilder<'a>,
     orig_b: &mut KeysBuilder<'a>,
 ) -> Guard {
-    match doc.kind(h) {
-        LineKind::Directive(Keyword::Host) => {
+    match doc.header(h) {
+        Some(Header::Host(line)) => {
             // As `host_line` reads it: an error is reported for every host, so such a line is
             // always read.
-            let raw = doc.raw_args(h);
-            if raw.iter().any(|&b| b == b'"' || b == b'\'') && matches!(doc.args(h), Some(Err(_))) {
+            if line.check_quotes().is_err() {
                 return Guard::Always;
             }
             let mut pats = Vec::new();
-            for a in lexer::Argv::new(raw, 0) {
-                let Ok(a) = a else { return Guard::Always };
-                if a.value.is_empty() {
-                    return Guard::Always;
-                }
-                if a.value[0] != b'!' {
-                    pats.push(a.value);
+            for p in line.patterns() {
+                let Ok(p) = p else { return Guard::Always };
+                if !p.is_negated() {
+                    pats.push(p.pattern);
                 }
             }
             // Filed under each positive pattern; unfiled (and so never read) when it has none.
@@ -378,11 +357,11 @@ fn file_block<'a>(
             host_b.suffix.append(&mut tmp.suffix);
             Guard::Host
         }
-        LineKind::Directive(Keyword::Match) => {
+        Some(Header::Match(line)) => {
             if !matches!(doc.args(h), Some(Ok(_))) {
                 return Guard::Always;
             }
-            let Some((kind, list)) = match_guard(doc.raw_args(h)) else {
+            let Some((kind, list)) = match_guard(line) else {
                 return Guard::Always;
             };
             let mut tmp = KeysBuilder::default();
@@ -404,7 +383,7 @@ fn file_block<'a>(
             b.suffix.append(&mut tmp.suffix);
             kind
         }
-        _ => Guard::Always,
+        None => Guard::Always,
     }
 }
 

@@ -10,6 +10,7 @@ pub(crate) mod table;
 pub(crate) mod value;
 
 use crate::document::{Diagnostic, DiagnosticKind, Document, LineKind};
+use crate::header::{Attribute, Criterion, Header, MatchLine, Negation};
 use crate::keyword::Keyword;
 use crate::lexer::{Argv, SplitError, Token};
 use crate::options::OpenSshVersion;
@@ -633,32 +634,48 @@ fn bad_option(keyword: &[u8]) -> String {
 /// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
 /// `Match all`?
 fn applies_to_every_host(doc: &Document, line: usize) -> bool {
-    let Some(d) = doc.directive(line) else {
-        return false;
-    };
-    let Ok(args) = d.args else { return false };
-    let words: Vec<&[u8]> = args.iter().map(|t| &*t.value).collect();
-    match d.keyword {
-        Keyword::Host => words.contains(&&b"*"[..]) && !words.iter().any(|w| w.starts_with(b"!")),
-        _ => matches!(words.as_slice(), [w] if w.eq_ignore_ascii_case(b"all")),
+    match doc.header(line) {
+        Some(Header::Host(h)) => {
+            if h.check_quotes().is_err() {
+                return false;
+            }
+            let mut star = false;
+            for p in h.patterns().flatten() {
+                if p.is_negated() {
+                    return false;
+                }
+                star |= *p.pattern == *b"*";
+            }
+            star
+        }
+        Some(Header::Match(m)) => {
+            let mut criteria = m.criteria();
+            matches!(
+                criteria.next(),
+                Some(Ok(Criterion {
+                    attribute: Attribute::All,
+                    negation: Negation::Plain,
+                    ..
+                }))
+            ) && criteria.next().is_none()
+        }
+        None => false,
     }
 }
 
-/// The criteria of a `Match` line (`all`, `canonical` and `final` take no value; the others
-/// one).
-fn match_criteria_too_new(raw: &[u8], version: Option<OpenSshVersion>) -> bool {
-    let mut args = Args::new(raw, 0, classes(raw));
-    while let Some(a) = next(&mut args) {
-        let attr: &[u8] = &a.value;
-        if criterion_too_new(attr, version) {
+/// Does a `Match` line name a criterion newer than `version` (its words as `match_cfg_line`
+/// reads them: `all`, `canonical` and `final` take no value; the others one)?
+fn match_criteria_too_new(line: MatchLine<'_>, version: Option<OpenSshVersion>) -> bool {
+    let mut words = line.words();
+    while let Some(Ok(w)) = words.next() {
+        if w.is_empty() || w[0] == b'#' {
+            break;
+        }
+        if criterion_too_new(&w, version) {
             return true;
         }
-        let bare = attr.strip_prefix(b"!").unwrap_or(attr);
-        if !(bare.eq_ignore_ascii_case(b"all")
-            || bare.eq_ignore_ascii_case(b"canonical")
-            || bare.eq_ignore_ascii_case(b"final"))
-        {
-            next(&mut args);
+        if Attribute::parse(w.strip_prefix(b"!").unwrap_or(&w)).takes_argument() {
+            words.next();
         }
     }
     false
@@ -740,7 +757,10 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
         }
         if let Err(p) = check_args(spec, raw, base) {
             out.push(diag(p.at, p.message, DiagnosticKind::BadArguments));
-        } else if k == Keyword::Match && version.is_some() && match_criteria_too_new(raw, version) {
+        } else if k == Keyword::Match
+            && version.is_some()
+            && match_criteria_too_new(MatchLine::new(raw), version)
+        {
             out.push(diag(
                 doc.indent(i).len(),
                 "Bad Match condition".into(),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::ConfigSet;
 use crate::document::{Document, LineKind, Splice};
-use crate::keyword::Keyword;
+use crate::header::Header;
 use crate::lexer::Eol;
 use crate::loc::{FileId, Loc};
 use crate::plan::FileChange;
@@ -122,13 +122,13 @@ pub(super) fn push_line(per_file: &mut Vec<(FileId, Vec<usize>)>, loc: Loc) {
 
 /// Is the block at `header` a `Host` line naming exactly `host` (one argument)?
 pub(super) fn is_exact_host_block(doc: &Document, header: usize, host: &str) -> bool {
-    match doc.directive(header) {
-        Some(d) if d.keyword == Keyword::Host => match d.args {
-            Ok(a) => a.len() == 1 && *a[0].value == *host.as_bytes(),
-            Err(_) => false,
-        },
-        _ => false,
-    }
+    let Some(Header::Host(line)) = doc.header(header) else {
+        return false;
+    };
+    let mut patterns = line.patterns();
+    line.check_quotes().is_ok()
+        && matches!(patterns.next(), Some(Ok(p)) if !p.is_negated() && *p.pattern == *host.as_bytes())
+        && patterns.next().is_none()
 }
 
 impl ConfigSet {

@@ -5,6 +5,7 @@ use super::splice::is_exact_host_block;
 use crate::config::ConfigSet;
 use crate::document::LineKind;
 use crate::forward::Forward;
+use crate::header::MatchLine;
 use crate::keyword::Keyword;
 use crate::listener::TunnelEnds;
 use crate::loc::{FileId, Loc};
@@ -19,10 +20,11 @@ impl ConfigSet {
             let doc = &f.doc;
             (0..doc.line_count()).any(|i| match doc.kind(i) {
                 LineKind::Directive(Keyword::Match) => {
-                    let raw = doc.raw_args(i).to_ascii_lowercase();
-                    raw.split(|&b| b == b' ' || b == b'\t' || b == b'=' || b == b'"')
-                        .map(|t| t.strip_prefix(b"!").unwrap_or(t))
-                        .any(|t| t == b"final" || t == b"canonical")
+                    // Any word, as `match_cfg_line` splits them, naming either.
+                    MatchLine::new(doc.raw_args(i)).words().flatten().any(|w| {
+                        let w = w.strip_prefix(b"!").unwrap_or(&w);
+                        w.eq_ignore_ascii_case(b"final") || w.eq_ignore_ascii_case(b"canonical")
+                    })
                 }
                 LineKind::Directive(Keyword::CanonicalizeHostname) => {
                     crate::resolve::canonicalizes(&String::from_utf8_lossy(doc.raw_args(i)))
