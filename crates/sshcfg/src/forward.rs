@@ -62,10 +62,18 @@ pub enum ForwardError {
     MissingTarget,
 }
 
+/// Why [`a2port`] gives no port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PortError {
+    /// Not a port ssh takes (`a2port` returns -1).
+    Invalid,
+    /// A service name, with no services database to look it up in: not evaluated.
+    NotEvaluated,
+}
+
 /// A port as OpenSSH's `a2port` (misc.c) reads it: `strtonum(s, 0, 65535)`, which is `strtoll`
 /// in base 10 (leading whitespace and a sign allowed: `+1455`, `01455`), else a service name.
-/// `Err(true)` means "a service name" (not evaluated).
-fn a2port(s: &str) -> Result<u16, bool> {
+fn a2port(s: &str) -> Result<u16, PortError> {
     let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'+') => (false, &t[1..]),
@@ -78,16 +86,16 @@ fn a2port(s: &str) -> Result<u16, bool> {
             (false, Ok(p)) => Ok(p),
             (true, _) if zero => Ok(0),
             // Out of range: no service has a numeric name, so getservbyname fails too.
-            _ => Err(false),
+            _ => Err(PortError::Invalid),
         };
     }
     if s.is_empty() || s.bytes().any(|b| b.is_ascii_whitespace()) {
-        return Err(false);
+        return Err(PortError::Invalid);
     }
     match service_port(s) {
         Some(Some(p)) => Ok(p),
-        Some(None) => Err(false),
-        None => Err(true),
+        Some(None) => Err(PortError::Invalid),
+        None => Err(PortError::NotEvaluated),
     }
 }
 
@@ -267,9 +275,11 @@ impl Forward {
             _ => return Err(bad()),
         };
         let port = match a2port(port) {
-            Ok(0) | Err(false) => return Err(bad()),
+            Ok(0) | Err(PortError::Invalid) => return Err(bad()),
             Ok(p) => p,
-            Err(true) => return Err(ForwardError::NotEvaluated(spec.to_string())),
+            Err(PortError::NotEvaluated) => {
+                return Err(ForwardError::NotEvaluated(spec.to_string()));
+            }
         };
         Ok(Forward {
             listen: Listen::Port { bind, port },
@@ -300,8 +310,8 @@ impl Forward {
         let fields = parse_fields(trimmed).ok_or_else(bad)?;
         let port = |s: &str| match a2port(s) {
             Ok(p) => Ok(p),
-            Err(true) => Err(ForwardError::NotEvaluated(spec.to_string())),
-            Err(false) => Err(bad()),
+            Err(PortError::NotEvaluated) => Err(ForwardError::NotEvaluated(spec.to_string())),
+            Err(PortError::Invalid) => Err(bad()),
         };
         let nonzero = |p: u16| if p == 0 { Err(bad()) } else { Ok(p) };
         let f = |i: usize| &fields[i];

@@ -37,9 +37,18 @@ pub enum ListMatch {
     Negated,
 }
 
-/// `match_pattern_list`: match `s` against a comma-separated list; `dolower` lowercases each
-/// entry first (as `Match host` does; the caller lowercases `s`).
-pub fn match_pattern_list(s: &[u8], list: &[u8], dolower: bool) -> ListMatch {
+/// The letter case of a list's entries (`dolower` of `match_pattern_list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryCase {
+    /// Entries are matched as written.
+    AsWritten,
+    /// Each entry is lowercased first (as `Match host` does; the caller lowercases `s`).
+    Lowercased,
+}
+
+/// `match_pattern_list`: match `s` against a comma-separated list, its entries in letter case
+/// `case`.
+pub fn match_pattern_list(s: &[u8], list: &[u8], case: EntryCase) -> ListMatch {
     let mut got_positive = false;
     for entry in list.split(|&b| b == b',') {
         let (negated, pat) = match entry.first() {
@@ -49,7 +58,7 @@ pub fn match_pattern_list(s: &[u8], list: &[u8], dolower: bool) -> ListMatch {
         if pat.len() >= 1023 {
             return ListMatch::NoMatch;
         }
-        let matched = if dolower {
+        let matched = if case == EntryCase::Lowercased {
             match_pattern(s, &pat.to_ascii_lowercase())
         } else {
             match_pattern(s, pat)
@@ -70,7 +79,7 @@ pub fn match_pattern_list(s: &[u8], list: &[u8], dolower: bool) -> ListMatch {
 
 /// `match_hostname`: the host lowercased, matched against the list lowercased.
 pub fn match_hostname(host: &[u8], list: &[u8]) -> ListMatch {
-    match_pattern_list(&host.to_ascii_lowercase(), list, true)
+    match_pattern_list(&host.to_ascii_lowercase(), list, EntryCase::Lowercased)
 }
 
 /// Does a pattern contain a wildcard (`*` or `?`)?
@@ -105,9 +114,18 @@ mod tests {
 
     #[test]
     fn lists() {
-        assert_eq!(match_pattern_list(b"a", b"b,a", false), ListMatch::Match);
-        assert_eq!(match_pattern_list(b"a", b"*,!a", false), ListMatch::Negated);
-        assert_eq!(match_pattern_list(b"a", b"!b", false), ListMatch::NoMatch);
+        assert_eq!(
+            match_pattern_list(b"a", b"b,a", EntryCase::AsWritten),
+            ListMatch::Match
+        );
+        assert_eq!(
+            match_pattern_list(b"a", b"*,!a", EntryCase::AsWritten),
+            ListMatch::Negated
+        );
+        assert_eq!(
+            match_pattern_list(b"a", b"!b", EntryCase::AsWritten),
+            ListMatch::NoMatch
+        );
         assert_eq!(match_hostname(b"Web", b"WEB"), ListMatch::Match);
     }
 }

@@ -546,15 +546,20 @@ impl Pass<'_> {
                         Some(u) => u.value.as_bytes().to_vec(),
                         None => self.ctx.local_user.as_bytes().to_vec(),
                     };
-                    pattern::match_pattern_list(&user, &arg, false) == ListMatch::Match
+                    pattern::match_pattern_list(&user, &arg, pattern::EntryCase::AsWritten)
+                        == ListMatch::Match
                 }
                 Attribute::LocalUser => {
-                    pattern::match_pattern_list(self.ctx.local_user.as_bytes(), &arg, false)
-                        == ListMatch::Match
+                    pattern::match_pattern_list(
+                        self.ctx.local_user.as_bytes(),
+                        &arg,
+                        pattern::EntryCase::AsWritten,
+                    ) == ListMatch::Match
                 }
                 Attribute::Tagged => {
                     let tag = self.tag.clone().unwrap_or_default();
-                    pattern::match_pattern_list(&tag, &arg, false) == ListMatch::Match
+                    pattern::match_pattern_list(&tag, &arg, pattern::EntryCase::AsWritten)
+                        == ListMatch::Match
                 }
                 Attribute::Exec
                 | Attribute::LocalNetwork

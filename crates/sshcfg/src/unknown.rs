@@ -13,12 +13,16 @@ use crate::edit::Rejection;
 use crate::keyword::Keyword;
 use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
-use crate::pattern::{ListMatch, match_pattern_list};
+use crate::pattern::{EntryCase, ListMatch, match_pattern_list};
 use crate::resolve::Resolution;
 
 /// Does an `IgnoreUnknown` pattern list cover `keyword` (compared lowercased, as ssh does)?
 fn covers(patterns: &[u8], keyword: &[u8]) -> bool {
-    match_pattern_list(&keyword.to_ascii_lowercase(), patterns, true) == ListMatch::Match
+    match_pattern_list(
+        &keyword.to_ascii_lowercase(),
+        patterns,
+        EntryCase::Lowercased,
+    ) == ListMatch::Match
 }
 
 impl Document {

@@ -732,8 +732,11 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
         let Some(spec) = spec.filter(|s| !newer(s.since, version)) else {
             let (kw, col) = kw().unwrap_or_default();
             let ignored = ignore.as_ref().is_some_and(|p| {
-                crate::pattern::match_pattern_list(&kw.to_ascii_lowercase(), p, true)
-                    == crate::pattern::ListMatch::Match
+                crate::pattern::match_pattern_list(
+                    &kw.to_ascii_lowercase(),
+                    p,
+                    crate::pattern::EntryCase::Lowercased,
+                ) == crate::pattern::ListMatch::Match
             });
             if !ignored {
                 out.push(diag(col, bad_option(&kw), DiagnosticKind::UnknownKeyword));

@@ -477,8 +477,11 @@ fn algo_known(which: Algos, name: &[u8]) -> bool {
                     .iter()
                     .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
                 || KEY_TYPES.iter().any(|n| {
-                    crate::pattern::match_pattern_list(n.as_bytes(), name, false)
-                        != crate::pattern::ListMatch::NoMatch
+                    crate::pattern::match_pattern_list(
+                        n.as_bytes(),
+                        name,
+                        crate::pattern::EntryCase::AsWritten,
+                    ) != crate::pattern::ListMatch::NoMatch
                 })
         }
     }
