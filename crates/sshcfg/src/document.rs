@@ -11,7 +11,6 @@ use crate::bytes::FileBytes;
 use crate::header::Header;
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LineShape, SplitError, Token};
-use crate::options::OpenSshVersion;
 
 /// What a physical line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +52,7 @@ fn kind_of(code: u8) -> LineKind {
         COMMENT => LineKind::Comment,
         UNREADABLE => LineKind::Unreadable,
         UNKNOWN => LineKind::Directive(Keyword::Other),
-        k => LineKind::Directive(crate::diagnose::table::keyword_of(k)),
+        k => LineKind::Directive(crate::keyword::table::keyword_of(k)),
     }
 }
 
@@ -81,38 +80,6 @@ pub struct Directive<'a> {
     pub args: Result<Vec<Token<'a>>, SplitError>,
     /// The raw argument text (after the keyword and its `=`/whitespace), as OpenSSH's `str`.
     pub raw_args: &'a [u8],
-}
-
-/// A problem OpenSSH would report for a line; the line itself is kept as it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// 1-based line number.
-    pub line: usize,
-    /// 1-based column (byte) where the problem starts.
-    pub column: usize,
-    /// What is wrong, in OpenSSH's terms.
-    pub message: String,
-    /// What kind of problem it is.
-    pub kind: DiagnosticKind,
-}
-
-/// What OpenSSH does with a line it has a problem with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiagnosticKind {
-    /// A keyword this OpenSSH does not know ("Bad configuration option"): ssh stops.
-    UnknownKeyword,
-    /// A known keyword with arguments ssh rejects: ssh stops.
-    BadArguments,
-    /// ssh skips the line silently.
-    Ignored,
-}
-
-impl Diagnostic {
-    /// Does ssh stop at this line ("terminating, N bad configuration options"), whatever the
-    /// host?
-    pub fn rejects_config(&self) -> bool {
-        self.kind != DiagnosticKind::Ignored
-    }
 }
 
 /// A replacement of `range` (byte offsets in the document) by `text`.
@@ -157,7 +124,7 @@ fn lex_line(content: &[u8], no_nul: bool) -> (u8, u16) {
         LineShape::Comment => (COMMENT, 0),
         LineShape::BadKeywordQuote => (UNREADABLE, 0),
         LineShape::Directive { keyword, args } => (
-            crate::diagnose::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
+            crate::keyword::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
             match args {
                 None => 0,
                 Some(a) if a < ARGS_FAR as usize => a as u16,
@@ -458,10 +425,10 @@ impl Document {
     /// The keyword-table entry of line `i` (`None`: not a keyword line, or a keyword OpenSSH
     /// does not know).
     #[inline]
-    pub(crate) fn spec(&self, i: usize) -> Option<&'static crate::diagnose::table::Spec> {
+    pub(crate) fn spec(&self, i: usize) -> Option<&'static crate::keyword::table::Spec> {
         match self.lines[i].code {
             BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
-            k => Some(&crate::diagnose::table::KEYWORDS[usize::from(k)]),
+            k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
         }
     }
 
@@ -541,25 +508,6 @@ impl Document {
             .partition_point(|&s| s as usize <= i)
             .saturating_sub(1);
         self.block(b)
-    }
-
-    /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
-    /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
-    pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        crate::diagnose::diagnostics(self, version)
-    }
-
-    /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
-    /// refuses (each keyword's as `process_config_line` parses them), lines it cannot split.
-    pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.diagnostics_for(None)
-    }
-
-    /// Does what this document means depend on which OpenSSH reads it (a keyword or `Match`
-    /// criterion that not every supported release knows)? When not, asking the installed
-    /// client for its version (`ssh -V`) cannot change any answer.
-    pub fn depends_on_openssh_version(&self) -> bool {
-        crate::diagnose::depends_on_version(self)
     }
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.

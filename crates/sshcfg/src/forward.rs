@@ -258,7 +258,7 @@ impl Forward {
         if spec.contains("${") {
             // As ssh does when it reads the line: `${VAR}` from the environment, and a
             // variable that is not set makes the specification bad.
-            return match crate::diagnose::value::dollar_expand(spec.as_bytes()) {
+            return match crate::expand::dollar_expand(spec.as_bytes()) {
                 // A value that itself holds `${` is not expanded again (ssh expands once).
                 Some(e) if e.windows(2).any(|w| w == b"${") => {
                     Err(ForwardError::NotEvaluated(spec.to_string()))
@@ -297,7 +297,7 @@ impl Forward {
         if spec.contains("${") {
             // As ssh does when it reads the line: `${VAR}` from the environment, and a
             // variable that is not set makes the specification bad.
-            return match crate::diagnose::value::dollar_expand(spec.as_bytes()) {
+            return match crate::expand::dollar_expand(spec.as_bytes()) {
                 // A value that itself holds `${` is not expanded again (ssh expands once).
                 Some(e) if e.windows(2).any(|w| w == b"${") => {
                     Err(ForwardError::NotEvaluated(spec.to_string()))

@@ -90,6 +90,7 @@ mod diagnose;
 mod document;
 mod edit;
 mod error;
+mod expand;
 mod forward;
 mod header;
 mod host;
@@ -109,8 +110,8 @@ pub use bytes::FileBytes;
 pub use config::{
     ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, read_file_bytes, system_config_path,
 };
-pub use diagnose::keywords;
-pub use document::{Block, Diagnostic, DiagnosticKind, Directive, Document, LineKind, Splice};
+pub use diagnose::{Diagnostic, DiagnosticKind, keywords};
+pub use document::{Block, Directive, Document, LineKind, Splice};
 pub use edit::{EditError, Ineffective, Origin, OtherHost, Rejection};
 pub use error::Error;
 pub use forward::{Connect, Forward, ForwardError, Listen};

@@ -8,7 +8,8 @@
 //! for `b`). [`crate::Document::diagnostics`] judges for every host; this module judges for one.
 
 use crate::config::ConfigSet;
-use crate::document::{DiagnosticKind, Document, LineKind};
+use crate::diagnose::DiagnosticKind;
+use crate::document::{Document, LineKind};
 use crate::edit::Rejection;
 use crate::keyword::Keyword;
 use crate::loc::{FileId, Loc};

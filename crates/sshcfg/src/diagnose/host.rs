@@ -18,7 +18,7 @@
 //! Each option keeps its first obtained value, as readconf.c does; `ProxyCommand` and
 //! `ProxyJump` exclude each other (the first that applies wins, `parse_jump`).
 
-use super::table;
+use crate::keyword::table;
 use super::value;
 use crate::config::ConfigSet;
 use crate::document::Document;

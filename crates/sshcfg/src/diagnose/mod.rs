@@ -1,25 +1,78 @@
 //! What OpenSSH refuses in a config, line by line, with its own message: one pass over a
 //! [`Document`]'s lines that checks each keyword line against the keyword table
-//! ([`table`]) in place, without allocating for a line that is fine.
+//! (`keyword::table`) in place, without allocating for a line that is fine.
 //!
 //! `Match` criteria are checked where they are evaluated (`resolve`), as ssh does; here only
 //! their presence and their OpenSSH release.
 
 pub(crate) mod host;
-pub(crate) mod table;
 pub(crate) mod value;
 
-use crate::document::{Diagnostic, DiagnosticKind, Document, LineKind};
+use crate::document::{Document, LineKind};
 use crate::header::{Attribute, Criterion, Header, MatchLine, Negation};
 use crate::keyword::Keyword;
+use crate::keyword::table::{self, Arg, Fwd, Spec};
 use crate::lexer::{Argv, SplitError, Token};
 use crate::options::OpenSshVersion;
-use table::{Arg, Fwd, Spec};
 
 /// A problem with a line's arguments: where (byte offset in the line) and ssh's message.
 struct Problem {
     at: usize,
     message: String,
+}
+
+/// A problem OpenSSH would report for a line; the line itself is kept as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column (byte) where the problem starts.
+    pub column: usize,
+    /// What is wrong, in OpenSSH's terms.
+    pub message: String,
+    /// What kind of problem it is.
+    pub kind: DiagnosticKind,
+}
+
+/// What OpenSSH does with a line it has a problem with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// A keyword this OpenSSH does not know ("Bad configuration option"): ssh stops.
+    UnknownKeyword,
+    /// A known keyword with arguments ssh rejects: ssh stops.
+    BadArguments,
+    /// ssh skips the line silently.
+    Ignored,
+}
+
+impl Diagnostic {
+    /// Does ssh stop at this line ("terminating, N bad configuration options"), whatever the
+    /// host?
+    pub fn rejects_config(&self) -> bool {
+        self.kind != DiagnosticKind::Ignored
+    }
+}
+
+/// The diagnostics layer of a [`Document`]: what OpenSSH would report, line by line.
+impl Document {
+    /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
+    /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
+    pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
+        diagnostics(self, version)
+    }
+
+    /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
+    /// refuses (each keyword's as `process_config_line` parses them), lines it cannot split.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.diagnostics_for(None)
+    }
+
+    /// Does what this document means depend on which OpenSSH reads it (a keyword or `Match`
+    /// criterion that not every supported release knows)? When not, asking the installed
+    /// client for its version (`ssh -V`) cannot change any answer.
+    pub fn depends_on_openssh_version(&self) -> bool {
+        depends_on_version(self)
+    }
 }
 
 /// Is `since` newer than `version` (`None`: the newest OpenSSH, which knows everything)?

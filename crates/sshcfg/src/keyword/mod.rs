@@ -1,4 +1,7 @@
-//! The keywords this library reads; every other one is kept as it is.
+//! The keywords this library reads; every other one is kept as it is. `table` holds every
+//! keyword OpenSSH knows, as data.
+
+pub(crate) mod table;
 
 /// The keywords this library acts on; every other keyword is [`Keyword::Other`] and is kept as is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,0 +1,57 @@
+//! `${VAR}` expansion of option values, as ssh makes it (misc.c `dollar_expand`, without
+//! percent tokens): from the environment ssh runs in.
+
+/// misc.c `dollar_expand` without percent tokens: can every `${VAR}` be expanded (closed,
+/// named, and set in the environment ssh runs in)?
+pub(crate) fn dollar_ok(s: &[u8]) -> bool {
+    let mut i = 0;
+    while i + 1 < s.len() {
+        if s[i] == b'$' && s[i + 1] == b'{' {
+            let rest = &s[i + 2..];
+            let Some(end) = rest.iter().position(|&b| b == b'}') else {
+                return false;
+            };
+            if end == 0 {
+                return false;
+            }
+            let name = &rest[..end];
+            let set = std::str::from_utf8(name)
+                .ok()
+                .and_then(std::env::var_os)
+                .is_some();
+            if !set {
+                return false;
+            }
+            i += 2 + end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+/// The environment variable `${VAR}` expansions of `s` as ssh makes them (`None` when one
+/// cannot be expanded).
+pub(crate) fn dollar_expand(s: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    if !s.windows(2).any(|w| w == b"${") {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
+    if !dollar_ok(s) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'$' && s.get(i + 1) == Some(&b'{') {
+            let end = s[i + 2..].iter().position(|&b| b == b'}')?;
+            let name = std::str::from_utf8(&s[i + 2..i + 2 + end]).ok()?;
+            let v = std::env::var_os(name)?;
+            out.extend_from_slice(v.as_encoded_bytes());
+            i += 2 + end + 1;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    Some(std::borrow::Cow::Owned(out))
+}
