@@ -206,13 +206,13 @@ struct FileBlocks {
 /// answers are identical to [`ConfigSet::resolve`]).
 ///
 /// ```
-/// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext, ResolveIndex};
+/// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
 /// # use std::path::Path;
 /// let text = b"Host web1\n  User a\nHost web2\n  User b\nHost *\n  Port 2222\n".to_vec();
 /// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
 ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
 /// let ctx = ResolveContext::current_user();
-/// let index = ResolveIndex::new(&set);
+/// let index = set.resolve_index();
 /// for host in set.literal_hosts() {
 ///     let r = index.resolve(&host, &ctx);
 ///     assert_eq!(r.port.unwrap().value, "2222");
@@ -259,8 +259,9 @@ fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Vec<u8>)> {
 }
 
 impl<'a> ResolveIndex<'a> {
-    /// Read every block header of `set` once and file the blocks.
-    pub fn new(set: &'a ConfigSet) -> ResolveIndex<'a> {
+    /// Read every block header of `set` once and file the blocks (built by
+    /// [`ConfigSet::resolve_index`], the one way to have an index).
+    fn new(set: &'a ConfigSet) -> ResolveIndex<'a> {
         let mut files = Vec::with_capacity(set.files().len());
         let mut guards = Vec::new();
         let mut always = Vec::new();
