@@ -838,6 +838,22 @@ mod tests {
     }
 
     #[test]
+    fn match_criteria_are_split_as_match_cfg_line() {
+        // `host=a` is two words to match_cfg_line (strdelim splits one `=`), so `tagged`
+        // (OpenSSH 9.4) is a criterion: 9.2p1 refuses the line ("Bad Match condition", checked
+        // with `ssh -G -F`); argv splitting read it as the argument of `host=a`.
+        let doc = crate::Document::parse(b"Match host=a tagged x\n".to_vec());
+        let v = |minor| Some(crate::OpenSshVersion { major: 9, minor });
+        let d = doc.diagnostics_for(v(2));
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].line, d[0].message.as_str()),
+            (1, "Bad Match condition")
+        );
+        assert!(doc.diagnostics_for(v(4)).is_empty());
+    }
+
+    #[test]
     fn the_issue_classes() {
         for (line, msg) in [
             (
