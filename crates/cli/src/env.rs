@@ -12,8 +12,14 @@ use crate::failure::{EXIT_USAGE, Failure, stdout_failed};
 
 /// Where the config is, whether ssh would also read the system config, and the home directory.
 pub(crate) struct Target {
-    pub(crate) path: PathBuf,
     pub(crate) opts: LoadOptions,
+}
+
+impl Target {
+    /// The config file: read first, and the one edits go to.
+    pub(crate) fn path(&self) -> &Path {
+        self.opts.main()
+    }
 }
 
 /// The environment of a command.
@@ -74,14 +80,12 @@ impl Env {
             .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
         let target = match &cli.config {
             Some(p) => Target {
-                path: p.clone(),
-                opts: LoadOptions::explicit_file(home),
+                opts: LoadOptions::explicit_file(p, home),
             },
             None => {
                 let ssh_home = sshcfg::passwd_home().unwrap_or_else(|| home.clone());
                 Target {
-                    path: ssh_home.join(".ssh").join("config"),
-                    opts: LoadOptions::openssh_default(home),
+                    opts: LoadOptions::openssh_default(ssh_home.join(".ssh").join("config"), home),
                 }
             }
         };
@@ -100,7 +104,7 @@ impl Env {
             return None;
         }
         let in_home = self.target.opts.user_config();
-        let used = &self.target.path;
+        let used = self.target.path();
         if same_file(&in_home, used) || same_file(self.target.opts.home(), used.parent()?.parent()?)
         {
             return None;
@@ -121,7 +125,7 @@ impl Env {
     /// Read the config and everything it includes (a missing config reads as empty; a symlink
     /// is read through; a directory, an unreadable file or one of 4 GiB or more is bad input).
     pub(crate) fn load(&self) -> Result<ConfigSet, Failure> {
-        let set = ConfigSet::load(&self.target.path, &self.target.opts)?;
+        let set = ConfigSet::load(&self.target.opts)?;
         if set
             .files()
             .iter()

@@ -39,9 +39,8 @@ fn benches(c: &mut Criterion) {
             b.iter(|| Document::parse(bytes.clone()).into_bytes())
         });
         let set = ConfigSet::from_main_bytes(
-            Path::new("/nonexistent/config"),
             bytes.clone(),
-            &LoadOptions::explicit_file("/nonexistent"),
+            &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
         )
         .unwrap();
         g.bench_function("resolve", |b| b.iter(|| set.resolve(&host, &ctx)));

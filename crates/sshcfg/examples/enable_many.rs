@@ -18,8 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(PathBuf::from)
         .ok_or("no home directory")?;
     // The same defaults as `ssh HOST`: ~/.ssh/config, then /etc/ssh/ssh_config.
-    let opts = LoadOptions::openssh_default(home);
-    let set = ConfigSet::load(&opts.user_config(), &opts)?;
+    let opts = LoadOptions::openssh_default(home.join(".ssh").join("config"), &home);
+    let set = ConfigSet::load(&opts)?;
     let ctx = ResolveContext::current_user();
     let plan = set.plan(
         Action::Enable,

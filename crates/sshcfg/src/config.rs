@@ -70,30 +70,41 @@ impl SourceFile {
     }
 }
 
-/// Where to read from, and how to resolve `~` and relative `Include` paths.
+/// Where to read from: the main file, the system config, and how to resolve `~` and relative
+/// `Include` paths.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
+    main: PathBuf,
     home: PathBuf,
     system_config: Option<PathBuf>,
 }
 
 impl LoadOptions {
-    /// As `ssh HOST` reads: the user's config ([`LoadOptions::user_config`]), then the system
-    /// config ([`system_config_path`]), with `~` standing for `home`.
-    pub fn openssh_default(home: impl Into<PathBuf>) -> LoadOptions {
+    /// As `ssh HOST` reads: the user's config `main`, then the system config
+    /// ([`system_config_path`]), with `~` standing for `home`. ssh reads `.ssh/config` under the
+    /// password database's home ([`crate::passwd_home`]), whatever `$HOME` says, and uses
+    /// `$HOME` only for `~` in `Include`: a caller that wants ssh's file passes that path as
+    /// `main` (or [`LoadOptions::user_config`] for the one under `home`).
+    pub fn openssh_default(main: impl Into<PathBuf>, home: impl Into<PathBuf>) -> LoadOptions {
         LoadOptions {
+            main: main.into(),
             home: home.into(),
             system_config: Some(system_config_path()),
         }
     }
 
-    /// As `ssh -F FILE` reads: only the given file (and its Includes), with `~` standing for
-    /// `home`.
-    pub fn explicit_file(home: impl Into<PathBuf>) -> LoadOptions {
+    /// As `ssh -F FILE` reads: only `file` (and its Includes), with `~` standing for `home`.
+    pub fn explicit_file(file: impl Into<PathBuf>, home: impl Into<PathBuf>) -> LoadOptions {
         LoadOptions {
+            main: file.into(),
             home: home.into(),
             system_config: None,
         }
+    }
+
+    /// The main file: the one read first, and the one edits go to.
+    pub fn main(&self) -> &Path {
+        &self.main
     }
 
     /// The same, with the system config read from `path` instead (for tests, or a system
@@ -108,9 +119,8 @@ impl LoadOptions {
         &self.home
     }
 
-    /// The user's config under that home: `~/.ssh/config`. ssh itself reads `.ssh/config` under
-    /// the password database's home ([`crate::passwd_home`]), whatever `$HOME` says, and uses
-    /// `$HOME` only for `~` in `Include`: a caller that wants ssh's file loads that path.
+    /// The user's config under that home: `~/.ssh/config` (ssh's own may be elsewhere, see
+    /// [`LoadOptions::openssh_default`]).
     pub fn user_config(&self) -> PathBuf {
         self.home.join(".ssh").join("config")
     }
@@ -251,25 +261,20 @@ impl Loader<'_> {
 }
 
 impl ConfigSet {
-    /// Read `main` (a missing file reads as empty) and everything it includes, then the system
-    /// config if `opts` names one.
-    pub fn load(main: &Path, opts: &LoadOptions) -> Result<ConfigSet, LoadError> {
-        let (bytes, exists) = read_main(main)?;
-        ConfigSet::from_main(main, bytes, exists, opts)
+    /// Read the main file of `opts` (a missing file reads as empty) and everything it includes,
+    /// then the system config if `opts` names one.
+    pub fn load(opts: &LoadOptions) -> Result<ConfigSet, LoadError> {
+        let (bytes, exists) = read_main(&opts.main)?;
+        ConfigSet::from_main(bytes, exists, opts)
     }
 
     /// As [`ConfigSet::load`], with the main file's bytes already in hand (Includes are still
     /// read from disk).
-    pub fn from_main_bytes(
-        main: &Path,
-        bytes: Vec<u8>,
-        opts: &LoadOptions,
-    ) -> Result<ConfigSet, LoadError> {
-        ConfigSet::from_main(main, bytes.into(), true, opts)
+    pub fn from_main_bytes(bytes: Vec<u8>, opts: &LoadOptions) -> Result<ConfigSet, LoadError> {
+        ConfigSet::from_main(bytes.into(), true, opts)
     }
 
     fn from_main(
-        main: &Path,
         bytes: crate::FileBytes,
         exists: bool,
         opts: &LoadOptions,
@@ -280,7 +285,7 @@ impl ConfigSet {
             by_path: HashMap::new(),
         };
         let id = loader.add(
-            main.to_path_buf(),
+            opts.main.clone(),
             Document::from_file_bytes(bytes),
             FileRole::Main,
             exists,

@@ -209,8 +209,8 @@ struct FileBlocks {
 /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
 /// # use std::path::Path;
 /// let text = b"Host web1\n  User a\nHost web2\n  User b\nHost *\n  Port 2222\n".to_vec();
-/// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+/// let set = ConfigSet::from_main_bytes(text,
+///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
 /// let ctx = ResolveContext::current_user();
 /// let index = set.resolve_index();
 /// for host in set.literal_hosts() {
@@ -466,8 +466,8 @@ impl ConfigSet {
     /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
     /// # use std::path::Path;
     /// let text = b"Host a\n  User x\nHost b*\n  User y\n".to_vec();
-    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+    /// let set = ConfigSet::from_main_bytes(text,
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
     /// let rs = set.resolve_many(&["a", "b1", "c"], &ResolveContext::current_user());
     /// let users: Vec<_> = rs.iter().map(|r| r.user.as_ref().map(|u| u.value.as_str())).collect();
     /// assert_eq!(users, [Some("x"), Some("y"), None]);

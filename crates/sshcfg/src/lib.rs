@@ -19,8 +19,8 @@
 //! use std::path::Path;
 //!
 //! let text = b"Host *\n    ServerAliveInterval 30\n".to_vec();
-//! let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-//!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+//! let set = ConfigSet::from_main_bytes(text,
+//!     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
 //! let ctx = ResolveContext::current_user();
 //! let plan = set.enable("myserver", &Forward::loopback(1455, 1455), &ctx).unwrap();
 //! assert_eq!(
@@ -40,8 +40,8 @@
 //! use std::path::Path;
 //!
 //! let text = b"Host web1 web2\n  LocalForward 8080 localhost:80\nHost *\n  User deploy\n".to_vec();
-//! let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-//!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+//! let set = ConfigSet::from_main_bytes(text,
+//!     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
 //! let r = set.resolve("web2", &ResolveContext::current_user());
 //! assert_eq!(r.forwards[0].forward.to_string(), "8080 [localhost]:80"); // as ssh -G prints it
 //! assert_eq!(set.place(r.forwards[0].loc).to_string(), "config:2");     // path:line
@@ -57,8 +57,8 @@
 //! use std::path::Path;
 //!
 //! let text = b"Host web\n    User me\nHost *\n    LocalForward 1455 localhost:8080\n".to_vec();
-//! let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-//!     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+//! let set = ConfigSet::from_main_bytes(text,
+//!     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
 //! let ctx = ResolveContext::new("me");
 //! match set.enable("web", &Forward::loopback(1455, 1455), &ctx) {
 //!     Err(EditError::Conflict { loc, port: 1455, .. }) => {

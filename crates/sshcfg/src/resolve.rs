@@ -641,8 +641,8 @@ impl ConfigSet {
     /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext};
     /// # use std::path::Path;
     /// let text = b"Host web\n  LocalForward 1455 localhost:1455\nHost *\n  User me\n".to_vec();
-    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+    /// let set = ConfigSet::from_main_bytes(text,
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
     /// let r = set.resolve("web", &ResolveContext::current_user());
     /// assert_eq!(r.forwards[0].forward.to_string(), "1455 [localhost]:1455");
     /// assert_eq!(r.user.unwrap().value, "me");

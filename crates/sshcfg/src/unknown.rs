@@ -85,9 +85,8 @@ mod tests {
     fn ignore_unknown_in_a_host_block_covers_that_host_only() {
         let text = b"Host a\n  IgnoreUnknown UseKeychain\n  UseKeychain yes\nHost b\n  User x\n";
         let set = ConfigSet::from_main_bytes(
-            Path::new("config"),
             text.to_vec(),
-            &LoadOptions::explicit_file("/nonexistent"),
+            &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),
         )
         .unwrap();
         let ctx = ResolveContext::new("me");
@@ -104,9 +103,8 @@ mod tests {
         // Below the line, it does not cover it (ssh reads in order).
         let text = b"Host a\n  UseKeychain yes\n  IgnoreUnknown UseKeychain\n";
         let set = ConfigSet::from_main_bytes(
-            Path::new("config"),
             text.to_vec(),
-            &LoadOptions::explicit_file("/nonexistent"),
+            &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),
         )
         .unwrap();
         assert!(
@@ -118,9 +116,8 @@ mod tests {
         // accepts this for `a`).
         let text = b"Host a\n  IgnoreUnknown po\n  \"Po\"rt 22\n";
         let set = ConfigSet::from_main_bytes(
-            Path::new("config"),
             text.to_vec(),
-            &LoadOptions::explicit_file("/nonexistent"),
+            &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),
         )
         .unwrap();
         assert!(

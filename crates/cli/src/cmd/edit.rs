@@ -80,7 +80,7 @@ fn edit_request(
     let (action, forwards) = (req.action, &req.forwards);
     // Lock before reading, so the read-modify-write of concurrent runs is serialised.
     let _lock = match req.mode.writes() {
-        true => Some(lock(&env.target.path)?),
+        true => Some(lock(env.target.path())?),
         false => None,
     };
     let set = env.load()?;

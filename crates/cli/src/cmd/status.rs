@@ -174,7 +174,7 @@ pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
         bad_permissions: bad_permissions.as_deref(),
     };
     if hosts.is_empty() && !a.json {
-        eprintln!("{}: no host names defined", env.target.path.display());
+        eprintln!("{}: no host names defined", env.target.path().display());
     }
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.

@@ -1287,10 +1287,8 @@ mod tests {
     }
 
     fn carriage(config: &str, ssh_pid: u32) -> Carriage {
-        let opts = sshcfg::LoadOptions::explicit_file("/nonexistent-home");
-        let set =
-            ConfigSet::from_main_bytes(Path::new("/c/config"), config.as_bytes().to_vec(), &opts)
-                .unwrap();
+        let opts = sshcfg::LoadOptions::explicit_file("/c/config", "/nonexistent-home");
+        let set = ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
         let ctx = ResolveContext::new("me");
         Carriage {
             resolution: set.resolve("web", &ctx),

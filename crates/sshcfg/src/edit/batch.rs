@@ -16,8 +16,8 @@ impl ConfigSet {
     /// ```
     /// # use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
     /// # use std::path::Path;
-    /// let set = ConfigSet::from_main_bytes(Path::new("config"), b"Host a\n".to_vec(),
-    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+    /// let set = ConfigSet::from_main_bytes(b"Host a\n".to_vec(),
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
     /// let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
     /// let plan = set.plan(Action::Enable, &["a", "b"], &fwds, &ResolveContext::new("me")).unwrap();
     /// assert_eq!(plan.changes().len(), 1);

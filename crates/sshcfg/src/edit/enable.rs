@@ -42,8 +42,8 @@ impl ConfigSet {
     /// # use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
     /// # use std::path::Path;
     /// let text = b"Host web\n\tUser me\n".to_vec();
-    /// let set = ConfigSet::from_main_bytes(Path::new("config"), text,
-    ///     &LoadOptions::explicit_file("/nonexistent")).unwrap();
+    /// let set = ConfigSet::from_main_bytes(text,
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
     /// let plan = set.enable("web", &Forward::loopback(1455, 1455), &ResolveContext::current_user()).unwrap();
     /// assert_eq!(plan.changes()[0].after(), b"Host web\n\tUser me\n\tLocalForward 1455 localhost:1455\n");
     /// ```

@@ -82,7 +82,7 @@ impl Home {
     }
 
     pub fn load(&self) -> ConfigSet {
-        ConfigSet::load(&self.config(), &LoadOptions::explicit_file(self.path())).unwrap()
+        ConfigSet::load(&LoadOptions::explicit_file(self.config(), self.path())).unwrap()
     }
 
     /// `ssh -G -F ~/.ssh/config HOST` with HOME pointing here.

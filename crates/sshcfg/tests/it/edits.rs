@@ -225,8 +225,9 @@ fn system_config_is_read_after_the_user_config_and_never_edited() {
     let home = Home::new(b"Host myserver\n    User me\n");
     let sys = home.path().join("ssh_config");
     std::fs::write(&sys, "Host *\n    LocalForward 1455 localhost:1455\n").unwrap();
-    let opts = sshcfg::LoadOptions::openssh_default(home.path()).with_system_config(&sys);
-    let set = sshcfg::ConfigSet::load(&home.config(), &opts).unwrap();
+    let opts =
+        sshcfg::LoadOptions::openssh_default(home.config(), home.path()).with_system_config(&sys);
+    let set = sshcfg::ConfigSet::load(&opts).unwrap();
     let ctx = ResolveContext::current_user();
     let fwd = Forward::loopback(1455, 1455);
     // Already effective through the system config: nothing to add.

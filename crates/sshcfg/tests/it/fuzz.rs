@@ -74,9 +74,8 @@ fn check(bytes: &[u8]) {
     assert_eq!(doc.as_bytes(), bytes);
     let _ = doc.diagnostics();
     let set = ConfigSet::from_main_bytes(
-        Path::new("/nonexistent/config"),
         bytes.to_vec(),
-        &LoadOptions::explicit_file("/nonexistent"),
+        &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
     )
     .unwrap();
     let ctx = ResolveContext::current_user();

@@ -197,9 +197,8 @@ fn index_answers_as_resolve_on_random_configs() {
                 std::fs::write(ssh.join("inc1"), &inc1).unwrap();
                 std::fs::write(ssh.join("inc2"), &inc2).unwrap();
                 let set = ConfigSet::from_main_bytes(
-                    &ssh.join("config"),
                     main.clone().into_bytes(),
-                    &LoadOptions::explicit_file(dir.path()),
+                    &LoadOptions::explicit_file(ssh.join("config"), dir.path()),
                 )
                 .unwrap();
                 compare(
@@ -219,9 +218,8 @@ fn index_answers_as_resolve_on_every_fixture() {
         for path in files_under(&root.join(dir)) {
             let bytes = std::fs::read(&path).unwrap();
             let set = ConfigSet::from_main_bytes(
-                Path::new("/nonexistent/config"),
                 bytes,
-                &LoadOptions::explicit_file("/nonexistent"),
+                &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
             )
             .unwrap();
             compare(&set, &hosts(&set), &path.display().to_string()).unwrap();
@@ -249,9 +247,8 @@ fn index_answers_as_resolve_on_a_generated_config() {
     };
     assert!(out.status.success());
     let set = ConfigSet::from_main_bytes(
-        Path::new("/nonexistent/config"),
         out.stdout,
-        &LoadOptions::explicit_file("/nonexistent"),
+        &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
     )
     .unwrap();
     compare(&set, &hosts(&set), "gen_config.py 300").unwrap();

@@ -286,9 +286,8 @@ fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         let set = sshcfg::ConfigSet::from_main_bytes(
-            &path,
             text.as_bytes().to_vec(),
-            &sshcfg::LoadOptions::explicit_file(&path),
+            &sshcfg::LoadOptions::explicit_file(&path, &path),
         )
         .unwrap();
         let r = set.resolve("a", &ctx);

@@ -48,9 +48,8 @@ fn same_structure(a: &Document, b: &Document) {
 
 fn set_of(bytes: &[u8]) -> ConfigSet {
     ConfigSet::from_main_bytes(
-        Path::new("/nonexistent/config"),
         bytes.to_vec(),
-        &LoadOptions::explicit_file("/nonexistent"),
+        &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
     )
     .unwrap()
 }
