@@ -5,7 +5,6 @@
 //! `Match` criteria are checked where they are evaluated (`resolve`), as ssh does; here only
 //! their presence and their OpenSSH release.
 
-pub(crate) mod host;
 pub(crate) mod value;
 
 use crate::document::{Document, LineKind};

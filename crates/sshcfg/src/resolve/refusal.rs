@@ -18,12 +18,12 @@
 //! Each option keeps its first obtained value, as readconf.c does; `ProxyCommand` and
 //! `ProxyJump` exclude each other (the first that applies wins, `parse_jump`).
 
-use crate::keyword::table;
-use super::value;
+use super::{Note, Resolution, ResolveContext};
 use crate::config::ConfigSet;
+use crate::diagnose::value;
 use crate::document::Document;
+use crate::keyword::table;
 use crate::loc::Loc;
-use crate::resolve::{Note, Resolution, ResolveContext};
 
 /// The keywords these checks read, by position in [`table::KEYWORDS`].
 struct Watched {
@@ -220,8 +220,8 @@ pub(crate) fn refusal(
 
 #[cfg(test)]
 mod tests {
-    use super::super::value::{JumpHop, jump_target};
     use super::expand_hostname;
+    use crate::diagnose::value::{JumpHop, jump_target};
 
     #[test]
     fn hostname_expands_h_and_percent_only() {

@@ -9,6 +9,8 @@
 //! `Match exec` is never run: the criterion is taken as not matching (so `exec` leaves its block out
 //! and `!exec` holds) and reported.
 
+mod refusal;
+
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
 use crate::forward::{Forward, Listen};
@@ -189,8 +191,8 @@ pub(crate) struct Pass<'a> {
     /// `CanonicalDomains`, the suffixes ssh tries through DNS.
     canonical_domains: Option<Located<String>>,
     tag: Option<Vec<u8>>,
-    /// First values of the options ssh.c checks after reading (`diagnose::host`).
-    obtained: crate::diagnose::host::Obtained,
+    /// First values of the options ssh.c checks after reading (`refusal`).
+    obtained: refusal::Obtained,
     out: Resolution,
 }
 
@@ -701,7 +703,7 @@ impl ConfigSet {
         }
         let mut out = pass.out;
         // ssh.c checks these after reading every file, so after any problem found reading.
-        if let Some(n) = crate::diagnose::host::refusal(self, &out, &pass.obtained, ctx) {
+        if let Some(n) = refusal::refusal(self, &out, &pass.obtained, ctx) {
             out.errors.push(n);
         }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
