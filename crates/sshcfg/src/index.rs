@@ -215,9 +215,9 @@ struct FileBlocks {
 /// let index = set.resolve_index();
 /// for host in set.literal_hosts() {
 ///     let r = index.resolve(&host, &ctx);
-///     assert_eq!(r.port.unwrap().value, "2222");
+///     assert_eq!(r.get::<sshcfg::setting::Port>().unwrap().value, "2222");
 /// }
-/// assert_eq!(index.resolve("web2", &ctx).user.unwrap().value, "b");
+/// assert_eq!(index.resolve("web2", &ctx).get::<sshcfg::setting::User>().unwrap().value, "b");
 /// ```
 #[derive(Debug)]
 pub struct ResolveIndex<'a> {
@@ -469,7 +469,7 @@ impl ConfigSet {
     /// let set = ConfigSet::from_main_bytes(text,
     ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
     /// let rs = set.resolve_many(&["a", "b1", "c"], &ResolveContext::current_user());
-    /// let users: Vec<_> = rs.iter().map(|r| r.user.as_ref().map(|u| u.value.as_str())).collect();
+    /// let users: Vec<_> = rs.iter().map(|r| r.get::<sshcfg::setting::User>().map(|u| u.value.as_str())).collect();
     /// assert_eq!(users, [Some("x"), Some("y"), None]);
     /// ```
     pub fn resolve_many<S: AsRef<str>>(

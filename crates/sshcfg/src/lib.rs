@@ -46,7 +46,7 @@
 //! assert_eq!(r.forwards[0].forward.to_string(), "8080 [localhost]:80"); // as ssh -G prints it
 //! assert_eq!(set.place(r.forwards[0].loc).to_string(), "config:2");     // path:line
 //! assert!(!r.forwards[0].exclusive);       // shared with web1: disable would refuse it
-//! assert_eq!(r.user.unwrap().value, "deploy");
+//! assert_eq!(r.get::<sshcfg::setting::User>().unwrap().value, "deploy");
 //! ```
 //!
 //! Refusals ([`EditError`]) and what an edit decided ([`Plan::steps`]) are typed, with the
@@ -81,6 +81,35 @@
 //! assert_eq!((d.line, d.message.as_str()), (2, "Bad forwarding specification."));
 //! ```
 
+//! # The public API
+//!
+//! Every item is at the crate root, except the option markers of [`setting`]:
+//!
+//! - Reading: [`ConfigSet`] (a config and its `Include`s: [`ConfigSet::load`] with
+//!   [`LoadOptions`], [`ConfigSet::from_main_bytes`]), its files ([`SourceFile`], [`FileRole`],
+//!   [`FileBytes`], [`read_file_bytes`], [`system_config_path`], [`passwd_home`]) and
+//!   [`LoadError`]; one file as a lossless [`Document`] ([`LineKind`], [`Directive`], [`Block`],
+//!   [`Splice`], [`Keyword`], [`Token`], [`Eol`], [`SplitError`]); `Host`/`Match` lines as
+//!   [`Header`] ([`HostLine`], [`HostPattern`], [`HostPatterns`], [`MatchLine`], [`MatchWords`],
+//!   [`Criteria`], [`Criterion`], [`Attribute`], [`Negation`], [`HeaderError`],
+//!   [`CriterionError`]).
+//! - What ssh refuses: [`Document::diagnostics`] ([`Diagnostic`], [`DiagnosticKind`]),
+//!   [`keywords`], [`OpenSshVersion`].
+//! - Resolving a host as `ssh -G` does: [`ConfigSet::resolve`] with a [`ResolveContext`] gives a
+//!   [`Resolution`] (its forwards as [`EffectiveForward`]s, notes as [`Note`]s, options by
+//!   [`Resolution::get`] with the markers of [`setting`], valued as [`Flag`], [`AddressFamily`],
+//!   [`ControlMaster`], [`ControlPersist`]); many hosts at once with [`ResolveIndex`]; where
+//!   things are: [`Loc`], [`FileId`], [`Located`], [`Place`].
+//! - Forwards and listeners: [`Forward`] ([`Listen`], [`Connect`], [`ForwardError`]),
+//!   [`Listener`], [`BindScope`], [`Blocker`], [`LoopbackAddrs`], [`TargetHost`],
+//!   [`TunnelEnds`], [`is_loopback_tunnel`], [`parse_ip`]; host names as [`HostAlias`]
+//!   ([`HostError`]).
+//! - Editing: [`ConfigSet::enable`], [`ConfigSet::disable`] and [`ConfigSet::plan`] ([`Action`])
+//!   return a [`Plan`] ([`FileChange`], [`Step`], [`Insertion`]) or an [`EditError`]
+//!   ([`Rejection`], [`Ineffective`], [`Origin`], [`OtherHost`]); [`ConfigSet::with_plan`] reads
+//!   the result. Nothing is written: writing the bytes is the caller's.
+//! - [`Error`]: any of the above.
+
 // A library writes nothing to the terminal: what to say is its caller's to decide.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
@@ -104,6 +133,7 @@ mod passwd;
 mod pattern;
 mod plan;
 mod resolve;
+pub mod setting;
 mod unknown;
 
 pub use bytes::FileBytes;

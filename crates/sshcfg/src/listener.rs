@@ -26,6 +26,7 @@
 //! [`TargetHost::reaches`]). Which `A` and `S` matter is the caller's business: a browser
 //! following a redirect to `http://127.0.0.1:1455/...` connects to `127.0.0.1` and nothing else.
 
+use crate::setting;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::forward::{Connect, Forward, Listen};
@@ -415,7 +416,7 @@ impl Resolution {
     /// cannot bind in that family).
     pub fn bind_scope(&self, listen: &Listen) -> Option<BindScope> {
         let scope = BindScope::of(listen, self.gateway_ports())?;
-        match &self.address_family {
+        match self.get::<setting::AddressFamily>() {
             Some(f) => scope.in_family(f.value),
             None => Some(scope),
         }
@@ -436,7 +437,7 @@ impl Resolution {
         ends: TunnelEnds,
     ) -> Result<EffectiveForward, Blocker> {
         if let Some(c) = self
-            .clear_all_forwardings
+            .get::<setting::ClearAllForwardings>()
             .as_ref()
             .filter(|c| c.value.is_yes())
         {

@@ -16,6 +16,7 @@ use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
 use crate::pattern::{EntryCase, ListMatch, match_pattern_list};
 use crate::resolve::Resolution;
+use crate::setting;
 
 /// Does an `IgnoreUnknown` pattern list cover `keyword` (compared lowercased, as ssh does)?
 fn covers(patterns: &[u8], keyword: &[u8]) -> bool {
@@ -63,7 +64,7 @@ impl ConfigSet {
     }
 
     fn ignored_for(&self, file: FileId, d: &crate::Diagnostic, r: &Resolution) -> bool {
-        let Some(iu) = &r.ignore_unknown else {
+        let Some(iu) = r.get::<setting::IgnoreUnknown>() else {
             return false;
         };
         let doc = &self.file(file).doc;

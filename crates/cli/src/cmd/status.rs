@@ -141,9 +141,18 @@ fn host_status(
         reason,
         reason_at,
         forwards,
-        hostname: r.hostname.as_ref().map(|v| v.value.clone()),
-        user: r.user.as_ref().map(|v| v.value.clone()),
-        port: r.port.as_ref().map(|v| v.value.clone()),
+        hostname: r
+            .get::<sshcfg::setting::HostName>()
+            .as_ref()
+            .map(|v| v.value.clone()),
+        user: r
+            .get::<sshcfg::setting::User>()
+            .as_ref()
+            .map(|v| v.value.clone()),
+        port: r
+            .get::<sshcfg::setting::Port>()
+            .as_ref()
+            .map(|v| v.value.clone()),
         clear_all_forwardings: r.clears_forwardings(),
         notes,
     }

@@ -177,7 +177,7 @@ fn tunnel_findings(
         }
         Err(Blocker::WrongBind { at: loc }) => {
             let f = r.forwards.iter().find(|f| f.loc == loc).expect("listener");
-            let family = r.address_family.as_ref().filter(|af| !af.value.admits(REDIRECT_HOST));
+            let family = r.get::<sshcfg::setting::AddressFamily>().filter(|af| !af.value.admits(REDIRECT_HOST));
             let (on, fix) = match (r.bind_scope(&f.forward.listen), family) {
                 (Some(BindScope::Loopback(LoopbackAddrs::One(ip))), Some(af)) => (
                     format!("{} (AddressFamily at {})", SocketAddr::new(ip, local), set.place(af.loc)),
@@ -323,7 +323,7 @@ fn sharing_findings(
     let local = want.listen_port().unwrap_or_default();
     let mut out = Vec::new();
     if let Some(e) = r
-        .exit_on_forward_failure
+        .get::<sshcfg::setting::ExitOnForwardFailure>()
         .as_ref()
         .filter(|e| e.value.is_yes())
     {
@@ -339,12 +339,12 @@ fn sharing_findings(
         );
     }
     let master = r
-        .control_master
+        .get::<sshcfg::setting::ControlMaster>()
         .as_ref()
         .filter(|c| c.value.shares())
         .map(|c| c.loc);
     let persist = r
-        .control_persist
+        .get::<sshcfg::setting::ControlPersist>()
         .as_ref()
         .filter(|c| c.value.persists())
         .map(|c| c.loc);

@@ -546,17 +546,7 @@ impl Carriage {
     /// brings back what the config's `ClearAllForwardings yes` clears (ssh merges identical
     /// repeats).
     fn with_login_options(&self) -> Resolution {
-        let mut r = self.resolution.clone();
-        if r.clears_forwardings() {
-            r.clear_all_forwardings = None;
-            r.forwards.clear();
-            for f in &self.resolution.forward_lines {
-                if !r.forwards.iter().any(|g| g.forward == f.forward) {
-                    r.forwards.push(f.clone());
-                }
-            }
-        }
-        r
+        self.resolution.keeping_forwardings()
     }
 
     /// Why the config's forward of `local` here, held by `owner`, does not carry the login

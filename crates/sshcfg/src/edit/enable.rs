@@ -12,13 +12,14 @@ use crate::listener::TunnelEnds;
 use crate::loc::{FileId, Loc};
 use crate::plan::{Action, Insertion, Plan, Step};
 use crate::resolve::{EffectiveForward, Resolution, ResolveContext};
+use crate::setting;
 
 impl ConfigSet {
     pub(super) fn clear_error(&self, host: &str, r: &Resolution) -> Option<EditError> {
         if !r.clears_forwardings() {
             return None;
         }
-        let c = r.clear_all_forwardings.as_ref()?;
+        let c = r.get::<setting::ClearAllForwardings>()?;
         Some(EditError::ClearAllForwardings {
             host: host.to_string(),
             loc: c.loc,
@@ -109,7 +110,7 @@ impl ConfigSet {
         }
         // No bind address of the AddressFamily in force accepts the client's address.
         if let Some(af) = r
-            .address_family
+            .get::<setting::AddressFamily>()
             .as_ref()
             .filter(|af| !af.value.admits(ends.client))
         {

@@ -11,13 +11,15 @@
 
 mod refusal;
 
+use crate::setting::{self, Setting, Settings};
+
 use crate::config::{ConfigSet, MAX_INCLUDE_DEPTH};
 use crate::document::LineKind;
 use crate::forward::{Forward, Listen};
 use crate::header::{Attribute, HeaderError, HostLine, MatchLine};
 use crate::keyword::Keyword;
 use crate::loc::{FileId, Loc, Located};
-use crate::options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
+use crate::options::OpenSshVersion;
 use crate::pattern::{self, ListMatch};
 
 /// One effective `LocalForward`.
@@ -63,28 +65,11 @@ pub struct Resolution {
     /// argument, `[bind:]port`), in order; empty under `ClearAllForwardings yes`. A port of `0`
     /// (allocated by the server) and lines that cannot be read are left out.
     pub remote_listeners: Vec<Located<Listen>>,
-    /// The `IgnoreUnknown` in force (the first one that applied), as written.
-    pub ignore_unknown: Option<Located<String>>,
-    /// `AddressFamily`: the family local forwards listen on, too.
-    pub address_family: Option<Located<AddressFamily>>,
     /// Every block header that applied, in order (`Host`/`Match` lines).
     pub applied_blocks: Vec<Loc>,
-    /// First-wins options, as written (unexpanded).
-    pub hostname: Option<Located<String>>,
-    /// `User`.
-    pub user: Option<Located<String>>,
-    /// `Port`.
-    pub port: Option<Located<String>>,
-    /// `ClearAllForwardings`.
-    pub clear_all_forwardings: Option<Located<Flag>>,
-    /// `GatewayPorts`.
-    pub gateway_ports: Option<Located<Flag>>,
-    /// `ExitOnForwardFailure`.
-    pub exit_on_forward_failure: Option<Located<Flag>>,
-    /// `ControlMaster`.
-    pub control_master: Option<Located<ControlMaster>>,
-    /// `ControlPersist`.
-    pub control_persist: Option<Located<ControlPersist>>,
+    /// The recorded options (first values obtained): read them with [`Resolution::get`].
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub(crate) settings: Settings,
     /// Blocks that were taken as not applying because deciding needs something this library
     /// does not do (`Match exec`, `Match localnetwork`, ...).
     pub not_evaluated: Vec<Note>,
@@ -95,19 +80,42 @@ pub struct Resolution {
 }
 
 impl Resolution {
+    /// The value in force of the option `S` for this host (the first obtained, as readconf.c
+    /// keeps it), with the line that set it; `None` when no line that applies sets it (ssh's
+    /// default).
+    pub fn get<S: Setting>(&self) -> Option<&Located<S::Value>> {
+        S::slot(&self.settings).as_ref()
+    }
+
     /// Is `ClearAllForwardings yes` in force?
     pub fn clears_forwardings(&self) -> bool {
-        self.clear_all_forwardings
-            .as_ref()
+        self.get::<setting::ClearAllForwardings>()
             .is_some_and(|c| c.value.is_yes())
     }
 
     /// Is `GatewayPorts yes` in force (forwards without a bind address listen on every
     /// interface)?
     pub fn gateway_ports(&self) -> bool {
-        self.gateway_ports
-            .as_ref()
+        self.get::<setting::GatewayPorts>()
             .is_some_and(|g| g.value.is_yes())
+    }
+
+    /// This host's forwards as ssh sets them up when its command line says
+    /// `-o ClearAllForwardings=no` (a command-line option is the first obtained): the
+    /// `LocalForward`/`DynamicForward` lines that applied, identical repeats merged, and no
+    /// `ClearAllForwardings` in force. Unchanged when the config does not clear them.
+    pub fn keeping_forwardings(&self) -> Resolution {
+        let mut r = self.clone();
+        if r.clears_forwardings() {
+            *setting::ClearAllForwardings::slot_mut(&mut r.settings) = None;
+            r.forwards.clear();
+            for f in &self.forward_lines {
+                if !r.forwards.iter().any(|g| g.forward == f.forward) {
+                    r.forwards.push(f.clone());
+                }
+            }
+        }
+        r
     }
 }
 
@@ -224,14 +232,6 @@ pub(crate) trait Skip {
 fn first_wins<T>(slot: &mut Option<Located<T>>, loc: Loc, value: T) {
     if slot.is_none() {
         *slot = Some(Located { value, loc });
-    }
-}
-
-/// A typed option: a value OpenSSH rejects sets nothing (the file's diagnostics report it, and
-/// ssh stops there).
-fn typed<T>(slot: &mut Option<Located<T>>, loc: Loc, value: Option<T>) {
-    if let Some(v) = value {
-        first_wins(slot, loc, v);
     }
 }
 
@@ -371,20 +371,6 @@ impl Pass<'_> {
                         });
                     }
                 }
-                Keyword::IgnoreUnknown => {
-                    if let Some(first) = first_arg() {
-                        first_wins(&mut self.out.ignore_unknown, loc, text(&first.value));
-                    }
-                }
-                Keyword::AddressFamily => {
-                    if let Some(first) = first_arg() {
-                        typed(
-                            &mut self.out.address_family,
-                            loc,
-                            AddressFamily::parse(&first.value),
-                        );
-                    }
-                }
                 Keyword::CanonicalDomains => {
                     let all: Vec<String> = crate::lexer::Argv::new(raw, 0)
                         .filter_map(Result::ok)
@@ -397,27 +383,12 @@ impl Pass<'_> {
                 _ => {
                     let Some(first) = first_arg() else { continue };
                     let v = &first.value;
+                    if self.out.settings.record(kw, loc, v) {
+                        continue;
+                    }
                     match kw {
-                        Keyword::HostName => first_wins(&mut self.out.hostname, loc, text(v)),
-                        Keyword::User => first_wins(&mut self.out.user, loc, text(v)),
-                        Keyword::Port => first_wins(&mut self.out.port, loc, text(v)),
                         Keyword::CanonicalizeHostname => {
                             first_wins(&mut self.canonicalize, loc, text(v))
-                        }
-                        Keyword::ClearAllForwardings => {
-                            typed(&mut self.out.clear_all_forwardings, loc, Flag::parse(v))
-                        }
-                        Keyword::GatewayPorts => {
-                            typed(&mut self.out.gateway_ports, loc, Flag::parse(v))
-                        }
-                        Keyword::ExitOnForwardFailure => {
-                            typed(&mut self.out.exit_on_forward_failure, loc, Flag::parse(v))
-                        }
-                        Keyword::ControlMaster => {
-                            typed(&mut self.out.control_master, loc, ControlMaster::parse(v))
-                        }
-                        Keyword::ControlPersist => {
-                            typed(&mut self.out.control_persist, loc, ControlPersist::parse(v))
                         }
                         Keyword::Tag if self.tag.is_none() => self.tag = Some(v.to_vec()),
                         _ => {}
@@ -468,7 +439,10 @@ impl Pass<'_> {
     /// What [`Pass::match_host`] depends on besides the host asked for: the pass, and the
     /// `HostName` line in force (it is set once).
     pub(crate) fn match_host_state(&self) -> (bool, Option<Loc>) {
-        (self.final_pass, self.out.hostname.as_ref().map(|h| h.loc))
+        (
+            self.final_pass,
+            self.out.get::<setting::HostName>().map(|h| h.loc),
+        )
     }
 
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
@@ -477,7 +451,7 @@ impl Pass<'_> {
         if self.final_pass {
             return self.host.clone();
         }
-        match &self.out.hostname {
+        match self.out.get::<setting::HostName>() {
             Some(h) => expand_h(h.value.as_bytes(), self.host_arg),
             None => self.host_arg.to_vec(),
         }
@@ -544,7 +518,7 @@ impl Pass<'_> {
                     pattern::match_hostname(self.host_arg, &arg) == ListMatch::Match
                 }
                 Attribute::User => {
-                    let user = match &self.out.user {
+                    let user = match self.out.get::<setting::User>() {
                         Some(u) => u.value.as_bytes().to_vec(),
                         None => self.ctx.local_user.as_bytes().to_vec(),
                     };
@@ -647,7 +621,7 @@ impl ConfigSet {
     ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
     /// let r = set.resolve("web", &ResolveContext::current_user());
     /// assert_eq!(r.forwards[0].forward.to_string(), "1455 [localhost]:1455");
-    /// assert_eq!(r.user.unwrap().value, "me");
+    /// assert_eq!(r.get::<sshcfg::setting::User>().unwrap().value, "me");
     /// ```
     pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
         self.resolve_skipping(host, ctx, None)
@@ -686,7 +660,7 @@ impl ConfigSet {
             .as_ref()
             .is_some_and(|c| canonicalizes(&c.value));
         if pass.want_final || canon {
-            let mut h = match &pass.out.hostname {
+            let mut h = match pass.out.get::<setting::HostName>() {
                 Some(hn) => expand_h(hn.value.as_bytes(), host.as_bytes()),
                 None => host.as_bytes().to_vec(),
             };
@@ -750,7 +724,7 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
     {
         return;
     }
-    let mut h = match &out.hostname {
+    let mut h = match out.get::<setting::HostName>() {
         Some(hn) => expand_h(
             hn.value.as_bytes(),
             out.host.to_ascii_lowercase().as_bytes(),
@@ -762,11 +736,11 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
     }
     let h = String::from_utf8_lossy(&h).into_owned();
     let port = out
-        .port
+        .get::<setting::Port>()
         .as_ref()
         .map_or("22".to_string(), |p| p.value.clone());
     let user = out
-        .user
+        .get::<setting::User>()
         .as_ref()
         .map_or(ctx.local_user.clone(), |u| u.value.clone());
     let expand = |p: &str| -> String {

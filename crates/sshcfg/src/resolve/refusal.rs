@@ -24,6 +24,7 @@ use crate::diagnose::value;
 use crate::document::Document;
 use crate::keyword::table;
 use crate::loc::Loc;
+use crate::setting;
 
 /// The keywords these checks read, by position in [`table::KEYWORDS`].
 struct Watched {
@@ -145,7 +146,7 @@ pub(crate) fn refusal(
 ) -> Option<Note> {
     let fatal = |loc: Loc, message: String| Some(Note { loc, message });
     let mut host = r.host.as_bytes().to_vec();
-    if let Some(hn) = &r.hostname {
+    if let Some(hn) = r.get::<setting::HostName>() {
         match expand_hostname(hn.value.as_bytes(), &host) {
             Ok(h) => host = h,
             Err(m) => return fatal(hn.loc, m),
@@ -159,11 +160,11 @@ pub(crate) fn refusal(
         host.make_ascii_lowercase();
     }
     let user = r
-        .user
+        .get::<setting::User>()
         .as_ref()
         .map_or(ctx.local_user.as_bytes(), |u| u.value.as_bytes());
     let port = r
-        .port
+        .get::<setting::Port>()
         .as_ref()
         .and_then(|p| value::a2port(p.value.as_bytes()))
         .unwrap_or(22);

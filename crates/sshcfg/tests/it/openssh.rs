@@ -225,11 +225,21 @@ fn typed_options_read_every_spelling_as_ssh_g() {
             let diags = set.main().doc.diagnostics();
             let lower = kw.to_ascii_lowercase();
             let ours_printed = match kw {
-                "ClearAllForwardings" => ours.clear_all_forwardings.map(|v| v.value.to_string()),
-                "GatewayPorts" => ours.gateway_ports.map(|v| v.value.to_string()),
-                "ExitOnForwardFailure" => ours.exit_on_forward_failure.map(|v| v.value.to_string()),
-                "ControlMaster" => ours.control_master.map(|v| v.value.to_string()),
-                _ => ours.control_persist.map(|v| v.value.to_string()),
+                "ClearAllForwardings" => ours
+                    .get::<sshcfg::setting::ClearAllForwardings>()
+                    .map(|v| v.value.to_string()),
+                "GatewayPorts" => ours
+                    .get::<sshcfg::setting::GatewayPorts>()
+                    .map(|v| v.value.to_string()),
+                "ExitOnForwardFailure" => ours
+                    .get::<sshcfg::setting::ExitOnForwardFailure>()
+                    .map(|v| v.value.to_string()),
+                "ControlMaster" => ours
+                    .get::<sshcfg::setting::ControlMaster>()
+                    .map(|v| v.value.to_string()),
+                _ => ours
+                    .get::<sshcfg::setting::ControlPersist>()
+                    .map(|v| v.value.to_string()),
             };
             match home.ssh_g("h") {
                 Some(g) => {
@@ -431,7 +441,7 @@ fn remote_forwards_and_address_family_match_ssh_g() {
             _ => sshcfg::AddressFamily::Any,
         };
         assert_eq!(
-            r.address_family
+            r.get::<sshcfg::setting::AddressFamily>()
                 .map_or(sshcfg::AddressFamily::Any, |f| f.value),
             want,
             "{host}"

@@ -32,13 +32,19 @@ fn hostname_user_port_agree_with_ssh2_config() {
             let ours = set.resolve(&host, &ctx);
             let p = theirs.query(&host);
             assert_eq!(
-                ours.hostname.map(|v| v.value),
+                ours.get::<sshcfg::setting::HostName>()
+                    .map(|v| v.value.clone()),
                 p.host_name,
                 "{name} {host} hostname"
             );
-            assert_eq!(ours.user.map(|v| v.value), p.user, "{name} {host} user");
             assert_eq!(
-                ours.port.map(|v| v.value.parse::<u16>().unwrap()),
+                ours.get::<sshcfg::setting::User>().map(|v| v.value.clone()),
+                p.user,
+                "{name} {host} user"
+            );
+            assert_eq!(
+                ours.get::<sshcfg::setting::Port>()
+                    .map(|v| v.value.parse::<u16>().unwrap()),
                 p.port,
                 "{name} {host} port"
             );
