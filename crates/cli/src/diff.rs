@@ -7,7 +7,7 @@ use similar::{DiffOp, TextDiff};
 /// A unified diff (3 lines of context) of `old` to `new`, with `---`/`+++` headers naming
 /// `path`. Only the region between the first and last changed line is handed to the diff
 /// algorithm, so a small edit of a large file costs little.
-pub fn unified(path: &str, old: &[u8], new: &[u8]) -> String {
+pub(crate) fn unified(path: &str, old: &[u8], new: &[u8]) -> String {
     // Skip the common prefix and suffix, by whole lines, with plain byte comparisons.
     let prefix = common_prefix_lines(old, new);
     let (o, n) = (&old[prefix..], &new[prefix..]);
@@ -148,7 +148,7 @@ fn forward_lines(s: &[u8], k: usize) -> usize {
 }
 
 /// Write a diff, colouring `+`/`-` lines and headers (the stream decides whether colour shows).
-pub fn styled(diff: &str) -> String {
+pub(crate) fn styled(diff: &str) -> String {
     let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
     let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
     let cyan = Style::new().fg_color(Some(AnsiColor::Cyan.into()));

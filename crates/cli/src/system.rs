@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Who holds a local TCP port.
 #[derive(Debug, Clone)]
-pub struct PortOwner {
+pub(crate) struct PortOwner {
     /// Process id, when the system tells.
     pub pid: Option<u32>,
     /// Process name, when the system tells.
@@ -28,7 +28,7 @@ impl std::fmt::Display for PortOwner {
 }
 
 /// Is `127.0.0.1:port` (or `[::1]:port`) taken? Found by trying to bind, as ssh would.
-pub fn port_in_use(port: u16) -> Option<PortOwner> {
+pub(crate) fn port_in_use(port: u16) -> Option<PortOwner> {
     let v4 = TcpListener::bind(("127.0.0.1", port));
     let v6 = TcpListener::bind(("::1", port));
     let busy = |r: &std::io::Result<TcpListener>| matches!(r, Err(e) if e.kind() == std::io::ErrorKind::AddrInUse);
@@ -70,7 +70,7 @@ fn owner_of(port: u16) -> PortOwner {
 
 /// Parse `netsh int ipv4 show excludedportrange protocol=tcp`: every `start end` pair of numbers
 /// under the header (Windows reserves these ports, e.g. for Hyper-V, and nothing can bind them).
-pub fn parse_excluded_ranges(text: &str) -> Vec<(u16, u16)> {
+pub(crate) fn parse_excluded_ranges(text: &str) -> Vec<(u16, u16)> {
     text.lines()
         .filter_map(|l| {
             let mut f = l.split_whitespace();
@@ -83,7 +83,7 @@ pub fn parse_excluded_ranges(text: &str) -> Vec<(u16, u16)> {
 
 /// The range Windows excludes (`netsh int ipv4 show excludedportrange protocol=tcp`) that holds
 /// `port`, if any. Always `None` elsewhere.
-pub fn excluded_port_range(port: u16) -> Option<(u16, u16)> {
+pub(crate) fn excluded_port_range(port: u16) -> Option<(u16, u16)> {
     if !cfg!(windows) {
         return None;
     }
@@ -100,7 +100,7 @@ pub fn excluded_port_range(port: u16) -> Option<(u16, u16)> {
 /// included file): owned by the user or root, and not writable by group or others. On Windows,
 /// OpenSSH checks ACLs instead, which this does not (always `None`).
 #[cfg(unix)]
-pub fn bad_permissions(path: &Path) -> Option<String> {
+pub(crate) fn bad_permissions(path: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     let me = crate::write::current_uid();
@@ -128,7 +128,7 @@ pub fn bad_permissions(_path: &Path) -> Option<String> {
 /// Wait for `child`, stopping it when `stop` becomes true (Ctrl-C): SIGTERM on Unix, so ssh
 /// closes its forwards and exits; `TerminateProcess` (`Child::kill`) on Windows, where ssh has
 /// usually seen the console's Ctrl-C already. Returns its status.
-pub fn wait_or_stop(
+pub(crate) fn wait_or_stop(
     child: &mut std::process::Child,
     stop: &std::sync::atomic::AtomicBool,
 ) -> std::io::Result<std::process::ExitStatus> {

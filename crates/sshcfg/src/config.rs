@@ -21,7 +21,7 @@ pub struct LoadError {
 }
 
 /// OpenSSH's `READCONF_MAX_DEPTH`: how deep Includes may nest.
-pub const MAX_INCLUDE_DEPTH: usize = 16;
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// Why a file is in the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

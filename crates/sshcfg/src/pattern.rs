@@ -3,7 +3,7 @@
 
 /// `match_pattern`: does `s` match the single pattern `pattern` (`*`, `?`, no negation)?
 /// Byte-wise and case-sensitive, as in OpenSSH.
-pub fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
+pub(crate) fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
     // Iterative wildcard matching with single-star backtracking: linear in practice and never
     // recursive, so hostile patterns cannot exhaust the stack.
     let (mut si, mut pi) = (0usize, 0usize);
@@ -28,7 +28,7 @@ pub fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
 
 /// The outcome of matching a comma-separated pattern list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListMatch {
+pub(crate) enum ListMatch {
     /// No entry matched.
     NoMatch,
     /// A positive entry matched and no negated one did.
@@ -39,7 +39,7 @@ pub enum ListMatch {
 
 /// The letter case of a list's entries (`dolower` of `match_pattern_list`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryCase {
+pub(crate) enum EntryCase {
     /// Entries are matched as written.
     AsWritten,
     /// Each entry is lowercased first (as `Match host` does; the caller lowercases `s`).
@@ -48,7 +48,7 @@ pub enum EntryCase {
 
 /// `match_pattern_list`: match `s` against a comma-separated list, its entries in letter case
 /// `case`.
-pub fn match_pattern_list(s: &[u8], list: &[u8], case: EntryCase) -> ListMatch {
+pub(crate) fn match_pattern_list(s: &[u8], list: &[u8], case: EntryCase) -> ListMatch {
     let mut got_positive = false;
     for entry in list.split(|&b| b == b',') {
         let (negated, pat) = match entry.first() {
@@ -78,12 +78,12 @@ pub fn match_pattern_list(s: &[u8], list: &[u8], case: EntryCase) -> ListMatch {
 }
 
 /// `match_hostname`: the host lowercased, matched against the list lowercased.
-pub fn match_hostname(host: &[u8], list: &[u8]) -> ListMatch {
+pub(crate) fn match_hostname(host: &[u8], list: &[u8]) -> ListMatch {
     match_pattern_list(&host.to_ascii_lowercase(), list, EntryCase::Lowercased)
 }
 
 /// Does a pattern contain a wildcard (`*` or `?`)?
-pub fn has_wildcard(p: &[u8]) -> bool {
+pub(crate) fn has_wildcard(p: &[u8]) -> bool {
     p.iter().any(|&b| b == b'*' || b == b'?')
 }
 

@@ -1,6 +1,9 @@
 //! sshcfg's integration tests, in one binary: edits byte for byte, round trips, the fuzz mode,
 //! and OpenSSH's own `ssh -G` as the judge of resolution and edits.
 
+// A test binary's helpers are not an API: `pub` in its modules only shares them within it.
+#![allow(unreachable_pub)]
+
 mod common;
 mod edits;
 mod fuzz;
