@@ -91,14 +91,29 @@ pub(crate) fn edit_message(set: &ConfigSet, e: &EditError) -> String {
     }
 }
 
-/// `path:line: ssh refuses this config: MESSAGE`.
+/// `path:line: ssh refuses this config: MESSAGE`, and why when the cause is a byte-order mark.
 pub(crate) fn rejection_text(set: &ConfigSet, r: &Rejection) -> String {
+    let bom = starts_with_bom(set.file(r.loc.file()).doc.as_bytes()) && r.loc.index() == 0;
     format!(
-        "{}: ssh refuses this config: {}",
+        "{}: ssh refuses this config: {}{}",
         set.place(r.loc),
-        r.message
+        r.message,
+        if bom { BOM_CAUSE } else { "" }
     )
 }
+
+/// Does a file begin with a UTF-8 byte-order mark? ssh reads those three bytes as part of the
+/// first keyword (`Bad configuration option: \357\273\277host`), so the file is refused.
+pub(crate) fn starts_with_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xEF\xBB\xBF")
+}
+
+/// What a byte-order mark at the start of the file means, after ssh's message.
+pub(crate) const BOM_CAUSE: &str =
+    "; the file begins with a UTF-8 byte-order mark, which ssh reads as part of the first keyword";
+
+/// How to fix a file that begins with a byte-order mark.
+pub(crate) const BOM_FIX: &str = "save the file as UTF-8 without a byte-order mark (BOM), or delete the three bytes before the first keyword";
 
 /// Where a line other hosts share is, in words.
 fn origin_text(set: &ConfigSet, origin: &Origin) -> String {

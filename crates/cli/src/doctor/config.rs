@@ -55,6 +55,16 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
                     "remove the line, or name the keyword in an `IgnoreUnknown` line above it (e.g. macOS's UseKeychain on another system)",
                 ),
             };
+            // A byte-order mark makes the first keyword unknown: neither fix above helps.
+            let bom = d.line == 1 && crate::refusal::starts_with_bom(f.doc.as_bytes());
+            let (message, fix) = if bom && d.kind == DiagnosticKind::UnknownKeyword {
+                (
+                    format!("{message}{}", crate::refusal::BOM_CAUSE),
+                    crate::refusal::BOM_FIX,
+                )
+            } else {
+                (message, fix)
+            };
             let mut finding = Finding::new(code, severity, None, message, fix.into())
                 .in_file(f.path.display().to_string());
             finding.line = Some(d.line);
@@ -156,14 +166,25 @@ fn tunnel_findings(
         )
         .at(set, loc)],
         Err(Blocker::Missing) if missing == Missing::Report => {
-            let where_ = match set.enable(host, &crate::codex::written_form(r, want), ctx) {
-                Ok(plan) => crate::steps::summary(set, &plan).join("; "),
-                Err(e) => crate::refusal::edit_message(set, &e),
+            let fix = match set.enable(host, &crate::codex::written_form(r, want), ctx) {
+                // ssh refuses the whole file: neither command works until that line is fixed.
+                Err(sshcfg::EditError::Rejected(rej)) => format!(
+                    "first correct the line ssh refuses ({}), then run `{}`",
+                    set.place(rej.loc),
+                    s.run("enable", host)
+                ),
+                done => {
+                    let where_ = match done {
+                        Ok(plan) => crate::steps::summary(set, &plan).join("; "),
+                        Err(e) => crate::refusal::edit_message(set, &e),
+                    };
+                    format!("run `{}` ({where_}), or `{}` for one session", s.run("enable", host), s.run("tunnel", host))
+                }
             };
             vec![finding(
                 Code::ForwardMissing,
                 format!("no LocalForward {} is effective for {host}: the browser's redirect to {redirect} is refused on this machine", want.config_args()),
-                format!("run `{}` ({where_}), or `{}` for one session", s.run("enable", host), s.run("tunnel", host)),
+                fix,
             )]
         }
         Err(Blocker::WrongTarget { at: loc }) => {

@@ -181,6 +181,9 @@ fn status() {
     given("Host v6\n    LocalForward [::1]:1455 localhost:1455\nHost upper\n    LocalForward LOCALHOST:1455 127.1:1455\nHost socks\n    DynamicForward 1455\nHost remote\n    LocalForward 1455 localhost:1455\n    RemoteForward 1455 localhost:1455\n")
         .running(&["status"])
         .produces("status_redirect_127");
+    given("\u{feff}Host myserver\n    User me\n")
+        .running(&["status", "myserver"])
+        .produces("status_bom");
 }
 
 #[test]
@@ -191,6 +194,10 @@ fn doctor() {
     given("Host myserver\n    LocalForward [::1]:1 localhost:1455\nHost d\n    DynamicForward 1\nHost r\n    LocalForward 1 localhost:1455\n    RemoteForward 1455 localhost:22\n")
         .running(&["doctor", "--local-port", "1"])
         .produces("doctor_v6_socks_remote");
+    // A byte-order mark: named, and a fix that works (not IgnoreUnknown).
+    given("\u{feff}Host myserver\n    User me\n")
+        .running(&["doctor", "myserver", "--local-port", "1"])
+        .produces("doctor_bom");
 }
 
 #[test]
