@@ -155,7 +155,22 @@ impl ConfigSet {
             .iter()
             .filter(|f| f.forward.listen_port() == Some(local))
             .partition(|f| !f.exclusive);
+        // A shared line that listens elsewhere than where the client connects (`[::1]` for a
+        // client of `127.0.0.1`) does not stand in the way of this host's own one forward of
+        // the port when that one already carries it: ssh binds both, and the client reaches
+        // ours. Nothing to do then.
+        let carried_here = r.tunnel(local, remote, ends).ok().filter(|t| {
+            t.exclusive
+                && own.len() == 1
+                && r.bind_scope(&t.forward.listen).is_some_and(|scope| {
+                    shared.iter().all(|s| {
+                        r.bind_scope(&s.forward.listen)
+                            .is_some_and(|o| !o.overlaps(&scope))
+                    })
+                })
+        });
         let kept = match shared.first() {
+            Some(_) if carried_here.is_some() => carried_here.map(|t| t.forward),
             Some(first) => {
                 let other = shared.iter().find(|s| s.forward != first.forward);
                 match other {

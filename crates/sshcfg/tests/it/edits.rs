@@ -700,3 +700,16 @@ fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
     let r = home.load().resolve("a", &ResolveContext::current_user());
     assert!(r.not_evaluated.is_empty(), "{:?}", r.not_evaluated);
 }
+
+/// A shared `[::1]` forward of the port does not stand in the way of this host's own
+/// `127.0.0.1` one, which comes first in `ssh -G` order and carries the browser's redirect:
+/// ssh binds both, so enable has nothing to do (status calls it enabled, doctor clean). With a
+/// second own line that carries nothing, the shared one is still refused, as before.
+#[test]
+fn own_ipv4_forward_beside_a_shared_v6_one_is_already_enabled() {
+    let text = "Host a\n    LocalForward 127.0.0.1:1455 localhost:1455\nHost *\n    LocalForward [::1]:1455 localhost:1455\n";
+    given(text).enable("a").unchanged();
+    given("Host a\n    LocalForward [::1]:1455 localhost:1455\n    LocalForward 127.0.0.1:1455 localhost:1455\nHost *\n    LocalForward [::1]:1455 localhost:1455\n")
+        .enable("a")
+        .fails_with("CONFIG:5: LocalForward [::1]:1455 localhost:1455 also listens on local port 1455 for a [block `Host *` at CONFIG:4]");
+}
