@@ -121,7 +121,7 @@ pub(crate) fn bad_permissions(path: &Path) -> Option<String> {
 
 /// See the Unix version: OpenSSH for Windows checks ACLs, which this does not.
 #[cfg(not(unix))]
-pub fn bad_permissions(_path: &Path) -> Option<String> {
+pub(crate) fn bad_permissions(_path: &Path) -> Option<String> {
     None
 }
 
