@@ -1,0 +1,580 @@
+//! Each keyword line's arguments checked as `process_config_line` (readconf.c) parses them,
+//! by the keyword's entry in the keyword table.
+
+use super::{algorithms, value};
+use crate::keyword::table::{self, Arg, Fwd, Spec};
+use crate::lexer::{Argv, SplitError, Token};
+
+/// A problem with a line's arguments: where (byte offset in the line) and ssh's message.
+pub(super) struct Problem {
+    pub(super) at: usize,
+    pub(super) message: String,
+}
+
+/// "keyword X extra arguments at end of line".
+fn extra(kw: &[u8], at: usize) -> Problem {
+    Problem {
+        at,
+        message: format!(
+            "keyword {} extra arguments at end of line",
+            String::from_utf8_lossy(&kw.to_ascii_lowercase())
+        ),
+    }
+}
+
+fn problem(at: usize, message: impl Into<String>) -> Problem {
+    Problem {
+        at,
+        message: message.into(),
+    }
+}
+
+/// A value inside a message, as ssh's log shows it ([`value::vis`]).
+pub(super) fn shown(v: &[u8]) -> String {
+    value::vis(v)
+}
+
+/// A line's arguments: one plain word (no quote, escape, comment or blank: most lines), taken
+/// as it is, or `argv_split`'s tokens.
+#[derive(Clone)]
+enum Args<'a> {
+    One(Option<Token<'a>>),
+    Split(Argv<'a>),
+}
+
+/// Byte classes for one scan of a line's arguments.
+const QUOTE: u8 = 1;
+const SPECIAL: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut c = [0u8; 256];
+    c[b'"' as usize] = QUOTE | SPECIAL;
+    c[b'\'' as usize] = QUOTE | SPECIAL;
+    c[b' ' as usize] = SPECIAL;
+    c[b'\t' as usize] = SPECIAL;
+    c[b'\\' as usize] = SPECIAL;
+    c[b'#' as usize] = SPECIAL;
+    c
+};
+
+/// The classes of the bytes of `raw`, or-ed: does it hold a quote; is it not one plain word?
+#[inline]
+fn classes(raw: &[u8]) -> u8 {
+    raw.iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)])
+}
+
+impl<'a> Args<'a> {
+    fn new(raw: &'a [u8], base: usize, class: u8) -> Args<'a> {
+        if !raw.is_empty() && class & SPECIAL == 0 {
+            Args::One(Some(Token {
+                value: std::borrow::Cow::Borrowed(raw),
+                span: base..base + raw.len(),
+            }))
+        } else {
+            Args::Split(Argv::new(raw, base))
+        }
+    }
+
+    /// The next argument (the line's quotes were checked before).
+    fn next(&mut self) -> Option<Token<'a>> {
+        match self {
+            Args::One(t) => t.take(),
+            Args::Split(a) => a.next().and_then(Result::ok),
+        }
+    }
+}
+
+fn next<'a>(args: &mut Args<'a>) -> Option<Token<'a>> {
+    args.next()
+}
+
+/// Check keyword line arguments `raw` (starting at byte `base` of the line) as
+/// `process_config_line` reads them for `spec`; `kw` is the keyword as written.
+pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Problem> {
+    // ssh names the keyword as written, lowercased: that is the table's name, since the
+    // table's names are lowercase and matched ignoring case.
+    let kw = spec.name.as_bytes();
+    let class = classes(raw);
+    if class & QUOTE != 0 && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes)) {
+        return Err(problem(base, "invalid quotes"));
+    }
+    // One plain word (most lines): decided on the word itself when that is quick.
+    if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw) {
+        return Ok(());
+    }
+    // Without quotes no argument is empty: nothing else to check for these.
+    if class & QUOTE == 0
+        && matches!(
+            spec.arg,
+            Arg::Host | Arg::Include | Arg::Ignored | Arg::Command
+        )
+    {
+        return Ok(());
+    }
+    let mut args = Args::new(raw, base, class);
+    let missing = || problem(base, "Missing argument.");
+    // Each arm reads what its `case` reads; `true`: every argument was consumed.
+    let consumed_all = match spec.arg {
+        Arg::Ignored | Arg::Command => true,
+        Arg::Choice(choices) => {
+            let Some(a) = next(&mut args) else {
+                return Err(problem(base, "missing argument."));
+            };
+            if !choices
+                .iter()
+                .any(|c| c.as_bytes().eq_ignore_ascii_case(&a.value))
+            {
+                return Err(problem(
+                    a.span.start,
+                    format!("unsupported option \"{}\".", shown(&a.value)),
+                ));
+            }
+            false
+        }
+        Arg::Time => {
+            let Some(a) = next(&mut args).filter(|a| !a.value.is_empty()) else {
+                return Err(problem(base, "missing time value."));
+            };
+            if &*a.value != b"none" && value::convtime(&a.value).is_none() {
+                return Err(problem(a.span.start, "invalid time value."));
+            }
+            false
+        }
+        Arg::Int => {
+            let a = next(&mut args);
+            if let Some(e) = value::atoi_err(a.as_ref().map(|a| &*a.value)) {
+                return Err(problem(base, format!("integer value {e}.")));
+            }
+            false
+        }
+        Arg::Str => {
+            next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            false
+        }
+        Arg::List | Arg::CanonicalDomains => {
+            let mut i = 0;
+            while let Some(a) = next(&mut args) {
+                if a.value.is_empty() {
+                    return Err(problem(
+                        a.span.start,
+                        format!("keyword {} empty argument", shown(&kw.to_ascii_lowercase())),
+                    ));
+                }
+                if a.value.eq_ignore_ascii_case(b"none") && (i > 0 || args.clone().next().is_some())
+                {
+                    return Err(problem(
+                        a.span.start,
+                        format!(
+                            "keyword {} \"none\" argument must appear alone.",
+                            shown(&kw.to_ascii_lowercase())
+                        ),
+                    ));
+                }
+                if spec.arg == Arg::CanonicalDomains
+                    && let Err(m) = value::valid_domain(&a.value)
+                {
+                    return Err(problem(a.span.start, m));
+                }
+                i += 1;
+            }
+            true
+        }
+        Arg::ProxyJump => {
+            let s = &raw[raw
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'='))
+                .unwrap_or(raw.len())..];
+            if !value::proxy_jump_ok(s) {
+                return Err(problem(base, format!("Invalid ProxyJump \"{}\"", shown(s))));
+            }
+            true
+        }
+        Arg::Port => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            if !value::port_ok(&a.value) {
+                return Err(problem(
+                    a.span.start,
+                    format!("Bad port '{}'.", shown(&a.value)),
+                ));
+            }
+            false
+        }
+        Arg::Algorithms(which) => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            if !algorithms::algorithms_ok(which, &a.value) {
+                return Err(problem(
+                    a.span.start,
+                    algorithms::algorithms_message(which, &a.value),
+                ));
+            }
+            false
+        }
+        Arg::LogLevel | Arg::LogFacility => {
+            const LEVELS: &[&str] = &[
+                "quiet", "fatal", "error", "info", "verbose", "debug", "debug1", "debug2", "debug3",
+            ];
+            const FACILITIES: &[&str] = &[
+                "daemon", "user", "auth", "authpriv", "local0", "local1", "local2", "local3",
+                "local4", "local5", "local6", "local7",
+            ];
+            let (names, what) = if spec.arg == Arg::LogLevel {
+                (LEVELS, "level")
+            } else {
+                (FACILITIES, "facility")
+            };
+            let a = next(&mut args);
+            let v = a.as_ref().map(|a| &*a.value);
+            if !v.is_some_and(|v| names.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(v))) {
+                return Err(problem(
+                    base,
+                    format!(
+                        "unsupported log {what} '{}'",
+                        v.map_or("<NONE>".into(), shown)
+                    ),
+                ));
+            }
+            false
+        }
+        Arg::Forward(kind) => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            let mut dynamic = kind == Fwd::Dynamic;
+            let mut joined = None;
+            if !dynamic {
+                match next(&mut args).filter(|b| !b.value.is_empty()) {
+                    Some(b) => {
+                        let mut s = Vec::with_capacity(a.value.len() + b.value.len() + 1);
+                        s.extend_from_slice(&a.value);
+                        s.push(b':');
+                        s.extend_from_slice(&b.value);
+                        // `fwdarg[256]`: snprintf truncates.
+                        s.truncate(255);
+                        joined = Some(s);
+                    }
+                    None if kind == Fwd::Remote => dynamic = true,
+                    None => return Err(problem(base, "Missing target argument.")),
+                }
+            }
+            let spec_bytes: &[u8] = match &joined {
+                Some(s) => s,
+                None => &a.value[..a.value.len().min(255)],
+            };
+            if !value::forward_ok(spec_bytes, dynamic, kind == Fwd::Remote) {
+                return Err(problem(base, "Bad forwarding specification."));
+            }
+            false
+        }
+        Arg::PermitRemoteOpen => {
+            let mut i = 0;
+            while let Some(a) = next(&mut args) {
+                let v = &*a.value;
+                if v.eq_ignore_ascii_case(b"none") || v.eq_ignore_ascii_case(b"any") {
+                    if i > 0 || args.clone().next().is_some() {
+                        return Err(problem(
+                            a.span.start,
+                            format!(
+                                "keyword {} \"{}\" argument must appear alone.",
+                                shown(&kw.to_ascii_lowercase()),
+                                shown(v)
+                            ),
+                        ));
+                    }
+                } else if let Err(m) = value::permit_open(v) {
+                    return Err(problem(a.span.start, m));
+                }
+                i += 1;
+            }
+            if i == 0 {
+                return Err(problem(base, "missing permitremoteopen specification"));
+            }
+            true
+        }
+        Arg::Host | Arg::Include => {
+            for a in std::iter::from_fn(|| next(&mut args)) {
+                if a.value.is_empty() {
+                    return Err(problem(
+                        a.span.start,
+                        format!("keyword {} empty argument", shown(&kw.to_ascii_lowercase())),
+                    ));
+                }
+            }
+            true
+        }
+        Arg::Match => {
+            if next(&mut args).is_none() {
+                return Err(problem(base, "One or more attributes required for Match"));
+            }
+            true
+        }
+        Arg::EscapeChar => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            if !value::escape_char_ok(&a.value) {
+                return Err(problem(a.span.start, "Bad escape character."));
+            }
+            false
+        }
+        Arg::SendEnv => {
+            while let Some(a) = next(&mut args) {
+                if a.value.is_empty() || a.value.contains(&b'=') {
+                    return Err(problem(a.span.start, "Invalid environment name."));
+                }
+            }
+            true
+        }
+        Arg::SetEnv => {
+            while let Some(a) = next(&mut args) {
+                if !a.value.contains(&b'=') {
+                    return Err(problem(a.span.start, "Invalid SetEnv."));
+                }
+            }
+            true
+        }
+        Arg::ControlPersist => {
+            let Some(a) = next(&mut args).filter(|a| !a.value.is_empty()) else {
+                return Err(problem(base, "Missing ControlPersist argument."));
+            };
+            let v = &*a.value;
+            if !matches!(v, b"no" | b"false" | b"yes" | b"true") && value::convtime(v).is_none() {
+                return Err(problem(a.span.start, "Bad ControlPersist argument."));
+            }
+            false
+        }
+        Arg::TunnelDevice => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            if !value::tun_ok(&a.value) {
+                return Err(problem(a.span.start, "Bad tun device."));
+            }
+            false
+        }
+        Arg::IpQos => {
+            let a = next(&mut args);
+            for (k, t) in [a, next(&mut args)].into_iter().enumerate() {
+                let ok = match &t {
+                    Some(t) => value::ipqos_ok(&t.value),
+                    None => k == 1,
+                };
+                if !ok {
+                    return Err(problem(
+                        t.as_ref().map_or(base, |t| t.span.start),
+                        format!(
+                            "Bad IPQoS value: {}",
+                            t.as_ref().map_or("(null)".into(), |t| shown(&t.value))
+                        ),
+                    ));
+                }
+            }
+            false
+        }
+        Arg::PermittedCnames => {
+            let mut i = 0;
+            while let Some(a) = next(&mut args) {
+                let v = &*a.value;
+                if v.eq_ignore_ascii_case(b"none") {
+                    if i > 0 || args.clone().next().is_some() {
+                        return Err(problem(
+                            a.span.start,
+                            format!(
+                                "keyword {} \"none\" argument must appear alone.",
+                                shown(&kw.to_ascii_lowercase())
+                            ),
+                        ));
+                    }
+                } else if v != b"*" {
+                    let ok = v
+                        .iter()
+                        .position(|&b| b == b':')
+                        .is_some_and(|c| c + 1 < v.len());
+                    if !ok {
+                        return Err(problem(
+                            a.span.start,
+                            format!(
+                                "Invalid permitted CNAME \"{}\"",
+                                shown(&v.to_ascii_lowercase())
+                            ),
+                        ));
+                    }
+                }
+                i += 1;
+            }
+            true
+        }
+        Arg::Mask => {
+            let Some(a) = next(&mut args).filter(|a| !a.value.is_empty()) else {
+                return Err(problem(base, "Missing StreamLocalBindMask argument."));
+            };
+            if !value::mask_ok(&a.value) {
+                return Err(problem(a.span.start, "Bad mask."));
+            }
+            false
+        }
+        Arg::FingerprintHash => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            let known = ["md5", "sha1", "sha256", "sha384", "sha512"]
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(&a.value));
+            if !known {
+                return Err(problem(
+                    a.span.start,
+                    format!("Invalid hash algorithm \"{}\".", shown(&a.value)),
+                ));
+            }
+            false
+        }
+        Arg::AddKeysToAgent => {
+            const CHOICES: &[&str] = &["true", "false", "yes", "no", "ask", "confirm"];
+            let a = next(&mut args);
+            let b = next(&mut args);
+            let Some(a) = a.filter(|a| !a.value.is_empty()) else {
+                return Err(problem(base, "missing argument."));
+            };
+            let choice = CHOICES
+                .iter()
+                .position(|c| c.as_bytes().eq_ignore_ascii_case(&a.value));
+            let time_ok = |v: &[u8]| value::convtime(v).is_some();
+            match (choice, &b) {
+                (Some(5), Some(b)) => {
+                    if !time_ok(&b.value) {
+                        return Err(problem(b.span.start, "invalid time value."));
+                    }
+                }
+                (None, None) => {
+                    if !time_ok(&a.value) {
+                        return Err(problem(a.span.start, "unsupported option"));
+                    }
+                }
+                (None, Some(_)) | (Some(_), Some(_)) => {
+                    return Err(problem(a.span.start, "unsupported option"));
+                }
+                (Some(_), None) => {}
+            }
+            false
+        }
+        Arg::AgentPath | Arg::ForwardAgent => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(|| {
+                    if spec.arg == Arg::ForwardAgent {
+                        problem(base, "missing argument.")
+                    } else {
+                        missing()
+                    }
+                })?;
+            let flag = spec.arg == Arg::ForwardAgent
+                && table::FLAG
+                    .iter()
+                    .any(|c| c.as_bytes().eq_ignore_ascii_case(&a.value));
+            if !flag {
+                value::agent_path(&a.value).map_err(|m| problem(a.span.start, m))?;
+            }
+            false
+        }
+        Arg::RekeyLimit => {
+            let a = next(&mut args)
+                .filter(|a| !a.value.is_empty())
+                .ok_or_else(missing)?;
+            value::rekey_size(&a.value).map_err(|m| problem(a.span.start, m))?;
+            if let Some(b) = next(&mut args)
+                && &*b.value != b"none"
+            {
+                if b.value.is_empty() {
+                    return Err(problem(b.span.start, "missing time value."));
+                }
+                if value::convtime(&b.value).is_none() {
+                    return Err(problem(b.span.start, "invalid time value."));
+                }
+            }
+            false
+        }
+        Arg::ChannelTimeout => {
+            let mut i = 0;
+            while let Some(a) = next(&mut args) {
+                let v = &*a.value;
+                if v.eq_ignore_ascii_case(b"none") {
+                    if i > 0 || args.clone().next().is_some() {
+                        return Err(problem(
+                            a.span.start,
+                            format!(
+                                "keyword {} \"none\" argument must appear alone.",
+                                shown(&kw.to_ascii_lowercase())
+                            ),
+                        ));
+                    }
+                } else {
+                    let ok = v
+                        .iter()
+                        .position(|&b| b == b'=')
+                        .is_some_and(|e| e > 0 && value::convtime(&v[e + 1..]).is_some());
+                    if !ok {
+                        return Err(problem(
+                            a.span.start,
+                            format!("invalid channel timeout {}", shown(v)),
+                        ));
+                    }
+                }
+                i += 1;
+            }
+            true
+        }
+        Arg::ObscureKeystrokeTiming => {
+            let mut seen = false;
+            while let Some(a) = next(&mut args) {
+                if seen {
+                    return Err(problem(a.span.start, "invalid arguments"));
+                }
+                let v = &*a.value;
+                if let Some(n) = v.strip_prefix(b"interval:") {
+                    if let Some(e) = value::atoi_err(Some(n)) {
+                        return Err(problem(a.span.start, format!("integer value {e}.")));
+                    }
+                    if value::convtime(n).is_none_or(|n| n == 0 || n > 1000) {
+                        return Err(problem(a.span.start, "value out of range."));
+                    }
+                } else if !matches!(v, b"yes" | b"true" | b"no" | b"false") {
+                    return Err(problem(
+                        a.span.start,
+                        format!("unsupported argument \"{}\"", shown(v)),
+                    ));
+                }
+                seen = true;
+            }
+            if !seen {
+                return Err(problem(base, "missing argument"));
+            }
+            true
+        }
+    };
+    if !consumed_all && let Some(a) = next(&mut args) {
+        return Err(extra(kw, a.span.start));
+    }
+    Ok(())
+}
+
+/// Does ssh accept `word` as the whole argument text of a `spec` line? `false` also when the
+/// answer needs the general path (which then gives the message).
+#[inline]
+fn one_word_ok(spec: &Spec, w: &[u8]) -> bool {
+    match spec.arg {
+        Arg::Str | Arg::Host | Arg::Include | Arg::Ignored | Arg::Command | Arg::List => true,
+        Arg::Choice(choices) => choices.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(w)),
+        Arg::Port => value::port_ok(w),
+        Arg::Time => w == b"none" || value::convtime(w).is_some(),
+        Arg::Int => value::atoi_err(Some(w)).is_none(),
+        Arg::Algorithms(which) => algorithms::algorithms_ok(which, w),
+        Arg::ControlPersist => {
+            matches!(w, b"no" | b"false" | b"yes" | b"true") || value::convtime(w).is_some()
+        }
+        _ => false,
+    }
+}
