@@ -1,7 +1,8 @@
 //! Each keyword line's arguments checked as `process_config_line` (readconf.c) parses them,
 //! by the keyword's entry in the keyword table.
 
-use super::{algorithms, value};
+use super::algorithms;
+use super::value::{self, FwdSpec};
 use crate::keyword::table::{self, Arg, Fwd, Spec};
 use crate::lexer::{Argv, SplitError, Token};
 
@@ -244,9 +245,13 @@ pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Pro
             let a = next(&mut args)
                 .filter(|a| !a.value.is_empty())
                 .ok_or_else(missing)?;
-            let mut dynamic = kind == Fwd::Dynamic;
+            let mut what = match kind {
+                Fwd::Local => FwdSpec::Local,
+                Fwd::Remote => FwdSpec::Remote,
+                Fwd::Dynamic => FwdSpec::Dynamic,
+            };
             let mut joined = None;
-            if !dynamic {
+            if what != FwdSpec::Dynamic {
                 match next(&mut args).filter(|b| !b.value.is_empty()) {
                     Some(b) => {
                         let mut s = Vec::with_capacity(a.value.len() + b.value.len() + 1);
@@ -257,7 +262,7 @@ pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Pro
                         s.truncate(255);
                         joined = Some(s);
                     }
-                    None if kind == Fwd::Remote => dynamic = true,
+                    None if kind == Fwd::Remote => what = FwdSpec::RemoteDynamic,
                     None => return Err(problem(base, "Missing target argument.")),
                 }
             }
@@ -265,7 +270,7 @@ pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Pro
                 Some(s) => s,
                 None => &a.value[..a.value.len().min(255)],
             };
-            if !value::forward_ok(spec_bytes, dynamic, kind == Fwd::Remote) {
+            if !value::forward_ok(spec_bytes, what) {
                 return Err(problem(base, "Bad forwarding specification."));
             }
             false

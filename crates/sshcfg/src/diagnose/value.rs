@@ -551,8 +551,24 @@ struct FwdField {
     ispath: bool,
 }
 
-/// readconf.c `parse_forward`: does ssh accept this specification?
-pub(crate) fn forward_ok(spec: &[u8], dynamic: bool, remote: bool) -> bool {
+/// What a forwarding specification is read as (`dynamicfwd` and `remotefwd` of
+/// `parse_forward`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FwdSpec {
+    /// `LocalForward`.
+    Local,
+    /// `DynamicForward`.
+    Dynamic,
+    /// `RemoteForward` with a target.
+    Remote,
+    /// `RemoteForward` with one argument: a SOCKS proxy on the server.
+    RemoteDynamic,
+}
+
+/// readconf.c `parse_forward`: does ssh accept this specification, read as `what`?
+pub(crate) fn forward_ok(spec: &[u8], what: FwdSpec) -> bool {
+    let dynamic = matches!(what, FwdSpec::Dynamic | FwdSpec::RemoteDynamic);
+    let remote = matches!(what, FwdSpec::Remote | FwdSpec::RemoteDynamic);
     let Some(spec) = dollar_expand(spec) else {
         return false;
     };
@@ -723,13 +739,13 @@ mod tests {
         for bad in ["%r@%h:%p", "a,,b", "ssh://h/x", "@h", ""] {
             assert!(!proxy_jump_ok(bad.as_bytes()), "{bad}");
         }
-        assert!(forward_ok(b"1:localhost:1", false, false));
-        assert!(forward_ok(b"/tmp/a.sock:/tmp/b.sock", false, false));
-        assert!(!forward_ok(b"0:localhost:1", false, false));
-        assert!(forward_ok(b"0:localhost:1", false, true));
-        assert!(forward_ok(b"8080", true, true));
-        assert!(!forward_ok(b"0", true, false));
-        assert!(forward_ok(b"localhost:1080", true, false));
+        assert!(forward_ok(b"1:localhost:1", FwdSpec::Local));
+        assert!(forward_ok(b"/tmp/a.sock:/tmp/b.sock", FwdSpec::Local));
+        assert!(!forward_ok(b"0:localhost:1", FwdSpec::Local));
+        assert!(forward_ok(b"0:localhost:1", FwdSpec::Remote));
+        assert!(forward_ok(b"8080", FwdSpec::RemoteDynamic));
+        assert!(!forward_ok(b"0", FwdSpec::Dynamic));
+        assert!(forward_ok(b"localhost:1080", FwdSpec::Dynamic));
     }
 
     #[test]
