@@ -96,32 +96,58 @@ pub(crate) fn excluded_port_range(port: u16) -> Option<(u16, u16)> {
         .find(|&(a, b)| (a..=b).contains(&port))
 }
 
+/// Why OpenSSH will not read a config file it checks with `SSHCONF_CHECKPERM` (the user config
+/// and every included file): readconf.c wants it owned by the user or root and not writable by
+/// group or others. Both faults can hold at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BadPermissions {
+    /// The owner, when it is neither the user nor root, and the user's uid.
+    pub(crate) foreign_owner: Option<(u32, u32)>,
+    /// The mode (permission bits), when group or others may write.
+    pub(crate) writable_mode: Option<u32>,
+    /// Not a regular file (`/dev/null`, a FIFO): no mode or owner change is the fix.
+    pub(crate) special: bool,
+}
+
+impl BadPermissions {
+    /// What is wrong, as the predicate of a sentence whose subject is the file: "is owned by
+    /// uid 1001 (not by you, uid 1000, or root)", "has mode 0664, which lets group or others
+    /// write it".
+    pub(crate) fn predicate(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some((uid, me)) = self.foreign_owner {
+            parts.push(format!(
+                "is owned by uid {uid} (not by you, uid {me}, or root)"
+            ));
+        }
+        if let Some(mode) = self.writable_mode {
+            parts.push(format!(
+                "has mode {mode:04o}, which lets group or others write it"
+            ));
+        }
+        parts.join(" and ")
+    }
+}
+
 /// OpenSSH's check of a config file it reads with `SSHCONF_CHECKPERM` (the user config and every
 /// included file): owned by the user or root, and not writable by group or others. On Windows,
 /// OpenSSH checks ACLs instead, which this does not (always `None`).
 #[cfg(unix)]
-pub(crate) fn bad_permissions(path: &Path) -> Option<String> {
+pub(crate) fn bad_permissions(path: &Path) -> Option<BadPermissions> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     let me = crate::write::current_uid();
-    if m.uid() != 0 && m.uid() != me {
-        return Some(format!(
-            "owned by uid {}, not by you (uid {me}) or root",
-            m.uid()
-        ));
-    }
-    if m.mode() & 0o022 != 0 {
-        return Some(format!(
-            "mode {:04o} lets group or others write it",
-            m.mode() & 0o7777
-        ));
-    }
-    None
+    let bad = BadPermissions {
+        foreign_owner: (m.uid() != 0 && m.uid() != me).then_some((m.uid(), me)),
+        writable_mode: (m.mode() & 0o022 != 0).then_some(m.mode() & 0o7777),
+        special: !m.is_file(),
+    };
+    (bad.foreign_owner.is_some() || bad.writable_mode.is_some()).then_some(bad)
 }
 
 /// See the Unix version: OpenSSH for Windows checks ACLs, which this does not.
 #[cfg(not(unix))]
-pub(crate) fn bad_permissions(_path: &Path) -> Option<String> {
+pub(crate) fn bad_permissions(_path: &Path) -> Option<BadPermissions> {
     None
 }
 

@@ -325,6 +325,11 @@ impl ConfigSet {
         &self.files
     }
 
+    /// The ids of [`files`](Self::files), in the same order.
+    pub fn file_ids(&self) -> impl ExactSizeIterator<Item = FileId> + use<> {
+        (0..self.files.len()).map(FileId::new)
+    }
+
     /// One file.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.index()]

@@ -52,7 +52,7 @@ pub(crate) fn port_findings(local: u16, hosts: &[String], s: &Suggest) -> Vec<Fi
 /// check).
 pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in set.files() {
+    for (id, f) in set.file_ids().zip(set.files()) {
         let checked = match f.role {
             FileRole::Main => !explicit,
             FileRole::Included { .. } => true,
@@ -63,13 +63,14 @@ pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Findin
             && let Some(why) = system::bad_permissions(&write::real_path(&f.path))
         {
             let p = f.path.display().to_string();
+            let fix = permissions_fix(set, id, &f.path, &why);
             out.push(
                 Finding::new(
                     Code::BadPermissions,
                     Severity::Error,
                     None,
-                    format!("{p} is {why}: ssh stops with \"Bad owner or permissions\" and reads no config at all"),
-                    format!("chmod 600 {p} (and make it yours: chown \"$USER\" {p})"),
+                    format!("{p} {}: ssh stops with \"Bad owner or permissions\" and reads no config at all", why.predicate()),
+                    fix,
                 )
                 .in_file(p.clone()),
             );
@@ -80,6 +81,44 @@ pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Findin
         out.extend(ssh_dir_finding(dir));
     }
     out
+}
+
+/// The fix for a file ssh will not read: commands that work as printed (the path quoted for a
+/// POSIX shell; `chown` to yourself needs root), or, for what is not a regular file (`Include
+/// /dev/null`: root's, writable by all), taking out the `Include` that names it.
+fn permissions_fix(
+    set: &ConfigSet,
+    id: sshcfg::FileId,
+    path: &Path,
+    why: &system::BadPermissions,
+) -> String {
+    if why.special {
+        let at = set.included_from(id).map(|loc| set.place(loc).to_string());
+        return match at {
+            Some(at) => format!(
+                "ssh cannot read {} as a config: remove the Include at {at} that names it",
+                path.display()
+            ),
+            None => format!(
+                "ssh cannot read {} as a config: use a regular file",
+                path.display()
+            ),
+        };
+    }
+    let q = shell_word(&path.display().to_string());
+    let mut cmds = Vec::new();
+    if why.foreign_owner.is_some() {
+        cmds.push(format!("sudo chown \"$(id -un)\" {q}"));
+    }
+    if why.writable_mode.is_some() {
+        cmds.push(format!("chmod go-w {q}"));
+    }
+    cmds.join(" && ")
+}
+
+/// `word` as one word of a POSIX shell command line.
+fn shell_word(word: &str) -> String {
+    shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
 #[cfg(unix)]
@@ -96,7 +135,7 @@ fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
             Severity::Warning,
             None,
             format!("{p} has mode {:04o}: others can replace your config, and sshd's StrictModes refuses keys under it", m.mode() & 0o7777),
-            format!("chmod 700 {p}"),
+            format!("chmod go-w {}", shell_word(&p)),
         )
         .in_file(p.clone()),
     )

@@ -249,6 +249,40 @@ fn bad_permissions_of_the_user_config() {
 }
 
 #[test]
+fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
+    // ssh -G -F (a 0600 file with `Include /dev/null`): "Bad owner or permissions on /dev/null"
+    // (root's, mode 0666). No mode change is the fix: the Include line is.
+    let home = tempfile::tempdir().unwrap();
+    let main = home.path().join("config");
+    std::fs::write(&main, "Include /dev/null\nHost myserver\n  User u\n").unwrap();
+    let out = bin()
+        .env("HOME", home.path())
+        .arg("-F")
+        .arg(&main)
+        .args(["doctor", "myserver", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "bad-permissions")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        f["message"],
+        "/dev/null has mode 0666, which lets group or others write it: ssh stops with \"Bad owner or permissions\" and reads no config at all"
+    );
+    assert_eq!(
+        f["fix"],
+        format!(
+            "ssh cannot read /dev/null as a config: remove the Include at {}:1 that names it",
+            main.display()
+        )
+    );
+}
+
+#[test]
 fn match_exec_is_reported_not_run() {
     // The directory must outlive the run, or a `touch` there could never succeed.
     let dir = tempfile::tempdir().unwrap();

@@ -136,11 +136,15 @@ fn a_config_ssh_refuses_for_its_mode_is_not_enabled_and_enable_refuses() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("Bad owner or permissions") && err.contains("chmod 600"),
-        "{err}"
-    );
-    std::fs::set_permissions(&inc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(err.contains("Bad owner or permissions"), "{err}");
+    // The fix is a command that works as printed: run it, and ssh's objection is gone.
+    let fix = err.trim_end().rsplit_once("fix: ").unwrap().1;
+    assert_eq!(fix, format!("chmod go-w {}", inc.display()), "{err}");
+    let ran = std::process::Command::new("sh")
+        .args(["-c", fix])
+        .status()
+        .unwrap();
+    assert!(ran.success());
     assert_eq!(status(&main, "a")["enabled"], true);
 }
 
