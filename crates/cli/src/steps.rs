@@ -1,14 +1,18 @@
 //! What an edit decided, in words: one line per [`sshcfg::Step`].
 
+use std::path::Path;
+
 use sshcfg::{ConfigSet, Insertion, Step};
 
-/// The line for `step` of a plan made on `set` (`path:line: ...`).
-pub(crate) fn step_text(set: &ConfigSet, step: &Step) -> String {
+/// The line for `step` of a plan made on `set` (`path:line: ...`); `config` is the file given
+/// with `-F`, if any, which a suggested `ssh -G` must read too.
+pub(crate) fn step_text(set: &ConfigSet, step: &Step, config: Option<&Path>) -> String {
     let at = |loc| set.place(loc).to_string();
     match step {
         Step::NotEvaluated { host, loc, message } => format!(
-            "{}: note: {message} (if it would apply to {host}, check with `ssh -G {host}`)",
-            at(*loc)
+            "{}: note: {message} (if it would apply to {host}, check with `{}`)",
+            at(*loc),
+            crate::doctor::ssh_g(config, host)
         ),
         Step::AlreadyThere { host, loc, forward } => format!(
             "{}: {host} already has {}; nothing to do",
@@ -69,7 +73,10 @@ pub(crate) fn step_text(set: &ConfigSet, step: &Step) -> String {
     }
 }
 
-/// Every step of `plan`, one line each.
-pub(crate) fn summary(set: &ConfigSet, plan: &sshcfg::Plan) -> Vec<String> {
-    plan.steps().iter().map(|s| step_text(set, s)).collect()
+/// Every step of `plan`, one line each (`config` as for [`step_text`]).
+pub(crate) fn summary(set: &ConfigSet, plan: &sshcfg::Plan, config: Option<&Path>) -> Vec<String> {
+    plan.steps()
+        .iter()
+        .map(|s| step_text(set, s, config))
+        .collect()
 }

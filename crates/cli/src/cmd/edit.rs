@@ -102,7 +102,7 @@ fn edit_request(
     let plan = set
         .plan_each(action, &requests, crate::codex::ENDS, &env.ctx)
         .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
-    let summary = crate::steps::summary(&set, &plan);
+    let summary = crate::steps::summary(&set, &plan, env.explicit_file());
     let files: Vec<FileReport> = plan
         .changes()
         .iter()

@@ -175,7 +175,7 @@ fn tunnel_findings(
                 ),
                 done => {
                     let where_ = match done {
-                        Ok(plan) => crate::steps::summary(set, &plan).join("; "),
+                        Ok(plan) => crate::steps::summary(set, &plan, s.file()).join("; "),
                         Err(e) => crate::refusal::edit_message(set, &e),
                     };
                     format!("run `{}` ({where_}), or `{}` for one session", s.run("enable", host), s.run("tunnel", host))

@@ -105,7 +105,7 @@ fn permissions_fix(
             ),
         };
     }
-    let q = shell_word(&path.display().to_string());
+    let q = super::quote(&path.display().to_string());
     let mut cmds = Vec::new();
     if why.foreign_owner.is_some() {
         cmds.push(format!("sudo chown \"$(id -un)\" {q}"));
@@ -114,11 +114,6 @@ fn permissions_fix(
         cmds.push(format!("chmod go-w {q}"));
     }
     cmds.join(" && ")
-}
-
-/// `word` as one word of a POSIX shell command line.
-fn shell_word(word: &str) -> String {
-    shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
 #[cfg(unix)]
@@ -135,7 +130,7 @@ fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
             Severity::Warning,
             None,
             format!("{p} has mode {:04o}: others can replace your config, and sshd's StrictModes refuses keys under it", m.mode() & 0o7777),
-            format!("chmod go-w {}", shell_word(&p)),
+            format!("chmod go-w {}", super::quote(&p)),
         )
         .in_file(p.clone()),
     )

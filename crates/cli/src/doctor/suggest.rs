@@ -14,12 +14,14 @@ pub(crate) struct Suggest {
     ports: String,
     /// `--port` as given, or nothing.
     port: String,
+    /// The file given with `-F`, if any.
+    file: Option<std::path::PathBuf>,
 }
 
 impl Suggest {
     /// For a run with `config` given with `-F` (or not) and `ports`.
     pub(crate) fn new(config: Option<&Path>, ports: &PortArgs) -> Suggest {
-        let config = config
+        let config_words = config
             .map(|p| format!("-F {} ", quote(&p.to_string_lossy())))
             .unwrap_or_default();
         let mut words = Vec::new();
@@ -39,10 +41,16 @@ impl Suggest {
             words.push(format!("--local-port {l}"));
         }
         Suggest {
-            config,
+            config: config_words,
             ports: words.join(" "),
             port,
+            file: config.map(Path::to_path_buf),
         }
+    }
+
+    /// The file given with `-F`, if any.
+    pub(crate) fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// `codex-fwd [-F PATH] SUB HOSTS [--port as given] --local-port LOCAL`.
@@ -66,7 +74,7 @@ impl Suggest {
 
     /// `ssh [-F PATH] ARGS HOST`: an ssh command that reads the same config as this run.
     pub(crate) fn ssh(&self, args: &str, host: &str) -> String {
-        format!("ssh {}{args} {host}", self.config)
+        format!("ssh {}{args} {}", self.config, quote(host))
     }
 
     fn join(&self, sub: &str, hosts: &str, ports: &str) -> String {
@@ -79,8 +87,17 @@ impl Suggest {
     }
 }
 
+/// `ssh -G [-F PATH] HOST`: the effective config of `host` as ssh reads it in a run given `config`
+/// with `-F` (or not), quoted for a POSIX shell.
+pub(crate) fn ssh_g(config: Option<&Path>, host: &str) -> String {
+    match config {
+        Some(p) => format!("ssh -G -F {} {}", quote(&p.to_string_lossy()), quote(host)),
+        None => format!("ssh -G {}", quote(host)),
+    }
+}
+
 /// `word` as one word of a POSIX shell command line.
-fn quote(word: &str) -> String {
+pub(crate) fn quote(word: &str) -> String {
     shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 

@@ -101,6 +101,10 @@ fn enable() {
     given("Host myserver\n    LocalForward 1455 localhost:1455\n")
         .running(&["enable", "myserver", "--yes"])
         .produces("enable_already");
+    // The note's `ssh -G` reads the same file as this run (`-F`), or it would judge another.
+    given("Host myserver\n    User me\nMatch exec \"false\"\n    ClearAllForwardings yes\n")
+        .running(&["enable", "myserver", "--dry-run"])
+        .produces("enable_match_exec_note");
 }
 
 #[test]
