@@ -22,6 +22,7 @@ mod login;
 mod refusal;
 mod steps;
 mod system;
+mod undecided;
 mod write;
 
 use std::io::Write as _;

@@ -9,9 +9,10 @@ use sshcfg::{ConfigSet, Insertion, Step};
 pub(crate) fn step_text(set: &ConfigSet, step: &Step, config: Option<&Path>) -> String {
     let at = |loc| set.place(loc).to_string();
     match step {
-        Step::NotEvaluated { host, loc, message } => format!(
-            "{}: note: {message} (if it would apply to {host}, check with `{}`)",
+        Step::NotEvaluated { host, loc, what } => format!(
+            "{}: note: {} (if it would apply to {host}, check with `{}`)",
             at(*loc),
+            crate::undecided::text(host, what),
             crate::doctor::ssh_g(config, host)
         ),
         Step::AlreadyThere { host, loc, forward } => format!(

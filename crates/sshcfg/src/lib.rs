@@ -161,4 +161,4 @@ pub use loc::{FileId, Loc, Located, Place};
 pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
 pub use passwd::passwd_home;
 pub use plan::{Action, FileChange, Insertion, Plan, Step};
-pub use resolve::{EffectiveForward, Note, Resolution, ResolveContext};
+pub use resolve::{EffectiveForward, NotEvaluated, Note, Resolution, ResolveContext, Undecided};

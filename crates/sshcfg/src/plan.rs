@@ -35,7 +35,7 @@ pub enum Step {
         /// The line.
         loc: Loc,
         /// What was not evaluated.
-        message: String,
+        what: crate::Undecided,
     },
     /// An equivalent forward already applies to the host: nothing to add.
     AlreadyThere {

@@ -124,7 +124,10 @@ fn host_status(
     let notes = (rejection_note.into_iter())
         .chain(
             (r.not_evaluated.iter())
-                .chain(r.errors.iter())
+                .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
+        )
+        .chain(
+            (r.errors.iter())
                 .chain(r.unreadable_forwards.iter())
                 .map(|n| format!("{}: {}", at(n.loc), n.message)),
         )

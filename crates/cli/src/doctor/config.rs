@@ -118,7 +118,7 @@ pub(crate) fn host_findings(
                 Code::NotEvaluated,
                 Severity::Warning,
                 Some(host),
-                n.message.clone(),
+                crate::undecided::text(host, &n.what),
                 format!(
                     "check with `{}` (which runs Match exec commands) or `{} --ssh-g`",
                     s.ssh("-G", host),

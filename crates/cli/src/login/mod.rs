@@ -535,7 +535,7 @@ impl Carriage {
                 Some(format!(
                     "this login's ssh, from a block codex-fwd does not evaluate ({}: {})",
                     self.set.place(n.loc),
-                    n.message
+                    crate::undecided::text(&self.resolution.host, &n.what)
                 ))
             }
             Err(_) => None,

@@ -141,7 +141,7 @@ impl ConfigSet {
             plan.steps.push(Step::NotEvaluated {
                 host: host.to_string(),
                 loc: n.loc,
-                message: n.message.clone(),
+                what: n.what.clone(),
             });
         }
         let carries = |f: &Forward| {

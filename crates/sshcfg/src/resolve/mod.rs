@@ -47,6 +47,44 @@ pub struct Note {
     pub message: String,
 }
 
+/// A line resolution did not decide because deciding needs something this library does not do
+/// (run a command, ask the network), and how it was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct NotEvaluated {
+    /// The line.
+    pub loc: Loc,
+    /// What was not decided.
+    pub what: Undecided,
+}
+
+/// What [`NotEvaluated`] left undecided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "kind"))]
+#[non_exhaustive]
+pub enum Undecided {
+    /// A `Match` criterion that needs a command, the network or the session (`exec`,
+    /// `localnetwork`, `version`, `sessiontype`, `command`): taken as not matching, as a
+    /// command that fails, so the block is left out; negated (`!exec`), the negation holds and
+    /// the line's other criteria decide.
+    MatchCriterion {
+        /// The criterion as ssh names it (`exec`).
+        name: String,
+        /// Written with `!`.
+        negated: bool,
+    },
+    /// `CanonicalizeHostname` on, with `CanonicalDomains`: ssh may rename the host by looking
+    /// it up in DNS with each domain, then read the config again for the new name. No lookup is
+    /// made, so blocks that match only that name are not evaluated.
+    Canonicalization {
+        /// The `CanonicalizeHostname` value (`yes`, `always`).
+        value: String,
+        /// The `CanonicalDomains` list, and its line.
+        domains: Located<String>,
+    },
+}
+
 /// The answer of [`ConfigSet::resolve`].
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -70,9 +108,9 @@ pub struct Resolution {
     /// The recorded options (first values obtained): read them with [`Resolution::get`].
     #[cfg_attr(feature = "serde", serde(flatten))]
     pub(crate) settings: Settings,
-    /// Blocks that were taken as not applying because deciding needs something this library
-    /// does not do (`Match exec`, `Match localnetwork`, ...).
-    pub not_evaluated: Vec<Note>,
+    /// Lines that were not decided because deciding needs something this library does not do
+    /// (`Match exec`, `Match localnetwork`, DNS canonicalization), and how each was taken.
+    pub not_evaluated: Vec<NotEvaluated>,
     /// Problems OpenSSH would stop at (bad `Match`, Includes nested too deep, ...).
     pub errors: Vec<Note>,
     /// Whether the files were read a second time (the final pass).
@@ -545,18 +583,12 @@ impl Pass<'_> {
                     // Not evaluated: taken as not matching (a command that fails), so `exec`
                     // leaves the block out and `!exec` lets the other criteria decide.
                     if result {
-                        self.out.not_evaluated.push(Note {
+                        self.out.not_evaluated.push(NotEvaluated {
                             loc,
-                            message: format!(
-                                "Match {}{} is not evaluated (commands are never run); it is taken as not matching{}",
-                                if negate { "!" } else { "" },
-                                attr.name(),
-                                if negate {
-                                    ", so its negation holds"
-                                } else {
-                                    ": the block is taken as not applying"
-                                }
-                            ),
+                            what: Undecided::MatchCriterion {
+                                name: attr.name().to_string(),
+                                negated: negate,
+                            },
                         });
                     }
                     false
@@ -687,14 +719,12 @@ impl ConfigSet {
             pass.canonicalize.filter(|c| canonicalizes(&c.value)),
             pass.canonical_domains,
         ) {
-            out.not_evaluated.push(Note {
+            out.not_evaluated.push(NotEvaluated {
                 loc: c.loc,
-                message: format!(
-                    "CanonicalizeHostname {}: ssh may rename {host} by looking it up in DNS with each of CanonicalDomains {} (line {}), then read the config again for the new name; no lookup is made here, so blocks that match only that name (their ClearAllForwardings, forwards) are not evaluated",
-                    c.value,
-                    d.value,
-                    d.loc.line()
-                ),
+                what: Undecided::Canonicalization {
+                    value: c.value,
+                    domains: d,
+                },
             });
         }
         if out.clears_forwardings() {

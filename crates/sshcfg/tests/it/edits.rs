@@ -202,7 +202,30 @@ fn negated_match_exec_is_the_opposite_guess() {
     let ports: Vec<_> = r.forwards.iter().map(|f| f.forward.listen_port()).collect();
     assert_eq!(ports, vec![Some(1)]);
     assert_eq!(r.not_evaluated.len(), 2);
-    assert!(r.not_evaluated[0].message.contains("negation holds"));
+    let criteria: Vec<_> = r
+        .not_evaluated
+        .iter()
+        .map(|n| (n.loc.line(), &n.what))
+        .collect();
+    assert_eq!(
+        criteria,
+        [
+            (
+                1,
+                &sshcfg::Undecided::MatchCriterion {
+                    name: "exec".into(),
+                    negated: true
+                }
+            ),
+            (
+                3,
+                &sshcfg::Undecided::MatchCriterion {
+                    name: "exec".into(),
+                    negated: false
+                }
+            )
+        ]
+    );
     assert!(
         set.resolve("other", &ResolveContext::new("u"))
             .forwards
@@ -679,7 +702,7 @@ fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
         .unwrap();
     assert!(
         plan.steps().iter().any(|s| matches!(s,
-            sshcfg::Step::NotEvaluated { message, .. } if message.contains("Match exec is not evaluated")
+            sshcfg::Step::NotEvaluated { what: sshcfg::Undecided::MatchCriterion { name, negated: false }, .. } if name == "exec"
         )),
         "{:?}",
         plan.steps()
@@ -689,9 +712,10 @@ fn what_needs_a_command_or_dns_is_noted_where_enable_decides() {
     );
     let r = home.load().resolve("a", &ResolveContext::current_user());
     assert!(
-        r.not_evaluated.iter().any(|n| n
-            .message
-            .starts_with("CanonicalizeHostname always: ssh may rename a")),
+        r.not_evaluated.iter().any(|n| matches!(&n.what,
+            sshcfg::Undecided::Canonicalization { value, domains }
+                if value == "always" && domains.value == "corp.example" && domains.loc.line() == 2
+        )),
         "{:?}",
         r.not_evaluated
     );
