@@ -221,7 +221,7 @@ pub(crate) struct LoginArgs {
     pub(crate) command: Vec<String>,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub(crate) struct PortArgs {
     /// The remote port the Codex login server listens on. Repeat it or separate ports with
     /// commas for several (`--port 1455,1457`: Codex falls back to 1457 when 1455 is busy on the
@@ -253,11 +253,6 @@ impl PortArgs {
         self.port[0].remote
     }
 
-    /// The forward of the first port (commands that take one).
-    pub(crate) fn forward(&self) -> Forward {
-        Forward::loopback(self.local(), self.remote())
-    }
-
     /// Every forward asked for, in order; `--local-port` pairs with a single `--port` only, and
     /// no two forwards may share a local port.
     pub(crate) fn forwards(&self) -> Result<Vec<Forward>, String> {
@@ -279,6 +274,59 @@ impl PortArgs {
         }
         Ok(out)
     }
+}
+
+/// `--port`/`--local-port` validated once: the forwards asked for, in order (at least one, no
+/// local port twice), and the options as given (a suggested command repeats them).
+#[derive(Debug, Clone)]
+pub(crate) struct Ports {
+    forwards: Vec<Forward>,
+    given: PortArgs,
+}
+
+impl Ports {
+    /// Every forward asked for, in order (never empty).
+    pub(crate) fn forwards(&self) -> &[Forward] {
+        &self.forwards
+    }
+
+    /// The first forward (commands that look at one).
+    pub(crate) fn first(&self) -> &Forward {
+        &self.forwards[0]
+    }
+
+    /// The laptop's port of the first forward.
+    pub(crate) fn local(&self) -> u16 {
+        self.given.local()
+    }
+
+    /// The remote port of the first forward.
+    pub(crate) fn remote(&self) -> u16 {
+        self.given.remote()
+    }
+
+    /// The options as given.
+    pub(crate) fn given(&self) -> &PortArgs {
+        &self.given
+    }
+}
+
+impl PortArgs {
+    /// These options validated ([`PortArgs::forwards`]).
+    pub(crate) fn validate(&self) -> Result<Ports, UsageError> {
+        Ok(Ports {
+            forwards: self.forwards().map_err(UsageError::Option)?,
+            given: self.clone(),
+        })
+    }
+}
+
+/// Host names as typed after `ssh`, each checked once ([`sshcfg::HostAlias`]).
+fn valid_hosts(hosts: &[String]) -> Result<Vec<String>, UsageError> {
+    for h in hosts {
+        sshcfg::HostAlias::new(h).map_err(|e| UsageError::Input(e.to_string()))?;
+    }
+    Ok(hosts.to_vec())
 }
 
 #[derive(Args, Debug)]
@@ -352,10 +400,8 @@ pub(crate) struct EditRequest {
 impl EditArgs {
     /// The request these arguments make, or the one-line reason they make none.
     pub(crate) fn request(&self, action: sshcfg::Action) -> Result<EditRequest, UsageError> {
-        for h in &self.hosts {
-            sshcfg::HostAlias::new(h).map_err(|e| UsageError::Input(e.to_string()))?;
-        }
-        let forwards = self.ports.forwards().map_err(UsageError::Option)?;
+        let hosts = valid_hosts(&self.hosts)?;
+        let forwards = self.ports.validate()?.forwards;
         let mode = match (self.dry_run, self.check, self.yes) {
             (true, _, _) => WriteMode::DryRun,
             (_, true, _) => WriteMode::Check,
@@ -364,7 +410,7 @@ impl EditArgs {
         };
         Ok(EditRequest {
             action,
-            hosts: self.hosts.clone(),
+            hosts,
             forwards,
             mode,
             json: self.json,
@@ -395,6 +441,53 @@ pub(crate) struct StatusArgs {
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// `status` as asked, validated once.
+#[derive(Debug)]
+pub(crate) struct StatusRequest {
+    /// The hosts named (valid aliases); empty for every literal host of the config.
+    pub(crate) hosts: Vec<String>,
+    pub(crate) ports: Ports,
+    pub(crate) json: bool,
+}
+
+impl StatusArgs {
+    /// The request these arguments make, or the one-line reason they make none.
+    pub(crate) fn request(&self) -> Result<StatusRequest, UsageError> {
+        Ok(StatusRequest {
+            hosts: valid_hosts(&self.hosts)?,
+            ports: self.ports.validate()?,
+            json: self.json,
+        })
+    }
+}
+
+/// `doctor` as asked, validated once.
+#[derive(Debug)]
+pub(crate) struct DoctorRequest {
+    /// The hosts named (valid aliases); empty for every host of the config with a forward of
+    /// the port.
+    pub(crate) hosts: Vec<String>,
+    pub(crate) ports: Ports,
+    pub(crate) json: bool,
+    /// Run `ssh -G` too (it runs `Match exec` commands).
+    pub(crate) ssh_g: bool,
+    /// Ask each host's sshd whether it forwards (`ssh -W`).
+    pub(crate) probe: bool,
+}
+
+impl DoctorArgs {
+    /// The request these arguments make, or the one-line reason they make none.
+    pub(crate) fn request(&self) -> Result<DoctorRequest, UsageError> {
+        Ok(DoctorRequest {
+            hosts: valid_hosts(&self.hosts)?,
+            ports: self.ports.validate()?,
+            json: self.json,
+            ssh_g: self.ssh_g,
+            probe: self.probe,
+        })
+    }
 }
 
 /// `1455` or `2455:1455` (LOCAL:REMOTE).

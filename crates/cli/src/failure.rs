@@ -38,6 +38,17 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The failure for arguments of `sub` that make no request: an option's values that do
+    /// not fit together point to `--help`, a bad value is named alone.
+    pub(crate) fn from_usage(sub: &str, e: crate::args::UsageError) -> Failure {
+        match e {
+            crate::args::UsageError::Option(m) => Failure::usage(sub, m),
+            crate::args::UsageError::Input(m) => Failure::new(EXIT_USAGE, m),
+        }
+    }
+}
+
 impl From<sshcfg::LoadError> for Failure {
     fn from(e: sshcfg::LoadError) -> Failure {
         Failure::new(EXIT_USAGE, e.to_string())

@@ -55,8 +55,12 @@ fn main() -> ExitCode {
         Command::Disable(a) => {
             noted().and_then(|e| cmd::edit::edit(&e, a, sshcfg::Action::Disable))
         }
-        Command::Status(a) => noted().and_then(|e| cmd::status::status(&e, a)),
-        Command::Doctor(a) => env().and_then(|e| cmd::doctor::doctor(&e, a)),
+        Command::Status(a) => (a.request())
+            .map_err(|u| Failure::from_usage("status", u))
+            .and_then(|req| noted().and_then(|e| cmd::status::status(&e, &req))),
+        Command::Doctor(a) => (a.request())
+            .map_err(|u| Failure::from_usage("doctor", u))
+            .and_then(|req| env().and_then(|e| cmd::doctor::doctor(&e, &req))),
         Command::Tunnel(a) => noted().and_then(|e| cmd::tunnel::tunnel(&e, a)),
         Command::Login(a) => noted().and_then(|e| login::login(&e, a)),
         Command::Completions { shell } => {

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 
 use sshcfg::{ConfigSet, Resolution, ResolveContext};
 
-use crate::args::DoctorArgs;
+use crate::args::DoctorRequest;
 use crate::doctor::{self, Code, Finding, Missing, Severity, Suggest};
-use crate::env::{Env, check_hosts, print_json};
+use crate::env::{Env, print_json};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure, stdout_failed};
 
 #[derive(Serialize)]
@@ -17,13 +17,12 @@ struct DoctorReport {
     findings: Vec<Finding>,
 }
 
-pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
-    check_hosts(&a.hosts)?;
+pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
     let set = env.load()?;
     let ctx = &env.ctx;
     let resolved = hosts_to_check(&set, a, ctx);
     let hosts: Vec<String> = resolved.iter().map(|r| r.host.clone()).collect();
-    let suggest = Suggest::new(env.explicit_file(), &a.ports);
+    let suggest = Suggest::new(env.explicit_file(), a.ports.given());
     let mut findings = config_findings(&set, &resolved, a, ctx, &suggest);
     let explicit = env.explicit_file().is_some();
     findings.extend(doctor::port_findings(a.ports.local(), &hosts, &suggest));
@@ -72,7 +71,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
 /// The hosts named, or every literal host of the config that has a forward of the local port
 /// (whether it works, is exposed or goes elsewhere) or a RemoteForward of the remote one, each
 /// resolved (through one index when there are several, so the run stays linear in the config).
-fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<Resolution> {
+fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> Vec<Resolution> {
     let named = !a.hosts.is_empty();
     let candidates = if named {
         a.hosts.clone()
@@ -104,11 +103,11 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorArgs, ctx: &ResolveContext) -> Vec<
 fn config_findings(
     set: &ConfigSet,
     resolved: &[Resolution],
-    a: &DoctorArgs,
+    a: &DoctorRequest,
     ctx: &ResolveContext,
     s: &Suggest,
 ) -> Vec<Finding> {
-    let want = a.ports.forward();
+    let want = a.ports.first().clone();
     let missing = if a.hosts.is_empty() {
         Missing::Ignore
     } else {
@@ -153,9 +152,9 @@ fn print_text(
 
 /// Codex's callback server moves to 1457 when 1455 is busy on the remote (the only other port
 /// its OAuth client accepts): a note for each host that carries 1455 but not 1457.
-fn fallback_notes(resolved: &[Resolution], a: &DoctorArgs, s: &Suggest) -> Vec<Finding> {
+fn fallback_notes(resolved: &[Resolution], a: &DoctorRequest, s: &Suggest) -> Vec<Finding> {
     use crate::codex::{DEFAULT_PORT as DEFAULT, ENDS, FALLBACK_PORT as FALLBACK, REDIRECT_HOST};
-    if a.ports.remote() != DEFAULT || a.ports.port.len() > 1 {
+    if a.ports.remote() != DEFAULT || a.ports.forwards().len() > 1 {
         return Vec::new();
     }
     let both = match a.ports.local() {

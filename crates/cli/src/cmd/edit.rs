@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::args::{EditArgs, EditRequest, HardLinks, UsageError, WriteMode};
+use crate::args::{EditArgs, EditRequest, HardLinks, WriteMode};
 use crate::env::{Env, print_json};
 use crate::failure::{
     EXIT_CHANGE_NEEDED, EXIT_IO, EXIT_REFUSED, EXIT_USAGE, Failure, stdout_failed,
@@ -36,8 +36,7 @@ pub(crate) fn edit(env: &Env, a: &EditArgs, action: sshcfg::Action) -> Result<u8
     let printed = std::cell::Cell::new(false);
     let result = match a.request(action) {
         Ok(req) => edit_request(env, &req, &printed),
-        Err(UsageError::Option(m)) => Err(Failure::usage(sub(action), m)),
-        Err(UsageError::Input(m)) => Err(Failure::new(EXIT_USAGE, m)),
+        Err(e) => Err(Failure::from_usage(sub(action), e)),
     };
     // With --json, stdout holds one value whatever happens: a failure before any report was
     // printed is reported as one, with its message, before the message goes to stderr.

@@ -4,8 +4,8 @@ use std::io::Write as _;
 
 use serde::Serialize;
 
-use crate::args::StatusArgs;
-use crate::env::{Env, check_hosts, print_json};
+use crate::args::StatusRequest;
+use crate::env::{Env, print_json};
 use crate::failure::{Failure, stdout_failed};
 
 #[derive(Serialize)]
@@ -161,14 +161,10 @@ fn host_status(
     }
 }
 
-pub(crate) fn status(env: &Env, a: &StatusArgs) -> Result<u8, Failure> {
-    check_hosts(&a.hosts)?;
+pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     let set = env.load()?;
     let ctx = &env.ctx;
-    let wants = a
-        .ports
-        .forwards()
-        .map_err(|m| Failure::usage("status", m))?;
+    let wants = a.ports.forwards();
     let hosts = if a.hosts.is_empty() {
         set.literal_hosts()
     } else {

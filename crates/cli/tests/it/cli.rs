@@ -963,6 +963,48 @@ fn dev_stdin_as_the_config_is_read_and_never_replaced() {
     }
 }
 
+/// `status` and `doctor` validate `--port`/`--local-port` and the hosts as `enable` does, before
+/// reading the config: one line, exit 2, and nothing on stdout (doctor took the first port and
+/// went on before).
+#[test]
+fn status_and_doctor_usage_errors() {
+    let (_d, cfg) = setup(BASE);
+    for sub in ["status", "doctor"] {
+        let cases: [(&[&str], String); 3] = [
+            (
+                &["myserver", "--port", "1455,1457", "--local-port", "2455"],
+                format!(
+                    "codex-fwd: error: --local-port pairs with a single --port; give several as --port LOCAL:REMOTE,LOCAL:REMOTE (see `codex-fwd {sub} --help`)\n"
+                ),
+            ),
+            (
+                &["myserver", "--port", "1457:1455,1457"],
+                format!(
+                    "codex-fwd: error: local port 1457 is given twice (see `codex-fwd {sub} --help`)\n"
+                ),
+            ),
+            (
+                &["me@myserver"],
+                "is an ssh destination, not a Host alias".to_string(),
+            ),
+        ];
+        for (args, msg) in cases {
+            let out = bin()
+                .args(["-F", cfg.to_str().unwrap(), sub])
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{sub} {args:?}: {out:?}");
+            assert!(out.stdout.is_empty(), "{sub} {args:?}: {out:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err == msg || (!msg.starts_with("codex-fwd") && err.contains(&msg)),
+                "{sub} {args:?}: {err}"
+            );
+        }
+    }
+}
+
 /// `login`'s usage errors come before any connection: one line, exit 2.
 #[test]
 fn login_usage_errors() {
