@@ -20,6 +20,7 @@ mod env;
 mod failure;
 mod login;
 mod refusal;
+mod ssh;
 mod steps;
 mod system;
 mod undecided;

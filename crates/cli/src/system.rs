@@ -195,8 +195,9 @@ pub(crate) fn ssh_v() -> Option<&'static SshV> {
     static ASKED: std::sync::OnceLock<Option<SshV>> = std::sync::OnceLock::new();
     ASKED
         .get_or_init(|| {
-            let out = std::process::Command::new("ssh")
-                .arg("-V")
+            let out = crate::ssh::Ssh::new()
+                .version()
+                .command()
                 .stdin(std::process::Stdio::null())
                 .output()
                 .ok()?;

@@ -4,7 +4,7 @@
 use crate::args::TunnelArgs;
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, EXIT_REFUSED, Failure};
-use crate::login::session::{Pair, RemoteTty, SshCommand};
+use crate::ssh::{RemoteTty, Ssh};
 use crate::system;
 
 /// A connection of its own, as the login's (no forward dropped by the config, no connection
@@ -24,34 +24,26 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
         .ports
         .forwards()
         .map_err(|m| Failure::usage("tunnel", m))?;
-    let pairs: Vec<Pair> = forwards
+    // (local, remote) of each forward asked for.
+    let pairs: Vec<(u16, u16)> = forwards
         .iter()
-        .filter_map(|f| {
-            Some(Pair {
-                local: f.listen_port()?,
-                remote: f.connect_port()?,
-            })
-        })
+        .filter_map(|f| Some((f.listen_port()?, f.connect_port()?)))
         .collect();
-    for p in &pairs {
-        refuse_busy(p.local)?;
+    for &(local, _) in &pairs {
+        refuse_busy(local)?;
     }
-    let argv = SshCommand {
-        config: env.explicit_file(),
-        opts: &TUNNEL_OPTS,
-        user: None,
-        forwards: &pairs,
-        dynamic: None,
-        tty: RemoteTty::No,
-        host: &a.host,
-        remote: &[],
-    }
-    .args();
-    let mut cmd = std::process::Command::new("ssh");
-    cmd.args(&argv);
+    let mut cmd = pairs
+        .iter()
+        .fold(
+            Ssh::new().config(env.explicit_file()).options(TUNNEL_OPTS),
+            |ssh, &(local, remote)| ssh.local_forward(local, remote),
+        )
+        .tty(RemoteTty::No)
+        .destination(&a.host)
+        .command();
     let shown: Vec<String> = pairs
         .iter()
-        .map(|p| format!("localhost:{} here to 127.0.0.1:{}", p.local, p.remote))
+        .map(|(local, remote)| format!("localhost:{local} here to 127.0.0.1:{remote}"))
         .collect();
     eprintln!(
         "Forwarding {} on {}. Log in now; press Ctrl-C to stop.",

@@ -181,13 +181,11 @@ pub(crate) fn ssh_g_findings(
     let mut out = Vec::new();
     for r in resolved {
         let h = &r.host;
-        let mut cmd = std::process::Command::new("ssh");
-        cmd.arg("-G");
-        if let Some(c) = config {
-            cmd.arg("-F").arg(c);
-        }
-        let g = cmd
-            .arg(h)
+        let g = crate::ssh::Ssh::new()
+            .print_config()
+            .config(config)
+            .destination(h)
+            .command()
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|_| "cannot run ssh".to_string())?;

@@ -6,10 +6,11 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::finding::{Code, Finding, Severity};
+use crate::ssh::Ssh;
 
 /// How long the probe may take (connecting and logging in included).
 const PROBE_TIME: Duration = Duration::from_secs(20);
@@ -44,29 +45,22 @@ pub(crate) fn classify(stderr: &str, success: bool) -> Probe {
 /// Asks `host`'s sshd for a channel to its `127.0.0.1:port`, without a prompt (`BatchMode`),
 /// without the config's forwards, outside any ControlMaster, and with ssh's INFO lines.
 pub(crate) fn probe(config: Option<&Path>, host: &str, port: u16) -> Probe {
-    let mut cmd = Command::new("ssh");
-    if let Some(c) = config {
-        cmd.arg("-F").arg(c);
-    }
-    cmd.args([
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "ClearAllForwardings=yes",
-        "-o",
-        "ControlPath=none",
-        "-o",
-        "ConnectTimeout=15",
-        // sshd's reason comes as an INFO line; a config's `LogLevel ERROR` would hide it.
-        "-o",
-        "LogLevel=INFO",
-        "-W",
-    ])
-    .arg(format!("127.0.0.1:{port}"))
-    .args(["--", host])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
+    let mut cmd = Ssh::new()
+        .config(config)
+        .options([
+            "BatchMode=yes",
+            "ClearAllForwardings=yes",
+            "ControlPath=none",
+            "ConnectTimeout=15",
+            // sshd's reason comes as an INFO line; a config's `LogLevel ERROR` would hide it.
+            "LogLevel=INFO",
+        ])
+        .stdio_forward(port)
+        .destination(host)
+        .command();
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return Probe::Unknown(format!("cannot run ssh: {e}")),

@@ -5,7 +5,9 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+use crate::ssh::{Control, RemoteTty, Ssh};
 
 /// The options every relay request's ssh gets: no master of its own, no forwards (the config's
 /// would be asked for again), the shell command it is given and no terminal (bytes, not a
@@ -68,24 +70,15 @@ impl Master {
         user: Option<&str>,
         host: &str,
     ) -> Vec<OsString> {
-        let mut v: Vec<OsString> = vec!["ssh".into()];
-        if let Some(c) = config {
-            v.push("-F".into());
-            v.push(c.into());
-        }
-        v.push("-S".into());
-        v.push(self.socket().into());
-        v.push("-o".into());
-        v.push("ControlMaster=no".into());
-        for o in REQUEST_OPTS {
-            v.push("-o".into());
-            v.push(o.into());
-        }
-        push_user(&mut v, user);
-        v.push("-T".into());
-        v.push("--".into());
-        v.push(host.into());
-        v
+        Ssh::new()
+            .config(config)
+            .control_socket(&self.socket())
+            .option("ControlMaster=no")
+            .options(REQUEST_OPTS)
+            .user(user)
+            .tty(RemoteTty::No)
+            .destination(host)
+            .argv()
     }
 
     /// Asks the master to exit (`ssh -O exit`), when its socket is still there.
@@ -93,14 +86,12 @@ impl Master {
         if !self.socket().exists() {
             return;
         }
-        let mut cmd = Command::new("ssh");
-        if let Some(c) = config {
-            cmd.arg("-F").arg(c);
-        }
-        let _ = cmd
-            .arg("-S")
-            .arg(self.socket())
-            .args(["-O", "exit", "--", host])
+        let _ = Ssh::new()
+            .config(config)
+            .control_socket(&self.socket())
+            .control(Control::Exit)
+            .destination(host)
+            .command()
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -109,36 +100,21 @@ impl Master {
 }
 
 /// Without a master (OpenSSH for Windows): each request is `ssh [-F FILE] -o ControlPath=none
-/// -o OPT... [-l USER] -T -- HOST`, a connection of its own.
+/// -o OPT... [-l USER] -T -- HOST`, a connection of its own, which may authenticate (no
+/// `BatchMode`).
 pub(crate) fn unshared_request_argv(
     config: Option<&Path>,
     user: Option<&str>,
     host: &str,
 ) -> Vec<OsString> {
-    let mut v: Vec<OsString> = vec!["ssh".into()];
-    if let Some(c) = config {
-        v.push("-F".into());
-        v.push(c.into());
-    }
-    v.push("-o".into());
-    v.push("ControlPath=none".into());
-    for o in &REQUEST_OPTS[..3] {
-        v.push("-o".into());
-        v.push((*o).into());
-    }
-    push_user(&mut v, user);
-    v.push("-T".into());
-    v.push("--".into());
-    v.push(host.into());
-    v
-}
-
-/// `-l USER`, when given.
-fn push_user(v: &mut Vec<OsString>, user: Option<&str>) {
-    if let Some(u) = user {
-        v.push("-l".into());
-        v.push(u.into());
-    }
+    Ssh::new()
+        .config(config)
+        .option("ControlPath=none")
+        .options(&REQUEST_OPTS[..3])
+        .user(user)
+        .tty(RemoteTty::No)
+        .destination(host)
+        .argv()
 }
 
 #[cfg(test)]

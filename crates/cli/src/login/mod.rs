@@ -30,7 +30,7 @@ mod watch;
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -39,12 +39,13 @@ use std::time::Duration;
 use crate::args::LoginArgs;
 use crate::env::{Env, check_hosts};
 use crate::failure::{EXIT_IO, Failure};
+use crate::ssh::{Control, RemoteTty, Ssh};
 use carriage::Carriage;
 use carry::{Carrier, Fallback};
 use command::{Exec, in_container, not_found, with_browser_echo};
 use ports::{PortMap, free_port};
 use relay::{FarSide, Relay};
-use session::{LOGIN_OPTS, LOGIN_OPTS_8_7, RemoteTty, SshCommand};
+use session::{LOGIN_OPTS, LOGIN_OPTS_8_7};
 use watch::{Login, spawn_relay};
 
 /// The client run when no command is given.
@@ -140,17 +141,16 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         return Ok(130);
     }
     let forced = a.relay || exec.is_some();
-    let argv = SshCommand {
-        config: env.explicit_file(),
-        opts: &opts,
-        user: user.as_deref(),
-        forwards: &[],
-        dynamic: (!forced).then_some(socks),
-        tty: RemoteTty::Force,
-        host: &host,
-        remote: &remote,
-    }
-    .args();
+    // `-D` for the login's own forwards (none when the relay carries every request); the
+    // explicit loopback address keeps it there whatever `GatewayPorts` says.
+    let ssh = Ssh::new()
+        .config(env.explicit_file())
+        .options(&opts)
+        .user(user.as_deref())
+        .dynamic_forward((!forced).then_some(socks))
+        .tty(RemoteTty::Force)
+        .destination(&host)
+        .remote_command(&remote);
     match &exec {
         Some(e) => eprintln!(
             "codex-fwd: running `{}` {}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
@@ -171,9 +171,8 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
             "codex-fwd: this ssh cannot share its connection (OpenSSH for Windows), so each request the browser makes opens a connection of its own to {host}: you may be asked to authenticate again"
         );
     }
-    let mut ssh = Command::new("ssh");
-    ssh.args(&argv)
-        .stdin(Stdio::inherit())
+    let mut ssh = ssh.command();
+    ssh.stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     session::ends_with_this_process(&mut ssh);
@@ -322,24 +321,20 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
     if session::has_8_7(env.ctx.openssh) {
         opts.extend(LOGIN_OPTS_8_7);
     }
-    let argv = SshCommand {
-        config: env.explicit_file(),
-        opts: &opts,
-        user,
-        forwards: &[],
-        dynamic: None,
-        tty: RemoteTty::Force,
-        host,
-        remote: &remote,
-    }
-    .args();
+    let ssh = Ssh::new()
+        .config(env.explicit_file())
+        .options(&opts)
+        .user(user)
+        .tty(RemoteTty::Force)
+        .destination(host)
+        .remote_command(&remote);
     eprintln!(
         "codex-fwd: running `{}` on {host}, with no forward",
         remote.join(" ")
     );
     let interrupted = session::interrupt_flag();
-    let mut child = Command::new("ssh")
-        .args(&argv)
+    let mut child = ssh
+        .command()
         .spawn()
         .map_err(|e| Failure::new(EXIT_IO, format!("cannot run ssh: {e}")))?;
     let status = session::wait(&mut child, &interrupted, &AtomicBool::new(false))
@@ -351,11 +346,11 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
 /// (exit 0 and "Master running" when one answers); it neither connects to the host nor reads
 /// standard input, and fails at once when no ControlPath is configured.
 fn master_open(config: Option<&Path>, host: &str) -> bool {
-    let mut cmd = Command::new("ssh");
-    if let Some(c) = config {
-        cmd.arg("-F").arg(c);
-    }
-    cmd.args(["-O", "check", "--", host])
+    Ssh::new()
+        .config(config)
+        .control(Control::Check)
+        .destination(host)
+        .command()
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

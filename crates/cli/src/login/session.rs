@@ -1,33 +1,13 @@
-//! The ssh process of a login (and of `tunnel`, which shares its command builder): its argument
-//! list, running it with its output relayed, stopping it, and its exit status.
+//! The ssh process of a login (and of `tunnel`): the options it gets, running it with its output
+//! relayed, stopping it, and its exit status. Its command line is built by [`crate::ssh::Ssh`].
 
-use std::ffi::OsString;
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::{Child, ExitStatus};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sshcfg::OpenSshVersion;
-
-/// A port on the laptop and the remote port it forwards to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Pair {
-    pub(crate) local: u16,
-    pub(crate) remote: u16,
-}
-
-/// Whether the remote command gets a terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RemoteTty {
-    /// `-T`: none.
-    No,
-    /// `-tt`: always, also when this side has none. Closing the connection then hangs the
-    /// remote terminal up, and SIGHUP ends the remote command: without a terminal, sshd would
-    /// only close its pipes, which a command waiting for a browser never notices.
-    Force,
-}
 
 /// The options every login's ssh gets (see README, `login`):
 /// - `ClearAllForwardings=no`: the config's `ClearAllForwardings yes` would also drop the
@@ -59,64 +39,6 @@ pub(crate) const LOGIN_OPTS_8_7: [&str; 3] = [
 /// The options of OpenSSH 8.7 and later, when the installed client has them (unknown: yes).
 pub(crate) fn has_8_7(v: Option<OpenSshVersion>) -> bool {
     v.is_none_or(|v| (v.major, v.minor) >= (8, 7))
-}
-
-/// An ssh command line.
-pub(crate) struct SshCommand<'a> {
-    /// `-F FILE`.
-    pub(crate) config: Option<&'a Path>,
-    /// `-o OPT` each.
-    pub(crate) opts: &'a [&'a str],
-    /// `-l USER`.
-    pub(crate) user: Option<&'a str>,
-    /// `-L localhost:L:127.0.0.1:R` each.
-    pub(crate) forwards: &'a [Pair],
-    /// `-D 127.0.0.1:PORT`.
-    pub(crate) dynamic: Option<u16>,
-    pub(crate) tty: RemoteTty,
-    pub(crate) host: &'a str,
-    /// The remote command's words (ssh joins them with spaces for the remote shell).
-    pub(crate) remote: &'a [String],
-}
-
-impl SshCommand<'_> {
-    /// `[-F FILE] -o OPT... [-l USER] -L ...  [-D ...] -T|-tt -- HOST CMD...`. The explicit
-    /// loopback bind addresses keep the listeners on loopback whatever `GatewayPorts` says;
-    /// `--` ends ssh's options, so the remote command's words are never read as ssh options.
-    pub(crate) fn args(&self) -> Vec<OsString> {
-        let mut v: Vec<OsString> = Vec::new();
-        if let Some(c) = self.config {
-            v.push("-F".into());
-            v.push(c.into());
-        }
-        for o in self.opts {
-            v.push("-o".into());
-            v.push(o.into());
-        }
-        if let Some(u) = self.user {
-            v.push("-l".into());
-            v.push(u.into());
-        }
-        for p in self.forwards {
-            v.push("-L".into());
-            v.push(format!("localhost:{}:127.0.0.1:{}", p.local, p.remote).into());
-        }
-        if let Some(d) = self.dynamic {
-            v.push("-D".into());
-            v.push(format!("127.0.0.1:{d}").into());
-        }
-        v.push(
-            match self.tty {
-                RemoteTty::No => "-T",
-                RemoteTty::Force => "-tt",
-            }
-            .into(),
-        );
-        v.push("--".into());
-        v.push(self.host.into());
-        v.extend(self.remote.iter().map(OsString::from));
-        v
-    }
 }
 
 /// Copy `from` to `to`, flushing each piece as it comes, and hand every piece to `seen`. With
@@ -237,82 +159,6 @@ fn stop(child: &mut Child) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(v: &[OsString]) -> Vec<String> {
-        v.iter().map(|a| a.to_string_lossy().into_owned()).collect()
-    }
-
-    #[test]
-    fn ssh_argv_for_a_login() {
-        let remote = ["env", "BROWSER=echo", "codex", "login"].map(String::from);
-        let v = SshCommand {
-            config: Some(Path::new("/c/config")),
-            opts: &LOGIN_OPTS,
-            user: Some("root"),
-            forwards: &[],
-            dynamic: Some(40001),
-            tty: RemoteTty::Force,
-            host: "myserver",
-            remote: &remote,
-        }
-        .args();
-        assert_eq!(
-            args(&v),
-            [
-                "-F",
-                "/c/config",
-                "-o",
-                "ClearAllForwardings=no",
-                "-o",
-                "ControlPath=none",
-                "-o",
-                "RemoteCommand=none",
-                "-o",
-                "ExitOnForwardFailure=no",
-                "-l",
-                "root",
-                "-D",
-                "127.0.0.1:40001",
-                "-tt",
-                "--",
-                "myserver",
-                "env",
-                "BROWSER=echo",
-                "codex",
-                "login",
-            ]
-        );
-    }
-
-    #[test]
-    fn ssh_argv_for_a_tunnel() {
-        let v = SshCommand {
-            config: None,
-            opts: &["SessionType=none"],
-            user: None,
-            forwards: &[Pair {
-                local: 2455,
-                remote: 1455,
-            }],
-            dynamic: None,
-            tty: RemoteTty::No,
-            host: "h",
-            remote: &[],
-        }
-        .args();
-        assert_eq!(
-            args(&v),
-            [
-                "-o",
-                "SessionType=none",
-                "-L",
-                "localhost:2455:127.0.0.1:1455",
-                "-T",
-                "--",
-                "h"
-            ]
-        );
-    }
 
     #[test]
     fn options_by_version() {
