@@ -181,8 +181,25 @@ impl<'a> Iterator for Argv<'a> {
                 span: self.base + start..self.base + i,
             }));
         }
+        // A whole token in one pair of quotes, with no backslash inside and a blank or the end
+        // after it (`"~/.ssh/id"`): its value is the text between the quotes.
+        if i == start && matches!(s[i], b'"' | b'\'') {
+            let q = s[i];
+            if let Some(len) = s[i + 1..].iter().position(|&b| b == q || b == b'\\')
+                && s[i + 1 + len] == q
+                && matches!(s.get(i + 2 + len), None | Some(b' ' | b'\t'))
+            {
+                let end = i + 2 + len;
+                self.i = end;
+                return Some(Ok(Token {
+                    value: Cow::Borrowed(&s[i + 1..i + 1 + len]),
+                    span: self.base + start..self.base + end,
+                }));
+            }
+        }
         let mut quote = 0u8;
-        let mut value = s[start..i].to_vec();
+        let mut value = Vec::with_capacity(s.len() - start);
+        value.extend_from_slice(&s[start..i]);
         while i < s.len() {
             let c = s[i];
             if c == b'\\' {
@@ -367,7 +384,63 @@ mod tests {
         assert_eq!(shape(b"#x"), LineShape::Comment);
     }
 
+    /// A token's value and span.
+    type Word = (Vec<u8>, Range<usize>);
+
+    /// misc.c `argv_split` read literally, one byte at a time (no fast path): the tokens' values
+    /// and spans, or the unclosed quote.
+    fn argv_literal(s: &[u8]) -> Result<Vec<Word>, SplitError> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        loop {
+            while i < s.len() && (s[i] == b' ' || s[i] == b'\t') {
+                i += 1;
+            }
+            if i >= s.len() || s[i] == b'#' {
+                return Ok(out);
+            }
+            let start = i;
+            let (mut quote, mut value) = (0u8, Vec::new());
+            while i < s.len() {
+                let c = s[i];
+                if c == b'\\' {
+                    let next = s.get(i + 1).copied();
+                    if matches!(next, Some(b'\'' | b'"' | b'\\'))
+                        || (quote == 0 && next == Some(b' '))
+                    {
+                        i += 1;
+                        value.push(s[i]);
+                    } else {
+                        value.push(c);
+                    }
+                } else if quote == 0 && (c == b' ' || c == b'\t') {
+                    break;
+                } else if quote == 0 && (c == b'"' || c == b'\'') {
+                    quote = c;
+                } else if quote != 0 && c == quote {
+                    quote = 0;
+                } else {
+                    value.push(c);
+                }
+                i += 1;
+            }
+            if quote != 0 {
+                return Err(SplitError::InvalidQuotes);
+            }
+            out.push((value, start..i));
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn argv_fast_paths_agree_with_misc_c(line in proptest::collection::vec(
+            proptest::sample::select(b" \t\"#aZ\\'".to_vec()), 0..14)) {
+            let fast: Result<Vec<_>, _> = Argv::new(&line, 0)
+                .map(|t| t.map(|t| (t.value.into_owned(), t.span)))
+                .collect();
+            proptest::prop_assert_eq!(fast, argv_literal(&line));
+        }
+
         #[test]
         fn fast_shape_agrees_with_strdelim(line in proptest::collection::vec(
             proptest::sample::select(b" \t=\"#aZ\\'\x0c".to_vec()), 0..12)) {
