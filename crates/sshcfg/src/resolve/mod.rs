@@ -316,7 +316,11 @@ impl Pass<'_> {
                 if never_match {
                     continue;
                 }
-                match self.host_line(HostLine::new(doc.raw_args(i)), f.editable()) {
+                let raw = doc.raw_args(i);
+                if cannot_name(raw, &self.host) {
+                    continue;
+                }
+                match self.host_line(HostLine::new(raw), f.editable()) {
                     Ok(m) => {
                         *active = m != HostLineMatch::No;
                         exclusive = m == HostLineMatch::ThisHostAlone;
@@ -608,6 +612,20 @@ impl Pass<'_> {
     }
 }
 
+/// Can no pattern of a `Host` line's arguments `raw` match `host`? True when the text holds no
+/// wildcard (`*`, `?`), quote or backslash and does not contain `host`: a pattern without them
+/// matches only its own bytes (`match_pattern` compares exactly), so each would have to be
+/// `host` itself (a negated one only excludes). Such a line is passed over without splitting
+/// it; anything else is read in full by `host_line`.
+fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
+    !raw.is_empty()
+        && !host.is_empty()
+        && !raw
+            .iter()
+            .any(|&b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\'))
+        && memchr::memmem::find(raw, host).is_none()
+}
+
 /// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
 fn expand_h(s: &[u8], host: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
@@ -812,4 +830,38 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
     }
     out.forwards = forwards;
     out.forward_lines = lines;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cannot_name;
+    use crate::header::HostLine;
+
+    #[test]
+    fn a_host_line_passed_over_is_one_no_pattern_of_could_match() {
+        assert!(cannot_name(b"web1 web2 !db", b"db2"));
+        assert!(!cannot_name(b"web1 web !db", b"web"), "contains the host");
+        assert!(!cannot_name(b"w*", b"web"), "a wildcard");
+        assert!(!cannot_name(b"w?b", b"web"), "a wildcard");
+        assert!(!cannot_name(br#""w"eb"#, b"web"), "quotes join text");
+        assert!(!cannot_name(br"w\eb", b"web"), "an escape");
+        assert!(!cannot_name(b"", b"web"), "no argument");
+    }
+
+    proptest::proptest! {
+        /// Whenever a line is passed over, reading it in full finds no pattern that matches.
+        #[test]
+        fn passing_over_never_hides_a_match(
+            raw in proptest::collection::vec(
+                proptest::sample::select(b"ab !#*?\"'\\\t".to_vec()), 0..12),
+            host in proptest::collection::vec(proptest::sample::select(b"ab".to_vec()), 1..3),
+        ) {
+            if cannot_name(&raw, &host) {
+                let line = HostLine::new(&raw);
+                for p in line.patterns().flatten() {
+                    proptest::prop_assert!(!crate::pattern::match_pattern(&host, &p.pattern));
+                }
+            }
+        }
+    }
 }
