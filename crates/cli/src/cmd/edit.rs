@@ -87,19 +87,15 @@ fn edit_request(
         refuse_unreadable_by_ssh(&set, env)?;
     }
     // What enable writes is this tool's choice: a loopback bind where GatewayPorts needs one.
-    let requests: Vec<(&str, sshcfg::Forward)> = req
-        .hosts
-        .iter()
-        .flat_map(|h| {
-            let r = (action == sshcfg::Action::Enable).then(|| set.resolve(h, &env.ctx));
-            forwards.iter().map(move |f| match &r {
-                Some(r) => (h.as_str(), crate::codex::written_form(r, f)),
-                None => (h.as_str(), f.clone()),
-            })
-        })
-        .collect();
     let plan = set
-        .plan_each(action, &requests, crate::codex::ENDS, &env.ctx)
+        .plan_written(
+            action,
+            &req.hosts,
+            forwards,
+            crate::codex::ENDS,
+            &env.ctx,
+            crate::codex::written_form,
+        )
         .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
     let summary = crate::steps::summary(&set, &plan, env.explicit_file());
     let files: Vec<FileReport> = plan

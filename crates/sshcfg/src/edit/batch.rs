@@ -6,7 +6,10 @@ use crate::config::ConfigSet;
 use crate::forward::Forward;
 use crate::listener::TunnelEnds;
 use crate::plan::{Action, Plan};
-use crate::resolve::ResolveContext;
+use crate::resolve::{Resolution, ResolveContext};
+
+/// How a caller writes a host's forward, given the host's resolution.
+type WrittenForm<'a> = dyn Fn(&Resolution, &Forward) -> Forward + 'a;
 
 impl ConfigSet {
     /// Plan `action` for every host and forward, in order, as one plan: per file, the bytes
@@ -59,20 +62,67 @@ impl ConfigSet {
         ends: TunnelEnds,
         ctx: &ResolveContext,
     ) -> Result<Plan, EditError> {
+        let requests: Vec<(&str, &Forward)> =
+            requests.iter().map(|(h, f)| (h.as_ref(), f)).collect();
+        self.plan_requests(action, &requests, ends, ctx, None)
+    }
+
+    /// [`ConfigSet::plan_reaching`], each forward enabled in the form `written` gives it from
+    /// the host's resolution (`LocalForward localhost:1455 ...` where the host's `GatewayPorts`
+    /// would otherwise open it to the network, say). Each host is resolved once for both the
+    /// choice and the plan; disabling takes the forwards as given.
+    ///
+    /// ```
+    /// # use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext, TunnelEnds};
+    /// let set = ConfigSet::from_main_bytes(b"Host a\n  User u\n".to_vec(),
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
+    /// let plan = set.plan_written(Action::Enable, &["a"], &[Forward::loopback(1455, 1455)],
+    ///     TunnelEnds::IPV4_LOOPBACK, &ResolveContext::new("me"),
+    ///     |r, f| { assert_eq!(r.host, "a"); f.clone() }).unwrap();
+    /// assert_eq!(plan.changes().len(), 1);
+    /// ```
+    pub fn plan_written(
+        &self,
+        action: Action,
+        hosts: &[impl AsRef<str>],
+        forwards: &[Forward],
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+        written: impl Fn(&Resolution, &Forward) -> Forward,
+    ) -> Result<Plan, EditError> {
+        let requests: Vec<(&str, &Forward)> = hosts
+            .iter()
+            .flat_map(|h| forwards.iter().map(move |f| (h.as_ref(), f)))
+            .collect();
+        self.plan_requests(action, &requests, ends, ctx, Some(&written))
+    }
+
+    fn plan_requests(
+        &self,
+        action: Action,
+        requests: &[(&str, &Forward)],
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+        written: Option<&WrittenForm<'_>>,
+    ) -> Result<Plan, EditError> {
         // What ssh rejects is looked for once, on the config as it is; when it finds a line, each
         // host is judged (its IgnoreUnknown may cover the line).
         let check = match action == Action::Enable && self.rejection_for(ctx.openssh).is_some() {
             true => RejectionCheck::Run,
             false => RejectionCheck::Known,
         };
-        let one = |set: &ConfigSet, host: &str, forward: &Forward| match action {
-            Action::Enable => set.enable_with(host, forward, ends, ctx, check),
-            Action::Disable => set.disable(host, forward, ctx),
+        let one = |set: &ConfigSet, host: &str, forward: &Forward| match (action, written) {
+            (Action::Enable, Some(w)) => {
+                let host = Self::check_host(host)?;
+                let r = set.resolve(host.as_str(), ctx);
+                set.enable_resolved(&r, &w(&r, forward), ends, ctx, check)
+            }
+            (Action::Enable, None) => set.enable_with(host, forward, ends, ctx, check),
+            (Action::Disable, _) => set.disable(host, forward, ctx),
         };
         let mut total: Option<Plan> = None;
         let mut edited: Option<ConfigSet> = None;
-        for (host, forward) in requests {
-            let host = host.as_ref();
+        for &(host, forward) in requests {
             let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
                 (Ok(p), _) => p,
                 (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),

@@ -88,13 +88,27 @@ impl ConfigSet {
         rejection: RejectionCheck,
     ) -> Result<Plan, EditError> {
         let host = Self::check_host(host)?;
-        let host = host.as_str();
+        let r = self.resolve(host.as_str(), ctx);
+        self.enable_resolved(&r, forward, ends, ctx, rejection)
+    }
+
+    /// [`ConfigSet::enable_with`] on a resolution already made on this set for the host
+    /// (`r.host`): a caller that read the resolution to choose the forward's form does not
+    /// resolve again.
+    pub(super) fn enable_resolved(
+        &self,
+        r: &crate::Resolution,
+        forward: &Forward,
+        ends: TunnelEnds,
+        ctx: &ResolveContext,
+        rejection: RejectionCheck,
+    ) -> Result<Plan, EditError> {
+        let host = r.host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
-        let r = self.resolve(host, ctx);
         // A line ssh rejects for every host, unless this host's IgnoreUnknown covers it.
         if rejection == RejectionCheck::Run
             && self.rejection_for(ctx.openssh).is_some()
-            && let Some(e) = self.rejection_for_host(ctx.openssh, &r)
+            && let Some(e) = self.rejection_for_host(ctx.openssh, r)
         {
             return Err(e.into());
         }
@@ -105,7 +119,7 @@ impl ConfigSet {
                 message: n.message.clone(),
             }));
         }
-        if let Some(e) = self.clear_error(host, &r) {
+        if let Some(e) = self.clear_error(host, r) {
             return Err(e);
         }
         // No bind address of the AddressFamily in force accepts the client's address.
@@ -202,7 +216,7 @@ impl ConfigSet {
             return Ok(plan);
         }
         let written = kept.is_none().then(|| forward.clone());
-        let per_file = self.enable_splices(host, &r, &conflicts, written.as_ref(), &mut plan);
+        let per_file = self.enable_splices(host, r, &conflicts, written.as_ref(), &mut plan);
         plan.changes = self.changes_from(per_file);
         self.verify_tunnel(&plan, local, remote, ends, ctx)?;
         self.check_others(&plan, ctx)?;

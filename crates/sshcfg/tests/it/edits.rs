@@ -737,3 +737,62 @@ fn own_ipv4_forward_beside_a_shared_v6_one_is_already_enabled() {
         .enable("a")
         .fails_with("CONFIG:5: LocalForward [::1]:1455 localhost:1455 also listens on local port 1455 for a [block `Host *` at CONFIG:4]");
 }
+
+/// `plan_written` enables each forward in the form the caller derives from the host's
+/// resolution (here a `localhost` bind where `GatewayPorts yes` would open the port to the
+/// network), resolving each host once for both; the result is what `plan_each` gives for the
+/// forms written out by hand.
+#[test]
+fn plan_written_gives_each_host_its_own_form() {
+    let set = Home::new(b"Host a\n  GatewayPorts yes\nHost b\n  User u\n").load();
+    let ctx = ResolveContext::new("me");
+    let fwds = [Forward::loopback(1455, 1455), Forward::loopback(1457, 1457)];
+    let calls = std::cell::RefCell::new(Vec::new());
+    let written = |r: &sshcfg::Resolution, f: &Forward| {
+        calls.borrow_mut().push(r.host.clone());
+        let mut w = f.clone();
+        if let sshcfg::Listen::Port {
+            bind: bind @ None, ..
+        } = &mut w.listen
+            && r.gateway_ports()
+        {
+            *bind = Some("localhost".into());
+        }
+        w
+    };
+    let plan = set
+        .plan_written(
+            sshcfg::Action::Enable,
+            &["a", "b"],
+            &fwds,
+            sshcfg::TunnelEnds::IPV4_LOOPBACK,
+            &ctx,
+            written,
+        )
+        .unwrap();
+    assert_eq!(*calls.borrow(), ["a", "a", "b", "b"]);
+    let by_hand: Vec<(&str, Forward)> = ["a", "b"]
+        .iter()
+        .flat_map(|h| {
+            let r = set.resolve(h, &ctx);
+            fwds.iter().map(move |f| (*h, written(&r, f)))
+        })
+        .collect();
+    let each = set
+        .plan_each(
+            sshcfg::Action::Enable,
+            &by_hand,
+            sshcfg::TunnelEnds::IPV4_LOOPBACK,
+            &ctx,
+        )
+        .unwrap();
+    let after = String::from_utf8(plan.changes()[0].after().to_vec()).unwrap();
+    assert_eq!(
+        after,
+        String::from_utf8(each.changes()[0].after().to_vec()).unwrap()
+    );
+    assert_eq!(
+        after,
+        "Host a\n  GatewayPorts yes\n  LocalForward localhost:1455 localhost:1455\n  LocalForward localhost:1457 localhost:1457\nHost b\n  User u\n  LocalForward 1455 localhost:1455\n  LocalForward 1457 localhost:1457\n"
+    );
+}
