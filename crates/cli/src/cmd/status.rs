@@ -216,34 +216,34 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// One host's status as a line of text (and its notes).
+/// One host's status as a line of text (and its notes), written straight to `out`: a run over
+/// every host of a large config writes one such line per host.
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus) -> std::io::Result<()> {
     use sshcfg::Blocker;
-    let state = match (&h.source, &h.reason, &h.reason_at) {
-        (Some(src), _, _) => format!("enabled ({src})"),
+    write!(out, "{}: {} ", h.host, h.forward)?;
+    match (&h.source, &h.reason, &h.reason_at) {
+        (Some(src), _, _) => write!(out, "enabled ({src})")?,
         (None, Some(Reason::Blocked(Blocker::Cleared { .. })), _) => {
-            "disabled (ClearAllForwardings yes)".to_string()
+            out.write_all(b"disabled (ClearAllForwardings yes)")?
         }
-        (None, Some(Reason::Blocked(Blocker::Missing)) | None, _) => "disabled".to_string(),
-        (None, Some(why), Some(place)) => format!("disabled ({} at {place})", why.code()),
-        (None, Some(why), None) => format!("disabled ({})", why.code()),
-    };
-    let mut extra = Vec::new();
-    if let Some(v) = &h.hostname {
-        extra.push(format!("hostname={v}"));
+        (None, Some(Reason::Blocked(Blocker::Missing)) | None, _) => out.write_all(b"disabled")?,
+        (None, Some(why), Some(place)) => write!(out, "disabled ({} at {place})", why.code())?,
+        (None, Some(why), None) => write!(out, "disabled ({})", why.code())?,
     }
-    if let Some(v) = &h.user {
-        extra.push(format!("user={v}"));
+    let extra = [
+        ("hostname", &h.hostname),
+        ("user", &h.user),
+        ("port", &h.port),
+    ];
+    let mut first = true;
+    for (name, value) in extra {
+        if let Some(v) = value {
+            out.write_all(if first { b"  [" } else { b" " })?;
+            write!(out, "{name}={v}")?;
+            first = false;
+        }
     }
-    if let Some(v) = &h.port {
-        extra.push(format!("port={v}"));
-    }
-    let extra = if extra.is_empty() {
-        String::new()
-    } else {
-        format!("  [{}]", extra.join(" "))
-    };
-    writeln!(out, "{}: {} {state}{extra}", h.host, h.forward)?;
+    out.write_all(if first { b"\n" } else { b"]\n" })?;
     for n in &h.notes {
         writeln!(out, "    note: {n}")?;
     }
