@@ -140,9 +140,11 @@ pub(crate) fn script(host: &str, port: u16, job: &Job<'_>, timeout: Duration) ->
     }
     push_word(&mut curl, &quote(url.as_bytes()));
 
-    // GNU wget: headers on stderr (two spaces in front), body to a file, printed in order.
+    // GNU wget: headers on stderr (two spaces in front), body to a file, printed in order; no
+    // ~/.wgetrc or $WGETRC (`$n`: `--no-config`, which wget 1.17 and later take): it could save
+    // headers into the body or add its own.
     let mut wget = format!(
-        "wget -q -S --max-redirect=0 --content-on-error --no-proxy -t 1 -T {secs} --method={}",
+        "wget $n -q -S --max-redirect=0 --content-on-error --no-proxy -t 1 -T {secs} --method={}",
         quote_str(&req.method)
     )
     .into_bytes();
@@ -178,6 +180,7 @@ pub(crate) fn script(host: &str, port: u16, job: &Job<'_>, timeout: Duration) ->
     s.extend_from_slice(&curl);
     s.extend_from_slice(b" ;;\n");
     s.extend_from_slice(b"wget) d=$(mktemp -d) || exit 1\n");
+    s.extend_from_slice(b"  n=; wget --no-config --version >/dev/null 2>&1 && n=--no-config\n");
     if has_body {
         s.extend_from_slice(b"  body >\"$d/b\"\n");
     }

@@ -72,7 +72,13 @@ fn real(name: &str, f: &Path) -> Option<PathBuf> {
 
 /// A far side on this machine with only `path` on its PATH.
 fn far(path: &Path) -> FarSide {
-    let exec = vec!["env".to_string(), format!("PATH={}", path.display())];
+    far_with(path, &[])
+}
+
+/// [`far`], with more environment (`NAME=value` each).
+fn far_with(path: &Path, env: &[String]) -> FarSide {
+    let mut exec = vec!["env".to_string(), format!("PATH={}", path.display())];
+    exec.extend(env.iter().cloned());
     FarSide::local(&exec, "in the test side")
 }
 
@@ -146,6 +152,11 @@ fn head_and_body(answer: &[u8]) -> (String, Vec<u8>) {
 }
 
 fn carries_exactly(client: &str) {
+    carries_exactly_with(client, &[]);
+}
+
+/// [`carries_exactly`] with more environment on the far side.
+fn carries_exactly_with(client: &str, env: &[String]) {
     let mut tools = BASE_TOOLS.to_vec();
     tools.push(client);
     let Some((_keep, path)) = tool_dir(&tools) else {
@@ -153,7 +164,7 @@ fn carries_exactly(client: &str) {
         return;
     };
     let (port, upstream) = server(Some(RESPONSE));
-    let relay = Relay::new(far(&path));
+    let relay = Relay::new(far_with(&path, env));
     assert_eq!(relay.probe().unwrap(), Client(client.to_string()));
     let (answer, served) = browse(&relay, port, REQUEST);
     let got = upstream.join().unwrap();
@@ -181,7 +192,9 @@ fn carries_exactly(client: &str) {
         );
     }
     assert!(
-        !lines.iter().any(|l| l.starts_with("expect")),
+        !lines
+            .iter()
+            .any(|l| l.starts_with("expect") || l.starts_with("x-from-rc")),
         "{client}: {lines:?}"
     );
     assert_eq!(body, b"b\0d\xff'\n", "{client}");
@@ -253,6 +266,37 @@ fn curl_carries_request_and_response_exactly() {
 #[test]
 fn wget_carries_request_and_response_exactly() {
     carries_exactly("wget");
+}
+
+/// The remote user's `~/.curlrc` and `~/.wgetrc` and the proxy variables of the remote's
+/// environment change nothing: a proxy, redirects followed, headers saved into the body, an
+/// output file or an extra header would each break the exact copy (the rc files below do all of
+/// that; the proxy at port 9 refuses every connection).
+#[test]
+fn rc_files_and_proxy_variables_change_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".curlrc"),
+        "location\nproxy = \"http://127.0.0.1:9\"\noutput = \"/dev/null\"\nheader = \"X-From-Rc: 1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".wgetrc"),
+        "use_proxy = on\nhttp_proxy = http://127.0.0.1:9/\nsave_headers = on\nmax_redirect = 5\nheader = X-From-Rc: 1\n",
+    )
+    .unwrap();
+    let env: Vec<String> = [
+        format!("HOME={}", home.path().display()),
+        "http_proxy=http://127.0.0.1:9/".into(),
+        "HTTP_PROXY=http://127.0.0.1:9/".into(),
+        "all_proxy=http://127.0.0.1:9/".into(),
+        "ALL_PROXY=http://127.0.0.1:9/".into(),
+        "no_proxy=".into(),
+    ]
+    .into();
+    for client in ["curl", "wget", "python3", "node"] {
+        carries_exactly_with(client, &env);
+    }
 }
 
 #[test]
