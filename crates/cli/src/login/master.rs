@@ -31,7 +31,11 @@ impl Master {
     /// that path holds characters ssh would expand in a `ControlPath` (`%`, `~`) or split
     /// (whitespace), or is too long for a socket address: then under `/tmp`.
     pub(crate) fn new() -> std::io::Result<Master> {
-        let base = std::env::temp_dir();
+        Master::under(std::env::temp_dir())
+    }
+
+    /// [`Master::new`] with `base` as the system's temporary directory.
+    fn under(base: PathBuf) -> std::io::Result<Master> {
         let plain = base
             .to_str()
             .is_some_and(|s| !s.contains(['%', '~', ' ', '\t', '"', '\'']) && s.len() < 60);
@@ -146,6 +150,28 @@ mod tests {
         m.close(None, "web");
         drop(m);
         assert!(!dir.exists());
+    }
+
+    /// A temporary directory whose path is long (a socket address holds about 104 bytes) or
+    /// holds what ssh would expand or split in a ControlPath is not used: the socket goes
+    /// under /tmp, and its path stays short and plain.
+    #[cfg(unix)]
+    #[test]
+    fn a_long_or_odd_temporary_directory_is_not_used() {
+        let long = tempfile::tempdir().unwrap();
+        let deep = long.path().join("x".repeat(120));
+        std::fs::create_dir_all(&deep).unwrap();
+        let odd = long.path().join("a %h ~");
+        std::fs::create_dir_all(&odd).unwrap();
+        for base in [deep, odd] {
+            let m = Master::under(base.clone()).unwrap();
+            let sock = m.socket();
+            assert!(sock.starts_with("/tmp"), "{}", sock.display());
+            assert!(sock.as_os_str().len() < 60, "{}", sock.display());
+            assert!(!base.read_dir().unwrap().any(|_| true));
+        }
+        let m = Master::under(long.path().to_path_buf()).unwrap();
+        assert!(m.socket().starts_with(long.path()));
     }
 
     #[test]
