@@ -96,7 +96,8 @@
 //! - What ssh refuses: [`Document::diagnostics`] ([`Diagnostic`], [`DiagnosticKind`]),
 //!   [`keywords`], [`OpenSshVersion`].
 //! - Resolving a host as `ssh -G` does: [`ConfigSet::resolve`] with a [`ResolveContext`] gives a
-//!   [`Resolution`] (its forwards as [`EffectiveForward`]s, notes as [`Note`]s, options by
+//!   [`Resolution`] (its forwards as [`EffectiveForward`]s, notes as [`Note`]s, what it could
+//!   not decide as [`NotEvaluated`] ([`Undecided`]), options by
 //!   [`Resolution::get`] with the markers of [`setting`], valued as [`Flag`], [`AddressFamily`],
 //!   [`ControlMaster`], [`ControlPersist`]); many hosts at once with [`ResolveIndex`]; where
 //!   things are: [`Loc`], [`FileId`], [`Located`], [`Place`].
@@ -104,8 +105,9 @@
 //!   [`Listener`], [`BindScope`], [`Blocker`], [`LoopbackAddrs`], [`TargetHost`],
 //!   [`TunnelEnds`], [`is_loopback_tunnel`], [`parse_ip`]; host names as [`HostAlias`]
 //!   ([`HostError`]).
-//! - Editing: [`ConfigSet::enable`], [`ConfigSet::disable`] and [`ConfigSet::plan`] ([`Action`])
-//!   return a [`Plan`] ([`FileChange`], [`Step`], [`Insertion`]) or an [`EditError`]
+//! - Editing: [`ConfigSet::enable`], [`ConfigSet::disable`] and [`ConfigSet::plan`] ([`Action`];
+//!   each host's forward in a form of the caller's choosing: [`ConfigSet::plan_each`],
+//!   [`ConfigSet::plan_written`]) return a [`Plan`] ([`FileChange`], [`Step`], [`Insertion`]) or an [`EditError`]
 //!   ([`Rejection`], [`Ineffective`], [`Origin`], [`OtherHost`]); [`ConfigSet::with_plan`] reads
 //!   the result. Nothing is written: writing the bytes is the caller's.
 //! - [`Error`]: any of the above.
