@@ -20,6 +20,7 @@ mod env;
 mod failure;
 mod login;
 mod refusal;
+mod shell;
 mod ssh;
 mod steps;
 mod system;

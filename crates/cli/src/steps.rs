@@ -13,7 +13,7 @@ pub(crate) fn step_text(set: &ConfigSet, step: &Step, config: Option<&Path>) -> 
             "{}: note: {} (if it would apply to {host}, check with `{}`)",
             at(*loc),
             crate::undecided::text(host, what),
-            crate::doctor::ssh_g(config, host)
+            crate::shell::ssh_g(config, host)
         ),
         Step::AlreadyThere { host, loc, forward } => format!(
             "{}: {host} already has {}; nothing to do",

@@ -105,7 +105,7 @@ fn permissions_fix(
             ),
         };
     }
-    let q = super::quote(&path.display().to_string());
+    let q = crate::shell::quote(&path.display().to_string());
     let mut cmds = Vec::new();
     if why.foreign_owner.is_some() {
         cmds.push(format!("sudo chown \"$(id -un)\" {q}"));
@@ -130,7 +130,7 @@ fn ssh_dir_finding(ssh_dir: &Path) -> Option<Finding> {
             Severity::Warning,
             None,
             format!("{p} has mode {:04o}: others can replace your config, and sshd's StrictModes refuses keys under it", m.mode() & 0o7777),
-            format!("chmod go-w {}", super::quote(&p)),
+            format!("chmod go-w {}", crate::shell::quote(&p)),
         )
         .in_file(p.clone()),
     )

@@ -12,4 +12,4 @@ pub(crate) use config::{Missing, file_findings, host_findings};
 pub(crate) use finding::{Code, Finding, Severity};
 pub(crate) use machine::{home_finding, permission_findings, port_findings, ssh_g_findings};
 pub(crate) use probe::{probe, probe_finding};
-pub(crate) use suggest::{Suggest, quote, ssh_g};
+pub(crate) use suggest::Suggest;

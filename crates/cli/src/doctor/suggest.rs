@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use crate::shell::quote;
+
 use crate::args::PortArgs;
 
 /// How to write a suggested command line.
@@ -85,20 +87,6 @@ impl Suggest {
         }
         s
     }
-}
-
-/// `ssh -G [-F PATH] HOST`: the effective config of `host` as ssh reads it in a run given `config`
-/// with `-F` (or not), quoted for a POSIX shell.
-pub(crate) fn ssh_g(config: Option<&Path>, host: &str) -> String {
-    match config {
-        Some(p) => format!("ssh -G -F {} {}", quote(&p.to_string_lossy()), quote(host)),
-        None => format!("ssh -G {}", quote(host)),
-    }
-}
-
-/// `word` as one word of a POSIX shell command line.
-pub(crate) fn quote(word: &str) -> String {
-    shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
 #[cfg(test)]
