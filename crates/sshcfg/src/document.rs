@@ -181,6 +181,53 @@ fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
     (starts, has_global)
 }
 
+/// One line of a [`Document::sweep`].
+pub(crate) struct SweptLine<'a> {
+    /// Its index (0-based).
+    pub(crate) index: usize,
+    code: u8,
+    args: u16,
+    /// The line without its ending.
+    content: &'a [u8],
+    has_nul: bool,
+}
+
+impl<'a> SweptLine<'a> {
+    /// What the line is ([`Document::kind`]).
+    pub(crate) fn kind(&self) -> LineKind {
+        kind_of(self.code)
+    }
+
+    /// Its keyword-table entry ([`Document::spec`]).
+    pub(crate) fn spec(&self) -> Option<&'static crate::keyword::table::Spec> {
+        match self.code {
+            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+            k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
+        }
+    }
+
+    /// Its text as OpenSSH reads it ([`Document::effective_text`]).
+    pub(crate) fn effective_text(&self) -> &'a [u8] {
+        if self.has_nul {
+            lexer::effective_line(self.content)
+        } else {
+            lexer::strip_trailing(self.content)
+        }
+    }
+
+    /// Where its arguments start in that text ([`Document::args_offset`]).
+    pub(crate) fn args_offset(&self) -> Option<usize> {
+        match self.args {
+            0 => None,
+            ARGS_FAR => match lexer::shape(self.effective_text()) {
+                LineShape::Directive { args, .. } => args,
+                _ => None,
+            },
+            a => Some(a as usize),
+        }
+    }
+}
+
 impl Document {
     /// Read any bytes. Nothing is rejected: problems are reported by [`Document::diagnostics`].
     ///
@@ -420,6 +467,27 @@ impl Document {
         let t = self.line_text(i);
         let n = t.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
         &t[..n]
+    }
+
+    /// Every line in order, as a pass over the whole file reads it: the bytes are reached once,
+    /// not once per question about a line.
+    pub(crate) fn sweep(&self) -> impl Iterator<Item = SweptLine<'_>> + '_ {
+        let bytes: &[u8] = &self.bytes;
+        let lines: &[Line] = &self.lines;
+        let has_nul = self.has_nul;
+        lines.iter().enumerate().map(move |(index, l)| {
+            let end = lines
+                .get(index + 1)
+                .map_or(bytes.len(), |n| n.start as usize)
+                - l.eol.as_bytes().len();
+            SweptLine {
+                index,
+                code: l.code,
+                args: l.args,
+                content: &bytes[l.start as usize..end],
+                has_nul,
+            }
+        })
     }
 
     /// The keyword-table entry of line `i` (`None`: not a keyword line, or a keyword OpenSSH

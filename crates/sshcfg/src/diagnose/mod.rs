@@ -172,8 +172,9 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
     // at the unknown keyword.
     let mut ignore: Option<Vec<u8>> = None;
     let mut header: Option<usize> = None;
-    for i in 0..doc.line_count() {
-        let k = match doc.kind(i) {
+    for line in doc.sweep() {
+        let i = line.index;
+        let k = match line.kind() {
             LineKind::Unreadable => {
                 out.push(Diagnostic {
                     line: i + 1,
@@ -189,7 +190,7 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
         if k.starts_block() {
             header = Some(i);
         }
-        let spec = doc.spec(i);
+        let spec = line.spec();
         // Fetched again only for a message or an `IgnoreUnknown` judgement: the keyword as
         // `strdelim` gives it to ssh (`"Po"rt` is `po`, quotes removed).
         let kw = || doc.keyword_token(i).map(|t| (t.value, t.span.start));
@@ -199,9 +200,10 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
             message,
             kind,
         };
-        let Some(base) = doc.args_offset(i) else {
+        let text = line.effective_text();
+        let Some(base) = line.args_offset() else {
             out.push(diag(
-                doc.effective_text(i).len(),
+                text.len(),
                 format!(
                     "no argument after keyword \"{}\"",
                     shown(&kw().map(|k| k.0).unwrap_or_default().to_ascii_lowercase())
@@ -210,7 +212,7 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
             ));
             continue;
         };
-        let raw = &doc.effective_text(i)[base..];
+        let raw = &text[base..];
         let Some(spec) = spec.filter(|s| !newer(s.since, version)) else {
             let (kw, col) = kw().unwrap_or_default();
             let ignored = ignore.as_ref().is_some_and(|p| {

@@ -583,7 +583,7 @@ pub(crate) fn forward_ok(spec: &[u8], what: FwdSpec) -> bool {
     let mut fields: [Option<FwdField>; 4] = [None, None, None, None];
     let mut n = 0;
     let mut rest = Some(cp);
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(cp.len());
     while n < 4 {
         let Some(s) = rest else { break };
         if s.is_empty() {
