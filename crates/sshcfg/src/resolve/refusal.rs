@@ -145,20 +145,34 @@ pub(crate) fn refusal(
     ctx: &ResolveContext,
 ) -> Option<Note> {
     let fatal = |loc: Loc, message: String| Some(Note { loc, message });
-    let mut host = r.host.as_bytes().to_vec();
-    if let Some(hn) = r.get::<setting::HostName>() {
-        match expand_hostname(hn.value.as_bytes(), &host) {
-            Ok(h) => host = h,
-            Err(m) => return fatal(hn.loc, m),
+    // The host ssh connects to: HostName with `%h` expanded (a bad `%` sequence is fatal
+    // whatever else the config says), the host as given without one. Built only when a jump
+    // host is compared with it.
+    let hostname = r.get::<setting::HostName>();
+    let expanded = match hostname {
+        Some(hn) if hn.value.contains('%') => {
+            match expand_hostname(hn.value.as_bytes(), r.host.as_bytes()) {
+                Ok(h) => Some(h),
+                Err(m) => return fatal(hn.loc, m),
+            }
         }
-    }
-    let is_addr = std::str::from_utf8(&host)
-        .ok()
-        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-        .is_some();
-    if !is_addr {
-        host.make_ascii_lowercase();
-    }
+        _ => None,
+    };
+    let host = || {
+        let mut host = expanded.clone().unwrap_or_else(|| {
+            hostname
+                .map_or(r.host.as_bytes(), |hn| hn.value.as_bytes())
+                .to_vec()
+        });
+        let is_addr = std::str::from_utf8(&host)
+            .ok()
+            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+            .is_some();
+        if !is_addr {
+            host.make_ascii_lowercase();
+        }
+        host
+    };
     let user = r
         .get::<setting::User>()
         .as_ref()
@@ -175,7 +189,7 @@ pub(crate) fn refusal(
         if is_jump {
             if let Some(hop) = value::jump_target(command(set, loc)) {
                 let jump_user = hop.user.as_deref().unwrap_or(user);
-                if hop.host == host && hop.port.unwrap_or(22) == port && jump_user == user {
+                if hop.port.unwrap_or(22) == port && jump_user == user && hop.host == host() {
                     return fatal(loc, format!("jumphost loop via {}", value::vis(&hop.host)));
                 }
             }
@@ -235,6 +249,49 @@ mod tests {
             expand_hostname(b"a%", b"a").unwrap_err(),
             "vdollar_percent_expand: invalid format"
         );
+    }
+
+    /// What ssh -G -F (OpenSSH 9.2p1) says of each config for host `b` (or `bastion`): the
+    /// jump loop compares the lowercased HostName (`%h` expanded) with the hop as written.
+    #[test]
+    fn jump_loops_as_ssh_g_reports_them() {
+        let first_error = |config: &str, host: &str| {
+            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+            let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
+            let r = set.resolve(host, &crate::ResolveContext::new("me"));
+            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
+        };
+        let loop_at = |line: usize, via: &str| Some((line, format!("jumphost loop via {via}")));
+        assert_eq!(
+            first_error("Host bastion\n  ProxyJump bastion\n", "bastion"),
+            loop_at(2, "bastion")
+        );
+        assert_eq!(
+            first_error("Host b\n  HostName Bastion\n  ProxyJump bastion\n", "b"),
+            loop_at(3, "bastion")
+        );
+        assert_eq!(
+            first_error(
+                "Host b\n  HostName %h.example\n  ProxyJump b.example\n",
+                "b"
+            ),
+            loop_at(3, "b.example")
+        );
+        assert_eq!(
+            first_error("Host b\n  HostName 10.0.0.1\n  ProxyJump 10.0.0.1\n", "b"),
+            loop_at(3, "10.0.0.1")
+        );
+        assert_eq!(
+            first_error("Host b\n  HostName %z\n", "b"),
+            Some((2, "vdollar_percent_expand: unknown key %z".to_string()))
+        );
+        for no_loop in [
+            "Host b\n  HostName %h.EXAMPLE\n  ProxyJump b.example:2222\n",
+            "Host b\n  User u\n  HostName x\n  ProxyJump v@x\n",
+            "Host b\n  User u\n  HostName x\n  ProxyJump u@X:22\n",
+        ] {
+            assert_eq!(first_error(no_loop, "b"), None, "{no_loop}");
+        }
     }
 
     #[test]
