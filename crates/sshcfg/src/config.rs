@@ -377,8 +377,11 @@ impl ConfigSet {
     pub fn literal_hosts(&self) -> Vec<String> {
         use std::borrow::Cow;
         let headers: usize = self.files.iter().map(|f| f.doc.block_count()).sum();
-        let mut seen: std::collections::HashSet<Cow<'_, [u8]>> =
-            std::collections::HashSet::with_capacity(headers + headers / 4);
+        let mut seen: crate::hash::HashSet<Cow<'_, [u8]>> =
+            crate::hash::HashSet::with_capacity_and_hasher(
+                headers + headers / 4,
+                Default::default(),
+            );
         let mut out = Vec::with_capacity(headers);
         for f in self.files.iter().filter(|f| f.editable()) {
             for b in f.doc.blocks() {

@@ -123,6 +123,7 @@ mod edit;
 mod error;
 mod expand;
 mod forward;
+mod hash;
 mod header;
 mod host;
 mod index;
