@@ -26,7 +26,17 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
     let mut findings = config_findings(&set, &resolved, a, ctx, &suggest);
     let explicit = env.explicit_file().is_some();
     findings.extend(doctor::port_findings(a.ports.local(), &hosts, &suggest));
-    findings.extend(doctor::permission_findings(&set, explicit));
+    let permissions = doctor::permission_findings(&set, explicit);
+    // `enable` refuses while ssh would not read the config at all: its fix comes first.
+    if let Some(p) = permissions.iter().find(|f| f.code == Code::BadPermissions) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.code == Code::ForwardMissing)
+        {
+            f.fix = format!("first make ssh read the config ({}), then {}", p.fix, f.fix);
+        }
+    }
+    findings.extend(permissions);
     if !explicit {
         findings.extend(doctor::home_finding(&set));
     }

@@ -280,6 +280,21 @@ fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
             main.display()
         )
     );
+    // `enable` refuses until then, so the missing forward's fix says to do that first.
+    let missing = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "forward-missing")
+        .unwrap_or_else(|| panic!("{v}"));
+    let fix = missing["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(&format!(
+            "first make ssh read the config ({}), then run `codex-fwd -F ",
+            f["fix"].as_str().unwrap()
+        )),
+        "{fix}"
+    );
 }
 
 #[test]
