@@ -115,10 +115,12 @@ impl BadPermissions {
     /// write it".
     pub(crate) fn predicate(&self) -> String {
         let mut parts = Vec::new();
-        if let Some((uid, me)) = self.foreign_owner {
-            parts.push(format!(
+        match self.foreign_owner {
+            Some((uid, 0)) => parts.push(format!("is owned by uid {uid}, not by you (root)")),
+            Some((uid, me)) => parts.push(format!(
                 "is owned by uid {uid} (not by you, uid {me}, or root)"
-            ));
+            )),
+            None => {}
         }
         if let Some(mode) = self.writable_mode {
             parts.push(format!(
@@ -219,6 +221,30 @@ pub(crate) fn openssh_version() -> Option<sshcfg::OpenSshVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_wrong_with_a_file_reads_as_a_sentence() {
+        let p = |foreign_owner, writable_mode| {
+            BadPermissions {
+                foreign_owner,
+                writable_mode,
+                special: false,
+            }
+            .predicate()
+        };
+        assert_eq!(
+            p(Some((1001, 1000)), Some(0o664)),
+            "is owned by uid 1001 (not by you, uid 1000, or root) and has mode 0664, which lets group or others write it"
+        );
+        assert_eq!(
+            p(Some((1001, 0)), None),
+            "is owned by uid 1001, not by you (root)"
+        );
+        assert_eq!(
+            p(None, Some(0o666)),
+            "has mode 0666, which lets group or others write it"
+        );
+    }
 
     /// `netsh int ipv4 show excludedportrange protocol=tcp` on a Windows 11 machine with Hyper-V.
     const NETSH: &str = "

@@ -107,8 +107,10 @@ fn permissions_fix(
     }
     let q = crate::shell::quote(&path.display().to_string());
     let mut cmds = Vec::new();
-    if why.foreign_owner.is_some() {
-        cmds.push(format!("sudo chown \"$(id -un)\" {q}"));
+    if let Some((_, me)) = why.foreign_owner {
+        // Taking a file over needs root; root itself needs no sudo (which may not be there).
+        let sudo = if me == 0 { "" } else { "sudo " };
+        cmds.push(format!("{sudo}chown \"$(id -un)\" {q}"));
     }
     if why.writable_mode.is_some() {
         cmds.push(format!("chmod go-w {q}"));
@@ -161,6 +163,33 @@ pub(crate) fn home_finding(set: &ConfigSet) -> Option<Finding> {
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn the_fix_for_a_file_ssh_will_not_read_is_one_command_line() {
+        let set = sshcfg::ConfigSet::from_main_bytes(
+            Vec::new(),
+            &sshcfg::LoadOptions::explicit_file("/c", "/nonexistent"),
+        )
+        .unwrap();
+        let id = set.file_ids().next().unwrap();
+        let fix = |foreign_owner, writable_mode| {
+            let why = crate::system::BadPermissions {
+                foreign_owner,
+                writable_mode,
+                special: false,
+            };
+            super::permissions_fix(&set, id, std::path::Path::new("/my dir/inc"), &why)
+        };
+        assert_eq!(fix(None, Some(0o666)), "chmod go-w '/my dir/inc'");
+        assert_eq!(
+            fix(Some((1001, 1000)), Some(0o664)),
+            "sudo chown \"$(id -un)\" '/my dir/inc' && chmod go-w '/my dir/inc'"
+        );
+        assert_eq!(
+            fix(Some((1001, 0)), None),
+            "chown \"$(id -un)\" '/my dir/inc'"
+        );
+    }
 
     #[test]
     fn an_ssh_dir_others_can_write_is_reported() {
