@@ -32,6 +32,17 @@ pub enum HostError {
     /// It starts with `-`, which ssh reads as an option.
     #[error("host name {0:?} starts with '-', which ssh reads as an option")]
     LeadingDash(String),
+    /// A character ssh refuses in the host it is given (ssh.c `valid_hostname`: "hostname
+    /// contains invalid characters"), so no `ssh` run could use a block written for it.
+    #[error(
+        "host name {shown} contains '{c}', which ssh refuses in a host name (\"hostname contains invalid characters\")"
+    )]
+    RefusedBySsh {
+        /// The name, quoted and escaped for display.
+        shown: String,
+        /// The character.
+        c: char,
+    },
 }
 
 /// A literal host name: no whitespace or control characters, no leading `#`, quotes, backslash, `=`... and
@@ -42,6 +53,7 @@ pub enum HostError {
 /// assert!(HostAlias::new("myserver").is_ok());
 /// assert!(HostAlias::new("web*").is_err());
 /// assert!(HostAlias::new("a b").is_err());
+/// assert!(HostAlias::new("a;b").is_err()); // ssh: "hostname contains invalid characters"
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HostAlias(String);
@@ -76,6 +88,14 @@ impl HostAlias {
                 '!' => Some("'!', a negation: give one host name, not a pattern".to_string()),
                 ',' => Some("',', a pattern list separator".to_string()),
                 '=' => Some("'='".to_string()),
+                // The rest of ssh.c `valid_hostname`'s list (quotes, backslash, blanks and
+                // control characters are named above).
+                '`' | '$' | ';' | '&' | '<' | '>' | '|' | '(' | ')' | '{' | '}' => {
+                    return Err(HostError::RefusedBySsh {
+                        shown: format!("{name:?}"),
+                        c,
+                    });
+                }
                 _ => None,
             };
             if let Some(what) = what {
@@ -132,6 +152,26 @@ impl std::str::FromStr for HostAlias {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each checked with `ssh -G -F FILE NAME` (OpenSSH 9.2p1): "hostname contains invalid
+    /// characters".
+    #[test]
+    fn refuses_what_ssh_refuses_as_a_host() {
+        for name in [
+            "a;b", "a$b", "a`id`b", "a&b", "a(b", "a)b", "a{b", "a}b", "a|b", "a<b", "a>b",
+        ] {
+            assert!(
+                matches!(HostAlias::new(name), Err(HostError::RefusedBySsh { .. })),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            HostAlias::new("a;b").unwrap_err().to_string(),
+            "host name \"a;b\" contains ';', which ssh refuses in a host name (\"hostname contains invalid characters\")"
+        );
+        assert!(HostAlias::new("a%b.c_d-e:f@").is_err(), "a destination");
+        assert!(HostAlias::new("a%b.c_d-e").is_ok());
+    }
 
     #[test]
     fn refuses_what_is_not_one_name() {
