@@ -78,6 +78,20 @@ impl Env {
     pub(crate) fn new(cli: &Cli) -> Result<Env, Failure> {
         let home = dirs::home_dir()
             .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
+        // ssh.c: `-F none` (any letter case) reads no config file at all, so there is nothing
+        // to check or edit, and a suggested `ssh -F none` would read something else than this
+        // run. A file of that name is `./none`.
+        if let Some(p) = &cli.config
+            && p.to_str().is_some_and(|s| s.eq_ignore_ascii_case("none"))
+        {
+            return Err(Failure::new(
+                EXIT_USAGE,
+                format!(
+                    "`-F {0}` makes ssh read no config file at all, so there is nothing to check or edit; for a file named {0}, give `-F ./{0}`",
+                    p.display()
+                ),
+            ));
+        }
         let target = match &cli.config {
             Some(p) => Target {
                 opts: LoadOptions::explicit_file(p, home),

@@ -1005,6 +1005,40 @@ fn status_and_doctor_usage_errors() {
     }
 }
 
+/// `-F none` is ssh's "no config file" (ssh.c, any letter case): refused in one line, nothing
+/// read or written, whatever a file named `none` holds.
+#[test]
+fn dash_f_none_is_no_config_to_ssh() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("none"), "Host a\n  User u\n").unwrap();
+    for spelling in ["none", "NONE"] {
+        for sub in [
+            &["status", "a"][..],
+            &["enable", "a", "--yes"],
+            &["doctor", "a"],
+        ] {
+            let out = bin()
+                .current_dir(d.path())
+                .args(["-F", spelling])
+                .args(sub)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{sub:?}: {out:?}");
+            assert!(out.stdout.is_empty());
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!(
+                    "codex-fwd: error: `-F {spelling}` makes ssh read no config file at all, so there is nothing to check or edit; for a file named {spelling}, give `-F ./{spelling}`\n"
+                )
+            );
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("none")).unwrap(),
+        "Host a\n  User u\n"
+    );
+}
+
 /// `login`'s usage errors come before any connection: one line, exit 2.
 #[test]
 fn login_usage_errors() {
