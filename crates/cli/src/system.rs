@@ -116,7 +116,7 @@ impl BadPermissions {
     pub(crate) fn predicate(&self) -> String {
         let mut parts = Vec::new();
         match self.foreign_owner {
-            Some((uid, 0)) => parts.push(format!("is owned by uid {uid}, not by you (root)")),
+            Some((uid, 0)) => parts.push(format!("is owned by uid {uid} (not by you, root)")),
             Some((uid, me)) => parts.push(format!(
                 "is owned by uid {uid} (not by you, uid {me}, or root)"
             )),
@@ -238,7 +238,7 @@ mod tests {
         );
         assert_eq!(
             p(Some((1001, 0)), None),
-            "is owned by uid 1001, not by you (root)"
+            "is owned by uid 1001 (not by you, root)"
         );
         assert_eq!(
             p(None, Some(0o666)),

@@ -46,6 +46,10 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
         findings.extend(
             doctor::ssh_g_findings(config, &resolved).map_err(|m| Failure::new(EXIT_IO, m))?,
         );
+        // ssh -G has just been asked: the undecided lines' fix no longer says to ask it.
+        for f in findings.iter_mut().filter(|f| f.code == Code::NotEvaluated) {
+            f.fix = "ssh -G was run for this host (--ssh-g): where it reads other forwards, an ssh-g-differs finding says so".into();
+        }
     }
     if findings.iter().any(|f| f.code == Code::UnknownKeyword)
         && let Some(v) = crate::system::ssh_v().map(|v| &v.name)

@@ -175,7 +175,12 @@ fn tunnel_findings(
                 ),
                 done => {
                     let where_ = match done {
-                        Ok(plan) => crate::steps::summary(set, &plan, s.file()).join("; "),
+                        // What it could not decide has a finding of its own.
+                        Ok(plan) => (plan.steps().iter())
+                            .filter(|st| !matches!(st, sshcfg::Step::NotEvaluated { .. }))
+                            .map(|st| crate::steps::step_text(set, st, s.file()))
+                            .collect::<Vec<_>>()
+                            .join("; "),
                         Err(e) => crate::refusal::edit_message(set, &e),
                     };
                     format!("run `{}` ({where_}), or `{}` for one session", s.run("enable", host), s.run("tunnel", host))

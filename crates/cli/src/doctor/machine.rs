@@ -234,17 +234,24 @@ pub(crate) fn ssh_g_findings(
             out.push(Finding::new(
                 Code::SshGDiffers,
                 Severity::Error,
-                None,
+                Some(h),
                 format!("ssh -G {h} fails, so ssh itself would not connect: {why}"),
                 "fix the line ssh names".into(),
             ));
         } else if theirs != ours {
+            // Where codex-fwd left a line undecided (it runs no Match exec), ssh -G decided it:
+            // a difference is expected there, not a defect to report.
+            let fix = if r.not_evaluated.is_empty() {
+                "trust ssh -G; please report the difference"
+            } else {
+                "trust ssh -G: it decided the lines codex-fwd does not evaluate (see the not-evaluated finding)"
+            };
             out.push(Finding::new(
                 Code::SshGDiffers,
                 Severity::Warning,
-                None,
+                Some(h),
                 format!("ssh -G {h} reports forwards [{}], this tool reads [{}] (a Match exec or a setting it does not evaluate)", theirs.join(", "), ours.join(", ")),
-                "trust ssh -G; please report the difference".into(),
+                fix.into(),
             ));
         }
     }

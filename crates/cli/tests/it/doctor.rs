@@ -297,6 +297,39 @@ fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
     );
 }
 
+/// The undecided `Match exec` is its own finding; the missing forward's fix is one sentence,
+/// without that note folded into it.
+#[test]
+fn the_missing_forwards_fix_does_not_repeat_the_undecided_note() {
+    let (_d, p) =
+        cfg("Host myserver\n    HostName example.com\nMatch exec \"false\"\n    User x\n");
+    let out = bin()
+        .args(["-F", p.to_str().unwrap(), "doctor", "myserver", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |code: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{code}: {v}"))
+            .clone()
+    };
+    let fix = find("forward-missing")["fix"].as_str().unwrap().to_string();
+    assert!(
+        !fix.contains("note:") && !fix.contains("Match exec"),
+        "{fix}"
+    );
+    assert!(
+        find("not-evaluated")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Match exec is not evaluated")
+    );
+}
+
 #[test]
 fn match_exec_is_reported_not_run() {
     // The directory must outlive the run, or a `touch` there could never succeed.
