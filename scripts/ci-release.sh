@@ -19,6 +19,13 @@ command -v qemu-aarch64-static >/dev/null \
   || echo "ci-release: qemu-user-static could not be installed; the arm64 binary is not run" >&2
 # Both crates still package and build from what crates.io would get (include lists, metadata;
 # the CLI against the packaged sshcfg): see "Install" in the README.
+# The CLI is verified against sshcfg from a local registry of the packages just made, which cargo
+# unpacks under $CARGO_HOME/registry/src/-<hash of this target dir>/ and, since a registry
+# version never changes, reuses if it is there: a copy left by an earlier run in the same
+# directory (a kept cargo home) would be built instead of this commit's sshcfg. Neither crate is
+# on crates.io, so every unpacked copy of them is ours and stale.
+rm -rf -- "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/sshcfg-* \
+  "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/codex-fwd-*
 cargo publish --dry-run --workspace --locked
 # `--version` names the commit in clones (packed refs), worktrees, shallow clones, and no git.
 scripts/test-version.sh
