@@ -109,35 +109,102 @@ pub struct Document {
     has_global: bool,
     /// Whether the bytes hold a NUL anywhere (OpenSSH cuts a line at its first NUL).
     has_nul: bool,
+    /// What the newest ssh refuses in it: found while reading, or on first asking for a
+    /// document made by splicing.
+    checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
 }
 
-/// Classify one line's text (line ending excluded).
+/// One line as [`lex_lines`] hands it on: its index in the document, its code, its text as
+/// OpenSSH reads it and where its arguments start in that text.
+pub(crate) struct LexedLine<'a> {
+    /// Its index (0-based).
+    pub(crate) index: usize,
+    code: u8,
+    /// Its text as OpenSSH reads it ([`Document::effective_text`]).
+    pub(crate) text: &'a [u8],
+    /// Where its arguments start in that text ([`Document::args_offset`]).
+    pub(crate) args: Option<usize>,
+}
+
+impl LexedLine<'_> {
+    /// What the line is ([`Document::kind`]).
+    pub(crate) fn kind(&self) -> LineKind {
+        kind_of(self.code)
+    }
+
+    /// Its keyword-table entry ([`Document::spec`]).
+    pub(crate) fn spec(&self) -> Option<&'static crate::keyword::table::Spec> {
+        spec_of(self.code)
+    }
+}
+
+/// The keyword-table entry a line code stands for.
 #[inline]
-fn lex_line(content: &[u8], no_nul: bool) -> (u8, u16) {
+fn spec_of(code: u8) -> Option<&'static crate::keyword::table::Spec> {
+    match code {
+        BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+        k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
+    }
+}
+
+/// Classify one line's text (line ending excluded): its code, its text as OpenSSH reads it and
+/// where its arguments start.
+#[inline]
+fn lex_line(content: &[u8], no_nul: bool) -> (u8, &[u8], Option<usize>) {
     let text = if no_nul {
         lexer::strip_trailing(content)
     } else {
         lexer::effective_line(content)
     };
     match lexer::shape(text) {
-        LineShape::Blank => (BLANK, 0),
-        LineShape::Comment => (COMMENT, 0),
-        LineShape::BadKeywordQuote => (UNREADABLE, 0),
+        LineShape::Blank => (BLANK, text, None),
+        LineShape::Comment => (COMMENT, text, None),
+        LineShape::BadKeywordQuote => (UNREADABLE, text, None),
         LineShape::Directive { keyword, args } => (
             crate::keyword::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
-            match args {
-                None => 0,
-                Some(a) if a < ARGS_FAR as usize => a as u16,
-                Some(_) => ARGS_FAR,
-            },
+            text,
+            args,
         ),
     }
 }
 
+/// The packed form of an argument offset ([`Line::args`]).
+#[inline]
+fn packed_args(args: Option<usize>) -> u16 {
+    match args {
+        None => 0,
+        Some(a) if a < ARGS_FAR as usize => a as u16,
+        Some(_) => ARGS_FAR,
+    }
+}
+
 /// Classify the lines of `bytes[from..to]` (`from` is a line start; `to` is just after a `\n`
-/// or the end of the file), appending to `lines`.
-fn lex_lines(bytes: &[u8], from: usize, to: usize, no_nul: bool, lines: &mut Vec<Line>) {
+/// or the end of the file), appending to `lines` and handing each line to `each` as it is
+/// read, so that a pass over every line needs no second reading of the bytes.
+fn lex_lines<'b>(
+    bytes: &'b [u8],
+    from: usize,
+    to: usize,
+    no_nul: bool,
+    lines: &mut Vec<Line>,
+    mut each: impl FnMut(LexedLine<'b>),
+) {
     let mut start = from;
+    let mut lex = |start: usize, end: usize, eol: Eol, lines: &mut Vec<Line>| {
+        let (code, text, args) = lex_line(&bytes[start..end], no_nul);
+        each(LexedLine {
+            index: lines.len(),
+            code,
+            text,
+            args,
+        });
+        lines.push(Line {
+            start: start as u32,
+            args: packed_args(args),
+            code,
+            eol,
+        });
+    };
     for nl in memchr::memchr_iter(b'\n', &bytes[from..to]) {
         let nl = from + nl;
         let (content_end, eol) = if nl > start && bytes[nl - 1] == b'\r' {
@@ -145,23 +212,11 @@ fn lex_lines(bytes: &[u8], from: usize, to: usize, no_nul: bool, lines: &mut Vec
         } else {
             (nl, Eol::Lf)
         };
-        let (code, args) = lex_line(&bytes[start..content_end], no_nul);
-        lines.push(Line {
-            start: start as u32,
-            args,
-            code,
-            eol,
-        });
+        lex(start, content_end, eol, lines);
         start = nl + 1;
     }
     if start < to {
-        let (code, args) = lex_line(&bytes[start..to], no_nul);
-        lines.push(Line {
-            start: start as u32,
-            args,
-            code,
-            eol: Eol::None,
-        });
+        lex(start, to, Eol::None, lines);
     }
 }
 
@@ -179,53 +234,6 @@ fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
         }
     }
     (starts, has_global)
-}
-
-/// One line of a [`Document::sweep`].
-pub(crate) struct SweptLine<'a> {
-    /// Its index (0-based).
-    pub(crate) index: usize,
-    code: u8,
-    args: u16,
-    /// The line without its ending.
-    content: &'a [u8],
-    has_nul: bool,
-}
-
-impl<'a> SweptLine<'a> {
-    /// What the line is ([`Document::kind`]).
-    pub(crate) fn kind(&self) -> LineKind {
-        kind_of(self.code)
-    }
-
-    /// Its keyword-table entry ([`Document::spec`]).
-    pub(crate) fn spec(&self) -> Option<&'static crate::keyword::table::Spec> {
-        match self.code {
-            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
-            k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
-        }
-    }
-
-    /// Its text as OpenSSH reads it ([`Document::effective_text`]).
-    pub(crate) fn effective_text(&self) -> &'a [u8] {
-        if self.has_nul {
-            lexer::effective_line(self.content)
-        } else {
-            lexer::strip_trailing(self.content)
-        }
-    }
-
-    /// Where its arguments start in that text ([`Document::args_offset`]).
-    pub(crate) fn args_offset(&self) -> Option<usize> {
-        match self.args {
-            0 => None,
-            ARGS_FAR => match lexer::shape(self.effective_text()) {
-                LineShape::Directive { args, .. } => args,
-                _ => None,
-            },
-            a => Some(a as usize),
-        }
-    }
 }
 
 impl Document {
@@ -251,14 +259,20 @@ impl Document {
         );
         let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
         let has_nul = memchr::memchr(0, &bytes).is_some();
-        lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines);
+        // What the newest ssh refuses is found in the same pass (every command asks it).
+        let mut checker = crate::diagnose::Checker::new(None);
+        lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
+            checker.line(&l)
+        });
+        let checks = checker.finish();
         let (starts, has_global) = block_starts(&lines);
         Document {
-            bytes,
             lines: Arc::new(lines),
             block_starts: Arc::new(starts),
             has_global,
             has_nul,
+            checks: Arc::new(std::sync::OnceLock::from(checks)),
+            bytes,
         }
     }
 
@@ -295,7 +309,7 @@ impl Document {
         let has_nul = self.has_nul || memchr::memchr(0, &new_bytes[from..new_end]).is_some();
         let mut lines = Vec::with_capacity(n + 4);
         lines.extend_from_slice(&self.lines[..l0]);
-        lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines);
+        lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines, |_| {});
         lines.extend(self.lines[l1 + 1..].iter().map(|l| Line {
             start: (l.start as i64 + delta) as u32,
             ..*l
@@ -331,6 +345,7 @@ impl Document {
             block_starts: Arc::new(starts),
             has_global,
             has_nul,
+            checks: Arc::default(),
         }
     }
 
@@ -471,22 +486,24 @@ impl Document {
 
     /// Every line in order, as a pass over the whole file reads it: the bytes are reached once,
     /// not once per question about a line.
-    pub(crate) fn sweep(&self) -> impl Iterator<Item = SweptLine<'_>> + '_ {
-        let bytes: &[u8] = &self.bytes;
-        let lines: &[Line] = &self.lines;
-        let has_nul = self.has_nul;
-        lines.iter().enumerate().map(move |(index, l)| {
-            let end = lines
-                .get(index + 1)
-                .map_or(bytes.len(), |n| n.start as usize)
-                - l.eol.as_bytes().len();
-            SweptLine {
-                index,
-                code: l.code,
-                args: l.args,
-                content: &bytes[l.start as usize..end],
-                has_nul,
+    pub(crate) fn sweep(&self) -> impl Iterator<Item = LexedLine<'_>> + '_ {
+        (0..self.lines.len()).map(move |index| LexedLine {
+            index,
+            code: self.lines[index].code,
+            text: self.effective_text(index),
+            args: self.args_offset(index),
+        })
+    }
+
+    /// What the newest ssh refuses in this document, line by line, and whether another
+    /// release's answer could differ.
+    pub(crate) fn checks(&self) -> &crate::diagnose::Checks {
+        self.checks.get_or_init(|| {
+            let mut checker = crate::diagnose::Checker::new(None);
+            for l in self.sweep() {
+                checker.line(&l);
             }
+            checker.finish()
         })
     }
 
@@ -494,10 +511,7 @@ impl Document {
     /// does not know).
     #[inline]
     pub(crate) fn spec(&self, i: usize) -> Option<&'static crate::keyword::table::Spec> {
-        match self.lines[i].code {
-            BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
-            k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
-        }
+        spec_of(self.lines[i].code)
     }
 
     /// The position in the keyword table of line `i`'s keyword (`None` as for [`Self::spec`]).

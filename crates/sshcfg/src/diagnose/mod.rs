@@ -11,7 +11,7 @@ pub(crate) mod value;
 
 use args::{check_args, shown};
 
-use crate::document::{Document, LineKind};
+use crate::document::{Document, LexedLine, LineKind};
 use crate::header::{Attribute, Criterion, Header, MatchLine, Negation};
 use crate::keyword::Keyword;
 use crate::keyword::table::{self, Arg};
@@ -55,7 +55,15 @@ impl Document {
     /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
     /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
     pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        diagnostics(self, version)
+        let checks = self.checks();
+        if version.is_none() || !checks.depends_on_version {
+            return checks.newest.clone();
+        }
+        let mut checker = Checker::new(version);
+        for l in self.sweep() {
+            checker.line(&l);
+        }
+        checker.finish().newest
     }
 
     /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
@@ -68,7 +76,7 @@ impl Document {
     /// criterion that not every supported release knows)? When not, asking the installed
     /// client for its version (`ssh -V`) cannot change any answer.
     pub fn depends_on_openssh_version(&self) -> bool {
-        depends_on_version(self)
+        self.checks().depends_on_version
     }
 }
 
@@ -88,22 +96,6 @@ pub fn keywords() -> impl Iterator<Item = (&'static str, (u8, u8))> {
     table::KEYWORDS.iter().map(|s| (s.name, s.since))
 }
 
-/// Does reading this document's answer depend on which OpenSSH reads it: does it name a
-/// keyword or a `Match` criterion that not every supported release knows?
-pub(crate) fn depends_on_version(doc: &Document) -> bool {
-    (0..doc.line_count()).any(|i| match doc.spec(i) {
-        Some(s) if s.arg == Arg::Match => {
-            let raw = doc.raw_args(i);
-            table::MATCH_SINCE.iter().any(|(c, _)| {
-                raw.windows(c.len())
-                    .any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
-            })
-        }
-        Some(s) => s.since != (0, 0),
-        None => false,
-    })
-}
-
 /// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, as its log shows
 /// bytes ([`value::vis`]: octal escapes, a backslash doubled).
 fn bad_option(keyword: &[u8]) -> String {
@@ -115,8 +107,8 @@ fn bad_option(keyword: &[u8]) -> String {
 
 /// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
 /// `Match all`?
-fn applies_to_every_host(doc: &Document, line: usize) -> bool {
-    match doc.header(line) {
+fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
+    match header {
         Some(Header::Host(h)) => {
             if h.check_quotes().is_err() {
                 return false;
@@ -163,46 +155,100 @@ fn match_criteria_too_new(line: MatchLine<'_>, version: Option<OpenSshVersion>) 
     false
 }
 
-/// Every line of `doc` OpenSSH `version` (`None`: the newest) would report, in order.
-pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    // `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
-    // holds for every host, so only one that applies to every host counts (in the global
-    // area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
-    // at the unknown keyword.
-    let mut ignore: Option<Vec<u8>> = None;
-    let mut header: Option<usize> = None;
-    for line in doc.sweep() {
+/// What the newest ssh refuses in a document, and whether another release could answer
+/// otherwise.
+#[derive(Debug, Clone)]
+pub(crate) struct Checks {
+    /// Every line the newest OpenSSH would report, in order.
+    pub(crate) newest: Vec<Diagnostic>,
+    /// Does the document name a keyword or a `Match` criterion that not every supported
+    /// release knows? When not, every release reports what the newest does.
+    pub(crate) depends_on_version: bool,
+}
+
+/// The rejection check, fed a document's lines in order (as they are read, or by a sweep):
+/// each keyword line is checked against the keyword table in place.
+pub(crate) struct Checker<'a> {
+    version: Option<OpenSshVersion>,
+    out: Vec<Diagnostic>,
+    /// `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
+    /// holds for every host, so only one that applies to every host counts (in the global
+    /// area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
+    /// at the unknown keyword.
+    ignore: Option<Vec<u8>>,
+    /// The block's header: its keyword and arguments (`None`: the global area).
+    header: Option<(Keyword, &'a [u8])>,
+    depends_on_version: bool,
+}
+
+impl<'a> Checker<'a> {
+    /// A check as OpenSSH `version` (`None`: the newest) reads a file.
+    pub(crate) fn new(version: Option<OpenSshVersion>) -> Checker<'a> {
+        Checker {
+            version,
+            out: Vec::new(),
+            ignore: None,
+            header: None,
+            depends_on_version: false,
+        }
+    }
+
+    /// What was found.
+    pub(crate) fn finish(self) -> Checks {
+        Checks {
+            newest: self.out,
+            depends_on_version: self.depends_on_version,
+        }
+    }
+
+    /// The next line.
+    #[inline]
+    pub(crate) fn line(&mut self, line: &LexedLine<'a>) {
         let i = line.index;
         let k = match line.kind() {
             LineKind::Unreadable => {
-                out.push(Diagnostic {
+                self.out.push(Diagnostic {
                     line: i + 1,
                     column: 1,
                     message: "unclosed quote in the keyword: OpenSSH ignores this line".into(),
                     kind: DiagnosticKind::Ignored,
                 });
-                continue;
+                return;
             }
             LineKind::Directive(k) => k,
-            _ => continue,
+            _ => return,
         };
-        if k.starts_block() {
-            header = Some(i);
-        }
+        let text = line.text;
         let spec = line.spec();
-        // Fetched again only for a message or an `IgnoreUnknown` judgement: the keyword as
+        let raw = line.args.map_or(&text[text.len()..], |a| &text[a..]);
+        if k.starts_block() {
+            self.header = Some((k, raw));
+        }
+        self.depends_on_version |= match spec {
+            Some(s) if s.arg == Arg::Match => table::MATCH_SINCE.iter().any(|(c, _)| {
+                raw.windows(c.len())
+                    .any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
+            }),
+            Some(s) => s.since != (0, 0),
+            None => false,
+        };
+        let version = self.version;
+        // Found again only for a message or an `IgnoreUnknown` judgement: the keyword as
         // `strdelim` gives it to ssh (`"Po"rt` is `po`, quotes removed).
-        let kw = || doc.keyword_token(i).map(|t| (t.value, t.span.start));
+        let kw = || match crate::lexer::shape(text) {
+            crate::lexer::LineShape::Directive { keyword, .. } => {
+                Some((keyword.value, keyword.span.start))
+            }
+            _ => None,
+        };
         let diag = |at: usize, message: String, kind| Diagnostic {
             line: i + 1,
             column: at + 1,
             message,
             kind,
         };
-        let text = line.effective_text();
-        let Some(base) = line.args_offset() else {
-            out.push(diag(
+        let Some(base) = line.args else {
+            self.out.push(diag(
                 text.len(),
                 format!(
                     "no argument after keyword \"{}\"",
@@ -210,12 +256,11 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
                 ),
                 DiagnosticKind::BadArguments,
             ));
-            continue;
+            return;
         };
-        let raw = &text[base..];
         let Some(spec) = spec.filter(|s| !newer(s.since, version)) else {
             let (kw, col) = kw().unwrap_or_default();
-            let ignored = ignore.as_ref().is_some_and(|p| {
+            let ignored = self.ignore.as_ref().is_some_and(|p| {
                 crate::pattern::match_pattern_list(
                     &kw.to_ascii_lowercase(),
                     p,
@@ -223,39 +268,46 @@ pub(crate) fn diagnostics(doc: &Document, version: Option<OpenSshVersion>) -> Ve
                 ) == crate::pattern::ListMatch::Match
             });
             if !ignored {
-                out.push(diag(col, bad_option(&kw), DiagnosticKind::UnknownKeyword));
+                self.out
+                    .push(diag(col, bad_option(&kw), DiagnosticKind::UnknownKeyword));
             } else if raw.iter().any(|&b| b == b'"' || b == b'\'')
                 && Argv::new(raw, base).any(|t| t.is_err())
             {
-                out.push(diag(
+                self.out.push(diag(
                     base,
                     "invalid quotes".into(),
                     DiagnosticKind::BadArguments,
                 ));
             }
-            continue;
+            return;
         };
-        if spec.name == "ignoreunknown"
-            && ignore.is_none()
-            && header.is_none_or(|h| applies_to_every_host(doc, h))
+        if k == Keyword::IgnoreUnknown
+            && self.ignore.is_none()
+            && self
+                .header
+                .is_none_or(|(k, raw)| applies_to_every_host(Header::new(k, raw)))
             && let Some(Ok(a)) = Argv::new(raw, 0).next()
         {
-            ignore = Some(a.value.into_owned());
+            self.ignore = Some(a.value.into_owned());
         }
         if let Err(p) = check_args(spec, raw, base) {
-            out.push(diag(p.at, p.message, DiagnosticKind::BadArguments));
+            self.out
+                .push(diag(p.at, p.message, DiagnosticKind::BadArguments));
         } else if k == Keyword::Match
             && version.is_some()
             && match_criteria_too_new(MatchLine::new(raw), version)
         {
-            out.push(diag(
-                doc.indent(i).len(),
+            let indent = text
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+            self.out.push(diag(
+                indent,
                 "Bad Match condition".into(),
                 DiagnosticKind::BadArguments,
             ));
         }
     }
-    out
 }
 
 #[cfg(test)]
