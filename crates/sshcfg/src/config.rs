@@ -249,15 +249,74 @@ impl Loader<'_> {
             require_literal_separator: true,
             require_literal_leading_dot: true,
         };
-        match glob::glob_with(&full, opts) {
+        // On Windows a backslash separates path components; glob(3)'s escape is for Unix.
+        let pattern = if cfg!(unix) {
+            glob_crate_pattern(&full)
+        } else {
+            full
+        };
+        match glob::glob_with(&pattern, opts) {
             Ok(paths) => {
                 let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
-                v.sort();
+                // glob(3) sorts whole paths byte by byte (strcmp; ssh sets no collating
+                // locale): `a-b/c` before `a/c`, where a sort by components puts `a/c` first.
+                v.sort_by(|a, b| {
+                    a.as_os_str()
+                        .as_encoded_bytes()
+                        .cmp(b.as_os_str().as_encoded_bytes())
+                });
                 v
             }
             Err(_) => Vec::new(),
         }
     }
+}
+
+/// A glob(3) pattern in the `glob` crate's syntax. glob(3) (without `GLOB_NOESCAPE`, as ssh
+/// calls it) reads a backslash as quoting the next character: `x\y` names `xy`, `s\*` a file
+/// named `s*`, `x[\y]` is `x[y]`; a backslash that ends the pattern is itself (checked with
+/// `ssh -G`). The crate has no escape, so the quoted character is written as itself, or as a
+/// one-character class (`[*]`) when it is a metacharacter outside brackets. (A quoted `]`
+/// inside brackets, which the crate cannot write, is left as written.)
+fn glob_crate_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_class => match chars.next() {
+                Some(']') => out.push_str("\\]"),
+                Some(q) => out.push(q),
+                None => out.push('\\'),
+            },
+            '\\' => match chars.next() {
+                Some(q @ ('*' | '?' | '[' | ']')) => {
+                    out.push('[');
+                    out.push(q);
+                    out.push(']');
+                }
+                Some(q) => out.push(q),
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // `[!]...]` and `[]...]`: a `]` first in the class is one of its members.
+                let rest = chars.as_str();
+                let lead = usize::from(rest.starts_with('!'));
+                if rest[lead..].starts_with(']') {
+                    out.push_str(&rest[..lead + 1]);
+                    chars = rest[lead + 1..].chars();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl ConfigSet {

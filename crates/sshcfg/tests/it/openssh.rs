@@ -471,3 +471,50 @@ fn socket_forward_paths_are_expanded_as_ssh_g_prints_them() {
             .starts_with("/tmp/real.myhost-bob-2222-MyHost-")
     );
 }
+
+/// `Include` patterns are read as glob(3) reads them: a backslash quotes the next character
+/// (in brackets too; one that ends the pattern is itself), and the files a pattern names are
+/// read in the byte order of their whole paths.
+#[test]
+fn include_patterns_are_globbed_as_glob_3_globs_them() {
+    if !need_ssh("include_patterns_are_globbed_as_glob_3_globs_them") {
+        return;
+    }
+    let home = Home::new(b"");
+    let d = home.path().join("inc");
+    // Each file forwards its own port, so the forwards ssh -G lists say which files it read,
+    // in which order.
+    for (k, name) in ["xy", "x\\y", "x\\", "x", "s*", "sa", "a/c", "a-b/c"]
+        .iter()
+        .enumerate()
+    {
+        let f = d.join(name);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, format!("LocalForward {} localhost:22\n", 2000 + k)).unwrap();
+    }
+    let ctx = ResolveContext::current_user();
+    for pattern in [
+        r"x\y",
+        r"x\\y",
+        r#""x\\y""#,
+        r"s\*",
+        r"s*",
+        r"*/c",
+        r"[x]\y",
+        r"x[\y]",
+        r"x\",
+        r"[]x]",
+        r"[!]a]y",
+        r"\[x]",
+    ] {
+        let include = if let Some(quoted) = pattern.strip_prefix('"') {
+            format!("Include \"{}/{quoted}\n", d.display())
+        } else {
+            format!("Include {}/{pattern}\n", d.display())
+        };
+        std::fs::write(home.config(), &include).unwrap();
+        let g = home.ssh_g("h").expect("ssh -G reads it");
+        let ours = home.load().resolve("h", &ctx);
+        assert_eq!(our_localforwards(&ours), localforwards(&g), "{include}");
+    }
+}
