@@ -408,5 +408,34 @@ mod tests {
             assert!(lookup(k.as_bytes()).is_none(), "{k}");
         }
         assert_eq!(lookup(b"Tag").unwrap().since, (9, 4));
+        // Every keyword, in every letter case a test can cheaply try, is itself.
+        for (i, s) in KEYWORDS.iter().enumerate() {
+            let upper = s.name.to_ascii_uppercase();
+            let mixed: String = s
+                .name
+                .chars()
+                .enumerate()
+                .map(|(j, c)| {
+                    if j % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            for spelling in [s.name, &upper, &mixed] {
+                assert_eq!(
+                    lookup_index(spelling.as_bytes()),
+                    Some(i as u8),
+                    "{spelling}"
+                );
+            }
+            // A word one letter shorter is a keyword only if the table says so.
+            let shorter = &s.name[1..];
+            assert_eq!(
+                lookup(shorter.as_bytes()).map(|k| k.name),
+                KEYWORDS.iter().find(|k| k.name == shorter).map(|k| k.name),
+            );
+        }
     }
 }
