@@ -507,6 +507,8 @@ pub(crate) fn parse_port_pair(s: &str) -> Result<PortPair, String> {
 pub(crate) fn parse_port(s: &str) -> Result<u16, String> {
     match s.parse::<u32>() {
         Ok(p) if (1..=65535).contains(&p) => Ok(p as u16),
+        // `--port 1455,` or `--port :1455`: a comma or colon with nothing on one side.
+        _ if s.is_empty() => Err("a port is empty: expected a number from 1 to 65535".into()),
         _ => Err(format!(
             "`{s}` is not a port: expected a number from 1 to 65535"
         )),

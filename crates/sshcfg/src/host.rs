@@ -82,10 +82,8 @@ impl HostAlias {
                 '#' if i == 0 => Some("'#' at its start (a comment marker)".to_string()),
                 '"' | '\'' => Some(format!("a quote ({c})")),
                 '\\' => Some("a backslash".to_string()),
-                '*' | '?' => Some(format!(
-                    "'{c}', a wildcard: give one host name, not a pattern"
-                )),
-                '!' => Some("'!', a negation: give one host name, not a pattern".to_string()),
+                '*' | '?' => Some(format!("'{c}', a wildcard")),
+                '!' => Some("'!', a negation".to_string()),
                 ',' => Some("',', a pattern list separator".to_string()),
                 '=' => Some("'='".to_string()),
                 // The rest of ssh.c `valid_hostname`'s list (quotes, backslash, blanks and
@@ -192,6 +190,10 @@ mod tests {
         ] {
             assert!(HostAlias::new(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            HostAlias::new("web*").unwrap_err().to_string(),
+            "host name \"web*\" contains '*', a wildcard, which ssh would not read as part of one literal name"
+        );
         for (dest, alias) in [
             ("me@myserver", "myserver"),
             ("ssh://myserver", "myserver"),

@@ -1043,7 +1043,7 @@ fn dash_f_none_is_no_config_to_ssh() {
 #[test]
 fn login_usage_errors() {
     let (_d, cfg) = setup(BASE);
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &[
                 "login",
@@ -1075,6 +1075,8 @@ fn login_usage_errors() {
             "names the user and so does -l",
         ),
         (&["login", "myserver", "--port", "0"], "is not a port"),
+        (&["login", "myserver", "--port", "1455,"], "a port is empty"),
+        (&["login", "myserver", "--port", ":1455"], "a port is empty"),
         (
             &["login", "myserver", "--device-auth="],
             "--device-auth= needs the client's name or path",
