@@ -12,6 +12,13 @@ use crate::header::Header;
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LineShape, SplitError, Token};
 
+mod lines;
+
+pub(crate) use lines::LexedLine;
+use lines::{
+    ARGS_FAR, BLANK, COMMENT, LineTable, UNKNOWN, UNREADABLE, kind_of, lex_lines, spec_of,
+};
+
 /// What a physical line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -24,39 +31,6 @@ pub enum LineKind {
     /// A line whose keyword opens a `"` that is never closed: OpenSSH silently ignores it.
     Unreadable,
 }
-
-/// One physical line, packed into 8 bytes: where it starts, where its arguments start, what it
-/// is and how it ends. Its end is the next line's start (or the end of the file).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Line {
-    start: u32,
-    /// Offset of the arguments within the line; 0: none; `u16::MAX`: too far, recompute.
-    args: u16,
-    /// What the line is: its keyword's position in the keyword table, or one of the codes
-    /// below.
-    code: u8,
-    eol: Eol,
-}
-
-const BLANK: u8 = u8::MAX;
-const COMMENT: u8 = u8::MAX - 1;
-const UNREADABLE: u8 = u8::MAX - 2;
-/// A keyword OpenSSH does not know.
-const UNKNOWN: u8 = u8::MAX - 3;
-
-/// The [`LineKind`] a line code stands for.
-#[inline]
-fn kind_of(code: u8) -> LineKind {
-    match code {
-        BLANK => LineKind::Blank,
-        COMMENT => LineKind::Comment,
-        UNREADABLE => LineKind::Unreadable,
-        UNKNOWN => LineKind::Directive(Keyword::Other),
-        k => LineKind::Directive(crate::keyword::table::keyword_of(k)),
-    }
-}
-
-const ARGS_FAR: u16 = u16::MAX;
 
 /// A block: the global area (lines before the first `Host`/`Match`) or a `Host`/`Match` line and
 /// every line up to the next one, whatever the indentation.
@@ -102,7 +76,7 @@ pub struct Splice {
 #[derive(Debug, Clone)]
 pub struct Document {
     bytes: FileBytes,
-    lines: Arc<Vec<Line>>,
+    lines: Arc<LineTable>,
     /// First line of every block.
     block_starts: Arc<Vec<u32>>,
     /// Whether the first block is the global area (it has no header line).
@@ -114,117 +88,11 @@ pub struct Document {
     checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
 }
 
-/// One line as [`lex_lines`] hands it on: its index in the document, its code, its text as
-/// OpenSSH reads it and where its arguments start in that text.
-pub(crate) struct LexedLine<'a> {
-    /// Its index (0-based).
-    pub(crate) index: usize,
-    code: u8,
-    /// Its text as OpenSSH reads it ([`Document::effective_text`]).
-    pub(crate) text: &'a [u8],
-    /// Where its arguments start in that text ([`Document::args_offset`]).
-    pub(crate) args: Option<usize>,
-}
-
-impl LexedLine<'_> {
-    /// What the line is ([`Document::kind`]).
-    pub(crate) fn kind(&self) -> LineKind {
-        kind_of(self.code)
-    }
-
-    /// Its keyword-table entry ([`Document::spec`]).
-    pub(crate) fn spec(&self) -> Option<&'static crate::keyword::table::Spec> {
-        spec_of(self.code)
-    }
-}
-
-/// The keyword-table entry a line code stands for.
-#[inline]
-fn spec_of(code: u8) -> Option<&'static crate::keyword::table::Spec> {
-    match code {
-        BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
-        k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
-    }
-}
-
-/// Classify one line's text (line ending excluded): its code, its text as OpenSSH reads it and
-/// where its arguments start.
-#[inline]
-fn lex_line(content: &[u8], no_nul: bool) -> (u8, &[u8], Option<usize>) {
-    let text = if no_nul {
-        lexer::strip_trailing(content)
-    } else {
-        lexer::effective_line(content)
-    };
-    match lexer::shape(text) {
-        LineShape::Blank => (BLANK, text, None),
-        LineShape::Comment => (COMMENT, text, None),
-        LineShape::BadKeywordQuote => (UNREADABLE, text, None),
-        LineShape::Directive { keyword, args } => (
-            crate::keyword::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
-            text,
-            args,
-        ),
-    }
-}
-
-/// The packed form of an argument offset ([`Line::args`]).
-#[inline]
-fn packed_args(args: Option<usize>) -> u16 {
-    match args {
-        None => 0,
-        Some(a) if a < ARGS_FAR as usize => a as u16,
-        Some(_) => ARGS_FAR,
-    }
-}
-
-/// Classify the lines of `bytes[from..to]` (`from` is a line start; `to` is just after a `\n`
-/// or the end of the file), appending to `lines` and handing each line to `each` as it is
-/// read, so that a pass over every line needs no second reading of the bytes.
-fn lex_lines<'b>(
-    bytes: &'b [u8],
-    from: usize,
-    to: usize,
-    no_nul: bool,
-    lines: &mut Vec<Line>,
-    mut each: impl FnMut(LexedLine<'b>),
-) {
-    let mut start = from;
-    let mut lex = |start: usize, end: usize, eol: Eol, lines: &mut Vec<Line>| {
-        let (code, text, args) = lex_line(&bytes[start..end], no_nul);
-        each(LexedLine {
-            index: lines.len(),
-            code,
-            text,
-            args,
-        });
-        lines.push(Line {
-            start: start as u32,
-            args: packed_args(args),
-            code,
-            eol,
-        });
-    };
-    for nl in memchr::memchr_iter(b'\n', &bytes[from..to]) {
-        let nl = from + nl;
-        let (content_end, eol) = if nl > start && bytes[nl - 1] == b'\r' {
-            (nl - 1, Eol::CrLf)
-        } else {
-            (nl, Eol::Lf)
-        };
-        lex(start, content_end, eol, lines);
-        start = nl + 1;
-    }
-    if start < to {
-        lex(start, to, Eol::None, lines);
-    }
-}
-
-fn block_starts(lines: &[Line]) -> (Vec<u32>, bool) {
+fn block_starts(lines: &LineTable) -> (Vec<u32>, bool) {
     let mut starts = Vec::new();
     let mut has_global = false;
-    for (i, l) in lines.iter().enumerate() {
-        if let LineKind::Directive(k) = kind_of(l.code)
+    for (i, code) in lines.codes().enumerate() {
+        if let LineKind::Directive(k) = kind_of(code)
             && k.starts_block()
         {
             starts.push(i as u32);
@@ -257,7 +125,7 @@ impl Document {
             bytes.len() < u32::MAX as usize,
             "ssh config of 4 GiB or more is not supported"
         );
-        let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
+        let mut lines = LineTable::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
         let has_nul = memchr::memchr(0, &bytes).is_some();
         // What the newest ssh refuses is found in the same pass (every command asks it).
         let mut checker = crate::diagnose::Checker::new(None);
@@ -295,25 +163,18 @@ impl Document {
             return Document::from_file_bytes(new_bytes);
         }
         // The line holding the first change, and the line holding the last.
-        let containing = |off: usize| -> usize {
-            self.lines
-                .partition_point(|l| l.start as usize <= off)
-                .saturating_sub(1)
-        };
+        let containing = |off: usize| -> usize { self.lines.line_at(off) };
         let l0 = containing(first.range.start);
         let l1 = containing(last.range.end).max(l0);
         let old_end = self.line_end(l1);
         let delta = new_bytes.len() as i64 - self.bytes.len() as i64;
         let new_end = (old_end as i64 + delta) as usize;
-        let from = self.lines[l0].start as usize;
+        let from = self.lines.start(l0);
         let has_nul = self.has_nul || memchr::memchr(0, &new_bytes[from..new_end]).is_some();
-        let mut lines = Vec::with_capacity(n + 4);
-        lines.extend_from_slice(&self.lines[..l0]);
+        let mut lines = LineTable::with_capacity(n + 4);
+        lines.extend_shifted(&self.lines, 0..l0, 0);
         lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines, |_| {});
-        lines.extend(self.lines[l1 + 1..].iter().map(|l| Line {
-            start: (l.start as i64 + delta) as u32,
-            ..*l
-        }));
+        lines.extend_shifted(&self.lines, l1 + 1..n, delta);
         // Block starts: those before the first re-read line are kept, those after the last are
         // shifted by the change in line count; only the re-read lines are looked at.
         let added = lines.len() as i64 - n as i64;
@@ -324,8 +185,8 @@ impl Document {
             let keep = self.block_starts.partition_point(|&s| (s as usize) < l0);
             let mut starts = Vec::with_capacity(self.block_starts.len() + 2);
             starts.extend_from_slice(&self.block_starts[..keep]);
-            for (i, l) in lines.iter().enumerate().take(reread_end).skip(l0) {
-                if let LineKind::Directive(k) = kind_of(l.code)
+            for (i, code) in lines.codes().enumerate().take(reread_end).skip(l0) {
+                if let LineKind::Directive(k) = kind_of(code)
                     && k.starts_block()
                 {
                     starts.push(i as u32);
@@ -350,13 +211,11 @@ impl Document {
     }
 
     fn line_end(&self, i: usize) -> usize {
-        self.lines
-            .get(i + 1)
-            .map_or(self.bytes.len(), |l| l.start as usize)
+        self.lines.next_start(i).unwrap_or(self.bytes.len())
     }
 
     fn content_end(&self, i: usize) -> usize {
-        self.line_end(i) - self.lines[i].eol.as_bytes().len()
+        self.line_end(i) - self.eol(i).as_bytes().len()
     }
 
     /// The bytes, exactly as given.
@@ -408,22 +267,28 @@ impl Document {
 
     /// What line `i` (0-based) is.
     pub fn kind(&self, i: usize) -> LineKind {
-        kind_of(self.lines[i].code)
+        kind_of(self.lines.code(i))
     }
 
     /// The text of line `i` without its line ending.
     pub fn line_text(&self, i: usize) -> &[u8] {
-        &self.bytes[self.lines[i].start as usize..self.content_end(i)]
+        &self.bytes[self.lines.start(i)..self.content_end(i)]
     }
 
     /// How line `i` ends.
     pub fn eol(&self, i: usize) -> Eol {
-        self.lines[i].eol
+        // `\r\n` when the `\r` is part of this line (as `lex_lines` reads it).
+        let (start, end) = (self.lines.start(i), self.line_end(i));
+        match end.checked_sub(1).map(|nl| self.bytes[nl]) {
+            Some(b'\n') if end - 1 > start && self.bytes[end - 2] == b'\r' => Eol::CrLf,
+            Some(b'\n') if end > start => Eol::Lf,
+            _ => Eol::None,
+        }
     }
 
     /// Byte range of line `i`, its line ending included.
     pub fn line_range(&self, i: usize) -> Range<usize> {
-        self.lines[i].start as usize..self.line_end(i)
+        self.lines.start(i)..self.line_end(i)
     }
 
     /// The text of line `i` as OpenSSH reads it: cut at a NUL, trailing whitespace stripped.
@@ -437,7 +302,7 @@ impl Document {
 
     /// Where the arguments of line `i` start within its text (`None`: no argument).
     pub(crate) fn args_offset(&self, i: usize) -> Option<usize> {
-        match self.lines[i].args {
+        match self.lines.args(i) {
             0 => None,
             ARGS_FAR => match lexer::shape(self.effective_text(i)) {
                 LineShape::Directive { args, .. } => args,
@@ -450,7 +315,7 @@ impl Document {
     /// The arguments of keyword line `i`, tokenised as `argv_split` does (`None` for other
     /// lines).
     pub fn args(&self, i: usize) -> Option<Result<Vec<Token<'_>>, SplitError>> {
-        let LineKind::Directive(_) = kind_of(self.lines[i].code) else {
+        let LineKind::Directive(_) = kind_of(self.lines.code(i)) else {
             return None;
         };
         let text = self.effective_text(i);
@@ -471,7 +336,7 @@ impl Document {
 
     /// Line `i` as a block header (`None` unless it is a `Host` or `Match` line).
     pub fn header(&self, i: usize) -> Option<Header<'_>> {
-        match kind_of(self.lines[i].code) {
+        match kind_of(self.lines.code(i)) {
             LineKind::Directive(k) => Header::new(k, self.raw_args(i)),
             _ => None,
         }
@@ -489,7 +354,7 @@ impl Document {
     pub(crate) fn sweep(&self) -> impl Iterator<Item = LexedLine<'_>> + '_ {
         (0..self.lines.len()).map(move |index| LexedLine {
             index,
-            code: self.lines[index].code,
+            code: self.lines.code(index),
             text: self.effective_text(index),
             args: self.args_offset(index),
         })
@@ -511,13 +376,13 @@ impl Document {
     /// does not know).
     #[inline]
     pub(crate) fn spec(&self, i: usize) -> Option<&'static crate::keyword::table::Spec> {
-        spec_of(self.lines[i].code)
+        spec_of(self.lines.code(i))
     }
 
     /// The position in the keyword table of line `i`'s keyword (`None` as for [`Self::spec`]).
     #[inline]
     pub(crate) fn spec_index(&self, i: usize) -> Option<u8> {
-        match self.lines[i].code {
+        match self.lines.code(i) {
             BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
             k => Some(k),
         }
@@ -534,7 +399,7 @@ impl Document {
 
     /// Line `i` tokenised as OpenSSH does, if it is a keyword line.
     pub fn directive(&self, i: usize) -> Option<Directive<'_>> {
-        let LineKind::Directive(keyword) = kind_of(self.lines[i].code) else {
+        let LineKind::Directive(keyword) = kind_of(self.lines.code(i)) else {
             return None;
         };
         let text = lexer::effective_line(self.line_text(i));
@@ -554,21 +419,20 @@ impl Document {
 
     /// The line ending this file uses: that of its first line that has one (`\n` if none).
     pub fn eol_style(&self) -> Eol {
-        self.lines
-            .iter()
-            .map(|l| l.eol)
+        (0..self.lines.len())
+            .map(|i| self.eol(i))
             .find(|&e| e != Eol::None)
             .unwrap_or(Eol::Lf)
     }
 
     /// Does the file end with a line ending (an empty file counts as yes)?
     pub fn ends_with_newline(&self) -> bool {
-        self.lines.last().is_none_or(|l| l.eol != Eol::None)
+        self.lines.len() == 0 || self.eol(self.lines.len() - 1) != Eol::None
     }
 
     /// The indentation of the first indented keyword line that is not a `Host`/`Match` line.
     pub fn indent_style(&self) -> Option<&[u8]> {
-        (0..self.lines.len()).find_map(|i| match kind_of(self.lines[i].code) {
+        (0..self.lines.len()).find_map(|i| match kind_of(self.lines.code(i)) {
             LineKind::Directive(k) if !k.starts_block() && !self.indent(i).is_empty() => {
                 Some(self.indent(i))
             }
@@ -578,9 +442,7 @@ impl Document {
 
     /// The line that holds byte offset `off` (the last line for the end of the file).
     pub(crate) fn line_at(&self, off: usize) -> usize {
-        self.lines
-            .partition_point(|l| l.start as usize <= off)
-            .saturating_sub(1)
+        self.lines.line_at(off)
     }
 
     /// The block that holds line `i`.

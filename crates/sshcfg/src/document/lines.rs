@@ -1,0 +1,214 @@
+//! The line table of a [`Document`](super::Document): every physical line in six bytes (where
+//! it starts, what it is, where its arguments start), made in one pass over the bytes that hands
+//! each line on as it is read.
+
+use std::ops::Range;
+
+use super::LineKind;
+use crate::keyword::Keyword;
+use crate::lexer::{self, LineShape};
+
+/// Every line of a document, in two arrays: where each starts, and what it is with where its
+/// arguments start. A line ends where the next starts (or at the end of the file); how it ends
+/// is read from the bytes there.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LineTable {
+    starts: Vec<u32>,
+    meta: Vec<Meta>,
+}
+
+/// What a line is and where its arguments start.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    /// Its keyword's position in the keyword table, or one of the codes below.
+    code: u8,
+    /// Offset of the arguments within the line; 0: none; [`ARGS_FAR`]: too far, found again.
+    args: u8,
+}
+
+pub(super) const BLANK: u8 = u8::MAX;
+pub(super) const COMMENT: u8 = u8::MAX - 1;
+pub(super) const UNREADABLE: u8 = u8::MAX - 2;
+/// A keyword OpenSSH does not know.
+pub(super) const UNKNOWN: u8 = u8::MAX - 3;
+/// An argument offset too large for a byte (long indentation or keyword).
+pub(super) const ARGS_FAR: u8 = u8::MAX;
+
+impl LineTable {
+    /// Room for `n` lines.
+    pub(super) fn with_capacity(n: usize) -> LineTable {
+        LineTable {
+            starts: Vec::with_capacity(n),
+            meta: Vec::with_capacity(n),
+        }
+    }
+
+    /// How many lines.
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Where line `i` starts.
+    #[inline]
+    pub(super) fn start(&self, i: usize) -> usize {
+        self.starts[i] as usize
+    }
+
+    /// Where line `i + 1` starts, if there is one.
+    #[inline]
+    pub(super) fn next_start(&self, i: usize) -> Option<usize> {
+        self.starts.get(i + 1).map(|&s| s as usize)
+    }
+
+    /// What line `i` is.
+    #[inline]
+    pub(super) fn code(&self, i: usize) -> u8 {
+        self.meta[i].code
+    }
+
+    /// Where line `i`'s arguments start, packed (0: none; [`ARGS_FAR`]: find it again).
+    #[inline]
+    pub(super) fn args(&self, i: usize) -> u8 {
+        self.meta[i].args
+    }
+
+    /// Every line's code, in order.
+    pub(super) fn codes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.meta.iter().map(|m| m.code)
+    }
+
+    /// Add a line.
+    #[inline]
+    pub(super) fn push(&mut self, start: usize, code: u8, args: Option<usize>) {
+        self.starts.push(start as u32);
+        self.meta.push(Meta {
+            code,
+            args: match args {
+                None => 0,
+                Some(a) if a < usize::from(ARGS_FAR) => a as u8,
+                Some(_) => ARGS_FAR,
+            },
+        });
+    }
+
+    /// The line that holds byte offset `off` (the last line for the end of the file).
+    pub(super) fn line_at(&self, off: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s as usize <= off)
+            .saturating_sub(1)
+    }
+
+    /// Append `from`'s lines `range`, each moved by `delta` bytes.
+    pub(super) fn extend_shifted(&mut self, from: &LineTable, range: Range<usize>, delta: i64) {
+        self.starts.extend(
+            from.starts[range.clone()]
+                .iter()
+                .map(|&s| (i64::from(s) + delta) as u32),
+        );
+        self.meta.extend_from_slice(&from.meta[range]);
+    }
+}
+
+/// The [`LineKind`] a line code stands for.
+#[inline]
+pub(super) fn kind_of(code: u8) -> LineKind {
+    match code {
+        BLANK => LineKind::Blank,
+        COMMENT => LineKind::Comment,
+        UNREADABLE => LineKind::Unreadable,
+        UNKNOWN => LineKind::Directive(Keyword::Other),
+        k => LineKind::Directive(crate::keyword::table::keyword_of(k)),
+    }
+}
+
+/// One line as [`lex_lines`] hands it on: its index in the document, its code, its text as
+/// OpenSSH reads it and where its arguments start in that text.
+pub(crate) struct LexedLine<'a> {
+    /// Its index (0-based).
+    pub(crate) index: usize,
+    pub(super) code: u8,
+    /// Its text as OpenSSH reads it ([`Document::effective_text`](super::Document::effective_text)).
+    pub(crate) text: &'a [u8],
+    /// Where its arguments start in that text (`Document::args_offset`).
+    pub(crate) args: Option<usize>,
+}
+
+impl LexedLine<'_> {
+    /// What the line is ([`Document::kind`](super::Document::kind)).
+    pub(crate) fn kind(&self) -> LineKind {
+        kind_of(self.code)
+    }
+
+    /// Its keyword-table entry (`Document::spec`).
+    pub(crate) fn spec(&self) -> Option<&'static crate::keyword::table::Spec> {
+        spec_of(self.code)
+    }
+}
+
+/// The keyword-table entry a line code stands for.
+#[inline]
+pub(super) fn spec_of(code: u8) -> Option<&'static crate::keyword::table::Spec> {
+    match code {
+        BLANK | COMMENT | UNREADABLE | UNKNOWN => None,
+        k => Some(&crate::keyword::table::KEYWORDS[usize::from(k)]),
+    }
+}
+
+/// Classify one line's text (line ending excluded): its code, its text as OpenSSH reads it and
+/// where its arguments start.
+#[inline]
+pub(super) fn lex_line(content: &[u8], no_nul: bool) -> (u8, &[u8], Option<usize>) {
+    let text = if no_nul {
+        lexer::strip_trailing(content)
+    } else {
+        lexer::effective_line(content)
+    };
+    match lexer::shape(text) {
+        LineShape::Blank => (BLANK, text, None),
+        LineShape::Comment => (COMMENT, text, None),
+        LineShape::BadKeywordQuote => (UNREADABLE, text, None),
+        LineShape::Directive { keyword, args } => (
+            crate::keyword::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
+            text,
+            args,
+        ),
+    }
+}
+
+/// Classify the lines of `bytes[from..to]` (`from` is a line start; `to` is just after a `\n`
+/// or the end of the file), appending to `lines` and handing each line to `each` as it is
+/// read, so that a pass over every line needs no second reading of the bytes.
+pub(super) fn lex_lines<'b>(
+    bytes: &'b [u8],
+    from: usize,
+    to: usize,
+    no_nul: bool,
+    lines: &mut LineTable,
+    mut each: impl FnMut(LexedLine<'b>),
+) {
+    let mut start = from;
+    let mut lex = |start: usize, end: usize, lines: &mut LineTable| {
+        let (code, text, args) = lex_line(&bytes[start..end], no_nul);
+        each(LexedLine {
+            index: lines.len(),
+            code,
+            text,
+            args,
+        });
+        lines.push(start, code, args);
+    };
+    for nl in memchr::memchr_iter(b'\n', &bytes[from..to]) {
+        let nl = from + nl;
+        let content_end = if nl > start && bytes[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        lex(start, content_end, lines);
+        start = nl + 1;
+    }
+    if start < to {
+        lex(start, to, lines);
+    }
+}
