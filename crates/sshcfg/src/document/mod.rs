@@ -538,6 +538,33 @@ mod tests {
     }
 
     #[test]
+    fn arguments_far_into_a_line_and_every_line_ending_are_kept() {
+        // An argument offset that does not fit the table's byte is found again when asked.
+        for pad in [0, 250, 254, 255, 256, 300, 70_000] {
+            let indent = " ".repeat(pad);
+            let text = format!(
+                "{indent}LocalForward 1455 localhost:1455\r\nUser\tme\n\r\n{indent}Port 22"
+            );
+            let doc = Document::parse(text.clone().into_bytes());
+            assert_eq!(doc.as_bytes(), text.as_bytes());
+            assert_eq!(doc.raw_args(0), b"1455 localhost:1455", "{pad}");
+            assert_eq!(doc.raw_args(3), b"22", "{pad}");
+            assert_eq!(
+                doc.line_text(0),
+                format!("{indent}LocalForward 1455 localhost:1455").as_bytes()
+            );
+            let eols: Vec<Eol> = (0..doc.line_count()).map(|i| doc.eol(i)).collect();
+            assert_eq!(eols, [Eol::CrLf, Eol::Lf, Eol::CrLf, Eol::None]);
+            assert!(doc.diagnostics().is_empty(), "{pad}");
+        }
+        let doc = Document::parse(b"\r\n\n\r".to_vec());
+        let eols: Vec<Eol> = (0..doc.line_count()).map(|i| doc.eol(i)).collect();
+        assert_eq!(eols, [Eol::CrLf, Eol::Lf, Eol::None]);
+        assert!(!doc.ends_with_newline());
+        assert_eq!(doc.eol_style(), Eol::CrLf);
+    }
+
+    #[test]
     fn directive_tokens() {
         let doc = Document::parse(b"Host=\"a b\" c # d\nLocalForward\n".to_vec());
         let d = doc.directive(0).unwrap();
