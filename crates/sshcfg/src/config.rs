@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use crate::document::Document;
 use crate::header::Header;
-use crate::keyword::Keyword;
 use crate::loc::{FileId, Loc, Place};
 
 /// A file of the set could not be read (nothing is loaded).
@@ -178,10 +177,8 @@ impl Loader<'_> {
         let mut includes = Vec::new();
         let doc = &self.files[id.index()].doc;
         let mut lines = Vec::new();
-        for i in 0..doc.line_count() {
-            if doc.kind(i) == crate::document::LineKind::Directive(Keyword::Include)
-                && let Some(Ok(args)) = doc.args(i)
-            {
+        for i in doc.lines_of("include") {
+            if let Some(Ok(args)) = doc.args(i) {
                 let args: Vec<Vec<u8>> = args.into_iter().map(|t| t.value.into_owned()).collect();
                 lines.push((i, args));
             }

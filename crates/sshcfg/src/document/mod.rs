@@ -88,20 +88,34 @@ pub struct Document {
     checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
 }
 
-fn block_starts(lines: &LineTable) -> (Vec<u32>, bool) {
-    let mut starts = Vec::new();
-    let mut has_global = false;
-    for (i, code) in lines.codes().enumerate() {
+/// The first line of every block, gathered line by line (the global area, when the file does
+/// not start with a `Host`/`Match` line, starts at line 0).
+#[derive(Default)]
+struct BlockStarts {
+    starts: Vec<u32>,
+    has_global: bool,
+}
+
+impl BlockStarts {
+    #[inline]
+    fn line(&mut self, i: usize, code: u8) {
         if let LineKind::Directive(k) = kind_of(code)
             && k.starts_block()
         {
-            starts.push(i as u32);
+            self.starts.push(i as u32);
         } else if i == 0 {
-            starts.push(0);
-            has_global = true;
+            self.starts.push(0);
+            self.has_global = true;
         }
     }
-    (starts, has_global)
+}
+
+fn block_starts(lines: &LineTable) -> (Vec<u32>, bool) {
+    let mut b = BlockStarts::default();
+    for (i, code) in lines.codes().enumerate() {
+        b.line(i, code);
+    }
+    (b.starts, b.has_global)
 }
 
 impl Document {
@@ -129,15 +143,16 @@ impl Document {
         let has_nul = memchr::memchr(0, &bytes).is_some();
         // What the newest ssh refuses is found in the same pass (every command asks it).
         let mut checker = crate::diagnose::Checker::new(None);
+        let mut blocks = BlockStarts::default();
         lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
-            checker.line(&l)
+            blocks.line(l.index, l.code);
+            checker.line(&l);
         });
         let checks = checker.finish();
-        let (starts, has_global) = block_starts(&lines);
         Document {
             lines: Arc::new(lines),
-            block_starts: Arc::new(starts),
-            has_global,
+            block_starts: Arc::new(blocks.starts),
+            has_global: blocks.has_global,
             has_nul,
             checks: Arc::new(std::sync::OnceLock::from(checks)),
             bytes,
@@ -438,6 +453,17 @@ impl Document {
             }
             _ => None,
         })
+    }
+
+    /// The lines whose keyword is `keyword` (lowercase, as the keyword table names it), in
+    /// order: a look at each line's code, not at its text.
+    pub(crate) fn lines_of(&self, keyword: &str) -> impl Iterator<Item = usize> + '_ {
+        let code = crate::keyword::table::lookup_index(keyword.as_bytes());
+        self.lines
+            .codes()
+            .enumerate()
+            .filter(move |&(_, c)| Some(c) == code)
+            .map(|(i, _)| i)
     }
 
     /// The line that holds byte offset `off` (the last line for the end of the file).
