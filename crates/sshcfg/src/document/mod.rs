@@ -225,12 +225,24 @@ impl Document {
         }
     }
 
+    #[inline]
     fn line_end(&self, i: usize) -> usize {
         self.lines.next_start(i).unwrap_or(self.bytes.len())
     }
 
+    /// Where line `i`'s text ends: before its `\n`, and before a `\r` ahead of that which is
+    /// part of the line (as `lex_lines` reads it).
+    #[inline]
     fn content_end(&self, i: usize) -> usize {
-        self.line_end(i) - self.eol(i).as_bytes().len()
+        let start = self.lines.start(i);
+        let mut end = self.line_end(i);
+        if end > start && self.bytes[end - 1] == b'\n' {
+            end -= 1;
+            if end > start && self.bytes[end - 1] == b'\r' {
+                end -= 1;
+            }
+        }
+        end
     }
 
     /// The bytes, exactly as given.
@@ -292,12 +304,10 @@ impl Document {
 
     /// How line `i` ends.
     pub fn eol(&self, i: usize) -> Eol {
-        // `\r\n` when the `\r` is part of this line (as `lex_lines` reads it).
-        let (start, end) = (self.lines.start(i), self.line_end(i));
-        match end.checked_sub(1).map(|nl| self.bytes[nl]) {
-            Some(b'\n') if end - 1 > start && self.bytes[end - 2] == b'\r' => Eol::CrLf,
-            Some(b'\n') if end > start => Eol::Lf,
-            _ => Eol::None,
+        match self.line_end(i) - self.content_end(i) {
+            0 => Eol::None,
+            1 => Eol::Lf,
+            _ => Eol::CrLf,
         }
     }
 

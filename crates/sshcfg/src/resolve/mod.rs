@@ -231,6 +231,9 @@ pub(crate) struct Pass<'a> {
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
     /// lowercased HostName.
     host: Vec<u8>,
+    /// A searcher for `host`, made once a pass ([`cannot_name`] asks it of every `Host`
+    /// line).
+    host_finder: memchr::memmem::Finder<'static>,
     final_pass: bool,
     want_final: bool,
     canonicalize: Option<Located<String>>,
@@ -317,7 +320,7 @@ impl Pass<'_> {
                     continue;
                 }
                 let raw = doc.raw_args(i);
-                if cannot_name(raw, &self.host) {
+                if cannot_name(raw, &self.host, &self.host_finder) {
                     continue;
                 }
                 match self.host_line(HostLine::new(raw), f.editable()) {
@@ -617,13 +620,14 @@ impl Pass<'_> {
 /// matches only its own bytes (`match_pattern` compares exactly), so each would have to be
 /// `host` itself (a negated one only excludes). Such a line is passed over without splitting
 /// it; anything else is read in full by `host_line`.
-fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
+fn cannot_name(raw: &[u8], host: &[u8], finder: &memchr::memmem::Finder<'_>) -> bool {
+    debug_assert_eq!(finder.needle(), host);
     !raw.is_empty()
         && !host.is_empty()
         && !raw
             .iter()
             .any(|&b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\'))
-        && memchr::memmem::find(raw, host).is_none()
+        && finder.find(raw).is_none()
 }
 
 /// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
@@ -690,6 +694,7 @@ impl ConfigSet {
             ctx,
             host_arg: host.as_bytes(),
             host: host.as_bytes().to_vec(),
+            host_finder: memchr::memmem::Finder::new(host.as_bytes()).into_owned(),
             final_pass: false,
             want_final: false,
             canonicalize: None,
@@ -717,6 +722,7 @@ impl ConfigSet {
             if !is_addr(&h) {
                 h.make_ascii_lowercase();
             }
+            pass.host_finder = memchr::memmem::Finder::new(&h).into_owned();
             pass.host = h;
             pass.final_pass = true;
             pass.out.final_pass = true;
@@ -834,8 +840,11 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
 
 #[cfg(test)]
 mod tests {
-    use super::cannot_name;
     use crate::header::HostLine;
+
+    fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
+        super::cannot_name(raw, host, &memchr::memmem::Finder::new(host))
+    }
 
     #[test]
     fn a_host_line_passed_over_is_one_no_pattern_of_could_match() {
