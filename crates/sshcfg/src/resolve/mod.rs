@@ -231,9 +231,6 @@ pub(crate) struct Pass<'a> {
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
     /// lowercased HostName.
     host: Vec<u8>,
-    /// A searcher for `host`, made once a pass ([`cannot_name`] asks it of every `Host`
-    /// line).
-    host_finder: memchr::memmem::Finder<'static>,
     final_pass: bool,
     want_final: bool,
     canonicalize: Option<Located<String>>,
@@ -320,7 +317,7 @@ impl Pass<'_> {
                     continue;
                 }
                 let raw = doc.raw_args(i);
-                if cannot_name(raw, &self.host, &self.host_finder) {
+                if cannot_name(raw, &self.host) {
                     continue;
                 }
                 match self.host_line(HostLine::new(raw), f.editable()) {
@@ -620,14 +617,13 @@ impl Pass<'_> {
 /// matches only its own bytes (`match_pattern` compares exactly), so each would have to be
 /// `host` itself (a negated one only excludes). Such a line is passed over without splitting
 /// it; anything else is read in full by `host_line`.
-fn cannot_name(raw: &[u8], host: &[u8], finder: &memchr::memmem::Finder<'_>) -> bool {
-    debug_assert_eq!(finder.needle(), host);
+fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
     !raw.is_empty()
         && !host.is_empty()
         && !raw
             .iter()
             .any(|&b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\'))
-        && finder.find(raw).is_none()
+        && memchr::memmem::find(raw, host).is_none()
 }
 
 /// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
@@ -694,7 +690,6 @@ impl ConfigSet {
             ctx,
             host_arg: host.as_bytes(),
             host: host.as_bytes().to_vec(),
-            host_finder: memchr::memmem::Finder::new(host.as_bytes()).into_owned(),
             final_pass: false,
             want_final: false,
             canonicalize: None,
@@ -722,7 +717,6 @@ impl ConfigSet {
             if !is_addr(&h) {
                 h.make_ascii_lowercase();
             }
-            pass.host_finder = memchr::memmem::Finder::new(&h).into_owned();
             pass.host = h;
             pass.final_pass = true;
             pass.out.final_pass = true;
@@ -840,11 +834,8 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
 
 #[cfg(test)]
 mod tests {
+    use super::cannot_name;
     use crate::header::HostLine;
-
-    fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
-        super::cannot_name(raw, host, &memchr::memmem::Finder::new(host))
-    }
 
     #[test]
     fn a_host_line_passed_over_is_one_no_pattern_of_could_match() {
