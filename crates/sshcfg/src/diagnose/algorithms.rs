@@ -1,7 +1,62 @@
 //! Algorithm lists (`Ciphers`, `MACs`, `KexAlgorithms`, key types, ...) as ssh checks them:
 //! every name known, with the `+`, `-` and `^` prefixes.
 
-use crate::keyword::table::Algos;
+use crate::keyword::table::{Algos, Release};
+use crate::options::OpenSshVersion;
+
+/// Names that not every release this library reads configs for knows, as default builds have
+/// them: the release that added each (`(0, 0)`: 8.0 or earlier) and the first that no longer
+/// knows it (`None`: every later release does). From OpenSSH's history: kex.h, cipher.c
+/// ("Remove the pre-standardization cipher", 8.5) and configure.ac (DSA keys optional in 9.7,
+/// off by default from 9.8, gone in 10.0). Debian's 9.2p1 refuses the first two and takes the
+/// DSA names, as `ssh -G` shows.
+const RELEASES: &[(&str, Release, Option<Release>)] = &[
+    ("mlkem768x25519-sha256", (9, 9), None),
+    ("rijndael-cbc@lysator.liu.se", (0, 0), Some((8, 5))),
+    ("ssh-dss", (0, 0), Some((9, 8))),
+    ("ssh-dss-cert-v01@openssh.com", (0, 0), Some((9, 8))),
+    // The short name `sshkey_type_from_name` takes, in any letter case.
+    ("dsa", (0, 0), Some((9, 8))),
+];
+
+/// Does OpenSSH `version` (`None`: the newest) know the algorithm `name` (one of the lists
+/// below)?
+fn known_to(name: &str, version: Option<OpenSshVersion>) -> bool {
+    let Some(&(_, since, until)) = RELEASES.iter().find(|(n, ..)| *n == name) else {
+        return true;
+    };
+    match version {
+        None => until.is_none(),
+        Some(v) => {
+            let v = (v.major, v.minor);
+            let at_least = |r: Release| v >= (u32::from(r.0), u32::from(r.1));
+            at_least(since) && !until.is_some_and(at_least)
+        }
+    }
+}
+
+/// Does the answer for this algorithm list depend on the OpenSSH release: does it name, or
+/// could one of its patterns match, an algorithm not every release knows?
+pub(crate) fn depends_on_version(raw: &[u8]) -> bool {
+    raw.split(|&b| matches!(b, b',' | b' ' | b'\t' | b'"' | b'\''))
+        .map(|w| {
+            w.strip_prefix(b"+")
+                .or(w.strip_prefix(b"-"))
+                .or(w.strip_prefix(b"^"))
+                .unwrap_or(w)
+        })
+        .any(|w| {
+            RELEASES.iter().any(|(n, ..)| {
+                n.as_bytes().eq_ignore_ascii_case(w)
+                    || (w.iter().any(|&b| b == b'*' || b == b'?')
+                        && crate::pattern::match_pattern_list(
+                            n.as_bytes(),
+                            w,
+                            crate::pattern::EntryCase::AsWritten,
+                        ) != crate::pattern::ListMatch::NoMatch)
+            })
+        })
+}
 
 const CIPHERS: &[&str] = &[
     "3des-cbc",
@@ -87,9 +142,12 @@ const KEY_TYPES: &[&str] = &[
 ];
 const KEY_SHORT_NAMES: &[&str] = &["rsa", "dsa", "ecdsa", "ed25519", "ecdsa-sk", "ed25519-sk"];
 
-/// Is this one algorithm name known to the list's validator?
-fn algo_known(which: Algos, name: &[u8]) -> bool {
-    let has = |list: &[&str]| list.iter().any(|n| n.as_bytes() == name);
+/// Is this one algorithm name known to the list's validator in OpenSSH `version`?
+fn algo_known(which: Algos, name: &[u8], version: Option<OpenSshVersion>) -> bool {
+    let has = |list: &[&str]| {
+        list.iter()
+            .any(|n| n.as_bytes() == name && known_to(n, version))
+    };
     match which {
         Algos::Ciphers => has(CIPHERS),
         Algos::Macs => has(MACS),
@@ -99,21 +157,23 @@ fn algo_known(which: Algos, name: &[u8]) -> bool {
             has(KEY_TYPES)
                 || KEY_SHORT_NAMES
                     .iter()
-                    .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+                    .any(|n| n.as_bytes().eq_ignore_ascii_case(name) && known_to(n, version))
                 || KEY_TYPES.iter().any(|n| {
-                    crate::pattern::match_pattern_list(
-                        n.as_bytes(),
-                        name,
-                        crate::pattern::EntryCase::AsWritten,
-                    ) != crate::pattern::ListMatch::NoMatch
+                    known_to(n, version)
+                        && crate::pattern::match_pattern_list(
+                            n.as_bytes(),
+                            name,
+                            crate::pattern::EntryCase::AsWritten,
+                        ) != crate::pattern::ListMatch::NoMatch
                 })
         }
     }
 }
 
-/// Does ssh accept this algorithm list argument? (`-` lists are not checked; `+` and `^` are
-/// stripped; the names are checked up to the first empty one, as `strsep` loops do.)
-pub(crate) fn algorithms_ok(which: Algos, arg: &[u8]) -> bool {
+/// Does OpenSSH `version` (`None`: the newest) accept this algorithm list argument? (`-` lists
+/// are not checked; `+` and `^` are stripped; the names are checked up to the first empty one,
+/// as `strsep` loops do.)
+pub(crate) fn algorithms_ok(which: Algos, arg: &[u8], version: Option<OpenSshVersion>) -> bool {
     let names = if which == Algos::GssKex {
         arg
     } else {
@@ -130,7 +190,7 @@ pub(crate) fn algorithms_ok(which: Algos, arg: &[u8]) -> bool {
         if name.is_empty() {
             break;
         }
-        if !algo_known(which, name) {
+        if !algo_known(which, name, version) {
             return false;
         }
     }

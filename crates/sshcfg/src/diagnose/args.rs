@@ -5,6 +5,7 @@ use super::algorithms;
 use super::value::{self, FwdSpec};
 use crate::keyword::table::{self, Arg, Fwd, Spec};
 use crate::lexer::{Argv, SplitError, Token};
+use crate::options::OpenSshVersion;
 
 /// A problem with a line's arguments: where (byte offset in the line) and ssh's message.
 pub(super) struct Problem {
@@ -90,7 +91,12 @@ fn next<'a>(args: &mut Args<'a>) -> Option<Token<'a>> {
 
 /// Check keyword line arguments `raw` (starting at byte `base` of the line) as
 /// `process_config_line` reads them for `spec`; `kw` is the keyword as written.
-pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Problem> {
+pub(super) fn check_args(
+    spec: &Spec,
+    raw: &[u8],
+    base: usize,
+    version: Option<OpenSshVersion>,
+) -> Result<(), Problem> {
     // ssh names the keyword as written, lowercased: that is the table's name, since the
     // table's names are lowercase and matched ignoring case.
     let kw = spec.name.as_bytes();
@@ -99,7 +105,7 @@ pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Pro
         return Err(problem(base, "invalid quotes"));
     }
     // One plain word (most lines): decided on the word itself when that is quick.
-    if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw) {
+    if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw, version) {
         return Ok(());
     }
     // Without quotes no argument is empty: nothing else to check for these.
@@ -207,7 +213,7 @@ pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Pro
             let a = next(&mut args)
                 .filter(|a| !a.value.is_empty())
                 .ok_or_else(missing)?;
-            if !algorithms::algorithms_ok(which, &a.value) {
+            if !algorithms::algorithms_ok(which, &a.value, version) {
                 return Err(problem(
                     a.span.start,
                     algorithms::algorithms_message(which, &a.value),
@@ -569,14 +575,14 @@ pub(super) fn check_args(spec: &Spec, raw: &[u8], base: usize) -> Result<(), Pro
 /// Does ssh accept `word` as the whole argument text of a `spec` line? `false` also when the
 /// answer needs the general path (which then gives the message).
 #[inline]
-fn one_word_ok(spec: &Spec, w: &[u8]) -> bool {
+fn one_word_ok(spec: &Spec, w: &[u8], version: Option<OpenSshVersion>) -> bool {
     match spec.arg {
         Arg::Str | Arg::Host | Arg::Include | Arg::Ignored | Arg::Command | Arg::List => true,
         Arg::Choice(choices) => choices.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(w)),
         Arg::Port => value::port_ok(w),
         Arg::Time => w == b"none" || value::convtime(w).is_some(),
         Arg::Int => value::atoi_err(Some(w)).is_none(),
-        Arg::Algorithms(which) => algorithms::algorithms_ok(which, w),
+        Arg::Algorithms(which) => algorithms::algorithms_ok(which, w, version),
         Arg::ControlPersist => {
             matches!(w, b"no" | b"false" | b"yes" | b"true") || value::convtime(w).is_some()
         }

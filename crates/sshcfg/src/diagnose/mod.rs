@@ -229,7 +229,10 @@ impl<'a> Checker<'a> {
                 raw.windows(c.len())
                     .any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
             }),
-            Some(s) => s.since != (0, 0),
+            Some(s) => {
+                s.since != (0, 0)
+                    || matches!(s.arg, Arg::Algorithms(_)) && algorithms::depends_on_version(raw)
+            }
             None => false,
         };
         let version = self.version;
@@ -290,7 +293,7 @@ impl<'a> Checker<'a> {
         {
             self.ignore = Some(a.value.into_owned());
         }
-        if let Err(p) = check_args(spec, raw, base) {
+        if let Err(p) = check_args(spec, raw, base, version) {
             self.out
                 .push(diag(p.at, p.message, DiagnosticKind::BadArguments));
         } else if k == Keyword::Match
@@ -334,6 +337,52 @@ mod tests {
             (1, "Bad Match condition")
         );
         assert!(doc.diagnostics_for(v(4)).is_empty());
+    }
+
+    #[test]
+    fn algorithms_are_judged_by_the_release_that_reads_them() {
+        let v = |major, minor| Some(crate::OpenSshVersion { major, minor });
+        for (line, newest, v80, v92, v99) in [
+            (
+                "KexAlgorithms mlkem768x25519-sha256",
+                true,
+                false,
+                false,
+                true,
+            ),
+            (
+                "Ciphers rijndael-cbc@lysator.liu.se",
+                false,
+                true,
+                false,
+                false,
+            ),
+            ("HostKeyAlgorithms +ssh-dss", false, true, true, false),
+            ("HostKeyAlgorithms DSA", false, true, true, false),
+            ("HostKeyAlgorithms ssh-d*", false, true, true, false),
+            (
+                "HostKeyAlgorithms ssh-ed25519,ecdsa-sha2-nistp256",
+                true,
+                true,
+                true,
+                true,
+            ),
+        ] {
+            let doc = crate::Document::parse(format!("{line}\n").into_bytes());
+            let ok = |version| doc.diagnostics_for(version).is_empty();
+            assert_eq!(
+                (ok(None), ok(v(8, 0)), ok(v(9, 2)), ok(v(9, 9))),
+                (newest, v80, v92, v99),
+                "{line}"
+            );
+            // Where releases differ, the answer is said to depend on the release (so that
+            // `ssh -V` is asked).
+            assert_eq!(
+                doc.depends_on_openssh_version(),
+                !(newest && v80 && v92 && v99),
+                "{line}"
+            );
+        }
     }
 
     #[test]

@@ -750,12 +750,12 @@ mod tests {
 
     #[test]
     fn algorithm_lists() {
-        assert!(algorithms_ok(Algos::Kex, b"+curve25519-sha256,,foo"));
-        assert!(!algorithms_ok(Algos::Kex, b"foo"));
-        assert!(!algorithms_ok(Algos::Ciphers, b"none"));
-        assert!(algorithms_ok(Algos::Ciphers, b"-foo"));
-        assert!(algorithms_ok(Algos::KeyTypes, b"ssh-*"));
-        assert!(!algorithms_ok(Algos::KeyTypes, b"foo*"));
-        assert!(!algorithms_ok(Algos::GssKex, b"+gss-gex-sha1-"));
+        assert!(algorithms_ok(Algos::Kex, b"+curve25519-sha256,,foo", None));
+        assert!(!algorithms_ok(Algos::Kex, b"foo", None));
+        assert!(!algorithms_ok(Algos::Ciphers, b"none", None));
+        assert!(algorithms_ok(Algos::Ciphers, b"-foo", None));
+        assert!(algorithms_ok(Algos::KeyTypes, b"ssh-*", None));
+        assert!(!algorithms_ok(Algos::KeyTypes, b"foo*", None));
+        assert!(!algorithms_ok(Algos::GssKex, b"+gss-gex-sha1-", None));
     }
 }

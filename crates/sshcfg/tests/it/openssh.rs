@@ -356,6 +356,16 @@ fn newer_keywords_are_judged_by_the_installed_version() {
         "Match sessiontype default",
         "Match command x",
         "Match host version",
+        // Algorithms some releases know and others do not (added in 9.9; removed in 8.5;
+        // DSA, off by default from 9.8), and one in every release.
+        "Host x\n  KexAlgorithms mlkem768x25519-sha256",
+        "Host x\n  KexAlgorithms +curve25519-sha256,mlkem768x25519-sha256",
+        "Host x\n  Ciphers rijndael-cbc@lysator.liu.se",
+        "Host x\n  HostKeyAlgorithms +ssh-dss",
+        "Host x\n  PubkeyAcceptedAlgorithms ssh-dss-cert-v01@openssh.com,ssh-ed25519",
+        "Host x\n  CASignatureAlgorithms \"+ssh-dss\"",
+        "Host x\n  HostbasedAcceptedAlgorithms ssh-d*",
+        "Host x\n  KexAlgorithms sntrup761x25519-sha512@openssh.com",
     ] {
         let home = Home::new(format!("Host h\n  User u\n{line}\n  User v\n").as_bytes());
         let diags: Vec<_> = home
