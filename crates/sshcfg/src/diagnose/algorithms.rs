@@ -8,10 +8,19 @@ use crate::options::OpenSshVersion;
 /// them: the release that added each (`(0, 0)`: 8.0 or earlier) and the first that no longer
 /// knows it (`None`: every later release does). From OpenSSH's history: kex.h, cipher.c
 /// ("Remove the pre-standardization cipher", 8.5) and configure.ac (DSA keys optional in 9.7,
-/// off by default from 9.8, gone in 10.0). Debian's 9.2p1 refuses the first two and takes the
-/// DSA names, as `ssh -G` shows.
+/// off by default from 9.8, gone in 10.0), sshkey.c (the webauthn certificate type, 10.3).
+/// Debian's 9.2p1 refuses the added and removed ones and takes the DSA names, as `ssh -G`
+/// shows; it also takes `sntrup761x25519-sha512` (upstream 9.9, backported by Debian), so that
+/// name is taken as known to every release. ML-DSA key types are left out: upstream builds them
+/// only where the crypto library has them.
 const RELEASES: &[(&str, Release, Option<Release>)] = &[
     ("mlkem768x25519-sha256", (9, 9), None),
+    ("mlkem768nistp256-sha256", (10, 5), None),
+    (
+        "webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+        (10, 3),
+        None,
+    ),
     ("rijndael-cbc@lysator.liu.se", (0, 0), Some((8, 5))),
     ("ssh-dss", (0, 0), Some((9, 8))),
     ("ssh-dss-cert-v01@openssh.com", (0, 0), Some((9, 8))),
@@ -114,6 +123,7 @@ const KEX: &[&str] = &[
     "sntrup761x25519-sha512",
     "sntrup761x25519-sha512@openssh.com",
     "mlkem768x25519-sha256",
+    "mlkem768nistp256-sha256",
 ];
 /// Key and signature types (`keyimpls`); `sshkey_type_from_name` also takes the short names of
 /// plain keys in any letter case.
@@ -131,6 +141,7 @@ const KEY_TYPES: &[&str] = &[
     "sk-ecdsa-sha2-nistp256@openssh.com",
     "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
     "webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+    "webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
     "ssh-dss",
     "ssh-dss-cert-v01@openssh.com",
     "ssh-rsa",

@@ -357,6 +357,13 @@ mod tests {
                 false,
                 false,
             ),
+            (
+                "KexAlgorithms mlkem768nistp256-sha256",
+                true,
+                false,
+                false,
+                false,
+            ),
             ("HostKeyAlgorithms +ssh-dss", false, true, true, false),
             ("HostKeyAlgorithms DSA", false, true, true, false),
             ("HostKeyAlgorithms ssh-d*", false, true, true, false),

@@ -366,6 +366,8 @@ fn newer_keywords_are_judged_by_the_installed_version() {
         "Host x\n  CASignatureAlgorithms \"+ssh-dss\"",
         "Host x\n  HostbasedAcceptedAlgorithms ssh-d*",
         "Host x\n  KexAlgorithms sntrup761x25519-sha512@openssh.com",
+        "Host x\n  KexAlgorithms mlkem768nistp256-sha256",
+        "Host x\n  HostKeyAlgorithms webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
     ] {
         let home = Home::new(format!("Host h\n  User u\n{line}\n  User v\n").as_bytes());
         let diags: Vec<_> = home
