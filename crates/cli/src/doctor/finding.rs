@@ -111,6 +111,8 @@ impl Finding {
         let style = anstyle::Style::new().fg_color(Some(color.into())).bold();
         let place = match (&self.file, self.line) {
             (Some(p), Some(l)) => format!("{p}:{l}: "),
+            // A message about a whole file that starts by naming it says where already.
+            (Some(p), None) if self.message.starts_with(p.as_str()) => String::new(),
             (Some(p), None) => format!("{p}: "),
             _ => String::new(),
         };
@@ -131,6 +133,29 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_named_once() {
+        let text = |f: Finding| {
+            let mut out = Vec::new();
+            f.write_to(&mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let f = |message: &str| {
+            Finding::new(
+                Code::BadPermissions,
+                Severity::Error,
+                None,
+                message.into(),
+                "x".into(),
+            )
+            .in_file("/tmp/c")
+        };
+        let named = text(f("/tmp/c has mode 0666"));
+        assert_eq!(named.matches("/tmp/c").count(), 1, "{named}");
+        assert!(named.contains(" /tmp/c has mode 0666\n"), "{named}");
+        assert!(text(f("ssh reads it")).contains("/tmp/c: ssh reads it\n"));
+    }
 
     #[test]
     fn codes_print_as_their_stable_strings() {
