@@ -9,6 +9,37 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use crate::keyword::Keyword;
+
+/// What a physical line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Empty or only whitespace.
+    Blank,
+    /// A comment line.
+    Comment,
+    /// A keyword line; see [`Document::directive`](crate::Document::directive).
+    Directive(Keyword),
+    /// A line whose keyword opens a `"` that is never closed: OpenSSH silently ignores it.
+    Unreadable,
+}
+
+/// One line as the pass that reads a file hands it on: its index, what it is, its keyword-table
+/// entry, its text as OpenSSH reads it and where its arguments start in that text.
+pub(crate) struct LexedLine<'a> {
+    /// Its index (0-based).
+    pub(crate) index: usize,
+    /// What the line is.
+    pub(crate) kind: LineKind,
+    /// Its keyword-table entry (`None`: not a keyword line, or a keyword OpenSSH does not
+    /// know).
+    pub(crate) spec: Option<&'static crate::keyword::table::Spec>,
+    /// Its text as OpenSSH reads it (cut at a NUL, trailing whitespace stripped).
+    pub(crate) text: &'a [u8],
+    /// Where its arguments start in that text.
+    pub(crate) args: Option<usize>,
+}
+
 /// How a line ends in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Eol {

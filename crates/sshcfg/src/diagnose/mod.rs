@@ -11,11 +11,11 @@ pub(crate) mod value;
 
 use args::{check_args, shown};
 
-use crate::document::{Document, LexedLine, LineKind};
 use crate::header::{Attribute, Criterion, Header, MatchLine, Negation};
 use crate::keyword::Keyword;
 use crate::keyword::table::{self, Arg};
 use crate::lexer::Argv;
+use crate::lexer::{LexedLine, LineKind};
 use crate::options::OpenSshVersion;
 
 /// A problem OpenSSH would report for a line; the line itself is kept as it is.
@@ -47,36 +47,6 @@ impl Diagnostic {
     /// host?
     pub fn rejects_config(&self) -> bool {
         self.kind != DiagnosticKind::Ignored
-    }
-}
-
-/// The diagnostics layer of a [`Document`]: what OpenSSH would report, line by line.
-impl Document {
-    /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
-    /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
-    pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
-        let checks = self.checks();
-        if version.is_none() || !checks.depends_on_version {
-            return checks.newest.clone();
-        }
-        let mut checker = Checker::new(version);
-        for l in self.sweep() {
-            checker.line(&l);
-        }
-        checker.finish().newest
-    }
-
-    /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
-    /// refuses (each keyword's as `process_config_line` parses them), lines it cannot split.
-    pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.diagnostics_for(None)
-    }
-
-    /// Does what this document means depend on which OpenSSH reads it (a keyword or `Match`
-    /// criterion that not every supported release knows)? When not, asking the installed
-    /// client for its version (`ssh -V`) cannot change any answer.
-    pub fn depends_on_openssh_version(&self) -> bool {
-        self.checks().depends_on_version
     }
 }
 
@@ -205,7 +175,7 @@ impl<'a> Checker<'a> {
     #[inline]
     pub(crate) fn line(&mut self, line: &LexedLine<'a>) {
         let i = line.index;
-        let k = match line.kind() {
+        let k = match line.kind {
             LineKind::Unreadable => {
                 self.out.push(Diagnostic {
                     line: i + 1,
@@ -219,7 +189,7 @@ impl<'a> Checker<'a> {
             _ => return,
         };
         let text = line.text;
-        let spec = line.spec();
+        let spec = line.spec;
         let raw = line.args.map_or(&text[text.len()..], |a| &text[a..]);
         if k.starts_block() {
             self.header = Some((k, raw));

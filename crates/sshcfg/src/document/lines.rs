@@ -4,9 +4,8 @@
 
 use std::ops::Range;
 
-use super::LineKind;
 use crate::keyword::Keyword;
-use crate::lexer::{self, LineShape};
+use crate::lexer::{self, LexedLine, LineKind, LineShape};
 
 /// Every line of a document, in two arrays: where each starts, and what it is with where its
 /// arguments start. A line ends where the next starts (or at the end of the file); how it ends
@@ -122,30 +121,6 @@ pub(super) fn kind_of(code: u8) -> LineKind {
     }
 }
 
-/// One line as [`lex_lines`] hands it on: its index in the document, its code, its text as
-/// OpenSSH reads it and where its arguments start in that text.
-pub(crate) struct LexedLine<'a> {
-    /// Its index (0-based).
-    pub(crate) index: usize,
-    pub(super) code: u8,
-    /// Its text as OpenSSH reads it ([`Document::effective_text`](super::Document::effective_text)).
-    pub(crate) text: &'a [u8],
-    /// Where its arguments start in that text (`Document::args_offset`).
-    pub(crate) args: Option<usize>,
-}
-
-impl LexedLine<'_> {
-    /// What the line is ([`Document::kind`](super::Document::kind)).
-    pub(crate) fn kind(&self) -> LineKind {
-        kind_of(self.code)
-    }
-
-    /// Its keyword-table entry (`Document::spec`).
-    pub(crate) fn spec(&self) -> Option<&'static crate::keyword::table::Spec> {
-        spec_of(self.code)
-    }
-}
-
 /// The keyword-table entry a line code stands for.
 #[inline]
 pub(super) fn spec_of(code: u8) -> Option<&'static crate::keyword::table::Spec> {
@@ -192,7 +167,8 @@ pub(super) fn lex_lines<'b>(
         let (code, text, args) = lex_line(&bytes[start..end], no_nul);
         each(LexedLine {
             index: lines.len(),
-            code,
+            kind: kind_of(code),
+            spec: spec_of(code),
             text,
             args,
         });

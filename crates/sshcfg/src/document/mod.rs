@@ -10,27 +10,15 @@ use std::sync::Arc;
 use crate::bytes::FileBytes;
 use crate::header::Header;
 use crate::keyword::Keyword;
-use crate::lexer::{self, Eol, LineShape, SplitError, Token};
+use crate::lexer::{self, Eol, LexedLine, LineShape, SplitError, Token};
 
+mod checks;
 mod lines;
 
-pub(crate) use lines::LexedLine;
+pub use crate::lexer::LineKind;
 use lines::{
     ARGS_FAR, BLANK, COMMENT, LineTable, UNKNOWN, UNREADABLE, kind_of, lex_lines, spec_of,
 };
-
-/// What a physical line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineKind {
-    /// Empty or only whitespace.
-    Blank,
-    /// A comment line.
-    Comment,
-    /// A keyword line; see [`Document::directive`].
-    Directive(Keyword),
-    /// A line whose keyword opens a `"` that is never closed: OpenSSH silently ignores it.
-    Unreadable,
-}
 
 /// A block: the global area (lines before the first `Host`/`Match`) or a `Host`/`Match` line and
 /// every line up to the next one, whatever the indentation.
@@ -98,8 +86,8 @@ struct BlockStarts {
 
 impl BlockStarts {
     #[inline]
-    fn line(&mut self, i: usize, code: u8) {
-        if let LineKind::Directive(k) = kind_of(code)
+    fn line(&mut self, i: usize, kind: LineKind) {
+        if let LineKind::Directive(k) = kind
             && k.starts_block()
         {
             self.starts.push(i as u32);
@@ -113,7 +101,7 @@ impl BlockStarts {
 fn block_starts(lines: &LineTable) -> (Vec<u32>, bool) {
     let mut b = BlockStarts::default();
     for (i, code) in lines.codes().enumerate() {
-        b.line(i, code);
+        b.line(i, kind_of(code));
     }
     (b.starts, b.has_global)
 }
@@ -145,7 +133,7 @@ impl Document {
         let mut checker = crate::diagnose::Checker::new(None);
         let mut blocks = BlockStarts::default();
         lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
-            blocks.line(l.index, l.code);
+            blocks.line(l.index, l.kind);
             checker.line(&l);
         });
         let checks = checker.finish();
@@ -379,21 +367,10 @@ impl Document {
     pub(crate) fn sweep(&self) -> impl Iterator<Item = LexedLine<'_>> + '_ {
         (0..self.lines.len()).map(move |index| LexedLine {
             index,
-            code: self.lines.code(index),
+            kind: kind_of(self.lines.code(index)),
+            spec: spec_of(self.lines.code(index)),
             text: self.effective_text(index),
             args: self.args_offset(index),
-        })
-    }
-
-    /// What the newest ssh refuses in this document, line by line, and whether another
-    /// release's answer could differ.
-    pub(crate) fn checks(&self) -> &crate::diagnose::Checks {
-        self.checks.get_or_init(|| {
-            let mut checker = crate::diagnose::Checker::new(None);
-            for l in self.sweep() {
-                checker.line(&l);
-            }
-            checker.finish()
         })
     }
 
