@@ -61,6 +61,12 @@ const WORDS: &[&str] = &[
     "-foo",
     "hmac-sha1,",
     "curve25519-sha256",
+    // Algorithm names some releases know and others do not (judged by the installed ssh).
+    "mlkem768x25519-sha256",
+    "sntrup761x25519-sha512",
+    "rijndael-cbc@lysator.liu.se",
+    "+ssh-dss",
+    "dsa",
     "af11",
     "0x10",
     "256",
@@ -82,6 +88,14 @@ const WORDS: &[&str] = &[
     "C:\\Users\\John",
     "\\",
 ];
+
+/// The installed client's release, from `ssh -V`.
+fn installed_version() -> Option<sshcfg::OpenSshVersion> {
+    let out = Command::new("ssh").arg("-V").output().unwrap();
+    let v = sshcfg::OpenSshVersion::from_ssh_v(&String::from_utf8_lossy(&out.stderr));
+    assert!(v.is_some(), "ssh -V: {out:?}");
+    v
+}
 
 fn ssh_g_refusal(config: &std::path::Path) -> Option<usize> {
     let out = Command::new("ssh")
@@ -115,6 +129,9 @@ fn refuses_exactly_when_ssh_g_does() {
     if !need_ssh("refuses_exactly_when_ssh_g_does") {
         return;
     }
+    // Judged as the installed client reads configs (keywords newer than 9.2 are left out of
+    // the generator; algorithm names newer or older than it are in).
+    let version = installed_version();
     let keywords: Vec<&str> = sshcfg::keywords()
         .filter(|(k, since)| !LEFT_OUT.contains(k) && *since <= (9, 2))
         .map(|(k, _)| k)
@@ -148,7 +165,7 @@ fn refuses_exactly_when_ssh_g_does() {
             let text = lines.join("\n") + "\n";
             std::fs::write(&path, &text).unwrap();
             let ours = sshcfg::Document::parse(text.clone().into_bytes())
-                .diagnostics()
+                .diagnostics_for(version)
                 .into_iter()
                 .find(|d| d.rejects_config())
                 .map(|d| d.line);
