@@ -398,7 +398,7 @@ impl Skip for HostWalk<'_, '_> {
             c.host_key = Some(pass.host().to_vec());
         }
         if !ix.match_keys.ids.is_empty() && c.match_state != Some(pass.match_host_state()) {
-            let mut m = pass.match_host();
+            let mut m = pass.match_host().into_owned();
             m.make_ascii_lowercase();
             c.matched = ix.match_keys.candidates(&m);
             c.match_state = Some(pass.match_host_state());

@@ -489,13 +489,17 @@ impl Pass<'_> {
 
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
     /// the host as typed; in the final pass the final host name.
-    pub(crate) fn match_host(&self) -> Vec<u8> {
+    pub(crate) fn match_host(&self) -> std::borrow::Cow<'_, [u8]> {
+        use std::borrow::Cow;
         if self.final_pass {
-            return self.host.clone();
+            return Cow::Borrowed(&self.host);
         }
         match self.out.get::<setting::HostName>() {
-            Some(h) => expand_h(h.value.as_bytes(), self.host_arg),
-            None => self.host_arg.to_vec(),
+            Some(h) if h.value.contains('%') => {
+                Cow::Owned(expand_h(h.value.as_bytes(), self.host_arg))
+            }
+            Some(h) => Cow::Borrowed(h.value.as_bytes()),
+            None => Cow::Borrowed(self.host_arg),
         }
     }
 
@@ -547,7 +551,7 @@ impl Pass<'_> {
                 continue;
             }
             let arg = match words.next() {
-                Some(Ok(t)) if !t.is_empty() && t[0] != b'#' => t.into_owned(),
+                Some(Ok(t)) if !t.is_empty() && t[0] != b'#' => t,
                 _ => {
                     return err(self, format!("Missing Match criteria for {}", attr.name()));
                 }
