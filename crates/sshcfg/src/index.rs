@@ -37,9 +37,8 @@ use std::cell::RefCell;
 use crate::hash::HashMap;
 
 use crate::config::ConfigSet;
-use crate::document::{Document, LineKind};
+use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation};
-use crate::keyword::Keyword;
 use crate::loc::{FileId, Loc};
 use crate::resolve::{Pass, Resolution, ResolveContext, Skip};
 
@@ -244,22 +243,29 @@ impl<'a> ResolveIndex<'a> {
             KeysBuilder::default(),
             KeysBuilder::default(),
         );
+        // Reused from block to block (filing a block allocates nothing of its own).
+        let mut scratch = Scratch::default();
         for f in set.files() {
             let doc = &f.doc;
             let first = guards.len() as u32;
             let mut headers = Vec::new();
+            let includes: Vec<usize> = doc.lines_of("include").collect();
             for b in doc.blocks() {
                 let Some(h) = b.header else { continue };
                 let id = guards.len() as u32;
                 headers.push(h as u32);
-                let has_include = b
-                    .lines
-                    .clone()
-                    .any(|i| doc.kind(i) == LineKind::Directive(Keyword::Include));
+                let at = includes.partition_point(|&i| i < b.lines.start);
+                let has_include = includes.get(at).is_some_and(|&i| i < b.lines.end);
                 let guard = if has_include {
                     Guard::Always
                 } else {
-                    file_block(doc, h, id, &mut host_b, &mut match_b, &mut orig_b)
+                    file_block(
+                        doc,
+                        h,
+                        id,
+                        [&mut host_b, &mut match_b, &mut orig_b],
+                        &mut scratch,
+                    )
                 };
                 if guard == Guard::Always {
                     always.push(id);
@@ -297,15 +303,28 @@ impl<'a> ResolveIndex<'a> {
     }
 }
 
-/// File the block at header `h` (block `id`) by its header line; its guard.
+/// What filing a block uses for a while: a header's patterns, and its keys until it is known
+/// that every pattern can be filed.
+#[derive(Default)]
+struct Scratch<'a> {
+    pats: Vec<Cow<'a, [u8]>>,
+    keys: KeysBuilder<'a>,
+}
+
+/// File the block at header `h` (block `id`) by its header line into the builders for `Host`
+/// patterns, `Match host` and `Match originalhost`; its guard.
 fn file_block<'a>(
     doc: &'a Document,
     h: usize,
     id: u32,
-    host_b: &mut KeysBuilder<'a>,
-    match_b: &mut KeysBuilder<'a>,
-    orig_b: &mut KeysBuilder<'a>,
+    [host_b, match_b, orig_b]: [&mut KeysBuilder<'a>; 3],
+    scratch: &mut Scratch<'a>,
 ) -> Guard {
+    let Scratch { pats, keys: tmp } = scratch;
+    pats.clear();
+    tmp.exact.clear();
+    tmp.prefix.clear();
+    tmp.suffix.clear();
     match doc.header(h) {
         Some(Header::Host(line)) => {
             // As `host_line` reads it: an error is reported for every host, so such a line is
@@ -313,7 +332,6 @@ fn file_block<'a>(
             if line.check_quotes().is_err() {
                 return Guard::Always;
             }
-            let mut pats = Vec::new();
             for p in line.patterns() {
                 let Ok(p) = p else { return Guard::Always };
                 if !p.is_negated() {
@@ -321,8 +339,7 @@ fn file_block<'a>(
                 }
             }
             // Filed under each positive pattern; unfiled (and so never read) when it has none.
-            let mut tmp = KeysBuilder::default();
-            for p in pats {
+            for p in pats.drain(..) {
                 if !tmp.add(p, id) {
                     return Guard::Always;
                 }
@@ -339,7 +356,6 @@ fn file_block<'a>(
             let Some((kind, list)) = match_guard(line) else {
                 return Guard::Always;
             };
-            let mut tmp = KeysBuilder::default();
             for entry in list.split(|&b| b == b',') {
                 if entry.first() == Some(&b'!') {
                     continue;
