@@ -145,6 +145,13 @@ impl Keys<'_> {
     /// The blocks whose patterns `s` could match (a superset), sorted.
     fn candidates(&self, s: &[u8]) -> Vec<u32> {
         let mut out = Vec::new();
+        self.candidates_into(s, &mut out);
+        out
+    }
+
+    /// As [`Keys::candidates`], into `out` (cleared first; its room is kept).
+    fn candidates_into(&self, s: &[u8], out: &mut Vec<u32>) {
+        out.clear();
         let mut take = |r: Option<&(u32, u32)>| {
             if let Some(&(a, b)) = r {
                 out.extend_from_slice(&self.ids[a as usize..b as usize]);
@@ -159,7 +166,6 @@ impl Keys<'_> {
         }
         out.sort_unstable();
         out.dedup();
-        out
     }
 }
 
@@ -381,7 +387,9 @@ fn file_block<'a>(
 /// Candidates for the keys the walk has had so far.
 #[derive(Default)]
 struct Cache {
-    host_key: Option<Vec<u8>>,
+    /// The host the candidates in `host` are for: the pass they were taken in (the host
+    /// `Host` lines see changes only when the final pass starts).
+    host_pass: Option<bool>,
     host: Vec<u32>,
     /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
     match_state: Option<(bool, Option<Loc>)>,
@@ -409,15 +417,20 @@ impl Skip for HostWalk<'_, '_> {
         let id = fb.first + k as u32;
         let mut cache = self.cache.borrow_mut();
         let c = &mut *cache;
-        if c.host_key.as_deref() != Some(pass.host()) {
-            c.host = ix.host_keys.candidates(pass.host());
-            c.host_key = Some(pass.host().to_vec());
+        let state = pass.match_host_state();
+        if c.host_pass != Some(state.0) {
+            ix.host_keys.candidates_into(pass.host(), &mut c.host);
+            c.host_pass = Some(state.0);
         }
-        if !ix.match_keys.ids.is_empty() && c.match_state != Some(pass.match_host_state()) {
-            let mut m = pass.match_host().into_owned();
-            m.make_ascii_lowercase();
-            c.matched = ix.match_keys.candidates(&m);
-            c.match_state = Some(pass.match_host_state());
+        if !ix.match_keys.ids.is_empty() && c.match_state != Some(state) {
+            let m = pass.match_host();
+            if m.iter().any(u8::is_ascii_uppercase) {
+                ix.match_keys
+                    .candidates_into(&m.to_ascii_lowercase(), &mut c.matched);
+            } else {
+                ix.match_keys.candidates_into(&m, &mut c.matched);
+            }
+            c.match_state = Some(state);
         }
         let listed = |v: &[u32]| v.binary_search(&id).is_ok();
         let may_apply = match ix.guards[id as usize] {
