@@ -272,9 +272,9 @@ impl Loader<'_> {
 /// A glob(3) pattern in the `glob` crate's syntax. glob(3) (without `GLOB_NOESCAPE`, as ssh
 /// calls it) reads a backslash as quoting the next character: `x\y` names `xy`, `s\*` a file
 /// named `s*`, `x[\y]` is `x[y]`; a backslash that ends the pattern is itself (checked with
-/// `ssh -G`). The crate has no escape, so the quoted character is written as itself, or as a
-/// one-character class (`[*]`) when it is a metacharacter outside brackets. (A quoted `]`
-/// inside brackets, which the crate cannot write, is left as written.)
+/// `ssh -G`). The crate has no escape, so the quoted character is written as
+/// [`glob::Pattern::escape`] writes it (a metacharacter as the one-character class `[*]`). (A
+/// quoted `]` inside brackets, which the crate cannot write, is left as written.)
 fn glob_crate_pattern(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut chars = pattern.chars();
@@ -287,12 +287,7 @@ fn glob_crate_pattern(pattern: &str) -> String {
                 None => out.push('\\'),
             },
             '\\' => match chars.next() {
-                Some(q @ ('*' | '?' | '[' | ']')) => {
-                    out.push('[');
-                    out.push(q);
-                    out.push(']');
-                }
-                Some(q) => out.push(q),
+                Some(q) => out.push_str(&glob::Pattern::escape(q.encode_utf8(&mut [0; 4]))),
                 None => out.push('\\'),
             },
             '[' if !in_class => {

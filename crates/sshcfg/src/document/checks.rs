@@ -10,13 +10,16 @@ impl Document {
     /// What the newest ssh refuses in this document, line by line, and whether another
     /// release's answer could differ.
     pub(crate) fn checks(&self) -> &Checks {
-        self.checks.get_or_init(|| {
-            let mut checker = Checker::new(None);
-            for l in self.sweep() {
-                checker.line(&l);
-            }
-            checker.finish()
-        })
+        self.checks.get_or_init(|| self.check(None))
+    }
+
+    /// The rejection check as OpenSSH `version` (`None`: the newest) reads this document.
+    fn check(&self, version: Option<OpenSshVersion>) -> Checks {
+        let mut checker = Checker::new(version);
+        for l in self.sweep() {
+            checker.line(&l);
+        }
+        checker.finish()
     }
 
     /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
@@ -26,11 +29,7 @@ impl Document {
         if version.is_none() || !checks.depends_on_version {
             return checks.newest.clone();
         }
-        let mut checker = Checker::new(version);
-        for l in self.sweep() {
-            checker.line(&l);
-        }
-        checker.finish().newest
+        self.check(version).newest
     }
 
     /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
