@@ -18,3 +18,15 @@ pub fn config_file(content: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&p, content).unwrap();
     (d, p)
 }
+
+/// The finding with `code` in doctor's JSON `v`; panics naming the code and showing `v` when
+/// there is none.
+#[cfg(unix)]
+pub fn finding<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    v["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings: {v}"))
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("{code}: {v}"))
+}

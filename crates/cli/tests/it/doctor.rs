@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use predicates::prelude::*;
 
-use crate::common::{bin, config_file as cfg};
+use crate::common::{bin, config_file as cfg, finding};
 
 /// A local port nobody holds right now.
 fn free_port() -> u16 {
@@ -165,12 +165,7 @@ fn a_busy_local_port_suggests_a_command_with_the_hosts_checked() {
 ");
     let (_, _, v) = doctor_on_port(&p, port, &["myserver"]);
     let p = p.display();
-    let fix = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "local-port-in-use")
-        .unwrap()["fix"]
+    let fix = finding(&v, "local-port-in-use")["fix"]
         .as_str()
         .unwrap()
         .to_string();
@@ -263,12 +258,7 @@ fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "bad-permissions")
-        .unwrap_or_else(|| panic!("{v}"));
+    let f = finding(&v, "bad-permissions");
     assert_eq!(
         f["message"],
         "/dev/null has mode 0666, which lets group or others write it: ssh stops with \"Bad owner or permissions\" and reads no config at all"
@@ -281,12 +271,7 @@ fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
         )
     );
     // `enable` refuses until then, so the missing forward's fix says to do that first.
-    let missing = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "forward-missing")
-        .unwrap_or_else(|| panic!("{v}"));
+    let missing = finding(&v, "forward-missing");
     let fix = missing["fix"].as_str().unwrap();
     assert!(
         fix.starts_with(&format!(
@@ -308,15 +293,7 @@ fn the_missing_forwards_fix_does_not_repeat_the_undecided_note() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let find = |code: &str| {
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == code)
-            .unwrap_or_else(|| panic!("{code}: {v}"))
-            .clone()
-    };
+    let find = |code: &str| finding(&v, code).clone();
     let fix = find("forward-missing")["fix"].as_str().unwrap().to_string();
     assert!(
         !fix.contains("note:") && !fix.contains("Match exec"),
@@ -499,17 +476,7 @@ fn suggested_ssh_commands_carry_the_config() {
     )
     .unwrap();
     let (_, _, v) = doctor_on_port(&config, 1455, &["h"]);
-    let fix = |code: &str| {
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == code)
-            .unwrap_or_else(|| panic!("{code}: {v}"))["fix"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let fix = |code: &str| finding(&v, code)["fix"].as_str().unwrap().to_string();
     let f = format!("-F '{}'", config.display());
     assert!(
         fix("control-master").contains(&format!("`ssh {f} -O exit h`")),
@@ -546,12 +513,7 @@ fn a_name_as_bind_address_is_not_called_exposed() {
             codes.contains(&"non-loopback-bind".to_string()),
             "{bind}: {v}"
         );
-        let msg = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == "non-loopback-bind")
-            .unwrap()["message"]
+        let msg = finding(&v, "non-loopback-bind")["message"]
             .as_str()
             .unwrap()
             .to_string();

@@ -6,7 +6,7 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use crate::common::{bin, config_file};
+use crate::common::{bin, config_file, finding};
 
 fn status(cfg: &std::path::Path, host: &str) -> serde_json::Value {
     let out = bin()
@@ -236,13 +236,7 @@ fn ignore_unknown_in_the_host_block_is_accepted_for_that_host() {
     // doctor does not repeat the fix just applied (an IgnoreUnknown above the line): it says
     // what is left, for the other hosts.
     let (_, d) = doctor(&cfg, &["a", "--local-port", "1"]);
-    let f = d["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "unknown-keyword")
-        .cloned()
-        .unwrap();
+    let f = finding(&d, "unknown-keyword").clone();
     assert_eq!(f["severity"], "warning");
     assert!(
         !f["fix"]
@@ -315,13 +309,7 @@ fn address_family_inet6_keeps_every_forward_off_127_0_0_1() {
     assert_eq!(status(&cfg, "a")["reason"], "wrong-bind");
     assert_eq!(status(&cfg, "c")["enabled"], true);
     let (_, d) = doctor(&cfg, &["a", "--port", "1455"]);
-    let f = d["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "wrong-bind")
-        .cloned()
-        .unwrap();
+    let f = finding(&d, "wrong-bind").clone();
     assert!(
         f["message"]
             .as_str()
