@@ -131,8 +131,8 @@ fn match_criteria_too_new(line: MatchLine<'_>, version: Option<OpenSshVersion>) 
 pub(crate) struct Checks {
     /// Every line the newest OpenSSH would report, in order.
     pub(crate) newest: Vec<Diagnostic>,
-    /// Does the document name a keyword or a `Match` criterion that not every supported
-    /// release knows? When not, every release reports what the newest does.
+    /// Does the document name a keyword, a `Match` criterion or an algorithm that not every
+    /// supported release knows? When not, every release reports what the newest does.
     pub(crate) depends_on_version: bool,
 }
 

@@ -22,8 +22,9 @@ impl Document {
         checker.finish()
     }
 
-    /// As [`Document::diagnostics`], for a given OpenSSH client: keywords and `Match` criteria
-    /// newer than it are refused as it refuses them (`None`: the newest OpenSSH).
+    /// As [`Document::diagnostics`], for a given OpenSSH client: keywords, `Match` criteria and
+    /// algorithm names it does not know are refused as it refuses them (`None`: the newest
+    /// OpenSSH).
     pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
         let checks = self.checks();
         if version.is_none() || !checks.depends_on_version {
@@ -38,8 +39,8 @@ impl Document {
         self.diagnostics_for(None)
     }
 
-    /// Does what this document means depend on which OpenSSH reads it (a keyword or `Match`
-    /// criterion that not every supported release knows)? When not, asking the installed
+    /// Does what this document means depend on which OpenSSH reads it (a keyword, `Match`
+    /// criterion or algorithm name that not every supported release knows)? When not, asking the installed
     /// client for its version (`ssh -V`) cannot change any answer.
     pub fn depends_on_openssh_version(&self) -> bool {
         self.checks().depends_on_version
