@@ -178,10 +178,13 @@ impl Loader<'_> {
         let doc = &self.files[id.index()].doc;
         let mut lines = Vec::new();
         for i in doc.lines_of("include") {
-            if let Some(Ok(args)) = doc.args(i) {
-                let args: Vec<Vec<u8>> = args.into_iter().map(|t| t.value.into_owned()).collect();
-                lines.push((i, args));
-            }
+            // Every Include line is listed, one whose quotes are bad with no files (the walk
+            // reports it where it reaches it).
+            let args = match doc.args(i) {
+                Some(Ok(args)) => args.into_iter().map(|t| t.value.into_owned()).collect(),
+                _ => Vec::new(),
+            };
+            lines.push((i, args));
         }
         for (line, args) in lines {
             let mut ids = Vec::new();

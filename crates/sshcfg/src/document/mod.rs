@@ -458,6 +458,11 @@ impl Document {
         self.lines.line_at(off)
     }
 
+    /// The first line of every block, in order.
+    pub(crate) fn block_start_lines(&self) -> &[u32] {
+        &self.block_starts
+    }
+
     /// The block that holds line `i`.
     pub fn block_of(&self, i: usize) -> Block {
         let b = self

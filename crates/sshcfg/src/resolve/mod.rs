@@ -266,6 +266,25 @@ pub(crate) trait Skip {
     fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<usize>;
 }
 
+/// The position of the first item of `items` (sorted by `line`) at or after `target`, given
+/// that none before `from` is.
+#[inline]
+fn first_at_or_after<T>(
+    items: &[T],
+    from: usize,
+    target: usize,
+    line: impl Fn(&T) -> usize,
+) -> usize {
+    let mut at = from;
+    for _ in 0..2 {
+        if items.get(at).is_none_or(|x| line(x) >= target) {
+            return at;
+        }
+        at += 1;
+    }
+    at + items[at..].partition_point(|x| line(x) < target)
+}
+
 /// Options keep the first value obtained (`if (*activep && *intptr == -1)` in readconf.c).
 fn first_wins<T>(slot: &mut Option<Located<T>>, loc: Loc, value: T) {
     if slot.is_none() {
@@ -287,7 +306,23 @@ impl Pass<'_> {
         let mut header: Option<Loc> = None;
         let mut exclusive = false;
         let mut next = 0;
+        // Where the next block starts and the next `Include` is, as the walk moves on: in an
+        // inactive block nothing else is read, so the walk jumps to whichever comes first.
+        let starts = doc.block_start_lines();
+        let (mut next_block, mut next_include) = (0, 0);
         while next < doc.line_count() {
+            // With an index, the blocks that cannot apply are passed over by it already.
+            if !*active && self.skip.is_none() {
+                // (A step or two at a time as the walk reads on; by halving after a jump.)
+                next_block = first_at_or_after(starts, next_block, next, |&s| s as usize);
+                next_include = first_at_or_after(&f.includes, next_include, next, |l| l.0);
+                let block = starts.get(next_block).map_or(usize::MAX, |&s| s as usize);
+                let include = f.includes.get(next_include).map_or(usize::MAX, |(l, _)| *l);
+                next = block.min(include);
+                if next >= doc.line_count() {
+                    break;
+                }
+            }
             let i = next;
             next += 1;
             let LineKind::Directive(kw) = doc.kind(i) else {
@@ -622,12 +657,19 @@ impl Pass<'_> {
 /// `host` itself (a negated one only excludes). Such a line is passed over without splitting
 /// it; anything else is read in full by `host_line`.
 fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
-    !raw.is_empty()
-        && !host.is_empty()
-        && !raw
-            .iter()
-            .any(|&b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\'))
-        && memchr::memmem::find(raw, host).is_none()
+    let Some(&first) = host.first() else {
+        return false;
+    };
+    // One scan for both: a wildcard, quote or escape (the line must be read), and the host's
+    // text (a searcher made for each line would cost more than the line: it is a few words).
+    let mut found = false;
+    for (i, &b) in raw.iter().enumerate() {
+        if matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\') {
+            return false;
+        }
+        found = found || (b == first && raw[i..].starts_with(host));
+    }
+    !raw.is_empty() && !found
 }
 
 /// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
