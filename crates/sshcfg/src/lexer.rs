@@ -38,6 +38,9 @@ pub(crate) struct LexedLine<'a> {
     pub(crate) text: &'a [u8],
     /// Where its arguments start in that text.
     pub(crate) args: Option<usize>,
+    /// The classes of its argument text's bytes, or-ed ([`class::QUOTE`], [`class::SPECIAL`]),
+    /// when the pass found them on the way (`None`: to be found).
+    pub(crate) class: Option<u8>,
 }
 
 /// How a line ends in the file.
@@ -87,6 +90,172 @@ pub(crate) fn strip_trailing(line: &[u8]) -> &[u8] {
         len -= 1;
     }
     &line[..len]
+}
+
+/// Byte classes of the one-scan reading of a line ([`scan_line`]), as bits.
+pub(crate) mod class {
+    /// `"` or `'`: an argument text that holds one must be split to be checked.
+    pub(crate) const QUOTE: u8 = 1;
+    /// A quote, blank, backslash or `#`: an argument text that holds one is not one plain word.
+    pub(crate) const SPECIAL: u8 = 2;
+    /// Space or tab.
+    pub(crate) const BLANK: u8 = 4;
+    /// `\n`.
+    pub(crate) const NEWLINE: u8 = 8;
+    /// `\r`, form feed or NUL: the line is read by the general path.
+    pub(crate) const ODD: u8 = 16;
+    /// `=`: ends a keyword.
+    pub(crate) const EQUALS: u8 = 32;
+    /// `"`: ends a keyword (`strdelim` opens a quote there).
+    pub(crate) const DQUOTE: u8 = 64;
+
+    /// Every byte's classes.
+    pub(crate) const OF: [u8; 256] = {
+        let mut c = [0u8; 256];
+        c[b'"' as usize] = QUOTE | SPECIAL | DQUOTE;
+        c[b'\'' as usize] = QUOTE | SPECIAL;
+        c[b' ' as usize] = SPECIAL | BLANK;
+        c[b'\t' as usize] = SPECIAL | BLANK;
+        c[b'\\' as usize] = SPECIAL;
+        c[b'#' as usize] = SPECIAL;
+        c[b'\n' as usize] = NEWLINE;
+        c[b'\r' as usize] = ODD;
+        c[0x0c] = ODD;
+        c[0] = ODD;
+        c[b'=' as usize] = EQUALS;
+        c
+    };
+}
+
+/// What [`scan`] found a line to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scanned {
+    /// Empty or only blanks.
+    Blank,
+    /// A comment.
+    Comment,
+    /// A keyword line: its keyword's position in the keyword table (`None`: unknown), where its
+    /// arguments start in the text (`None`: no argument) and the classes of the bytes of its
+    /// argument text, or-ed ([`class::QUOTE`], [`class::SPECIAL`]).
+    Keyword {
+        code: Option<u8>,
+        args: Option<usize>,
+        class: u8,
+    },
+}
+
+/// A line read by [`scan_line`]: what it is, the length of its text as OpenSSH reads it
+/// ([`strip_trailing`]) and where its content ends (its `\n`, or the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScannedLine {
+    pub(crate) what: Scanned,
+    pub(crate) text_len: usize,
+    pub(crate) content_len: usize,
+}
+
+/// Read the line at the start of `bytes` (up to its `\n`; the file holds no NUL) in one scan
+/// of a byte-class table: the blanks, the keyword (hashed on the way and looked up), the
+/// separator, and the argument text up to the line's end (its bytes' classes gathered on the
+/// way, so that the line's end needs no search of its own). The common spellings only: `None`
+/// for a keyword line that holds a carriage return or form feed (but for `\r\n`), or whose
+/// keyword holds or starts with a quote or starts with `=`, and for a comment whose first word
+/// holds a quote; [`strip_trailing`] and [`shape`] read those, and give the same answer for
+/// every line this one reads (a property test checks it).
+#[inline]
+pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
+    use class::*;
+    let n = bytes.len();
+    let of = |b: u8| OF[usize::from(b)];
+    let mut p = 0;
+    while p < n && of(bytes[p]) & BLANK != 0 {
+        p += 1;
+    }
+    if p == n || bytes[p] == b'\n' {
+        return Some(ScannedLine {
+            what: Scanned::Blank,
+            text_len: p.min(1),
+            content_len: p,
+        });
+    }
+    let stops = BLANK | NEWLINE | ODD | EQUALS | DQUOTE;
+    if bytes[p] == b'#' {
+        // A comment, unless its first word holds a quote (then `strdelim` reads on) or a byte
+        // that is not read the common way.
+        let q = bytes[p..].iter().position(|&b| of(b) & stops != 0);
+        if q.is_some_and(|q| of(bytes[p + q]) & (ODD | DQUOTE) != 0) {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &bytes[p..]).map_or(n, |e| p + e);
+        return Some(ScannedLine {
+            what: Scanned::Comment,
+            text_len: strip_trailing(&bytes[..end]).len(),
+            content_len: end,
+        });
+    }
+    if of(bytes[p]) & (ODD | EQUALS | DQUOTE) != 0 {
+        return None;
+    }
+    let mut h = crate::keyword::table::KeywordHash::START;
+    let mut q = p;
+    while q < n {
+        let b = bytes[q];
+        if of(b) & stops != 0 {
+            break;
+        }
+        h = h.push(b);
+        q += 1;
+    }
+    if q < n && of(bytes[q]) & (ODD | DQUOTE) != 0 {
+        return None;
+    }
+    let code = crate::keyword::table::lookup_hashed(&bytes[p..q], h);
+    // The separator: blanks, one `=`, blanks (or `=` straight after the keyword).
+    let mut r = q;
+    if r < n && bytes[r] == b'=' {
+        r += 1;
+    } else {
+        while r < n && of(bytes[r]) & BLANK != 0 {
+            r += 1;
+        }
+        if r < n && bytes[r] == b'=' {
+            r += 1;
+        }
+    }
+    while r < n && of(bytes[r]) & BLANK != 0 {
+        r += 1;
+    }
+    // The argument text, to the line's end, its bytes' classes gathered on the way.
+    let mut end = r;
+    let mut acc = 0u8;
+    while end < n {
+        let c = of(bytes[end]);
+        if c & NEWLINE != 0 {
+            break;
+        }
+        acc |= c;
+        end += 1;
+    }
+    let mut text_len = end;
+    if r == end || acc & ODD != 0 || of(bytes[end - 1]) & BLANK != 0 {
+        // Blanks, a `\r` or a form feed at the end are stripped and are no part of the
+        // arguments; an odd byte anywhere else is left to the general path.
+        text_len = strip_trailing(&bytes[..end]).len();
+        acc = bytes[r.min(text_len)..text_len]
+            .iter()
+            .fold(0, |a, &b| a | of(b));
+        if acc & ODD != 0 {
+            return None;
+        }
+    }
+    Some(ScannedLine {
+        what: Scanned::Keyword {
+            code,
+            args: (r < text_len).then_some(r),
+            class: acc & (QUOTE | SPECIAL),
+        },
+        text_len,
+        content_len: end,
+    })
 }
 
 /// One token of a line: its unescaped value and where its raw text lies in the line.

@@ -44,24 +44,14 @@ enum Args<'a> {
     Split(Argv<'a>),
 }
 
-/// Byte classes for one scan of a line's arguments.
-const QUOTE: u8 = 1;
-const SPECIAL: u8 = 2;
-const CLASS: [u8; 256] = {
-    let mut c = [0u8; 256];
-    c[b'"' as usize] = QUOTE | SPECIAL;
-    c[b'\'' as usize] = QUOTE | SPECIAL;
-    c[b' ' as usize] = SPECIAL;
-    c[b'\t' as usize] = SPECIAL;
-    c[b'\\' as usize] = SPECIAL;
-    c[b'#' as usize] = SPECIAL;
-    c
-};
+use crate::lexer::class::{QUOTE, SPECIAL};
 
 /// The classes of the bytes of `raw`, or-ed: does it hold a quote; is it not one plain word?
 #[inline]
 fn classes(raw: &[u8]) -> u8 {
-    raw.iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)])
+    raw.iter()
+        .fold(0, |acc, &b| acc | crate::lexer::class::OF[usize::from(b)])
+        & (QUOTE | SPECIAL)
 }
 
 impl<'a> Args<'a> {
@@ -96,11 +86,12 @@ pub(super) fn check_args(
     raw: &[u8],
     base: usize,
     version: Option<OpenSshVersion>,
+    class: Option<u8>,
 ) -> Result<(), Problem> {
     // ssh names the keyword as written, lowercased: that is the table's name, since the
     // table's names are lowercase and matched ignoring case.
     let kw = spec.name.as_bytes();
-    let class = classes(raw);
+    let class = class.unwrap_or_else(|| classes(raw));
     if class & QUOTE != 0 && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes)) {
         return Err(problem(base, "invalid quotes"));
     }

@@ -263,7 +263,7 @@ impl<'a> Checker<'a> {
         {
             self.ignore = Some(a.value.into_owned());
         }
-        if let Err(p) = check_args(spec, raw, base, version) {
+        if let Err(p) = check_args(spec, raw, base, version, line.class) {
             self.out
                 .push(diag(p.at, p.message, DiagnosticKind::BadArguments));
         } else if k == Keyword::Match

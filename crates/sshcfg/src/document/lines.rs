@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::keyword::Keyword;
-use crate::lexer::{self, LexedLine, LineKind, LineShape};
+use crate::lexer::{self, LexedLine, LineKind, LineShape, Scanned};
 
 /// Every line of a document, in two arrays: where each starts, and what it is with where its
 /// arguments start. A line ends where the next starts (or at the end of the file); how it ends
@@ -139,21 +139,23 @@ pub(super) fn lex_line(content: &[u8], no_nul: bool) -> (u8, &[u8], Option<usize
     } else {
         lexer::effective_line(content)
     };
-    match lexer::shape(text) {
-        LineShape::Blank => (BLANK, text, None),
-        LineShape::Comment => (COMMENT, text, None),
-        LineShape::BadKeywordQuote => (UNREADABLE, text, None),
+    let (code, args) = match lexer::shape(text) {
+        LineShape::Blank => (BLANK, None),
+        LineShape::Comment => (COMMENT, None),
+        LineShape::BadKeywordQuote => (UNREADABLE, None),
         LineShape::Directive { keyword, args } => (
             crate::keyword::table::lookup_index(&keyword.value).unwrap_or(UNKNOWN),
-            text,
             args,
         ),
-    }
+    };
+    (code, text, args)
 }
 
 /// Classify the lines of `bytes[from..to]` (`from` is a line start; `to` is just after a `\n`
 /// or the end of the file), appending to `lines` and handing each line to `each` as it is
-/// read, so that a pass over every line needs no second reading of the bytes.
+/// read, so that a pass over every line needs no second reading of the bytes. A line spelled
+/// the common way is read in one scan ([`lexer::scan_line`], which also finds its end); the
+/// others by [`lex_line`].
 pub(super) fn lex_lines<'b>(
     bytes: &'b [u8],
     from: usize,
@@ -163,28 +165,100 @@ pub(super) fn lex_lines<'b>(
     mut each: impl FnMut(LexedLine<'b>),
 ) {
     let mut start = from;
-    let mut lex = |start: usize, end: usize, lines: &mut LineTable| {
-        let (code, text, args) = lex_line(&bytes[start..end], no_nul);
+    while start < to {
+        let rest = &bytes[start..to];
+        let scanned = if no_nul { lexer::scan_line(rest) } else { None };
+        let (code, text, args, class, end) = match scanned {
+            Some(l) => {
+                let (code, args, class) = match l.what {
+                    Scanned::Blank => (BLANK, None, None),
+                    Scanned::Comment => (COMMENT, None, None),
+                    Scanned::Keyword { code, args, class } => {
+                        (code.unwrap_or(UNKNOWN), args, Some(class))
+                    }
+                };
+                (code, &rest[..l.text_len], args, class, l.content_len)
+            }
+            None => {
+                let nl = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                let content_end = if nl < rest.len() && nl > 0 && rest[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                let (code, text, args) = lex_line(&rest[..content_end], no_nul);
+                (code, text, args, None, nl)
+            }
+        };
         each(LexedLine {
             index: lines.len(),
             kind: kind_of(code),
             spec: spec_of(code),
             text,
             args,
+            class,
         });
         lines.push(start, code, args);
-    };
-    for nl in memchr::memchr_iter(b'\n', &bytes[from..to]) {
-        let nl = from + nl;
-        let content_end = if nl > start && bytes[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        };
-        lex(start, content_end, lines);
-        start = nl + 1;
+        start += end + 1;
     }
-    if start < to {
-        lex(start, to, lines);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each line of `bytes` as the general path reads it (a search for its end, then
+    /// [`lex_line`]): where it starts, its code, its text and where its arguments start.
+    fn general(bytes: &[u8]) -> Vec<(usize, u8, Vec<u8>, Option<usize>)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < bytes.len() {
+            let rest = &bytes[start..];
+            let nl = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            let content_end = if nl < rest.len() && nl > 0 && rest[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
+            let (code, text, args) = lex_line(&rest[..content_end], true);
+            out.push((start, code, text.to_vec(), args));
+            start += nl + 1;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The one-scan reading agrees with the general path on every line, and the argument
+        /// classes it gathers are those of the argument text.
+        #[test]
+        fn one_scan_agrees_with_the_general_path(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "Host", "hOsT", "User", "LocalForward", "IdentityFile", "Nonesuch", "#", " ",
+                "\t", "\r", "\n", "\r\n", "\x0c", "=", "\"", "'", "\\", "a", "1", ":", "*",
+            ]),
+            0..24,
+        )) {
+            let bytes = parts.concat().into_bytes();
+            let mut lines = LineTable::default();
+            let mut seen = Vec::new();
+            lex_lines(&bytes, 0, bytes.len(), true, &mut lines, |l| {
+                let raw = l.args.map_or(&b""[..], |a| &l.text[a..]);
+                if let Some(class) = l.class {
+                    let want = raw.iter().fold(0, |a, &b| a | lexer::class::OF[usize::from(b)]);
+                    assert_eq!(class, want & (lexer::class::QUOTE | lexer::class::SPECIAL));
+                }
+                seen.push((l.text.to_vec(), l.args));
+            });
+            let want = general(&bytes);
+            proptest::prop_assert_eq!(lines.len(), want.len());
+            for (i, (start, code, text, args)) in want.into_iter().enumerate() {
+                proptest::prop_assert_eq!(lines.start(i), start);
+                proptest::prop_assert_eq!(lines.code(i), code);
+                proptest::prop_assert_eq!(&seen[i].0, &text);
+                proptest::prop_assert_eq!(seen[i].1, args);
+            }
+        }
     }
 }

@@ -371,6 +371,7 @@ impl Document {
             spec: spec_of(self.lines.code(index)),
             text: self.effective_text(index),
             args: self.args_offset(index),
+            class: None,
         })
     }
 

@@ -312,14 +312,39 @@ pub(crate) const MATCH_SINCE: &[(&str, Release)] = &[
 const SLOTS: usize = 512;
 const EMPTY: u8 = u8::MAX;
 
-/// FNV-1a over the lowercased bytes.
-#[inline]
-fn hash(lower: &[u8]) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in lower {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+/// FNV-1a over the bytes with bit 5 set, fed one byte at a time (so that the scan that finds a
+/// keyword's end can hash it on the way). Setting the bit lowercases a letter (and makes a few
+/// other bytes alike, which the comparison after the hash tells apart): the hash ignores
+/// letter case.
+#[derive(Clone, Copy)]
+pub(crate) struct KeywordHash(u32);
+
+impl KeywordHash {
+    /// The hash of no byte.
+    pub(crate) const START: KeywordHash = KeywordHash(0x811c_9dc5);
+
+    /// Add a byte of the keyword as written.
+    #[inline(always)]
+    pub(crate) fn push(self, b: u8) -> KeywordHash {
+        KeywordHash((self.0 ^ u32::from(b | 0x20)).wrapping_mul(0x0100_0193))
     }
-    h as usize
+}
+
+/// Each byte lowercased (a table: one load a byte when comparing keywords).
+const LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).to_ascii_lowercase();
+        b += 1;
+    }
+    t
+};
+
+/// [`KeywordHash`] of a whole keyword.
+#[inline]
+fn hash(kw: &[u8]) -> usize {
+    kw.iter().fold(KeywordHash::START, |h, &b| h.push(b)).0 as usize
 }
 
 /// Open-addressing index: slot -> position in [`KEYWORDS`], built once.
@@ -343,19 +368,27 @@ fn index() -> &'static [u8; SLOTS] {
 /// allocation: a hash of the lowercased bytes, then one comparison in most cases).
 #[inline]
 pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
-    let mut buf = [0u8; 40];
-    let lower = buf.get_mut(..kw.len())?;
-    for (d, &b) in lower.iter_mut().zip(kw) {
-        *d = b.to_ascii_lowercase();
-    }
+    lookup_hashed(kw, KeywordHash(hash(kw) as u32))
+}
+
+/// [`lookup_index`], given the keyword's [`KeywordHash`].
+#[inline]
+pub(crate) fn lookup_hashed(kw: &[u8], h: KeywordHash) -> Option<u8> {
     let slots = index();
-    let mut at = hash(lower) & (SLOTS - 1);
+    let mut at = h.0 as usize & (SLOTS - 1);
     loop {
         let i = slots[at];
         if i == EMPTY {
             return None;
         }
-        if KEYWORDS[usize::from(i)].name.as_bytes() == lower {
+        // The table's names are lowercase.
+        let name = KEYWORDS[usize::from(i)].name.as_bytes();
+        if name.len() == kw.len()
+            && name
+                .iter()
+                .zip(kw)
+                .all(|(&n, &b)| LOWER[usize::from(b)] == n)
+        {
             return Some(i);
         }
         at = (at + 1) & (SLOTS - 1);
