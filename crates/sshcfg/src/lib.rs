@@ -94,7 +94,7 @@
 //!   [`Criteria`], [`Criterion`], [`Attribute`], [`Negation`], [`HeaderError`],
 //!   [`CriterionError`]).
 //! - What ssh refuses: [`Document::diagnostics`] ([`Diagnostic`], [`DiagnosticKind`]),
-//!   [`keywords`], [`OpenSshVersion`].
+//!   [`keywords`], [`OpenSshVersion`] ([`Vendor`]).
 //! - Resolving a host as `ssh -G` does: [`ConfigSet::resolve`] with a [`ResolveContext`] gives a
 //!   [`Resolution`] (its forwards as [`EffectiveForward`]s, notes as [`Note`]s, what it could
 //!   not decide as [`NotEvaluated`] ([`Undecided`]), options by
@@ -161,7 +161,7 @@ pub use listener::{
     parse_ip,
 };
 pub use loc::{FileId, Loc, Located, Place};
-pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion};
+pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion, Vendor};
 pub use passwd::passwd_home;
 pub use plan::{Action, FileChange, Insertion, Plan, Step};
 pub use resolve::{EffectiveForward, NotEvaluated, Note, Resolution, ResolveContext, Undecided};

@@ -157,28 +157,99 @@ impl ControlPersist {
     }
 }
 
+/// Whose build of OpenSSH the client is, as `ssh -V` names it: some vendors' patches add
+/// keywords that upstream OpenSSH refuses ("Bad configuration option").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[non_exhaustive]
+pub enum Vendor {
+    /// A build `ssh -V` names no vendor for: OpenSSH portable as released, and the builds of
+    /// macOS, Fedora, the BSDs... (`OpenSSH_9.8p1, LibreSSL 3.3.6`).
+    #[default]
+    Portable,
+    /// Win32-OpenSSH (`OpenSSH_for_Windows_9.5p1`).
+    Windows,
+    /// Debian's package (`OpenSSH_9.2p1 Debian-2+deb12u6`).
+    Debian,
+    /// Ubuntu's package, built from Debian's source (`OpenSSH_9.6p1 Ubuntu-3ubuntu13.5`).
+    Ubuntu,
+    /// Raspbian's rebuild of Debian's package (`OpenSSH_9.2p1 Raspbian-2+deb12u3`).
+    Raspbian,
+}
+
+impl Vendor {
+    /// Does this build carry Debian's patches (`debian/patches` of its `openssh` source
+    /// package), which add the client keywords `ProtocolKeepAlives` and `SetupTimeOut`
+    /// (`keepalive-extensions.patch`) and `UseBlacklistedKeys` (`ssh-vulnkey-compat.patch`)?
+    /// Debian's packaging names the vendor in `ssh -V` (`SSH_EXTRAVERSION`, from
+    /// `dpkg-vendor`), so a distribution built from it says so.
+    pub fn has_debian_patches(self) -> bool {
+        matches!(self, Vendor::Debian | Vendor::Ubuntu | Vendor::Raspbian)
+    }
+
+    /// Read the vendor from what `ssh -V` prints (see [`OpenSshVersion::from_ssh_v`]).
+    fn from_ssh_v(windows: bool, after_release: &str) -> Vendor {
+        if windows {
+            return Vendor::Windows;
+        }
+        // `OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL ...`: `SSH_RELEASE` is the release, a space
+        // and `VENDOR-REVISION`; without a vendor a comma follows the release.
+        let word = after_release
+            .strip_prefix(' ')
+            .and_then(|r| r.split([',', ' ']).next())
+            .unwrap_or_default();
+        match word.split_once('-').map(|(v, _)| v) {
+            Some("Debian") => Vendor::Debian,
+            Some("Ubuntu") => Vendor::Ubuntu,
+            Some("Raspbian") => Vendor::Raspbian,
+            _ => Vendor::Portable,
+        }
+    }
+}
+
 /// The version of the OpenSSH client that reads the config: keywords and `Match` criteria newer
-/// than it make it refuse the config.
+/// than it make it refuse the config, and so do keywords its vendor's build lacks.
+///
+/// Ordered by release first (`major`, `minor`), then by vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OpenSshVersion {
     /// Major version (`9` in 9.2p1).
     pub major: u32,
     /// Minor version (`2` in 9.2p1).
     pub minor: u32,
+    /// Whose build it is ([`Vendor::Portable`] unless `ssh -V` names another).
+    pub vendor: Vendor,
 }
 
 impl OpenSshVersion {
+    /// Release `major.minor` as OpenSSH portable builds it ([`Vendor::Portable`]).
+    pub const fn new(major: u32, minor: u32) -> OpenSshVersion {
+        OpenSshVersion {
+            major,
+            minor,
+            vendor: Vendor::Portable,
+        }
+    }
+
+    /// The same release, as `vendor` builds it.
+    pub const fn with_vendor(self, vendor: Vendor) -> OpenSshVersion {
+        OpenSshVersion { vendor, ..self }
+    }
+
     /// Read what `ssh -V` prints: `OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL ...` (also
-    /// `OpenSSH_for_Windows_9.5p1`).
+    /// `OpenSSH_for_Windows_9.5p1`), with the vendor it names.
     pub fn from_ssh_v(text: &str) -> Option<OpenSshVersion> {
         let at = text.find("OpenSSH_")? + "OpenSSH_".len();
         let rest = &text[at..];
+        let windows = rest.starts_with("for_Windows_");
         let rest = rest.strip_prefix("for_Windows_").unwrap_or(rest);
         let (major, rest) = rest.split_once('.')?;
         let minor: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        // The portable suffix (`p1`) ends the release.
+        let after = rest[minor.len()..].trim_start_matches(|c: char| c.is_ascii_alphanumeric());
         Some(OpenSshVersion {
             major: major.parse().ok()?,
             minor: minor.parse().ok()?,
+            vendor: Vendor::from_ssh_v(windows, after),
         })
     }
 }
@@ -282,20 +353,40 @@ mod tests {
         let v = |s| OpenSshVersion::from_ssh_v(s);
         assert_eq!(
             v("OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026"),
-            Some(OpenSshVersion { major: 9, minor: 2 })
+            Some(OpenSshVersion::new(9, 2).with_vendor(Vendor::Debian))
         );
         assert_eq!(
             v("OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2"),
-            Some(OpenSshVersion { major: 9, minor: 5 })
+            Some(OpenSshVersion::new(9, 5).with_vendor(Vendor::Windows))
         );
         assert_eq!(
-            v("OpenSSH_10.0p2 Ubuntu"),
-            Some(OpenSshVersion {
-                major: 10,
-                minor: 0
-            })
+            v("OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024"),
+            Some(OpenSshVersion::new(9, 6).with_vendor(Vendor::Ubuntu))
         );
+        assert_eq!(
+            v("OpenSSH_9.2p1 Raspbian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024"),
+            Some(OpenSshVersion::new(9, 2).with_vendor(Vendor::Raspbian))
+        );
+        // macOS, and a release with no vendor: portable.
+        assert_eq!(
+            v("OpenSSH_9.8p1, LibreSSL 3.3.6"),
+            Some(OpenSshVersion::new(9, 8))
+        );
+        assert_eq!(v("OpenSSH_10.0p2"), Some(OpenSshVersion::new(10, 0)));
+        // The vendor is the word right after the release, spelled as dpkg-vendor does.
+        assert_eq!(v("OpenSSH_10.0p2 Ubuntu"), Some(OpenSshVersion::new(10, 0)));
+        assert_eq!(
+            v("OpenSSH_9.6p1, OpenSSL 3.0.13 Debian-1"),
+            Some(OpenSshVersion::new(9, 6))
+        );
+        assert_eq!(v("OpenSSH_9.2p1 debian-2"), Some(OpenSshVersion::new(9, 2)));
         assert_eq!(v("usage: ssh"), None);
+        for vendor in [Vendor::Debian, Vendor::Ubuntu, Vendor::Raspbian] {
+            assert!(vendor.has_debian_patches(), "{vendor:?}");
+        }
+        for vendor in [Vendor::Portable, Vendor::Windows] {
+            assert!(!vendor.has_debian_patches(), "{vendor:?}");
+        }
     }
 
     #[test]

@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn options_by_version() {
-        let v = |major, minor| Some(OpenSshVersion { major, minor });
+        let v = |major, minor| Some(OpenSshVersion::new(major, minor));
         assert!(has_8_7(None) && has_8_7(v(8, 7)) && has_8_7(v(9, 2)) && has_8_7(v(10, 0)));
         assert!(!has_8_7(v(8, 6)) && !has_8_7(v(7, 9)));
     }

@@ -299,7 +299,7 @@ mod tests {
         // (OpenSSH 9.4) is a criterion: 9.2p1 refuses the line ("Bad Match condition", checked
         // with `ssh -G -F`); argv splitting read it as the argument of `host=a`.
         let doc = crate::Document::parse(b"Match host=a tagged x\n".to_vec());
-        let v = |minor| Some(crate::OpenSshVersion { major: 9, minor });
+        let v = |minor| Some(crate::OpenSshVersion::new(9, minor));
         let d = doc.diagnostics_for(v(2));
         assert_eq!(d.len(), 1);
         assert_eq!(
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn algorithms_are_judged_by_the_release_that_reads_them() {
-        let v = |major, minor| Some(crate::OpenSshVersion { major, minor });
+        let v = |major, minor| Some(crate::OpenSshVersion::new(major, minor));
         for (line, newest, v80, v92, v99) in [
             (
                 "KexAlgorithms mlkem768x25519-sha256",
