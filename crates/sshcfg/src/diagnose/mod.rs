@@ -55,13 +55,23 @@ fn newer(since: table::Release, version: Option<OpenSshVersion>) -> bool {
     version.is_some_and(|v| (v.major, v.minor) < (u32::from(since.0), u32::from(since.1)))
 }
 
+/// Does OpenSSH `version` (`None`: the newest, with every vendor's keywords) not know this
+/// keyword: newer than its release, or added by patches its vendor's build lacks?
+fn unknown_to(spec: &table::Spec, version: Option<OpenSshVersion>) -> bool {
+    newer(spec.since, version)
+        || spec.builds == table::Builds::Debian
+            && version.is_some_and(|v| !v.vendor.has_debian_patches())
+}
+
 /// Is this `Match` criterion newer than `version`?
 pub(crate) fn criterion_too_new(word: &[u8], version: Option<OpenSshVersion>) -> bool {
     table::criterion_since(word).is_some_and(|s| newer(s, version))
 }
 
 /// Every keyword OpenSSH's client knows (lowercase, sorted), with the release that added it
-/// (`(0, 0)`: in every release this library reads configs for).
+/// (`(0, 0)`: in every release this library reads configs for). A few are known only to the
+/// builds with Debian's patches ([`crate::Vendor::has_debian_patches`]): `protocolkeepalives`,
+/// `setuptimeout`, `useblacklistedkeys`.
 pub fn keywords() -> impl Iterator<Item = (&'static str, (u8, u8))> {
     table::KEYWORDS.iter().map(|s| (s.name, s.since))
 }
@@ -132,7 +142,8 @@ pub(crate) struct Checks {
     /// Every line the newest OpenSSH would report, in order.
     pub(crate) newest: Vec<Diagnostic>,
     /// Does the document name a keyword, a `Match` criterion or an algorithm that not every
-    /// supported release knows? When not, every release reports what the newest does.
+    /// supported release (or not every vendor's build) knows? When not, every release reports
+    /// what the newest does.
     pub(crate) depends_on_version: bool,
 }
 
@@ -201,6 +212,7 @@ impl<'a> Checker<'a> {
             }),
             Some(s) => {
                 s.since != (0, 0)
+                    || s.builds != table::Builds::All
                     || matches!(s.arg, Arg::Algorithms(_)) && algorithms::depends_on_version(raw)
             }
             None => false,
@@ -231,7 +243,7 @@ impl<'a> Checker<'a> {
             ));
             return;
         };
-        let Some(spec) = spec.filter(|s| !newer(s.since, version)) else {
+        let Some(spec) = spec.filter(|s| !unknown_to(s, version)) else {
             let (kw, col) = kw().unwrap_or_default();
             let ignored = self.ignore.as_ref().is_some_and(|p| {
                 crate::pattern::match_pattern_list(
@@ -360,6 +372,84 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn debian_keywords_are_known_to_debian_builds_only() {
+        use crate::{DiagnosticKind, OpenSshVersion, Vendor};
+        let debian = |vendor| Some(OpenSshVersion::new(9, 2).with_vendor(vendor));
+        let portable = Some(OpenSshVersion::new(9, 2));
+        // Each line as Debian's 9.2p1 reads it (checked with `ssh -G -F` there), and as every
+        // other build does: "Bad configuration option".
+        for (line, on_debian) in [
+            ("ProtocolKeepAlives 10", None),
+            ("SetupTimeOut 1h30m", None),
+            ("setuptimeout none", None),
+            ("PROTOCOLKEEPALIVES=5", None),
+            ("ProtocolKeepAlives \"5\" # c", None),
+            ("ProtocolKeepAlives 2147483647", None),
+            ("ProtocolKeepAlives abc", Some("invalid time value.")),
+            ("SetupTimeOut -1", Some("invalid time value.")),
+            ("SetupTimeOut NONE", Some("invalid time value.")),
+            ("SetupTimeOut 2147483648", Some("invalid time value.")),
+            (
+                "ProtocolKeepAlives 10 20",
+                Some("keyword protocolkeepalives extra arguments at end of line"),
+            ),
+            (
+                "ProtocolKeepAlives",
+                Some("no argument after keyword \"protocolkeepalives\""),
+            ),
+            ("UseBlacklistedKeys yes", None),
+            ("UseBlacklistedKeys a b c", None),
+            ("UseBlacklistedKeys # x", None),
+            ("UseBlacklistedKeys \"open", Some("invalid quotes")),
+            (
+                "UseBlacklistedKeys",
+                Some("no argument after keyword \"useblacklistedkeys\""),
+            ),
+        ] {
+            let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
+            let first = |version| {
+                doc.diagnostics_for(version)
+                    .into_iter()
+                    .find(|d| d.rejects_config())
+                    .map(|d| (d.line, d.message, d.kind))
+            };
+            let keyword = line.split([' ', '=']).next().unwrap();
+            let bad = |message: &str, kind| Some((2, message.to_string(), kind));
+            let expected = on_debian.and_then(|m| bad(m, DiagnosticKind::BadArguments));
+            for vendor in [Vendor::Debian, Vendor::Ubuntu, Vendor::Raspbian] {
+                assert_eq!(first(debian(vendor)), expected, "{line} ({vendor:?})");
+            }
+            // The newest OpenSSH (no `ssh -V` to ask) knows every vendor's keywords.
+            assert_eq!(first(None), expected, "{line}");
+            // Other builds: the keyword is unknown (without an argument, every build first says
+            // there is none).
+            let unknown = if keyword.len() < line.len() {
+                bad(
+                    &format!("Bad configuration option: {}", keyword.to_ascii_lowercase()),
+                    DiagnosticKind::UnknownKeyword,
+                )
+            } else {
+                expected.clone()
+            };
+            for version in [portable, debian(Vendor::Windows)] {
+                assert_eq!(first(version), unknown, "{line} ({version:?})");
+            }
+            // Which build reads the config decides the answer, so `ssh -V` is asked.
+            assert!(doc.depends_on_openssh_version(), "{line}");
+        }
+        // An `IgnoreUnknown` that covers them silences them for other builds, as for any
+        // unknown keyword.
+        let doc = crate::Document::parse(
+            b"IgnoreUnknown ProtocolKeepAlives,UseBlacklistedKeys\nProtocolKeepAlives 5\nUseBlacklistedKeys no\n"
+                .to_vec(),
+        );
+        assert!(doc.diagnostics_for(portable).is_empty());
+        // A config without them does not depend on the build.
+        let doc = crate::Document::parse(b"Host x\n  ServerAliveInterval 10\n".to_vec());
+        assert!(!doc.depends_on_openssh_version());
     }
 
     #[test]

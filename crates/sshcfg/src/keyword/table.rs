@@ -3,7 +3,8 @@
 //!
 //! Derived from readconf.c's `keywords[]` and `process_config_line_depth` at V_9_2_P1 and at
 //! the current master, plus Debian's GSSAPI key-exchange options (the OpenSSH this project is
-//! judged by is Debian's 9.2p1). Every rule was checked with `ssh -G` 9.2p1.
+//! judged by is Debian's 9.2p1) and the keywords only Debian's patches add ([`Builds::Debian`]).
+//! Every rule was checked with `ssh -G` 9.2p1.
 
 /// An OpenSSH release, `(major, minor)`.
 pub(crate) type Release = (u8, u8);
@@ -128,7 +129,19 @@ pub(crate) enum Arg {
     ObscureKeystrokeTiming,
 }
 
-/// One keyword: its name (lowercase), how its arguments are read, and the release that added it.
+/// Which builds of a release know a keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builds {
+    /// Every build.
+    All,
+    /// Only builds with Debian's patches
+    /// ([`Vendor::has_debian_patches`](crate::Vendor::has_debian_patches)); every other
+    /// build refuses it as "Bad configuration option".
+    Debian,
+}
+
+/// One keyword: its name (lowercase), how its arguments are read, and the release (and builds)
+/// that know it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Spec {
     /// As readconf.c's `keywords[]` spells it.
@@ -137,18 +150,30 @@ pub(crate) struct Spec {
     pub(crate) arg: Arg,
     /// The first release that knows it.
     pub(crate) since: Release,
+    /// Which builds know it.
+    pub(crate) builds: Builds,
 }
 
 const fn kw(name: &'static str, arg: Arg) -> Spec {
-    Spec {
-        name,
-        arg,
-        since: ALWAYS,
-    }
+    new(name, arg, ALWAYS)
 }
 
 const fn new(name: &'static str, arg: Arg, since: Release) -> Spec {
-    Spec { name, arg, since }
+    Spec {
+        name,
+        arg,
+        since,
+        builds: Builds::All,
+    }
+}
+
+/// A keyword only Debian's patches add (in every Debian and Ubuntu release this library reads
+/// configs for: checked in the `openssh` source packages of Debian 12, 9.2p1, and 13, 10.0p1).
+const fn debian(name: &'static str, arg: Arg) -> Spec {
+    Spec {
+        builds: Builds::Debian,
+        ..kw(name, arg)
+    }
 }
 
 use Arg::*;
@@ -247,6 +272,8 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("port", Port),
     kw("preferredauthentications", Str),
     kw("protocol", Ignored),
+    // keepalive-extensions.patch: an alias of `ServerAliveInterval` (`parse_time`).
+    debian("protocolkeepalives", Time),
     kw("proxycommand", Command),
     kw("proxyjump", ProxyJump),
     kw("proxyusefdpass", Choice(FLAG)),
@@ -273,6 +300,9 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("serveraliveinterval", Time),
     new("sessiontype", Choice(SESSION_TYPE), (8, 7)),
     kw("setenv", SetEnv),
+    // keepalive-extensions.patch: an alias of `ServerAliveInterval` (9.2p1) or of
+    // `ConnectTimeout` (10.0p1), `parse_time` in both.
+    debian("setuptimeout", Time),
     kw("skeyauthentication", Choice(FLAG)),
     kw("smartcarddevice", Str),
     new("stdinnull", Choice(FLAG), (8, 7)),
@@ -286,6 +316,8 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("tunnel", Choice(TUNNEL)),
     kw("tunneldevice", TunnelDevice),
     kw("updatehostkeys", Choice(YES_NO_ASK)),
+    // ssh-vulnkey-compat.patch: `oDeprecated`.
+    debian("useblacklistedkeys", Ignored),
     kw("useprivilegedport", Ignored),
     kw("user", Str),
     kw("userknownhostsfile", List),
