@@ -325,3 +325,72 @@ fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
         );
     }
 }
+
+/// The keywords only Debian's patches add (`ProtocolKeepAlives`, `SetupTimeOut`: a time;
+/// `UseBlacklistedKeys`: deprecated, any arguments), with valid and invalid arguments: judged
+/// as the installed client (release and vendor, from `ssh -V`), the library refuses at ssh's
+/// line with ssh's message. On Debian's or Ubuntu's ssh they are known; on any other, unknown.
+#[test]
+fn debian_keywords_as_the_installed_ssh_reads_them() {
+    if !need_ssh("debian_keywords_as_the_installed_ssh_reads_them") {
+        return;
+    }
+    let version = installed_version();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let debian = version.is_some_and(|v| v.vendor.has_debian_patches());
+    for keyword in [
+        "ProtocolKeepAlives",
+        "SetupTimeOut",
+        "UseBlacklistedKeys",
+        "protocolkeepalives",
+        "SETUPTIMEOUT",
+    ] {
+        for args in [
+            " 10",
+            " 0",
+            " none",
+            " NONE",
+            " 1h30m",
+            " 10M",
+            "=5",
+            " \"5\"",
+            " 5 # c",
+            " abc",
+            " -1",
+            " 2147483647",
+            " 2147483648",
+            " 10 20",
+            " yes",
+            " a b c",
+            "",
+            " # x",
+            " \"open",
+        ] {
+            for text in [
+                format!("{keyword}{args}\n"),
+                format!("Host x\n  {keyword}{args}\nHost h\n  User u\n"),
+                format!("Host *\n  {keyword}{args}\n"),
+                format!("IgnoreUnknown {keyword}\n{keyword}{args}\n"),
+            ] {
+                std::fs::write(&path, &text).unwrap();
+                let ours = sshcfg::Document::parse(text.clone().into_bytes())
+                    .diagnostics_for(version)
+                    .into_iter()
+                    .find(|d| d.rejects_config())
+                    .map(|d| (d.line, d.message));
+                let theirs = ssh_g_message(&path);
+                assert_eq!(ours, theirs, "config:\n{text}");
+            }
+            // Debian's ssh accepts a valid line without `IgnoreUnknown`; any other refuses it.
+            if args == " 10" {
+                std::fs::write(&path, format!("{keyword}{args}\n")).unwrap();
+                assert_eq!(
+                    ssh_g_message(&path).is_none(),
+                    debian,
+                    "{version:?}: {keyword}"
+                );
+            }
+        }
+    }
+}
