@@ -1164,6 +1164,68 @@ fn ssh_v_only_when_the_answer_depends_on_it() {
     );
 }
 
+/// Debian's own keywords (`ProtocolKeepAlives`, `SetupTimeOut`, `UseBlacklistedKeys`) make
+/// `status` ask `ssh -V` once, and are accepted when it names Debian's or Ubuntu's build and
+/// refused ("Bad configuration option") by any other, as that ssh refuses them: a stand-in
+/// `ssh` first on `PATH` says which it is and records its calls.
+#[test]
+fn debian_keywords_are_judged_by_the_vendor_ssh_v_names() {
+    for (ssh_v, known) in [
+        (
+            "OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026",
+            true,
+        ),
+        (
+            "OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024",
+            true,
+        ),
+        ("OpenSSH_9.8p1, LibreSSL 3.3.6", false),
+        ("OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2", false),
+    ] {
+        for line in [
+            "ProtocolKeepAlives 30",
+            "SetupTimeOut 1m",
+            "UseBlacklistedKeys no",
+        ] {
+            let d = tempfile::tempdir().unwrap();
+            let log = d.path().join("calls");
+            let fake = d.path().join("ssh");
+            std::fs::write(
+                &fake,
+                format!(
+                    "#!/bin/sh\necho \"$@\" >> '{}'\necho '{ssh_v}' >&2\n",
+                    log.display()
+                ),
+            )
+            .unwrap();
+            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let path = format!(
+                "{}:{}",
+                d.path().display(),
+                std::env::var("PATH").unwrap_or_default()
+            );
+            let (_c, cfg) = setup(&format!("Host a\n    {line}\n    User u\n"));
+            let out = bin()
+                .env("PATH", &path)
+                .args(["-F", cfg.to_str().unwrap(), "status", "a"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{ssh_v}: {line}: {out:?}");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                !stdout.contains("rejected-line"),
+                known,
+                "{ssh_v}: {line}: {stdout}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&log).unwrap_or_default(),
+                "-V\n",
+                "{ssh_v}: {line}"
+            );
+        }
+    }
+}
+
 /// A `#` inside a name is a plain character to ssh (`Host name#with#hash` is one pattern):
 /// `enable` takes such a name, and `ssh -G` then gives that host the forward.
 #[test]
