@@ -69,6 +69,16 @@ impl SourceFile {
     }
 }
 
+/// A directory an `Include` names (glob(3) lists directories as well as files): ssh opens it,
+/// checks its owner and mode as it does an included file's, and reads no line from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncludedDir {
+    /// The directory, as the `Include` pattern matched it.
+    pub path: PathBuf,
+    /// The first `Include` line that names it.
+    pub from: Loc,
+}
+
 /// Where to read from: the main file, the system config, and how to resolve `~` and relative
 /// `Include` paths.
 #[derive(Debug, Clone)]
@@ -145,6 +155,7 @@ pub fn system_config_path() -> PathBuf {
 #[derive(Debug, Clone)]
 pub struct ConfigSet {
     files: Vec<SourceFile>,
+    dirs: Vec<IncludedDir>,
     roots: Vec<FileId>,
     home: PathBuf,
 }
@@ -152,6 +163,7 @@ pub struct ConfigSet {
 struct Loader<'a> {
     opts: &'a LoadOptions,
     files: Vec<SourceFile>,
+    dirs: Vec<IncludedDir>,
     by_path: HashMap<PathBuf, FileId>,
 }
 
@@ -206,9 +218,17 @@ impl Loader<'_> {
                                 c
                             }
                             // glob(3) lists what exists; a directory is no config (ssh reads
-                            // nothing from it).
+                            // nothing from it, but checks its owner and mode).
                             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                            Err(_) if path.is_dir() => continue,
+                            Err(_) if path.is_dir() => {
+                                if !self.dirs.iter().any(|d| d.path == path) {
+                                    self.dirs.push(IncludedDir {
+                                        path,
+                                        from: Loc::new(id, line),
+                                    });
+                                }
+                                continue;
+                            }
                             Err(source) => return Err(LoadError { path, source }),
                         },
                     };
@@ -336,6 +356,7 @@ impl ConfigSet {
         let mut loader = Loader {
             opts,
             files: Vec::new(),
+            dirs: Vec::new(),
             by_path: HashMap::new(),
         };
         let id = loader.add(
@@ -369,6 +390,7 @@ impl ConfigSet {
         }
         Ok(ConfigSet {
             files: loader.files,
+            dirs: loader.dirs,
             roots,
             home: opts.home.clone(),
         })
@@ -377,6 +399,12 @@ impl ConfigSet {
     /// All files, main file first.
     pub fn files(&self) -> &[SourceFile] {
         &self.files
+    }
+
+    /// The directories `Include` lines name, each once, in the order they were reached: ssh
+    /// reads nothing from them but refuses the config when one's owner or mode is bad.
+    pub fn included_dirs(&self) -> &[IncludedDir] {
+        &self.dirs
     }
 
     /// The ids of [`files`](Self::files), in the same order.

@@ -141,7 +141,8 @@ mod unknown;
 
 pub use bytes::FileBytes;
 pub use config::{
-    ConfigSet, FileRole, LoadError, LoadOptions, SourceFile, read_file_bytes, system_config_path,
+    ConfigSet, FileRole, IncludedDir, LoadError, LoadOptions, SourceFile, read_file_bytes,
+    system_config_path,
 };
 pub use diagnose::{Diagnostic, DiagnosticKind, keywords};
 pub use document::{Block, Directive, Document, LineKind, Splice};

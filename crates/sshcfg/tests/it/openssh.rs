@@ -530,3 +530,31 @@ fn include_patterns_are_globbed_as_glob_3_globs_them() {
         assert_eq!(our_localforwards(&ours), localforwards(&g), "{include}");
     }
 }
+
+/// A directory an `Include` names is no config (ssh reads no line from it) but is in the set's
+/// included directories, once, with the first line that names it, so its owner and mode can be
+/// checked as ssh checks them.
+#[test]
+fn an_included_directory_is_listed_once_with_its_include_line() {
+    let home = Home::new(b"");
+    let d = home.path().join("conf.d");
+    std::fs::create_dir_all(d.join("old")).unwrap();
+    std::fs::write(d.join("a.conf"), b"Host a\n  User u\n").unwrap();
+    std::fs::write(
+        home.config(),
+        format!(
+            "Host b\n  User v\nInclude {0}\nInclude {0}/*\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let set = home.load();
+    let dirs: Vec<_> = set
+        .included_dirs()
+        .iter()
+        .map(|x| (x.path.clone(), set.place(x.from).to_string()))
+        .collect();
+    let at = |line| format!("{}:{line}", home.config().display());
+    assert_eq!(dirs, [(d.clone(), at(3)), (d.join("old"), at(4))]);
+    assert_eq!(set.files().len(), 2, "the main file and conf.d/a.conf");
+}
