@@ -47,7 +47,8 @@ pub(crate) fn port_findings(local: u16, hosts: &[String], s: &Suggest) -> Vec<Fi
     out
 }
 
-/// OpenSSH refuses a user config or an included file with a bad owner or mode, and warns about
+/// OpenSSH refuses a user config or an included file or directory with a bad owner or mode
+/// (Debian's and Ubuntu's let a group whose one member is the user write it), and warns about
 /// a `~/.ssh` others can write (`explicit`: the config was given with `-F`, which ssh does not
 /// check).
 pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Finding> {
@@ -71,6 +72,22 @@ pub(crate) fn permission_findings(set: &ConfigSet, explicit: bool) -> Vec<Findin
                     None,
                     format!("{p} {}: ssh stops with \"Bad owner or permissions\" and reads no config at all", why.predicate()),
                     fix,
+                )
+                .in_file(p.clone()),
+            );
+        }
+    }
+    // ssh opens an included directory too, and checks it as it checks a file.
+    for d in set.included_dirs() {
+        if let Some(why) = system::bad_permissions(&write::real_path(&d.path)) {
+            let p = d.path.display().to_string();
+            out.push(
+                Finding::new(
+                    Code::BadPermissions,
+                    Severity::Error,
+                    None,
+                    format!("{p} (a directory, named by the Include at {}) {}: ssh stops with \"Bad owner or permissions\" and reads no config at all", set.place(d.from), why.predicate()),
+                    owner_mode_fix(&d.path, &why),
                 )
                 .in_file(p.clone()),
             );
@@ -105,6 +122,11 @@ fn permissions_fix(
             ),
         };
     }
+    owner_mode_fix(path, why)
+}
+
+/// Commands that give `path` an owner and mode ssh accepts.
+fn owner_mode_fix(path: &Path, why: &system::BadPermissions) -> String {
     let q = crate::shell::quote(&path.display().to_string());
     let mut cmds = Vec::new();
     if let Some((_, me)) = why.foreign_owner {

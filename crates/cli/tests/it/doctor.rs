@@ -243,6 +243,78 @@ fn bad_permissions_of_the_user_config() {
     assert!(codes.contains(&"bad-permissions"), "{codes:?}");
 }
 
+/// Does the installed `ssh -G` refuse `main` for a bad owner or mode (HOME in `home`), and does
+/// doctor say so too (a bad-permissions finding)?
+fn ssh_and_doctor_refuse(home: &std::path::Path, main: &std::path::Path) -> (bool, bool) {
+    let g = std::process::Command::new("ssh")
+        .env("HOME", home)
+        .arg("-G")
+        .arg("-F")
+        .arg(main)
+        .arg("myserver")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let ssh = String::from_utf8_lossy(&g.stderr).contains("Bad owner or permissions");
+    let out = bin()
+        .env("HOME", home)
+        .arg("-F")
+        .arg(main)
+        .args(["doctor", "myserver", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ours = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "bad-permissions");
+    (ssh, ours)
+}
+
+/// An included directory others may write is refused by ssh (`ssh -G`: "Bad owner or
+/// permissions on DIR"), and the finding names the Include and gives a command that fixes it.
+#[test]
+fn an_included_directory_others_can_write_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("conf.d");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let main = home.path().join("config");
+    std::fs::write(
+        &main,
+        format!("Host myserver\n    User u\nInclude {}\n", dir.display()),
+    )
+    .unwrap();
+    let out = bin()
+        .env("HOME", home.path())
+        .arg("-F")
+        .arg(&main)
+        .args(["doctor", "myserver", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = finding(&v, "bad-permissions");
+    assert_eq!(
+        f["message"],
+        format!(
+            "{} (a directory, named by the Include at {}:3) has mode 0777, which lets group or others write it: ssh stops with \"Bad owner or permissions\" and reads no config at all",
+            dir.display(),
+            main.display()
+        )
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert_eq!(fix, format!("chmod go-w {}", dir.display()));
+    assert!(
+        std::process::Command::new("sh")
+            .args(["-c", fix])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(ssh_and_doctor_refuse(home.path(), &main), (false, false));
+}
+
 #[test]
 fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
     // ssh -G -F (a 0600 file with `Include /dev/null`): "Bad owner or permissions on /dev/null"
