@@ -96,16 +96,24 @@ pub(crate) fn excluded_port_range(port: u16) -> Option<(u16, u16)> {
         .find(|&(a, b)| (a..=b).contains(&port))
 }
 
+#[cfg(unix)]
+mod accounts;
+
 /// Why OpenSSH will not read a config file it checks with `SSHCONF_CHECKPERM` (the user config
-/// and every included file): readconf.c wants it owned by the user or root and not writable by
-/// group or others. Both faults can hold at once.
+/// and every included file or directory): readconf.c wants it owned by the user or root and not
+/// writable by group or others (Debian's and Ubuntu's ssh let a group write it when the user is
+/// that group's one member). Both faults can hold at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BadPermissions {
     /// The owner, when it is neither the user nor root, and the user's uid.
     pub(crate) foreign_owner: Option<(u32, u32)>,
     /// The mode (permission bits), when group or others may write.
     pub(crate) writable_mode: Option<u32>,
-    /// Not a regular file (`/dev/null`, a FIFO): no mode or owner change is the fix.
+    /// The file's group, when only it may write and the installed ssh would accept that of a
+    /// group whose one member is the user, but this group is not one.
+    pub(crate) shared_group: Option<String>,
+    /// Neither a regular file nor a directory (`/dev/null`, a FIFO): no mode or owner change is
+    /// the fix.
     pub(crate) special: bool,
 }
 
@@ -122,29 +130,121 @@ impl BadPermissions {
             )),
             None => {}
         }
-        if let Some(mode) = self.writable_mode {
-            parts.push(format!(
+        match (self.writable_mode, &self.shared_group) {
+            (Some(mode), Some(group)) => parts.push(format!(
+                "has mode {mode:04o}, which lets group {group} write it, and you are not that group's only member"
+            )),
+            (Some(mode), None) => parts.push(format!(
                 "has mode {mode:04o}, which lets group or others write it"
-            ));
+            )),
+            (None, _) => {}
         }
         parts.join(" and ")
     }
 }
 
+/// Whose build of OpenSSH `ssh -V` names: the word after the version, as Debian's packaging
+/// writes it (`OpenSSH_9.2p1 Debian-2+deb12u3`, `OpenSSH_9.6p1 Ubuntu-3ubuntu13.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SshVendor {
+    /// Debian's package.
+    Debian,
+    /// Ubuntu's package.
+    Ubuntu,
+    /// Upstream OpenSSH or another build (macOS, Fedora, Homebrew, Windows).
+    Other,
+}
+
+impl SshVendor {
+    /// Read from the text `ssh -V` prints.
+    pub(crate) fn from_ssh_v(text: &str) -> SshVendor {
+        let Some(line) = text.lines().find(|l| l.contains("OpenSSH_")) else {
+            return SshVendor::Other;
+        };
+        let word = line.split([' ', ',']).filter(|w| !w.is_empty()).nth(1);
+        match word.and_then(|w| w.split('-').next()) {
+            Some("Debian") => SshVendor::Debian,
+            Some("Ubuntu") => SshVendor::Ubuntu,
+            _ => SshVendor::Other,
+        }
+    }
+
+    /// Does this ssh accept a config its group may write when the user is the group's one
+    /// member (Debian's `user-group-modes.patch`, which Ubuntu keeps)? (Not asked on Windows,
+    /// where OpenSSH checks ACLs.)
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) fn sole_member_group_may_write(self) -> bool {
+        matches!(self, SshVendor::Debian | SshVendor::Ubuntu)
+    }
+}
+
+/// The owner, group, mode and kind of a file, as `stat` gives them.
+#[cfg(unix)]
+#[derive(Debug, Clone, Copy)]
+struct Stat {
+    uid: u32,
+    gid: u32,
+    mode: u32,
+    regular_or_dir: bool,
+}
+
+/// OpenSSH's check (`read_config_file_depth`) of a file owned as `st` says, read by `me`: owned
+/// by `me` or root, and not writable by group or others; with `relaxed` (asked only for a file
+/// only its group may write), a group whose one member is the user may write it, as
+/// [`accounts::sole_member_group`] decides with `db`.
+#[cfg(unix)]
+fn judge(
+    st: Stat,
+    me: u32,
+    relaxed: impl FnOnce() -> bool,
+    db: &impl accounts::Accounts,
+) -> Option<BadPermissions> {
+    let mut shared_group = None;
+    let group_only = st.mode & 0o022 == 0o020;
+    let foreign_owner = (st.uid != 0 && st.uid != me).then_some((st.uid, me));
+    let writable = if group_only && foreign_owner.is_none() && relaxed() {
+        let ok = accounts::sole_member_group(st.gid, st.uid, me, db);
+        if !ok {
+            shared_group = Some(db.group(st.gid).map_or_else(
+                || st.gid.to_string(),
+                |g| String::from_utf8_lossy(&g.name).into_owned(),
+            ));
+        }
+        !ok
+    } else {
+        st.mode & 0o022 != 0
+    };
+    let bad = BadPermissions {
+        foreign_owner,
+        writable_mode: writable.then_some(st.mode & 0o7777),
+        shared_group,
+        special: !st.regular_or_dir,
+    };
+    (bad.foreign_owner.is_some() || bad.writable_mode.is_some()).then_some(bad)
+}
+
 /// OpenSSH's check of a config file it reads with `SSHCONF_CHECKPERM` (the user config and every
-/// included file): owned by the user or root, and not writable by group or others. On Windows,
-/// OpenSSH checks ACLs instead, which this does not (always `None`).
+/// included file, or directory): owned by the user or root, and not writable by group or others,
+/// except that Debian's and Ubuntu's ssh (told by `ssh -V`, asked only for a file its group
+/// alone may write) let a group whose one member is the user write it. On Windows, OpenSSH
+/// checks ACLs instead, which this does not (always `None`).
 #[cfg(unix)]
 pub(crate) fn bad_permissions(path: &Path) -> Option<BadPermissions> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
-    let me = crate::write::current_uid();
-    let bad = BadPermissions {
-        foreign_owner: (m.uid() != 0 && m.uid() != me).then_some((m.uid(), me)),
-        writable_mode: (m.mode() & 0o022 != 0).then_some(m.mode() & 0o7777),
-        special: !m.is_file(),
+    let st = Stat {
+        uid: m.uid(),
+        gid: m.gid(),
+        mode: m.mode(),
+        regular_or_dir: m.is_file() || m.is_dir(),
     };
-    (bad.foreign_owner.is_some() || bad.writable_mode.is_some()).then_some(bad)
+    let relaxed = || ssh_v().is_some_and(|v| v.vendor.sole_member_group_may_write());
+    judge(
+        st,
+        crate::write::current_uid(),
+        relaxed,
+        &accounts::SystemAccounts,
+    )
 }
 
 /// See the Unix version: OpenSSH for Windows checks ACLs, which this does not.
@@ -189,6 +289,9 @@ pub(crate) struct SshV {
     pub(crate) name: String,
     /// The version read from it.
     pub(crate) version: Option<sshcfg::OpenSshVersion>,
+    /// Whose build it is (read for the permission check, which is Unix-only).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) vendor: SshVendor,
 }
 
 /// `ssh -V`, run at most once per run and read in one place; `None` when there is no `ssh` to
@@ -207,6 +310,7 @@ pub(crate) fn ssh_v() -> Option<&'static SshV> {
             Some(SshV {
                 name: text.split([',', ' ']).next()?.trim().to_string(),
                 version: sshcfg::OpenSshVersion::from_ssh_v(&text),
+                vendor: SshVendor::from_ssh_v(&text),
             })
         })
         .as_ref()
@@ -228,6 +332,7 @@ mod tests {
             BadPermissions {
                 foreign_owner,
                 writable_mode,
+                shared_group: None,
                 special: false,
             }
             .predicate()
@@ -244,6 +349,141 @@ mod tests {
             p(None, Some(0o666)),
             "has mode 0666, which lets group or others write it"
         );
+    }
+
+    #[test]
+    fn a_shared_group_names_itself_in_the_sentence() {
+        let why = BadPermissions {
+            foreign_owner: None,
+            writable_mode: Some(0o664),
+            shared_group: Some("dev".into()),
+            special: false,
+        };
+        assert_eq!(
+            why.predicate(),
+            "has mode 0664, which lets group dev write it, and you are not that group's only member"
+        );
+    }
+
+    #[test]
+    fn the_vendor_is_the_word_after_the_version() {
+        let v = SshVendor::from_ssh_v;
+        assert_eq!(
+            v("OpenSSH_9.2p1 Debian-2+deb12u10, OpenSSL 3.0.19 27 Jan 2026\n"),
+            SshVendor::Debian
+        );
+        assert_eq!(
+            v("OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024\n"),
+            SshVendor::Ubuntu
+        );
+        assert_eq!(v("OpenSSH_9.8p1, LibreSSL 3.3.6\n"), SshVendor::Other);
+        assert_eq!(
+            v("OpenSSH_9.6p1, OpenSSL 3.2.1 30 Jan 2024\n"),
+            SshVendor::Other
+        );
+        assert_eq!(
+            v("OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2\n"),
+            SshVendor::Other
+        );
+        assert_eq!(v("usage: ssh"), SshVendor::Other);
+        assert_eq!(v(""), SshVendor::Other);
+        assert!(SshVendor::Debian.sole_member_group_may_write());
+        assert!(SshVendor::Ubuntu.sole_member_group_may_write());
+        assert!(!SshVendor::Other.sole_member_group_may_write());
+    }
+
+    /// The whole check with a database in memory: user 1000 with per-user group 1000, and a
+    /// group 2000 listing 1000 and 1001.
+    #[cfg(unix)]
+    mod judged {
+        use super::super::accounts::{Accounts, Group};
+        use super::super::{Stat, judge};
+
+        struct Db;
+        impl Accounts for Db {
+            fn group(&self, gid: u32) -> Option<Group> {
+                let members = match gid {
+                    1000 => vec![],
+                    2000 => vec![b"me".to_vec(), b"other".to_vec()],
+                    _ => return None,
+                };
+                Some(Group {
+                    name: if gid == 1000 {
+                        b"me".to_vec()
+                    } else {
+                        b"dev".to_vec()
+                    },
+                    members,
+                })
+            }
+            fn primary_members(&self, gid: u32) -> Vec<u32> {
+                if gid == 1000 { vec![1000] } else { vec![] }
+            }
+            fn user_name(&self, uid: u32) -> Option<Vec<u8>> {
+                (uid == 1000).then(|| b"me".to_vec())
+            }
+        }
+
+        fn st(gid: u32, mode: u32) -> Stat {
+            Stat {
+                uid: 1000,
+                gid,
+                mode,
+                regular_or_dir: true,
+            }
+        }
+
+        /// The relaxed rule: `(mode, group)` accepted or not, and whether ssh -V was asked.
+        fn run(gid: u32, mode: u32, debian: bool) -> (bool, bool) {
+            let asked = std::cell::Cell::new(false);
+            let bad = judge(
+                st(gid, mode),
+                1000,
+                || {
+                    asked.set(true);
+                    debian
+                },
+                &Db,
+            );
+            (bad.is_none(), asked.get())
+        }
+
+        #[test]
+        fn debian_lets_a_per_user_group_write_and_upstream_does_not() {
+            assert_eq!(run(1000, 0o664, true), (true, true));
+            assert_eq!(run(1000, 0o664, false), (false, true));
+            assert_eq!(run(1000, 0o775, true), (true, true));
+        }
+
+        #[test]
+        fn a_shared_group_or_others_writing_is_refused_everywhere() {
+            assert_eq!(run(2000, 0o664, true), (false, true));
+            let bad = judge(st(2000, 0o664), 1000, || true, &Db).unwrap();
+            assert_eq!(bad.shared_group.as_deref(), Some("dev"));
+            assert_eq!(bad.writable_mode, Some(0o664));
+            // World-writable: refused without asking ssh -V.
+            assert_eq!(run(1000, 0o666, true), (false, false));
+            assert_eq!(run(1000, 0o646, true), (false, false));
+            // Not writable by group or others: accepted without asking.
+            assert_eq!(run(2000, 0o644, true), (true, false));
+        }
+
+        #[test]
+        fn a_foreign_owner_is_refused_whatever_the_group() {
+            let bad = judge(
+                Stat {
+                    uid: 1001,
+                    ..st(1000, 0o664)
+                },
+                1000,
+                || true,
+                &Db,
+            )
+            .unwrap();
+            assert_eq!(bad.foreign_owner, Some((1001, 1000)));
+            assert_eq!(bad.writable_mode, Some(0o664));
+            assert_eq!(bad.shared_group, None);
+        }
     }
 
     /// `netsh int ipv4 show excludedportrange protocol=tcp` on a Windows 11 machine with Hyper-V.

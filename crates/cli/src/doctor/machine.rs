@@ -198,6 +198,7 @@ mod tests {
             let why = crate::system::BadPermissions {
                 foreign_owner,
                 writable_mode,
+                shared_group: None,
                 special: false,
             };
             super::permissions_fix(&set, id, std::path::Path::new("/my dir/inc"), &why)

@@ -272,6 +272,114 @@ fn ssh_and_doctor_refuse(home: &std::path::Path, main: &std::path::Path) -> (boo
     (ssh, ours)
 }
 
+/// Whatever ssh this is, doctor agrees with it about an included file or directory of each
+/// mode: upstream OpenSSH refuses any that group or others may write; Debian's and Ubuntu's let
+/// the group write it when the user is the group's one member (as root here: group root, whose
+/// one member is root); ssh opens an included directory and checks it the same way. Each
+/// other group of the user's is tried too (a shared one is refused by every ssh), and as root
+/// the primary group of another account (likewise).
+#[test]
+fn the_permission_check_agrees_with_the_installed_ssh() {
+    let home = tempfile::tempdir().unwrap();
+    let main = home.path().join("config");
+    let inc = home.path().join("inc.conf");
+    let dir = home.path().join("conf.d");
+    std::fs::write(&inc, "Host myserver\n    User u\n").unwrap();
+    std::fs::create_dir(&dir).unwrap();
+    // The groups the file is given besides the user's own: every other group of the user's
+    // (`id -G`: a shared group, say), and as root, who may give a file any group, the primary
+    // group of another account.
+    let mut groups: Vec<Option<u32>> = vec![None];
+    let id = |arg: &str| {
+        let out = std::process::Command::new("id").arg(arg).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|g| g.parse::<u32>().ok())
+            .collect::<Vec<_>>()
+    };
+    let (me, my_gid) = (id("-u")[0], id("-g")[0]);
+    groups.extend(id("-G").into_iter().filter(|&g| g != my_gid).map(Some));
+    if me == 0 {
+        let out = std::process::Command::new("getent")
+            .arg("passwd")
+            .output()
+            .unwrap();
+        groups.extend(String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+            let f: Vec<_> = l.split(':').collect();
+            let uid = f.get(2)?.parse::<u32>().ok()?;
+            let gid = f.get(3)?.parse::<u32>().ok()?;
+            (uid != me && gid != my_gid).then_some(Some(gid))
+        }));
+    }
+    let mut seen = Vec::new();
+    for (target, modes) in [
+        (&inc, [0o644, 0o664, 0o666, 0o646]),
+        (&dir, [0o755, 0o775, 0o777, 0o757]),
+    ] {
+        std::fs::write(&main, format!("Include {}\n", target.display())).unwrap();
+        for &gid in &groups {
+            std::os::unix::fs::chown(target, None, Some(gid.unwrap_or(my_gid))).unwrap();
+            for mode in modes {
+                std::fs::set_permissions(target, std::fs::Permissions::from_mode(mode)).unwrap();
+                let (ssh, ours) = ssh_and_doctor_refuse(home.path(), &main);
+                assert_eq!(
+                    ours,
+                    ssh,
+                    "{} mode {mode:o} group {gid:?}: ssh refuses: {ssh}",
+                    target.display()
+                );
+                seen.push((mode, gid, ssh));
+            }
+        }
+    }
+    // Writable by others: refused by every ssh; by nobody: accepted.
+    for (mode, gid, ssh) in &seen {
+        if mode & 0o022 != 0o020 {
+            assert_eq!(*ssh, mode & 0o002 != 0, "mode {mode:o} group {gid:?}");
+        }
+    }
+}
+
+/// Upstream OpenSSH (any `ssh -V` that names no Debian or Ubuntu build) refuses a config its
+/// group may write, whoever is in the group: a stand-in `ssh` first on `PATH` answers `-V`.
+#[test]
+fn upstream_ssh_refuses_a_group_writable_include() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = d.path().join("ssh");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'OpenSSH_9.8p1, LibreSSL 3.3.6' >&2\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        d.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let inc = d.path().join("inc.conf");
+    std::fs::write(&inc, "Host myserver\n    User u\n").unwrap();
+    std::fs::set_permissions(&inc, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let main = d.path().join("config");
+    std::fs::write(&main, format!("Include {}\n", inc.display())).unwrap();
+    let out = bin()
+        .env("HOME", d.path())
+        .env("PATH", &path)
+        .arg("-F")
+        .arg(&main)
+        .args(["doctor", "myserver", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding(&v, "bad-permissions")["message"],
+        format!(
+            "{} has mode 0664, which lets group or others write it: ssh stops with \"Bad owner or permissions\" and reads no config at all",
+            inc.display()
+        )
+    );
+}
+
 /// An included directory others may write is refused by ssh (`ssh -G`: "Bad owner or
 /// permissions on DIR"), and the finding names the Include and gives a command that fixes it.
 #[test]
