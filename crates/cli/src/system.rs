@@ -143,41 +143,6 @@ impl BadPermissions {
     }
 }
 
-/// Whose build of OpenSSH `ssh -V` names: the word after the version, as Debian's packaging
-/// writes it (`OpenSSH_9.2p1 Debian-2+deb12u3`, `OpenSSH_9.6p1 Ubuntu-3ubuntu13.5`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SshVendor {
-    /// Debian's package.
-    Debian,
-    /// Ubuntu's package.
-    Ubuntu,
-    /// Upstream OpenSSH or another build (macOS, Fedora, Homebrew, Windows).
-    Other,
-}
-
-impl SshVendor {
-    /// Read from the text `ssh -V` prints.
-    pub(crate) fn from_ssh_v(text: &str) -> SshVendor {
-        let Some(line) = text.lines().find(|l| l.contains("OpenSSH_")) else {
-            return SshVendor::Other;
-        };
-        let word = line.split([' ', ',']).filter(|w| !w.is_empty()).nth(1);
-        match word.and_then(|w| w.split('-').next()) {
-            Some("Debian") => SshVendor::Debian,
-            Some("Ubuntu") => SshVendor::Ubuntu,
-            _ => SshVendor::Other,
-        }
-    }
-
-    /// Does this ssh accept a config its group may write when the user is the group's one
-    /// member (Debian's `user-group-modes.patch`, which Ubuntu keeps)? (Not asked on Windows,
-    /// where OpenSSH checks ACLs.)
-    #[cfg_attr(not(unix), allow(dead_code))]
-    pub(crate) fn sole_member_group_may_write(self) -> bool {
-        matches!(self, SshVendor::Debian | SshVendor::Ubuntu)
-    }
-}
-
 /// The owner, group, mode and kind of a file, as `stat` gives them.
 #[cfg(unix)]
 #[derive(Debug, Clone, Copy)]
@@ -238,7 +203,13 @@ pub(crate) fn bad_permissions(path: &Path) -> Option<BadPermissions> {
         mode: m.mode(),
         regular_or_dir: m.is_file() || m.is_dir(),
     };
-    let relaxed = || ssh_v().is_some_and(|v| v.vendor.sole_member_group_may_write());
+    // Debian's `user-group-modes.patch`, which every build from Debian's package keeps (the
+    // vendor is the word `ssh -V` prints after the release).
+    let relaxed = || {
+        ssh_v()
+            .and_then(|v| v.version)
+            .is_some_and(|v| v.vendor.has_debian_patches())
+    };
     judge(
         st,
         crate::write::current_uid(),
@@ -287,11 +258,8 @@ pub(crate) fn wait_or_stop(
 pub(crate) struct SshV {
     /// Its first word, e.g. `OpenSSH_9.2p1`.
     pub(crate) name: String,
-    /// The version read from it.
+    /// The version read from it, with whose build it is.
     pub(crate) version: Option<sshcfg::OpenSshVersion>,
-    /// Whose build it is (read for the permission check, which is Unix-only).
-    #[cfg_attr(not(unix), allow(dead_code))]
-    pub(crate) vendor: SshVendor,
 }
 
 /// `ssh -V`, run at most once per run and read in one place; `None` when there is no `ssh` to
@@ -310,7 +278,6 @@ pub(crate) fn ssh_v() -> Option<&'static SshV> {
             Some(SshV {
                 name: text.split([',', ' ']).next()?.trim().to_string(),
                 version: sshcfg::OpenSshVersion::from_ssh_v(&text),
-                vendor: SshVendor::from_ssh_v(&text),
             })
         })
         .as_ref()
@@ -363,33 +330,6 @@ mod tests {
             why.predicate(),
             "has mode 0664, which lets group dev write it, and you are not that group's only member"
         );
-    }
-
-    #[test]
-    fn the_vendor_is_the_word_after_the_version() {
-        let v = SshVendor::from_ssh_v;
-        assert_eq!(
-            v("OpenSSH_9.2p1 Debian-2+deb12u10, OpenSSL 3.0.19 27 Jan 2026\n"),
-            SshVendor::Debian
-        );
-        assert_eq!(
-            v("OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024\n"),
-            SshVendor::Ubuntu
-        );
-        assert_eq!(v("OpenSSH_9.8p1, LibreSSL 3.3.6\n"), SshVendor::Other);
-        assert_eq!(
-            v("OpenSSH_9.6p1, OpenSSL 3.2.1 30 Jan 2024\n"),
-            SshVendor::Other
-        );
-        assert_eq!(
-            v("OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2\n"),
-            SshVendor::Other
-        );
-        assert_eq!(v("usage: ssh"), SshVendor::Other);
-        assert_eq!(v(""), SshVendor::Other);
-        assert!(SshVendor::Debian.sole_member_group_may_write());
-        assert!(SshVendor::Ubuntu.sole_member_group_may_write());
-        assert!(!SshVendor::Other.sole_member_group_may_write());
     }
 
     /// The whole check with a database in memory: user 1000 with per-user group 1000, and a

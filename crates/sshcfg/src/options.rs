@@ -179,7 +179,9 @@ pub enum Vendor {
 impl Vendor {
     /// Does this build carry Debian's patches (`debian/patches` of its `openssh` source
     /// package), which add the client keywords `ProtocolKeepAlives` and `SetupTimeOut`
-    /// (`keepalive-extensions.patch`) and `UseBlacklistedKeys` (`ssh-vulnkey-compat.patch`)?
+    /// (`keepalive-extensions.patch`) and `UseBlacklistedKeys` (`ssh-vulnkey-compat.patch`),
+    /// and let a config be group-writable when the user is the group's one member
+    /// (`user-group-modes.patch`)?
     /// Debian's packaging names the vendor in `ssh -V` (`SSH_EXTRAVERSION`, from
     /// `dpkg-vendor`), so a distribution built from it says so.
     pub fn has_debian_patches(self) -> bool {
