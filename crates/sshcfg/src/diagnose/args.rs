@@ -88,16 +88,36 @@ pub(super) fn check_args(
     version: Option<OpenSshVersion>,
     class: Option<u8>,
 ) -> Result<(), Problem> {
-    // ssh names the keyword as written, lowercased: that is the table's name, since the
-    // table's names are lowercase and matched ignoring case.
-    let kw = spec.name.as_bytes();
     let class = class.unwrap_or_else(|| classes(raw));
-    if class & QUOTE != 0 && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes)) {
-        return Err(problem(base, "invalid quotes"));
-    }
     // One plain word (most lines): decided on the word itself when that is quick.
     if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw, version) {
         return Ok(());
+    }
+    // One quoted word (`IdentityFile "~/.ssh/id"`): its value is the text between the quotes.
+    if class & QUOTE != 0
+        && let Some(inner) = one_quoted_word(raw)
+        && !inner.is_empty()
+        && one_word_ok(spec, inner, version)
+    {
+        return Ok(());
+    }
+    check_tokens(spec, raw, base, version, class)
+}
+
+/// [`check_args`] without its quick answers for one word: the arguments as `argv_split` splits
+/// them, read as the keyword's `case` reads them.
+fn check_tokens(
+    spec: &Spec,
+    raw: &[u8],
+    base: usize,
+    version: Option<OpenSshVersion>,
+    class: u8,
+) -> Result<(), Problem> {
+    // ssh names the keyword as written, lowercased: that is the table's name, since the
+    // table's names are lowercase and matched ignoring case.
+    let kw = spec.name.as_bytes();
+    if class & QUOTE != 0 && Argv::new(raw, base).any(|t| t == Err(SplitError::InvalidQuotes)) {
+        return Err(problem(base, "invalid quotes"));
     }
     // Without quotes no argument is empty: nothing else to check for these.
     if class & QUOTE == 0
@@ -563,6 +583,18 @@ pub(super) fn check_args(
     Ok(())
 }
 
+/// The text between the quotes when `raw` is one word in one pair of quotes with no backslash
+/// inside (`"~/.ssh/id"`): `argv_split` gives that text as the one argument.
+#[inline]
+fn one_quoted_word(raw: &[u8]) -> Option<&[u8]> {
+    let (&q, rest) = raw.split_first()?;
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let (&last, inner) = rest.split_last()?;
+    (last == q && !inner.iter().any(|&b| b == q || b == b'\\')).then_some(inner)
+}
+
 /// Does ssh accept `word` as the whole argument text of a `spec` line? `false` also when the
 /// answer needs the general path (which then gives the message).
 #[inline]
@@ -578,5 +610,47 @@ fn one_word_ok(spec: &Spec, w: &[u8], version: Option<OpenSshVersion>) -> bool {
             matches!(w, b"no" | b"false" | b"yes" | b"true") || value::convtime(w).is_some()
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(r: Result<(), Problem>) -> Option<(usize, String)> {
+        r.err().map(|p| (p.at, p.message))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The quick answers for one plain or quoted word agree with reading the tokens, for
+        /// every keyword of the table.
+        #[test]
+        fn one_word_answers_agree_with_the_tokens(
+            open in proptest::sample::select(vec!["", "\"", "'"]),
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "\"", "'", "\\", " ", "\t", "#", "a", "none", "22", "0", "yes", "No",
+                    "1h", "aes128-ctr", ",", "-", "+", "%h", "localhost:80", "*", "=",
+                ]),
+                0..6,
+            ),
+            close in proptest::sample::select(vec!["", "\"", "'"]),
+        ) {
+            let joined = format!("{open}{}{close}", parts.concat());
+            let raw = joined.trim_matches([' ', '\t']).as_bytes();
+            proptest::prop_assume!(!raw.is_empty());
+            let class = classes(raw);
+            for spec in table::KEYWORDS {
+                for version in [None, OpenSshVersion::from_ssh_v("OpenSSH_9.2p1")] {
+                    proptest::prop_assert_eq!(
+                        outcome(check_args(spec, raw, 7, version, Some(class))),
+                        outcome(check_tokens(spec, raw, 7, version, class)),
+                        "{} {:?}", spec.name, String::from_utf8_lossy(raw)
+                    );
+                }
+            }
+        }
     }
 }
