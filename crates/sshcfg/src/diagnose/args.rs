@@ -93,6 +93,10 @@ pub(super) fn check_args(
     if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw, version) {
         return Ok(());
     }
+    // `LocalForward PORT HOST:PORT` in plain words (most forwards).
+    if class & QUOTE == 0 && spec.arg == Arg::Forward(Fwd::Local) && plain_local_forward(raw) {
+        return Ok(());
+    }
     // One quoted word (`IdentityFile "~/.ssh/id"`): its value is the text between the quotes.
     if class & QUOTE != 0
         && let Some(inner) = one_quoted_word(raw)
@@ -583,6 +587,34 @@ fn check_tokens(
     Ok(())
 }
 
+/// Is `raw` `PORT HOST:PORT` (blanks between), each port 1-65535 in decimal without a leading
+/// zero and the host letters, digits, `.` and `-`? `parse_forward` accepts every such line
+/// (three fields, no path, both ports above 0); `false` leaves the line to the token reading.
+fn plain_local_forward(raw: &[u8]) -> bool {
+    fn port(p: &[u8]) -> bool {
+        !p.is_empty()
+            && p.len() <= 5
+            && p[0] != b'0'
+            && p.iter().all(u8::is_ascii_digit)
+            && p.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0')) <= 65535
+    }
+    let Some(gap) = raw.iter().position(|&b| b == b' ' || b == b'\t') else {
+        return false;
+    };
+    let (listen, rest) = raw.split_at(gap);
+    let target = rest.trim_ascii_start();
+    let Some(colon) = target.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (host, to) = (&target[..colon], &target[colon + 1..]);
+    port(listen)
+        && !host.is_empty()
+        && host
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port(to)
+}
+
 /// The text between the quotes when `raw` is one word in one pair of quotes with no backslash
 /// inside (`"~/.ssh/id"`): `argv_split` gives that text as the one argument.
 #[inline]
@@ -632,7 +664,8 @@ mod tests {
             parts in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "\"", "'", "\\", " ", "\t", "#", "a", "none", "22", "0", "yes", "No",
-                    "1h", "aes128-ctr", ",", "-", "+", "%h", "localhost:80", "*", "=",
+                    "1h", "aes128-ctr", ",", "-", "+", "%h", "localhost:80", "*", "=", "8080",
+                    "65535", "65536", ":", "h.x", "/", "$",
                 ]),
                 0..6,
             ),
@@ -652,5 +685,32 @@ mod tests {
                 }
             }
         }
+
+        /// The quick answer for `LocalForward PORT HOST:PORT` agrees with reading the tokens.
+        #[test]
+        fn plain_forwards_agree_with_the_tokens(
+            listen in proptest::sample::select(PORTS.to_vec()),
+            gap in proptest::sample::select(vec![" ", "\t", " \t ", ""]),
+            host in proptest::sample::select(vec![
+                "localhost", "h.x", "-", "", "a/b", "[::1]", "h$x", "H-1", "a:b",
+            ]),
+            colon in proptest::sample::select(vec![":", "", "::", " :"]),
+            to in proptest::sample::select(PORTS.to_vec()),
+        ) {
+            let raw = format!("{listen}{gap}{host}{colon}{to}");
+            let raw = raw.trim_matches([' ', '\t']).as_bytes();
+            proptest::prop_assume!(!raw.is_empty());
+            let spec = table::KEYWORDS.iter().find(|s| s.name == "localforward").unwrap();
+            proptest::prop_assert_eq!(
+                outcome(check_args(spec, raw, 7, None, Some(classes(raw)))),
+                outcome(check_tokens(spec, raw, 7, None, classes(raw))),
+                "{:?}", String::from_utf8_lossy(raw)
+            );
+        }
     }
+
+    /// Ports as they may be written, good and bad.
+    const PORTS: &[&str] = &[
+        "0", "1", "22", "080", "65535", "65536", "99999", "8080", "a", "", "/tmp/s", "1 2",
+    ];
 }
