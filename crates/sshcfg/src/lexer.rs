@@ -208,7 +208,7 @@ pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
     if q < n && of(bytes[q]) & (ODD | DQUOTE) != 0 {
         return None;
     }
-    let code = crate::keyword::table::lookup_hashed(&bytes[p..q], h);
+    let code = crate::keyword::table::lookup_hashed(&bytes[p..], q - p, h);
     // The separator: blanks, one `=`, blanks (or `=` straight after the keyword).
     let mut r = q;
     if r < n && bytes[r] == b'=' {

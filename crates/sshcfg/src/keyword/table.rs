@@ -357,8 +357,67 @@ impl KeywordHash {
 
     /// Add a byte of the keyword as written.
     #[inline(always)]
-    pub(crate) fn push(self, b: u8) -> KeywordHash {
-        KeywordHash((self.0 ^ u32::from(b | 0x20)).wrapping_mul(0x0100_0193))
+    pub(crate) const fn push(self, b: u8) -> KeywordHash {
+        KeywordHash((self.0 ^ (b | 0x20) as u32).wrapping_mul(0x0100_0193))
+    }
+
+    /// The hash of a whole keyword.
+    const fn of(kw: &[u8]) -> KeywordHash {
+        let mut h = KeywordHash::START;
+        let mut i = 0;
+        while i < kw.len() {
+            h = h.push(kw[i]);
+            i += 1;
+        }
+        h
+    }
+}
+
+/// Open-addressing index: slot -> position in [`KEYWORDS`] (built at compile time).
+const INDEX: [u8; SLOTS] = {
+    assert!(KEYWORDS.len() < EMPTY as usize);
+    let mut slots = [EMPTY; SLOTS];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let mut at = KeywordHash::of(KEYWORDS[i].name.as_bytes()).0 as usize & (SLOTS - 1);
+        while slots[at] != EMPTY {
+            at = (at + 1) & (SLOTS - 1);
+        }
+        slots[at] = i as u8;
+        i += 1;
+    }
+    slots
+};
+
+/// The position in [`KEYWORDS`] of the keyword `kw` names, ignoring letter case (no
+/// allocation: a hash of the lowercased bytes, then one comparison in most cases).
+#[inline]
+pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
+    lookup_hashed(kw, kw.len(), KeywordHash::of(kw))
+}
+
+/// [`lookup_index`] of the keyword `text[..len]`, given its [`KeywordHash`] (`text` may go on
+/// past the keyword).
+#[inline]
+pub(crate) fn lookup_hashed(text: &[u8], len: usize, h: KeywordHash) -> Option<u8> {
+    let kw = &text[..len];
+    let mut at = h.0 as usize & (SLOTS - 1);
+    loop {
+        let i = INDEX[at];
+        if i == EMPTY {
+            return None;
+        }
+        // The table's names are lowercase.
+        let name = KEYWORDS[usize::from(i)].name.as_bytes();
+        if name.len() == len
+            && name
+                .iter()
+                .zip(kw)
+                .all(|(&n, &b)| LOWER[usize::from(b)] == n)
+        {
+            return Some(i);
+        }
+        at = (at + 1) & (SLOTS - 1);
     }
 }
 
@@ -372,60 +431,6 @@ const LOWER: [u8; 256] = {
     }
     t
 };
-
-/// [`KeywordHash`] of a whole keyword.
-#[inline]
-fn hash(kw: &[u8]) -> usize {
-    kw.iter().fold(KeywordHash::START, |h, &b| h.push(b)).0 as usize
-}
-
-/// Open-addressing index: slot -> position in [`KEYWORDS`], built once.
-fn index() -> &'static [u8; SLOTS] {
-    static INDEX: std::sync::OnceLock<[u8; SLOTS]> = std::sync::OnceLock::new();
-    INDEX.get_or_init(|| {
-        assert!(KEYWORDS.len() < usize::from(EMPTY));
-        let mut slots = [EMPTY; SLOTS];
-        for (i, s) in KEYWORDS.iter().enumerate() {
-            let mut at = hash(s.name.as_bytes()) & (SLOTS - 1);
-            while slots[at] != EMPTY {
-                at = (at + 1) & (SLOTS - 1);
-            }
-            slots[at] = i as u8;
-        }
-        slots
-    })
-}
-
-/// The position in [`KEYWORDS`] of the keyword `kw` names, ignoring letter case (no
-/// allocation: a hash of the lowercased bytes, then one comparison in most cases).
-#[inline]
-pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
-    lookup_hashed(kw, KeywordHash(hash(kw) as u32))
-}
-
-/// [`lookup_index`], given the keyword's [`KeywordHash`].
-#[inline]
-pub(crate) fn lookup_hashed(kw: &[u8], h: KeywordHash) -> Option<u8> {
-    let slots = index();
-    let mut at = h.0 as usize & (SLOTS - 1);
-    loop {
-        let i = slots[at];
-        if i == EMPTY {
-            return None;
-        }
-        // The table's names are lowercase.
-        let name = KEYWORDS[usize::from(i)].name.as_bytes();
-        if name.len() == kw.len()
-            && name
-                .iter()
-                .zip(kw)
-                .all(|(&n, &b)| LOWER[usize::from(b)] == n)
-        {
-            return Some(i);
-        }
-        at = (at + 1) & (SLOTS - 1);
-    }
-}
 
 /// The keyword `kw` names, ignoring letter case.
 #[cfg(test)]
@@ -456,6 +461,14 @@ pub(crate) fn criterion_since(word: &[u8]) -> Option<Release> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table's position of `kw`, by a byte-by-byte search of the table.
+    fn lookup_slow(kw: &[u8]) -> Option<u8> {
+        KEYWORDS
+            .iter()
+            .position(|s| s.name.as_bytes().eq_ignore_ascii_case(kw))
+            .map(|i| i as u8)
+    }
 
     #[test]
     fn table_is_sorted_and_lookup_ignores_case() {
@@ -494,6 +507,27 @@ mod tests {
                     Some(i as u8),
                     "{spelling}"
                 );
+            }
+            // Any byte changed to anything but its other letter case is another word (the
+            // comparison sets bit 5 only where the name has a letter: `forwardx\x11` is not
+            // `forwardx11`), also with the rest of a line after it.
+            for at in 0..s.name.len() {
+                for b in 0..=255u8 {
+                    let mut word = s.name.as_bytes().to_vec();
+                    let same = b.to_ascii_lowercase() == word[at];
+                    word[at] = b;
+                    let found =
+                        |text: &[u8]| lookup_hashed(text, word.len(), KeywordHash::of(&word));
+                    let mut line = word.clone();
+                    line.extend_from_slice(b" value and more text");
+                    let want = if same {
+                        Some(i as u8)
+                    } else {
+                        lookup_slow(&word)
+                    };
+                    assert_eq!(found(&word), want, "{:?}", String::from_utf8_lossy(&word));
+                    assert_eq!(found(&line), want, "{:?}", String::from_utf8_lossy(&word));
+                }
             }
             // A word one letter shorter is a keyword only if the table says so.
             let shorter = &s.name[1..];
