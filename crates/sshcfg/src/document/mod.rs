@@ -222,15 +222,23 @@ impl Document {
     /// part of the line (as `lex_lines` reads it).
     #[inline]
     fn content_end(&self, i: usize) -> usize {
+        self.content(&self.bytes, i).len() + self.lines.start(i)
+    }
+
+    /// Line `i` without its line ending, out of `bytes` (the document's bytes, looked up once
+    /// by the caller).
+    #[inline]
+    fn content<'b>(&self, bytes: &'b [u8], i: usize) -> &'b [u8] {
         let start = self.lines.start(i);
-        let mut end = self.line_end(i);
-        if end > start && self.bytes[end - 1] == b'\n' {
-            end -= 1;
-            if end > start && self.bytes[end - 1] == b'\r' {
-                end -= 1;
+        let end = self.lines.next_start(i).unwrap_or(bytes.len());
+        let mut line = &bytes[start..end];
+        if let [rest @ .., b'\n'] = line {
+            line = rest;
+            if let [rest @ .., b'\r'] = line {
+                line = rest;
             }
         }
-        end
+        line
     }
 
     /// The bytes, exactly as given.
@@ -287,7 +295,7 @@ impl Document {
 
     /// The text of line `i` without its line ending.
     pub fn line_text(&self, i: usize) -> &[u8] {
-        &self.bytes[self.lines.start(i)..self.content_end(i)]
+        self.content(&self.bytes, i)
     }
 
     /// How line `i` ends.
