@@ -38,8 +38,8 @@ pub(crate) struct LexedLine<'a> {
     pub(crate) text: &'a [u8],
     /// Where its arguments start in that text.
     pub(crate) args: Option<usize>,
-    /// The classes of its argument text's bytes, or-ed ([`class::QUOTE`], [`class::SPECIAL`]),
-    /// when the pass found them on the way (`None`: to be found).
+    /// The classes of its argument text's bytes, or-ed ([`class::QUOTE`], [`class::SPECIAL`],
+    /// [`class::WILD`]), when the pass found them on the way (`None`: to be found).
     pub(crate) class: Option<u8>,
 }
 
@@ -108,6 +108,9 @@ pub(crate) mod class {
     pub(crate) const EQUALS: u8 = 32;
     /// `"`: ends a keyword (`strdelim` opens a quote there).
     pub(crate) const DQUOTE: u8 = 64;
+    /// `*`, `?` or a backslash: a `Host` pattern that holds one may match more than its own
+    /// text.
+    pub(crate) const WILD: u8 = 128;
 
     /// Every byte's classes.
     pub(crate) const OF: [u8; 256] = {
@@ -116,7 +119,9 @@ pub(crate) mod class {
         c[b'\'' as usize] = QUOTE | SPECIAL;
         c[b' ' as usize] = SPECIAL | BLANK;
         c[b'\t' as usize] = SPECIAL | BLANK;
-        c[b'\\' as usize] = SPECIAL;
+        c[b'\\' as usize] = SPECIAL | WILD;
+        c[b'*' as usize] = WILD;
+        c[b'?' as usize] = WILD;
         c[b'#' as usize] = SPECIAL;
         c[b'\n' as usize] = NEWLINE;
         c[b'\r' as usize] = ODD;
@@ -127,7 +132,7 @@ pub(crate) mod class {
     };
 }
 
-/// What [`scan`] found a line to be.
+/// What [`scan_line`] found a line to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scanned {
     /// Empty or only blanks.
@@ -136,7 +141,7 @@ pub(crate) enum Scanned {
     Comment,
     /// A keyword line: its keyword's position in the keyword table (`None`: unknown), where its
     /// arguments start in the text (`None`: no argument) and the classes of the bytes of its
-    /// argument text, or-ed ([`class::QUOTE`], [`class::SPECIAL`]).
+    /// argument text, or-ed ([`class::QUOTE`], [`class::SPECIAL`], [`class::WILD`]).
     Keyword {
         code: Option<u8>,
         args: Option<usize>,
@@ -251,7 +256,7 @@ pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
         what: Scanned::Keyword {
             code,
             args: (r < text_len).then_some(r),
-            class: acc & (QUOTE | SPECIAL),
+            class: acc & (QUOTE | SPECIAL | WILD),
         },
         text_len,
         content_len: end,

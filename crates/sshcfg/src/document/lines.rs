@@ -151,6 +151,22 @@ pub(super) fn lex_line(content: &[u8], no_nul: bool) -> (u8, &[u8], Option<usize
     (code, text, args)
 }
 
+/// Must a walk for one host read this header line whatever the host (see
+/// [`Document::header_reads`](super::Document::header_reads))? Every `Match` line, and a `Host`
+/// line with no argument or whose arguments hold a wildcard, quote or backslash (or were not
+/// classified on the way); any other `Host` line names only the text of its words.
+#[inline]
+pub(super) fn must_read(line: &LexedLine<'_>) -> bool {
+    use lexer::class::{QUOTE, WILD};
+    match line.kind {
+        LineKind::Directive(Keyword::Match) => true,
+        LineKind::Directive(Keyword::Host) => {
+            line.args.is_none() || line.class.is_none_or(|c| c & (QUOTE | WILD) != 0)
+        }
+        _ => false,
+    }
+}
+
 /// Classify the lines of `bytes[from..to]` (`from` is a line start; `to` is just after a `\n`
 /// or the end of the file), appending to `lines` and handing each line to `each` as it is
 /// read, so that a pass over every line needs no second reading of the bytes. A line spelled
@@ -247,7 +263,8 @@ mod tests {
                 let raw = l.args.map_or(&b""[..], |a| &l.text[a..]);
                 if let Some(class) = l.class {
                     let want = raw.iter().fold(0, |a, &b| a | lexer::class::OF[usize::from(b)]);
-                    assert_eq!(class, want & (lexer::class::QUOTE | lexer::class::SPECIAL));
+                    use lexer::class::{QUOTE, SPECIAL, WILD};
+                    assert_eq!(class, want & (QUOTE | SPECIAL | WILD));
                 }
                 seen.push((l.text.to_vec(), l.args));
             });

@@ -17,7 +17,8 @@ mod lines;
 
 pub use crate::lexer::LineKind;
 use lines::{
-    ARGS_FAR, BLANK, COMMENT, LineTable, UNKNOWN, UNREADABLE, kind_of, lex_lines, spec_of,
+    ARGS_FAR, BLANK, COMMENT, LineTable, UNKNOWN, UNREADABLE, kind_of, lex_lines, must_read,
+    spec_of,
 };
 
 /// A block: the global area (lines before the first `Host`/`Match`) or a `Host`/`Match` line and
@@ -67,6 +68,8 @@ pub struct Document {
     lines: Arc<LineTable>,
     /// First line of every block.
     block_starts: Arc<Vec<u32>>,
+    /// The header lines a walk for one host must read whatever the host (`lines::must_read`).
+    reads: Arc<Vec<u32>>,
     /// Whether the first block is the global area (it has no header line).
     has_global: bool,
     /// Whether the bytes hold a NUL anywhere (OpenSSH cuts a line at its first NUL).
@@ -132,14 +135,19 @@ impl Document {
         // What the newest ssh refuses is found in the same pass (every command asks it).
         let mut checker = crate::diagnose::Checker::new(None);
         let mut blocks = BlockStarts::default();
+        let mut reads = Vec::new();
         lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
             blocks.line(l.index, l.kind);
+            if must_read(&l) {
+                reads.push(l.index as u32);
+            }
             checker.line(&l);
         });
         let checks = checker.finish();
         Document {
             lines: Arc::new(lines),
             block_starts: Arc::new(blocks.starts),
+            reads: Arc::new(reads),
             has_global: blocks.has_global,
             has_nul,
             checks: Arc::new(std::sync::OnceLock::from(checks)),
@@ -176,7 +184,22 @@ impl Document {
         let has_nul = self.has_nul || memchr::memchr(0, &new_bytes[from..new_end]).is_some();
         let mut lines = LineTable::with_capacity(n + 4);
         lines.extend_shifted(&self.lines, 0..l0, 0);
-        lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines, |_| {});
+        // Headers to read: those before the first re-read line are kept, the re-read lines
+        // are looked at as they are read, those after the last are shifted.
+        let mut reads = Vec::with_capacity(self.reads.len() + 2);
+        reads.extend_from_slice(&self.reads[..self.reads.partition_point(|&r| (r as usize) < l0)]);
+        lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines, |l| {
+            if must_read(&l) {
+                reads.push(l.index as u32);
+            }
+        });
+        let added_lines = lines.len() as i64 - l0 as i64 - (l1 as i64 + 1 - l0 as i64);
+        let after_reads = self.reads.partition_point(|&r| (r as usize) <= l1);
+        reads.extend(
+            self.reads[after_reads..]
+                .iter()
+                .map(|&r| (i64::from(r) + added_lines) as u32),
+        );
         lines.extend_shifted(&self.lines, l1 + 1..n, delta);
         // Block starts: those before the first re-read line are kept, those after the last are
         // shifted by the change in line count; only the re-read lines are looked at.
@@ -207,6 +230,7 @@ impl Document {
             bytes: new_bytes,
             lines: Arc::new(lines),
             block_starts: Arc::new(starts),
+            reads: Arc::new(reads),
             has_global,
             has_nul,
             checks: Arc::default(),
@@ -467,9 +491,12 @@ impl Document {
         self.lines.line_at(off)
     }
 
-    /// The first line of every block, in order.
-    pub(crate) fn block_start_lines(&self) -> &[u32] {
-        &self.block_starts
+    /// The header lines a walk for one host must read whatever the host, in order: every
+    /// `Match` line, and each `Host` line with no argument or whose arguments hold a wildcard,
+    /// quote or backslash. Any other `Host` line can apply to a host only if its text holds
+    /// the host's name.
+    pub(crate) fn header_reads(&self) -> &[u32] {
+        &self.reads
     }
 
     /// The block that holds line `i`.
@@ -542,6 +569,60 @@ mod tests {
             b.blocks().collect::<Vec<_>>()
         );
         assert_eq!(a.kind(1), LineKind::Directive(Keyword::LocalForward));
+        assert_eq!(a.header_reads(), b.header_reads());
+    }
+
+    /// Pieces of configs: headers that must be read and others, other lines, line endings.
+    const PIECES: &[&str] = &[
+        "Host a\n",
+        "Host b c\n",
+        "Host *\n",
+        "Host \"q\"\n",
+        "Host\n",
+        "Match all\n",
+        "  User u\n",
+        "Include x\n",
+        "# c\n",
+        "\n",
+        "\r\n",
+        "Host d\r\n",
+        "\tHost=e?\n",
+        "a",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// A spliced document is read as the whole spliced text is: lines, kinds, blocks and
+        /// the headers a one-host walk must read.
+        #[test]
+        fn splicing_reads_as_a_full_parse(
+            doc in proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..10),
+            cuts in proptest::collection::vec((0usize..200, 0usize..6, proptest::collection::vec(
+                proptest::sample::select(PIECES.to_vec()), 0..3)), 1..3),
+        ) {
+            let doc = Document::parse(doc.concat().into_bytes());
+            let len = doc.as_bytes().len();
+            let mut splices: Vec<Splice> = Vec::new();
+            let mut from = 0;
+            for (at, width, text) in cuts {
+                let start = (from + at % (len + 1)).min(len);
+                let end = (start + width).min(len);
+                if start < from {
+                    continue;
+                }
+                splices.push(Splice { range: start..end, text: text.concat().into_bytes() });
+                from = end + 1;
+            }
+            let a = doc.with_splices(&splices);
+            let b = Document::parse(doc.splice(&splices));
+            proptest::prop_assert_eq!(a.line_count(), b.line_count());
+            for i in 0..a.line_count() {
+                proptest::prop_assert_eq!((a.line_range(i), a.kind(i)), (b.line_range(i), b.kind(i)));
+            }
+            proptest::prop_assert_eq!(a.blocks().collect::<Vec<_>>(), b.blocks().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(a.header_reads(), b.header_reads());
+        }
     }
 
     #[test]

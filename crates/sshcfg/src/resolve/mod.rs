@@ -306,19 +306,38 @@ impl Pass<'_> {
         let mut header: Option<Loc> = None;
         let mut exclusive = false;
         let mut next = 0;
-        // Where the next block starts and the next `Include` is, as the walk moves on: in an
-        // inactive block nothing else is read, so the walk jumps to whichever comes first.
-        let starts = doc.block_start_lines();
-        let (mut next_block, mut next_include) = (0, 0);
+        // Outside an active block nothing is read but headers and `Include` lines, and a `Host`
+        // line can apply only if it must be read whatever the host (`header_reads`: `Match`,
+        // wildcards, quotes, escapes) or its text holds the host's name (found by one search of
+        // the file). So the walk jumps to whichever of those comes next, passing over the
+        // `Host` blocks between, which cannot apply (`cannot_name`). With an index, the
+        // blocks that cannot apply are passed over by it instead.
+        let jumping = self.skip.is_none() && !self.host.is_empty();
+        let reads = doc.header_reads();
+        let host = if jumping {
+            self.host.clone()
+        } else {
+            Vec::new()
+        };
+        let mut hits = jumping.then(|| memchr::memmem::find_iter(doc.as_bytes(), &host));
+        let (mut next_read, mut next_include, mut hit_line) = (0, 0, None::<usize>);
         while next < doc.line_count() {
-            // With an index, the blocks that cannot apply are passed over by it already.
-            if !*active && self.skip.is_none() {
+            if !*active && jumping {
                 // (A step or two at a time as the walk reads on; by halving after a jump.)
-                next_block = first_at_or_after(starts, next_block, next, |&s| s as usize);
+                next_read = first_at_or_after(reads, next_read, next, |&s| s as usize);
                 next_include = first_at_or_after(&f.includes, next_include, next, |l| l.0);
-                let block = starts.get(next_block).map_or(usize::MAX, |&s| s as usize);
+                while hit_line.is_none_or(|l| l < next) {
+                    match hits.as_mut().and_then(Iterator::next) {
+                        Some(off) => hit_line = Some(doc.line_at(off)),
+                        None => {
+                            hit_line = Some(usize::MAX);
+                            break;
+                        }
+                    }
+                }
+                let read = reads.get(next_read).map_or(usize::MAX, |&s| s as usize);
                 let include = f.includes.get(next_include).map_or(usize::MAX, |(l, _)| *l);
-                next = block.min(include);
+                next = read.min(include).min(hit_line.unwrap_or(usize::MAX));
                 if next >= doc.line_count() {
                     break;
                 }
