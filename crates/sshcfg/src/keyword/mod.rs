@@ -48,47 +48,61 @@ pub enum Keyword {
     Other,
 }
 
+/// The keywords this library acts on, by their lowercase names.
+const NAMED: &[(&str, Keyword)] = &[
+    ("tag", Keyword::Tag),
+    ("host", Keyword::Host),
+    ("user", Keyword::User),
+    ("port", Keyword::Port),
+    ("match", Keyword::Match),
+    ("include", Keyword::Include),
+    ("hostname", Keyword::HostName),
+    ("localforward", Keyword::LocalForward),
+    ("gatewayports", Keyword::GatewayPorts),
+    ("controlmaster", Keyword::ControlMaster),
+    ("remoteforward", Keyword::RemoteForward),
+    ("ignoreunknown", Keyword::IgnoreUnknown),
+    ("addressfamily", Keyword::AddressFamily),
+    ("controlpersist", Keyword::ControlPersist),
+    ("dynamicforward", Keyword::DynamicForward),
+    ("canonicaldomains", Keyword::CanonicalDomains),
+    ("clearallforwardings", Keyword::ClearAllForwardings),
+    ("exitonforwardfailure", Keyword::ExitOnForwardFailure),
+    ("canonicalizehostname", Keyword::CanonicalizeHostname),
+];
+
 impl Keyword {
+    /// The keyword `kw` names, ignoring letter case.
+    #[cfg(test)]
     pub(crate) fn from_bytes(kw: &[u8]) -> Keyword {
-        // Every name below is lowercase letters only, so `byte | 0x20` folds the case of the
+        // Every name is lowercase letters only, so `byte | 0x20` folds the case of the
         // keyword's byte exactly when it is a letter (anything else cannot match).
-        let is = |name: &[u8]| kw.iter().zip(name).all(|(&a, &b)| a | 0x20 == b);
-        let candidates: &[(&[u8], Keyword)] = match kw.len() {
-            3 => &[(b"tag", Keyword::Tag)],
-            4 => &[
-                (b"host", Keyword::Host),
-                (b"user", Keyword::User),
-                (b"port", Keyword::Port),
-            ],
-            5 => &[(b"match", Keyword::Match)],
-            7 => &[(b"include", Keyword::Include)],
-            8 => &[(b"hostname", Keyword::HostName)],
-            12 => &[
-                (b"localforward", Keyword::LocalForward),
-                (b"gatewayports", Keyword::GatewayPorts),
-            ],
-            13 => &[
-                (b"controlmaster", Keyword::ControlMaster),
-                (b"remoteforward", Keyword::RemoteForward),
-                (b"ignoreunknown", Keyword::IgnoreUnknown),
-                (b"addressfamily", Keyword::AddressFamily),
-            ],
-            14 => &[
-                (b"controlpersist", Keyword::ControlPersist),
-                (b"dynamicforward", Keyword::DynamicForward),
-            ],
-            16 => &[(b"canonicaldomains", Keyword::CanonicalDomains)],
-            19 => &[(b"clearallforwardings", Keyword::ClearAllForwardings)],
-            20 => &[
-                (b"exitonforwardfailure", Keyword::ExitOnForwardFailure),
-                (b"canonicalizehostname", Keyword::CanonicalizeHostname),
-            ],
-            _ => &[],
-        };
-        candidates
+        NAMED
             .iter()
-            .find(|(name, _)| is(name))
+            .find(|(name, _)| {
+                name.len() == kw.len() && kw.iter().zip(name.bytes()).all(|(&a, b)| a | 0x20 == b)
+            })
             .map_or(Keyword::Other, |&(_, k)| k)
+    }
+
+    /// The keyword of a lowercase name (at compile time: the keyword table's names).
+    pub(crate) const fn of_name(name: &str) -> Keyword {
+        let name = name.as_bytes();
+        let mut k = 0;
+        while k < NAMED.len() {
+            let candidate = NAMED[k].0.as_bytes();
+            if candidate.len() == name.len() {
+                let mut i = 0;
+                while i < name.len() && candidate[i] == name[i] {
+                    i += 1;
+                }
+                if i == name.len() {
+                    return NAMED[k].1;
+                }
+            }
+            k += 1;
+        }
+        Keyword::Other
     }
 
     /// The keyword as `ssh_config(5)` spells it (`Other` has no name: `""`).
@@ -120,5 +134,24 @@ impl Keyword {
     /// Does this keyword start a new block?
     pub fn starts_block(self) -> bool {
         matches!(self, Keyword::Host | Keyword::Match)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_keyword_is_an_entry_of_the_table() {
+        for &(name, k) in NAMED {
+            let at = table::lookup_index(name.as_bytes()).expect(name);
+            assert_eq!(table::keyword_of(at), k, "{name}");
+        }
+        let acted_on = table::KEYWORDS
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| table::keyword_of(i as u8) != Keyword::Other)
+            .count();
+        assert_eq!(acted_on, NAMED.len());
     }
 }

@@ -439,14 +439,18 @@ pub(crate) fn lookup(kw: &[u8]) -> Option<&'static Spec> {
 }
 
 /// The [`Keyword`](crate::Keyword) of each entry of [`KEYWORDS`] (most are `Other`).
+#[inline]
 pub(crate) fn keyword_of(i: u8) -> crate::Keyword {
-    static KINDS: std::sync::OnceLock<Vec<crate::Keyword>> = std::sync::OnceLock::new();
-    KINDS.get_or_init(|| {
-        KEYWORDS
-            .iter()
-            .map(|s| crate::Keyword::from_bytes(s.name.as_bytes()))
-            .collect()
-    })[usize::from(i)]
+    static KINDS: [crate::Keyword; KEYWORDS.len()] = {
+        let mut out = [crate::Keyword::Other; KEYWORDS.len()];
+        let mut i = 0;
+        while i < KEYWORDS.len() {
+            out[i] = crate::Keyword::of_name(KEYWORDS[i].name);
+            i += 1;
+        }
+        out
+    };
+    KINDS[usize::from(i)]
 }
 
 /// The release that added `Match` criterion `word` (`!` allowed), if newer than 8.0.
