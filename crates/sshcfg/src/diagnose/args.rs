@@ -627,12 +627,21 @@ fn one_quoted_word(raw: &[u8]) -> Option<&[u8]> {
     (last == q && !inner.iter().any(|&b| b == q || b == b'\\')).then_some(inner)
 }
 
+/// Does ssh accept any one non-empty word for a keyword that reads its arguments as `arg`?
+#[inline]
+pub(super) fn takes_any_word(arg: Arg) -> bool {
+    matches!(
+        arg,
+        Arg::Str | Arg::Host | Arg::Include | Arg::Ignored | Arg::Command | Arg::List
+    )
+}
+
 /// Does ssh accept `word` as the whole argument text of a `spec` line? `false` also when the
 /// answer needs the general path (which then gives the message).
 #[inline]
 fn one_word_ok(spec: &Spec, w: &[u8], version: Option<OpenSshVersion>) -> bool {
     match spec.arg {
-        Arg::Str | Arg::Host | Arg::Include | Arg::Ignored | Arg::Command | Arg::List => true,
+        a if takes_any_word(a) => true,
         Arg::Choice(choices) => choices.iter().any(|c| c.as_bytes().eq_ignore_ascii_case(w)),
         Arg::Port => value::port_ok(w),
         Arg::Time => w == b"none" || value::convtime(w).is_some(),
