@@ -46,52 +46,21 @@ pub(crate) fn sole_member_group(gid: u32, owner: u32, me: u32, db: &impl Account
     }
 }
 
-/// The system's databases, through the C library (so NSS sources such as LDAP or SSSD answer, as
-/// they do for ssh).
+/// The system's databases, through the C library (`uzers`: `getgrgid_r`, `getpwent`,
+/// `getpwuid_r`), so NSS sources such as LDAP or SSSD answer, as they do for ssh.
 #[cfg(unix)]
 pub(crate) struct SystemAccounts;
 
 #[cfg(unix)]
 impl Accounts for SystemAccounts {
     fn group(&self, gid: u32) -> Option<Group> {
-        let mut buf = vec![0u8; 1024];
-        loop {
-            // SAFETY: all-zero bytes are a valid `group` (null pointers, zero id).
-            let mut gr: libc::group = unsafe { std::mem::zeroed() };
-            let mut result: *mut libc::group = std::ptr::null_mut();
-            // SAFETY: `gr`, `buf` and `result` outlive the call; `buf.len()` is its real size.
-            let rc = unsafe {
-                libc::getgrgid_r(
-                    gid,
-                    &mut gr,
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    &mut result,
-                )
-            };
-            if rc == libc::ERANGE && buf.len() < 1 << 24 {
-                buf.resize(buf.len() * 4, 0);
-                continue;
-            }
-            if rc != 0 || result.is_null() {
-                return None;
-            }
-            // SAFETY: on success the name is a NUL-terminated string inside `buf` (or null).
-            let name = unsafe { c_bytes(gr.gr_name) }.unwrap_or_default();
-            let mut members = Vec::new();
-            if !gr.gr_mem.is_null() {
-                for i in 0.. {
-                    // SAFETY: `gr_mem` is a null-terminated array of strings inside `buf`.
-                    let m = unsafe { *gr.gr_mem.add(i) };
-                    // SAFETY: each entry before the terminating null is a NUL-terminated string.
-                    match unsafe { c_bytes(m) } {
-                        Some(m) => members.push(m),
-                        None => break,
-                    }
-                }
-            }
-            return Some(Group { name, members });
-        }
+        use std::os::unix::ffi::OsStrExt as _;
+        use uzers::os::unix::GroupExt as _;
+        let g = uzers::get_group_by_gid(gid)?;
+        Some(Group {
+            name: g.name().as_bytes().to_vec(),
+            members: g.members().iter().map(|m| m.as_bytes().to_vec()).collect(),
+        })
     }
 
     fn primary_members(&self, gid: u32) -> Vec<u32> {
@@ -100,62 +69,18 @@ impl Accounts for SystemAccounts {
         let _walk = WALK
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut out = Vec::new();
-        // SAFETY: setpwent/getpwent/endpwent under the lock above; each entry is read before the
-        // next call overwrites it.
-        unsafe {
-            libc::setpwent();
-            loop {
-                let pw = libc::getpwent();
-                if pw.is_null() {
-                    break;
-                }
-                if (*pw).pw_gid == gid {
-                    out.push((*pw).pw_uid);
-                }
-            }
-            libc::endpwent();
-        }
-        out
+        // SAFETY: `all_users` is unsafe because getpwent's cursor is per process; the lock
+        // above keeps this the only walk (nothing else here calls getpwent).
+        unsafe { uzers::all_users() }
+            .filter(|u| u.primary_group_id() == gid)
+            .map(|u| u.uid())
+            .collect()
     }
 
     fn user_name(&self, uid: u32) -> Option<Vec<u8>> {
-        let mut buf = vec![0u8; 1024];
-        loop {
-            // SAFETY: all-zero bytes are a valid `passwd` (null pointers, zero ids).
-            let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            // SAFETY: `pw`, `buf` and `result` outlive the call; `buf.len()` is its real size.
-            let rc = unsafe {
-                libc::getpwuid_r(
-                    uid,
-                    &mut pw,
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    &mut result,
-                )
-            };
-            if rc == libc::ERANGE && buf.len() < 1 << 20 {
-                buf.resize(buf.len() * 4, 0);
-                continue;
-            }
-            if rc != 0 || result.is_null() {
-                return None;
-            }
-            // SAFETY: on success the name is a NUL-terminated string inside `buf` (or null).
-            return unsafe { c_bytes(pw.pw_name) };
-        }
+        use std::os::unix::ffi::OsStrExt as _;
+        Some(uzers::get_user_by_uid(uid)?.name().as_bytes().to_vec())
     }
-}
-
-/// The bytes of a C string; `None` for a null pointer.
-///
-/// # Safety
-/// `p` is null or points to a NUL-terminated string that outlives the call.
-#[cfg(unix)]
-unsafe fn c_bytes(p: *const libc::c_char) -> Option<Vec<u8>> {
-    // SAFETY: as the caller promises.
-    (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes().to_vec())
 }
 
 #[cfg(test)]

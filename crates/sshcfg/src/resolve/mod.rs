@@ -198,8 +198,11 @@ impl ResolveContext {
 /// macOS directory services, LDAP and SSSD answer too, as they do for ssh).
 #[cfg(unix)]
 fn current_user_name() -> Option<String> {
-    let name = crate::passwd::field(|pw| pw.pw_name)?;
-    String::from_utf8(name).ok()
+    crate::passwd::entry()?
+        .name()
+        .to_str()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
 }
 
 /// On Windows ssh takes the name of the logged-on user; the environment carries it.
