@@ -607,7 +607,10 @@ fn plain_local_forward(raw: &[u8]) -> bool {
         return false;
     };
     let (host, to) = (&target[..colon], &target[colon + 1..]);
-    port(listen)
+    // `fwdarg[256]`: a longer `LISTEN:HOST:PORT` is truncated by snprintf, so it is left to the
+    // token reading, which truncates it too.
+    listen.len() + 1 + target.len() <= 255
+        && port(listen)
         && !host.is_empty()
         && host
             .iter()
@@ -715,6 +718,27 @@ mod tests {
                 outcome(check_tokens(spec, raw, 7, None, classes(raw))),
                 "{:?}", String::from_utf8_lossy(raw)
             );
+        }
+    }
+
+    /// `LISTEN:HOST:PORT` longer than ssh's `fwdarg[256]` is truncated there (a port cut short,
+    /// or no port left): the quick answer must not accept what the truncated text refuses.
+    #[test]
+    fn long_plain_forwards_are_read_as_ssh_truncates_them() {
+        let spec = table::KEYWORDS
+            .iter()
+            .find(|s| s.name == "localforward")
+            .unwrap();
+        for len in 240..270 {
+            for to in ["80", "8080"] {
+                let raw = format!("80 {}:{to}", "h".repeat(len));
+                let raw = raw.as_bytes();
+                assert_eq!(
+                    outcome(check_args(spec, raw, 7, None, Some(classes(raw)))),
+                    outcome(check_tokens(spec, raw, 7, None, classes(raw))),
+                    "host of {len} bytes, port {to}"
+                );
+            }
         }
     }
 
