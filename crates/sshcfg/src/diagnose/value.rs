@@ -263,65 +263,122 @@ pub(crate) fn escape_char_ok(s: &[u8]) -> bool {
     s == b"none" || s.len() == 1 || (s.len() == 2 && s[0] == b'^' && (64..128).contains(&s[1]))
 }
 
-/// `scan_scaled` (fmt_scaled.c) followed by RekeyLimit's minimum: `Err` is ssh's message.
+/// `scan_scaled` (openbsd-compat/fmt_scaled.c, which ssh uses on Linux and macOS) followed by
+/// RekeyLimit's minimum: `Err` is ssh's message.
 pub(crate) fn rekey_size(s: &[u8]) -> Result<(), String> {
     if s == b"default" {
         return Ok(());
     }
-    let bad = || Err(format!("Bad number '{}': Invalid argument", vis(s)));
-    let mut i = 0;
-    while i < s.len() && s[i].is_ascii_whitespace() {
-        i += 1;
+    match scan_scaled(s) {
+        Err(ScanError::Invalid) => Err(format!("Bad number '{}': Invalid argument", vis(s))),
+        Err(ScanError::Range) => Err(format!("Bad number '{}': {ERANGE_TEXT}", vis(s))),
+        Ok(v) if v != 0 && v < 16 => Err("RekeyLimit too small".into()),
+        Ok(_) => Ok(()),
     }
-    let neg = matches!(s.get(i), Some(b'-'));
-    if matches!(s.get(i), Some(b'-' | b'+')) {
-        i += 1;
+}
+
+/// Why `scan_scaled` fails: the `errno` it sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScanError {
+    /// `EINVAL`.
+    Invalid,
+    /// `ERANGE`.
+    Range,
+}
+
+/// fmt_scaled.c `scan_scaled`, step by step: blanks, at most one sign, digits with at most one
+/// `.`, then nothing or one of `BKMGTPE` (either case) not followed by a letter or digit
+/// (`1G 1h` is 1 GiB: what follows the unit is not looked at). No digit at all reads as 0; a
+/// fraction without a unit is dropped.
+fn scan_scaled(s: &[u8]) -> Result<i64, ScanError> {
+    const MAX_DIGITS: u32 = 7 * 3;
+    const FACTORS: [(u8, i64); 7] = [
+        (b'B', 1),
+        (b'K', 1 << 10),
+        (b'M', 1 << 20),
+        (b'G', 1 << 30),
+        (b'T', 1 << 40),
+        (b'P', 1 << 50),
+        (b'E', 1 << 60),
+    ];
+    let mut p = 0;
+    // C isspace: space, \t, \n, \v, \f, \r.
+    while p < s.len() && matches!(s[p], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        p += 1;
     }
-    let start = i;
-    let mut whole: i128 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        whole = (whole * 10 + (s[i] - b'0') as i128).min(1 << 70);
-        i += 1;
+    let mut sign = 0i64;
+    while p < s.len() && matches!(s[p], b'-' | b'+') {
+        if sign != 0 {
+            return Err(ScanError::Invalid);
+        }
+        sign = if s[p] == b'-' { -1 } else { 1 };
+        p += 1;
     }
-    let digits = i - start;
-    let mut frac_digits = 0;
-    if s.get(i) == Some(&b'.') {
-        i += 1;
-        while i < s.len() && s[i].is_ascii_digit() {
-            i += 1;
-            frac_digits += 1;
+    let (mut whole, mut fpart) = (0i64, 0i64);
+    let (mut ndigits, mut fract_digits) = (0u32, 0u32);
+    while p < s.len() && (s[p].is_ascii_digit() || s[p] == b'.') {
+        if s[p] == b'.' {
+            if fract_digits > 0 {
+                return Err(ScanError::Invalid);
+            }
+            fract_digits = 1;
+            p += 1;
+            continue;
+        }
+        let d = i64::from(s[p] - b'0');
+        p += 1;
+        if fract_digits > 0 {
+            if fract_digits >= MAX_DIGITS - 1 {
+                continue;
+            }
+            fract_digits += 1;
+            fpart = fpart
+                .checked_mul(10)
+                .and_then(|f| f.checked_add(d))
+                .ok_or(ScanError::Range)?;
+        } else {
+            ndigits += 1;
+            if ndigits >= MAX_DIGITS {
+                return Err(ScanError::Range);
+            }
+            whole = whole
+                .checked_mul(10)
+                .and_then(|w| w.checked_add(d))
+                .ok_or(ScanError::Range)?;
         }
     }
-    if digits + frac_digits == 0 {
-        return bad();
+    if sign != 0 {
+        whole *= sign;
     }
-    let scale: i128 = match s.get(i).map(u8::to_ascii_uppercase) {
-        None => 1,
-        Some(b'B') => 1,
-        Some(b'K') => 1 << 10,
-        Some(b'M') => 1 << 20,
-        Some(b'G') => 1 << 30,
-        Some(b'T') => 1 << 40,
-        Some(b'P') => 1 << 50,
-        Some(b'E') => 1 << 60,
-        Some(_) => return bad(),
+    let Some(&unit) = s.get(p) else {
+        return Ok(whole);
     };
-    if s.get(i).is_some() && i + 1 != s.len() {
-        return bad();
+    let Some(&(_, factor)) = FACTORS
+        .iter()
+        .find(|(c, _)| unit.to_ascii_uppercase() == *c)
+    else {
+        return Err(ScanError::Invalid);
+    };
+    if s.get(p + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        return Err(ScanError::Invalid);
     }
-    if scale == 1 && frac_digits > 0 {
-        // A fraction needs a unit.
-        return bad();
+    if whole > i64::MAX / factor || whole < i64::MIN / factor {
+        return Err(ScanError::Range);
     }
-    let v = whole * scale;
-    if v > i128::from(i64::MAX) {
-        return Err(format!("Bad number '{}': {ERANGE_TEXT}", vis(s)));
+    whole *= factor;
+    while fpart >= i64::MAX / factor {
+        fpart /= 10;
+        fract_digits = fract_digits.saturating_sub(1);
     }
-    let v = if neg { -v } else { v };
-    if v != 0 && v < 16 {
-        return Err("RekeyLimit too small".into());
+    fpart *= factor;
+    for _ in 1..fract_digits {
+        fpart /= 10;
     }
-    Ok(())
+    Ok(if sign == -1 {
+        whole - fpart
+    } else {
+        whole + fpart
+    })
 }
 
 /// A host part, what follows its delimiter (if any), and the delimiter.

@@ -244,6 +244,78 @@ fn messages_are_ssh_s_own_as_it_prints_them() {
     }
 }
 
+/// `RekeyLimit` sizes as fmt_scaled.c's `scan_scaled` reads them: what follows a unit is not
+/// looked at unless it is a letter or digit (`"1G 1h"`, `1G-`), no digit at all is 0 (`G`,
+/// `+`, `.`), a fraction without a unit is dropped (`16.5` is 16, `1.5` too small), and the
+/// limits of 21 digits and of a 64-bit value; each judged by `ssh -G`, line and message.
+#[test]
+fn rekey_limits_are_scanned_as_scan_scaled_scans_them() {
+    if !need_ssh("rekey_limits_are_scanned_as_scan_scaled_scans_them") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    for value in [
+        "\"1G 1h\"",
+        "1G-",
+        "1G.",
+        "1Gx",
+        "1G1",
+        "G",
+        "+",
+        "-",
+        ".",
+        "..",
+        "16.5",
+        "1.5",
+        "0.5K",
+        "0.001K",
+        "0.02K",
+        "15",
+        "16",
+        "-16",
+        "--1",
+        "+-1",
+        "1.5.5",
+        "1Q",
+        "1b",
+        "1k",
+        "8E",
+        "7E",
+        "8191P",
+        "8192P",
+        "999999999999999999",
+        "9223372036854775807",
+        "9223372036854775808",
+        "99999999999999999999",
+        "999999999999999999999",
+        "1.23456789012345678901234K",
+        "\" 32K\"",
+        "\"\t32K\"",
+        "default",
+        "Default",
+        "0",
+        "00",
+        "1e3",
+        "32k 1h",
+        "32k none",
+    ] {
+        let text = format!("Host h\nRekeyLimit {value}\n");
+        std::fs::write(&path, &text).unwrap();
+        let ours = sshcfg::Document::parse(text.clone().into_bytes())
+            .diagnostics()
+            .into_iter()
+            .find(|d| d.rejects_config())
+            .map(|d| (d.line, d.message));
+        assert_eq!(
+            ours,
+            ssh_g_message(&path),
+            "config: {}",
+            text.escape_debug()
+        );
+    }
+}
+
 /// What ssh.c refuses for a host after reading the config (a `ProxyJump` to the host itself,
 /// `ConnectionAttempts 0`, `ForkAfterAuthentication` without a command, `ProxyCommand -` with
 /// `ProxyUseFDPass`, a `HostName` with an unknown `%` token): the resolution of host `a` has an
