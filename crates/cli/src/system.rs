@@ -268,19 +268,46 @@ pub(crate) fn ssh_v() -> Option<&'static SshV> {
     static ASKED: std::sync::OnceLock<Option<SshV>> = std::sync::OnceLock::new();
     ASKED
         .get_or_init(|| {
-            let out = crate::ssh::Ssh::new()
-                .version()
-                .command()
-                .stdin(std::process::Stdio::null())
-                .output()
-                .ok()?;
-            let text = String::from_utf8_lossy(&out.stderr);
+            let text = ask_ssh_v(SSH_V_PATIENCE)?;
             Some(SshV {
                 name: text.split([',', ' ']).next()?.trim().to_string(),
                 version: sshcfg::OpenSshVersion::from_ssh_v(&text),
             })
         })
         .as_ref()
+}
+
+/// How long `ssh -V` may take before it is taken as no answer (a real ssh answers at once; a
+/// wrapper that hangs must not hang the command).
+const SSH_V_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What `ssh -V` prints (on stderr), or `None` when it cannot be run or has not answered within
+/// `patience` (it is then stopped).
+fn ask_ssh_v(patience: std::time::Duration) -> Option<String> {
+    use std::io::Read as _;
+    let mut child = crate::ssh::Ssh::new()
+        .version()
+        .command()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut stderr = child.stderr.take()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The reader ends when every writer of the pipe has: a grandchild that keeps it open only
+    // keeps this thread, not the command, waiting.
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stderr.read_to_end(&mut text);
+        let _ = tx.send(text);
+    });
+    let text = rx.recv_timeout(patience).ok();
+    // Stopped either way (one that has closed its stderr is exiting; one that has not answered
+    // is not waited for), then reaped.
+    let _ = child.kill();
+    let _ = child.wait();
+    Some(String::from_utf8_lossy(&text?).into_owned())
 }
 
 /// The installed OpenSSH client, from `ssh -V`; `None` when there is no `ssh` to ask (the

@@ -1226,6 +1226,38 @@ fn debian_keywords_are_judged_by_the_vendor_ssh_v_names() {
     }
 }
 
+/// An `ssh -V` that never answers (a wrapper that hangs) does not hang `status`: after a few
+/// seconds it is stopped and taken as no answer (the newest OpenSSH is assumed, so Debian's
+/// keywords read as known), and the command goes on. The stand-in `ssh` sleeps far longer than
+/// the test's own limit, so the test fails if the command waits for it.
+#[test]
+fn a_hanging_ssh_v_is_not_waited_for() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = d.path().join("ssh");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh
+exec sleep 600
+",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        d.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (_c, cfg) = setup("Host a\n    SetupTimeOut 1m\n    User u\n");
+    let out = bin()
+        .env("PATH", &path)
+        .args(["-F", cfg.to_str().unwrap(), "status", "a"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("rejected-line"));
+}
+
 /// A `#` inside a name is a plain character to ssh (`Host name#with#hash` is one pattern):
 /// `enable` takes such a name, and `ssh -G` then gives that host the forward.
 #[test]
