@@ -144,8 +144,7 @@ impl LoadOptions {
 /// `%ProgramData%\ssh\ssh_config` (OpenSSH for Windows).
 pub fn system_config_path() -> PathBuf {
     if cfg!(windows) {
-        let data = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
-        PathBuf::from(data).join("ssh").join("ssh_config")
+        PathBuf::from(program_data()).join("ssh").join("ssh_config")
     } else {
         PathBuf::from("/etc/ssh/ssh_config")
     }
@@ -241,28 +240,23 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// An Include argument made absolute (`~/.ssh/` or `/etc/ssh/` for relative paths) and
-    /// globbed; paths that do not exist are dropped, as glob(3) drops them.
+    /// An Include argument made absolute (`~/.ssh/` or the system directory for relative
+    /// paths, [`anchor_include`]) and globbed; paths that do not exist are dropped, as glob(3)
+    /// drops them.
     fn expand(&self, arg: &[u8], system: bool) -> Vec<PathBuf> {
         let Ok(arg) = std::str::from_utf8(arg) else {
             return Vec::new();
         };
-        if arg.is_empty() || (system && arg.starts_with('~')) {
-            return Vec::new();
-        }
         let home = self.opts.home.to_string_lossy();
-        let full = if arg == "~" {
-            home.to_string()
-        } else if let Some(rest) = arg.strip_prefix("~/") {
-            format!("{home}/{rest}")
-        } else if arg.starts_with('~') {
-            return Vec::new(); // ~user: not evaluated
-        } else if arg.starts_with('/') {
-            arg.to_string()
-        } else if system {
-            format!("/etc/ssh/{arg}")
+        let rules = if cfg!(windows) {
+            PathRules::Windows {
+                program_data: program_data().to_string_lossy().into_owned(),
+            }
         } else {
-            format!("{home}/.ssh/{arg}")
+            PathRules::Unix
+        };
+        let Some(full) = anchor_include(arg, system, &home, &rules) else {
+            return Vec::new();
         };
         let opts = glob::MatchOptions {
             case_sensitive: true,
@@ -290,6 +284,72 @@ impl Loader<'_> {
             Err(_) => Vec::new(),
         }
     }
+}
+
+/// How the ssh that reads a config tells an absolute path and names its system directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathRules {
+    /// OpenSSH: a path is absolute when it starts with `/`; the system directory is `/etc/ssh`.
+    #[cfg_attr(windows, allow(dead_code))]
+    Unix,
+    /// OpenSSH for Windows (PowerShell/openssh-portable): `path_absolute` is
+    /// `is_absolute_path` (after one leading quote character: `/`, a backslash, a drive letter
+    /// and `:`, or `__PROGRAMDATA__`); the system directory (`SSHDIR`) is
+    /// `__PROGRAMDATA__\ssh`, `__PROGRAMDATA__` standing for `%ProgramData%`; and the path is
+    /// written with forward slashes before it is globbed (`convertToForwardslash`), so a
+    /// backslash is a separator, never an escape.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    Windows { program_data: String },
+}
+
+/// `%ProgramData%` (`C:\ProgramData` when it is not set).
+fn program_data() -> std::ffi::OsString {
+    std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into())
+}
+
+/// readconf.c's `Include`: the glob pattern of one argument. A path that is not absolute is
+/// read under `~/.ssh/` in the user's files and under the system directory in the system's;
+/// `~` and `~/` stand for `home`. `None` when ssh reads no file for it: an empty argument, a
+/// `~` in the system config (ssh refuses the line), or `~user` (not evaluated).
+fn anchor_include(arg: &str, system: bool, home: &str, rules: &PathRules) -> Option<String> {
+    if arg.is_empty() || (system && arg.starts_with('~')) {
+        return None;
+    }
+    let absolute = match rules {
+        PathRules::Unix => arg.starts_with('/'),
+        PathRules::Windows { .. } => {
+            let p = arg.strip_prefix(['"', '\'']).unwrap_or(arg).as_bytes();
+            matches!(p.first(), Some(b'/' | b'\\'))
+                || (p.first().is_some_and(u8::is_ascii_alphabetic) && p.get(1) == Some(&b':'))
+                || p.starts_with(b"__PROGRAMDATA__")
+        }
+    };
+    let full = if arg == "~" {
+        home.to_string()
+    } else if let Some(rest) = arg.strip_prefix("~/") {
+        format!("{home}/{rest}")
+    } else if arg.starts_with('~') {
+        return None; // ~user: not evaluated
+    } else if absolute {
+        arg.to_string()
+    } else if system {
+        match rules {
+            PathRules::Unix => format!("/etc/ssh/{arg}"),
+            PathRules::Windows { .. } => format!("__PROGRAMDATA__/ssh/{arg}"),
+        }
+    } else {
+        format!("{home}/.ssh/{arg}")
+    };
+    Some(match rules {
+        PathRules::Unix => full,
+        PathRules::Windows { program_data } => {
+            let full = match full.strip_prefix("__PROGRAMDATA__") {
+                Some(rest) => format!("{program_data}{rest}"),
+                None => full,
+            };
+            full.replace('\\', "/")
+        }
+    })
 }
 
 /// A glob(3) pattern in the `glob` crate's syntax. glob(3) (without `GLOB_NOESCAPE`, as ssh
@@ -684,5 +744,95 @@ mod read_tests {
         let _l = std::os::unix::net::UnixListener::bind(&p).unwrap();
         let e = read_file(&p).unwrap_err();
         assert!(e.to_string().contains("socket"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each Include argument's pattern, as OpenSSH anchors it on Unix and as OpenSSH for
+    /// Windows does (readconf.c `oInclude` with `path_absolute` = `is_absolute_path`,
+    /// `SSHDIR` = `__PROGRAMDATA__\ssh`, then `convertToForwardslash`).
+    #[test]
+    fn include_paths_are_anchored_as_each_ssh_anchors_them() {
+        let unix = PathRules::Unix;
+        let windows = PathRules::Windows {
+            program_data: "C:\\ProgramData".into(),
+        };
+        let home = "/home/u";
+        for (arg, system, want_unix, want_windows) in [
+            (
+                "conf.d/*",
+                false,
+                Some("/home/u/.ssh/conf.d/*"),
+                Some("/home/u/.ssh/conf.d/*"),
+            ),
+            (
+                "conf.d/*",
+                true,
+                Some("/etc/ssh/conf.d/*"),
+                Some("C:/ProgramData/ssh/conf.d/*"),
+            ),
+            ("/etc/x", false, Some("/etc/x"), Some("/etc/x")),
+            ("~", false, Some("/home/u"), Some("/home/u")),
+            ("~/x", false, Some("/home/u/x"), Some("/home/u/x")),
+            ("~/x", true, None, None),
+            ("~bob/x", false, None, None),
+            ("", false, None, None),
+            // A drive letter, a backslash and __PROGRAMDATA__ start an absolute path on Windows
+            // alone; on Unix they are names under ~/.ssh (a backslash an escape for glob).
+            (
+                "C:/Users/me/conf.d/*",
+                false,
+                Some("/home/u/.ssh/C:/Users/me/conf.d/*"),
+                Some("C:/Users/me/conf.d/*"),
+            ),
+            (
+                "c:\\Users\\me\\x",
+                false,
+                Some("/home/u/.ssh/c:\\Users\\me\\x"),
+                Some("c:/Users/me/x"),
+            ),
+            (
+                "\\\\server\\share\\x",
+                false,
+                Some("/home/u/.ssh/\\\\server\\share\\x"),
+                Some("//server/share/x"),
+            ),
+            (
+                "__PROGRAMDATA__\\ssh\\extra",
+                true,
+                Some("/etc/ssh/__PROGRAMDATA__\\ssh\\extra"),
+                Some("C:/ProgramData/ssh/extra"),
+            ),
+            (
+                "1:/x",
+                false,
+                Some("/home/u/.ssh/1:/x"),
+                Some("/home/u/.ssh/1:/x"),
+            ),
+            ("C", false, Some("/home/u/.ssh/C"), Some("/home/u/.ssh/C")),
+            // One quote character before the path is passed over when telling (a quote ssh
+            // did not remove: `Include '"C:/x'` is the argument `"C:/x`).
+            ("\"C:/x", false, Some("/home/u/.ssh/\"C:/x"), Some("\"C:/x")),
+            (
+                "sub\\dir",
+                false,
+                Some("/home/u/.ssh/sub\\dir"),
+                Some("/home/u/.ssh/sub/dir"),
+            ),
+        ] {
+            assert_eq!(
+                anchor_include(arg, system, home, &unix).as_deref(),
+                want_unix,
+                "unix {arg:?} system={system}"
+            );
+            assert_eq!(
+                anchor_include(arg, system, home, &windows).as_deref(),
+                want_windows,
+                "windows {arg:?} system={system}"
+            );
+        }
     }
 }

@@ -533,12 +533,8 @@ fn include_patterns_are_globbed_as_glob_3_globs_them() {
 
 /// A directory an `Include` names is no config (ssh reads no line from it) but is in the set's
 /// included directories, once, with the first line that names it, so its owner and mode can be
-/// checked as ssh checks them.
-///
-/// Unix only: on Windows an absolute `Include` path with a drive letter is not read as ssh for
-/// Windows reads it (an open defect, noted in docs/openssh-rules.md), and the owner and mode
-/// check this serves is Unix-only.
-#[cfg(unix)]
+/// checked as ssh checks them. (On Windows the path starts with a drive letter: absolute, as
+/// OpenSSH for Windows reads it.)
 #[test]
 fn an_included_directory_is_listed_once_with_its_include_line() {
     let home = Home::new(b"");
