@@ -92,6 +92,8 @@ pub(crate) fn strip_trailing(line: &[u8]) -> &[u8] {
     &line[..len]
 }
 
+mod window;
+
 /// Byte classes of the one-scan reading of a line ([`scan_line`]), as bits.
 pub(crate) mod class {
     /// `"` or `'`: an argument text that holds one must be split to be checked.
@@ -168,6 +170,122 @@ pub(crate) struct ScannedLine {
 /// every line this one reads (a property test checks it).
 #[inline]
 pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
+    match scan_window(bytes) {
+        Some(line) => line,
+        None => scan_bytes(bytes),
+    }
+}
+
+/// [`scan_line`] through the line's [`window`]: the first non-blank byte, then only the marked
+/// bytes after it (the keyword's end, the separator, the first marked byte of the arguments:
+/// for most lines, their `\n`). `None` when the window cannot tell (a line shorter than the
+/// window at the end of the file, a blank line or comment, a keyword that holds a marked byte
+/// or runs past the window): [`scan_bytes`] reads those. Arguments that go on past the window,
+/// or hold a marked byte that is not their end, are read on a byte at a time from there.
+#[inline(always)]
+fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
+    use class::*;
+    use window::WIDTH;
+    let of = |b: u8| OF[usize::from(b)];
+    if bytes.first().is_none_or(|&b| b == b'\n') {
+        return None;
+    }
+    let w = window::read(bytes)?;
+    let n = bytes.len();
+    let p = (!w.blank).trailing_zeros() as usize;
+    if p >= WIDTH || bytes[p] == b'\n' || bytes[p] == b'#' {
+        return None;
+    }
+    if of(bytes[p]) & (ODD | EQUALS | DQUOTE) != 0 {
+        return Some(None);
+    }
+    // The keyword runs to the next marked byte, which must be a stop.
+    let q = p + 1 + (w.marked >> p >> 1).trailing_zeros() as usize;
+    if q >= WIDTH || of(bytes[q]) & (BLANK | NEWLINE | ODD | EQUALS | DQUOTE) == 0 {
+        return None;
+    }
+    if of(bytes[q]) & (ODD | DQUOTE) != 0 {
+        return Some(None);
+    }
+    let code = crate::keyword::table::lookup_in(&bytes[p..], q - p);
+    // The separator: blanks, one `=`, blanks (or `=` straight after the keyword).
+    let mut r = q;
+    if bytes[r] == b'=' {
+        r += 1;
+    } else {
+        while r < n && of(bytes[r]) & BLANK != 0 {
+            r += 1;
+        }
+        if r < n && bytes[r] == b'=' {
+            r += 1;
+        }
+    }
+    while r < n && of(bytes[r]) & BLANK != 0 {
+        r += 1;
+    }
+    // The argument text: unmarked bytes add no class, so only the marked bytes in the window
+    // are read (the first is most often the line's `\n`), then any bytes past the window.
+    let mut acc = 0u8;
+    let mut marked = if r < WIDTH { w.marked >> r << r } else { 0 };
+    while marked != 0 {
+        let at = marked.trailing_zeros() as usize;
+        let c = of(bytes[at]);
+        if c & NEWLINE != 0 {
+            return Some(keyword_line(bytes, code, r, at, acc));
+        }
+        acc |= c;
+        marked &= marked - 1;
+    }
+    let mut end = r.max(WIDTH);
+    while end < n {
+        let c = of(bytes[end]);
+        if c & NEWLINE != 0 {
+            break;
+        }
+        acc |= c;
+        end += 1;
+    }
+    Some(keyword_line(bytes, code, r, end, acc))
+}
+
+/// The end of [`scan_line`] and [`scan_window`] for a keyword line: `r` is where its arguments
+/// start, `end` where its content ends, `acc` the classes of the bytes between.
+#[inline(always)]
+fn keyword_line(
+    bytes: &[u8],
+    code: Option<u8>,
+    r: usize,
+    end: usize,
+    mut acc: u8,
+) -> Option<ScannedLine> {
+    use class::*;
+    let of = |b: u8| OF[usize::from(b)];
+    let mut text_len = end;
+    if r == end || acc & ODD != 0 || of(bytes[end - 1]) & BLANK != 0 {
+        // Blanks, a `\r` or a form feed at the end are stripped and are no part of the
+        // arguments; an odd byte anywhere else is left to the general path.
+        text_len = strip_trailing(&bytes[..end]).len();
+        acc = bytes[r.min(text_len)..text_len]
+            .iter()
+            .fold(0, |a, &b| a | of(b));
+        if acc & ODD != 0 {
+            return None;
+        }
+    }
+    Some(ScannedLine {
+        what: Scanned::Keyword {
+            code,
+            args: (r < text_len).then_some(r),
+            class: acc & (QUOTE | SPECIAL | WILD),
+        },
+        text_len,
+        content_len: end,
+    })
+}
+
+/// [`scan_line`] a byte at a time.
+#[inline(always)]
+fn scan_bytes(bytes: &[u8]) -> Option<ScannedLine> {
     use class::*;
     let n = bytes.len();
     let of = |b: u8| OF[usize::from(b)];
@@ -200,20 +318,14 @@ pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
     if of(bytes[p]) & (ODD | EQUALS | DQUOTE) != 0 {
         return None;
     }
-    let mut h = crate::keyword::table::KeywordHash::START;
     let mut q = p;
-    while q < n {
-        let b = bytes[q];
-        if of(b) & stops != 0 {
-            break;
-        }
-        h = h.push(b);
+    while q < n && of(bytes[q]) & stops == 0 {
         q += 1;
     }
     if q < n && of(bytes[q]) & (ODD | DQUOTE) != 0 {
         return None;
     }
-    let code = crate::keyword::table::lookup_hashed(&bytes[p..], q - p, h);
+    let code = crate::keyword::table::lookup_in(&bytes[p..], q - p);
     // The separator: blanks, one `=`, blanks (or `=` straight after the keyword).
     let mut r = q;
     if r < n && bytes[r] == b'=' {
@@ -240,27 +352,7 @@ pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
         acc |= c;
         end += 1;
     }
-    let mut text_len = end;
-    if r == end || acc & ODD != 0 || of(bytes[end - 1]) & BLANK != 0 {
-        // Blanks, a `\r` or a form feed at the end are stripped and are no part of the
-        // arguments; an odd byte anywhere else is left to the general path.
-        text_len = strip_trailing(&bytes[..end]).len();
-        acc = bytes[r.min(text_len)..text_len]
-            .iter()
-            .fold(0, |a, &b| a | of(b));
-        if acc & ODD != 0 {
-            return None;
-        }
-    }
-    Some(ScannedLine {
-        what: Scanned::Keyword {
-            code,
-            args: (r < text_len).then_some(r),
-            class: acc & (QUOTE | SPECIAL | WILD),
-        },
-        text_len,
-        content_len: end,
-    })
+    keyword_line(bytes, code, r, end, acc)
 }
 
 /// One token of a line: its unescaped value and where its raw text lies in the line.

@@ -137,6 +137,7 @@ mod pattern;
 mod plan;
 mod resolve;
 pub mod setting;
+mod swar;
 mod unknown;
 
 pub use bytes::FileBytes;

@@ -253,10 +253,21 @@ mod tests {
             proptest::sample::select(vec![
                 "Host", "hOsT", "User", "LocalForward", "IdentityFile", "Nonesuch", "#", " ",
                 "\t", "\r", "\n", "\r\n", "\x0c", "=", "\"", "'", "\\", "a", "1", ":", "*",
+                // Long keywords (compared a word at a time, alike in their first eight
+                // bytes, or running past a line's 32-byte window), and bytes a window marks
+                // that end no keyword.
+                "ServerAliveInterval", "serveralivecountmax", "ForwardX11Trusted",
+                "forwardx11timeout", "KbdInteractiveAuthentication",
+                "ChallengeResponseAuthentication", "PubkeyAcceptedAlgorithms", "        ",
+                "!", "$", "?", "\x01", "\x1f", "\u{e9}",
             ]),
             0..24,
-        )) {
-            let bytes = parts.concat().into_bytes();
+        ), padded in proptest::bool::ANY) {
+            // Padded: a long last line, so that every line before it is read through a window.
+            let mut bytes = parts.concat().into_bytes();
+            if padded {
+                bytes.extend_from_slice(b"\n# a comment as long as a line's window, or longer\n");
+            }
             let mut lines = LineTable::default();
             let mut seen = Vec::new();
             lex_lines(&bytes, 0, bytes.len(), true, &mut lines, |l| {

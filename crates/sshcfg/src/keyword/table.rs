@@ -176,6 +176,7 @@ const fn debian(name: &'static str, arg: Arg) -> Spec {
     }
 }
 
+use crate::swar;
 use Arg::*;
 
 /// Every keyword, sorted by name.
@@ -341,36 +342,43 @@ pub(crate) const MATCH_SINCE: &[(&str, Release)] = &[
 ];
 
 /// Slots of the hash index over [`KEYWORDS`] (a power of two, well above the table's size).
-const SLOTS: usize = 512;
+const SLOTS: usize = 1 << SLOT_BITS;
+const SLOT_BITS: u32 = 10;
 const EMPTY: u8 = u8::MAX;
 
-/// FNV-1a over the bytes with bit 5 set, fed one byte at a time (so that the scan that finds a
-/// keyword's end can hash it on the way). Setting the bit lowercases a letter (and makes a few
-/// other bytes alike, which the comparison after the hash tells apart): the hash ignores
+/// The multiplier of [`hash`]: one under which no two names share a slot unless they share
+/// their length and first eight bytes (`forwardx11timeout` and `forwardx11trusted`, say), so
+/// that a lookup is one probe but for those (a test checks it; a new keyword that breaks it
+/// needs another odd multiplier, found by trying random ones).
+const MULTIPLIER: u64 = 0x85c1_2d6a_1c18_74b1;
+
+/// The longest keyword name, in bytes (a name is compared as up to four words).
+const NAME_MAX: usize = 32;
+
+/// A keyword's slot: its length and its first eight bytes (zero after its end), each byte with
+/// bit 5 set, mixed by one multiplication. Setting the bit lowercases a letter (and makes a
+/// few other bytes alike, which the comparison after the hash tells apart): the hash ignores
 /// letter case.
-#[derive(Clone, Copy)]
-pub(crate) struct KeywordHash(u32);
+#[inline(always)]
+const fn hash(len: usize, head: u64) -> usize {
+    let h = (head | swar::splat(0x20)) ^ len as u64;
+    (h.wrapping_mul(MULTIPLIER) >> (64 - SLOT_BITS)) as usize
+}
 
-impl KeywordHash {
-    /// The hash of no byte.
-    pub(crate) const START: KeywordHash = KeywordHash(0x811c_9dc5);
-
-    /// Add a byte of the keyword as written.
-    #[inline(always)]
-    pub(crate) const fn push(self, b: u8) -> KeywordHash {
-        KeywordHash((self.0 ^ (b | 0x20) as u32).wrapping_mul(0x0100_0193))
+/// The `len` bytes of `name` from `at`, as a word (a `const` twin of [`swar::load_upto`]).
+const fn word_of(name: &[u8], at: usize, len: usize) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < len && at + i < name.len() {
+        w |= (name[at + i] as u64) << (8 * i);
+        i += 1;
     }
+    w
+}
 
-    /// The hash of a whole keyword.
-    const fn of(kw: &[u8]) -> KeywordHash {
-        let mut h = KeywordHash::START;
-        let mut i = 0;
-        while i < kw.len() {
-            h = h.push(kw[i]);
-            i += 1;
-        }
-        h
-    }
+/// The slot of a table name.
+const fn hash_of_name(name: &[u8]) -> usize {
+    hash(name.len(), word_of(name, 0, 8))
 }
 
 /// Open-addressing index: slot -> position in [`KEYWORDS`] (built at compile time).
@@ -379,7 +387,8 @@ const INDEX: [u8; SLOTS] = {
     let mut slots = [EMPTY; SLOTS];
     let mut i = 0;
     while i < KEYWORDS.len() {
-        let mut at = KeywordHash::of(KEYWORDS[i].name.as_bytes()).0 as usize & (SLOTS - 1);
+        assert!(KEYWORDS[i].name.len() <= NAME_MAX);
+        let mut at = hash_of_name(KEYWORDS[i].name.as_bytes());
         while slots[at] != EMPTY {
             at = (at + 1) & (SLOTS - 1);
         }
@@ -389,48 +398,104 @@ const INDEX: [u8; SLOTS] = {
     slots
 };
 
-/// The position in [`KEYWORDS`] of the keyword `kw` names, ignoring letter case (no
-/// allocation: a hash of the lowercased bytes, then one comparison in most cases).
-#[inline]
-pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
-    lookup_hashed(kw, kw.len(), KeywordHash::of(kw))
+/// A table name as words: its first eight bytes, its last eight, and the eight after the first
+/// eight and the eight after those (for names of 17 bytes or more), lowercase, zero after its
+/// end; and bit 5 of each of its letters in each. The words cover every byte of the name (they
+/// overlap when it is not a multiple of eight long). A word `w` of a line spells the name's
+/// word `n` ignoring letter case exactly when `w | letters == n` (a letter's other case differs
+/// in bit 5 alone; any other byte must be itself).
+#[derive(Clone, Copy)]
+struct NameWords {
+    len: usize,
+    head: [u64; 2],
+    tail: [u64; 2],
+    middle: [[u64; 2]; 2],
 }
 
-/// [`lookup_index`] of the keyword `text[..len]`, given its [`KeywordHash`] (`text` may go on
-/// past the keyword).
+const NAMES: [NameWords; KEYWORDS.len()] = {
+    /// A word of `name` from `at` and the bit 5 of its letters.
+    const fn word(name: &[u8], at: usize, len: usize) -> [u64; 2] {
+        let mut letters = 0u64;
+        let mut i = 0;
+        while i < len && at + i < name.len() {
+            assert!(!name[at + i].is_ascii_uppercase());
+            if name[at + i].is_ascii_lowercase() {
+                letters |= 0x20 << (8 * i);
+            }
+            i += 1;
+        }
+        [word_of(name, at, len), letters]
+    }
+    let mut out = [NameWords {
+        len: 0,
+        head: [0; 2],
+        tail: [0; 2],
+        middle: [[0; 2]; 2],
+    }; KEYWORDS.len()];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let name = KEYWORDS[i].name.as_bytes();
+        let len = name.len();
+        out[i].len = len;
+        out[i].head = word(name, 0, 8);
+        if len > 8 {
+            out[i].tail = word(name, len - 8, 8);
+        }
+        if len > 16 {
+            out[i].middle[0] = word(name, 8, 8);
+        }
+        if len > 24 {
+            out[i].middle[1] = word(name, 16, 8);
+        }
+        i += 1;
+    }
+    out
+};
+
+/// The position in [`KEYWORDS`] of the keyword `kw` names, ignoring letter case (no
+/// allocation: a hash of its length and first word, then a comparison a word at a time).
 #[inline]
-pub(crate) fn lookup_hashed(text: &[u8], len: usize, h: KeywordHash) -> Option<u8> {
-    let kw = &text[..len];
-    let mut at = h.0 as usize & (SLOTS - 1);
+pub(crate) fn lookup_index(kw: &[u8]) -> Option<u8> {
+    lookup_in(kw, kw.len())
+}
+
+/// [`lookup_index`] of the keyword `text[..len]` (`text` may go on past the keyword: a line's
+/// words are then read without a copy).
+#[inline(always)]
+pub(crate) fn lookup_in(text: &[u8], len: usize) -> Option<u8> {
+    if len > NAME_MAX || len > text.len() {
+        return None;
+    }
+    let head = if text.len() >= 8 {
+        swar::load(text, 0) & swar::mask(len)
+    } else {
+        swar::load_upto(text, 0, len)
+    };
+    let tail = if len > 8 {
+        swar::load(text, len - 8)
+    } else {
+        0
+    };
+    let mut at = hash(len, head);
     loop {
         let i = INDEX[at];
         if i == EMPTY {
             return None;
         }
-        // The table's names are lowercase.
-        let name = KEYWORDS[usize::from(i)].name.as_bytes();
-        if name.len() == len
-            && name
-                .iter()
-                .zip(kw)
-                .all(|(&n, &b)| LOWER[usize::from(b)] == n)
+        let name = &NAMES[usize::from(i)];
+        let spells = |w: u64, [word, letters]: [u64; 2]| (w | letters) == word;
+        if name.len == len
+            && spells(head, name.head)
+            && spells(tail, name.tail)
+            && (len <= 16
+                || (spells(swar::load(text, 8), name.middle[0])
+                    && (len <= 24 || spells(swar::load(text, 16), name.middle[1]))))
         {
             return Some(i);
         }
         at = (at + 1) & (SLOTS - 1);
     }
 }
-
-/// Each byte lowercased (a table: one load a byte when comparing keywords).
-const LOWER: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).to_ascii_lowercase();
-        b += 1;
-    }
-    t
-};
 
 /// The keyword `kw` names, ignoring letter case.
 #[cfg(test)]
@@ -472,6 +537,26 @@ mod tests {
             .iter()
             .position(|s| s.name.as_bytes().eq_ignore_ascii_case(kw))
             .map(|i| i as u8)
+    }
+
+    /// Two names share a slot only when they share their length and first eight bytes, so a
+    /// lookup of any other name is one probe (if this fails after adding a keyword, change
+    /// MULTIPLIER to another odd number for which it passes).
+    #[test]
+    fn names_share_a_slot_only_when_their_heads_are_alike() {
+        for (i, a) in KEYWORDS.iter().enumerate() {
+            for b in &KEYWORDS[..i] {
+                let (a, b) = (a.name.as_bytes(), b.name.as_bytes());
+                if hash_of_name(a) == hash_of_name(b) {
+                    assert!(
+                        a.len() == b.len() && a[..8.min(a.len())] == b[..8.min(b.len())],
+                        "{} and {} share a slot",
+                        String::from_utf8_lossy(a),
+                        String::from_utf8_lossy(b)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -520,8 +605,7 @@ mod tests {
                     let mut word = s.name.as_bytes().to_vec();
                     let same = b.to_ascii_lowercase() == word[at];
                     word[at] = b;
-                    let found =
-                        |text: &[u8]| lookup_hashed(text, word.len(), KeywordHash::of(&word));
+                    let found = |text: &[u8]| lookup_in(text, word.len());
                     let mut line = word.clone();
                     line.extend_from_slice(b" value and more text");
                     let want = if same {
