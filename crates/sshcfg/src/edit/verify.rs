@@ -18,19 +18,28 @@ impl ConfigSet {
     pub(super) fn may_have_final_pass(&self) -> bool {
         self.files().iter().any(|f| {
             let doc = &f.doc;
-            (0..doc.line_count()).any(|i| match doc.kind(i) {
-                LineKind::Directive(Keyword::Match) => {
-                    // Any word, as `match_cfg_line` splits them, naming either.
-                    MatchLine::new(doc.raw_args(i)).words().flatten().any(|w| {
+            // Every `Match` line is a header a walk reads; any word, as `match_cfg_line` splits
+            // them, naming either.
+            let matches = doc
+                .header_reads()
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| doc.kind(i) == LineKind::Directive(Keyword::Match));
+            let names = |raw: &[u8], word: &[u8]| {
+                raw.windows(word.len())
+                    .any(|w| w.eq_ignore_ascii_case(word))
+            };
+            matches.into_iter().any(|i| {
+                let raw = doc.raw_args(i);
+                // A quick look first: a line naming neither has neither as a word.
+                (names(raw, b"final") || names(raw, b"canonical"))
+                    && MatchLine::new(raw).words().flatten().any(|w| {
                         let w = w.strip_prefix(b"!").unwrap_or(&w);
                         w.eq_ignore_ascii_case(b"final") || w.eq_ignore_ascii_case(b"canonical")
                     })
-                }
-                LineKind::Directive(Keyword::CanonicalizeHostname) => {
-                    crate::resolve::canonicalizes(&String::from_utf8_lossy(doc.raw_args(i)))
-                }
-                _ => false,
-            })
+            }) || doc
+                .lines_of("CanonicalizeHostname")
+                .any(|i| crate::resolve::canonicalizes(&String::from_utf8_lossy(doc.raw_args(i))))
         })
     }
 
