@@ -312,6 +312,31 @@ fn a_change_that_the_final_pass_would_carry_to_other_hosts_is_refused() {
     assert!(enable(b"Host web*\n  HostName real.example\n", "real.example").is_ok());
 }
 
+/// Every way of asking for a second pass (a `Match` word `final` or `canonical`, in any letter
+/// case, negated or not, quoted or after `=`; `CanonicalizeHostname` other than `no`) makes
+/// the same edit refused; words that only hold those letters do not.
+#[test]
+fn every_spelling_of_a_final_pass_is_seen() {
+    let base = "Host web*\n  HostName real.example\n";
+    for (tail, second_pass) in [
+        ("Match final all", true),
+        ("Match FINAL all", true),
+        ("Match host x !Final", true),
+        ("Match \"canonical\" all", true),
+        ("match=Canonical all", true),
+        ("Match host finalize", false),
+        ("Match host canonicals,final.example", false),
+        ("Match exec \"echo final\"", false),
+        ("CanonicalizeHostname yes", true),
+        ("CanonicalizeHostname ALWAYS", true),
+        ("CanonicalizeHostname no", false),
+    ] {
+        let config = format!("{base}{tail}\n");
+        let result = enable(config.as_bytes(), "real.example");
+        assert_eq!(result.is_err(), second_pass, "{tail}: {result:?}");
+    }
+}
+
 fn disable(bytes: &[u8], host: &str) -> Result<(String, Vec<sshcfg::Step>), String> {
     let home = Home::new(bytes);
     let set = home.load();
