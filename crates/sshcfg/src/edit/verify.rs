@@ -37,8 +37,7 @@ impl ConfigSet {
                         let w = w.strip_prefix(b"!").unwrap_or(&w);
                         w.eq_ignore_ascii_case(b"final") || w.eq_ignore_ascii_case(b"canonical")
                     })
-            }) || doc
-                .lines_of("CanonicalizeHostname")
+            }) || canonicalize_lines(doc)
                 .any(|i| crate::resolve::canonicalizes(&String::from_utf8_lossy(doc.raw_args(i))))
         })
     }
@@ -147,4 +146,17 @@ impl ConfigSet {
             None => Ok(()),
         }
     }
+}
+
+/// The `CanonicalizeHostname` lines of `doc`, in order. Its keyword holds a `z` in some letter
+/// case (quotes, the only bytes `strdelim` takes out of a keyword, are no letters), so only the
+/// lines holding one are looked at: a search of the bytes, not a look at every line.
+fn canonicalize_lines(doc: &crate::Document) -> impl Iterator<Item = usize> + '_ {
+    let mut last = None;
+    memchr::memchr2_iter(b'z', b'Z', doc.as_bytes()).filter_map(move |at| {
+        let i = doc.line_at(at);
+        (last != Some(i)).then_some(())?;
+        last = Some(i);
+        (doc.kind(i) == LineKind::Directive(Keyword::CanonicalizeHostname)).then_some(i)
+    })
 }

@@ -329,6 +329,9 @@ fn every_spelling_of_a_final_pass_is_seen() {
         ("Match exec \"echo final\"", false),
         ("CanonicalizeHostname yes", true),
         ("CanonicalizeHostname ALWAYS", true),
+        ("\"canonicalizeHOSTNAME\" yes", true),
+        ("CANONICALIZEHOSTNAME yes", true),
+        ("Host zz\n  User zed\ncanonicalizehostname=yes", true),
         ("CanonicalizeHostname no", false),
     ] {
         let config = format!("{base}{tail}\n");
