@@ -324,13 +324,10 @@ fn anchor_include(arg: &str, system: bool, home: &str, rules: &PathRules) -> Opt
                 || p.starts_with(b"__PROGRAMDATA__")
         }
     };
-    let full = if arg == "~" {
-        home.to_string()
-    } else if let Some(rest) = arg.strip_prefix("~/") {
-        format!("{home}/{rest}")
-    } else if arg.starts_with('~') {
-        return None; // ~user: not evaluated
-    } else if absolute {
+    // readconf.c: a path that is neither absolute nor starts with `~` goes under the user's or
+    // the system's directory (the user's as `~/.ssh/`); OpenSSH for Windows then writes every
+    // backslash as `/` (`convertToForwardslash`); glob(3)'s `GLOB_TILDE` expands `~`.
+    let pattern = if absolute || arg.starts_with('~') {
         arg.to_string()
     } else if system {
         match rules {
@@ -338,18 +335,27 @@ fn anchor_include(arg: &str, system: bool, home: &str, rules: &PathRules) -> Opt
             PathRules::Windows { .. } => format!("__PROGRAMDATA__/ssh/{arg}"),
         }
     } else {
-        format!("{home}/.ssh/{arg}")
+        format!("~/.ssh/{arg}")
     };
-    Some(match rules {
-        PathRules::Unix => full,
+    let pattern = match rules {
+        PathRules::Unix => pattern,
         PathRules::Windows { program_data } => {
-            let full = match full.strip_prefix("__PROGRAMDATA__") {
+            let pattern = match pattern.strip_prefix("__PROGRAMDATA__") {
                 Some(rest) => format!("{program_data}{rest}"),
-                None => full,
+                None => pattern,
             };
-            full.replace('\\', "/")
+            pattern.replace('\\', "/")
         }
-    })
+    };
+    if pattern == "~" {
+        Some(home.to_string())
+    } else if let Some(rest) = pattern.strip_prefix("~/") {
+        Some(format!("{home}/{rest}"))
+    } else if pattern.starts_with('~') {
+        None // ~user: not evaluated
+    } else {
+        Some(pattern)
+    }
 }
 
 /// A glob(3) pattern in the `glob` crate's syntax. glob(3) (without `GLOB_NOESCAPE`, as ssh
