@@ -76,7 +76,7 @@ impl Env {
     /// (`getpwuid_r`; ssh never looks at `$HOME` for it), or on Windows under the profile
     /// directory. `$HOME` still stands for `~` in `Include` lines, as glob(3) expands it for ssh.
     pub(crate) fn new(cli: &Cli) -> Result<Env, Failure> {
-        let home = dirs::home_dir()
+        let home = tilde_home(std::env::var_os("HOME"), dirs::home_dir())
             .ok_or_else(|| Failure::new(EXIT_USAGE, "cannot find the home directory (set HOME)"))?;
         // ssh.c: `-F none` (any letter case) reads no config file at all, so there is nothing
         // to check or edit, and a suggested `ssh -F none` would read something else than this
@@ -97,7 +97,11 @@ impl Env {
                 opts: LoadOptions::explicit_file(p, home),
             },
             None => {
-                let ssh_home = sshcfg::passwd_home().unwrap_or_else(|| home.clone());
+                // On Windows the profile directory (OpenSSH for Windows' pw_dir), whatever
+                // $HOME says.
+                let ssh_home = sshcfg::passwd_home()
+                    .or_else(dirs::home_dir)
+                    .unwrap_or_else(|| home.clone());
                 Target {
                     opts: LoadOptions::openssh_default(ssh_home.join(".ssh").join("config"), home),
                 }
@@ -151,6 +155,18 @@ impl Env {
     }
 }
 
+/// The home `~` stands for in `Include` lines: glob(3)'s `GLOB_TILDE` takes `$HOME` when it is
+/// set (and not empty), else the password database's home. OpenSSH for Windows globs with
+/// OpenBSD's glob.c, which does the same, its password database's home being the profile
+/// directory; `dirs::home_dir` is that directory there (it ignores `$HOME`, which Git Bash and
+/// MSYS2 set), and `$HOME` or else the password database's home on Unix.
+fn tilde_home(home_env: Option<std::ffi::OsString>, home_dir: Option<PathBuf>) -> Option<PathBuf> {
+    home_env
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or(home_dir)
+}
+
 /// Do two paths name the same file or directory (the same path, or the same one once links are
 /// followed)?
 pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
@@ -185,4 +201,23 @@ pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(stdout_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `~` in Include is `$HOME` when set and not empty (glob(3)'s GLOB_TILDE, and OpenBSD's
+    /// glob.c in OpenSSH for Windows), else the home the platform gives.
+    #[test]
+    fn tilde_is_home_then_the_platform_s_home() {
+        let profile = Some(PathBuf::from("C:\\Users\\me"));
+        assert_eq!(
+            tilde_home(Some("/home/git-bash".into()), profile.clone()),
+            Some(PathBuf::from("/home/git-bash"))
+        );
+        assert_eq!(tilde_home(Some("".into()), profile.clone()), profile);
+        assert_eq!(tilde_home(None, profile.clone()), profile);
+        assert_eq!(tilde_home(None, None), None);
+    }
 }
