@@ -95,7 +95,9 @@ macro_rules! settings {
 }
 
 settings! {
-    /// `HostName`, as written (its `%` tokens unexpanded).
+    /// `HostName`, as written (its `%` tokens unexpanded); after a final pass, the name that
+    /// pass read the files with (`%h` expanded, lowercased unless an address), which ssh.c
+    /// makes the host name before it.
     HostName (hostname): String = text;
     /// `User`, as written.
     User (user): String = text;

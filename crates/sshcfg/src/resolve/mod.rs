@@ -479,6 +479,9 @@ impl Pass<'_> {
                         first_wins(&mut self.canonical_domains, loc, all.join(" "));
                     }
                 }
+                // ssh.c sets `options.hostname` to the host name before the final pass, so a
+                // `HostName` read then never takes effect (the first value obtained wins).
+                Keyword::HostName if self.final_pass => {}
                 _ => {
                     let Some(first) = first_arg() else { continue };
                     let v = &first.value;
@@ -784,6 +787,11 @@ impl ConfigSet {
             };
             if !is_addr(&h) {
                 h.make_ascii_lowercase();
+            }
+            // ssh.c sets `options.hostname` to this name before the final pass (so a HostName
+            // line read in it has no effect, see `walk`).
+            if let Some(hn) = setting::HostName::slot_mut(&mut pass.out.settings) {
+                hn.value = String::from_utf8_lossy(&h).into_owned();
             }
             pass.host = h;
             pass.final_pass = true;

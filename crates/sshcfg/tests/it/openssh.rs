@@ -559,3 +559,57 @@ fn an_included_directory_is_listed_once_with_its_include_line() {
     assert_eq!(dirs, [(d.clone(), at(3)), (d.join("old"), at(4))]);
     assert_eq!(set.files().len(), 2, "the main file and conf.d/a.conf");
 }
+
+/// ssh.c makes the host name the one the final pass reads the files with before that pass, so
+/// a `HostName` in it has no effect and the name `ssh -G` prints is that one (`%h` expanded,
+/// lowercased); the host's options follow.
+#[test]
+fn a_final_pass_keeps_the_host_name_it_was_read_with() {
+    if !need_ssh("a_final_pass_keeps_the_host_name_it_was_read_with") {
+        return;
+    }
+    let ctx = ResolveContext::current_user();
+    // `true`: there is a final pass, so the name is ssh's exactly; without one it is kept as
+    // written (`ssh -G` prints it lowercased).
+    for (config, final_pass) in [
+        ("Match final\n  HostName zzz\n", true),
+        ("Match final\n  HostName zzz\nHost zzz\n  User zu\n", true),
+        ("Match canonical\n  HostName zzz\nMatch final\n", true),
+        ("Host h1\n  HostName FOO.%h\nMatch final\n", true),
+        (
+            "Host h1\n  HostName Real.Example\nMatch final\n  HostName other\nHost real.example\n  User ru\n",
+            true,
+        ),
+        (
+            "Host h1\n  HostName Real.Example\nHost real.example\n  User ru\n",
+            false,
+        ),
+        (
+            "CanonicalizeHostname yes\nHost h1\n  HostName B.example\nHost b.example\n  HostName c\n  User bu\n",
+            true,
+        ),
+    ] {
+        let home = Home::new(config.as_bytes());
+        let g = home.ssh_g("h1").expect(config);
+        let want = |key: &str| {
+            g.iter()
+                .find_map(|l| l.strip_prefix(&format!("{key} ")).map(str::to_string))
+        };
+        let r = home.load().resolve("h1", &ctx);
+        let hostname = r
+            .get::<sshcfg::setting::HostName>()
+            .map_or("h1".to_string(), |h| h.value.replace("%h", "h1"));
+        let hostname = if final_pass {
+            hostname
+        } else {
+            hostname.to_ascii_lowercase()
+        };
+        assert_eq!(Some(hostname), want("hostname"), "{config}");
+        let user = r.get::<sshcfg::setting::User>().map(|u| u.value.clone());
+        if let Some(user) = user {
+            assert_eq!(Some(user), want("user"), "{config}");
+        } else {
+            assert_ne!(want("user").as_deref(), Some("zu"), "{config}");
+        }
+    }
+}
