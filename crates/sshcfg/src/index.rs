@@ -67,6 +67,9 @@ struct Keys<'a> {
     /// The prefix and suffix lengths in use (only those are looked up).
     prefix_lens: Vec<usize>,
     suffix_lens: Vec<usize>,
+    /// The end bytes of the prefixes and of the suffixes.
+    prefix_ends: Ends,
+    suffix_ends: Ends,
     ids: Vec<u32>,
 }
 
@@ -127,6 +130,14 @@ impl<'a> KeysBuilder<'a> {
             lens.dedup();
             (map, lens)
         };
+        let ends = |v: &[(Cow<'a, [u8]>, u32)]| {
+            let mut e = Ends::default();
+            for (k, _) in v {
+                e.add(k);
+            }
+            e
+        };
+        let (prefix_ends, suffix_ends) = (ends(&self.prefix), ends(&self.suffix));
         let (exact, _) = lens(self.exact);
         let (prefix, prefix_lens) = lens(self.prefix);
         let (suffix, suffix_lens) = lens(self.suffix);
@@ -136,6 +147,8 @@ impl<'a> KeysBuilder<'a> {
             suffix,
             prefix_lens,
             suffix_lens,
+            prefix_ends,
+            suffix_ends,
             ids,
         }
     }
@@ -152,20 +165,63 @@ impl Keys<'_> {
     /// As [`Keys::candidates`], into `out` (cleared first; its room is kept).
     fn candidates_into(&self, s: &[u8], out: &mut Vec<u32>) {
         out.clear();
+        if self.ids.is_empty() {
+            return;
+        }
         let mut take = |r: Option<&(u32, u32)>| {
             if let Some(&(a, b)) = r {
                 out.extend_from_slice(&self.ids[a as usize..b as usize]);
             }
         };
         take(self.exact.get(s));
-        for &n in self.prefix_lens.iter().take_while(|&&n| n <= s.len()) {
-            take(self.prefix.get(&s[..n]));
+        // A key is looked up only when the bytes at its ends could be those of a key (most
+        // names share no end byte with any prefix or suffix in use).
+        if let Some(&first) = s.first()
+            && self.prefix_ends.has_first(first)
+        {
+            for &n in self.prefix_lens.iter().take_while(|&&n| n <= s.len()) {
+                if self.prefix_ends.has_last(s[n - 1]) {
+                    take(self.prefix.get(&s[..n]));
+                }
+            }
         }
-        for &n in self.suffix_lens.iter().take_while(|&&n| n <= s.len()) {
-            take(self.suffix.get(&s[s.len() - n..]));
+        if let Some(&last) = s.last()
+            && self.suffix_ends.has_last(last)
+        {
+            for &n in self.suffix_lens.iter().take_while(|&&n| n <= s.len()) {
+                if self.suffix_ends.has_first(s[s.len() - n]) {
+                    take(self.suffix.get(&s[s.len() - n..]));
+                }
+            }
         }
-        out.sort_unstable();
-        out.dedup();
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+}
+
+/// The first and last bytes of a set of keys (a quick test that no key can match).
+#[derive(Debug, Default)]
+struct Ends {
+    first: [u64; 4],
+    last: [u64; 4],
+}
+
+impl Ends {
+    fn add(&mut self, key: &[u8]) {
+        if let (Some(&f), Some(&l)) = (key.first(), key.last()) {
+            self.first[usize::from(f >> 6)] |= 1 << (f & 63);
+            self.last[usize::from(l >> 6)] |= 1 << (l & 63);
+        }
+    }
+
+    fn has_first(&self, b: u8) -> bool {
+        self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn has_last(&self, b: u8) -> bool {
+        self.last[usize::from(b >> 6)] & (1 << (b & 63)) != 0
     }
 }
 
@@ -300,9 +356,12 @@ impl<'a> ResolveIndex<'a> {
     pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
         let walk = HostWalk {
             index: self,
-            original: self
-                .original_keys
-                .candidates(&host.as_bytes().to_ascii_lowercase()),
+            original: if self.original_keys.ids.is_empty() {
+                Vec::new()
+            } else {
+                self.original_keys
+                    .candidates(&host.as_bytes().to_ascii_lowercase())
+            },
             cache: RefCell::new(Cache::default()),
         };
         self.set.resolve_skipping(host, ctx, Some(&walk))
@@ -394,6 +453,9 @@ struct Cache {
     /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
     match_state: Option<(bool, Option<Loc>)>,
     matched: Vec<u32>,
+    /// Where the walk comes next if it goes on as the last answer said: the header line of
+    /// block id (in that file).
+    next: Option<(FileId, u32, u32)>,
 }
 
 /// One host's resolution through the index.
@@ -409,14 +471,28 @@ fn first_from(v: &[u32], from: u32) -> Option<u32> {
     v.get(v.partition_point(|&x| x < from)).copied()
 }
 
+impl HostWalk<'_, '_> {
+    /// The block id of the header at `line` of `file`: where the last answer said the walk
+    /// would be next (the walk goes forward from block to block), else found by a search.
+    fn block_at(&self, c: &Cache, fb: &FileBlocks, file: FileId, line: usize) -> Option<u32> {
+        if let Some((f, l, id)) = c.next
+            && f == file
+            && l as usize == line
+        {
+            return Some(id);
+        }
+        let k = fb.headers.binary_search(&(line as u32)).ok()?;
+        Some(fb.first + k as u32)
+    }
+}
+
 impl Skip for HostWalk<'_, '_> {
     fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<usize> {
         let ix = self.index;
         let fb = &ix.files[file.index()];
-        let k = fb.headers.binary_search(&(line as u32)).ok()?;
-        let id = fb.first + k as u32;
         let mut cache = self.cache.borrow_mut();
         let c = &mut *cache;
+        let id = self.block_at(c, fb, file, line)?;
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
             ix.host_keys.candidates_into(pass.host(), &mut c.host);
@@ -439,18 +515,27 @@ impl Skip for HostWalk<'_, '_> {
             Guard::MatchHost => listed(&c.matched),
             Guard::MatchOriginal => listed(&self.original),
         };
+        let end = fb.first + fb.headers.len() as u32;
+        let line_of = |n: u32| fb.headers[(n - fb.first) as usize];
         if may_apply {
+            // The walk reads this block, then comes to the next header.
+            c.next = (id + 1 < end).then(|| (file, line_of(id + 1), id + 1));
             return None;
         }
-        let end = fb.first + fb.headers.len() as u32;
         let next = [&ix.always, &c.host, &c.matched, &self.original]
             .into_iter()
             .filter_map(|v| first_from(v, id + 1))
             .min()
             .filter(|&n| n < end);
         Some(match next {
-            Some(n) => fb.headers[(n - fb.first) as usize] as usize,
-            None => fb.lines,
+            Some(n) => {
+                c.next = Some((file, line_of(n), n));
+                line_of(n) as usize
+            }
+            None => {
+                c.next = None;
+                fb.lines
+            }
         })
     }
 }
