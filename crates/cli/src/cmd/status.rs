@@ -16,11 +16,12 @@ struct ForwardReport {
     line: usize,
 }
 
+/// One host's status, borrowing from the resolution (a run over every host makes one for each).
 #[derive(Serialize)]
-struct HostStatus {
-    host: String,
+struct HostStatus<'a> {
+    host: &'a str,
     /// The forward asked for, as written in a config.
-    forward: String,
+    forward: &'a str,
     /// A forward carries the login: the first listener of the local port that accepts the
     /// browser's connection to the redirect's host (127.0.0.1), on loopback only, to a target
     /// that reaches Codex's server on the remote's 127.0.0.1 (and ssh accepts the config).
@@ -35,9 +36,9 @@ struct HostStatus {
     /// The `file:line` responsible.
     reason_at: Option<String>,
     forwards: Vec<ForwardReport>,
-    hostname: Option<String>,
-    user: Option<String>,
-    port: Option<String>,
+    hostname: Option<&'a str>,
+    user: Option<&'a str>,
+    port: Option<&'a str>,
     clear_all_forwardings: bool,
     notes: Vec<String>,
 }
@@ -76,14 +77,14 @@ struct Refusal<'a> {
     bad_permissions: Option<&'a str>,
 }
 
-fn host_status(
-    host: &str,
-    (want, want_args): (&sshcfg::Forward, &str),
-    r: &sshcfg::Resolution,
+fn host_status<'a>(
+    host: &'a str,
+    (want, want_args): (&sshcfg::Forward, &'a str),
+    r: &'a sshcfg::Resolution,
     refusal: &Refusal<'_>,
     set: &sshcfg::ConfigSet,
     ctx: &sshcfg::ResolveContext,
-) -> HostStatus {
+) -> HostStatus<'a> {
     let path = |loc: sshcfg::Loc| set.file(loc.file()).path.display().to_string();
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let (local, remote) = (
@@ -133,8 +134,8 @@ fn host_status(
         )
         .collect();
     HostStatus {
-        host: host.to_string(),
-        forward: want_args.to_string(),
+        host,
+        forward: want_args,
         enabled: reason.is_none(),
         source: tunnel
             .as_ref()
@@ -146,16 +147,9 @@ fn host_status(
         forwards,
         hostname: r
             .get::<sshcfg::setting::HostName>()
-            .as_ref()
-            .map(|v| v.value.clone()),
-        user: r
-            .get::<sshcfg::setting::User>()
-            .as_ref()
-            .map(|v| v.value.clone()),
-        port: r
-            .get::<sshcfg::setting::Port>()
-            .as_ref()
-            .map(|v| v.value.clone()),
+            .map(|v| v.value.as_str()),
+        user: r.get::<sshcfg::setting::User>().map(|v| v.value.as_str()),
+        port: r.get::<sshcfg::setting::Port>().map(|v| v.value.as_str()),
         clear_all_forwardings: r.clears_forwardings(),
         notes,
     }
@@ -187,40 +181,75 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.
     let index = (hosts.len() > 1).then(|| set.resolve_index());
-    // Text is written host by host, buffered; only --json keeps the whole report.
-    let mut report = Vec::new();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // Each wanted forward as a config line's arguments, made once for every host.
     let wants: Vec<(&sshcfg::Forward, String)> =
         wants.iter().map(|w| (w, w.config_args())).collect();
-    for host in &hosts {
-        let r = match &index {
-            Some(ix) => ix.resolve(host, ctx),
-            None => set.resolve(host, ctx),
-        };
-        for (want, args) in &wants {
-            let h = host_status(host, (want, args), &r, &refusal, &set, ctx);
-            if a.json {
-                report.push(h);
-            } else {
-                write_text(&mut out, &h).map_err(stdout_failed)?;
+    // Each host's status is made, handed on (written, or serialized into the JSON array) and
+    // dropped before the next host is resolved; `false` from `f` stops the run.
+    let each = |f: &mut dyn FnMut(&HostStatus<'_>) -> bool| {
+        for host in &hosts {
+            let r = match &index {
+                Some(ix) => ix.resolve(host, ctx),
+                None => set.resolve(host, ctx),
+            };
+            for (want, args) in &wants {
+                if !f(&host_status(host, (want, args), &r, &refusal, &set, ctx)) {
+                    return;
+                }
             }
         }
-    }
+    };
     if a.json {
-        drop(out);
-        print_json(&report)?;
+        print_json(&Streamed(each))?;
         return Ok(0);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failed = None;
+    each(&mut |h| match write_text(&mut out, h) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    if let Some(e) = failed {
+        return Err(stdout_failed(e));
     }
     out.flush().map_err(stdout_failed)?;
     Ok(0)
 }
 
+/// The `--json` array of every host's status, serialized as each is made (the same bytes as a
+/// `Vec` of them, without keeping them).
+struct Streamed<F>(F);
+
+impl<F: Fn(&mut dyn FnMut(&HostStatus<'_>) -> bool)> Serialize for Streamed<F> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let mut seq = s.serialize_seq(None)?;
+        let mut failed = None;
+        (self.0)(&mut |h| match seq.serialize_element(h) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => seq.end(),
+        }
+    }
+}
+
 /// One host's status as a line of text (and its notes), written straight to `out`: a run over
 /// every host of a large config writes one such line per host.
-fn write_text(out: &mut impl std::io::Write, h: &HostStatus) -> std::io::Result<()> {
+fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Result<()> {
     use sshcfg::Blocker;
-    write!(out, "{}: {} ", h.host, h.forward)?;
+    // Plain byte writes, not `write!`: this runs once per host.
+    for part in [h.host, ": ", h.forward, " "] {
+        out.write_all(part.as_bytes())?;
+    }
     match (&h.source, &h.reason, &h.reason_at) {
         (Some(src), _, _) => write!(out, "enabled ({src})")?,
         (None, Some(Reason::Blocked(Blocker::Cleared { .. })), _) => {
@@ -231,15 +260,16 @@ fn write_text(out: &mut impl std::io::Write, h: &HostStatus) -> std::io::Result<
         (None, Some(why), None) => write!(out, "disabled ({})", why.code())?,
     }
     let extra = [
-        ("hostname", &h.hostname),
-        ("user", &h.user),
-        ("port", &h.port),
+        ("hostname=", h.hostname),
+        ("user=", h.user),
+        ("port=", h.port),
     ];
     let mut first = true;
     for (name, value) in extra {
         if let Some(v) = value {
             out.write_all(if first { b"  [" } else { b" " })?;
-            write!(out, "{name}={v}")?;
+            out.write_all(name.as_bytes())?;
+            out.write_all(v.as_bytes())?;
             first = false;
         }
     }
