@@ -443,6 +443,14 @@ impl Resolution {
         {
             return Err(Blocker::Cleared { at: c.loc });
         }
+        // No forward of that port (most hosts of a large config): no listener to look at.
+        if !self
+            .forwards
+            .iter()
+            .any(|f| f.forward.listen_port() == Some(local))
+        {
+            return Err(Blocker::Missing);
+        }
         let listeners: Vec<Listener> = self
             .listeners()
             .into_iter()
