@@ -42,7 +42,11 @@ mod sealed {
 
 /// A value kept as written (unexpanded).
 fn text(v: &[u8]) -> Option<String> {
-    Some(String::from_utf8_lossy(v).into_owned())
+    // UTF-8 (nearly every value) is copied as it is; anything else as `from_utf8_lossy` reads it.
+    Some(match std::str::from_utf8(v) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(v).into_owned(),
+    })
 }
 
 macro_rules! settings {
