@@ -208,6 +208,36 @@ fn parse_fields(spec: &str) -> Option<Vec<Field>> {
     Some(fields)
 }
 
+/// `LocalForward PORT HOST:PORT` in its plain form (most forwards): each port 1-65535 in decimal
+/// without a leading zero, the host letters, digits, `.`, `-` and `_`. Read here without
+/// joining the arguments and splitting them again; `None` leaves them to [`Forward::from_args`],
+/// which gives the same forward for every pair this accepts (a property test checks it).
+fn plain_local(listen: &[u8], connect: &[u8]) -> Option<Forward> {
+    fn port(p: &[u8]) -> Option<u16> {
+        if p.is_empty() || p.len() > 5 || p[0] == b'0' || !p.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = p.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
+        u16::try_from(v).ok()
+    }
+    let colon = connect.iter().position(|&b| b == b':')?;
+    let (host, to) = (&connect[..colon], &connect[colon + 1..]);
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+    if host.is_empty() || host.len() >= 1025 || !host.iter().all(plain) {
+        return None;
+    }
+    Some(Forward {
+        listen: Listen::Port {
+            bind: None,
+            port: port(listen)?,
+        },
+        connect: Connect::Port {
+            host: std::str::from_utf8(host).ok()?.to_owned(),
+            port: port(to)?,
+        },
+    })
+}
+
 /// The start of a bracketed field's text: one past the `[` that opens it.
 fn fields_start(b: &[u8], close: usize) -> usize {
     b[..close]
@@ -242,6 +272,11 @@ impl Forward {
     /// The forward of a `LocalForward` line's arguments, as `argv_split` gives them: the first two
     /// joined with `:` (extra arguments are the caller's concern).
     pub fn from_tokens(args: &[Token<'_>]) -> Result<Forward, ForwardError> {
+        if let [a, b, ..] = args
+            && let Some(f) = plain_local(&a.value, &b.value)
+        {
+            return Ok(f);
+        }
         match args {
             [a, b, ..] if !a.value.is_empty() && !b.value.is_empty() => Forward::from_args(
                 &String::from_utf8_lossy(&a.value),
@@ -470,6 +505,40 @@ impl fmt::Display for Forward {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The plain `PORT HOST:PORT` reading gives what joining and splitting the arguments
+        /// gives, whenever it answers.
+        #[test]
+        fn plain_local_forwards_read_as_the_general_path(
+            listen in proptest::sample::select(vec![
+                "1455", "1", "65535", "65536", "0", "080", "99999", "123456", "+80", "-0", "8a", "",
+            ]),
+            host in proptest::sample::select(vec![
+                "localhost", "h.x", "a_b", "-", "", "a/b", "[::1]", "::1", "h$x", "${H}", "H-1",
+                "a:b", "a b", "10.0.0.1", "é",
+            ]),
+            colon in proptest::sample::select(vec![":", "", "::", "/"]),
+            to in proptest::sample::select(vec!["80", "0", "65535", "65536", "08", "x", ""]),
+        ) {
+            let connect = format!("{host}{colon}{to}");
+            if let Some(f) = plain_local(listen.as_bytes(), connect.as_bytes()) {
+                proptest::prop_assert_eq!(Ok(f), Forward::from_args(listen, &connect));
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_plain_host_is_left_to_the_general_path() {
+        for len in [1023, 1024, 1025, 1026] {
+            let connect = format!("{}:80", "h".repeat(len));
+            assert_eq!(
+                plain_local(b"1455", connect.as_bytes()).ok_or(()),
+                Forward::from_args("1455", &connect).map_err(drop),
+                "host of {len} bytes"
+            );
+        }
+    }
 
     fn g(a: &str, b: &str) -> String {
         Forward::from_args(a, b).unwrap().to_string()

@@ -233,7 +233,7 @@ pub(crate) struct Pass<'a> {
     host_arg: &'a [u8],
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
     /// lowercased HostName.
-    host: Vec<u8>,
+    host: std::borrow::Cow<'a, [u8]>,
     final_pass: bool,
     want_final: bool,
     canonicalize: Option<Located<String>>,
@@ -318,7 +318,7 @@ impl Pass<'_> {
         let jumping = self.skip.is_none() && !self.host.is_empty();
         let reads = doc.header_reads();
         let host = if jumping {
-            self.host.clone()
+            self.host.to_vec()
         } else {
             Vec::new()
         };
@@ -430,11 +430,14 @@ impl Pass<'_> {
                 Keyword::Other => self.obtained.note(doc, loc),
                 Keyword::LocalForward | Keyword::DynamicForward => {
                     let parsed = if kw == Keyword::LocalForward {
-                        let args: Vec<_> = crate::lexer::Argv::new(raw, 0)
+                        let mut args = crate::lexer::Argv::new(raw, 0)
                             .take(2)
-                            .filter_map(Result::ok)
-                            .collect();
-                        Forward::from_tokens(&args)
+                            .filter_map(Result::ok);
+                        match (args.next(), args.next()) {
+                            (Some(a), Some(b)) => Forward::from_tokens(&[a, b]),
+                            (Some(a), None) => Forward::from_tokens(&[a]),
+                            _ => Forward::from_tokens(&[]),
+                        }
                     } else {
                         Forward::dynamic(&String::from_utf8_lossy(
                             first_arg().as_ref().map_or(&b""[..], |a| &a.value),
@@ -760,7 +763,7 @@ impl ConfigSet {
             skip,
             ctx,
             host_arg: host.as_bytes(),
-            host: host.as_bytes().to_vec(),
+            host: std::borrow::Cow::Borrowed(host.as_bytes()),
             final_pass: false,
             want_final: false,
             canonicalize: None,
@@ -793,7 +796,7 @@ impl ConfigSet {
             if let Some(hn) = setting::HostName::slot_mut(&mut pass.out.settings) {
                 hn.value = String::from_utf8_lossy(&h).into_owned();
             }
-            pass.host = h;
+            pass.host = std::borrow::Cow::Owned(h);
             pass.final_pass = true;
             pass.out.final_pass = true;
             for &root in self.roots() {
