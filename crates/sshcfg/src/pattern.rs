@@ -10,6 +10,10 @@ pub(crate) fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {
         if pi < pattern.len() && pattern[pi] == b'*' {
+            // A star that ends the pattern matches whatever is left (`Host *`, `web*`).
+            if pi + 1 == pattern.len() {
+                return true;
+            }
             star = Some((pi, si));
             pi += 1;
         } else if pi < pattern.len() && (pattern[pi] == b'?' || pattern[pi] == s[si]) {
