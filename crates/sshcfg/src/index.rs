@@ -109,22 +109,33 @@ impl<'a> KeysBuilder<'a> {
 
     fn build(self) -> Keys<'a> {
         let mut ids = Vec::new();
-        let mut lens = |mut v: Vec<(Cow<'a, [u8]>, u32)>| {
-            v.sort();
-            v.dedup();
-            let mut map = HashMap::with_capacity_and_hasher(v.len(), Default::default());
+        // Grouped by key with a hash map, not a sort: each key's block ids, in the order they
+        // were filed (block order), take one range of `ids`.
+        let mut lens = |v: &[(Cow<'a, [u8]>, u32)], want_lens: bool| {
+            let mut map: HashMap<Cow<'a, [u8]>, (u32, u32)> =
+                HashMap::with_capacity_and_hasher(v.len(), Default::default());
+            for (k, _) in v {
+                map.entry(k.clone()).or_insert((0, 0)).1 += 1;
+            }
+            let base = ids.len() as u32;
+            let mut next = base;
             let mut lens: Vec<usize> = Vec::new();
-            let mut i = 0;
-            while i < v.len() {
-                let start = ids.len() as u32;
-                let mut j = i;
-                while j < v.len() && v[j].0 == v[i].0 {
-                    ids.push(v[j].1);
-                    j += 1;
+            for (k, r) in map.iter_mut() {
+                let n = r.1;
+                *r = (next, next);
+                next += n;
+                if want_lens {
+                    lens.push(k.len());
                 }
-                lens.push(v[i].0.len());
-                map.insert(v[i].0.clone(), (start, ids.len() as u32));
-                i = j;
+            }
+            ids.resize(next as usize, 0);
+            for (k, id) in v {
+                let r = map.get_mut(k).expect("counted");
+                // A key named twice for one block (`Host a a`) lists the block once.
+                if r.1 == r.0 || ids[r.1 as usize - 1] != *id {
+                    ids[r.1 as usize] = *id;
+                    r.1 += 1;
+                }
             }
             lens.sort_unstable();
             lens.dedup();
@@ -138,9 +149,9 @@ impl<'a> KeysBuilder<'a> {
             e
         };
         let (prefix_ends, suffix_ends) = (ends(&self.prefix), ends(&self.suffix));
-        let (exact, _) = lens(self.exact);
-        let (prefix, prefix_lens) = lens(self.prefix);
-        let (suffix, suffix_lens) = lens(self.suffix);
+        let (exact, _) = lens(&self.exact, false);
+        let (prefix, prefix_lens) = lens(&self.prefix, true);
+        let (suffix, suffix_lens) = lens(&self.suffix, true);
         Keys {
             exact,
             prefix,
@@ -155,22 +166,15 @@ impl<'a> KeysBuilder<'a> {
 }
 
 impl Keys<'_> {
-    /// The blocks whose patterns `s` could match (a superset), sorted.
-    fn candidates(&self, s: &[u8]) -> Vec<u32> {
-        let mut out = Vec::new();
-        self.candidates_into(s, &mut out);
-        out
-    }
-
-    /// As [`Keys::candidates`], into `out` (cleared first; its room is kept).
-    fn candidates_into(&self, s: &[u8], out: &mut Vec<u32>) {
-        out.clear();
+    /// The blocks whose patterns `s` could match (a superset), sorted, without repeats.
+    fn candidates(&self, s: &[u8]) -> Cands {
+        let mut out = Cands::None;
         if self.ids.is_empty() {
-            return;
+            return out;
         }
         let mut take = |r: Option<&(u32, u32)>| {
             if let Some(&(a, b)) = r {
-                out.extend_from_slice(&self.ids[a as usize..b as usize]);
+                out.add(a, b, &self.ids);
             }
         };
         take(self.exact.get(s));
@@ -194,10 +198,48 @@ impl Keys<'_> {
                 }
             }
         }
-        if out.len() > 1 {
-            out.sort_unstable();
-            out.dedup();
+        if let Cands::Many(v) = &mut out {
+            v.sort_unstable();
+            v.dedup();
         }
+        out
+    }
+
+    /// The block ids of `c` (sorted, without repeats).
+    fn ids<'k>(&'k self, c: &'k Cands) -> &'k [u32] {
+        match c {
+            Cands::None => &[],
+            Cands::Range(a, b) => &self.ids[*a as usize..*b as usize],
+            Cands::Many(v) => v,
+        }
+    }
+}
+
+/// Candidates of one lookup: usually none or one key's range of [`Keys::ids`] (already sorted,
+/// nothing to copy); the ids of several keys merged otherwise.
+#[derive(Debug, Default)]
+enum Cands {
+    #[default]
+    None,
+    Range(u32, u32),
+    Many(Vec<u32>),
+}
+
+impl Cands {
+    /// Add the ids in `ids[a..b]`.
+    fn add(&mut self, a: u32, b: u32, ids: &[u32]) {
+        *self = match std::mem::take(self) {
+            Cands::None => Cands::Range(a, b),
+            Cands::Range(a0, b0) => {
+                let mut v = ids[a0 as usize..b0 as usize].to_vec();
+                v.extend_from_slice(&ids[a as usize..b as usize]);
+                Cands::Many(v)
+            }
+            Cands::Many(mut v) => {
+                v.extend_from_slice(&ids[a as usize..b as usize]);
+                Cands::Many(v)
+            }
+        };
     }
 }
 
@@ -357,7 +399,7 @@ impl<'a> ResolveIndex<'a> {
         let walk = HostWalk {
             index: self,
             original: if self.original_keys.ids.is_empty() {
-                Vec::new()
+                Cands::None
             } else {
                 self.original_keys
                     .candidates(&host.as_bytes().to_ascii_lowercase())
@@ -449,10 +491,10 @@ struct Cache {
     /// The host the candidates in `host` are for: the pass they were taken in (the host
     /// `Host` lines see changes only when the final pass starts).
     host_pass: Option<bool>,
-    host: Vec<u32>,
+    host: Cands,
     /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
     match_state: Option<(bool, Option<Loc>)>,
-    matched: Vec<u32>,
+    matched: Cands,
     /// Where the walk comes next if it goes on as the last answer said: the header line of
     /// block id (in that file).
     next: Option<(FileId, u32, u32)>,
@@ -462,7 +504,7 @@ struct Cache {
 struct HostWalk<'i, 'a> {
     index: &'i ResolveIndex<'a>,
     /// Candidates for `Match originalhost` (the host as typed never changes).
-    original: Vec<u32>,
+    original: Cands,
     cache: RefCell<Cache>,
 }
 
@@ -495,25 +537,29 @@ impl Skip for HostWalk<'_, '_> {
         let id = self.block_at(c, fb, file, line)?;
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
-            ix.host_keys.candidates_into(pass.host(), &mut c.host);
+            c.host = ix.host_keys.candidates(pass.host());
             c.host_pass = Some(state.0);
         }
         if !ix.match_keys.ids.is_empty() && c.match_state != Some(state) {
             let m = pass.match_host();
             if m.iter().any(u8::is_ascii_uppercase) {
-                ix.match_keys
-                    .candidates_into(&m.to_ascii_lowercase(), &mut c.matched);
+                c.matched = ix.match_keys.candidates(&m.to_ascii_lowercase());
             } else {
-                ix.match_keys.candidates_into(&m, &mut c.matched);
+                c.matched = ix.match_keys.candidates(&m);
             }
             c.match_state = Some(state);
         }
+        let (host, matched, original) = (
+            ix.host_keys.ids(&c.host),
+            ix.match_keys.ids(&c.matched),
+            ix.original_keys.ids(&self.original),
+        );
         let listed = |v: &[u32]| v.binary_search(&id).is_ok();
         let may_apply = match ix.guards[id as usize] {
             Guard::Always => true,
-            Guard::Host => listed(&c.host),
-            Guard::MatchHost => listed(&c.matched),
-            Guard::MatchOriginal => listed(&self.original),
+            Guard::Host => listed(host),
+            Guard::MatchHost => listed(matched),
+            Guard::MatchOriginal => listed(original),
         };
         let end = fb.first + fb.headers.len() as u32;
         let line_of = |n: u32| fb.headers[(n - fb.first) as usize];
@@ -522,7 +568,7 @@ impl Skip for HostWalk<'_, '_> {
             c.next = (id + 1 < end).then(|| (file, line_of(id + 1), id + 1));
             return None;
         }
-        let next = [&ix.always, &c.host, &c.matched, &self.original]
+        let next = [&ix.always[..], host, matched, original]
             .into_iter()
             .filter_map(|v| first_from(v, id + 1))
             .min()
