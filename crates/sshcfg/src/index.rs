@@ -404,7 +404,15 @@ impl<'a> ResolveIndex<'a> {
                 self.original_keys
                     .candidates(&host.as_bytes().to_ascii_lowercase())
             },
-            cache: RefCell::new(Cache::default()),
+            cache: RefCell::new(Cache {
+                // The walk starts at the top of the first root file: its first header comes
+                // first, unless an Include before it leads elsewhere (then it is searched for).
+                next: self.set.roots().first().and_then(|&root| {
+                    let fb = &self.files[root.index()];
+                    Some((root, *fb.headers.first()?, fb.first))
+                }),
+                ..Cache::default()
+            }),
         };
         self.set.resolve_skipping(host, ctx, Some(&walk))
     }
