@@ -550,10 +550,11 @@ impl ConfigSet {
                     let plain = v[0] != b'-'
                         && v.iter()
                             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
-                    let Ok(s) = std::str::from_utf8(&v) else {
-                        continue;
-                    };
-                    if !plain && crate::host::HostAlias::new(s).is_err() {
+                    // A plain name is ASCII; anything else must be UTF-8 and a HostAlias.
+                    if !plain
+                        && !std::str::from_utf8(&v)
+                            .is_ok_and(|s| crate::host::HostAlias::new(s).is_ok())
+                    {
                         continue;
                     }
                     if seen.insert(v.clone()) {
