@@ -453,6 +453,17 @@ impl<'a> Argv<'a> {
     }
 }
 
+/// The bytes that end an unquoted token's plain run: a blank, a quote, a backslash.
+static TOKEN_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 impl<'a> Iterator for Argv<'a> {
     type Item = Result<Token<'a>, SplitError>;
 
@@ -467,8 +478,9 @@ impl<'a> Iterator for Argv<'a> {
             return None;
         }
         let start = i;
-        // Fast path: a token without quotes or backslashes is its own text.
-        while i < s.len() && !matches!(s[i], b' ' | b'\t' | b'"' | b'\'' | b'\\') {
+        // Fast path: a token without quotes or backslashes is its own text (its end found
+        // through a table: one load a byte instead of five comparisons).
+        while i < s.len() && !TOKEN_STOP[usize::from(s[i])] {
             i += 1;
         }
         if i >= s.len() || s[i] == b' ' || s[i] == b'\t' {
