@@ -523,48 +523,50 @@ impl ConfigSet {
     /// Every literal host name that a `Host` line of an editable file names (no wildcard, no
     /// negation), in order of first appearance.
     pub fn literal_hosts(&self) -> Vec<String> {
-        use std::borrow::Cow;
         let headers: usize = self.files.iter().map(|f| f.doc.block_count()).sum();
-        let mut seen: crate::hash::HashSet<Cow<'_, [u8]>> =
-            crate::hash::HashSet::with_capacity_and_hasher(
-                headers + headers / 4,
-                Default::default(),
-            );
-        let mut out = Vec::with_capacity(headers);
-        for f in self.files.iter().filter(|f| f.editable()) {
-            for b in f.doc.blocks() {
-                let Some(h) = b.header else { continue };
-                let Some(Header::Host(line)) = f.doc.header(h) else {
-                    continue;
-                };
-                if line.check_quotes().is_err() {
-                    continue;
-                }
-                for p in line.patterns().filter_map(Result::ok) {
-                    if p.is_negated() || crate::pattern::has_wildcard(&p.pattern) {
-                        continue;
-                    }
-                    let v = p.pattern;
-                    // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they
-                    // stand; anything else is asked of HostAlias.
-                    let plain = v[0] != b'-'
-                        && v.iter()
-                            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
-                    // A plain name is ASCII; anything else must be UTF-8 and a HostAlias.
-                    if !plain
-                        && !std::str::from_utf8(&v)
-                            .is_ok_and(|s| crate::host::HostAlias::new(s).is_ok())
-                    {
-                        continue;
-                    }
-                    if seen.insert(v.clone()) {
-                        out.push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
-                    }
-                }
-            }
-        }
-        out
+        let names = self
+            .files
+            .iter()
+            .filter(|f| f.editable())
+            .flat_map(|f| f.doc.blocks().filter_map(|b| b.header).map(move |h| (f, h)))
+            .filter_map(|(f, h)| match f.doc.header(h) {
+                Some(Header::Host(line)) if line.check_quotes().is_ok() => Some(line),
+                _ => None,
+            })
+            .flat_map(|line| line.patterns().filter_map(Result::ok))
+            .filter(|p| !p.is_negated() && !crate::pattern::has_wildcard(&p.pattern))
+            .map(|p| p.pattern);
+        literal_names(names, headers)
     }
+}
+
+/// The names [`ConfigSet::literal_hosts`] gives, out of the positive patterns without a wildcard
+/// of the `Host` lines (whose quotes close) of the editable files, in order: each once, those
+/// that are not host names left out. `capacity`: about how many there are.
+pub(crate) fn literal_names<'x>(
+    names: impl IntoIterator<Item = std::borrow::Cow<'x, [u8]>>,
+    capacity: usize,
+) -> Vec<String> {
+    use std::borrow::Cow;
+    let mut seen: crate::hash::HashSet<Cow<'x, [u8]>> =
+        crate::hash::HashSet::with_capacity_and_hasher(capacity + capacity / 4, Default::default());
+    let mut out = Vec::with_capacity(capacity);
+    for v in names {
+        // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;
+        // anything else is asked of HostAlias.
+        let plain = v[0] != b'-'
+            && v.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
+        // A plain name is ASCII; anything else must be UTF-8 and a HostAlias.
+        if !plain && !std::str::from_utf8(&v).is_ok_and(|s| crate::host::HostAlias::new(s).is_ok())
+        {
+            continue;
+        }
+        if seen.insert(v.clone()) {
+            out.push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
+        }
+    }
+    out
 }
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.

@@ -306,6 +306,9 @@ pub struct ResolveIndex<'a> {
     host_keys: Keys<'a>,
     match_keys: Keys<'a>,
     original_keys: Keys<'a>,
+    /// The positive patterns without a wildcard of the editable files' `Host` lines (whose
+    /// quotes close), in order: what [`ResolveIndex::literal_hosts`] is made of.
+    names: Vec<Cow<'a, [u8]>>,
 }
 
 /// The `host`/`originalhost` criterion a `Match` line can be filed by: its kind and pattern
@@ -349,8 +352,10 @@ impl<'a> ResolveIndex<'a> {
         );
         // Reused from block to block (filing a block allocates nothing of its own).
         let mut scratch = Scratch::default();
+        let mut names = Vec::new();
         for f in set.files() {
             let doc = &f.doc;
+            let mut file_names = f.editable().then_some(&mut names);
             let first = guards.len() as u32;
             let mut headers = Vec::new();
             let includes: Vec<usize> = doc.lines_of("include").collect();
@@ -361,6 +366,9 @@ impl<'a> ResolveIndex<'a> {
                 let at = includes.partition_point(|&i| i < b.lines.start);
                 let has_include = includes.get(at).is_some_and(|&i| i < b.lines.end);
                 let guard = if has_include {
+                    if let Some(names) = file_names.as_deref_mut() {
+                        host_names(doc, h, names);
+                    }
                     Guard::Always
                 } else {
                     file_block(
@@ -369,6 +377,7 @@ impl<'a> ResolveIndex<'a> {
                         id,
                         [&mut host_b, &mut match_b, &mut orig_b],
                         &mut scratch,
+                        file_names.as_deref_mut(),
                     )
                 };
                 if guard == Guard::Always {
@@ -390,7 +399,14 @@ impl<'a> ResolveIndex<'a> {
             host_keys: host_b.build(),
             match_keys: match_b.build(),
             original_keys: orig_b.build(),
+            names,
         }
+    }
+
+    /// The same names as [`ConfigSet::literal_hosts`], in the same order, from the `Host` lines
+    /// this index has read already (not read again).
+    pub fn literal_hosts(&self) -> Vec<String> {
+        crate::config::literal_names(self.names.iter().cloned(), self.guards.len())
     }
 
     /// Resolve `host`: the same answer as [`ConfigSet::resolve`], reading only the blocks that
@@ -434,6 +450,7 @@ fn file_block<'a>(
     id: u32,
     [host_b, match_b, orig_b]: [&mut KeysBuilder<'a>; 3],
     scratch: &mut Scratch<'a>,
+    mut names: Option<&mut Vec<Cow<'a, [u8]>>>,
 ) -> Guard {
     let Scratch { pats, keys: tmp } = scratch;
     pats.clear();
@@ -447,11 +464,24 @@ fn file_block<'a>(
             if line.check_quotes().is_err() {
                 return Guard::Always;
             }
+            // Every pattern is read (the literal names after an empty one count too).
+            let mut bad = false;
             for p in line.patterns() {
-                let Ok(p) = p else { return Guard::Always };
+                let Ok(p) = p else {
+                    bad = true;
+                    continue;
+                };
                 if !p.is_negated() {
+                    if let Some(names) = names.as_deref_mut()
+                        && !crate::pattern::has_wildcard(&p.pattern)
+                    {
+                        names.push(p.pattern.clone());
+                    }
                     pats.push(p.pattern);
                 }
+            }
+            if bad {
+                return Guard::Always;
             }
             // Filed under each positive pattern; unfiled (and so never read) when it has none.
             for p in pats.drain(..) {
@@ -490,6 +520,21 @@ fn file_block<'a>(
             kind
         }
         None => Guard::Always,
+    }
+}
+
+/// The positive patterns without a wildcard of the `Host` line `h` (if its quotes close), into
+/// `names` (for a block [`file_block`] does not read).
+fn host_names<'a>(doc: &'a Document, h: usize, names: &mut Vec<Cow<'a, [u8]>>) {
+    if let Some(Header::Host(line)) = doc.header(h)
+        && line.check_quotes().is_ok()
+    {
+        names.extend(
+            line.patterns()
+                .filter_map(Result::ok)
+                .filter(|p| !p.is_negated() && !crate::pattern::has_wildcard(&p.pattern))
+                .map(|p| p.pattern),
+        );
     }
 }
 

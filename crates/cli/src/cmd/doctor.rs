@@ -87,12 +87,13 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
 /// resolved (through one index when there are several, so the run stays linear in the config).
 fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> Vec<Resolution> {
     let named = !a.hosts.is_empty();
-    let candidates = if named {
-        a.hosts.clone()
-    } else {
-        set.literal_hosts()
+    // Every host: the index is built first and names them (it has read the Host lines).
+    let every = (!named).then(|| set.resolve_index());
+    let candidates = match &every {
+        Some(ix) => ix.literal_hosts(),
+        None => a.hosts.clone(),
     };
-    let index = (candidates.len() > 1).then(|| set.resolve_index());
+    let index = every.or_else(|| (candidates.len() > 1).then(|| set.resolve_index()));
     let (local, remote) = (a.ports.local(), a.ports.remote());
     let concerned = |r: &Resolution| {
         r.forward_lines

@@ -159,10 +159,11 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     let set = env.load()?;
     let ctx = &env.ctx;
     let wants = a.ports.forwards();
-    let hosts = if a.hosts.is_empty() {
-        set.literal_hosts()
-    } else {
-        a.hosts.clone()
+    // Every host: the index is built first and names them (it has read the Host lines).
+    let every = a.hosts.is_empty().then(|| set.resolve_index());
+    let hosts = match &every {
+        Some(ix) => ix.literal_hosts(),
+        None => a.hosts.clone(),
     };
     let rejected = set
         .rejection_for(ctx.openssh)
@@ -180,7 +181,7 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     }
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.
-    let index = (hosts.len() > 1).then(|| set.resolve_index());
+    let index = every.or_else(|| (hosts.len() > 1).then(|| set.resolve_index()));
     // Each wanted forward as a config line's arguments, made once for every host.
     let wants: Vec<(&sshcfg::Forward, String)> =
         wants.iter().map(|w| (w, w.config_args())).collect();

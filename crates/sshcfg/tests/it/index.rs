@@ -1,5 +1,6 @@
 //! The index ([`sshcfg::ResolveIndex`], [`ConfigSet::resolve_many`]) gives exactly the answers of
-//! [`ConfigSet::resolve`], host by host: on random configs (literal, wildcard, negated and mixed
+//! [`ConfigSet::resolve`], host by host, and names the same literal hosts as
+//! [`ConfigSet::literal_hosts`]: on random configs (literal, wildcard, negated and mixed
 //! `Host` lines, letter case, `Match` criteria of every kind, `HostName` with `%h`, the final
 //! pass, `Include`s inside blocks, `ClearAllForwardings`, lines OpenSSH rejects) and on every
 //! fixture. Whole resolutions are compared (as JSON: every field, every location).
@@ -147,6 +148,13 @@ fn file(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
 }
 
 fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCaseError> {
+    // The index names the literal hosts from the Host lines it read: the same list.
+    prop_assert_eq!(
+        set.resolve_index().literal_hosts(),
+        set.literal_hosts(),
+        "literal hosts in {}",
+        what
+    );
     let ctx = ResolveContext::new("root");
     let many = set.resolve_many(hosts, &ctx);
     for (h, got) in hosts.iter().zip(&many) {
