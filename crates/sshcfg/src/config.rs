@@ -536,22 +536,36 @@ impl ConfigSet {
             .flat_map(|line| line.patterns().filter_map(Result::ok))
             .filter(|p| !p.is_negated() && !crate::pattern::has_wildcard(&p.pattern))
             .map(|p| p.pattern);
-        literal_names(names, headers)
+        let mut out = LiteralNames::with_capacity(headers);
+        for v in names {
+            out.push(v);
+        }
+        out.finish()
     }
 }
 
-/// The names [`ConfigSet::literal_hosts`] gives, out of the positive patterns without a wildcard
-/// of the `Host` lines (whose quotes close) of the editable files, in order: each once, those
-/// that are not host names left out. `capacity`: about how many there are.
-pub(crate) fn literal_names<'x>(
-    names: impl IntoIterator<Item = std::borrow::Cow<'x, [u8]>>,
-    capacity: usize,
-) -> Vec<String> {
-    use std::borrow::Cow;
-    let mut seen: crate::hash::HashSet<Cow<'x, [u8]>> =
-        crate::hash::HashSet::with_capacity_and_hasher(capacity + capacity / 4, Default::default());
-    let mut out = Vec::with_capacity(capacity);
-    for v in names {
+/// The names [`ConfigSet::literal_hosts`] gives, gathered one by one out of the positive patterns
+/// without a wildcard of the `Host` lines (whose quotes close) of the editable files, in order:
+/// each once, those that are not host names left out.
+pub(crate) struct LiteralNames<'x> {
+    seen: crate::hash::HashSet<std::borrow::Cow<'x, [u8]>>,
+    out: Vec<String>,
+}
+
+impl<'x> LiteralNames<'x> {
+    /// Room for about `capacity` names.
+    pub(crate) fn with_capacity(capacity: usize) -> LiteralNames<'x> {
+        LiteralNames {
+            seen: crate::hash::HashSet::with_capacity_and_hasher(
+                capacity + capacity / 4,
+                Default::default(),
+            ),
+            out: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The next pattern.
+    pub(crate) fn push(&mut self, v: std::borrow::Cow<'x, [u8]>) {
         // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;
         // anything else is asked of HostAlias.
         let plain = v[0] != b'-'
@@ -560,13 +574,18 @@ pub(crate) fn literal_names<'x>(
         // A plain name is ASCII; anything else must be UTF-8 and a HostAlias.
         if !plain && !std::str::from_utf8(&v).is_ok_and(|s| crate::host::HostAlias::new(s).is_ok())
         {
-            continue;
+            return;
         }
-        if seen.insert(v.clone()) {
-            out.push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
+        if self.seen.insert(v.clone()) {
+            self.out
+                .push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
         }
     }
-    out
+
+    /// The names, in order of first appearance.
+    pub(crate) fn finish(self) -> Vec<String> {
+        self.out
+    }
 }
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.

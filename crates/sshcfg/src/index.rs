@@ -306,9 +306,32 @@ pub struct ResolveIndex<'a> {
     host_keys: Keys<'a>,
     match_keys: Keys<'a>,
     original_keys: Keys<'a>,
-    /// The positive patterns without a wildcard of the editable files' `Host` lines (whose
-    /// quotes close), in order: what [`ResolveIndex::literal_hosts`] is made of.
-    names: Vec<Cow<'a, [u8]>>,
+}
+
+/// The blocks filed, before the keys are grouped ([`Filed::index`]).
+struct Filed<'a> {
+    set: &'a ConfigSet,
+    files: Vec<FileBlocks>,
+    guards: Vec<Guard>,
+    always: Vec<u32>,
+    /// `Host` patterns, `Match host`, `Match originalhost`.
+    builders: [KeysBuilder<'a>; 3],
+}
+
+impl<'a> Filed<'a> {
+    /// The index: each builder's keys grouped.
+    fn index(self) -> ResolveIndex<'a> {
+        let [host_b, match_b, orig_b] = self.builders;
+        ResolveIndex {
+            set: self.set,
+            files: self.files,
+            guards: self.guards,
+            always: self.always,
+            host_keys: host_b.build(),
+            match_keys: match_b.build(),
+            original_keys: orig_b.build(),
+        }
+    }
 }
 
 /// The `host`/`originalhost` criterion a `Match` line can be filed by: its kind and pattern
@@ -340,8 +363,12 @@ fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Vec<u8>)> {
 
 impl<'a> ResolveIndex<'a> {
     /// Read every block header of `set` once and file the blocks (built by
-    /// [`ConfigSet::resolve_index`], the one way to have an index).
-    fn new(set: &'a ConfigSet) -> ResolveIndex<'a> {
+    /// [`ConfigSet::resolve_index`] and [`ConfigSet::resolve_index_naming_hosts`]); with
+    /// `names`, gather the literal host names of the `Host` lines on the way.
+    fn read_headers(
+        set: &'a ConfigSet,
+        names: Option<&mut crate::config::LiteralNames<'a>>,
+    ) -> Filed<'a> {
         let mut files = Vec::with_capacity(set.files().len());
         let mut guards = Vec::new();
         let mut always = Vec::new();
@@ -352,10 +379,10 @@ impl<'a> ResolveIndex<'a> {
         );
         // Reused from block to block (filing a block allocates nothing of its own).
         let mut scratch = Scratch::default();
-        let mut names = Vec::new();
+        let mut names = names;
         for f in set.files() {
             let doc = &f.doc;
-            let mut file_names = f.editable().then_some(&mut names);
+            let mut file_names = names.as_deref_mut().filter(|_| f.editable());
             let first = guards.len() as u32;
             let mut headers = Vec::new();
             let includes: Vec<usize> = doc.lines_of("include").collect();
@@ -391,22 +418,13 @@ impl<'a> ResolveIndex<'a> {
                 lines: doc.line_count(),
             });
         }
-        ResolveIndex {
+        Filed {
             set,
             files,
             guards,
             always,
-            host_keys: host_b.build(),
-            match_keys: match_b.build(),
-            original_keys: orig_b.build(),
-            names,
+            builders: [host_b, match_b, orig_b],
         }
-    }
-
-    /// The same names as [`ConfigSet::literal_hosts`], in the same order, from the `Host` lines
-    /// this index has read already (not read again).
-    pub fn literal_hosts(&self) -> Vec<String> {
-        crate::config::literal_names(self.names.iter().cloned(), self.guards.len())
     }
 
     /// Resolve `host`: the same answer as [`ConfigSet::resolve`], reading only the blocks that
@@ -450,7 +468,7 @@ fn file_block<'a>(
     id: u32,
     [host_b, match_b, orig_b]: [&mut KeysBuilder<'a>; 3],
     scratch: &mut Scratch<'a>,
-    mut names: Option<&mut Vec<Cow<'a, [u8]>>>,
+    mut names: Option<&mut crate::config::LiteralNames<'a>>,
 ) -> Guard {
     let Scratch { pats, keys: tmp } = scratch;
     pats.clear();
@@ -525,16 +543,15 @@ fn file_block<'a>(
 
 /// The positive patterns without a wildcard of the `Host` line `h` (if its quotes close), into
 /// `names` (for a block [`file_block`] does not read).
-fn host_names<'a>(doc: &'a Document, h: usize, names: &mut Vec<Cow<'a, [u8]>>) {
+fn host_names<'a>(doc: &'a Document, h: usize, names: &mut crate::config::LiteralNames<'a>) {
     if let Some(Header::Host(line)) = doc.header(h)
         && line.check_quotes().is_ok()
     {
-        names.extend(
-            line.patterns()
-                .filter_map(Result::ok)
-                .filter(|p| !p.is_negated() && !crate::pattern::has_wildcard(&p.pattern))
-                .map(|p| p.pattern),
-        );
+        for p in line.patterns().filter_map(Result::ok) {
+            if !p.is_negated() && !crate::pattern::has_wildcard(&p.pattern) {
+                names.push(p.pattern);
+            }
+        }
     }
 }
 
@@ -642,7 +659,19 @@ impl Skip for HostWalk<'_, '_> {
 impl ConfigSet {
     /// An index of this config's blocks, for resolving many hosts (see [`ResolveIndex`]).
     pub fn resolve_index(&self) -> ResolveIndex<'_> {
-        ResolveIndex::new(self)
+        ResolveIndex::read_headers(self, None).index()
+    }
+
+    /// An index (as [`ConfigSet::resolve_index`]) and the names [`ConfigSet::literal_hosts`]
+    /// gives, in the same order, taken from the `Host` lines as the index reads them (each
+    /// header is read once for both).
+    pub fn resolve_index_naming_hosts(&self) -> (ResolveIndex<'_>, Vec<String>) {
+        let headers: usize = self.files().iter().map(|f| f.doc.block_count()).sum();
+        let mut names = crate::config::LiteralNames::with_capacity(headers);
+        let filed = ResolveIndex::read_headers(self, Some(&mut names));
+        // The names' set is let go before the keys are grouped (the peak stays that of either).
+        let hosts = names.finish();
+        (filed.index(), hosts)
     }
 
     /// Resolve each of `hosts`, with the same answers as [`ConfigSet::resolve`] gives one by

@@ -88,10 +88,12 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
 fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> Vec<Resolution> {
     let named = !a.hosts.is_empty();
     // Every host: the index is built first and names them (it has read the Host lines).
-    let every = (!named).then(|| set.resolve_index());
-    let candidates = match &every {
-        Some(ix) => ix.literal_hosts(),
-        None => a.hosts.clone(),
+    let (every, candidates) = match named {
+        false => {
+            let (index, hosts) = set.resolve_index_naming_hosts();
+            (Some(index), hosts)
+        }
+        true => (None, a.hosts.clone()),
     };
     let index = every.or_else(|| (candidates.len() > 1).then(|| set.resolve_index()));
     let (local, remote) = (a.ports.local(), a.ports.remote());

@@ -160,10 +160,12 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     let ctx = &env.ctx;
     let wants = a.ports.forwards();
     // Every host: the index is built first and names them (it has read the Host lines).
-    let every = a.hosts.is_empty().then(|| set.resolve_index());
-    let hosts = match &every {
-        Some(ix) => ix.literal_hosts(),
-        None => a.hosts.clone(),
+    let (every, hosts) = match a.hosts.is_empty() {
+        true => {
+            let (index, hosts) = set.resolve_index_naming_hosts();
+            (Some(index), hosts)
+        }
+        false => (None, a.hosts.clone()),
     };
     let rejected = set
         .rejection_for(ctx.openssh)

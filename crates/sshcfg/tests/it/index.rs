@@ -150,7 +150,7 @@ fn file(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
 fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCaseError> {
     // The index names the literal hosts from the Host lines it read: the same list.
     prop_assert_eq!(
-        set.resolve_index().literal_hosts(),
+        set.resolve_index_naming_hosts().1,
         set.literal_hosts(),
         "literal hosts in {}",
         what
