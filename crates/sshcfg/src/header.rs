@@ -171,6 +171,68 @@ impl<'a> MatchLine<'a> {
         }
     }
 
+    /// What ssh refuses in the line whatever the host, with the message it prints first: from
+    /// `match_cfg_line` (readconf.c; "Bad Match condition" follows) a criterion that needs an
+    /// argument and has none, one it does not know, `all` beside another, or no criterion at
+    /// all; from `process_config_line`, words left over when `match_cfg_line` stopped early
+    /// (after `all`, or at an empty word `""`). Criteria newer than a release are that
+    /// release's concern; an unclosed quote is refused before. ssh refuses the whole config for
+    /// such a line, active or not.
+    pub(crate) fn syntax_error(&self) -> Option<String> {
+        let extra = "keyword match extra arguments at end of line".to_string();
+        let mut words = self.words();
+        let mut attributes = 0;
+        while let Some(word) = words.next() {
+            let Ok(oattrib) = word else {
+                return None;
+            };
+            if oattrib.first() == Some(&b'#') {
+                break;
+            }
+            if oattrib.is_empty() {
+                // The loop ends at an empty word, leaving what follows unread.
+                return if attributes == 0 {
+                    Some("One or more attributes required for Match".to_string())
+                } else {
+                    (!words.at_end()).then_some(extra)
+                };
+            }
+            let attrib = oattrib.strip_prefix(b"!").unwrap_or(&oattrib);
+            let attr = Attribute::parse(attrib);
+            if attr == Attribute::All {
+                let arg = words.next().and_then(Result::ok);
+                if attributes > 1 || arg.as_ref().is_some_and(|a| !a.is_empty() && a[0] != b'#') {
+                    return Some(format!(
+                        "'{}' cannot be combined with other Match attributes",
+                        String::from_utf8_lossy(&oattrib)
+                    ));
+                }
+                let comment = arg.is_some_and(|a| a.first() == Some(&b'#'));
+                return (!comment && !words.at_end()).then_some(extra);
+            }
+            attributes += 1;
+            if !attr.takes_argument() {
+                continue;
+            }
+            match words.next() {
+                Some(Ok(arg)) if !arg.is_empty() && arg[0] != b'#' => {}
+                _ => {
+                    return Some(format!(
+                        "Missing Match criteria for {}",
+                        String::from_utf8_lossy(attrib)
+                    ));
+                }
+            }
+            if matches!(attr, Attribute::Other(_)) {
+                return Some(format!(
+                    "Unsupported Match attribute {}",
+                    String::from_utf8_lossy(attrib)
+                ));
+            }
+        }
+        (attributes == 0).then(|| "One or more attributes required for Match".to_string())
+    }
+
     /// Its criteria, each with its argument; reading stops at the first error.
     pub fn criteria(&self) -> Criteria<'a> {
         Criteria {
@@ -186,6 +248,13 @@ impl<'a> MatchLine<'a> {
 pub struct MatchWords<'a> {
     raw: &'a [u8],
     pos: Option<usize>,
+}
+
+impl MatchWords<'_> {
+    /// Is nothing left to read (`strdelim`'s pointer at the end, or `NULL`)?
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos.is_none_or(|p| p >= self.raw.len())
+    }
 }
 
 impl<'a> Iterator for MatchWords<'a> {
@@ -243,24 +312,34 @@ pub enum Attribute<'a> {
 impl<'a> Attribute<'a> {
     /// The criterion named `word` (any letter case).
     pub fn parse(word: &[u8]) -> Attribute<'a> {
-        const NAMES: [(&str, Attribute<'static>); 13] = [
-            ("all", Attribute::All),
-            ("canonical", Attribute::Canonical),
-            ("final", Attribute::Final),
-            ("exec", Attribute::Exec),
-            ("localnetwork", Attribute::LocalNetwork),
-            ("host", Attribute::Host),
-            ("originalhost", Attribute::OriginalHost),
-            ("user", Attribute::User),
-            ("localuser", Attribute::LocalUser),
-            ("tagged", Attribute::Tagged),
-            ("version", Attribute::Version),
-            ("sessiontype", Attribute::SessionType),
-            ("command", Attribute::Command),
-        ];
-        for (name, a) in NAMES {
+        // The names of each length (a word is compared with those alone).
+        let names: &[(&str, Attribute<'static>)] = match word.len() {
+            3 => &[("all", Attribute::All)],
+            4 => &[
+                ("host", Attribute::Host),
+                ("user", Attribute::User),
+                ("exec", Attribute::Exec),
+            ],
+            5 => &[("final", Attribute::Final)],
+            6 => &[("tagged", Attribute::Tagged)],
+            7 => &[
+                ("version", Attribute::Version),
+                ("command", Attribute::Command),
+            ],
+            9 => &[
+                ("canonical", Attribute::Canonical),
+                ("localuser", Attribute::LocalUser),
+            ],
+            11 => &[("sessiontype", Attribute::SessionType)],
+            12 => &[
+                ("localnetwork", Attribute::LocalNetwork),
+                ("originalhost", Attribute::OriginalHost),
+            ],
+            _ => &[],
+        };
+        for (name, a) in names {
             if word.eq_ignore_ascii_case(name.as_bytes()) {
-                return a;
+                return a.clone();
             }
         }
         Attribute::Other(Cow::Owned(word.to_ascii_lowercase()))
@@ -368,6 +447,38 @@ impl<'a> Iterator for Criteria<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every criterion name is read in any letter case; any other word is `Other`, lowercased.
+    #[test]
+    fn attributes_are_parsed_in_any_case() {
+        for name in [
+            "all",
+            "canonical",
+            "final",
+            "exec",
+            "localnetwork",
+            "host",
+            "originalhost",
+            "user",
+            "localuser",
+            "tagged",
+            "version",
+            "sessiontype",
+            "command",
+        ] {
+            for spelling in [name.to_string(), name.to_ascii_uppercase()] {
+                let a = Attribute::parse(spelling.as_bytes());
+                assert!(!matches!(a, Attribute::Other(_)), "{spelling}");
+                assert_eq!(a.name(), name);
+            }
+        }
+        for other in ["hosts", "hos", "", "Bogus", "originalhosT1"] {
+            assert_eq!(
+                Attribute::parse(other.as_bytes()),
+                Attribute::Other(Cow::Owned(other.to_ascii_lowercase().into_bytes()))
+            );
+        }
+    }
 
     fn pats(raw: &str) -> Vec<Result<(bool, String), HeaderError>> {
         HostLine::new(raw.as_bytes())

@@ -283,19 +283,23 @@ impl<'a> Checker<'a> {
         if let Err(p) = check_args(spec, raw, base, version, line.class) {
             self.out
                 .push(diag(p.at, p.message, DiagnosticKind::BadArguments));
-        } else if k == Keyword::Match
-            && version.is_some()
-            && match_criteria_too_new(MatchLine::new(raw), version)
-        {
-            let indent = text
-                .iter()
-                .take_while(|&&b| b == b' ' || b == b'\t')
-                .count();
-            self.out.push(diag(
-                indent,
-                "Bad Match condition".into(),
-                DiagnosticKind::BadArguments,
-            ));
+        } else if k == Keyword::Match {
+            let indent = || {
+                text.iter()
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count()
+            };
+            let line = MatchLine::new(raw);
+            if let Some(message) = line.syntax_error() {
+                self.out
+                    .push(diag(indent(), message, DiagnosticKind::BadArguments));
+            } else if version.is_some() && match_criteria_too_new(line, version) {
+                self.out.push(diag(
+                    indent(),
+                    "Bad Match condition".into(),
+                    DiagnosticKind::BadArguments,
+                ));
+            }
         }
     }
 }

@@ -585,17 +585,22 @@ impl Pass<'_> {
             if attr_full[0] == b'#' {
                 break;
             }
-            let (negate, attr) = match attr_full.strip_prefix(b"!") {
+            let (negate, attrib) = match attr_full.strip_prefix(b"!") {
                 Some(a) => (true, a),
                 None => (false, &attr_full[..]),
             };
-            let attr = Attribute::parse(attr);
+            // ssh names the criterion as written (`attrib`, or with its `!`: `oattrib`).
+            let written = || String::from_utf8_lossy(attrib).into_owned();
+            let attr = Attribute::parse(attrib);
             if attr == Attribute::All {
                 let extra = words.next().and_then(Result::ok).unwrap_or_default();
                 if attributes > 1 || (!extra.is_empty() && extra[0] != b'#') {
                     return err(
                         self,
-                        "'all' cannot be combined with other Match attributes".into(),
+                        format!(
+                            "'{}' cannot be combined with other Match attributes",
+                            String::from_utf8_lossy(&attr_full)
+                        ),
                     );
                 }
                 if result {
@@ -616,7 +621,7 @@ impl Pass<'_> {
             let arg = match words.next() {
                 Some(Ok(t)) if !t.is_empty() && t[0] != b'#' => t,
                 _ => {
-                    return err(self, format!("Missing Match criteria for {}", attr.name()));
+                    return err(self, format!("Missing Match criteria for {}", written()));
                 }
             };
             let r = match attr {
@@ -665,7 +670,7 @@ impl Pass<'_> {
                     false
                 }
                 _ => {
-                    return err(self, format!("Unsupported Match attribute {}", attr.name()));
+                    return err(self, format!("Unsupported Match attribute {}", written()));
                 }
             };
             if r == negate {

@@ -176,6 +176,79 @@ fn refuses_exactly_when_ssh_g_does() {
         .unwrap();
 }
 
+/// Random `Match` lines (every criterion but `exec`, which `ssh -G` would run, in any letter
+/// case, negated or not, with and without arguments, beside `all`, a comment or an unknown
+/// word), each followed by a block line: refused exactly when `ssh -G` refuses the config, at
+/// the same line, active or not.
+#[test]
+fn match_lines_are_refused_exactly_when_ssh_g_refuses_them() {
+    if !need_ssh("match_lines_are_refused_exactly_when_ssh_g_refuses_them") {
+        return;
+    }
+    let version = installed_version();
+    let word = proptest::sample::select(vec![
+        "host",
+        "HOST",
+        "originalhost",
+        "user",
+        "localuser",
+        "all",
+        "ALL",
+        "!all",
+        "final",
+        "!final",
+        "canonical",
+        "Canonical",
+        "!host",
+        "tagged",
+        "localnetwork",
+        "version",
+        "sessiontype",
+        "command",
+        "bogus",
+        "Bogus",
+        "h",
+        "h*",
+        "x,y",
+        "!x",
+        "#",
+        "#c",
+        "\"\"",
+        "\"h\"",
+        "=",
+        "root",
+    ]);
+    let line = proptest::collection::vec(word, 0..5).prop_map(|w| format!("Match {}", w.join(" ")));
+    let cases: u32 = std::env::var("SSHCFG_REFUSAL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&proptest::collection::vec(line, 1..3), |lines| {
+            let text = lines
+                .iter()
+                .map(|l| format!("{l}\n  User u\n"))
+                .collect::<String>();
+            std::fs::write(&path, &text).unwrap();
+            let ours = sshcfg::Document::parse(text.clone().into_bytes())
+                .diagnostics_for(version)
+                .into_iter()
+                .find(|d| d.rejects_config())
+                .map(|d| d.line);
+            let theirs = ssh_g_refusal(&path);
+            prop_assert_eq!(ours, theirs, "config:\n{}", text);
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// ssh's first "FILE line N: MESSAGE" (or "FILE: line N: MESSAGE") for `config`, with `host`.
 fn ssh_g_message(config: &std::path::Path) -> Option<(usize, String)> {
     let out = Command::new("ssh")
