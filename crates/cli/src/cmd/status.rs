@@ -95,11 +95,13 @@ fn host_status<'a>(
     // A line rejected for every host may be covered by this host's IgnoreUnknown. What ssh
     // says of it is shown too (a note), not only where it is.
     let mut rejection_note = None;
+    let mut rejection_loc = None;
     let rejected = refusal
         .rejected
         .and_then(|_| match set.rejection_for_host(ctx.openssh, r) {
             Some(rejection) => {
                 rejection_note = Some(crate::refusal::rejection_text(set, &rejection));
+                rejection_loc = Some(rejection.loc);
                 Some(set.place(rejection.loc).to_string())
             }
             None => None,
@@ -129,6 +131,8 @@ fn host_status<'a>(
         )
         .chain(
             (r.errors.iter())
+                // The walk's word on the line the rejection names is said there already.
+                .filter(|n| Some(n.loc) != rejection_loc)
                 .chain(r.unreadable_forwards.iter())
                 .map(|n| format!("{}: {}", at(n.loc), n.message)),
         )

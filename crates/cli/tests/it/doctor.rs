@@ -548,6 +548,47 @@ fn config_error_is_reported() {
     assert_eq!(v["findings"][0]["line"], 3);
 }
 
+/// A `Match` line ssh refuses whatever the host is found by `doctor` of every host too (it was
+/// found only by resolving a host, so a config naming none, or `doctor` with no host, said "No
+/// problems found" where `ssh -G` refuses the config), before a later bad line, as ssh's first
+/// error; `status` names the line once.
+#[test]
+fn a_bad_match_line_is_found_without_a_host() {
+    for (text, line, message) in [
+        ("Match bogus\n", 1, "Missing Match criteria for bogus"),
+        (
+            "Host a\n  User x\nMatch all \"\" host\nnonesuch y\n",
+            3,
+            "keyword match extra arguments at end of line",
+        ),
+    ] {
+        let (_d, p) = cfg(text);
+        let (code, codes, v) = doctor(&p, &[]);
+        assert_eq!(code, 3, "{text}");
+        assert_eq!(codes[0], "config-error", "{text}");
+        assert_eq!(v["findings"][0]["line"], line, "{text}");
+        assert!(
+            v["findings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{text}: {v}"
+        );
+    }
+    let (_d, p) = cfg("Host a\n  User x\nMatch BOGUS x\n");
+    let out = bin()
+        .args(["-F", p.to_str().unwrap(), "status", "a"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(rejected-line at "), "{text}");
+    assert_eq!(
+        text.matches("Unsupported Match attribute BOGUS").count(),
+        1,
+        "{text}"
+    );
+}
+
 #[test]
 fn unknown_keyword_is_reported_once_with_the_installed_ssh() {
     let port = free_port();
