@@ -191,7 +191,6 @@ fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
         return None;
     }
     let w = window::read(bytes)?;
-    let n = bytes.len();
     let p = (!w.blank).trailing_zeros() as usize;
     if p >= WIDTH || bytes[p] == b'\n' || bytes[p] == b'#' {
         return None;
@@ -208,21 +207,7 @@ fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
         return Some(None);
     }
     let code = crate::keyword::table::lookup_in(&bytes[p..], q - p);
-    // The separator: blanks, one `=`, blanks (or `=` straight after the keyword).
-    let mut r = q;
-    if bytes[r] == b'=' {
-        r += 1;
-    } else {
-        while r < n && of(bytes[r]) & BLANK != 0 {
-            r += 1;
-        }
-        if r < n && bytes[r] == b'=' {
-            r += 1;
-        }
-    }
-    while r < n && of(bytes[r]) & BLANK != 0 {
-        r += 1;
-    }
+    let r = past_separator(bytes, q);
     // The argument text: unmarked bytes add no class, so only the marked bytes in the window
     // are read (the first is most often the line's `\n`), then any bytes past the window.
     let mut acc = 0u8;
@@ -236,16 +221,49 @@ fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
         acc |= c;
         marked &= marked - 1;
     }
-    let mut end = r.max(WIDTH);
-    while end < n {
-        let c = of(bytes[end]);
-        if c & NEWLINE != 0 {
+    let (end, rest) = classes_to_newline(bytes, r.max(WIDTH));
+    Some(keyword_line(bytes, code, r, end, acc | rest))
+}
+
+/// Where the line's content ends reading on from `from` (its `\n`, or the end), and the
+/// classes of the bytes read, or-ed.
+#[inline(always)]
+fn classes_to_newline(bytes: &[u8], from: usize) -> (usize, u8) {
+    let mut end = from;
+    let mut acc = 0u8;
+    while end < bytes.len() {
+        let c = class::OF[usize::from(bytes[end])];
+        if c & class::NEWLINE != 0 {
             break;
         }
         acc |= c;
         end += 1;
     }
-    Some(keyword_line(bytes, code, r, end, acc))
+    (end, acc)
+}
+
+/// Where the arguments start after a keyword that ends at `q`: past the separator (blanks, one
+/// `=`, blanks; or `=` straight after the keyword).
+#[inline(always)]
+fn past_separator(bytes: &[u8], q: usize) -> usize {
+    use class::*;
+    let n = bytes.len();
+    let blank = |r: usize| r < n && OF[usize::from(bytes[r])] & BLANK != 0;
+    let mut r = q;
+    if r < n && bytes[r] == b'=' {
+        r += 1;
+    } else {
+        while blank(r) {
+            r += 1;
+        }
+        if r < n && bytes[r] == b'=' {
+            r += 1;
+        }
+    }
+    while blank(r) {
+        r += 1;
+    }
+    r
 }
 
 /// The end of [`scan_line`] and [`scan_window`] for a keyword line: `r` is where its arguments
@@ -326,32 +344,9 @@ fn scan_bytes(bytes: &[u8]) -> Option<ScannedLine> {
         return None;
     }
     let code = crate::keyword::table::lookup_in(&bytes[p..], q - p);
-    // The separator: blanks, one `=`, blanks (or `=` straight after the keyword).
-    let mut r = q;
-    if r < n && bytes[r] == b'=' {
-        r += 1;
-    } else {
-        while r < n && of(bytes[r]) & BLANK != 0 {
-            r += 1;
-        }
-        if r < n && bytes[r] == b'=' {
-            r += 1;
-        }
-    }
-    while r < n && of(bytes[r]) & BLANK != 0 {
-        r += 1;
-    }
+    let r = past_separator(bytes, q);
     // The argument text, to the line's end, its bytes' classes gathered on the way.
-    let mut end = r;
-    let mut acc = 0u8;
-    while end < n {
-        let c = of(bytes[end]);
-        if c & NEWLINE != 0 {
-            break;
-        }
-        acc |= c;
-        end += 1;
-    }
+    let (end, acc) = classes_to_newline(bytes, r);
     keyword_line(bytes, code, r, end, acc)
 }
 
