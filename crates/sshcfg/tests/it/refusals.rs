@@ -149,6 +149,18 @@ fn refuses_exactly_when_ssh_g_does() {
             };
             format!("{k} {}", args.join(" "))
         });
+    refusals_agree_with_ssh_g(
+        version,
+        proptest::collection::vec(line, 1..4).prop_map(|lines| lines.join("\n") + "\n"),
+    );
+}
+
+/// Each config `configs` draws (`SSHCFG_REFUSAL_CASES` of them, 400 by default) is refused by
+/// the library as `version` reads it exactly when `ssh -G` refuses it, at the same line.
+fn refusals_agree_with_ssh_g(
+    version: Option<sshcfg::OpenSshVersion>,
+    configs: impl Strategy<Value = String>,
+) {
     let cases: u32 = std::env::var("SSHCFG_REFUSAL_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -161,8 +173,7 @@ fn refuses_exactly_when_ssh_g_does() {
         ..Config::default()
     });
     runner
-        .run(&proptest::collection::vec(line, 1..4), |lines| {
-            let text = lines.join("\n") + "\n";
+        .run(&configs, |text| {
             std::fs::write(&path, &text).unwrap();
             let ours = sshcfg::Document::parse(text.clone().into_bytes())
                 .diagnostics_for(version)
@@ -219,34 +230,15 @@ fn match_lines_are_refused_exactly_when_ssh_g_refuses_them() {
         "root",
     ]);
     let line = proptest::collection::vec(word, 0..5).prop_map(|w| format!("Match {}", w.join(" ")));
-    let cases: u32 = std::env::var("SSHCFG_REFUSAL_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(400);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config");
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
-        .run(&proptest::collection::vec(line, 1..3), |lines| {
-            let text = lines
+    refusals_agree_with_ssh_g(
+        version,
+        proptest::collection::vec(line, 1..3).prop_map(|lines| {
+            lines
                 .iter()
                 .map(|l| format!("{l}\n  User u\n"))
-                .collect::<String>();
-            std::fs::write(&path, &text).unwrap();
-            let ours = sshcfg::Document::parse(text.clone().into_bytes())
-                .diagnostics_for(version)
-                .into_iter()
-                .find(|d| d.rejects_config())
-                .map(|d| d.line);
-            let theirs = ssh_g_refusal(&path);
-            prop_assert_eq!(ours, theirs, "config:\n{}", text);
-            Ok(())
-        })
-        .unwrap();
+                .collect::<String>()
+        }),
+    );
 }
 
 /// ssh's first "FILE line N: MESSAGE" (or "FILE: line N: MESSAGE") for `config`, with `host`.
