@@ -12,7 +12,7 @@ use crate::diagnose::DiagnosticKind;
 use crate::document::{Document, LineKind};
 use crate::edit::Rejection;
 use crate::keyword::Keyword;
-use crate::loc::{FileId, Loc};
+use crate::loc::FileId;
 use crate::options::OpenSshVersion;
 use crate::pattern::{EntryCase, ListMatch, match_pattern_list};
 use crate::resolve::Resolution;
@@ -50,17 +50,7 @@ impl ConfigSet {
         version: Option<OpenSshVersion>,
         r: &Resolution,
     ) -> Option<Rejection> {
-        self.files().iter().enumerate().find_map(|(id, f)| {
-            let d = f
-                .doc
-                .diagnostics_for(version)
-                .into_iter()
-                .find(|d| d.rejects_config() && !self.ignored_for(FileId::new(id), d, r))?;
-            Some(Rejection {
-                loc: Loc::new(FileId::new(id), d.line - 1),
-                message: d.message,
-            })
-        })
+        self.first_rejection(version, |id, d| !self.ignored_for(id, d, r))
     }
 
     fn ignored_for(&self, file: FileId, d: &crate::Diagnostic, r: &Resolution) -> bool {

@@ -613,3 +613,54 @@ fn a_final_pass_keeps_the_host_name_it_was_read_with() {
         }
     }
 }
+
+/// The line reported as refused is the first ssh reports: the files are read in order, an
+/// Include's files where the Include stands, whatever the file list's order.
+#[test]
+fn the_refused_line_is_the_first_ssh_reads_through_includes() {
+    if !need_ssh("the_refused_line_is_the_first_ssh_reads_through_includes") {
+        return;
+    }
+    for (included, main) in [
+        ("Match bogus\n", "Include {inc}\nMatch bogus9\n"),
+        ("Port abc\n", "Include {inc}\nPort abd\n"),
+        ("Port abc\n", "Port abd\nInclude {inc}\n"),
+        ("User x\n", "Include {inc}\nMatch bogus9\n"),
+        (
+            "Host a\n  Port abc\n",
+            "Host b\n  Include {inc}\nPort abd\n",
+        ),
+    ] {
+        let home = Home::new(b"");
+        let inc = home.path().join("inc.conf");
+        std::fs::write(&inc, included).unwrap();
+        let text = main.replace("{inc}", &inc.display().to_string());
+        std::fs::write(home.config(), &text).unwrap();
+        let err = home.ssh_g_error("h1");
+        // ssh's first "FILE line N" (or "FILE: line N").
+        let (file, line) = err
+            .lines()
+            .find_map(|l| {
+                let at = l.find(" line ")?;
+                let n: String = l[at + 6..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                Some((
+                    l[..at].trim_end_matches(':').to_string(),
+                    n.parse::<usize>().ok()?,
+                ))
+            })
+            .unwrap_or_else(|| panic!("{text}: {err}"));
+        let set = home.load();
+        let r = set.rejection().expect(&text);
+        assert_eq!(
+            (
+                set.file(r.loc.file()).path.display().to_string(),
+                r.loc.line()
+            ),
+            (file, line),
+            "{text}"
+        );
+    }
+}
