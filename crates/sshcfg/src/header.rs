@@ -175,16 +175,18 @@ impl<'a> MatchLine<'a> {
     /// `match_cfg_line` (readconf.c; "Bad Match condition" follows) a criterion that needs an
     /// argument and has none, one it does not know, `all` beside another, or no criterion at
     /// all; from `process_config_line`, words left over when `match_cfg_line` stopped early
-    /// (after `all`, or at an empty word `""`). Criteria newer than a release are that
-    /// release's concern; an unclosed quote is refused before. ssh refuses the whole config for
-    /// such a line, active or not.
-    pub(crate) fn syntax_error(&self) -> Option<String> {
+    /// (after `all`, or at an empty word `""`). A criterion `too_new` says the release does not
+    /// know is unsupported there; an unclosed quote ends the words (an escaped one, `\"`, gets
+    /// here: `argv_split` took it). ssh refuses the whole config for such a line, active or
+    /// not.
+    pub(crate) fn syntax_error(&self, too_new: impl Fn(&[u8]) -> bool) -> Option<String> {
         let extra = "keyword match extra arguments at end of line".to_string();
         let mut words = self.words();
         let mut attributes = 0;
         while let Some(word) = words.next() {
+            // An unclosed quote ends the words as their end does (`strdelim` gives NULL).
             let Ok(oattrib) = word else {
-                return None;
+                break;
             };
             if oattrib.first() == Some(&b'#') {
                 break;
@@ -223,7 +225,7 @@ impl<'a> MatchLine<'a> {
                     ));
                 }
             }
-            if matches!(attr, Attribute::Other(_)) {
+            if matches!(attr, Attribute::Other(_)) || too_new(attrib) {
                 return Some(format!(
                     "Unsupported Match attribute {}",
                     String::from_utf8_lossy(attrib)

@@ -117,24 +117,6 @@ fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
     }
 }
 
-/// Does a `Match` line name a criterion newer than `version` (its words as `match_cfg_line`
-/// reads them: `all`, `canonical` and `final` take no value; the others one)?
-fn match_criteria_too_new(line: MatchLine<'_>, version: Option<OpenSshVersion>) -> bool {
-    let mut words = line.words();
-    while let Some(Ok(w)) = words.next() {
-        if w.is_empty() || w[0] == b'#' {
-            break;
-        }
-        if criterion_too_new(&w, version) {
-            return true;
-        }
-        if Attribute::parse(w.strip_prefix(b"!").unwrap_or(&w)).takes_argument() {
-            words.next();
-        }
-    }
-    false
-}
-
 /// What the newest ssh refuses in a document, and whether another release could answer
 /// otherwise.
 #[derive(Debug, Clone)]
@@ -289,16 +271,10 @@ impl<'a> Checker<'a> {
                     .take_while(|&&b| b == b' ' || b == b'\t')
                     .count()
             };
-            let line = MatchLine::new(raw);
-            if let Some(message) = line.syntax_error() {
+            let too_new = |w: &[u8]| criterion_too_new(w, version);
+            if let Some(message) = MatchLine::new(raw).syntax_error(too_new) {
                 self.out
                     .push(diag(indent(), message, DiagnosticKind::BadArguments));
-            } else if version.is_some() && match_criteria_too_new(line, version) {
-                self.out.push(diag(
-                    indent(),
-                    "Bad Match condition".into(),
-                    DiagnosticKind::BadArguments,
-                ));
             }
         }
     }
@@ -317,15 +293,16 @@ mod tests {
     #[test]
     fn match_criteria_are_split_as_match_cfg_line() {
         // `host=a` is two words to match_cfg_line (strdelim splits one `=`), so `tagged`
-        // (OpenSSH 9.4) is a criterion: 9.2p1 refuses the line ("Bad Match condition", checked
-        // with `ssh -G -F`); argv splitting read it as the argument of `host=a`.
+        // (OpenSSH 9.4) is a criterion: 9.2p1 refuses the line ("Unsupported Match attribute
+        // tagged", then "Bad Match condition", checked with `ssh -G -F`); argv splitting read it
+        // as the argument of `host=a`.
         let doc = crate::Document::parse(b"Match host=a tagged x\n".to_vec());
         let v = |minor| Some(crate::OpenSshVersion::new(9, minor));
         let d = doc.diagnostics_for(v(2));
         assert_eq!(d.len(), 1);
         assert_eq!(
             (d[0].line, d[0].message.as_str()),
-            (1, "Bad Match condition")
+            (1, "Unsupported Match attribute tagged")
         );
         assert!(doc.diagnostics_for(v(4)).is_empty());
     }

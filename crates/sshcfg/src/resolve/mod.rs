@@ -576,8 +576,9 @@ impl Pass<'_> {
             false
         };
         while let Some(word) = words.next() {
+            // An unclosed quote ends the words as their end does (`strdelim` gives NULL).
             let Ok(attr_full) = word else {
-                return err(self, "Bad Match condition (quotes)".into());
+                break;
             };
             if attr_full.is_empty() {
                 break;

@@ -228,6 +228,8 @@ fn match_lines_are_refused_exactly_when_ssh_g_refuses_them() {
         "\"h\"",
         "=",
         "root",
+        "\\\"q",
+        "x\\\"",
     ]);
     let line = proptest::collection::vec(word, 0..5).prop_map(|w| format!("Match {}", w.join(" ")));
     refusals_agree_with_ssh_g(
