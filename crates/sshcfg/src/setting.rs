@@ -99,9 +99,8 @@ macro_rules! settings {
 }
 
 settings! {
-    /// `HostName`, as written (its `%` tokens unexpanded); after a final pass, the name that
-    /// pass read the files with (`%h` expanded, lowercased unless an address), which ssh.c
-    /// makes the host name before it.
+    /// `HostName`, as written (its `%` tokens unexpanded). A final pass never changes it: ssh.c
+    /// makes the host name the one the first pass gave before reading the files again.
     HostName (hostname): String = text;
     /// `User`, as written.
     User (user): String = text;

@@ -797,11 +797,9 @@ impl ConfigSet {
             if !is_addr(&h) {
                 h.make_ascii_lowercase();
             }
-            // ssh.c sets `options.hostname` to this name before the final pass (so a HostName
-            // line read in it has no effect, see `walk`).
-            if let Some(hn) = setting::HostName::slot_mut(&mut pass.out.settings) {
-                hn.value = String::from_utf8_lossy(&h).into_owned();
-            }
+            // ssh.c sets `options.hostname` to this name before the final pass, so a HostName
+            // line read in it has no effect (see `walk`). The setting keeps the value as
+            // written, whose expansion is this name.
             pass.host = std::borrow::Cow::Owned(h);
             pass.final_pass = true;
             pass.out.final_pass = true;
