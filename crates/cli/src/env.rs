@@ -156,15 +156,12 @@ impl Env {
 }
 
 /// The home `~` stands for in `Include` lines: glob(3)'s `GLOB_TILDE` takes `$HOME` when it is
-/// set (and not empty), else the password database's home. OpenSSH for Windows globs with
+/// set (even empty: `~/x` is then `/x`), else the password database's home. OpenSSH for Windows globs with
 /// OpenBSD's glob.c, which does the same, its password database's home being the profile
 /// directory; `dirs::home_dir` is that directory there (it ignores `$HOME`, which Git Bash and
 /// MSYS2 set), and `$HOME` or else the password database's home on Unix.
 fn tilde_home(home_env: Option<std::ffi::OsString>, home_dir: Option<PathBuf>) -> Option<PathBuf> {
-    home_env
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or(home_dir)
+    home_env.map(PathBuf::from).or(home_dir)
 }
 
 /// Do two paths name the same file or directory (the same path, or the same one once links are
@@ -207,7 +204,7 @@ pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
 mod tests {
     use super::*;
 
-    /// `~` in Include is `$HOME` when set and not empty (glob(3)'s GLOB_TILDE, and OpenBSD's
+    /// `~` in Include is `$HOME` when set, even empty (glob(3)'s GLOB_TILDE, and OpenBSD's
     /// glob.c in OpenSSH for Windows), else the home the platform gives.
     #[test]
     fn tilde_is_home_then_the_platform_s_home() {
@@ -216,7 +213,10 @@ mod tests {
             tilde_home(Some("/home/git-bash".into()), profile.clone()),
             Some(PathBuf::from("/home/git-bash"))
         );
-        assert_eq!(tilde_home(Some("".into()), profile.clone()), profile);
+        assert_eq!(
+            tilde_home(Some("".into()), profile.clone()),
+            Some(PathBuf::new())
+        );
         assert_eq!(tilde_home(None, profile.clone()), profile);
         assert_eq!(tilde_home(None, None), None);
     }
