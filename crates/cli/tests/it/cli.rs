@@ -11,7 +11,7 @@ use predicates::prelude::*;
 const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
 const FWD: &str = "LocalForward 1455 localhost:1455";
 
-use crate::common::{bin, config_file as setup};
+use crate::common::{bin, config_file as setup, stand_in_ssh};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
@@ -1120,20 +1120,12 @@ fn login_usage_errors() {
 fn ssh_v_only_when_the_answer_depends_on_it() {
     let d = tempfile::tempdir().unwrap();
     let log = d.path().join("calls");
-    let fake = d.path().join("ssh");
-    std::fs::write(
-        &fake,
-        format!(
+    let path = stand_in_ssh(
+        d.path(),
+        &format!(
             "#!/bin/sh\necho \"$@\" >> '{}'\necho 'OpenSSH_9.2p1 Debian-2, OpenSSL 3.0' >&2\n",
             log.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        d.path().display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let calls = || std::fs::read_to_string(&log).unwrap_or_default();
     let (_c, cfg) = setup("Host a\n    User u\n    ServerAliveInterval 30\n");
@@ -1189,20 +1181,12 @@ fn debian_keywords_are_judged_by_the_vendor_ssh_v_names() {
         ] {
             let d = tempfile::tempdir().unwrap();
             let log = d.path().join("calls");
-            let fake = d.path().join("ssh");
-            std::fs::write(
-                &fake,
-                format!(
+            let path = stand_in_ssh(
+                d.path(),
+                &format!(
                     "#!/bin/sh\necho \"$@\" >> '{}'\necho '{ssh_v}' >&2\n",
                     log.display()
                 ),
-            )
-            .unwrap();
-            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-            let path = format!(
-                "{}:{}",
-                d.path().display(),
-                std::env::var("PATH").unwrap_or_default()
             );
             let (_c, cfg) = setup(&format!("Host a\n    {line}\n    User u\n"));
             let out = bin()
@@ -1233,19 +1217,11 @@ fn debian_keywords_are_judged_by_the_vendor_ssh_v_names() {
 #[test]
 fn a_hanging_ssh_v_is_not_waited_for() {
     let d = tempfile::tempdir().unwrap();
-    let fake = d.path().join("ssh");
-    std::fs::write(
-        &fake,
+    let path = stand_in_ssh(
+        d.path(),
         "#!/bin/sh
 exec sleep 600
 ",
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        d.path().display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let (_c, cfg) = setup("Host a\n    SetupTimeOut 1m\n    User u\n");
     let out = bin()

@@ -30,3 +30,17 @@ pub fn finding<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Valu
         .find(|f| f["code"] == code)
         .unwrap_or_else(|| panic!("{code}: {v}"))
 }
+
+/// A stand-in `ssh` (the shell `script`) in `dir`, and a `PATH` that finds it first.
+#[cfg(unix)]
+pub fn stand_in_ssh(dir: &std::path::Path, script: &str) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fake = dir.join("ssh");
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}

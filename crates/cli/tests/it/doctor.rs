@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use predicates::prelude::*;
 
-use crate::common::{bin, config_file as cfg, finding};
+use crate::common::{bin, config_file as cfg, finding, stand_in_ssh};
 
 /// A local port nobody holds right now.
 fn free_port() -> u16 {
@@ -345,17 +345,9 @@ fn the_permission_check_agrees_with_the_installed_ssh() {
 #[test]
 fn upstream_ssh_refuses_a_group_writable_include() {
     let d = tempfile::tempdir().unwrap();
-    let fake = d.path().join("ssh");
-    std::fs::write(
-        &fake,
+    let path = stand_in_ssh(
+        d.path(),
         "#!/bin/sh\necho 'OpenSSH_9.8p1, LibreSSL 3.3.6' >&2\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        d.path().display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let inc = d.path().join("inc.conf");
     std::fs::write(&inc, "Host myserver\n    User u\n").unwrap();
