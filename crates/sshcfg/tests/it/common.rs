@@ -334,3 +334,16 @@ pub fn describe(set: &sshcfg::ConfigSet, e: &sshcfg::EditError) -> String {
         None => format!("{e}{extra}"),
     }
 }
+
+/// The file and line of ssh's first "FILE line N" (or "FILE: line N") message in `err`,
+/// passing over lines `skip` says to.
+pub fn first_file_line(err: &str, skip: impl Fn(&str) -> bool) -> Option<(String, usize)> {
+    err.lines().filter(|l| !skip(l)).find_map(|l| {
+        let at = l.find(" line ")?;
+        let n: String = l[at + 6..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        Some((l[..at].trim_end_matches(':').to_string(), n.parse().ok()?))
+    })
+}

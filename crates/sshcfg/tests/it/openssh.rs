@@ -636,20 +636,8 @@ fn the_refused_line_is_the_first_ssh_reads_through_includes() {
         std::fs::write(home.config(), &text).unwrap();
         let err = home.ssh_g_error("h1");
         // ssh's first "FILE line N" (or "FILE: line N").
-        let (file, line) = err
-            .lines()
-            .find_map(|l| {
-                let at = l.find(" line ")?;
-                let n: String = l[at + 6..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                Some((
-                    l[..at].trim_end_matches(':').to_string(),
-                    n.parse::<usize>().ok()?,
-                ))
-            })
-            .unwrap_or_else(|| panic!("{text}: {err}"));
+        let (file, line) =
+            first_file_line(&err, |_| false).unwrap_or_else(|| panic!("{text}: {err}"));
         let set = home.load();
         let r = set.rejection().expect(&text);
         assert_eq!(

@@ -6,7 +6,7 @@ use std::process::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use crate::common::need_ssh;
+use crate::common::{first_file_line, need_ssh};
 
 /// Keywords whose lines change which host a block reads (or read other files), left out.
 const LEFT_OUT: &[&str] = &["host", "match", "include"];
@@ -112,16 +112,7 @@ fn ssh_g_refusal(config: &std::path::Path) -> Option<usize> {
     // The first "FILE line N:" message, if ssh refused while reading ("Unsupported option"
     // is reported that way too, but accepted).
     let err = String::from_utf8_lossy(&out.stderr);
-    err.lines()
-        .filter(|l| !l.contains("Unsupported option"))
-        .find_map(|l| {
-            let at = l.find(" line ")?;
-            let n: String = l[at + 6..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            n.parse().ok()
-        })
+    first_file_line(&err, |l| l.contains("Unsupported option")).map(|(_, line)| line)
 }
 
 #[test]
@@ -243,6 +234,15 @@ fn match_lines_are_refused_exactly_when_ssh_g_refuses_them() {
     );
 }
 
+/// The library's first refusal of `text` (newest release): its line and message.
+fn first_refusal(text: impl Into<Vec<u8>>) -> Option<(usize, String)> {
+    sshcfg::Document::parse(text)
+        .diagnostics()
+        .into_iter()
+        .find(|d| d.rejects_config())
+        .map(|d| (d.line, d.message))
+}
+
 /// ssh's first "FILE line N: MESSAGE" (or "FILE: line N: MESSAGE") for `config`, with `host`.
 fn ssh_g_message(config: &std::path::Path) -> Option<(usize, String)> {
     let out = Command::new("ssh")
@@ -297,11 +297,7 @@ fn messages_are_ssh_s_own_as_it_prints_them() {
     ];
     for &text in cases {
         std::fs::write(&path, text).unwrap();
-        let ours = sshcfg::Document::parse(text.to_vec())
-            .diagnostics()
-            .into_iter()
-            .find(|d| d.rejects_config())
-            .map(|d| (d.line, d.message));
+        let ours = first_refusal(text.to_vec());
         assert_eq!(
             ours,
             ssh_g_message(&path),
@@ -369,11 +365,7 @@ fn rekey_limits_are_scanned_as_scan_scaled_scans_them() {
     ] {
         let text = format!("Host h\nRekeyLimit {value}\n");
         std::fs::write(&path, &text).unwrap();
-        let ours = sshcfg::Document::parse(text.clone().into_bytes())
-            .diagnostics()
-            .into_iter()
-            .find(|d| d.rejects_config())
-            .map(|d| (d.line, d.message));
+        let ours = first_refusal(text.clone().into_bytes());
         assert_eq!(
             ours,
             ssh_g_message(&path),
