@@ -22,6 +22,18 @@ fn doctor(config: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, serde_j
     doctor_on_port(config, free_port(), args)
 }
 
+/// Run `doctor myserver --json` on `main` with `$HOME` at `home`, and return its JSON.
+fn doctor_myserver_at_home(home: &std::path::Path, main: &std::path::Path) -> serde_json::Value {
+    let out = bin()
+        .env("HOME", home)
+        .arg("-F")
+        .arg(main)
+        .args(["doctor", "myserver", "--json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Run doctor for forwards of `port` (local and remote) and return (exit code, codes, JSON).
 fn doctor_on_port(
     config: &std::path::Path,
@@ -386,14 +398,7 @@ fn an_included_directory_others_can_write_is_refused() {
         format!("Host myserver\n    User u\nInclude {}\n", dir.display()),
     )
     .unwrap();
-    let out = bin()
-        .env("HOME", home.path())
-        .arg("-F")
-        .arg(&main)
-        .args(["doctor", "myserver", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = doctor_myserver_at_home(home.path(), &main);
     let f = finding(&v, "bad-permissions");
     assert_eq!(
         f["message"],
@@ -422,14 +427,7 @@ fn an_include_of_dev_null_is_refused_and_the_fix_is_to_remove_it() {
     let home = tempfile::tempdir().unwrap();
     let main = home.path().join("config");
     std::fs::write(&main, "Include /dev/null\nHost myserver\n  User u\n").unwrap();
-    let out = bin()
-        .env("HOME", home.path())
-        .arg("-F")
-        .arg(&main)
-        .args(["doctor", "myserver", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = doctor_myserver_at_home(home.path(), &main);
     let f = finding(&v, "bad-permissions");
     assert_eq!(
         f["message"],
