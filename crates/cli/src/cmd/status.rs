@@ -35,12 +35,36 @@ struct HostStatus<'a> {
     reason: Option<Reason>,
     /// The `file:line` responsible.
     reason_at: Option<String>,
-    forwards: Vec<ForwardReport>,
+    forwards: Forwards<'a>,
     hostname: Option<&'a str>,
     user: Option<&'a str>,
     port: Option<&'a str>,
     clear_all_forwardings: bool,
     notes: Vec<String>,
+}
+
+/// The host's effective forwards as `--json` lists them (`ssh -G` hides the dynamic ones), made
+/// only when serialized: the text output does not show them, and a run over every host would
+/// otherwise format each host's forwards for nothing.
+struct Forwards<'a> {
+    r: &'a sshcfg::Resolution,
+    set: &'a sshcfg::ConfigSet,
+}
+
+impl Serialize for Forwards<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let path = |loc: sshcfg::Loc| self.set.file(loc.file()).path.display().to_string();
+        s.collect_seq(
+            (self.r.forwards.iter())
+                .filter(|f| !f.forward.hidden_by_ssh_g())
+                .map(|f| ForwardReport {
+                    listen: f.forward.listen_display(),
+                    connect: f.forward.connect_display(),
+                    file: path(f.loc),
+                    line: f.loc.line(),
+                }),
+        )
+    }
 }
 
 /// Why a forward does not carry the login.
@@ -82,10 +106,9 @@ fn host_status<'a>(
     (want, want_args): (&sshcfg::Forward, &'a str),
     r: &'a sshcfg::Resolution,
     refusal: &Refusal<'_>,
-    set: &sshcfg::ConfigSet,
+    set: &'a sshcfg::ConfigSet,
     ctx: &sshcfg::ResolveContext,
 ) -> HostStatus<'a> {
-    let path = |loc: sshcfg::Loc| set.file(loc.file()).path.display().to_string();
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let (local, remote) = (
         want.listen_port().unwrap_or_default(),
@@ -113,17 +136,6 @@ fn host_status<'a>(
         (Ok(_), None, None) => (None, None),
         (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
-    let forwards = r
-        .forwards
-        .iter()
-        .filter(|f| !f.forward.hidden_by_ssh_g())
-        .map(|f| ForwardReport {
-            listen: f.forward.listen_display(),
-            connect: f.forward.connect_display(),
-            file: path(f.loc),
-            line: f.loc.line(),
-        })
-        .collect();
     let notes = (rejection_note.into_iter())
         .chain(
             (r.not_evaluated.iter())
@@ -148,7 +160,7 @@ fn host_status<'a>(
             .map(|f| at(f.loc)),
         reason,
         reason_at,
-        forwards,
+        forwards: Forwards { r, set },
         hostname: r
             .get::<sshcfg::setting::HostName>()
             .map(|v| v.value.as_str()),
