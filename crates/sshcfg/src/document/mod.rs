@@ -499,6 +499,13 @@ impl Document {
         &self.reads
     }
 
+    /// Is it known that the newest ssh refuses no line of it? Then every line's quotes close
+    /// (`argv_split` succeeds on each). `false` also when that is not known yet (a document
+    /// made by splicing, not checked since).
+    pub(crate) fn refuses_nothing(&self) -> bool {
+        self.checks.get().is_some_and(|c| c.newest.is_empty())
+    }
+
     /// The block that holds line `i`.
     pub fn block_of(&self, i: usize) -> Block {
         let b = self

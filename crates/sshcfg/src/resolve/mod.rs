@@ -317,6 +317,8 @@ impl Pass<'_> {
         // blocks that cannot apply are passed over by it instead.
         let jumping = self.skip.is_none() && !self.host.is_empty();
         let reads = doc.header_reads();
+        // The reading pass found no line ssh refuses: no line holds an unclosed quote.
+        let quotes_close = doc.refuses_nothing();
         let host = if jumping {
             self.host.to_vec()
         } else {
@@ -392,10 +394,17 @@ impl Pass<'_> {
                 }
                 continue;
             }
+            // A keyword this walk does not record needs no more reading when every line's
+            // quotes are known to close.
+            if kw == Keyword::Other && quotes_close {
+                self.obtained.note(doc, loc);
+                continue;
+            }
             // Tokens are read where they are used, without a vector; an unclosed quote
             // anywhere in the line is an error whatever the keyword (as `argv_split` fails).
             let raw = doc.raw_args(i);
-            if raw.iter().any(|&b| b == b'"' || b == b'\'')
+            if !quotes_close
+                && raw.iter().any(|&b| b == b'"' || b == b'\'')
                 && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
             {
                 if kw.starts_block() {

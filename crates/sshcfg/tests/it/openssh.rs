@@ -650,3 +650,31 @@ fn the_refused_line_is_the_first_ssh_reads_through_includes() {
         );
     }
 }
+
+/// A line with an unclosed quote is refused whatever its keyword (`argv_split` fails before
+/// the keyword is looked at): the resolution's first error is the line ssh names, also for
+/// keywords the walk does not record, and a clean config gives none.
+#[test]
+fn an_unclosed_quote_is_the_walk_s_error_whatever_the_keyword() {
+    if !need_ssh("an_unclosed_quote_is_the_walk_s_error_whatever_the_keyword") {
+        return;
+    }
+    let ctx = ResolveContext::current_user();
+    for config in [
+        "Host h1\n  ServerAliveInterval \"30\n  User u\n",
+        "ServerAliveCountMax 3\nHost h1\n  User u\n  Compression 'yes\n",
+        "Host h1\n  User \"u\n",
+        "Host h1\n  LocalForward 1455 \"localhost:1455\n",
+        "Host h1\n  SendEnv A\nHost *\n  ForwardAgent \"no\n",
+        "Host h1\n  ServerAliveInterval \"30\"\n  User u\n",
+    ] {
+        let home = Home::new(config.as_bytes());
+        let ssh = match home.ssh_g("h1") {
+            Some(_) => None,
+            None => first_file_line(&home.ssh_g_error("h1"), |_| false).map(|(_, n)| n),
+        };
+        let r = home.load().resolve("h1", &ctx);
+        let ours = r.errors.first().map(|n| n.loc.line());
+        assert_eq!(ours, ssh, "{config}: {:?}", r.errors);
+    }
+}
