@@ -568,6 +568,10 @@ struct Cache {
     /// Where the walk comes next if it goes on as the last answer said: the header line of
     /// block id (in that file).
     next: Option<(FileId, u32, u32)>,
+    /// The last answer jumped to `next`, which may apply: the walk reads nothing on the way
+    /// (the state the answer was taken in holds there), so that block is read without asking
+    /// the keys again. (Reading a block is never wrong: its header decides.)
+    granted: bool,
 }
 
 /// One host's resolution through the index.
@@ -605,6 +609,12 @@ impl Skip for HostWalk<'_, '_> {
         let mut cache = self.cache.borrow_mut();
         let c = &mut *cache;
         let id = self.block_at(c, fb, file, line)?;
+        let end = fb.first + fb.headers.len() as u32;
+        let line_of = |n: u32| fb.headers[(n - fb.first) as usize];
+        if std::mem::take(&mut c.granted) && c.next == Some((file, line as u32, id)) {
+            c.next = (id + 1 < end).then(|| (file, line_of(id + 1), id + 1));
+            return None;
+        }
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
             c.host = ix.host_keys.candidates(pass.host());
@@ -631,8 +641,6 @@ impl Skip for HostWalk<'_, '_> {
             Guard::MatchHost => listed(matched),
             Guard::MatchOriginal => listed(original),
         };
-        let end = fb.first + fb.headers.len() as u32;
-        let line_of = |n: u32| fb.headers[(n - fb.first) as usize];
         if may_apply {
             // The walk reads this block, then comes to the next header.
             c.next = (id + 1 < end).then(|| (file, line_of(id + 1), id + 1));
@@ -645,7 +653,9 @@ impl Skip for HostWalk<'_, '_> {
             .filter(|&n| n < end);
         Some(match next {
             Some(n) => {
+                // `n` is listed for its guard: it may apply in this state.
                 c.next = Some((file, line_of(n), n));
+                c.granted = true;
                 line_of(n) as usize
             }
             None => {
