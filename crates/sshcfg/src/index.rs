@@ -110,31 +110,46 @@ impl<'a> KeysBuilder<'a> {
     fn build(self) -> Keys<'a> {
         let mut ids = Vec::new();
         // Grouped by key with a hash map, not a sort: each key's block ids, in the order they
-        // were filed (block order), take one range of `ids`.
-        let mut lens = |v: &[(Cow<'a, [u8]>, u32)], want_lens: bool| {
+        // were filed (block order), take one range of `ids`. Each key is hashed once: the map
+        // gives it a group (in order of first filing), and the ids are placed by group.
+        let mut lens = |v: Vec<(Cow<'a, [u8]>, u32)>, want_lens: bool| {
             let mut map: HashMap<Cow<'a, [u8]>, (u32, u32)> =
                 HashMap::with_capacity_and_hasher(v.len(), Default::default());
-            for (k, _) in v {
-                map.entry(k.clone()).or_insert((0, 0)).1 += 1;
+            let mut counts: Vec<u32> = Vec::new();
+            let mut placed: Vec<(u32, u32)> = Vec::with_capacity(v.len());
+            for (k, id) in v {
+                let g = map
+                    .entry(k)
+                    .or_insert_with(|| {
+                        counts.push(0);
+                        (counts.len() as u32 - 1, 0)
+                    })
+                    .0;
+                counts[g as usize] += 1;
+                placed.push((g, id));
             }
-            let base = ids.len() as u32;
-            let mut next = base;
-            let mut lens: Vec<usize> = Vec::new();
-            for (k, r) in map.iter_mut() {
-                let n = r.1;
-                *r = (next, next);
+            let mut starts = Vec::with_capacity(counts.len());
+            let mut next = ids.len() as u32;
+            for n in counts {
+                starts.push(next);
                 next += n;
-                if want_lens {
-                    lens.push(k.len());
+            }
+            // Where each group's next id goes.
+            let mut cursor = starts.clone();
+            ids.resize(next as usize, 0);
+            for (g, id) in placed {
+                let (start, at) = (starts[g as usize], &mut cursor[g as usize]);
+                // A key named twice for one block (`Host a a`) lists the block once.
+                if *at == start || ids[*at as usize - 1] != id {
+                    ids[*at as usize] = id;
+                    *at += 1;
                 }
             }
-            ids.resize(next as usize, 0);
-            for (k, id) in v {
-                let r = map.get_mut(k).expect("counted");
-                // A key named twice for one block (`Host a a`) lists the block once.
-                if r.1 == r.0 || ids[r.1 as usize - 1] != *id {
-                    ids[r.1 as usize] = *id;
-                    r.1 += 1;
+            let mut lens: Vec<usize> = Vec::new();
+            for (k, r) in map.iter_mut() {
+                *r = (starts[r.0 as usize], cursor[r.0 as usize]);
+                if want_lens {
+                    lens.push(k.len());
                 }
             }
             lens.sort_unstable();
@@ -149,9 +164,9 @@ impl<'a> KeysBuilder<'a> {
             e
         };
         let (prefix_ends, suffix_ends) = (ends(&self.prefix), ends(&self.suffix));
-        let (exact, _) = lens(&self.exact, false);
-        let (prefix, prefix_lens) = lens(&self.prefix, true);
-        let (suffix, suffix_lens) = lens(&self.suffix, true);
+        let (exact, _) = lens(self.exact, false);
+        let (prefix, prefix_lens) = lens(self.prefix, true);
+        let (suffix, suffix_lens) = lens(self.suffix, true);
         Keys {
             exact,
             prefix,
