@@ -208,11 +208,16 @@ fn parse_fields(spec: &str) -> Option<Vec<Field>> {
     Some(fields)
 }
 
-/// `LocalForward PORT HOST:PORT` in its plain form (most forwards): each port 1-65535 in decimal
-/// without a leading zero, the host letters, digits, `.`, `-` and `_`. Read here without
-/// joining the arguments and splitting them again; `None` leaves them to [`Forward::from_args`],
-/// which gives the same forward for every pair this accepts (a property test checks it).
-fn plain_local(listen: &[u8], connect: &[u8]) -> Option<Forward> {
+/// `PORT` and `HOST:PORT`, the two arguments of `LocalForward PORT HOST:PORT` in its plain form
+/// (most forwards): each port 1-65535 in decimal without a leading zero, the host letters,
+/// digits, `.`, `-` and `_`. `parse_forward` accepts every such pair (the rejection check's
+/// quick answer) and reads it as the two ports and the host (the walk's); `None` leaves the
+/// arguments to the general reading, which gives the same for every pair this accepts
+/// (property tests check both uses).
+pub(crate) fn plain_port_forward<'b>(
+    listen: &[u8],
+    connect: &'b [u8],
+) -> Option<(u16, &'b [u8], u16)> {
     fn port(p: &[u8]) -> Option<u16> {
         if p.is_empty() || p.len() > 5 || p[0] == b'0' || !p.iter().all(u8::is_ascii_digit) {
             return None;
@@ -226,14 +231,18 @@ fn plain_local(listen: &[u8], connect: &[u8]) -> Option<Forward> {
     if host.is_empty() || host.len() >= 1025 || !host.iter().all(plain) {
         return None;
     }
+    Some((port(listen)?, host, port(to)?))
+}
+
+/// The forward of a plain `LocalForward PORT HOST:PORT` ([`plain_port_forward`]), read without
+/// joining the arguments and splitting them again.
+fn plain_local(listen: &[u8], connect: &[u8]) -> Option<Forward> {
+    let (port, host, to) = plain_port_forward(listen, connect)?;
     Some(Forward {
-        listen: Listen::Port {
-            bind: None,
-            port: port(listen)?,
-        },
+        listen: Listen::Port { bind: None, port },
         connect: Connect::Port {
             host: std::str::from_utf8(host).ok()?.to_owned(),
-            port: port(to)?,
+            port: to,
         },
     })
 }

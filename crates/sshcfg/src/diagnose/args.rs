@@ -587,35 +587,19 @@ fn check_tokens(
     Ok(())
 }
 
-/// Is `raw` `PORT HOST:PORT` (blanks between), each port 1-65535 in decimal without a leading
-/// zero and the host letters, digits, `.` and `-`? `parse_forward` accepts every such line
-/// (three fields, no path, both ports above 0); `false` leaves the line to the token reading.
+/// Is `raw` `PORT HOST:PORT` (blanks between) in the plain form `parse_forward` accepts
+/// ([`crate::forward::plain_port_forward`]: three fields, no path, both ports above 0)? `false`
+/// leaves the line to the token reading.
 fn plain_local_forward(raw: &[u8]) -> bool {
-    fn port(p: &[u8]) -> bool {
-        !p.is_empty()
-            && p.len() <= 5
-            && p[0] != b'0'
-            && p.iter().all(u8::is_ascii_digit)
-            && p.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0')) <= 65535
-    }
     let Some(gap) = raw.iter().position(|&b| b == b' ' || b == b'\t') else {
         return false;
     };
     let (listen, rest) = raw.split_at(gap);
     let target = rest.trim_ascii_start();
-    let Some(colon) = target.iter().position(|&b| b == b':') else {
-        return false;
-    };
-    let (host, to) = (&target[..colon], &target[colon + 1..]);
     // `fwdarg[256]`: a longer `LISTEN:HOST:PORT` is truncated by snprintf, so it is left to the
     // token reading, which truncates it too.
     listen.len() + 1 + target.len() <= 255
-        && port(listen)
-        && !host.is_empty()
-        && host
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        && port(to)
+        && crate::forward::plain_port_forward(listen, target).is_some()
 }
 
 /// The text between the quotes when `raw` is one word in one pair of quotes with no backslash
@@ -704,7 +688,8 @@ mod tests {
             listen in proptest::sample::select(PORTS.to_vec()),
             gap in proptest::sample::select(vec![" ", "\t", " \t ", ""]),
             host in proptest::sample::select(vec![
-                "localhost", "h.x", "-", "", "a/b", "[::1]", "h$x", "H-1", "a:b",
+                "localhost", "h.x", "-", "", "a/b", "[::1]", "h$x", "H-1", "a:b", "a_b", "_",
+                "é",
             ]),
             colon in proptest::sample::select(vec![":", "", "::", " :"]),
             to in proptest::sample::select(PORTS.to_vec()),
