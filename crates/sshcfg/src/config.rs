@@ -540,7 +540,7 @@ impl ConfigSet {
         for v in names {
             out.push(v);
         }
-        out.finish()
+        out.finish().into_iter().map(|n| n.into_owned()).collect()
     }
 }
 
@@ -549,7 +549,7 @@ impl ConfigSet {
 /// each once, those that are not host names left out.
 pub(crate) struct LiteralNames<'x> {
     seen: crate::hash::HashSet<std::borrow::Cow<'x, [u8]>>,
-    out: Vec<String>,
+    out: Vec<std::borrow::Cow<'x, str>>,
 }
 
 impl<'x> LiteralNames<'x> {
@@ -566,6 +566,7 @@ impl<'x> LiteralNames<'x> {
 
     /// The next pattern.
     pub(crate) fn push(&mut self, v: std::borrow::Cow<'x, [u8]>) {
+        use std::borrow::Cow;
         // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;
         // anything else is asked of HostAlias.
         let plain = v[0] != b'-'
@@ -577,13 +578,16 @@ impl<'x> LiteralNames<'x> {
             return;
         }
         if self.seen.insert(v.clone()) {
-            self.out
-                .push(String::from_utf8(v.into_owned()).expect("checked UTF-8"));
+            // Taken from the config's text where it is written as it reads (most names).
+            self.out.push(match v {
+                Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).expect("checked UTF-8")),
+                Cow::Owned(o) => Cow::Owned(String::from_utf8(o).expect("checked UTF-8")),
+            });
         }
     }
 
     /// The names, in order of first appearance.
-    pub(crate) fn finish(self) -> Vec<String> {
+    pub(crate) fn finish(self) -> Vec<std::borrow::Cow<'x, str>> {
         self.out
     }
 }

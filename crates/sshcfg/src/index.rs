@@ -689,8 +689,9 @@ impl ConfigSet {
 
     /// An index (as [`ConfigSet::resolve_index`]) and the names [`ConfigSet::literal_hosts`]
     /// gives, in the same order, taken from the `Host` lines as the index reads them (each
-    /// header is read once for both).
-    pub fn resolve_index_naming_hosts(&self) -> (ResolveIndex<'_>, Vec<String>) {
+    /// header is read once for both). A name written as it reads (most are) is borrowed from
+    /// the config's text, not copied.
+    pub fn resolve_index_naming_hosts(&self) -> (ResolveIndex<'_>, Vec<Cow<'_, str>>) {
         let headers: usize = self.files().iter().map(|f| f.doc.block_count()).sum();
         let mut names = crate::config::LiteralNames::with_capacity(headers);
         let filed = ResolveIndex::read_headers(self, Some(&mut names));
