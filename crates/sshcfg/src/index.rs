@@ -445,6 +445,29 @@ impl<'a> ResolveIndex<'a> {
     /// Resolve `host`: the same answer as [`ConfigSet::resolve`], reading only the blocks that
     /// may apply to it.
     pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
+        let mut out = Resolution::default();
+        self.resolve_into(host, ctx, &mut out);
+        out
+    }
+
+    /// As [`ResolveIndex::resolve`], into `out`: what it held is replaced, and the room its
+    /// lists and strings had is reused, so resolving host after host into one `Resolution`
+    /// allocates less.
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext, Resolution, setting};
+    /// let text = b"Host a\n  User x\nHost b\n  LocalForward 1455 localhost:1455\n".to_vec();
+    /// let set = ConfigSet::from_main_bytes(text,
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
+    /// let (index, ctx) = (set.resolve_index(), ResolveContext::new("me"));
+    /// let mut r = Resolution::default();
+    /// index.resolve_into("b", &ctx, &mut r);
+    /// assert_eq!(r.forwards.len(), 1);
+    /// index.resolve_into("a", &ctx, &mut r);
+    /// assert_eq!((r.host.as_str(), r.forwards.len()), ("a", 0));
+    /// assert_eq!(r.get::<setting::User>().unwrap().value, "x");
+    /// ```
+    pub fn resolve_into(&self, host: &str, ctx: &ResolveContext, out: &mut Resolution) {
         let walk = HostWalk {
             index: self,
             original: if self.original_keys.ids.is_empty() {
@@ -463,7 +486,7 @@ impl<'a> ResolveIndex<'a> {
                 ..Cache::default()
             }),
         };
-        self.set.resolve_skipping(host, ctx, Some(&walk))
+        self.set.resolve_skipping_into(host, ctx, Some(&walk), out)
     }
 }
 

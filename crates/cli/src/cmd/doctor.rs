@@ -105,13 +105,18 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> V
                 .iter()
                 .any(|l| matches!(&l.value, sshcfg::Listen::Port { port, .. } if *port == remote))
     };
+    // Each host is resolved into one resolution (its room reused), kept only if it concerns
+    // the ports.
+    let mut r = Resolution::default();
     candidates
         .iter()
-        .map(|h| match &index {
-            Some(ix) => ix.resolve(h, ctx),
-            None => set.resolve(h, ctx),
+        .filter_map(|h| {
+            match &index {
+                Some(ix) => ix.resolve_into(h, ctx, &mut r),
+                None => r = set.resolve(h, ctx),
+            }
+            (named || concerned(&r)).then(|| std::mem::take(&mut r))
         })
-        .filter(|r| named || concerned(r))
         .collect()
 }
 

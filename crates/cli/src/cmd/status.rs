@@ -206,11 +206,13 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     // Each host's status is made, handed on (written, or serialized into the JSON array) and
     // dropped before the next host is resolved; `false` from `f` stops the run.
     let each = |f: &mut dyn FnMut(&HostStatus<'_>) -> bool| {
+        // One resolution, resolved into host after host (its room is reused).
+        let mut r = sshcfg::Resolution::default();
         for host in &hosts {
-            let r = match &index {
-                Some(ix) => ix.resolve(host, ctx),
-                None => set.resolve(host, ctx),
-            };
+            match &index {
+                Some(ix) => ix.resolve_into(host, ctx, &mut r),
+                None => r = set.resolve(host, ctx),
+            }
             for (want, args) in &wants {
                 if !f(&host_status(host, (want, args), &r, &refusal, &set, ctx)) {
                     return;

@@ -125,6 +125,34 @@ impl Resolution {
         S::slot(&self.settings).as_ref()
     }
 
+    /// Empty, for `host`, keeping the room its lists and the host's text had.
+    fn reset(&mut self, host: &str) {
+        // Every field is named, so that a new one is not forgotten here.
+        let Resolution {
+            host: h,
+            forwards,
+            forward_lines,
+            unreadable_forwards,
+            remote_listeners,
+            applied_blocks,
+            settings,
+            not_evaluated,
+            errors,
+            final_pass,
+        } = self;
+        h.clear();
+        h.push_str(host);
+        forwards.clear();
+        forward_lines.clear();
+        unreadable_forwards.clear();
+        remote_listeners.clear();
+        applied_blocks.clear();
+        *settings = Settings::default();
+        not_evaluated.clear();
+        errors.clear();
+        *final_pass = false;
+    }
+
     /// Is `ClearAllForwardings yes` in force?
     pub fn clears_forwardings(&self) -> bool {
         self.get::<setting::ClearAllForwardings>()
@@ -242,7 +270,7 @@ pub(crate) struct Pass<'a> {
     tag: Option<Vec<u8>>,
     /// First values of the options ssh.c checks after reading (`refusal`).
     obtained: refusal::Obtained,
-    out: Resolution,
+    out: &'a mut Resolution,
 }
 
 /// Does a `Host` line apply to the host resolved, and does it name that host alone?
@@ -773,6 +801,21 @@ impl ConfigSet {
         ctx: &ResolveContext,
         skip: Option<&dyn Skip>,
     ) -> Resolution {
+        let mut out = Resolution::default();
+        self.resolve_skipping_into(host, ctx, skip, &mut out);
+        out
+    }
+
+    /// As [`ConfigSet::resolve_skipping`], into `out` (what it held is replaced; its
+    /// allocations are reused).
+    pub(crate) fn resolve_skipping_into(
+        &self,
+        host: &str,
+        ctx: &ResolveContext,
+        skip: Option<&dyn Skip>,
+        out: &mut Resolution,
+    ) {
+        out.reset(host);
         let mut pass = Pass {
             set: self,
             skip,
@@ -785,10 +828,7 @@ impl ConfigSet {
             canonical_domains: None,
             tag: None,
             obtained: Default::default(),
-            out: Resolution {
-                host: host.to_string(),
-                ..Resolution::default()
-            },
+            out,
         };
         for &root in self.roots() {
             let mut active = true;
@@ -817,17 +857,23 @@ impl ConfigSet {
                 pass.walk(root, 0, &mut active, false);
             }
         }
-        let mut out = pass.out;
+        let Pass {
+            out,
+            obtained,
+            canonicalize,
+            canonical_domains,
+            ..
+        } = pass;
         // ssh.c checks these after reading every file, so after any problem found reading.
-        if let Some(n) = refusal::refusal(self, &out, &pass.obtained, ctx) {
+        if let Some(n) = refusal::refusal(self, out, &obtained, ctx) {
             out.errors.push(n);
         }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
         // looked up with each suffix, and the config is read again for the first that resolves.
         // That needs DNS: decided here as not looked up, and said so.
         if let (Some(c), Some(d)) = (
-            pass.canonicalize.filter(|c| canonicalizes(&c.value)),
-            pass.canonical_domains,
+            canonicalize.filter(|c| canonicalizes(&c.value)),
+            canonical_domains,
         ) {
             out.not_evaluated.push(NotEvaluated {
                 loc: c.loc,
@@ -841,8 +887,7 @@ impl ConfigSet {
             out.forwards.clear();
             out.remote_listeners.clear();
         }
-        expand_socket_paths(&mut out, ctx);
-        out
+        expand_socket_paths(out, ctx);
     }
 }
 

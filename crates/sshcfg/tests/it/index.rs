@@ -157,12 +157,22 @@ fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCase
     );
     let ctx = ResolveContext::new("root");
     let many = set.resolve_many(hosts, &ctx);
-    for (h, got) in hosts.iter().zip(&many) {
-        let want = set.resolve(h, &ctx);
+    // One resolution resolved into host after host (in reverse, so that each follows another
+    // host's answer) holds each host's answer alone.
+    let index = set.resolve_index();
+    let mut into = sshcfg::Resolution::default();
+    let mut reused = vec![String::new(); hosts.len()];
+    for (i, h) in hosts.iter().enumerate().rev() {
+        index.resolve_into(h, &ctx, &mut into);
+        reused[i] = format!("{into:?}");
+    }
+    for ((h, got), reused) in hosts.iter().zip(&many).zip(&reused) {
+        let want = format!("{:?}", set.resolve(h, &ctx));
+        prop_assert_eq!(format!("{got:?}"), want.clone(), "host {} in {}", h, what);
         prop_assert_eq!(
-            format!("{got:?}"),
-            format!("{want:?}"),
-            "host {} in {}",
+            reused,
+            &want,
+            "host {} into a reused resolution, in {}",
             h,
             what
         );
