@@ -407,7 +407,7 @@ impl Pass<'_> {
                 if cannot_name(raw, &self.host) {
                     continue;
                 }
-                match self.host_line(HostLine::new(raw), f.editable()) {
+                match self.host_line(raw, f.editable()) {
                     Ok(m) => {
                         *active = m != HostLineMatch::No;
                         exclusive = m == HostLineMatch::ThisHostAlone;
@@ -541,35 +541,12 @@ impl Pass<'_> {
     }
 
     /// A `Host` line: does it apply, and does it name exactly this host (and only it)?
-    fn host_line(&self, line: HostLine<'_>, editable: bool) -> Result<HostLineMatch, HeaderError> {
-        // OpenSSH splits the whole line before looking at any pattern.
-        line.check_quotes()?;
-        let mut active = false;
-        let mut positives = 0usize;
-        let mut all_literal_self = true;
-        for p in line.patterns() {
-            let p = p?;
-            let pat: &[u8] = &p.pattern;
-            if !p.is_negated() {
-                positives += 1;
-                if pat != self.host_arg || pattern::has_wildcard(pat) {
-                    all_literal_self = false;
-                }
-            }
-            if pattern::match_pattern(&self.host, pat) {
-                if p.is_negated() {
-                    return Ok(HostLineMatch::No);
-                }
-                active = true;
-            }
+    fn host_line(&self, raw: &[u8], editable: bool) -> Result<HostLineMatch, HeaderError> {
+        let (host, host_arg) = (&self.host[..], self.host_arg);
+        match plain_host_line(raw, host, host_arg, editable) {
+            Some(m) => Ok(m),
+            None => host_line(HostLine::new(raw), host, host_arg, editable),
         }
-        Ok(if !active {
-            HostLineMatch::No
-        } else if positives > 0 && all_literal_self && editable {
-            HostLineMatch::ThisHostAlone
-        } else {
-            HostLineMatch::Yes
-        })
     }
 
     /// What `Host` lines are matched against now: the host as typed, or in the final pass the
@@ -720,6 +697,76 @@ impl Pass<'_> {
         }
         result
     }
+}
+
+/// A `Host` line's arguments `line`: does a pattern match `host` (the name `Host` lines are
+/// matched against) and none negated, and is every positive pattern `host_arg` (the host as
+/// typed), in a file that may be edited?
+fn host_line(
+    line: HostLine<'_>,
+    host: &[u8],
+    host_arg: &[u8],
+    editable: bool,
+) -> Result<HostLineMatch, HeaderError> {
+    // OpenSSH splits the whole line before looking at any pattern.
+    line.check_quotes()?;
+    let mut active = false;
+    let mut positives = 0usize;
+    let mut all_literal_self = true;
+    for p in line.patterns() {
+        let p = p?;
+        let pat: &[u8] = &p.pattern;
+        if !p.is_negated() {
+            positives += 1;
+            if pat != host_arg || pattern::has_wildcard(pat) {
+                all_literal_self = false;
+            }
+        }
+        if pattern::match_pattern(host, pat) {
+            if p.is_negated() {
+                return Ok(HostLineMatch::No);
+            }
+            active = true;
+        }
+    }
+    Ok(if !active {
+        HostLineMatch::No
+    } else if positives > 0 && all_literal_self && editable {
+        HostLineMatch::ThisHostAlone
+    } else {
+        HostLineMatch::Yes
+    })
+}
+
+/// [`host_line`] for arguments of plain words (most lines): without a wildcard, quote,
+/// backslash, `!` or `#`, each blank-separated word is a positive pattern that matches only
+/// its own bytes. `None`: the line needs the full reading.
+fn plain_host_line(
+    raw: &[u8],
+    host: &[u8],
+    host_arg: &[u8],
+    editable: bool,
+) -> Option<HostLineMatch> {
+    if raw.is_empty()
+        || raw
+            .iter()
+            .any(|b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\' | b'!' | b'#'))
+    {
+        return None;
+    }
+    let words = raw
+        .split(|&b| b == b' ' || b == b'\t')
+        .filter(|w| !w.is_empty());
+    let (mut active, mut all_self) = (false, true);
+    for w in words {
+        active = active || w == host;
+        all_self = all_self && w == host_arg;
+    }
+    Some(match (active, all_self && editable) {
+        (false, _) => HostLineMatch::No,
+        (true, true) => HostLineMatch::ThisHostAlone,
+        (true, false) => HostLineMatch::Yes,
+    })
 }
 
 /// Can no pattern of a `Host` line's arguments `raw` match `host`? True when the text holds no
@@ -971,7 +1018,7 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
 
 #[cfg(test)]
 mod tests {
-    use super::cannot_name;
+    use super::{cannot_name, host_line, plain_host_line};
     use crate::header::HostLine;
 
     #[test]
@@ -998,6 +1045,34 @@ mod tests {
                 for p in line.patterns().flatten() {
                     proptest::prop_assert!(!crate::pattern::match_pattern(&host, &p.pattern));
                 }
+            }
+        }
+
+        /// The reading of a `Host` line of plain words answers as the full reading, whenever it
+        /// answers: for the host matched and the host as typed alike or not, editable or not.
+        #[test]
+        fn plain_host_lines_answer_as_the_full_reading(
+            words in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "a", "A", "b", "ab", "a-b", "!a", "!ab", "a!", "a*", "?", "\"a\"", "'a",
+                        "#a", "a#", "a\\b", "=a", "",
+                    ]),
+                    proptest::sample::select(vec![" ", "\t", " \t "]),
+                ),
+                0..5,
+            ),
+            host in proptest::sample::select(vec!["a", "A", "b", "ab", "a-b"]),
+            same in proptest::bool::ANY,
+            editable in proptest::bool::ANY,
+        ) {
+            let raw: Vec<u8> = words.iter().flat_map(|(w, s)| [*w, *s]).collect::<String>().into();
+            let raw = raw.trim_ascii();
+            let host = host.as_bytes().to_vec();
+            let arg = if same { host.clone() } else { host.to_ascii_lowercase() };
+            if let Some(m) = plain_host_line(raw, &host, &arg, editable) {
+                let full = host_line(HostLine::new(raw), &host, &arg, editable);
+                proptest::prop_assert_eq!(Ok(m), full, "{:?}", String::from_utf8_lossy(raw));
             }
         }
     }
