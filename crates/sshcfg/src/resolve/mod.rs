@@ -4,11 +4,13 @@
 //! typed; `Host` lines match it case-sensitively; first-obtained values win for single-valued
 //! options (`HostName`, `User`, ...); `LocalForward`s accumulate, identical ones merged. When the
 //! config asks for it (`Match final`, `Match canonical` with `CanonicalizeHostname`), the files are
-//! read a second time with the host replaced by its `HostName` (lowercased), and forwards from
+//! read a second time with the host replaced by the name ssh.c makes of its `HostName`
+//! (lowercased, or an address in the form ssh prints it: see [`hostname`]), and forwards from
 //! blocks that match only then are appended. `ClearAllForwardings yes` empties the list.
 //! `Match exec` is never run: the criterion is taken as not matching (so `exec` leaves its block out
 //! and `!exec` holds) and reported.
 
+mod hostname;
 mod refusal;
 
 use crate::setting::{self, Setting, Settings};
@@ -260,7 +262,7 @@ pub(crate) struct Pass<'a> {
     ctx: &'a ResolveContext,
     host_arg: &'a [u8],
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
-    /// lowercased HostName.
+    /// name ssh.c makes of the HostName ([`final_host_name`]).
     host: std::borrow::Cow<'a, [u8]>,
     final_pass: bool,
     want_final: bool,
@@ -550,7 +552,7 @@ impl Pass<'_> {
     }
 
     /// What `Host` lines are matched against now: the host as typed, or in the final pass the
-    /// lowercased HostName.
+    /// name ssh.c makes of the HostName ([`final_host_name`]).
     pub(crate) fn host(&self) -> &[u8] {
         &self.host
     }
@@ -817,11 +819,18 @@ pub(crate) fn canonicalizes(v: &str) -> bool {
     !(v.eq_ignore_ascii_case("no") || v.eq_ignore_ascii_case("false"))
 }
 
-fn is_addr(h: &[u8]) -> bool {
-    std::str::from_utf8(h)
-        .ok()
-        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-        .is_some()
+/// The host name ssh.c makes after the first reading of the files (see [`hostname`]): the
+/// `HostName` with `%h` (the host as typed) expanded, or the host, lowercased unless it is or
+/// looks like an address, and a numeric address in the form ssh prints it.
+fn final_host_name(r: &Resolution) -> Vec<u8> {
+    let family = r
+        .get::<setting::AddressFamily>()
+        .map_or(crate::options::AddressFamily::Any, |f| f.value);
+    let name: std::borrow::Cow<'_, [u8]> = match r.get::<setting::HostName>() {
+        Some(hn) => expand_h(hn.value.as_bytes(), r.host.as_bytes()).into(),
+        None => r.host.as_bytes().into(),
+    };
+    hostname::ssh_host_name(&name, family)
 }
 
 impl ConfigSet {
@@ -886,13 +895,7 @@ impl ConfigSet {
             .as_ref()
             .is_some_and(|c| canonicalizes(&c.value));
         if pass.want_final || canon {
-            let mut h = match pass.out.get::<setting::HostName>() {
-                Some(hn) => expand_h(hn.value.as_bytes(), host.as_bytes()),
-                None => host.as_bytes().to_vec(),
-            };
-            if !is_addr(&h) {
-                h.make_ascii_lowercase();
-            }
+            let h = final_host_name(&pass.out);
             // ssh.c sets `options.hostname` to this name before the final pass, so a HostName
             // line read in it has no effect (see `walk`). The setting keeps the value as
             // written, whose expansion is this name.
@@ -909,6 +912,8 @@ impl ConfigSet {
             obtained,
             canonicalize,
             canonical_domains,
+            final_pass,
+            host: pass_host,
             ..
         } = pass;
         // ssh.c checks these after reading every file, so after any problem found reading.
@@ -934,16 +939,17 @@ impl ConfigSet {
             out.forwards.clear();
             out.remote_listeners.clear();
         }
-        expand_socket_paths(out, ctx);
+        let name = final_pass.then_some(&*pass_host);
+        expand_socket_paths(out, ctx, name);
     }
 }
 
 /// Unix-socket paths of forwards as ssh uses them (and `ssh -G` prints them): `%` tokens
 /// expanded (`default_client_percent_expand` of ssh.c) for what the resolution knows: `%h` the
-/// host name (lowercased, after `HostName`), `%n` the host as given, `%p` the port, `%r` the
-/// remote user, `%u` the local user, `%%`. Tokens that need the system (`%d`, `%i`, `%k`, `%l`,
-/// `%L`, `%C`) are left as written.
-fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
+/// host name (`name`, the final pass's, or as [`final_host_name`] makes it), `%n` the host as
+/// given, `%p` the port, `%r` the remote user, `%u` the local user, `%%`. Tokens that need the
+/// system (`%d`, `%i`, `%k`, `%l`, `%L`, `%C`) are left as written.
+fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext, name: Option<&[u8]>) {
     let has_token = |f: &Forward| {
         matches!(&f.listen, crate::forward::Listen::Path(p) if p.contains('%'))
             || matches!(&f.connect, crate::forward::Connect::Path(p) if p.contains('%'))
@@ -956,17 +962,11 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext) {
     {
         return;
     }
-    let mut h = match out.get::<setting::HostName>() {
-        Some(hn) => expand_h(
-            hn.value.as_bytes(),
-            out.host.to_ascii_lowercase().as_bytes(),
-        ),
-        None => out.host.as_bytes().to_vec(),
+    // The name made before a final pass, whose AddressFamily may differ from the one in force.
+    let h = match name {
+        Some(n) => String::from_utf8_lossy(n).into_owned(),
+        None => String::from_utf8_lossy(&final_host_name(out)).into_owned(),
     };
-    if !is_addr(&h) {
-        h.make_ascii_lowercase();
-    }
-    let h = String::from_utf8_lossy(&h).into_owned();
     let port = out
         .get::<setting::Port>()
         .as_ref()

@@ -159,19 +159,15 @@ pub(crate) fn refusal(
         _ => None,
     };
     let host = || {
-        let mut host = expanded.clone().unwrap_or_else(|| {
+        let host = expanded.clone().unwrap_or_else(|| {
             hostname
                 .map_or(r.host.as_bytes(), |hn| hn.value.as_bytes())
                 .to_vec()
         });
-        let is_addr = std::str::from_utf8(&host)
-            .ok()
-            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-            .is_some();
-        if !is_addr {
-            host.make_ascii_lowercase();
-        }
-        host
+        let family = r
+            .get::<setting::AddressFamily>()
+            .map_or(crate::options::AddressFamily::Any, |f| f.value);
+        super::hostname::ssh_host_name(&host, family)
     };
     let user = r
         .get::<setting::User>()
