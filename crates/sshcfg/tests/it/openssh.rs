@@ -612,6 +612,119 @@ fn a_final_pass_keeps_the_host_name_it_was_read_with() {
     }
 }
 
+/// The name the final pass reads the files with is the one ssh.c makes: lowercased unless it is
+/// or looks like an address (any `%` or `:`, or only digits and dots), and a numeric address
+/// (`127.1`, `0x7f.1`, `FE80:0::1`, `fe80::1%1`) rewritten as getnameinfo prints it, for the
+/// AddressFamily in force. `Host` and `Match final host` lines see that name; a socket path's
+/// `%h` shows it; a ProxyJump to it is a loop.
+#[test]
+fn the_final_pass_reads_the_name_ssh_c_makes_of_an_address() {
+    if !need_ssh("the_final_pass_reads_the_name_ssh_c_makes_of_an_address") {
+        return;
+    }
+    let ctx = ResolveContext::current_user();
+    // (host typed, HostName as written, AddressFamily, canonicalize instead of `Match final`)
+    let mut cases: Vec<(&str, Option<&str>, &str, bool)> = [
+        "127.1",
+        "0x7f.1",
+        "0X7F.1",
+        "2130706433",
+        "0177.0.0.1",
+        "1.2.65535",
+        "4294967296",
+        "127.1.",
+        "01.02.03.08",
+        "0x",
+        "FOO",
+        "Foo.Example",
+        "Foo:Bar",
+        "FOO%%Bar",
+        "FE80::1",
+        "FE80:0::1",
+        "1:0:0:1:0:0:0:1",
+        "::FFFF:1.2.3.4",
+        "fe80::1%%1",
+        "FE80::A%%1",
+        "FE80::1%%lo",
+        "::1%%lo",
+        "ff01::1%%lo",
+        "fe80::1%%nosuch",
+        "fe80::1%%0",
+        "%h.Example",
+    ]
+    .into_iter()
+    .map(|n| ("x", Some(n), "any", false))
+    .collect();
+    cases.extend([
+        ("x", Some("::ffff:1.2.3.4"), "inet", false),
+        ("x", Some("0X7F.1"), "inet", false),
+        ("x", Some("0X7F.1"), "inet6", false),
+        ("x", Some("127.1"), "inet6", false),
+        ("x", Some("127.1"), "any", true),
+        ("x", Some("Foo:Bar"), "any", true),
+        ("x", Some("FOO"), "any", true),
+        ("0X7F.1", None, "any", false),
+        ("FE80:0::1", None, "any", false),
+        ("Foo:Bar", None, "any", false),
+    ]);
+    for (host, hostname, family, canonicalize) in cases {
+        let head = format!(
+            "{}AddressFamily {family}\nLocalForward /tmp/%h.sock /tmp/t.sock\n{}",
+            hostname.map_or(String::new(), |h| format!("HostName {h}\n")),
+            if canonicalize {
+                "CanonicalizeHostname yes\n"
+            } else {
+                "Match final\n"
+            },
+        );
+        // Blocks for the name as written, lowercased, and as ssh prints it.
+        let written = hostname.map_or(host.to_string(), |h| {
+            h.replace("%%", "%").replace("%h", host)
+        });
+        let printed = Home::new(head.as_bytes())
+            .ssh_g(host)
+            .expect(&head)
+            .iter()
+            .find_map(|l| l.strip_prefix("hostname ").map(str::to_string))
+            .unwrap();
+        let mut names = vec![written.clone(), written.to_ascii_lowercase(), printed];
+        names.sort();
+        names.dedup();
+        let mut config = head.clone();
+        for (i, n) in names.iter().enumerate() {
+            let port = 10000 + 10 * i;
+            config += &format!(
+                "Host \"{n}\"\n  LocalForward {port} localhost:{port}\nMatch final host \"{n}\"\n  LocalForward {} localhost:1\n",
+                port + 1
+            );
+        }
+        let home = Home::new(config.as_bytes());
+        let g = home.ssh_g(host).expect(&config);
+        let set = home.load();
+        let r = set.resolve(host, &ctx);
+        assert!(r.errors.is_empty(), "{config}: {:?}", r.errors);
+        assert_eq!(our_localforwards(&r), localforwards(&g), "{host}: {config}");
+        // The index reads the same blocks.
+        let many = set.resolve_many(&[host], &ctx);
+        assert_eq!(format!("{:?}", many[0]), format!("{r:?}"), "{config}");
+    }
+    // ssh.c compares the jump host with that name.
+    let home = Home::new(b"HostName 127.1\nProxyJump 127.0.0.1\n");
+    assert!(home.ssh_g("x").is_none());
+    assert!(
+        home.ssh_g_error("x")
+            .contains("jumphost loop via 127.0.0.1")
+    );
+    let r = home.load().resolve("x", &ctx);
+    assert_eq!(
+        r.errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>(),
+        ["jumphost loop via 127.0.0.1"]
+    );
+}
+
 /// The line reported as refused is the first ssh reports: the files are read in order, an
 /// Include's files where the Include stands, whatever the file list's order.
 #[test]
