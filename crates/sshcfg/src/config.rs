@@ -255,7 +255,9 @@ impl Loader<'_> {
         } else {
             PathRules::Unix
         };
-        let Some(full) = anchor_include(arg, system, &home, &rules) else {
+        let user_home =
+            |user: &str| crate::passwd::home_of(user).map(|h| h.to_string_lossy().into_owned());
+        let Some(full) = anchor_include(arg, system, &home, &rules, user_home) else {
             return Vec::new();
         };
         let opts = glob::MatchOptions {
@@ -309,9 +311,18 @@ fn program_data() -> std::ffi::OsString {
 
 /// readconf.c's `Include`: the glob pattern of one argument. A path that is not absolute is
 /// read under `~/.ssh/` in the user's files and under the system directory in the system's;
-/// `~` and `~/` stand for `home`. `None` when ssh reads no file for it: an empty argument, a
-/// `~` in the system config (ssh refuses the line), or `~user` (not evaluated).
-fn anchor_include(arg: &str, system: bool, home: &str, rules: &PathRules) -> Option<String> {
+/// `~` and `~/` stand for `home`; on Unix `~user` for `user_home(user)` (the password
+/// database), and for an unknown user it stays as written, a path relative to the working
+/// directory, as glob(3) leaves it. `None` when ssh reads no file for it: an empty argument, a
+/// `~` in the system config (ssh refuses the line), or `~user` for OpenSSH for Windows (not
+/// evaluated).
+fn anchor_include(
+    arg: &str,
+    system: bool,
+    home: &str,
+    rules: &PathRules,
+    user_home: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
     if arg.is_empty() || (system && arg.starts_with('~')) {
         return None;
     }
@@ -351,8 +362,17 @@ fn anchor_include(arg: &str, system: bool, home: &str, rules: &PathRules) -> Opt
         Some(home.to_string())
     } else if let Some(rest) = pattern.strip_prefix("~/") {
         Some(format!("{home}/{rest}"))
-    } else if pattern.starts_with('~') {
-        None // ~user: not evaluated
+    } else if let Some(rest) = pattern.strip_prefix('~') {
+        match rules {
+            // glob(3)'s `globtilde`: the name up to the first `/` is looked up with getpwnam;
+            // an unknown one leaves the pattern as it is (checked with `ssh -G`: `Include
+            // ~nosuchuser/x` reads `x` in a directory `~nosuchuser` of the working directory).
+            PathRules::Unix => {
+                let (user, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                Some(user_home(user).map_or(pattern.clone(), |h| format!("{h}{tail}")))
+            }
+            PathRules::Windows { .. } => None, // ~user: not evaluated
+        }
     } else {
         Some(pattern)
     }
@@ -793,6 +813,7 @@ mod tests {
             program_data: "C:\\ProgramData".into(),
         };
         let home = "/home/u";
+        let user_home = |user: &str| (user == "bob").then(|| "/home/bob".to_string());
         for (arg, system, want_unix, want_windows) in [
             (
                 "conf.d/*",
@@ -810,7 +831,10 @@ mod tests {
             ("~", false, Some("/home/u"), Some("/home/u")),
             ("~/x", false, Some("/home/u/x"), Some("/home/u/x")),
             ("~/x", true, None, None),
-            ("~bob/x", false, None, None),
+            ("~bob/x", false, Some("/home/bob/x"), None),
+            ("~bob", false, Some("/home/bob"), None),
+            ("~bob/x", true, None, None),
+            ("~nosuchuser/x", false, Some("~nosuchuser/x"), None),
             ("", false, None, None),
             // A drive letter, a backslash and __PROGRAMDATA__ start an absolute path on Windows
             // alone; on Unix they are names under ~/.ssh (a backslash an escape for glob).
@@ -856,12 +880,12 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                anchor_include(arg, system, home, &unix).as_deref(),
+                anchor_include(arg, system, home, &unix, user_home).as_deref(),
                 want_unix,
                 "unix {arg:?} system={system}"
             );
             assert_eq!(
-                anchor_include(arg, system, home, &windows).as_deref(),
+                anchor_include(arg, system, home, &windows, user_home).as_deref(),
                 want_windows,
                 "windows {arg:?} system={system}"
             );

@@ -9,6 +9,21 @@ pub(crate) fn entry() -> Option<uzers::User> {
     uzers::get_user_by_uid(uzers::get_current_uid())
 }
 
+/// The home directory the password database gives the user `name` (`getpwnam`, as glob(3)'s
+/// `GLOB_TILDE` reads `~name` in an `Include` path). `None` for no such user, and off Unix.
+pub(crate) fn home_of(name: &str) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use uzers::os::unix::UserExt as _;
+        Some(uzers::get_user_by_name(name)?.home_dir().to_path_buf())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = name;
+        None
+    }
+}
+
 /// The home directory the password database gives the user this process runs as: where ssh
 /// reads `~/.ssh/config` (it expands `~` in `Include` with `$HOME`, which may differ). `None`
 /// off Unix, or without an entry.
