@@ -1257,6 +1257,78 @@ fn hash_inside_a_host_name_is_a_name() {
     );
 }
 
+/// `Include ~user/...` as glob(3)'s `GLOB_TILDE` expands it for ssh: `~user` is that user's
+/// home in the password database, and an unknown user's `~name/x` stays as written, a path
+/// relative to the working directory. From the same directory, `status` sees the forwards
+/// `ssh -G` prints, from the files ssh names.
+#[test]
+fn include_tilde_user_is_expanded_as_glob_expands_it_for_ssh() {
+    let d = tempfile::tempdir().unwrap();
+    let unknown = d.path().join("~nosuchuser-h46");
+    std::fs::create_dir(&unknown).unwrap();
+    std::fs::write(
+        unknown.join("x"),
+        "Host a\n  LocalForward 1455 localhost:1455\n",
+    )
+    .unwrap();
+    let mut include = "~nosuchuser-h46/x".to_string();
+    // This user's home, then up to the root and down to the directory.
+    let me = uzers::get_current_username().unwrap();
+    let home = sshcfg::passwd_home().filter(|h| h.is_dir());
+    if let Some(home) = &home {
+        let known = d.path().join("known.conf");
+        std::fs::write(&known, "Host b\n  LocalForward 1456 localhost:1456\n").unwrap();
+        let up = "/..".repeat(home.components().count() - 1);
+        include += &format!(" ~{}{up}{}", me.to_str().unwrap(), known.display());
+    }
+    let cfg = d.path().join("config");
+    std::fs::write(&cfg, format!("Include {include}\nHost c\n  User u\n")).unwrap();
+    let c = cfg.to_str().unwrap();
+    let out = bin()
+        .current_dir(d.path())
+        .args(["-F", c, "status", "--json", "a", "b"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (h, want_file) in v
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["~nosuchuser-h46/x", "known"])
+    {
+        let host = h["host"].as_str().unwrap();
+        let g = StdCommand::new("ssh")
+            .current_dir(d.path())
+            .args(["-G", "-F", c, host])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("ssh is needed");
+        let want: Vec<String> = String::from_utf8_lossy(&g.stdout)
+            .lines()
+            .filter(|l| l.starts_with("localforward "))
+            .map(str::to_string)
+            .collect();
+        let got: Vec<String> = h["forwards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("localforward {} {}", f["listen"], f["connect"]).replace('"', ""))
+            .collect();
+        assert_eq!(got, want, "{host}: {v}");
+        if host == "a" || home.is_some() {
+            assert_eq!(want.len(), 1, "{host}");
+            assert!(
+                h["forwards"][0]["file"]
+                    .as_str()
+                    .unwrap()
+                    .contains(want_file),
+                "{host}: {v}"
+            );
+        }
+    }
+}
+
 /// The relay's flags: usage errors before anything runs, one line each, exit 2.
 #[test]
 fn relay_flags_refuse_what_does_not_go_together() {
