@@ -917,7 +917,9 @@ impl ConfigSet {
             ..
         } = pass;
         // ssh.c checks these after reading every file, so after any problem found reading.
-        if let Some(n) = refusal::refusal(self, out, &obtained, ctx) {
+        // The host name, made before a final pass with the AddressFamily then in force.
+        let name = final_pass.then_some(&*pass_host);
+        if let Some(n) = refusal::refusal(self, out, &obtained, ctx, name) {
             out.errors.push(n);
         }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
@@ -939,7 +941,6 @@ impl ConfigSet {
             out.forwards.clear();
             out.remote_listeners.clear();
         }
-        let name = final_pass.then_some(&*pass_host);
         expand_socket_paths(out, ctx, name);
     }
 }

@@ -137,12 +137,14 @@ fn expand_hostname(hostname: &[u8], host: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The first thing ssh.c refuses for host `r` after reading the config, if any.
+/// The first thing ssh.c refuses for host `r` after reading the config, if any. `name` is the
+/// host name the final pass was read with, if there was one.
 pub(crate) fn refusal(
     set: &ConfigSet,
     r: &Resolution,
     o: &Obtained,
     ctx: &ResolveContext,
+    name: Option<&[u8]>,
 ) -> Option<Note> {
     let fatal = |loc: Loc, message: String| Some(Note { loc, message });
     // The host ssh connects to: HostName with `%h` expanded (a bad `%` sequence is fatal
@@ -159,6 +161,9 @@ pub(crate) fn refusal(
         _ => None,
     };
     let host = || {
+        if let Some(n) = name {
+            return n.to_vec();
+        }
         let host = expanded.clone().unwrap_or_else(|| {
             hostname
                 .map_or(r.host.as_bytes(), |hn| hn.value.as_bytes())

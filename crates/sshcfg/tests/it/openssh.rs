@@ -708,21 +708,32 @@ fn the_final_pass_reads_the_name_ssh_c_makes_of_an_address() {
         let many = set.resolve_many(&[host], &ctx);
         assert_eq!(format!("{:?}", many[0]), format!("{r:?}"), "{config}");
     }
-    // ssh.c compares the jump host with that name.
-    let home = Home::new(b"HostName 127.1\nProxyJump 127.0.0.1\n");
-    assert!(home.ssh_g("x").is_none());
-    assert!(
-        home.ssh_g_error("x")
-            .contains("jumphost loop via 127.0.0.1")
-    );
-    let r = home.load().resolve("x", &ctx);
-    assert_eq!(
-        r.errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>(),
-        ["jumphost loop via 127.0.0.1"]
-    );
+    // ssh.c compares the jump host with that name, made with the AddressFamily of the first
+    // reading (one set in the final pass comes too late).
+    for (config, refused) in [
+        ("HostName 127.1\nProxyJump 127.0.0.1\n", true),
+        (
+            "HostName ::ffff:1.2.3.4\nProxyJump 1.2.3.4\nAddressFamily inet\n",
+            true,
+        ),
+        (
+            "HostName ::ffff:1.2.3.4\nProxyJump 1.2.3.4\nMatch final\n  AddressFamily inet\n",
+            false,
+        ),
+    ] {
+        let home = Home::new(config.as_bytes());
+        let ssh_says = home.ssh_g_error("x");
+        assert_eq!(home.ssh_g("x").is_none(), refused, "{config}: {ssh_says}");
+        let r = home.load().resolve("x", &ctx);
+        let ours: Vec<_> = r.errors.iter().map(|e| e.message.clone()).collect();
+        if refused {
+            assert_eq!(ours.len(), 1, "{config}");
+            assert!(ssh_says.contains(&ours[0]), "{config}: {ssh_says}");
+            assert!(ours[0].starts_with("jumphost loop via "), "{config}");
+        } else {
+            assert!(ours.is_empty(), "{config}: {ours:?}");
+        }
+    }
 }
 
 /// The line reported as refused is the first ssh reports: the files are read in order, an
