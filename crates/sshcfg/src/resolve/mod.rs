@@ -895,7 +895,7 @@ impl ConfigSet {
             .as_ref()
             .is_some_and(|c| canonicalizes(&c.value));
         if pass.want_final || canon {
-            let h = final_host_name(&pass.out);
+            let h = final_host_name(pass.out);
             // ssh.c sets `options.hostname` to this name before the final pass, so a HostName
             // line read in it has no effect (see `walk`). The setting keeps the value as
             // written, whose expansion is this name.
