@@ -616,7 +616,7 @@ fn one_quoted_word(raw: &[u8]) -> Option<&[u8]> {
 
 /// Does ssh accept any one non-empty word for a keyword that reads its arguments as `arg`?
 #[inline]
-pub(super) fn takes_any_word(arg: Arg) -> bool {
+pub(super) const fn takes_any_word(arg: Arg) -> bool {
     matches!(
         arg,
         Arg::Str | Arg::Host | Arg::Include | Arg::Ignored | Arg::Command | Arg::List

@@ -14,7 +14,7 @@ impl Document {
     }
 
     /// The rejection check as OpenSSH `version` (`None`: the newest) reads this document.
-    fn check(&self, version: Option<OpenSshVersion>) -> Checks {
+    pub(super) fn check(&self, version: Option<OpenSshVersion>) -> Checks {
         let mut checker = Checker::new(version);
         for l in self.sweep() {
             checker.line(&l);

@@ -130,6 +130,28 @@ pub(super) fn spec_of(code: u8) -> Option<&'static crate::keyword::table::Spec> 
     }
 }
 
+/// Per line code, when a line of that code needs no one to look at it beyond its record (see
+/// [`lex_lines`]): [`ALWAYS_QUIET`] for blank lines and comments, [`QUIET_WHEN_PLAIN`] for a
+/// keyword the rejection check passes over when its argument text is one plain word
+/// ([`crate::diagnose::plain_word_needs_no_check`]; none of them starts a block).
+const QUIET: [u8; 256] = {
+    let mut q = [0u8; 256];
+    q[BLANK as usize] = ALWAYS_QUIET;
+    q[COMMENT as usize] = ALWAYS_QUIET;
+    let table = crate::keyword::table::KEYWORDS;
+    assert!(table.len() < UNKNOWN as usize);
+    let mut i = 0;
+    while i < table.len() {
+        if crate::diagnose::plain_word_needs_no_check(&table[i]) {
+            q[i] = QUIET_WHEN_PLAIN;
+        }
+        i += 1;
+    }
+    q
+};
+const ALWAYS_QUIET: u8 = 1;
+const QUIET_WHEN_PLAIN: u8 = 2;
+
 /// Classify one line's text (line ending excluded): its code, its text as OpenSSH reads it and
 /// where its arguments start.
 #[inline]
@@ -172,12 +194,32 @@ pub(super) fn must_read(line: &LexedLine<'_>) -> bool {
 /// read, so that a pass over every line needs no second reading of the bytes. A line spelled
 /// the common way is read in one scan ([`lexer::scan_line`], which also finds its end); the
 /// others by [`lex_line`].
+///
+/// Lines nothing needs to look at are not handed on: blank lines, comments, and keyword lines
+/// whose argument text is one plain word for a keyword that takes any word and that neither
+/// the rejection check nor the block starts nor the headers to read look at
+/// ([`crate::diagnose::plain_word_needs_no_check`]: `HostName`, `User` and the like, most
+/// lines of a large config).
 pub(super) fn lex_lines<'b>(
     bytes: &'b [u8],
     from: usize,
     to: usize,
     no_nul: bool,
     lines: &mut LineTable,
+    each: impl FnMut(LexedLine<'b>),
+) {
+    lex_lines_handing(bytes, from, to, no_nul, lines, false, each);
+}
+
+/// [`lex_lines`], handing on every line when `every` (for the tests of its readings).
+#[inline(always)]
+fn lex_lines_handing<'b>(
+    bytes: &'b [u8],
+    from: usize,
+    to: usize,
+    no_nul: bool,
+    lines: &mut LineTable,
+    every: bool,
     mut each: impl FnMut(LexedLine<'b>),
 ) {
     let mut start = from;
@@ -206,16 +248,24 @@ pub(super) fn lex_lines<'b>(
                 (code, text, args, None, nl)
             }
         };
+        let index = lines.len();
+        lines.push(start, code, args);
+        start += end + 1;
+        let plain = class == Some(0) && args.is_some();
+        if !every
+            && QUIET[usize::from(code)] & (ALWAYS_QUIET | if plain { QUIET_WHEN_PLAIN } else { 0 })
+                != 0
+        {
+            continue;
+        }
         each(LexedLine {
-            index: lines.len(),
+            index,
             kind: kind_of(code),
             spec: spec_of(code),
             text,
             args,
             class,
         });
-        lines.push(start, code, args);
-        start += end + 1;
     }
 }
 
@@ -270,7 +320,7 @@ mod tests {
             }
             let mut lines = LineTable::default();
             let mut seen = Vec::new();
-            lex_lines(&bytes, 0, bytes.len(), true, &mut lines, |l| {
+            lex_lines_handing(&bytes, 0, bytes.len(), true, &mut lines, true, |l| {
                 let raw = l.args.map_or(&b""[..], |a| &l.text[a..]);
                 if let Some(class) = l.class {
                     let want = raw.iter().fold(0, |a, &b| a | lexer::class::OF[usize::from(b)]);

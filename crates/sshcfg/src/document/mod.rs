@@ -79,34 +79,54 @@ pub struct Document {
     checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
 }
 
-/// The first line of every block, gathered line by line (the global area, when the file does
-/// not start with a `Host`/`Match` line, starts at line 0).
-#[derive(Default)]
+/// The first line of every block, gathered from the `Host`/`Match` lines (the global area,
+/// when the file does not start with one, starts at line 0): only those need to be seen.
 struct BlockStarts {
     starts: Vec<u32>,
     has_global: bool,
 }
 
 impl BlockStarts {
+    /// Before any line: a global area at line 0 until line 0 is seen to be a header.
+    fn new() -> BlockStarts {
+        BlockStarts {
+            starts: vec![0],
+            has_global: true,
+        }
+    }
+
+    /// Line `i` is a `Host` or `Match` line when `kind` says so (any other line may be
+    /// passed, or not).
     #[inline]
     fn line(&mut self, i: usize, kind: LineKind) {
         if let LineKind::Directive(k) = kind
             && k.starts_block()
         {
-            self.starts.push(i as u32);
-        } else if i == 0 {
-            self.starts.push(0);
-            self.has_global = true;
+            if i == 0 {
+                self.has_global = false;
+            } else {
+                self.starts.push(i as u32);
+            }
+        }
+    }
+
+    /// The block starts and whether the first block is the global area, for a document of
+    /// `lines` lines.
+    fn finish(self, lines: usize) -> (Vec<u32>, bool) {
+        if lines == 0 {
+            (Vec::new(), false)
+        } else {
+            (self.starts, self.has_global)
         }
     }
 }
 
 fn block_starts(lines: &LineTable) -> (Vec<u32>, bool) {
-    let mut b = BlockStarts::default();
+    let mut b = BlockStarts::new();
     for (i, code) in lines.codes().enumerate() {
         b.line(i, kind_of(code));
     }
-    (b.starts, b.has_global)
+    b.finish(lines.len())
 }
 
 impl Document {
@@ -134,7 +154,7 @@ impl Document {
         let has_nul = memchr::memchr(0, &bytes).is_some();
         // What the newest ssh refuses is found in the same pass (every command asks it).
         let mut checker = crate::diagnose::Checker::new(None);
-        let mut blocks = BlockStarts::default();
+        let mut blocks = BlockStarts::new();
         let mut reads = Vec::new();
         lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
             blocks.line(l.index, l.kind);
@@ -144,11 +164,12 @@ impl Document {
             checker.line(&l);
         });
         let checks = checker.finish();
+        let (block_starts, has_global) = blocks.finish(lines.len());
         Document {
             lines: Arc::new(lines),
-            block_starts: Arc::new(blocks.starts),
+            block_starts: Arc::new(block_starts),
             reads: Arc::new(reads),
-            has_global: blocks.has_global,
+            has_global,
             has_nul,
             checks: Arc::new(std::sync::OnceLock::from(checks)),
             bytes,
@@ -629,6 +650,81 @@ mod tests {
             }
             proptest::prop_assert_eq!(a.blocks().collect::<Vec<_>>(), b.blocks().collect::<Vec<_>>());
             proptest::prop_assert_eq!(a.header_reads(), b.header_reads());
+        }
+    }
+
+    /// Lines the reading pass hands on or not: keywords that take any word (known to every
+    /// release, or not; `IgnoreUnknown`), headers, blank lines and comments, in the spellings
+    /// each reading path takes.
+    const LINES: &[&str] = &[
+        "Host a\n",
+        "Host *\n",
+        "Match all\n",
+        "Match host x localnetwork 1\n",
+        "User u\n",
+        "  user=u\n",
+        "User\n",
+        "User \"u\"\n",
+        "User a b\n",
+        "HostName h\r\n",
+        "IdentityFile ~/.ssh/id\n",
+        "Include x\n",
+        "ProxyCommand nc\n",
+        "IgnoreUnknown nonesuch\n",
+        "IgnoreUnknown n*\n",
+        "Nonesuch x\n",
+        "Tag t\n",
+        "LogVerbose x\n",
+        "UseBlacklistedKeys x\n",
+        "RefuseConnection x\n",
+        "Ciphers aes128-ctr\n",
+        "Port 22\n",
+        "Port x\n",
+        "\"User\" u\n",
+        "# c\n",
+        "\n",
+        "   \n",
+        "\tUser u # a comment long enough for the window\n",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The reading pass, which hands on only the lines someone must look at, finds what a
+        /// sweep of every line finds: what ssh refuses, whether the release matters, the block
+        /// starts and the headers to read.
+        #[test]
+        fn the_pass_finds_what_a_sweep_of_every_line_finds(
+            doc in proptest::collection::vec(proptest::sample::select(LINES.to_vec()), 0..12),
+        ) {
+            let doc = Document::parse(doc.concat().into_bytes());
+            let (pass, sweep) = (doc.checks(), doc.check(None));
+            proptest::prop_assert_eq!(&pass.newest, &sweep.newest);
+            proptest::prop_assert_eq!(pass.depends_on_version, sweep.depends_on_version);
+            let n = doc.line_count();
+            let header = |i: usize| matches!(doc.kind(i), LineKind::Directive(k) if k.starts_block());
+            let mut want: Vec<Block> = Vec::new();
+            for i in 0..n {
+                if i == 0 || header(i) {
+                    if let Some(b) = want.last_mut() {
+                        b.lines.end = i;
+                    }
+                    want.push(Block { header: header(i).then_some(i), lines: i..n });
+                }
+            }
+            proptest::prop_assert_eq!(doc.blocks().collect::<Vec<_>>(), want);
+            // Each line's argument classes found from its text, as the pass finds them.
+            let reads: Vec<u32> = doc
+                .sweep()
+                .map(|mut l| {
+                    let raw = l.args.map_or(&b""[..], |a| &l.text[a..]);
+                    l.class = Some(raw.iter().fold(0, |c, &b| c | lexer::class::OF[usize::from(b)]));
+                    l
+                })
+                .filter(must_read)
+                .map(|l| l.index as u32)
+                .collect();
+            proptest::prop_assert_eq!(doc.header_reads(), &reads[..]);
         }
     }
 
