@@ -204,10 +204,7 @@ impl<'a> Checker<'a> {
             self.header = Some((k, raw));
         }
         self.depends_on_version |= match spec {
-            Some(s) if s.arg == Arg::Match => table::MATCH_SINCE.iter().any(|(c, _)| {
-                raw.windows(c.len())
-                    .any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
-            }),
+            Some(s) if s.arg == Arg::Match => table::mentions_newer_criterion(raw),
             Some(s) => {
                 s.since != (0, 0)
                     || s.builds != table::Builds::All

@@ -341,6 +341,40 @@ pub(crate) const MATCH_SINCE: &[(&str, Release)] = &[
     ("version", (10, 0)),
 ];
 
+/// Does `text` hold the name of a criterion of [`MATCH_SINCE`] anywhere, ignoring letter case
+/// (a `Match` line that may read otherwise to another release)? One pass over its bytes: a
+/// byte that starts no such name (most) is passed over on one look-up.
+pub(crate) fn mentions_newer_criterion(text: &[u8]) -> bool {
+    /// For each byte, the criteria of [`MATCH_SINCE`] whose name starts with it (either
+    /// case), as bits.
+    const STARTS: [u8; 256] = {
+        assert!(MATCH_SINCE.len() <= 8);
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < MATCH_SINCE.len() {
+            let first = MATCH_SINCE[i].0.as_bytes()[0];
+            t[first.to_ascii_lowercase() as usize] |= 1 << i;
+            t[first.to_ascii_uppercase() as usize] |= 1 << i;
+            i += 1;
+        }
+        t
+    };
+    text.iter().enumerate().any(|(at, &b)| {
+        let mut which = STARTS[usize::from(b)];
+        while which != 0 {
+            let name = MATCH_SINCE[which.trailing_zeros() as usize].0.as_bytes();
+            if text[at..]
+                .get(..name.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(name))
+            {
+                return true;
+            }
+            which &= which - 1;
+        }
+        false
+    })
+}
+
 /// Slots of the hash index over [`KEYWORDS`] (a power of two, well above the table's size).
 const SLOTS: usize = 1 << SLOT_BITS;
 const SLOT_BITS: u32 = 10;
@@ -556,6 +590,27 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The one-pass search for a newer `Match` criterion finds what a search of the text
+        /// for each name finds.
+        #[test]
+        fn a_newer_criterion_is_found_as_a_search_for_each_name_finds_it(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "command", "COMMAND", "Comman", "localnetwork", "LocalNetwor", "sessiontype",
+                "tagged", "Tagge", "version", "vERSION", "versio", "host", " ", "!", "c", "v",
+                "t", "l", "s", "x", "\u{e9}",
+            ]), 0..6),
+        ) {
+            let text = parts.concat().into_bytes();
+            let want = MATCH_SINCE.iter().any(|(c, _)| {
+                text.windows(c.len()).any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
+            });
+            proptest::prop_assert_eq!(mentions_newer_criterion(&text), want);
         }
     }
 
