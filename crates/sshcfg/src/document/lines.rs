@@ -13,16 +13,11 @@ use crate::lexer::{self, LexedLine, LineKind, LineShape, Scanned};
 #[derive(Debug, Clone, Default)]
 pub(super) struct LineTable {
     starts: Vec<u32>,
-    meta: Vec<Meta>,
-}
-
-/// What a line is and where its arguments start.
-#[derive(Debug, Clone, Copy)]
-struct Meta {
-    /// Its keyword's position in the keyword table, or one of the codes below.
-    code: u8,
-    /// Offset of the arguments within the line; 0: none; [`ARGS_FAR`]: too far, found again.
-    args: u8,
+    /// What each line is and where its arguments start: its code (its keyword's position in
+    /// the keyword table, or one of the codes below), then the offset of its arguments within
+    /// the line (0: none; [`ARGS_FAR`]: too far, found again). Pairs of bytes, so that the
+    /// lines of one code are found by a search of the bytes ([`LineTable::lines_with_code`]).
+    meta: Vec<[u8; 2]>,
 }
 
 pub(super) const BLANK: u8 = u8::MAX;
@@ -63,32 +58,40 @@ impl LineTable {
     /// What line `i` is.
     #[inline]
     pub(super) fn code(&self, i: usize) -> u8 {
-        self.meta[i].code
+        self.meta[i][0]
     }
 
     /// Where line `i`'s arguments start, packed (0: none; [`ARGS_FAR`]: find it again).
     #[inline]
     pub(super) fn args(&self, i: usize) -> u8 {
-        self.meta[i].args
+        self.meta[i][1]
     }
 
     /// Every line's code, in order.
     pub(super) fn codes(&self) -> impl Iterator<Item = u8> + '_ {
-        self.meta.iter().map(|m| m.code)
+        self.meta.iter().map(|m| m[0])
+    }
+
+    /// The lines of code `code`, in order: a search of the table's bytes for the code (found
+    /// at an odd position, it is an argument offset), not a look at every line.
+    pub(super) fn lines_with_code(&self, code: u8) -> impl Iterator<Item = usize> + '_ {
+        memchr::memchr_iter(code, self.meta.as_flattened())
+            .filter(|at| at % 2 == 0)
+            .map(|at| at / 2)
     }
 
     /// Add a line.
     #[inline]
     pub(super) fn push(&mut self, start: usize, code: u8, args: Option<usize>) {
         self.starts.push(start as u32);
-        self.meta.push(Meta {
+        self.meta.push([
             code,
-            args: match args {
+            match args {
                 None => 0,
                 Some(a) if a < usize::from(ARGS_FAR) => a as u8,
                 Some(_) => ARGS_FAR,
             },
-        });
+        ]);
     }
 
     /// The line that holds byte offset `off` (the last line for the end of the file).
@@ -291,6 +294,23 @@ mod tests {
             start += nl + 1;
         }
         out
+    }
+
+    proptest::proptest! {
+        /// The search of the table's bytes for a code finds the lines a look at every line's
+        /// code finds, whatever the argument offsets (which may be the code's byte).
+        #[test]
+        fn lines_of_a_code_are_those_whose_code_it_is(
+            rows in proptest::collection::vec((0u8..6, proptest::option::of(0usize..8)), 0..40),
+            code in 0u8..6,
+        ) {
+            let mut t = LineTable::default();
+            for (i, &(c, a)) in rows.iter().enumerate() {
+                t.push(i, c, a);
+            }
+            let want: Vec<usize> = t.codes().enumerate().filter(|&(_, c)| c == code).map(|(i, _)| i).collect();
+            proptest::prop_assert_eq!(t.lines_with_code(code).collect::<Vec<_>>(), want);
+        }
     }
 
     proptest::proptest! {

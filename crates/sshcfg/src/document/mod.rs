@@ -500,11 +500,8 @@ impl Document {
     /// order: a look at each line's code, not at its text.
     pub(crate) fn lines_of(&self, keyword: &str) -> impl Iterator<Item = usize> + '_ {
         let code = crate::keyword::table::lookup_index(keyword.as_bytes());
-        self.lines
-            .codes()
-            .enumerate()
-            .filter(move |&(_, c)| Some(c) == code)
-            .map(|(i, _)| i)
+        code.into_iter()
+            .flat_map(|code| self.lines.lines_with_code(code))
     }
 
     /// The line that holds byte offset `off` (the last line for the end of the file).
