@@ -178,22 +178,39 @@ pub(crate) fn scan_line(bytes: &[u8]) -> Option<ScannedLine> {
 
 /// [`scan_line`] through the line's [`window`]: the first non-blank byte, then only the marked
 /// bytes after it (the keyword's end, the separator, the first marked byte of the arguments:
-/// for most lines, their `\n`). `None` when the window cannot tell (a line shorter than the
-/// window at the end of the file, a blank line or comment, a keyword that holds a marked byte
-/// or runs past the window): [`scan_bytes`] reads those. Arguments that go on past the window,
-/// or hold a marked byte that is not their end, are read on a byte at a time from there.
+/// for most lines, their `\n`). An empty line is known by its first byte, a line of blanks or
+/// a comment by the marked bytes of its window. `None` when the window cannot tell (a line
+/// shorter than the window at the end of the file, a comment that goes on past the window, a
+/// keyword that holds a marked byte or runs past the window): [`scan_bytes`] reads those.
+/// Arguments that go on past the window, or hold a marked byte that is not their end, are read
+/// on a byte at a time from there.
 #[inline(always)]
 fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
     use class::*;
     use window::WIDTH;
     let of = |b: u8| OF[usize::from(b)];
-    if bytes.first().is_none_or(|&b| b == b'\n') {
-        return None;
+    if *bytes.first()? == b'\n' {
+        return Some(Some(ScannedLine {
+            what: Scanned::Blank,
+            text_len: 0,
+            content_len: 0,
+        }));
     }
     let w = window::read(bytes)?;
     let p = (!w.blank).trailing_zeros() as usize;
-    if p >= WIDTH || bytes[p] == b'\n' || bytes[p] == b'#' {
+    if p >= WIDTH {
         return None;
+    }
+    if bytes[p] == b'\n' {
+        // Blanks only (at least one: the first byte is not the `\n`).
+        return Some(Some(ScannedLine {
+            what: Scanned::Blank,
+            text_len: 1,
+            content_len: p,
+        }));
+    }
+    if bytes[p] == b'#' {
+        return comment_in_window(bytes, w.marked, p);
     }
     if of(bytes[p]) & (ODD | EQUALS | DQUOTE) != 0 {
         return Some(None);
@@ -223,6 +240,45 @@ fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
     }
     let (end, rest) = classes_to_newline(bytes, r.max(WIDTH));
     Some(keyword_line(bytes, code, r, end, acc | rest))
+}
+
+/// [`scan_window`] for a line whose first non-blank, at `p`, is `#`: a comment, unless the
+/// first word holds a quote (`strdelim` reads on; the general path reads it) or a byte that is
+/// not read the common way. `marked` is the window's mask of marked bytes; `None` when the
+/// line's `\n` is not in the window.
+#[inline(always)]
+fn comment_in_window(bytes: &[u8], marked: u32, p: usize) -> Option<Option<ScannedLine>> {
+    use class::*;
+    let stops = BLANK | NEWLINE | ODD | EQUALS | DQUOTE;
+    // The marked bytes after the `#` (p < 32: `2 << p` may wrap to 0, leaving every bit).
+    let mut marked = marked & !(2u32 << p).wrapping_sub(1);
+    // The first word ends at the first stop.
+    loop {
+        if marked == 0 {
+            return None;
+        }
+        let c = OF[usize::from(bytes[marked.trailing_zeros() as usize])];
+        if c & stops != 0 {
+            if c & (ODD | DQUOTE) != 0 {
+                return Some(None);
+            }
+            break;
+        }
+        marked &= marked - 1;
+    }
+    // The line ends at its `\n`, a marked byte.
+    while marked != 0 {
+        let at = marked.trailing_zeros() as usize;
+        if bytes[at] == b'\n' {
+            return Some(Some(ScannedLine {
+                what: Scanned::Comment,
+                text_len: strip_trailing(&bytes[..at]).len(),
+                content_len: at,
+            }));
+        }
+        marked &= marked - 1;
+    }
+    None
 }
 
 /// Where the line's content ends reading on from `from` (its `\n`, or the end), and the
