@@ -89,6 +89,16 @@ pub(super) fn check_args(
     class: Option<u8>,
 ) -> Result<(), Problem> {
     let class = class.unwrap_or_else(|| classes(raw));
+    // Without quotes no argument is empty: nothing to check for these (`Host a b`), as
+    // `check_tokens` finds.
+    if class & QUOTE == 0
+        && matches!(
+            spec.arg,
+            Arg::Host | Arg::Include | Arg::Ignored | Arg::Command
+        )
+    {
+        return Ok(());
+    }
     // One plain word (most lines): decided on the word itself when that is quick.
     if class & SPECIAL == 0 && !raw.is_empty() && one_word_ok(spec, raw, version) {
         return Ok(());

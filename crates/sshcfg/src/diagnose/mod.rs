@@ -133,6 +133,42 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
         )
 }
 
+/// Is `raw` (a `Match` line's argument text) criteria every release knows that take an argument
+/// (`host`, `originalhost`, `user`, `localuser`, `exec`, in any letter case, `!` allowed), each
+/// followed by its argument, all separated by blanks, with no quote, `=`, `#`, backslash or line
+/// ending anywhere? Neither the argument check nor `match_cfg_line`'s reading
+/// ([`MatchLine::syntax_error`]) refuses such a line, in any release; `false` leaves a line to
+/// them (a property test checks that they accept every line this accepts).
+fn plain_match_line(raw: &[u8]) -> bool {
+    if raw
+        .iter()
+        .any(|&b| matches!(b, b'"' | b'\'' | b'=' | b'#' | b'\\' | b'\r' | b'\n'))
+    {
+        return false;
+    }
+    let mut words = raw
+        .split(|&b| b == b' ' || b == b'\t')
+        .filter(|w| !w.is_empty());
+    let mut criteria = 0;
+    while let Some(attribute) = words.next() {
+        let attribute = attribute.strip_prefix(b"!").unwrap_or(attribute);
+        let known = [
+            &b"host"[..],
+            b"user",
+            b"exec",
+            b"localuser",
+            b"originalhost",
+        ]
+        .iter()
+        .any(|name| attribute.eq_ignore_ascii_case(name));
+        if !known || words.next().is_none() {
+            return false;
+        }
+        criteria += 1;
+    }
+    criteria > 0
+}
+
 /// What the newest ssh refuses in a document, and whether another release could answer
 /// otherwise.
 #[derive(Debug, Clone)]
@@ -275,6 +311,10 @@ impl<'a> Checker<'a> {
         if line.class == Some(0) && takes_any_word(spec.arg) {
             return;
         }
+        // `Match host PATTERN user NAME` and the like: nothing ssh refuses.
+        if k == Keyword::Match && plain_match_line(raw) {
+            return;
+        }
         if let Err(p) = check_args(spec, raw, base, version, line.class) {
             self.out
                 .push(diag(p.at, p.message, DiagnosticKind::BadArguments));
@@ -295,6 +335,57 @@ impl<'a> Checker<'a> {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// A `Match` line the quick answer accepts is accepted by the argument check and by
+        /// `match_cfg_line`'s reading, for the newest release and older ones.
+        #[test]
+        fn plain_match_lines_are_accepted_by_the_full_check(parts in proptest::collection::vec(
+            (
+                proptest::prop_oneof![
+                    6 => proptest::sample::select(vec![
+                        "host", "HOST", "!host", "user", "exec", "localuser", "originalhost",
+                        "OriginalHost",
+                    ]),
+                    1 => proptest::sample::select(vec![
+                        "!!host", "all", "canonical", "final", "tagged", "localnetwork",
+                        "version", "command", "sessiontype", "hos", "x", "",
+                    ]),
+                ],
+                proptest::prop_oneof![
+                    6 => proptest::sample::select(vec![" ", "\t", " \t "]),
+                    1 => proptest::sample::select(vec!["=", "", "\""]),
+                ],
+                proptest::prop_oneof![
+                    6 => proptest::sample::select(vec!["x", "*", "h1-*", "!", "a,b", "all"]),
+                    1 => proptest::sample::select(vec!["#", "a#", "\\", "'", "\"q\"", ""]),
+                ],
+                proptest::sample::select(vec![" ", "\t", "  ", ""]),
+            ),
+            1..5,
+        )) {
+            let parts: Vec<String> =
+                parts.into_iter().map(|(a, s, w, t)| format!("{a}{s}{w}{t}")).collect();
+            let raw = parts.concat();
+            let raw = raw.trim_matches([' ', '\t']).as_bytes();
+            if raw.is_empty() || !super::plain_match_line(raw) {
+                return Ok(());
+            }
+            let spec = super::table::KEYWORDS.iter().find(|s| s.name == "match").unwrap();
+            for version in [
+                None,
+                crate::options::OpenSshVersion::from_ssh_v("OpenSSH_9.2p1"),
+                crate::options::OpenSshVersion::from_ssh_v("OpenSSH_8.0p1"),
+            ] {
+                let class = raw.iter().fold(0, |c, &b| c | crate::lexer::class::OF[usize::from(b)]);
+                proptest::prop_assert!(super::check_args(spec, raw, 6, version, Some(class)).is_ok());
+                let too_new = |w: &[u8]| super::criterion_too_new(w, version);
+                proptest::prop_assert_eq!(super::MatchLine::new(raw).syntax_error(too_new), None);
+            }
+        }
+    }
+
     fn first(line: &str) -> Option<String> {
         crate::Document::parse(format!("{line}\n").into_bytes())
             .diagnostics()
