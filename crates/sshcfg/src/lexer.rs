@@ -143,11 +143,14 @@ pub(crate) enum Scanned {
     Comment,
     /// A keyword line: its keyword's position in the keyword table (`None`: unknown), where its
     /// arguments start in the text (`None`: no argument) and the classes of the bytes of its
-    /// argument text, or-ed ([`class::QUOTE`], [`class::SPECIAL`], [`class::WILD`]).
+    /// argument text, or-ed ([`class::QUOTE`], [`class::SPECIAL`], [`class::WILD`]); and
+    /// whether that text is one word in one pair of quotes with no byte that has a class
+    /// inside, not empty (`"~/.ssh/id"`: `argv_split` gives the text inside as the one word).
     Keyword {
         code: Option<u8>,
         args: Option<usize>,
         class: u8,
+        quoted_word: bool,
     },
 }
 
@@ -229,6 +232,30 @@ fn scan_window(bytes: &[u8]) -> Option<Option<ScannedLine>> {
     // are read (the first is most often the line's `\n`), then any bytes past the window.
     let mut acc = 0u8;
     let mut marked = if r < WIDTH { w.marked >> r << r } else { 0 };
+    if r < WIDTH && matches!(bytes[r], b'"' | b'\'') {
+        // One word in one pair of quotes: the quote's next marked byte is the same quote, not
+        // straight after it, and the one after that is the line's `\n`, straight after it.
+        let inside = marked & (marked - 1);
+        let close = inside.trailing_zeros() as usize;
+        let after = inside & inside.wrapping_sub(1);
+        if close > r + 1
+            && close < WIDTH
+            && bytes[close] == bytes[r]
+            && after.trailing_zeros() as usize == close + 1
+            && bytes[close + 1] == b'\n'
+        {
+            return Some(Some(ScannedLine {
+                what: Scanned::Keyword {
+                    code,
+                    args: Some(r),
+                    class: QUOTE | SPECIAL,
+                    quoted_word: true,
+                },
+                text_len: close + 1,
+                content_len: close + 1,
+            }));
+        }
+    }
     while marked != 0 {
         let at = marked.trailing_zeros() as usize;
         let c = of(bytes[at]);
@@ -351,6 +378,7 @@ fn keyword_line(
             code,
             args: (r < text_len).then_some(r),
             class: acc & (QUOTE | SPECIAL | WILD),
+            quoted_word: false,
         },
         text_len,
         content_len: end,
@@ -799,6 +827,31 @@ mod tests {
                 .map(|t| t.map(|t| (t.value.into_owned(), t.span)))
                 .collect();
             proptest::prop_assert_eq!(fast, argv_literal(&line));
+        }
+
+        /// A keyword line's argument text that the window reads as one word in quotes is one
+        /// word to `argv_split`: the text inside the quotes, not empty.
+        #[test]
+        fn a_quoted_word_is_one_word_to_argv_split(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "\"", "'", "a", "~/.ssh/id", " ", "\t", "\\", "#", "=", "*", "\r", "\n",
+            ]),
+            0..7,
+        )) {
+            let mut bytes = b"User ".to_vec();
+            bytes.extend(parts.concat().bytes());
+            bytes.extend_from_slice(b"\n# a comment as long as a line's window, or longer\n");
+            if let Some(ScannedLine {
+                what: Scanned::Keyword { args: Some(a), quoted_word: true, .. },
+                text_len,
+                ..
+            }) = scan_line(&bytes)
+            {
+                let raw = &bytes[a..text_len];
+                let words: Vec<_> = Argv::new(raw, 0).map(|t| t.map(|t| t.value)).collect();
+                proptest::prop_assert!(raw.len() > 2);
+                proptest::prop_assert_eq!(words, vec![Ok(Cow::Borrowed(&raw[1..raw.len() - 1]))]);
+            }
         }
 
         #[test]

@@ -118,10 +118,11 @@ fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
 }
 
 /// Does [`Checker::line`] pass over a line of keyword `spec` whose argument text is one plain
-/// word (no blank, quote, backslash or `#`), whatever it is and for every release: a keyword that
-/// takes any word, that every release and build knows, and that is neither a block header nor
-/// `IgnoreUnknown`? The reading pass hands such lines on to no one (a property test in
-/// `document` checks that the pass finds what a sweep of every line finds).
+/// word (no blank, quote, backslash or `#`), or one such word, not empty, in one pair of quotes,
+/// whatever it is and for every release: a keyword that takes any word, that every release and
+/// build knows, and that is neither a block header nor `IgnoreUnknown`? The reading pass hands
+/// such lines on to no one (a property test in `document` checks that the pass finds what a
+/// sweep of every line finds).
 pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
     args::takes_any_word(spec.arg)
         && spec.since.0 == 0

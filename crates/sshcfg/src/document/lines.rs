@@ -135,8 +135,8 @@ pub(super) fn spec_of(code: u8) -> Option<&'static crate::keyword::table::Spec> 
 
 /// Per line code, when a line of that code needs no one to look at it beyond its record (see
 /// [`lex_lines`]): [`ALWAYS_QUIET`] for blank lines and comments, [`QUIET_WHEN_PLAIN`] for a
-/// keyword the rejection check passes over when its argument text is one plain word
-/// ([`crate::diagnose::plain_word_needs_no_check`]; none of them starts a block).
+/// keyword the rejection check passes over when its argument text is one plain word, bare or
+/// in quotes ([`crate::diagnose::plain_word_needs_no_check`]; none of them starts a block).
 const QUIET: [u8; 256] = {
     let mut q = [0u8; 256];
     q[BLANK as usize] = ALWAYS_QUIET;
@@ -199,10 +199,10 @@ pub(super) fn must_read(line: &LexedLine<'_>) -> bool {
 /// others by [`lex_line`].
 ///
 /// Lines nothing needs to look at are not handed on: blank lines, comments, and keyword lines
-/// whose argument text is one plain word for a keyword that takes any word and that neither
-/// the rejection check nor the block starts nor the headers to read look at
-/// ([`crate::diagnose::plain_word_needs_no_check`]: `HostName`, `User` and the like, most
-/// lines of a large config).
+/// whose argument text is one plain word (bare, or in quotes: `IdentityFile "~/.ssh/id"`) for a
+/// keyword that takes any word and that neither the rejection check nor the block starts nor
+/// the headers to read look at ([`crate::diagnose::plain_word_needs_no_check`]: `HostName`,
+/// `User` and the like, most lines of a large config).
 pub(super) fn lex_lines<'b>(
     bytes: &'b [u8],
     from: usize,
@@ -229,16 +229,26 @@ fn lex_lines_handing<'b>(
     while start < to {
         let rest = &bytes[start..to];
         let scanned = if no_nul { lexer::scan_line(rest) } else { None };
-        let (code, text, args, class, end) = match scanned {
+        // `plain`: the argument text is one plain word, or one in quotes with nothing to
+        // split inside.
+        let (code, text, args, class, plain, end) = match scanned {
             Some(l) => {
-                let (code, args, class) = match l.what {
-                    Scanned::Blank => (BLANK, None, None),
-                    Scanned::Comment => (COMMENT, None, None),
-                    Scanned::Keyword { code, args, class } => {
-                        (code.unwrap_or(UNKNOWN), args, Some(class))
-                    }
+                let (code, args, class, plain) = match l.what {
+                    Scanned::Blank => (BLANK, None, None, false),
+                    Scanned::Comment => (COMMENT, None, None, false),
+                    Scanned::Keyword {
+                        code,
+                        args,
+                        class,
+                        quoted_word,
+                    } => (
+                        code.unwrap_or(UNKNOWN),
+                        args,
+                        Some(class),
+                        args.is_some() && (class == 0 || quoted_word),
+                    ),
                 };
-                (code, &rest[..l.text_len], args, class, l.content_len)
+                (code, &rest[..l.text_len], args, class, plain, l.content_len)
             }
             None => {
                 let nl = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
@@ -248,13 +258,12 @@ fn lex_lines_handing<'b>(
                     nl
                 };
                 let (code, text, args) = lex_line(&rest[..content_end], no_nul);
-                (code, text, args, None, nl)
+                (code, text, args, None, false, nl)
             }
         };
         let index = lines.len();
         lines.push(start, code, args);
         start += end + 1;
-        let plain = class == Some(0) && args.is_some();
         if !every
             && QUIET[usize::from(code)] & (ALWAYS_QUIET | if plain { QUIET_WHEN_PLAIN } else { 0 })
                 != 0
