@@ -141,33 +141,56 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
 /// ([`MatchLine::syntax_error`]) refuses such a line, in any release; `false` leaves a line to
 /// them (a property test checks that they accept every line this accepts).
 fn plain_match_line(raw: &[u8]) -> bool {
-    if raw
-        .iter()
-        .any(|&b| matches!(b, b'"' | b'\'' | b'=' | b'#' | b'\\' | b'\r' | b'\n'))
-    {
-        return false;
-    }
-    let mut words = raw
-        .split(|&b| b == b' ' || b == b'\t')
-        .filter(|w| !w.is_empty());
+    use crate::lexer::class::{BLANK, EQUALS, NEWLINE, ODD, OF, SPECIAL};
+    let n = raw.len();
+    let mut i = 0;
+    // Past the blanks from `i`, then past the word there; `false` at a byte not allowed (in a
+    // word, a byte of these classes is a quote, `#`, backslash, `=`, line ending or odd byte).
+    let word = |i: &mut usize| -> bool {
+        while *i < n && OF[usize::from(raw[*i])] & BLANK != 0 {
+            *i += 1;
+        }
+        while *i < n {
+            let c = OF[usize::from(raw[*i])];
+            if c & BLANK != 0 {
+                break;
+            }
+            if c & (SPECIAL | ODD | NEWLINE | EQUALS) != 0 {
+                return false;
+            }
+            *i += 1;
+        }
+        true
+    };
     let mut criteria = 0;
-    while let Some(attribute) = words.next() {
+    loop {
+        let start = i;
+        if !word(&mut i) {
+            return false;
+        }
+        let attribute = raw[start..i].trim_ascii_start();
+        if attribute.is_empty() {
+            return criteria > 0;
+        }
         let attribute = attribute.strip_prefix(b"!").unwrap_or(attribute);
-        let known = [
-            &b"host"[..],
-            b"user",
-            b"exec",
-            b"localuser",
-            b"originalhost",
-        ]
-        .iter()
-        .any(|name| attribute.eq_ignore_ascii_case(name));
-        if !known || words.next().is_none() {
+        // A letter with bit 5 set is its lower case; no other byte becomes a lower-case letter.
+        let known = match attribute.len() {
+            4 => {
+                let w =
+                    u32::from_le_bytes([attribute[0], attribute[1], attribute[2], attribute[3]])
+                        | 0x2020_2020;
+                [*b"host", *b"user", *b"exec"].contains(&w.to_le_bytes())
+            }
+            9 => attribute.eq_ignore_ascii_case(b"localuser"),
+            12 => attribute.eq_ignore_ascii_case(b"originalhost"),
+            _ => false,
+        };
+        let argument = i;
+        if !known || !word(&mut i) || i == argument || raw[argument..i].trim_ascii().is_empty() {
             return false;
         }
         criteria += 1;
     }
-    criteria > 0
 }
 
 /// What the newest ssh refuses in a document, and whether another release could answer
