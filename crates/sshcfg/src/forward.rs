@@ -218,20 +218,42 @@ pub(crate) fn plain_port_forward<'b>(
     listen: &[u8],
     connect: &'b [u8],
 ) -> Option<(u16, &'b [u8], u16)> {
-    fn port(p: &[u8]) -> Option<u16> {
-        if p.is_empty() || p.len() > 5 || p[0] == b'0' || !p.iter().all(u8::is_ascii_digit) {
-            return None;
+    /// The bytes of a plain host: letters, digits, `.`, `-` and `_`.
+    const HOST: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+            b += 1;
         }
-        let v = p.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
-        u16::try_from(v).ok()
-    }
-    let colon = connect.iter().position(|&b| b == b':')?;
-    let (host, to) = (&connect[..colon], &connect[colon + 1..]);
-    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
-    if host.is_empty() || host.len() >= 1025 || !host.iter().all(plain) {
+        t
+    };
+    let (end, port) = plain_port(listen, 0)?;
+    if end != listen.len() {
         return None;
     }
-    Some((port(listen)?, host, port(to)?))
+    // The host runs up to its first byte that is not a plain host's: it must be the `:`.
+    let colon = connect.iter().position(|&b| !HOST[usize::from(b)])?;
+    if colon == 0 || colon >= 1025 || connect[colon] != b':' {
+        return None;
+    }
+    let (end, to) = plain_port(connect, colon + 1)?;
+    (end == connect.len()).then_some((port, &connect[..colon], to))
+}
+
+/// The port of decimal digits at `raw[from..]`, up to the first byte that is not a digit, and
+/// where it ends; `None` when it is empty, longer than five digits, starts with a zero or is
+/// above 65535.
+pub(crate) fn plain_port(raw: &[u8], from: usize) -> Option<(usize, u16)> {
+    let mut i = from;
+    let mut value = 0u32;
+    while i < raw.len() && raw[i].is_ascii_digit() && i - from < 5 {
+        value = value * 10 + u32::from(raw[i] - b'0');
+        i += 1;
+    }
+    let ok = i > from && raw[from] != b'0' && raw.get(i).is_none_or(|b| !b.is_ascii_digit());
+    Some((i, u16::try_from(value).ok().filter(|_| ok)?))
 }
 
 /// The forward of a plain `LocalForward PORT HOST:PORT` ([`plain_port_forward`]), read without

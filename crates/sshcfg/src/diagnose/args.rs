@@ -601,15 +601,22 @@ fn check_tokens(
 /// ([`crate::forward::plain_port_forward`]: three fields, no path, both ports above 0)? `false`
 /// leaves the line to the token reading.
 fn plain_local_forward(raw: &[u8]) -> bool {
-    let Some(gap) = raw.iter().position(|&b| b == b' ' || b == b'\t') else {
+    // The listening port up to the first blank, the blanks (and any other ASCII white space,
+    // as `trim_ascii_start` takes it), then the target.
+    let Some((gap, _)) = crate::forward::plain_port(raw, 0) else {
         return false;
     };
-    let (listen, rest) = raw.split_at(gap);
-    let target = rest.trim_ascii_start();
+    if !matches!(raw.get(gap), Some(b' ' | b'\t')) {
+        return false;
+    }
+    let mut target = gap;
+    while target < raw.len() && raw[target].is_ascii_whitespace() {
+        target += 1;
+    }
     // `fwdarg[256]`: a longer `LISTEN:HOST:PORT` is truncated by snprintf, so it is left to the
     // token reading, which truncates it too.
-    listen.len() + 1 + target.len() <= 255
-        && crate::forward::plain_port_forward(listen, target).is_some()
+    gap + 1 + (raw.len() - target) <= 255
+        && crate::forward::plain_port_forward(&raw[..gap], &raw[target..]).is_some()
 }
 
 /// The text between the quotes when `raw` is one word in one pair of quotes with no backslash
@@ -725,7 +732,7 @@ mod tests {
             .find(|s| s.name == "localforward")
             .unwrap();
         for len in 240..270 {
-            for to in ["80", "8080"] {
+            for to in ["1", "80", "8080"] {
                 let raw = format!("80 {}:{to}", "h".repeat(len));
                 let raw = raw.as_bytes();
                 assert_eq!(
