@@ -4,6 +4,13 @@
 /// `match_pattern`: does `s` match the single pattern `pattern` (`*`, `?`, no negation)?
 /// Byte-wise and case-sensitive, as in OpenSSH.
 pub(crate) fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
+    match_pattern_as(s, pattern, |b| b)
+}
+
+/// [`match_pattern`] of `s` against `pattern` with each of the pattern's bytes read through
+/// `byte` (lowercased, for an entry `match_pattern_list` lowercases), without copying it.
+#[inline]
+fn match_pattern_as(s: &[u8], pattern: &[u8], byte: impl Fn(u8) -> u8) -> bool {
     // Iterative wildcard matching with single-star backtracking: linear in practice and never
     // recursive, so hostile patterns cannot exhaust the stack.
     let (mut si, mut pi) = (0usize, 0usize);
@@ -16,7 +23,7 @@ pub(crate) fn match_pattern(s: &[u8], pattern: &[u8]) -> bool {
             }
             star = Some((pi, si));
             pi += 1;
-        } else if pi < pattern.len() && (pattern[pi] == b'?' || pattern[pi] == s[si]) {
+        } else if pi < pattern.len() && (pattern[pi] == b'?' || byte(pattern[pi]) == s[si]) {
             si += 1;
             pi += 1;
         } else if let Some((sp, ss)) = star {
@@ -63,7 +70,7 @@ pub(crate) fn match_pattern_list(s: &[u8], list: &[u8], case: EntryCase) -> List
             return ListMatch::NoMatch;
         }
         let matched = if case == EntryCase::Lowercased {
-            match_pattern(s, &pat.to_ascii_lowercase())
+            match_pattern_as(s, pat, |b| b.to_ascii_lowercase())
         } else {
             match_pattern(s, pat)
         };
@@ -83,7 +90,12 @@ pub(crate) fn match_pattern_list(s: &[u8], list: &[u8], case: EntryCase) -> List
 
 /// `match_hostname`: the host lowercased, matched against the list lowercased.
 pub(crate) fn match_hostname(host: &[u8], list: &[u8]) -> ListMatch {
-    match_pattern_list(&host.to_ascii_lowercase(), list, EntryCase::Lowercased)
+    // Most names are lowercase already: copied only when one is not.
+    let lower: std::borrow::Cow<'_, [u8]> = match host.iter().any(u8::is_ascii_uppercase) {
+        true => host.to_ascii_lowercase().into(),
+        false => host.into(),
+    };
+    match_pattern_list(&lower, list, EntryCase::Lowercased)
 }
 
 /// Does a pattern contain a wildcard (`*` or `?`)?
