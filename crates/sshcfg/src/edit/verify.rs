@@ -32,8 +32,11 @@ impl ConfigSet {
             matches.into_iter().any(|i| {
                 let raw = doc.raw_args(i);
                 // A quick look first: a line naming neither has neither as a word, unless a
-                // quote opens inside a word (`strdelim` reads `fi"nal"` as `final`).
-                (names(raw, b"final") || names(raw, b"canonical") || raw.contains(&b'"'))
+                // quote opens inside a word (`strdelim` reads `fi"nal"` as `final`). Both
+                // names end in an `l`: a line without one (most: `host h* user u`) names
+                // neither.
+                memchr::memchr3(b'l', b'L', b'"', raw).is_some()
+                    && (names(raw, b"final") || names(raw, b"canonical") || raw.contains(&b'"'))
                     && MatchLine::new(raw).words().flatten().any(|w| {
                         let w = w.strip_prefix(b"!").unwrap_or(&w);
                         w.eq_ignore_ascii_case(b"final") || w.eq_ignore_ascii_case(b"canonical")

@@ -321,6 +321,8 @@ fn every_spelling_of_a_final_pass_is_seen() {
     for (tail, second_pass) in [
         ("Match final all", true),
         ("Match FINAL all", true),
+        ("Match FINAL", true),
+        ("Match host x !CANONICAL", true),
         ("Match host x !Final", true),
         ("Match \"canonical\" all", true),
         ("match=Canonical all", true),
