@@ -452,7 +452,13 @@ impl Pass<'_> {
                 Keyword::Match => {
                     header = Some(loc);
                     exclusive = false;
-                    let r = self.match_line(loc, MatchLine::new(doc.raw_args(i)));
+                    let raw = doc.raw_args(i);
+                    // Once a criterion fails, the rest of a line can only be refused (the
+                    // reading pass found nothing ssh refuses) or ask for a final pass (`final`,
+                    // `canonical`: every spelling holds an `l`): without either, the line's
+                    // answer is known there.
+                    let settled = quotes_close && memchr::memchr2(b'l', b'L', raw).is_none();
+                    let r = self.match_line(loc, MatchLine::new(raw), settled);
                     *active = !never_match && r;
                     if *active && !self.out.applied_blocks.contains(&loc) {
                         self.out.applied_blocks.push(loc);
@@ -583,7 +589,7 @@ impl Pass<'_> {
     }
 
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.
-    fn match_line(&mut self, loc: Loc, line: MatchLine<'_>) -> bool {
+    fn match_line(&mut self, loc: Loc, line: MatchLine<'_>, settled_when_false: bool) -> bool {
         let mut words = line.words();
         let mut result = true;
         let mut attributes = 0;
@@ -650,10 +656,10 @@ impl Pass<'_> {
                 }
                 Attribute::User => {
                     let user = match self.out.get::<setting::User>() {
-                        Some(u) => u.value.as_bytes().to_vec(),
-                        None => self.ctx.local_user.as_bytes().to_vec(),
+                        Some(u) => u.value.as_bytes(),
+                        None => self.ctx.local_user.as_bytes(),
                     };
-                    pattern::match_pattern_list(&user, &arg, pattern::EntryCase::AsWritten)
+                    pattern::match_pattern_list(user, &arg, pattern::EntryCase::AsWritten)
                         == ListMatch::Match
                 }
                 Attribute::LocalUser => {
@@ -692,6 +698,10 @@ impl Pass<'_> {
             };
             if r == negate {
                 result = false;
+                // (Not in readconf.c: the words left would change nothing; see `walk`.)
+                if settled_when_false {
+                    return false;
+                }
             }
         }
         if attributes == 0 {

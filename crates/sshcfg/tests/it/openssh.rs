@@ -802,3 +802,32 @@ fn an_unclosed_quote_is_the_walk_s_error_whatever_the_keyword() {
         assert_eq!(ours, ssh, "{config}: {:?}", r.errors);
     }
 }
+
+/// A `Match` line whose first criterion fails still asks for a final pass when a later word is
+/// `final`, in any spelling ssh reads (`match_cfg_line` reads every word): the forward of the
+/// `Match canonical` block (true in the final pass only; `canonical` asks for none) is the
+/// host's, as `ssh -G` shows; a failing line without `final` leaves the host without it.
+#[test]
+fn a_failed_criterion_before_final_still_asks_for_a_final_pass() {
+    if !need_ssh("a_failed_criterion_before_final_still_asks_for_a_final_pass") {
+        return;
+    }
+    let ctx = ResolveContext::current_user();
+    for first in [
+        "Match host nomatch final",
+        "Match host nomatch !FINAL",
+        "Match host nomatch fi\"nal\"",
+        "Match user nobody-here final",
+        "Match host nomatch user x final",
+        "Match host nomatch user x",
+        "Match host nomatch",
+    ] {
+        let config =
+            format!("{first}\n  User u\nMatch canonical\n  LocalForward 1455 localhost:1455\n");
+        let home = Home::new(config.as_bytes());
+        let g = home.ssh_g("h1").expect(&config);
+        let r = home.load().resolve("h1", &ctx);
+        assert_eq!(our_localforwards(&r), localforwards(&g), "{config}");
+        assert!(r.errors.is_empty(), "{config}: {:?}", r.errors);
+    }
+}
