@@ -122,13 +122,14 @@ impl ConfigSet {
         };
         let mut total: Option<Plan> = None;
         let mut edited: Option<ConfigSet> = None;
-        for &(host, forward) in requests {
+        for (k, &(host, forward)) in requests.iter().enumerate() {
             let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
                 (Ok(p), _) => p,
                 (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),
                 (Err(e), None) => return Err(e),
             };
-            if plan.is_change() {
+            // The next request is planned on the config this one leaves (none follows the last).
+            if plan.is_change() && k + 1 < requests.len() {
                 edited = Some(edited.as_ref().unwrap_or(self).with_plan(&plan));
             }
             total = Some(match total {
