@@ -82,45 +82,9 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
     inet_aton(s).map(IpAddr::V4)
 }
 
-/// `inet_aton`: one to four parts separated by dots, each decimal, octal (`0` prefix) or hex
-/// (`0x` prefix); the last part fills the remaining bytes.
+/// glibc's `inet_aton`, as the final pass's host name reads it too (one reading of it).
 fn inet_aton(s: &str) -> Option<Ipv4Addr> {
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
-    }
-    let mut nums = Vec::with_capacity(4);
-    for p in &parts {
-        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or(p.strip_prefix("0X")) {
-            (h, 16)
-        } else if p.len() > 1 && p.starts_with('0') {
-            (&p[1..], 8)
-        } else {
-            (*p, 10)
-        };
-        if digits.is_empty() && radix != 16 || !digits.chars().all(|c| c.is_digit(radix)) {
-            return None;
-        }
-        let n = if digits.is_empty() {
-            0
-        } else {
-            u32::from_str_radix(digits, radix).ok()?
-        };
-        nums.push(n);
-    }
-    let (last, head) = nums.split_last()?;
-    if head.iter().any(|&n| n > 255) {
-        return None;
-    }
-    let rest_bits = 8 * (4 - head.len() as u32);
-    if rest_bits < 32 && *last >= 1u32 << rest_bits {
-        return None;
-    }
-    let mut v: u32 = 0;
-    for (i, &n) in head.iter().enumerate() {
-        v |= n << (24 - 8 * i as u32);
-    }
-    Some(Ipv4Addr::from(v | last))
+    crate::resolve::inet_aton(s.as_bytes()).map(Ipv4Addr::from)
 }
 
 impl BindScope {
@@ -593,6 +557,11 @@ mod tests {
             ("127.16777216", None),
             ("1.2.3.4.5", None),
             ("08.0.0.1", None),
+            ("0x", None),
+            ("0x.1", None),
+            ("0x7f.1", Some("127.0.0.1")),
+            ("1.", None),
+            ("+1", None),
             ("localhost", None),
             ("", None),
         ] {

@@ -86,7 +86,7 @@ fn numeric_host(name: &[u8], family: AddressFamily) -> Option<Vec<u8>> {
 /// glibc `inet_aton` as `getaddrinfo` uses it (the whole name, nothing after): one to four
 /// parts, each read by `strtoul(.., 0)` (`0x` hex, `0` octal, else decimal); the parts before
 /// the last are bytes, the last fills what is left.
-fn inet_aton(s: &[u8]) -> Option<[u8; 4]> {
+pub(crate) fn inet_aton(s: &[u8]) -> Option<[u8; 4]> {
     let mut bytes = [0u8; 4];
     let mut parts = 0;
     let mut i = 0;

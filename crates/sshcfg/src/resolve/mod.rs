@@ -11,6 +11,7 @@
 //! and `!exec` holds) and reported.
 
 mod hostname;
+pub(crate) use hostname::inet_aton;
 mod refusal;
 
 use crate::setting::{self, Setting, Settings};
