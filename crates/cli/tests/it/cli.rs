@@ -17,6 +17,37 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
+/// The `localforward` lines `ssh -G -F cfg host` prints (run in `dir` when given).
+fn ssh_g_localforwards(dir: Option<&Path>, cfg: &str, host: &str) -> Vec<String> {
+    let mut cmd = StdCommand::new("ssh");
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let g = cmd
+        .args(["-G", "-F", cfg, host])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("ssh is needed");
+    String::from_utf8_lossy(&g.stdout)
+        .lines()
+        .filter(|l| l.starts_with("localforward "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A `status --json` host's forwards as `ssh -G` prints them (`localforward LISTEN CONNECT`).
+fn json_localforwards(h: &serde_json::Value) -> Vec<String> {
+    (h["forwards"].as_array().unwrap().iter())
+        .map(|f| {
+            format!(
+                "localforward {} {}",
+                f["listen"].as_str().unwrap(),
+                f["connect"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
@@ -511,29 +542,8 @@ fn status_json_forwards_equal_ssh_g() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         for h in v.as_array().unwrap() {
             let host = h["host"].as_str().unwrap();
-            let g = StdCommand::new("ssh")
-                .args(["-G", "-F", cfg.to_str().unwrap(), host])
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("ssh is needed");
-            let want: Vec<String> = String::from_utf8_lossy(&g.stdout)
-                .lines()
-                .filter(|l| l.starts_with("localforward "))
-                .map(str::to_string)
-                .collect();
-            let got: Vec<String> = h["forwards"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| {
-                    format!(
-                        "localforward {} {}",
-                        f["listen"].as_str().unwrap(),
-                        f["connect"].as_str().unwrap()
-                    )
-                })
-                .collect();
-            assert_eq!(got, want, "{name} {host}");
+            let want = ssh_g_localforwards(None, cfg.to_str().unwrap(), host);
+            assert_eq!(json_localforwards(h), want, "{name} {host}");
             for f in h["forwards"].as_array().unwrap() {
                 assert!(f["line"].as_u64().unwrap() > 0);
                 assert_eq!(f["file"], cfg.to_str().unwrap());
@@ -1298,24 +1308,8 @@ fn include_tilde_user_is_expanded_as_glob_expands_it_for_ssh() {
         .zip(["~nosuchuser-h46/x", "known"])
     {
         let host = h["host"].as_str().unwrap();
-        let g = StdCommand::new("ssh")
-            .current_dir(d.path())
-            .args(["-G", "-F", c, host])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("ssh is needed");
-        let want: Vec<String> = String::from_utf8_lossy(&g.stdout)
-            .lines()
-            .filter(|l| l.starts_with("localforward "))
-            .map(str::to_string)
-            .collect();
-        let got: Vec<String> = h["forwards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| format!("localforward {} {}", f["listen"], f["connect"]).replace('"', ""))
-            .collect();
-        assert_eq!(got, want, "{host}: {v}");
+        let want = ssh_g_localforwards(Some(d.path()), c, host);
+        assert_eq!(json_localforwards(h), want, "{host}: {v}");
         if host == "a" || home.is_some() {
             assert_eq!(want.len(), 1, "{host}");
             assert!(
