@@ -367,9 +367,25 @@ fn anchor_include(
             // glob(3)'s `globtilde`: the name up to the first `/` is looked up with getpwnam;
             // an unknown one leaves the pattern as it is (checked with `ssh -G`: `Include
             // ~nosuchuser/x` reads `x` in a directory `~nosuchuser` of the working directory).
+            // A backslash quotes the next character there too (openbsd-compat's glob, which
+            // ssh uses on Linux, drops the quoting when it copies the name out): `~\root/x` is
+            // root's, and a quoted `/` does not end the name.
             PathRules::Unix => {
-                let (user, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-                Some(user_home(user).map_or(pattern.clone(), |h| format!("{h}{tail}")))
+                let mut user = String::new();
+                let mut chars = rest.char_indices();
+                let mut end = rest.len();
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '/' => {
+                            end = i;
+                            break;
+                        }
+                        '\\' => user.push(chars.next().map_or('\\', |(_, q)| q)),
+                        c => user.push(c),
+                    }
+                }
+                let tail = &rest[end..];
+                Some(user_home(&user).map_or(pattern.clone(), |h| format!("{h}{tail}")))
             }
             PathRules::Windows { .. } => None, // ~user: not evaluated
         }
@@ -835,6 +851,18 @@ mod tests {
             ("~bob", false, Some("/home/bob"), None),
             ("~bob/x", true, None, None),
             ("~nosuchuser/x", false, Some("~nosuchuser/x"), None),
+            // glob(3) quotes with a backslash in the user name too (openbsd-compat's globtilde,
+            // which ssh 9.2p1 uses on Linux: `Include ~\root/x` reads /root/x); a quoted `/`
+            // does not end the name (`~bob\/x` names user `bob/x`, unknown: kept as written).
+            ("~b\\ob/x", false, Some("/home/bob/x"), None),
+            // (OpenSSH for Windows writes the backslash as `/` first: `~/bob/x`.)
+            (
+                "~\\bob/x",
+                false,
+                Some("/home/bob/x"),
+                Some("/home/u/bob/x"),
+            ),
+            ("~bob\\/x", false, Some("~bob\\/x"), None),
             ("", false, None, None),
             // A drive letter, a backslash and __PROGRAMDATA__ start an absolute path on Windows
             // alone; on Unix they are names under ~/.ssh (a backslash an escape for glob).
