@@ -163,6 +163,13 @@ impl<'a> MatchLine<'a> {
         MatchLine { raw }
     }
 
+    /// Could a word of it be `final` or `canonical` (the criteria that concern a final pass)?
+    /// `false` when it holds no `l` in either case: every spelling of both has one (quotes, the
+    /// only bytes `strdelim` takes out of a word, are no letters).
+    pub(crate) fn may_name_a_pass(&self) -> bool {
+        memchr::memchr2(b'l', b'L', self.raw).is_some()
+    }
+
     /// Its words one by one, as `match_cfg_line` takes them with `strdelim`.
     pub fn words(&self) -> MatchWords<'a> {
         MatchWords {

@@ -31,11 +31,10 @@ impl ConfigSet {
             };
             matches.into_iter().any(|i| {
                 let raw = doc.raw_args(i);
-                // A quick look first: a line naming neither has neither as a word, unless a
-                // quote opens inside a word (`strdelim` reads `fi"nal"` as `final`). Both
-                // names end in an `l`: a line without one (most: `host h* user u`) names
-                // neither.
-                memchr::memchr3(b'l', b'L', b'"', raw).is_some()
+                // Quick looks first: a line without an `l` (most: `host h* user u`) names
+                // neither; one naming neither has neither as a word, unless a quote opens
+                // inside a word (`strdelim` reads `fi"nal"` as `final`).
+                MatchLine::new(raw).may_name_a_pass()
                     && (names(raw, b"final") || names(raw, b"canonical") || raw.contains(&b'"'))
                     && MatchLine::new(raw).words().flatten().any(|w| {
                         let w = w.strip_prefix(b"!").unwrap_or(&w);

@@ -453,13 +453,12 @@ impl Pass<'_> {
                 Keyword::Match => {
                     header = Some(loc);
                     exclusive = false;
-                    let raw = doc.raw_args(i);
+                    let line = MatchLine::new(doc.raw_args(i));
                     // Once a criterion fails, the rest of a line can only be refused (the
-                    // reading pass found nothing ssh refuses) or ask for a final pass (`final`,
-                    // `canonical`: every spelling holds an `l`): without either, the line's
-                    // answer is known there.
-                    let settled = quotes_close && memchr::memchr2(b'l', b'L', raw).is_none();
-                    let r = self.match_line(loc, MatchLine::new(raw), settled);
+                    // reading pass found nothing ssh refuses) or concern a final pass: without
+                    // either, the line's answer is known there.
+                    let settled = quotes_close && !line.may_name_a_pass();
+                    let r = self.match_line(loc, line, settled);
                     *active = !never_match && r;
                     if *active && !self.out.applied_blocks.contains(&loc) {
                         self.out.applied_blocks.push(loc);
