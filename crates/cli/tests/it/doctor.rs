@@ -268,14 +268,7 @@ fn ssh_and_doctor_refuse(home: &std::path::Path, main: &std::path::Path) -> (boo
         .output()
         .unwrap();
     let ssh = String::from_utf8_lossy(&g.stderr).contains("Bad owner or permissions");
-    let out = bin()
-        .env("HOME", home)
-        .arg("-F")
-        .arg(main)
-        .args(["doctor", "myserver", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = doctor_myserver_at_home(home, main);
     let ours = v["findings"]
         .as_array()
         .unwrap()
