@@ -15,7 +15,7 @@
 # C toolchain and libc for every target; this script installs both (pinned) into a virtual
 # environment of its own, target/release-tools/venv (a system Python such as Debian's refuses
 # `pip install` outside one, PEP 668), and the Rust standard library of each target with rustup. The binaries use the `dist` profile
-# (Cargo.toml: release, no debug info, stripped). `codex-fwd --version` names the commit, with
+# (Cargo.toml: release, no debug info, stripped, optimised across crates). `codex-fwd --version` names the commit, with
 # `-dirty` when tracked files differ from it.
 #
 # Output:

@@ -45,6 +45,9 @@ pub(crate) enum ColorWhen {
 }
 
 #[derive(Subcommand, Debug)]
+// Each subcommand's arguments are built only when it is the one run (or for help, completions
+// and the man page, which build them all): a run of `status` does not pay for `login`'s.
+#[command(defer = true)]
 pub(crate) enum Command {
     /// Log Codex (or any CLI with a browser login) in on HOST in one step: runs `codex login`
     /// there, forwards the loopback port its login URL names for as long as it runs, and opens
