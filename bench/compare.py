@@ -5,7 +5,8 @@ Runs the commands alternating, round after round, and reports medians, each as a
 `ssh -G` of one host and to codex-fwd's own `status` of one host, plus peak RSS (GNU time) as a
 multiple of the file size and how time grows from 10k to 100k blocks. The all-hosts commands
 (`status` and `doctor` with no host: every host the config names, about 1.15 per block) and
-`enable --dry-run` of 20 hosts are there to show that they stay linear in the config.
+`enable --dry-run` of 20 hosts are there to show that they stay linear in the config. Last, a
+small config's `status` against a hello-world binary.
 Usage: compare.py BINARY [ROUNDS]"""
 import os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -76,6 +77,33 @@ def main():
     print("growth 10k -> 100k blocks (10x the config; linear means about 10x):")
     for k in cmds:
         print(f"  {k:<32} {results[100000][k] / results[10000][k]:>6.1f}x")
+    small(binary, tmp, rounds)
+
+
+def small(binary, tmp, rounds):
+    """A small config's `status` (30 blocks, 148 lines) against a hello-world binary (built with
+    `rustc -O`): the goal is at most 1.5x. Start-up is most of it, so many rounds."""
+    if not shutil.which("rustc"):
+        print("small config: no rustc to build a hello-world binary with")
+        return
+    src, hello = os.path.join(tmp, "hello.rs"), os.path.join(tmp, "hello")
+    with open(src, "w") as f:
+        f.write('fn main() { println!("hello, world"); }\n')
+    subprocess.run(["rustc", "-O", "-o", hello, src], check=True)
+    path = os.path.join(tmp, "small.conf")
+    with open(path, "w") as f:
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_config.py"), "30"], stdout=f, check=True)
+    cmds = {"hello world (rustc -O)": [hello], "status h5": [binary, "-F", path, "status", "h5"],
+            "ssh -G": ["ssh", "-G", "-F", path, "h5"]}
+    times = {k: [] for k in cmds}
+    for _ in range(max(rounds, 1) * 20):
+        for k, c in cmds.items():
+            times[k].append(run(c))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    base = med["hello world (rustc -O)"]
+    print(f"small config (30 blocks, {os.path.getsize(path)} bytes): median ms, x hello world")
+    for k in cmds:
+        print(f"  {k:<32} {med[k] * 1e3:>9.3f} {med[k] / base:>8.2f}")
 
 
 if __name__ == "__main__":
