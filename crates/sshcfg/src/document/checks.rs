@@ -3,6 +3,8 @@
 
 use super::Document;
 use crate::diagnose::{Checker, Checks, Diagnostic};
+use crate::keyword::Keyword;
+use crate::lexer::{LexedLine, LineKind};
 use crate::options::OpenSshVersion;
 
 /// The diagnostics layer of a [`Document`]: what OpenSSH would report, line by line.
@@ -45,4 +47,69 @@ impl Document {
     pub fn depends_on_openssh_version(&self) -> bool {
         self.checks().depends_on_version
     }
+}
+
+/// The lines a splice re-reads ([`Document::with_spliced_bytes`]), as the rejection check sees
+/// them, each read with no line before it: enough to tell whether a document's checks carry
+/// over to the spliced one ([`carried`]).
+pub(super) struct Reread<'a> {
+    /// The text of each line that passes the check's state on to the lines after it (a block
+    /// header, `IgnoreUnknown`), in order.
+    state: Vec<&'a [u8]>,
+    /// Every other line handed on is a keyword the newest ssh knows: what the check finds in
+    /// it does not depend on the lines before it (only an unknown keyword's does, through an
+    /// `IgnoreUnknown` and the header it stands under).
+    alone: bool,
+    checker: Checker<'a>,
+}
+
+impl<'a> Reread<'a> {
+    /// Before any line.
+    pub(super) fn new() -> Reread<'a> {
+        Reread {
+            state: Vec::new(),
+            alone: true,
+            checker: Checker::new(None),
+        }
+    }
+
+    /// The next line the reading pass hands on.
+    pub(super) fn line(&mut self, l: &LexedLine<'a>) {
+        match l.kind {
+            LineKind::Directive(Keyword::Host | Keyword::Match | Keyword::IgnoreUnknown) => {
+                self.state.push(l.text)
+            }
+            LineKind::Directive(_) if l.spec.is_some() => {}
+            _ => self.alone = false,
+        }
+        self.checker.line(l);
+    }
+}
+
+/// The checks of a document whose checks were `before`, after its re-read lines `old` were
+/// replaced by the lines `new`, when that can be told without reading the rest: `before` found
+/// nothing the newest ssh refuses, both hold the same headers and `IgnoreUnknown` lines in the
+/// same order (so every other line is checked in the same state as before, and
+/// finds nothing again), and the new lines are keywords ssh knows in which the check finds
+/// nothing. `None` when it cannot be told so (the spliced document is then checked when asked).
+pub(super) fn carried(before: &Checks, old: Reread<'_>, new: Reread<'_>) -> Option<Checks> {
+    if !before.newest.is_empty() || !new.alone || old.state != new.state {
+        return None;
+    }
+    let (old, new) = (old.checker.finish(), new.checker.finish());
+    if !new.newest.is_empty() {
+        return None;
+    }
+    // Whether another release could differ is an "or" over the lines: the lines kept bring
+    // what they brought before, unless the lines that went brought it.
+    let depends_on_version = match (before.depends_on_version, new.depends_on_version) {
+        (false, d) => d,
+        (true, true) => true,
+        (true, false) if !old.depends_on_version => true,
+        (true, false) => return None,
+    };
+    Some(Checks {
+        newest: Vec::new(),
+        depends_on_version,
+    })
 }

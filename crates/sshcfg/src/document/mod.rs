@@ -209,11 +209,28 @@ impl Document {
         // are looked at as they are read, those after the last are shifted.
         let mut reads = Vec::with_capacity(self.reads.len() + 2);
         reads.extend_from_slice(&self.reads[..self.reads.partition_point(|&r| (r as usize) < l0)]);
+        // What the newest ssh refuses carries over when the re-read lines, before and after,
+        // show that nothing else changes (`checks::carried`); it is worth finding out only
+        // when it refused nothing before.
+        let before = self
+            .checks
+            .get()
+            .filter(|c| c.newest.is_empty() && !has_nul);
+        let mut old_lines = checks::Reread::new();
+        if before.is_some() {
+            let mut scratch = LineTable::with_capacity(l1 + 1 - l0);
+            lex_lines(&self.bytes, from, old_end, true, &mut scratch, |l| {
+                old_lines.line(&l)
+            });
+        }
+        let mut new_lines = checks::Reread::new();
         lex_lines(&new_bytes, from, new_end, !has_nul, &mut lines, |l| {
             if must_read(&l) {
                 reads.push(l.index as u32);
             }
+            new_lines.line(&l);
         });
+        let carried = before.and_then(|b| checks::carried(b, old_lines, new_lines));
         let added_lines = lines.len() as i64 - l0 as i64 - (l1 as i64 + 1 - l0 as i64);
         let after_reads = self.reads.partition_point(|&r| (r as usize) <= l1);
         reads.extend(
@@ -254,7 +271,9 @@ impl Document {
             reads: Arc::new(reads),
             has_global,
             has_nul,
-            checks: Arc::default(),
+            checks: Arc::new(
+                carried.map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from),
+            ),
         }
     }
 
@@ -647,6 +666,149 @@ mod tests {
             }
             proptest::prop_assert_eq!(a.blocks().collect::<Vec<_>>(), b.blocks().collect::<Vec<_>>());
             proptest::prop_assert_eq!(a.header_reads(), b.header_reads());
+            assert_carried_checks_hold(&a, &b);
+        }
+    }
+
+    /// When a spliced document knows its checks without a sweep (carried over), they are
+    /// those of a full parse of its bytes (`b`).
+    fn assert_carried_checks_hold(a: &Document, b: &Document) {
+        if let Some(carried) = a.checks.get() {
+            let full = b.checks();
+            assert_eq!(
+                carried.newest,
+                full.newest,
+                "{:?}",
+                b.as_bytes().escape_ascii().to_string()
+            );
+            assert_eq!(
+                carried.depends_on_version,
+                full.depends_on_version,
+                "{:?}",
+                b.as_bytes().escape_ascii().to_string()
+            );
+        }
+    }
+
+    /// Splices of whole lines of `doc`: at the start of each line asked for (counted on from
+    /// the line after the last splice), that many lines removed and the text put in their
+    /// place; or, when `at_end`, the text's lines added at the end of that line's text, before
+    /// its line ending (a line of the re-read ones is then kept, the new ones come after it).
+    fn line_splices(doc: &Document, cuts: &[(usize, usize, String, bool)]) -> Vec<Splice> {
+        let (n, len) = (doc.line_count(), doc.as_bytes().len());
+        let mut splices: Vec<Splice> = Vec::new();
+        let mut next = 0;
+        for (at, remove, text, at_end) in cuts {
+            let at = next + at;
+            let (range, text) = if *at_end && at < n && !text.is_empty() {
+                let end = doc.line_range(at).start + doc.line_text(at).len();
+                (
+                    end..end,
+                    format!("\n{}", text.strip_suffix('\n').unwrap_or(text)),
+                )
+            } else {
+                let start = if at < n {
+                    doc.line_range(at).start
+                } else {
+                    len
+                };
+                let last = (at + remove).min(n);
+                let end = if *remove == 0 || at >= n {
+                    start
+                } else {
+                    doc.line_range(last - 1).end
+                };
+                (start..end, text.clone())
+            };
+            if splices.last().is_some_and(|s| s.range.end > range.start) {
+                continue;
+            }
+            splices.push(Splice {
+                range,
+                text: text.into_bytes(),
+            });
+            next = at + remove + 1;
+        }
+        splices
+    }
+
+    #[test]
+    fn checks_carry_over_a_splice_that_adds_only_lines_ssh_accepts() {
+        let doc = Document::parse(
+            b"Host a\n  User u\nHost *\n  IgnoreUnknown x*\n  xfoo 1\n  Port 22\n".to_vec(),
+        );
+        assert!(doc.refuses_nothing());
+        let spliced = |at: usize, remove: usize, text: &str| {
+            let d = doc.with_splices(&line_splices(
+                &doc,
+                &[(at, remove, text.to_string(), false)],
+            ));
+            let full = Document::parse(d.as_bytes().to_vec());
+            assert_carried_checks_hold(&d, &full);
+            (d.checks.get().is_some(), full.diagnostics().len())
+        };
+        // A forward line, in a block or before a header; a line replaced by another one ssh
+        // accepts; a line removed: carried over, and nothing refused.
+        assert_eq!(
+            spliced(2, 0, "  LocalForward 1455 localhost:1455\n"),
+            (true, 0)
+        );
+        assert_eq!(
+            spliced(6, 0, "  LocalForward 1455 localhost:1455\n"),
+            (true, 0)
+        );
+        assert_eq!(spliced(1, 1, "  User v\n"), (true, 0));
+        assert_eq!(spliced(5, 1, ""), (true, 0));
+        // An Include line (the check passes over it, as over most lines the pass hands on to
+        // no one): carried over.
+        assert_eq!(spliced(2, 0, "Include x\n"), (true, 0));
+        // A line ssh refuses, an unknown keyword (judged by the IgnoreUnknown above it, which
+        // these lines do not know), a header, an IgnoreUnknown, a removed header: not carried
+        // over (a sweep finds what ssh says when asked).
+        assert_eq!(spliced(2, 0, "  Port x\n"), (false, 1));
+        assert_eq!(spliced(2, 0, "  Nonesuch x\n"), (false, 1));
+        assert_eq!(spliced(6, 0, "  xbar 1\n"), (false, 0));
+        assert_eq!(spliced(2, 0, "  LocalForward 1455\n"), (false, 1));
+        assert_eq!(spliced(2, 0, "Host b\n"), (false, 0));
+        assert_eq!(spliced(2, 0, "IgnoreUnknown y\n"), (false, 0));
+        assert_eq!(spliced(2, 1, ""), (false, 1));
+        // An unknown keyword after an IgnoreUnknown that the splice keeps: read alone, the
+        // IgnoreUnknown would count for every host; under `Host a` it does not.
+        let doc = Document::parse(b"Host a\n  IgnoreUnknown x*\n".to_vec());
+        let end = doc.as_bytes().len() - 1;
+        let d = doc.with_splices(&[Splice {
+            range: end..end,
+            text: b"\n  xbar 1".to_vec(),
+        }]);
+        assert!(d.checks.get().is_none());
+        assert_eq!(d.diagnostics().len(), 1);
+        // A config ssh refuses already: its checks are found again when asked.
+        let bad = Document::parse(b"Host a\n  Port x\n".to_vec());
+        let d = bad.with_splices(&line_splices(&bad, &[(2, 0, "  User u\n".into(), false)]));
+        assert!(d.checks.get().is_none());
+        assert_eq!(d.diagnostics().len(), 1);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// Checks carried over a splice of whole lines, of every kind the reading pass tells
+        /// apart (refused or not, headers, `IgnoreUnknown`, `Include`, unknown keywords), are
+        /// those of a full parse.
+        #[test]
+        fn carried_checks_are_those_of_a_full_parse(
+            doc in proptest::collection::vec(proptest::sample::select(LINES.to_vec()), 0..12),
+            cuts in proptest::collection::vec((0usize..6, 0usize..3, proptest::collection::vec(
+                proptest::sample::select(LINES.to_vec()), 0..3), proptest::bool::ANY), 1..3),
+        ) {
+            let doc = Document::parse(doc.concat().into_bytes());
+            let cuts: Vec<(usize, usize, String, bool)> = cuts
+                .into_iter()
+                .map(|(at, remove, text, at_end)| (at, remove, text.concat(), at_end))
+                .collect();
+            let a = doc.with_splices(&line_splices(&doc, &cuts));
+            let b = Document::parse(a.as_bytes().to_vec());
+            assert_carried_checks_hold(&a, &b);
         }
     }
 
