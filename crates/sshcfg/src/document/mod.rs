@@ -77,6 +77,15 @@ pub struct Document {
     /// What the newest ssh refuses in it: found while reading, or on first asking for a
     /// document made by splicing.
     checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
+    /// The lines that hold the first name asked for ([`Document::lines_naming`]).
+    named: Arc<std::sync::OnceLock<Named>>,
+}
+
+/// The lines where a name occurs in a document's bytes, in order.
+#[derive(Debug)]
+struct Named {
+    name: Vec<u8>,
+    lines: Vec<u32>,
 }
 
 /// The first line of every block, gathered from the `Host`/`Match` lines (the global area,
@@ -117,6 +126,24 @@ impl BlockStarts {
             (Vec::new(), false)
         } else {
             (self.starts, self.has_global)
+        }
+    }
+}
+
+/// Append to `found` the lines of `lines` (the table of `bytes`) whose bytes within `range` (from
+/// a line start) hold `name`, each once, in order.
+fn find_lines(
+    bytes: &[u8],
+    lines: &LineTable,
+    name: &[u8],
+    range: Range<usize>,
+    found: &mut Vec<u32>,
+) {
+    let from = range.start;
+    for off in memchr::memmem::find_iter(&bytes[range], name) {
+        let line = lines.line_at(from + off) as u32;
+        if found.last() != Some(&line) {
+            found.push(line);
         }
     }
 }
@@ -172,6 +199,7 @@ impl Document {
             has_global,
             has_nul,
             checks: Arc::new(std::sync::OnceLock::from(checks)),
+            named: Arc::default(),
             bytes,
         }
     }
@@ -264,6 +292,28 @@ impl Document {
             );
             (starts, self.has_global)
         };
+        // The lines naming the name a walk asked the document for: those outside the re-read
+        // lines are kept or shifted (a name without a line ending occurs within one line),
+        // the re-read ones searched again.
+        let named = match self.named.get() {
+            Some(n) if !n.name.contains(&b'\n') => {
+                let mut found = Vec::with_capacity(n.lines.len() + 1);
+                found
+                    .extend_from_slice(&n.lines[..n.lines.partition_point(|&l| (l as usize) < l0)]);
+                find_lines(&new_bytes, &lines, &n.name, from..new_end, &mut found);
+                let after = n.lines.partition_point(|&l| (l as usize) <= l1);
+                found.extend(
+                    n.lines[after..]
+                        .iter()
+                        .map(|&l| (i64::from(l) + added) as u32),
+                );
+                std::sync::OnceLock::from(Named {
+                    name: n.name.clone(),
+                    lines: found,
+                })
+            }
+            _ => std::sync::OnceLock::new(),
+        };
         Document {
             bytes: new_bytes,
             lines: Arc::new(lines),
@@ -274,6 +324,7 @@ impl Document {
             checks: Arc::new(
                 carried.map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from),
             ),
+            named: Arc::new(named),
         }
     }
 
@@ -543,6 +594,31 @@ impl Document {
         self.checks.get().is_some_and(|c| c.newest.is_empty())
     }
 
+    /// The lines whose bytes hold `name`, in order: found by one search of the bytes, kept for
+    /// the first name asked (a walk for one host asks for its name, and asks again of the
+    /// document an edit makes from this one, which finds them in the lines it re-reads only).
+    pub(crate) fn lines_naming(&self, name: &[u8]) -> std::borrow::Cow<'_, [u32]> {
+        let all = || {
+            let mut found = Vec::new();
+            find_lines(
+                &self.bytes,
+                &self.lines,
+                name,
+                0..self.bytes.len(),
+                &mut found,
+            );
+            found
+        };
+        let kept = self.named.get_or_init(|| Named {
+            name: name.to_vec(),
+            lines: all(),
+        });
+        match kept.name == name {
+            true => std::borrow::Cow::Borrowed(&kept.lines),
+            false => std::borrow::Cow::Owned(all()),
+        }
+    }
+
     /// The block that holds line `i`.
     pub fn block_of(&self, i: usize) -> Block {
         let b = self
@@ -644,8 +720,15 @@ mod tests {
             doc in proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..10),
             cuts in proptest::collection::vec((0usize..200, 0usize..6, proptest::collection::vec(
                 proptest::sample::select(PIECES.to_vec()), 0..3)), 1..3),
+            name in proptest::option::of(proptest::sample::select(vec![
+                "a", "b", "Host", "ost a", "\r", "\n", "\nHost",
+            ])),
         ) {
             let doc = Document::parse(doc.concat().into_bytes());
+            // A walk for `name` asked the document for the lines that hold it.
+            if let Some(name) = name {
+                doc.lines_naming(name.as_bytes());
+            }
             let len = doc.as_bytes().len();
             let mut splices: Vec<Splice> = Vec::new();
             let mut from = 0;
@@ -667,6 +750,18 @@ mod tests {
             proptest::prop_assert_eq!(a.blocks().collect::<Vec<_>>(), b.blocks().collect::<Vec<_>>());
             proptest::prop_assert_eq!(a.header_reads(), b.header_reads());
             assert_carried_checks_hold(&a, &b);
+            // The lines naming it, carried over, are those a search of the whole text finds.
+            if let Some(kept) = a.named.get() {
+                proptest::prop_assert_eq!(Some(&kept.name[..]), name.map(str::as_bytes));
+                proptest::prop_assert_eq!(&kept.lines[..], &b.lines_naming(&kept.name)[..]);
+            } else {
+                // (Not carried: none asked, one spanning lines, or a document read anew.)
+                proptest::prop_assert!(
+                    name.is_none_or(|n| n.contains('\n'))
+                        || doc.line_count() == 0
+                        || splices.is_empty()
+                );
+            }
         }
     }
 

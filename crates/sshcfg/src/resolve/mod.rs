@@ -344,36 +344,28 @@ impl Pass<'_> {
         // line can apply only if it must be read whatever the host (`header_reads`: `Match`,
         // wildcards, quotes, escapes) or its text holds the host's name (found by one search of
         // the file). So the walk jumps to whichever of those comes next, passing over the
-        // `Host` blocks between, which cannot apply (`cannot_name`). With an index, the
+        // `Host` blocks between, which cannot apply (`cannot_name`); the lines holding the name
+        // are kept by the document for the next walk. With an index, the
         // blocks that cannot apply are passed over by it instead.
         let jumping = self.skip.is_none() && !self.host.is_empty();
         let reads = doc.header_reads();
         // The reading pass found no line ssh refuses: no line holds an unclosed quote.
         let quotes_close = doc.refuses_nothing();
-        let host = if jumping {
-            self.host.to_vec()
-        } else {
-            Vec::new()
+        let hits = match jumping {
+            true => doc.lines_naming(&self.host),
+            false => std::borrow::Cow::Borrowed(&[][..]),
         };
-        let mut hits = jumping.then(|| memchr::memmem::find_iter(doc.as_bytes(), &host));
-        let (mut next_read, mut next_include, mut hit_line) = (0, 0, None::<usize>);
+        let (mut next_read, mut next_include, mut next_hit) = (0, 0, 0);
         while next < doc.line_count() {
             if !*active && jumping {
                 // (A step or two at a time as the walk reads on; by halving after a jump.)
                 next_read = first_at_or_after(reads, next_read, next, |&s| s as usize);
                 next_include = first_at_or_after(&f.includes, next_include, next, |l| l.0);
-                while hit_line.is_none_or(|l| l < next) {
-                    match hits.as_mut().and_then(Iterator::next) {
-                        Some(off) => hit_line = Some(doc.line_at(off)),
-                        None => {
-                            hit_line = Some(usize::MAX);
-                            break;
-                        }
-                    }
-                }
+                next_hit = first_at_or_after(&hits, next_hit, next, |&l| l as usize);
                 let read = reads.get(next_read).map_or(usize::MAX, |&s| s as usize);
                 let include = f.includes.get(next_include).map_or(usize::MAX, |(l, _)| *l);
-                next = read.min(include).min(hit_line.unwrap_or(usize::MAX));
+                let hit = hits.get(next_hit).map_or(usize::MAX, |&l| l as usize);
+                next = read.min(include).min(hit);
                 if next >= doc.line_count() {
                     break;
                 }
