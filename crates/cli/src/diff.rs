@@ -6,17 +6,22 @@ use similar::{DiffOp, TextDiff};
 
 /// A unified diff (3 lines of context) of `old` to `new`, with `---`/`+++` headers naming
 /// `path`. Only the region between the first and last changed line is handed to the diff
-/// algorithm, so a small edit of a large file costs little.
-pub(crate) fn unified(path: &str, old: &[u8], new: &[u8]) -> String {
+/// algorithm, so a small edit of a large file costs little. `same` is what the two are known
+/// to share (the bytes there are not compared again; the output is the same whatever it says).
+pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> String {
     // Skip the common prefix and suffix, by whole lines, with plain byte comparisons.
-    let prefix = common_prefix_lines(old, new);
+    let prefix = common_prefix_lines(old, new, same.head);
     let (o, n) = (&old[prefix..], &new[prefix..]);
-    let suffix = common_suffix_lines(o, n);
+    let suffix = common_suffix_lines(o, n, same.tail.min(o.len()).min(n.len()));
     let (o_mid, n_mid) = (&o[..o.len() - suffix], &n[..n.len() - suffix]);
     // Keep up to 3 lines of context on each side so hunks look as a full diff would.
     let ctx_start = back_lines(old, prefix, 3);
     let ctx_before = &old[ctx_start..prefix];
-    let skipped = memchr::memchr_iter(b'\n', &old[..ctx_start]).count();
+    // Lines before the context: counted from the end of the lines known to be shared.
+    let skipped = match ctx_start.checked_sub(same.head) {
+        Some(_) => same.lines + memchr::memchr_iter(b'\n', &old[same.head..ctx_start]).count(),
+        None => same.lines - memchr::memchr_iter(b'\n', &old[ctx_start..same.head]).count(),
+    };
     let tail = &o[o.len() - suffix..];
     let after = &tail[..forward_lines(tail, 3)];
     let window = |mid: &[u8]| {
@@ -84,11 +89,12 @@ fn shift(op: &DiffOp, k: usize) -> DiffOp {
     }
 }
 
-/// Length of the common prefix of `a` and `b`, cut back to just after a newline.
-fn common_prefix_lines(a: &[u8], b: &[u8]) -> usize {
+/// Length of the common prefix of `a` and `b` (known to be at least `known`), cut back to just
+/// after a newline.
+fn common_prefix_lines(a: &[u8], b: &[u8], known: usize) -> usize {
     let n = a.len().min(b.len());
     // Compare in chunks (memcmp), then byte by byte in the first chunk that differs.
-    let mut i = 0;
+    let mut i = known;
     while i + 4096 <= n && a[i..i + 4096] == b[i..i + 4096] {
         i += 4096;
     }
@@ -101,10 +107,11 @@ fn common_prefix_lines(a: &[u8], b: &[u8]) -> usize {
     }
 }
 
-/// Length of the common suffix of `a` and `b` that starts at a line start in both.
-fn common_suffix_lines(a: &[u8], b: &[u8]) -> usize {
+/// Length of the common suffix of `a` and `b` (known to be at least `known`) that starts at a
+/// line start in both.
+fn common_suffix_lines(a: &[u8], b: &[u8], known: usize) -> usize {
     let max = a.len().min(b.len());
-    let mut n = 0;
+    let mut n = known;
     while n + 4096 <= max
         && a[a.len() - n - 4096..a.len() - n] == b[b.len() - n - 4096..b.len() - n]
     {
@@ -179,11 +186,18 @@ pub(crate) fn styled(diff: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Nothing known to be shared.
+    const NOTHING: sshcfg::Unchanged = sshcfg::Unchanged {
+        lines: 0,
+        head: 0,
+        tail: 0,
+    };
+
     #[test]
     fn hunk_numbers_count_skipped_lines() {
         let old: String = (1..=20).map(|i| format!("l{i}\n")).collect();
         let new = old.replace("l10\n", "l10\nNEW\n");
-        let d = unified("f", old.as_bytes(), new.as_bytes());
+        let d = unified("f", old.as_bytes(), new.as_bytes(), NOTHING);
         assert!(d.contains("@@ -8,6 +8,7 @@"), "{d}");
         assert!(d.contains("+NEW\n"));
         assert!(d.starts_with("--- f\n+++ f\n"));
@@ -213,14 +227,38 @@ mod tests {
                     .context_radius(3)
                     .header("f", "f")
             );
-            let ours = unified("f", old.as_bytes(), new.as_bytes());
+            let ours = unified("f", old.as_bytes(), new.as_bytes(), NOTHING);
             assert_eq!(ours, full, "{old:?} -> {new:?}");
+            // Whatever is given as known to be shared (whole lines at the start, any bytes at
+            // the end, as long as they are shared), the diff is the same.
+            let (o, n) = (old.as_bytes(), new.as_bytes());
+            let prefix = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+            let suffix = (o.iter().rev().zip(n.iter().rev()))
+                .take(o.len().min(n.len()))
+                .take_while(|(a, b)| a == b)
+                .count();
+            for lines in 0..=o.split_inclusive(|&b| b == b'\n').count() {
+                let head: usize = (o.split_inclusive(|&b| b == b'\n').take(lines))
+                    .map(<[u8]>::len)
+                    .sum();
+                if head > prefix || (lines > 0 && o[head - 1] != b'\n') {
+                    continue;
+                }
+                for tail in 0..=suffix.min(o.len() - head).min(n.len() - head) {
+                    let same = sshcfg::Unchanged { lines, head, tail };
+                    assert_eq!(
+                        unified("f", o, n, same),
+                        full,
+                        "{old:?} -> {new:?}, {same:?}"
+                    );
+                }
+            }
         }
     }
 
     #[test]
     fn no_final_newline_is_shown() {
-        let d = unified("f", b"a\nb", b"a\nb\nc");
+        let d = unified("f", b"a\nb", b"a\nb\nc", NOTHING);
         assert!(d.contains("-b\n"), "{d}");
         assert!(d.contains("+c"), "{d}");
     }

@@ -165,5 +165,5 @@ pub use listener::{
 pub use loc::{FileId, Loc, Located, Place};
 pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion, Vendor};
 pub use passwd::passwd_home;
-pub use plan::{Action, FileChange, Insertion, Plan, Step};
+pub use plan::{Action, FileChange, Insertion, Plan, Step, Unchanged};
 pub use resolve::{EffectiveForward, NotEvaluated, Note, Resolution, ResolveContext, Undecided};

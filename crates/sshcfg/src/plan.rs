@@ -134,6 +134,22 @@ pub struct FileChange {
     pub(crate) new: Arc<Vec<u8>>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) splices: Vec<Splice>,
+    /// A line start at or before the first splice, and how many lines come before it.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) head: (usize, usize),
+}
+
+/// What the two sides of a [`FileChange`] are known to share without comparing them: the lines
+/// before the first line it touches, and the bytes after the last byte it replaces. A diff need
+/// compare only what lies between (what it finds there is what comparing the whole would find).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unchanged {
+    /// How many whole lines at the start are the same before and after.
+    pub lines: usize,
+    /// Their length in bytes.
+    pub head: usize,
+    /// How many bytes at the end are the same before and after (not always whole lines).
+    pub tail: usize,
 }
 
 impl FileChange {
@@ -155,6 +171,30 @@ impl FileChange {
     /// The bytes after.
     pub fn after(&self) -> &[u8] {
         &self.new
+    }
+
+    /// What the bytes before and after are known to share ([`Unchanged`]).
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
+    /// let set = ConfigSet::from_main_bytes(b"Host a\n  User u\nHost b\n".to_vec(),
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
+    /// let plan = set.enable("a", &Forward::loopback(1455, 1455), &ResolveContext::new("me")).unwrap();
+    /// let c = &plan.changes()[0];
+    /// let same = c.unchanged();
+    /// assert_eq!(c.before()[..same.head], c.after()[..same.head]);
+    /// assert_eq!((same.lines, same.head, same.tail), (2, 16, 7));
+    /// ```
+    pub fn unchanged(&self) -> Unchanged {
+        let (lines, head) = self.head;
+        Unchanged {
+            lines,
+            head,
+            tail: self
+                .splices
+                .last()
+                .map_or(self.old.len(), |s| self.old.len() - s.range.end),
+        }
     }
 
     /// The same change, made after `earlier` (a change of the same file): from `earlier`'s old
@@ -183,6 +223,7 @@ impl FileChange {
                 range: prefix..old.len() - suffix,
                 text: new[prefix..new.len() - suffix].to_vec(),
             }],
+            head: (0, 0),
         }
     }
 }

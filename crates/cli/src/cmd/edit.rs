@@ -103,7 +103,12 @@ fn edit_request(
         .iter()
         .map(|c| FileReport {
             path: c.path().display().to_string(),
-            diff: diff::unified(&c.path().display().to_string(), c.before(), c.after()),
+            diff: diff::unified(
+                &c.path().display().to_string(),
+                c.before(),
+                c.after(),
+                c.unchanged(),
+            ),
         })
         .collect();
     let report = |written: bool| EditReport {

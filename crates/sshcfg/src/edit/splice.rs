@@ -138,12 +138,18 @@ impl ConfigSet {
             .map(|(file, mut splices)| {
                 splices.sort_by_key(|s| (s.range.start, s.range.end));
                 let f = self.file(file);
+                let first = splices.first().map_or(0, |s| f.doc.line_at(s.range.start));
+                let head = match f.doc.line_count() {
+                    0 => (0, 0),
+                    _ => (first, f.doc.line_range(first).start),
+                };
                 FileChange {
                     file,
                     path: f.path.clone(),
                     old: f.doc.shared_bytes(),
                     new: Arc::new(f.doc.splice(&splices)),
                     splices,
+                    head,
                 }
             })
             .collect()

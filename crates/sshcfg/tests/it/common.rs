@@ -178,6 +178,21 @@ pub fn hosts_for(set: &ConfigSet) -> Vec<String> {
 /// `disable` removes such a block (comments right above the next block go with that block), so
 /// enable+disable cannot give it back: the one documented exception, which changes no host's
 /// `ssh -G` output.
+/// What each change of `plan` says its two sides share is shared: whole lines at the start
+/// (counted right), bytes at the end.
+pub fn assert_unchanged_is_shared(plan: &sshcfg::Plan) {
+    for c in plan.changes() {
+        let (old, new, same) = (c.before(), c.after(), c.unchanged());
+        assert_eq!(old[..same.head], new[..same.head]);
+        assert!(same.head == 0 || old[same.head - 1] == b'\n');
+        assert_eq!(
+            old[..same.head].iter().filter(|&&b| b == b'\n').count(),
+            same.lines
+        );
+        assert_eq!(old[old.len() - same.tail..], new[new.len() - same.tail..]);
+    }
+}
+
 pub fn has_empty_block(bytes: &[u8], host: &str) -> bool {
     let doc = sshcfg::Document::parse(bytes.to_vec());
     doc.blocks().any(|b| {

@@ -690,6 +690,7 @@ fn plan_is_one_edit_after_the_other() {
             let got = set.plan(action, &hosts, &fwds, &ctx);
             assert_eq!(got.is_err(), refused, "{}", path.display());
             let Ok(plan) = got else { continue };
+            crate::common::assert_unchanged_is_shared(&plan);
             assert_eq!(plan.steps(), steps.as_slice(), "{}", path.display());
             for (n, f) in cur.files().iter().enumerate() {
                 let changed = plan.changes().iter().find(|c| c.file().index() == n);

@@ -82,10 +82,13 @@ fn check(bytes: &[u8]) {
     let fwd = Forward::loopback(1455, 1455);
     for host in ["myserver", "other", "newhost"] {
         let _ = set.resolve(host, &ctx);
-        let _ = set.disable(host, &fwd, &ctx);
+        if let Ok(plan) = set.disable(host, &fwd, &ctx) {
+            crate::common::assert_unchanged_is_shared(&plan);
+        }
         let Ok(plan) = set.enable(host, &fwd, &ctx) else {
             continue;
         };
+        crate::common::assert_unchanged_is_shared(&plan);
         if !plan.is_change() {
             continue;
         }
