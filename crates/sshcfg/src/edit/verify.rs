@@ -30,10 +30,15 @@ impl ConfigSet {
                     .any(|w| w.eq_ignore_ascii_case(word))
             };
             matches.into_iter().any(|i| {
-                let raw = doc.raw_args(i);
                 // Quick looks first: a line without an `l` (most: `host h* user u`) names
-                // neither; one naming neither has neither as a word, unless a quote opens
-                // inside a word (`strdelim` reads `fi"nal"` as `final`).
+                // neither (its whole text is looked at, which holds the arguments: a look that
+                // needs no finding where they start); one naming neither has neither as a
+                // word, unless a quote opens inside a word (`strdelim` reads `fi"nal"` as
+                // `final`).
+                if !MatchLine::new(doc.line_text(i)).may_name_a_pass() {
+                    return false;
+                }
+                let raw = doc.raw_args(i);
                 MatchLine::new(raw).may_name_a_pass()
                     && (names(raw, b"final") || names(raw, b"canonical") || raw.contains(&b'"'))
                     && MatchLine::new(raw).words().flatten().any(|w| {
