@@ -714,12 +714,14 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
         /// A spliced document is read as the whole spliced text is: lines, kinds, blocks and
-        /// the headers a one-host walk must read.
+        /// the headers a one-host walk must read; and so is a document spliced from it.
         #[test]
         fn splicing_reads_as_a_full_parse(
             doc in proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..10),
             cuts in proptest::collection::vec((0usize..200, 0usize..6, proptest::collection::vec(
                 proptest::sample::select(PIECES.to_vec()), 0..3)), 1..3),
+            again in proptest::collection::vec((0usize..200, 0usize..6, proptest::collection::vec(
+                proptest::sample::select(PIECES.to_vec()), 0..3)), 0..3),
             name in proptest::option::of(proptest::sample::select(vec![
                 "a", "b", "Host", "ost a", "\r", "\n", "\nHost",
             ])),
@@ -729,31 +731,13 @@ mod tests {
             if let Some(name) = name {
                 doc.lines_naming(name.as_bytes());
             }
-            let len = doc.as_bytes().len();
-            let mut splices: Vec<Splice> = Vec::new();
-            let mut from = 0;
-            for (at, width, text) in cuts {
-                let start = (from + at % (len + 1)).min(len);
-                let end = (start + width).min(len);
-                if start < from {
-                    continue;
-                }
-                splices.push(Splice { range: start..end, text: text.concat().into_bytes() });
-                from = end + 1;
-            }
+            let splices = splices_at(&doc, &cuts);
             let a = doc.with_splices(&splices);
             let b = Document::parse(doc.splice(&splices));
-            proptest::prop_assert_eq!(a.line_count(), b.line_count());
-            for i in 0..a.line_count() {
-                proptest::prop_assert_eq!((a.line_range(i), a.kind(i)), (b.line_range(i), b.kind(i)));
-            }
-            proptest::prop_assert_eq!(a.blocks().collect::<Vec<_>>(), b.blocks().collect::<Vec<_>>());
-            proptest::prop_assert_eq!(a.header_reads(), b.header_reads());
-            assert_carried_checks_hold(&a, &b);
+            assert_reads_as(&a, &b);
             // The lines naming it, carried over, are those a search of the whole text finds.
             if let Some(kept) = a.named.get() {
                 proptest::prop_assert_eq!(Some(&kept.name[..]), name.map(str::as_bytes));
-                proptest::prop_assert_eq!(&kept.lines[..], &b.lines_naming(&kept.name)[..]);
             } else {
                 // (Not carried: none asked, one spanning lines, or a document read anew.)
                 proptest::prop_assert!(
@@ -762,6 +746,76 @@ mod tests {
                         || splices.is_empty()
                 );
             }
+            // Spliced again (lines laid over lines laid over a table).
+            let splices = splices_at(&a, &again);
+            assert_reads_as(&a.with_splices(&splices), &Document::parse(a.splice(&splices)));
+        }
+    }
+
+    /// Splices of `doc` at the offsets `cuts` give (each past the last), each replacing that
+    /// many bytes with those pieces.
+    fn splices_at(doc: &Document, cuts: &[(usize, usize, Vec<&str>)]) -> Vec<Splice> {
+        let len = doc.as_bytes().len();
+        let mut splices: Vec<Splice> = Vec::new();
+        let mut from = 0;
+        for (at, width, text) in cuts {
+            let start = (from + at % (len + 1)).min(len);
+            let end = (start + width).min(len);
+            if start < from {
+                continue;
+            }
+            splices.push(Splice {
+                range: start..end,
+                text: text.concat().into_bytes(),
+            });
+            from = end + 1;
+        }
+        splices
+    }
+
+    /// `a` (a document made by splicing) reads as `b` (a full parse of its bytes) does: every
+    /// line, the lines of each code, the line of each offset, the blocks, the headers to read,
+    /// the checks and names it carried over.
+    fn assert_reads_as(a: &Document, b: &Document) {
+        let text = || b.as_bytes().escape_ascii().to_string();
+        assert_eq!(a.as_bytes(), b.as_bytes());
+        assert_eq!(a.line_count(), b.line_count(), "{}", text());
+        for i in 0..a.line_count() {
+            assert_eq!(
+                (a.line_range(i), a.kind(i), a.eol(i), a.line_text(i)),
+                (b.line_range(i), b.kind(i), b.eol(i), b.line_text(i)),
+                "{} line {i}",
+                text()
+            );
+            assert_eq!(
+                (a.raw_args(i), a.args_offset(i), a.spec_index(i)),
+                (b.raw_args(i), b.args_offset(i), b.spec_index(i)),
+                "{} line {i}",
+                text()
+            );
+        }
+        for off in 0..=a.as_bytes().len() {
+            assert_eq!(a.line_at(off), b.line_at(off), "{} offset {off}", text());
+        }
+        for k in ["host", "match", "user", "include", "port"] {
+            assert_eq!(
+                a.lines_of(k).collect::<Vec<_>>(),
+                b.lines_of(k).collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(
+            a.blocks().collect::<Vec<_>>(),
+            b.blocks().collect::<Vec<_>>()
+        );
+        assert_eq!(a.header_reads(), b.header_reads(), "{}", text());
+        assert_carried_checks_hold(a, b);
+        if let Some(kept) = a.named.get() {
+            assert_eq!(
+                &kept.lines[..],
+                &b.lines_naming(&kept.name)[..],
+                "{}",
+                text()
+            );
         }
     }
 
