@@ -241,7 +241,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The next line.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn line(&mut self, line: &LexedLine<'a>) {
         let i = line.index;
         let k = match line.kind {
