@@ -277,8 +277,8 @@ impl Document {
             let keep = self.block_starts.partition_point(|&s| (s as usize) < l0);
             let mut starts = Vec::with_capacity(self.block_starts.len() + 2);
             starts.extend_from_slice(&self.block_starts[..keep]);
-            for (i, code) in lines.codes().enumerate().take(reread_end).skip(l0) {
-                if let LineKind::Directive(k) = kind_of(code)
+            for i in l0..reread_end {
+                if let LineKind::Directive(k) = kind_of(lines.code(i))
                     && k.starts_block()
                 {
                     starts.push(i as u32);
