@@ -155,16 +155,14 @@ fn parse_fields(spec: &str) -> Option<Vec<Field>> {
     while i < b.len() && fields.len() < 4 {
         if b[i] == b'[' {
             let close = b[i + 1..].iter().position(|&c| c == b']')? + i + 1;
-            let is_path = b[i + 1..close].contains(&b'/');
+            let text = spec[i + 1..close].to_string();
+            let is_path = text.contains('/');
             match b.get(close + 1) {
                 None => i = close + 1,
                 Some(b':') => i = close + 2,
                 Some(_) => return None,
             }
-            fields.push(Field {
-                arg: spec[fields_start(b, close)..close].to_string(),
-                is_path,
-            });
+            fields.push(Field { arg: text, is_path });
             continue;
         }
         let mut arg = Vec::new();
@@ -172,13 +170,12 @@ fn parse_fields(spec: &str) -> Option<Vec<Field>> {
         let mut ended_by_colon = false;
         while i < b.len() {
             match b[i] {
+                // memmove drops the backslash and the loop steps over the byte moved into its
+                // place: kept as it is, so an escaped `/` does not make the field a path, nor
+                // an escaped `:` end it.
                 b'\\' => {
                     i += 1;
-                    let c = *b.get(i)?;
-                    if c == b'/' {
-                        is_path = true;
-                    }
-                    arg.push(c);
+                    arg.push(*b.get(i)?);
                 }
                 b'/' => {
                     is_path = true;
@@ -267,14 +264,6 @@ fn plain_local(listen: &[u8], connect: &[u8]) -> Option<Forward> {
             port: to,
         },
     })
-}
-
-/// The start of a bracketed field's text: one past the `[` that opens it.
-fn fields_start(b: &[u8], close: usize) -> usize {
-    b[..close]
-        .iter()
-        .rposition(|&c| c == b'[')
-        .map_or(0, |p| p + 1)
 }
 
 impl Forward {
@@ -590,6 +579,72 @@ mod tests {
         // a2port is strtonum: a sign and leading zeros are fine (checked with ssh -G).
         assert_eq!(g("+1455", "localhost:01455"), "1455 [localhost]:1455");
         assert_eq!(g("001455", "localhost:+1455"), "1455 [localhost]:1455");
+    }
+
+    /// Fields as `parse_fwd_field` reads them, each checked with `ssh -G` 9.2p1 (its
+    /// `localforward` line, or "Bad forwarding specification."): a bracketed field is everything
+    /// from its first `[` to the first `]`, other brackets included; a backslash keeps the byte
+    /// after it as it is, so an escaped `:` does not end the field and an escaped `/` does not
+    /// make it a path.
+    #[test]
+    fn fields_read_as_parse_fwd_field_reads_them() {
+        let read = |line: &str| {
+            let toks = crate::lexer::argv_split(line.as_bytes(), 0).unwrap();
+            Forward::from_tokens(&toks).map(|f| f.to_string())
+        };
+        for (line, ssh_g) in [
+            // localforward 1455 [a[b]:1455
+            (r"1455 [a[b]:1455", "1455 [a[b]:1455"),
+            (r"[a[b]:1455 h:22", "[a[b]:1455 [h]:22"),
+            // localforward 1455 [a:b]:1455
+            (r"1455 a\:b:1455", "1455 [a:b]:1455"),
+            (r"1455 a\/b:1455", "1455 [a/b]:1455"),
+            // A bracketed field keeps its backslashes.
+            (r"1455 [\/x]", r"1455 \/x"),
+            (r"1455 \/tmp/x", "1455 /tmp/x"),
+            (r"/tmp/x\:y /tmp/z", "/tmp/x:y /tmp/z"),
+        ] {
+            assert_eq!(read(line).as_deref(), Ok(ssh_g), "{line}");
+        }
+        // c line 2: Bad forwarding specification.
+        for line in [
+            r"1455 \/x",
+            r"\/x h:22",
+            r"\/x \/y",
+            r"/x \/y",
+            r"1455 a\",
+            r"1455 [a]b:1",
+        ] {
+            assert!(matches!(read(line), Err(ForwardError::Bad(_))), "{line}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The walk's reading of a `LocalForward` accepts exactly what the rejection check's
+        /// reading (`diagnose::value::forward_ok`, checked against `ssh -G` by the refusal
+        /// property tests) accepts.
+        #[test]
+        fn accepted_exactly_when_the_rejection_check_accepts(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "1455", "0", "22", "+1", "h", "a.b", "[", "]", ":", "/", "\\", "[::1]",
+                    "[a/b]", " ", "x/y", "\\:", "\\/", "65536", "%h",
+                ]),
+                1..8,
+            ),
+        ) {
+            let spec = parts.concat();
+            let ours = Forward::parse_spec(&spec);
+            if !matches!(ours, Err(ForwardError::NotEvaluated(_))) {
+                let check = crate::diagnose::value::forward_ok(
+                    spec.as_bytes(),
+                    crate::diagnose::value::FwdSpec::Local,
+                );
+                proptest::prop_assert_eq!(ours.is_ok(), check, "{:?}", spec);
+            }
+        }
     }
 
     #[test]
