@@ -62,6 +62,12 @@ pub enum ForwardError {
     MissingTarget,
 }
 
+/// The most bytes of a forwarding specification ssh reads from a config line: readconf.c
+/// copies it into `fwdarg[256]` (`snprintf`, `strlcpy`), so a longer one is cut to its first
+/// 255 bytes (checked with `ssh -G` 9.2p1: `LocalForward 1455 H:80808`, with a host `H` of 246
+/// bytes, is `1455 [H]:808`).
+pub(crate) const FWDARG_MAX: usize = 255;
+
 /// Why [`a2port`] gives no port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PortError {
@@ -291,17 +297,24 @@ impl Forward {
 
     /// The forward of a `LocalForward` line's arguments, as `argv_split` gives them: the first two
     /// joined with `:` (extra arguments are the caller's concern).
+    /// ssh keeps the joined text in `fwdarg[256]`, so what follows its first 255 bytes is
+    /// dropped (`snprintf`).
     pub fn from_tokens(args: &[Token<'_>]) -> Result<Forward, ForwardError> {
-        if let [a, b, ..] = args
-            && let Some(f) = plain_local(&a.value, &b.value)
-        {
-            return Ok(f);
-        }
         match args {
-            [a, b, ..] if !a.value.is_empty() && !b.value.is_empty() => Forward::from_args(
-                &String::from_utf8_lossy(&a.value),
-                &String::from_utf8_lossy(&b.value),
-            ),
+            [a, b, ..] if !a.value.is_empty() && !b.value.is_empty() => {
+                let len = a.value.len() + 1 + b.value.len();
+                if len <= FWDARG_MAX
+                    && let Some(f) = plain_local(&a.value, &b.value)
+                {
+                    return Ok(f);
+                }
+                let mut joined = Vec::with_capacity(len);
+                joined.extend_from_slice(&a.value);
+                joined.push(b':');
+                joined.extend_from_slice(&b.value);
+                joined.truncate(FWDARG_MAX);
+                Forward::parse_spec(&String::from_utf8_lossy(&joined))
+            }
             _ => Err(ForwardError::MissingTarget),
         }
     }
@@ -617,6 +630,28 @@ mod tests {
         ] {
             assert!(matches!(read(line), Err(ForwardError::Bad(_))), "{line}");
         }
+    }
+
+    /// ssh reads a config line's forward from `fwdarg[256]`: `LocalForward 1455 H:80808` with a
+    /// host of 246 bytes is `localforward 1455 [H]:808` in `ssh -G` 9.2p1 (the joined text
+    /// is 257 bytes, cut to 255).
+    #[test]
+    fn a_long_specification_is_cut_as_fwdarg_cuts_it() {
+        let host = "h".repeat(246);
+        let line = format!("1455 {host}:80808");
+        let toks = crate::lexer::argv_split(line.as_bytes(), 0).unwrap();
+        assert_eq!(
+            Forward::from_tokens(&toks).map(|f| f.to_string()),
+            Ok(format!("1455 [{host}]:808"))
+        );
+        // Plain forwards up to the limit are read whole.
+        let host = "h".repeat(245);
+        let line = format!("1455 {host}:8080");
+        let toks = crate::lexer::argv_split(line.as_bytes(), 0).unwrap();
+        assert_eq!(
+            Forward::from_tokens(&toks).map(|f| f.to_string()),
+            Ok(format!("1455 [{host}]:8080"))
+        );
     }
 
     proptest::proptest! {

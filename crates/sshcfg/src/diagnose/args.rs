@@ -290,7 +290,7 @@ fn check_tokens(
                         s.push(b':');
                         s.extend_from_slice(&b.value);
                         // `fwdarg[256]`: snprintf truncates.
-                        s.truncate(255);
+                        s.truncate(crate::forward::FWDARG_MAX);
                         joined = Some(s);
                     }
                     None if kind == Fwd::Remote => what = FwdSpec::RemoteDynamic,
@@ -299,7 +299,7 @@ fn check_tokens(
             }
             let spec_bytes: &[u8] = match &joined {
                 Some(s) => s,
-                None => &a.value[..a.value.len().min(255)],
+                None => &a.value[..a.value.len().min(crate::forward::FWDARG_MAX)],
             };
             if !value::forward_ok(spec_bytes, what) {
                 return Err(problem(base, "Bad forwarding specification."));

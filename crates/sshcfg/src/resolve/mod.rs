@@ -476,9 +476,10 @@ impl Pass<'_> {
                             _ => Forward::from_tokens(&[]),
                         }
                     } else {
-                        Forward::dynamic(&String::from_utf8_lossy(
-                            first_arg().as_ref().map_or(&b""[..], |a| &a.value),
-                        ))
+                        // `strlcpy` into `fwdarg[256]`, as for a local forward.
+                        let spec = first_arg().map(|a| a.value).unwrap_or_default();
+                        let spec = &spec[..spec.len().min(crate::forward::FWDARG_MAX)];
+                        Forward::dynamic(&String::from_utf8_lossy(spec))
                     };
                     match parsed.map_err(|e| e.to_string()) {
                         Ok(fwd) => {
@@ -1033,6 +1034,24 @@ mod tests {
         assert!(!cannot_name(br#""w"eb"#, b"web"), "quotes join text");
         assert!(!cannot_name(br"w\eb", b"web"), "an escape");
         assert!(!cannot_name(b"", b"web"), "no argument");
+    }
+
+    /// A `DynamicForward` is read from `fwdarg[256]` too: with a bind host of 250 bytes,
+    /// `DynamicForward H:10800` is `dynamicforward [H]:1080` in `ssh -G` 9.2p1.
+    #[test]
+    fn a_long_dynamic_forward_is_cut_as_fwdarg_cuts_it() {
+        let host = "h".repeat(250);
+        let text = format!("Host a\n  DynamicForward {host}:10800\n");
+        let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+        let set = crate::ConfigSet::from_main_bytes(text.into_bytes(), &opts).unwrap();
+        let r = set.resolve("a", &crate::ResolveContext::new("me"));
+        assert_eq!(
+            r.forwards[0].forward.listen,
+            crate::forward::Listen::Port {
+                bind: Some(host),
+                port: 1080
+            }
+        );
     }
 
     proptest::proptest! {
