@@ -319,8 +319,10 @@ impl Forward {
         }
     }
 
-    /// A `DynamicForward` (`-D`) specification, `[bind:]port`, as `parse_forward` reads it with
-    /// `dynamicfwd` set: ssh keeps it among the local forwards with the target host `socks`.
+    /// A `DynamicForward` (`-D`) specification, `[bind:]port` or a socket path, as
+    /// `parse_forward` reads it with `dynamicfwd` set: ssh keeps it among the local forwards with
+    /// the target host `socks`. `PORT:PATH` and `PATH:PATH` are read as forwards to the path,
+    /// without SOCKS, as ssh reads them.
     pub fn dynamic(spec: &str) -> Result<Forward, ForwardError> {
         let bad = || ForwardError::Bad(spec.to_string());
         if spec.contains("${") {
@@ -337,25 +339,53 @@ impl Forward {
         }
         let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
         let fields = parse_fields(trimmed).ok_or_else(bad)?;
-        let (bind, port) = match fields.as_slice() {
-            [p] => (None, &p.arg),
-            [b, p] => (Some(b.arg.clone()), &p.arg),
+        let port = |s: &str| match a2port(s) {
+            Ok(0) | Err(PortError::Invalid) => Err(bad()),
+            Ok(p) => Ok(p),
+            Err(PortError::NotEvaluated) => Err(ForwardError::NotEvaluated(spec.to_string())),
+        };
+        let socks = || Connect::Port {
+            host: "socks".into(),
+            port: 0,
+        };
+        let fwd = match fields.as_slice() {
+            [p] if p.is_path => Forward {
+                listen: Listen::Path(p.arg.clone()),
+                connect: socks(),
+            },
+            [p] => Forward {
+                listen: Listen::Port {
+                    bind: None,
+                    port: port(&p.arg)?,
+                },
+                connect: socks(),
+            },
+            // A path as the second field makes it a forward to that path, with no SOCKS
+            // (`ssh -G` prints it as a `localforward` as well as a `dynamicforward`).
+            [l, c] if l.is_path && c.is_path => Forward {
+                listen: Listen::Path(l.arg.clone()),
+                connect: Connect::Path(c.arg.clone()),
+            },
+            [l, c] if c.is_path => Forward {
+                listen: Listen::Port {
+                    bind: None,
+                    port: port(&l.arg)?,
+                },
+                connect: Connect::Path(c.arg.clone()),
+            },
+            [b, p] => Forward {
+                listen: Listen::Port {
+                    bind: Some(b.arg.clone()),
+                    port: port(&p.arg)?,
+                },
+                connect: socks(),
+            },
             _ => return Err(bad()),
         };
-        let port = match a2port(port) {
-            Ok(0) | Err(PortError::Invalid) => return Err(bad()),
-            Ok(p) => p,
-            Err(PortError::NotEvaluated) => {
-                return Err(ForwardError::NotEvaluated(spec.to_string()));
-            }
-        };
-        Ok(Forward {
-            listen: Listen::Port { bind, port },
-            connect: Connect::Port {
-                host: "socks".into(),
-                port: 0,
-            },
-        })
+        if fwd.too_long() {
+            return Err(bad());
+        }
+        Ok(fwd)
     }
 
     /// Parse a `-L`-style specification (`1455:localhost:1455`, `[::1]:1455:[::1]:1455`,
@@ -431,18 +461,23 @@ impl Forward {
             },
             _ => return Err(bad()),
         };
+        if fwd.too_long() {
+            return Err(bad());
+        }
+        Ok(fwd)
+    }
+
+    /// Does `parse_forward` refuse it for its length: a socket path of `PATH_MAX_SUN` (108)
+    /// bytes or more, a host of `NI_MAXHOST` (1025) or more?
+    fn too_long(&self) -> bool {
         let too_long = |s: &str, max: usize| s.len() >= max;
-        let long = match (&fwd.listen, &fwd.connect) {
+        match (&self.listen, &self.connect) {
             (Listen::Path(p), _) if too_long(p, 108) => true,
             (_, Connect::Path(p)) if too_long(p, 108) => true,
             (Listen::Port { bind: Some(h), .. }, _) if too_long(h, 1025) => true,
             (_, Connect::Port { host, .. }) if too_long(host, 1025) => true,
             _ => false,
-        };
-        if long {
-            return Err(bad());
         }
-        Ok(fwd)
     }
 
     /// The listening side as `ssh -G` prints it: `1455`, `[localhost]:1455` or a socket path.
@@ -657,9 +692,9 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
 
-        /// The walk's reading of a `LocalForward` accepts exactly what the rejection check's
-        /// reading (`diagnose::value::forward_ok`, checked against `ssh -G` by the refusal
-        /// property tests) accepts.
+        /// The walk's reading of a `LocalForward` or `DynamicForward` accepts exactly what the
+        /// rejection check's reading (`diagnose::value::forward_ok`, checked against `ssh -G`
+        /// by the refusal property tests) accepts.
         #[test]
         fn accepted_exactly_when_the_rejection_check_accepts(
             parts in proptest::collection::vec(
@@ -670,15 +705,46 @@ mod tests {
                 1..8,
             ),
         ) {
+            use crate::diagnose::value::{FwdSpec, forward_ok};
             let spec = parts.concat();
-            let ours = Forward::parse_spec(&spec);
-            if !matches!(ours, Err(ForwardError::NotEvaluated(_))) {
-                let check = crate::diagnose::value::forward_ok(
-                    spec.as_bytes(),
-                    crate::diagnose::value::FwdSpec::Local,
-                );
-                proptest::prop_assert_eq!(ours.is_ok(), check, "{:?}", spec);
+            for (ours, what) in [
+                (Forward::parse_spec(&spec), FwdSpec::Local),
+                (Forward::dynamic(&spec), FwdSpec::Dynamic),
+            ] {
+                if !matches!(ours, Err(ForwardError::NotEvaluated(_))) {
+                    let check = forward_ok(spec.as_bytes(), what);
+                    proptest::prop_assert_eq!(ours.is_ok(), check, "{:?} {:?}", spec, what);
+                }
             }
+        }
+    }
+
+    /// `DynamicForward` as `parse_forward` reads it with `dynamicfwd` set, checked with
+    /// `ssh -G` 9.2p1: a socket path is a SOCKS listener there (`dynamicforward /tmp/x`), and
+    /// a path as the second field makes a forward to it (`DynamicForward 1455:/b` prints
+    /// `dynamicforward 1455` and `localforward 1455 /b`; `/a:/b` prints `dynamicforward /a`
+    /// and `localforward /a /b`).
+    #[test]
+    fn dynamic_forwards_with_paths_read_as_ssh_reads_them() {
+        let d = |spec: &str| Forward::dynamic(spec);
+        let socks = d("/tmp/x").unwrap();
+        assert_eq!(socks.listen, Listen::Path("/tmp/x".into()));
+        assert!(socks.is_dynamic() && socks.hidden_by_ssh_g());
+        assert_eq!(d("1455:/b").unwrap().to_string(), "1455 /b");
+        assert_eq!(d("/a:/b").unwrap().to_string(), "/a /b");
+        assert!(!d("1455:/b").unwrap().hidden_by_ssh_g());
+        // dynamicforward [localhost]:1080
+        let bound = d("localhost:1080").unwrap();
+        assert!(bound.is_dynamic());
+        assert_eq!(bound.listen_display(), "[localhost]:1080");
+        // c line 2: Bad forwarding specification.
+        for bad in [
+            "a:/tmp/x",
+            "0",
+            "/a:/b:/c",
+            &format!("/{}", "p".repeat(107)),
+        ] {
+            assert!(matches!(d(bad), Err(ForwardError::Bad(_))), "{bad}");
         }
     }
 

@@ -504,7 +504,11 @@ impl Pass<'_> {
                     let first = first_arg();
                     let spec =
                         String::from_utf8_lossy(first.as_ref().map_or(&b""[..], |a| &a.value));
-                    if let Ok(f) = Forward::dynamic(&spec) {
+                    // A SOCKS listener's reading of the first argument: a port sshd listens on.
+                    if let Ok(f) = Forward::dynamic(&spec)
+                        && f.is_dynamic()
+                        && matches!(f.listen, Listen::Port { .. })
+                    {
                         self.out.remote_listeners.push(Located {
                             value: f.listen,
                             loc,
