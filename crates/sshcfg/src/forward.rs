@@ -68,6 +68,21 @@ pub enum ForwardError {
 /// bytes, is `1455 [H]:808`).
 pub(crate) const FWDARG_MAX: usize = 255;
 
+/// `PATH_MAX_SUN` of misc.h, the size of `sockaddr_un`'s `sun_path`: `parse_forward` refuses a
+/// socket path this long or longer.
+pub(crate) const PATH_MAX_SUN: usize = if cfg!(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)) {
+    104
+} else {
+    108
+};
+
 /// Why [`a2port`] gives no port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PortError {
@@ -467,13 +482,13 @@ impl Forward {
         Ok(fwd)
     }
 
-    /// Does `parse_forward` refuse it for its length: a socket path of `PATH_MAX_SUN` (108)
-    /// bytes or more, a host of `NI_MAXHOST` (1025) or more?
+    /// Does `parse_forward` refuse it for its length: a socket path of [`PATH_MAX_SUN`] bytes
+    /// or more, a host of `NI_MAXHOST` (1025) or more?
     fn too_long(&self) -> bool {
         let too_long = |s: &str, max: usize| s.len() >= max;
         match (&self.listen, &self.connect) {
-            (Listen::Path(p), _) if too_long(p, 108) => true,
-            (_, Connect::Path(p)) if too_long(p, 108) => true,
+            (Listen::Path(p), _) if too_long(p, PATH_MAX_SUN) => true,
+            (_, Connect::Path(p)) if too_long(p, PATH_MAX_SUN) => true,
             (Listen::Port { bind: Some(h), .. }, _) if too_long(h, 1025) => true,
             (_, Connect::Port { host, .. }) if too_long(host, 1025) => true,
             _ => false,
@@ -701,6 +716,9 @@ mod tests {
                 proptest::sample::select(vec![
                     "1455", "0", "22", "+1", "h", "a.b", "[", "]", ":", "/", "\\", "[::1]",
                     "[a/b]", " ", "x/y", "\\:", "\\/", "65536", "%h",
+                    // Two or three of these make a path or host too long for ssh.
+                    "/abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+                    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
                 ]),
                 1..8,
             ),

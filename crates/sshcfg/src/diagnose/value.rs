@@ -714,34 +714,36 @@ pub(crate) fn forward_ok(spec: &[u8], what: FwdSpec) -> bool {
     let f = |i: usize| fields[i].as_ref().expect("field");
     // Only the fields read as ports are looked up (a name needs the services database).
     let port = |i: usize| a2port(&buf[f(i).text.clone()]).map_or(-1, i32::from);
-    // (listen port or -2 for a path, connect port or -2 for a path, or -3 when none)
-    let (listen, connect, listen_host_len, connect_host_len) = match n {
+    // (listen port or -2 for a path, connect port or -2 for a path, or -3 when none), and the
+    // lengths of the listening and connecting host or path.
+    let len = |i: usize| f(i).text.len();
+    let (listen, connect, listen_len, connect_len) = match n {
         1 => {
             if f(0).ispath {
-                (-2, -3, 0, 0)
+                (-2, -3, len(0), 0)
             } else {
                 (port(0), -3, 0, 0)
             }
         }
         2 => {
             if f(0).ispath && f(1).ispath {
-                (-2, -2, 0, 0)
+                (-2, -2, len(0), len(1))
             } else if f(1).ispath {
-                (port(0), -2, 0, 0)
+                (port(0), -2, 0, len(1))
             } else {
-                (port(1), -3, f(0).text.len(), 0)
+                (port(1), -3, len(0), 0)
             }
         }
         3 => {
             if f(0).ispath {
-                (-2, port(2), 0, f(1).text.len())
+                (-2, port(2), len(0), len(1))
             } else if f(2).ispath {
-                (port(1), -2, f(0).text.len(), 0)
+                (port(1), -2, len(0), len(2))
             } else {
-                (port(0), port(2), 0, f(1).text.len())
+                (port(0), port(2), 0, len(1))
             }
         }
-        4 => (port(1), port(3), f(0).text.len(), f(2).text.len()),
+        4 => (port(1), port(3), len(0), len(2)),
         _ => return false,
     };
     if dynamic {
@@ -759,8 +761,15 @@ pub(crate) fn forward_ok(spec: &[u8], what: FwdSpec) -> bool {
     if (listen < 0 && listen != -2) || (!remote && listen == 0) {
         return false;
     }
-    // NI_MAXHOST
-    listen_host_len < 1025 && connect_host_len < 1025
+    // NI_MAXHOST for a host, PATH_MAX_SUN for a path.
+    let max = |port: i32| {
+        if port == -2 {
+            crate::forward::PATH_MAX_SUN
+        } else {
+            1025
+        }
+    };
+    listen_len < max(listen) && connect_len < max(connect)
 }
 
 #[cfg(test)]
@@ -803,6 +812,28 @@ mod tests {
         assert!(forward_ok(b"8080", FwdSpec::RemoteDynamic));
         assert!(!forward_ok(b"0", FwdSpec::Dynamic));
         assert!(forward_ok(b"localhost:1080", FwdSpec::Dynamic));
+        // A socket path of PATH_MAX_SUN bytes (108 here) or more: "Bad forwarding
+        // specification." from ssh -G 9.2p1 for `LocalForward 1455 /p...` (108 bytes),
+        // `RemoteForward /p...` and `DynamicForward /p...`; 107 bytes are accepted.
+        let path = |n: usize| format!("/{}", "p".repeat(n - 1));
+        let long = path(crate::forward::PATH_MAX_SUN);
+        let fits = path(crate::forward::PATH_MAX_SUN - 1);
+        for what in [FwdSpec::Dynamic, FwdSpec::RemoteDynamic] {
+            assert!(forward_ok(fits.as_bytes(), what), "{what:?}");
+            assert!(!forward_ok(long.as_bytes(), what), "{what:?}");
+        }
+        for what in [FwdSpec::Local, FwdSpec::Remote] {
+            for spec in [
+                format!("1455:{long}"),
+                format!("{long}:h:22"),
+                format!("{long}:/x"),
+            ] {
+                assert!(!forward_ok(spec.as_bytes(), what), "{spec} {what:?}");
+            }
+            assert!(forward_ok(format!("1455:{fits}").as_bytes(), what));
+            // Read as a bind address (four fields), it is a host: NI_MAXHOST applies.
+            assert!(forward_ok(format!("{long}:1455:h:1").as_bytes(), what));
+        }
     }
 
     #[test]
