@@ -14,12 +14,7 @@ pub(crate) fn dollar_ok(s: &[u8]) -> bool {
             if end == 0 {
                 return false;
             }
-            let name = &rest[..end];
-            let set = std::str::from_utf8(name)
-                .ok()
-                .and_then(std::env::var_os)
-                .is_some();
-            if !set {
+            if !env_set(&rest[..end]) {
                 return false;
             }
             i += 2 + end + 1;
@@ -28,6 +23,53 @@ pub(crate) fn dollar_ok(s: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Is the environment variable `name` set (`getenv` gives a value, maybe empty)?
+fn env_set(name: &[u8]) -> bool {
+    std::str::from_utf8(name)
+        .ok()
+        .and_then(std::env::var_os)
+        .is_some()
+}
+
+/// misc.c `vdollar_percent_expand` of `s` with the `%` tokens `tokens` (`%%` is always one), and
+/// `${VAR}` from the environment when `dollar`: the first error it logs, as ssh's log shows it
+/// (`vdollar_percent_expand: unknown key %/`), or `None` when `s` expands. A value put in for
+/// `${VAR}` is not read again.
+pub(crate) fn percent_expand_error(s: &[u8], dollar: bool, tokens: &[u8]) -> Option<String> {
+    use crate::diagnose::value::vis;
+    let error = |m: String| Some(format!("vdollar_percent_expand: {m}"));
+    let mut i = 0;
+    while i < s.len() {
+        if dollar && s[i] == b'$' && s.get(i + 1) == Some(&b'{') {
+            let rest = &s[i + 2..];
+            let Some(end) = rest.iter().position(|&b| b == b'}') else {
+                return error(format!(
+                    "environment variable '{}' missing closing '}}'",
+                    vis(rest)
+                ));
+            };
+            if end == 0 {
+                return error("zero-length environment variable".into());
+            }
+            if !env_set(&rest[..end]) {
+                return error(format!("env var ${{{}}} has no value", vis(&rest[..end])));
+            }
+            i += 2 + end + 1;
+            continue;
+        }
+        if s[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        match s.get(i + 1) {
+            None => return error("invalid format".into()),
+            Some(&c) if c == b'%' || tokens.contains(&c) => i += 2,
+            Some(&c) => return error(format!("unknown key %{}", vis(&[c]))),
+        }
+    }
+    None
 }
 
 /// The environment variable `${VAR}` expansions of `s` as ssh makes them (`None` when one

@@ -287,6 +287,117 @@ fn plain_local(listen: &[u8], connect: &[u8]) -> Option<Forward> {
     })
 }
 
+/// readconf.c `parse_forward`: the forward `spec` describes, read as a `DynamicForward` (or a
+/// one-argument `RemoteForward`) when `dynamic`, and with its listening side on the server (where
+/// port 0 asks the server for a port) when `remote`.
+fn parse_forward(spec: &str, dynamic: bool, remote: bool) -> Result<Forward, ForwardError> {
+    let bad = || ForwardError::Bad(spec.to_string());
+    if spec.contains("${") {
+        // As ssh does when it reads the line: `${VAR}` from the environment, and a variable
+        // that is not set makes the specification bad.
+        return match crate::expand::dollar_expand(spec.as_bytes()) {
+            // A value that itself holds `${` is not expanded again (ssh expands once).
+            Some(e) if e.windows(2).any(|w| w == b"${") => {
+                Err(ForwardError::NotEvaluated(spec.to_string()))
+            }
+            Some(e) => parse_forward(&String::from_utf8_lossy(&e), dynamic, remote),
+            None => Err(ForwardError::Bad(spec.to_string())),
+        };
+    }
+    let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let fields = parse_fields(trimmed).ok_or_else(bad)?;
+    let port = |s: &str| match a2port(s) {
+        Ok(p) => Ok(p),
+        Err(PortError::NotEvaluated) => Err(ForwardError::NotEvaluated(spec.to_string())),
+        Err(PortError::Invalid) => Err(bad()),
+    };
+    let listen_port = |s: &str| match port(s)? {
+        0 if !remote => Err(bad()),
+        p => Ok(p),
+    };
+    let connect_port = |s: &str| match port(s)? {
+        0 => Err(bad()),
+        p => Ok(p),
+    };
+    let socks = || Connect::Port {
+        host: "socks".into(),
+        port: 0,
+    };
+    let f = |i: usize| &fields[i];
+    let fwd = match (fields.len(), dynamic) {
+        (1, true) if f(0).is_path => Forward {
+            listen: Listen::Path(f(0).arg.clone()),
+            connect: socks(),
+        },
+        (1, true) => Forward {
+            listen: Listen::Port {
+                bind: None,
+                port: listen_port(&f(0).arg)?,
+            },
+            connect: socks(),
+        },
+        // A path as the second field makes it a forward to that path, with no SOCKS for a
+        // dynamic one (`ssh -G` prints it as a `localforward` as well as a `dynamicforward`).
+        (2, _) if f(0).is_path && f(1).is_path => Forward {
+            listen: Listen::Path(f(0).arg.clone()),
+            connect: Connect::Path(f(1).arg.clone()),
+        },
+        (2, _) if f(1).is_path => Forward {
+            listen: Listen::Port {
+                bind: None,
+                port: listen_port(&f(0).arg)?,
+            },
+            connect: Connect::Path(f(1).arg.clone()),
+        },
+        (2, true) => Forward {
+            listen: Listen::Port {
+                bind: Some(f(0).arg.clone()),
+                port: listen_port(&f(1).arg)?,
+            },
+            connect: socks(),
+        },
+        (3, false) if f(0).is_path => Forward {
+            listen: Listen::Path(f(0).arg.clone()),
+            connect: Connect::Port {
+                host: f(1).arg.clone(),
+                port: connect_port(&f(2).arg)?,
+            },
+        },
+        (3, false) if f(2).is_path => Forward {
+            listen: Listen::Port {
+                bind: Some(f(0).arg.clone()),
+                port: listen_port(&f(1).arg)?,
+            },
+            connect: Connect::Path(f(2).arg.clone()),
+        },
+        (3, false) => Forward {
+            listen: Listen::Port {
+                bind: None,
+                port: listen_port(&f(0).arg)?,
+            },
+            connect: Connect::Port {
+                host: f(1).arg.clone(),
+                port: connect_port(&f(2).arg)?,
+            },
+        },
+        (4, false) => Forward {
+            listen: Listen::Port {
+                bind: Some(f(0).arg.clone()),
+                port: listen_port(&f(1).arg)?,
+            },
+            connect: Connect::Port {
+                host: f(2).arg.clone(),
+                port: connect_port(&f(3).arg)?,
+            },
+        },
+        _ => return Err(bad()),
+    };
+    if fwd.too_long() {
+        return Err(bad());
+    }
+    Ok(fwd)
+}
+
 impl Forward {
     /// A loopback tunnel: listen on `local_port` with ssh's default bind (loopback unless
     /// `GatewayPorts yes`) and connect to `localhost:remote_port` on the remote machine; written
@@ -312,6 +423,7 @@ impl Forward {
 
     /// The forward of a `LocalForward` line's arguments, as `argv_split` gives them: the first two
     /// joined with `:` (extra arguments are the caller's concern).
+    ///
     /// ssh keeps the joined text in `fwdarg[256]`, so what follows its first 255 bytes is
     /// dropped (`snprintf`).
     pub fn from_tokens(args: &[Token<'_>]) -> Result<Forward, ForwardError> {
@@ -339,147 +451,32 @@ impl Forward {
     /// the target host `socks`. `PORT:PATH` and `PATH:PATH` are read as forwards to the path,
     /// without SOCKS, as ssh reads them.
     pub fn dynamic(spec: &str) -> Result<Forward, ForwardError> {
-        let bad = || ForwardError::Bad(spec.to_string());
-        if spec.contains("${") {
-            // As ssh does when it reads the line: `${VAR}` from the environment, and a
-            // variable that is not set makes the specification bad.
-            return match crate::expand::dollar_expand(spec.as_bytes()) {
-                // A value that itself holds `${` is not expanded again (ssh expands once).
-                Some(e) if e.windows(2).any(|w| w == b"${") => {
-                    Err(ForwardError::NotEvaluated(spec.to_string()))
-                }
-                Some(e) => Forward::dynamic(&String::from_utf8_lossy(&e)),
-                None => Err(ForwardError::Bad(spec.to_string())),
-            };
-        }
-        let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
-        let fields = parse_fields(trimmed).ok_or_else(bad)?;
-        let port = |s: &str| match a2port(s) {
-            Ok(0) | Err(PortError::Invalid) => Err(bad()),
-            Ok(p) => Ok(p),
-            Err(PortError::NotEvaluated) => Err(ForwardError::NotEvaluated(spec.to_string())),
-        };
-        let socks = || Connect::Port {
-            host: "socks".into(),
-            port: 0,
-        };
-        let fwd = match fields.as_slice() {
-            [p] if p.is_path => Forward {
-                listen: Listen::Path(p.arg.clone()),
-                connect: socks(),
-            },
-            [p] => Forward {
-                listen: Listen::Port {
-                    bind: None,
-                    port: port(&p.arg)?,
-                },
-                connect: socks(),
-            },
-            // A path as the second field makes it a forward to that path, with no SOCKS
-            // (`ssh -G` prints it as a `localforward` as well as a `dynamicforward`).
-            [l, c] if l.is_path && c.is_path => Forward {
-                listen: Listen::Path(l.arg.clone()),
-                connect: Connect::Path(c.arg.clone()),
-            },
-            [l, c] if c.is_path => Forward {
-                listen: Listen::Port {
-                    bind: None,
-                    port: port(&l.arg)?,
-                },
-                connect: Connect::Path(c.arg.clone()),
-            },
-            [b, p] => Forward {
-                listen: Listen::Port {
-                    bind: Some(b.arg.clone()),
-                    port: port(&p.arg)?,
-                },
-                connect: socks(),
-            },
-            _ => return Err(bad()),
-        };
-        if fwd.too_long() {
-            return Err(bad());
-        }
-        Ok(fwd)
+        parse_forward(spec, true, false)
     }
 
     /// Parse a `-L`-style specification (`1455:localhost:1455`, `[::1]:1455:[::1]:1455`,
     /// `1455:/run/sock`, ...).
     pub fn parse_spec(spec: &str) -> Result<Forward, ForwardError> {
-        let bad = || ForwardError::Bad(spec.to_string());
-        if spec.contains("${") {
-            // As ssh does when it reads the line: `${VAR}` from the environment, and a
-            // variable that is not set makes the specification bad.
-            return match crate::expand::dollar_expand(spec.as_bytes()) {
-                // A value that itself holds `${` is not expanded again (ssh expands once).
-                Some(e) if e.windows(2).any(|w| w == b"${") => {
-                    Err(ForwardError::NotEvaluated(spec.to_string()))
-                }
-                Some(e) => Forward::parse_spec(&String::from_utf8_lossy(&e)),
-                None => Err(ForwardError::Bad(spec.to_string())),
-            };
-        }
-        let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
-        let fields = parse_fields(trimmed).ok_or_else(bad)?;
-        let port = |s: &str| match a2port(s) {
-            Ok(p) => Ok(p),
-            Err(PortError::NotEvaluated) => Err(ForwardError::NotEvaluated(spec.to_string())),
-            Err(PortError::Invalid) => Err(bad()),
+        parse_forward(spec, false, false)
+    }
+
+    /// The forward of a `RemoteForward` line's arguments, as `argv_split` gives them: the first
+    /// two joined with `:` (cut as [`Forward::from_tokens`] cuts them), or the first alone, a
+    /// SOCKS proxy on the server. Its listening side is on the server, where port 0 is allowed.
+    pub(crate) fn remote_from_tokens(args: &[Token<'_>]) -> Result<Forward, ForwardError> {
+        let (spec, dynamic) = match args {
+            [a, b, ..] if !a.value.is_empty() && !b.value.is_empty() => {
+                let mut joined = Vec::with_capacity(a.value.len() + 1 + b.value.len());
+                joined.extend_from_slice(&a.value);
+                joined.push(b':');
+                joined.extend_from_slice(&b.value);
+                (joined, false)
+            }
+            [a, ..] if !a.value.is_empty() => (a.value.to_vec(), true),
+            _ => return Err(ForwardError::MissingTarget),
         };
-        let nonzero = |p: u16| if p == 0 { Err(bad()) } else { Ok(p) };
-        let f = |i: usize| &fields[i];
-        let fwd = match fields.len() {
-            2 if f(0).is_path && f(1).is_path => Forward {
-                listen: Listen::Path(f(0).arg.clone()),
-                connect: Connect::Path(f(1).arg.clone()),
-            },
-            2 if f(1).is_path => Forward {
-                listen: Listen::Port {
-                    bind: None,
-                    port: nonzero(port(&f(0).arg)?)?,
-                },
-                connect: Connect::Path(f(1).arg.clone()),
-            },
-            3 if f(0).is_path => Forward {
-                listen: Listen::Path(f(0).arg.clone()),
-                connect: Connect::Port {
-                    host: f(1).arg.clone(),
-                    port: nonzero(port(&f(2).arg)?)?,
-                },
-            },
-            3 if f(2).is_path => Forward {
-                listen: Listen::Port {
-                    bind: Some(f(0).arg.clone()),
-                    port: nonzero(port(&f(1).arg)?)?,
-                },
-                connect: Connect::Path(f(2).arg.clone()),
-            },
-            3 => Forward {
-                listen: Listen::Port {
-                    bind: None,
-                    port: nonzero(port(&f(0).arg)?)?,
-                },
-                connect: Connect::Port {
-                    host: f(1).arg.clone(),
-                    port: nonzero(port(&f(2).arg)?)?,
-                },
-            },
-            4 => Forward {
-                listen: Listen::Port {
-                    bind: Some(f(0).arg.clone()),
-                    port: nonzero(port(&f(1).arg)?)?,
-                },
-                connect: Connect::Port {
-                    host: f(2).arg.clone(),
-                    port: nonzero(port(&f(3).arg)?)?,
-                },
-            },
-            _ => return Err(bad()),
-        };
-        if fwd.too_long() {
-            return Err(bad());
-        }
-        Ok(fwd)
+        let spec = &spec[..spec.len().min(FWDARG_MAX)];
+        parse_forward(&String::from_utf8_lossy(spec), dynamic, true)
     }
 
     /// Does `parse_forward` refuse it for its length: a socket path of [`PATH_MAX_SUN`] bytes
@@ -707,8 +704,8 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
 
-        /// The walk's reading of a `LocalForward` or `DynamicForward` accepts exactly what the
-        /// rejection check's reading (`diagnose::value::forward_ok`, checked against `ssh -G`
+        /// The walk's reading of a forward (`LocalForward`, `DynamicForward`, `RemoteForward`
+        /// with one argument or two) accepts exactly what the rejection check's reading (`diagnose::value::forward_ok`, checked against `ssh -G`
         /// by the refusal property tests) accepts.
         #[test]
         fn accepted_exactly_when_the_rejection_check_accepts(
@@ -728,6 +725,8 @@ mod tests {
             for (ours, what) in [
                 (Forward::parse_spec(&spec), FwdSpec::Local),
                 (Forward::dynamic(&spec), FwdSpec::Dynamic),
+                (parse_forward(&spec, false, true), FwdSpec::Remote),
+                (parse_forward(&spec, true, true), FwdSpec::RemoteDynamic),
             ] {
                 if !matches!(ours, Err(ForwardError::NotEvaluated(_))) {
                     let check = forward_ok(spec.as_bytes(), what);

@@ -501,6 +501,7 @@ impl Pass<'_> {
                     }
                 }
                 Keyword::RemoteForward => {
+                    self.obtained.remote_forward(loc);
                     let first = first_arg();
                     let spec =
                         String::from_utf8_lossy(first.as_ref().map_or(&b""[..], |a| &a.value));

@@ -13,7 +13,12 @@
 //! - `ConnectionAttempts 0`;
 //! - `ForkAfterAuthentication yes` without a `RemoteCommand` (and `SessionType` not `none`):
 //!   "Cannot fork into background without a command to execute." (no command can be given on
-//!   `ssh HOST`'s command line here, as `ssh -G` takes none).
+//!   `ssh HOST`'s command line here, as `ssh -G` takes none);
+//! - the expansion of the options ssh uses (OpenSSH 8.4 and later): `%` tokens in
+//!   `RemoteCommand`, `~`, `%` tokens and `${VAR}` in `ControlPath`, `IdentityAgent`, the socket
+//!   of `ForwardAgent` and `UserKnownHostsFile`, `%` tokens in the socket paths of forwards: an
+//!   unknown token, a `%` at the end, an unset variable or an unknown `~user` is fatal (see
+//!   `expansion_refusal`).
 //!
 //! Each option keeps its first obtained value, as readconf.c does; `ProxyCommand` and
 //! `ProxyJump` exclude each other (the first that applies wins, `parse_jump`).
@@ -35,6 +40,10 @@ struct Watched {
     proxy_command: u8,
     proxy_jump: u8,
     fdpass: u8,
+    control_path: u8,
+    identity_agent: u8,
+    forward_agent: u8,
+    user_known_hosts: u8,
 }
 
 fn watched() -> &'static Watched {
@@ -49,6 +58,10 @@ fn watched() -> &'static Watched {
             proxy_command: at("proxycommand"),
             proxy_jump: at("proxyjump"),
             fdpass: at("proxyusefdpass"),
+            control_path: at("controlpath"),
+            identity_agent: at("identityagent"),
+            forward_agent: at("forwardagent"),
+            user_known_hosts: at("userknownhostsfile"),
         }
     })
 }
@@ -63,6 +76,14 @@ pub(crate) struct Obtained {
     /// The first `ProxyCommand` or `ProxyJump` that applied (the other is then ignored).
     proxy: Option<Loc>,
     fdpass: Option<Loc>,
+    control_path: Option<Loc>,
+    identity_agent: Option<Loc>,
+    /// The first `ForwardAgent` that names a socket (not a flag): readconf.c keeps it even
+    /// when an earlier line gave a flag.
+    forward_agent_path: Option<Loc>,
+    user_known_hosts: Option<Loc>,
+    /// Every `RemoteForward` line that applied, in order.
+    remote_forwards: Vec<Loc>,
 }
 
 impl Obtained {
@@ -80,9 +101,31 @@ impl Obtained {
             k if k == w.session_type => &mut self.session_type,
             k if k == w.proxy_command || k == w.proxy_jump => &mut self.proxy,
             k if k == w.fdpass => &mut self.fdpass,
+            k if k == w.control_path => &mut self.control_path,
+            k if k == w.identity_agent => &mut self.identity_agent,
+            k if k == w.user_known_hosts => &mut self.user_known_hosts,
+            k if k == w.forward_agent => {
+                let arg = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).next();
+                let flag = arg.and_then(Result::ok).is_some_and(|a| {
+                    crate::keyword::table::FLAG
+                        .iter()
+                        .any(|f| a.value.eq_ignore_ascii_case(f.as_bytes()))
+                });
+                if flag {
+                    return;
+                }
+                &mut self.forward_agent_path
+            }
             _ => return,
         };
         slot.get_or_insert(loc);
+    }
+
+    /// A `RemoteForward` line `loc` applies to the host.
+    pub(crate) fn remote_forward(&mut self, loc: Loc) {
+        if !self.remote_forwards.contains(&loc) {
+            self.remote_forwards.push(loc);
+        }
     }
 }
 
@@ -231,6 +274,154 @@ pub(crate) fn refusal(
             );
         }
     }
+    if let Some(n) = expansion_refusal(set, r, o, ctx) {
+        return Some(n);
+    }
+    None
+}
+
+/// The `%` tokens ssh.c's `DEFAULT_CLIENT_PERCENT_EXPAND_ARGS` has for OpenSSH `version`
+/// (`None`: the newest): `%j` from 9.6.
+fn client_tokens(version: Option<crate::OpenSshVersion>) -> &'static [u8] {
+    match version {
+        Some(v) if (v.major, v.minor) < (9, 6) => b"CLiklnpdhru",
+        _ => b"CLiklnpdhruj",
+    }
+}
+
+/// misc.c `tilde_expand` of `s`, whose result ssh expands next: `Err` is ssh's message for a
+/// `~user` the password database does not know. `~` alone or `~/` is the user's own home; a path
+/// without `~` is kept. Off Unix, kept as written.
+fn tilde_expand(s: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    use std::borrow::Cow;
+    let Some(rest) = s.strip_prefix(b"~").filter(|_| cfg!(unix)) else {
+        return Ok(Cow::Borrowed(s));
+    };
+    let (user, path) = match rest.iter().position(|&b| b == b'/') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, &b""[..]),
+    };
+    let home = if user.is_empty() {
+        crate::passwd::passwd_home()
+    } else {
+        std::str::from_utf8(user)
+            .ok()
+            .and_then(crate::passwd::home_of)
+    };
+    let Some(home) = home else {
+        if user.is_empty() {
+            // No entry for this uid: not judged.
+            return Ok(Cow::Borrowed(s));
+        }
+        return Err(format!("tilde_expand: No such user {}", value::vis(user)));
+    };
+    let mut out = home.as_os_str().as_encoded_bytes().to_vec();
+    if out.last() != Some(&b'/') {
+        out.push(b'/');
+    }
+    let path = &path[path.iter().take_while(|&&b| b == b'/').count()..];
+    out.extend_from_slice(path);
+    Ok(Cow::Owned(out))
+}
+
+/// What ssh.c's expansion of the options it uses stops at, after the checks above and before
+/// `ssh -G` prints anything (OpenSSH 8.4 and later, each checked with `ssh -G` 9.2p1): in its
+/// order, `RemoteCommand` (`%` tokens), `ControlPath`, `IdentityAgent`, the socket of
+/// `ForwardAgent` and each `UserKnownHostsFile` (`~`, then `%` tokens and `${VAR}`), then the
+/// socket paths of the local forwards and of the remote ones (`%` tokens). An unknown token
+/// (`%/`), a `%` at the end, an unset `${VAR}` or an unknown `~user` stops ssh, with the message
+/// of the function that failed.
+fn expansion_refusal(
+    set: &ConfigSet,
+    r: &Resolution,
+    o: &Obtained,
+    ctx: &ResolveContext,
+) -> Option<Note> {
+    if ctx.openssh.is_some_and(|v| (v.major, v.minor) < (8, 4)) {
+        return None;
+    }
+    let tokens = client_tokens(ctx.openssh);
+    let fatal = |loc: Loc, message: String| Some(Note { loc, message });
+    if let Some(loc) = o.remote_command {
+        let c = command(set, loc);
+        if !c.eq_ignore_ascii_case(b"none")
+            && let Some(m) = crate::expand::percent_expand_error(c, false, tokens)
+        {
+            return fatal(loc, m);
+        }
+    }
+    // `~`, then `%` tokens and `${VAR}`, of a path.
+    let path = |v: &[u8]| match tilde_expand(v) {
+        Ok(p) => crate::expand::percent_expand_error(&p, true, tokens),
+        Err(m) => Some(m),
+    };
+    if let Some(loc) = o.control_path {
+        let v = first_arg(set, loc);
+        if !v.eq_ignore_ascii_case(b"none")
+            && let Some(m) = path(&v)
+        {
+            return fatal(loc, m);
+        }
+    }
+    for loc in [o.identity_agent, o.forward_agent_path]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(m) = path(&first_arg(set, loc)) {
+            return fatal(loc, m);
+        }
+    }
+    if let Some(loc) = o.user_known_hosts {
+        let raw = set.file(loc.file()).doc.raw_args(loc.index());
+        let files: Vec<_> = crate::lexer::Argv::new(raw, 0)
+            .filter_map(Result::ok)
+            .collect();
+        let none = files
+            .first()
+            .is_some_and(|f| f.value.eq_ignore_ascii_case(b"none"));
+        if !none {
+            for f in &files {
+                if let Some(m) = path(&f.value) {
+                    return fatal(loc, m);
+                }
+            }
+        }
+    }
+    if r.clears_forwardings() {
+        return None;
+    }
+    // Forward paths were `${VAR}`-expanded when the line was read.
+    let forward = |f: &crate::Forward| {
+        let listen = match &f.listen {
+            crate::forward::Listen::Path(p) => Some(p),
+            crate::forward::Listen::Port { .. } => None,
+        };
+        let connect = match &f.connect {
+            crate::forward::Connect::Path(p) => Some(p),
+            crate::forward::Connect::Port { .. } => None,
+        };
+        [listen, connect]
+            .into_iter()
+            .flatten()
+            .find_map(|p| crate::expand::percent_expand_error(p.as_bytes(), false, tokens))
+    };
+    for f in &r.forwards {
+        if let Some(m) = forward(&f.forward) {
+            return fatal(f.loc, m);
+        }
+    }
+    for &loc in &o.remote_forwards {
+        let raw = set.file(loc.file()).doc.raw_args(loc.index());
+        let args: Vec<_> = crate::lexer::Argv::new(raw, 0)
+            .take(2)
+            .filter_map(Result::ok)
+            .collect();
+        if let Ok(f) = crate::Forward::remote_from_tokens(&args)
+            && let Some(m) = forward(&f)
+        {
+            return fatal(loc, m);
+        }
+    }
     None
 }
 
@@ -292,6 +483,126 @@ mod tests {
             "Host b\n  User u\n  HostName x\n  ProxyJump u@X:22\n",
         ] {
             assert_eq!(first_error(no_loop, "b"), None, "{no_loop}");
+        }
+    }
+
+    /// What ssh.c's expansions after reading stop at, each as `ssh -G -F c a` 9.2p1 says it
+    /// (its first line on stderr; nothing is printed on stdout), at the line that gave the
+    /// value.
+    #[test]
+    fn expansions_refuse_as_ssh_g_reports_them() {
+        let first_error = |config: &str, version: Option<crate::OpenSshVersion>| {
+            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+            let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
+            let ctx = crate::ResolveContext::new("me").with_openssh(version);
+            let r = set.resolve("a", &ctx);
+            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
+        };
+        let unknown = |line: usize, key: &str| {
+            Some((line, format!("vdollar_percent_expand: unknown key %{key}")))
+        };
+        let cases: &[(&str, Option<(usize, String)>)] = &[
+            ("Host a\nRemoteCommand echo %/\n", unknown(2, "/")),
+            // The rest of the line, comment included.
+            ("Host a\nRemoteCommand echo %h # %/\n", unknown(2, "/")),
+            ("Host a\nRemoteCommand NONE %/\n", unknown(2, "/")),
+            ("Host a\nControlPath /tmp/%/\n", unknown(2, "/")),
+            (
+                "Host a\nControlPath /tmp/${SSHCFG_UNSET_H19}\n",
+                Some((
+                    2,
+                    "vdollar_percent_expand: env var ${SSHCFG_UNSET_H19} has no value".into(),
+                )),
+            ),
+            (
+                "Host a\nControlPath /tmp/${SSHCFG_UNSET_H19\n",
+                Some((
+                    2,
+                    "vdollar_percent_expand: environment variable 'SSHCFG_UNSET_H19' missing \
+                     closing '}'"
+                        .into(),
+                )),
+            ),
+            (
+                "Host a\nControlPath /tmp/${}\n",
+                Some((
+                    2,
+                    "vdollar_percent_expand: zero-length environment variable".into(),
+                )),
+            ),
+            ("Host a\nIdentityAgent /tmp/%/\n", unknown(2, "/")),
+            // The first ForwardAgent that names a socket, whatever a flag before it said.
+            (
+                "Host a\nForwardAgent yes\nForwardAgent /tmp/%/\n",
+                unknown(3, "/"),
+            ),
+            (
+                "Host a\nForwardAgent /tmp/%/\nForwardAgent yes\n",
+                unknown(2, "/"),
+            ),
+            ("Host a\nUserKnownHostsFile /x/ok /x/%/\n", unknown(2, "/")),
+            ("Host a\nRemoteForward /tmp/%/ /tmp/y\n", unknown(2, "/")),
+            ("Host a\nRemoteForward 0 /tmp/%q\n", unknown(2, "q")),
+            ("Host a\nRemoteForward /tmp/%q\n", unknown(2, "q")),
+            ("Host a\nLocalForward 1455 %/1455\n", unknown(2, "/")),
+            ("Host a\nDynamicForward /tmp/%/\n", unknown(2, "/")),
+            (
+                "Host a\nLocalForward /tmp/x% /tmp/y\n",
+                Some((2, "vdollar_percent_expand: invalid format".into())),
+            ),
+            // ssh.c's order: RemoteCommand before ControlPath, ControlPath before forwards.
+            (
+                "Host a\nControlPath %/\nRemoteCommand %z\n",
+                unknown(3, "z"),
+            ),
+            (
+                "Host a\nLocalForward /%q /y\nControlPath %z\n",
+                unknown(3, "z"),
+            ),
+            (
+                "Host a\nRemoteCommand x\nForkAfterAuthentication yes\nControlPath %/\n",
+                unknown(4, "/"),
+            ),
+            // Nothing to expand, or nothing ssh expands.
+            ("Host a\nRemoteCommand none\n", None),
+            ("Host a\nControlPath None\n", None),
+            ("Host a\nControlPath /tmp/%C.%h.%%\n", None),
+            ("Host a\nUserKnownHostsFile none\n", None),
+            (
+                "Host a\nClearAllForwardings yes\nLocalForward 1455 %/1455\n",
+                None,
+            ),
+            ("Host a\nLocalForward 1455 localhost:1455\n", None),
+            ("Host b\nControlPath %/\n", None),
+            (
+                "Host a\nProxyCommand %/\nLocalCommand %/\nIdentityFile %/\n",
+                None,
+            ),
+            // %j (the ProxyJump) is a token from 9.6.
+            ("Host a\nLocalForward /tmp/%j /tmp/y\n", None),
+        ];
+        for (config, want) in cases {
+            assert_eq!(&first_error(config, None), want, "{config}");
+        }
+        let v92 = Some(crate::OpenSshVersion::new(9, 2));
+        assert_eq!(
+            first_error("Host a\nLocalForward /tmp/%j /tmp/y\n", v92),
+            unknown(2, "j")
+        );
+        // Before 8.4 these were not all expanded, nor with these tokens: not judged.
+        let v83 = Some(crate::OpenSshVersion::new(8, 3));
+        assert_eq!(first_error("Host a\nControlPath %/\n", v83), None);
+        if cfg!(unix) {
+            // tilde_expand: No such user no-such-user-h19
+            assert_eq!(
+                first_error("Host a\nControlPath ~no-such-user-h19/x\n", None),
+                Some((2, "tilde_expand: No such user no-such-user-h19".into()))
+            );
+            // `~root` is expanded first; the path is then read for tokens.
+            assert_eq!(
+                first_error("Host a\nControlPath ~root/%z\n", None),
+                unknown(2, "z")
+            );
         }
     }
 

@@ -377,7 +377,8 @@ fn rekey_limits_are_scanned_as_scan_scaled_scans_them() {
 
 /// What ssh.c refuses for a host after reading the config (a `ProxyJump` to the host itself,
 /// `ConnectionAttempts 0`, `ForkAfterAuthentication` without a command, `ProxyCommand -` with
-/// `ProxyUseFDPass`, a `HostName` with an unknown `%` token): the resolution of host `a` has an
+/// `ProxyUseFDPass`, a `HostName` with an unknown `%` token, an option or socket path it cannot
+/// expand): the resolution of host `a` has an
 /// error exactly when `ssh -G a` fails, with ssh's message, and ResolveIndex agrees.
 #[test]
 fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
@@ -421,6 +422,21 @@ fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
         "Host a\nHostName %h%\n",
         "Host a\nHostName a%%b\n",
         "Host b\nHostName %z\n",
+        "Host a\nRemoteCommand echo %/\n",
+        "Host a\nRemoteCommand none\n",
+        "Host a\nControlPath /tmp/%/\n",
+        "Host a\nControlPath /tmp/%C%%\n",
+        "Host a\nControlPath /tmp/${SSHCFG_UNSET_H19}\n",
+        "Host a\nControlPath ~no-such-user-h19/x\n",
+        "Host a\nIdentityAgent /tmp/%/\n",
+        "Host a\nForwardAgent yes\nForwardAgent /tmp/%/\n",
+        "Host a\nUserKnownHostsFile /x/ok /x/%/\n",
+        "Host a\nLocalForward 1455 %/1455\n",
+        "Host a\nLocalForward /tmp/x% /tmp/y\n",
+        "Host a\nClearAllForwardings yes\nLocalForward 1455 %/1455\n",
+        "Host a\nRemoteForward 0 /tmp/%q\n",
+        "Host a\nDynamicForward /tmp/%/\n",
+        "Host a\nControlPath %/\nRemoteCommand %z\n",
     ];
     let ctx = sshcfg::ResolveContext::current_user();
     for &text in cases {
