@@ -27,6 +27,12 @@ pub(crate) fn ssh_host_name(name: &[u8], family: AddressFamily) -> Vec<u8> {
     }
 }
 
+/// Does ssh.c take `name` for an address (`resolve_addr` reads it as one under `family`, or
+/// `is_addr_fast` holds), which `resolve_canonicalize` never looks up?
+pub(crate) fn is_address(name: &[u8], family: AddressFamily) -> bool {
+    looks_like_addr(name) || numeric_host(name, family).is_some()
+}
+
 /// ssh.c `is_addr_fast`: a name that can only be an address.
 fn looks_like_addr(name: &[u8]) -> bool {
     name.iter().any(|&b| b == b'%' || b == b':')

@@ -902,6 +902,25 @@ impl ConfigSet {
             .canonicalize
             .as_ref()
             .is_some_and(|c| canonicalizes(&c.value));
+        // ssh.c `resolve_canonicalize`, between the readings, where it can be decided.
+        let unresolved = canon
+            .then(|| {
+                let family = pass
+                    .out
+                    .get::<setting::AddressFamily>()
+                    .map_or(crate::options::AddressFamily::Any, |f| f.value);
+                refusal::unresolved_host(
+                    self,
+                    &pass.obtained,
+                    pass.canonicalize
+                        .as_ref()
+                        .is_some_and(|c| c.value.eq_ignore_ascii_case("always")),
+                    pass.canonical_domains.as_ref().map(|d| d.value.as_str()),
+                    &final_host_name(pass.out),
+                    family,
+                )
+            })
+            .flatten();
         if pass.want_final || canon {
             let h = final_host_name(pass.out);
             // ssh.c sets `options.hostname` to this name before the final pass, so a HostName
@@ -927,7 +946,7 @@ impl ConfigSet {
         // ssh.c checks these after reading every file, so after any problem found reading.
         // The host name, made before a final pass with the AddressFamily then in force.
         let name = final_pass.then_some(&*pass_host);
-        if let Some(n) = refusal::refusal(self, out, &obtained, ctx, name) {
+        if let Some(n) = refusal::refusal(self, out, &obtained, ctx, name, unresolved) {
             out.errors.push(n);
         }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is

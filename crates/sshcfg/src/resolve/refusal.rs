@@ -6,6 +6,9 @@
 //! From ssh.c at V_9_2_P1, in its order, each checked with `ssh -G` 9.2p1:
 //! - `HostName` is `percent_expand`ed with `%h` alone: another `%` token is "unknown key", a
 //!   `%` at the end "invalid format";
+//! - `CanonicalizeHostname` on with `CanonicalizeFallbackLocal no` where `resolve_canonicalize`
+//!   looks nothing up (no `CanonicalDomains`, a name with few enough dots, not an address):
+//!   `ssh: Could not resolve host "NAME"` (see `unresolved_host`);
 //! - a `ProxyJump` whose last hop is the host itself (after `HostName`, lowercased), with the
 //!   same port and user, is "jumphost loop via HOST" (`Host *` / `ProxyJump bastion` makes
 //!   `ssh bastion` fail);
@@ -44,6 +47,8 @@ struct Watched {
     identity_agent: u8,
     forward_agent: u8,
     user_known_hosts: u8,
+    fallback_local: u8,
+    max_dots: u8,
 }
 
 fn watched() -> &'static Watched {
@@ -62,6 +67,8 @@ fn watched() -> &'static Watched {
             identity_agent: at("identityagent"),
             forward_agent: at("forwardagent"),
             user_known_hosts: at("userknownhostsfile"),
+            fallback_local: at("canonicalizefallbacklocal"),
+            max_dots: at("canonicalizemaxdots"),
         }
     })
 }
@@ -82,6 +89,8 @@ pub(crate) struct Obtained {
     /// when an earlier line gave a flag.
     forward_agent_path: Option<Loc>,
     user_known_hosts: Option<Loc>,
+    fallback_local: Option<Loc>,
+    max_dots: Option<Loc>,
     /// Every `RemoteForward` line that applied, in order.
     remote_forwards: Vec<Loc>,
 }
@@ -104,6 +113,8 @@ impl Obtained {
             k if k == w.control_path => &mut self.control_path,
             k if k == w.identity_agent => &mut self.identity_agent,
             k if k == w.user_known_hosts => &mut self.user_known_hosts,
+            k if k == w.fallback_local => &mut self.fallback_local,
+            k if k == w.max_dots => &mut self.max_dots,
             k if k == w.forward_agent => {
                 let arg = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).next();
                 let flag = arg.and_then(Result::ok).is_some_and(|a| {
@@ -188,6 +199,7 @@ pub(crate) fn refusal(
     o: &Obtained,
     ctx: &ResolveContext,
     name: Option<&[u8]>,
+    unresolved: Option<Note>,
 ) -> Option<Note> {
     let fatal = |loc: Loc, message: String| Some(Note { loc, message });
     // The host ssh connects to: HostName with `%h` expanded (a bad `%` sequence is fatal
@@ -203,6 +215,10 @@ pub(crate) fn refusal(
         }
         _ => None,
     };
+    // `resolve_canonicalize`, between the two readings.
+    if unresolved.is_some() {
+        return unresolved;
+    }
     let host = || {
         if let Some(n) = name {
             return n.to_vec();
@@ -278,6 +294,65 @@ pub(crate) fn refusal(
         return Some(n);
     }
     None
+}
+
+/// ssh.c `resolve_canonicalize` after the first reading, with `CanonicalizeHostname` on
+/// (`always` when `always`), for the host name `name` ssh.c made (see `hostname`): the name is
+/// looked up with each of the `CanonicalDomains` (`domains`, the first line's words) and, with
+/// `CanonicalizeFallbackLocal no`, one that no lookup finds is fatal. Decided here only where no
+/// lookup is made: a name that is not an address and does not end in `.`, with no more dots
+/// than `CanonicalizeMaxDots` (1), no `ProxyCommand` (other than `none`) or `ProxyJump` (even
+/// `none`, not yet cleared there) unless `always`, and no `CanonicalDomains` or `none`: then
+/// ssh stops with `ssh: Could not resolve host "NAME"`, reported at the
+/// `CanonicalizeFallbackLocal` line (checked with `ssh -G` 9.2p1). `o` holds what the first
+/// reading obtained.
+pub(crate) fn unresolved_host(
+    set: &ConfigSet,
+    o: &Obtained,
+    always: bool,
+    domains: Option<&str>,
+    name: &[u8],
+    family: crate::options::AddressFamily,
+) -> Option<Note> {
+    let fallback = o.fallback_local?;
+    let off = first_arg(set, fallback);
+    if !(off.eq_ignore_ascii_case(b"no") || off.eq_ignore_ascii_case(b"false")) {
+        return None;
+    }
+    if domains.is_some_and(|d| {
+        !d.split(' ')
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("none"))
+    }) {
+        return None;
+    }
+    if name.is_empty() || name.last() == Some(&b'.') || super::hostname::is_address(name, family) {
+        return None;
+    }
+    let direct = match o.proxy {
+        Some(loc) => {
+            let doc = &set.file(loc.file()).doc;
+            let is_jump = doc.spec(loc.index()).is_some_and(|s| s.name == "proxyjump");
+            !is_jump && command(set, loc).eq_ignore_ascii_case(b"none")
+        }
+        None => true,
+    };
+    if !direct && !always {
+        return None;
+    }
+    let max_dots = o.max_dots.map_or(Some(1), |loc| {
+        std::str::from_utf8(&first_arg(set, loc))
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+    })?;
+    let dots = name.iter().filter(|&&b| b == b'.').count();
+    if i64::try_from(dots).unwrap_or(i64::MAX) > max_dots {
+        return None;
+    }
+    Some(Note {
+        loc: fallback,
+        message: format!("ssh: Could not resolve host \"{}\"", value::vis(name)),
+    })
 }
 
 /// The `%` tokens ssh.c's `DEFAULT_CLIENT_PERCENT_EXPAND_ARGS` has for OpenSSH `version`
@@ -603,6 +678,78 @@ mod tests {
                 first_error("Host a\nControlPath ~root/%z\n", None),
                 unknown(2, "z")
             );
+        }
+    }
+
+    /// `CanonicalizeHostname` with `CanonicalizeFallbackLocal no` and nothing to look up: what
+    /// `ssh -G -F c h` 9.2p1 says (its only line on stderr), for host `h`.
+    #[test]
+    fn canonicalization_without_a_lookup_refuses_as_ssh_g_does() {
+        let first_error = |config: &str| {
+            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+            let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
+            let r = set.resolve("h", &crate::ResolveContext::new("me"));
+            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
+        };
+        let on = "Host h\nCanonicalizeHostname yes\nCanonicalizeFallbackLocal no\n";
+        let unresolved = |name: &str| Some((3, format!("ssh: Could not resolve host \"{name}\"")));
+        let cases: &[(String, Option<(usize, String)>)] = &[
+            (on.into(), unresolved("h")),
+            (format!("{on}ProxyCommand none\n"), unresolved("h")),
+            (format!("{on}HostName A.b\n"), unresolved("a.b")),
+            (format!("{on}HostName \"a b\"\n"), unresolved("a b")),
+            (
+                format!("{on}HostName a.b.c\nCanonicalizeMaxDots 2\n"),
+                unresolved("a.b.c"),
+            ),
+            (format!("{on}CanonicalDomains none\n"), unresolved("h")),
+            (
+                "Host h\nCanonicalizeHostname always\nCanonicalizeFallbackLocal NO\n\
+                 ProxyCommand nc %h %p\n"
+                    .into(),
+                unresolved("h"),
+            ),
+            (
+                "Host h\nCanonicalizeHostname always\nCanonicalizeFallbackLocal no\n\
+                 ProxyJump h\n"
+                    .into(),
+                unresolved("h"),
+            ),
+            // ssh.c expands HostName first: its error comes first.
+            (
+                format!("{on}HostName %z\n"),
+                Some((4, "vdollar_percent_expand: unknown key %z".into())),
+            ),
+            // Not direct, so no lookup is tried: the jump loop is found later.
+            (
+                format!("{on}ProxyJump h\n"),
+                Some((4, "jumphost loop via h".into())),
+            ),
+            // ProxyJump none is not cleared before canonicalization: not direct either.
+            (format!("{on}ProxyJump none\n"), None),
+            (format!("{on}ProxyCommand nc %h %p\n"), None),
+            (format!("{on}HostName a.b.c\n"), None),
+            (format!("{on}HostName 127.1\n"), None),
+            (format!("{on}HostName 1.2.3.4.5\n"), None),
+            // A name ending in a dot, or domains: DNS would decide.
+            (format!("{on}HostName h.\n"), None),
+            (format!("{on}CanonicalDomains example.com\n"), None),
+            ("Host h\nCanonicalizeHostname yes\n".into(), None),
+            ("Host h\nCanonicalizeFallbackLocal no\n".into(), None),
+            // Only what the first reading obtained.
+            (
+                "Host h\nCanonicalizeFallbackLocal no\nMatch final\nCanonicalizeHostname yes\n"
+                    .into(),
+                None,
+            ),
+            (
+                "Match final\nCanonicalizeFallbackLocal no\nHost h\nCanonicalizeHostname yes\n"
+                    .into(),
+                None,
+            ),
+        ];
+        for (config, want) in cases {
+            assert_eq!(&first_error(config), want, "{config}");
         }
     }
 
