@@ -951,10 +951,11 @@ impl ConfigSet {
         }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is
         // looked up with each suffix, and the config is read again for the first that resolves.
-        // That needs DNS: decided here as not looked up, and said so.
+        // That needs DNS: decided here as not looked up, and said so. `CanonicalDomains none`
+        // (alone, as readconf.c requires) ends the list before any lookup.
         if let (Some(c), Some(d)) = (
             canonicalize.filter(|c| canonicalizes(&c.value)),
-            canonical_domains,
+            canonical_domains.filter(|d| !d.value.eq_ignore_ascii_case("none")),
         ) {
             out.not_evaluated.push(NotEvaluated {
                 loc: c.loc,
@@ -1058,6 +1059,25 @@ mod tests {
         assert!(!cannot_name(br#""w"eb"#, b"web"), "quotes join text");
         assert!(!cannot_name(br"w\eb", b"web"), "an escape");
         assert!(!cannot_name(b"", b"web"), "no argument");
+    }
+
+    /// `CanonicalDomains none` ends ssh.c's list of suffixes before any lookup: `ssh -G -F c h`
+    /// (9.2p1) with `CanonicalizeHostname yes` and `CanonicalDomains none` prints `hostname h`
+    /// without asking DNS, so nothing is left undecided; with a domain, the lookup is.
+    #[test]
+    fn canonical_domains_none_looks_nothing_up() {
+        let undecided = |domains: &str| {
+            let text =
+                format!("Host h\n  CanonicalizeHostname yes\n  CanonicalDomains {domains}\n");
+            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+            let set = crate::ConfigSet::from_main_bytes(text.into_bytes(), &opts).unwrap();
+            set.resolve("h", &crate::ResolveContext::new("me"))
+                .not_evaluated
+                .len()
+        };
+        assert_eq!(undecided("none"), 0);
+        assert_eq!(undecided("NONE"), 0);
+        assert_eq!(undecided("example.com"), 1);
     }
 
     /// A `DynamicForward` is read from `fwdarg[256]` too: with a bind host of 250 bytes,
