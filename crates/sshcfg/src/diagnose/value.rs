@@ -176,31 +176,38 @@ pub(crate) fn agent_path(arg: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// misc.c `valid_domain` (`Err`: ssh's message).
+/// misc.c `valid_domain` (`Err`: ssh's message). It lowercases the name in place as it reads
+/// it, so a message shows the name lowercased up to the byte it stopped at and as written after
+/// it (`a=B` for `A=B`), cut to 100 bytes (`%.100s`).
 pub(crate) fn valid_domain(name: &[u8]) -> Result<(), String> {
-    let shown = || vis(&name.to_ascii_lowercase());
+    let shown = |upto: usize| {
+        let mut s = name[..name.len().min(100)].to_vec();
+        let n = s.len().min(upto + 1);
+        s[..n].make_ascii_lowercase();
+        vis(&s)
+    };
     let Some(&first) = name.first() else {
         return Err("empty domain name".into());
     };
     if !first.is_ascii_alphanumeric() {
         return Err(format!(
             "domain name \"{}\" starts with invalid character",
-            vis(name)
+            vis(&name[..name.len().min(100)])
         ));
     }
     let mut last = 0u8;
-    for &c in name {
+    for (i, &c) in name.iter().enumerate() {
         let c = c.to_ascii_lowercase();
         if last == b'.' && c == b'.' {
             return Err(format!(
                 "domain name \"{}\" contains consecutive separators",
-                shown()
+                shown(i)
             ));
         }
         if c != b'.' && c != b'-' && !c.is_ascii_alphanumeric() && c != b'_' {
             return Err(format!(
                 "domain name \"{}\" contains invalid characters",
-                shown()
+                shown(i)
             ));
         }
         last = c;
@@ -795,6 +802,58 @@ mod tests {
         assert!(
             rekey_size(b"1G").is_ok() && rekey_size(b"10").is_err() && rekey_size(b"x").is_err()
         );
+    }
+
+    /// `CanonicalDomains NAME` as `ssh -G` 9.2p1 reports it ("c line 2: MESSAGE").
+    #[test]
+    fn domain_names_are_shown_as_valid_domain_left_them() {
+        let long = format!("{}=C", "AB".repeat(60));
+        let dash_long = format!("-{long}");
+        let cases: &[(&[u8], String)] = &[
+            (
+                b"A=B",
+                "domain name \"a=B\" contains invalid characters".into(),
+            ),
+            (
+                b"AB..CD",
+                "domain name \"ab..CD\" contains consecutive separators".into(),
+            ),
+            (
+                b"Ab=Cd",
+                "domain name \"ab=Cd\" contains invalid characters".into(),
+            ),
+            (
+                long.as_bytes(),
+                format!(
+                    "domain name \"{}\" contains invalid characters",
+                    "ab".repeat(50)
+                ),
+            ),
+            (
+                b"-A",
+                "domain name \"-A\" starts with invalid character".into(),
+            ),
+            (
+                dash_long.as_bytes(),
+                format!(
+                    "domain name \"-{}A\" starts with invalid character",
+                    "AB".repeat(49)
+                ),
+            ),
+            (
+                "A\u{e9}B".as_bytes(),
+                "domain name \"a\\303\\251B\" contains invalid characters".into(),
+            ),
+        ];
+        for (name, message) in cases {
+            assert_eq!(
+                valid_domain(name).as_ref(),
+                Err(message),
+                "{}",
+                name.escape_ascii()
+            );
+        }
+        assert_eq!(valid_domain(b"A_b"), Ok(()));
     }
 
     #[test]
