@@ -148,7 +148,8 @@ fn check_tokens(
     let consumed_all = match spec.arg {
         Arg::Ignored | Arg::Command => true,
         Arg::Choice(choices) => {
-            let Some(a) = next(&mut args) else {
+            // `parse_multistate_value`: an empty argument (`""`) is missing too.
+            let Some(a) = next(&mut args).filter(|a| !a.value.is_empty()) else {
                 return Err(problem(base, "missing argument."));
             };
             if !choices

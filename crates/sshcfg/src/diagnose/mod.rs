@@ -589,6 +589,10 @@ mod tests {
             ("User # gold", "Missing argument."),
             ("HostName # x", "Missing argument."),
             ("Compression maybe", "unsupported option \"maybe\"."),
+            // ssh -G 9.2p1: "c line 2: missing argument." (parse_multistate_value).
+            ("Compression \"\"", "missing argument."),
+            ("HostbasedAuthentication \"\" true", "missing argument."),
+            ("StreamLocalBindUnlink =\"\"", "missing argument."),
             ("ServerAliveInterval abc", "invalid time value."),
             ("ProxyJump %r@%h:%p", "Invalid ProxyJump \"%r@%h:%p\""),
             ("KexAlgorithms foo", "Bad SSH2 KexAlgorithms 'foo'."),
