@@ -393,7 +393,7 @@ type HostRest<'a> = (&'a [u8], Option<&'a [u8]>, u8);
 
 /// `hpdelim2`: the host part and the rest (`None` when a `[` is not closed or not followed by
 /// `:`, `/` or the end). The rest is `None` when the string ends after the host.
-fn hpdelim(s: &[u8]) -> Option<HostRest<'_>> {
+fn hpdelim2(s: &[u8]) -> Option<HostRest<'_>> {
     let at = if s.first() == Some(&b'[') {
         s.iter().position(|&b| b == b']')? + 1
     } else {
@@ -408,6 +408,11 @@ fn hpdelim(s: &[u8]) -> Option<HostRest<'_>> {
     }
 }
 
+/// misc.c `hpdelim`: [`hpdelim2`] where only `:` may end the host (`h/22` has no host).
+fn hpdelim_colon(s: &[u8]) -> Option<HostRest<'_>> {
+    hpdelim2(s).filter(|&(_, _, delim)| delim != b'/')
+}
+
 /// misc.c `parse_user_host_port` as a yes/no.
 fn user_host_port_ok(s: &[u8]) -> bool {
     let rest = match s.iter().rposition(|&b| b == b'@') {
@@ -415,7 +420,7 @@ fn user_host_port_ok(s: &[u8]) -> bool {
         Some(at) => &s[at + 1..],
         None => s,
     };
-    match hpdelim(rest) {
+    match hpdelim_colon(rest) {
         Some((host, port, _)) if !host.is_empty() => match port {
             Some(p) if !p.is_empty() => port_ok(p),
             _ => true,
@@ -457,7 +462,7 @@ fn ssh_uri_ok(s: &[u8]) -> Option<bool> {
         }
         rest = &rest[at + 1..];
     }
-    let Some((host, tail, delim)) = hpdelim(rest) else {
+    let Some((host, tail, delim)) = hpdelim2(rest) else {
         return Some(false);
     };
     if host.is_empty() {
@@ -551,7 +556,7 @@ pub(crate) fn jump_target(raw: &[u8]) -> Option<JumpHop> {
             }
             None => (None, uri),
         };
-        let (host, tail, delim) = hpdelim(rest)?;
+        let (host, tail, delim) = hpdelim2(rest)?;
         let port = match tail {
             Some(t) if delim == b':' && !t.is_empty() => {
                 a2port(&t[..t.iter().position(|&b| b == b'/').unwrap_or(t.len())])
@@ -568,7 +573,7 @@ pub(crate) fn jump_target(raw: &[u8]) -> Option<JumpHop> {
         Some(at) => (Some(hop[..at].to_vec()), &hop[at + 1..]),
         None => (None, hop),
     };
-    let (host, port, _) = hpdelim(rest)?;
+    let (host, port, _) = hpdelim_colon(rest)?;
     Some(JumpHop {
         user,
         host: clean(host),
@@ -598,7 +603,7 @@ fn urldecode(s: &[u8]) -> Vec<u8> {
 
 /// `PermitRemoteOpen` arguments other than `any`/`none`: `Err` is ssh's (fatal) message.
 pub(crate) fn permit_open(arg: &[u8]) -> Result<(), &'static str> {
-    match hpdelim(arg) {
+    match hpdelim_colon(arg) {
         None => Err("missing host in permitremoteopen"),
         Some((_, port, _)) => match port {
             Some(p) if p == b"*" || port_ok(p) => Ok(()),
@@ -864,6 +869,22 @@ mod tests {
         for bad in ["%r@%h:%p", "a,,b", "ssh://h/x", "@h", ""] {
             assert!(!proxy_jump_ok(bad.as_bytes()), "{bad}");
         }
+        // hpdelim takes only `:` after the host: `c line 2: Invalid ProxyJump "h/22"` and
+        // `c line 2: missing host in permitremoteopen` from ssh -G 9.2p1 (an ssh:// URI reads
+        // with hpdelim2, where `/` ends the host: `ssh://h/` is accepted).
+        for bad in ["h/22", "u@h/22", "h/", "[h]/22", "a,h/22"] {
+            assert!(!proxy_jump_ok(bad.as_bytes()), "{bad}");
+        }
+        assert!(proxy_jump_ok(b"ssh://h/"));
+        for arg in ["h/22", "~root/x", "[h]/22"] {
+            assert_eq!(
+                permit_open(arg.as_bytes()),
+                Err("missing host in permitremoteopen"),
+                "{arg}"
+            );
+        }
+        assert_eq!(permit_open(b"h:22"), Ok(()));
+        assert_eq!(permit_open(b"[::1]:*"), Ok(()));
         assert!(forward_ok(b"1:localhost:1", FwdSpec::Local));
         assert!(forward_ok(b"/tmp/a.sock:/tmp/b.sock", FwdSpec::Local));
         assert!(!forward_ok(b"0:localhost:1", FwdSpec::Local));
