@@ -208,6 +208,41 @@ pub(crate) fn algorithms_ok(which: Algos, arg: &[u8], version: Option<OpenSshVer
     true
 }
 
+/// kex.c `kex_assemble_names` on the obtained value `arg` of `HostKeyAlgorithms`, against every
+/// key type OpenSSH `version` (`None`: the newest) has (`sshkey_alg_list(0, 0, 1)`): does it
+/// fail ("invalid argument")? A negated entry (`!x`) in what is assembled fails, and so does an
+/// explicit list (no `+`, `-` or `^`) none of whose entries (patterns, compared in their letter
+/// case) matches a name. The reading check looks at names only up to the first empty one and
+/// takes short names and negated patterns, so `,foo`, `rsa` and `!ssh-rsa` get this far.
+pub(crate) fn host_key_assembly_fails(arg: &[u8], version: Option<OpenSshVersion>) -> bool {
+    let negated = |e: &[u8]| e.first() == Some(&b'!');
+    match arg.first() {
+        Some(b'-') => false,
+        // `kex_names_cat(default, list)` appends the list's names up to the first empty one.
+        Some(b'+') => arg[1..]
+            .split(|&b| b == b',')
+            .take_while(|e| !e.is_empty())
+            .any(negated),
+        // `kex_names_cat(list, default)` keeps the whole list.
+        Some(b'^') => arg[1..].split(|&b| b == b',').any(negated),
+        _ => {
+            let entries = || arg.split(|&b| b == b',');
+            entries().any(negated)
+                || !entries().any(|e| {
+                    !e.is_empty()
+                        && KEY_TYPES.iter().any(|n| {
+                            known_to(n, version)
+                                && crate::pattern::match_pattern_list(
+                                    n.as_bytes(),
+                                    e,
+                                    crate::pattern::EntryCase::AsWritten,
+                                ) == crate::pattern::ListMatch::Match
+                        })
+                })
+        }
+    }
+}
+
 /// The message ssh prints for a bad algorithm list.
 pub(crate) fn algorithms_message(which: Algos, arg: &[u8]) -> String {
     let arg = super::value::vis(arg);

@@ -21,7 +21,11 @@
 //!   `RemoteCommand`, `~`, `%` tokens and `${VAR}` in `ControlPath`, `IdentityAgent`, the socket
 //!   of `ForwardAgent` and `UserKnownHostsFile`, `%` tokens in the socket paths of forwards: an
 //!   unknown token, a `%` at the end, an unset variable or an unknown `~user` is fatal (see
-//!   `expansion_refusal`).
+//!   `expansion_refusal`);
+//! - `HostKeyAlgorithms` that `kex_assemble_names` cannot assemble (8.5 and later): an explicit
+//!   list matching no key type (`,foo`, `rsa`) or a negated entry (`!ssh-rsa`), fatal in
+//!   `dump_client_config` just before `ssh -G` prints. (The lists `fill_default_options`
+//!   assembles only log such a failure: ssh -G still prints and exits 0.)
 //!
 //! Each option keeps its first obtained value, as readconf.c does; `ProxyCommand` and
 //! `ProxyJump` exclude each other (the first that applies wins, `parse_jump`).
@@ -49,6 +53,7 @@ struct Watched {
     user_known_hosts: u8,
     fallback_local: u8,
     max_dots: u8,
+    host_key_algorithms: u8,
 }
 
 fn watched() -> &'static Watched {
@@ -69,6 +74,7 @@ fn watched() -> &'static Watched {
             user_known_hosts: at("userknownhostsfile"),
             fallback_local: at("canonicalizefallbacklocal"),
             max_dots: at("canonicalizemaxdots"),
+            host_key_algorithms: at("hostkeyalgorithms"),
         }
     })
 }
@@ -91,6 +97,7 @@ pub(crate) struct Obtained {
     user_known_hosts: Option<Loc>,
     fallback_local: Option<Loc>,
     max_dots: Option<Loc>,
+    host_key_algorithms: Option<Loc>,
     /// Every `RemoteForward` line that applied, in order.
     remote_forwards: Vec<Loc>,
 }
@@ -115,6 +122,7 @@ impl Obtained {
             k if k == w.user_known_hosts => &mut self.user_known_hosts,
             k if k == w.fallback_local => &mut self.fallback_local,
             k if k == w.max_dots => &mut self.max_dots,
+            k if k == w.host_key_algorithms => &mut self.host_key_algorithms,
             k if k == w.forward_agent => {
                 let arg = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).next();
                 let flag = arg.and_then(Result::ok).is_some_and(|a| {
@@ -293,7 +301,19 @@ pub(crate) fn refusal(
     if let Some(n) = expansion_refusal(set, r, o, ctx) {
         return Some(n);
     }
-    None
+    // `dump_client_config` assembles HostKeyAlgorithms (`kex_assemble_names`) before it
+    // prints, and a failure is fatal there (8.5 and later; earlier releases said it
+    // otherwise). The other lists fill_default_options assembles only log their failure.
+    if ctx.openssh.is_some_and(|v| (v.major, v.minor) < (8, 5)) {
+        return None;
+    }
+    let loc = o.host_key_algorithms?;
+    crate::diagnose::algorithms::host_key_assembly_fails(&first_arg(set, loc), ctx.openssh).then(
+        || Note {
+            loc,
+            message: "dump_client_config: expand HostKeyAlgorithms: invalid argument".into(),
+        },
+    )
 }
 
 /// ssh.c `resolve_canonicalize` after the first reading, with `CanonicalizeHostname` on
@@ -751,6 +771,66 @@ mod tests {
         for (config, want) in cases {
             assert_eq!(&first_error(config), want, "{config}");
         }
+    }
+
+    /// `HostKeyAlgorithms` lists the reading accepts but `kex_assemble_names` cannot assemble,
+    /// as `ssh -G -F c a` 9.2p1 reports them (its only line on stderr, nothing printed), and
+    /// lists it assembles. The other lists, assembled by `fill_default_options`, only log a
+    /// failure (`fill_default_options: ciphers: invalid argument` for `Ciphers ,`): ssh -G
+    /// prints the config and exits 0.
+    #[test]
+    fn host_key_algorithms_assemble_as_ssh_g_assembles_them() {
+        let first_error = |config: &str, version: Option<crate::OpenSshVersion>| {
+            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+            let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
+            let ctx = crate::ResolveContext::new("me").with_openssh(version);
+            let r = set.resolve("a", &ctx);
+            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
+        };
+        let fails = Some((
+            2,
+            "dump_client_config: expand HostKeyAlgorithms: invalid argument".to_string(),
+        ));
+        for (line, want) in [
+            ("HostKeyAlgorithms ,", &fails),
+            // A short name the reading takes, which names no algorithm.
+            ("HostKeyAlgorithms rsa", &fails),
+            ("HostKeyAlgorithms ,^.", &fails),
+            ("HostKeyAlgorithms ,SSH-RSA", &fails),
+            // A negated entry, which the reading takes for a key type pattern.
+            ("HostKeyAlgorithms !ssh-rsa", &fails),
+            ("HostKeyAlgorithms ssh-*,!ssh-rsa", &fails),
+            ("HostKeyAlgorithms +!ssh-rsa", &fails),
+            ("HostKeyAlgorithms ^!ssh-rsa", &fails),
+            ("HostKeyAlgorithms rsa,ssh-rsa", &None),
+            ("HostKeyAlgorithms -!ssh-rsa", &None),
+            ("HostKeyAlgorithms ,ssh-ed*", &None),
+            ("HostKeyAlgorithms +ssh-rsa,,!x", &None),
+            ("Ciphers ,", &None),
+            ("MACs ,", &None),
+            ("PubkeyAcceptedAlgorithms ED25519", &None),
+        ] {
+            let config = format!("Host a\n{line}\n");
+            assert_eq!(&first_error(&config, None), want, "{line}");
+        }
+        // After the expansions, in ssh's order.
+        assert_eq!(
+            first_error("Host a\nHostKeyAlgorithms ,\nControlPath %/\n", None),
+            Some((3, "vdollar_percent_expand: unknown key %/".into()))
+        );
+        // DSA keys are in 9.2's list, not in the newest's.
+        let v92 = Some(crate::OpenSshVersion::new(9, 2));
+        assert_eq!(
+            first_error("Host a\nHostKeyAlgorithms ,ssh-dss\n", v92),
+            None
+        );
+        assert_eq!(
+            first_error("Host a\nHostKeyAlgorithms ,ssh-dss\n", None),
+            fails
+        );
+        // Releases before 8.5 said it otherwise: not judged.
+        let v84 = Some(crate::OpenSshVersion::new(8, 4));
+        assert_eq!(first_error("Host a\nHostKeyAlgorithms ,\n", v84), None);
     }
 
     #[test]

@@ -378,7 +378,8 @@ fn rekey_limits_are_scanned_as_scan_scaled_scans_them() {
 /// What ssh.c refuses for a host after reading the config (a `ProxyJump` to the host itself,
 /// `ConnectionAttempts 0`, `ForkAfterAuthentication` without a command, `ProxyCommand -` with
 /// `ProxyUseFDPass`, a `HostName` with an unknown `%` token, an option or socket path it cannot
-/// expand, a canonicalization that fails with nothing to look up): the resolution of host `a` has an
+/// expand, a canonicalization that fails with nothing to look up, `HostKeyAlgorithms` that
+/// assemble to nothing): the resolution of host `a` has an
 /// error exactly when `ssh -G a` fails, with ssh's message, and ResolveIndex agrees.
 #[test]
 fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
@@ -441,6 +442,10 @@ fn host_checks_after_reading_refuse_exactly_when_ssh_g_does() {
         "Host a\nCanonicalizeHostname yes\nCanonicalizeFallbackLocal no\nProxyJump none\n",
         "Host a\nCanonicalizeHostname yes\nCanonicalizeFallbackLocal no\nHostName x.y.z\n",
         "Host a\nCanonicalizeHostname always\nCanonicalizeFallbackLocal no\nProxyJump a\n",
+        "Host a\nHostKeyAlgorithms rsa\n",
+        "Host a\nHostKeyAlgorithms ssh-*,!ssh-rsa\n",
+        "Host a\nHostKeyAlgorithms ,ssh-ed*\n",
+        "Host a\nCiphers ,\n",
     ];
     let ctx = sshcfg::ResolveContext::current_user();
     for &text in cases {
