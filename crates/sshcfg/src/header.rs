@@ -185,7 +185,7 @@ impl<'a> MatchLine<'a> {
     /// (after `all`, or at an empty word `""`). A criterion `too_new` says the release does not
     /// know is unsupported there; an unclosed quote ends the words (an escaped one, `\"`, gets
     /// here: `argv_split` took it). ssh refuses the whole config for such a line, active or
-    /// not.
+    /// not. Words in messages are shown as ssh's log shows bytes ([`vis`](crate::diagnose::value::vis)).
     pub(crate) fn syntax_error(&self, too_new: impl Fn(&[u8]) -> bool) -> Option<String> {
         let extra = "keyword match extra arguments at end of line".to_string();
         let mut words = self.words();
@@ -213,7 +213,7 @@ impl<'a> MatchLine<'a> {
                 if attributes > 1 || arg.as_ref().is_some_and(|a| !a.is_empty() && a[0] != b'#') {
                     return Some(format!(
                         "'{}' cannot be combined with other Match attributes",
-                        String::from_utf8_lossy(&oattrib)
+                        crate::diagnose::value::vis(&oattrib)
                     ));
                 }
                 let comment = arg.is_some_and(|a| a.first() == Some(&b'#'));
@@ -228,14 +228,14 @@ impl<'a> MatchLine<'a> {
                 _ => {
                     return Some(format!(
                         "Missing Match criteria for {}",
-                        String::from_utf8_lossy(attrib)
+                        crate::diagnose::value::vis(attrib)
                     ));
                 }
             }
             if matches!(attr, Attribute::Other(_)) || too_new(attrib) {
                 return Some(format!(
                     "Unsupported Match attribute {}",
-                    String::from_utf8_lossy(attrib)
+                    crate::diagnose::value::vis(attrib)
                 ));
             }
         }
@@ -456,6 +456,29 @@ impl<'a> Iterator for Criteria<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Words in `Match` messages as ssh's log shows them, a backslash doubled and other bytes
+    /// in octal: what `ssh -G -F c a` 9.2p1 prints first for each line.
+    #[test]
+    fn match_messages_show_words_as_ssh_logs_them() {
+        for (raw, message) in [
+            (&br"~\[yes"[..], r"Missing Match criteria for ~\\[yes"),
+            (br"h\x y", r"Unsupported Match attribute h\\x"),
+            (br"h\x", r"Missing Match criteria for h\\x"),
+            (
+                "h\u{e9} y".as_bytes(),
+                r"Unsupported Match attribute h\303\251",
+            ),
+            (br#""h\\x""#, r"Missing Match criteria for h\\\\x"),
+        ] {
+            assert_eq!(
+                MatchLine::new(raw).syntax_error(|_| false).as_deref(),
+                Some(message),
+                "{}",
+                raw.escape_ascii()
+            );
+        }
+    }
 
     /// Every criterion name is read in any letter case; any other word is `Other`, lowercased.
     #[test]
