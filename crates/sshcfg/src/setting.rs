@@ -40,27 +40,102 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A value kept as written (unexpanded).
-fn text(v: &[u8]) -> Option<String> {
-    // UTF-8 (nearly every value) is copied as it is; anything else as `from_utf8_lossy` reads it.
-    Some(match std::str::from_utf8(v) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(v).into_owned(),
-    })
+/// Room of strings a [`Settings`] held for an earlier host, kept for the next (resolving host
+/// after host into one [`Resolution`](crate::Resolution) then allocates no string for them).
+/// It is no part of the settings: equal whatever it holds, not printed, cloned empty.
+#[derive(Default)]
+pub(crate) struct Spare(Vec<String>);
+
+impl Clone for Spare {
+    fn clone(&self) -> Spare {
+        Spare::default()
+    }
 }
 
+impl PartialEq for Spare {
+    fn eq(&self, _: &Spare) -> bool {
+        true
+    }
+}
+
+impl Eq for Spare {}
+
+/// A recorded option's value: read from the first argument of a line (`None`: ssh refuses it),
+/// and its room handed back when the settings are cleared.
+trait Value: Sized {
+    fn read(arg: &[u8], spare: &mut Spare) -> Option<Self>;
+    fn recycle(self, _spare: &mut Spare) {}
+}
+
+/// A value kept as written (unexpanded), in a string whose room an earlier host left when there
+/// is one.
+impl Value for String {
+    fn read(v: &[u8], spare: &mut Spare) -> Option<String> {
+        let mut s = spare.0.pop().unwrap_or_default();
+        s.clear();
+        if v.is_ascii() {
+            // SAFETY: ASCII bytes are UTF-8 (checked word by word, cheaper than the general
+            // check for the short values of nearly every line).
+            s.push_str(unsafe { std::str::from_utf8_unchecked(v) });
+        } else {
+            // UTF-8 is copied as it is; anything else as `from_utf8_lossy` reads it.
+            s.push_str(&String::from_utf8_lossy(v));
+        }
+        Some(s)
+    }
+
+    fn recycle(self, spare: &mut Spare) {
+        spare.0.push(self);
+    }
+}
+
+/// Values read by their type's own `parse` (nothing to hand back).
+macro_rules! parsed {
+    ($($ty:ty),*) => {
+        $( impl Value for $ty {
+            fn read(v: &[u8], _: &mut Spare) -> Option<$ty> {
+                <$ty>::parse(v)
+            }
+        } )*
+    };
+}
+
+parsed!(
+    options::AddressFamily,
+    options::Flag,
+    options::ControlMaster,
+    options::ControlPersist
+);
+
 macro_rules! settings {
-    ($( $(#[$doc:meta])* $name:ident ($field:ident): $ty:ty = $parse:expr; )*) => {
+    ($( $(#[$doc:meta])* $name:ident ($field:ident): $ty:ty; )*) => {
         /// The recorded options of one resolution (read them with
         /// [`Resolution::get`](crate::Resolution::get)).
         #[doc(hidden)]
-        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[derive(Clone, Default, PartialEq, Eq)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct Settings {
             $( $field: Option<Located<$ty>>, )*
+            #[cfg_attr(feature = "serde", serde(skip))]
+            spare: Spare,
+        }
+
+        impl std::fmt::Debug for Settings {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Settings")
+                    $( .field(stringify!($field), &self.$field) )*
+                    .finish()
+            }
         }
 
         impl Settings {
+            /// Nothing recorded; the room of the strings that were is kept for the next values.
+            pub(crate) fn clear(&mut self) {
+                $( if let Some(v) = self.$field.take() {
+                    v.value.recycle(&mut self.spare);
+                } )*
+            }
+
             /// Record the first argument `arg` of a `kw` line at `loc` that applies, unless a
             /// value is already there (first wins) or ssh refuses it. `false`: `kw` is not
             /// recorded here.
@@ -68,7 +143,7 @@ macro_rules! settings {
                 match kw {
                     $( Keyword::$name => {
                         if self.$field.is_none() {
-                            if let Some(value) = ($parse)(arg) {
+                            if let Some(value) = <$ty as Value>::read(arg, &mut self.spare) {
                                 self.$field = Some(Located { value, loc });
                             }
                         }
@@ -101,23 +176,61 @@ macro_rules! settings {
 settings! {
     /// `HostName`, as written (its `%` tokens unexpanded). A final pass never changes it: ssh.c
     /// makes the host name the one the first pass gave before reading the files again.
-    HostName (hostname): String = text;
+    HostName (hostname): String;
     /// `User`, as written.
-    User (user): String = text;
+    User (user): String;
     /// `Port`, as written.
-    Port (port): String = text;
+    Port (port): String;
     /// `IgnoreUnknown`: the pattern list in force, as written.
-    IgnoreUnknown (ignore_unknown): String = text;
+    IgnoreUnknown (ignore_unknown): String;
     /// `AddressFamily`: the family local forwards listen on, too.
-    AddressFamily (address_family): options::AddressFamily = options::AddressFamily::parse;
+    AddressFamily (address_family): options::AddressFamily;
     /// `ClearAllForwardings`.
-    ClearAllForwardings (clear_all_forwardings): options::Flag = options::Flag::parse;
+    ClearAllForwardings (clear_all_forwardings): options::Flag;
     /// `GatewayPorts`.
-    GatewayPorts (gateway_ports): options::Flag = options::Flag::parse;
+    GatewayPorts (gateway_ports): options::Flag;
     /// `ExitOnForwardFailure`.
-    ExitOnForwardFailure (exit_on_forward_failure): options::Flag = options::Flag::parse;
+    ExitOnForwardFailure (exit_on_forward_failure): options::Flag;
     /// `ControlMaster`.
-    ControlMaster (control_master): options::ControlMaster = options::ControlMaster::parse;
+    ControlMaster (control_master): options::ControlMaster;
     /// `ControlPersist`.
-    ControlPersist (control_persist): options::ControlPersist = options::ControlPersist::parse;
+    ControlPersist (control_persist): options::ControlPersist;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+    use crate::keyword::Keyword;
+    use crate::loc::{FileId, Loc};
+
+    /// A value is read as written (non-UTF-8 as `from_utf8_lossy` reads it), whatever the room
+    /// an earlier value left: longer, shorter, or none.
+    #[test]
+    fn values_are_read_as_written_into_reused_room() {
+        let mut s = Settings::default();
+        let loc = Loc::new(FileId::new(0), 3);
+        let values: [&[u8]; 6] = [
+            b"a-long-host-name.example.com",
+            b"x",
+            "h\u{e9}llo".as_bytes(),
+            b"bad\xffbyte",
+            b"10.0.0.1",
+            b"",
+        ];
+        for v in values {
+            s.clear();
+            assert!(s.hostname.is_none() && s.user.is_none());
+            assert!(s.record(Keyword::HostName, loc, v));
+            assert!(s.record(Keyword::User, loc, v));
+            // First wins.
+            assert!(s.record(Keyword::User, loc, b"other"));
+            for got in [&s.hostname, &s.user] {
+                let got = got.as_ref().expect("recorded");
+                assert_eq!(
+                    (got.value.as_str(), got.loc),
+                    (&*String::from_utf8_lossy(v), loc)
+                );
+            }
+        }
+    }
 }

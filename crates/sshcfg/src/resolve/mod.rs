@@ -150,7 +150,7 @@ impl Resolution {
         unreadable_forwards.clear();
         remote_listeners.clear();
         applied_blocks.clear();
-        *settings = Settings::default();
+        settings.clear();
         not_evaluated.clear();
         errors.clear();
         *final_pass = false;
