@@ -40,7 +40,7 @@ use crate::config::ConfigSet;
 use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation};
 use crate::loc::{FileId, Loc};
-use crate::resolve::{Pass, Resolution, ResolveContext, Skip};
+use crate::resolve::{Jump, Pass, Resolution, ResolveContext, Skip};
 
 /// What a block is filed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -604,12 +604,9 @@ struct Cache {
     match_state: Option<(bool, Option<Loc>)>,
     matched: Cands,
     /// Where the walk comes next if it goes on as the last answer said: the header line of
-    /// block id (in that file).
+    /// block id (in that file). (After a jump the walk reads the block it was sent to without
+    /// asking, and asks next at the one after it.)
     next: Option<(FileId, u32, u32)>,
-    /// The last answer jumped to `next`, which may apply: the walk reads nothing on the way
-    /// (the state the answer was taken in holds there), so that block is read without asking
-    /// the keys again. (Reading a block is never wrong: its header decides.)
-    granted: bool,
 }
 
 /// One host's resolution through the index.
@@ -641,7 +638,7 @@ impl HostWalk<'_, '_> {
 }
 
 impl Skip for HostWalk<'_, '_> {
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<usize> {
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<Jump> {
         let ix = self.index;
         let fb = &ix.files[file.index()];
         let mut cache = self.cache.borrow_mut();
@@ -649,10 +646,8 @@ impl Skip for HostWalk<'_, '_> {
         let id = self.block_at(c, fb, file, line)?;
         let end = fb.first + fb.headers.len() as u32;
         let line_of = |n: u32| fb.headers[(n - fb.first) as usize];
-        if std::mem::take(&mut c.granted) && c.next == Some((file, line as u32, id)) {
-            c.next = (id + 1 < end).then(|| (file, line_of(id + 1), id + 1));
-            return None;
-        }
+        // Where the walk asks next after reading block `n`.
+        let after = |n: u32| (n + 1 < end).then(|| (file, line_of(n + 1), n + 1));
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
             c.host = ix.host_keys.candidates(pass.host());
@@ -681,7 +676,7 @@ impl Skip for HostWalk<'_, '_> {
         };
         if may_apply {
             // The walk reads this block, then comes to the next header.
-            c.next = (id + 1 < end).then(|| (file, line_of(id + 1), id + 1));
+            c.next = after(id);
             return None;
         }
         let next = [&ix.always[..], host, matched, original]
@@ -691,14 +686,19 @@ impl Skip for HostWalk<'_, '_> {
             .filter(|&n| n < end);
         Some(match next {
             Some(n) => {
-                // `n` is listed for its guard: it may apply in this state.
-                c.next = Some((file, line_of(n), n));
-                c.granted = true;
-                line_of(n) as usize
+                // `n` is listed for its guard: it may apply in this state, which holds there.
+                c.next = after(n);
+                Jump {
+                    to: line_of(n) as usize,
+                    read: true,
+                }
             }
             None => {
                 c.next = None;
-                fb.lines
+                Jump {
+                    to: fb.lines,
+                    read: false,
+                }
             }
         })
     }

@@ -294,10 +294,20 @@ fn text(v: &[u8]) -> String {
 
 /// Lets a resolution pass over blocks that cannot apply to the host (see `crate::index`).
 pub(crate) trait Skip {
-    /// At the `Host`/`Match` line `line` of `file`, in the state `pass` is in: `Some(next)` when
-    /// that block and every block before line `next` cannot apply and reading them would change
-    /// nothing (`next` is the next block's header, or the line count); `None` to read the block.
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<usize>;
+    /// At the `Host`/`Match` line `line` of `file`, in the state `pass` is in: `Some(jump)` when
+    /// that block and every block before line `jump.to` cannot apply and reading them would
+    /// change nothing (`jump.to` is the next block's header, or the line count); `None` to read
+    /// the block.
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<Jump>;
+}
+
+/// Where a [`Skip`] sends the walk.
+pub(crate) struct Jump {
+    /// The line the walk goes on at.
+    pub(crate) to: usize,
+    /// The block whose header is at `to` may apply in the state the answer was taken in, which
+    /// holds there (the walk reads nothing on the way): it is read without asking again.
+    pub(crate) read: bool,
 }
 
 /// The position of the first item of `items` (sorted by `line`) at or after `target`, given
@@ -356,6 +366,8 @@ impl Pass<'_> {
             false => std::borrow::Cow::Borrowed(&[][..]),
         };
         let (mut next_read, mut next_include, mut next_hit) = (0, 0, 0);
+        // The header a `Skip` jumped to and said to read.
+        let mut granted = usize::MAX;
         while next < doc.line_count() {
             if !*active && jumping {
                 // (A step or two at a time as the walk reads on; by halving after a jump.)
@@ -377,9 +389,13 @@ impl Pass<'_> {
             };
             // Blocks that cannot apply, as an index knows them, are passed over as inactive.
             if kw.starts_block()
-                && let Some(to) = self.skip.and_then(|s| s.skip(self, file, i))
+                && i != granted
+                && let Some(jump) = self.skip.and_then(|s| s.skip(self, file, i))
             {
-                next = to;
+                next = jump.to;
+                if jump.read {
+                    granted = jump.to;
+                }
                 *active = false;
                 continue;
             }
