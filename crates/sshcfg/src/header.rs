@@ -105,6 +105,26 @@ impl<'a> HostLine<'a> {
         Ok(())
     }
 
+    /// The patterns of a line of plain words (most lines), read without the tokeniser: `None`
+    /// when the arguments are empty or hold a wildcard, quote, backslash, `!` or `#`. Without
+    /// them each blank-separated word is a positive pattern without a wildcard, as
+    /// [`HostLine::patterns`] reads it, and nothing in the line is an error.
+    pub(crate) fn plain_words(&self) -> Option<impl Iterator<Item = &'a [u8]> + use<'a>> {
+        if self.raw.is_empty()
+            || self
+                .raw
+                .iter()
+                .any(|b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\' | b'!' | b'#'))
+        {
+            return None;
+        }
+        Some(
+            self.raw
+                .split(|&b| b == b' ' || b == b'\t')
+                .filter(|w| !w.is_empty()),
+        )
+    }
+
     /// The patterns in order; an empty argument or an unclosed quote is an error where it
     /// stands (after the patterns before it).
     pub fn patterns(&self) -> HostPatterns<'a> {
@@ -596,5 +616,37 @@ mod tests {
             crit("Foo x"),
             vec![Ok((false, "foo".into(), Some("x".into())))]
         );
+    }
+
+    proptest::proptest! {
+        /// The plain reading of a `Host` line, whenever it answers, gives the patterns the
+        /// tokeniser gives: each positive, without a wildcard, none an error.
+        #[test]
+        fn plain_words_are_the_patterns(
+            words in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "a", "B", "a.b", "a-b", "a=b", "!a", "a!", "a*", "?", "\"a\"", "'a", "#a",
+                        "a#", "a\\b", "a\r", "",
+                    ]),
+                    proptest::sample::select(vec![" ", "\t", " \t ", "\r"]),
+                ),
+                0..5,
+            ),
+        ) {
+            let raw: String = words.iter().flat_map(|(w, s)| [*w, *s]).collect();
+            let raw = raw.trim_matches(|c| c == ' ' || c == '\t').as_bytes();
+            let line = HostLine::new(raw);
+            if let Some(plain) = line.plain_words() {
+                let plain: Vec<&[u8]> = plain.collect();
+                let full: Vec<_> = line.patterns().collect();
+                proptest::prop_assert_eq!(plain.len(), full.len(), "{:?}", String::from_utf8_lossy(raw));
+                for (w, p) in plain.iter().zip(&full) {
+                    let p = p.as_ref().expect("no error");
+                    proptest::prop_assert!(!p.is_negated() && !crate::pattern::has_wildcard(&p.pattern));
+                    proptest::prop_assert_eq!(*w, &p.pattern[..]);
+                }
+            }
+        }
     }
 }

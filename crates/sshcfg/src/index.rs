@@ -515,6 +515,16 @@ fn file_block<'a>(
     tmp.suffix.clear();
     match doc.header(h) {
         Some(Header::Host(line)) => {
+            // Plain words (most lines): each a literal name, filed under itself.
+            if let Some(words) = line.plain_words() {
+                for w in words {
+                    if let Some(names) = names.as_deref_mut() {
+                        names.push(Cow::Borrowed(w));
+                    }
+                    host_b.exact.push((Cow::Borrowed(w), id));
+                }
+                return Guard::Host;
+            }
             // As `host_line` reads it: an error is reported for every host, so such a line is
             // always read.
             if line.check_quotes().is_err() {

@@ -764,25 +764,16 @@ fn host_line(
     })
 }
 
-/// [`host_line`] for arguments of plain words (most lines): without a wildcard, quote,
-/// backslash, `!` or `#`, each blank-separated word is a positive pattern that matches only
-/// its own bytes. `None`: the line needs the full reading.
+/// [`host_line`] for arguments of plain words (most lines, [`HostLine::plain_words`]): each
+/// word is a positive pattern that matches only its own bytes. `None`: the line needs the full
+/// reading.
 fn plain_host_line(
     raw: &[u8],
     host: &[u8],
     host_arg: &[u8],
     editable: bool,
 ) -> Option<HostLineMatch> {
-    if raw.is_empty()
-        || raw
-            .iter()
-            .any(|b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\' | b'!' | b'#'))
-    {
-        return None;
-    }
-    let words = raw
-        .split(|&b| b == b' ' || b == b'\t')
-        .filter(|w| !w.is_empty());
+    let words = HostLine::new(raw).plain_words()?;
     let (mut active, mut all_self) = (false, true);
     for w in words {
         active = active || w == host;
