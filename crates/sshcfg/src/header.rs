@@ -106,23 +106,36 @@ impl<'a> HostLine<'a> {
     }
 
     /// The patterns of a line of plain words (most lines), read without the tokeniser: `None`
-    /// when the arguments are empty or hold a wildcard, quote, backslash, `!` or `#`. Without
-    /// them each blank-separated word is a positive pattern without a wildcard, as
-    /// [`HostLine::patterns`] reads it, and nothing in the line is an error.
-    pub(crate) fn plain_words(&self) -> Option<impl Iterator<Item = &'a [u8]> + use<'a>> {
-        if self.raw.is_empty()
-            || self
-                .raw
-                .iter()
-                .any(|b| matches!(b, b'*' | b'?' | b'"' | b'\'' | b'\\' | b'!' | b'#'))
-        {
+    /// when the arguments are empty or hold a quote, backslash, `!` or `#`. Without them each
+    /// blank-separated word is a positive pattern, as [`HostLine::patterns`] reads it, and
+    /// nothing in the line is an error. The flag: some word holds a wildcard (`*`, `?`).
+    pub(crate) fn plain_patterns(
+        &self,
+    ) -> Option<(bool, impl Iterator<Item = &'a [u8]> + use<'a>)> {
+        /// Bit 1: the line is not plain; bit 2: a wildcard.
+        static CLASS: [u8; 256] = {
+            let mut t = [0u8; 256];
+            t[b'"' as usize] = 1;
+            t[b'\'' as usize] = 1;
+            t[b'\\' as usize] = 1;
+            t[b'!' as usize] = 1;
+            t[b'#' as usize] = 1;
+            t[b'*' as usize] = 2;
+            t[b'?' as usize] = 2;
+            t
+        };
+        let mut seen = 0;
+        for &b in self.raw {
+            seen |= CLASS[usize::from(b)];
+        }
+        if self.raw.is_empty() || seen & 1 != 0 {
             return None;
         }
-        Some(
-            self.raw
-                .split(|&b| b == b' ' || b == b'\t')
-                .filter(|w| !w.is_empty()),
-        )
+        let words = self
+            .raw
+            .split(|&b| b == b' ' || b == b'\t')
+            .filter(|w| !w.is_empty());
+        Some((seen & 2 != 0, words))
     }
 
     /// The patterns in order; an empty argument or an unclosed quote is an error where it
@@ -620,14 +633,15 @@ mod tests {
 
     proptest::proptest! {
         /// The plain reading of a `Host` line, whenever it answers, gives the patterns the
-        /// tokeniser gives: each positive, without a wildcard, none an error.
+        /// tokeniser gives: each positive, none an error, and a wildcard in one exactly when
+        /// it says so.
         #[test]
-        fn plain_words_are_the_patterns(
+        fn plain_patterns_are_the_patterns(
             words in proptest::collection::vec(
                 (
                     proptest::sample::select(vec![
-                        "a", "B", "a.b", "a-b", "a=b", "!a", "a!", "a*", "?", "\"a\"", "'a", "#a",
-                        "a#", "a\\b", "a\r", "",
+                        "a", "B", "a.b", "a-b", "a=b", "!a", "a!", "a*", "?", "*", "\"a\"", "'a",
+                        "#a", "a#", "a\\b", "a\r", "",
                     ]),
                     proptest::sample::select(vec![" ", "\t", " \t ", "\r"]),
                 ),
@@ -637,15 +651,18 @@ mod tests {
             let raw: String = words.iter().flat_map(|(w, s)| [*w, *s]).collect();
             let raw = raw.trim_matches(|c| c == ' ' || c == '\t').as_bytes();
             let line = HostLine::new(raw);
-            if let Some(plain) = line.plain_words() {
+            if let Some((wild, plain)) = line.plain_patterns() {
                 let plain: Vec<&[u8]> = plain.collect();
                 let full: Vec<_> = line.patterns().collect();
                 proptest::prop_assert_eq!(plain.len(), full.len(), "{:?}", String::from_utf8_lossy(raw));
+                let mut any_wild = false;
                 for (w, p) in plain.iter().zip(&full) {
                     let p = p.as_ref().expect("no error");
-                    proptest::prop_assert!(!p.is_negated() && !crate::pattern::has_wildcard(&p.pattern));
+                    proptest::prop_assert!(!p.is_negated());
                     proptest::prop_assert_eq!(*w, &p.pattern[..]);
+                    any_wild |= crate::pattern::has_wildcard(&p.pattern);
                 }
+                proptest::prop_assert_eq!(wild, any_wild);
             }
         }
     }

@@ -515,39 +515,51 @@ fn file_block<'a>(
     tmp.suffix.clear();
     match doc.header(h) {
         Some(Header::Host(line)) => {
-            // Plain words (most lines): each a literal name, filed under itself.
-            if let Some(words) = line.plain_words() {
+            if let Some((wild, words)) = line.plain_patterns() {
+                // Plain words (most lines): each a positive pattern, none an error.
+                if !wild {
+                    // Each a literal name, filed under itself.
+                    for w in words {
+                        if let Some(names) = names.as_deref_mut() {
+                            names.push(Cow::Borrowed(w));
+                        }
+                        host_b.exact.push((Cow::Borrowed(w), id));
+                    }
+                    return Guard::Host;
+                }
                 for w in words {
-                    if let Some(names) = names.as_deref_mut() {
+                    if let Some(names) = names.as_deref_mut()
+                        && !crate::pattern::has_wildcard(w)
+                    {
                         names.push(Cow::Borrowed(w));
                     }
-                    host_b.exact.push((Cow::Borrowed(w), id));
+                    pats.push(Cow::Borrowed(w));
                 }
-                return Guard::Host;
-            }
-            // As `host_line` reads it: an error is reported for every host, so such a line is
-            // always read.
-            if line.check_quotes().is_err() {
-                return Guard::Always;
-            }
-            // Every pattern is read (the literal names after an empty one count too).
-            let mut bad = false;
-            for p in line.patterns() {
-                let Ok(p) = p else {
-                    bad = true;
-                    continue;
-                };
-                if !p.is_negated() {
-                    if let Some(names) = names.as_deref_mut()
-                        && !crate::pattern::has_wildcard(&p.pattern)
-                    {
-                        names.push(p.pattern.clone());
+            } else {
+                // As `host_line` reads it: an error is reported for every host, so such a line
+                // is always read.
+                if line.check_quotes().is_err() {
+                    return Guard::Always;
+                }
+                // Every pattern is read (the literal names after an empty one count too).
+                let mut bad = false;
+                for p in line.patterns() {
+                    let Ok(p) = p else {
+                        bad = true;
+                        continue;
+                    };
+                    if !p.is_negated() {
+                        if let Some(names) = names.as_deref_mut()
+                            && !crate::pattern::has_wildcard(&p.pattern)
+                        {
+                            names.push(p.pattern.clone());
+                        }
+                        pats.push(p.pattern);
                     }
-                    pats.push(p.pattern);
                 }
-            }
-            if bad {
-                return Guard::Always;
+                if bad {
+                    return Guard::Always;
+                }
             }
             // Filed under each positive pattern; unfiled (and so never read) when it has none.
             for p in pats.drain(..) {

@@ -764,19 +764,24 @@ fn host_line(
     })
 }
 
-/// [`host_line`] for arguments of plain words (most lines, [`HostLine::plain_words`]): each
-/// word is a positive pattern that matches only its own bytes. `None`: the line needs the full
-/// reading.
+/// [`host_line`] for arguments of plain words (most lines, [`HostLine::plain_patterns`]): each
+/// word is a positive pattern; without a wildcard it matches only its own bytes. `None`: the
+/// line needs the full reading.
 fn plain_host_line(
     raw: &[u8],
     host: &[u8],
     host_arg: &[u8],
     editable: bool,
 ) -> Option<HostLineMatch> {
-    let words = HostLine::new(raw).plain_words()?;
-    let (mut active, mut all_self) = (false, true);
+    let (wild, words) = HostLine::new(raw).plain_patterns()?;
+    let (mut active, mut all_self) = (false, !wild);
     for w in words {
-        active = active || w == host;
+        active = active
+            || if wild {
+                pattern::match_pattern(host, w)
+            } else {
+                w == host
+            };
         all_self = all_self && w == host_arg;
     }
     Some(match (active, all_self && editable) {
@@ -1105,6 +1110,25 @@ mod tests {
         );
     }
 
+    /// A word with a wildcard matches as a pattern, and never names the host alone, even when
+    /// it is the host as typed (a host may be written `a*`).
+    #[test]
+    fn plain_wildcard_words_are_patterns() {
+        use super::HostLineMatch::{No, ThisHostAlone, Yes};
+        for (raw, host, want) in [
+            (&b"a*"[..], &b"a*"[..], Yes),
+            (b"a*", b"ab", Yes),
+            (b"a? b", b"ab", Yes),
+            (b"a?", b"abc", No),
+            (b"ab", b"ab", ThisHostAlone),
+            (b"ab ab", b"ab", ThisHostAlone),
+        ] {
+            let plain = plain_host_line(raw, host, host, true);
+            assert_eq!(plain, Some(want), "{:?}", String::from_utf8_lossy(raw));
+            assert_eq!(Ok(want), host_line(HostLine::new(raw), host, host, true));
+        }
+    }
+
     proptest::proptest! {
         /// Whenever a line is passed over, reading it in full finds no pattern that matches.
         #[test]
@@ -1135,7 +1159,7 @@ mod tests {
                 ),
                 0..5,
             ),
-            host in proptest::sample::select(vec!["a", "A", "b", "ab", "a-b"]),
+            host in proptest::sample::select(vec!["a", "A", "b", "ab", "a-b", "a*", "?"]),
             same in proptest::bool::ANY,
             editable in proptest::bool::ANY,
         ) {
