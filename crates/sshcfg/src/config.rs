@@ -584,7 +584,7 @@ impl ConfigSet {
 /// without a wildcard of the `Host` lines (whose quotes close) of the editable files, in order:
 /// each once, those that are not host names left out.
 pub(crate) struct LiteralNames<'x> {
-    seen: crate::hash::HashSet<std::borrow::Cow<'x, [u8]>>,
+    seen: crate::hash::HashSet<std::borrow::Cow<'x, str>>,
     out: Vec<std::borrow::Cow<'x, str>>,
 }
 
@@ -602,23 +602,10 @@ impl<'x> LiteralNames<'x> {
 
     /// The next pattern.
     pub(crate) fn push(&mut self, v: std::borrow::Cow<'x, [u8]>) {
-        use std::borrow::Cow;
-        // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;
-        // anything else is asked of HostAlias.
-        let plain = v[0] != b'-'
-            && v.iter()
-                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
-        // A plain name is ASCII; anything else must be UTF-8 and a HostAlias.
-        if !plain && !std::str::from_utf8(&v).is_ok_and(|s| crate::host::HostAlias::new(s).is_ok())
+        if let Some(name) = host_name(v)
+            && self.seen.insert(name.clone())
         {
-            return;
-        }
-        if self.seen.insert(v.clone()) {
-            // Taken from the config's text where it is written as it reads (most names).
-            self.out.push(match v {
-                Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).expect("checked UTF-8")),
-                Cow::Owned(o) => Cow::Owned(String::from_utf8(o).expect("checked UTF-8")),
-            });
+            self.out.push(name);
         }
     }
 
@@ -626,6 +613,40 @@ impl<'x> LiteralNames<'x> {
     pub(crate) fn finish(self) -> Vec<std::borrow::Cow<'x, str>> {
         self.out
     }
+}
+
+/// A positive pattern without a wildcard as a host name [`ConfigSet::literal_hosts`] lists;
+/// `None` when it is not one. Taken from the config's text where it is written as it reads
+/// (most names).
+pub(crate) fn host_name(v: std::borrow::Cow<'_, [u8]>) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    /// The bytes of a plain name: letters, digits, `.`, `_` and `-`.
+    static PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+            b += 1;
+        }
+        t
+    };
+    // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;
+    // anything else is asked of HostAlias.
+    let plain = v[0] != b'-' && v.iter().all(|&c| PLAIN[usize::from(c)]);
+    if plain && let Cow::Borrowed(b) = v {
+        // SAFETY: the bytes of a plain name are ASCII, so UTF-8 (checked once, above, in
+        // one look at each byte instead of two).
+        return Some(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) }));
+    }
+    // Anything else must be UTF-8 and a HostAlias.
+    if !plain && !std::str::from_utf8(&v).is_ok_and(|s| crate::host::HostAlias::new(s).is_ok()) {
+        return None;
+    }
+    Some(match v {
+        Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).expect("checked UTF-8")),
+        Cow::Owned(o) => Cow::Owned(String::from_utf8(o).expect("checked UTF-8")),
+    })
 }
 
 /// Read the main config: a missing file is empty; a directory or an unreadable file is an error.
@@ -818,6 +839,43 @@ mod read_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pattern is a listed host name exactly when it is UTF-8 and a [`HostAlias`]; a plain
+    /// name is borrowed from the text as it stands.
+    #[test]
+    fn host_names_are_the_host_aliases() {
+        use std::borrow::Cow;
+        let all: Vec<u8> = (0..=255).collect();
+        let mut names: Vec<Vec<u8>> = vec![
+            b"web1".to_vec(),
+            b"a.b_c-d".to_vec(),
+            b"-x".to_vec(),
+            b"x-".to_vec(),
+            "h\u{e9}".as_bytes().to_vec(),
+            b"bad\xff".to_vec(),
+            b"#a".to_vec(),
+            b"a#".to_vec(),
+        ];
+        // Each byte, alone and inside a name.
+        for &b in &all {
+            names.push(vec![b]);
+            names.push(vec![b'a', b, b'z']);
+        }
+        for n in &names {
+            let want = std::str::from_utf8(n)
+                .ok()
+                .filter(|s| crate::host::HostAlias::new(s).is_ok());
+            let got = host_name(Cow::Borrowed(n));
+            assert_eq!(got.as_deref(), want, "{:?}", String::from_utf8_lossy(n));
+            assert_eq!(host_name(Cow::Owned(n.clone())).as_deref(), want);
+            let plain = n[0] != b'-'
+                && n.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c));
+            if plain {
+                assert!(matches!(got, Some(Cow::Borrowed(_))));
+            }
+        }
+    }
 
     /// Each Include argument's pattern, as OpenSSH anchors it on Unix and as OpenSSH for
     /// Windows does (readconf.c `oInclude` with `path_absolute` = `is_absolute_path`,

@@ -81,6 +81,63 @@ struct KeysBuilder<'a> {
     suffix: Vec<(Cow<'a, [u8]>, u32)>,
 }
 
+/// The literal host names met while the index is built ([`ConfigSet::literal_hosts`]), in
+/// order, repeats included; each with the entry of the `Host` keys' exact list it is filed as,
+/// when it is filed as one. Their repeats are then found by the keys' grouping, which hashes each
+/// key anyway, not by a set of their own.
+struct Naming<'a> {
+    names: Vec<Cow<'a, str>>,
+    entries: Vec<u32>,
+}
+
+/// A name not filed as an exact key where it was met.
+const NOT_FILED: u32 = u32::MAX;
+
+impl<'a> Naming<'a> {
+    fn with_capacity(n: usize) -> Naming<'a> {
+        Naming {
+            names: Vec::with_capacity(n),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// The pattern `v`, filed (or not) as entry `entry` of the exact keys.
+    fn push(&mut self, v: Cow<'a, [u8]>, entry: Option<usize>) {
+        if let Some(name) = crate::config::host_name(v) {
+            self.names.push(name);
+            self.entries.push(entry.map_or(NOT_FILED, |e| e as u32));
+        }
+    }
+
+    /// Each name once, in order of first appearance, given `keys` (the `Host` keys) and the
+    /// start in `keys.ids` of the range of each exact entry's key (one range per key, so the
+    /// start names it).
+    fn finish(self, keys: &Keys<'a>, entry_start: &[u32]) -> Vec<Cow<'a, str>> {
+        let Naming { mut names, entries } = self;
+        let mut named = vec![0u64; keys.ids.len().div_ceil(64)];
+        // Names filed as no key anywhere (in a block read for every host): rare.
+        let mut others: crate::hash::HashSet<Cow<'a, str>> = Default::default();
+        let mut entries = entries.into_iter();
+        names.retain(|n| {
+            let e = entries.next().expect("an entry a name");
+            let start = match e {
+                NOT_FILED => keys.exact.get(n.as_bytes()).map(|r| r.0),
+                e => Some(entry_start[e as usize]),
+            };
+            match start {
+                Some(s) => {
+                    let (word, bit) = (s as usize / 64, 1u64 << (s % 64));
+                    let first = named[word] & bit == 0;
+                    named[word] |= bit;
+                    first
+                }
+                None => others.insert(n.clone()),
+            }
+        });
+        names
+    }
+}
+
 impl<'a> KeysBuilder<'a> {
     /// File block `id` under `pat`; `false` when the pattern has no literal part to file it by.
     fn add(&mut self, pat: Cow<'a, [u8]>, id: u32) -> bool {
@@ -108,54 +165,65 @@ impl<'a> KeysBuilder<'a> {
     }
 
     fn build(self) -> Keys<'a> {
+        self.build_with_starts(false).0
+    }
+
+    /// The keys; with `starts`, also the start in `ids` of each exact entry's key range, in
+    /// filing order.
+    fn build_with_starts(self, starts: bool) -> (Keys<'a>, Vec<u32>) {
+        let mut entry_start = Vec::new();
         let mut ids = Vec::new();
         // Grouped by key with a hash map, not a sort: each key's block ids, in the order they
         // were filed (block order), take one range of `ids`. Each key is hashed once: the map
         // gives it a group (in order of first filing), and the ids are placed by group.
-        let mut lens = |v: Vec<(Cow<'a, [u8]>, u32)>, want_lens: bool| {
-            let mut map: HashMap<Cow<'a, [u8]>, (u32, u32)> =
-                HashMap::with_capacity_and_hasher(v.len(), Default::default());
-            let mut counts: Vec<u32> = Vec::new();
-            let mut placed: Vec<(u32, u32)> = Vec::with_capacity(v.len());
-            for (k, id) in v {
-                let g = map
-                    .entry(k)
-                    .or_insert_with(|| {
-                        counts.push(0);
-                        (counts.len() as u32 - 1, 0)
-                    })
-                    .0;
-                counts[g as usize] += 1;
-                placed.push((g, id));
-            }
-            let mut starts = Vec::with_capacity(counts.len());
-            let mut next = ids.len() as u32;
-            for n in counts {
-                starts.push(next);
-                next += n;
-            }
-            // Where each group's next id goes.
-            let mut cursor = starts.clone();
-            ids.resize(next as usize, 0);
-            for (g, id) in placed {
-                let (start, at) = (starts[g as usize], &mut cursor[g as usize]);
-                // A key named twice for one block (`Host a a`) lists the block once.
-                if *at == start || ids[*at as usize - 1] != id {
-                    ids[*at as usize] = id;
-                    *at += 1;
+        let mut lens =
+            |v: Vec<(Cow<'a, [u8]>, u32)>, want_lens: bool, entry_start: Option<&mut Vec<u32>>| {
+                let mut map: HashMap<Cow<'a, [u8]>, (u32, u32)> =
+                    HashMap::with_capacity_and_hasher(v.len(), Default::default());
+                let mut counts: Vec<u32> = Vec::new();
+                let mut placed: Vec<(u32, u32)> = Vec::with_capacity(v.len());
+                for (k, id) in v {
+                    let g = map
+                        .entry(k)
+                        .or_insert_with(|| {
+                            counts.push(0);
+                            (counts.len() as u32 - 1, 0)
+                        })
+                        .0;
+                    counts[g as usize] += 1;
+                    placed.push((g, id));
                 }
-            }
-            let mut lens: Vec<usize> = Vec::new();
-            for (k, r) in map.iter_mut() {
-                *r = (starts[r.0 as usize], cursor[r.0 as usize]);
-                if want_lens {
-                    lens.push(k.len());
+                let mut starts = Vec::with_capacity(counts.len());
+                let mut next = ids.len() as u32;
+                for n in counts {
+                    starts.push(next);
+                    next += n;
                 }
-            }
-            lens.sort_unstable();
-            lens.dedup();
-            (map, lens)
-        };
+                if let Some(out) = entry_start {
+                    out.extend(placed.iter().map(|&(g, _)| starts[g as usize]));
+                }
+                // Where each group's next id goes.
+                let mut cursor = starts.clone();
+                ids.resize(next as usize, 0);
+                for (g, id) in placed {
+                    let (start, at) = (starts[g as usize], &mut cursor[g as usize]);
+                    // A key named twice for one block (`Host a a`) lists the block once.
+                    if *at == start || ids[*at as usize - 1] != id {
+                        ids[*at as usize] = id;
+                        *at += 1;
+                    }
+                }
+                let mut lens: Vec<usize> = Vec::new();
+                for (k, r) in map.iter_mut() {
+                    *r = (starts[r.0 as usize], cursor[r.0 as usize]);
+                    if want_lens {
+                        lens.push(k.len());
+                    }
+                }
+                lens.sort_unstable();
+                lens.dedup();
+                (map, lens)
+            };
         let ends = |v: &[(Cow<'a, [u8]>, u32)]| {
             let mut e = Ends::default();
             for (k, _) in v {
@@ -164,10 +232,10 @@ impl<'a> KeysBuilder<'a> {
             e
         };
         let (prefix_ends, suffix_ends) = (ends(&self.prefix), ends(&self.suffix));
-        let (exact, _) = lens(self.exact, false);
-        let (prefix, prefix_lens) = lens(self.prefix, true);
-        let (suffix, suffix_lens) = lens(self.suffix, true);
-        Keys {
+        let (exact, _) = lens(self.exact, false, starts.then_some(&mut entry_start));
+        let (prefix, prefix_lens) = lens(self.prefix, true, None);
+        let (suffix, suffix_lens) = lens(self.suffix, true, None);
+        let keys = Keys {
             exact,
             prefix,
             suffix,
@@ -176,7 +244,8 @@ impl<'a> KeysBuilder<'a> {
             prefix_ends,
             suffix_ends,
             ids,
-        }
+        };
+        (keys, entry_start)
     }
 }
 
@@ -336,16 +405,25 @@ struct Filed<'a> {
 impl<'a> Filed<'a> {
     /// The index: each builder's keys grouped.
     fn index(self) -> ResolveIndex<'a> {
+        self.index_naming(None).0
+    }
+
+    /// The index, and with `naming` the names met, each once.
+    fn index_naming(self, naming: Option<Naming<'a>>) -> (ResolveIndex<'a>, Vec<Cow<'a, str>>) {
         let [host_b, match_b, orig_b] = self.builders;
-        ResolveIndex {
+        let (host_keys, entry_start) = host_b.build_with_starts(naming.is_some());
+        let names = naming.map_or_else(Vec::new, |n| n.finish(&host_keys, &entry_start));
+        drop(entry_start);
+        let index = ResolveIndex {
             set: self.set,
             files: self.files,
             guards: self.guards,
             always: self.always,
-            host_keys: host_b.build(),
+            host_keys,
             match_keys: match_b.build(),
             original_keys: orig_b.build(),
-        }
+        };
+        (index, names)
     }
 }
 
@@ -380,10 +458,7 @@ impl<'a> ResolveIndex<'a> {
     /// Read every block header of `set` once and file the blocks (built by
     /// [`ConfigSet::resolve_index`] and [`ConfigSet::resolve_index_naming_hosts`]); with
     /// `names`, gather the literal host names of the `Host` lines on the way.
-    fn read_headers(
-        set: &'a ConfigSet,
-        names: Option<&mut crate::config::LiteralNames<'a>>,
-    ) -> Filed<'a> {
+    fn read_headers(set: &'a ConfigSet, names: Option<&mut Naming<'a>>) -> Filed<'a> {
         let mut files = Vec::with_capacity(set.files().len());
         let mut guards = Vec::new();
         let mut always = Vec::new();
@@ -506,7 +581,7 @@ fn file_block<'a>(
     id: u32,
     [host_b, match_b, orig_b]: [&mut KeysBuilder<'a>; 3],
     scratch: &mut Scratch<'a>,
-    mut names: Option<&mut crate::config::LiteralNames<'a>>,
+    mut names: Option<&mut Naming<'a>>,
 ) -> Guard {
     let Scratch { pats, keys: tmp } = scratch;
     pats.clear();
@@ -521,7 +596,7 @@ fn file_block<'a>(
                     // Each a literal name, filed under itself.
                     for w in words {
                         if let Some(names) = names.as_deref_mut() {
-                            names.push(Cow::Borrowed(w));
+                            names.push(Cow::Borrowed(w), Some(host_b.exact.len()));
                         }
                         host_b.exact.push((Cow::Borrowed(w), id));
                     }
@@ -531,7 +606,7 @@ fn file_block<'a>(
                     if let Some(names) = names.as_deref_mut()
                         && !crate::pattern::has_wildcard(w)
                     {
-                        names.push(Cow::Borrowed(w));
+                        names.push(Cow::Borrowed(w), None);
                     }
                     pats.push(Cow::Borrowed(w));
                 }
@@ -552,7 +627,7 @@ fn file_block<'a>(
                         if let Some(names) = names.as_deref_mut()
                             && !crate::pattern::has_wildcard(&p.pattern)
                         {
-                            names.push(p.pattern.clone());
+                            names.push(p.pattern.clone(), None);
                         }
                         pats.push(p.pattern);
                     }
@@ -603,13 +678,13 @@ fn file_block<'a>(
 
 /// The positive patterns without a wildcard of the `Host` line `h` (if its quotes close), into
 /// `names` (for a block [`file_block`] does not read).
-fn host_names<'a>(doc: &'a Document, h: usize, names: &mut crate::config::LiteralNames<'a>) {
+fn host_names<'a>(doc: &'a Document, h: usize, names: &mut Naming<'a>) {
     if let Some(Header::Host(line)) = doc.header(h)
         && line.check_quotes().is_ok()
     {
         for p in line.patterns().filter_map(Result::ok) {
             if !p.is_negated() && !crate::pattern::has_wildcard(&p.pattern) {
-                names.push(p.pattern);
+                names.push(p.pattern, None);
             }
         }
     }
@@ -738,11 +813,9 @@ impl ConfigSet {
     /// the config's text, not copied.
     pub fn resolve_index_naming_hosts(&self) -> (ResolveIndex<'_>, Vec<Cow<'_, str>>) {
         let headers: usize = self.files().iter().map(|f| f.doc.block_count()).sum();
-        let mut names = crate::config::LiteralNames::with_capacity(headers);
+        let mut names = Naming::with_capacity(headers);
         let filed = ResolveIndex::read_headers(self, Some(&mut names));
-        // The names' set is let go before the keys are grouped (the peak stays that of either).
-        let hosts = names.finish();
-        (filed.index(), hosts)
+        filed.index_naming(Some(names))
     }
 
     /// Resolve each of `hosts`, with the same answers as [`ConfigSet::resolve`] gives one by
