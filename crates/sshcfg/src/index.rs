@@ -751,12 +751,7 @@ impl Skip for HostWalk<'_, '_> {
             c.host_pass = Some(state.0);
         }
         if !ix.match_keys.ids.is_empty() && c.match_state != Some(state) {
-            let m = pass.match_host();
-            if m.iter().any(u8::is_ascii_uppercase) {
-                c.matched = ix.match_keys.candidates(&m.to_ascii_lowercase());
-            } else {
-                c.matched = ix.match_keys.candidates(&m);
-            }
+            c.matched = ix.match_keys.candidates(&pass.match_host_lower());
             c.match_state = Some(state);
         }
         let (host, matched, original) = (

@@ -602,6 +602,34 @@ impl Pass<'_> {
         }
     }
 
+    /// [`Pass::match_host`] lowercased (as an index files `Match host` patterns): the text it is
+    /// made of, borrowed, when that holds no `%` and no upper-case letter (one look at each
+    /// byte).
+    pub(crate) fn match_host_lower(&self) -> std::borrow::Cow<'_, [u8]> {
+        /// `%` and the upper-case letters.
+        static NOT_AS_IS: [bool; 256] = {
+            let mut t = [false; 256];
+            t[b'%' as usize] = true;
+            let mut c = b'A';
+            while c <= b'Z' {
+                t[c as usize] = true;
+                c += 1;
+            }
+            t
+        };
+        let text: &[u8] = if self.final_pass {
+            &self.host
+        } else {
+            self.out
+                .get::<setting::HostName>()
+                .map_or(self.host_arg, |h| h.value.as_bytes())
+        };
+        if !text.iter().any(|&b| NOT_AS_IS[usize::from(b)]) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        std::borrow::Cow::Owned(self.match_host().to_ascii_lowercase())
+    }
+
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.
     fn match_line(&mut self, loc: Loc, line: MatchLine<'_>, settled_when_false: bool) -> bool {
         let mut words = line.words();

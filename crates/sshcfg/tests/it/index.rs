@@ -271,3 +271,31 @@ fn index_answers_as_resolve_on_a_generated_config() {
     .unwrap();
     compare(&set, &hosts(&set), "gen_config.py 300").unwrap();
 }
+
+/// `Match host` sees the HostName lowercased, `%h` expanded, whatever letter it is written in:
+/// each upper-case letter, and `%h`, in a HostName the index looks up.
+#[test]
+fn index_answers_as_resolve_for_every_letter_case_of_a_hostname() {
+    let mut text = String::new();
+    for c in 'A'..='Z' {
+        let l = c.to_ascii_lowercase();
+        text.push_str(&format!(
+            "Host h{l}\n  HostName {c}x\nMatch host {l}x\n  User u{l}\n"
+        ));
+    }
+    text.push_str("Host p\n  HostName %h.x\nMatch host p.x\n  User up\n");
+    let set = ConfigSet::from_main_bytes(
+        text.clone().into_bytes(),
+        &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
+    )
+    .unwrap();
+    let hosts = set.literal_hosts();
+    assert_eq!(hosts.len(), 27);
+    compare(&set, &hosts, &text).unwrap();
+    let user = |h: &str| {
+        let r = set.resolve_index().resolve(h, &ResolveContext::new("root"));
+        r.get::<sshcfg::setting::User>().map(|u| u.value.clone())
+    };
+    assert_eq!(user("hz").as_deref(), Some("uz"));
+    assert_eq!(user("p").as_deref(), Some("up"));
+}
