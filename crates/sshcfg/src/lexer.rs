@@ -516,6 +516,27 @@ pub(crate) fn argv_split(s: &[u8], base: usize) -> Result<Vec<Token<'_>>, SplitE
     Argv { s, i: 0, base }.collect()
 }
 
+/// The value of the first token [`Argv`] reads in `s` (`None`: none, or an unclosed quote):
+/// a plain word (most values) is found in one scan and borrowed, without making the token.
+#[inline]
+pub(crate) fn first_arg(s: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let mut i = 0;
+    while i < s.len() && (s[i] == b' ' || s[i] == b'\t') {
+        i += 1;
+    }
+    if i >= s.len() || s[i] == b'#' {
+        return None;
+    }
+    let start = i;
+    while i < s.len() && !TOKEN_STOP[usize::from(s[i])] {
+        i += 1;
+    }
+    if i >= s.len() || s[i] == b' ' || s[i] == b'\t' {
+        return Some(Cow::Borrowed(&s[start..i]));
+    }
+    Argv::new(s, 0).next()?.ok().map(|t| t.value)
+}
+
 /// [`argv_split`] one token at a time, without a vector. An unclosed quote is reported when the
 /// token that opens it is reached.
 #[derive(Clone)]
@@ -820,6 +841,14 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The first argument read in one scan is the value of `Argv`'s first token.
+        #[test]
+        fn the_first_argument_is_argv_s_first_token(line in proptest::collection::vec(
+            proptest::sample::select(b" \t\"#aZ\\'=".to_vec()), 0..10)) {
+            let want = Argv::new(&line, 0).next().and_then(Result::ok).map(|t| t.value);
+            proptest::prop_assert_eq!(first_arg(&line), want);
+        }
+
         #[test]
         fn argv_fast_paths_agree_with_misc_c(line in proptest::collection::vec(
             proptest::sample::select(b" \t\"#aZ\\'".to_vec()), 0..14)) {

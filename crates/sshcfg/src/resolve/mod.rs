@@ -456,7 +456,7 @@ impl Pass<'_> {
                 });
                 continue;
             }
-            let first_arg = || crate::lexer::Argv::new(raw, 0).next().and_then(Result::ok);
+            let first_arg = || crate::lexer::first_arg(raw);
             match kw {
                 Keyword::Match => {
                     header = Some(loc);
@@ -493,7 +493,8 @@ impl Pass<'_> {
                         }
                     } else {
                         // `strlcpy` into `fwdarg[256]`, as for a local forward.
-                        let spec = first_arg().map(|a| a.value).unwrap_or_default();
+                        let first = first_arg();
+                        let spec = first.as_deref().unwrap_or_default();
                         let spec = &spec[..spec.len().min(crate::forward::FWDARG_MAX)];
                         Forward::dynamic(&String::from_utf8_lossy(spec))
                     };
@@ -519,8 +520,7 @@ impl Pass<'_> {
                 Keyword::RemoteForward => {
                     self.obtained.remote_forward(loc);
                     let first = first_arg();
-                    let spec =
-                        String::from_utf8_lossy(first.as_ref().map_or(&b""[..], |a| &a.value));
+                    let spec = String::from_utf8_lossy(first.as_deref().unwrap_or_default());
                     // A SOCKS listener's reading of the first argument: a port sshd listens on.
                     if let Ok(f) = Forward::dynamic(&spec)
                         && f.is_dynamic()
@@ -546,7 +546,7 @@ impl Pass<'_> {
                 Keyword::HostName if self.final_pass => {}
                 _ => {
                     let Some(first) = first_arg() else { continue };
-                    let v = &first.value;
+                    let v = &first;
                     if self.out.settings.record(kw, loc, v) {
                         continue;
                     }
