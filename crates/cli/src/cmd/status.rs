@@ -136,19 +136,26 @@ fn host_status<'a>(
         (Ok(_), None, None) => (None, None),
         (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
-    let notes = (rejection_note.into_iter())
-        .chain(
-            (r.not_evaluated.iter())
-                .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
-        )
-        .chain(
-            (r.errors.iter())
-                // The walk's word on the line the rejection names is said there already.
-                .filter(|n| Some(n.loc) != rejection_loc)
-                .chain(r.unreadable_forwards.iter())
-                .map(|n| format!("{}: {}", at(n.loc), n.message)),
-        )
-        .collect();
+    let noted = rejection_note.is_some()
+        || !r.not_evaluated.is_empty()
+        || !r.errors.is_empty()
+        || !r.unreadable_forwards.is_empty();
+    // (Most hosts have nothing to note: no list is made for them.)
+    let notes = noted.then(|| {
+        (rejection_note.into_iter())
+            .chain(
+                (r.not_evaluated.iter())
+                    .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
+            )
+            .chain(
+                (r.errors.iter())
+                    // The walk's word on the line the rejection names is said there already.
+                    .filter(|n| Some(n.loc) != rejection_loc)
+                    .chain(r.unreadable_forwards.iter())
+                    .map(|n| format!("{}: {}", at(n.loc), n.message)),
+            )
+            .collect()
+    });
     HostStatus {
         host,
         forward: want_args,
@@ -167,7 +174,7 @@ fn host_status<'a>(
         user: r.get::<sshcfg::setting::User>().map(|v| v.value.as_str()),
         port: r.get::<sshcfg::setting::Port>().map(|v| v.value.as_str()),
         clear_all_forwardings: r.clears_forwardings(),
-        notes,
+        notes: notes.unwrap_or_default(),
     }
 }
 
@@ -264,32 +271,33 @@ impl<F: Fn(&mut dyn FnMut(&HostStatus<'_>) -> bool)> Serialize for Streamed<F> {
 }
 
 /// One host's status as a line of text (and its notes), written straight to `out`: a run over
-/// every host of a large config writes one such line per host.
+/// every host of a large config writes one such line per host, in as few writes as its parts
+/// allow (each costs a call).
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Result<()> {
     use sshcfg::Blocker;
     // Plain byte writes, not `write!`: this runs once per host.
-    for part in [h.host, ": ", h.forward, " "] {
+    for part in [h.host, ": ", h.forward] {
         out.write_all(part.as_bytes())?;
     }
     match (&h.source, &h.reason, &h.reason_at) {
-        (Some(src), _, _) => write!(out, "enabled ({src})")?,
+        (Some(src), _, _) => write!(out, " enabled ({src})")?,
         (None, Some(Reason::Blocked(Blocker::Cleared { .. })), _) => {
-            out.write_all(b"disabled (ClearAllForwardings yes)")?
+            out.write_all(b" disabled (ClearAllForwardings yes)")?
         }
-        (None, Some(Reason::Blocked(Blocker::Missing)) | None, _) => out.write_all(b"disabled")?,
-        (None, Some(why), Some(place)) => write!(out, "disabled ({} at {place})", why.code())?,
-        (None, Some(why), None) => write!(out, "disabled ({})", why.code())?,
+        (None, Some(Reason::Blocked(Blocker::Missing)) | None, _) => out.write_all(b" disabled")?,
+        (None, Some(why), Some(place)) => write!(out, " disabled ({} at {place})", why.code())?,
+        (None, Some(why), None) => write!(out, " disabled ({})", why.code())?,
     }
+    // Each name with what comes before it: the opening bracket for the first shown.
     let extra = [
-        ("hostname=", h.hostname),
-        ("user=", h.user),
-        ("port=", h.port),
+        ("  [hostname=", " hostname=", h.hostname),
+        ("  [user=", " user=", h.user),
+        ("  [port=", " port=", h.port),
     ];
     let mut first = true;
-    for (name, value) in extra {
+    for (opening, after, value) in extra {
         if let Some(v) = value {
-            out.write_all(if first { b"  [" } else { b" " })?;
-            out.write_all(name.as_bytes())?;
+            out.write_all(if first { opening } else { after }.as_bytes())?;
             out.write_all(v.as_bytes())?;
             first = false;
         }

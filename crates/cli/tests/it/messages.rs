@@ -188,6 +188,10 @@ fn status() {
     given("\u{feff}Host myserver\n    User me\n")
         .running(&["status", "myserver"])
         .produces("status_bom");
+    // Each host's HostName, User and Port, in every combination shown, and a note.
+    given("Host a\n    HostName h.example\n    User u\n    Port 2\n    LocalForward 1455 localhost:1455\nHost b\n    Port 3\nHost c\n    User v\n    Port 4\n    LocalForward 1455 [::1]:1455\nHost d\n    HostName x\n    Port 5\n    Match exec true\n")
+        .running(&["status"])
+        .produces("status_settings");
 }
 
 #[test]
