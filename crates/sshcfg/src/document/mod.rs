@@ -428,7 +428,7 @@ impl Document {
     }
 
     /// The text of line `i` as OpenSSH reads it: cut at a NUL, trailing whitespace stripped.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn effective_text(&self, i: usize) -> &[u8] {
         if self.has_nul {
             lexer::effective_line(self.line_text(i))
@@ -438,7 +438,7 @@ impl Document {
     }
 
     /// Where the arguments of line `i` start within its text (`None`: no argument).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn args_offset(&self, i: usize) -> Option<usize> {
         match self.lines.args(i) {
             0 => None,
@@ -464,7 +464,7 @@ impl Document {
     }
 
     /// The raw argument text of keyword line `i` (after the keyword and its `=`/whitespace).
-    #[inline]
+    #[inline(always)]
     pub fn raw_args(&self, i: usize) -> &[u8] {
         let text = self.effective_text(i);
         match self.args_offset(i) {

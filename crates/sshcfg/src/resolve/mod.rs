@@ -415,7 +415,10 @@ impl Pass<'_> {
                     continue;
                 }
                 let raw = doc.raw_args(i);
-                if cannot_name(raw, &self.host) {
+                // (With an index, a `Host` line is reached only when the index found the host's
+                // name or a wildcard in it, or reads its block for every host: the look for the
+                // name would nearly always fail to pass it over.)
+                if self.skip.is_none() && cannot_name(raw, &self.host) {
                     continue;
                 }
                 match self.host_line(raw, f.editable()) {
