@@ -1,4 +1,4 @@
-//! Hash maps and sets keyed by the config's own short strings (host names, the literal parts
+//! Hashing for tables keyed by the config's own short strings (host names, the literal parts
 //! of patterns).
 
 use std::hash::{BuildHasherDefault, Hasher};
@@ -61,8 +61,8 @@ fn short_word(b: &[u8]) -> u64 {
     }
 }
 
-/// A map with [`WordHasher`].
-pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<WordHasher>>;
+/// Hashes with [`WordHasher`].
+pub(crate) type Build = BuildHasherDefault<WordHasher>;
 
 /// A set with [`WordHasher`].
 pub(crate) type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<WordHasher>>;

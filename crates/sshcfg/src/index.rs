@@ -34,8 +34,6 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use crate::hash::HashMap;
-
 use crate::config::ConfigSet;
 use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation};
@@ -55,15 +53,96 @@ enum Guard {
     MatchOriginal,
 }
 
+/// Keys and, for each, a range of block ids: the keys in the order first filed, found through an
+/// open-addressing table of their numbers (at most half full, eight bytes a slot: the number
+/// and 32 bits of the key's hash, so that a probe compares the key's bytes only when the
+/// hashes agree), which is smaller and quicker to fill than a map holding keys and ranges in
+/// its slots.
+#[derive(Debug, Default)]
+struct KeyMap<'a> {
+    /// 0: empty; else the key's number plus one, and its hash's high half above.
+    slots: Vec<u64>,
+    keys: Vec<Cow<'a, [u8]>>,
+    /// Each key's ids: `ids[a..b]` of its [`Keys`].
+    ranges: Vec<(u32, u32)>,
+}
+
+impl<'a> KeyMap<'a> {
+    /// Room for up to `n` keys.
+    fn with_capacity(n: usize) -> KeyMap<'a> {
+        KeyMap {
+            slots: if n == 0 {
+                Vec::new()
+            } else {
+                vec![0; (2 * n).next_power_of_two()]
+            },
+            keys: Vec::new(),
+            ranges: Vec::new(),
+        }
+    }
+
+    /// Where the search for `k` starts, and the tag its slot holds.
+    #[inline]
+    fn place(&self, k: &[u8]) -> (usize, u64) {
+        use std::hash::BuildHasher as _;
+        let h = crate::hash::Build::default().hash_one(k);
+        (
+            h as usize & (self.slots.len() - 1),
+            h & !u64::from(u32::MAX),
+        )
+    }
+
+    /// The range of key `k`.
+    #[inline]
+    fn get(&self, k: &[u8]) -> Option<&(u32, u32)> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let (mut at, tag) = self.place(k);
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return None;
+            }
+            let n = (slot as u32 - 1) as usize;
+            if slot & !u64::from(u32::MAX) == tag && *self.keys[n] == *k {
+                return Some(&self.ranges[n]);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The number of key `k`, added after the others if it is new (room was made for it);
+    /// `true` when new.
+    fn number(&mut self, k: Cow<'a, [u8]>) -> (u32, bool) {
+        let mask = self.slots.len() - 1;
+        let (mut at, tag) = self.place(&k);
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                self.keys.push(k);
+                self.slots[at] = tag | self.keys.len() as u64;
+                return (self.keys.len() as u32 - 1, true);
+            }
+            let n = slot as u32 - 1;
+            if slot & !u64::from(u32::MAX) == tag && self.keys[n as usize] == k {
+                return (n, false);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
 /// Blocks filed by the literal parts of patterns.
 #[derive(Debug, Default)]
 struct Keys<'a> {
     /// Patterns without a wildcard, by the pattern: the block ids in `ids[range]`.
-    exact: HashMap<Cow<'a, [u8]>, (u32, u32)>,
+    exact: KeyMap<'a>,
     /// Wildcard patterns with a literal prefix, by that prefix.
-    prefix: HashMap<Cow<'a, [u8]>, (u32, u32)>,
+    prefix: KeyMap<'a>,
     /// Wildcard patterns without a literal prefix but with a literal suffix, by that suffix.
-    suffix: HashMap<Cow<'a, [u8]>, (u32, u32)>,
+    suffix: KeyMap<'a>,
     /// The prefix and suffix lengths in use (only those are looked up).
     prefix_lens: Vec<usize>,
     suffix_lens: Vec<usize>,
@@ -173,23 +252,19 @@ impl<'a> KeysBuilder<'a> {
     fn build_with_starts(self, starts: bool) -> (Keys<'a>, Vec<u32>) {
         let mut entry_start = Vec::new();
         let mut ids = Vec::new();
-        // Grouped by key with a hash map, not a sort: each key's block ids, in the order they
-        // were filed (block order), take one range of `ids`. Each key is hashed once: the map
-        // gives it a group (in order of first filing), and the ids are placed by group.
+        // Grouped by key with a hash table, not a sort: each key's block ids, in the order they
+        // were filed (block order), take one range of `ids`. Each key is hashed once: the table
+        // numbers it (in order of first filing), and the ids are placed by number.
         let mut lens =
             |v: Vec<(Cow<'a, [u8]>, u32)>, want_lens: bool, entry_start: Option<&mut Vec<u32>>| {
-                let mut map: HashMap<Cow<'a, [u8]>, (u32, u32)> =
-                    HashMap::with_capacity_and_hasher(v.len(), Default::default());
+                let mut map = KeyMap::with_capacity(v.len());
                 let mut counts: Vec<u32> = Vec::new();
                 let mut placed: Vec<(u32, u32)> = Vec::with_capacity(v.len());
                 for (k, id) in v {
-                    let g = map
-                        .entry(k)
-                        .or_insert_with(|| {
-                            counts.push(0);
-                            (counts.len() as u32 - 1, 0)
-                        })
-                        .0;
+                    let (g, new) = map.number(k);
+                    if new {
+                        counts.push(0);
+                    }
                     counts[g as usize] += 1;
                     placed.push((g, id));
                 }
@@ -213,12 +288,10 @@ impl<'a> KeysBuilder<'a> {
                         *at += 1;
                     }
                 }
+                map.ranges = starts.into_iter().zip(cursor).collect();
                 let mut lens: Vec<usize> = Vec::new();
-                for (k, r) in map.iter_mut() {
-                    *r = (starts[r.0 as usize], cursor[r.0 as usize]);
-                    if want_lens {
-                        lens.push(k.len());
-                    }
+                if want_lens {
+                    lens = map.keys.iter().map(|k| k.len()).collect();
                 }
                 lens.sort_unstable();
                 lens.dedup();
@@ -837,5 +910,34 @@ impl ConfigSet {
             .iter()
             .map(|h| index.resolve(h.as_ref(), ctx))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyMap;
+    use std::borrow::Cow;
+
+    /// Keys are numbered in order of first filing, a repeat gets its key's number, and every
+    /// key (and no other) is found again, in a table as full as it gets.
+    #[test]
+    fn a_key_map_numbers_and_finds_its_keys() {
+        let keys: Vec<Vec<u8>> = (0..2000u32)
+            .map(|i| format!("h{}", i % 1500).into_bytes())
+            .collect();
+        let mut map = KeyMap::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            let (n, new) = map.number(Cow::Borrowed(k));
+            assert_eq!((n as usize, new), (i % 1500, i < 1500), "{i}");
+        }
+        map.ranges = (0..1500).map(|n| (n, n + 1)).collect();
+        for n in 0..1500u32 {
+            let k = format!("h{n}");
+            assert_eq!(map.get(k.as_bytes()), Some(&(n, n + 1)));
+        }
+        for absent in ["h1500", "h", "", "h01", "x0"] {
+            assert_eq!(map.get(absent.as_bytes()), None, "{absent}");
+        }
+        assert_eq!(KeyMap::default().get(b"h0"), None);
     }
 }
