@@ -1,8 +1,8 @@
 //! Unified diffs of planned changes, coloured only where colour is wanted.
 
 use anstyle::{AnsiColor, Style};
-use similar::udiff::{UnifiedDiffHunk, UnifiedHunkHeader};
-use similar::{DiffOp, TextDiff};
+use similar::udiff::UnifiedHunkHeader;
+use similar::{DiffOp, DiffTag, TextDiff};
 
 /// A unified diff (3 lines of context) of `old` to `new`, with `---`/`+++` headers naming
 /// `path`. Only the region between the first and last changed line is handed to the diff
@@ -14,35 +14,73 @@ pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchange
     let (o, n) = (&old[prefix..], &new[prefix..]);
     let suffix = common_suffix_lines(o, n, same.tail.min(o.len()).min(n.len()));
     let (o_mid, n_mid) = (&o[..o.len() - suffix], &n[..n.len() - suffix]);
-    // Keep up to 3 lines of context on each side so hunks look as a full diff would.
-    let ctx_start = back_lines(old, prefix, 3);
-    let ctx_before = &old[ctx_start..prefix];
-    // Lines before the context: counted from the end of the lines known to be shared.
-    let skipped = match ctx_start.checked_sub(same.head) {
-        Some(_) => same.lines + memchr::memchr_iter(b'\n', &old[same.head..ctx_start]).count(),
-        None => same.lines - memchr::memchr_iter(b'\n', &old[ctx_start..same.head]).count(),
-    };
     let tail = &o[o.len() - suffix..];
-    let after = &tail[..forward_lines(tail, 3)];
-    let window = |mid: &[u8]| {
-        let mut v = Vec::with_capacity(ctx_before.len() + mid.len() + after.len());
-        v.extend_from_slice(ctx_before);
-        v.extend_from_slice(mid);
-        v.extend_from_slice(after);
-        String::from_utf8_lossy(&v).into_owned()
-    };
-    let (o_text, n_text) = (window(o_mid), window(n_mid));
-    let diff = TextDiff::from_lines(&o_text, &n_text);
-    let mut out = format!("--- {path}\n+++ {path}\n");
-    for ops in diff.grouped_ops(3) {
-        // The hunk's header, as the whole file numbers its lines; its lines, as similar
-        // writes them (with its "No newline at end of file" hints).
-        let shifted: Vec<DiffOp> = ops.iter().map(|op| shift(op, skipped)).collect();
-        out.push_str(&format!("{}\n", UnifiedHunkHeader::new(&shifted)));
-        let hunk = UnifiedDiffHunk::new(ops, &diff, true).to_string();
-        out.push_str(hunk.split_once('\n').map_or("", |(_, body)| body));
+    // Lines of context taken on each side of the changed region: 3, or more when the diff moves
+    // a change into them (beside repeated lines: a new `Host db` block after a block that ends
+    // with the same forward line and blank line), so that every hunk keeps the 3 lines of
+    // context the file has around it.
+    let mut k = 3;
+    loop {
+        let ctx_start = back_lines(old, prefix, k);
+        let ctx_before = &old[ctx_start..prefix];
+        let after = &tail[..forward_lines(tail, k)];
+        let window = |mid: &[u8]| {
+            let mut v = Vec::with_capacity(ctx_before.len() + mid.len() + after.len());
+            v.extend_from_slice(ctx_before);
+            v.extend_from_slice(mid);
+            v.extend_from_slice(after);
+            String::from_utf8_lossy(&v).into_owned()
+        };
+        let (o_text, n_text) = (window(o_mid), window(n_mid));
+        // Lines end at a `\n` only, as in the file (and for `patch`): a `\r` elsewhere is a
+        // byte of its line (similar's own line split would end a line there).
+        let o_lines: Vec<&str> = o_text.split_inclusive('\n').collect();
+        let n_lines: Vec<&str> = n_text.split_inclusive('\n').collect();
+        let diff = TextDiff::configure().diff_slices(&o_lines, &n_lines);
+        let ops = diff.ops();
+        // 3 kept lines before the first change and after the last, or the file's edge.
+        let kept = |op: Option<&DiffOp>| matches!(op, Some(DiffOp::Equal { len, .. }) if *len >= 3);
+        let changed = ops.iter().any(|op| op.tag() != DiffTag::Equal);
+        let full_before = ctx_start == 0 || kept(ops.first());
+        let full_after = after.len() == tail.len() || kept(ops.last());
+        if changed && !(full_before && full_after) {
+            k *= 2;
+            continue;
+        }
+        // Lines before the window: counted from the end of the lines known to be shared.
+        let skipped = match ctx_start.checked_sub(same.head) {
+            Some(_) => same.lines + memchr::memchr_iter(b'\n', &old[same.head..ctx_start]).count(),
+            None => same.lines - memchr::memchr_iter(b'\n', &old[ctx_start..same.head]).count(),
+        };
+        let mut out = format!("--- {path}\n+++ {path}\n");
+        for ops in diff.grouped_ops(3) {
+            // The hunk's header, as the whole file numbers its lines; then its lines, a line
+            // without a line ending (the file's last) followed by diff's note saying so.
+            let shifted: Vec<DiffOp> = ops.iter().map(|op| shift(op, skipped)).collect();
+            out.push_str(&format!("{}\n", UnifiedHunkHeader::new(&shifted)));
+            let mut put = |tag: char, lines: &[&str]| {
+                for line in lines {
+                    out.push(tag);
+                    out.push_str(line);
+                    if !line.ends_with('\n') {
+                        out.push_str("\n\\ No newline at end of file\n");
+                    }
+                }
+            };
+            for op in &ops {
+                // Removed lines before added ones, as similar and diff(1) write them.
+                let (tag, o_range, n_range) = op.as_tag_tuple();
+                match tag {
+                    DiffTag::Equal => put(' ', &o_lines[o_range]),
+                    _ => {
+                        put('-', &o_lines[o_range]);
+                        put('+', &n_lines[n_range]);
+                    }
+                }
+            }
+        }
+        return out;
     }
-    out
 }
 
 /// `op` with its line indices moved `k` lines on, in both files.
@@ -216,6 +254,12 @@ mod tests {
                 base.replace("line 3\n", "x\n").replace("line 30\n", ""),
             ),
             ("a\nb".to_string(), "a\nb\nc".to_string()),
+            // Two changes, the second beside lines it repeats: the diff shows it after them,
+            // with the 3 lines after it as context.
+            (
+                "Host web\n  User u\n\nHost x\n  LocalForward 1455 localhost:1455\n\nHost *\n  User me\n  ServerAliveInterval 30\n  ForwardAgent no\n".to_string(),
+                "Host web\n  User u\n  LocalForward 1455 localhost:1455\n\nHost x\n  LocalForward 1455 localhost:1455\n\nHost db\n  LocalForward 1455 localhost:1455\n\nHost *\n  User me\n  ServerAliveInterval 30\n  ForwardAgent no\n".to_string(),
+            ),
             (String::new(), "Host a\n".to_string()),
             ("Host a\n".to_string(), String::new()),
         ];
@@ -252,6 +296,130 @@ mod tests {
                         "{old:?} -> {new:?}, {same:?}"
                     );
                 }
+            }
+        }
+    }
+
+    /// `diff` (a unified diff of one file) applied to `old`, as `patch` with no fuzz applies it:
+    /// every hunk's kept and removed lines must be those at its line numbers. Also checks that
+    /// each hunk has 3 kept lines before its first change and after its last, unless the file
+    /// has fewer there.
+    fn apply(old: &str, diff: &str) -> String {
+        let old: Vec<&str> = old.split_inclusive('\n').collect();
+        let mut lines = diff.split_inclusive('\n').peekable();
+        assert!(
+            lines.next().is_some_and(|l| l.starts_with("--- ")),
+            "{diff}"
+        );
+        assert!(
+            lines.next().is_some_and(|l| l.starts_with("+++ ")),
+            "{diff}"
+        );
+        let range = |r: &str| -> (usize, usize) {
+            match r.split_once(',') {
+                Some((a, b)) => (a.parse().unwrap(), b.parse().unwrap()),
+                None => (r.parse().unwrap(), 1),
+            }
+        };
+        let (mut out, mut next) = (String::new(), 0);
+        while let Some(header) = lines.next() {
+            let h: Vec<&str> = header.split(' ').collect();
+            assert_eq!((h[0], h[3]), ("@@", "@@\n"), "{diff}");
+            let (o_start, o_len) = range(&h[1][1..]);
+            let (_, n_len) = range(&h[2][1..]);
+            // (An empty range names the line before it.)
+            let from = if o_len == 0 { o_start } else { o_start - 1 };
+            let (mut taken, mut given, mut tags) = (Vec::new(), Vec::new(), Vec::new());
+            while let Some(l) = lines.next_if(|l| !l.starts_with("@@")) {
+                let mut text = l[1..].to_string();
+                if lines
+                    .next_if(|l| *l == "\\ No newline at end of file\n")
+                    .is_some()
+                {
+                    text.pop();
+                }
+                let tag = l.as_bytes()[0];
+                tags.push(tag);
+                if tag != b'+' {
+                    taken.push(text.clone());
+                }
+                if tag != b'-' {
+                    given.push(text);
+                }
+            }
+            assert_eq!((taken.len(), given.len()), (o_len, n_len), "{diff}");
+            assert!(from >= next && from + o_len <= old.len(), "{diff}");
+            assert_eq!(&old[from..from + o_len], &taken[..], "{diff}");
+            let lead = tags.iter().take_while(|&&t| t == b' ').count();
+            let trail = tags.iter().rev().take_while(|&&t| t == b' ').count();
+            assert!(lead >= 3 || from == 0, "context before: {diff}");
+            assert!(
+                trail >= 3 || from + o_len == old.len(),
+                "context after: {diff}"
+            );
+            out.extend(old[next..from].iter().copied());
+            out.extend(given);
+            next = from + o_len;
+        }
+        out.extend(old[next..].iter().copied());
+        out
+    }
+
+    /// Every diff applies to its old text to give the new one, with full context, whatever the
+    /// text repeats (a change the diff slides into lines that repeat it) and wherever a `\r`
+    /// stands (a line ends at a `\n` only), given what is known to be shared or not.
+    #[test]
+    fn every_diff_applies_with_full_context() {
+        const LINES: [&str; 7] = [
+            "Host a\n",
+            "  LocalForward 1455 localhost:1455\n",
+            "\n",
+            "Host *\n",
+            "  User u\n",
+            "# x\ry\n",
+            "a\r\n",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rand = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..4000 {
+            let mut lines: Vec<String> = (0..rand(16)).map(|_| LINES[rand(7)].into()).collect();
+            let old = lines.concat();
+            for _ in 0..1 + rand(3) {
+                let at = rand(lines.len() + 1);
+                match rand(3) {
+                    0 if at < lines.len() => drop(lines.remove(at)),
+                    _ => (0..1 + rand(3)).for_each(|_| lines.insert(at, LINES[rand(7)].into())),
+                }
+            }
+            let mut new = lines.concat();
+            let mut old = old;
+            // Sometimes a last line without a line ending, on either side.
+            if rand(4) == 0 {
+                old = old.trim_end_matches('\n').into();
+            }
+            if rand(4) == 0 {
+                new = new.trim_end_matches('\n').into();
+            }
+            let (o, n) = (old.as_bytes(), new.as_bytes());
+            let first = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+            let head = o[..first]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let tail = (o.iter().rev().zip(n.iter().rev()))
+                .take_while(|(a, b)| a == b)
+                .count()
+                .min(o.len() - head)
+                .min(n.len() - head);
+            let lines = o[..head].iter().filter(|&&b| b == b'\n').count();
+            for same in [NOTHING, sshcfg::Unchanged { lines, head, tail }] {
+                let d = unified("f", o, n, same);
+                assert_eq!(apply(&old, &d), new, "{old:?} -> {new:?}\n{d}");
             }
         }
     }

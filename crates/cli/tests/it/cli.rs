@@ -77,6 +77,27 @@ fn dry_run_prints_diff_and_touches_nothing() {
     assert_eq!(before.ino(), after.ino());
 }
 
+/// Two changes in one run, the second a new block beside the lines it repeats: the printed
+/// diff keeps 3 lines of context after it (a diff with fewer would tie the hunk to the end of
+/// the file for `patch`, which then refuses it), and a `\r` inside a line ends no line.
+#[test]
+fn dry_run_diff_keeps_its_context_beside_repeated_lines() {
+    let text = "Host web\n  User u\n\nHost x\n  LocalForward 1455 localhost:1455\n\n\
+                Host *\n  User me\n  # a\rb\n  ForwardAgent no\n";
+    let (_d, cfg) = setup(text);
+    let c = cfg.to_str().unwrap();
+    let out = bin()
+        .args(["-F", c, "enable", "web", "db", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let want = format!(
+        "--- {c}\n+++ {c}\n@@ -1,9 +1,13 @@\n Host web\n   User u\n+  {FWD}\n \n Host x\n   {FWD}\n \n\
+         +Host db\n+  {FWD}\n+\n Host *\n   User me\n   # a\rb\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+}
+
 #[test]
 fn check_exits_1_when_a_change_is_needed_and_0_when_not() {
     let (_d, cfg) = setup(BASE);
