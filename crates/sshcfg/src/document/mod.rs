@@ -230,7 +230,15 @@ impl Document {
         let delta = new_bytes.len() as i64 - self.bytes.len() as i64;
         let new_end = (old_end as i64 + delta) as usize;
         let from = self.lines.start(l0);
-        let has_nul = self.has_nul || memchr::memchr(0, &new_bytes[from..new_end]).is_some();
+        // Whether the text holds a NUL decides how every line is read (`lex_lines`): a splice
+        // that brings in the first one or takes out the last is read as a whole.
+        let has_nul = match self.has_nul {
+            false => memchr::memchr(0, &new_bytes[from..new_end]).is_some(),
+            true => memchr::memchr(0, &new_bytes).is_some(),
+        };
+        if has_nul != self.has_nul {
+            return Document::from_file_bytes(new_bytes);
+        }
         let mut lines = LineTable::with_capacity(n + 4);
         lines.extend_shifted(&self.lines, 0..l0, 0);
         // Headers to read: those before the first re-read line are kept, the re-read lines
@@ -1117,5 +1125,106 @@ mod tests {
             .collect();
         assert_eq!(args, vec![b"a b".to_vec(), b"c".to_vec()]);
         assert_eq!(doc.diagnostics()[0].line, 2);
+    }
+
+    /// A splice that brings in a text's first NUL, or takes out its last, changes how every
+    /// line is read (a line of a text with a NUL is read without the quick scan, so each
+    /// `Host` line is a header to read): the spliced document reads as a full parse does.
+    #[test]
+    fn a_splice_that_brings_in_or_takes_out_the_only_nul_reads_as_a_full_parse() {
+        let doc = Document::parse(b"  User u\nHost a\nHost b\r\n".to_vec());
+        let with = doc.with_splices(&[Splice {
+            range: 0..0,
+            text: b"\0".to_vec(),
+        }]);
+        assert_reads_as(&with, &Document::parse(with.as_bytes().to_vec()));
+        let without = with.with_splices(&[Splice {
+            range: 0..1,
+            text: Vec::new(),
+        }]);
+        assert_reads_as(&without, &Document::parse(without.as_bytes().to_vec()));
+        assert_eq!(without.header_reads(), doc.header_reads());
+    }
+
+    /// Lines and pieces of lines of every kind the checks and the walk tell apart (refused or
+    /// not, headers, `IgnoreUnknown` and what it lets pass, keywords of some releases, NUL,
+    /// `\r`), for splices that cut anywhere.
+    const HOSTILE: &[&str] = &[
+        "Host a\n",
+        "Host *\n",
+        "Host a\r\n",
+        "Match all\n",
+        "Match host a\n",
+        "Match final\n",
+        "  User u\n",
+        "  LocalForward 1455 localhost:1455\n",
+        "  LocalForward 1455 localhost:1455\r\n",
+        "IgnoreUnknown foo*\n",
+        "  IgnoreUnknown foo*\n",
+        "  foobar 1\n",
+        "  Bogus x\n",
+        "  Port x\n",
+        "  \"User u\n",
+        "  SessionType default\n",
+        "  Ciphers +aes128-ctr\n",
+        "  Ciphers +nonesuch\n",
+        "  EnableEscapeCommandline yes\n",
+        "  UseBlacklistedKeys no\n",
+        "Include x\n",
+        "# a\n",
+        "\n",
+        "\r\n",
+        "a",
+        "\r",
+        " x",
+        "\"",
+        "\0",
+        "Host",
+        "Port",
+        "  LocalForward 1455",
+        " localhost:1455",
+        "Match all host a\n",
+        "Host !a *\n",
+        "IgnoreUnknown bogus\n",
+        "  bogus 2\n",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// A document spliced anywhere, with what it carries over (checks, lines naming a name
+        /// asked before), and one spliced from it, read as a full parse of their text does.
+        #[test]
+        fn splices_anywhere_of_any_line_read_as_a_full_parse(
+            doc in proptest::collection::vec(proptest::sample::select(HOSTILE.to_vec()), 0..14),
+            cuts in proptest::collection::vec((0usize..300, 0usize..30, proptest::collection::vec(
+                proptest::sample::select(HOSTILE.to_vec()), 0..4)), 1..4),
+            again in proptest::collection::vec((0usize..300, 0usize..30, proptest::collection::vec(
+                proptest::sample::select(HOSTILE.to_vec()), 0..4)), 0..3),
+            name in proptest::option::of(proptest::sample::select(vec![
+                "a", "Host", "ost a", "\r", "a\r", "1455", "oo", "\0",
+            ])),
+            check_first in proptest::bool::ANY,
+        ) {
+            let doc = Document::parse(doc.concat().into_bytes());
+            if let Some(name) = name {
+                doc.lines_naming(name.as_bytes());
+            }
+            let splices = splices_at(&doc, &cuts);
+            let a = doc.with_splices(&splices);
+            let b = Document::parse(doc.splice(&splices));
+            assert_reads_as(&a, &b);
+            // The spliced document's checks found (or not) and its name lines asked for
+            // before it is spliced again.
+            if check_first {
+                a.checks();
+            }
+            if let Some(name) = name {
+                a.lines_naming(name.as_bytes());
+            }
+            let splices = splices_at(&a, &again);
+            let c = a.with_splices(&splices);
+            assert_reads_as(&c, &Document::parse(a.splice(&splices)));
+        }
     }
 }
