@@ -70,6 +70,9 @@ fn main() -> ExitCode {
             // Into memory first: clap_complete panics when a write fails.
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "codex-fwd", &mut buf);
+            if *shell == clap_complete::Shell::Bash {
+                buf = bash_case_labels(&buf);
+            }
             write_stdout(&buf)
         }
         Command::Man => {
@@ -157,6 +160,23 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .bold();
     let _ = writeln!(err, "{red}codex-fwd: error:{red:#} {first} (see `{help}`)");
     ExitCode::from(EXIT_USAGE)
+}
+
+/// clap_complete's bash script names a subcommand's state `codex__fwd__subcmd__enable` where
+/// it walks the words and `codex__subcmd__fwd__subcmd__enable` where it completes (the `-` of
+/// the name escaped after the subcommand separator is put in: clap issue 6421), so no
+/// subcommand's options ever complete; the second spelling is made the first.
+fn bash_case_labels(script: &[u8]) -> Vec<u8> {
+    let (wrong, right) = (b"codex__subcmd__fwd__subcmd__", b"codex__fwd__subcmd__");
+    let mut out = Vec::with_capacity(script.len());
+    let mut rest = script;
+    while let Some(at) = memchr::memmem::find(rest, wrong) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(right);
+        rest = &rest[at + wrong.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 #[cfg(test)]

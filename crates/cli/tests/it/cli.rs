@@ -624,6 +624,60 @@ fn completions_for_every_shell() {
     bin().args(["completions", "tcsh"]).assert().code(2);
 }
 
+/// The bash script completes a subcommand's options (`codex-fwd enable --<TAB>`), its
+/// values (`--color <TAB>`) and the subcommands, as bash calls it.
+#[test]
+fn bash_completes_a_subcommands_options() {
+    let out = bin().args(["completions", "bash"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("codex-fwd.bash");
+    std::fs::write(&script, out.stdout).unwrap();
+    // The words typed, the last being completed: what the completion function offers.
+    let complete = |words: &[&str]| -> Vec<String> {
+        let words: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let run = format!(
+            "source '{}'; COMP_WORDS=(codex-fwd {}); COMP_CWORD=${{#COMP_WORDS[@]}}; \
+             COMP_CWORD=$((COMP_CWORD - 1)); \
+             _codex__fwd codex-fwd \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD - 1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            words.join(" ")
+        );
+        let out = StdCommand::new("bash").args(["-c", &run]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let enable = complete(&["enable", "--"]);
+    for word in [
+        "--dry-run",
+        "--port",
+        "--local-port",
+        "--config",
+        "--color",
+        "--help",
+    ] {
+        assert!(
+            enable.contains(&word.to_string()),
+            "{enable:?} lacks {word}"
+        );
+    }
+    assert_eq!(complete(&["status", "--j"]), ["--json"]);
+    assert_eq!(complete(&["login", "--device"]), ["--device-auth"]);
+    assert_eq!(
+        complete(&["enable", "--color", ""]),
+        ["auto", "always", "never"]
+    );
+    assert!(complete(&["en"]).contains(&"enable".to_string()));
+}
+
 #[test]
 fn man_page() {
     let out = bin().arg("man").output().unwrap();
