@@ -324,6 +324,7 @@ impl<'a> KeysBuilder<'a> {
 
 impl Keys<'_> {
     /// The blocks whose patterns `s` could match (a superset), sorted, without repeats.
+    #[inline(always)]
     fn candidates(&self, s: &[u8]) -> Cands {
         let mut out = Cands::None;
         if self.ids.is_empty() {
@@ -504,7 +505,7 @@ impl<'a> Filed<'a> {
 /// list. `None` when the line must be read for every host: criteria other than `host`,
 /// `originalhost`, `user`, `localuser` and `tagged` (`all`, `final`, `canonical`, `exec`, ...),
 /// no positive `host`/`originalhost` criterion, or anything `match_line` would report.
-fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Vec<u8>)> {
+fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Cow<'_, [u8]>)> {
     let mut attributes = 0;
     let mut pick = None;
     for c in line.criteria() {
@@ -518,7 +519,7 @@ fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Vec<u8>)> {
         attributes += 1;
         let arg = c.argument?;
         if let (Some(kind), Negation::Plain, None) = (kind, c.negation, &pick) {
-            pick = Some((kind, arg.into_owned()));
+            pick = Some((kind, arg));
         }
     }
     if attributes == 0 {
@@ -721,19 +722,34 @@ fn file_block<'a>(
             Guard::Host
         }
         Some(Header::Match(line)) => {
-            if !matches!(doc.args(h), Some(Ok(_))) {
+            // (Every line's quotes close when the reading pass found nothing ssh refuses.)
+            if !doc.refuses_nothing() && !matches!(doc.args(h), Some(Ok(_))) {
                 return Guard::Always;
             }
             let Some((kind, list)) = match_guard(line) else {
                 return Guard::Always;
             };
-            for entry in list.split(|&b| b == b',') {
-                if entry.first() == Some(&b'!') {
-                    continue;
-                }
-                if !tmp.add(Cow::Owned(entry.to_ascii_lowercase()), id) {
-                    return Guard::Always;
-                }
+            let entries = |list: &'a [u8]| {
+                list.split(|&b| b == b',')
+                    .filter(|e| e.first() != Some(&b'!'))
+                    .map(|e| {
+                        // Lowercased as `match_hostname` compares them (borrowed when it is).
+                        if e.iter().any(u8::is_ascii_uppercase) {
+                            Cow::Owned(e.to_ascii_lowercase())
+                        } else {
+                            Cow::Borrowed(e)
+                        }
+                    })
+            };
+            let filed = match list {
+                Cow::Borrowed(list) => entries(list).all(|e| tmp.add(e, id)),
+                Cow::Owned(list) => list
+                    .split(|&b| b == b',')
+                    .filter(|e| e.first() != Some(&b'!'))
+                    .all(|e| tmp.add(Cow::Owned(e.to_ascii_lowercase()), id)),
+            };
+            if !filed {
+                return Guard::Always;
             }
             let b = if kind == Guard::MatchHost {
                 match_b
