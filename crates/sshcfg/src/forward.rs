@@ -196,7 +196,15 @@ fn parse_fields(spec: &str) -> Option<Vec<Field>> {
                 // an escaped `:` end it.
                 b'\\' => {
                     i += 1;
-                    arg.push(*b.get(i)?);
+                    match b.get(i) {
+                        Some(&c) => arg.push(c),
+                        // The string ends at this backslash, which memmove drops before
+                        // `parse_fwd_field` fails: when it was the whole field, nothing is left
+                        // after the fields read, which are then the specification
+                        // (`1455:h:80:\` is `1455:h:80`).
+                        None if arg.is_empty() => return Some(fields),
+                        None => return None,
+                    }
                 }
                 b'/' => {
                     is_path = true;
@@ -663,6 +671,11 @@ mod tests {
             (r"1455 [\/x]", r"1455 \/x"),
             (r"1455 \/tmp/x", "1455 /tmp/x"),
             (r"/tmp/x\:y /tmp/z", "/tmp/x:y /tmp/z"),
+            // A field that is only a backslash at the end ends the specification (memmove
+            // drops it before parse_fwd_field fails): localforward 1455 [h]:80, and
+            // localforward /tmp/ []:1.
+            (r"1455 h:80:\", "1455 [h]:80"),
+            (r"/tmp/::1 \", "/tmp/ []:1"),
         ] {
             assert_eq!(read(line).as_deref(), Ok(ssh_g), "{line}");
         }
@@ -674,6 +687,8 @@ mod tests {
             r"/x \/y",
             r"1455 a\",
             r"1455 [a]b:1",
+            r"1455 h:\",
+            r"1455 h:80:1:2:\",
         ] {
             assert!(matches!(read(line), Err(ForwardError::Bad(_))), "{line}");
         }
@@ -750,6 +765,9 @@ mod tests {
         assert_eq!(d("1455:/b").unwrap().to_string(), "1455 /b");
         assert_eq!(d("/a:/b").unwrap().to_string(), "/a /b");
         assert!(!d("1455:/b").unwrap().hidden_by_ssh_g());
+        // dynamicforward 1080
+        assert_eq!(d(r"1080:\").unwrap().listen_display(), "1080");
+        assert!(matches!(d(r"\"), Err(ForwardError::Bad(_))));
         // dynamicforward [localhost]:1080
         let bound = d("localhost:1080").unwrap();
         assert!(bound.is_dynamic());

@@ -708,6 +708,12 @@ pub(crate) fn forward_ok(spec: &[u8], what: FwdSpec) -> bool {
             i += 1;
         }
         if bad {
+            // `parse_fwd_field` fails at a backslash that ends the string, after memmove has
+            // dropped it: when it was the whole field, nothing is left after the fields read,
+            // which are then the specification (`1455:h:80:\` is `1455:h:80`).
+            if i == 0 {
+                rest = None;
+            }
             break;
         }
         fields[n] = Some(FwdField {
@@ -892,6 +898,14 @@ mod tests {
         assert!(forward_ok(b"8080", FwdSpec::RemoteDynamic));
         assert!(!forward_ok(b"0", FwdSpec::Dynamic));
         assert!(forward_ok(b"localhost:1080", FwdSpec::Dynamic));
+        // A lone backslash as the last field ends the specification: accepted by ssh -G 9.2p1
+        // (`localforward 1455 [h]:80`, `dynamicforward 1080`); one ending another field is
+        // "Bad forwarding specification.".
+        assert!(forward_ok(br"1455:h:80:\", FwdSpec::Local));
+        assert!(forward_ok(br"1080:\", FwdSpec::Dynamic));
+        assert!(!forward_ok(br"1455:h:\", FwdSpec::Local));
+        assert!(!forward_ok(br"1455:h\", FwdSpec::Local));
+        assert!(!forward_ok(br"\", FwdSpec::Dynamic));
         // A socket path of PATH_MAX_SUN bytes (108 here) or more: "Bad forwarding
         // specification." from ssh -G 9.2p1 for `LocalForward 1455 /p...` (108 bytes),
         // `RemoteForward /p...` and `DynamicForward /p...`; 107 bytes are accepted.
