@@ -523,6 +523,19 @@ fn expansion_refusal(
 #[cfg(test)]
 mod tests {
     use super::expand_hostname;
+
+    /// The first error resolving host `a` of `config` gives, as `(line, message)`, for a run
+    /// against OpenSSH `version` (the newest when `None`).
+    fn first_error(
+        config: &str,
+        version: Option<crate::OpenSshVersion>,
+    ) -> Option<(usize, String)> {
+        let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+        let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
+        let ctx = crate::ResolveContext::new("me").with_openssh(version);
+        let r = set.resolve("a", &ctx);
+        r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
+    }
     use crate::diagnose::value::{JumpHop, jump_target};
 
     #[test]
@@ -586,13 +599,6 @@ mod tests {
     /// value.
     #[test]
     fn expansions_refuse_as_ssh_g_reports_them() {
-        let first_error = |config: &str, version: Option<crate::OpenSshVersion>| {
-            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
-            let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
-            let ctx = crate::ResolveContext::new("me").with_openssh(version);
-            let r = set.resolve("a", &ctx);
-            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
-        };
         let unknown = |line: usize, key: &str| {
             Some((line, format!("vdollar_percent_expand: unknown key %{key}")))
         };
@@ -780,13 +786,6 @@ mod tests {
     /// prints the config and exits 0.
     #[test]
     fn host_key_algorithms_assemble_as_ssh_g_assembles_them() {
-        let first_error = |config: &str, version: Option<crate::OpenSshVersion>| {
-            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
-            let set = crate::ConfigSet::from_main_bytes(config.as_bytes().to_vec(), &opts).unwrap();
-            let ctx = crate::ResolveContext::new("me").with_openssh(version);
-            let r = set.resolve("a", &ctx);
-            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
-        };
         let fails = Some((
             2,
             "dump_client_config: expand HostKeyAlgorithms: invalid argument".to_string(),
