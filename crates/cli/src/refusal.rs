@@ -87,6 +87,16 @@ pub(crate) fn edit_message(set: &ConfigSet, e: &EditError) -> String {
                 "{host}: the planned change does not have the intended effect ({why}); nothing was changed"
             )
         }
+        // Its reason names lines of the config the run's earlier changes would leave, which no
+        // file holds: told without them.
+        EditError::AfterEarlier {
+            host,
+            earlier,
+            reason,
+        } => format!(
+            "{host}: refused once this run's change for {} is made ({reason}); nothing was changed: make that change on its own first, and the refusal then names its lines",
+            earlier.join(", ")
+        ),
         other => other.to_string(),
     }
 }

@@ -98,6 +98,29 @@ fn dry_run_diff_keeps_its_context_beside_repeated_lines() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
 }
 
+/// `enable a A`: `A`'s final pass (for the name `a`) reads the block this run adds for `a`,
+/// which `GatewayPorts yes` opens to the network; each alone is fine. The refusal says it
+/// comes of the change for `a` (it named a line past the file's end, and codex-fwd panicked).
+#[test]
+fn a_refusal_that_comes_of_an_earlier_host_in_the_run_says_so() {
+    let (_d, cfg) = setup("Host !a *\n  GatewayPorts yes\nMatch final\n");
+    let c = cfg.to_str().unwrap();
+    for host in ["a", "A"] {
+        bin()
+            .args(["-F", c, "enable", host, "--dry-run"])
+            .assert()
+            .success();
+    }
+    bin()
+        .args(["-F", c, "enable", "a", "A", "--dry-run"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "A: refused once this run's change for a is made (",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
 #[test]
 fn check_exits_1_when_a_change_is_needed_and_0_when_not() {
     let (_d, cfg) = setup(BASE);

@@ -122,12 +122,29 @@ impl ConfigSet {
         };
         let mut total: Option<Plan> = None;
         let mut edited: Option<ConfigSet> = None;
+        // The hosts whose requests changed something so far.
+        let mut earlier: Vec<String> = Vec::new();
         for (k, &(host, forward)) in requests.iter().enumerate() {
             let plan = match (one(edited.as_ref().unwrap_or(self), host, forward), &edited) {
                 (Ok(p), _) => p,
-                (Err(e), Some(_)) => return Err(one(self, host, forward).err().unwrap_or(e)),
+                // Refused on the config the earlier requests leave: its lines are not the
+                // files' (they may not exist there), so a refusal on the files as they are is
+                // given instead, or one that says it comes of the earlier changes.
+                (Err(e), Some(_)) => {
+                    return Err(match one(self, host, forward) {
+                        Err(alone) => alone,
+                        Ok(_) => EditError::AfterEarlier {
+                            host: host.to_string(),
+                            earlier,
+                            reason: Box::new(e),
+                        },
+                    });
+                }
                 (Err(e), None) => return Err(e),
             };
+            if plan.is_change() && !earlier.iter().any(|h| h == host) {
+                earlier.push(host.to_string());
+            }
             // The next request is planned on the config this one leaves (none follows the last).
             if plan.is_change() && k + 1 < requests.len() {
                 edited = Some(edited.as_ref().unwrap_or(self).with_plan(&plan));

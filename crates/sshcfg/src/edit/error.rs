@@ -103,6 +103,18 @@ pub enum EditError {
         /// What went wrong.
         why: Ineffective,
     },
+    /// A request of a run of several ([`crate::ConfigSet::plan`]) refused only on the config
+    /// the run's earlier requests leave: on the files as they are it would be planned. The
+    /// reason's lines are those of that config, which no file holds yet.
+    #[error("{reason} (once the change for {} is made)", earlier.join(", "))]
+    AfterEarlier {
+        /// The host of the refused request.
+        host: String,
+        /// The hosts of the earlier requests that change something, in order.
+        earlier: Vec<String>,
+        /// Why it is refused there.
+        reason: Box<EditError>,
+    },
 }
 
 impl EditError {

@@ -701,6 +701,73 @@ fn plan_is_one_edit_after_the_other() {
     }
 }
 
+/// A request refused only once the run's earlier changes are made is refused as such: `A`,
+/// whose final pass (for the name `a`) reads the `Host a` block this run adds for `a`, where
+/// `GatewayPorts yes` opens that block's forward to the network. Its reason's lines are those
+/// of a config no file holds, so it is not handed over as if they were the files' (the CLI
+/// named them in the files as they are, past their last line, and panicked).
+#[test]
+fn a_refusal_that_comes_of_the_earlier_changes_says_so() {
+    let home = Home::new(b"Host !a *\n  GatewayPorts yes\nMatch final\n");
+    let set = home.load();
+    let ctx = ResolveContext::new("me");
+    let fwd = [Forward::loopback(1455, 1455)];
+    // As the CLI asks: a `localhost` bind where `GatewayPorts yes` applies.
+    let plan = |set: &sshcfg::ConfigSet, hosts: &[&str]| {
+        set.plan_written(
+            sshcfg::Action::Enable,
+            hosts,
+            &fwd,
+            sshcfg::TunnelEnds::IPV4_LOOPBACK,
+            &ctx,
+            |r, f| {
+                let mut w = f.clone();
+                if let sshcfg::Listen::Port {
+                    bind: bind @ None, ..
+                } = &mut w.listen
+                    && r.gateway_ports()
+                {
+                    *bind = Some("localhost".into());
+                }
+                w
+            },
+        )
+    };
+    assert!(plan(&set, &["a"]).is_ok());
+    assert!(plan(&set, &["A"]).is_ok());
+    match plan(&set, &["a", "A"]) {
+        Err(e @ sshcfg::EditError::AfterEarlier { .. }) => {
+            let sshcfg::EditError::AfterEarlier {
+                host,
+                earlier,
+                reason,
+            } = &e
+            else {
+                unreachable!()
+            };
+            assert_eq!((host.as_str(), &earlier[..]), ("A", &["a".to_string()][..]));
+            // (The reason names a line of the `Host a` block the earlier change adds.)
+            let lines = set.files()[0].doc.line_count();
+            assert!(
+                reason.loc().is_some_and(|l| l.index() >= lines),
+                "{reason:?}"
+            );
+            assert!(
+                e.to_string().ends_with("(once the change for a is made)"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Made on its own first, the second is refused with the lines of the file as it then is.
+    let after = set.with_plan(&plan(&set, &["a"]).unwrap());
+    let e = plan(&after, &["A"]).unwrap_err();
+    assert!(
+        !matches!(e, sshcfg::EditError::AfterEarlier { .. }),
+        "{e:?}"
+    );
+}
+
 #[test]
 fn a_remote_forward_of_the_remote_port_is_refused_not_enabled() {
     // sshd listens on the remote's 1455 for it, so a server there cannot (Codex moves to 1457).
