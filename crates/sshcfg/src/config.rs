@@ -620,20 +620,11 @@ impl<'x> LiteralNames<'x> {
 /// (most names).
 pub(crate) fn host_name(v: std::borrow::Cow<'_, [u8]>) -> Option<std::borrow::Cow<'_, str>> {
     use std::borrow::Cow;
-    /// The bytes of a plain name: letters, digits, `.`, `_` and `-`.
-    static PLAIN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
-            b += 1;
-        }
-        t
-    };
     // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;
     // anything else is asked of HostAlias.
-    let plain = v[0] != b'-' && v.iter().all(|&c| PLAIN[usize::from(c)]);
+    let plain = v[0] != b'-'
+        && v.iter()
+            .all(|&c| crate::host::PLAIN_NAME_BYTE[usize::from(c)]);
     if plain && let Cow::Borrowed(b) = v {
         // SAFETY: the bytes of a plain name are ASCII, so UTF-8 (checked once, above, in
         // one look at each byte instead of two).

@@ -244,23 +244,14 @@ pub(crate) fn plain_port_forward<'b>(
     listen: &[u8],
     connect: &'b [u8],
 ) -> Option<(u16, &'b [u8], u16)> {
-    /// The bytes of a plain host: letters, digits, `.`, `-` and `_`.
-    const HOST: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
-            b += 1;
-        }
-        t
-    };
     let (end, port) = plain_port(listen, 0)?;
     if end != listen.len() {
         return None;
     }
     // The host runs up to its first byte that is not a plain host's: it must be the `:`.
-    let colon = connect.iter().position(|&b| !HOST[usize::from(b)])?;
+    let colon = connect
+        .iter()
+        .position(|&b| !crate::host::PLAIN_NAME_BYTE[usize::from(b)])?;
     if colon == 0 || colon >= 1025 || connect[colon] != b':' {
         return None;
     }

@@ -2,6 +2,19 @@
 
 use std::fmt;
 
+/// The bytes of a plain host name, by byte value: letters, digits, `.`, `-` and `_` (a name of
+/// these alone reads the same in a `Host` line, a forward and ssh's host checks).
+pub(crate) static PLAIN_NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
+
 /// Why a string is not a usable host name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
