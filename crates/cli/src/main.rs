@@ -71,7 +71,7 @@ fn main() -> ExitCode {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "codex-fwd", &mut buf);
             if *shell == clap_complete::Shell::Bash {
-                buf = bash_case_labels(&buf);
+                buf = bash_case_labels(buf);
             }
             write_stdout(&buf)
         }
@@ -166,17 +166,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
 /// it walks the words and `codex__subcmd__fwd__subcmd__enable` where it completes (the `-` of
 /// the name escaped after the subcommand separator is put in: clap issue 6421), so no
 /// subcommand's options ever complete; the second spelling is made the first.
-fn bash_case_labels(script: &[u8]) -> Vec<u8> {
-    let (wrong, right) = (b"codex__subcmd__fwd__subcmd__", b"codex__fwd__subcmd__");
-    let mut out = Vec::with_capacity(script.len());
-    let mut rest = script;
-    while let Some(at) = memchr::memmem::find(rest, wrong) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(right);
-        rest = &rest[at + wrong.len()..];
+fn bash_case_labels(script: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(script) {
+        Ok(s) => s
+            .replace("codex__subcmd__fwd__subcmd__", "codex__fwd__subcmd__")
+            .into_bytes(),
+        Err(e) => e.into_bytes(),
     }
-    out.extend_from_slice(rest);
-    out
 }
 
 #[cfg(test)]
