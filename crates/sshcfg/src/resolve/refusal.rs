@@ -38,112 +38,177 @@ use crate::keyword::table;
 use crate::loc::Loc;
 use crate::setting;
 
-/// The keywords these checks read, by position in [`table::KEYWORDS`].
-struct Watched {
-    connection_attempts: u8,
-    fork: u8,
-    remote_command: u8,
-    session_type: u8,
-    proxy_command: u8,
-    proxy_jump: u8,
-    fdpass: u8,
-    control_path: u8,
-    identity_agent: u8,
-    forward_agent: u8,
-    user_known_hosts: u8,
-    fallback_local: u8,
-    max_dots: u8,
-    host_key_algorithms: u8,
+/// What [`Obtained::note`] does with a line of a keyword: for most, keep the first that applies
+/// (its slot in [`Obtained`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    ConnectionAttempts,
+    Fork,
+    RemoteCommand,
+    SessionType,
+    /// `ProxyCommand` or `ProxyJump`.
+    Proxy,
+    FdPass,
+    ControlPath,
+    IdentityAgent,
+    FallbackLocal,
+    MaxDots,
+    HostKeyAlgorithms,
+    /// The first `ForwardAgent` that names a socket (not a flag): readconf.c keeps it even
+    /// when an earlier line gave a flag.
+    ForwardAgent,
+    UserKnownHosts,
+    /// Nothing: these checks do not read the keyword.
+    Unread,
 }
 
-fn watched() -> &'static Watched {
-    static W: std::sync::OnceLock<Watched> = std::sync::OnceLock::new();
-    W.get_or_init(|| {
-        let at = |k: &str| table::lookup_index(k.as_bytes()).expect("a keyword of the table");
-        Watched {
-            connection_attempts: at("connectionattempts"),
-            fork: at("forkafterauthentication"),
-            remote_command: at("remotecommand"),
-            session_type: at("sessiontype"),
-            proxy_command: at("proxycommand"),
-            proxy_jump: at("proxyjump"),
-            fdpass: at("proxyusefdpass"),
-            control_path: at("controlpath"),
-            identity_agent: at("identityagent"),
-            forward_agent: at("forwardagent"),
-            user_known_hosts: at("userknownhostsfile"),
-            fallback_local: at("canonicalizefallbacklocal"),
-            max_dots: at("canonicalizemaxdots"),
-            host_key_algorithms: at("hostkeyalgorithms"),
+/// How many slots keep a line.
+const SLOTS: usize = Slot::Unread as usize;
+
+/// `a == b`, in a constant.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
         }
-    })
+        i += 1;
+    }
+    true
+}
+
+/// The keywords these checks read, and their slots.
+const READ: &[(&str, Slot)] = &[
+    ("connectionattempts", Slot::ConnectionAttempts),
+    ("forkafterauthentication", Slot::Fork),
+    ("remotecommand", Slot::RemoteCommand),
+    ("sessiontype", Slot::SessionType),
+    ("proxycommand", Slot::Proxy),
+    ("proxyjump", Slot::Proxy),
+    ("proxyusefdpass", Slot::FdPass),
+    ("controlpath", Slot::ControlPath),
+    ("identityagent", Slot::IdentityAgent),
+    ("forwardagent", Slot::ForwardAgent),
+    ("canonicalizefallbacklocal", Slot::FallbackLocal),
+    ("canonicalizemaxdots", Slot::MaxDots),
+    ("hostkeyalgorithms", Slot::HostKeyAlgorithms),
+    ("userknownhostsfile", Slot::UserKnownHosts),
+];
+
+/// The slot of each keyword, by position in [`table::KEYWORDS`]: one look per line.
+const WATCHED: [Slot; 256] = {
+    let mut t = [Slot::Unread; 256];
+    let mut r = 0;
+    while r < READ.len() {
+        let mut k = 0;
+        while !same(table::KEYWORDS[k].name, READ[r].0) {
+            // Past the end: a name not in the table fails the build.
+            k += 1;
+        }
+        t[k] = READ[r].1;
+        r += 1;
+    }
+    t
+};
+
+/// A line in eight bytes (an `Option<Loc>` takes 24), 0 for none: the file's index plus one
+/// above bit 32, the line's index below.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct At(u64);
+
+impl At {
+    fn of(loc: Loc) -> At {
+        let file = loc.file().index() as u64 + 1;
+        let index = loc.index() as u64;
+        debug_assert!(file < 1 << 31 && index <= u64::from(u32::MAX));
+        At(file << 32 | index)
+    }
+
+    fn get(self) -> Option<Loc> {
+        let file = self.0 >> 32;
+        (file != 0).then(|| {
+            Loc::new(
+                crate::loc::FileId::new((file - 1) as usize),
+                (self.0 & 0xffff_ffff) as usize,
+            )
+        })
+    }
 }
 
 /// The lines that gave the first obtained value of each option these checks read.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Obtained {
-    connection_attempts: Option<Loc>,
-    fork: Option<Loc>,
-    remote_command: Option<Loc>,
-    session_type: Option<Loc>,
-    /// The first `ProxyCommand` or `ProxyJump` that applied (the other is then ignored).
-    proxy: Option<Loc>,
-    fdpass: Option<Loc>,
-    control_path: Option<Loc>,
-    identity_agent: Option<Loc>,
-    /// The first `ForwardAgent` that names a socket (not a flag): readconf.c keeps it even
-    /// when an earlier line gave a flag.
-    forward_agent_path: Option<Loc>,
-    user_known_hosts: Option<Loc>,
-    fallback_local: Option<Loc>,
-    max_dots: Option<Loc>,
-    host_key_algorithms: Option<Loc>,
+    /// By slot (`Slot as usize`).
+    first: [At; SLOTS],
+    /// What few hosts have: made when first needed.
+    more: Option<Box<More>>,
+}
+
+/// The `RemoteForward`s.
+#[derive(Debug, Clone, Default)]
+struct More {
     /// Every `RemoteForward` line that applied, in order.
     remote_forwards: Vec<Loc>,
 }
 
 impl Obtained {
+    /// The first line of `slot` that applied.
+    fn at(&self, slot: Slot) -> Option<Loc> {
+        self.first[slot as usize].get()
+    }
+
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Every `RemoteForward` line that applied.
+    fn remote_forwards(&self) -> &[Loc] {
+        self.more.as_ref().map_or(&[], |m| &m.remote_forwards)
+    }
+
     /// Line `loc` (of `doc`) applies to the host: keep it if it gives a first value.
     #[inline]
     pub(crate) fn note(&mut self, doc: &Document, loc: Loc) {
         let Some(i) = doc.spec_index(loc.index()) else {
             return;
         };
-        let w = watched();
-        let slot = match i {
-            k if k == w.connection_attempts => &mut self.connection_attempts,
-            k if k == w.fork => &mut self.fork,
-            k if k == w.remote_command => &mut self.remote_command,
-            k if k == w.session_type => &mut self.session_type,
-            k if k == w.proxy_command || k == w.proxy_jump => &mut self.proxy,
-            k if k == w.fdpass => &mut self.fdpass,
-            k if k == w.control_path => &mut self.control_path,
-            k if k == w.identity_agent => &mut self.identity_agent,
-            k if k == w.user_known_hosts => &mut self.user_known_hosts,
-            k if k == w.fallback_local => &mut self.fallback_local,
-            k if k == w.max_dots => &mut self.max_dots,
-            k if k == w.host_key_algorithms => &mut self.host_key_algorithms,
-            k if k == w.forward_agent => {
-                let arg = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).next();
-                let flag = arg.and_then(Result::ok).is_some_and(|a| {
-                    crate::keyword::table::FLAG
-                        .iter()
-                        .any(|f| a.value.eq_ignore_ascii_case(f.as_bytes()))
-                });
-                if flag {
-                    return;
+        let slot = WATCHED[usize::from(i)];
+        match slot {
+            Slot::Unread => {}
+            Slot::ForwardAgent => self.note_forward_agent(doc, loc),
+            _ => {
+                let first = &mut self.first[slot as usize];
+                if *first == At::default() {
+                    *first = At::of(loc);
                 }
-                &mut self.forward_agent_path
             }
-            _ => return,
-        };
-        slot.get_or_insert(loc);
+        }
+    }
+
+    /// [`Obtained::note`] for `ForwardAgent`, whose argument is read.
+    #[inline(never)]
+    fn note_forward_agent(&mut self, doc: &Document, loc: Loc) {
+        let arg = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).next();
+        let flag = arg.and_then(Result::ok).is_some_and(|a| {
+            table::FLAG
+                .iter()
+                .any(|f| a.value.eq_ignore_ascii_case(f.as_bytes()))
+        });
+        let first = &mut self.first[Slot::ForwardAgent as usize];
+        if !flag && first.get().is_none() {
+            *first = At::of(loc);
+        }
     }
 
     /// A `RemoteForward` line `loc` applies to the host.
     pub(crate) fn remote_forward(&mut self, loc: Loc) {
-        if !self.remote_forwards.contains(&loc) {
-            self.remote_forwards.push(loc);
+        let forwards = &mut self.more().remote_forwards;
+        if !forwards.contains(&loc) {
+            forwards.push(loc);
         }
     }
 }
@@ -251,7 +316,7 @@ pub(crate) fn refusal(
         .and_then(|p| value::a2port(p.value.as_bytes()))
         .unwrap_or(22);
     let mut proxy_command: Option<&[u8]> = None;
-    if let Some(loc) = o.proxy {
+    if let Some(loc) = o.at(Slot::Proxy) {
         let doc = &set.file(loc.file()).doc;
         let is_jump = doc.spec(loc.index()).is_some_and(|s| s.name == "proxyjump");
         if is_jump {
@@ -265,7 +330,7 @@ pub(crate) fn refusal(
             proxy_command = Some(command(set, loc));
         }
     }
-    if let (Some(b"-"), Some(fd)) = (proxy_command, o.fdpass)
+    if let (Some(b"-"), Some(fd)) = (proxy_command, o.at(Slot::FdPass))
         && is_yes(&first_arg(set, fd))
     {
         return fatal(
@@ -274,7 +339,7 @@ pub(crate) fn refusal(
         );
     }
     // `parse_int` refuses a negative value while reading, so this is 0 (`0`, `-0`, `+00`).
-    if let Some(loc) = o.connection_attempts
+    if let Some(loc) = o.at(Slot::ConnectionAttempts)
         && std::str::from_utf8(&first_arg(set, loc))
             .ok()
             .and_then(|v| v.parse::<i64>().ok())
@@ -282,14 +347,14 @@ pub(crate) fn refusal(
     {
         return fatal(loc, "Invalid number of ConnectionAttempts".into());
     }
-    if let Some(loc) = o.fork
+    if let Some(loc) = o.at(Slot::Fork)
         && is_yes(&first_arg(set, loc))
     {
         let remote = o
-            .remote_command
+            .at(Slot::RemoteCommand)
             .is_some_and(|c| !command(set, c).eq_ignore_ascii_case(b"none"));
         let no_session = o
-            .session_type
+            .at(Slot::SessionType)
             .is_some_and(|s| first_arg(set, s).eq_ignore_ascii_case(b"none"));
         if !remote && !no_session {
             return fatal(
@@ -297,6 +362,25 @@ pub(crate) fn refusal(
                 "Cannot fork into background without a command to execute.".into(),
             );
         }
+    }
+    // What follows reads lines most hosts have none of: found at once when they have none.
+    let late = [
+        Slot::RemoteCommand,
+        Slot::ControlPath,
+        Slot::IdentityAgent,
+        Slot::ForwardAgent,
+        Slot::UserKnownHosts,
+        Slot::HostKeyAlgorithms,
+    ];
+    let socket_paths = || {
+        r.forwards.iter().any(|f| {
+            matches!(f.forward.listen, crate::forward::Listen::Path(_))
+                || matches!(f.forward.connect, crate::forward::Connect::Path(_))
+        })
+    };
+    if late.iter().all(|&s| o.at(s).is_none()) && o.remote_forwards().is_empty() && !socket_paths()
+    {
+        return None;
     }
     if let Some(n) = expansion_refusal(set, r, o, ctx) {
         return Some(n);
@@ -307,7 +391,7 @@ pub(crate) fn refusal(
     if ctx.openssh.is_some_and(|v| (v.major, v.minor) < (8, 5)) {
         return None;
     }
-    let loc = o.host_key_algorithms?;
+    let loc = o.at(Slot::HostKeyAlgorithms)?;
     crate::diagnose::algorithms::host_key_assembly_fails(&first_arg(set, loc), ctx.openssh).then(
         || Note {
             loc,
@@ -334,7 +418,7 @@ pub(crate) fn unresolved_host(
     name: &[u8],
     family: crate::options::AddressFamily,
 ) -> Option<Note> {
-    let fallback = o.fallback_local?;
+    let fallback = o.at(Slot::FallbackLocal)?;
     let off = first_arg(set, fallback);
     if !(off.eq_ignore_ascii_case(b"no") || off.eq_ignore_ascii_case(b"false")) {
         return None;
@@ -349,7 +433,7 @@ pub(crate) fn unresolved_host(
     if name.is_empty() || name.last() == Some(&b'.') || super::hostname::is_address(name, family) {
         return None;
     }
-    let direct = match o.proxy {
+    let direct = match o.at(Slot::Proxy) {
         Some(loc) => {
             let doc = &set.file(loc.file()).doc;
             let is_jump = doc.spec(loc.index()).is_some_and(|s| s.name == "proxyjump");
@@ -360,7 +444,7 @@ pub(crate) fn unresolved_host(
     if !direct && !always {
         return None;
     }
-    let max_dots = o.max_dots.map_or(Some(1), |loc| {
+    let max_dots = o.at(Slot::MaxDots).map_or(Some(1), |loc| {
         std::str::from_utf8(&first_arg(set, loc))
             .ok()
             .and_then(|v| v.parse::<i64>().ok())
@@ -437,7 +521,7 @@ fn expansion_refusal(
     }
     let tokens = client_tokens(ctx.openssh);
     let fatal = |loc: Loc, message: String| Some(Note { loc, message });
-    if let Some(loc) = o.remote_command {
+    if let Some(loc) = o.at(Slot::RemoteCommand) {
         let c = command(set, loc);
         if !c.eq_ignore_ascii_case(b"none")
             && let Some(m) = crate::expand::percent_expand_error(c, false, tokens)
@@ -450,7 +534,7 @@ fn expansion_refusal(
         Ok(p) => crate::expand::percent_expand_error(&p, true, tokens),
         Err(m) => Some(m),
     };
-    if let Some(loc) = o.control_path {
+    if let Some(loc) = o.at(Slot::ControlPath) {
         let v = first_arg(set, loc);
         if !v.eq_ignore_ascii_case(b"none")
             && let Some(m) = path(&v)
@@ -458,7 +542,7 @@ fn expansion_refusal(
             return fatal(loc, m);
         }
     }
-    for loc in [o.identity_agent, o.forward_agent_path]
+    for loc in [o.at(Slot::IdentityAgent), o.at(Slot::ForwardAgent)]
         .into_iter()
         .flatten()
     {
@@ -466,7 +550,7 @@ fn expansion_refusal(
             return fatal(loc, m);
         }
     }
-    if let Some(loc) = o.user_known_hosts {
+    if let Some(loc) = o.at(Slot::UserKnownHosts) {
         let raw = set.file(loc.file()).doc.raw_args(loc.index());
         let files: Vec<_> = crate::lexer::Argv::new(raw, 0)
             .filter_map(Result::ok)
@@ -505,7 +589,7 @@ fn expansion_refusal(
             return fatal(f.loc, m);
         }
     }
-    for &loc in &o.remote_forwards {
+    for &loc in o.remote_forwards() {
         let raw = set.file(loc.file()).doc.raw_args(loc.index());
         let args: Vec<_> = crate::lexer::Argv::new(raw, 0)
             .take(2)
