@@ -439,7 +439,9 @@ impl Pass<'_> {
             // A keyword this walk does not record needs no more reading when every line's
             // quotes are known to close.
             if kw == Keyword::Other && quotes_close {
-                self.obtained.note(doc, loc);
+                if let Some(n) = self.obtained.note(self.set, doc, loc, f.editable()) {
+                    self.out.errors.push(n);
+                }
                 continue;
             }
             // Tokens are read where they are used, without a vector; an unclosed quote
@@ -483,7 +485,11 @@ impl Pass<'_> {
                     }
                 }
                 _ if !*active => {}
-                Keyword::Other => self.obtained.note(doc, loc),
+                Keyword::Other => {
+                    if let Some(n) = self.obtained.note(self.set, doc, loc, f.editable()) {
+                        self.out.errors.push(n);
+                    }
+                }
                 Keyword::LocalForward | Keyword::DynamicForward => {
                     let parsed = if kw == Keyword::LocalForward {
                         let mut args = crate::lexer::Argv::new(raw, 0)
@@ -541,6 +547,13 @@ impl Pass<'_> {
                         .map(|a| text(&a.value))
                         .collect();
                     if !all.is_empty() {
+                        // readconf.c keeps at most MAX_CANON_DOMAINS (32) of the first line's.
+                        if self.canonical_domains.is_none() && all.len() > 32 {
+                            self.out.errors.push(Note {
+                                loc,
+                                message: "too many hostname suffixes.".into(),
+                            });
+                        }
                         first_wins(&mut self.canonical_domains, loc, all.join(" "));
                     }
                 }

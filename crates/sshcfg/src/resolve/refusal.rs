@@ -58,6 +58,11 @@ enum Slot {
     /// when an earlier line gave a flag.
     ForwardAgent,
     UserKnownHosts,
+    GlobalKnownHosts,
+    PermittedCnames,
+    /// `IdentityFile`, `IdentityFile2`: the first file registered.
+    IdentityFile,
+    CertificateFile,
     /// Nothing: these checks do not read the keyword.
     Unread,
 }
@@ -97,6 +102,11 @@ const READ: &[(&str, Slot)] = &[
     ("canonicalizemaxdots", Slot::MaxDots),
     ("hostkeyalgorithms", Slot::HostKeyAlgorithms),
     ("userknownhostsfile", Slot::UserKnownHosts),
+    ("globalknownhostsfile", Slot::GlobalKnownHosts),
+    ("canonicalizepermittedcnames", Slot::PermittedCnames),
+    ("identityfile", Slot::IdentityFile),
+    ("identityfile2", Slot::IdentityFile),
+    ("certificatefile", Slot::CertificateFile),
 ];
 
 /// The slot of each keyword, by position in [`table::KEYWORDS`]: one look per line.
@@ -116,26 +126,33 @@ const WATCHED: [Slot; 256] = {
 };
 
 /// A line in eight bytes (an `Option<Loc>` takes 24), 0 for none: the file's index plus one
-/// above bit 32, the line's index below.
+/// in bits 32 to 62, the line's index below, and a flag in bit 63 (a user's file, for the
+/// first file registered).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct At(u64);
 
 impl At {
-    fn of(loc: Loc) -> At {
+    const FLAG: u64 = 1 << 63;
+
+    fn of(loc: Loc, flag: bool) -> At {
         let file = loc.file().index() as u64 + 1;
         let index = loc.index() as u64;
         debug_assert!(file < 1 << 31 && index <= u64::from(u32::MAX));
-        At(file << 32 | index)
+        At(file << 32 | index | if flag { At::FLAG } else { 0 })
     }
 
     fn get(self) -> Option<Loc> {
-        let file = self.0 >> 32;
+        let file = (self.0 & !At::FLAG) >> 32;
         (file != 0).then(|| {
             Loc::new(
                 crate::loc::FileId::new((file - 1) as usize),
                 (self.0 & 0xffff_ffff) as usize,
             )
         })
+    }
+
+    fn flag(self) -> bool {
+        self.0 & At::FLAG != 0
     }
 }
 
@@ -148,9 +165,13 @@ pub(crate) struct Obtained {
     more: Option<Box<More>>,
 }
 
-/// The `RemoteForward`s.
+/// The files registered after the first of each kind, and the `RemoteForward`s.
 #[derive(Debug, Clone, Default)]
 struct More {
+    /// `add_identity_file`, `add_certificate_file`: each line that named a file not
+    /// registered before (from the same kind of config), with whether it is a user's file.
+    identity_files: Vec<(bool, Loc)>,
+    certificate_files: Vec<(bool, Loc)>,
     /// Every `RemoteForward` line that applied, in order.
     remote_forwards: Vec<Loc>,
 }
@@ -170,38 +191,128 @@ impl Obtained {
         self.more.as_ref().map_or(&[], |m| &m.remote_forwards)
     }
 
-    /// Line `loc` (of `doc`) applies to the host: keep it if it gives a first value.
+    /// Line `loc` (of `doc`, a user's file when `user_file`) applies to the host: keep it if it
+    /// gives a first value. `Some` is what ssh refuses there as it reads the line: more entries
+    /// than it keeps (see [`Obtained::too_many`]).
     #[inline]
-    pub(crate) fn note(&mut self, doc: &Document, loc: Loc) {
-        let Some(i) = doc.spec_index(loc.index()) else {
-            return;
-        };
-        let slot = WATCHED[usize::from(i)];
+    pub(crate) fn note(
+        &mut self,
+        set: &ConfigSet,
+        doc: &Document,
+        loc: Loc,
+        user_file: bool,
+    ) -> Option<Note> {
+        let slot = WATCHED[usize::from(doc.spec_index(loc.index())?)];
         match slot {
-            Slot::Unread => {}
-            Slot::ForwardAgent => self.note_forward_agent(doc, loc),
+            Slot::Unread => None,
+            Slot::ForwardAgent
+            | Slot::UserKnownHosts
+            | Slot::GlobalKnownHosts
+            | Slot::PermittedCnames
+            | Slot::IdentityFile
+            | Slot::CertificateFile => self.note_more(set, doc, loc, slot, user_file),
             _ => {
                 let first = &mut self.first[slot as usize];
                 if *first == At::default() {
-                    *first = At::of(loc);
+                    *first = At::of(loc, false);
                 }
+                None
             }
         }
     }
 
-    /// [`Obtained::note`] for `ForwardAgent`, whose argument is read.
+    /// [`Obtained::note`] for the keywords that need their arguments read.
     #[inline(never)]
-    fn note_forward_agent(&mut self, doc: &Document, loc: Loc) {
-        let arg = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).next();
-        let flag = arg.and_then(Result::ok).is_some_and(|a| {
-            table::FLAG
-                .iter()
-                .any(|f| a.value.eq_ignore_ascii_case(f.as_bytes()))
-        });
-        let first = &mut self.first[Slot::ForwardAgent as usize];
-        if !flag && first.get().is_none() {
-            *first = At::of(loc);
+    fn note_more(
+        &mut self,
+        set: &ConfigSet,
+        doc: &Document,
+        loc: Loc,
+        slot: Slot,
+        user_file: bool,
+    ) -> Option<Note> {
+        let mut args = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).filter_map(Result::ok);
+        let first = &mut self.first[slot as usize];
+        match slot {
+            Slot::ForwardAgent => {
+                let flag = args.next().is_some_and(|a| {
+                    table::FLAG
+                        .iter()
+                        .any(|f| a.value.eq_ignore_ascii_case(f.as_bytes()))
+                });
+                if !flag && first.get().is_none() {
+                    *first = At::of(loc, false);
+                }
+                None
+            }
+            Slot::IdentityFile | Slot::CertificateFile => self.register(set, loc, slot, user_file),
+            _ => {
+                if first.get().is_some() {
+                    return None;
+                }
+                *first = At::of(loc, false);
+                Obtained::too_many(doc, loc, slot, args.count())
+            }
         }
+    }
+
+    /// The limits readconf.c puts on what it keeps, checked as it reads line `loc` (of a
+    /// keyword of `slot`, the first that applies, with `n` arguments) for this host (OpenSSH
+    /// 9.2p1, each checked with `ssh -G`): the first `UserKnownHostsFile`,
+    /// `GlobalKnownHostsFile` (`SSH_MAX_HOSTS_FILES`) or `CanonicalizePermittedCNAMEs`
+    /// (`MAX_CANON_DOMAINS`) line takes at most 32 entries.
+    fn too_many(doc: &Document, loc: Loc, slot: Slot, n: usize) -> Option<Note> {
+        if n <= 32 {
+            return None;
+        }
+        let message = if slot == Slot::PermittedCnames {
+            "too many permitted CNAMEs.".to_string()
+        } else {
+            let name = doc.spec(loc.index()).map_or("", |s| s.name);
+            format!("too many {name} entries.")
+        };
+        Some(Note { loc, message })
+    }
+
+    /// `add_identity_file`, `add_certificate_file` for line `loc` (of a user's file when
+    /// `user_file`): at most 100 different files are kept (`SSH_MAX_IDENTITY_FILES`,
+    /// `SSH_MAX_CERTIFICATE_FILES`); a file named again, from the same kind of config, is not
+    /// counted again, but with 100 kept any further line is refused, a final pass's reading
+    /// of the first one too (checked with `ssh -G` 9.2p1). The first file is kept without
+    /// reading its path: most hosts have one.
+    fn register(&mut self, set: &ConfigSet, loc: Loc, slot: Slot, user_file: bool) -> Option<Note> {
+        let first = self.first[slot as usize];
+        if first.get().is_none() {
+            self.first[slot as usize] = At::of(loc, user_file);
+            return None;
+        }
+        let (rest, what) = if slot == Slot::CertificateFile {
+            (&mut self.more().certificate_files, "certificate")
+        } else {
+            (&mut self.more().identity_files, "identity")
+        };
+        if rest.len() + 1 >= 100 {
+            return Some(Note {
+                loc,
+                message: format!("Too many {what} files specified (max 100)."),
+            });
+        }
+        fn path(set: &ConfigSet, loc: Loc) -> Option<std::borrow::Cow<'_, [u8]>> {
+            crate::lexer::Argv::new(set.file(loc.file()).doc.raw_args(loc.index()), 0)
+                .next()
+                .and_then(Result::ok)
+                .map(|a| a.value)
+        }
+        let this = path(set, loc);
+        let kept = std::iter::once((first.flag(), first.get().expect("a first file")));
+        let named_again = kept
+            .chain(rest.iter().copied())
+            // A line read again (a final pass) names what it named.
+            .any(|(u, l)| u == user_file && (l == loc || path(set, l) == this));
+        if !named_again {
+            rest.push((user_file, loc));
+        }
+        None
     }
 
     /// A `RemoteForward` line `loc` applies to the host.
@@ -914,6 +1025,134 @@ mod tests {
         // Releases before 8.5 said it otherwise: not judged.
         let v84 = Some(crate::OpenSshVersion::new(8, 4));
         assert_eq!(first_error("Host a\nHostKeyAlgorithms ,\n", v84), None);
+    }
+
+    /// More entries than readconf.c keeps, as `ssh -G -F c h` 9.2p1 reports them ("c line N:
+    /// MESSAGE"), for host `h`.
+    #[test]
+    fn limits_on_what_is_kept_refuse_as_ssh_g_does() {
+        let first_error = |config: String| {
+            let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+            let set = crate::ConfigSet::from_main_bytes(config.into_bytes(), &opts).unwrap();
+            let r = set.resolve("h", &crate::ResolveContext::new("me"));
+            r.errors.first().map(|n| (n.loc.line(), n.message.clone()))
+        };
+        let lines = |kw: &str, n: usize, name: &str| -> String {
+            (0..n).map(|i| format!("  {kw} /tmp/{name}{i}\n")).collect()
+        };
+        let words = |n: usize, f: &dyn Fn(usize) -> String| -> String {
+            (0..n).map(f).collect::<Vec<_>>().join(" ")
+        };
+        let identity = |line| Some((line, "Too many identity files specified (max 100).".into()));
+        for (config, want) in [
+            // 100 kept, then a file named again: refused all the same (line 102).
+            (
+                format!(
+                    "Host h\n{}  IdentityFile /tmp/id5\n",
+                    lines("IdentityFile", 100, "id")
+                ),
+                identity(102),
+            ),
+            (
+                format!("Host h\n{}", lines("IdentityFile", 100, "id")),
+                None,
+            ),
+            (
+                format!("Host h\n{}", lines("CertificateFile", 101, "c")),
+                Some((
+                    102,
+                    "Too many certificate files specified (max 100).".into(),
+                )),
+            ),
+            // IdentityFile2 is IdentityFile; Host * applies too (line 103).
+            (
+                format!(
+                    "Host h\n{}Host *\n{}",
+                    lines("IdentityFile", 60, "id"),
+                    lines("IdentityFile2", 60, "j")
+                ),
+                identity(103),
+            ),
+            // Only lines that apply.
+            (
+                format!("Host x\n{}", lines("IdentityFile", 101, "id")),
+                None,
+            ),
+            // The final pass reads the first line again, with 100 kept (line 3).
+            (
+                format!(
+                    "Host h\n  CanonicalizeHostname yes\n{}",
+                    lines("IdentityFile", 100, "id")
+                ),
+                identity(3),
+            ),
+            (
+                format!(
+                    "Host h\n  CanonicalizeHostname yes\n{}",
+                    lines("IdentityFile", 99, "id")
+                ),
+                None,
+            ),
+            (
+                format!(
+                    "Host h\n  GlobalKnownHostsFile {}\n",
+                    words(33, &|i| format!("/d{i}"))
+                ),
+                Some((2, "too many globalknownhostsfile entries.".into())),
+            ),
+            (
+                format!(
+                    "Host h\n  UserKnownHostsFile {}\n",
+                    words(33, &|i| format!("/d{i}"))
+                ),
+                Some((2, "too many userknownhostsfile entries.".into())),
+            ),
+            // Only the first line that applies is kept.
+            (
+                format!(
+                    "Host h\n  GlobalKnownHostsFile /x\n  GlobalKnownHostsFile {}\n",
+                    words(33, &|i| format!("/d{i}"))
+                ),
+                None,
+            ),
+            (
+                format!(
+                    "Host h\n  UserKnownHostsFile {}\n",
+                    words(32, &|i| format!("/d{i}"))
+                ),
+                None,
+            ),
+            (
+                format!(
+                    "Host h\n  CanonicalizePermittedCNAMEs {}\n",
+                    words(33, &|i| format!("*.a{i}:*.b"))
+                ),
+                Some((2, "too many permitted CNAMEs.".into())),
+            ),
+            (
+                format!(
+                    "Host h\n  CanonicalDomains {}\n",
+                    words(33, &|i| format!("d{i}.com"))
+                ),
+                Some((2, "too many hostname suffixes.".into())),
+            ),
+            (
+                format!(
+                    "Host h\n  CanonicalDomains {}\n",
+                    words(32, &|i| format!("d{i}.com"))
+                ),
+                None,
+            ),
+            (
+                format!(
+                    "Host x\n  CanonicalDomains {}\n",
+                    words(33, &|i| format!("d{i}.com"))
+                ),
+                None,
+            ),
+        ] {
+            assert_eq!(first_error(config.clone()), want, "{config}");
+        }
     }
 
     #[test]
