@@ -68,7 +68,7 @@ struct KeyMap<'a> {
 }
 
 impl<'a> KeyMap<'a> {
-    /// Room for up to `n` keys.
+    /// Room for `n` keys without growing.
     fn with_capacity(n: usize) -> KeyMap<'a> {
         KeyMap {
             slots: if n == 0 {
@@ -76,7 +76,7 @@ impl<'a> KeyMap<'a> {
             } else {
                 vec![0; (2 * n).next_power_of_two()]
             },
-            keys: Vec::new(),
+            keys: Vec::with_capacity(n),
             ranges: Vec::new(),
         }
     }
@@ -92,9 +92,9 @@ impl<'a> KeyMap<'a> {
         )
     }
 
-    /// The range of key `k`.
+    /// The number of key `k`.
     #[inline]
-    fn get(&self, k: &[u8]) -> Option<&(u32, u32)> {
+    fn find(&self, k: &[u8]) -> Option<u32> {
         if self.keys.is_empty() {
             return None;
         }
@@ -105,17 +105,26 @@ impl<'a> KeyMap<'a> {
             if slot == 0 {
                 return None;
             }
-            let n = (slot as u32 - 1) as usize;
-            if slot & !u64::from(u32::MAX) == tag && *self.keys[n] == *k {
-                return Some(&self.ranges[n]);
+            let n = slot as u32 - 1;
+            if slot & !u64::from(u32::MAX) == tag && *self.keys[n as usize] == *k {
+                return Some(n);
             }
             at = (at + 1) & mask;
         }
     }
 
-    /// The number of key `k`, added after the others if it is new (room was made for it);
-    /// `true` when new.
-    fn number(&mut self, k: Cow<'a, [u8]>) -> (u32, bool) {
+    /// The range of key `k`.
+    #[inline]
+    fn get(&self, k: &[u8]) -> Option<&(u32, u32)> {
+        self.find(k).map(|n| &self.ranges[n as usize])
+    }
+
+    /// The number of key `k`, added after the others if it is new (the table grows to stay at
+    /// most half full).
+    fn number(&mut self, k: Cow<'a, [u8]>) -> u32 {
+        if 2 * (self.keys.len() + 1) > self.slots.len() {
+            self.grow();
+        }
         let mask = self.slots.len() - 1;
         let (mut at, tag) = self.place(&k);
         loop {
@@ -123,14 +132,56 @@ impl<'a> KeyMap<'a> {
             if slot == 0 {
                 self.keys.push(k);
                 self.slots[at] = tag | self.keys.len() as u64;
-                return (self.keys.len() as u32 - 1, true);
+                return self.keys.len() as u32 - 1;
             }
             let n = slot as u32 - 1;
             if slot & !u64::from(u32::MAX) == tag && self.keys[n as usize] == k {
-                return (n, false);
+                return n;
             }
             at = (at + 1) & mask;
         }
+    }
+
+    /// Twice the slots (16 at first), each key placed again.
+    #[cold]
+    fn grow(&mut self) {
+        self.slots = vec![0; (2 * self.slots.len()).max(16)];
+        let mask = self.slots.len() - 1;
+        for (n, k) in self.keys.iter().enumerate() {
+            let (mut at, tag) = self.place(k);
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = tag | (n as u64 + 1);
+        }
+    }
+
+    /// Each key's range of `ids`, given `(key number, block id)` in filing order: a key's block
+    /// ids in the order filed, each block once.
+    fn place_ids(&mut self, filed: Vec<(u32, u32)>, ids: &mut Vec<u32>) {
+        let mut counts = vec![0u32; self.keys.len()];
+        for &(n, _) in &filed {
+            counts[n as usize] += 1;
+        }
+        let mut next = ids.len() as u32;
+        let mut starts = counts;
+        for c in &mut starts {
+            let n = *c;
+            *c = next;
+            next += n;
+        }
+        // Where each key's next id goes.
+        let mut cursor = starts.clone();
+        ids.resize(next as usize, 0);
+        for (n, id) in filed {
+            let (start, at) = (starts[n as usize], &mut cursor[n as usize]);
+            // A key named twice for one block (`Host a a`) lists the block once.
+            if *at == start || ids[*at as usize - 1] != id {
+                ids[*at as usize] = id;
+                *at += 1;
+            }
+        }
+        self.ranges = starts.into_iter().zip(cursor).collect();
     }
 }
 
@@ -152,18 +203,29 @@ struct Keys<'a> {
     ids: Vec<u32>,
 }
 
-/// Filing pattern keys while the index is built.
+/// Filing pattern keys while the index is built: the keys without a wildcard are numbered as
+/// they come (each kept once), prefixes and suffixes listed.
 #[derive(Default)]
 struct KeysBuilder<'a> {
+    exact: KeyMap<'a>,
+    /// `(key number, block id)` of each exact key filed, in order.
+    exact_ids: Vec<(u32, u32)>,
+    prefix: Vec<(Cow<'a, [u8]>, u32)>,
+    suffix: Vec<(Cow<'a, [u8]>, u32)>,
+}
+
+/// The keys of one block, until it is known that each of its patterns can be filed.
+#[derive(Default)]
+struct Pending<'a> {
     exact: Vec<(Cow<'a, [u8]>, u32)>,
     prefix: Vec<(Cow<'a, [u8]>, u32)>,
     suffix: Vec<(Cow<'a, [u8]>, u32)>,
 }
 
 /// The literal host names met while the index is built ([`ConfigSet::literal_hosts`]), in
-/// order, repeats included; each with the entry of the `Host` keys' exact list it is filed as,
-/// when it is filed as one. Their repeats are then found by the keys' grouping, which hashes each
-/// key anyway, not by a set of their own.
+/// order, repeats included; each with the number of the `Host` exact key it is filed as, when
+/// it is filed as one. Their repeats are then found by the keys' numbers, which filing makes
+/// anyway, not by a set of their own.
 struct Naming<'a> {
     names: Vec<Cow<'a, str>>,
     entries: Vec<u32>,
@@ -180,30 +242,27 @@ impl<'a> Naming<'a> {
         }
     }
 
-    /// The pattern `v`, filed (or not) as entry `entry` of the exact keys.
-    fn push(&mut self, v: Cow<'a, [u8]>, entry: Option<usize>) {
+    /// The pattern `v`, filed (or not) as exact key number `key`.
+    fn push(&mut self, v: Cow<'a, [u8]>, key: Option<u32>) {
         if let Some(name) = crate::config::host_name(v) {
             self.names.push(name);
-            self.entries.push(entry.map_or(NOT_FILED, |e| e as u32));
+            self.entries.push(key.unwrap_or(NOT_FILED));
         }
     }
 
-    /// Each name once, in order of first appearance, given `keys` (the `Host` keys) and the
-    /// start in `keys.ids` of the range of each exact entry's key (one range per key, so the
-    /// start names it).
-    fn finish(self, keys: &Keys<'a>, entry_start: &[u32]) -> Vec<Cow<'a, str>> {
+    /// Each name once, in order of first appearance, given `keys` (the `Host` keys).
+    fn finish(self, keys: &Keys<'a>) -> Vec<Cow<'a, str>> {
         let Naming { mut names, entries } = self;
-        let mut named = vec![0u64; keys.ids.len().div_ceil(64)];
+        let mut named = vec![0u64; keys.exact.keys.len().div_ceil(64)];
         // Names filed as no key anywhere (in a block read for every host): rare.
         let mut others: crate::hash::HashSet<Cow<'a, str>> = Default::default();
         let mut entries = entries.into_iter();
         names.retain(|n| {
-            let e = entries.next().expect("an entry a name");
-            let start = match e {
-                NOT_FILED => keys.exact.get(n.as_bytes()).map(|r| r.0),
-                e => Some(entry_start[e as usize]),
+            let key = match entries.next().expect("an entry a name") {
+                NOT_FILED => keys.exact.find(n.as_bytes()),
+                key => Some(key),
             };
-            match start {
+            match key {
                 Some(s) => {
                     let (word, bit) = (s as usize / 64, 1u64 << (s % 64));
                     let first = named[word] & bit == 0;
@@ -217,7 +276,7 @@ impl<'a> Naming<'a> {
     }
 }
 
-impl<'a> KeysBuilder<'a> {
+impl<'a> Pending<'a> {
     /// File block `id` under `pat`; `false` when the pattern has no literal part to file it by.
     fn add(&mut self, pat: Cow<'a, [u8]>, id: u32) -> bool {
         let first = pat.iter().position(|&b| b == b'*' || b == b'?');
@@ -243,72 +302,59 @@ impl<'a> KeysBuilder<'a> {
         true
     }
 
-    fn build(self) -> Keys<'a> {
-        self.build_with_starts(false).0
+    fn clear(&mut self) {
+        self.exact.clear();
+        self.prefix.clear();
+        self.suffix.clear();
+    }
+}
+
+impl<'a> KeysBuilder<'a> {
+    /// File block `id` under the key without a wildcard `k`; its number.
+    #[inline]
+    fn file_exact(&mut self, k: Cow<'a, [u8]>, id: u32) -> u32 {
+        let n = self.exact.number(k);
+        self.exact_ids.push((n, id));
+        n
     }
 
-    /// The keys; with `starts`, also the start in `ids` of each exact entry's key range, in
-    /// filing order.
-    fn build_with_starts(self, starts: bool) -> (Keys<'a>, Vec<u32>) {
-        let mut entry_start = Vec::new();
+    /// File the keys of a block (`p` is left empty).
+    fn take(&mut self, p: &mut Pending<'a>) {
+        for (k, id) in p.exact.drain(..) {
+            self.file_exact(k, id);
+        }
+        self.prefix.append(&mut p.prefix);
+        self.suffix.append(&mut p.suffix);
+    }
+
+    /// The keys, each with its range of block ids.
+    fn build(self) -> Keys<'a> {
         let mut ids = Vec::new();
-        // Grouped by key with a hash table, not a sort: each key's block ids, in the order they
-        // were filed (block order), take one range of `ids`. Each key is hashed once: the table
-        // numbers it (in order of first filing), and the ids are placed by number.
-        let mut lens =
-            |v: Vec<(Cow<'a, [u8]>, u32)>, want_lens: bool, entry_start: Option<&mut Vec<u32>>| {
-                let mut map = KeyMap::with_capacity(v.len());
-                let mut counts: Vec<u32> = Vec::new();
-                let mut placed: Vec<(u32, u32)> = Vec::with_capacity(v.len());
-                for (k, id) in v {
-                    let (g, new) = map.number(k);
-                    if new {
-                        counts.push(0);
-                    }
-                    counts[g as usize] += 1;
-                    placed.push((g, id));
-                }
-                let mut starts = Vec::with_capacity(counts.len());
-                let mut next = ids.len() as u32;
-                for n in counts {
-                    starts.push(next);
-                    next += n;
-                }
-                if let Some(out) = entry_start {
-                    out.extend(placed.iter().map(|&(g, _)| starts[g as usize]));
-                }
-                // Where each group's next id goes.
-                let mut cursor = starts.clone();
-                ids.resize(next as usize, 0);
-                for (g, id) in placed {
-                    let (start, at) = (starts[g as usize], &mut cursor[g as usize]);
-                    // A key named twice for one block (`Host a a`) lists the block once.
-                    if *at == start || ids[*at as usize - 1] != id {
-                        ids[*at as usize] = id;
-                        *at += 1;
-                    }
-                }
-                map.ranges = starts.into_iter().zip(cursor).collect();
-                let mut lens: Vec<usize> = Vec::new();
-                if want_lens {
-                    lens = map.keys.iter().map(|k| k.len()).collect();
-                }
-                lens.sort_unstable();
-                lens.dedup();
-                (map, lens)
-            };
-        let ends = |v: &[(Cow<'a, [u8]>, u32)]| {
-            let mut e = Ends::default();
-            for (k, _) in v {
-                e.add(k);
+        let KeysBuilder {
+            mut exact,
+            exact_ids,
+            prefix,
+            suffix,
+        } = self;
+        exact.place_ids(exact_ids, &mut ids);
+        // Prefixes and suffixes are numbered now (each key hashed once), then placed.
+        let mut numbered = |v: Vec<(Cow<'a, [u8]>, u32)>| {
+            let mut ends = Ends::default();
+            let mut map = KeyMap::with_capacity(v.len());
+            let mut filed = Vec::with_capacity(v.len());
+            for (k, id) in v {
+                ends.add(&k);
+                filed.push((map.number(k), id));
             }
-            e
+            map.place_ids(filed, &mut ids);
+            let mut lens: Vec<usize> = map.keys.iter().map(|k| k.len()).collect();
+            lens.sort_unstable();
+            lens.dedup();
+            (map, lens, ends)
         };
-        let (prefix_ends, suffix_ends) = (ends(&self.prefix), ends(&self.suffix));
-        let (exact, _) = lens(self.exact, false, starts.then_some(&mut entry_start));
-        let (prefix, prefix_lens) = lens(self.prefix, true, None);
-        let (suffix, suffix_lens) = lens(self.suffix, true, None);
-        let keys = Keys {
+        let (prefix, prefix_lens, prefix_ends) = numbered(prefix);
+        let (suffix, suffix_lens, suffix_ends) = numbered(suffix);
+        Keys {
             exact,
             prefix,
             suffix,
@@ -317,8 +363,7 @@ impl<'a> KeysBuilder<'a> {
             prefix_ends,
             suffix_ends,
             ids,
-        };
-        (keys, entry_start)
+        }
     }
 }
 
@@ -485,9 +530,8 @@ impl<'a> Filed<'a> {
     /// The index, and with `naming` the names met, each once.
     fn index_naming(self, naming: Option<Naming<'a>>) -> (ResolveIndex<'a>, Vec<Cow<'a, str>>) {
         let [host_b, match_b, orig_b] = self.builders;
-        let (host_keys, entry_start) = host_b.build_with_starts(naming.is_some());
-        let names = naming.map_or_else(Vec::new, |n| n.finish(&host_keys, &entry_start));
-        drop(entry_start);
+        let host_keys = host_b.build();
+        let names = naming.map_or_else(Vec::new, |n| n.finish(&host_keys));
         let index = ResolveIndex {
             set: self.set,
             files: self.files,
@@ -536,8 +580,13 @@ impl<'a> ResolveIndex<'a> {
         let mut files = Vec::with_capacity(set.files().len());
         let mut guards = Vec::new();
         let mut always = Vec::new();
+        // Most blocks are `Host` blocks, most of one name: room for a key a block from the start.
+        let blocks: usize = set.files().iter().map(|f| f.doc.block_count()).sum();
         let (mut host_b, mut match_b, mut orig_b) = (
-            KeysBuilder::default(),
+            KeysBuilder {
+                exact: KeyMap::with_capacity(blocks),
+                ..KeysBuilder::default()
+            },
             KeysBuilder::default(),
             KeysBuilder::default(),
         );
@@ -644,7 +693,7 @@ impl<'a> ResolveIndex<'a> {
 #[derive(Default)]
 struct Scratch<'a> {
     pats: Vec<Cow<'a, [u8]>>,
-    keys: KeysBuilder<'a>,
+    keys: Pending<'a>,
 }
 
 /// File the block at header `h` (block `id`) by its header line into the builders for `Host`
@@ -659,9 +708,7 @@ fn file_block<'a>(
 ) -> Guard {
     let Scratch { pats, keys: tmp } = scratch;
     pats.clear();
-    tmp.exact.clear();
-    tmp.prefix.clear();
-    tmp.suffix.clear();
+    tmp.clear();
     match doc.header(h) {
         Some(Header::Host(line)) => {
             if let Some((wild, words)) = line.plain_patterns() {
@@ -669,10 +716,10 @@ fn file_block<'a>(
                 if !wild {
                     // Each a literal name, filed under itself.
                     for w in words {
+                        let key = host_b.file_exact(Cow::Borrowed(w), id);
                         if let Some(names) = names.as_deref_mut() {
-                            names.push(Cow::Borrowed(w), Some(host_b.exact.len()));
+                            names.push(Cow::Borrowed(w), Some(key));
                         }
-                        host_b.exact.push((Cow::Borrowed(w), id));
                     }
                     return Guard::Host;
                 }
@@ -716,9 +763,7 @@ fn file_block<'a>(
                     return Guard::Always;
                 }
             }
-            host_b.exact.append(&mut tmp.exact);
-            host_b.prefix.append(&mut tmp.prefix);
-            host_b.suffix.append(&mut tmp.suffix);
+            host_b.take(tmp);
             Guard::Host
         }
         Some(Header::Match(line)) => {
@@ -756,9 +801,7 @@ fn file_block<'a>(
             } else {
                 orig_b
             };
-            b.exact.append(&mut tmp.exact);
-            b.prefix.append(&mut tmp.prefix);
-            b.suffix.append(&mut tmp.suffix);
+            b.take(tmp);
             kind
         }
         None => Guard::Always,
@@ -935,16 +978,18 @@ mod tests {
     use std::borrow::Cow;
 
     /// Keys are numbered in order of first filing, a repeat gets its key's number, and every
-    /// key (and no other) is found again, in a table as full as it gets.
+    /// key (and no other) is found again, as the table grows.
     #[test]
     fn a_key_map_numbers_and_finds_its_keys() {
         let keys: Vec<Vec<u8>> = (0..2000u32)
             .map(|i| format!("h{}", i % 1500).into_bytes())
             .collect();
-        let mut map = KeyMap::with_capacity(keys.len());
+        // From no room at all: the table grows as keys come.
+        let mut map = KeyMap::default();
         for (i, k) in keys.iter().enumerate() {
-            let (n, new) = map.number(Cow::Borrowed(k));
-            assert_eq!((n as usize, new), (i % 1500, i < 1500), "{i}");
+            let n = map.number(Cow::Borrowed(k));
+            assert_eq!(n as usize, i % 1500, "{i}");
+            assert!(2 * map.keys.len() <= map.slots.len());
         }
         map.ranges = (0..1500).map(|n| (n, n + 1)).collect();
         for n in 0..1500u32 {
