@@ -54,14 +54,12 @@ enum Guard {
 }
 
 /// Keys and, for each, a range of block ids: the keys in the order first filed, found through an
-/// open-addressing table of their numbers (at most half full, eight bytes a slot: the number
-/// and 32 bits of the key's hash, so that a probe compares the key's bytes only when the
-/// hashes agree), which is smaller and quicker to fill than a map holding keys and ranges in
-/// its slots.
+/// open-addressing table of their numbers (at most half full, four bytes a slot), which is
+/// smaller and quicker to fill than a map holding keys and ranges in its slots.
 #[derive(Debug, Default)]
 struct KeyMap<'a> {
-    /// 0: empty; else the key's number plus one, and its hash's high half above.
-    slots: Vec<u64>,
+    /// 0: empty; else the key's number plus one. A power of two long (or empty).
+    slots: Vec<u32>,
     keys: Vec<Cow<'a, [u8]>>,
     /// Each key's ids: `ids[a..b]` of its [`Keys`].
     ranges: Vec<(u32, u32)>,
@@ -81,15 +79,11 @@ impl<'a> KeyMap<'a> {
         }
     }
 
-    /// Where the search for `k` starts, and the tag its slot holds.
+    /// Where the search for `k` starts.
     #[inline]
-    fn place(&self, k: &[u8]) -> (usize, u64) {
+    fn place(&self, k: &[u8]) -> usize {
         use std::hash::BuildHasher as _;
-        let h = crate::hash::Build::default().hash_one(k);
-        (
-            h as usize & (self.slots.len() - 1),
-            h & !u64::from(u32::MAX),
-        )
+        crate::hash::Build::default().hash_one(k) as usize & (self.slots.len() - 1)
     }
 
     /// The number of key `k`.
@@ -99,17 +93,13 @@ impl<'a> KeyMap<'a> {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let (mut at, tag) = self.place(k);
+        let mut at = self.place(k);
         loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                return None;
+            match self.slots[at] {
+                0 => return None,
+                n if *self.keys[n as usize - 1] == *k => return Some(n - 1),
+                _ => at = (at + 1) & mask,
             }
-            let n = slot as u32 - 1;
-            if slot & !u64::from(u32::MAX) == tag && *self.keys[n as usize] == *k {
-                return Some(n);
-            }
-            at = (at + 1) & mask;
         }
     }
 
@@ -126,19 +116,17 @@ impl<'a> KeyMap<'a> {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let (mut at, tag) = self.place(&k);
+        let mut at = self.place(&k);
         loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                self.keys.push(k);
-                self.slots[at] = tag | self.keys.len() as u64;
-                return self.keys.len() as u32 - 1;
+            match self.slots[at] {
+                0 => {
+                    self.keys.push(k);
+                    self.slots[at] = self.keys.len() as u32;
+                    return self.keys.len() as u32 - 1;
+                }
+                n if self.keys[n as usize - 1] == k => return n - 1,
+                _ => at = (at + 1) & mask,
             }
-            let n = slot as u32 - 1;
-            if slot & !u64::from(u32::MAX) == tag && self.keys[n as usize] == k {
-                return n;
-            }
-            at = (at + 1) & mask;
         }
     }
 
@@ -148,11 +136,11 @@ impl<'a> KeyMap<'a> {
         self.slots = vec![0; (2 * self.slots.len()).max(16)];
         let mask = self.slots.len() - 1;
         for (n, k) in self.keys.iter().enumerate() {
-            let (mut at, tag) = self.place(k);
+            let mut at = self.place(k);
             while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
-            self.slots[at] = tag | (n as u64 + 1);
+            self.slots[at] = n as u32 + 1;
         }
     }
 
