@@ -1025,7 +1025,10 @@ impl ConfigSet {
             out.forwards.clear();
             out.remote_listeners.clear();
         }
-        expand_socket_paths(out, ctx, name);
+        // (Most hosts have no forward to expand.)
+        if !out.forwards.is_empty() || !out.forward_lines.is_empty() {
+            expand_socket_paths(out, ctx, name);
+        }
     }
 }
 
