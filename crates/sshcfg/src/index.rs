@@ -356,16 +356,23 @@ impl<'a> KeysBuilder<'a> {
 }
 
 impl Keys<'_> {
-    /// The blocks whose patterns `s` could match (a superset), sorted, without repeats.
+    /// The blocks whose patterns `s` could match (a superset), sorted, without repeats: usually
+    /// none or one key's range of [`Keys::ids`] (already sorted, nothing to copy); the ids of
+    /// several keys merged otherwise.
     #[inline(always)]
-    fn candidates(&self, s: &[u8]) -> Cands {
-        let mut out = Cands::None;
+    fn candidates(&self, s: &[u8]) -> Cow<'_, [u32]> {
+        let mut out: Cow<'_, [u32]> = Cow::Borrowed(&[]);
         if self.ids.is_empty() {
             return out;
         }
         let mut take = |r: Option<&(u32, u32)>| {
             if let Some(&(a, b)) = r {
-                out.add(a, b, &self.ids);
+                let more = &self.ids[a as usize..b as usize];
+                if out.is_empty() {
+                    out = Cow::Borrowed(more);
+                } else {
+                    out.to_mut().extend_from_slice(more);
+                }
             }
         };
         take(self.exact.get(s));
@@ -389,48 +396,11 @@ impl Keys<'_> {
                 }
             }
         }
-        if let Cands::Many(v) = &mut out {
+        if let Cow::Owned(v) = &mut out {
             v.sort_unstable();
             v.dedup();
         }
         out
-    }
-
-    /// The block ids of `c` (sorted, without repeats).
-    fn ids<'k>(&'k self, c: &'k Cands) -> &'k [u32] {
-        match c {
-            Cands::None => &[],
-            Cands::Range(a, b) => &self.ids[*a as usize..*b as usize],
-            Cands::Many(v) => v,
-        }
-    }
-}
-
-/// Candidates of one lookup: usually none or one key's range of [`Keys::ids`] (already sorted,
-/// nothing to copy); the ids of several keys merged otherwise.
-#[derive(Debug, Default)]
-enum Cands {
-    #[default]
-    None,
-    Range(u32, u32),
-    Many(Vec<u32>),
-}
-
-impl Cands {
-    /// Add the ids in `ids[a..b]`.
-    fn add(&mut self, a: u32, b: u32, ids: &[u32]) {
-        *self = match std::mem::take(self) {
-            Cands::None => Cands::Range(a, b),
-            Cands::Range(a0, b0) => {
-                let mut v = ids[a0 as usize..b0 as usize].to_vec();
-                v.extend_from_slice(&ids[a as usize..b as usize]);
-                Cands::Many(v)
-            }
-            Cands::Many(mut v) => {
-                v.extend_from_slice(&ids[a as usize..b as usize]);
-                Cands::Many(v)
-            }
-        };
     }
 }
 
@@ -657,7 +627,7 @@ impl<'a> ResolveIndex<'a> {
         let walk = HostWalk {
             index: self,
             original: if self.original_keys.ids.is_empty() {
-                Cands::None
+                Cow::Borrowed(&[])
             } else {
                 self.original_keys
                     .candidates(&host.as_bytes().to_ascii_lowercase())
@@ -812,14 +782,14 @@ fn host_names<'a>(doc: &'a Document, h: usize, names: &mut Naming<'a>) {
 
 /// Candidates for the keys the walk has had so far.
 #[derive(Default)]
-struct Cache {
+struct Cache<'i> {
     /// The host the candidates in `host` are for: the pass they were taken in (the host
     /// `Host` lines see changes only when the final pass starts).
     host_pass: Option<bool>,
-    host: Cands,
+    host: Cow<'i, [u32]>,
     /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
     match_state: Option<(bool, Option<Loc>)>,
-    matched: Cands,
+    matched: Cow<'i, [u32]>,
     /// Where the walk comes next if it goes on as the last answer said: the header line of
     /// block id (in that file). (After a jump the walk reads the block it was sent to without
     /// asking, and asks next at the one after it.)
@@ -830,19 +800,21 @@ struct Cache {
 struct HostWalk<'i, 'a> {
     index: &'i ResolveIndex<'a>,
     /// Candidates for `Match originalhost` (the host as typed never changes).
-    original: Cands,
-    cache: RefCell<Cache>,
+    original: Cow<'i, [u32]>,
+    cache: RefCell<Cache<'i>>,
 }
 
-/// The first id in sorted `v` at or after `from`.
-fn first_from(v: &[u32], from: u32) -> Option<u32> {
-    v.get(v.partition_point(|&x| x < from)).copied()
+/// The first id in sorted `v` after `id`, if any.
+#[inline]
+fn first_after(v: &[u32], id: u32) -> Option<u32> {
+    v.get(v.partition_point(|&x| x <= id)).copied()
 }
 
 impl HostWalk<'_, '_> {
     /// The block id of the header at `line` of `file`: where the last answer said the walk
     /// would be next (the walk goes forward from block to block), else found by a search.
-    fn block_at(&self, c: &Cache, fb: &FileBlocks, file: FileId, line: usize) -> Option<u32> {
+    #[inline]
+    fn block_at(&self, c: &Cache<'_>, fb: &FileBlocks, file: FileId, line: usize) -> Option<u32> {
         if let Some((f, l, id)) = c.next
             && f == file
             && l as usize == line
@@ -861,56 +833,51 @@ impl Skip for HostWalk<'_, '_> {
         let mut cache = self.cache.borrow_mut();
         let c = &mut *cache;
         let id = self.block_at(c, fb, file, line)?;
-        let end = fb.first + fb.headers.len() as u32;
-        let line_of = |n: u32| fb.headers[(n - fb.first) as usize];
-        // Where the walk asks next after reading block `n`.
-        let after = |n: u32| (n + 1 < end).then(|| (file, line_of(n + 1), n + 1));
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
             c.host = ix.host_keys.candidates(pass.host());
             c.host_pass = Some(state.0);
         }
-        if !ix.match_keys.ids.is_empty() && c.match_state != Some(state) {
-            c.matched = ix.match_keys.candidates(&pass.match_host_lower());
+        if c.match_state != Some(state) {
+            if !ix.match_keys.ids.is_empty() {
+                c.matched = ix.match_keys.candidates(&pass.match_host_lower());
+            }
             c.match_state = Some(state);
         }
-        let (host, matched, original) = (
-            ix.host_keys.ids(&c.host),
-            ix.match_keys.ids(&c.matched),
-            ix.original_keys.ids(&self.original),
-        );
-        let listed = |v: &[u32]| v.binary_search(&id).is_ok();
+        let (host, matched, original) = (&*c.host, &*c.matched, &*self.original);
         let may_apply = match ix.guards[id as usize] {
             Guard::Always => true,
-            Guard::Host => listed(host),
-            Guard::MatchHost => listed(matched),
-            Guard::MatchOriginal => listed(original),
+            Guard::Host => host.binary_search(&id).is_ok(),
+            Guard::MatchHost => matched.binary_search(&id).is_ok(),
+            Guard::MatchOriginal => original.binary_search(&id).is_ok(),
+        };
+        let end = fb.first + fb.headers.len() as u32;
+        // The walk reads block `n` (it may apply in this state, which holds there), then comes
+        // to the next header.
+        let mut read = |n: u32| {
+            c.next = (n + 1 < end).then(|| (file, fb.headers[(n + 1 - fb.first) as usize], n + 1));
         };
         if may_apply {
-            // The walk reads this block, then comes to the next header.
-            c.next = after(id);
+            read(id);
             return None;
         }
-        let next = [&ix.always[..], host, matched, original]
-            .into_iter()
-            .filter_map(|v| first_from(v, id + 1))
-            .min()
-            .filter(|&n| n < end);
-        Some(match next {
-            Some(n) => {
-                // `n` is listed for its guard: it may apply in this state, which holds there.
-                c.next = after(n);
-                Jump {
-                    to: line_of(n) as usize,
-                    read: true,
-                }
+        let mut next = u32::MAX;
+        for v in [&ix.always[..], host, matched, original] {
+            if let Some(n) = first_after(v, id) {
+                next = next.min(n);
             }
-            None => {
-                c.next = None;
-                Jump {
-                    to: fb.lines,
-                    read: false,
-                }
+        }
+        Some(if next < end {
+            read(next);
+            Jump {
+                to: fb.headers[(next - fb.first) as usize] as usize,
+                read: true,
+            }
+        } else {
+            c.next = None;
+            Jump {
+                to: fb.lines,
+                read: false,
             }
         })
     }
