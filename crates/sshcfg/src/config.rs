@@ -618,6 +618,7 @@ impl<'x> LiteralNames<'x> {
 /// A positive pattern without a wildcard as a host name [`ConfigSet::literal_hosts`] lists;
 /// `None` when it is not one. Taken from the config's text where it is written as it reads
 /// (most names).
+#[inline]
 pub(crate) fn host_name(v: std::borrow::Cow<'_, [u8]>) -> Option<std::borrow::Cow<'_, str>> {
     use std::borrow::Cow;
     // Names of letters, digits, `.`, `_` and `-` (not leading) are names as they stand;

@@ -231,6 +231,7 @@ impl<'a> Naming<'a> {
     }
 
     /// The pattern `v`, filed (or not) as exact key number `key`.
+    #[inline]
     fn push(&mut self, v: Cow<'a, [u8]>, key: Option<u32>) {
         if let Some(name) = crate::config::host_name(v) {
             self.names.push(name);

@@ -482,6 +482,7 @@ impl Document {
     }
 
     /// Line `i` as a block header (`None` unless it is a `Host` or `Match` line).
+    #[inline]
     pub fn header(&self, i: usize) -> Option<Header<'_>> {
         match kind_of(self.lines.code(i)) {
             LineKind::Directive(k) => Header::new(k, self.raw_args(i)),
