@@ -36,8 +36,8 @@ pub(crate) struct Env {
 }
 
 /// The resolve context, which asks the installed OpenSSH for its version (`ssh -V`) only when a
-/// config [`Env::load`] read names a keyword or `Match` criterion that not every supported
-/// release knows, and then at most once a run.
+/// config [`Env::load`] read names a keyword, `Match` criterion or `%` token that not every
+/// supported release knows, and then at most once a run.
 pub(crate) struct Context {
     base: ResolveContext,
     wants_version: std::cell::Cell<bool>,

@@ -1264,6 +1264,50 @@ fn ssh_v_only_when_the_answer_depends_on_it() {
     );
 }
 
+/// `%j` (a token from 9.6) in a value ssh.c expands makes `status` ask `ssh -V`, and a 9.2 ssh
+/// refuses the host as it does ("unknown key %j"); the newest release knows the token.
+#[test]
+fn percent_j_is_judged_by_the_release_ssh_v_names() {
+    for (ssh_v, refused) in [
+        (
+            "OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026",
+            true,
+        ),
+        (
+            "OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024",
+            false,
+        ),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("calls");
+        let path = stand_in_ssh(
+            d.path(),
+            &format!(
+                "#!/bin/sh\necho \"$@\" >> '{}'\necho '{ssh_v}' >&2\n",
+                log.display()
+            ),
+        );
+        let (_c, cfg) = setup("Host a\n    ControlPath /tmp/%j\n    User u\n");
+        let out = bin()
+            .env("PATH", &path)
+            .args(["-F", cfg.to_str().unwrap(), "status", "a"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{ssh_v}: {out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            stdout.contains("unknown key %j"),
+            refused,
+            "{ssh_v}: {stdout}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap_or_default(),
+            "-V\n",
+            "{ssh_v}"
+        );
+    }
+}
+
 /// Debian's own keywords (`ProtocolKeepAlives`, `SetupTimeOut`, `UseBlacklistedKeys`) make
 /// `status` ask `ssh -V` once, and are accepted when it names Debian's or Ubuntu's build and
 /// refused ("Bad configuration option") by any other, as that ssh refuses them: a stand-in

@@ -120,7 +120,8 @@ fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
 /// Does [`Checker::line`] pass over a line of keyword `spec` whose argument text is one plain
 /// word (no blank, quote, backslash or `#`), or one such word, not empty, in one pair of quotes,
 /// whatever it is and for every release: a keyword that takes any word, that every release and
-/// build knows, and that is neither a block header nor `IgnoreUnknown`? The reading pass hands
+/// build knows, whose value ssh.c does not expand (a `%j` in it depends on the release), and
+/// that is neither a block header nor `IgnoreUnknown`? The reading pass hands
 /// such lines on to no one (a property test in `document` checks that the pass finds what a
 /// sweep of every line finds).
 pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
@@ -128,10 +129,18 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
         && spec.since.0 == 0
         && spec.since.1 == 0
         && matches!(spec.builds, table::Builds::All)
+        && !spec.expanded
         && !matches!(
             Keyword::of_name(spec.name),
             Keyword::Host | Keyword::Match | Keyword::IgnoreUnknown
         )
+}
+
+/// Does `raw` hold `%j` (a token from 9.6)? Out of line: few lines ask.
+#[cold]
+#[inline(never)]
+fn names_percent_j(raw: &[u8]) -> bool {
+    raw.windows(2).any(|w| w == b"%j")
 }
 
 /// Is `raw` (a `Match` line's argument text) criteria every release knows that take an argument
@@ -199,9 +208,9 @@ fn plain_match_line(raw: &[u8]) -> bool {
 pub(crate) struct Checks {
     /// Every line the newest OpenSSH would report, in order.
     pub(crate) newest: Vec<Diagnostic>,
-    /// Does the document name a keyword, a `Match` criterion or an algorithm that not every
-    /// supported release (or not every vendor's build) knows? When not, every release reports
-    /// what the newest does.
+    /// Does the document name a keyword, a `Match` criterion, an algorithm or a `%` token of an
+    /// expanded value (`%j`) that not every supported release (or not every vendor's build)
+    /// knows? When not, every release reports what the newest does.
     pub(crate) depends_on_version: bool,
 }
 
@@ -265,12 +274,15 @@ impl<'a> Checker<'a> {
         }
         self.depends_on_version |= match spec {
             Some(s) if s.arg == Arg::Match => table::mentions_newer_criterion(raw),
-            Some(s) => {
+            Some(s) if s.varies => {
                 s.since != (0, 0)
                     || s.builds != table::Builds::All
                     || matches!(s.arg, Arg::Algorithms(_)) && algorithms::depends_on_version(raw)
+                    // `%j` is a token from 9.6 (an earlier ssh refuses the host); `%%j` is
+                    // not one, but asking costs only the question.
+                    || s.expanded && names_percent_j(raw)
             }
-            None => false,
+            Some(_) | None => false,
         };
         let version = self.version;
         // Found again only for a message or an `IgnoreUnknown` judgement: the keyword as
@@ -564,6 +576,37 @@ mod tests {
         // A config without them does not depend on the build.
         let doc = crate::Document::parse(b"Host x\n  ServerAliveInterval 10\n".to_vec());
         assert!(!doc.depends_on_openssh_version());
+    }
+
+    /// `%j` (9.6) in a value ssh.c expands before `ssh -G` prints makes the answer depend on
+    /// the release (an earlier one refuses the host: "unknown key %j"), however the line is
+    /// spelt; elsewhere, or with no `%j`, it does not.
+    #[test]
+    fn a_percent_j_ssh_expands_depends_on_the_release() {
+        for (line, depends) in [
+            ("ControlPath /tmp/%j", true),
+            ("ControlPath \"/tmp/%j\"", true),
+            ("controlpath=/tmp/%C-%j", true),
+            ("RemoteCommand %j", true),
+            ("RemoteCommand echo %j", true),
+            ("UserKnownHostsFile /k/%j", true),
+            ("UserKnownHostsFile /k /k/%j", true),
+            ("IdentityAgent /tmp/%j", true),
+            ("ForwardAgent /tmp/%j", true),
+            ("LocalForward /tmp/%j /tmp/y", true),
+            ("RemoteForward 80 /tmp/%j", true),
+            // `%%j` is no token, but asking costs only the question.
+            ("ControlPath /tmp/%%j", true),
+            ("ControlPath /tmp/%h", false),
+            ("ControlPath /tmp/j", false),
+            // Not expanded before `ssh -G` prints.
+            ("IdentityFile /tmp/%j", false),
+            ("ProxyCommand nc %j", false),
+            ("LocalCommand echo %j", false),
+        ] {
+            let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
+            assert_eq!(doc.depends_on_openssh_version(), depends, "{line}");
+        }
     }
 
     #[test]

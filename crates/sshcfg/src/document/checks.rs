@@ -42,8 +42,9 @@ impl Document {
     }
 
     /// Does what this document means depend on which OpenSSH reads it (a keyword, `Match`
-    /// criterion or algorithm name that not every supported release knows)? When not, asking the installed
-    /// client for its version (`ssh -V`) cannot change any answer.
+    /// criterion or algorithm name that not every supported release knows, or `%j` in a value
+    /// ssh.c expands)? When not, asking the installed client for its version (`ssh -V`) cannot
+    /// change any answer.
     pub fn depends_on_openssh_version(&self) -> bool {
         self.checks().depends_on_version
     }

@@ -152,6 +152,13 @@ pub(crate) struct Spec {
     pub(crate) since: Release,
     /// Which builds know it.
     pub(crate) builds: Builds,
+    /// Does ssh.c expand `%` tokens in its value before `ssh -G` prints (so that a token one
+    /// release does not know, such as `%j` before 9.6, refuses the host)?
+    pub(crate) expanded: bool,
+    /// May a line of it read differently for some release or build (newer than the oldest
+    /// supported release, a vendor's, an algorithm list, or [`Spec::expanded`])? When not,
+    /// the rejection check need not ask.
+    pub(crate) varies: bool,
 }
 
 const fn kw(name: &'static str, arg: Arg) -> Spec {
@@ -164,6 +171,17 @@ const fn new(name: &'static str, arg: Arg, since: Release) -> Spec {
         arg,
         since,
         builds: Builds::All,
+        expanded: false,
+        varies: since.0 != ALWAYS.0 || since.1 != ALWAYS.1 || matches!(arg, Arg::Algorithms(_)),
+    }
+}
+
+/// A keyword whose value ssh.c expands before `ssh -G` prints it ([`Spec::expanded`]).
+const fn expanded(spec: Spec) -> Spec {
+    Spec {
+        expanded: true,
+        varies: true,
+        ..spec
     }
 }
 
@@ -172,6 +190,7 @@ const fn new(name: &'static str, arg: Arg, since: Release) -> Spec {
 const fn debian(name: &'static str, arg: Arg) -> Spec {
     Spec {
         builds: Builds::Debian,
+        varies: true,
         ..kw(name, arg)
     }
 }
@@ -205,7 +224,7 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("connectionattempts", Int),
     kw("connecttimeout", Time),
     kw("controlmaster", Choice(CONTROL_MASTER)),
-    kw("controlpath", Str),
+    expanded(kw("controlpath", Str)),
     kw("controlpersist", ControlPersist),
     kw("dsaauthentication", Choice(PUBKEY_AUTH)),
     kw("dynamicforward", Forward(Fwd::Dynamic)),
@@ -216,7 +235,7 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("fallbacktorsh", Ignored),
     kw("fingerprinthash", FingerprintHash),
     new("forkafterauthentication", Choice(FLAG), (8, 7)),
-    kw("forwardagent", ForwardAgent),
+    expanded(kw("forwardagent", ForwardAgent)),
     kw("forwardx11", Choice(FLAG)),
     kw("forwardx11timeout", Time),
     kw("forwardx11trusted", Choice(FLAG)),
@@ -244,7 +263,7 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("hostkeyalias", Str),
     kw("hostname", Str),
     kw("identitiesonly", Choice(FLAG)),
-    kw("identityagent", AgentPath),
+    expanded(kw("identityagent", AgentPath)),
     kw("identityfile", Str),
     kw("identityfile2", Str),
     kw("ignoreunknown", Str),
@@ -258,7 +277,7 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("kexalgorithms", Algorithms(Algos::Kex)),
     new("knownhostscommand", Command, (8, 5)),
     kw("localcommand", Command),
-    kw("localforward", Forward(Fwd::Local)),
+    expanded(kw("localforward", Forward(Fwd::Local))),
     kw("loglevel", LogLevel),
     new("logverbose", List, (8, 5)),
     kw("macs", Algorithms(Algos::Macs)),
@@ -287,8 +306,8 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("pubkeyauthentication", Choice(PUBKEY_AUTH)),
     new("refuseconnection", Str, (10, 1)),
     kw("rekeylimit", RekeyLimit),
-    kw("remotecommand", Command),
-    kw("remoteforward", Forward(Fwd::Remote)),
+    expanded(kw("remotecommand", Command)),
+    expanded(kw("remoteforward", Forward(Fwd::Remote))),
     kw("requesttty", Choice(REQUEST_TTY)),
     new("requiredrsasize", Int, (9, 1)),
     kw("revokedhostkeys", Str),
@@ -321,7 +340,7 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     debian("useblacklistedkeys", Ignored),
     kw("useprivilegedport", Ignored),
     kw("user", Str),
-    kw("userknownhostsfile", List),
+    expanded(kw("userknownhostsfile", List)),
     kw("userknownhostsfile2", Ignored),
     kw("useroaming", Ignored),
     kw("usersh", Ignored),
@@ -576,6 +595,35 @@ mod tests {
     /// Two names share a slot only when they share their length and first eight bytes, so a
     /// lookup of any other name is one probe (if this fails after adding a keyword, change
     /// MULTIPLIER to another odd number for which it passes).
+    /// `varies` is what the rejection check would find by asking each question in turn.
+    #[test]
+    fn a_keyword_varies_exactly_when_a_release_may_read_it_otherwise() {
+        for s in KEYWORDS {
+            let asks = s.since != ALWAYS
+                || s.builds != Builds::All
+                || matches!(s.arg, Algorithms(_))
+                || s.expanded;
+            assert_eq!(s.varies, asks, "{}", s.name);
+        }
+        let expanded: Vec<_> = KEYWORDS
+            .iter()
+            .filter(|s| s.expanded)
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(
+            expanded,
+            [
+                "controlpath",
+                "forwardagent",
+                "identityagent",
+                "localforward",
+                "remotecommand",
+                "remoteforward",
+                "userknownhostsfile"
+            ]
+        );
+    }
+
     #[test]
     fn names_share_a_slot_only_when_their_heads_are_alike() {
         for (i, a) in KEYWORDS.iter().enumerate() {
