@@ -2,13 +2,14 @@
 
 use anstyle::{AnsiColor, Style};
 use similar::udiff::UnifiedHunkHeader;
-use similar::{DiffOp, DiffTag, TextDiff};
+use similar::{DiffOp, DiffTag};
 
 /// A unified diff (3 lines of context) of `old` to `new`, with `---`/`+++` headers naming
-/// `path`. Only the region between the first and last changed line is handed to the diff
+/// `path`, byte for byte as the files hold their lines (a byte that is not UTF-8 is kept, so
+/// that `patch` finds the lines it names). Only the region between the first and last changed line is handed to the diff
 /// algorithm, so a small edit of a large file costs little. `same` is what the two are known
 /// to share (the bytes there are not compared again; the output is the same whatever it says).
-pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> String {
+pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> Vec<u8> {
     // Skip the common prefix and suffix, by whole lines, with plain byte comparisons.
     let prefix = common_prefix_lines(old, new, same.head);
     let (o, n) = (&old[prefix..], &new[prefix..]);
@@ -29,15 +30,14 @@ pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchange
             v.extend_from_slice(ctx_before);
             v.extend_from_slice(mid);
             v.extend_from_slice(after);
-            String::from_utf8_lossy(&v).into_owned()
+            v
         };
         let (o_text, n_text) = (window(o_mid), window(n_mid));
         // Lines end at a `\n` only, as in the file (and for `patch`): a `\r` elsewhere is a
         // byte of its line (similar's own line split would end a line there).
-        let o_lines: Vec<&str> = o_text.split_inclusive('\n').collect();
-        let n_lines: Vec<&str> = n_text.split_inclusive('\n').collect();
-        let diff = TextDiff::configure().diff_slices(&o_lines, &n_lines);
-        let ops = diff.ops();
+        let o_lines: Vec<&[u8]> = o_text.split_inclusive(|&b| b == b'\n').collect();
+        let n_lines: Vec<&[u8]> = n_text.split_inclusive(|&b| b == b'\n').collect();
+        let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &o_lines, &n_lines);
         // 3 kept lines before the first change and after the last, or the file's edge.
         let kept = |op: Option<&DiffOp>| matches!(op, Some(DiffOp::Equal { len, .. }) if *len >= 3);
         let changed = ops.iter().any(|op| op.tag() != DiffTag::Equal);
@@ -52,18 +52,18 @@ pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchange
             Some(_) => same.lines + memchr::memchr_iter(b'\n', &old[same.head..ctx_start]).count(),
             None => same.lines - memchr::memchr_iter(b'\n', &old[ctx_start..same.head]).count(),
         };
-        let mut out = format!("--- {path}\n+++ {path}\n");
-        for ops in diff.grouped_ops(3) {
+        let mut out = format!("--- {path}\n+++ {path}\n").into_bytes();
+        for ops in similar::group_diff_ops(ops, 3) {
             // The hunk's header, as the whole file numbers its lines; then its lines, a line
             // without a line ending (the file's last) followed by diff's note saying so.
             let shifted: Vec<DiffOp> = ops.iter().map(|op| shift(op, skipped)).collect();
-            out.push_str(&format!("{}\n", UnifiedHunkHeader::new(&shifted)));
-            let mut put = |tag: char, lines: &[&str]| {
+            out.extend_from_slice(format!("{}\n", UnifiedHunkHeader::new(&shifted)).as_bytes());
+            let mut put = |tag: u8, lines: &[&[u8]]| {
                 for line in lines {
                     out.push(tag);
-                    out.push_str(line);
-                    if !line.ends_with('\n') {
-                        out.push_str("\n\\ No newline at end of file\n");
+                    out.extend_from_slice(line);
+                    if !line.ends_with(b"\n") {
+                        out.extend_from_slice(b"\n\\ No newline at end of file\n");
                     }
                 }
             };
@@ -71,10 +71,10 @@ pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchange
                 // Removed lines before added ones, as similar and diff(1) write them.
                 let (tag, o_range, n_range) = op.as_tag_tuple();
                 match tag {
-                    DiffTag::Equal => put(' ', &o_lines[o_range]),
+                    DiffTag::Equal => put(b' ', &o_lines[o_range]),
                     _ => {
-                        put('-', &o_lines[o_range]);
-                        put('+', &n_lines[n_range]);
+                        put(b'-', &o_lines[o_range]);
+                        put(b'+', &n_lines[n_range]);
                     }
                 }
             }
@@ -192,29 +192,32 @@ fn forward_lines(s: &[u8], k: usize) -> usize {
     pos
 }
 
-/// Write a diff, colouring `+`/`-` lines and headers (the stream decides whether colour shows).
-pub(crate) fn styled(diff: &str) -> String {
+/// Write a diff, colouring `+`/`-` lines and headers (the stream decides whether colour shows);
+/// the lines' bytes are kept as they are.
+pub(crate) fn styled(diff: &[u8]) -> Vec<u8> {
     let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
     let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
     let cyan = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
     let bold = Style::new().bold();
-    let mut out = String::with_capacity(diff.len() + 64);
-    for line in diff.split_inclusive('\n') {
-        let style = if line.starts_with("---") || line.starts_with("+++") {
+    let mut out = Vec::with_capacity(diff.len() + 64);
+    for line in diff.split_inclusive(|&b| b == b'\n') {
+        let style = if line.starts_with(b"---") || line.starts_with(b"+++") {
             bold
-        } else if line.starts_with("@@") {
+        } else if line.starts_with(b"@@") {
             cyan
-        } else if line.starts_with('+') {
+        } else if line.starts_with(b"+") {
             green
-        } else if line.starts_with('-') {
+        } else if line.starts_with(b"-") {
             red
         } else {
             Style::new()
         };
-        let body = line.strip_suffix('\n').unwrap_or(line);
-        out.push_str(&format!("{style}{body}{style:#}"));
-        if line.ends_with('\n') {
-            out.push('\n');
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        out.extend_from_slice(format!("{style}").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(format!("{style:#}").as_bytes());
+        if line.ends_with(b"\n") {
+            out.push(b'\n');
         }
     }
     out
@@ -223,6 +226,12 @@ pub(crate) fn styled(diff: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use similar::TextDiff;
+
+    /// [`super::unified`] of UTF-8 text, as text.
+    fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> String {
+        String::from_utf8(super::unified(path, old, new, same)).unwrap()
+    }
 
     /// Nothing known to be shared.
     const NOTHING: sshcfg::Unchanged = sshcfg::Unchanged {
@@ -429,5 +438,26 @@ mod tests {
         let d = unified("f", b"a\nb", b"a\nb\nc", NOTHING);
         assert!(d.contains("-b\n"), "{d}");
         assert!(d.contains("+c"), "{d}");
+    }
+
+    /// Bytes that are not UTF-8 (a Latin-1 comment) are kept as the file holds them, in kept,
+    /// removed and added lines alike, so that `patch` finds the lines; the colours wrap them
+    /// without touching them.
+    #[test]
+    fn bytes_that_are_not_utf8_are_kept() {
+        let old = b"# caf\xe9\nHost a\n  User \xff\n\n# \xe9t\xe9\n".to_vec();
+        let new = b"# caf\xe9\nHost a\n  User \xfe\n  LocalForward 1\n\n# \xe9t\xe9\n".to_vec();
+        let d = super::unified("f", &old, &new, NOTHING);
+        let want: &[u8] = b"--- f\n+++ f\n@@ -1,5 +1,6 @@\n # caf\xe9\n Host a\n-  User \xff\n+  User \xfe\n+  LocalForward 1\n \n # \xe9t\xe9\n";
+        assert_eq!(d, want, "{}", String::from_utf8_lossy(&d));
+        let plain = styled(&d)
+            .split(|&b| b == 0x1b)
+            .flat_map(|part| match part.iter().position(|&b| b == b'm') {
+                Some(m) if part.first() == Some(&b'[') => &part[m + 1..],
+                _ => part,
+            })
+            .copied()
+            .collect::<Vec<u8>>();
+        assert_eq!(plain, want);
     }
 }

@@ -15,6 +15,8 @@ use crate::{diff, write};
 #[derive(Clone, Serialize)]
 struct FileReport {
     path: String,
+    /// The diff as text (JSON holds text: a byte that is not UTF-8 reads as U+FFFD here, and is
+    /// kept in the diff printed without `--json`).
     diff: String,
 }
 
@@ -98,17 +100,20 @@ fn edit_request(
         )
         .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
     let summary = crate::steps::summary(&set, &plan, env.explicit_file());
-    let files: Vec<FileReport> = plan
+    let diffs: Vec<(String, Vec<u8>)> = plan
         .changes()
         .iter()
-        .map(|c| FileReport {
-            path: c.path().display().to_string(),
-            diff: diff::unified(
-                &c.path().display().to_string(),
-                c.before(),
-                c.after(),
-                c.unchanged(),
-            ),
+        .map(|c| {
+            let path = c.path().display().to_string();
+            let diff = diff::unified(&path, c.before(), c.after(), c.unchanged());
+            (path, diff)
+        })
+        .collect();
+    let files: Vec<FileReport> = diffs
+        .iter()
+        .map(|(path, diff)| FileReport {
+            path: path.clone(),
+            diff: String::from_utf8_lossy(diff).into_owned(),
         })
         .collect();
     let report = |written: bool| EditReport {
@@ -135,8 +140,8 @@ fn edit_request(
     }
     if !req.json {
         let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
-        for f in &files {
-            write!(out, "{}", diff::styled(&f.diff)).map_err(stdout_failed)?;
+        for (_, d) in &diffs {
+            out.write_all(&diff::styled(d)).map_err(stdout_failed)?;
         }
         for s in &summary {
             eprintln!("{s}");

@@ -98,6 +98,39 @@ fn dry_run_diff_keeps_its_context_beside_repeated_lines() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
 }
 
+/// A config with bytes that are not UTF-8 (a Latin-1 comment): the printed diff holds them as
+/// the file does, so that `patch` finds its lines (it printed U+FFFD, and `patch` then refused
+/// the hunk); the `--json` diff, which is text, shows U+FFFD.
+#[test]
+fn dry_run_diff_keeps_bytes_that_are_not_utf8() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("config");
+    std::fs::write(&cfg, b"# caf\xe9\nHost a\n  User u\n\n# \xe9t\xe9\n").unwrap();
+    let c = cfg.to_str().unwrap();
+    let out = bin()
+        .args(["-F", c, "enable", "a", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let want = [
+        format!("--- {c}\n+++ {c}\n@@ -1,5 +1,6 @@\n").as_bytes(),
+        b" # caf\xe9\n Host a\n   User u\n",
+        format!("+  {FWD}\n").as_bytes(),
+        b" \n # \xe9t\xe9\n",
+    ]
+    .concat();
+    assert_eq!(out.stdout, want, "{}", String::from_utf8_lossy(&out.stdout));
+    let out = bin()
+        .args(["-F", c, "enable", "a", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["files"][0]["diff"].as_str().unwrap().as_bytes(),
+        String::from_utf8_lossy(&want).as_bytes()
+    );
+}
+
 /// `enable a A`: `A`'s final pass (for the name `a`) reads the block this run adds for `a`,
 /// which `GatewayPorts yes` opens to the network; each alone is fine. The refusal says it
 /// comes of the change for `a` (it named a line past the file's end, and codex-fwd panicked).
