@@ -1027,17 +1027,27 @@ impl ConfigSet {
         }
         // (Most hosts have no forward to expand.)
         if !out.forwards.is_empty() || !out.forward_lines.is_empty() {
-            expand_socket_paths(out, ctx, name);
+            expand_socket_paths(self, out, &obtained, ctx, name);
         }
     }
 }
 
 /// Unix-socket paths of forwards as ssh uses them (and `ssh -G` prints them): `%` tokens
-/// expanded (`default_client_percent_expand` of ssh.c) for what the resolution knows: `%h` the
-/// host name (`name`, the final pass's, or as [`final_host_name`] makes it), `%n` the host as
-/// given, `%p` the port, `%r` the remote user, `%u` the local user, `%%`. Tokens that need the
-/// system (`%d`, `%i`, `%k`, `%l`, `%L`, `%C`) are left as written.
-fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext, name: Option<&[u8]>) {
+/// expanded (`default_client_percent_expand` of ssh.c): `%h` the host name (`name`, the final
+/// pass's, or as [`final_host_name`] makes it), `%n` the host as given, `%p` the port, `%r` the
+/// remote user, `%u` the local user, `%k` the `HostKeyAlias` (lowercased) or else the host as
+/// given, `%l` this machine's name (`gethostname`) and `%L` its first label, `%d` the local
+/// user's home in the password database and `%i` the user id (Unix), `%C` the SHA-1 (hex) of
+/// `%l%h%p%r` (from OpenSSH 9.6 followed by the jump host), `%j` the jump host (9.6), `%%`.
+/// What this cannot know is left as written: `%d` and `%i` off Unix, and `%C` and `%j` when a
+/// `ProxyJump` names a jump host for a release that uses it.
+fn expand_socket_paths(
+    set: &ConfigSet,
+    out: &mut Resolution,
+    obtained: &refusal::Obtained,
+    ctx: &ResolveContext,
+    name: Option<&[u8]>,
+) {
     let has_token = |f: &Forward| {
         matches!(&f.listen, crate::forward::Listen::Path(p) if p.contains('%'))
             || matches!(&f.connect, crate::forward::Connect::Path(p) if p.contains('%'))
@@ -1063,6 +1073,25 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext, name: Option<
         .get::<setting::User>()
         .as_ref()
         .map_or(ctx.local_user.clone(), |u| u.value.clone());
+    let key_alias = obtained.host_key_alias(set).map_or_else(
+        || out.host.clone(),
+        |a| String::from_utf8_lossy(&a).into_owned(),
+    );
+    let this_host = gethostname::gethostname().to_string_lossy().into_owned();
+    let short_host = this_host.split('.').next().unwrap_or_default().to_string();
+    // The jump host from 9.6 (the newest is assumed without `ssh -V`): known when there is
+    // none.
+    let with_jump = ctx.openssh.is_none_or(|v| (v.major, v.minor) >= (9, 6));
+    let jump = (!with_jump || obtained.no_jump_host(set)).then_some("");
+    let conn_hash = jump.map(|j| {
+        let mut sha = sha1_smol::Sha1::new();
+        for part in [&this_host, &h, &port, &user] {
+            sha.update(part.as_bytes());
+        }
+        sha.update(j.as_bytes());
+        sha.digest().to_string()
+    });
+    let (home, uid) = system_tokens();
     let expand = |p: &str| -> String {
         let mut o = String::with_capacity(p.len());
         let mut it = p.chars();
@@ -1078,6 +1107,15 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext, name: Option<
                 Some('p') => o.push_str(&port),
                 Some('r') => o.push_str(&user),
                 Some('u') => o.push_str(&ctx.local_user),
+                Some('k') => o.push_str(&key_alias),
+                Some('l') => o.push_str(&this_host),
+                Some('L') => o.push_str(&short_host),
+                Some('d') if home.is_some() => o.push_str(home.as_deref().unwrap_or_default()),
+                Some('i') if uid.is_some() => o.push_str(uid.as_deref().unwrap_or_default()),
+                Some('C') if conn_hash.is_some() => {
+                    o.push_str(conn_hash.as_deref().unwrap_or_default())
+                }
+                Some('j') if with_jump && jump.is_some() => {}
                 Some(t) => {
                     o.push('%');
                     o.push(t);
@@ -1102,6 +1140,20 @@ fn expand_socket_paths(out: &mut Resolution, ctx: &ResolveContext, name: Option<
     }
     out.forwards = forwards;
     out.forward_lines = lines;
+}
+
+/// ssh.c's `%d` (the local user's home in the password database) and `%i` (the user id), where
+/// there is a password database.
+fn system_tokens() -> (Option<String>, Option<String>) {
+    #[cfg(unix)]
+    {
+        let home = crate::passwd::passwd_home().map(|h| h.to_string_lossy().into_owned());
+        (home, Some(uzers::get_current_uid().to_string()))
+    }
+    #[cfg(not(unix))]
+    {
+        (None, None)
+    }
 }
 
 #[cfg(test)]

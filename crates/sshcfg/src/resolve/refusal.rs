@@ -63,6 +63,8 @@ enum Slot {
     /// `IdentityFile`, `IdentityFile2`: the first file registered.
     IdentityFile,
     CertificateFile,
+    /// `HostKeyAlias`: what `%k` stands for in socket paths ([`Obtained::host_key_alias`]).
+    HostKeyAlias,
     /// Nothing: these checks do not read the keyword.
     Unread,
 }
@@ -107,6 +109,7 @@ const READ: &[(&str, Slot)] = &[
     ("identityfile", Slot::IdentityFile),
     ("identityfile2", Slot::IdentityFile),
     ("certificatefile", Slot::CertificateFile),
+    ("hostkeyalias", Slot::HostKeyAlias),
 ];
 
 /// The slot of each keyword, by position in [`table::KEYWORDS`]: one look per line.
@@ -184,6 +187,22 @@ impl Obtained {
 
     fn more(&mut self) -> &mut More {
         self.more.get_or_insert_with(Default::default)
+    }
+
+    /// ssh.c's `%k`: the first `HostKeyAlias` that applies, lowercased as ssh.c makes it
+    /// (`None`: none applies, and `%k` is the host as given).
+    pub(crate) fn host_key_alias(&self, set: &ConfigSet) -> Option<Vec<u8>> {
+        (self.at(Slot::HostKeyAlias)).map(|loc| first_arg(set, loc).to_ascii_lowercase())
+    }
+
+    /// Has ssh.c no jump host (its `%j`, and a part of `%C` from OpenSSH 9.6)? True when no
+    /// `ProxyJump` applies first (a `ProxyCommand` before it wins) or it is `none`.
+    pub(crate) fn no_jump_host(&self, set: &ConfigSet) -> bool {
+        self.at(Slot::Proxy).is_none_or(|loc| {
+            let doc = &set.file(loc.file()).doc;
+            let is_jump = doc.spec(loc.index()).is_some_and(|s| s.name == "proxyjump");
+            !is_jump || first_arg(set, loc).eq_ignore_ascii_case(b"none")
+        })
     }
 
     /// Every `RemoteForward` line that applied.

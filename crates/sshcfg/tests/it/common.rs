@@ -125,6 +125,14 @@ impl Home {
     }
 }
 
+/// The installed client's release, from `ssh -V`.
+pub fn installed_version() -> Option<sshcfg::OpenSshVersion> {
+    let out = Command::new("ssh").arg("-V").output().unwrap();
+    let v = sshcfg::OpenSshVersion::from_ssh_v(&String::from_utf8_lossy(&out.stderr));
+    assert!(v.is_some(), "ssh -V: {out:?}");
+    v
+}
+
 /// The `localforward` lines of `ssh -G` output.
 pub fn localforwards(g: &[String]) -> Vec<String> {
     g.iter()

@@ -488,6 +488,93 @@ fn socket_forward_paths_are_expanded_as_ssh_g_prints_them() {
     );
 }
 
+/// The tokens of socket paths that come from the system and the other options, as `ssh -G`
+/// prints them: `%C` (the SHA-1 of `%l%h%p%r`, and from 9.6 the jump host), `%l`/`%L` (this
+/// machine's name, and its first label), `%i` (the user id), `%d` (the home in the password
+/// database, not `$HOME`), `%k` (`HostKeyAlias` lowercased, or the host as given). With a
+/// `ProxyJump` and a release that puts the jump host in `%C`, `%C` is left as written.
+#[test]
+fn socket_path_tokens_of_the_system_are_expanded_as_ssh_g_prints_them() {
+    if !need_ssh("socket_path_tokens_of_the_system_are_expanded_as_ssh_g_prints_them") {
+        return;
+    }
+    let installed = ResolveContext::current_user().with_openssh(installed_version());
+    for (config, host) in [
+        (
+            &b"Host a\n  HostKeyAlias FOO.Bar\n  User Bob\n  Port 2222\n  HostName Ex.COM\n  LocalForward /tmp/%C.%l.%L.%i.%d.%k.%h.%r.%p /tmp/%k\n"[..],
+            "a",
+        ),
+        (b"Host *\n  LocalForward /tmp/%k.%n.%C /tmp/y\n", "MyHost"),
+        (
+            b"Host *\n  ProxyJump none\n  LocalForward /tmp/%C /tmp/y\n",
+            "j1",
+        ),
+        (
+            b"Host *\n  ProxyCommand none\n  ProxyJump b\n  LocalForward /tmp/%C /tmp/y\n",
+            "j2",
+        ),
+        (
+            b"Host *\n  ProxyJump b\n  RemoteForward /tmp/%C /tmp/%l\n  LocalForward /tmp/%C /tmp/y\n",
+            "j3",
+        ),
+    ] {
+        let home = Home::new(config);
+        let g = home.ssh_g(host).expect("ssh -G reads it");
+        let ours = home.load().resolve(host, &installed);
+        let text = String::from_utf8_lossy(config);
+        assert!(ours.errors.is_empty(), "{text}: {:?}", ours.errors);
+        assert_eq!(our_localforwards(&ours), localforwards(&g), "{text}");
+        assert!(!our_localforwards(&ours)[0].contains('%'), "{text}");
+        // The newest release puts the jump host in `%C`: with a `ProxyJump` naming one, it
+        // is left as written.
+        let newest = home.load().resolve(host, &ResolveContext::current_user());
+        assert_eq!(
+            our_localforwards(&newest)[0].contains("%C"),
+            host == "j3",
+            "{text}"
+        );
+    }
+}
+
+/// `%j` (OpenSSH 9.6) in a socket path is the jump host: empty without one, left as written
+/// when a `ProxyJump` names one; a release before 9.6 refuses the host.
+#[test]
+fn percent_j_in_a_socket_path_is_the_jump_host() {
+    let v = |major, minor| {
+        ResolveContext::current_user().with_openssh(Some(sshcfg::OpenSshVersion::new(major, minor)))
+    };
+    for (config, want) in [
+        (&b"Host *\n  LocalForward /tmp/x%jy /tmp/y\n"[..], "/tmp/xy"),
+        (
+            b"Host *\n  ProxyJump NONE\n  LocalForward /tmp/x%jy /tmp/y\n",
+            "/tmp/xy",
+        ),
+        (
+            b"Host *\n  ProxyJump b\n  LocalForward /tmp/x%jy /tmp/y\n",
+            "/tmp/x%jy",
+        ),
+    ] {
+        let home = Home::new(config);
+        let text = String::from_utf8_lossy(config);
+        for ctx in [v(9, 6), ResolveContext::current_user()] {
+            let r = home.load().resolve("h", &ctx);
+            assert!(r.errors.is_empty(), "{text}");
+            assert_eq!(
+                our_localforwards(&r),
+                [format!("localforward {want} /tmp/y")],
+                "{text}"
+            );
+        }
+        let r = home.load().resolve("h", &v(9, 2));
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.message.contains("unknown key %j")),
+            "{text}"
+        );
+    }
+}
+
 /// `Include` patterns are read as glob(3) reads them: a backslash quotes the next character
 /// (in brackets too; one that ends the pattern is itself), and the files a pattern names are
 /// read in the byte order of their whole paths.

@@ -6,7 +6,7 @@ use std::process::Command;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use crate::common::{first_file_line, need_ssh};
+use crate::common::{first_file_line, installed_version, need_ssh};
 
 /// Keywords whose lines change which host a block reads (or read other files), left out.
 const LEFT_OUT: &[&str] = &["host", "match", "include"];
@@ -88,14 +88,6 @@ const WORDS: &[&str] = &[
     "C:\\Users\\John",
     "\\",
 ];
-
-/// The installed client's release, from `ssh -V`.
-fn installed_version() -> Option<sshcfg::OpenSshVersion> {
-    let out = Command::new("ssh").arg("-V").output().unwrap();
-    let v = sshcfg::OpenSshVersion::from_ssh_v(&String::from_utf8_lossy(&out.stderr));
-    assert!(v.is_some(), "ssh -V: {out:?}");
-    v
-}
 
 fn ssh_g_refusal(config: &std::path::Path) -> Option<usize> {
     let out = Command::new("ssh")
