@@ -9,12 +9,82 @@ use similar::{DiffOp, DiffTag};
 /// that `patch` finds the lines it names). Only the region between the first and last changed line is handed to the diff
 /// algorithm, so a small edit of a large file costs little. `same` is what the two are known
 /// to share (the bytes there are not compared again; the output is the same whatever it says).
+#[cfg(test)]
 pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> Vec<u8> {
+    unified_spliced(path, old, &new[same.head..new.len() - same.tail], same)
+}
+
+/// The new side of a diff, as the old side's bytes and what replaces those between the ones
+/// known to be shared: the first `head` bytes of `old`, `mid`, the last `tail` bytes of `old`
+/// (no copy of a large file for a change of a few lines).
+struct Spliced<'a> {
+    old: &'a [u8],
+    head: usize,
+    mid: &'a [u8],
+    tail: usize,
+}
+
+impl Spliced<'_> {
+    fn len(&self) -> usize {
+        self.head + self.mid.len() + self.tail
+    }
+
+    /// Its pieces, each with where it starts.
+    fn pieces(&self) -> [(usize, &[u8]); 3] {
+        let (o, h, m) = (self.old, self.head, self.mid.len());
+        [
+            (0, &o[..h]),
+            (h, self.mid),
+            (h + m, &o[o.len() - self.tail..]),
+        ]
+    }
+
+    /// The byte at `i`.
+    fn at(&self, i: usize) -> u8 {
+        let (o, h, m) = (self.old, self.head, self.mid.len());
+        if i < h {
+            o[i]
+        } else if i < h + m {
+            self.mid[i - h]
+        } else {
+            o[o.len() - (self.len() - i)]
+        }
+    }
+
+    /// The bytes `range`, copied.
+    fn range(&self, range: std::ops::Range<usize>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(range.len());
+        for (start, piece) in self.pieces() {
+            let (a, b) = (range.start.max(start), range.end.min(start + piece.len()));
+            if a < b {
+                out.extend_from_slice(&piece[a - start..b - start]);
+            }
+        }
+        out
+    }
+}
+
+/// [`unified`], given the new side as the bytes of `old` with `mid` in place of those between
+/// the ones `same` says are shared.
+pub(crate) fn unified_spliced(
+    path: &str,
+    old: &[u8],
+    mid: &[u8],
+    same: sshcfg::Unchanged,
+) -> Vec<u8> {
+    let new = Spliced {
+        old,
+        head: same.head,
+        mid,
+        tail: same.tail,
+    };
     // Skip the common prefix and suffix, by whole lines, with plain byte comparisons.
-    let prefix = common_prefix_lines(old, new, same.head);
-    let (o, n) = (&old[prefix..], &new[prefix..]);
-    let suffix = common_suffix_lines(o, n, same.tail.min(o.len()).min(n.len()));
-    let (o_mid, n_mid) = (&o[..o.len() - suffix], &n[..n.len() - suffix]);
+    let prefix = common_prefix_lines(old, &new, same.head);
+    let o = &old[prefix..];
+    let n_len = new.len() - prefix;
+    let suffix = common_suffix_lines(o, &new, prefix, same.tail.min(o.len()).min(n_len));
+    let o_mid = &o[..o.len() - suffix];
+    let n_mid = new.range(prefix..new.len() - suffix);
     let tail = &o[o.len() - suffix..];
     // Lines of context taken on each side of the changed region: 3, or more when the diff moves
     // a change into them (beside repeated lines: a new `Host db` block after a block that ends
@@ -32,7 +102,7 @@ pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchange
             v.extend_from_slice(after);
             v
         };
-        let (o_text, n_text) = (window(o_mid), window(n_mid));
+        let (o_text, n_text) = (window(o_mid), window(&n_mid));
         // Lines end at a `\n` only, as in the file (and for `patch`): a `\r` elsewhere is a
         // byte of its line (similar's own line split would end a line there).
         let o_lines: Vec<&[u8]> = o_text.split_inclusive(|&b| b == b'\n').collect();
@@ -129,15 +199,26 @@ fn shift(op: &DiffOp, k: usize) -> DiffOp {
 
 /// Length of the common prefix of `a` and `b` (known to be at least `known`), cut back to just
 /// after a newline.
-fn common_prefix_lines(a: &[u8], b: &[u8], known: usize) -> usize {
+fn common_prefix_lines(a: &[u8], b: &Spliced<'_>, known: usize) -> usize {
     let n = a.len().min(b.len());
-    // Compare in chunks (memcmp), then byte by byte in the first chunk that differs.
+    // Compare piece by piece (in chunks: memcmp), then byte by byte in the chunk that differs.
     let mut i = known;
-    while i + 4096 <= n && a[i..i + 4096] == b[i..i + 4096] {
-        i += 4096;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
+    'pieces: for (start, piece) in b.pieces() {
+        let end = (start + piece.len()).min(n);
+        while i < end && i >= start {
+            let step = (end - i).min(4096);
+            if a[i..i + step] == piece[i - start..i - start + step] {
+                i += step;
+                continue;
+            }
+            while a[i] == piece[i - start] {
+                i += 1;
+            }
+            break 'pieces;
+        }
+        if i < start + piece.len() && i < n {
+            break;
+        }
     }
     match memchr::memrchr(b'\n', &a[..i]) {
         Some(p) => p + 1,
@@ -145,22 +226,18 @@ fn common_prefix_lines(a: &[u8], b: &[u8], known: usize) -> usize {
     }
 }
 
-/// Length of the common suffix of `a` and `b` (known to be at least `known`) that starts at a
-/// line start in both.
-fn common_suffix_lines(a: &[u8], b: &[u8], known: usize) -> usize {
-    let max = a.len().min(b.len());
+/// Length of the common suffix of `a` and `b[from..]` (known to be at least `known`) that
+/// starts at a line start in both.
+fn common_suffix_lines(a: &[u8], b: &Spliced<'_>, from: usize, known: usize) -> usize {
+    let b_len = b.len() - from;
+    let max = a.len().min(b_len);
     let mut n = known;
-    while n + 4096 <= max
-        && a[a.len() - n - 4096..a.len() - n] == b[b.len() - n - 4096..b.len() - n]
-    {
-        n += 4096;
-    }
-    while n < max && a[a.len() - 1 - n] == b[b.len() - 1 - n] {
+    while n < max && a[a.len() - 1 - n] == b.at(b.len() - 1 - n) {
         n += 1;
     }
     while n > 0 {
-        let (sa, sb) = (a.len() - n, b.len() - n);
-        if (sa == 0 || a[sa - 1] == b'\n') && (sb == 0 || b[sb - 1] == b'\n') {
+        let (sa, sb) = (a.len() - n, b_len - n);
+        if (sa == 0 || a[sa - 1] == b'\n') && (sb == 0 || b.at(from + sb - 1) == b'\n') {
             break;
         }
         n -= 1;

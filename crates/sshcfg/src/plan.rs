@@ -123,15 +123,20 @@ pub enum Insertion {
 
 /// One file's change: its bytes before and after, and the byte ranges that differ (kept
 /// consistent by construction: only this crate makes one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The bytes after are the bytes before with the splices made: they are put together only when
+/// asked for ([`FileChange::after`]), so that a change of a few lines of a large file, shown
+/// as a diff ([`FileChange::changed_text`]) and checked, holds no second copy of the file.
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FileChange {
     pub(crate) file: FileId,
     pub(crate) path: PathBuf,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) old: crate::FileBytes,
+    /// The bytes after, once asked for (`old` with `splices` made).
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) new: Arc<Vec<u8>>,
+    pub(crate) new: std::sync::OnceLock<Arc<Vec<u8>>>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) splices: Vec<Splice>,
     /// A line start at or before the first splice, and how many lines come before it.
@@ -152,7 +157,47 @@ pub struct Unchanged {
     pub tail: usize,
 }
 
+impl PartialEq for FileChange {
+    fn eq(&self, other: &FileChange) -> bool {
+        // The bytes after follow from the bytes before and the splices.
+        (self.file, &self.path, &*self.old, &self.splices, self.head)
+            == (
+                other.file,
+                &other.path,
+                &*other.old,
+                &other.splices,
+                other.head,
+            )
+    }
+}
+
+impl Eq for FileChange {}
+
 impl FileChange {
+    /// A change of `old` by `splices` (sorted, non-overlapping).
+    pub(crate) fn new(
+        file: FileId,
+        path: PathBuf,
+        old: crate::FileBytes,
+        splices: Vec<Splice>,
+        head: (usize, usize),
+    ) -> FileChange {
+        FileChange {
+            file,
+            path,
+            old,
+            new: std::sync::OnceLock::new(),
+            splices,
+            head,
+        }
+    }
+
+    /// The bytes after, made on first asking.
+    pub(crate) fn new_bytes(&self) -> &Arc<Vec<u8>> {
+        self.new
+            .get_or_init(|| Arc::new(crate::document::splice_bytes(&self.old, &self.splices)))
+    }
+
     /// The file in the set.
     pub fn file(&self) -> FileId {
         self.file
@@ -168,9 +213,41 @@ impl FileChange {
         &self.old
     }
 
-    /// The bytes after.
+    /// The bytes after (put together on first asking: see [`FileChange::changed_text`] for a
+    /// look at what changed that needs no copy of the whole file).
     pub fn after(&self) -> &[u8] {
-        &self.new
+        self.new_bytes()
+    }
+
+    /// The bytes after between those known to be shared ([`FileChange::unchanged`]): the bytes
+    /// after are the first `head` bytes before, these, then the last `tail` bytes before.
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, Forward, LoadOptions, ResolveContext};
+    /// let set = ConfigSet::from_main_bytes(b"Host a\n  User u\nHost b\n".to_vec(),
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
+    /// let plan = set.enable("a", &Forward::loopback(1455, 1455), &ResolveContext::new("me")).unwrap();
+    /// let c = &plan.changes()[0];
+    /// let same = c.unchanged();
+    /// let mut after = c.before()[..same.head].to_vec();
+    /// after.extend_from_slice(&c.changed_text());
+    /// after.extend_from_slice(&c.before()[c.before().len() - same.tail..]);
+    /// assert_eq!(after, c.after());
+    /// ```
+    pub fn changed_text(&self) -> Vec<u8> {
+        let same = self.unchanged();
+        if let Some(new) = self.new.get() {
+            return new[same.head..new.len() - same.tail].to_vec();
+        }
+        let mut out = Vec::new();
+        let mut at = same.head;
+        for s in &self.splices {
+            out.extend_from_slice(&self.old[at..s.range.start]);
+            out.extend_from_slice(&s.text);
+            at = s.range.end;
+        }
+        out.extend_from_slice(&self.old[at..self.old.len() - same.tail]);
+        out
     }
 
     /// What the bytes before and after are known to share ([`Unchanged`]).
@@ -200,7 +277,7 @@ impl FileChange {
     /// The same change, made after `earlier` (a change of the same file): from `earlier`'s old
     /// bytes to this one's new bytes, as one splice over the range that differs.
     pub(crate) fn continued_from(&self, earlier: &FileChange) -> FileChange {
-        let (old, new) = (&earlier.old, &self.new);
+        let (old, new) = (&earlier.old, self.new_bytes());
         let prefix = old
             .iter()
             .zip(new.iter())
@@ -214,17 +291,18 @@ impl FileChange {
             .take(max_suffix)
             .take_while(|(a, b)| a == b)
             .count();
-        FileChange {
-            file: self.file,
-            path: self.path.clone(),
-            old: old.clone(),
-            new: new.clone(),
-            splices: vec![Splice {
+        let change = FileChange::new(
+            self.file,
+            self.path.clone(),
+            old.clone(),
+            vec![Splice {
                 range: prefix..old.len() - suffix,
                 text: new[prefix..new.len() - suffix].to_vec(),
             }],
-            head: (0, 0),
-        }
+            (0, 0),
+        );
+        let _ = change.new.set(new.clone());
+        change
     }
 }
 
@@ -329,7 +407,7 @@ impl ConfigSet {
             .collect();
         f.doc = f
             .doc
-            .with_spliced_bytes(&change.splices, change.new.clone());
+            .with_spliced_bytes(&change.splices, change.new_bytes().clone());
         let moved: Vec<(usize, Vec<FileId>)> = f
             .includes
             .drain(..)

@@ -642,17 +642,22 @@ impl Document {
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.
     pub fn splice(&self, splices: &[Splice]) -> Vec<u8> {
-        let extra: usize = splices.iter().map(|s| s.text.len()).sum();
-        let mut out = Vec::with_capacity(self.bytes.len() + extra);
-        let mut at = 0;
-        for s in splices {
-            out.extend_from_slice(&self.bytes[at..s.range.start]);
-            out.extend_from_slice(&s.text);
-            at = s.range.end;
-        }
-        out.extend_from_slice(&self.bytes[at..]);
-        out
+        splice_bytes(&self.bytes, splices)
     }
+}
+
+/// `bytes` with `splices` (sorted, non-overlapping ranges) made.
+pub(crate) fn splice_bytes(bytes: &[u8], splices: &[Splice]) -> Vec<u8> {
+    let extra: usize = splices.iter().map(|s| s.text.len()).sum();
+    let mut out = Vec::with_capacity(bytes.len() + extra);
+    let mut at = 0;
+    for s in splices {
+        out.extend_from_slice(&bytes[at..s.range.start]);
+        out.extend_from_slice(&s.text);
+        at = s.range.end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
 }
 
 #[cfg(test)]

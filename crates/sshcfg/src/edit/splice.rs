@@ -1,7 +1,5 @@
 //! The byte splices of an edit: inserting a line, a new block, removing lines.
 
-use std::sync::Arc;
-
 use crate::config::ConfigSet;
 use crate::document::{Document, LineKind, Splice};
 use crate::header::Header;
@@ -143,14 +141,7 @@ impl ConfigSet {
                     0 => (0, 0),
                     _ => (first, f.doc.line_range(first).start),
                 };
-                FileChange {
-                    file,
-                    path: f.path.clone(),
-                    old: f.doc.shared_bytes(),
-                    new: Arc::new(f.doc.splice(&splices)),
-                    splices,
-                    head,
-                }
+                FileChange::new(file, f.path.clone(), f.doc.shared_bytes(), splices, head)
             })
             .collect()
     }
