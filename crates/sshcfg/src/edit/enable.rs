@@ -218,7 +218,7 @@ impl ConfigSet {
         let written = kept.is_none().then(|| forward.clone());
         let per_file = self.enable_splices(host, r, &conflicts, written.as_ref(), &mut plan);
         plan.changes = self.changes_from(per_file);
-        self.verify_tunnel(&plan, local, remote, ends, ctx)?;
+        self.verify_tunnel(&plan, r, local, remote, ends, ctx)?;
         self.check_others(&plan, ctx)?;
         Ok(plan)
     }

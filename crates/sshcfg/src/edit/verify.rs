@@ -10,7 +10,7 @@ use crate::keyword::Keyword;
 use crate::listener::TunnelEnds;
 use crate::loc::{FileId, Loc};
 use crate::plan::Plan;
-use crate::resolve::ResolveContext;
+use crate::resolve::{Resolution, ResolveContext};
 
 impl ConfigSet {
     /// Could ssh read the files a second time for some host: a `Match final` or
@@ -129,35 +129,262 @@ impl ConfigSet {
     }
 
     /// After the plan, the host must have exactly one forward of `local`, and it must carry the
-    /// port to the remote loopback.
+    /// port to the remote loopback. `before` is the host's resolution on this set.
     pub(super) fn verify_tunnel(
         &self,
         plan: &Plan,
+        before: &Resolution,
         local: u16,
         remote: u16,
         ends: TunnelEnds,
         ctx: &ResolveContext,
     ) -> Result<(), EditError> {
-        let after = self.with_plan(plan).resolve(&plan.hosts[0], ctx);
-        let why = match after.tunnel(local, remote, ends) {
+        let host = &plan.hosts[0];
+        let why = |after: &Resolution| match after.tunnel(local, remote, ends) {
             Err(b) => Some(Ineffective::Blocked(b)),
             Ok(_) if after.listeners().iter().filter(|l| l.port == local).count() != 1 => {
                 Some(Ineffective::SeveralForwards { port: local })
             }
             Ok(_) => None,
         };
-        match why {
+        // Read on the blocks that can apply alone when that is known to give the answer (no
+        // copy of a large file); a refusal is found again on the whole, for its lines.
+        if use_projection()
+            && let Some(after) = self.projected(plan, before)
+            && why(&after.resolve(host, ctx)).is_none()
+        {
+            return Ok(());
+        }
+        match why(&self.with_plan(plan).resolve(host, ctx)) {
             Some(why) => Err(EditError::NotEffective {
-                host: plan.hosts[0].clone(),
+                host: host.clone(),
                 why,
             }),
             None => Ok(()),
         }
     }
+
+    /// The set after `plan`, for the walk of the host `before` resolved, with the changed file
+    /// cut down to the blocks that can apply: the global area, the blocks that applied before
+    /// and those the plan changes (`None` when that is not known to read as the whole does).
+    ///
+    /// Which blocks apply depends on the host's names and on what the lines of the blocks
+    /// that apply set (`User`, `HostName`, `Tag`, ...), never on a forward line; a block that
+    /// does not apply adds nothing (its header's errors and lines not evaluated would show
+    /// in `before`). So when the plan only removes and adds forward lines (and perhaps a new
+    /// `Host` block), the blocks that apply after are among those kept, and the walk reads the
+    /// same lines in the same order. Not so, and the whole is read: when the file has an
+    /// `Include` (its files are walked from the line), when ssh may read the config a second
+    /// time with another name, or when `before` has lines not evaluated.
+    fn projected(&self, plan: &Plan, before: &Resolution) -> Option<ConfigSet> {
+        let [change] = &plan.changes[..] else {
+            return None;
+        };
+        let f = self.file(change.file);
+        let doc = &f.doc;
+        if !f.includes.is_empty()
+            || doc.line_count() == 0
+            || !before.not_evaluated.is_empty()
+            || !before.errors.is_empty()
+        {
+            return None;
+        }
+        // The lines a splice replaces, and those it brings: forward lines, blank lines and
+        // comments only (and `Host` lines, which match on the host's names alone).
+        let forward_or_quiet = |k: LineKind| {
+            matches!(
+                k,
+                LineKind::Blank
+                    | LineKind::Comment
+                    | LineKind::Directive(Keyword::LocalForward | Keyword::DynamicForward)
+            )
+        };
+        let mut touched = Vec::with_capacity(change.splices.len());
+        for s in &change.splices {
+            let (l0, l1) = (doc.line_at(s.range.start), doc.line_at(s.range.end));
+            let last_replaced = doc.line_at(s.range.end.saturating_sub(1).max(s.range.start));
+            if !s.range.is_empty() && !(l0..=last_replaced).all(|i| forward_or_quiet(doc.kind(i))) {
+                return None;
+            }
+            let text = crate::Document::parse(s.text.clone());
+            if !(0..text.line_count()).all(|i| {
+                let k = text.kind(i);
+                forward_or_quiet(k) || k == LineKind::Directive(Keyword::Host)
+            }) {
+                return None;
+            }
+            // (With the line before: lines put at a line's start join the block before it.)
+            let before_start = doc.line_at(s.range.start.saturating_sub(1));
+            touched.push(before_start..l1 + 1);
+        }
+        if self.may_have_final_pass() {
+            return None;
+        }
+        let applied = |header: usize| {
+            before
+                .applied_blocks
+                .iter()
+                .any(|l| l.file() == change.file && l.index() == header)
+        };
+        // The kept blocks' bytes, in runs of neighbouring blocks.
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for b in doc.blocks() {
+            let keep = b.header.is_none_or(applied)
+                || touched
+                    .iter()
+                    .any(|t| t.start < b.lines.end && b.lines.start < t.end);
+            if !keep {
+                continue;
+            }
+            let bytes = doc.line_range(b.lines.start).start..doc.line_range(b.lines.end - 1).end;
+            match runs.last_mut() {
+                Some(r) if r.end == bytes.start => r.end = bytes.end,
+                _ => runs.push(bytes),
+            }
+        }
+        let old = doc.as_bytes();
+        let mut bytes = Vec::new();
+        let mut splices = change.splices.iter().peekable();
+        for r in runs {
+            let mut at = r.start;
+            while let Some(s) =
+                splices.next_if(|s| s.range.start >= r.start && s.range.end <= r.end)
+            {
+                bytes.extend_from_slice(&old[at..s.range.start]);
+                bytes.extend_from_slice(&s.text);
+                at = s.range.end;
+            }
+            bytes.extend_from_slice(&old[at..r.end]);
+        }
+        if splices.next().is_some() {
+            return None;
+        }
+        let mut set = self.clone();
+        set.file_mut(change.file).doc = crate::Document::parse(bytes);
+        Some(set)
+    }
+}
+
+#[cfg(not(test))]
+#[inline]
+fn use_projection() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Whether a verification may read the blocks that can apply alone (off: the whole, for
+    /// the tests that compare the two), and how often it did and found the answer there.
+    static PROJECTION: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+fn use_projection() -> bool {
+    PROJECTION.get()
 }
 
 /// The `CanonicalizeHostname` lines of `doc`, in order: found by their code in the line table
 /// (two bytes a line), not by a look at the file's bytes or at every line.
 fn canonicalize_lines(doc: &crate::Document) -> impl Iterator<Item = usize> + '_ {
     doc.lines_of("canonicalizehostname")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PROJECTION;
+    use crate::{ConfigSet, Forward, LoadOptions, ResolveContext};
+
+    /// Lines of configs: headers that apply to `a` or not, whatever the user or tag, and lines
+    /// that decide that (`User`, `Tag`, `HostName`) or the tunnel (forwards, `GatewayPorts`,
+    /// `ClearAllForwardings`).
+    const LINES: &[&str] = &[
+        "Host a\n",
+        "Host b\n",
+        "Host a b\n",
+        "Host *\n",
+        "Host !a *\n",
+        "Match user u\n",
+        "Match user v\n",
+        "Match tagged t\n",
+        "Match host a\n",
+        "Match host c\n",
+        "Match originalhost a\n",
+        "Match all\n",
+        "Match final host c\n",
+        "Host c\n",
+        "  CanonicalizeHostname yes\n",
+        "  User u\n",
+        "  User v\n",
+        "  Tag t\n",
+        "  HostName c\n",
+        "  LocalForward 1455 localhost:1455\n",
+        "  LocalForward 1455 localhost:22\n",
+        "  LocalForward 1456 localhost:1456\n",
+        "  LocalForward 127.0.0.1:1455 localhost:1455\n",
+        "  DynamicForward 1455\n",
+        "  GatewayPorts yes\n",
+        "  ClearAllForwardings yes\n",
+        "  # c\n",
+        "\n",
+    ];
+
+    /// `enable` for `host` on `text`, its verification reading the blocks that can apply
+    /// alone (when it may) or the whole.
+    fn enable(text: &str, host: &str, projection: bool) -> Result<String, String> {
+        let set = ConfigSet::from_main_bytes(
+            text.as_bytes().to_vec(),
+            &LoadOptions::explicit_file("config", "/nonexistent"),
+        )
+        .unwrap();
+        PROJECTION.set(projection);
+        let plan = set.enable(
+            host,
+            &Forward::loopback(1455, 1455),
+            &ResolveContext::new("me"),
+        );
+        PROJECTION.set(true);
+        plan.map(|p| {
+            p.changes()
+                .iter()
+                .map(|c| String::from_utf8_lossy(c.after()).into_owned())
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// Reading the blocks that can apply alone verifies an edit as reading the whole does.
+        #[test]
+        fn a_verification_on_the_blocks_that_apply_is_that_on_the_whole(
+            lines in proptest::collection::vec(proptest::sample::select(LINES.to_vec()), 0..14),
+            host in proptest::sample::select(vec!["a", "b", "c"]),
+        ) {
+            let text = lines.concat();
+            proptest::prop_assert_eq!(enable(&text, host, true), enable(&text, host, false), "{}", text);
+        }
+    }
+
+    /// The blocks that can apply are read alone on a config where they tell the answer (so the
+    /// test above compares something).
+    #[test]
+    fn a_verification_reads_the_blocks_that_apply_alone() {
+        let text = "Host b\n  User u\nHost a\n  User me\n\nMatch user v\n  GatewayPorts yes\n";
+        let set = ConfigSet::from_main_bytes(
+            text.as_bytes().to_vec(),
+            &LoadOptions::explicit_file("config", "/nonexistent"),
+        )
+        .unwrap();
+        let ctx = ResolveContext::new("me");
+        let before = set.resolve("a", &ctx);
+        let plan = set
+            .enable("a", &Forward::loopback(1455, 1455), &ctx)
+            .unwrap();
+        let cut = set.projected(&plan, &before).expect("read alone");
+        assert_eq!(
+            cut.files()[0].doc.as_bytes(),
+            b"Host a\n  User me\n  LocalForward 1455 localhost:1455\n\n"
+        );
+    }
 }
