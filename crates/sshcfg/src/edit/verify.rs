@@ -220,22 +220,28 @@ impl ConfigSet {
         if self.may_have_final_pass() {
             return None;
         }
-        let applied = |header: usize| {
-            before
-                .applied_blocks
-                .iter()
-                .any(|l| l.file() == change.file && l.index() == header)
-        };
-        // The kept blocks' bytes, in runs of neighbouring blocks.
-        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-        for b in doc.blocks() {
-            let keep = b.header.is_none_or(applied)
-                || touched
+        // The kept blocks (found from their lines, not by a look at every block), in order.
+        let mut kept: Vec<crate::document::Block> = doc
+            .blocks()
+            .next()
+            .filter(|b| b.header.is_none())
+            .into_iter()
+            .chain(
+                (before.applied_blocks.iter())
+                    .filter(|l| l.file() == change.file)
+                    .map(|l| doc.block_of(l.index())),
+            )
+            .chain(
+                touched
                     .iter()
-                    .any(|t| t.start < b.lines.end && b.lines.start < t.end);
-            if !keep {
-                continue;
-            }
+                    .flat_map(|t| t.clone().map(|l| doc.block_of(l))),
+            )
+            .collect();
+        kept.sort_by_key(|b| b.lines.start);
+        kept.dedup();
+        // Their bytes, in runs of neighbouring blocks.
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for b in kept {
             let bytes = doc.line_range(b.lines.start).start..doc.line_range(b.lines.end - 1).end;
             match runs.last_mut() {
                 Some(r) if r.end == bytes.start => r.end = bytes.end,
