@@ -28,6 +28,30 @@ pub(super) const UNKNOWN: u8 = u8::MAX - 3;
 /// An argument offset too large for a byte (long indentation or keyword).
 pub(super) const ARGS_FAR: u8 = u8::MAX;
 
+/// The code of the keyword the keyword table names `name`.
+const fn code_of(name: &str) -> u8 {
+    let table = crate::keyword::table::KEYWORDS;
+    let mut i = 0;
+    while i < table.len() {
+        let (a, b) = (table[i].name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i as u8;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such keyword")
+}
+
+/// The codes of the lines that start a block.
+pub(super) const HOST: u8 = code_of("host");
+pub(super) const MATCH: u8 = code_of("match");
+
 impl LineTable {
     /// Room for `n` lines.
     pub(super) fn with_capacity(n: usize) -> LineTable {
@@ -68,6 +92,7 @@ impl LineTable {
     }
 
     /// Every line's code, in order.
+    #[cfg(test)]
     pub(super) fn codes(&self) -> impl Iterator<Item = u8> + '_ {
         self.meta.iter().map(|m| m[0])
     }
@@ -78,6 +103,54 @@ impl LineTable {
         memchr::memchr_iter(code, self.meta.as_flattened())
             .filter(|at| at % 2 == 0)
             .map(|at| at / 2)
+    }
+
+    /// The lines that start a block (`Host` and `Match` lines), in order.
+    pub(super) fn headers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.headers_from(0)
+    }
+
+    /// The lines that start a block from line `from` on, in order: a look at the codes of
+    /// four lines at a time (in a large config a block is a few lines: a search for the
+    /// codes, finding one every few bytes, would cost more).
+    pub(super) fn headers_from(&self, from: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut at = from.min(self.meta.len());
+        std::iter::from_fn(move || {
+            let found = self.header_from(at);
+            at = found.map_or(self.meta.len(), |i| i + 1);
+            found
+        })
+    }
+
+    /// The first line from line `at` on that starts a block.
+    #[inline]
+    pub(super) fn header_from(&self, at: usize) -> Option<usize> {
+        /// The low byte of each 16-bit lane of `w` (a line's code) that is `code`: the lane's
+        /// bit 8 set.
+        #[inline(always)]
+        fn codes_equal(w: u64, code: u8) -> u64 {
+            let low = (w ^ (u64::from(code) * 0x0001_0001_0001_0001)) & 0x00ff_00ff_00ff_00ff;
+            // (A lane's low byte plus 0xff carries into bit 8 unless the byte is 0.)
+            !(low + 0x00ff_00ff_00ff_00ff) & 0x0100_0100_0100_0100
+        }
+        let meta = &self.meta;
+        let mut i = at;
+        while let Some(four) = meta.get(i..i + 4) {
+            let w = u64::from_le_bytes(four.as_flattened().try_into().expect("8 bytes"));
+            let m = codes_equal(w, HOST) | codes_equal(w, MATCH);
+            if m != 0 {
+                return Some(i + (m.trailing_zeros() / 16) as usize);
+            }
+            i += 4;
+        }
+        (i..meta.len()).find(|&k| meta[k][0] == HOST || meta[k][0] == MATCH)
+    }
+
+    /// The last line before line `end` that starts a block.
+    pub(super) fn header_before(&self, end: usize) -> Option<usize> {
+        self.meta[..end.min(self.meta.len())]
+            .iter()
+            .rposition(|m| m[0] == HOST || m[0] == MATCH)
     }
 
     /// Add a line.
@@ -319,6 +392,25 @@ mod tests {
             }
             let want: Vec<usize> = t.codes().enumerate().filter(|&(_, c)| c == code).map(|(i, _)| i).collect();
             proptest::prop_assert_eq!(t.lines_with_code(code).collect::<Vec<_>>(), want);
+        }
+
+        /// The headers found four lines at a time, from any line, and the last one before any
+        /// line, are those a look at every line's code finds, whatever the argument offsets.
+        #[test]
+        fn headers_are_the_lines_of_a_header_code(
+            rows in proptest::collection::vec((proptest::sample::select(vec![0u8, 1, HOST, MATCH, BLANK]),
+                proptest::option::of(proptest::sample::select(vec![0usize, 1, HOST.into(), MATCH.into()]))), 0..40),
+            from in 0usize..45,
+        ) {
+            let mut t = LineTable::default();
+            for (i, &(c, a)) in rows.iter().enumerate() {
+                t.push(i, c, a);
+            }
+            let is_header = |i: &usize| rows[*i].0 == HOST || rows[*i].0 == MATCH;
+            let want: Vec<usize> = (from.min(rows.len())..rows.len()).filter(is_header).collect();
+            proptest::prop_assert_eq!(t.headers_from(from).collect::<Vec<_>>(), want);
+            let before = (0..from.min(rows.len())).rev().find(is_header);
+            proptest::prop_assert_eq!(t.header_before(from), before);
         }
     }
 

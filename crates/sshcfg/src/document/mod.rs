@@ -66,8 +66,9 @@ pub struct Splice {
 pub struct Document {
     bytes: FileBytes,
     lines: Arc<LineTable>,
-    /// First line of every block.
-    block_starts: Arc<Vec<u32>>,
+    /// How many blocks (their first lines are found in the line table: the headers, and line
+    /// 0 for the global area).
+    block_count: usize,
     /// The header lines a walk for one host must read whatever the host (`lines::must_read`).
     reads: Arc<Vec<u32>>,
     /// Whether the first block is the global area (it has no header line).
@@ -88,18 +89,18 @@ struct Named {
     lines: Vec<u32>,
 }
 
-/// The first line of every block, gathered from the `Host`/`Match` lines (the global area,
-/// when the file does not start with one, starts at line 0): only those need to be seen.
-struct BlockStarts {
-    starts: Vec<u32>,
+/// How many blocks, counted from the `Host`/`Match` lines (the global area, when the file does
+/// not start with one, is a block too): only those need to be seen.
+struct BlockCount {
+    headers: usize,
     has_global: bool,
 }
 
-impl BlockStarts {
+impl BlockCount {
     /// Before any line: a global area at line 0 until line 0 is seen to be a header.
-    fn new() -> BlockStarts {
-        BlockStarts {
-            starts: vec![0],
+    fn new() -> BlockCount {
+        BlockCount {
+            headers: 0,
             has_global: true,
         }
     }
@@ -111,24 +112,78 @@ impl BlockStarts {
         if let LineKind::Directive(k) = kind
             && k.starts_block()
         {
+            self.headers += 1;
             if i == 0 {
                 self.has_global = false;
-            } else {
-                self.starts.push(i as u32);
             }
         }
     }
 
-    /// The block starts and whether the first block is the global area, for a document of
-    /// `lines` lines.
-    fn finish(self, lines: usize) -> (Vec<u32>, bool) {
+    /// The number of blocks and whether the first block is the global area, for a document
+    /// of `lines` lines.
+    fn finish(self, lines: usize) -> (usize, bool) {
         if lines == 0 {
-            (Vec::new(), false)
+            (0, false)
         } else {
-            (self.starts, self.has_global)
+            (self.headers + usize::from(self.has_global), self.has_global)
         }
     }
 }
+
+/// The blocks of a document not yet taken, from both ends: their first lines are found from
+/// the line table's codes (a few lines a block in a large config).
+struct Blocks<'a> {
+    doc: &'a Document,
+    /// The first line of the first block left.
+    front: usize,
+    /// The end of the last block left.
+    end: usize,
+    /// How many are left.
+    left: usize,
+}
+
+impl Blocks<'_> {
+    fn block(&self, lines: Range<usize>) -> Block {
+        let global = lines.start == 0 && self.doc.has_global;
+        Block {
+            header: (!global).then_some(lines.start),
+            lines,
+        }
+    }
+}
+
+impl Iterator for Blocks<'_> {
+    type Item = Block;
+
+    #[inline]
+    fn next(&mut self) -> Option<Block> {
+        let start = self.front;
+        self.left = self.left.checked_sub(1)?;
+        self.front = match self.left {
+            0 => self.end,
+            _ => self.doc.lines.header_from(start + 1).expect("a block left"),
+        };
+        Some(self.block(start..self.front))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl DoubleEndedIterator for Blocks<'_> {
+    fn next_back(&mut self) -> Option<Block> {
+        let end = self.end;
+        self.left = self.left.checked_sub(1)?;
+        self.end = match self.left {
+            0 => self.front,
+            _ => self.doc.lines.header_before(end).expect("a block left"),
+        };
+        Some(self.block(self.end..end))
+    }
+}
+
+impl ExactSizeIterator for Blocks<'_> {}
 
 /// Append to `found` the lines of `lines` (the table of `bytes`) whose bytes within `range` (from
 /// a line start) hold `name`, each once, in order.
@@ -148,10 +203,10 @@ fn find_lines(
     }
 }
 
-fn block_starts(lines: &LineTable) -> (Vec<u32>, bool) {
-    let mut b = BlockStarts::new();
-    for (i, code) in lines.codes().enumerate() {
-        b.line(i, kind_of(code));
+fn block_count(lines: &LineTable) -> (usize, bool) {
+    let mut b = BlockCount::new();
+    for i in lines.headers() {
+        b.line(i, kind_of(lines.code(i)));
     }
     b.finish(lines.len())
 }
@@ -181,7 +236,7 @@ impl Document {
         let has_nul = memchr::memchr(0, &bytes).is_some();
         // What the newest ssh refuses is found in the same pass (every command asks it).
         let mut checker = crate::diagnose::Checker::new(None);
-        let mut blocks = BlockStarts::new();
+        let mut blocks = BlockCount::new();
         let mut reads = Vec::new();
         lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
             blocks.line(l.index, l.kind);
@@ -191,10 +246,10 @@ impl Document {
             checker.line(&l);
         });
         let checks = checker.finish();
-        let (block_starts, has_global) = blocks.finish(lines.len());
+        let (block_count, has_global) = blocks.finish(lines.len());
         Document {
             lines: Arc::new(lines),
-            block_starts: Arc::new(block_starts),
+            block_count,
             reads: Arc::new(reads),
             has_global,
             has_nul,
@@ -275,30 +330,23 @@ impl Document {
                 .map(|&r| (i64::from(r) + added_lines) as u32),
         );
         lines.extend_shifted(&self.lines, l1 + 1..n, delta);
-        // Block starts: those before the first re-read line are kept, those after the last are
-        // shifted by the change in line count; only the re-read lines are looked at.
+        // Blocks: those of the re-read lines are counted again (their headers are found in the
+        // table), the others are as they were.
         let added = lines.len() as i64 - n as i64;
         let reread_end = (l1 as i64 + 1 + added) as usize;
-        let (starts, has_global) = if l0 == 0 {
-            block_starts(&lines)
+        let (block_count, has_global) = if l0 == 0 {
+            block_count(&lines)
         } else {
-            let keep = self.block_starts.partition_point(|&s| (s as usize) < l0);
-            let mut starts = Vec::with_capacity(self.block_starts.len() + 2);
-            starts.extend_from_slice(&self.block_starts[..keep]);
-            for i in l0..reread_end {
-                if let LineKind::Directive(k) = kind_of(lines.code(i))
-                    && k.starts_block()
-                {
-                    starts.push(i as u32);
-                }
-            }
-            let after = self.block_starts.partition_point(|&s| (s as usize) <= l1);
-            starts.extend(
-                self.block_starts[after..]
-                    .iter()
-                    .map(|&s| (s as i64 + added) as u32),
-            );
-            (starts, self.has_global)
+            let headers = |t: &LineTable, range: Range<usize>| {
+                t.headers_from(range.start)
+                    .take_while(|&i| i < range.end)
+                    .count()
+            };
+            (
+                self.block_count - headers(&self.lines, l0..l1 + 1)
+                    + headers(&lines, l0..reread_end),
+                self.has_global,
+            )
         };
         // The lines naming the name a walk asked the document for: those outside the re-read
         // lines are kept or shifted (a name without a line ending occurs within one line),
@@ -325,7 +373,7 @@ impl Document {
         Document {
             bytes: new_bytes,
             lines: Arc::new(lines),
-            block_starts: Arc::new(starts),
+            block_count,
             reads: Arc::new(reads),
             has_global,
             has_nul,
@@ -386,29 +434,37 @@ impl Document {
 
     /// Number of blocks (the global area counts when it has lines).
     pub fn block_count(&self) -> usize {
-        self.block_starts.len()
+        self.block_count
     }
 
     /// Block `b` (0-based, in file order).
     pub fn block(&self, b: usize) -> Block {
-        let start = self.block_starts[b] as usize;
-        let end = self
-            .block_starts
-            .get(b + 1)
-            .map_or(self.lines.len(), |&s| s as usize);
+        self.blocks().nth(b).expect("no such block")
+    }
+
+    /// The block that starts at line `start` (a header, or line 0 of the global area).
+    fn block_at(&self, start: usize) -> Block {
+        let global = start == 0 && self.has_global;
+        let from = if global { 0 } else { start + 1 };
         Block {
-            header: if b == 0 && self.has_global {
-                None
-            } else {
-                Some(start)
-            },
-            lines: start..end,
+            header: (!global).then_some(start),
+            lines: start
+                ..self
+                    .lines
+                    .headers_from(from)
+                    .next()
+                    .unwrap_or(self.lines.len()),
         }
     }
 
     /// The global area and the `Host`/`Match` blocks, in file order.
     pub fn blocks(&self) -> impl DoubleEndedIterator<Item = Block> + ExactSizeIterator + '_ {
-        (0..self.block_count()).map(|b| self.block(b))
+        Blocks {
+            doc: self,
+            front: 0,
+            end: self.lines.len(),
+            left: self.block_count,
+        }
     }
 
     /// What line `i` (0-based) is.
@@ -633,11 +689,7 @@ impl Document {
 
     /// The block that holds line `i`.
     pub fn block_of(&self, i: usize) -> Block {
-        let b = self
-            .block_starts
-            .partition_point(|&s| s as usize <= i)
-            .saturating_sub(1);
-        self.block(b)
+        self.block_at(self.lines.header_before(i + 1).unwrap_or(0))
     }
 
     /// Apply splices (sorted, non-overlapping ranges) and return the new bytes.
@@ -820,10 +872,19 @@ mod tests {
                 b.lines_of(k).collect::<Vec<_>>()
             );
         }
-        assert_eq!(
-            a.blocks().collect::<Vec<_>>(),
-            b.blocks().collect::<Vec<_>>()
-        );
+        let blocks: Vec<Block> = b.blocks().collect();
+        assert_eq!(a.blocks().collect::<Vec<_>>(), blocks);
+        // The count kept over the splice, and the block of each line, found from its lines.
+        assert_eq!(a.block_count(), blocks.len(), "{}", text());
+        assert_eq!(a.blocks().len(), blocks.len());
+        let back: Vec<Block> = a.blocks().rev().collect();
+        assert!(back.iter().eq(blocks.iter().rev()), "{}", text());
+        for (n, block) in blocks.iter().enumerate() {
+            assert_eq!(&a.block(n), block);
+            for i in block.lines.clone() {
+                assert_eq!(&a.block_of(i), block, "{} line {i}", text());
+            }
+        }
         assert_eq!(a.header_reads(), b.header_reads(), "{}", text());
         assert_carried_checks_hold(a, b);
         if let Some(kept) = a.named.get() {
