@@ -4,11 +4,7 @@ use anstyle::{AnsiColor, Style};
 use similar::udiff::UnifiedHunkHeader;
 use similar::{DiffOp, DiffTag};
 
-/// A unified diff (3 lines of context) of `old` to `new`, with `---`/`+++` headers naming
-/// `path`, byte for byte as the files hold their lines (a byte that is not UTF-8 is kept, so
-/// that `patch` finds the lines it names). Only the region between the first and last changed line is handed to the diff
-/// algorithm, so a small edit of a large file costs little. `same` is what the two are known
-/// to share (the bytes there are not compared again; the output is the same whatever it says).
+/// [`unified_spliced`], given the whole new side.
 #[cfg(test)]
 pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> Vec<u8> {
     unified_spliced(path, old, &new[same.head..new.len() - same.tail], same)
@@ -64,8 +60,14 @@ impl Spliced<'_> {
     }
 }
 
-/// [`unified`], given the new side as the bytes of `old` with `mid` in place of those between
-/// the ones `same` says are shared.
+/// A unified diff (3 lines of context) of `old` to the new side, with `---`/`+++` headers
+/// naming `path`, byte for byte as the files hold their lines (a byte that is not UTF-8 is
+/// kept, so that `patch` finds the lines it names): the new side is the bytes of `old` with
+/// `mid` in place of those between the ones `same` says the two share (the first
+/// `same.head`, the last `same.tail`). Only the
+/// region between the first and last changed line is handed to the diff algorithm, so a small
+/// edit of a large file costs little; the bytes known to be shared are not compared again,
+/// and the output is the same whatever `same` says.
 pub(crate) fn unified_spliced(
     path: &str,
     old: &[u8],
