@@ -60,6 +60,8 @@ fn pattern() -> impl Strategy<Value = &'static str> {
 fn header() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => prop::collection::vec(pattern(), 1..4).prop_map(|p| format!("Host {}", p.join(" "))),
+        // Read for every host, first, middle or last.
+        2 => Just("Host *".to_string()),
         1 => prop::collection::vec(pattern(), 1..3).prop_map(|p| format!("Host=\"{}\"", p.join("\" \""))),
         1 => prop::sample::select(vec![
             "Host \"unclosed",
@@ -118,6 +120,18 @@ fn option(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
             "CanonicalizeHostname yes", "CanonicalizeHostname no",
         ]).prop_map(str::to_string),
         1 => prop::sample::select(includes.to_vec()).prop_map(|f| format!("Include {f}")),
+        // Keywords not recorded: some the checks after reading keep (first line wins), some
+        // they count or read (IdentityFile, ForwardAgent, known-hosts files), some they do not
+        // read; quotes (an unclosed one is refused); `%k` (the first HostKeyAlias).
+        3 => prop::sample::select(vec![
+            "ServerAliveInterval 30", "HostKeyAlias alias1", "HostKeyAlias ALIAS2",
+            "ProxyJump jump", "ProxyCommand nc %h %p", "IdentityFile ~/.ssh/id_a",
+            "IdentityFile ~/.ssh/id_b", "ForwardAgent /tmp/agent", "ForwardAgent yes",
+            "UserKnownHostsFile a b", "User \"quoted user\"", "Port \"22\"",
+            "HostName \"q.example\"", "LocalForward /tmp/%k.sock /tmp/x.sock",
+            "IgnoreUnknown Bogus*", "BogusOption 1", "Port=2200", "User \"unclosed",
+            "ConnectionAttempts 3", "HostName %h.q",
+        ]).prop_map(str::to_string),
         1 => Just("# a comment".to_string()),
         1 => Just(String::new()),
     ]
