@@ -977,7 +977,9 @@ impl ConfigSet {
                 )
             })
             .flatten();
-        if pass.want_final || canon {
+        // ssh.c stops at the end of a reading that found a line it refuses ("terminating, N
+        // bad configuration options"): no final pass follows one.
+        if (pass.want_final || canon) && pass.out.errors.is_empty() {
             let h = final_host_name(pass.out);
             // ssh.c sets `options.hostname` to this name before the final pass, so a HostName
             // line read in it has no effect (see `walk`). The setting keeps the value as

@@ -1174,6 +1174,49 @@ mod tests {
         }
     }
 
+    /// ssh stops ("terminating, N bad configuration options") at the end of a first pass that
+    /// found a line it refuses, so a final pass is never read: `ssh -G -F c h` 9.2p1 names line
+    /// 2 only here, not line 4 (which the final pass would refuse too), through the index too.
+    #[test]
+    fn no_final_pass_after_a_first_pass_that_refuses() {
+        let words = |n: usize, f: &dyn Fn(usize) -> String| -> String {
+            (0..n).map(f).collect::<Vec<_>>().join(" ")
+        };
+        let config = format!(
+            "Host h\n  UserKnownHostsFile {}\nMatch final\n  CanonicalDomains {}\n  LocalForward 1455 127.0.0.1:1455\n",
+            words(33, &|i| format!("/k{i}")),
+            words(33, &|i| format!("d{i}.com"))
+        );
+        let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+        let set = crate::ConfigSet::from_main_bytes(config.into_bytes(), &opts).unwrap();
+        let ctx = crate::ResolveContext::new("me");
+        let index = set.resolve_index();
+        let mut through_index = crate::Resolution::default();
+        index.resolve_into("h", &ctx, &mut through_index);
+        for r in [set.resolve("h", &ctx), through_index] {
+            let errors: Vec<_> = (r.errors.iter())
+                .map(|n| (n.loc.line(), n.message.as_str()))
+                .collect();
+            assert_eq!(errors, [(2, "too many userknownhostsfile entries.")]);
+            assert!(!r.final_pass);
+            assert!(r.forward_lines.is_empty());
+        }
+        // Without the first pass's error, the final pass is read (and refuses line 3).
+        let config = format!(
+            "Host h\nMatch final\n  CanonicalDomains {}\n",
+            words(33, &|i| format!("d{i}.com"))
+        );
+        let set = crate::ConfigSet::from_main_bytes(config.into_bytes(), &opts).unwrap();
+        let r = set.resolve("h", &ctx);
+        assert!(r.final_pass);
+        assert_eq!(r.errors.len(), 1);
+        let n = &r.errors[0];
+        assert_eq!(
+            (n.loc.line(), n.message.as_str()),
+            (3, "too many hostname suffixes.")
+        );
+    }
+
     #[test]
     fn the_last_hop_of_a_jump() {
         let hop = |user: Option<&[u8]>, host: &[u8], port| {
