@@ -231,6 +231,20 @@ fn tunnel_findings(
             format!("run `{}` to replace it (when it is in {host}'s own block), or move the proxy to another port", s.run("enable", host)),
         )
         .at(set, loc)],
+        // Every host: one listed for a RemoteForward of the remote port alone (no forward of
+        // the local one) is told what that RemoteForward does, rather than "no problems".
+        Err(Blocker::Missing)
+            if let Some(rf) = (r.remote_listeners.iter()).find(
+                |l| matches!(&l.value, sshcfg::Listen::Port { port, .. } if *port == remote),
+            ) =>
+        {
+            vec![finding(
+                Code::RemotePortTaken,
+                format!("a RemoteForward of port {remote} applies to {host}: sshd then holds the remote's port {remote}, so Codex's login server moves to another port (1457 for 1455) and a LocalForward to {remote} would not reach it"),
+                format!("remove that RemoteForward for {host}, or give it another remote port; then `{}`", s.run("enable", host)),
+            )
+            .at(set, rf.loc)]
+        }
         Err(Blocker::RemotePortTaken { at: loc }) => vec![finding(
             Code::RemotePortTaken,
             format!("a RemoteForward of port {remote} applies to {host}: sshd then holds the remote's port {remote}, so Codex's login server moves to another port (1457 for 1455) and the redirect goes where this forward does not lead"),

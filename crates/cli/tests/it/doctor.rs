@@ -99,6 +99,23 @@ fn forward_missing() {
     assert_eq!(v["ok"], false);
 }
 
+/// Every host: a host listed for a RemoteForward of the port alone (no LocalForward of it) is
+/// told what that RemoteForward does; it was listed and then said to have no problem (exit 0).
+/// Named, it is a missing forward whose fix names the RemoteForward, as before.
+#[test]
+fn a_remote_forward_alone_is_reported_for_every_host() {
+    let port = free_port();
+    let (_d, p) = cfg(&format!(
+        "Host a\n    RemoteForward {port} localhost:{port}\nHost b\n    User u\n"
+    ));
+    let (code, codes, v) = doctor_on_port(&p, port, &[]);
+    assert_eq!((code, codes), (3, vec!["remote-port-taken".to_string()]));
+    assert_eq!(v["hosts"], serde_json::json!(["a"]));
+    assert_eq!(v["findings"][0]["line"], 2);
+    let (code, codes, _) = doctor_on_port(&p, port, &["a"]);
+    assert_eq!((code, codes), (3, vec!["forward-missing".to_string()]));
+}
+
 #[test]
 fn clear_all_forwardings() {
     let (_d, p) = cfg("Host myserver\n    ClearAllForwardings yes\n");
