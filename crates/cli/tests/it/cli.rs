@@ -1297,6 +1297,31 @@ fn ssh_v_only_when_the_answer_depends_on_it() {
     );
 }
 
+/// `status a` on `config` with a stand-in `ssh` first on `PATH` that answers `ssh -V` with
+/// `ssh_v` and records its calls: the run's standard output and the calls.
+fn status_with_ssh_v(ssh_v: &str, config: &str) -> (String, String) {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("calls");
+    let path = stand_in_ssh(
+        d.path(),
+        &format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\necho '{ssh_v}' >&2\n",
+            log.display()
+        ),
+    );
+    let (_c, cfg) = setup(config);
+    let out = bin()
+        .env("PATH", &path)
+        .args(["-F", cfg.to_str().unwrap(), "status", "a"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{ssh_v}: {config}: {out:?}");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        std::fs::read_to_string(&log).unwrap_or_default(),
+    )
+}
+
 /// `%j` (a token from 9.6) in a value ssh.c expands makes `status` ask `ssh -V`, and a 9.2 ssh
 /// refuses the host as it does ("unknown key %j"); the newest release knows the token.
 #[test]
@@ -1311,33 +1336,14 @@ fn percent_j_is_judged_by_the_release_ssh_v_names() {
             false,
         ),
     ] {
-        let d = tempfile::tempdir().unwrap();
-        let log = d.path().join("calls");
-        let path = stand_in_ssh(
-            d.path(),
-            &format!(
-                "#!/bin/sh\necho \"$@\" >> '{}'\necho '{ssh_v}' >&2\n",
-                log.display()
-            ),
-        );
-        let (_c, cfg) = setup("Host a\n    ControlPath /tmp/%j\n    User u\n");
-        let out = bin()
-            .env("PATH", &path)
-            .args(["-F", cfg.to_str().unwrap(), "status", "a"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{ssh_v}: {out:?}");
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let (stdout, calls) =
+            status_with_ssh_v(ssh_v, "Host a\n    ControlPath /tmp/%j\n    User u\n");
         assert_eq!(
             stdout.contains("unknown key %j"),
             refused,
             "{ssh_v}: {stdout}"
         );
-        assert_eq!(
-            std::fs::read_to_string(&log).unwrap_or_default(),
-            "-V\n",
-            "{ssh_v}"
-        );
+        assert_eq!(calls, "-V\n", "{ssh_v}");
     }
 }
 
@@ -1364,33 +1370,14 @@ fn debian_keywords_are_judged_by_the_vendor_ssh_v_names() {
             "SetupTimeOut 1m",
             "UseBlacklistedKeys no",
         ] {
-            let d = tempfile::tempdir().unwrap();
-            let log = d.path().join("calls");
-            let path = stand_in_ssh(
-                d.path(),
-                &format!(
-                    "#!/bin/sh\necho \"$@\" >> '{}'\necho '{ssh_v}' >&2\n",
-                    log.display()
-                ),
-            );
-            let (_c, cfg) = setup(&format!("Host a\n    {line}\n    User u\n"));
-            let out = bin()
-                .env("PATH", &path)
-                .args(["-F", cfg.to_str().unwrap(), "status", "a"])
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{ssh_v}: {line}: {out:?}");
-            let stdout = String::from_utf8_lossy(&out.stdout);
+            let (stdout, calls) =
+                status_with_ssh_v(ssh_v, &format!("Host a\n    {line}\n    User u\n"));
             assert_eq!(
                 !stdout.contains("rejected-line"),
                 known,
                 "{ssh_v}: {line}: {stdout}"
             );
-            assert_eq!(
-                std::fs::read_to_string(&log).unwrap_or_default(),
-                "-V\n",
-                "{ssh_v}: {line}"
-            );
+            assert_eq!(calls, "-V\n", "{ssh_v}: {line}");
         }
     }
 }
