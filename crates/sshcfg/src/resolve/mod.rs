@@ -1001,10 +1001,13 @@ impl ConfigSet {
             host: pass_host,
             ..
         } = pass;
-        // ssh.c checks these after reading every file, so after any problem found reading.
+        // ssh.c checks these after reading every file, and only when the reading found no
+        // line it refuses (readconf.c then stops: "terminating, N bad configuration options").
         // The host name, made before a final pass with the AddressFamily then in force.
         let name = final_pass.then_some(&*pass_host);
-        if let Some(n) = refusal::refusal(self, out, &obtained, ctx, name, unresolved) {
+        if out.errors.is_empty()
+            && let Some(n) = refusal::refusal(self, out, &obtained, ctx, name, unresolved)
+        {
             out.errors.push(n);
         }
         // ssh.c `resolve_canonicalize`: with CanonicalDomains, a name with few enough dots is

@@ -1217,6 +1217,40 @@ mod tests {
         );
     }
 
+    /// The checks after reading are not made when the reading found a line ssh refuses: ssh
+    /// stops at the end of that reading (`ssh -G` 9.2p1 names line 2 only here).
+    #[test]
+    fn no_check_after_reading_when_the_reading_refuses() {
+        let entries = (0..33)
+            .map(|i| format!("/k{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+        let ctx = crate::ResolveContext::new("me");
+        for (config, want) in [
+            (
+                format!("Host h\n  UserKnownHostsFile {entries}\n  ConnectionAttempts 0\n"),
+                (2, "too many userknownhostsfile entries."),
+            ),
+            (
+                "Host h\n  ConnectionAttempts 0\n".to_string(),
+                (2, "Invalid number of ConnectionAttempts"),
+            ),
+        ] {
+            let set =
+                crate::ConfigSet::from_main_bytes(config.clone().into_bytes(), &opts).unwrap();
+            let mut through_index = crate::Resolution::default();
+            set.resolve_index()
+                .resolve_into("h", &ctx, &mut through_index);
+            for r in [set.resolve("h", &ctx), through_index] {
+                let errors: Vec<_> = (r.errors.iter())
+                    .map(|n| (n.loc.line(), n.message.as_str()))
+                    .collect();
+                assert_eq!(errors, [want], "{config}");
+            }
+        }
+    }
+
     #[test]
     fn the_last_hop_of_a_jump() {
         let hop = |user: Option<&[u8]>, host: &[u8], port| {
