@@ -437,7 +437,9 @@ impl Document {
         self.block_count
     }
 
-    /// Block `b` (0-based, in file order).
+    /// Block `b` (0-based, in file order). Found by walking the blocks before it (a document
+    /// keeps no list of where its blocks start): to visit several, iterate
+    /// [`Document::blocks`].
     pub fn block(&self, b: usize) -> Block {
         self.blocks().nth(b).expect("no such block")
     }
