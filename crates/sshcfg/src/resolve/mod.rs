@@ -1082,21 +1082,29 @@ fn expand_socket_paths(
         || out.host.clone(),
         |a| String::from_utf8_lossy(&a).into_owned(),
     );
-    let this_host = gethostname::gethostname().to_string_lossy().into_owned();
-    let short_host = this_host.split('.').next().unwrap_or_default().to_string();
+    // What needs the system is looked up only when a path names it, once (the password
+    // database may ask a directory service).
+    let this_host = std::cell::OnceCell::new();
+    let this_host = || -> &str {
+        this_host.get_or_init(|| gethostname::gethostname().to_string_lossy().into_owned())
+    };
+    let system = std::cell::OnceCell::new();
+    let system = || system.get_or_init(system_tokens);
     // The jump host from 9.6 (the newest is assumed without `ssh -V`): known when there is
     // none.
     let with_jump = ctx.openssh.is_none_or(|v| (v.major, v.minor) >= (9, 6));
     let jump = (!with_jump || obtained.no_jump_host(set)).then_some("");
-    let conn_hash = jump.map(|j| {
-        let mut sha = sha1_smol::Sha1::new();
-        for part in [&this_host, &h, &port, &user] {
-            sha.update(part.as_bytes());
-        }
-        sha.update(j.as_bytes());
-        sha.digest().to_string()
-    });
-    let (home, uid) = system_tokens();
+    let conn_hash = std::cell::OnceCell::new();
+    let conn_hash = |j: &str| -> &str {
+        conn_hash.get_or_init(|| {
+            let mut sha = sha1_smol::Sha1::new();
+            for part in [this_host(), &h, &port, &user] {
+                sha.update(part.as_bytes());
+            }
+            sha.update(j.as_bytes());
+            sha.digest().to_string()
+        })
+    };
     let expand = |p: &str| -> String {
         let mut o = String::with_capacity(p.len());
         let mut it = p.chars();
@@ -1113,13 +1121,15 @@ fn expand_socket_paths(
                 Some('r') => o.push_str(&user),
                 Some('u') => o.push_str(&ctx.local_user),
                 Some('k') => o.push_str(&key_alias),
-                Some('l') => o.push_str(&this_host),
-                Some('L') => o.push_str(&short_host),
-                Some('d') if home.is_some() => o.push_str(home.as_deref().unwrap_or_default()),
-                Some('i') if uid.is_some() => o.push_str(uid.as_deref().unwrap_or_default()),
-                Some('C') if conn_hash.is_some() => {
-                    o.push_str(conn_hash.as_deref().unwrap_or_default())
+                Some('l') => o.push_str(this_host()),
+                Some('L') => o.push_str(this_host().split('.').next().unwrap_or_default()),
+                Some('d') if system().0.is_some() => {
+                    o.push_str(system().0.as_deref().unwrap_or_default())
                 }
+                Some('i') if system().1.is_some() => {
+                    o.push_str(system().1.as_deref().unwrap_or_default())
+                }
+                Some('C') if jump.is_some() => o.push_str(conn_hash(jump.unwrap_or_default())),
                 Some('j') if with_jump && jump.is_some() => {}
                 Some(t) => {
                     o.push('%');
