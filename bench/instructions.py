@@ -74,7 +74,7 @@ def main():
     small_status = instructions([binary, "-F", small, "status", "h5"])
     rss = {k: peak_rss([binary, "-F", big, *a]) for k, a in
            [("status", ["status", host]), ("enable", ["enable", host, "--dry-run"]),
-            ("every", ["status"])]}
+            ("every", ["status"]), ("json", ["status", "--json"])]}
 
     rows = [
         (f"status {host}", one, f"{one / ssh:.3f}x ssh -G", one <= 0.08 * ssh, "<= 0.08x ssh -G"),
@@ -98,7 +98,7 @@ def main():
             print(f"peak RSS {k}: no /usr/bin/time")
             continue
         name = {"status": f"status {host}", "enable": f"enable {host} --dry-run",
-                "every": "status (every host)"}[k]
+                "every": "status (every host)", "json": "status --json (every)"}[k]
         print(f"{name:<26} {v / 1e6:>12.1f}MB {f'{v / size:.2f}x the file':<26} "
               f"{'<= 2x the file':<20} {'yes' if v <= 2 * size else 'no'}")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -190,12 +190,14 @@ pub(crate) fn check_hosts(hosts: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// One JSON value on stdout.
+/// One JSON value on stdout, written as it is serialized (an every-host `status --json` on a
+/// large config is tens of megabytes: it is never held whole). Serializing plain data fails
+/// only when writing does; that error (a closed reader, a full disk) is the writer's.
 pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
-    let mut text = serde_json::to_string_pretty(v).expect("JSON of plain data");
-    text.push('\n');
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
         .map_err(stdout_failed)
 }
