@@ -278,19 +278,9 @@ impl FileChange {
     /// bytes to this one's new bytes, as one splice over the range that differs.
     pub(crate) fn continued_from(&self, earlier: &FileChange) -> FileChange {
         let (old, new) = (&earlier.old, self.new_bytes());
-        let prefix = old
-            .iter()
-            .zip(new.iter())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let prefix = common_prefix(old, new);
         let max_suffix = old.len().min(new.len()) - prefix;
-        let suffix = old
-            .iter()
-            .rev()
-            .zip(new.iter().rev())
-            .take(max_suffix)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let suffix = common_suffix(&old[prefix..], &new[prefix..]).min(max_suffix);
         let change = FileChange::new(
             self.file,
             self.path.clone(),
@@ -304,6 +294,40 @@ impl FileChange {
         let _ = change.new.set(new.clone());
         change
     }
+}
+
+/// Blocks of bytes compared at once by [`common_prefix`] and [`common_suffix`] (a `memcmp`
+/// each: a plan for many hosts compares whole files once per host).
+const BLOCK: usize = 4096;
+
+/// How many bytes `a` and `b` share at the start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..n]
+        .iter()
+        .zip(&b[at..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` share at the end.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (ea, eb) = (a.len(), b.len());
+    let mut k = 0;
+    while k + BLOCK <= n && a[ea - k - BLOCK..ea - k] == b[eb - k - BLOCK..eb - k] {
+        k += BLOCK;
+    }
+    k + a[..ea - k]
+        .iter()
+        .rev()
+        .zip(b[..eb - k].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// The result of planning an edit: what changes, per file, and why.
@@ -428,5 +452,50 @@ impl ConfigSet {
                 .all(|&(l, _)| f.doc.kind(l) == LineKind::Directive(Keyword::Include))
         );
         f.includes = moved;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BLOCK, common_prefix, common_suffix};
+
+    fn naive_prefix(a: &[u8], b: &[u8]) -> usize {
+        a.iter().zip(b).take_while(|(x, y)| x == y).count()
+    }
+
+    fn naive_suffix(a: &[u8], b: &[u8]) -> usize {
+        a.iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
+    }
+
+    proptest::proptest! {
+        /// The shared start and end are those a byte-by-byte look finds, for differences
+        /// before, at and after a block's edge and for sides of unequal lengths.
+        #[test]
+        fn shared_ends_are_found_a_block_at_a_time(
+            len in 0..3 * BLOCK,
+            extra in proptest::collection::vec(proptest::num::u8::ANY, 0..3),
+            diffs in proptest::collection::vec((0..3 * BLOCK, 1..=255u8), 0..3),
+            cut in 0..2 * BLOCK + 2,
+        ) {
+            let a: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut b = a.clone();
+            for (at, x) in diffs {
+                if at < b.len() {
+                    b[at] ^= x;
+                }
+            }
+            b.extend_from_slice(&extra);
+            let b = &b[cut.min(b.len())..];
+            for (x, y) in [(&a[..], b), (b, &a[..])] {
+                proptest::prop_assert_eq!(common_prefix(x, y), naive_prefix(x, y));
+                proptest::prop_assert_eq!(common_suffix(x, y), naive_suffix(x, y));
+            }
+            proptest::prop_assert_eq!(common_prefix(&a, &a), a.len());
+            proptest::prop_assert_eq!(common_suffix(&a, &a), a.len());
+        }
     }
 }
