@@ -139,7 +139,7 @@ pub struct FileChange {
     pub(crate) new: std::sync::OnceLock<Arc<Vec<u8>>>,
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) splices: Vec<Splice>,
-    /// A line start at or before the first splice, and how many lines come before it.
+    /// How many lines come before a line start at or before the first splice, and that start.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) head: (usize, usize),
 }
@@ -250,6 +250,13 @@ impl FileChange {
         out
     }
 
+    /// The splices that make the bytes after of the bytes before: sorted and apart, each a
+    /// range of the bytes before and what replaces it (a plan for several hosts keeps one for
+    /// each place it edits). Outside them the two sides are the same.
+    pub fn splices(&self) -> &[Splice] {
+        &self.splices
+    }
+
     /// What the bytes before and after are known to share ([`Unchanged`]).
     ///
     /// ```
@@ -275,59 +282,103 @@ impl FileChange {
     }
 
     /// The same change, made after `earlier` (a change of the same file): from `earlier`'s old
-    /// bytes to this one's new bytes, as one splice over the range that differs.
+    /// bytes to this one's new bytes, as splices of those old bytes ([`compose`]), so that the
+    /// change of a plan for many hosts stays a few small splices (its diff then compares only
+    /// the lines around them, not the file between the first and the last).
     pub(crate) fn continued_from(&self, earlier: &FileChange) -> FileChange {
-        let (old, new) = (&earlier.old, self.new_bytes());
-        let prefix = common_prefix(old, new);
-        let max_suffix = old.len().min(new.len()) - prefix;
-        let suffix = common_suffix(&old[prefix..], &new[prefix..]).min(max_suffix);
+        let splices = compose(&earlier.old, &earlier.splices, &self.splices);
+        // A line start before both changes' first splices: this change's own, when it comes
+        // before `earlier`'s first splice (the bytes there are the old ones), else `earlier`'s.
+        let head = match earlier.splices.first() {
+            Some(f) if self.head.1 >= f.range.start => earlier.head,
+            _ => self.head,
+        };
         let change = FileChange::new(
             self.file,
             self.path.clone(),
-            old.clone(),
-            vec![Splice {
-                range: prefix..old.len() - suffix,
-                text: new[prefix..new.len() - suffix].to_vec(),
-            }],
-            (0, 0),
+            earlier.old.clone(),
+            splices,
+            head,
         );
-        let _ = change.new.set(new.clone());
+        if let Some(new) = self.new.get() {
+            let _ = change.new.set(new.clone());
+        }
         change
     }
 }
 
-/// Blocks of bytes compared at once by [`common_prefix`] and [`common_suffix`] (a `memcmp`
-/// each: a plan for many hosts compares whole files once per host).
-const BLOCK: usize = 4096;
-
-/// How many bytes `a` and `b` share at the start.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let mut at = 0;
-    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
-        at += BLOCK;
-    }
-    at + a[at..n]
-        .iter()
-        .zip(&b[at..n])
-        .take_while(|(x, y)| x == y)
-        .count()
+/// `at` moved by `by` bytes (within the bytes it indexes).
+fn shifted(at: usize, by: isize) -> usize {
+    at.checked_add_signed(by)
+        .expect("a position within the bytes")
 }
 
-/// How many bytes `a` and `b` share at the end.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let (ea, eb) = (a.len(), b.len());
-    let mut k = 0;
-    while k + BLOCK <= n && a[ea - k - BLOCK..ea - k] == b[eb - k - BLOCK..eb - k] {
-        k += BLOCK;
+/// `first` (splices of `old`) then `second` (splices of the bytes `first` makes of `old`, the
+/// middle bytes), as splices of `old`: the splices of both that meet in the middle bytes
+/// (overlap or touch) become one, whose text is the middle bytes it covers with `second`'s
+/// splices made; the others keep their text, moved to where their bytes were in `old`.
+fn compose(old: &[u8], first: &[Splice], second: &[Splice]) -> Vec<Splice> {
+    // Where each text of `first` lies in the middle bytes, and what each adds to the length.
+    let growth = |s: &Splice| s.text.len() as isize - s.range.len() as isize;
+    let mut mids = Vec::with_capacity(first.len());
+    let mut grown = 0isize;
+    for s in first {
+        let start = shifted(s.range.start, grown);
+        mids.push(start..start + s.text.len());
+        grown += growth(s);
     }
-    k + a[..ea - k]
-        .iter()
-        .rev()
-        .zip(b[..eb - k].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
+    let mut out = Vec::with_capacity(first.len() + second.len());
+    // Next of each list; what the splices of `first` before the group add to the length.
+    let (mut i, mut j, mut before) = (0, 0, 0isize);
+    while i < first.len() || j < second.len() {
+        // A group starts with whichever comes first in the middle bytes, and takes every
+        // splice that starts at or before its end.
+        let (gi, gj) = (i, j);
+        let (start, mut end) =
+            if j >= second.len() || (i < first.len() && mids[i].start <= second[j].range.start) {
+                i += 1;
+                (mids[gi].start, mids[gi].end)
+            } else {
+                j += 1;
+                (second[gj].range.start, second[gj].range.end)
+            };
+        loop {
+            if i < first.len() && mids[i].start <= end {
+                end = end.max(mids[i].end);
+                i += 1;
+            } else if j < second.len() && second[j].range.start <= end {
+                end = end.max(second[j].range.end);
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let inside: isize = first[gi..i].iter().map(growth).sum();
+        let old_range = shifted(start, -before)..shifted(end, -(before + inside));
+        // The middle bytes of the group, then `second`'s splices made in them.
+        let mut middle = Vec::with_capacity(end - start);
+        let mut at = old_range.start;
+        for s in &first[gi..i] {
+            middle.extend_from_slice(&old[at..s.range.start]);
+            middle.extend_from_slice(&s.text);
+            at = s.range.end;
+        }
+        middle.extend_from_slice(&old[at..old_range.end]);
+        let mut text = Vec::with_capacity(middle.len());
+        let mut at = start;
+        for s in &second[gj..j] {
+            text.extend_from_slice(&middle[at - start..s.range.start - start]);
+            text.extend_from_slice(&s.text);
+            at = s.range.end;
+        }
+        text.extend_from_slice(&middle[at - start..]);
+        out.push(Splice {
+            range: old_range,
+            text,
+        });
+        before += inside;
+    }
+    out
 }
 
 /// The result of planning an edit: what changes, per file, and why.
@@ -457,45 +508,102 @@ impl ConfigSet {
 
 #[cfg(test)]
 mod tests {
-    use super::{BLOCK, common_prefix, common_suffix};
+    use super::compose;
+    use crate::document::{Splice, splice_bytes};
 
-    fn naive_prefix(a: &[u8], b: &[u8]) -> usize {
-        a.iter().zip(b).take_while(|(x, y)| x == y).count()
+    /// Sorted splices of `len` bytes (they may touch) from random cut points and texts.
+    fn splices(len: usize, cuts: &[(usize, usize, Vec<u8>)]) -> Vec<Splice> {
+        let mut points: Vec<(usize, usize, &Vec<u8>)> = cuts
+            .iter()
+            .map(|(a, b, t)| {
+                let (a, b) = (a % (len + 1), b % (len + 1));
+                (a.min(b), a.max(b), t)
+            })
+            .collect();
+        points.sort();
+        let mut out: Vec<Splice> = Vec::new();
+        for (a, b, t) in points {
+            if out.last().is_none_or(|s| s.range.end <= a) {
+                out.push(Splice {
+                    range: a..b,
+                    text: t.clone(),
+                });
+            }
+        }
+        out
     }
 
-    fn naive_suffix(a: &[u8], b: &[u8]) -> usize {
-        a.iter()
-            .rev()
-            .zip(b.iter().rev())
-            .take_while(|(x, y)| x == y)
-            .count()
+    fn text() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::sample::select(b"ab\n".to_vec()), 0..6)
+    }
+
+    /// A plan for several hosts keeps a splice per edited place, and what it says the two
+    /// sides share holds: the lines before `head` (counted), the bytes after the last splice.
+    #[test]
+    fn a_plan_for_several_hosts_keeps_small_splices() {
+        use crate::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
+        let text = b"User x\nHost a\n  User u\nHost b\n  User v\nHost c\n  User w\n".to_vec();
+        let set =
+            ConfigSet::from_main_bytes(text, &LoadOptions::explicit_file("c", "/nonexistent"))
+                .unwrap();
+        let ctx = ResolveContext::new("me");
+        let fwd = [Forward::loopback(1455, 1455)];
+        for hosts in [
+            &["a", "c"][..],
+            &["c", "a"],
+            &["b", "new", "a"],
+            &["c", "b", "a", "c"],
+        ] {
+            let plan = set.plan(Action::Enable, hosts, &fwd, &ctx).unwrap();
+            let c = &plan.changes()[0];
+            let (before, after) = (c.before(), c.after());
+            let same = c.unchanged();
+            assert_eq!(before[..same.head], after[..same.head], "{hosts:?}");
+            assert_eq!(
+                same.lines,
+                before[..same.head].iter().filter(|&&b| b == b'\n').count(),
+                "{hosts:?}"
+            );
+            assert!(
+                same.head == 0 || before[same.head - 1] == b'\n',
+                "{hosts:?}"
+            );
+            let mut whole = before[..same.head].to_vec();
+            whole.extend_from_slice(&c.changed_text());
+            whole.extend_from_slice(&before[before.len() - same.tail..]);
+            assert_eq!(whole, after, "{hosts:?}");
+            // One splice per edited block (the new block is added at the end).
+            let places = hosts.iter().collect::<std::collections::HashSet<_>>().len();
+            assert_eq!(c.splices.len(), places, "{hosts:?}: {:?}", c.splices);
+        }
     }
 
     proptest::proptest! {
-        /// The shared start and end are those a byte-by-byte look finds, for differences
-        /// before, at and after a block's edge and for sides of unequal lengths.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The splices composed make of the old bytes what both lists make one after the
+        /// other, sorted and apart; those that do not meet keep their text.
         #[test]
-        fn shared_ends_are_found_a_block_at_a_time(
-            len in 0..3 * BLOCK,
-            extra in proptest::collection::vec(proptest::num::u8::ANY, 0..3),
-            diffs in proptest::collection::vec((0..3 * BLOCK, 1..=255u8), 0..3),
-            cut in 0..2 * BLOCK + 2,
+        fn composed_splices_make_what_both_make(
+            old in text(),
+            more in text(),
+            first in proptest::collection::vec((0..20usize, 0..20usize, text()), 0..4),
+            second in proptest::collection::vec((0..24usize, 0..24usize, text()), 0..4),
         ) {
-            let a: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-            let mut b = a.clone();
-            for (at, x) in diffs {
-                if at < b.len() {
-                    b[at] ^= x;
-                }
+            let old = [old, more.clone(), more].concat();
+            let first = splices(old.len(), &first);
+            let middle = splice_bytes(&old, &first);
+            let second = splices(middle.len(), &second);
+            let new = splice_bytes(&middle, &second);
+            let both = compose(&old, &first, &second);
+            proptest::prop_assert_eq!(splice_bytes(&old, &both), new);
+            for w in both.windows(2) {
+                proptest::prop_assert!(w[0].range.end < w[1].range.start, "{:?}", both);
             }
-            b.extend_from_slice(&extra);
-            let b = &b[cut.min(b.len())..];
-            for (x, y) in [(&a[..], b), (b, &a[..])] {
-                proptest::prop_assert_eq!(common_prefix(x, y), naive_prefix(x, y));
-                proptest::prop_assert_eq!(common_suffix(x, y), naive_suffix(x, y));
+            proptest::prop_assert!(both.len() <= first.len() + second.len());
+            if second.is_empty() && first.windows(2).all(|w| w[0].range.end < w[1].range.start) {
+                proptest::prop_assert_eq!(&both, &first);
             }
-            proptest::prop_assert_eq!(common_prefix(&a, &a), a.len());
-            proptest::prop_assert_eq!(common_suffix(&a, &a), a.len());
         }
     }
 }
