@@ -74,6 +74,91 @@ pub(crate) fn unified_spliced(
     mid: &[u8],
     same: sshcfg::Unchanged,
 ) -> Vec<u8> {
+    let mut out = format!("--- {path}\n+++ {path}\n").into_bytes();
+    out.extend_from_slice(&hunks(old, mid, same, 0).0);
+    out
+}
+
+/// How many unchanged lines part two changes of a file that [`unified_change`] diffs apart
+/// (hunks more than 6 lines apart are shown apart: more, since a hunk's context can grow
+/// beside repeated lines; windows that meet anyway are found and diffed as one).
+const APART: usize = 16;
+
+/// The unified diff of a planned change, as [`unified_spliced`] makes it: a change's groups of
+/// splices far apart in the file (a plan for many hosts of a large file edits a few lines here
+/// and there) are diffed each with the lines around it, not as one region from the first to
+/// the last; when the lines two groups show would meet, the whole region is diffed as one.
+pub(crate) fn unified_change(path: &str, c: &sshcfg::FileChange) -> Vec<u8> {
+    unified_change_apart(path, c, APART)
+}
+
+/// [`unified_change`], with groups `apart` lines apart.
+fn unified_change_apart(path: &str, c: &sshcfg::FileChange, apart: usize) -> Vec<u8> {
+    let (old, splices) = (c.before(), c.splices());
+    let whole = || unified_spliced(path, old, &c.changed_text(), c.unchanged());
+    // Groups: runs of splices fewer than APART lines apart.
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, s) in splices.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g)
+                if memchr::memchr_iter(b'\n', &old[splices[i - 1].range.end..s.range.start])
+                    .count()
+                    < apart =>
+            {
+                g.end = i + 1
+            }
+            _ => groups.push(i..i + 1),
+        }
+    }
+    if groups.len() < 2 {
+        return whole();
+    }
+    let mut out = format!("--- {path}\n+++ {path}\n").into_bytes();
+    // Lines before `counted`; lines the groups before add; where the hunks so far end.
+    let (mut lines, mut counted, mut added, mut shown_to) = (0, 0, 0isize, 0);
+    for g in groups {
+        let group = &splices[g];
+        let (first, last) = (&group[0], &group[group.len() - 1]);
+        let head = memchr::memrchr(b'\n', &old[..first.range.start]).map_or(0, |p| p + 1);
+        lines += memchr::memchr_iter(b'\n', &old[counted..head]).count();
+        counted = head;
+        // The new bytes from the line of the first splice to the end of the last.
+        let mut mid = old[head..first.range.start].to_vec();
+        for (k, s) in group.iter().enumerate() {
+            if k > 0 {
+                mid.extend_from_slice(&old[group[k - 1].range.end..s.range.start]);
+            }
+            mid.extend_from_slice(&s.text);
+        }
+        let same = sshcfg::Unchanged {
+            lines,
+            head,
+            tail: old.len() - last.range.end,
+        };
+        let (h, window) = hunks(old, &mid, same, added);
+        if !h.is_empty() {
+            // Lines shown twice, a change of another group shown as unchanged, or hunks the
+            // whole diff shows as one (their lines meet).
+            if window.start <= shown_to && shown_to > 0 {
+                return whole();
+            }
+            shown_to = window.end;
+            out.extend_from_slice(&h);
+        }
+        let newlines = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as isize;
+        added += newlines(&mid) - newlines(&old[head..last.range.end]);
+    }
+    out
+}
+
+/// The hunks of [`unified_spliced`]'s diff, their new side's line numbers moved `new_shift`
+/// lines on (the lines earlier changes add); and the bytes of `old` they show.
+fn hunks(
+    old: &[u8],
+    mid: &[u8],
+    same: sshcfg::Unchanged,
+    new_shift: isize,
+) -> (Vec<u8>, std::ops::Range<usize>) {
     let new = Spliced {
         old,
         head: same.head,
@@ -124,11 +209,16 @@ pub(crate) fn unified_spliced(
             Some(_) => same.lines + memchr::memchr_iter(b'\n', &old[same.head..ctx_start]).count(),
             None => same.lines - memchr::memchr_iter(b'\n', &old[ctx_start..same.head]).count(),
         };
-        let mut out = format!("--- {path}\n+++ {path}\n").into_bytes();
+        let new_skipped = skipped
+            .checked_add_signed(new_shift)
+            .expect("lines before the window");
+        let mut out = Vec::new();
         for ops in similar::group_diff_ops(ops, 3) {
             // The hunk's header, as the whole file numbers its lines; then its lines, a line
             // without a line ending (the file's last) followed by diff's note saying so.
-            let shifted: Vec<DiffOp> = ops.iter().map(|op| shift(op, skipped)).collect();
+            let shifted: Vec<DiffOp> = (ops.iter())
+                .map(|op| shift(op, skipped, new_skipped))
+                .collect();
             out.extend_from_slice(format!("{}\n", UnifiedHunkHeader::new(&shifted)).as_bytes());
             let mut put = |tag: u8, lines: &[&[u8]]| {
                 for line in lines {
@@ -151,12 +241,12 @@ pub(crate) fn unified_spliced(
                 }
             }
         }
-        return out;
+        return (out, ctx_start..prefix + o_mid.len() + after.len());
     }
 }
 
-/// `op` with its line indices moved `k` lines on, in both files.
-fn shift(op: &DiffOp, k: usize) -> DiffOp {
+/// `op` with its line indices moved `k` lines on in the old file and `n` in the new.
+fn shift(op: &DiffOp, k: usize, n: usize) -> DiffOp {
     match *op {
         DiffOp::Equal {
             old_index,
@@ -164,7 +254,7 @@ fn shift(op: &DiffOp, k: usize) -> DiffOp {
             len,
         } => DiffOp::Equal {
             old_index: old_index + k,
-            new_index: new_index + k,
+            new_index: new_index + n,
             len,
         },
         DiffOp::Delete {
@@ -174,7 +264,7 @@ fn shift(op: &DiffOp, k: usize) -> DiffOp {
         } => DiffOp::Delete {
             old_index: old_index + k,
             old_len,
-            new_index: new_index + k,
+            new_index: new_index + n,
         },
         DiffOp::Insert {
             old_index,
@@ -182,7 +272,7 @@ fn shift(op: &DiffOp, k: usize) -> DiffOp {
             new_len,
         } => DiffOp::Insert {
             old_index: old_index + k,
-            new_index: new_index + k,
+            new_index: new_index + n,
             new_len,
         },
         DiffOp::Replace {
@@ -193,7 +283,7 @@ fn shift(op: &DiffOp, k: usize) -> DiffOp {
         } => DiffOp::Replace {
             old_index: old_index + k,
             old_len,
-            new_index: new_index + k,
+            new_index: new_index + n,
             new_len,
         },
     }
@@ -510,6 +600,64 @@ mod tests {
                 assert_eq!(apply(&old, &d), new, "{old:?} -> {new:?}\n{d}");
             }
         }
+    }
+
+    /// A plan for several hosts far apart in a file is diffed a group of changes at a time:
+    /// the diff applies with full context and is the diff of the whole region, whatever lines
+    /// lie between (repeats of the added lines among them), whether the file ends with a line
+    /// ending or not.
+    #[test]
+    fn changes_far_apart_are_diffed_apart_as_the_whole_diff_shows_them() {
+        use sshcfg::{Action, ConfigSet, Forward, LoadOptions, ResolveContext};
+        const FILLER: [&str; 4] = [
+            "  LocalForward 1455 localhost:1455\n",
+            "\n",
+            "# note\n",
+            "  User u\n",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rand = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (ctx, fwd) = (ResolveContext::new("me"), [Forward::loopback(1455, 1455)]);
+        let mut apart = 0;
+        for _ in 0..400 {
+            let mut text = String::new();
+            for h in 0..5 {
+                text.push_str(&format!("Host h{h}\n  HostName x{h}\n"));
+                // Filler in a block of its own (a `Match` line that applies to no host here).
+                text.push_str("Match host none\n");
+                for _ in 0..rand(3) * rand(20) {
+                    text.push_str(FILLER[rand(4)]);
+                }
+            }
+            if rand(4) == 0 {
+                text.pop();
+            }
+            let set = ConfigSet::from_main_bytes(
+                text.clone().into_bytes(),
+                &LoadOptions::explicit_file("f", "/nonexistent"),
+            )
+            .unwrap();
+            let hosts: Vec<String> = (0..1 + rand(4)).map(|_| format!("h{}", rand(6))).collect();
+            let plan = set.plan(Action::Enable, &hosts, &fwd, &ctx).unwrap();
+            let Some(c) = plan.changes().first() else {
+                continue;
+            };
+            let after = String::from_utf8(c.after().to_vec()).unwrap();
+            let whole = unified("f", c.before(), c.after(), NOTHING);
+            // (Groups closer than APART lines show when the lines of their hunks meet.)
+            for apart in [APART, 1, 4, 7] {
+                let d = String::from_utf8(unified_change_apart("f", c, apart)).unwrap();
+                assert_eq!(apply(&text, &d), after, "{hosts:?}\n{text}\n{d}");
+                assert_eq!(d, whole, "{hosts:?}, {apart}\n{text}");
+            }
+            apart += usize::from(c.splices().len() > 1);
+        }
+        assert!(apart > 100, "{apart}");
     }
 
     #[test]

@@ -105,7 +105,7 @@ fn edit_request(
         .iter()
         .map(|c| {
             let path = c.path().display().to_string();
-            let diff = diff::unified_spliced(&path, c.before(), &c.changed_text(), c.unchanged());
+            let diff = diff::unified_change(&path, c);
             (path, diff)
         })
         .collect();
