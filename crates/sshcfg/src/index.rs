@@ -28,6 +28,10 @@
 //! passed over could not have applied, and reading it inactive changes nothing, so the answer is
 //! identical (the tests compare both on random configs, and `ssh -G` judges both).
 //!
+//! Of two kinds of `Host` line the index also knows the answer, and tells the walk so that it
+//! need not read the line again: one literal name (read only for that host, to which it
+//! applies) and `Host *` (read for every host, to which it applies).
+//!
 //! Cost: building reads each header once; each host then costs a few hash lookups (one per
 //! prefix and suffix length in use) plus the blocks that may apply to it.
 
@@ -38,7 +42,7 @@ use crate::config::ConfigSet;
 use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation};
 use crate::loc::{FileId, Loc};
-use crate::resolve::{Jump, Pass, Resolution, ResolveContext, Skip};
+use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip};
 
 /// What a block is filed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,11 @@ enum Guard {
     Always,
     /// Applies only if a positive pattern of its `Host` line matches the pass's host.
     Host,
+    /// A `Host` line of one plain word without a wildcard: applies only to the host it spells,
+    /// and then names that host alone (the walk is told so, and need not read the line).
+    HostLiteral,
+    /// `Host *`: read for every host, to which it applies (the walk is told so).
+    HostStar,
     /// Applies only if its `Match host` criterion matches the host `Match host` sees.
     MatchHost,
     /// Applies only if its `Match originalhost` criterion matches the host as typed.
@@ -579,7 +588,7 @@ impl<'a> ResolveIndex<'a> {
                         file_names.as_deref_mut(),
                     )
                 };
-                if guard == Guard::Always {
+                if matches!(guard, Guard::Always | Guard::HostStar) {
                     always.push(id);
                 }
                 guards.push(guard);
@@ -674,13 +683,18 @@ fn file_block<'a>(
                 // Plain words (most lines): each a positive pattern, none an error.
                 if !wild {
                     // Each a literal name, filed under itself.
+                    let mut count = 0;
                     for w in words {
                         let key = host_b.file_exact(Cow::Borrowed(w), id);
                         if let Some(names) = names.as_deref_mut() {
                             names.push(Cow::Borrowed(w), Some(key));
                         }
+                        count += 1;
                     }
-                    return Guard::Host;
+                    return match count {
+                        1 => Guard::HostLiteral,
+                        _ => Guard::Host,
+                    };
                 }
                 for w in words {
                     if let Some(names) = names.as_deref_mut()
@@ -689,6 +703,11 @@ fn file_block<'a>(
                         names.push(Cow::Borrowed(w), None);
                     }
                     pats.push(Cow::Borrowed(w));
+                }
+                if let [star] = &pats[..]
+                    && **star == *b"*"
+                {
+                    return Guard::HostStar;
                 }
             } else {
                 // As `host_line` reads it: an error is reported for every host, so such a line
@@ -791,6 +810,8 @@ struct Cache<'i> {
     /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
     match_state: Option<(bool, Option<Loc>)>,
     matched: Cow<'i, [u32]>,
+    /// The block the last answer let the walk read: its header line and id (in that file).
+    reading: Option<(FileId, u32, u32)>,
     /// Where the walk comes next if it goes on as the last answer said: the header line of
     /// block id (in that file). (After a jump the walk reads the block it was sent to without
     /// asking, and asks next at the one after it.)
@@ -847,8 +868,8 @@ impl Skip for HostWalk<'_, '_> {
         }
         let (host, matched, original) = (&*c.host, &*c.matched, &*self.original);
         let may_apply = match ix.guards[id as usize] {
-            Guard::Always => true,
-            Guard::Host => host.binary_search(&id).is_ok(),
+            Guard::Always | Guard::HostStar => true,
+            Guard::Host | Guard::HostLiteral => host.binary_search(&id).is_ok(),
             Guard::MatchHost => matched.binary_search(&id).is_ok(),
             Guard::MatchOriginal => original.binary_search(&id).is_ok(),
         };
@@ -856,6 +877,7 @@ impl Skip for HostWalk<'_, '_> {
         // The walk reads block `n` (it may apply in this state, which holds there), then comes
         // to the next header.
         let mut read = |n: u32| {
+            c.reading = Some((file, fb.headers[(n - fb.first) as usize], n));
             c.next = (n + 1 < end).then(|| (file, fb.headers[(n + 1 - fb.first) as usize], n + 1));
         };
         if may_apply {
@@ -876,11 +898,25 @@ impl Skip for HostWalk<'_, '_> {
             }
         } else {
             c.next = None;
+            c.reading = None;
             Jump {
                 to: fb.lines,
                 read: false,
             }
         })
+    }
+
+    fn known_host_line(&self, file: FileId, line: usize) -> Option<KnownHostLine> {
+        let (f, l, id) = self.cache.borrow().reading?;
+        if f != file || l as usize != line {
+            return None;
+        }
+        // A block is read only as a candidate: a literal one's word is the host.
+        match self.index.guards[id as usize] {
+            Guard::HostLiteral => Some(KnownHostLine::NamesHostAlone),
+            Guard::HostStar => Some(KnownHostLine::MatchesEveryHost),
+            _ => None,
+        }
     }
 }
 

@@ -299,6 +299,21 @@ pub(crate) trait Skip {
     /// change nothing (`jump.to` is the next block's header, or the line count); `None` to read
     /// the block.
     fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<Jump>;
+
+    /// At the `Host` line `line` of `file`, whose block the last answer let the walk read: what
+    /// is known of it without reading it, if anything.
+    fn known_host_line(&self, _file: FileId, _line: usize) -> Option<KnownHostLine> {
+        None
+    }
+}
+
+/// What a [`Skip`] may know of a `Host` line whose block it let the walk read.
+pub(crate) enum KnownHostLine {
+    /// One pattern without a wildcard, the host `Host` lines are matched against: it applies,
+    /// and names no other host.
+    NamesHostAlone,
+    /// `Host *`: it applies, and names every host.
+    MatchesEveryHost,
 }
 
 /// Where a [`Skip`] sends the walk.
@@ -414,14 +429,30 @@ impl Pass<'_> {
                 if never_match {
                     continue;
                 }
-                let raw = doc.raw_args(i);
-                // (With an index, a `Host` line is reached only when the index found the host's
-                // name or a wildcard in it, or reads its block for every host: the look for the
-                // name would nearly always fail to pass it over.)
-                if self.skip.is_none() && cannot_name(raw, &self.host) {
-                    continue;
-                }
-                match self.host_line(raw, f.editable()) {
+                // An index may know the line applies: the host's name alone (most blocks of a
+                // large config; it names this host alone when that is the host as typed), or
+                // `Host *`.
+                let known = self.skip.and_then(|s| s.known_host_line(file, i));
+                let m = if let Some(known) = known {
+                    Ok(match known {
+                        KnownHostLine::NamesHostAlone
+                            if f.editable() && self.host == self.host_arg =>
+                        {
+                            HostLineMatch::ThisHostAlone
+                        }
+                        _ => HostLineMatch::Yes,
+                    })
+                } else {
+                    let raw = doc.raw_args(i);
+                    // (With an index, a `Host` line is reached only when the index found the
+                    // host's name or a wildcard in it, or reads its block for every host: the
+                    // look for the name would nearly always fail to pass it over.)
+                    if self.skip.is_none() && cannot_name(raw, &self.host) {
+                        continue;
+                    }
+                    self.host_line(raw, f.editable())
+                };
+                match m {
                     Ok(m) => {
                         *active = m != HostLineMatch::No;
                         exclusive = m == HostLineMatch::ThisHostAlone;

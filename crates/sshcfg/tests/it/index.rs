@@ -221,22 +221,25 @@ fn index_answers_as_resolve_on_random_configs() {
                 file(&["inc1", "inc2", "inc*"]),
                 file(&["inc2", "missing"]),
                 file(&["missing"]),
+                // A system config (never edited: a `Host` line there names no host "alone").
+                prop::option::of(file(&["missing"])),
             ),
-            |(main, inc1, inc2)| {
+            |(main, inc1, inc2, system)| {
                 let dir = tempfile::tempdir().unwrap();
                 let ssh = dir.path().join(".ssh");
                 std::fs::create_dir_all(&ssh).unwrap();
                 std::fs::write(ssh.join("inc1"), &inc1).unwrap();
                 std::fs::write(ssh.join("inc2"), &inc2).unwrap();
-                let set = ConfigSet::from_main_bytes(
-                    main.clone().into_bytes(),
-                    &LoadOptions::explicit_file(ssh.join("config"), dir.path()),
-                )
-                .unwrap();
+                let mut opts = LoadOptions::explicit_file(ssh.join("config"), dir.path());
+                if let Some(system) = &system {
+                    std::fs::write(dir.path().join("ssh_config"), system).unwrap();
+                    opts = opts.with_system_config(dir.path().join("ssh_config"));
+                }
+                let set = ConfigSet::from_main_bytes(main.clone().into_bytes(), &opts).unwrap();
                 compare(
                     &set,
                     &hosts(&set),
-                    &format!("config:\n{main}\ninc1:\n{inc1}\ninc2:\n{inc2}"),
+                    &format!("config:\n{main}\ninc1:\n{inc1}\ninc2:\n{inc2}\nsystem:\n{system:?}"),
                 )
             },
         )
