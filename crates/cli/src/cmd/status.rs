@@ -115,42 +115,48 @@ fn host_status<'a>(
         want.connect_port().unwrap_or_default(),
     );
     let tunnel = r.tunnel(local, remote, crate::codex::ENDS);
-    // A line rejected for every host may be covered by this host's IgnoreUnknown. What ssh
-    // says of it is shown too (a note), not only where it is.
-    let mut rejection_note = None;
-    let mut rejection_loc = None;
-    let rejected = refusal
+    // What ssh names first: a line rejected for every host (this host's IgnoreUnknown may
+    // cover it) or a problem its reading for this host met before it. What ssh says of a line
+    // rejected for every host is shown too (a note, after the one ssh names first when that
+    // comes before it), not only where it is.
+    let for_every_host = refusal
         .rejected
-        .and_then(|_| match set.rejection_for_host(ctx.openssh, r) {
-            Some(rejection) => {
-                rejection_note = Some(crate::refusal::rejection_text(set, &rejection));
-                rejection_loc = Some(rejection.loc);
-                Some(set.place(rejection.loc).to_string())
-            }
-            None => None,
-        })
-        .or_else(|| r.errors.first().map(|n| at(n.loc)));
+        .and_then(|_| set.rejection_for_host(ctx.openssh, r));
+    let first = set.refusal_for_host(for_every_host.clone(), r);
+    let rejected = first.as_ref().map(|f| at(f.loc));
+    let said: Vec<sshcfg::Loc> = match (&first, &for_every_host) {
+        (Some(f), Some(g)) => vec![f.loc, g.loc],
+        _ => Vec::new(),
+    };
+    let rejection_notes: Vec<String> = match (&first, &for_every_host) {
+        (Some(f), Some(g)) => std::iter::once(f)
+            .chain((g.loc != f.loc).then_some(g))
+            .map(|x| crate::refusal::rejection_text(set, x))
+            .collect(),
+        _ => Vec::new(),
+    };
     let (reason, reason_at) = match (tunnel.as_ref(), rejected, refusal.bad_permissions) {
         (_, _, Some(file)) => (Some(Reason::BadPermissions), Some(file.to_string())),
         (_, Some(line), None) => (Some(Reason::RejectedLine), Some(line)),
         (Ok(_), None, None) => (None, None),
         (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
-    let noted = rejection_note.is_some()
+    let noted = !rejection_notes.is_empty()
         || !r.not_evaluated.is_empty()
         || !r.errors.is_empty()
         || !r.unreadable_forwards.is_empty();
     // (Most hosts have nothing to note: no list is made for them.)
     let notes = noted.then(|| {
-        (rejection_note.into_iter())
+        (rejection_notes.into_iter())
             .chain(
                 (r.not_evaluated.iter())
                     .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
             )
             .chain(
                 (r.errors.iter())
-                    // The walk's word on the line the rejection names is said there already.
-                    .filter(|n| Some(n.loc) != rejection_loc)
+                    // The walk's word on the lines the rejection notes name is said there
+                    // already.
+                    .filter(|n| !said.contains(&n.loc))
                     .chain(r.unreadable_forwards.iter())
                     .map(|n| format!("{}: {}", at(n.loc), n.message)),
             )

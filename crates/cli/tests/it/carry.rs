@@ -301,3 +301,82 @@ fn a_keyword_newer_than_the_installed_ssh_is_refused() {
         "{v}"
     );
 }
+
+/// A problem ssh meets while reading for the host (here an applying `UserKnownHostsFile` with
+/// more than 32 entries) before a line it refuses for every host is the one it names first
+/// (`ssh -G` 9.2p1: "line 2: too many userknownhostsfile entries."): `status` (of the host and
+/// of every host) and `enable` name it, and `doctor`'s fix for the missing forward points
+/// there; another host is refused at the later line.
+#[test]
+fn the_refusal_ssh_meets_first_is_named() {
+    let files = (1..=33)
+        .map(|i| format!("/tmp/k{i}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text =
+        format!("Host a\n  UserKnownHostsFile {files}\nHost b\n  User u\nHost *\n  Port abc\n");
+    let (_d, cfg) = config_file(&text);
+    let f = cfg.to_str().unwrap();
+    let at = |line: usize| format!("{f}:{line}");
+    let out = bin().args(["-F", f, "status", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let every: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |host: &str| {
+        every
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["host"] == host)
+            .cloned()
+            .unwrap()
+    };
+    for v in [status(&cfg, "a", &[])[0].clone(), of("a")] {
+        assert_eq!(v["reason"], "rejected-line", "{v}");
+        assert_eq!(v["reason_at"].as_str(), Some(at(2).as_str()), "{v}");
+        let notes = v["notes"].as_array().unwrap();
+        assert_eq!(
+            notes[0].as_str().unwrap(),
+            format!(
+                "{}: ssh refuses this config: too many userknownhostsfile entries.",
+                at(2)
+            )
+        );
+        assert_eq!(
+            notes[1].as_str().unwrap(),
+            format!("{}: ssh refuses this config: Bad port 'abc'.", at(6))
+        );
+        assert_eq!(notes.len(), 2, "{v}");
+    }
+    for v in [status(&cfg, "b", &[])[0].clone(), of("b")] {
+        assert_eq!(v["reason_at"].as_str(), Some(at(6).as_str()), "{v}");
+    }
+    let out = bin()
+        .args(["-F", f, "enable", "a", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: ssh refuses this config: too many userknownhostsfile entries.",
+            at(2)
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+    let out = bin()
+        .args(["-F", f, "doctor", "a", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing = (v["findings"].as_array().unwrap().iter())
+        .find(|g| g["code"] == "forward-missing")
+        .unwrap();
+    assert!(
+        missing["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("first correct the line ssh refuses ({})", at(2))),
+        "{missing}"
+    );
+}

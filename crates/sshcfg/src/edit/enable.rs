@@ -1,6 +1,6 @@
 //! Planning the addition of a forward for one host.
 
-use super::error::{EditError, Rejection};
+use super::error::EditError;
 use super::origin::origin;
 use super::reject::RejectionCheck;
 use super::request::tunnel_ports;
@@ -105,19 +105,17 @@ impl ConfigSet {
     ) -> Result<Plan, EditError> {
         let host = r.host.as_str();
         let (local, remote) = tunnel_ports(forward)?;
-        // A line ssh rejects for every host, unless this host's IgnoreUnknown covers it.
-        if rejection == RejectionCheck::Run
-            && self.rejection_for(ctx.openssh).is_some()
-            && let Some(e) = self.rejection_for_host(ctx.openssh, r)
-        {
+        // A line ssh rejects for every host (unless this host's IgnoreUnknown covers it), or a
+        // problem ssh finds while reading for this host (a bad Match, an applying line past
+        // readconf.c's limits, Includes nested too deep): the first ssh names.
+        let for_every_host = match rejection {
+            RejectionCheck::Run if self.rejection_for(ctx.openssh).is_some() => {
+                self.rejection_for_host(ctx.openssh, r)
+            }
+            _ => None,
+        };
+        if let Some(e) = self.refusal_for_host(for_every_host, r) {
             return Err(e.into());
-        }
-        // Problems ssh finds while reading for this host (a bad Match, Includes nested too deep).
-        if let Some(n) = r.errors.first() {
-            return Err(EditError::Rejected(Rejection {
-                loc: n.loc,
-                message: n.message.clone(),
-            }));
         }
         if let Some(e) = self.clear_error(host, r) {
             return Err(e);

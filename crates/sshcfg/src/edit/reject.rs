@@ -4,6 +4,7 @@ use super::error::Rejection;
 use crate::config::ConfigSet;
 use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
+use crate::resolve::Resolution;
 
 impl ConfigSet {
     /// The first line of the set that makes the newest ssh refuse the whole config, as ssh
@@ -65,6 +66,140 @@ impl ConfigSet {
             }
         }
         own
+    }
+}
+
+/// What the resolution's walk says when an `Include` goes deeper than ssh reads (at line 0 of
+/// the file it would read).
+const TOO_DEEP: &str = "Too many recursive configuration includes";
+
+/// Which of two places ssh reaches first in its first reading of the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum First {
+    /// The problem the reading for the host met.
+    Met,
+    /// The line refused for every host.
+    Refused,
+}
+
+impl ConfigSet {
+    /// What ssh names first when it refuses the config for the host `r` resolves (this set's
+    /// resolution of `r.host`): of `rejection`, the line it refuses for every host (as
+    /// [`ConfigSet::rejection_for_host`] finds it for this host; `None` when there is none) and
+    /// the problems its reading for the host met ([`Resolution::errors`]: a bad `Match`, an
+    /// applying line past readconf.c's limits, ...), the one it meets first as it reads the
+    /// files (each file's lines in order, an `Include`'s files where it stands). It prints an
+    /// error at each line it refuses and stops at the end of the file that holds one, so the
+    /// first it meets is the first it names (checked with `ssh -G` 9.2p1: `Host a` /
+    /// `UserKnownHostsFile` with 33 entries / `Port abc` is refused at line 2 for `a`, at line 3
+    /// for other hosts). A problem found after the first reading (in a final pass, or by the
+    /// checks ssh.c makes once it has read the files) comes after any such line: ssh stops
+    /// before it. Where both name the same line, the reading's word is what ssh says for this
+    /// host (readconf.c's limits are checked as it keeps an entry: `UserKnownHostsFile` with 33
+    /// entries and a bad 34th is refused for "too many" entries where the line applies).
+    pub fn refusal_for_host(
+        &self,
+        rejection: Option<Rejection>,
+        r: &Resolution,
+    ) -> Option<Rejection> {
+        let as_rejection = |n: &crate::Note| Rejection {
+            loc: n.loc,
+            message: n.message.clone(),
+        };
+        let Some(rejection) = rejection else {
+            return r.errors.first().map(as_rejection);
+        };
+        let Some(met) = r.errors[..r.read_errors].first() else {
+            return Some(rejection);
+        };
+        if met.loc == rejection.loc {
+            return Some(match self.limit_first(met.loc) {
+                true => as_rejection(met),
+                false => rejection,
+            });
+        }
+        let too_deep = met.message == TOO_DEEP && met.loc.index() == 0;
+        let first = self
+            .roots()
+            .iter()
+            .find_map(|&root| self.first_reached(root, 0, (met.loc, too_deep), rejection.loc));
+        Some(match first {
+            Some(First::Met) => as_rejection(met),
+            _ => rejection,
+        })
+    }
+
+    /// Line `loc`, which ssh refuses for every host and where the reading for the host met a
+    /// problem too: does readconf.c stop at its limit on what it keeps (the reading's word)
+    /// before it reaches the argument it refuses for every host? It checks each argument, then
+    /// keeps it if the line applies and there is room: the 33rd entry of `UserKnownHostsFile`,
+    /// `GlobalKnownHostsFile`, `CanonicalDomains` and `CanonicalizePermittedCNAMEs` (after its
+    /// own check), the file of an `IdentityFile` or `CertificateFile` (before the check for
+    /// extra arguments). So the limit comes first when the argument refused lies past that one
+    /// (checked with `ssh -G` 9.2p1: 33 entries then `none` is "too many userknownhostsfile
+    /// entries." where the line applies, 32 then `none` is "\"none\" argument must appear
+    /// alone."; the 101st `IdentityFile` with an extra argument is "Too many identity files",
+    /// with an empty one "Missing argument.").
+    fn limit_first(&self, loc: Loc) -> bool {
+        let doc = &self.file(loc.file()).doc;
+        let k = match doc.spec(loc.index()).map(|s| s.name) {
+            Some("identityfile" | "identityfile2" | "certificatefile") => 1,
+            Some(
+                "userknownhostsfile"
+                | "globalknownhostsfile"
+                | "canonicaldomains"
+                | "canonicalizepermittedcnames",
+            ) => 33,
+            _ => return false,
+        };
+        let Some(Ok(args)) = doc.args(loc.index()) else {
+            return false;
+        };
+        let refused = (doc.checks().newest.iter())
+            .find(|d| d.line == loc.line() && d.rejects_config())
+            .map(|d| d.column - 1);
+        args.get(k - 1)
+            .zip(refused)
+            .is_some_and(|(a, at)| at > a.span.start)
+    }
+
+    /// Which of `met` (a place, and whether it is the walk's word on an `Include` too deep,
+    /// said at line 0 of the file not read) and `refused` ssh reaches first reading file `id`,
+    /// `depth` Includes down (as [`ConfigSet::first_rejection`] reads: files deeper than ssh
+    /// reads are not read; an `Include` in them is where ssh stops for being too deep).
+    fn first_reached(
+        &self,
+        id: FileId,
+        depth: usize,
+        met: (Loc, bool),
+        refused: Loc,
+    ) -> Option<First> {
+        let (met, too_deep) = met;
+        // A place in this file, reached at its line.
+        let here = |loc: Loc| loc.file() == id && !(too_deep && loc == met);
+        let at = |loc: Loc| if here(loc) { loc.index() } else { usize::MAX };
+        let (m, f) = (at(met), at(refused));
+        let first_here = || match (m, f) {
+            (usize::MAX, usize::MAX) => None,
+            _ if m < f => Some(First::Met),
+            _ => Some(First::Refused),
+        };
+        for (line, children) in &self.file(id).includes {
+            if m.min(f) <= *line {
+                return first_here();
+            }
+            for &child in children {
+                let reached = if depth < crate::config::MAX_INCLUDE_DEPTH {
+                    self.first_reached(child, depth + 1, (met, too_deep), refused)
+                } else {
+                    (too_deep && met.file() == child).then_some(First::Met)
+                };
+                if reached.is_some() {
+                    return reached;
+                }
+            }
+        }
+        first_here()
     }
 }
 

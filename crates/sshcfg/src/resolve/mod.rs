@@ -118,6 +118,11 @@ pub struct Resolution {
     pub errors: Vec<Note>,
     /// Whether the files were read a second time (the final pass).
     pub final_pass: bool,
+    /// How many of [`Resolution::errors`] (the first) ssh meets in its first reading of the
+    /// files; those after come from a final pass or from the checks ssh.c makes once it has
+    /// read them (see [`ConfigSet::refusal_for_host`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) read_errors: usize,
 }
 
 impl Resolution {
@@ -142,6 +147,7 @@ impl Resolution {
             not_evaluated,
             errors,
             final_pass,
+            read_errors,
         } = self;
         h.clear();
         h.push_str(host);
@@ -154,6 +160,7 @@ impl Resolution {
         not_evaluated.clear();
         errors.clear();
         *final_pass = false;
+        *read_errors = 0;
     }
 
     /// Is `ClearAllForwardings yes` in force?
@@ -1036,6 +1043,8 @@ impl ConfigSet {
         // line it refuses (readconf.c then stops: "terminating, N bad configuration options").
         // The host name, made before a final pass with the AddressFamily then in force.
         let name = final_pass.then_some(&*pass_host);
+        // (A final pass follows a first reading that met no problem.)
+        out.read_errors = if final_pass { 0 } else { out.errors.len() };
         if out.errors.is_empty()
             && let Some(n) = refusal::refusal(self, out, &obtained, ctx, name, unresolved)
         {

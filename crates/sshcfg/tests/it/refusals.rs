@@ -542,3 +542,296 @@ fn debian_keywords_as_the_installed_ssh_reads_them() {
         }
     }
 }
+
+/// The refusal ssh names first for `host`: "FILE line N: MESSAGE" as (file name, line,
+/// message), or a message printed without a line (`None`, `None`, message).
+fn ssh_g_first(
+    config: &std::path::Path,
+    host: &str,
+) -> Option<(Option<String>, Option<usize>, String)> {
+    let out = Command::new("ssh")
+        .args(["-G", "-F"])
+        .arg(config)
+        .arg(host)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        return None;
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
+    Some(match first.find(" line ") {
+        Some(at) => {
+            let rest = &first[at + 6..];
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            let name = std::path::Path::new(&first[..at])
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            let msg = rest[digits..].strip_prefix(": ").unwrap_or_default();
+            (name, rest[..digits].parse().ok(), msg.to_string())
+        }
+        None => (None, None, first.to_string()),
+    })
+}
+
+/// What ssh names first: the file's name, the line (`None`: ssh prints none) and the message.
+type Named = (&'static str, Option<usize>, &'static str);
+
+/// Where a config names the host-specific problems ssh meets while reading (an applying line
+/// past readconf.c's limits, Includes nested too deep) and lines it refuses for every host,
+/// the refusal named is the first ssh meets in its reading order, with the message ssh gives
+/// for this host (`ssh -G` 9.2p1 answers, recorded: file, line and message; `None` for the
+/// line where ssh prints none), and `ssh -G` agrees when it is here. ResolveIndex agrees.
+#[test]
+fn the_refusal_named_is_the_first_ssh_meets() {
+    let n = |k: usize, f: &dyn Fn(usize) -> String| -> String {
+        (1..=k).map(f).collect::<Vec<_>>().join(" ")
+    };
+    let files = |k| n(k, &|i| format!("/tmp/k{i}"));
+    let domains = |k| n(k, &|i| format!("d{i}.com"));
+    let cnames = |k| n(k, &|i| format!("a{i}:b"));
+    let identities = |kw: &str| {
+        (1..=100)
+            .map(|i| format!("  {kw} /tmp/id{i}\n"))
+            .collect::<String>()
+    };
+    let uk33 = format!("Host h\n  UserKnownHostsFile {}\n", files(33));
+    // (main config, included file `inc`, host, (file, line, message)); `{dir}` is the
+    // directory of both.
+    let cases: Vec<(String, &str, &str, Named)> = vec![
+        // A limit on an applying line, before a line refused for every host.
+        (
+            format!("{uk33}Host *\n  Port abc\n"),
+            "",
+            "h",
+            ("config", Some(2), "too many userknownhostsfile entries."),
+        ),
+        (
+            format!("{uk33}Host *\n  Port abc\n"),
+            "",
+            "o",
+            ("config", Some(4), "Bad port 'abc'."),
+        ),
+        (
+            format!(
+                "Host h\n{}  IdentityFile /tmp/x\nPort abc\n",
+                identities("IdentityFile")
+            ),
+            "",
+            "h",
+            (
+                "config",
+                Some(102),
+                "Too many identity files specified (max 100).",
+            ),
+        ),
+        // After it, the line refused for every host comes first.
+        (
+            format!("Port abc\n{uk33}"),
+            "",
+            "h",
+            ("config", Some(1), "Bad port 'abc'."),
+        ),
+        // In an included file, read where the Include stands.
+        (
+            "Include {dir}/inc\nPort abc\n".into(),
+            &uk33,
+            "h",
+            ("inc", Some(2), "too many userknownhostsfile entries."),
+        ),
+        (
+            "Port abc\nInclude {dir}/inc\n".into(),
+            &uk33,
+            "h",
+            ("config", Some(1), "Bad port 'abc'."),
+        ),
+        (
+            "Host h\n  Include {dir}/inc\nHost *\n  Port abc\n".into(),
+            &uk33,
+            "h",
+            ("inc", Some(2), "too many userknownhostsfile entries."),
+        ),
+        // Problems found after the first reading come after it (ssh stops there).
+        (
+            "ConnectionAttempts 0\nPort abc\n".into(),
+            "",
+            "h",
+            ("config", Some(2), "Bad port 'abc'."),
+        ),
+        (
+            format!(
+                "Match final host h\n  UserKnownHostsFile {}\nHost *\n  Port abc\n",
+                files(33)
+            ),
+            "",
+            "h",
+            ("config", Some(4), "Bad port 'abc'."),
+        ),
+        // Includes nested too deep: ssh stops at the Include that goes too deep, after the
+        // lines before it.
+        (
+            "Include {dir}/config\nPort abc\n".into(),
+            "",
+            "h",
+            ("config", None, "Too many recursive configuration includes"),
+        ),
+        (
+            "Host *\n  Port abc\nInclude {dir}/config\n".into(),
+            "",
+            "h",
+            ("config", Some(2), "Bad port 'abc'."),
+        ),
+        // Within one line: the limit is checked as each entry is kept, after that entry's
+        // own check, so a bad entry past the limit is not reached where the line applies.
+        (
+            format!("Host h\n  UserKnownHostsFile {} none\n", files(33)),
+            "",
+            "h",
+            ("config", Some(2), "too many userknownhostsfile entries."),
+        ),
+        (
+            format!("Host h\n  UserKnownHostsFile {} none\n", files(33)),
+            "",
+            "o",
+            (
+                "config",
+                Some(2),
+                "keyword userknownhostsfile \"none\" argument must appear alone.",
+            ),
+        ),
+        (
+            format!("Host h\n  UserKnownHostsFile {} none\n", files(32)),
+            "",
+            "h",
+            (
+                "config",
+                Some(2),
+                "keyword userknownhostsfile \"none\" argument must appear alone.",
+            ),
+        ),
+        (
+            format!("Host h\n  UserKnownHostsFile {} \"\"\n", files(33)),
+            "",
+            "h",
+            ("config", Some(2), "too many userknownhostsfile entries."),
+        ),
+        (
+            format!("Host h\n  GlobalKnownHostsFile {} none\n", files(33)),
+            "",
+            "h",
+            ("config", Some(2), "too many globalknownhostsfile entries."),
+        ),
+        (
+            format!("Host h\n  CanonicalDomains {} bad_domain!\n", domains(33)),
+            "",
+            "h",
+            ("config", Some(2), "too many hostname suffixes."),
+        ),
+        (
+            format!("Host h\n  CanonicalDomains {} bad_domain!\n", domains(32)),
+            "",
+            "h",
+            (
+                "config",
+                Some(2),
+                "domain name \"bad_domain!\" contains invalid characters",
+            ),
+        ),
+        (
+            format!("Host h\n  CanonicalizePermittedCNAMEs {} bad\n", cnames(33)),
+            "",
+            "h",
+            ("config", Some(2), "too many permitted CNAMEs."),
+        ),
+        (
+            format!("Host h\n  CanonicalizePermittedCNAMEs {} bad\n", cnames(32)),
+            "",
+            "h",
+            ("config", Some(2), "Invalid permitted CNAME \"bad\""),
+        ),
+        (
+            format!(
+                "Host h\n{}  IdentityFile /tmp/x extra\n",
+                identities("IdentityFile")
+            ),
+            "",
+            "h",
+            (
+                "config",
+                Some(102),
+                "Too many identity files specified (max 100).",
+            ),
+        ),
+        (
+            format!(
+                "Host h\n{}  IdentityFile \"\"\n",
+                identities("IdentityFile")
+            ),
+            "",
+            "h",
+            ("config", Some(102), "Missing argument."),
+        ),
+        (
+            format!(
+                "Host h\n{}  CertificateFile /tmp/x extra\n",
+                identities("CertificateFile")
+            ),
+            "",
+            "h",
+            (
+                "config",
+                Some(102),
+                "Too many certificate files specified (max 100).",
+            ),
+        ),
+    ];
+    let ssh = crate::common::ssh_available();
+    let ctx = sshcfg::ResolveContext::current_user();
+    for (main, inc, host, want) in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let path = dir.path().join("config");
+        let main = main.replace("{dir}", d);
+        std::fs::write(&path, &main).unwrap();
+        std::fs::write(dir.path().join("inc"), inc).unwrap();
+        let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+        let mut through_index = sshcfg::Resolution::default();
+        set.resolve_index()
+            .resolve_into(host, &ctx, &mut through_index);
+        for r in [set.resolve(host, &ctx), through_index] {
+            let every = set.rejection_for_host(None, &r);
+            let ours = set.refusal_for_host(every, &r).map(|e| {
+                let name = set.file(e.loc.file()).path.file_name().unwrap();
+                (name.to_string_lossy().into_owned(), e.loc.line(), e.message)
+            });
+            let (file, line, message) = *want;
+            let (our_file, our_line, our_message) = ours.expect("refused");
+            assert_eq!(
+                (our_file.as_str(), our_message.as_str()),
+                (file, message),
+                "{host}: {main}"
+            );
+            if let Some(line) = line {
+                assert_eq!(our_line, line, "{host}: {main}");
+            }
+            // The edit is refused at the same line.
+            let e = set
+                .enable(host, &sshcfg::Forward::loopback(1455, 1455), &ctx)
+                .unwrap_err();
+            assert_eq!(e.loc().map(|l| l.line()), Some(our_line), "{host}: {main}");
+        }
+        if ssh {
+            let (f, l, m) = ssh_g_first(&path, host).expect("ssh -G refuses");
+            assert_eq!(m, want.2, "{host}: {main}");
+            assert_eq!(l, want.1, "{host}: {main}");
+            if let Some(f) = f {
+                assert_eq!(f, want.0, "{host}: {main}");
+            }
+        }
+    }
+}
