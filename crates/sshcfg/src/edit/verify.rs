@@ -393,4 +393,58 @@ mod tests {
             b"Host a\n  User me\n  LocalForward 1455 localhost:1455\n\n"
         );
     }
+
+    /// Where the blocks that can apply, read alone, would answer otherwise than the whole, the
+    /// verification reads the whole: each case is refused (the forward added listens beyond
+    /// loopback under a `GatewayPorts yes` that only the whole reads), with the projection as
+    /// without it (`ssh -G` 9.2p1 prints `gatewayports yes` for `a` on both configs). Each
+    /// fails when its fallback in `projected` is taken out (the projection then says yes).
+    #[test]
+    fn the_whole_is_read_where_the_blocks_alone_would_answer_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let inc = dir.path().join("inc");
+        std::fs::write(&inc, "GatewayPorts yes\n").unwrap();
+        for text in [
+            // An Include: its files are walked from its line, which the cut moves (here to a
+            // line that includes nothing).
+            format!("Host b\n  User x\nHost a\n  Include {}\n", inc.display()),
+            // A final pass: a `Match ... final` that never applies asks for it, and the
+            // final pass reads `Host c` for the HostName; the cut leaves the `Match` out.
+            "Match host zzz final\nHost a\n  HostName c\nHost c\n  GatewayPorts yes\n".into(),
+        ] {
+            let whole = enable(&text, "a", false);
+            assert!(
+                whole
+                    .as_ref()
+                    .is_err_and(|e| e.contains("does not have the intended effect")),
+                "{whole:?}: {text}"
+            );
+            assert_eq!(enable(&text, "a", true), whole, "{text}");
+        }
+    }
+
+    /// A reading that found a problem (ssh refuses the config for the host) is not cut down:
+    /// the argument that blocks which do not apply add nothing assumes none (their headers'
+    /// problems would show in it). `enable` refuses before it verifies then, so this asks the
+    /// projection itself.
+    #[test]
+    fn no_cut_when_the_reading_found_a_problem() {
+        let text = "Host b\n  User u\nHost a\n  User me\n";
+        let set = ConfigSet::from_main_bytes(
+            text.as_bytes().to_vec(),
+            &LoadOptions::explicit_file("config", "/nonexistent"),
+        )
+        .unwrap();
+        let ctx = ResolveContext::new("me");
+        let mut before = set.resolve("a", &ctx);
+        let plan = set
+            .enable("a", &Forward::loopback(1455, 1455), &ctx)
+            .unwrap();
+        assert!(set.projected(&plan, &before).is_some());
+        before.errors.push(crate::Note {
+            loc: crate::Loc::new(crate::loc::FileId::new(0), 0),
+            message: "Bad Match condition".into(),
+        });
+        assert!(set.projected(&plan, &before).is_none());
+    }
 }
