@@ -118,36 +118,38 @@ fn host_status<'a>(
     // What ssh names first: a line rejected for every host (this host's IgnoreUnknown may
     // cover it) or a problem its reading for this host met before it. What ssh says of a line
     // rejected for every host is shown too (a note, after the one ssh names first when that
-    // comes before it), not only where it is.
-    let for_every_host = refusal
-        .rejected
-        .and_then(|_| set.rejection_for_host(ctx.openssh, r));
-    let first = set.refusal_for_host(for_every_host.clone(), r);
-    let rejected = first.as_ref().map(|f| at(f.loc));
-    let said: Vec<sshcfg::Loc> = match (&first, &for_every_host) {
-        (Some(f), Some(g)) => vec![f.loc, g.loc],
-        _ => Vec::new(),
-    };
-    let rejection_notes: Vec<String> = match (&first, &for_every_host) {
-        (Some(f), Some(g)) => std::iter::once(f)
-            .chain((g.loc != f.loc).then_some(g))
-            .map(|x| crate::refusal::rejection_text(set, x))
-            .collect(),
-        _ => Vec::new(),
-    };
+    // comes before it), not only where it is. (Most hosts have neither: nothing is looked at
+    // for them.)
+    // The note of the refusal ssh names first, and of the line refused for every host when
+    // that comes later.
+    let (mut rejection_note, mut later_note) = (None, None);
+    let mut said = [None; 2];
+    let mut rejected = None;
+    if refusal.rejected.is_some() || !r.errors.is_empty() {
+        let for_every_host = refusal
+            .rejected
+            .and_then(|_| set.rejection_for_host(ctx.openssh, r));
+        let first = set.refusal_for_host(for_every_host.clone(), r);
+        rejected = first.as_ref().map(|f| at(f.loc));
+        if let (Some(f), Some(g)) = (&first, &for_every_host) {
+            said = [Some(f.loc), Some(g.loc)];
+            rejection_note = Some(crate::refusal::rejection_text(set, f));
+            later_note = (g.loc != f.loc).then(|| crate::refusal::rejection_text(set, g));
+        }
+    }
     let (reason, reason_at) = match (tunnel.as_ref(), rejected, refusal.bad_permissions) {
         (_, _, Some(file)) => (Some(Reason::BadPermissions), Some(file.to_string())),
         (_, Some(line), None) => (Some(Reason::RejectedLine), Some(line)),
         (Ok(_), None, None) => (None, None),
         (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
-    let noted = !rejection_notes.is_empty()
+    let noted = rejection_note.is_some()
         || !r.not_evaluated.is_empty()
         || !r.errors.is_empty()
         || !r.unreadable_forwards.is_empty();
     // (Most hosts have nothing to note: no list is made for them.)
     let notes = noted.then(|| {
-        (rejection_notes.into_iter())
+        (rejection_note.into_iter().chain(later_note))
             .chain(
                 (r.not_evaluated.iter())
                     .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
@@ -156,7 +158,7 @@ fn host_status<'a>(
                 (r.errors.iter())
                     // The walk's word on the lines the rejection notes name is said there
                     // already.
-                    .filter(|n| !said.contains(&n.loc))
+                    .filter(|n| !said.contains(&Some(n.loc)))
                     .chain(r.unreadable_forwards.iter())
                     .map(|n| format!("{}: {}", at(n.loc), n.message)),
             )
