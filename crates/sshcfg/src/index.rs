@@ -62,16 +62,164 @@ enum Guard {
     MatchOriginal,
 }
 
-/// Keys and, for each, a range of block ids: the keys in the order first filed, found through an
+/// Where a key's bytes are, in eight bytes: `len` bytes at `at` of one of the [`KeyStore`]'s
+/// texts (`src` 1 to 254: text `src - 1`), of its own bytes (`src` [`OWN`]), or the key
+/// `at` of its list of keys that fit neither (`src` [`BIG`], `len` unused). `src` is the top
+/// byte of `len_src`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    at: u32,
+    len_src: u32,
+}
+
+/// Bits of [`Span::len_src`] for the length.
+const LEN_BITS: u32 = 24;
+/// The longest key kept as a span.
+const MAX_LEN: usize = (1 << LEN_BITS) - 1;
+/// A span of the store's own bytes.
+const OWN: u32 = 0;
+/// A key in the store's list of keys that fit no span.
+const BIG: u32 = 255;
+
+/// Keys, each in eight bytes ([`Span`]): most are borrowed from a file's text (a `Host`
+/// line's words as they stand) and kept as where they are in it; a key made anew (lowercased,
+/// unquoted) is copied into the store's own bytes. A key that fits neither (longer than
+/// [`MAX_LEN`], borrowed from no text the store knows once it knows 254, or past 4 GiB of
+/// own bytes) is kept as it came, in a list of its own.
+#[derive(Debug, Default)]
+struct KeyStore<'a> {
+    spans: Vec<Span>,
+    /// The texts spans borrow from (at most 254, each shorter than 4 GiB).
+    texts: Vec<&'a [u8]>,
+    own: Vec<u8>,
+    big: Vec<Cow<'a, [u8]>>,
+}
+
+/// Push `x`, growing `v` by a quarter when it is full (not doubling: a list of every block's
+/// keys or names, sized for one a block, is often a little short).
+#[inline]
+fn push_grow<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 4).max(16));
+    }
+    v.push(x);
+}
+
+impl<'a> KeyStore<'a> {
+    /// Room for `n` keys.
+    fn with_capacity(n: usize) -> KeyStore<'a> {
+        KeyStore {
+            spans: Vec::with_capacity(n),
+            ..KeyStore::default()
+        }
+    }
+
+    /// Keys borrowed from `text` are kept as spans of it from now on (while there is room for
+    /// a text).
+    fn borrow_from(&mut self, text: &'a [u8]) {
+        if self.texts.len() < BIG as usize - 1
+            && text.len() <= u32::MAX as usize
+            && !self.texts.iter().any(|t| std::ptr::eq(*t, text))
+        {
+            self.texts.push(text);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The index of the text `b` lies in, and where in it.
+    fn locate(&self, b: &[u8]) -> Option<(usize, u32)> {
+        // The text of the file being read is the last one.
+        self.texts
+            .iter()
+            .rposition(|t| {
+                let off = (b.as_ptr() as usize).wrapping_sub(t.as_ptr() as usize);
+                off <= t.len() && b.len() <= t.len() - off
+            })
+            .map(|i| {
+                let off = b.as_ptr() as usize - self.texts[i].as_ptr() as usize;
+                (i, off as u32)
+            })
+    }
+
+    /// Add key `k` after the others (its number is the count before).
+    fn push(&mut self, k: Cow<'a, [u8]>) {
+        let len = k.len();
+        let span = if len > MAX_LEN {
+            None
+        } else if let Cow::Borrowed(b) = k
+            && let Some((i, at)) = self.locate(b)
+        {
+            Some(Span {
+                at,
+                len_src: len as u32 | (i as u32 + 1) << LEN_BITS,
+            })
+        } else if self.own.len() + len <= u32::MAX as usize {
+            let at = self.own.len() as u32;
+            self.own.extend_from_slice(&k);
+            Some(Span {
+                at,
+                len_src: len as u32 | OWN << LEN_BITS,
+            })
+        } else {
+            None
+        };
+        let span = span.unwrap_or_else(|| {
+            self.big.push(k);
+            Span {
+                at: self.big.len() as u32 - 1,
+                len_src: BIG << LEN_BITS,
+            }
+        });
+        push_grow(&mut self.spans, span);
+    }
+
+    /// The bytes of key `n`.
+    #[inline]
+    fn get(&self, n: usize) -> &[u8] {
+        let Span { at, len_src } = self.spans[n];
+        let (at, len) = (at as usize, (len_src as usize) & MAX_LEN);
+        match len_src >> LEN_BITS {
+            OWN => &self.own[at..at + len],
+            BIG => &self.big[at],
+            t => &self.texts[t as usize - 1][at..at + len],
+        }
+    }
+
+    /// Key `n` as borrowed from the text it was met in, if it was (else it is the store's).
+    fn borrowed(&self, n: usize) -> Option<&'a [u8]> {
+        let Span { at, len_src } = self.spans[n];
+        let (at, len) = (at as usize, (len_src as usize) & MAX_LEN);
+        match len_src >> LEN_BITS {
+            OWN => None,
+            BIG => match self.big[at] {
+                Cow::Borrowed(b) => Some(b),
+                Cow::Owned(_) => None,
+            },
+            t => Some(&self.texts[t as usize - 1][at..at + len]),
+        }
+    }
+}
+
+/// Keys and, for each, its block ids: the keys in the order first filed, found through an
 /// open-addressing table of their numbers (at most half full, four bytes a slot), which is
 /// smaller and quicker to fill than a map holding keys and ranges in its slots.
+///
+/// The ids are in [`Keys::ids`]: key `n`'s only id at `base + n` (most keys name one block),
+/// or, for a key with several (its bit in `several` set), the range its entry in `runs` gives.
 #[derive(Debug, Default)]
 struct KeyMap<'a> {
     /// 0: empty; else the key's number plus one. A power of two long (or empty).
     slots: Vec<u32>,
-    keys: Vec<Cow<'a, [u8]>>,
-    /// Each key's ids: `ids[a..b]` of its [`Keys`].
-    ranges: Vec<(u32, u32)>,
+    keys: KeyStore<'a>,
+    /// Where the keys' first ids start in [`Keys::ids`].
+    base: u32,
+    /// A bit a key: set when it has several ids.
+    several: Vec<u64>,
+    /// `(key, a, b)`: the ids of a key with several are `ids[a..b]`; sorted by key.
+    runs: Vec<(u32, u32, u32)>,
 }
 
 impl<'a> KeyMap<'a> {
@@ -83,8 +231,8 @@ impl<'a> KeyMap<'a> {
             } else {
                 vec![0; (2 * n).next_power_of_two()]
             },
-            keys: Vec::with_capacity(n),
-            ranges: Vec::new(),
+            keys: KeyStore::with_capacity(n),
+            ..KeyMap::default()
         }
     }
 
@@ -98,7 +246,7 @@ impl<'a> KeyMap<'a> {
     /// The number of key `k`.
     #[inline]
     fn find(&self, k: &[u8]) -> Option<u32> {
-        if self.keys.is_empty() {
+        if self.keys.len() == 0 {
             return None;
         }
         let mask = self.slots.len() - 1;
@@ -106,16 +254,26 @@ impl<'a> KeyMap<'a> {
         loop {
             match self.slots[at] {
                 0 => return None,
-                n if *self.keys[n as usize - 1] == *k => return Some(n - 1),
+                n if self.keys.get(n as usize - 1) == k => return Some(n - 1),
                 _ => at = (at + 1) & mask,
             }
         }
     }
 
-    /// The range of key `k`.
+    /// The range of [`Keys::ids`] holding the ids of key `k`.
     #[inline]
-    fn get(&self, k: &[u8]) -> Option<&(u32, u32)> {
-        self.find(k).map(|n| &self.ranges[n as usize])
+    fn get(&self, k: &[u8]) -> Option<(u32, u32)> {
+        let n = self.find(k)?;
+        if self
+            .several
+            .get(n as usize / 64)
+            .is_some_and(|w| w & 1 << (n % 64) != 0)
+        {
+            let i = self.runs.binary_search_by_key(&n, |r| r.0).ok()?;
+            let (_, a, b) = self.runs[i];
+            return Some((a, b));
+        }
+        Some((self.base + n, self.base + n + 1))
     }
 
     /// The number of key `k`, added after the others if it is new (the table grows to stay at
@@ -133,7 +291,7 @@ impl<'a> KeyMap<'a> {
                     self.slots[at] = self.keys.len() as u32;
                     return self.keys.len() as u32 - 1;
                 }
-                n if self.keys[n as usize - 1] == k => return n - 1,
+                n if self.keys.get(n as usize - 1) == &*k => return n - 1,
                 _ => at = (at + 1) & mask,
             }
         }
@@ -144,48 +302,92 @@ impl<'a> KeyMap<'a> {
     fn grow(&mut self) {
         self.slots = vec![0; (2 * self.slots.len()).max(16)];
         let mask = self.slots.len() - 1;
-        for (n, k) in self.keys.iter().enumerate() {
-            let mut at = self.place(k);
+        for n in 0..self.keys.len() {
+            let mut at = self.place(self.keys.get(n));
             while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
             self.slots[at] = n as u32 + 1;
         }
     }
+}
 
-    /// Each key's range of `ids`, given `(key number, block id)` in filing order: a key's block
-    /// ids in the order filed, each block once.
-    fn place_ids(&mut self, filed: Vec<(u32, u32)>, ids: &mut Vec<u32>) {
-        let mut counts = vec![0u32; self.keys.len()];
-        for &(n, _) in &filed {
-            counts[n as usize] += 1;
+/// A [`KeyMap`] being filled: its keys numbered as they come, each key's first block id, and
+/// the filings after a key's first (rare: most keys name one block).
+#[derive(Debug, Default)]
+struct Filing<'a> {
+    map: KeyMap<'a>,
+    /// Key `n`'s first block id.
+    heads: Vec<u32>,
+    /// `(key, block id)` of each later filing of a key in another block, in order.
+    more: Vec<(u32, u32)>,
+}
+
+impl<'a> Filing<'a> {
+    /// Room for `n` keys.
+    fn with_capacity(n: usize) -> Filing<'a> {
+        Filing {
+            map: KeyMap::with_capacity(n),
+            heads: Vec::with_capacity(n),
+            more: Vec::new(),
         }
-        let mut next = ids.len() as u32;
-        let mut starts = counts;
-        for c in &mut starts {
-            let n = *c;
-            *c = next;
-            next += n;
+    }
+
+    /// File block `id` under `k` (blocks are filed in the order of their ids); the key's
+    /// number.
+    #[inline]
+    fn file(&mut self, k: Cow<'a, [u8]>, id: u32) -> u32 {
+        let n = self.map.number(k);
+        if n as usize == self.heads.len() {
+            push_grow(&mut self.heads, id);
+        } else if self.heads[n as usize] != id {
+            // (A key named twice for one block, `Host a a`, lists the block once.)
+            self.more.push((n, id));
         }
-        // Where each key's next id goes.
-        let mut cursor = starts.clone();
-        ids.resize(next as usize, 0);
-        for (n, id) in filed {
-            let (start, at) = (starts[n as usize], &mut cursor[n as usize]);
-            // A key named twice for one block (`Host a a`) lists the block once.
-            if *at == start || ids[*at as usize - 1] != id {
-                ids[*at as usize] = id;
-                *at += 1;
+        n
+    }
+
+    /// The map, its ids placed at the end of `ids`: the first id of each key, then the ids of
+    /// each key with several, in the order filed, each block once.
+    fn finish(self, ids: &mut Vec<u32>) -> KeyMap<'a> {
+        let Filing {
+            mut map,
+            heads,
+            mut more,
+        } = self;
+        map.base = ids.len() as u32;
+        if ids.is_empty() {
+            *ids = heads;
+        } else {
+            ids.extend_from_slice(&heads);
+        }
+        if more.is_empty() {
+            return map;
+        }
+        // Stable: each key's ids stay in the order filed.
+        more.sort_by_key(|&(n, _)| n);
+        ids.reserve_exact(2 * more.len());
+        map.several = vec![0; map.keys.len().div_ceil(64)];
+        for group in more.chunk_by(|x, y| x.0 == y.0) {
+            let n = group[0].0;
+            let a = ids.len();
+            ids.push(ids[(map.base + n) as usize]);
+            for &(_, id) in group {
+                if ids.last() != Some(&id) {
+                    ids.push(id);
+                }
             }
+            map.runs.push((n, a as u32, ids.len() as u32));
+            map.several[n as usize / 64] |= 1 << (n % 64);
         }
-        self.ranges = starts.into_iter().zip(cursor).collect();
+        map
     }
 }
 
 /// Blocks filed by the literal parts of patterns.
 #[derive(Debug, Default)]
 struct Keys<'a> {
-    /// Patterns without a wildcard, by the pattern: the block ids in `ids[range]`.
+    /// Patterns without a wildcard, by the pattern (each key's block ids in `ids`).
     exact: KeyMap<'a>,
     /// Wildcard patterns with a literal prefix, by that prefix.
     prefix: KeyMap<'a>,
@@ -197,6 +399,7 @@ struct Keys<'a> {
     /// The end bytes of the prefixes and of the suffixes.
     prefix_ends: Ends,
     suffix_ends: Ends,
+    /// The block ids of the three maps' keys (see [`KeyMap`]); empty when no key is filed.
     ids: Vec<u32>,
 }
 
@@ -204,9 +407,9 @@ struct Keys<'a> {
 /// they come (each kept once), prefixes and suffixes listed.
 #[derive(Default)]
 struct KeysBuilder<'a> {
-    exact: KeyMap<'a>,
-    /// `(key number, block id)` of each exact key filed, in order.
-    exact_ids: Vec<(u32, u32)>,
+    exact: Filing<'a>,
+    /// The texts of the files read so far (a key borrowed from one is kept as a span of it).
+    texts: Vec<&'a [u8]>,
     prefix: Vec<(Cow<'a, [u8]>, u32)>,
     suffix: Vec<(Cow<'a, [u8]>, u32)>,
 }
@@ -220,56 +423,97 @@ struct Pending<'a> {
 }
 
 /// The literal host names met while the index is built ([`ConfigSet::literal_hosts`]), in
-/// order, repeats included; each with the number of the `Host` exact key it is filed as, when
-/// it is filed as one. Their repeats are then found by the keys' numbers, which filing makes
-/// anyway, not by a set of their own.
+/// order, repeats included: each as the number of the `Host` exact key it is filed as (its
+/// bytes are the key's, and kept there), else kept here. Their repeats are then found by the
+/// keys' numbers, which filing makes anyway, not by a set of their own.
 struct Naming<'a> {
-    names: Vec<Cow<'a, str>>,
+    /// Each name: its key's number, or [`OTHER`] plus its place in `others`.
     entries: Vec<u32>,
+    /// The names not filed as an exact key where they were met (rare).
+    others: Vec<Cow<'a, str>>,
 }
 
-/// A name not filed as an exact key where it was met.
-const NOT_FILED: u32 = u32::MAX;
+/// An entry of [`Naming`] that is not a key's number.
+const OTHER: u32 = 1 << 31;
+/// An entry of [`Naming`] found a repeat.
+const REPEAT: u32 = u32::MAX;
 
 impl<'a> Naming<'a> {
     fn with_capacity(n: usize) -> Naming<'a> {
         Naming {
-            names: Vec::with_capacity(n),
             entries: Vec::with_capacity(n),
+            others: Vec::new(),
         }
     }
 
     /// The pattern `v`, filed (or not) as exact key number `key`.
     #[inline]
     fn push(&mut self, v: Cow<'a, [u8]>, key: Option<u32>) {
-        if let Some(name) = crate::config::host_name(v) {
-            self.names.push(name);
-            self.entries.push(key.unwrap_or(NOT_FILED));
+        match key {
+            Some(k) if k < OTHER => {
+                if crate::config::host_name(v).is_some() {
+                    push_grow(&mut self.entries, k);
+                }
+            }
+            _ => {
+                if let Some(name) = crate::config::host_name(v) {
+                    push_grow(&mut self.entries, OTHER | self.others.len() as u32);
+                    self.others.push(name);
+                }
+            }
         }
     }
 
-    /// Each name once, in order of first appearance, given `keys` (the `Host` keys).
-    fn finish(self, keys: &Keys<'a>) -> Vec<Cow<'a, str>> {
-        let Naming { mut names, entries } = self;
-        let mut named = vec![0u64; keys.exact.keys.len().div_ceil(64)];
-        // Names filed as no key anywhere (in a block read for every host): rare.
-        let mut others: crate::hash::HashSet<Cow<'a, str>> = Default::default();
-        let mut entries = entries.into_iter();
-        names.retain(|n| {
-            let key = match entries.next().expect("an entry a name") {
-                NOT_FILED => keys.exact.find(n.as_bytes()),
-                key => Some(key),
-            };
-            match key {
-                Some(s) => {
-                    let (word, bit) = (s as usize / 64, 1u64 << (s % 64));
-                    let first = named[word] & bit == 0;
-                    named[word] |= bit;
-                    first
+    /// Each name once, in order of first appearance, given `keys` (the `Host` exact keys).
+    fn finish(self, keys: &KeyMap<'a>) -> Vec<Cow<'a, str>> {
+        let Naming {
+            mut entries,
+            mut others,
+        } = self;
+        let mut named = vec![0u64; keys.keys.len().div_ceil(64)];
+        let mut count = 0;
+        {
+            // Names filed as no key anywhere (in a block read for every host): rare.
+            let mut seen: crate::hash::HashSet<&str> = Default::default();
+            for e in &mut entries {
+                let other = (*e & OTHER != 0).then(|| &*others[(*e & !OTHER) as usize]);
+                let key = match other {
+                    Some(n) => keys.find(n.as_bytes()),
+                    None => Some(*e),
+                };
+                let first = match (key, other) {
+                    (Some(s), _) => {
+                        let (word, bit) = (s as usize / 64, 1u64 << (s % 64));
+                        let first = named[word] & bit == 0;
+                        named[word] |= bit;
+                        first
+                    }
+                    (None, Some(n)) => seen.insert(n),
+                    (None, None) => unreachable!("a key's number names a key"),
+                };
+                if first {
+                    count += 1;
+                } else {
+                    *e = REPEAT;
                 }
-                None => others.insert(n.clone()),
             }
-        });
+        }
+        let mut names = Vec::with_capacity(count);
+        for e in entries {
+            names.push(match e {
+                REPEAT => continue,
+                e if e & OTHER != 0 => std::mem::take(&mut others[(e & !OTHER) as usize]),
+                n => match keys.keys.borrowed(n as usize) {
+                    // SAFETY: `host_name` took these bytes for a name (so UTF-8) when the
+                    // name was met.
+                    Some(b) => Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) }),
+                    None => Cow::Owned(
+                        String::from_utf8(keys.keys.get(n as usize).to_vec())
+                            .expect("a name is UTF-8"),
+                    ),
+                },
+            });
+        }
         names
     }
 }
@@ -311,9 +555,15 @@ impl<'a> KeysBuilder<'a> {
     /// File block `id` under the key without a wildcard `k`; its number.
     #[inline]
     fn file_exact(&mut self, k: Cow<'a, [u8]>, id: u32) -> u32 {
-        let n = self.exact.number(k);
-        self.exact_ids.push((n, id));
-        n
+        self.exact.file(k, id)
+    }
+
+    /// Keys borrowed from `text` (a file's) are kept as spans of it.
+    fn borrow_from(&mut self, text: &'a [u8]) {
+        self.exact.map.keys.borrow_from(text);
+        if self.texts.len() < BIG as usize - 1 {
+            self.texts.push(text);
+        }
     }
 
     /// File the keys of a block (`p` is left empty).
@@ -325,27 +575,29 @@ impl<'a> KeysBuilder<'a> {
         self.suffix.append(&mut p.suffix);
     }
 
-    /// The keys, each with its range of block ids.
+    /// The keys, each with its block ids.
     fn build(self) -> Keys<'a> {
         let mut ids = Vec::new();
         let KeysBuilder {
-            mut exact,
-            exact_ids,
+            exact,
+            texts,
             prefix,
             suffix,
         } = self;
-        exact.place_ids(exact_ids, &mut ids);
+        let exact = exact.finish(&mut ids);
         // Prefixes and suffixes are numbered now (each key hashed once), then placed.
         let mut numbered = |v: Vec<(Cow<'a, [u8]>, u32)>| {
             let mut ends = Ends::default();
-            let mut map = KeyMap::with_capacity(v.len());
-            let mut filed = Vec::with_capacity(v.len());
+            let mut filing = Filing::with_capacity(v.len());
+            for &t in &texts {
+                filing.map.keys.borrow_from(t);
+            }
             for (k, id) in v {
                 ends.add(&k);
-                filed.push((map.number(k), id));
+                filing.file(k, id);
             }
-            map.place_ids(filed, &mut ids);
-            let mut lens: Vec<usize> = map.keys.iter().map(|k| k.len()).collect();
+            let map = filing.finish(&mut ids);
+            let mut lens: Vec<usize> = (0..map.keys.len()).map(|n| map.keys.get(n).len()).collect();
             lens.sort_unstable();
             lens.dedup();
             (map, lens, ends)
@@ -375,8 +627,8 @@ impl Keys<'_> {
         if self.ids.is_empty() {
             return out;
         }
-        let mut take = |r: Option<&(u32, u32)>| {
-            if let Some(&(a, b)) = r {
+        let mut take = |r: Option<(u32, u32)>| {
+            if let Some((a, b)) = r {
                 let more = &self.ids[a as usize..b as usize];
                 if out.is_empty() {
                     out = Cow::Borrowed(more);
@@ -499,7 +751,7 @@ impl<'a> Filed<'a> {
     fn index_naming(self, naming: Option<Naming<'a>>) -> (ResolveIndex<'a>, Vec<Cow<'a, str>>) {
         let [host_b, match_b, orig_b] = self.builders;
         let host_keys = host_b.build();
-        let names = naming.map_or_else(Vec::new, |n| n.finish(&host_keys));
+        let names = naming.map_or_else(Vec::new, |n| n.finish(&host_keys.exact));
         let index = ResolveIndex {
             set: self.set,
             files: self.files,
@@ -552,7 +804,7 @@ impl<'a> ResolveIndex<'a> {
         let blocks: usize = set.files().iter().map(|f| f.doc.block_count()).sum();
         let (mut host_b, mut match_b, mut orig_b) = (
             KeysBuilder {
-                exact: KeyMap::with_capacity(blocks),
+                exact: Filing::with_capacity(blocks),
                 ..KeysBuilder::default()
             },
             KeysBuilder::default(),
@@ -563,6 +815,9 @@ impl<'a> ResolveIndex<'a> {
         let mut names = names;
         for f in set.files() {
             let doc = &f.doc;
+            for b in [&mut host_b, &mut match_b, &mut orig_b] {
+                b.borrow_from(doc.as_bytes());
+            }
             let mut file_names = names.as_deref_mut().filter(|_| f.editable());
             let first = guards.len() as u32;
             let mut headers = Vec::new();
@@ -966,7 +1221,7 @@ impl ConfigSet {
 
 #[cfg(test)]
 mod tests {
-    use super::KeyMap;
+    use super::{Filing, KeyMap, KeyStore, MAX_LEN};
     use std::borrow::Cow;
 
     /// Keys are numbered in order of first filing, a repeat gets its key's number, and every
@@ -983,14 +1238,111 @@ mod tests {
             assert_eq!(n as usize, i % 1500, "{i}");
             assert!(2 * map.keys.len() <= map.slots.len());
         }
-        map.ranges = (0..1500).map(|n| (n, n + 1)).collect();
+        map.base = 7;
         for n in 0..1500u32 {
             let k = format!("h{n}");
-            assert_eq!(map.get(k.as_bytes()), Some(&(n, n + 1)));
+            assert_eq!(map.get(k.as_bytes()), Some((n + 7, n + 8)));
         }
         for absent in ["h1500", "h", "", "h01", "x0"] {
             assert_eq!(map.get(absent.as_bytes()), None, "{absent}");
         }
         assert_eq!(KeyMap::default().get(b"h0"), None);
+    }
+
+    /// The store gives back every key's bytes, however it keeps them: spans of the texts it
+    /// knows (several), its own bytes (a key made anew, or borrowed from no text it knows),
+    /// and as it came (a key too long for a span; a text past the 254th is not known); a key
+    /// borrowed from a text it knows (or kept as it came) is given back borrowed from there.
+    #[test]
+    fn a_key_store_gives_back_each_key() {
+        let texts: Vec<Vec<u8>> = (0..300)
+            .map(|i| format!("Host t{i} t{i}-x\n").into_bytes())
+            .collect();
+        let elsewhere = b"lone".to_vec();
+        let long = vec![b'k'; MAX_LEN + 1];
+        let longest = vec![b'j'; MAX_LEN];
+        let mut store = KeyStore::with_capacity(3);
+        // (key, where it is given back borrowed from)
+        let mut want: Vec<(Vec<u8>, Option<*const u8>)> = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            store.borrow_from(t);
+            store.borrow_from(t);
+            for w in t[5..t.len() - 1].split(|&b| b == b' ') {
+                store.push(Cow::Borrowed(w));
+                want.push((w.to_vec(), (i < 254).then_some(w.as_ptr())));
+            }
+            if i % 50 == 0 {
+                let made = format!("MADE{i}").to_ascii_lowercase().into_bytes();
+                store.push(Cow::Owned(made.clone()));
+                want.push((made, None));
+                store.push(Cow::Borrowed(&elsewhere));
+                want.push((elsewhere.clone(), None));
+                store.push(Cow::Owned(Vec::new()));
+                want.push((Vec::new(), None));
+            }
+        }
+        store.push(Cow::Borrowed(&long));
+        want.push((long.clone(), Some(long.as_ptr())));
+        store.push(Cow::Owned(long.clone()));
+        want.push((long.clone(), None));
+        store.push(Cow::Owned(longest.clone()));
+        want.push((longest.clone(), None));
+        store.push(Cow::Borrowed(&texts[3][5..7]));
+        want.push((b"t3".to_vec(), Some(texts[3][5..].as_ptr())));
+        assert_eq!(store.texts.len(), 254);
+        assert_eq!(store.big.len(), 2);
+        // Grown by a quarter, not doubled.
+        assert!(store.spans.capacity() * 4 <= store.len() * 5 + 64);
+        assert_eq!(store.len(), want.len());
+        for (n, (k, from)) in want.iter().enumerate() {
+            assert_eq!(store.get(n), &k[..], "{n}");
+            let got = store.borrowed(n);
+            assert_eq!(got.map(<[u8]>::as_ptr), *from, "{n}");
+            assert_eq!(got.map(<[u8]>::len).unwrap_or(k.len()), k.len(), "{n}");
+        }
+    }
+
+    /// A key's ids are each block it was filed for once, in order: one id (most keys) found
+    /// at the key's place after the map's base, several in a run of their own.
+    #[test]
+    fn a_filing_places_each_keys_ids() {
+        let mut ids = vec![99, 98];
+        let mut f = Filing::default();
+        // (key, block)
+        let filed: &[(&[u8], u32)] = &[
+            (b"a", 0),
+            (b"a", 0),
+            (b"b", 1),
+            (b"c", 2),
+            (b"a", 3),
+            (b"b", 3),
+            (b"a", 3),
+            (b"d", 4),
+            (b"a", 5),
+            (b"d", 4),
+        ];
+        for &(k, id) in filed {
+            f.file(Cow::Borrowed(k), id);
+        }
+        let map = f.finish(&mut ids);
+        let got = |k: &[u8]| {
+            map.get(k)
+                .map(|(a, b)| ids[a as usize..b as usize].to_vec())
+        };
+        assert_eq!(got(b"a"), Some(vec![0, 3, 5]));
+        assert_eq!(got(b"b"), Some(vec![1, 3]));
+        assert_eq!(got(b"c"), Some(vec![2]));
+        assert_eq!(got(b"d"), Some(vec![4]));
+        assert_eq!(got(b"e"), None);
+        assert_eq!(&ids[..2], &[99, 98]);
+        // The first map's ids are its first ids, taken as they are.
+        let mut ids = Vec::new();
+        let mut f = Filing::with_capacity(1);
+        for n in 0..100u32 {
+            f.file(Cow::Owned(n.to_string().into_bytes()), n);
+        }
+        let map = f.finish(&mut ids);
+        assert_eq!(ids, (0..100).collect::<Vec<u32>>());
+        assert_eq!(map.get(b"42"), Some((42, 43)));
     }
 }
