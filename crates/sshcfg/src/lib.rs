@@ -155,7 +155,7 @@ pub use header::{
     HostPatterns, MatchLine, MatchWords, Negation,
 };
 pub use host::{HostAlias, HostError};
-pub use index::ResolveIndex;
+pub use index::{HostNames, HostNamesIter, ResolveIndex};
 pub use keyword::Keyword;
 pub use lexer::{Eol, SplitError, Token};
 pub use listener::{

@@ -93,7 +93,7 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> V
             let (index, hosts) = set.resolve_index_naming_hosts();
             (Some(index), hosts)
         }
-        true => (None, a.hosts.iter().map(|h| h.as_str().into()).collect()),
+        true => (None, a.hosts.iter().map(|h| h.as_str()).collect()),
     };
     let index = every.or_else(|| (candidates.len() > 1).then(|| set.resolve_index()));
     let (local, remote) = (a.ports.local(), a.ports.remote());

@@ -196,7 +196,7 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
             let (index, hosts) = set.resolve_index_naming_hosts();
             (Some(index), hosts)
         }
-        false => (None, a.hosts.iter().map(|h| h.as_str().into()).collect()),
+        false => (None, a.hosts.iter().map(|h| h.as_str()).collect()),
     };
     let rejected = set
         .rejection_for(ctx.openssh)

@@ -163,8 +163,9 @@ fn file(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
 
 fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCaseError> {
     // The index names the literal hosts from the Host lines it read: the same list.
+    let names = set.resolve_index_naming_hosts().1;
     prop_assert_eq!(
-        set.resolve_index_naming_hosts().1,
+        names.iter().collect::<Vec<_>>(),
         set.literal_hosts(),
         "literal hosts in {}",
         what
