@@ -130,18 +130,16 @@ impl<'a> KeyStore<'a> {
     }
 
     /// The index of the text `b` lies in, and where in it.
+    #[inline]
     fn locate(&self, b: &[u8]) -> Option<(usize, u32)> {
+        let within = |t: &[u8]| {
+            let off = (b.as_ptr() as usize).wrapping_sub(t.as_ptr() as usize);
+            (off <= t.len() && b.len() <= t.len() - off).then_some(off as u32)
+        };
         // The text of the file being read is the last one.
-        self.texts
-            .iter()
-            .rposition(|t| {
-                let off = (b.as_ptr() as usize).wrapping_sub(t.as_ptr() as usize);
-                off <= t.len() && b.len() <= t.len() - off
-            })
-            .map(|i| {
-                let off = b.as_ptr() as usize - self.texts[i].as_ptr() as usize;
-                (i, off as u32)
-            })
+        (0..self.texts.len())
+            .rev()
+            .find_map(|i| Some((i, within(self.texts[i])?)))
     }
 
     /// Add key `k` after the others (its number is the count before).
