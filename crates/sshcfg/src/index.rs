@@ -449,9 +449,18 @@ struct Pending<'a> {
 /// order, repeats included: each as the number of the `Host` exact key it is filed as (its
 /// bytes are the key's, and kept there), else kept here. Their repeats are then found by the
 /// keys' numbers, which filing makes anyway, not by a set of their own.
+///
+/// Most often the names are the keys, in the order they were numbered: while they are (each
+/// name met is a key met before or the next key), nothing is listed but how many keys they
+/// are.
 struct Naming<'a> {
+    /// While `entries` is not in use: the names met are keys `0..next`, in order (each met
+    /// once or more, its first time before the next key's).
+    next: Option<u32>,
     /// Each name: its key's number, or [`OTHER`] plus its place in `others`.
     entries: Vec<u32>,
+    /// Room for `entries` when they come into use.
+    room: usize,
     /// The names not filed as an exact key where they were met (rare).
     others: Vec<Cow<'a, str>>,
 }
@@ -464,8 +473,19 @@ const REPEAT: u32 = u32::MAX;
 impl<'a> Naming<'a> {
     fn with_capacity(n: usize) -> Naming<'a> {
         Naming {
-            entries: Vec::with_capacity(n),
+            next: Some(0),
+            entries: Vec::new(),
+            room: n,
             others: Vec::new(),
+        }
+    }
+
+    /// The names are not (or no longer) keys `0..next` in order: they are listed from now on.
+    #[cold]
+    fn list(&mut self) {
+        if let Some(next) = self.next.take() {
+            self.entries = Vec::with_capacity(self.room.max(next as usize + 16));
+            self.entries.extend(0..next);
         }
     }
 
@@ -475,11 +495,22 @@ impl<'a> Naming<'a> {
         match key {
             Some(k) if k < OTHER => {
                 if crate::config::host_name(v).is_some() {
+                    match &mut self.next {
+                        // A repeat (left out in the end anyway), or the next key.
+                        Some(next) if k < *next => return,
+                        Some(next) if k == *next => {
+                            *next += 1;
+                            return;
+                        }
+                        Some(_) => self.list(),
+                        None => {}
+                    }
                     push_grow(&mut self.entries, k);
                 }
             }
             _ => {
                 if let Some(name) = crate::config::host_name(v) {
+                    self.list();
                     push_grow(&mut self.entries, OTHER | self.others.len() as u32);
                     self.others.push(name);
                 }
@@ -490,9 +521,21 @@ impl<'a> Naming<'a> {
     /// Each name once, in order of first appearance, given `keys` (the `Host` exact keys).
     fn finish(self, keys: &KeyMap<'a>) -> HostNames<'a> {
         let Naming {
+            next,
             mut entries,
             mut others,
+            ..
         } = self;
+        if let Some(next) = next {
+            let mut names = KeyStore::with_capacity(next as usize);
+            for &t in &keys.keys.texts {
+                names.borrow_from(t);
+            }
+            for n in 0..next as usize {
+                names.push_from(&keys.keys, n);
+            }
+            return HostNames { names };
+        }
         let mut named = vec![0u64; keys.keys.len().div_ceil(64)];
         let mut count = 0;
         {
@@ -909,10 +952,10 @@ impl<'a> ResolveIndex<'a> {
     /// `names`, gather the literal host names of the `Host` lines on the way.
     fn read_headers(set: &'a ConfigSet, names: Option<&mut Naming<'a>>) -> Filed<'a> {
         let mut files = Vec::with_capacity(set.files().len());
-        let mut guards = Vec::new();
         let mut always = Vec::new();
         // Most blocks are `Host` blocks, most of one name: room for a key a block from the start.
         let blocks: usize = set.files().iter().map(|f| f.doc.block_count()).sum();
+        let mut guards = Vec::with_capacity(blocks);
         let (mut host_b, mut match_b, mut orig_b) = (
             KeysBuilder {
                 exact: Filing::with_capacity(blocks),
@@ -931,7 +974,7 @@ impl<'a> ResolveIndex<'a> {
             }
             let mut file_names = names.as_deref_mut().filter(|_| f.editable());
             let first = guards.len() as u32;
-            let mut headers = Vec::new();
+            let mut headers = Vec::with_capacity(doc.block_count());
             let includes: Vec<usize> = doc.lines_of("include").collect();
             for b in doc.blocks() {
                 let Some(h) = b.header else { continue };

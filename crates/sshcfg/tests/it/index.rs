@@ -317,3 +317,33 @@ fn index_answers_as_resolve_for_every_letter_case_of_a_hostname() {
     assert_eq!(user("hz").as_deref(), Some("uz"));
     assert_eq!(user("p").as_deref(), Some("up"));
 }
+
+/// The names come in order of first appearance, each once, however the keys the index files
+/// are numbered: a key that is no name (`-x`, a `Match host` word) before the names, names
+/// met again, a name first met in a line with a wildcard or quotes, a name in an `Include`d
+/// block.
+#[test]
+fn the_index_names_the_literal_hosts_in_order() {
+    let cases: [(&str, &[&str]); 7] = [
+        ("Host a b\nHost b c a\nHost d\n", &["a", "b", "c", "d"]),
+        ("Host -x a\nHost b a\n", &["a", "b"]),
+        ("Host a\nHost -x\nHost b\nHost a c\n", &["a", "b", "c"]),
+        ("Host a w*\nHost b a\nHost c\n", &["a", "b", "c"]),
+        ("Host b\nHost \"a\" b\nHost a c\n", &["b", "a", "c"]),
+        ("Match host m\nHost m n\nHost -y n o\n", &["m", "n", "o"]),
+        (
+            "Host a\n  Include /nonexistent/x\nHost b a\nHost c\n",
+            &["a", "b", "c"],
+        ),
+    ];
+    for (text, want) in cases {
+        let set = ConfigSet::from_main_bytes(
+            text.as_bytes().to_vec(),
+            &LoadOptions::explicit_file("config", "/nonexistent"),
+        )
+        .unwrap();
+        let names = set.resolve_index_naming_hosts().1;
+        assert_eq!(names.iter().collect::<Vec<_>>(), *want, "{text}");
+        assert_eq!(set.literal_hosts(), *want, "{text}");
+    }
+}
