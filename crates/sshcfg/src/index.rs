@@ -37,6 +37,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use crate::config::ConfigSet;
 use crate::document::Document;
@@ -236,7 +237,8 @@ impl<'a> KeyStore<'a> {
 struct KeyMap<'a> {
     /// 0: empty; else the key's number plus one. A power of two long (or empty).
     slots: Vec<u32>,
-    keys: KeyStore<'a>,
+    /// (Shared with the [`HostNames`] when they are the keys; only once the map is built.)
+    keys: Arc<KeyStore<'a>>,
     /// Where the keys' first ids start in [`Keys::ids`].
     base: u32,
     /// A bit a key: set when it has several ids.
@@ -254,7 +256,7 @@ impl<'a> KeyMap<'a> {
             } else {
                 vec![0; (2 * n).next_power_of_two()]
             },
-            keys: KeyStore::with_capacity(n),
+            keys: Arc::new(KeyStore::with_capacity(n)),
             ..KeyMap::default()
         }
     }
@@ -310,7 +312,7 @@ impl<'a> KeyMap<'a> {
         loop {
             match self.slots[at] {
                 0 => {
-                    self.keys.push(k);
+                    self.keys_mut().push(k);
                     self.slots[at] = self.keys.len() as u32;
                     return self.keys.len() as u32 - 1;
                 }
@@ -318,6 +320,11 @@ impl<'a> KeyMap<'a> {
                 _ => at = (at + 1) & mask,
             }
         }
+    }
+
+    /// The keys, while the map is filled (not shared yet).
+    fn keys_mut(&mut self) -> &mut KeyStore<'a> {
+        Arc::get_mut(&mut self.keys).expect("a key map's keys are shared once it is built")
     }
 
     /// Twice the slots (16 at first), each key placed again.
@@ -527,14 +534,11 @@ impl<'a> Naming<'a> {
             ..
         } = self;
         if let Some(next) = next {
-            let mut names = KeyStore::with_capacity(next as usize);
-            for &t in &keys.keys.texts {
-                names.borrow_from(t);
-            }
-            for n in 0..next as usize {
-                names.push_from(&keys.keys, n);
-            }
-            return HostNames { names };
+            // The first `next` keys, as they are.
+            return HostNames {
+                names: Arc::clone(&keys.keys),
+                len: next as usize,
+            };
         }
         let mut named = vec![0u64; keys.keys.len().div_ceil(64)];
         let mut count = 0;
@@ -581,14 +585,18 @@ impl<'a> Naming<'a> {
                 }
             });
         }
-        HostNames { names }
+        HostNames {
+            len: names.len(),
+            names: Arc::new(names),
+        }
     }
 }
 
 /// Host names, as [`ConfigSet::resolve_index_naming_hosts`] gives them: a list of `&str`,
 /// each name in eight bytes (most are where they stand in the config's text; the others are
 /// copied into the list), which for a config of a hundred thousand hosts is a third of a
-/// `Vec<Cow<str>>`'s room.
+/// `Vec<Cow<str>>`'s room. When the names are the index's `Host` keys in the order it
+/// numbered them (most configs), the list is those keys, shared: no room of its own.
 ///
 /// ```
 /// # use sshcfg::HostNames;
@@ -598,19 +606,20 @@ impl<'a> Naming<'a> {
 /// ```
 #[derive(Debug, Default)]
 pub struct HostNames<'a> {
-    /// Only ever given UTF-8.
-    names: KeyStore<'a>,
+    /// The names are its first `len` keys, each UTF-8.
+    names: Arc<KeyStore<'a>>,
+    len: usize,
 }
 
 impl<'a> HostNames<'a> {
     /// How many names.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.len
     }
 
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
-        self.names.len() == 0
+        self.len == 0
     }
 
     /// Name `i`, if there are more than `i`.
@@ -620,8 +629,8 @@ impl<'a> HostNames<'a> {
 
     /// Name `i` (there are more than `i`).
     fn name(&self, i: usize) -> &str {
-        // SAFETY: only `str`s are kept (by `Naming::finish`, checked by `host_name` as they
-        // were met, and by `from_iter`).
+        // SAFETY: the first `len` keys are `str`s (by `Naming::finish`: keys and names
+        // `host_name` took as they were met; by `from_iter`: `str`s).
         unsafe { std::str::from_utf8_unchecked(self.names.get(i)) }
     }
 
@@ -641,7 +650,10 @@ impl<'a> FromIterator<&'a str> for HostNames<'a> {
         for n in iter {
             names.push(Cow::Borrowed(n.as_bytes()));
         }
-        HostNames { names }
+        HostNames {
+            len: names.len(),
+            names: Arc::new(names),
+        }
     }
 }
 
@@ -714,7 +726,7 @@ impl<'a> KeysBuilder<'a> {
 
     /// Keys borrowed from `text` (a file's) are kept as spans of it.
     fn borrow_from(&mut self, text: &'a [u8]) {
-        self.exact.map.keys.borrow_from(text);
+        self.exact.map.keys_mut().borrow_from(text);
         if self.texts.len() < BIG as usize - 1 {
             self.texts.push(text);
         }
@@ -744,7 +756,7 @@ impl<'a> KeysBuilder<'a> {
             let mut ends = Ends::default();
             let mut filing = Filing::with_capacity(v.len());
             for &t in &texts {
-                filing.map.keys.borrow_from(t);
+                filing.map.keys_mut().borrow_from(t);
             }
             for (k, id) in v {
                 ends.add(&k);
