@@ -685,6 +685,15 @@ impl<'n> Iterator for HostNamesIter<'n, '_> {
 impl ExactSizeIterator for HostNamesIter<'_, '_> {}
 
 impl<'a> Pending<'a> {
+    /// Whether [`Pending::add`] can file a block under `pat`: it has no wildcard, or a literal
+    /// prefix or suffix.
+    fn fileable(pat: &[u8]) -> bool {
+        match pat.iter().position(|&b| b == b'*' || b == b'?') {
+            None => true,
+            Some(first) => first > 0 || !matches!(pat.last(), Some(b'*' | b'?')),
+        }
+    }
+
     /// File block `id` under `pat`; `false` when the pattern has no literal part to file it by.
     fn add(&mut self, pat: Cow<'a, [u8]>, id: u32) -> bool {
         let first = pat.iter().position(|&b| b == b'*' || b == b'?');
@@ -730,6 +739,20 @@ impl<'a> KeysBuilder<'a> {
         if self.texts.len() < BIG as usize - 1 {
             self.texts.push(text);
         }
+    }
+
+    /// File the keys of a block (`p` is left empty); with `names`, each key without a wildcard
+    /// is a name met, with its number.
+    fn take_naming(&mut self, p: &mut Pending<'a>, names: Option<&mut Naming<'a>>) {
+        let Some(names) = names else {
+            return self.take(p);
+        };
+        for (k, id) in p.exact.drain(..) {
+            let n = self.file_exact(k.clone(), id);
+            names.push(k, Some(n));
+        }
+        self.prefix.append(&mut p.prefix);
+        self.suffix.append(&mut p.suffix);
     }
 
     /// File the keys of a block (`p` is left empty).
@@ -1100,6 +1123,7 @@ fn file_block<'a>(
     tmp.clear();
     match doc.header(h) {
         Some(Header::Host(line)) => {
+            let mut bad = false;
             if let Some((wild, words)) = line.plain_patterns() {
                 // Plain words (most lines): each a positive pattern, none an error.
                 if !wild {
@@ -1117,14 +1141,7 @@ fn file_block<'a>(
                         _ => Guard::Host,
                     };
                 }
-                for w in words {
-                    if let Some(names) = names.as_deref_mut()
-                        && !crate::pattern::has_wildcard(w)
-                    {
-                        names.push(Cow::Borrowed(w), None);
-                    }
-                    pats.push(Cow::Borrowed(w));
-                }
+                pats.extend(words.map(Cow::Borrowed));
                 if let [star] = &pats[..]
                     && **star == *b"*"
                 {
@@ -1137,32 +1154,34 @@ fn file_block<'a>(
                     return Guard::Always;
                 }
                 // Every pattern is read (the literal names after an empty one count too).
-                let mut bad = false;
                 for p in line.patterns() {
                     let Ok(p) = p else {
                         bad = true;
                         continue;
                     };
                     if !p.is_negated() {
-                        if let Some(names) = names.as_deref_mut()
-                            && !crate::pattern::has_wildcard(&p.pattern)
-                        {
-                            names.push(p.pattern.clone(), None);
-                        }
                         pats.push(p.pattern);
                     }
                 }
-                if bad {
-                    return Guard::Always;
-                }
             }
             // Filed under each positive pattern; unfiled (and so never read) when it has none.
-            for p in pats.drain(..) {
-                if !tmp.add(p, id) {
-                    return Guard::Always;
+            // The names (the patterns without a wildcard) are taken as the block is filed, with
+            // their keys' numbers, or else as they are.
+            if bad || !pats.iter().all(|p| Pending::fileable(p)) {
+                if let Some(names) = names {
+                    for p in pats.drain(..) {
+                        if !crate::pattern::has_wildcard(&p) {
+                            names.push(p, None);
+                        }
+                    }
                 }
+                return Guard::Always;
             }
-            host_b.take(tmp);
+            for p in pats.drain(..) {
+                let filed = tmp.add(p, id);
+                debug_assert!(filed);
+            }
+            host_b.take_naming(tmp, names);
             Guard::Host
         }
         Some(Header::Match(line)) => {
