@@ -1154,14 +1154,29 @@ fn file_block<'a>(
                     return Guard::Always;
                 }
                 // Every pattern is read (the literal names after an empty one count too).
+                let mut negated = false;
                 for p in line.patterns() {
                     let Ok(p) = p else {
                         bad = true;
                         continue;
                     };
-                    if !p.is_negated() {
+                    if p.is_negated() {
+                        negated = true;
+                    } else {
                         pats.push(p.pattern);
                     }
+                }
+                // One literal name (quoted, or before a comment) and nothing else.
+                if let [only] = &pats[..]
+                    && !bad
+                    && !negated
+                    && !crate::pattern::has_wildcard(only)
+                {
+                    let key = host_b.file_exact(only.clone(), id);
+                    if let Some(names) = names.as_deref_mut() {
+                        names.push(only.clone(), Some(key));
+                    }
+                    return Guard::HostLiteral;
                 }
             }
             // Filed under each positive pattern; unfiled (and so never read) when it has none.

@@ -67,6 +67,13 @@ fn header() -> impl Strategy<Value = String> {
             "Host \"unclosed",
             "Host \"\"",
             "Host web1 \"\" other",
+            // One literal name that is not plain words (the index knows its answer too), and
+            // lines like it that are not one literal name.
+            "Host h1 # a note",
+            "Host \"web1\"",
+            "Host web1 !web1",
+            "Host !other web1",
+            "Host web* # a note",
             "Match host myserver,other",
             "Match host real.example",
             "Match host WEB*,!web12",
