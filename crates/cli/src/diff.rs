@@ -7,7 +7,8 @@ use similar::{DiffOp, DiffTag};
 /// [`unified_spliced`], given the whole new side.
 #[cfg(test)]
 pub(crate) fn unified(path: &str, old: &[u8], new: &[u8], same: sshcfg::Unchanged) -> Vec<u8> {
-    unified_spliced(path, old, &new[same.head..new.len() - same.tail], same)
+    let mid = &new[same.head..new.len() - same.tail];
+    unified_spliced(path.as_bytes(), old, mid, same)
 }
 
 /// The new side of a diff, as the old side's bytes and what replaces those between the ones
@@ -69,13 +70,25 @@ impl Spliced<'_> {
 /// edit of a large file costs little; the bytes known to be shared are not compared again,
 /// and the output is the same whatever `same` says.
 pub(crate) fn unified_spliced(
-    path: &str,
+    path: &[u8],
     old: &[u8],
     mid: &[u8],
     same: sshcfg::Unchanged,
 ) -> Vec<u8> {
-    let mut out = format!("--- {path}\n+++ {path}\n").into_bytes();
+    let mut out = header(path);
     out.extend_from_slice(&hunks(old, mid, same, 0).0);
+    out
+}
+
+/// The `---`/`+++` lines naming `path` (its bytes as the system gives them: `patch` takes
+/// the file's name from them).
+fn header(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 * path.len() + 10);
+    for mark in [&b"--- "[..], b"+++ "] {
+        out.extend_from_slice(mark);
+        out.extend_from_slice(path);
+        out.push(b'\n');
+    }
     out
 }
 
@@ -88,12 +101,12 @@ const APART: usize = 16;
 /// splices far apart in the file (a plan for many hosts of a large file edits a few lines here
 /// and there) are diffed each with the lines around it, not as one region from the first to
 /// the last; when the lines two groups show would meet, the whole region is diffed as one.
-pub(crate) fn unified_change(path: &str, c: &sshcfg::FileChange) -> Vec<u8> {
+pub(crate) fn unified_change(path: &[u8], c: &sshcfg::FileChange) -> Vec<u8> {
     unified_change_apart(path, c, APART)
 }
 
 /// [`unified_change`], with groups `apart` lines apart.
-fn unified_change_apart(path: &str, c: &sshcfg::FileChange, apart: usize) -> Vec<u8> {
+fn unified_change_apart(path: &[u8], c: &sshcfg::FileChange, apart: usize) -> Vec<u8> {
     let (old, splices) = (c.before(), c.splices());
     let whole = || unified_spliced(path, old, &c.changed_text(), c.unchanged());
     // Groups: runs of splices fewer than APART lines apart.
@@ -113,7 +126,7 @@ fn unified_change_apart(path: &str, c: &sshcfg::FileChange, apart: usize) -> Vec
     if groups.len() < 2 {
         return whole();
     }
-    let mut out = format!("--- {path}\n+++ {path}\n").into_bytes();
+    let mut out = header(path);
     // Lines before `counted`; lines the groups before add; where the hunks so far end.
     let (mut lines, mut counted, mut added, mut shown_to) = (0, 0, 0isize, 0);
     for g in groups {
@@ -651,7 +664,7 @@ mod tests {
             let whole = unified("f", c.before(), c.after(), NOTHING);
             // (Groups closer than APART lines show when the lines of their hunks meet.)
             for apart in [APART, 1, 4, 7] {
-                let d = String::from_utf8(unified_change_apart("f", c, apart)).unwrap();
+                let d = String::from_utf8(unified_change_apart(b"f", c, apart)).unwrap();
                 assert_eq!(apply(&text, &d), after, "{hosts:?}\n{text}\n{d}");
                 assert_eq!(d, whole, "{hosts:?}, {apart}\n{text}");
             }

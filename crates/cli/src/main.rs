@@ -137,7 +137,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
     let sub = {
         use clap::CommandFactory;
         let cmd = Cli::command();
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        // (An argument that is not UTF-8, a file's name, is none of the subcommands' names.)
+        let args: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         args.iter()
             .enumerate()
             .find(|(i, a)| {

@@ -105,7 +105,7 @@ fn edit_request(
         .iter()
         .map(|c| {
             let path = c.path().display().to_string();
-            let diff = diff::unified_change(&path, c);
+            let diff = diff::unified_change(c.path().as_os_str().as_encoded_bytes(), c);
             (path, diff)
         })
         .collect();
@@ -139,9 +139,18 @@ fn edit_request(
         }
     }
     if !req.json {
+        // The diff's lines are the file's bytes and are written as they are: coloured only where
+        // the stream passes escapes through untouched (a stream that strips them, as for
+        // `--color never` or a pipe, also drops control bytes and bytes that are not UTF-8, and
+        // `patch` would then not find the lines).
         let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
+        let colour = out.current_choice() == anstream::ColorChoice::AlwaysAnsi;
         for (_, d) in &diffs {
-            out.write_all(&diff::styled(d)).map_err(stdout_failed)?;
+            match colour {
+                true => out.write_all(&diff::styled(d)),
+                false => std::io::stdout().lock().write_all(d),
+            }
+            .map_err(stdout_failed)?;
         }
         for s in &summary {
             eprintln!("{s}");

@@ -131,6 +131,49 @@ fn dry_run_diff_keeps_bytes_that_are_not_utf8() {
     );
 }
 
+/// Removed and added lines hold the file's bytes as they are too (control bytes, bytes that
+/// are not UTF-8, a last line without a line ending), whatever `--color` says when stdout is
+/// not a terminal (a stripping stream dropped `\x01`, `\x7f` and `\xe9` and left an escape
+/// behind), and the `---`/`+++` lines name the file by its own bytes: `patch` applies the diff.
+#[cfg(unix)]
+#[test]
+fn dry_run_diff_removed_and_added_lines_and_name_keep_their_bytes() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.cfg"));
+    let text = b"Host a\n  User x # caf\xe9\x01\x7f";
+    std::fs::write(&cfg, text).unwrap();
+    let name = cfg.as_os_str().as_bytes();
+    let want = [
+        b"--- ",
+        name,
+        b"\n+++ ",
+        name,
+        b"\n@@ -1,2 +1,3 @@\n Host a\n",
+        b"-  User x # caf\xe9\x01\x7f\n\\ No newline at end of file\n",
+        b"+  User x # caf\xe9\x01\x7f\n",
+        format!("+  {FWD}\n").as_bytes(),
+        b"\\ No newline at end of file\n",
+    ]
+    .concat();
+    for colour in [None, Some("never"), Some("auto")] {
+        let mut c = bin();
+        c.arg("-F").arg(&cfg).args(["enable", "a", "--dry-run"]);
+        if let Some(when) = colour {
+            c.args(["--color", when]);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            out.stdout,
+            want,
+            "{colour:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    assert_eq!(std::fs::read(&cfg).unwrap(), text);
+}
+
 /// `enable a A`: `A`'s final pass (for the name `a`) reads the block this run adds for `a`,
 /// which `GatewayPorts yes` opens to the network; each alone is fine. The refusal says it
 /// comes of the change for `a` (it named a line past the file's end, and codex-fwd panicked).
@@ -994,6 +1037,31 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
             !err.contains("panicked") && !err.contains("Broken pipe"),
             "{args:?}: {err}"
         );
+    }
+}
+
+/// A usage error among arguments that are not UTF-8 (a file's name, a host) is the same one
+/// line and exit 2 (it panicked, exit 101).
+#[cfg(unix)]
+#[test]
+fn a_usage_error_beside_an_argument_that_is_not_utf8_is_one_line() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9.cfg");
+    for args in [
+        vec![
+            std::ffi::OsStr::new("-F"),
+            odd,
+            "enable".as_ref(),
+            "b".as_ref(),
+            "--bogus".as_ref(),
+        ],
+        vec!["enable".as_ref(), odd, "--bogus".as_ref()],
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("codex-fwd enable --help"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
 
