@@ -595,6 +595,7 @@ mod tests {
             ("ForwardAgent /tmp/%j", true),
             ("LocalForward /tmp/%j /tmp/y", true),
             ("RemoteForward 80 /tmp/%j", true),
+            ("DynamicForward /tmp/%j", true),
             // `%%j` is no token, but asking costs only the question.
             ("ControlPath /tmp/%%j", true),
             ("ControlPath /tmp/%h", false),

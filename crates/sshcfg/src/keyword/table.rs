@@ -227,7 +227,7 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     expanded(kw("controlpath", Str)),
     kw("controlpersist", ControlPersist),
     kw("dsaauthentication", Choice(PUBKEY_AUTH)),
-    kw("dynamicforward", Forward(Fwd::Dynamic)),
+    expanded(kw("dynamicforward", Forward(Fwd::Dynamic))),
     new("enableescapecommandline", Choice(FLAG), (9, 2)),
     kw("enablesshkeysign", Choice(FLAG)),
     kw("escapechar", EscapeChar),
@@ -614,6 +614,7 @@ mod tests {
             expanded,
             [
                 "controlpath",
+                "dynamicforward",
                 "forwardagent",
                 "identityagent",
                 "localforward",

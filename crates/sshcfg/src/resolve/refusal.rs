@@ -904,6 +904,11 @@ mod tests {
             first_error("Host a\nLocalForward /tmp/%j /tmp/y\n", v92),
             unknown(2, "j")
         );
+        // (ssh -G 9.2p1 refuses it as well, with the same words.)
+        assert_eq!(
+            first_error("Host a\nDynamicForward /tmp/d%j\n", v92),
+            unknown(2, "j")
+        );
         // Before 8.4 these were not all expanded, nor with these tokens: not judged.
         let v83 = Some(crate::OpenSshVersion::new(8, 3));
         assert_eq!(first_error("Host a\nControlPath %/\n", v83), None);
