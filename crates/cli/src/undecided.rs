@@ -26,6 +26,9 @@ pub(crate) fn text(host: &str, what: &Undecided) -> String {
             domains.value,
             domains.loc.line()
         ),
+        Undecided::CnameLookup => format!(
+            "CanonicalizePermittedCNAMEs: ssh looks {host} up in DNS before it connects (and before ssh -G prints) and may take a CNAME the list permits as the host's name; without a ProxyCommand or ProxyJump, a name that does not resolve stops it. No lookup is made here: this answer is for the name as it is"
+        ),
         _ => "a line that needs what codex-fwd does not do is not evaluated".to_string(),
     }
 }

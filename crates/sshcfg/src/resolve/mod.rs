@@ -86,6 +86,11 @@ pub enum Undecided {
         /// The `CanonicalDomains` list, and its line.
         domains: Located<String>,
     },
+    /// `CanonicalizePermittedCNAMEs` (the line [`NotEvaluated::loc`] names): ssh looks the host
+    /// name up in DNS before it connects (and before `ssh -G` prints) and may take a CNAME the
+    /// list permits as the host's name; without a `ProxyCommand` or `ProxyJump`, a name that
+    /// does not resolve stops it. No lookup is made.
+    CnameLookup,
 }
 
 /// The answer of [`ConfigSet::resolve`].
@@ -1054,6 +1059,9 @@ impl ConfigSet {
         // looked up with each suffix, and the config is read again for the first that resolves.
         // That needs DNS: decided here as not looked up, and said so. `CanonicalDomains none`
         // (alone, as readconf.c requires) ends the list before any lookup.
+        let always = canonicalize
+            .as_ref()
+            .is_some_and(|c| c.value.eq_ignore_ascii_case("always"));
         if let (Some(c), Some(d)) = (
             canonicalize.filter(|c| canonicalizes(&c.value)),
             canonical_domains.filter(|d| !d.value.eq_ignore_ascii_case("none")),
@@ -1064,6 +1072,12 @@ impl ConfigSet {
                     value: c.value,
                     domains: d,
                 },
+            });
+        }
+        if let Some(loc) = refusal::cname_lookup(self, &obtained, always) {
+            out.not_evaluated.push(NotEvaluated {
+                loc,
+                what: Undecided::CnameLookup,
             });
         }
         if out.clears_forwardings() {
@@ -1230,6 +1244,48 @@ mod tests {
     /// `CanonicalDomains none` ends ssh.c's list of suffixes before any lookup: `ssh -G -F c h`
     /// (9.2p1) with `CanonicalizeHostname yes` and `CanonicalDomains none` prints `hostname h`
     /// without asking DNS, so nothing is left undecided; with a domain, the lookup is.
+    /// `CanonicalizePermittedCNAMEs` makes ssh look the host up before `ssh -G` prints, unless
+    /// it is `none` or a proxy is in force without `CanonicalizeHostname always` (each as
+    /// `ssh -G -F FILE a` 9.2p1 answers with no DNS: "Could not resolve hostname a" exactly
+    /// where a look-up is made and is fatal; rc 0 otherwise).
+    #[test]
+    fn permitted_cnames_are_a_lookup_said_so() {
+        let cnames = "CanonicalizePermittedCNAMEs *.d0:*.e0\n";
+        for (lines, looked_up) in [
+            ("", true),
+            ("ProxyCommand none\n", true),
+            ("ProxyJump none\n", false),
+            ("ProxyJump j\n", false),
+            ("ProxyCommand nc %h %p\n", false),
+            ("CanonicalizeHostname always\nProxyCommand nc %h %p\n", true),
+        ] {
+            let text = format!("Host a\n{lines}{cnames}");
+            let set = crate::ConfigSet::from_main_bytes(
+                text.clone().into_bytes(),
+                &crate::LoadOptions::explicit_file("config", "/nonexistent"),
+            )
+            .unwrap();
+            let r = set.resolve("a", &crate::ResolveContext::new("me"));
+            let said = r.not_evaluated.iter().any(|n| {
+                n.what == crate::Undecided::CnameLookup && n.loc.line() == 2 + lines.lines().count()
+            });
+            assert_eq!(said, looked_up, "{text}");
+        }
+        for off in ["none", "NONE"] {
+            let text = format!("Host a\nCanonicalizePermittedCNAMEs {off}\n");
+            let set = crate::ConfigSet::from_main_bytes(
+                text.into_bytes(),
+                &crate::LoadOptions::explicit_file("config", "/nonexistent"),
+            )
+            .unwrap();
+            assert!(
+                set.resolve("a", &crate::ResolveContext::new("me"))
+                    .not_evaluated
+                    .is_empty()
+            );
+        }
+    }
+
     #[test]
     fn canonical_domains_none_looks_nothing_up() {
         let undecided = |domains: &str| {

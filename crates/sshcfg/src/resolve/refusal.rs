@@ -589,6 +589,26 @@ pub(crate) fn unresolved_host(
     })
 }
 
+/// ssh.c's look-up of the host name when `CanonicalizePermittedCNAMEs` is set (to anything but
+/// `none`) and canonicalization gave no address: made before connecting and before `ssh -G`
+/// prints, unless a `ProxyCommand` (other than `none`) or a `ProxyJump` (even `none`, not yet
+/// cleared there) is in force and `CanonicalizeHostname` is not `always`. Without either, a
+/// name that does not resolve stops ssh ("Could not resolve hostname"); a CNAME the list
+/// permits renames the host. The `CanonicalizePermittedCNAMEs` line when the look-up would be
+/// made (checked with `ssh -G` 9.2p1). `o` holds what the readings obtained.
+pub(crate) fn cname_lookup(set: &ConfigSet, o: &Obtained, always: bool) -> Option<Loc> {
+    let loc = o.at(Slot::PermittedCnames)?;
+    if first_arg(set, loc).eq_ignore_ascii_case(b"none") {
+        return None;
+    }
+    let direct = o.at(Slot::Proxy).is_none_or(|p| {
+        let doc = &set.file(p.file()).doc;
+        let is_jump = doc.spec(p.index()).is_some_and(|s| s.name == "proxyjump");
+        !is_jump && command(set, p).eq_ignore_ascii_case(b"none")
+    });
+    (direct || always).then_some(loc)
+}
+
 /// The `%` tokens ssh.c's `DEFAULT_CLIENT_PERCENT_EXPAND_ARGS` has for OpenSSH `version`
 /// (`None`: the newest): `%j` from 9.6.
 fn client_tokens(version: Option<crate::OpenSshVersion>) -> &'static [u8] {
