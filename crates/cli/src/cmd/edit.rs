@@ -159,8 +159,11 @@ fn edit_request(
     if action == sshcfg::Action::Enable {
         for f in forwards {
             let (local, remote) = (f.listen_port(), f.connect_port());
+            // (Not when another forward asked for listens on the remote port itself: the
+            // browser's address then works as it is.)
             if let (Some(local), Some(remote)) = (local, remote)
                 && local != remote
+                && !forwards.iter().any(|g| g.listen_port() == Some(remote))
             {
                 eprintln!("{}", local_port_hint(local, remote));
             }

@@ -200,6 +200,23 @@ fn enable_with_another_local_port_says_what_to_change_in_the_browser() {
     );
 }
 
+/// With a forward of the remote port itself asked for beside it (`--port 1455,2455:1455`), the
+/// browser's address works as it is: no hint to change it.
+#[test]
+fn no_address_bar_hint_when_the_remote_port_is_forwarded_as_it_is() {
+    let (_d, cfg) = config_file("Host a\n  User u\n");
+    let c = cfg.to_str().unwrap();
+    for (ports, hint) in [("1455,2455:1455", false), ("2455:1455", true)] {
+        let out = bin()
+            .args(["-F", c, "enable", "a", "--port", ports, "--dry-run"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.contains("address bar"), hint, "{ports}: {err}");
+    }
+}
+
 #[test]
 fn doctor_with_no_host_checks_every_host_with_a_forward_of_the_port() {
     let (_d, cfg) = config_file(
