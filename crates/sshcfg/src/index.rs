@@ -807,6 +807,15 @@ impl<'a> KeysBuilder<'a> {
 }
 
 impl Keys<'_> {
+    /// Can a name with these first and last bytes be a key, or begin with a prefix or end with
+    /// a suffix filed here? (`false`: [`Keys::candidates`] would find nothing.)
+    #[inline]
+    fn may_hold(&self, first: u8, last: u8) -> bool {
+        self.exact.keys.len() != 0
+            || self.prefix_ends.has_first(first)
+            || self.suffix_ends.has_last(last)
+    }
+
     /// The blocks whose patterns `s` could match (a superset), sorted, without repeats: usually
     /// none or one key's range of [`Keys::ids`] (already sorted, nothing to copy); the ids of
     /// several keys merged otherwise.
@@ -1316,9 +1325,13 @@ impl Skip for HostWalk<'_, '_> {
             c.host_pass = Some(state.0);
         }
         if c.match_state != Some(state) {
-            if !ix.match_keys.ids.is_empty() {
-                c.matched = ix.match_keys.candidates(&pass.match_host_lower());
-            }
+            let keys = &ix.match_keys;
+            // (Most hosts' `HostName` has ends no key has: nothing to lower or look up.)
+            c.matched = match pass.match_host_ends() {
+                _ if keys.ids.is_empty() => Cow::Borrowed(&[]),
+                Some((first, last)) if !keys.may_hold(first, last) => Cow::Borrowed(&[]),
+                _ => keys.candidates(&pass.match_host_lower()),
+            };
             c.match_state = Some(state);
         }
         let (host, matched, original) = (&*c.host, &*c.matched, &*self.original);

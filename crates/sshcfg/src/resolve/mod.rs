@@ -689,6 +689,24 @@ impl Pass<'_> {
         std::borrow::Cow::Owned(self.match_host().to_ascii_lowercase())
     }
 
+    /// The first and last bytes of [`Pass::match_host_lower`], lowercased, when they are known
+    /// without making it: the text it is made of holds no `%` (`None` otherwise, or when it is
+    /// empty).
+    pub(crate) fn match_host_ends(&self) -> Option<(u8, u8)> {
+        let text: &[u8] = if self.final_pass {
+            &self.host
+        } else {
+            self.out
+                .get::<setting::HostName>()
+                .map_or(self.host_arg, |h| h.value.as_bytes())
+        };
+        let (&first, &last) = (text.first()?, text.last()?);
+        if text.iter().any(|&b| b == b'%') {
+            return None;
+        }
+        Some((first.to_ascii_lowercase(), last.to_ascii_lowercase()))
+    }
+
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.
     fn match_line(&mut self, loc: Loc, line: MatchLine<'_>, settled_when_false: bool) -> bool {
         let mut words = line.words();

@@ -119,6 +119,8 @@ fn option(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
         3 => prop::sample::select(vec![
             "HostName real.example", "HostName 10.0.0.1", "HostName %h.example",
             "HostName MYSERVER", "HostName web12", "HostName h1-%h",
+            // Upper case at either end: `Match host` compares lowercased.
+            "HostName WEB12", "HostName A.REAL.EXAMPLE",
         ]).prop_map(str::to_string),
         1 => prop::sample::select(vec!["User root", "User me", "Port 2222", "Tag t1"]).prop_map(str::to_string),
         1 => prop::sample::select(vec![
