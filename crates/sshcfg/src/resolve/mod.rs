@@ -701,7 +701,7 @@ impl Pass<'_> {
                 .map_or(self.host_arg, |h| h.value.as_bytes())
         };
         let (&first, &last) = (text.first()?, text.last()?);
-        if text.iter().any(|&b| b == b'%') {
+        if text.contains(&b'%') {
             return None;
         }
         Some((first.to_ascii_lowercase(), last.to_ascii_lowercase()))
