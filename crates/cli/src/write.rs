@@ -169,39 +169,163 @@ fn parent_dir(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// An exclusive lock on the directory that holds the config, held until dropped. Every
-/// `codex-fwd` that edits a file in that directory takes it before reading, so concurrent runs
-/// serialise their read-modify-write and lose no update. The directory, not the file, is
-/// locked because the file is replaced by rename. A directory that does not exist yet is not
-/// made here (a run that ends up writing nothing must leave no `~/.ssh` behind): the nearest
-/// directory above it that exists is locked instead, and [`write_atomic`] makes it.
-pub(crate) struct DirLock {
+/// Exclusive locks on directories that hold configs, held until dropped. Every `codex-fwd` that
+/// edits a file takes the lock of the directory the file really is in (through symlinks) before
+/// reading it, so concurrent runs serialise their read-modify-write and lose no update, even
+/// when they reach a shared included file from different main configs. A directory, not a
+/// file, is locked because the file is replaced by rename. A directory that does not exist yet
+/// is not made here (a run that ends up writing nothing must leave no `~/.ssh` behind): the
+/// nearest directory above it that exists stands for it, and [`write_atomic`] makes it.
+///
+/// A run locks several directories in one order every run shares (see [`DirKey`]), so that
+/// runs wanting overlapping sets cannot deadlock; [`plan_locked`] finds the set.
+pub(crate) struct DirLocks {
+    /// The directories locked, sorted, each once.
+    keys: Vec<DirKey>,
     _held: Vec<File>,
 }
 
-/// Lock `dir`, or the nearest existing directory above it. When `dir` appears while waiting for
-/// that (another run made it), `dir` is locked too: runs that start from then on lock `dir`
-/// alone, and this run must not overlap them.
-pub(crate) fn lock_dir(dir: &Path) -> io::Result<DirLock> {
+/// What names a directory whatever path leads to it, and the order locks are taken in: its
+/// device and inode on Unix, its canonical path elsewhere.
+#[cfg(unix)]
+type DirKey = (u64, u64);
+/// What names a directory whatever path leads to it, and the order locks are taken in: its
+/// device and inode on Unix, its canonical path elsewhere.
+#[cfg(not(unix))]
+type DirKey = PathBuf;
+
+/// Why a run could not lock what it writes.
+#[derive(Debug)]
+pub(crate) enum LockFailure {
+    /// Opening or locking `dir` failed.
+    Lock(PathBuf, io::Error),
+    /// Each of [`LOCK_ROUNDS`] plans wrote a directory the run had not locked before making it.
+    Unsettled,
+}
+
+impl std::fmt::Display for LockFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LockFailure::Lock(dir, e) => write!(f, "{}: cannot lock: {e}", dir.display()),
+            LockFailure::Unsettled => f.write_str(
+                "the files to write kept moving to directories this run had not locked (nothing written); run again",
+            ),
+        }
+    }
+}
+
+/// How many plans a run makes, at most, before one writes only in directories it locked first.
+pub(crate) const LOCK_ROUNDS: usize = 8;
+
+/// The directory `path` names through its symlinks really is in: the one its lock is taken on,
+/// since a write goes to the real file (see [`real_path`]).
+pub(crate) fn real_dir(path: &Path) -> PathBuf {
+    parent_dir(&real_path(path)).to_path_buf()
+}
+
+/// Make a plan under the locks of every directory it writes in, taken before it read anything.
+/// `plan` reads the files and returns what it will write with the directories of those files
+/// (see [`real_dir`]). It first runs under the lock of `first` (the main config's directory);
+/// when its answer writes in a directory not locked, every lock is let go and all are taken
+/// again, that one included, in the shared order, and `plan` runs again on fresh reads.
+pub(crate) fn plan_locked<T, E: From<LockFailure>>(
+    first: &Path,
+    mut plan: impl FnMut() -> Result<(T, Vec<PathBuf>), E>,
+) -> Result<(T, DirLocks), E> {
+    let mut want = vec![first.to_path_buf()];
+    for _ in 0..LOCK_ROUNDS {
+        let locks = lock_dirs(&want)?;
+        let (planned, dirs) = plan()?;
+        if locks.covers(&dirs) {
+            return Ok((planned, locks));
+        }
+        drop(locks);
+        for d in dirs {
+            if !want.contains(&d) {
+                want.push(d);
+            }
+        }
+    }
+    Err(LockFailure::Unsettled.into())
+}
+
+/// Lock every directory of `dirs` (or, for one that does not exist, the nearest existing one
+/// above it), in the order of their [`DirKey`]s, each once however many paths name it. When a
+/// missing directory appears while waiting (another run made it), it is locked again, that
+/// directory itself included: runs that start from then on lock it, not the one above.
+pub(crate) fn lock_dirs(dirs: &[PathBuf]) -> Result<DirLocks, LockFailure> {
+    for _ in 0..LOCK_ROUNDS {
+        let mut opened = Vec::with_capacity(dirs.len());
+        for d in dirs {
+            let d = existing_dir(d);
+            let (key, f) = open_keyed(d).map_err(|e| LockFailure::Lock(d.to_path_buf(), e))?;
+            opened.push((key, d.to_path_buf(), f));
+        }
+        // Not `sort_by_key`: the key is a path on Windows, which it would have to clone.
+        #[allow(clippy::unnecessary_sort_by)]
+        opened.sort_by(|a, b| a.0.cmp(&b.0));
+        opened.dedup_by(|a, b| a.0 == b.0);
+        let mut locks = DirLocks {
+            keys: Vec::with_capacity(opened.len()),
+            _held: Vec::with_capacity(opened.len()),
+        };
+        for (key, d, f) in opened {
+            f.lock().map_err(|e| LockFailure::Lock(d, e))?;
+            locks.keys.push(key);
+            locks._held.push(f);
+        }
+        if locks.covers(dirs) {
+            return Ok(locks);
+        }
+    }
+    Err(LockFailure::Unsettled)
+}
+
+impl DirLocks {
+    /// Whether a file in each of `dirs` may be written under these locks: the directory (or
+    /// the nearest existing one above it) is locked, whatever path names it.
+    pub(crate) fn covers(&self, dirs: &[PathBuf]) -> bool {
+        dirs.iter()
+            .all(|d| key_of(existing_dir(d)).is_ok_and(|k| self.keys.binary_search(&k).is_ok()))
+    }
+}
+
+/// `dir`, or the nearest directory above it that exists.
+fn existing_dir(dir: &Path) -> &Path {
     let mut d = dir;
     while !d.exists() {
         match d.parent() {
             Some(p) if !p.as_os_str().is_empty() => d = p,
-            _ => {
-                d = Path::new(".");
-                break;
-            }
+            _ => return Path::new("."),
         }
     }
-    let f = open_lock(d)?;
-    f.lock()?;
-    let mut held = vec![f];
-    if d != dir && dir.is_dir() {
-        let g = open_lock(dir)?;
-        g.lock()?;
-        held.push(g);
-    }
-    Ok(DirLock { _held: held })
+    d
+}
+
+/// The lock handle of `dir` and the key of the directory it was opened on.
+#[cfg(unix)]
+fn open_keyed(dir: &Path) -> io::Result<(DirKey, File)> {
+    let f = open_lock(dir)?;
+    let m = f.metadata()?;
+    Ok(((m.dev(), m.ino()), f))
+}
+
+/// The lock handle of `dir` and the key of the directory it was opened on.
+#[cfg(not(unix))]
+fn open_keyed(dir: &Path) -> io::Result<(DirKey, File)> {
+    let f = open_lock(dir)?;
+    Ok((key_of(dir)?, f))
+}
+
+#[cfg(unix)]
+fn key_of(dir: &Path) -> io::Result<DirKey> {
+    let m = fs::metadata(dir)?;
+    Ok((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn key_of(dir: &Path) -> io::Result<DirKey> {
+    fs::canonicalize(dir)
 }
 
 #[cfg(unix)]
@@ -246,8 +370,20 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if !dir.exists() {
         make_private_dir(dir)?;
         // Runs that start from now on lock the new directory: take it too, then make sure no
-        // such run wrote the config in between (its update would be lost).
-        _new_dir_lock = Some(lock_dir(dir)?);
+        // such run wrote the config in between (its update would be lost). Without waiting:
+        // this run holds other locks, and waiting for one out of their shared order could
+        // deadlock; a run holding this one may write the config, so this one stops.
+        let lock = open_lock(dir)?;
+        match lock.try_lock() {
+            Ok(()) => _new_dir_lock = Some(lock),
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "another run is editing a config in the directory just made; run again",
+                ));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
         if path.exists() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
@@ -344,6 +480,139 @@ fn give_to_owner_of(path: &Path, like: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether another handle holds the lock of `dir` (asked through a handle of its own).
+    fn is_locked(dir: &Path) -> bool {
+        match open_lock(dir).unwrap().try_lock() {
+            Ok(()) => false,
+            Err(fs::TryLockError::WouldBlock) => true,
+            Err(fs::TryLockError::Error(e)) => panic!("{}: {e}", dir.display()),
+        }
+    }
+
+    /// Directories `a` and `b` in a new temporary directory, and (where one can be made) a
+    /// symlink `link` to `a`.
+    fn two_dirs() -> (tempfile::TempDir, PathBuf, PathBuf, Option<PathBuf>) {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b"));
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        let link = d.path().join("link");
+        #[cfg(unix)]
+        let made = std::os::unix::fs::symlink(&a, &link).is_ok();
+        #[cfg(not(unix))]
+        let made = std::os::windows::fs::symlink_dir(&a, &link).is_ok()
+            && fs::metadata(&link).is_ok_and(|m| m.is_dir())
+            && fs::canonicalize(&link).ok() == fs::canonicalize(&a).ok();
+        (d, a, b, made.then_some(link))
+    }
+
+    /// Run `f` on a thread of its own; a hang (a deadlock) is a failure.
+    fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()).unwrap());
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("deadlocked")
+    }
+
+    #[test]
+    fn directories_are_locked_once_each_in_one_order() {
+        let (_d, a, b, link) = two_dirs();
+        let mut asked = vec![b.clone(), a.clone(), b.join("missing/deeper"), a.clone()];
+        asked.extend(link.clone());
+        let keys = |asked: Vec<PathBuf>| {
+            // Locking the same directory twice would wait for itself: a hang here.
+            within_a_minute(move || lock_dirs(&asked).unwrap().keys)
+        };
+        let k = keys(asked.clone());
+        assert_eq!(k.len(), 2, "{k:?}");
+        assert!(k[0] < k[1], "{k:?}");
+        asked.reverse();
+        assert_eq!(keys(asked.clone()), k);
+        let locks = lock_dirs(&asked).unwrap();
+        assert!(is_locked(&a) && is_locked(&b));
+        drop(locks);
+        assert!(!is_locked(&a) && !is_locked(&b));
+    }
+
+    #[test]
+    fn a_lock_covers_its_directory_by_any_name_and_what_is_missing_below_it() {
+        let (_d, a, b, link) = two_dirs();
+        let locks = lock_dirs(std::slice::from_ref(&a)).unwrap();
+        assert!(locks.covers(&[a.clone(), a.join("missing/deeper")]));
+        if let Some(link) = &link {
+            assert!(locks.covers(std::slice::from_ref(link)));
+        }
+        assert!(!locks.covers(std::slice::from_ref(&b)));
+        assert!(!locks.covers(&[a.clone(), b.clone()]));
+        // A directory that appears is no longer stood for by the one above it: runs that
+        // start from now on lock it.
+        fs::create_dir(a.join("missing")).unwrap();
+        assert!(!locks.covers(&[a.join("missing/deeper")]));
+        assert!(!locks.covers(&[a.join("missing")]));
+    }
+
+    #[test]
+    fn overlapping_sets_asked_in_opposite_orders_do_not_deadlock() {
+        let (_d, a, b, _) = two_dirs();
+        let spawn = |dirs: Vec<PathBuf>| {
+            std::thread::spawn(move || {
+                for _ in 0..300 {
+                    let locks = lock_dirs(&dirs).unwrap();
+                    std::thread::yield_now();
+                    drop(locks);
+                }
+            })
+        };
+        let one = spawn(vec![a.clone(), b.clone()]);
+        let two = spawn(vec![b.clone(), a.clone()]);
+        within_a_minute(move || {
+            one.join().unwrap();
+            two.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn a_plan_is_made_again_under_the_locks_of_every_directory_it_writes() {
+        let (_d, a, b, _) = two_dirs();
+        // Writing where it was locked first: one plan.
+        let mut calls = 0;
+        let ((), locks) = plan_locked(&a, || {
+            calls += 1;
+            Ok::<_, LockFailure>(((), vec![a.join("missing")]))
+        })
+        .unwrap();
+        assert_eq!(calls, 1);
+        assert!(is_locked(&a) && !is_locked(&b));
+        drop(locks);
+        // Writing elsewhere: planned again, from fresh reads, with both locked.
+        let mut seen = Vec::new();
+        let (n, locks) = plan_locked(&a, || {
+            seen.push((is_locked(&a), is_locked(&b)));
+            Ok::<_, LockFailure>((seen.len(), vec![b.clone()]))
+        })
+        .unwrap();
+        assert_eq!(seen, [(true, false), (true, true)]);
+        assert_eq!(n, 2);
+        assert!(is_locked(&a) && is_locked(&b));
+        drop(locks);
+        assert!(!is_locked(&a) && !is_locked(&b));
+        // A plan that writes somewhere new each time gives up, after a bounded number of tries.
+        let mut calls = 0;
+        let r = plan_locked(&a, || {
+            calls += 1;
+            let dir = a.join(format!("d{calls}"));
+            fs::create_dir(&dir).unwrap();
+            Ok::<_, LockFailure>(((), vec![dir]))
+        });
+        assert!(matches!(r, Err(LockFailure::Unsettled)), "{:?}", r.err());
+        assert_eq!(calls, LOCK_ROUNDS);
+        // The plan's own failure is passed on.
+        let r = plan_locked(&a, || {
+            Err::<((), Vec<PathBuf>), _>(LockFailure::Lock("plan".into(), io::Error::other("no")))
+        });
+        assert!(matches!(&r, Err(LockFailure::Lock(p, _)) if p == Path::new("plan")));
+    }
 
     #[test]
     fn a_link_into_the_store_is_home_managers() {

@@ -79,26 +79,39 @@ fn edit_request(
     printed: &std::cell::Cell<bool>,
 ) -> Result<u8, Failure> {
     let (action, forwards) = (req.action, &req.forwards);
-    // Lock before reading, so the read-modify-write of concurrent runs is serialised.
-    let _lock = match req.mode.writes() {
-        true => Some(lock(env.target.path())?),
-        false => None,
+    let read_and_plan = || -> Result<(sshcfg::ConfigSet, sshcfg::Plan), Failure> {
+        let set = env.load()?;
+        if action == sshcfg::Action::Enable {
+            refuse_unreadable_by_ssh(&set, env)?;
+        }
+        // What enable writes is this tool's choice: a loopback bind where GatewayPorts needs one.
+        let plan = set
+            .plan_written(
+                action,
+                &req.hosts,
+                forwards,
+                crate::codex::ENDS,
+                &env.ctx,
+                crate::codex::written_form,
+            )
+            .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
+        Ok((set, plan))
     };
-    let set = env.load()?;
-    if action == sshcfg::Action::Enable {
-        refuse_unreadable_by_ssh(&set, env)?;
-    }
-    // What enable writes is this tool's choice: a loopback bind where GatewayPorts needs one.
-    let plan = set
-        .plan_written(
-            action,
-            &req.hosts,
-            forwards,
-            crate::codex::ENDS,
-            &env.ctx,
-            crate::codex::written_form,
-        )
-        .map_err(|e| crate::refusal::edit_failure(&set, &e))?;
+    // A run that writes locks before reading the directory of every file it writes (another
+    // main config may include the same file), so the read-modify-write of concurrent runs is
+    // serialised; `--dry-run` and `--check` take no lock.
+    let ((set, plan), _locks) = match req.mode.writes() {
+        true => {
+            let (planned, locks) = write::plan_locked(&write::real_dir(env.target.path()), || {
+                let (set, plan) = read_and_plan()?;
+                let dirs = plan.changes().iter().map(|c| write::real_dir(c.path()));
+                let dirs = dirs.collect();
+                Ok::<_, Failure>(((set, plan), dirs))
+            })?;
+            (planned, Some(locks))
+        }
+        false => (read_and_plan()?, None),
+    };
     let summary = crate::steps::summary(&set, &plan, env.explicit_file());
     let diffs: Vec<(String, Vec<u8>)> = plan
         .changes()
@@ -217,15 +230,10 @@ fn refuse_unreadable_by_ssh(set: &sshcfg::ConfigSet, env: &Env) -> Result<(), Fa
     }
 }
 
-/// The lock on the directory of the file `path` names (through symlinks).
-fn lock(path: &Path) -> Result<write::DirLock, Failure> {
-    let real = write::real_path(path);
-    let dir = real
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    write::lock_dir(dir)
-        .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot lock: {e}", dir.display())))
+impl From<write::LockFailure> for Failure {
+    fn from(e: write::LockFailure) -> Failure {
+        Failure::new(EXIT_IO, e.to_string())
+    }
 }
 
 /// Ask `Apply? [y/N]` on the terminal. Without one, print the JSON report if asked for (the

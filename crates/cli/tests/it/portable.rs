@@ -155,6 +155,59 @@ fn concurrent_writers_lose_no_update() {
     }
 }
 
+/// Runs from two main configs that include the same file, in another directory: each run
+/// locks the directory of every file it writes, not only its main config's, so none loses
+/// another's update (each said "Written." and exited 0 when only the main config's directory
+/// was locked, yet forwards were lost). On Unix a third main config reaches the file through a
+/// symlinked directory: the lock is the directory's, whatever path names it.
+#[test]
+fn concurrent_writers_through_a_shared_include_lose_no_update() {
+    const N: usize = 16;
+    for round in 0..3 {
+        let d = tempfile::tempdir().unwrap();
+        let shared = d.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        let hosts: String = (0..N).map(|i| format!("Host h{i}\n  User u\n\n")).collect();
+        std::fs::write(shared.join("hosts"), hosts).unwrap();
+        let mut mains = Vec::new();
+        let mut included = vec![shared.join("hosts")];
+        #[cfg(unix)]
+        if std::os::unix::fs::symlink(&shared, d.path().join("link")).is_ok() {
+            included.push(d.path().join("link").join("hosts"));
+        }
+        for (k, name) in ["one", "two", "three"].iter().enumerate() {
+            let dir = d.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            // Forward slashes: ssh's tokeniser may take a backslash for an escape.
+            let inc = included[k % included.len()].display().to_string();
+            let inc = inc.replace('\\', "/");
+            std::fs::write(dir.join("config"), format!("Include {inc}\n")).unwrap();
+            mains.push(dir.join("config").display().to_string());
+        }
+        let handles: Vec<_> = (0..N)
+            .map(|i| {
+                let c = mains[i % mains.len()].clone();
+                std::thread::spawn(move || {
+                    run(cmd(&["-F", &c, "enable", &format!("h{i}"), "--yes"]))
+                })
+            })
+            .collect();
+        for h in handles {
+            let out = h.join().unwrap();
+            assert_eq!(out.status.code(), Some(0), "round {round}: {out:?}");
+        }
+        let text = std::fs::read_to_string(shared.join("hosts")).unwrap();
+        for i in 0..N {
+            let block = text.split(&format!("Host h{i}\n")).nth(1).unwrap();
+            let block = block.split("Host ").next().unwrap();
+            assert!(block.contains(FWD), "round {round}: h{i} lost:\n{text}");
+        }
+        for main in &mains {
+            assert!(!std::fs::read_to_string(main).unwrap().contains(FWD));
+        }
+    }
+}
+
 #[test]
 fn a_usage_error_is_one_line_with_a_help_pointer_exit_2() {
     for args in [
