@@ -12,7 +12,7 @@ use crate::diagnose::DiagnosticKind;
 use crate::document::{Document, LineKind};
 use crate::edit::Rejection;
 use crate::keyword::Keyword;
-use crate::loc::FileId;
+use crate::loc::{FileId, Loc};
 use crate::options::OpenSshVersion;
 use crate::pattern::{EntryCase, ListMatch, match_pattern_list};
 use crate::resolve::Resolution;
@@ -44,7 +44,14 @@ impl Document {
 impl ConfigSet {
     /// The first line that makes OpenSSH `version` (`None`: the newest) refuse the config when
     /// it connects to the host `r` resolves: as [`ConfigSet::rejection_for`], except for an
-    /// unknown keyword that the host's `IgnoreUnknown` (read earlier in the same file) covers.
+    /// unknown keyword that the host's `IgnoreUnknown` covers when ssh reads it: obtained in
+    /// the first reading of the files, before that line in ssh's reading order (an `Include`'s
+    /// files where it stands, whichever file holds either). ssh refuses an unknown keyword it
+    /// meets in the first reading, whatever the block, and stops at the end of that file: an
+    /// `IgnoreUnknown` obtained only in a final pass (`Match final`, `Match canonical`) covers
+    /// nothing (checked with `ssh -G` 9.2p1: `Match final` / `IgnoreUnknown Foo` / `Host a` /
+    /// `Foo bar` is refused at line 4; `IgnoreUnknown Foo` in an included file, then `Foo bar`
+    /// below the `Include`, is accepted).
     pub fn rejection_for_host(
         &self,
         version: Option<OpenSshVersion>,
@@ -57,13 +64,15 @@ impl ConfigSet {
         let Some(iu) = r.get::<setting::IgnoreUnknown>() else {
             return false;
         };
-        let doc = &self.file(file).doc;
+        let line = Loc::new(file, d.line - 1);
         d.kind == DiagnosticKind::UnknownKeyword
-            && iu.loc.file() == file
-            && iu.loc.index() < d.line - 1
-            && doc
-                .keyword_token(d.line - 1)
+            && r.ignore_unknown_first_read
+            && self
+                .file(file)
+                .doc
+                .keyword_token(line.index())
                 .is_some_and(|k| covers(iu.value.as_bytes(), &k.value))
+            && self.reads_before(iu.loc, line)
     }
 }
 

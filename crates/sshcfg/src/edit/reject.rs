@@ -129,6 +129,16 @@ impl ConfigSet {
         })
     }
 
+    /// Does ssh's first reading of the files reach `a` before `b` (each file's lines in order,
+    /// an `Include`'s files where it stands, as [`ConfigSet::first_rejection`] reads)? `false`
+    /// when it reaches `b` first, or neither.
+    pub(crate) fn reads_before(&self, a: Loc, b: Loc) -> bool {
+        self.roots()
+            .iter()
+            .find_map(|&root| self.first_reached(root, 0, (a, false), b))
+            == Some(First::Met)
+    }
+
     /// Line `loc`, which ssh refuses for every host and where the reading for the host met a
     /// problem too: does readconf.c stop at its limit on what it keeps (the reading's word)
     /// before it reaches the argument it refuses for every host? It checks each argument, then

@@ -128,6 +128,11 @@ pub struct Resolution {
     /// read them (see [`ConfigSet::refusal_for_host`]).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) read_errors: usize,
+    /// Whether the `IgnoreUnknown` in force was obtained in the first reading of the files:
+    /// only then does it cover an unknown keyword (ssh refuses one it meets in the first
+    /// reading, and stops there; see [`ConfigSet::rejection_for_host`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) ignore_unknown_first_read: bool,
 }
 
 impl Resolution {
@@ -153,6 +158,7 @@ impl Resolution {
             errors,
             final_pass,
             read_errors,
+            ignore_unknown_first_read,
         } = self;
         h.clear();
         h.push_str(host);
@@ -166,6 +172,7 @@ impl Resolution {
         errors.clear();
         *final_pass = false;
         *read_errors = 0;
+        *ignore_unknown_first_read = false;
     }
 
     /// Is `ClearAllForwardings yes` in force?
@@ -1015,6 +1022,8 @@ impl ConfigSet {
             let mut active = true;
             pass.walk(root, 0, &mut active, false);
         }
+        // (An IgnoreUnknown obtained only in a final pass covers nothing: see the field.)
+        pass.out.ignore_unknown_first_read = pass.out.get::<setting::IgnoreUnknown>().is_some();
         let canon = pass
             .canonicalize
             .as_ref()

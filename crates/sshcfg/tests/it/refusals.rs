@@ -835,3 +835,117 @@ fn the_refusal_named_is_the_first_ssh_meets() {
         }
     }
 }
+
+/// An unknown keyword is covered by the `IgnoreUnknown` in force when ssh reads its line: one
+/// obtained in the first reading of the files, before the line in ssh's reading order (an
+/// `Include`'s files where it stands, whichever file holds either). One obtained only in a final
+/// pass (`Match final`, `Match canonical` under `CanonicalizeHostname`) covers nothing: ssh
+/// refuses the line in the first reading and stops. Recorded `ssh -G` 9.2p1 answers for host `a`
+/// (the line refused, in `config` or `inc`; `None`: accepted), checked again when ssh is here;
+/// ResolveIndex and `enable` agree.
+#[test]
+fn ignore_unknown_covers_what_ssh_reads_after_it_in_its_first_reading() {
+    type Case = (&'static str, &'static str, Option<(&'static str, usize)>);
+    let cases: &[Case] = &[
+        (
+            "Match final\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n",
+            "",
+            Some(("config", 4)),
+        ),
+        (
+            "Match final all\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n",
+            "",
+            Some(("config", 4)),
+        ),
+        (
+            "Match final host a\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n",
+            "",
+            Some(("config", 4)),
+        ),
+        (
+            "Match host a final\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n",
+            "",
+            Some(("config", 4)),
+        ),
+        (
+            "CanonicalizeHostname yes\nMatch canonical\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n",
+            "",
+            Some(("config", 5)),
+        ),
+        // Not final: read in the first reading.
+        (
+            "Match !final\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n",
+            "",
+            None,
+        ),
+        ("Host a\n  IgnoreUnknown Foo\n  Foo bar\n", "", None),
+        // In another file: ssh reads the Include where it stands.
+        (
+            "Include {dir}/inc\nHost a\n  Foo bar\n",
+            "IgnoreUnknown Foo\n",
+            None,
+        ),
+        (
+            "IgnoreUnknown Foo\nInclude {dir}/inc\n",
+            "Host a\n  Foo bar\n",
+            None,
+        ),
+        (
+            "Host a\n  Include {dir}/inc\n  Foo bar\n",
+            "IgnoreUnknown Foo\n",
+            None,
+        ),
+        (
+            "Include {dir}/inc\nIgnoreUnknown Foo\n",
+            "Host a\n  Foo bar\n",
+            Some(("inc", 2)),
+        ),
+        (
+            "Host a\n  Foo bar\nInclude {dir}/inc\n",
+            "IgnoreUnknown Foo\n",
+            Some(("config", 2)),
+        ),
+        (
+            "Include {dir}/inc\nHost a\n  Foo bar\n",
+            "IgnoreUnknown Bar\n",
+            Some(("config", 3)),
+        ),
+    ];
+    let ssh = crate::common::ssh_available();
+    let ctx = sshcfg::ResolveContext::current_user();
+    let forward = sshcfg::Forward::loopback(1455, 1455);
+    for (main, inc, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let path = dir.path().join("config");
+        let main = main.replace("{dir}", d);
+        std::fs::write(&path, &main).unwrap();
+        std::fs::write(dir.path().join("inc"), inc).unwrap();
+        let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+        let mut through_index = sshcfg::Resolution::default();
+        set.resolve_index()
+            .resolve_into("a", &ctx, &mut through_index);
+        for r in [set.resolve("a", &ctx), through_index] {
+            let every = set.rejection_for_host(None, &r);
+            let ours = set.refusal_for_host(every, &r).map(|e| {
+                let name = set.file(e.loc.file()).path.file_name().unwrap();
+                (name.to_string_lossy().into_owned(), e.loc.line())
+            });
+            let ours = ours.as_ref().map(|(f, l)| (f.as_str(), *l));
+            assert_eq!(ours, *want, "{main}---\n{inc}");
+        }
+        let e = set.enable("a", &forward, &ctx).err();
+        assert_eq!(
+            e.and_then(|e| e.loc()).map(|l| l.line()),
+            want.map(|w| w.1),
+            "{main}---\n{inc}"
+        );
+        if ssh {
+            // ("FILE: line N: Bad configuration option", with a colon after the name.)
+            let named = ssh_g_first(&path, "a")
+                .map(|(f, l, _)| (f.unwrap().trim_end_matches(':').to_string(), l.unwrap()));
+            let named = named.as_ref().map(|(f, l)| (f.as_str(), *l));
+            assert_eq!(named, *want, "ssh -G: {main}---\n{inc}");
+        }
+    }
+}
