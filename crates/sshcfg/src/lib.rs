@@ -167,3 +167,4 @@ pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVer
 pub use passwd::passwd_home;
 pub use plan::{Action, FileChange, Insertion, Plan, Step, Unchanged};
 pub use resolve::{EffectiveForward, NotEvaluated, Note, Resolution, ResolveContext, Undecided};
+pub use unknown::UnknownCover;

@@ -76,10 +76,146 @@ impl ConfigSet {
     }
 }
 
+/// What covers an unknown keyword line, as ssh's first reading of the files reaches it (see
+/// [`ConfigSet::unknown_keyword_cover`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownCover {
+    /// The `IgnoreUnknown` line at `by`, the first ssh reads, where every line applies to every
+    /// host: every host has obtained it at this line, and it covers the keyword.
+    EveryHost {
+        /// The `IgnoreUnknown` line.
+        by: Loc,
+    },
+    /// The `IgnoreUnknown` line at `by`, read before this line, covers the keyword: it is in
+    /// force for the hosts that obtain it (those it applies to, when no other was obtained
+    /// first); every other host refuses the config.
+    SomeHosts {
+        /// The `IgnoreUnknown` line (of those that cover the keyword, the last read before).
+        by: Loc,
+    },
+    /// No `IgnoreUnknown` read before this line covers the keyword: ssh refuses it for every
+    /// host.
+    Nothing,
+}
+
+impl ConfigSet {
+    /// What covers the unknown keyword at line `loc` when ssh's first reading of the files
+    /// reaches it (each file's lines in order, an `Include`'s files where it stands, as
+    /// [`ConfigSet::rejection_for_host`] judges for one host): for every host, for some, or for
+    /// none. (A file-wide judgement, made only when a line has an unknown keyword: it reads
+    /// every line up to `loc`.)
+    pub fn unknown_keyword_cover(&self, loc: Loc) -> UnknownCover {
+        let Some(keyword) = self.file(loc.file()).doc.keyword_token(loc.index()) else {
+            return UnknownCover::Nothing;
+        };
+        let mut read = Vec::new();
+        for &root in self.roots() {
+            if self.ignore_unknown_lines(root, 0, (true, false), loc, &mut read) {
+                break;
+            }
+        }
+        let covering = |at: Loc| {
+            let doc = &self.file(at.file()).doc;
+            matches!(doc.args(at.index()), Some(Ok(a))
+                if a.first().is_some_and(|t| covers(&t.value, &keyword.value)))
+        };
+        match read.first() {
+            Some(&(by, true)) if covering(by) => UnknownCover::EveryHost { by },
+            _ => match read.iter().rev().find(|&&(at, _)| covering(at)) {
+                Some(&(by, _)) => UnknownCover::SomeHosts { by },
+                None => UnknownCover::Nothing,
+            },
+        }
+    }
+
+    /// The `IgnoreUnknown` lines of file `id` (`depth` Includes down) that ssh may obtain in
+    /// its first reading before it reaches `stop`, into `out` in its reading order, each with
+    /// whether it applies to every host there. `(every, never)`: the file's lines before any
+    /// header apply to every host, or to none in the first reading (the `Include` is in a block
+    /// that applies only in a final pass). `true` once `stop` is reached.
+    fn ignore_unknown_lines(
+        &self,
+        id: FileId,
+        depth: usize,
+        (every, never): (bool, bool),
+        stop: Loc,
+        out: &mut Vec<(Loc, bool)>,
+    ) -> bool {
+        use crate::header::{Attribute, Header, Negation};
+        let f = self.file(id);
+        let doc = &f.doc;
+        let (mut here, mut none_here) = (every, never);
+        for i in 0..doc.line_count() {
+            let loc = Loc::new(id, i);
+            if loc == stop {
+                return true;
+            }
+            match doc.kind(i) {
+                LineKind::Directive(k @ (Keyword::Host | Keyword::Match)) => {
+                    let header = Header::new(k, doc.raw_args(i));
+                    here = every && crate::diagnose::applies_to_every_host(header);
+                    // `Match final`, `Match canonical`: not in the first reading.
+                    none_here = never
+                        || matches!(header, Some(Header::Match(m)) if m.criteria().flatten().any(|c| {
+                            matches!(c.attribute, Attribute::Final | Attribute::Canonical)
+                                && c.negation == Negation::Plain
+                        }));
+                }
+                LineKind::Directive(Keyword::IgnoreUnknown) if !none_here => out.push((loc, here)),
+                LineKind::Directive(Keyword::Include)
+                    if depth < crate::config::MAX_INCLUDE_DEPTH =>
+                {
+                    for &child in f.included_at(i) {
+                        if self.ignore_unknown_lines(child, depth + 1, (here, none_here), stop, out)
+                        {
+                            return true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{ConfigSet, LoadOptions, ResolveContext};
     use std::path::Path;
+
+    #[test]
+    fn an_unknown_keyword_is_covered_by_what_ssh_reads_before_it_in_its_first_reading() {
+        use crate::{Loc, UnknownCover};
+        let cover = |text: &str, line: usize| {
+            let set = ConfigSet::from_main_bytes(
+                text.as_bytes().to_vec(),
+                &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),
+            )
+            .unwrap();
+            set.unknown_keyword_cover(Loc::new(crate::loc::FileId::new(0), line))
+        };
+        let by = |line| Loc::new(crate::loc::FileId::new(0), line);
+        let every = |line| UnknownCover::EveryHost { by: by(line) };
+        let some = |line| UnknownCover::SomeHosts { by: by(line) };
+        assert_eq!(cover("IgnoreUnknown Foo\nHost a\n  Foo x\n", 2), every(0));
+        assert_eq!(cover("Host *\n  IgnoreUnknown F*\n  Foo x\n", 2), every(1));
+        assert_eq!(cover("Host a\n  IgnoreUnknown Foo\n  Foo x\n", 2), some(1));
+        // The first read is in force where it applies: every host has not obtained the second.
+        let text = "Host b\n  IgnoreUnknown Bar\nHost *\n  IgnoreUnknown Foo\n  Foo x\n";
+        assert_eq!(cover(text, 4), some(3));
+        assert_eq!(
+            cover("IgnoreUnknown Bar\nFoo x\n", 1),
+            UnknownCover::Nothing
+        );
+        assert_eq!(
+            cover("Foo x\nIgnoreUnknown Foo\n", 0),
+            UnknownCover::Nothing
+        );
+        // Obtained only in a final pass.
+        let text = "Match final all\n  IgnoreUnknown Foo\nHost a\n  Foo x\n";
+        assert_eq!(cover(text, 3), UnknownCover::Nothing);
+    }
 
     #[test]
     fn ignore_unknown_in_a_host_block_covers_that_host_only() {

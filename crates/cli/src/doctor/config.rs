@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use sshcfg::{
     BindScope, Blocker, ConfigSet, DiagnosticKind, Forward, Listen, LoopbackAddrs, Resolution,
-    ResolveContext,
+    ResolveContext, UnknownCover,
 };
 
 use super::finding::{Code, Finding, Severity};
@@ -16,19 +16,32 @@ use crate::codex::{ENDS, REDIRECT_HOST};
 /// rejected line whatever the host.
 pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in set.files() {
+    for (id, f) in set.file_ids().zip(set.files()) {
         for d in f.doc.diagnostics_for(ctx.openssh) {
-            // An IgnoreUnknown inside a block covers the line for that block's hosts only.
-            let covering = (d.kind == DiagnosticKind::UnknownKeyword)
-                .then(|| f.doc.ignore_unknown_covering(d.line - 1))
-                .flatten();
+            // An IgnoreUnknown ssh reads before the line (in this file or another, Includes
+            // where they stand) covers it for the hosts that obtain it; one every host has
+            // obtained there (the first read, where every line applies to every host: in an
+            // included file, say) covers it for every host.
+            let cover = match d.kind {
+                DiagnosticKind::UnknownKeyword => {
+                    set.unknown_keyword_cover(sshcfg::Loc::new(id, d.line - 1))
+                }
+                _ => UnknownCover::Nothing,
+            };
+            let covering = match cover {
+                UnknownCover::EveryHost { .. } => continue,
+                UnknownCover::SomeHosts { by } if by.file() == id => {
+                    Some(format!("line {}", by.line()))
+                }
+                UnknownCover::SomeHosts { by } => Some(set.place(by).to_string()),
+                UnknownCover::Nothing => None,
+            };
             let (code, severity, message, fix) = match d.kind {
-                DiagnosticKind::UnknownKeyword if covering.is_some() => (
+                DiagnosticKind::UnknownKeyword if let Some(by) = &covering => (
                     Code::UnknownKeyword,
                     Severity::Warning,
                     format!(
-                        "ssh accepts this line only for the hosts the `IgnoreUnknown` at line {} applies to (it is inside a Host or Match block); for every other host it refuses the whole config: {}",
-                        covering.unwrap_or_default() + 1,
+                        "ssh accepts this line only for the hosts the `IgnoreUnknown` at {by} applies to (it is inside a Host or Match block); for every other host it refuses the whole config: {}",
                         d.message
                     ),
                     "move that `IgnoreUnknown` line above the first Host or Match line, so it applies to every host",

@@ -278,6 +278,74 @@ fn ignore_unknown_in_the_host_block_is_accepted_for_that_host() {
     assert_eq!(status(&cfg, "a")["enabled"], true);
 }
 
+/// The `IgnoreUnknown` in force when ssh reads an unknown keyword is the one it obtained before
+/// the line in its first reading of the files, in whatever file (`ssh -G` 9.2p1: `Match final` /
+/// `IgnoreUnknown Foo` / `Host a` / `Foo bar` is refused at line 4; `IgnoreUnknown Foo` in an
+/// included file, then `Foo bar` below the `Include`, is accepted; so is `IgnoreUnknown Foo`
+/// above an `Include` of `Host a` / `Foo bar`).
+#[test]
+fn ignore_unknown_counts_where_ssh_reads_it_first() {
+    let d = tempfile::tempdir().unwrap();
+    let inc = d.path().join("inc");
+    let cfg = d.path().join("config");
+    let accepted = [
+        (
+            "IgnoreUnknown Foo\n".to_string(),
+            format!("Include {}\nHost a\n  Foo bar\n", inc.display()),
+        ),
+        (
+            "Host a\n  Foo bar\n".to_string(),
+            format!("IgnoreUnknown Foo\nInclude {}\n", inc.display()),
+        ),
+    ];
+    for (i, m) in &accepted {
+        std::fs::write(&inc, i).unwrap();
+        std::fs::write(&cfg, m).unwrap();
+        assert_eq!(status(&cfg, "a")["reason"], "missing", "{m}");
+        let (code, v) = doctor(&cfg, &[]);
+        assert_eq!((code, codes(&v)), (Some(0), vec![]), "{m}: {v}");
+        let (_, v) = doctor(&cfg, &["a"]);
+        assert_eq!(codes(&v), ["forward-missing"], "{m}: {v}");
+        bin()
+            .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+            .assert()
+            .success();
+        assert_eq!(status(&cfg, "a")["enabled"], true, "{m}");
+    }
+    // Obtained only in the final pass: ssh has refused the line in the first.
+    for header in [
+        "Match final",
+        "Match final all",
+        "Match final host a",
+        "Match host a final",
+        "CanonicalizeHostname yes\nMatch canonical",
+    ] {
+        let text = format!("{header}\n  IgnoreUnknown Foo\nHost a\n  Foo bar\n");
+        let line = text.lines().count();
+        std::fs::write(&cfg, &text).unwrap();
+        let a = status(&cfg, "a");
+        assert_eq!(a["reason"], "rejected-line", "{text}");
+        assert_eq!(
+            a["reason_at"],
+            format!("{}:{line}", cfg.display()),
+            "{text}"
+        );
+        let (code, v) = doctor(&cfg, &[]);
+        assert_eq!(code, Some(3), "{text}");
+        assert_eq!(
+            finding(&v, "unknown-keyword")["severity"],
+            "error",
+            "{text}: {v}"
+        );
+        let out = bin()
+            .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{text}");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+    }
+}
+
 #[test]
 fn with_home_elsewhere_the_commands_say_which_file_they_use() {
     // ssh reads .ssh/config under the password database's home, never $HOME; so does

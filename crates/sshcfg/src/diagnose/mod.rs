@@ -87,7 +87,7 @@ fn bad_option(keyword: &[u8]) -> String {
 
 /// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
 /// `Match all`?
-fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
+pub(crate) fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
     match header {
         Some(Header::Host(h)) => {
             if h.check_quotes().is_err() {
