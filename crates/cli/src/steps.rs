@@ -65,13 +65,28 @@ pub(crate) fn step_text(set: &ConfigSet, step: &Step, config: Option<&Path>) -> 
         Step::Remove { host, loc, forward } => format!(
             "{}: remove LocalForward {} for {host}",
             at(*loc),
-            forward.config_args()
+            written_args(set, *loc).unwrap_or_else(|| forward.config_args())
         ),
         Step::RemoveEmptyBlock { host, header } => {
             format!("{}: remove the `Host {host}` block, now empty", at(*header))
         }
         other => format!("{other:?}"),
     }
+}
+
+/// The arguments of the `LocalForward` line at `loc` as written, when it has more than the two
+/// a forward is read from (ssh refuses "extra arguments at end of line"; a line removed is
+/// shown as the user wrote it, not as the forward read from it).
+fn written_args(set: &ConfigSet, loc: sshcfg::Loc) -> Option<String> {
+    let doc = &set.file(loc.file()).doc;
+    let Some(Ok(args)) = doc.args(loc.index()) else {
+        return None;
+    };
+    let (first, last) = (args.first()?, args.last()?);
+    (args.len() > 2).then(|| {
+        String::from_utf8_lossy(&doc.line_text(loc.index())[first.span.start..last.span.end])
+            .into_owned()
+    })
 }
 
 /// Every step of `plan`, one line each (`config` as for [`step_text`]).

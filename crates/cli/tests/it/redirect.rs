@@ -346,6 +346,45 @@ fn ignore_unknown_counts_where_ssh_reads_it_first() {
     }
 }
 
+/// `disable` on a config ssh refuses for the host: the edit goes ahead only when it is what
+/// makes ssh accept the config (the removed line shown as written, extra argument and all);
+/// otherwise exit 3 naming the line ssh refuses, as `enable` does, and the file is untouched.
+#[test]
+fn disable_refuses_a_config_ssh_still_refuses_after_the_edit() {
+    let (_d, cfg) = config_file("Host a\n  LocalForward 1455 localhost:1455 x\n");
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "disable", "a", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(":2: remove LocalForward 1455 localhost:1455 x for a"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "");
+    for text in [
+        "Host a\n  LocalForward 1455 localhost:1455\n  Bogus x\n",
+        "Host a\n  LocalForward 1455 localhost:1455 x\n  Bogus x\n",
+    ] {
+        let (_d, cfg) = config_file(text);
+        let out = bin()
+            .args(["-F", cfg.to_str().unwrap(), "disable", "a", "--yes"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{text}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{}:3: ssh refuses this config: Bad configuration option: bogus",
+                cfg.display()
+            )),
+            "{text}: {err}"
+        );
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+    }
+}
+
 #[test]
 fn with_home_elsewhere_the_commands_say_which_file_they_use() {
     // ssh reads .ssh/config under the password database's home, never $HOME; so does

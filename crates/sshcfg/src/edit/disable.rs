@@ -118,15 +118,34 @@ impl ConfigSet {
                 forward: f.forward.clone(),
             });
         }
+        // The lines removed from each file.
+        let mut removed: Vec<(FileId, Vec<usize>)> = Vec::new();
         let splices = per_file
             .into_iter()
             .map(|(file, lines)| {
                 let lines = self.with_emptied_blocks(file, lines, host, &mut plan.steps);
-                (file, removal_splices(&self.file(file).doc, &lines))
+                let splices = removal_splices(&self.file(file).doc, &lines);
+                removed.push((file, lines));
+                (file, splices)
             })
             .collect();
         plan.changes = self.changes_from(splices);
-        let after = self.with_plan(&plan).resolve(host, ctx);
+        let edited = self.with_plan(&plan);
+        let after = edited.resolve(host, ctx);
+        // ssh refuses the config for this host once the forward is gone (a line it refuses for
+        // every host, or one its reading for this host meets): the edit is refused, as `enable`
+        // refuses, naming that line where it stands now; removing the one line ssh refuses is
+        // allowed. (Removing forward lines and emptied blocks cannot make ssh refuse a config
+        // it accepts: only a config refused now is read again.)
+        if self.rejection_for(ctx.openssh).is_some() || !r.errors.is_empty() {
+            let every = edited
+                .rejection_for(ctx.openssh)
+                .and_then(|_| edited.rejection_for_host(ctx.openssh, &after));
+            if let Some(mut e) = edited.refusal_for_host(every, &after) {
+                e.loc = before_removal(e.loc, &removed);
+                return Err(e.into());
+            }
+        }
         if after
             .forwards
             .iter()
@@ -140,4 +159,19 @@ impl ConfigSet {
         self.check_others(&plan, ctx)?;
         Ok(plan)
     }
+}
+
+/// Where line `loc` of a file from which the lines `removed` (sorted, per file) were taken was
+/// before: the line as many kept lines down.
+fn before_removal(loc: Loc, removed: &[(FileId, Vec<usize>)]) -> Loc {
+    let Some((_, lines)) = removed.iter().find(|(f, _)| *f == loc.file()) else {
+        return loc;
+    };
+    let mut at = loc.index();
+    for &l in lines {
+        if l <= at {
+            at += 1;
+        }
+    }
+    Loc::new(loc.file(), at)
 }

@@ -949,3 +949,90 @@ fn ignore_unknown_covers_what_ssh_reads_after_it_in_its_first_reading() {
         }
     }
 }
+
+/// `disable` edits a config ssh refuses for the host only when ssh accepts it once the forward
+/// is gone (the removed line may be the one it refuses); otherwise it is refused, as `enable`
+/// is, at the line ssh refuses in the files as they are (`ssh -G` 9.2p1: `LocalForward 1455
+/// localhost:1455 x` is "extra arguments at end of line", `Bogus x` "Bad configuration option:
+/// bogus"). When ssh is here, it accepts the config the edit leaves, and refuses the one a
+/// refused edit would have left at the line named (counted in the file as it is).
+#[test]
+fn disable_is_refused_when_ssh_still_refuses_the_config_after_it() {
+    let ctx = sshcfg::ResolveContext::current_user();
+    let fwd = sshcfg::Forward::loopback(1455, 1455);
+    // (config, the line named when refused)
+    let cases: &[(&str, Option<usize>)] = &[
+        ("Host a\n  LocalForward 1455 localhost:1455 x\n", None),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455 x\n  User u\n",
+            None,
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\n  Bogus x\n",
+            Some(3),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455 x\n  Bogus x\n",
+            Some(3),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\n  Port abc\n",
+            Some(3),
+        ),
+        (
+            "Bogus x\nHost a\n  LocalForward 1455 localhost:1455\n",
+            Some(1),
+        ),
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\nHost b\n  Bogus x\n",
+            Some(4),
+        ),
+        // A line ssh refuses for this host alone (33 entries: "too many ... entries.").
+        (
+            "Host a\n  LocalForward 1455 localhost:1455\n  UserKnownHostsFile /k1 /k2 /k3 /k4 /k5 /k6 /k7 /k8 /k9 /k10 /k11 /k12 /k13 /k14 /k15 /k16 /k17 /k18 /k19 /k20 /k21 /k22 /k23 /k24 /k25 /k26 /k27 /k28 /k29 /k30 /k31 /k32 /k33\n",
+            Some(3),
+        ),
+        // Covered by the host's IgnoreUnknown: accepted.
+        (
+            "Host a\n  IgnoreUnknown Bogus\n  LocalForward 1455 localhost:1455\n  Bogus x\n",
+            None,
+        ),
+    ];
+    let ssh = crate::common::ssh_available();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    for &(text, want) in cases {
+        let set = sshcfg::ConfigSet::from_main_bytes(
+            text.as_bytes().to_vec(),
+            &sshcfg::LoadOptions::explicit_file(&path, "/nonexistent"),
+        )
+        .unwrap();
+        let got = set.disable("a", &fwd, &ctx);
+        match (want, &got) {
+            (None, Ok(plan)) => {
+                assert!(plan.is_change(), "{text}");
+                if ssh {
+                    std::fs::write(&path, plan.changes()[0].after()).unwrap();
+                    assert_eq!(ssh_g_first(&path, "a"), None, "{text}");
+                }
+            }
+            (Some(line), Err(sshcfg::EditError::Rejected(e))) => {
+                assert_eq!(e.loc.line(), line, "{text}");
+                if ssh {
+                    // The config the edit would have left: ssh refuses it at the same line,
+                    // counted there (the forward line, above it, is gone).
+                    let left: String = text
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("LocalForward"))
+                        .map(|l| format!("{l}\n"))
+                        .collect();
+                    std::fs::write(&path, &left).unwrap();
+                    let named = ssh_g_first(&path, "a").and_then(|(_, l, _)| l);
+                    let above = (line > 2 && text.contains("\n  LocalForward")) as usize;
+                    assert_eq!(named, Some(line - above), "{text}");
+                }
+            }
+            _ => panic!("{text}: {got:?}"),
+        }
+    }
+}
