@@ -236,6 +236,24 @@ mod tests {
                 .is_some()
         );
         assert_eq!(set.main().doc.ignore_unknown_covering(2), Some(1));
+        // The first obtained is in force: for `b` the one in its own block (`ssh -G` 9.2p1
+        // refuses line 5 for `b`, accepts it for `a`).
+        let text = b"Host b\n  IgnoreUnknown Bar\nHost *\n  IgnoreUnknown Foo\n  Foo x\n";
+        let set = ConfigSet::from_main_bytes(
+            text.to_vec(),
+            &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),
+        )
+        .unwrap();
+        assert_eq!(set.rejection_for(None).map(|r| r.loc.line()), Some(5));
+        assert!(
+            set.rejection_for_host(None, &set.resolve("a", &ctx))
+                .is_none()
+        );
+        assert_eq!(
+            set.rejection_for_host(None, &set.resolve("b", &ctx))
+                .map(|r| r.loc.line()),
+            Some(5)
+        );
         // Below the line, it does not cover it (ssh reads in order).
         let text = b"Host a\n  UseKeychain yes\n  IgnoreUnknown UseKeychain\n";
         let set = ConfigSet::from_main_bytes(

@@ -221,9 +221,14 @@ pub(crate) struct Checker<'a> {
     out: Vec<Diagnostic>,
     /// `IgnoreUnknown`: ssh takes the first one that applies to the host. The judgement here
     /// holds for every host, so only one that applies to every host counts (in the global
-    /// area, `Host *` or `Match all`); one in another block may not apply, and then ssh stops
-    /// at the unknown keyword.
+    /// area, `Host *` or `Match all`), and only when it is the file's first: one in another
+    /// block may not apply, and then ssh stops at the unknown keyword; one read before it may
+    /// be the one a host obtains (`Host b` / `IgnoreUnknown Bar` / `Host *` / `IgnoreUnknown
+    /// Foo` / `Foo x`: `ssh -G b` refuses line 5, `ssh -G a` accepts it).
     ignore: Option<Vec<u8>>,
+    /// An `IgnoreUnknown` line was read: a later one may not be the first a host obtains (one
+    /// in `Host b` is first for `b`), so it is not taken for every host.
+    ignore_seen: bool,
     /// The block's header: its keyword and arguments (`None`: the global area).
     header: Option<(Keyword, &'a [u8])>,
     depends_on_version: bool,
@@ -236,6 +241,7 @@ impl<'a> Checker<'a> {
             version,
             out: Vec::new(),
             ignore: None,
+            ignore_seen: false,
             header: None,
             depends_on_version: false,
         }
@@ -334,7 +340,7 @@ impl<'a> Checker<'a> {
             return;
         };
         if k == Keyword::IgnoreUnknown
-            && self.ignore.is_none()
+            && !std::mem::replace(&mut self.ignore_seen, true)
             && self
                 .header
                 .is_none_or(|(k, raw)| applies_to_every_host(Header::new(k, raw)))

@@ -999,7 +999,9 @@ mod tests {
         assert_eq!(spliced(6, 0, "  xbar 1\n"), (false, 0));
         assert_eq!(spliced(2, 0, "  LocalForward 1455\n"), (false, 1));
         assert_eq!(spliced(2, 0, "Host b\n"), (false, 0));
-        assert_eq!(spliced(2, 0, "IgnoreUnknown y\n"), (false, 0));
+        // (In `Host a`, above the `Host *` one: for `a` it is the first obtained and does not
+        // cover `xfoo`, which `ssh -G a` 9.2p1 refuses at line 6.)
+        assert_eq!(spliced(2, 0, "IgnoreUnknown y\n"), (false, 1));
         assert_eq!(spliced(2, 1, ""), (false, 1));
         // An unknown keyword after an IgnoreUnknown that the splice keeps: read alone, the
         // IgnoreUnknown would count for every host; under `Host a` it does not.
