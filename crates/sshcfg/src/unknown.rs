@@ -212,6 +212,19 @@ mod tests {
             cover("Foo x\nIgnoreUnknown Foo\n", 0),
             UnknownCover::Nothing
         );
+        // `!final`, `!canonical`: true for every host in the first reading (`ssh -G` 9.2p1
+        // accepts these for every host), and nothing is found in the file.
+        for text in [
+            "Match !final\n  IgnoreUnknown Foo\nHost a\n  Foo x\n",
+            "Match !canonical !final\n  IgnoreUnknown Foo\nHost a\n  Foo x\n",
+        ] {
+            assert_eq!(cover(text, 3), every(1), "{text}");
+            assert!(
+                crate::Document::parse(text.as_bytes().to_vec())
+                    .diagnostics()
+                    .is_empty()
+            );
+        }
         // Obtained only in a final pass.
         let text = "Match final all\n  IgnoreUnknown Foo\nHost a\n  Foo x\n";
         assert_eq!(cover(text, 3), UnknownCover::Nothing);

@@ -85,8 +85,10 @@ fn bad_option(keyword: &[u8]) -> String {
     )
 }
 
-/// Does a `Host`/`Match` line apply to every host: `Host` with a `*` and no negation, or
-/// `Match all`?
+/// Does a `Host`/`Match` line apply to every host in ssh's first reading of the files: `Host`
+/// with a `*` and no negation, `Match all`, or `Match` with only `!final` and `!canonical`
+/// (true in the first reading: `ssh -G` 9.2p1 accepts `Match !final` / `IgnoreUnknown Foo` /
+/// `Foo bar` for every host)?
 pub(crate) fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
     match header {
         Some(Header::Host(h)) => {
@@ -103,15 +105,20 @@ pub(crate) fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
             star
         }
         Some(Header::Match(m)) => {
+            let not_final = |c: &Criterion<'_>| {
+                matches!(c.attribute, Attribute::Final | Attribute::Canonical)
+                    && c.negation != Negation::Plain
+            };
             let mut criteria = m.criteria();
-            matches!(
-                criteria.next(),
+            match criteria.next() {
                 Some(Ok(Criterion {
                     attribute: Attribute::All,
                     negation: Negation::Plain,
                     ..
-                }))
-            ) && criteria.next().is_none()
+                })) => criteria.next().is_none(),
+                Some(Ok(c)) if not_final(&c) => criteria.all(|c| c.is_ok_and(|c| not_final(&c))),
+                _ => false,
+            }
         }
         None => false,
     }
