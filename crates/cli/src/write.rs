@@ -317,6 +317,12 @@ fn open_keyed(dir: &Path) -> io::Result<(DirKey, File)> {
     Ok((key_of(dir)?, f))
 }
 
+/// What tells a file from another whatever path names it (device and inode on Unix, the
+/// canonical path elsewhere; `None` when it does not exist).
+pub(crate) fn file_key(path: &Path) -> Option<impl PartialEq + use<>> {
+    key_of(path).ok()
+}
+
 #[cfg(unix)]
 fn key_of(dir: &Path) -> io::Result<DirKey> {
     let m = fs::metadata(dir)?;

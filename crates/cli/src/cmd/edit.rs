@@ -112,6 +112,7 @@ fn edit_request(
         }
         false => (read_and_plan()?, None),
     };
+    refuse_one_file_twice(&plan)?;
     let summary = crate::steps::summary(&set, &plan, env.explicit_file());
     let diffs: Vec<(String, Vec<u8>)> = plan
         .changes()
@@ -211,6 +212,32 @@ fn local_port_hint(local: u16, remote: u16) -> String {
         "after you sign in, the browser goes to {}?... and cannot connect: change `:{remote}` to `:{local}` in its address bar and press Enter",
         crate::codex::callback_url(remote)
     )
+}
+
+/// One file reached by two paths (included through a symlink and by its own name, or two hard
+/// links) is two files of the set: a plan changing both would write it twice, the second
+/// undoing the first. Refused, naming both paths; nothing is written.
+fn refuse_one_file_twice(plan: &sshcfg::Plan) -> Result<(), Failure> {
+    let changes = plan.changes();
+    for (i, c) in changes.iter().enumerate() {
+        let Some(key) = write::file_key(c.path()) else {
+            continue;
+        };
+        if let Some(first) = changes[..i]
+            .iter()
+            .find(|e| write::file_key(e.path()).is_some_and(|k| k == key))
+        {
+            return Err(Failure::new(
+                EXIT_REFUSED,
+                format!(
+                    "{} and {} are one file, included twice; this edit would change it through both (nothing written): include it once",
+                    first.path().display(),
+                    c.path().display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// ssh stops with "Bad owner or permissions" on a user config or included file that others can

@@ -307,3 +307,36 @@ fn a_symlinked_config_keeps_its_link() {
     );
     assert!(std::fs::read_to_string(&real).unwrap().contains(FWD));
 }
+
+/// One file included by two paths (its name and a symlink to it): a plan that edits it through
+/// both would write it twice, the second write undoing the first (only s2's forward was left,
+/// "Written.", exit 0). Refused, naming both paths, nothing written; an edit through one path
+/// alone is made.
+#[cfg(unix)]
+#[test]
+fn one_file_included_by_two_paths_is_not_edited_through_both() {
+    let d = tempfile::tempdir().unwrap();
+    let (inc, alias) = (d.path().join("inc.conf"), d.path().join("alias.conf"));
+    let text = "Host s1\n  User u\nHost s2\n  User v\n";
+    std::fs::write(&inc, text).unwrap();
+    std::os::unix::fs::symlink(&inc, &alias).unwrap();
+    let cfg = d.path().join("config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Match host s2\n  Include {}\nHost *\n  Include {}\n",
+            alias.display(),
+            inc.display()
+        ),
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let out = run(cmd(&["-F", c, "enable", "s1", "s2", "--yes"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("are one file, included twice"), "{err}");
+    assert_eq!(std::fs::read_to_string(&inc).unwrap(), text);
+    let out = run(cmd(&["-F", c, "enable", "s1", "--yes"]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(std::fs::read_to_string(&inc).unwrap().contains(FWD));
+}
