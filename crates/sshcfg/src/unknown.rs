@@ -120,7 +120,10 @@ impl ConfigSet {
                 if a.first().is_some_and(|t| covers(&t.value, &keyword.value)))
         };
         match read.first() {
+            // The first read, where it applies to every host, is every host's: one after it
+            // is never in force.
             Some(&(by, true)) if covering(by) => UnknownCover::EveryHost { by },
+            Some(&(_, true)) => UnknownCover::Nothing,
             _ => match read.iter().rev().find(|&&(at, _)| covering(at)) {
                 Some(&(by, _)) => UnknownCover::SomeHosts { by },
                 None => UnknownCover::Nothing,
@@ -208,6 +211,15 @@ mod tests {
             cover("IgnoreUnknown Bar\nFoo x\n", 1),
             UnknownCover::Nothing
         );
+        // A first that applies to every host and does not cover the line: none after it is
+        // ever in force (`ssh -G` 9.2p1 refuses both for every host).
+        for text in [
+            "IgnoreUnknown Bar\nIgnoreUnknown Foo\nFoo x\n",
+            "IgnoreUnknown Bar\nHost a\n  IgnoreUnknown Foo\n  Foo x\n",
+        ] {
+            let line = text.lines().count() - 1;
+            assert_eq!(cover(text, line), UnknownCover::Nothing, "{text}");
+        }
         assert_eq!(
             cover("Foo x\nIgnoreUnknown Foo\n", 0),
             UnknownCover::Nothing
