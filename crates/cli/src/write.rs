@@ -270,7 +270,18 @@ pub(crate) fn lock_dirs(dirs: &[PathBuf]) -> Result<DirLocks, LockFailure> {
             _held: Vec::with_capacity(opened.len()),
         };
         for (key, d, f) in opened {
-            f.lock().map_err(|e| LockFailure::Lock(d, e))?;
+            // Another run holds it (at its `Apply?` prompt, say): said, then waited for.
+            match f.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    eprintln!(
+                        "waiting for another codex-fwd run that holds the lock of {} ...",
+                        d.display()
+                    );
+                    f.lock().map_err(|e| LockFailure::Lock(d.clone(), e))?;
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(LockFailure::Lock(d, e)),
+            }
             locks.keys.push(key);
             locks._held.push(f);
         }

@@ -340,3 +340,26 @@ fn one_file_included_by_two_paths_is_not_edited_through_both() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(std::fs::read_to_string(&inc).unwrap().contains(FWD));
 }
+
+/// A run that finds the lock of a directory it writes held by another (one waiting at its
+/// `Apply?` prompt) says it waits, then goes on once the lock is let go: it waited in silence.
+#[cfg(unix)]
+#[test]
+fn a_run_waiting_for_another_s_lock_says_so() {
+    let (d, cfg) = setup(BASE);
+    let held = std::fs::File::open(d.path()).unwrap();
+    held.lock().unwrap();
+    let child = cmd(&["-F", cfg.to_str().unwrap(), "enable", "other", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(!std::fs::read_to_string(&cfg).unwrap().contains(FWD));
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("waiting for another codex-fwd run"), "{err}");
+    assert!(std::fs::read_to_string(&cfg).unwrap().contains(FWD));
+}
