@@ -81,12 +81,36 @@ pub(crate) fn unified_spliced(
 }
 
 /// The `---`/`+++` lines naming `path` (its bytes as the system gives them: `patch` takes
-/// the file's name from them).
+/// the file's name from them). A name with a blank, a quote, a backslash or a control byte is
+/// written in double quotes with C escapes, as GNU diff writes it and `patch` reads it (bare,
+/// `patch` would take `my config` for `my`).
 fn header(path: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(2 * path.len() + 10);
+    let quoted = path
+        .iter()
+        .any(|&b| b == b' ' || b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f);
+    let mut name = Vec::with_capacity(path.len() + 2);
+    if quoted {
+        name.push(b'"');
+        for &b in path {
+            match b {
+                b'"' | b'\\' => name.extend_from_slice(&[b'\\', b]),
+                b'\t' => name.extend_from_slice(b"\\t"),
+                b'\n' => name.extend_from_slice(b"\\n"),
+                b'\r' => name.extend_from_slice(b"\\r"),
+                b if b < 0x20 || b == 0x7f => {
+                    name.extend_from_slice(format!("\\{b:03o}").as_bytes());
+                }
+                b => name.push(b),
+            }
+        }
+        name.push(b'"');
+    } else {
+        name.extend_from_slice(path);
+    }
+    let mut out = Vec::with_capacity(2 * name.len() + 10);
     for mark in [&b"--- "[..], b"+++ "] {
         out.extend_from_slice(mark);
-        out.extend_from_slice(path);
+        out.extend_from_slice(&name);
         out.push(b'\n');
     }
     out
@@ -671,6 +695,21 @@ mod tests {
             apart += usize::from(c.splices().len() > 1);
         }
         assert!(apart > 100, "{apart}");
+    }
+
+    /// Names `patch` would cut or misread are quoted as GNU diff quotes them; others are not.
+    #[test]
+    fn names_with_blanks_quotes_or_controls_are_quoted() {
+        for (name, shown) in [
+            (&b"config"[..], &b"config"[..]),
+            (b"/h/.ssh/caf\xe9", b"/h/.ssh/caf\xe9"),
+            (b"my config", b"\"my config\""),
+            (b"a\tb", b"\"a\\tb\""),
+            (b"a\nb\"c\\d\x01", b"\"a\\nb\\\"c\\\\d\\001\""),
+        ] {
+            let want = [&b"--- "[..], shown, b"\n+++ ", shown, b"\n"].concat();
+            assert_eq!(header(name), want, "{}", String::from_utf8_lossy(name));
+        }
     }
 
     #[test]
