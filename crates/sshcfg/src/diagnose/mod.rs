@@ -78,7 +78,7 @@ pub fn keywords() -> impl Iterator<Item = (&'static str, (u8, u8))> {
 
 /// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, as its log shows
 /// bytes ([`value::vis`]: octal escapes, a backslash doubled).
-fn bad_option(keyword: &[u8]) -> String {
+pub(crate) fn bad_option(keyword: &[u8]) -> String {
     format!(
         "Bad configuration option: {}",
         shown(&keyword.to_ascii_lowercase())

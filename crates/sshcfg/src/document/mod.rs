@@ -644,6 +644,11 @@ impl Document {
             .flat_map(|code| self.lines.lines_with_code(code))
     }
 
+    /// The lines whose keyword no OpenSSH knows, in order.
+    pub(crate) fn unknown_keyword_lines(&self) -> impl Iterator<Item = usize> + '_ {
+        self.lines.lines_with_code(UNKNOWN)
+    }
+
     /// The line that holds byte offset `off` (the last line for the end of the file).
     pub(crate) fn line_at(&self, off: usize) -> usize {
         self.lines.line_at(off)

@@ -29,9 +29,19 @@ impl ConfigSet {
         mut counts: impl FnMut(FileId, &crate::Diagnostic) -> bool,
     ) -> Option<Rejection> {
         let mut first_of = |id: FileId| {
-            self.file(id)
-                .doc
-                .diagnostics_for(version)
+            let mut found = self.file(id).doc.diagnostics_for(version);
+            // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
+            // `Match all`) as every host's; in a file not read first at the top (an included
+            // one, the system config) that holds only where ssh's first reading of the files
+            // gets it for every host.
+            if self.roots().first() != Some(&id) {
+                let more = self.uncovered_unknown_keywords(id, &found);
+                if !more.is_empty() {
+                    found.extend(more);
+                    found.sort_by_key(|d| d.line);
+                }
+            }
+            found
                 .into_iter()
                 .find(|d| d.rejects_config() && counts(id, d))
                 .map(|d| Rejection {
@@ -42,6 +52,40 @@ impl ConfigSet {
         self.roots()
             .iter()
             .find_map(|&root| self.in_reading_order(root, 0, &mut first_of))
+    }
+
+    /// The lines of file `id` with a keyword no OpenSSH knows that its own check took as
+    /// covered by the file's first `IgnoreUnknown` (they are not in `found`, its diagnostics)
+    /// where ssh's first reading does not give that one to every host (an `Include` inside a
+    /// block, an earlier `IgnoreUnknown` in force): each as ssh refuses it. Looked for only in a
+    /// file with an `IgnoreUnknown` line.
+    fn uncovered_unknown_keywords(
+        &self,
+        id: FileId,
+        found: &[crate::Diagnostic],
+    ) -> Vec<crate::Diagnostic> {
+        let doc = &self.file(id).doc;
+        if doc.lines_of("ignoreunknown").next().is_none() {
+            return Vec::new();
+        }
+        doc.unknown_keyword_lines()
+            .filter(|&i| !found.iter().any(|d| d.line == i + 1))
+            .filter(|&i| {
+                !matches!(
+                    self.unknown_keyword_cover(Loc::new(id, i)),
+                    crate::UnknownCover::EveryHost { .. }
+                )
+            })
+            .filter_map(|i| {
+                let kw = doc.keyword_token(i)?;
+                Some(crate::Diagnostic {
+                    line: i + 1,
+                    column: kw.span.start + 1,
+                    message: crate::diagnose::bad_option(&kw.value),
+                    kind: crate::DiagnosticKind::UnknownKeyword,
+                })
+            })
+            .collect()
     }
 
     /// [`ConfigSet::first_rejection`] from file `id`, `depth` Includes down.

@@ -910,6 +910,38 @@ fn ignore_unknown_covers_what_ssh_reads_after_it_in_its_first_reading() {
             "IgnoreUnknown Bar\n",
             Some(("config", 3)),
         ),
+        // An included file's own first IgnoreUnknown, which its own check takes for every
+        // host: only where ssh's first reading gives it to every host (helper-65's review).
+        (
+            "Host work\n  Include {dir}/inc\nHost c\n  User me\n",
+            "IgnoreUnknown Foo\nFoo bar\n",
+            Some(("inc", 2)),
+        ),
+        (
+            "Host a\n  Include {dir}/inc\n",
+            "IgnoreUnknown Foo\nFoo bar\n",
+            None,
+        ),
+        (
+            "Match final\n  Include {dir}/inc\n",
+            "IgnoreUnknown Foo\nFoo y\n",
+            Some(("inc", 2)),
+        ),
+        (
+            "IgnoreUnknown Bar\nInclude {dir}/inc\n",
+            "IgnoreUnknown foo\nfoo z\n",
+            Some(("inc", 2)),
+        ),
+        (
+            "Host a\n  IgnoreUnknown Bar\nHost *\n  Include {dir}/inc\n",
+            "IgnoreUnknown Foo\nFoo y\n",
+            Some(("inc", 2)),
+        ),
+        (
+            "Include {dir}/inc\n",
+            "IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n",
+            None,
+        ),
     ];
     let ssh = crate::common::ssh_available();
     let ctx = sshcfg::ResolveContext::current_user();
