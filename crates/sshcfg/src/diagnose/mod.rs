@@ -219,6 +219,10 @@ pub(crate) struct Checks {
     /// expanded value (`%j`) that not every supported release (or not every vendor's build)
     /// knows? When not, every release reports what the newest does.
     pub(crate) depends_on_version: bool,
+    /// Did the file's own first `IgnoreUnknown` (one that applies to every host in the file)
+    /// cover an unknown keyword? That holds for every host only where ssh's first reading
+    /// gives it to every host (see `ConfigSet::first_rejection`).
+    pub(crate) took_ignore_unknown: bool,
 }
 
 /// The rejection check, fed a document's lines in order (as they are read, or by a sweep):
@@ -239,6 +243,8 @@ pub(crate) struct Checker<'a> {
     /// The block's header: its keyword and arguments (`None`: the global area).
     header: Option<(Keyword, &'a [u8])>,
     depends_on_version: bool,
+    /// See [`Checks::took_ignore_unknown`].
+    took_ignore_unknown: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -251,6 +257,7 @@ impl<'a> Checker<'a> {
             ignore_seen: false,
             header: None,
             depends_on_version: false,
+            took_ignore_unknown: false,
         }
     }
 
@@ -259,6 +266,7 @@ impl<'a> Checker<'a> {
         Checks {
             newest: self.out,
             depends_on_version: self.depends_on_version,
+            took_ignore_unknown: self.took_ignore_unknown,
         }
     }
 
@@ -332,6 +340,7 @@ impl<'a> Checker<'a> {
                     crate::pattern::EntryCase::Lowercased,
                 ) == crate::pattern::ListMatch::Match
             });
+            self.took_ignore_unknown |= ignored;
             if !ignored {
                 self.out
                     .push(diag(col, bad_option(&kw), DiagnosticKind::UnknownKeyword));

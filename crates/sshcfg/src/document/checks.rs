@@ -48,6 +48,12 @@ impl Document {
     pub fn depends_on_openssh_version(&self) -> bool {
         self.checks().depends_on_version
     }
+
+    /// Did the file's own first `IgnoreUnknown` cover an unknown keyword (see
+    /// `Checks::took_ignore_unknown`)?
+    pub(crate) fn took_own_ignore_unknown(&self) -> bool {
+        self.checks().took_ignore_unknown
+    }
 }
 
 /// The lines a splice re-reads ([`Document::with_spliced_bytes`]), as the rejection check sees
@@ -112,5 +118,7 @@ pub(super) fn carried(before: &Checks, old: Reread<'_>, new: Reread<'_>) -> Opti
     Some(Checks {
         newest: Vec::new(),
         depends_on_version,
+        // (Kept when the lines that went took it: it only asks for a look.)
+        took_ignore_unknown: before.took_ignore_unknown || new.took_ignore_unknown,
     })
 }

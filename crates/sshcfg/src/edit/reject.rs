@@ -34,7 +34,7 @@ impl ConfigSet {
             // `Match all`) as every host's; in a file not read first at the top (an included
             // one, the system config) that holds only where ssh's first reading of the files
             // gets it for every host.
-            if self.roots().first() != Some(&id) {
+            if self.roots().first() != Some(&id) && self.file(id).doc.took_own_ignore_unknown() {
                 let more = self.uncovered_unknown_keywords(id, &found);
                 if !more.is_empty() {
                     found.extend(more);
@@ -57,17 +57,13 @@ impl ConfigSet {
     /// The lines of file `id` with a keyword no OpenSSH knows that its own check took as
     /// covered by the file's first `IgnoreUnknown` (they are not in `found`, its diagnostics)
     /// where ssh's first reading does not give that one to every host (an `Include` inside a
-    /// block, an earlier `IgnoreUnknown` in force): each as ssh refuses it. Looked for only in a
-    /// file with an `IgnoreUnknown` line.
+    /// block, an earlier `IgnoreUnknown` in force): each as ssh refuses it.
     fn uncovered_unknown_keywords(
         &self,
         id: FileId,
         found: &[crate::Diagnostic],
     ) -> Vec<crate::Diagnostic> {
         let doc = &self.file(id).doc;
-        if doc.lines_of("ignoreunknown").next().is_none() {
-            return Vec::new();
-        }
         doc.unknown_keyword_lines()
             .filter(|&i| !found.iter().any(|d| d.line == i + 1))
             .filter(|&i| {
