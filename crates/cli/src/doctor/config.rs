@@ -141,6 +141,25 @@ pub(crate) fn host_findings(
             .at(set, n.loc),
         );
     }
+    // A line ssh refuses for this host but not for every host (an unknown keyword that an
+    // `IgnoreUnknown` covers for other hosts): the file's finding is a warning; here, an error.
+    if let Some(rej) = set.rejection_for_host(ctx.openssh, r)
+        && matches!(
+            set.unknown_keyword_cover(rej.loc),
+            sshcfg::UnknownCover::SomeHosts { .. }
+        )
+    {
+        out.push(
+            Finding::new(
+                Code::ConfigError,
+                Severity::Error,
+                Some(host),
+                format!("ssh refuses the whole config for {host} at this line: {}", rej.message),
+                "correct the line, or cover its keyword with an `IgnoreUnknown` above the first Host or Match line".into(),
+            )
+            .at(set, rej.loc),
+        );
+    }
     for n in &r.errors {
         out.push(
             Finding::new(

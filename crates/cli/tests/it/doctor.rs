@@ -742,3 +742,25 @@ fn a_name_as_bind_address_is_not_called_exposed() {
         assert_eq!(msg.contains("not looked up"), !exposed, "{msg}");
     }
 }
+
+/// A line ssh refuses for some hosts only (an unknown keyword an `IgnoreUnknown` in another
+/// host's block covers): the file's finding is a warning, and for a host it refuses, doctor
+/// says an error of that host (ssh -G 9.2p1 refuses `b` at line 3, accepts `a`).
+#[test]
+fn a_line_refused_for_this_host_only_is_this_host_s_error() {
+    let (_d, config) = cfg(
+        "Host a\n  IgnoreUnknown Foo\n  Foo x\n  LocalForward 1455 localhost:1455\nHost b\n  LocalForward 1455 localhost:1455\n",
+    );
+    let c = config.to_str().unwrap();
+    let doctor = |host: &str| bin().args(["-F", c, "doctor", host]).output().unwrap();
+    let out = doctor("b");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("error[config-error] (b)")
+            && text.contains(":3: ssh refuses the whole config for b"),
+        "{text}"
+    );
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    let text = String::from_utf8_lossy(&doctor("a").stdout).into_owned();
+    assert!(!text.contains("config-error"), "{text}");
+}
