@@ -668,6 +668,18 @@ impl Pass<'_> {
         }
     }
 
+    /// The text [`Pass::match_host`] is made of: in the final pass the final host name, else
+    /// the `HostName` set so far (`%h` not expanded) or the host as typed.
+    fn match_host_text(&self) -> &[u8] {
+        if self.final_pass {
+            &self.host
+        } else {
+            self.out
+                .get::<setting::HostName>()
+                .map_or(self.host_arg, |h| h.value.as_bytes())
+        }
+    }
+
     /// [`Pass::match_host`] lowercased (as an index files `Match host` patterns): the text it is
     /// made of, borrowed, when that holds no `%` and no upper-case letter (one look at each
     /// byte).
@@ -683,13 +695,7 @@ impl Pass<'_> {
             }
             t
         };
-        let text: &[u8] = if self.final_pass {
-            &self.host
-        } else {
-            self.out
-                .get::<setting::HostName>()
-                .map_or(self.host_arg, |h| h.value.as_bytes())
-        };
+        let text = self.match_host_text();
         if !text.iter().any(|&b| NOT_AS_IS[usize::from(b)]) {
             return std::borrow::Cow::Borrowed(text);
         }
@@ -700,13 +706,7 @@ impl Pass<'_> {
     /// without making it: the text it is made of holds no `%` (`None` otherwise, or when it is
     /// empty).
     pub(crate) fn match_host_ends(&self) -> Option<(u8, u8)> {
-        let text: &[u8] = if self.final_pass {
-            &self.host
-        } else {
-            self.out
-                .get::<setting::HostName>()
-                .map_or(self.host_arg, |h| h.value.as_bytes())
-        };
+        let text = self.match_host_text();
         let (&first, &last) = (text.first()?, text.last()?);
         if text.contains(&b'%') {
             return None;
