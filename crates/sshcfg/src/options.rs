@@ -163,9 +163,14 @@ impl ControlPersist {
 #[non_exhaustive]
 pub enum Vendor {
     /// A build `ssh -V` names no vendor for: OpenSSH portable as released, and the builds of
-    /// macOS, Fedora, the BSDs... (`OpenSSH_9.8p1, LibreSSL 3.3.6`).
+    /// Fedora, Homebrew, the BSDs... (`OpenSSH_10.0p2, OpenSSL 3.5.0 8 Apr 2025`).
     #[default]
     Portable,
+    /// Apple's build, the `ssh` of macOS (`OpenSSH_9.8p1, LibreSSL 3.3.6`): a portable release
+    /// built with LibreSSL, which `ssh -V` names. Its patches add the client keywords
+    /// `UseKeychain`, `AppleMultipath` (from 9.0) and `NoHostAuthenticationForProxyCommand`
+    /// (from 9.6) ([`Vendor::has_apple_patches`]).
+    Apple,
     /// Win32-OpenSSH (`OpenSSH_for_Windows_9.5p1`).
     Windows,
     /// Debian's package (`OpenSSH_9.2p1 Debian-2+deb12u6`).
@@ -188,8 +193,17 @@ impl Vendor {
         matches!(self, Vendor::Debian | Vendor::Ubuntu | Vendor::Raspbian)
     }
 
+    /// Does this build carry Apple's patches (apple-oss-distributions/OpenSSH, built with
+    /// `__APPLE_KEYCHAIN__`, `__APPLE_NW_CONNECTION__` and `__APPLE_NOHOSTAUTHPROXY__`), which add
+    /// the client flags `UseKeychain`, `AppleMultipath` (Apple's 9.0 and later) and
+    /// `NoHostAuthenticationForProxyCommand` (9.6 and later)?
+    pub fn has_apple_patches(self) -> bool {
+        self == Vendor::Apple
+    }
+
     /// Read the vendor from what `ssh -V` prints (see [`OpenSshVersion::from_ssh_v`]).
-    fn from_ssh_v(windows: bool, after_release: &str) -> Vendor {
+    /// `portable`: the release has the portable suffix (`9.8p1`, not OpenBSD's `9.8`).
+    fn from_ssh_v(windows: bool, portable: bool, after_release: &str) -> Vendor {
         if windows {
             return Vendor::Windows;
         }
@@ -203,6 +217,11 @@ impl Vendor {
             Some("Debian") => Vendor::Debian,
             Some("Ubuntu") => Vendor::Ubuntu,
             Some("Raspbian") => Vendor::Raspbian,
+            // `OpenSSH_9.8p1, LibreSSL 3.3.6`: no vendor word, the library LibreSSL. Apple's is
+            // the one portable build of the day linked with LibreSSL (Windows' says
+            // `for_Windows`, OpenBSD's has no portable suffix; Linux distributions that once
+            // built with LibreSSL went back to OpenSSL by 2021).
+            _ if portable && after_release.starts_with(", LibreSSL ") => Vendor::Apple,
             _ => Vendor::Portable,
         }
     }
@@ -238,7 +257,8 @@ impl OpenSshVersion {
     }
 
     /// Read what `ssh -V` prints: `OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL ...` (also
-    /// `OpenSSH_for_Windows_9.5p1`), with the vendor it names.
+    /// `OpenSSH_for_Windows_9.5p1`, and macOS's `OpenSSH_9.8p1, LibreSSL 3.3.6`), with the
+    /// vendor it names.
     pub fn from_ssh_v(text: &str) -> Option<OpenSshVersion> {
         let at = text.find("OpenSSH_")? + "OpenSSH_".len();
         let rest = &text[at..];
@@ -247,11 +267,12 @@ impl OpenSshVersion {
         let (major, rest) = rest.split_once('.')?;
         let minor: String = rest.chars().take_while(char::is_ascii_digit).collect();
         // The portable suffix (`p1`) ends the release.
-        let after = rest[minor.len()..].trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+        let suffix = &rest[minor.len()..];
+        let after = suffix.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
         Some(OpenSshVersion {
             major: major.parse().ok()?,
             minor: minor.parse().ok()?,
-            vendor: Vendor::from_ssh_v(windows, after),
+            vendor: Vendor::from_ssh_v(windows, suffix.starts_with('p'), after),
         })
     }
 }
@@ -369,11 +390,25 @@ mod tests {
             v("OpenSSH_9.2p1 Raspbian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024"),
             Some(OpenSshVersion::new(9, 2).with_vendor(Vendor::Raspbian))
         );
-        // macOS, and a release with no vendor: portable.
+        // macOS's own ssh (`/usr/bin/ssh`, macOS 15), and its 26: Apple's build.
         assert_eq!(
             v("OpenSSH_9.8p1, LibreSSL 3.3.6"),
+            Some(OpenSshVersion::new(9, 8).with_vendor(Vendor::Apple))
+        );
+        assert_eq!(
+            v("OpenSSH_10.0p2, LibreSSL 3.3.6"),
+            Some(OpenSshVersion::new(10, 0).with_vendor(Vendor::Apple))
+        );
+        // Homebrew's on macOS, OpenBSD's (no portable suffix): not Apple's.
+        assert_eq!(
+            v("OpenSSH_10.0p2, OpenSSL 3.5.0 8 Apr 2025"),
+            Some(OpenSshVersion::new(10, 0))
+        );
+        assert_eq!(
+            v("OpenSSH_9.8, LibreSSL 3.9.0"),
             Some(OpenSshVersion::new(9, 8))
         );
+        // A release with no vendor: portable.
         assert_eq!(v("OpenSSH_10.0p2"), Some(OpenSshVersion::new(10, 0)));
         // The vendor is the word right after the release, spelled as dpkg-vendor does.
         assert_eq!(v("OpenSSH_10.0p2 Ubuntu"), Some(OpenSshVersion::new(10, 0)));
@@ -386,9 +421,13 @@ mod tests {
         for vendor in [Vendor::Debian, Vendor::Ubuntu, Vendor::Raspbian] {
             assert!(vendor.has_debian_patches(), "{vendor:?}");
         }
-        for vendor in [Vendor::Portable, Vendor::Windows] {
+        for vendor in [Vendor::Portable, Vendor::Windows, Vendor::Apple] {
             assert!(!vendor.has_debian_patches(), "{vendor:?}");
         }
+        for vendor in [Vendor::Portable, Vendor::Windows, Vendor::Debian] {
+            assert!(!vendor.has_apple_patches(), "{vendor:?}");
+        }
+        assert!(Vendor::Apple.has_apple_patches());
     }
 
     #[test]

@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn ignore_unknown_in_a_host_block_covers_that_host_only() {
-        let text = b"Host a\n  IgnoreUnknown UseKeychain\n  UseKeychain yes\nHost b\n  User x\n";
+        let text = b"Host a\n  IgnoreUnknown Bogus\n  Bogus yes\nHost b\n  User x\n";
         let set = ConfigSet::from_main_bytes(
             text.to_vec(),
             &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),
@@ -280,7 +280,7 @@ mod tests {
             Some(5)
         );
         // Below the line, it does not cover it (ssh reads in order).
-        let text = b"Host a\n  UseKeychain yes\n  IgnoreUnknown UseKeychain\n";
+        let text = b"Host a\n  Bogus yes\n  IgnoreUnknown Bogus\n";
         let set = ConfigSet::from_main_bytes(
             text.to_vec(),
             &LoadOptions::explicit_file(Path::new("config"), "/nonexistent"),

@@ -1450,6 +1450,49 @@ fn debian_keywords_are_judged_by_the_vendor_ssh_v_names() {
     }
 }
 
+/// macOS's own ssh (`ssh -V`: `OpenSSH_9.8p1, LibreSSL 3.3.6`, Apple's build) knows
+/// `UseKeychain`, the line GitHub's and Apple's guides put in `Host *`: `status` and `enable`
+/// take such a config as ssh does there (asking `ssh -V` once), while Homebrew's ssh on the same
+/// Mac and every other build refuse it ("Bad configuration option: usekeychain").
+#[test]
+fn apple_keywords_are_judged_by_the_build_ssh_v_names() {
+    let config = "Host *\n    AddKeysToAgent yes\n    UseKeychain yes\n    IdentityFile ~/.ssh/id_ed25519\n\nHost a\n    User u\n";
+    for (ssh_v, known) in [
+        ("OpenSSH_9.8p1, LibreSSL 3.3.6", true),
+        ("OpenSSH_10.0p2, LibreSSL 3.3.6", true),
+        ("OpenSSH_10.0p2, OpenSSL 3.5.0 8 Apr 2025", false),
+        (
+            "OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026",
+            false,
+        ),
+        ("OpenSSH_for_Windows_9.5p1, LibreSSL 3.8.2", false),
+    ] {
+        let (stdout, calls) = status_with_ssh_v(ssh_v, config);
+        assert_eq!(
+            !stdout.contains("rejected-line"),
+            known,
+            "{ssh_v}: {stdout}"
+        );
+        assert_eq!(calls, "-V\n", "{ssh_v}");
+        // `enable` edits the config only where that ssh reads it.
+        let d = tempfile::tempdir().unwrap();
+        let path = stand_in_ssh(d.path(), &format!("#!/bin/sh\necho '{ssh_v}' >&2\n"));
+        let (_c, cfg) = setup(config);
+        let out = bin()
+            .env("PATH", &path)
+            .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+            .output()
+            .unwrap();
+        let written = std::fs::read_to_string(&cfg).unwrap();
+        assert_eq!(out.status.success(), known, "{ssh_v}: {out:?}");
+        assert_eq!(
+            written.contains("LocalForward 1455 localhost:1455"),
+            known,
+            "{ssh_v}: {written}"
+        );
+    }
+}
+
 /// An `ssh -V` that never answers (a wrapper that hangs) does not hang `status`: after a few
 /// seconds it is stopped and taken as no answer (the newest OpenSSH is assumed, so Debian's
 /// keywords read as known), and the command goes on. The stand-in `ssh` sleeps far longer than

@@ -57,10 +57,13 @@ fn newer(since: table::Release, version: Option<OpenSshVersion>) -> bool {
 
 /// Does OpenSSH `version` (`None`: the newest, with every vendor's keywords) not know this
 /// keyword: newer than its release, or added by patches its vendor's build lacks?
-fn unknown_to(spec: &table::Spec, version: Option<OpenSshVersion>) -> bool {
+pub(crate) fn unknown_to(spec: &table::Spec, version: Option<OpenSshVersion>) -> bool {
     newer(spec.since, version)
-        || spec.builds == table::Builds::Debian
-            && version.is_some_and(|v| !v.vendor.has_debian_patches())
+        || match spec.builds {
+            table::Builds::All => false,
+            table::Builds::Debian => version.is_some_and(|v| !v.vendor.has_debian_patches()),
+            table::Builds::Apple => version.is_some_and(|v| !v.vendor.has_apple_patches()),
+        }
 }
 
 /// Is this `Match` criterion newer than `version`?
@@ -71,7 +74,9 @@ pub(crate) fn criterion_too_new(word: &[u8], version: Option<OpenSshVersion>) ->
 /// Every keyword OpenSSH's client knows (lowercase, sorted), with the release that added it
 /// (`(0, 0)`: in every release this library reads configs for). A few are known only to the
 /// builds with Debian's patches ([`crate::Vendor::has_debian_patches`]): `protocolkeepalives`,
-/// `setuptimeout`, `useblacklistedkeys`.
+/// `setuptimeout`, `useblacklistedkeys`; and a few only to Apple's
+/// ([`crate::Vendor::has_apple_patches`]): `applemultipath` (9.0),
+/// `nohostauthenticationforproxycommand` (9.6), `usekeychain`.
 pub fn keywords() -> impl Iterator<Item = (&'static str, (u8, u8))> {
     table::KEYWORDS.iter().map(|s| (s.name, s.since))
 }
@@ -598,6 +603,100 @@ mod tests {
         // A config without them does not depend on the build.
         let doc = crate::Document::parse(b"Host x\n  ServerAliveInterval 10\n".to_vec());
         assert!(!doc.depends_on_openssh_version());
+    }
+
+    #[test]
+    fn apple_keywords_are_known_to_apple_builds_only() {
+        use crate::{DiagnosticKind, OpenSshVersion, Vendor};
+        let apple =
+            |major, minor| Some(OpenSshVersion::new(major, minor).with_vendor(Vendor::Apple));
+        // Each line as Apple's readconf.c reads it (`parse_flag`: yes/no/true/false in any
+        // letter case), with the first Apple release that knows the keyword.
+        for (line, since, on_apple) in [
+            ("UseKeychain yes", (8, 0), None),
+            ("usekeychain NO", (8, 0), None),
+            ("USEKEYCHAIN=True", (8, 0), None),
+            ("UseKeychain \"false\" # c", (8, 0), None),
+            (
+                "UseKeychain maybe",
+                (8, 0),
+                Some("unsupported option \"maybe\"."),
+            ),
+            (
+                "UseKeychain yes no",
+                (8, 0),
+                Some("keyword usekeychain extra arguments at end of line"),
+            ),
+            (
+                "UseKeychain",
+                (8, 0),
+                Some("no argument after keyword \"usekeychain\""),
+            ),
+            ("AppleMultipath yes", (9, 0), None),
+            (
+                "applemultipath 1",
+                (9, 0),
+                Some("unsupported option \"1\"."),
+            ),
+            ("NoHostAuthenticationForProxyCommand yes", (9, 6), None),
+            ("NOHOSTAUTHENTICATIONFORPROXYCOMMAND no", (9, 6), None),
+            (
+                "NoHostAuthenticationForProxyCommand ask",
+                (9, 6),
+                Some("unsupported option \"ask\"."),
+            ),
+        ] {
+            let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
+            let first = |version| {
+                doc.diagnostics_for(version)
+                    .into_iter()
+                    .find(|d| d.rejects_config())
+                    .map(|d| (d.line, d.message, d.kind))
+            };
+            let keyword = line.split([' ', '=']).next().unwrap();
+            let bad = |message: &str, kind| Some((2, message.to_string(), kind));
+            let expected = on_apple.and_then(|m| bad(m, DiagnosticKind::BadArguments));
+            assert_eq!(first(apple(since.0, since.1)), expected, "{line}");
+            assert_eq!(first(apple(10, 0)), expected, "{line}");
+            // The newest OpenSSH (no `ssh -V` to ask) knows every vendor's keywords.
+            assert_eq!(first(None), expected, "{line}");
+            // Every other build, and Apple's before the keyword: unknown (without an argument,
+            // every build first says there is none).
+            let unknown = if keyword.len() < line.len() {
+                bad(
+                    &format!("Bad configuration option: {}", keyword.to_ascii_lowercase()),
+                    DiagnosticKind::UnknownKeyword,
+                )
+            } else {
+                expected.clone()
+            };
+            let mut others = vec![
+                Some(OpenSshVersion::new(10, 0)),
+                Some(OpenSshVersion::new(10, 0).with_vendor(Vendor::Debian)),
+                Some(OpenSshVersion::new(9, 5).with_vendor(Vendor::Windows)),
+            ];
+            match since {
+                (8, 0) => {}
+                (major, 0) => others.push(apple(major - 1, 9)),
+                (major, minor) => others.push(apple(major, minor - 1)),
+            }
+            for version in others {
+                assert_eq!(first(version), unknown, "{line} ({version:?})");
+            }
+            // Which build reads the config decides the answer, so `ssh -V` is asked.
+            assert!(doc.depends_on_openssh_version(), "{line}");
+        }
+        // An `IgnoreUnknown` that covers it silences it for other builds, as the usual
+        // cross-platform config does.
+        let doc = crate::Document::parse(
+            b"Host *\n  IgnoreUnknown UseKeychain\n  UseKeychain yes\n  AddKeysToAgent yes\n"
+                .to_vec(),
+        );
+        assert!(
+            doc.diagnostics_for(Some(OpenSshVersion::new(9, 2)))
+                .is_empty()
+        );
+        assert!(doc.diagnostics_for(apple(9, 8)).is_empty());
     }
 
     /// `%j` (9.6) in a value ssh.c expands before `ssh -G` prints makes the answer depend on

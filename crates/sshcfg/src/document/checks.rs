@@ -49,10 +49,19 @@ impl Document {
         self.checks().depends_on_version
     }
 
-    /// Did the file's own first `IgnoreUnknown` cover an unknown keyword (see
-    /// `Checks::took_ignore_unknown`)?
-    pub(crate) fn took_own_ignore_unknown(&self) -> bool {
-        self.checks().took_ignore_unknown
+    /// [`Document::diagnostics_for`] `version`, and did the file's own first `IgnoreUnknown`
+    /// cover a keyword `version` does not know (see `Checks::took_ignore_unknown`)? One check
+    /// gives both.
+    pub(crate) fn diagnostics_and_own_cover_for(
+        &self,
+        version: Option<OpenSshVersion>,
+    ) -> (Vec<Diagnostic>, bool) {
+        let checks = self.checks();
+        if version.is_none() || !checks.depends_on_version {
+            return (checks.newest.clone(), checks.took_ignore_unknown);
+        }
+        let c = self.check(version);
+        (c.newest, c.took_ignore_unknown)
     }
 }
 

@@ -644,9 +644,24 @@ impl Document {
             .flat_map(|code| self.lines.lines_with_code(code))
     }
 
-    /// The lines whose keyword no OpenSSH knows, in order.
-    pub(crate) fn unknown_keyword_lines(&self) -> impl Iterator<Item = usize> + '_ {
-        self.lines.lines_with_code(UNKNOWN)
+    /// The lines whose keyword OpenSSH `version` does not know (`None`: the newest, which
+    /// knows every keyword of the table), in order: a keyword no OpenSSH knows, or one newer
+    /// than `version` or added by another vendor's patches (Apple's `UseKeychain` on Linux).
+    pub(crate) fn unknown_keyword_lines(
+        &self,
+        version: Option<crate::OpenSshVersion>,
+    ) -> Vec<usize> {
+        let mut lines: Vec<usize> = self.lines.lines_with_code(UNKNOWN).collect();
+        if version.is_some() {
+            let table = crate::keyword::table::KEYWORDS;
+            for (code, spec) in (0u8..).zip(table) {
+                if crate::diagnose::unknown_to(spec, version) {
+                    lines.extend(self.lines.lines_with_code(code));
+                }
+            }
+            lines.sort_unstable();
+        }
+        lines
     }
 
     /// The line that holds byte offset `off` (the last line for the end of the file).

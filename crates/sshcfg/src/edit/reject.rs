@@ -29,13 +29,13 @@ impl ConfigSet {
         mut counts: impl FnMut(FileId, &crate::Diagnostic) -> bool,
     ) -> Option<Rejection> {
         let mut first_of = |id: FileId| {
-            let mut found = self.file(id).doc.diagnostics_for(version);
+            let (mut found, took_own) = self.file(id).doc.diagnostics_and_own_cover_for(version);
             // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
             // `Match all`) as every host's; in a file not read first at the top (an included
             // one, the system config) that holds only where ssh's first reading of the files
             // gets it for every host.
-            if self.roots().first() != Some(&id) && self.file(id).doc.took_own_ignore_unknown() {
-                let more = self.uncovered_unknown_keywords(id, &found);
+            if self.roots().first() != Some(&id) && took_own {
+                let more = self.uncovered_unknown_keywords(id, version, &found);
                 if !more.is_empty() {
                     found.extend(more);
                     found.sort_by_key(|d| d.line);
@@ -54,17 +54,18 @@ impl ConfigSet {
             .find_map(|&root| self.in_reading_order(root, 0, &mut first_of))
     }
 
-    /// The lines of file `id` with a keyword no OpenSSH knows that its own check took as
+    /// The lines of file `id` with a keyword `version` does not know that its own check took as
     /// covered by the file's first `IgnoreUnknown` (they are not in `found`, its diagnostics)
     /// where ssh's first reading does not give that one to every host (an `Include` inside a
     /// block, an earlier `IgnoreUnknown` in force): each as ssh refuses it.
     fn uncovered_unknown_keywords(
         &self,
         id: FileId,
+        version: Option<OpenSshVersion>,
         found: &[crate::Diagnostic],
     ) -> Vec<crate::Diagnostic> {
         let doc = &self.file(id).doc;
-        doc.unknown_keyword_lines()
+        (doc.unknown_keyword_lines(version).into_iter())
             .filter(|&i| !found.iter().any(|d| d.line == i + 1))
             .filter(|&i| {
                 !matches!(

@@ -3,8 +3,10 @@
 //!
 //! Derived from readconf.c's `keywords[]` and `process_config_line_depth` at V_9_2_P1 and at
 //! the current master, plus Debian's GSSAPI key-exchange options (the OpenSSH this project is
-//! judged by is Debian's 9.2p1) and the keywords only Debian's patches add ([`Builds::Debian`]).
-//! Every rule was checked with `ssh -G` 9.2p1.
+//! judged by is Debian's 9.2p1) and the keywords only Debian's patches add ([`Builds::Debian`])
+//! or Apple's ([`Builds::Apple`]: macOS's own ssh). Every rule was checked with `ssh -G` 9.2p1;
+//! Apple's three keywords, all flags, were read from Apple's readconf.c (OpenSSH-354.0.3, its
+//! 10.0p2), no macOS being at hand.
 
 /// An OpenSSH release, `(major, minor)`.
 pub(crate) type Release = (u8, u8);
@@ -138,6 +140,10 @@ pub(crate) enum Builds {
     /// ([`Vendor::has_debian_patches`](crate::Vendor::has_debian_patches)); every other
     /// build refuses it as "Bad configuration option".
     Debian,
+    /// Only Apple's builds ([`Vendor::has_apple_patches`](crate::Vendor::has_apple_patches)),
+    /// from the spec's release of Apple's; every other build refuses it as "Bad configuration
+    /// option".
+    Apple,
 }
 
 /// One keyword: its name (lowercase), how its arguments are read, and the release (and builds)
@@ -195,6 +201,17 @@ const fn debian(name: &'static str, arg: Arg) -> Spec {
     }
 }
 
+/// A keyword only Apple's patches add, known to Apple's builds from release `since`
+/// (apple-oss-distributions/OpenSSH: readconf.c's `keywords[]` under `__APPLE_KEYCHAIN__`,
+/// `__APPLE_NW_CONNECTION__`, `__APPLE_NOHOSTAUTHPROXY__`, defined by `openssh.xcconfig`).
+const fn apple(name: &'static str, arg: Arg, since: Release) -> Spec {
+    Spec {
+        builds: Builds::Apple,
+        varies: true,
+        ..new(name, arg, since)
+    }
+}
+
 use crate::swar;
 use Arg::*;
 
@@ -203,6 +220,8 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("addkeystoagent", AddKeysToAgent),
     kw("addressfamily", Choice(ADDRESS_FAMILY)),
     kw("afstokenpassing", Ignored),
+    // Apple's, `__APPLE_NW_CONNECTION__`: `parse_flag`.
+    apple("applemultipath", Choice(FLAG), (9, 0)),
     kw("batchmode", Choice(FLAG)),
     kw("bindaddress", Str),
     kw("bindinterface", Str),
@@ -283,6 +302,8 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("macs", Algorithms(Algos::Macs)),
     kw("match", Match),
     kw("nohostauthenticationforlocalhost", Choice(FLAG)),
+    // Apple's, `__APPLE_NOHOSTAUTHPROXY__`: `parse_flag`.
+    apple("nohostauthenticationforproxycommand", Choice(FLAG), (9, 6)),
     kw("numberofpasswordprompts", Int),
     new("obscurekeystroketiming", ObscureKeystrokeTiming, (9, 5)),
     kw("passwordauthentication", Choice(FLAG)),
@@ -338,6 +359,9 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("updatehostkeys", Choice(YES_NO_ASK)),
     // ssh-vulnkey-compat.patch: `oDeprecated`.
     debian("useblacklistedkeys", Ignored),
+    // Apple's, `__APPLE_KEYCHAIN__` (macOS 10.12.2's 7.3p1 on; every Apple build this library
+    // reads configs for): `parse_flag`.
+    apple("usekeychain", Choice(FLAG), ALWAYS),
     kw("useprivilegedport", Ignored),
     kw("user", Str),
     expanded(kw("userknownhostsfile", List)),
@@ -405,8 +429,9 @@ const EMPTY: u8 = u8::MAX;
 /// needs another odd multiplier, found by trying random ones).
 const MULTIPLIER: u64 = 0x85c1_2d6a_1c18_74b1;
 
-/// The longest keyword name, in bytes (a name is compared as up to four words).
-const NAME_MAX: usize = 32;
+/// The longest keyword name, in bytes (a name is compared as up to five words; Apple's
+/// `nohostauthenticationforproxycommand` is 35).
+const NAME_MAX: usize = 40;
 
 /// A keyword's slot: its length and its first eight bytes (zero after its end), each byte with
 /// bit 5 set, mixed by one multiplication. Setting the bit lowercases a letter (and makes a
@@ -452,7 +477,7 @@ const INDEX: [u8; SLOTS] = {
 };
 
 /// A table name as words: its first eight bytes, its last eight, and the eight after the first
-/// eight and the eight after those (for names of 17 bytes or more), lowercase, zero after its
+/// eight and the two after those (for names of 17 bytes or more), lowercase, zero after its
 /// end; and bit 5 of each of its letters in each. The words cover every byte of the name (they
 /// overlap when it is not a multiple of eight long). A word `w` of a line spells the name's
 /// word `n` ignoring letter case exactly when `w | letters == n` (a letter's other case differs
@@ -462,7 +487,7 @@ struct NameWords {
     len: usize,
     head: [u64; 2],
     tail: [u64; 2],
-    middle: [[u64; 2]; 2],
+    middle: [[u64; 2]; 3],
 }
 
 const NAMES: [NameWords; KEYWORDS.len()] = {
@@ -483,7 +508,7 @@ const NAMES: [NameWords; KEYWORDS.len()] = {
         len: 0,
         head: [0; 2],
         tail: [0; 2],
-        middle: [[0; 2]; 2],
+        middle: [[0; 2]; 3],
     }; KEYWORDS.len()];
     let mut i = 0;
     while i < KEYWORDS.len() {
@@ -499,6 +524,9 @@ const NAMES: [NameWords; KEYWORDS.len()] = {
         }
         if len > 24 {
             out[i].middle[1] = word(name, 16, 8);
+        }
+        if len > 32 {
+            out[i].middle[2] = word(name, 24, 8);
         }
         i += 1;
     }
@@ -542,7 +570,9 @@ pub(crate) fn lookup_in(text: &[u8], len: usize) -> Option<u8> {
             && spells(tail, name.tail)
             && (len <= 16
                 || (spells(swar::load(text, 8), name.middle[0])
-                    && (len <= 24 || spells(swar::load(text, 16), name.middle[1]))))
+                    && (len <= 24
+                        || (spells(swar::load(text, 16), name.middle[1])
+                            && (len <= 32 || spells(swar::load(text, 24), name.middle[2]))))))
         {
             return Some(i);
         }
@@ -675,8 +705,21 @@ mod tests {
         ] {
             assert!(lookup(k.as_bytes()).is_some(), "{k}");
         }
-        for k in ["UseKeychain", "Hostx", "\u{feff}Host", ""] {
+        for k in ["UseKeychainx", "Hostx", "\u{feff}Host", ""] {
             assert!(lookup(k.as_bytes()).is_none(), "{k}");
+        }
+        // Each byte of every name is compared: another byte anywhere (and the longest name,
+        // Apple's 35 bytes, has five words) is no keyword.
+        for s in KEYWORDS {
+            for i in 0..s.name.len() {
+                let mut other = s.name.as_bytes().to_vec();
+                other[i] = if other[i] == b'q' { b'z' } else { b'q' };
+                assert!(
+                    lookup(&other).is_none(),
+                    "{}",
+                    String::from_utf8_lossy(&other)
+                );
+            }
         }
         assert_eq!(lookup(b"Tag").unwrap().since, (9, 4));
         // Every keyword, in every letter case a test can cheaply try, is itself.

@@ -135,13 +135,15 @@ fn enable_changes_only_the_host_and_disable_restores_bytes() {
     assert!(edits > 50, "only {edits} edits checked");
 }
 
-/// Unknown keywords: our diagnostics name exactly the lines `ssh -G` calls
-/// "Bad configuration option" (including a BOM, shown as octal escapes, and macOS-only options).
+/// Unknown keywords: our diagnostics, judged as the installed ssh reads configs (its release and
+/// build), name exactly the lines `ssh -G` calls "Bad configuration option" (including a BOM,
+/// shown as octal escapes, and macOS-only options such as `UseKeychain`).
 #[test]
 fn unknown_keywords_are_reported_as_ssh_g_reports_them() {
     if !need_ssh("unknown_keywords_are_reported_as_ssh_g_reports_them") {
         return;
     }
+    let version = installed_version();
     let mut with_errors = 0;
     for (name, home) in cases() {
         let out = std::process::Command::new("ssh")
@@ -165,7 +167,7 @@ fn unknown_keywords_are_reported_as_ssh_g_reports_them() {
             .collect();
         let doc = sshcfg::Document::parse(std::fs::read(home.config()).unwrap());
         let mut ours: Vec<(usize, String)> = doc
-            .diagnostics()
+            .diagnostics_for(version)
             .into_iter()
             .filter(|d| d.message.starts_with("Bad configuration option"))
             .map(|d| (d.line, d.message))

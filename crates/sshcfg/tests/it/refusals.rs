@@ -982,6 +982,57 @@ fn ignore_unknown_covers_what_ssh_reads_after_it_in_its_first_reading() {
     }
 }
 
+/// A keyword that one build or release knows and another does not (Apple's `UseKeychain`,
+/// 9.4's `Tag`), in an included file under its own first `IgnoreUnknown`, where the `Include`
+/// stands in a `Host work` block: for a build that does not know it, ssh's first reading gives
+/// that `IgnoreUnknown` to `work` alone and refuses the line for every other host (`ssh -G` 9.2p1
+/// for `a`: "inc line 2: Bad configuration option"); for one that knows it, nothing is refused.
+/// (The file's own check, taking its first `IgnoreUnknown` for every host, once saw only
+/// keywords no build knows: `Tag` was accepted here.)
+#[test]
+fn keywords_a_build_lacks_in_an_included_file_are_refused_where_ssh_refuses_them() {
+    use sshcfg::{OpenSshVersion, Vendor};
+    let debian = Some(OpenSshVersion::new(9, 2).with_vendor(Vendor::Debian));
+    let ctx = sshcfg::ResolveContext::current_user();
+    for (line, knows) in [
+        (
+            "UseKeychain yes",
+            Some(OpenSshVersion::new(9, 8).with_vendor(Vendor::Apple)),
+        ),
+        ("Tag x", Some(OpenSshVersion::new(9, 4))),
+        ("Bogus x", None),
+    ] {
+        let keyword = line.split(' ').next().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let path = dir.path().join("config");
+        let main = format!("Host work\n  Include {d}/inc\nHost c\n  User me\n");
+        std::fs::write(&path, &main).unwrap();
+        let inc = format!("IgnoreUnknown {keyword}\n{line}\n");
+        std::fs::write(dir.path().join("inc"), &inc).unwrap();
+        let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+        let refused = |version, host: &str| {
+            let r = set.resolve(host, &ctx.clone().with_openssh(version));
+            let every = set.rejection_for_host(version, &r);
+            set.refusal_for_host(every, &r).map(|e| {
+                let name = set.file(e.loc.file()).path.file_name().unwrap();
+                (name.to_string_lossy().into_owned(), e.loc.line())
+            })
+        };
+        let at_inc = Some(("inc".to_string(), 2));
+        assert_eq!(refused(debian, "a"), at_inc, "{line}");
+        assert_eq!(refused(debian, "work"), None, "{line}");
+        if let Some(v) = knows {
+            assert_eq!(refused(Some(v), "a"), None, "{line} ({v:?})");
+        }
+        if crate::common::ssh_available() && installed_version() == debian {
+            let named = ssh_g_first(&path, "a")
+                .map(|(f, l, _)| (f.unwrap().trim_end_matches(':').to_string(), l.unwrap()));
+            assert_eq!(named, at_inc, "ssh -G: {main}---\n{inc}");
+        }
+    }
+}
+
 /// `disable` edits a config ssh refuses for the host only when ssh accepts it once the forward
 /// is gone (the removed line may be the one it refuses); otherwise it is refused, as `enable`
 /// is, at the line ssh refuses in the files as they are (`ssh -G` 9.2p1: `LocalForward 1455
