@@ -103,13 +103,34 @@ pub(crate) fn edit_message(set: &ConfigSet, e: &EditError) -> String {
 
 /// `path:line: ssh refuses this config: MESSAGE`, and why when the cause is a byte-order mark.
 pub(crate) fn rejection_text(set: &ConfigSet, r: &Rejection) -> String {
-    let bom = starts_with_bom(set.file(r.loc.file()).doc.as_bytes()) && r.loc.index() == 0;
+    let doc = &set.file(r.loc.file()).doc;
+    let bom = starts_with_bom(doc.as_bytes()) && r.loc.index() == 0;
+    let vendor = (r.message.starts_with("Bad configuration option"))
+        .then(|| vendor_keyword_fix(doc.directive(r.loc.index())))
+        .flatten()
+        .map(|fix| format!("; {fix}"));
     format!(
-        "{}: ssh refuses this config: {}{}",
+        "{}: ssh refuses this config: {}{}{}",
         set.place(r.loc),
         r.message,
-        if bom { BOM_CAUSE } else { "" }
+        if bom { BOM_CAUSE } else { "" },
+        vendor.as_deref().unwrap_or_default(),
     )
+}
+
+/// For a line of a keyword only some vendor's ssh knows (macOS's `UseKeychain` read by a Linux
+/// or Homebrew ssh, in a config shared between machines): which build knows it, and the
+/// `IgnoreUnknown` line that keeps it for that build while every other skips it.
+pub(crate) fn vendor_keyword_fix(line: Option<sshcfg::Directive<'_>>) -> Option<String> {
+    let keyword = line?.keyword_text;
+    let builds = match sshcfg::vendor_keyword(keyword)? {
+        sshcfg::Vendor::Apple => "macOS's own ssh (/usr/bin/ssh) knows",
+        _ => "Debian's and Ubuntu's ssh know",
+    };
+    let shown = String::from_utf8_lossy(keyword);
+    Some(format!(
+        "only {builds} {shown}: put `IgnoreUnknown {shown}` above the first Host or Match line of the config (then every other ssh skips the line), or remove the line"
+    ))
 }
 
 /// Does a file begin with a UTF-8 byte-order mark? ssh reads those three bytes as part of the

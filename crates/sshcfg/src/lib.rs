@@ -145,7 +145,7 @@ pub use config::{
     ConfigSet, FileRole, IncludedDir, LoadError, LoadOptions, SourceFile, read_file_bytes,
     system_config_path,
 };
-pub use diagnose::{Diagnostic, DiagnosticKind, keywords};
+pub use diagnose::{Diagnostic, DiagnosticKind, keywords, vendor_keyword};
 pub use document::{Block, Directive, Document, LineKind, Splice};
 pub use edit::{EditError, Ineffective, Origin, OtherHost, Rejection};
 pub use error::Error;

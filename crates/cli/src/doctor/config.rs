@@ -65,7 +65,8 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
                         "OpenSSH would reject this line, and with it the whole config, for every host: {}",
                         d.message
                     ),
-                    "remove the line, or name the keyword in an `IgnoreUnknown` line above it (e.g. macOS's UseKeychain on another system)",
+                    &*crate::refusal::vendor_keyword_fix(f.doc.directive(d.line - 1))
+                        .unwrap_or_else(|| "remove the line, or name the keyword in an `IgnoreUnknown` line above it (e.g. macOS's UseKeychain on another system)".into()),
                 ),
             };
             // A byte-order mark makes the first keyword unknown: neither fix above helps.
@@ -73,12 +74,12 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
             let (message, fix) = if bom && d.kind == DiagnosticKind::UnknownKeyword {
                 (
                     format!("{message}{}", crate::refusal::BOM_CAUSE),
-                    crate::refusal::BOM_FIX,
+                    crate::refusal::BOM_FIX.into(),
                 )
             } else {
-                (message, fix)
+                (message, fix.into())
             };
-            let mut finding = Finding::new(code, severity, None, message, fix.into())
+            let mut finding = Finding::new(code, severity, None, message, fix)
                 .in_file(f.path.display().to_string());
             finding.line = Some(d.line);
             out.push(finding);

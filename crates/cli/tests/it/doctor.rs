@@ -764,3 +764,58 @@ fn a_line_refused_for_this_host_only_is_this_host_s_error() {
     let text = String::from_utf8_lossy(&doctor("a").stdout).into_owned();
     assert!(!text.contains("config-error"), "{text}");
 }
+
+/// A keyword only macOS's own ssh knows (`UseKeychain`, in the `Host *` block GitHub's guide
+/// gives), read by another build (a Linux ssh, Homebrew's on a Mac: here a stand-in `ssh -V` of
+/// Debian's): doctor names the build that knows it, and its fix, followed as printed (the
+/// `IgnoreUnknown` line above the first block), leaves a config doctor passes; `ssh -G`, when
+/// here, accepts it too.
+#[test]
+fn a_vendor_keyword_s_fix_names_the_build_and_works_as_printed() {
+    let d = tempfile::tempdir().unwrap();
+    let path = stand_in_ssh(
+        d.path(),
+        "#!/bin/sh\necho 'OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026' >&2\n",
+    );
+    let body = "Host *\n    AddKeysToAgent yes\n    UseKeychain yes\n\nHost myserver\n    LocalForward 1455 localhost:1455\n";
+    let (_c, config) = cfg(body);
+    let run = || {
+        let out = bin()
+            .env("PATH", &path)
+            .arg("-F")
+            .arg(&config)
+            .args(["doctor", "myserver", "--json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v)
+    };
+    // (What a Linux ssh says of it: refused.)
+    let ssh_g = || {
+        std::process::Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(&config)
+            .arg("myserver")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()
+            .map(|g| g.status.success())
+    };
+    assert_ne!(ssh_g(), Some(true));
+    let (code, v) = run();
+    assert_eq!(code, Some(3), "{v}");
+    let f = finding(&v, "unknown-keyword");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("only macOS's own ssh (/usr/bin/ssh) knows UseKeychain"),
+        "{fix}"
+    );
+    // The fix as printed: the line it names, above the first Host line.
+    let line = fix.split('`').nth(1).unwrap();
+    assert_eq!(line, "IgnoreUnknown UseKeychain");
+    std::fs::write(&config, format!("{line}\n{body}")).unwrap();
+    let (code, v) = run();
+    assert_eq!(code, Some(0), "{v}");
+    assert_ne!(ssh_g(), Some(false));
+}

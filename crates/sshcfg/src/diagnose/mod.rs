@@ -81,6 +81,25 @@ pub fn keywords() -> impl Iterator<Item = (&'static str, (u8, u8))> {
     table::KEYWORDS.iter().map(|s| (s.name, s.since))
 }
 
+/// The vendor whose patches alone add keyword `name` (any letter case): [`Vendor::Apple`](crate::Vendor::Apple) for
+/// `UseKeychain`, `AppleMultipath` and `NoHostAuthenticationForProxyCommand`, [`Vendor::Debian`](crate::Vendor::Debian)
+/// for `ProtocolKeepAlives`, `SetupTimeOut` and `UseBlacklistedKeys` (known to every build with
+/// Debian's patches, Ubuntu's and Raspbian's too); `None` for any other name.
+///
+/// ```
+/// use sshcfg::{Vendor, vendor_keyword};
+/// assert_eq!(vendor_keyword(b"UseKeychain"), Some(Vendor::Apple));
+/// assert_eq!(vendor_keyword(b"setuptimeout"), Some(Vendor::Debian));
+/// assert_eq!(vendor_keyword(b"User"), None);
+/// ```
+pub fn vendor_keyword(name: &[u8]) -> Option<crate::Vendor> {
+    match table::lookup_index(name).map(|i| table::KEYWORDS[usize::from(i)].builds)? {
+        table::Builds::All => None,
+        table::Builds::Debian => Some(crate::Vendor::Debian),
+        table::Builds::Apple => Some(crate::Vendor::Apple),
+    }
+}
+
 /// "Bad configuration option: KEYWORD" as OpenSSH prints it: lowercased, as its log shows
 /// bytes ([`value::vis`]: octal escapes, a backslash doubled).
 pub(crate) fn bad_option(keyword: &[u8]) -> String {
