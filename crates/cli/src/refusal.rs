@@ -105,10 +105,12 @@ pub(crate) fn edit_message(set: &ConfigSet, e: &EditError) -> String {
 pub(crate) fn rejection_text(set: &ConfigSet, r: &Rejection) -> String {
     let doc = &set.file(r.loc.file()).doc;
     let bom = starts_with_bom(doc.as_bytes()) && r.loc.index() == 0;
-    let vendor = (r.message.starts_with("Bad configuration option"))
-        .then(|| vendor_keyword_fix(doc.directive(r.loc.index())))
-        .flatten()
-        .map(|fix| format!("; {fix}"));
+    // A keyword only some vendor's ssh knows: which, and how to keep it.
+    let vendor = (r.message.starts_with("Bad configuration option")
+        && doc
+            .directive(r.loc.index())
+            .is_some_and(|d| vendor_keyword_builds(d.keyword_text).is_some()))
+    .then(|| format!("; {}", unknown_keyword_fix(set, r.loc)));
     format!(
         "{}: ssh refuses this config: {}{}{}",
         set.place(r.loc),
@@ -118,19 +120,40 @@ pub(crate) fn rejection_text(set: &ConfigSet, r: &Rejection) -> String {
     )
 }
 
-/// For a line of a keyword only some vendor's ssh knows (macOS's `UseKeychain` read by a Linux
-/// or Homebrew ssh, in a config shared between machines): which build knows it, and the
-/// `IgnoreUnknown` line that keeps it for that build while every other skips it.
-pub(crate) fn vendor_keyword_fix(line: Option<sshcfg::Directive<'_>>) -> Option<String> {
-    let keyword = line?.keyword_text;
-    let builds = match sshcfg::vendor_keyword(keyword)? {
+/// How to fix the line at `loc`, whose keyword the installed ssh does not know: remove it, or
+/// have ssh skip it with an `IgnoreUnknown` that counts (ssh keeps the first it reads: when one
+/// is in force for every host there, the keyword is added to it; otherwise a line goes above the
+/// first block, since one inside a block covers that block's hosts only). A keyword only some
+/// vendor's ssh knows (macOS's `UseKeychain` read by a Linux or Homebrew ssh, in a config shared
+/// between machines) says which.
+pub(crate) fn unknown_keyword_fix(set: &ConfigSet, loc: Loc) -> String {
+    let keyword = (set.file(loc.file()).doc.directive(loc.index()))
+        .map(|d| d.keyword_text)
+        .unwrap_or_default();
+    let shown = String::from_utf8_lossy(keyword);
+    let keep = match set.ignore_unknown_in_force(loc) {
+        Some(by) => format!(
+            "add {shown} to the `IgnoreUnknown` at {} (ssh keeps the first `IgnoreUnknown` it reads)",
+            set.place(by)
+        ),
+        None => {
+            format!("put `IgnoreUnknown {shown}` above the first Host or Match line of the config")
+        }
+    };
+    match vendor_keyword_builds(keyword) {
+        Some(builds) => format!(
+            "only {builds} {shown}: {keep} (then every other ssh skips the line), or remove the line"
+        ),
+        None => format!("remove the line, or {keep} (then ssh skips the line)"),
+    }
+}
+
+/// Which builds know `keyword`, when only some vendor's do.
+fn vendor_keyword_builds(keyword: &[u8]) -> Option<&'static str> {
+    Some(match sshcfg::vendor_keyword(keyword)? {
         sshcfg::Vendor::Apple => "macOS's own ssh (/usr/bin/ssh) knows",
         _ => "Debian's and Ubuntu's ssh know",
-    };
-    let shown = String::from_utf8_lossy(keyword);
-    Some(format!(
-        "only {builds} {shown}: put `IgnoreUnknown {shown}` above the first Host or Match line of the config (then every other ssh skips the line), or remove the line"
-    ))
+    })
 }
 
 /// Does a file begin with a UTF-8 byte-order mark? ssh reads those three bytes as part of the

@@ -131,6 +131,23 @@ impl ConfigSet {
         }
     }
 
+    /// The `IgnoreUnknown` line every host has obtained when ssh's first reading of the files
+    /// reaches `loc` (the first one it reads, where it applies to every host), if any. ssh keeps
+    /// the first `IgnoreUnknown` it obtains: a keyword to ignore for every host is added to that
+    /// line, since another line below it would not count.
+    pub fn ignore_unknown_in_force(&self, loc: Loc) -> Option<Loc> {
+        let mut read = Vec::new();
+        for &root in self.roots() {
+            if self.ignore_unknown_lines(root, 0, (true, false), loc, &mut read) {
+                break;
+            }
+        }
+        match read.first() {
+            Some(&(by, true)) => Some(by),
+            _ => None,
+        }
+    }
+
     /// The `IgnoreUnknown` lines of file `id` (`depth` Includes down) that ssh may obtain in
     /// its first reading before it reaches `stop`, into `out` in its reading order, each with
     /// whether it applies to every host there. `(every, never)`: the file's lines before any

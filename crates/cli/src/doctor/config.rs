@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use sshcfg::{
-    BindScope, Blocker, ConfigSet, DiagnosticKind, Forward, Listen, LoopbackAddrs, Resolution,
-    ResolveContext, UnknownCover,
+    BindScope, Blocker, ConfigSet, DiagnosticKind, FileId, Forward, Listen, Loc, LoopbackAddrs,
+    Resolution, ResolveContext, UnknownCover,
 };
 
 use super::finding::{Code, Finding, Severity};
@@ -17,7 +17,7 @@ use crate::codex::{ENDS, REDIRECT_HOST};
 pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Finding> {
     let mut out = Vec::new();
     for (id, f) in set.file_ids().zip(set.files()) {
-        for d in f.doc.diagnostics_for(ctx.openssh) {
+        for d in set.file_diagnostics(id, ctx.openssh) {
             // An IgnoreUnknown ssh reads before the line (in this file or another, Includes
             // where they stand) covers it for the hosts that obtain it; one every host has
             // obtained there (the first read, where every line applies to every host: in an
@@ -30,21 +30,18 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
             };
             let covering = match cover {
                 UnknownCover::EveryHost { .. } => continue,
-                UnknownCover::SomeHosts { by } if by.file() == id => {
-                    Some(format!("line {}", by.line()))
-                }
-                UnknownCover::SomeHosts { by } => Some(set.place(by).to_string()),
+                UnknownCover::SomeHosts { by } => Some(some_hosts_cover(set, id, by)),
                 UnknownCover::Nothing => None,
             };
             let (code, severity, message, fix) = match d.kind {
-                DiagnosticKind::UnknownKeyword if let Some(by) = &covering => (
+                DiagnosticKind::UnknownKeyword if let Some((by, why, fix)) = &covering => (
                     Code::UnknownKeyword,
                     Severity::Warning,
                     format!(
-                        "ssh accepts this line only for the hosts the `IgnoreUnknown` at {by} applies to (it is inside a Host or Match block); for every other host it refuses the whole config: {}",
+                        "ssh accepts this line only for the hosts the `IgnoreUnknown` at {by} applies to ({why}); for every other host it refuses the whole config: {}",
                         d.message
                     ),
-                    "move that `IgnoreUnknown` line above the first Host or Match line, so it applies to every host",
+                    fix.as_str(),
                 ),
                 DiagnosticKind::Ignored => (
                     Code::ConfigError,
@@ -65,8 +62,7 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
                         "OpenSSH would reject this line, and with it the whole config, for every host: {}",
                         d.message
                     ),
-                    &*crate::refusal::vendor_keyword_fix(f.doc.directive(d.line - 1))
-                        .unwrap_or_else(|| "remove the line, or name the keyword in an `IgnoreUnknown` line above it (e.g. macOS's UseKeychain on another system)".into()),
+                    &*crate::refusal::unknown_keyword_fix(set, Loc::new(id, d.line - 1)),
                 ),
             };
             // A byte-order mark makes the first keyword unknown: neither fix above helps.
@@ -86,6 +82,42 @@ pub(crate) fn file_findings(set: &ConfigSet, ctx: &ResolveContext) -> Vec<Findin
         }
     }
     out
+}
+
+/// Where the `IgnoreUnknown` at `by` that covers an unknown keyword of file `id` for some hosts
+/// only is (`line N` in the same file), why it applies to some hosts only, and the fix: a line
+/// inside a `Host` or `Match` block moves above the first one; one at the top of an included
+/// file is read inside the block its `Include` stands in, and moving it within that file would
+/// not help: the line goes above the first block of the file that includes it.
+fn some_hosts_cover(set: &ConfigSet, id: FileId, by: Loc) -> (String, String, String) {
+    let place = match by.file() == id {
+        true => format!("line {}", by.line()),
+        false => set.place(by).to_string(),
+    };
+    let doc = &set.file(by.file()).doc;
+    let include = (doc.block_of(by.index()).header.is_none())
+        .then(|| set.included_from(by.file()))
+        .flatten();
+    match include {
+        Some(at) => {
+            let line = String::from_utf8_lossy(doc.line_text(by.index()))
+                .trim()
+                .to_string();
+            (
+                place,
+                format!("its file is read by the `Include` at {}, which is inside a Host or Match block", set.place(at)),
+                format!(
+                    "put `{line}` above the first Host or Match line of {}, so it applies to every host",
+                    set.file(at.file()).path.display()
+                ),
+            )
+        }
+        None => (
+            place,
+            "it is inside a Host or Match block".into(),
+            "move that `IgnoreUnknown` line above the first Host or Match line, so it applies to every host".into(),
+        ),
+    }
 }
 
 /// Whether a host the user did not name is checked only when it has the forward.

@@ -819,3 +819,90 @@ fn a_vendor_keyword_s_fix_names_the_build_and_works_as_printed() {
     assert_eq!(code, Some(0), "{v}");
     assert_ne!(ssh_g(), Some(false));
 }
+
+/// ssh keeps the first `IgnoreUnknown` it reads: with one already above the first block, the fix
+/// for a vendor's keyword is to add it there (a second line would not count), and followed as
+/// printed it leaves a config doctor passes and `ssh -G` accepts.
+#[test]
+fn a_vendor_keyword_s_fix_adds_to_the_ignore_unknown_in_force() {
+    let body = "IgnoreUnknown Bogus\nHost *\n    UseKeychain yes\nHost myserver\n    LocalForward 1455 localhost:1455\n";
+    let (_c, config) = cfg(body);
+    let (code, _, v) = doctor(&config, &["myserver"]);
+    assert_eq!(code, 3, "{v}");
+    let fix = finding(&v, "unknown-keyword")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains("add UseKeychain to the `IgnoreUnknown` at ") && fix.contains(":1 "),
+        "{fix}"
+    );
+    std::fs::write(&config, body.replacen("Bogus", "Bogus,UseKeychain", 1)).unwrap();
+    let (_, codes, v) = doctor(&config, &["myserver"]);
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c == "unknown-keyword" || c == "config-error"),
+        "{v}"
+    );
+    let g = std::process::Command::new("ssh")
+        .arg("-G")
+        .arg("-F")
+        .arg(&config)
+        .arg("myserver")
+        .stdin(std::process::Stdio::null())
+        .output();
+    assert!(g.is_err() || g.unwrap().status.success());
+}
+
+/// An included file's own first `IgnoreUnknown` covers its unknown keyword only for the hosts of
+/// the block its `Include` stands in (`ssh -G` 9.2p1 refuses the config for every other host):
+/// doctor over every host says so (it said "No problems found"), names the `Include` as the
+/// reason, and its fix, followed as printed (the line above the first block of the including
+/// file), leaves a config doctor passes and `ssh -G` accepts for another host.
+#[test]
+fn an_included_file_s_ignore_unknown_under_a_block_is_reported() {
+    let d = tempfile::tempdir().unwrap();
+    let inc = d.path().join("inc");
+    std::fs::write(&inc, "IgnoreUnknown FooBar\nFooBar yes\n").unwrap();
+    let main = d.path().join("config");
+    let body = format!(
+        "Host work\n    Include {}\nHost other\n    User u\n",
+        inc.display()
+    );
+    std::fs::write(&main, &body).unwrap();
+    let ssh_g_other = || {
+        std::process::Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(&main)
+            .arg("other")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()
+            .map(|g| g.status.success())
+    };
+    assert_ne!(ssh_g_other(), Some(true));
+    let (code, _, v) = doctor(&main, &[]);
+    let f = finding(&v, "unknown-keyword");
+    assert_eq!(f["severity"], "warning", "{v}");
+    assert_eq!(code, 3, "{v}");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("its file is read by the `Include` at"),
+        "{message}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    let line = fix.split('`').nth(1).unwrap();
+    assert_eq!(line, "IgnoreUnknown FooBar", "{fix}");
+    assert!(fix.contains(&main.display().to_string()), "{fix}");
+    std::fs::write(&main, format!("{line}\n{body}")).unwrap();
+    let (_, codes, v) = doctor(&main, &[]);
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c == "unknown-keyword" || c == "config-error"),
+        "{v}"
+    );
+    assert_ne!(ssh_g_other(), Some(false));
+}

@@ -29,20 +29,7 @@ impl ConfigSet {
         mut counts: impl FnMut(FileId, &crate::Diagnostic) -> bool,
     ) -> Option<Rejection> {
         let mut first_of = |id: FileId| {
-            let (mut found, took_own) = self.file(id).doc.diagnostics_and_own_cover_for(version);
-            // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
-            // `Match all`) as every host's; in a file not read first at the top (an included
-            // one, the system config) that holds only where ssh's first reading of the files
-            // gets it for every host.
-            if self.roots().first() != Some(&id) && took_own {
-                let more = self.uncovered_unknown_keywords(id, version, &found);
-                if !more.is_empty() {
-                    found.extend(more);
-                    found.sort_by_key(|d| d.line);
-                }
-            }
-            found
-                .into_iter()
+            (self.file_diagnostics(id, version).into_iter())
                 .find(|d| d.rejects_config() && counts(id, d))
                 .map(|d| Rejection {
                     loc: Loc::new(id, d.line - 1),
@@ -52,6 +39,32 @@ impl ConfigSet {
         self.roots()
             .iter()
             .find_map(|&root| self.in_reading_order(root, 0, &mut first_of))
+    }
+
+    /// The problems OpenSSH `version` (`None`: the newest) finds in file `id` as this set reads
+    /// it, in line order: [`Document::diagnostics_for`](crate::Document::diagnostics_for), and
+    /// the unknown keywords the file's own first `IgnoreUnknown` covers only where ssh's first
+    /// reading of the files gives that line to every host (an included file, the system
+    /// config: not where its `Include` stands inside a block, or an earlier `IgnoreUnknown` is
+    /// in force), each as ssh refuses it.
+    pub fn file_diagnostics(
+        &self,
+        id: FileId,
+        version: Option<OpenSshVersion>,
+    ) -> Vec<crate::Diagnostic> {
+        let (mut found, took_own) = self.file(id).doc.diagnostics_and_own_cover_for(version);
+        // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
+        // `Match all`) as every host's; in a file not read first at the top (an included one,
+        // the system config) that holds only where ssh's first reading of the files gets it
+        // for every host.
+        if self.roots().first() != Some(&id) && took_own {
+            let more = self.uncovered_unknown_keywords(id, version, &found);
+            if !more.is_empty() {
+                found.extend(more);
+                found.sort_by_key(|d| d.line);
+            }
+        }
+        found
     }
 
     /// The lines of file `id` with a keyword `version` does not know that its own check took as
