@@ -188,7 +188,7 @@ pub(crate) fn host_findings(
                 Severity::Error,
                 Some(host),
                 format!("ssh refuses the whole config for {host} at this line: {}", rej.message),
-                "correct the line, or cover its keyword with an `IgnoreUnknown` above the first Host or Match line".into(),
+                crate::refusal::unknown_keyword_fix(set, rej.loc),
             )
             .at(set, rej.loc),
         );
