@@ -334,6 +334,14 @@ fn check_tokens(
         }
         Arg::Host | Arg::Include => {
             for a in std::iter::from_fn(|| next(&mut args)) {
+                // `Host` (readconf.c): the arguments are read left to right, and a negated
+                // pattern that matches ends the line before the rest is looked at; so an empty
+                // argument after a negated pattern is refused only for the hosts that pattern
+                // does not exclude: the walk for each host says it (`ssh -G` 9.2p1: `Host !a ""`
+                // is accepted for `a`, "keyword host empty argument" for `b`).
+                if spec.arg == Arg::Host && a.value.first() == Some(&b'!') {
+                    break;
+                }
                 if a.value.is_empty() {
                     return Err(problem(
                         a.span.start,

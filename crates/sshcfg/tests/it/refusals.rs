@@ -1119,3 +1119,76 @@ fn disable_is_refused_when_ssh_still_refuses_the_config_after_it() {
         }
     }
 }
+
+/// An empty `Host` argument is refused where ssh reads it: readconf.c reads a `Host` line's
+/// arguments left to right and a negated pattern that matches ends the line, so an empty
+/// argument after one is refused only for the hosts it does not exclude; a positive match reads
+/// on. `Match host` lists take an empty entry as a pattern like any other (only an empty list
+/// is refused). Recorded `ssh -G` 9.2p1 answers (the line refused and the message; `None`:
+/// accepted), checked again when ssh is here; ResolveIndex and `enable` agree.
+#[test]
+fn empty_host_arguments_are_refused_for_the_hosts_ssh_reads_them_for() {
+    const EMPTY: &str = "keyword host empty argument";
+    const HOST: &str = "Missing Match criteria for host";
+    let cases: &[(&str, &str, Option<(usize, &str)>)] = &[
+        ("Host !a \"\" b\n  User u\n", "a", None),
+        ("Host !a \"\" b\n  User u\n", "b", Some((1, EMPTY))),
+        ("Host !a \"\" b\n  User u\n", "c", Some((1, EMPTY))),
+        ("Host !a \"\"\n  User u\n", "a", None),
+        ("Host !a \"\"\n  User u\n", "b", Some((1, EMPTY))),
+        ("Host b !a \"\"\n  User u\n", "a", None),
+        ("Host b !a \"\"\n  User u\n", "b", Some((1, EMPTY))),
+        ("Host b !a \"\"\n  User u\n", "c", Some((1, EMPTY))),
+        ("Host a \"\" b\n  User u\n", "a", Some((1, EMPTY))),
+        ("Host a \"\" b\n  User u\n", "c", Some((1, EMPTY))),
+        ("Host \"\" b\n  User u\n", "a", Some((1, EMPTY))),
+        ("Host !* \"\"\n  User u\n", "a", None),
+        // The line refused for some hosts, then one refused for every host.
+        (
+            "Host !a \"\"\nPort abc\n",
+            "a",
+            Some((2, "Bad port 'abc'.")),
+        ),
+        ("Host !a \"\"\nPort abc\n", "b", Some((1, EMPTY))),
+        ("Match host !a,\"\"\n  User u\n", "a", None),
+        ("Match host !a,\"\"\n  User u\n", "b", None),
+        ("Match host a,\"\"\n  User u\n", "a", None),
+        ("Match host \"\"\n  User u\n", "a", Some((1, HOST))),
+    ];
+    let ssh = crate::common::ssh_available();
+    let ctx = sshcfg::ResolveContext::current_user();
+    for &(main, host, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, main).unwrap();
+        let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+        let mut through_index = sshcfg::Resolution::default();
+        set.resolve_index()
+            .resolve_into(host, &ctx, &mut through_index);
+        for r in [set.resolve(host, &ctx), through_index] {
+            let every = set.rejection_for_host(None, &r);
+            let ours = set
+                .refusal_for_host(every, &r)
+                .map(|e| (e.loc.line(), e.message));
+            let ours = ours.as_ref().map(|(l, m)| (*l, m.as_str()));
+            assert_eq!(ours, want, "{host}: {main}");
+            let edit = set.enable(host, &sshcfg::Forward::loopback(1455, 1455), &ctx);
+            match want {
+                Some((line, _)) => assert_eq!(
+                    edit.unwrap_err().loc().map(|l| l.line()),
+                    Some(line),
+                    "{host}: {main}"
+                ),
+                None => assert!(edit.is_ok(), "{host}: {main}"),
+            }
+        }
+        if ssh {
+            let got = ssh_g_first(&path, host);
+            assert_eq!(got.is_none(), want.is_none(), "{host}: {main}: {got:?}");
+            if let (Some((_, Some(l), m)), Some((line, message))) = (&got, want) {
+                assert_eq!((*l, m.as_str()), (line, message), "{host}: {main}");
+            }
+        }
+    }
+}
