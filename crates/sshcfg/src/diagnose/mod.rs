@@ -174,6 +174,11 @@ fn names_percent_j(raw: &[u8]) -> bool {
     raw.windows(2).any(|w| w == b"%j")
 }
 
+/// Does `raw` name `%C` (a forward's socket path hashed with the jump host from 9.6)?
+fn names_percent_c(raw: &[u8]) -> bool {
+    raw.windows(2).any(|w| w == b"%C")
+}
+
 /// Is `raw` (a `Match` line's argument text) criteria every release knows that take an argument
 /// (`host`, `originalhost`, `user`, `localuser`, `exec`, in any letter case, `!` allowed), each
 /// followed by its argument, all separated by blanks, with no quote, `=`, `#`, backslash or line
@@ -326,6 +331,12 @@ impl<'a> Checker<'a> {
                     // `%j` is a token from 9.6 (an earlier ssh refuses the host); `%%j` is
                     // not one, but asking costs only the question.
                     || s.expanded && names_percent_j(raw)
+                    // `%C` in a forward's socket path hashes the jump host from 9.6 on: with a
+                    // `ProxyJump` the path this library works out depends on the release (left
+                    // as written for 9.6 and later, hashed without it before). Only forwards'
+                    // paths are worked out here; asking costs only the question where no
+                    // `ProxyJump` applies.
+                    || matches!(s.arg, Arg::Forward(_)) && names_percent_c(raw)
             }
             Some(_) | None => false,
         };
@@ -746,6 +757,28 @@ mod tests {
             ("LocalCommand echo %j", false),
         ] {
             let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
+            assert_eq!(doc.depends_on_openssh_version(), depends, "{line}");
+        }
+    }
+
+    /// `%C` in a forward's socket path (what this library works out) makes the answer depend on
+    /// the release: from 9.6 the hash takes in the jump host (`ssh -G` 9.2p1 prints
+    /// `LocalForward /tmp/s-%C 127.0.0.1:1455` hashed without it under a `ProxyJump`), so
+    /// `ssh -V` is asked; elsewhere (`ControlPath`, which is not worked out) it does not.
+    #[test]
+    fn a_percent_c_in_a_forward_path_depends_on_the_release() {
+        for (line, depends) in [
+            ("LocalForward /tmp/s-%C 127.0.0.1:1455", true),
+            ("LocalForward 1455 \"/tmp/%C\"", true),
+            ("RemoteForward /tmp/%C 80", true),
+            ("localforward=/tmp/%C /tmp/y", true),
+            ("LocalForward 1455 localhost:1455", false),
+            ("LocalForward /tmp/%c 127.0.0.1:1455", false),
+            ("ControlPath ~/.ssh/cm-%C", false),
+            ("IdentityAgent /tmp/%C", false),
+        ] {
+            let doc =
+                crate::Document::parse(format!("Host x\n  ProxyJump j\n  {line}\n").into_bytes());
             assert_eq!(doc.depends_on_openssh_version(), depends, "{line}");
         }
     }
