@@ -33,6 +33,30 @@ pub(crate) fn text(host: &str, what: &Undecided) -> String {
     }
 }
 
+/// What is said of a forward's socket path that keeps `%C` or `%j` because the release is not
+/// known ([`unknown_jump_tokens`]).
+pub(crate) const UNKNOWN_JUMP_TOKENS: &str = "%C and %j in this forward's socket path are left as written: from OpenSSH 9.6 they take in the ProxyJump host, and `ssh -V` gave no answer to tell which release this is";
+
+/// The first forward line of `r` whose socket path keeps `%C` or `%j` because the release is not
+/// known (`ssh -V`, asked when a config names them in a forward, gave no answer): the library
+/// leaves them as written under a `ProxyJump`, whose host OpenSSH 9.6 and later take in, and
+/// this says so rather than nothing. `None` when the release is known or no path keeps them.
+pub(crate) fn unknown_jump_tokens(
+    r: &sshcfg::Resolution,
+    ctx: &sshcfg::ResolveContext,
+) -> Option<sshcfg::Loc> {
+    if ctx.openssh.is_some() {
+        return None;
+    }
+    let keeps = |p: &str| p.contains("%C") || p.contains("%j");
+    (r.forward_lines.iter())
+        .find(|f| {
+            matches!(&f.forward.listen, sshcfg::Listen::Path(p) if keeps(p))
+                || matches!(&f.forward.connect, sshcfg::Connect::Path(p) if keeps(p))
+        })
+        .map(|f| f.loc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

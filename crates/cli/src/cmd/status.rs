@@ -143,10 +143,12 @@ fn host_status<'a>(
         (Ok(_), None, None) => (None, None),
         (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
+    let unknown_jump = crate::undecided::unknown_jump_tokens(r, ctx);
     let noted = rejection_note.is_some()
         || !r.not_evaluated.is_empty()
         || !r.errors.is_empty()
-        || !r.unreadable_forwards.is_empty();
+        || !r.unreadable_forwards.is_empty()
+        || unknown_jump.is_some();
     // (Most hosts have nothing to note: no list is made for them.)
     let notes = noted.then(|| {
         (rejection_note.into_iter().chain(later_note))
@@ -161,6 +163,10 @@ fn host_status<'a>(
                     .filter(|n| !said.contains(&Some(n.loc)))
                     .chain(r.unreadable_forwards.iter())
                     .map(|n| format!("{}: {}", at(n.loc), n.message)),
+            )
+            .chain(
+                unknown_jump
+                    .map(|loc| format!("{}: {}", at(loc), crate::undecided::UNKNOWN_JUMP_TOKENS)),
             )
             .collect()
     });

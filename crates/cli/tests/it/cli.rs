@@ -1415,6 +1415,87 @@ fn percent_j_is_judged_by_the_release_ssh_v_names() {
     }
 }
 
+/// `%C` in a forward's socket path under a `ProxyJump` hashes the jump host from 9.6 on, so
+/// `status` asks `ssh -V` (once) whatever else the config names: a 9.2 ssh hashes `%l%h%p%r`
+/// alone (as `ssh -G` 9.2p1 prints it, compared when the installed ssh is that release), a
+/// newer one leaves it as written (the jump host is not worked out), and with no answer from
+/// `ssh -V` it is left as written with a note in `status` and `doctor`.
+#[test]
+fn percent_c_under_a_proxy_jump_is_judged_by_the_release_ssh_v_names() {
+    let config = "Host a\n    ProxyJump j\n    LocalForward /tmp/s-%C 127.0.0.1:1455\n";
+    for (ssh_v, hashed) in [
+        (
+            "OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026",
+            Some(true),
+        ),
+        (
+            "OpenSSH_9.6p1 Ubuntu-3ubuntu13.5, OpenSSL 3.0.13 30 Jan 2024",
+            Some(false),
+        ),
+        // `ssh -V` prints nothing: the release is not known.
+        ("", None),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("calls");
+        let say = if ssh_v.is_empty() {
+            "exit 1".to_string()
+        } else {
+            format!("echo '{ssh_v}' >&2")
+        };
+        let path = stand_in_ssh(
+            d.path(),
+            &format!("#!/bin/sh\necho \"$@\" >> '{}'\n{say}\n", log.display()),
+        );
+        let (_c, cfg) = setup(config);
+        let run = |args: &[&str]| {
+            let out = bin()
+                .env("PATH", &path)
+                .args(["-F", cfg.to_str().unwrap()])
+                .args(args)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&run(&["status", "a", "--json"])).unwrap();
+        let listen = json[0]["forwards"][0]["listen"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            !listen.contains("%C"),
+            hashed == Some(true),
+            "{ssh_v}: {listen}"
+        );
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "-V\n", "{ssh_v}");
+        let noted = json[0]["notes"].to_string().contains("gave no answer");
+        assert_eq!(noted, hashed.is_none(), "{ssh_v}: {json}");
+        let doctor = run(&["doctor", "a"]);
+        assert_eq!(
+            doctor.contains("gave no answer"),
+            hashed.is_none(),
+            "{ssh_v}: {doctor}"
+        );
+        if hashed == Some(true) {
+            let real = StdCommand::new("ssh").arg("-V").output();
+            let is_92 =
+                real.is_ok_and(|o| String::from_utf8_lossy(&o.stderr).starts_with("OpenSSH_9.2"));
+            if is_92 {
+                let g = StdCommand::new("ssh")
+                    .args(["-G", "-F", cfg.to_str().unwrap(), "a"])
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .unwrap();
+                let g = String::from_utf8_lossy(&g.stdout);
+                assert!(
+                    g.contains(&format!("localforward {listen} [127.0.0.1]:1455")),
+                    "{g}"
+                );
+            }
+        }
+    }
+}
+
 /// Debian's own keywords (`ProtocolKeepAlives`, `SetupTimeOut`, `UseBlacklistedKeys`) make
 /// `status` ask `ssh -V` once, and are accepted when it names Debian's or Ubuntu's build and
 /// refused ("Bad configuration option") by any other, as that ssh refuses them: a stand-in

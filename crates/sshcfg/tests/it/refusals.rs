@@ -1120,6 +1120,9 @@ fn disable_is_refused_when_ssh_still_refuses_the_config_after_it() {
     }
 }
 
+/// The line ssh refuses and its message; `None`: accepted.
+type Refused = Option<(usize, &'static str)>;
+
 /// An empty `Host` argument is refused where ssh reads it: readconf.c reads a `Host` line's
 /// arguments left to right and a negated pattern that matches ends the line, so an empty
 /// argument after one is refused only for the hosts it does not exclude; a positive match reads
@@ -1130,7 +1133,7 @@ fn disable_is_refused_when_ssh_still_refuses_the_config_after_it() {
 fn empty_host_arguments_are_refused_for_the_hosts_ssh_reads_them_for() {
     const EMPTY: &str = "keyword host empty argument";
     const HOST: &str = "Missing Match criteria for host";
-    let cases: &[(&str, &str, Option<(usize, &str)>)] = &[
+    let cases: &[(&str, &str, Refused)] = &[
         ("Host !a \"\" b\n  User u\n", "a", None),
         ("Host !a \"\" b\n  User u\n", "b", Some((1, EMPTY))),
         ("Host !a \"\" b\n  User u\n", "c", Some((1, EMPTY))),
