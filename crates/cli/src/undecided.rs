@@ -37,17 +37,19 @@ pub(crate) fn text(host: &str, what: &Undecided) -> String {
 /// known ([`unknown_jump_tokens`]).
 pub(crate) const UNKNOWN_JUMP_TOKENS: &str = "%C and %j in this forward's socket path are left as written: from OpenSSH 9.6 they take in the ProxyJump host, and `ssh -V` gave no answer to tell which release this is";
 
+/// Can a forward's socket path keep `%C` or `%j` for want of the release (asked once a run,
+/// before any host is looked at)? Only when `ssh -V` gave no answer and a file names such a
+/// token where the release matters (which made it ask).
+pub(crate) fn jump_tokens_may_stay(set: &sshcfg::ConfigSet, ctx: &sshcfg::ResolveContext) -> bool {
+    ctx.openssh.is_none() && (set.files().iter()).any(|f| f.doc.depends_on_openssh_version())
+}
+
 /// The first forward line of `r` whose socket path keeps `%C` or `%j` because the release is not
 /// known (`ssh -V`, asked when a config names them in a forward, gave no answer): the library
 /// leaves them as written under a `ProxyJump`, whose host OpenSSH 9.6 and later take in, and
 /// this says so rather than nothing. `None` when the release is known or no path keeps them.
-pub(crate) fn unknown_jump_tokens(
-    r: &sshcfg::Resolution,
-    ctx: &sshcfg::ResolveContext,
-) -> Option<sshcfg::Loc> {
-    if ctx.openssh.is_some() {
-        return None;
-    }
+/// Ask only where [`jump_tokens_may_stay`].
+pub(crate) fn unknown_jump_tokens(r: &sshcfg::Resolution) -> Option<sshcfg::Loc> {
     let keeps = |p: &str| p.contains("%C") || p.contains("%j");
     (r.forward_lines.iter())
         .find(|f| {

@@ -141,11 +141,27 @@ fn config_findings(
         .filter(|g| g.code == Code::ConfigError)
         .map(|g| (g.file.clone(), g.line))
         .collect();
+    let jump_tokens_may_stay = crate::undecided::jump_tokens_may_stay(set, ctx);
     for r in resolved {
         for f in doctor::host_findings(set, r, &want, missing, ctx, s) {
             if f.code != Code::ConfigError || seen.insert((f.file.clone(), f.line)) {
                 findings.push(f);
             }
+        }
+        if let Some(loc) = jump_tokens_may_stay
+            .then(|| crate::undecided::unknown_jump_tokens(r))
+            .flatten()
+        {
+            findings.push(
+                Finding::new(
+                    Code::NotEvaluated,
+                    Severity::Note,
+                    Some(&r.host),
+                    crate::undecided::UNKNOWN_JUMP_TOKENS.into(),
+                    format!("check with `{}`", s.ssh("-G", &r.host)),
+                )
+                .at(set, loc),
+            );
         }
     }
     findings

@@ -99,6 +99,9 @@ struct Refusal<'a> {
     rejected: Option<&'a str>,
     /// A file ssh will not read.
     bad_permissions: Option<&'a str>,
+    /// A forward's socket path may keep `%C` or `%j` for want of the release
+    /// ([`crate::undecided::jump_tokens_may_stay`]).
+    jump_tokens_may_stay: bool,
 }
 
 fn host_status<'a>(
@@ -143,7 +146,10 @@ fn host_status<'a>(
         (Ok(_), None, None) => (None, None),
         (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
     };
-    let unknown_jump = crate::undecided::unknown_jump_tokens(r, ctx);
+    let unknown_jump = refusal
+        .jump_tokens_may_stay
+        .then(|| crate::undecided::unknown_jump_tokens(r))
+        .flatten();
     let noted = rejection_note.is_some()
         || !r.not_evaluated.is_empty()
         || !r.errors.is_empty()
@@ -214,6 +220,7 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     let refusal = Refusal {
         rejected: rejected.as_deref(),
         bad_permissions: bad_permissions.as_deref(),
+        jump_tokens_may_stay: crate::undecided::jump_tokens_may_stay(&set, &env.ctx),
     };
     if hosts.is_empty() && !a.json {
         eprintln!("{}: no host names defined", env.target.path().display());

@@ -174,18 +174,6 @@ pub(crate) fn host_findings(
             .at(set, n.loc),
         );
     }
-    if let Some(loc) = crate::undecided::unknown_jump_tokens(r, ctx) {
-        out.push(
-            Finding::new(
-                Code::NotEvaluated,
-                Severity::Note,
-                Some(host),
-                crate::undecided::UNKNOWN_JUMP_TOKENS.into(),
-                format!("check with `{}`", s.ssh("-G", host)),
-            )
-            .at(set, loc),
-        );
-    }
     // A line ssh refuses for this host but not for every host (an unknown keyword that an
     // `IgnoreUnknown` covers for other hosts): the file's finding is a warning; here, an error.
     if let Some(rej) = set.rejection_for_host(ctx.openssh, r)

@@ -167,16 +167,12 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
         )
 }
 
-/// Does `raw` hold `%j` (a token from 9.6)? Out of line: few lines ask.
+/// Does `raw` hold `%` followed by `token` (`%j`, a token from 9.6; `%C`, hashed with the jump
+/// host from 9.6)? Out of line: only values with a `%` ask.
 #[cold]
 #[inline(never)]
-fn names_percent_j(raw: &[u8]) -> bool {
-    raw.windows(2).any(|w| w == b"%j")
-}
-
-/// Does `raw` name `%C` (a forward's socket path hashed with the jump host from 9.6)?
-fn names_percent_c(raw: &[u8]) -> bool {
-    raw.windows(2).any(|w| w == b"%C")
+fn names_percent(raw: &[u8], token: u8) -> bool {
+    memchr::memchr_iter(b'%', raw).any(|i| raw.get(i + 1) == Some(&token))
 }
 
 /// Is `raw` (a `Match` line's argument text) criteria every release knows that take an argument
@@ -329,14 +325,16 @@ impl<'a> Checker<'a> {
                     || s.builds != table::Builds::All
                     || matches!(s.arg, Arg::Algorithms(_)) && algorithms::depends_on_version(raw)
                     // `%j` is a token from 9.6 (an earlier ssh refuses the host); `%%j` is
-                    // not one, but asking costs only the question.
-                    || s.expanded && names_percent_j(raw)
-                    // `%C` in a forward's socket path hashes the jump host from 9.6 on: with a
-                    // `ProxyJump` the path this library works out depends on the release (left
-                    // as written for 9.6 and later, hashed without it before). Only forwards'
-                    // paths are worked out here; asking costs only the question where no
-                    // `ProxyJump` applies.
-                    || matches!(s.arg, Arg::Forward(_)) && names_percent_c(raw)
+                    // not one, but asking costs only the question. `%C` in a forward's socket
+                    // path hashes the jump host from 9.6 on: with a `ProxyJump` the path this
+                    // library works out depends on the release (left as written for 9.6 and
+                    // later, hashed without it before). Only forwards' paths are worked out
+                    // here; asking costs only the question where no `ProxyJump` applies. (One
+                    // look for a `%` first: most values have none.)
+                    || s.expanded
+                        && memchr::memchr(b'%', raw).is_some()
+                        && (names_percent(raw, b'j')
+                            || matches!(s.arg, Arg::Forward(_)) && names_percent(raw, b'C'))
             }
             Some(_) | None => false,
         };
