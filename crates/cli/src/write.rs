@@ -380,7 +380,9 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
 /// Replace `path` (already resolved with [`real_path`]) by `bytes` atomically: a reader sees the
 /// old content or the new, never a mix. Mode and owner are those of the old file; a new file is
 /// created `0600` (on Windows it takes the directory's inherited permissions). The rename is
-/// `MoveFileEx` with `MOVEFILE_REPLACE_EXISTING` on Windows, which replaces an existing file.
+/// `MoveFileEx` with `MOVEFILE_REPLACE_EXISTING` on Windows, which replaces an existing file;
+/// there a rename refused because another process holds the config open is tried again for
+/// about 1 s ([`rename_may_pass_later`]).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path);
     let mut _new_dir_lock = None;
@@ -440,13 +442,67 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    retry_rename(
+        tmp,
+        |tmp| tmp.persist(path).map(drop).map_err(|e| (e.error, e.file)),
+        rename_may_pass_later,
+        std::thread::sleep,
+    )?;
     // Make the rename itself durable (directories cannot be opened as files on Windows).
     #[cfg(unix)]
     if let Ok(d) = OpenOptions::new().read(true).open(dir) {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// The pauses before each new try of a rename that failed in a way that may pass
+/// ([`rename_may_pass_later`]): short at first, about 1 s in all, then the error stands.
+const RENAME_RETRY_PAUSES_MS: [u64; 12] = [5, 10, 20, 40, 80, 100, 100, 100, 100, 100, 100, 100];
+
+/// Rename with `attempt`, trying again after each pause of [`RENAME_RETRY_PAUSES_MS`] while it
+/// fails with an error `transient` accepts; any other error, or the last one, is returned.
+/// `attempt` gets back what it needs for the next try (the temporary file) with its error.
+fn retry_rename<T>(
+    mut item: T,
+    mut attempt: impl FnMut(T) -> Result<(), (io::Error, T)>,
+    transient: impl Fn(&io::Error) -> bool,
+    mut sleep: impl FnMut(std::time::Duration),
+) -> io::Result<()> {
+    let mut pauses = RENAME_RETRY_PAUSES_MS.iter();
+    loop {
+        match attempt(item) {
+            Ok(()) => return Ok(()),
+            Err((e, back)) => match pauses.next() {
+                Some(&ms) if transient(&e) => {
+                    sleep(std::time::Duration::from_millis(ms));
+                    item = back;
+                }
+                _ => return Err(e),
+            },
+        }
+    }
+}
+
+/// Whether a failed rename of the temporary file over the config may pass if tried again.
+/// On Windows, `MoveFileEx` refuses to replace a file another process holds open without
+/// sharing deletion (another run reading the config, an antivirus scanning it, an editor) with
+/// "Access denied" (os error 5, [`io::ErrorKind::PermissionDenied`]) or a sharing violation
+/// (os error 32); such a holder lets go within moments, so the rename is tried again for about
+/// 1 s ([`RENAME_RETRY_PAUSES_MS`]) before the run fails. Elsewhere a rename has no such
+/// passing failure, and none is retried.
+fn rename_may_pass_later(e: &io::Error) -> bool {
+    #[cfg(windows)]
+    {
+        const ERROR_SHARING_VIOLATION: i32 = 32;
+        e.kind() == io::ErrorKind::PermissionDenied
+            || e.raw_os_error() == Some(ERROR_SHARING_VIOLATION)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// Write `bytes` into `path` itself, keeping its inode, so every hard link to it sees the new
@@ -497,6 +553,89 @@ fn give_to_owner_of(path: &Path, like: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rename refused in a way that may pass is tried again after each pause, up to about
+    /// 1 s in all; one that keeps failing, or fails otherwise, returns its error.
+    #[test]
+    fn a_refused_rename_is_tried_again_for_about_a_second() {
+        let denied = || io::Error::from(io::ErrorKind::PermissionDenied);
+        let transient = |e: &io::Error| e.kind() == io::ErrorKind::PermissionDenied;
+        // Fails `fails` times, then passes; counts the tries and the time slept.
+        let run = |fails: usize, transient: &dyn Fn(&io::Error) -> bool| {
+            let (mut tries, mut slept) = (0, std::time::Duration::ZERO);
+            let r = retry_rename(
+                7,
+                |item: i32| {
+                    assert_eq!(item, 7, "the item is handed back for the next try");
+                    tries += 1;
+                    if tries <= fails {
+                        Err((denied(), item))
+                    } else {
+                        Ok(())
+                    }
+                },
+                transient,
+                |d| slept += d,
+            );
+            (r, tries, slept)
+        };
+        let (r, tries, slept) = run(0, &transient);
+        assert!(r.is_ok());
+        assert_eq!((tries, slept), (1, std::time::Duration::ZERO));
+        let (r, tries, slept) = run(3, &transient);
+        assert!(r.is_ok());
+        assert_eq!(tries, 4);
+        assert_eq!(slept, std::time::Duration::from_millis(5 + 10 + 20));
+        // Always refused: every pause is taken, then the error stands.
+        let (r, tries, slept) = run(usize::MAX, &transient);
+        assert_eq!(r.unwrap_err().kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(tries, RENAME_RETRY_PAUSES_MS.len() + 1);
+        let total: u64 = RENAME_RETRY_PAUSES_MS.iter().sum();
+        assert_eq!(slept, std::time::Duration::from_millis(total));
+        assert!((500..=1000).contains(&total), "{total} ms");
+        // An error that does not pass is not tried again.
+        let (r, tries, slept) = run(usize::MAX, &|_| false);
+        assert!(r.is_err());
+        assert_eq!((tries, slept), (1, std::time::Duration::ZERO));
+    }
+
+    /// Only Windows' refusals of a rename over an open file are taken to pass.
+    #[test]
+    fn only_windows_refusals_are_retried() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(rename_may_pass_later(&denied), cfg!(windows));
+        assert_eq!(
+            rename_may_pass_later(&io::Error::from_raw_os_error(32)),
+            cfg!(windows)
+        );
+        assert!(!rename_may_pass_later(&io::Error::from(
+            io::ErrorKind::NotFound
+        )));
+    }
+
+    /// On Windows a config held open without shared deletion (as by an antivirus) for a moment
+    /// is replaced once it is let go, not refused.
+    #[cfg(windows)]
+    #[test]
+    fn a_config_held_open_for_a_moment_is_still_written() {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_SHARE_READ: u32 = 1;
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("config");
+        fs::write(&path, "old\n").unwrap();
+        let held = OpenOptions::new()
+            .read(true)
+            .share_mode(FILE_SHARE_READ)
+            .open(&path)
+            .unwrap();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            drop(held);
+        });
+        write_atomic(&path, b"new\n").unwrap();
+        t.join().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new\n");
+    }
 
     /// Whether another handle holds the lock of `dir` (asked through a handle of its own).
     fn is_locked(dir: &Path) -> bool {
