@@ -250,6 +250,53 @@ impl FileChange {
         out
     }
 
+    /// Where line `index`, which starts at byte `at` of the bytes before, is in the bytes after:
+    /// its index and start there. A line a splice replaces goes to where the replacement
+    /// starts (the line put in its place, or the one that follows a removal).
+    pub(crate) fn line_after(&self, index: usize, at: usize) -> (usize, usize) {
+        let (mut lines, mut bytes) = (0isize, 0isize);
+        for s in &self.splices {
+            if s.range.end <= at {
+                lines += newlines(&s.text) - newlines(&self.old[s.range.clone()]);
+                bytes += s.text.len() as isize - s.range.len() as isize;
+            } else if s.range.start <= at {
+                let back = newlines(&self.old[s.range.start..at]);
+                let start = s.range.start as isize + bytes;
+                return ((index as isize + lines - back) as usize, start as usize);
+            } else {
+                break;
+            }
+        }
+        (
+            (index as isize + lines) as usize,
+            (at as isize + bytes) as usize,
+        )
+    }
+
+    /// Where line `index`, which starts at byte `at` of the bytes after, is in the bytes
+    /// before: its index and start there. A line a splice put in goes to where the bytes it
+    /// replaced start.
+    pub(crate) fn line_before(&self, index: usize, at: usize) -> (usize, usize) {
+        let (mut lines, mut bytes) = (0isize, 0isize);
+        for s in &self.splices {
+            let start = (s.range.start as isize + bytes) as usize;
+            let end = start + s.text.len();
+            if end <= at {
+                lines += newlines(&s.text) - newlines(&self.old[s.range.clone()]);
+                bytes += s.text.len() as isize - s.range.len() as isize;
+            } else if start <= at {
+                let back = newlines(&s.text[..at - start]);
+                return ((index as isize - lines - back) as usize, s.range.start);
+            } else {
+                break;
+            }
+        }
+        (
+            (index as isize - lines) as usize,
+            (at as isize - bytes) as usize,
+        )
+    }
+
     /// The splices that make the bytes after of the bytes before: sorted and apart, each a
     /// range of the bytes before and what replaces it (a plan for several hosts keeps one for
     /// each place it edits). Outside them the two sides are the same.
@@ -311,6 +358,32 @@ impl FileChange {
 fn shifted(at: usize, by: isize) -> usize {
     at.checked_add_signed(by)
         .expect("a position within the bytes")
+}
+
+/// How many line ends `s` holds.
+fn newlines(s: &[u8]) -> isize {
+    memchr::memchr_iter(b'\n', s).count() as isize
+}
+
+impl Step {
+    /// The lines the step names, each with whether the edit keeps it (`false`: the step removes
+    /// it). A line replaced in place (`Insertion::InPlaceOf`) counts as kept: it names where
+    /// the new line stands.
+    pub(crate) fn lines_mut(&mut self) -> Vec<(&mut Loc, bool)> {
+        match self {
+            Step::NotEvaluated { loc, .. }
+            | Step::AlreadyThere { loc, .. }
+            | Step::LeftAlone { loc, .. } => vec![(loc, true)],
+            Step::Add {
+                at: Insertion::InPlaceOf(loc) | Insertion::InBlock(loc),
+                ..
+            } => vec![(loc, true)],
+            Step::Add { .. } | Step::NothingToRemove { .. } => Vec::new(),
+            Step::RemoveConflict { loc, .. }
+            | Step::Remove { loc, .. }
+            | Step::RemoveEmptyBlock { header: loc, .. } => vec![(loc, false)],
+        }
+    }
 }
 
 /// `first` (splices of `old`) then `second` (splices of the bytes `first` makes of `old`, the
@@ -424,7 +497,10 @@ impl Plan {
         &self.changes
     }
 
-    /// What was decided, in order.
+    /// What was decided, in order. In a plan for several requests ([`ConfigSet::plan`]) each
+    /// is planned on the bytes the earlier ones leave, but the steps' lines are those of the
+    /// files after the whole plan, except a line a step removes, which is that of the files
+    /// before it.
     pub fn steps(&self) -> &[Step] {
         &self.steps
     }
@@ -535,6 +611,43 @@ mod tests {
 
     fn text() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
         proptest::collection::vec(proptest::sample::select(b"ab\n".to_vec()), 0..6)
+    }
+
+    /// A line is carried through a change to where it is after (a replaced line to its
+    /// replacement's start) and back (an inserted line to where the insertion was).
+    #[test]
+    fn lines_are_carried_through_a_change_both_ways() {
+        let old = b"a\nb\nc\nd\n".to_vec();
+        let splices = vec![
+            Splice {
+                range: 2..4,
+                text: b"B1\nB2\n".to_vec(),
+            },
+            Splice {
+                range: 6..6,
+                text: b"X\n".to_vec(),
+            },
+        ];
+        let new = splice_bytes(&old, &splices);
+        assert_eq!(new, b"a\nB1\nB2\nc\nX\nd\n");
+        let c = super::FileChange::new(
+            crate::loc::FileId::new(0),
+            "f".into(),
+            old.into(),
+            splices,
+            (0, 0),
+        );
+        // (index, start) before -> after.
+        assert_eq!(c.line_after(0, 0), (0, 0));
+        assert_eq!(c.line_after(1, 2), (1, 2));
+        assert_eq!(c.line_after(2, 4), (3, 8));
+        assert_eq!(c.line_after(3, 6), (5, 12));
+        // After -> before.
+        assert_eq!(c.line_before(0, 0), (0, 0));
+        assert_eq!(c.line_before(2, 5), (1, 2));
+        assert_eq!(c.line_before(3, 8), (2, 4));
+        assert_eq!(c.line_before(4, 10), (3, 6));
+        assert_eq!(c.line_before(5, 12), (3, 6));
     }
 
     /// A plan for several hosts keeps a splice per edited place, and what it says the two

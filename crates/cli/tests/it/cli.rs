@@ -1707,3 +1707,102 @@ fn relay_flags_refuse_what_does_not_go_together() {
     }
     assert_eq!(read(&cfg), BASE);
 }
+
+/// With several hosts, each request is planned on the text the earlier ones leave; every line
+/// number the summary prints names the file as written (the lines it keeps or adds), or, for a
+/// line it removes, the file as it was. Blocks in an order opposite to the hosts' and mixed, so
+/// that the edits shift each other's lines.
+#[test]
+fn every_line_number_of_a_several_host_summary_names_the_file_as_written() {
+    let fwd = "LocalForward 1455 localhost:1455";
+    let cases = [
+        (
+            "enable",
+            "Host c\n  HostName c\n\nHost b\n  HostName b\n\nHost a\n  HostName a\n",
+        ),
+        (
+            "enable",
+            "Host a\n  HostName a\n\nHost c\n  HostName c\n\nHost b\n  HostName b\n",
+        ),
+        (
+            "enable",
+            "Host c\n  HostName c\n\nHost b\n  LocalForward 1455 localhost:9999\n\nHost a\n  HostName a\n\nMatch exec \"false\"\n  User x\n",
+        ),
+        (
+            "disable",
+            "Host a\n  LocalForward 1455 localhost:1455\n  User a\n\nHost b\n  LocalForward 1455 localhost:1455\n  User b\n\nHost c\n  LocalForward 1455 localhost:1455\n  User c\n",
+        ),
+        (
+            "disable",
+            "Host c\n  LocalForward 1455 localhost:1455\n  LocalForward 1455 10.0.0.1:80\n\nHost b\n  LocalForward 1455 localhost:1455\n  User b\n\nHost a\n  LocalForward 1455 localhost:1455\n",
+        ),
+    ];
+    for (action, text) in cases {
+        let (_d, p) = setup(text);
+        let out = bin()
+            .args([
+                "--config",
+                p.to_str().unwrap(),
+                action,
+                "a",
+                "b",
+                "c",
+                "--yes",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let (before, after) = (text.lines().collect::<Vec<_>>(), read(&p));
+        let after: Vec<&str> = after.lines().collect();
+        let line = |lines: &[&str], n: usize| lines.get(n - 1).copied().unwrap_or("").to_string();
+        let summary = String::from_utf8(out.stderr).unwrap();
+        let mut checked = 0;
+        for s in summary
+            .lines()
+            .filter(|s| s.starts_with(p.to_str().unwrap()))
+        {
+            let rest = &s[p.to_str().unwrap().len()..];
+            // `path:N: what`, or `path: add ... at line N` / `in place of line N`.
+            let n = |t: &str| {
+                t.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap()
+            };
+            let (n, want, lines) = if let Some((_, t)) = rest.split_once(" in its block at line ") {
+                let host = rest
+                    .split(" for ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                (n(t), format!("Host {host}"), &after)
+            } else if let Some((_, t)) = rest.split_once(" in place of line ") {
+                (n(t), format!("  {fwd}"), &after)
+            } else if let Some(t) = rest.strip_prefix(':') {
+                let n = n(t);
+                if rest.contains(": remove the `Host ") {
+                    (n, "Host ".to_string(), &before)
+                } else if rest.contains(": remove ") {
+                    (n, "  LocalForward 1455".to_string(), &before)
+                } else if rest.contains(": note: Match exec") {
+                    (n, "Match exec".to_string(), &after)
+                } else {
+                    (n, "  LocalForward 1455".to_string(), &after)
+                }
+            } else {
+                panic!("no line number in {s:?}");
+            };
+            assert!(
+                line(lines, n).starts_with(&want),
+                "{s:?}: line {n} is {:?}, not {want:?}\n{}",
+                line(lines, n),
+                after.join("\n")
+            );
+            checked += 1;
+        }
+        assert!(checked >= 3, "{summary}");
+    }
+}

@@ -158,7 +158,7 @@ fn enable_notes_what_a_command_or_dns_would_decide() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(":3: note: Match exec is not evaluated"),
+        err.contains(":4: note: Match exec is not evaluated"),
         "{err}"
     );
     let (_d, cfg) = config_file(

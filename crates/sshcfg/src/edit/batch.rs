@@ -5,6 +5,7 @@ use super::reject::RejectionCheck;
 use crate::config::ConfigSet;
 use crate::forward::Forward;
 use crate::listener::TunnelEnds;
+use crate::loc::{FileId, Loc};
 use crate::plan::{Action, Plan};
 use crate::resolve::{Resolution, ResolveContext};
 
@@ -122,6 +123,10 @@ impl ConfigSet {
         };
         let mut total: Option<Plan> = None;
         let mut edited: Option<ConfigSet> = None;
+        // The lines the steps keep, carried to the bytes after every request so far: (step,
+        // which of its lines, file, line index, line start). Each request is planned on the
+        // bytes the earlier ones leave; its steps name lines of those.
+        let mut kept: Vec<(usize, usize, FileId, usize, usize)> = Vec::new();
         // The hosts whose requests changed something so far.
         let mut earlier: Vec<String> = Vec::new();
         for (k, &(host, forward)) in requests.iter().enumerate() {
@@ -142,6 +147,30 @@ impl ConfigSet {
                 }
                 (Err(e), None) => return Err(e),
             };
+            let mut plan = plan;
+            let base = edited.as_ref().unwrap_or(self);
+            let first = total.as_ref().map_or(0, |t| t.steps.len());
+            for (i, step) in plan.steps.iter_mut().enumerate() {
+                for (slot, (loc, keeps)) in step.lines_mut().into_iter().enumerate() {
+                    let at = base.file(loc.file()).doc.line_range(loc.index()).start;
+                    let before = total
+                        .as_ref()
+                        .and_then(|t| t.changes.iter().find(|c| c.file == loc.file()));
+                    match (keeps, before) {
+                        (true, _) => kept.push((first + i, slot, loc.file(), loc.index(), at)),
+                        // A removed line is named where it is before every request.
+                        (false, Some(c)) => {
+                            *loc = Loc::new(loc.file(), c.line_before(loc.index(), at).0)
+                        }
+                        (false, None) => {}
+                    }
+                }
+            }
+            for c in &plan.changes {
+                for k in kept.iter_mut().filter(|k| k.2 == c.file) {
+                    (k.3, k.4) = c.line_after(k.3, k.4);
+                }
+            }
             if plan.is_change() && !earlier.iter().any(|h| h == host) {
                 earlier.push(host.to_string());
             }
@@ -154,6 +183,13 @@ impl ConfigSet {
                 None => plan,
             });
         }
-        total.ok_or(EditError::NothingAsked)
+        let mut total = total.ok_or(EditError::NothingAsked)?;
+        // A kept line is named where it is in the files as written.
+        for (step, slot, file, index, _) in kept {
+            if let Some((loc, _)) = total.steps[step].lines_mut().into_iter().nth(slot) {
+                *loc = Loc::new(file, index);
+            }
+        }
+        Ok(total)
     }
 }
