@@ -25,6 +25,7 @@ mod ssh;
 mod steps;
 mod system;
 mod undecided;
+mod visible;
 mod write;
 
 use std::io::Write as _;
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
     let noted = || {
         Env::new(&cli).inspect(|e| {
             if let Some(n) = e.config_note() {
-                eprintln!("{n}");
+                visible::eprintln(&n);
             }
         })
     };
@@ -94,6 +95,8 @@ fn main() -> ExitCode {
             let red = anstyle::Style::new()
                 .fg_color(Some(anstyle::AnsiColor::Red.into()))
                 .bold();
+            use std::io::IsTerminal as _;
+            let message = visible::for_stream(message, std::io::stderr().is_terminal());
             let _ = writeln!(err, "{red}codex-fwd: error:{red:#} {message}");
             ExitCode::from(f.code)
         }

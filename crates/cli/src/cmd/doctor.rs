@@ -172,7 +172,7 @@ fn print_text(
     findings: &[Finding],
     choice: anstream::ColorChoice,
 ) -> Result<(), Failure> {
-    use std::io::Write as _;
+    use std::io::{IsTerminal as _, Write as _};
     let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
     if findings.is_empty() {
         let for_hosts = if hosts.is_empty() {
@@ -182,8 +182,10 @@ fn print_text(
         };
         writeln!(out, "No problems found{for_hosts}.").map_err(stdout_failed)?;
     }
+    // On a terminal, colour on or off, the config's control bytes quoted are shown visibly.
+    let terminal = std::io::stdout().is_terminal();
     for f in findings {
-        f.write_to(&mut out).map_err(stdout_failed)?;
+        f.write_to(&mut out, terminal).map_err(stdout_failed)?;
     }
     Ok(())
 }

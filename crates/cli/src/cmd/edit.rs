@@ -153,21 +153,21 @@ fn edit_request(
         }
     }
     if !req.json {
-        // The diff's lines are the file's bytes and are written as they are: coloured only where
-        // the stream passes escapes through untouched (a stream that strips them, as for
-        // `--color never` or a pipe, also drops control bytes and bytes that are not UTF-8, and
-        // `patch` would then not find the lines).
-        let mut out = anstream::AutoStream::new(std::io::stdout(), env.color);
+        // The diff's lines are the file's bytes and are written as they are to a pipe or a
+        // file (`patch` must find the lines), coloured only where the stream passes escapes
+        // through untouched (a stream that strips them, as for `--color never` or a pipe, also
+        // drops control bytes and bytes that are not UTF-8); on a terminal, colour on or off,
+        // their control bytes are shown visibly (crate::visible).
+        let out = anstream::AutoStream::new(std::io::stdout(), env.color);
         let colour = out.current_choice() == anstream::ColorChoice::AlwaysAnsi;
+        let terminal = std::io::stdout().is_terminal();
         for (_, d) in &diffs {
-            match colour {
-                true => out.write_all(&diff::styled(d)),
-                false => std::io::stdout().lock().write_all(d),
-            }
-            .map_err(stdout_failed)?;
+            (std::io::stdout().lock())
+                .write_all(&crate::visible::diff_output(d, terminal, colour))
+                .map_err(stdout_failed)?;
         }
         for s in &summary {
-            eprintln!("{s}");
+            crate::visible::eprintln(s);
         }
     }
     if action == sshcfg::Action::Enable {

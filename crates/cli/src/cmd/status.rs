@@ -1,12 +1,11 @@
 //! `status`: is the forward effective for each host, and where from.
 
-use std::io::Write as _;
-
 use serde::Serialize;
 
 use crate::args::StatusRequest;
 use crate::env::{Env, print_json};
 use crate::failure::{Failure, stdout_failed};
+use std::io::IsTerminal as _;
 
 #[derive(Serialize)]
 struct ForwardReport {
@@ -252,20 +251,33 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
         print_json(&Streamed(each))?;
         return Ok(0);
     }
+    // On a terminal the config's control bytes (in a host name, a HostName) are shown visibly.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match std::io::stdout().is_terminal() {
+        true => write_each(&mut crate::visible::Visible(&mut out), each),
+        false => write_each(&mut out, each),
+    }
+    .map_err(stdout_failed)?;
+    Ok(0)
+}
+
+/// Write the text of each status `each` hands on to `out`, then flush it.
+fn write_each<W: std::io::Write>(
+    out: &mut W,
+    each: impl FnOnce(&mut dyn FnMut(&HostStatus<'_>) -> bool),
+) -> std::io::Result<()> {
     let mut failed = None;
-    each(&mut |h| match write_text(&mut out, h) {
+    each(&mut |h| match write_text(out, h) {
         Ok(()) => true,
         Err(e) => {
             failed = Some(e);
             false
         }
     });
-    if let Some(e) = failed {
-        return Err(stdout_failed(e));
+    match failed {
+        Some(e) => Err(e),
+        None => out.flush(),
     }
-    out.flush().map_err(stdout_failed)?;
-    Ok(0)
 }
 
 /// The `--json` array of every host's status, serialized as each is made (the same bytes as a

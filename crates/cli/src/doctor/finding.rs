@@ -101,8 +101,14 @@ impl Finding {
         self
     }
 
-    /// Two lines of text: `error[code] (host) file:line: message` and `    fix: ...`.
-    pub(crate) fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    /// Two lines of text: `error[code] (host) file:line: message` and `    fix: ...`; for a
+    /// `terminal`, with control bytes shown visibly (crate::visible).
+    pub(crate) fn write_to(
+        &self,
+        out: &mut impl std::io::Write,
+        terminal: bool,
+    ) -> std::io::Result<()> {
+        use crate::visible::for_stream as shown;
         let (color, label) = match self.severity {
             Severity::Error => (anstyle::AnsiColor::Red, "error"),
             Severity::Warning => (anstyle::AnsiColor::Yellow, "warning"),
@@ -123,10 +129,13 @@ impl Finding {
             .unwrap_or_default();
         writeln!(
             out,
-            "{style}{label}[{}]{style:#} {host}{place}{}",
-            self.code, self.message
+            "{style}{label}[{}]{style:#} {}{}{}",
+            self.code,
+            shown(&host, terminal),
+            shown(&place, terminal),
+            shown(&self.message, terminal)
         )?;
-        writeln!(out, "    fix: {}", self.fix)
+        writeln!(out, "    fix: {}", shown(&self.fix, terminal))
     }
 }
 
@@ -138,7 +147,7 @@ mod tests {
     fn a_file_is_named_once() {
         let text = |f: Finding| {
             let mut out = Vec::new();
-            f.write_to(&mut out).unwrap();
+            f.write_to(&mut out, false).unwrap();
             String::from_utf8(out).unwrap()
         };
         let f = |message: &str| {

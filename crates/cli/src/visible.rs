@@ -1,0 +1,185 @@
+//! Text from a config shown on a terminal: its control bytes written visibly, so that a line
+//! holding `ESC ] 0 ; ... BEL` (a title change, a hyperlink, a cursor move) or a lone CR
+//! (which hides what comes before it) cannot drive the user's terminal.
+//!
+//! One rule for every output (the diff, the summary and notes, `status`, `doctor`, errors): on
+//! a terminal, whether colour is on or off, every control character but tab and the line end
+//! (LF, and a CR just before LF) is written as `\xNN` (a C0 byte or DEL) or `\u{NN}` (a C1
+//! control encoded in UTF-8); a byte 0x80 to 0x9f that is not part of UTF-8 (a C1 control on a
+//! terminal reading 8-bit bytes) as `\xNN`. Other bytes, those not UTF-8 included, stay as
+//! they are. Written elsewhere (a pipe, a file) the bytes are kept as they are: the diff must
+//! stay usable by `patch`.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// Whether output to a stream shows control bytes visibly: on a terminal, whatever the colour;
+/// elsewhere (a pipe, a file) never. `colour` is taken to say so: it changes nothing.
+pub(crate) fn shows_controls(terminal: bool, colour: bool) -> bool {
+    let _ = colour;
+    terminal
+}
+
+/// Whether `c` is written visibly (see the module's rule); `next` is the character after it.
+fn hidden(c: char, next: Option<char>) -> bool {
+    match c {
+        '\t' | '\n' => false,
+        '\r' => next != Some('\n'),
+        c => c.is_control(),
+    }
+}
+
+/// `bytes` with their control bytes written visibly, by the module's rule (borrowed when it
+/// has none).
+pub(crate) fn visible(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let clean = |b: u8| matches!(b, b'\t' | b'\n' | 0x20..=0x7e | 0xa0..);
+    if bytes.iter().all(|&b| clean(b)) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        let text = chunk.valid();
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            // The character after `c`: in this chunk, or (when this one ends it) none, as the
+            // next chunk starts with a byte that is not UTF-8.
+            let next = chars.peek().map(|&(_, n)| n);
+            if hidden(c, next) {
+                match u32::from(c) {
+                    n @ 0..=0x7f => out.extend_from_slice(format!("\\x{n:02x}").as_bytes()),
+                    n => out.extend_from_slice(format!("\\u{{{n:x}}}").as_bytes()),
+                }
+            } else {
+                out.extend_from_slice(&text.as_bytes()[i..i + c.len_utf8()]);
+            }
+        }
+        for &b in chunk.invalid() {
+            match b {
+                0x80..=0x9f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+                b => out.push(b),
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`visible`] of text.
+pub(crate) fn visible_str(s: &str) -> Cow<'_, str> {
+    match visible(s.as_bytes()) {
+        Cow::Borrowed(_) => Cow::Borrowed(s),
+        // Only ASCII escapes replace characters of valid UTF-8.
+        Cow::Owned(v) => Cow::Owned(String::from_utf8(v).expect("UTF-8 in, UTF-8 out")),
+    }
+}
+
+/// `s` as written to a stream that is a terminal or not ([`shows_controls`]).
+pub(crate) fn for_stream(s: &str, terminal: bool) -> Cow<'_, str> {
+    match shows_controls(terminal, false) {
+        true => visible_str(s),
+        false => Cow::Borrowed(s),
+    }
+}
+
+/// Write a line to stderr as [`for_stream`] shows it there.
+pub(crate) fn eprintln(s: &str) {
+    use std::io::IsTerminal as _;
+    eprintln!("{}", for_stream(s, io::stderr().is_terminal()));
+}
+
+/// The bytes of a diff as written to stdout: coloured when `colour`, with its control bytes
+/// visible on a terminal ([`shows_controls`]), else the diff's bytes (as a pipe to `patch`
+/// needs them; coloured only when asked with `--color always`).
+pub(crate) fn diff_output(diff: &[u8], terminal: bool, colour: bool) -> Cow<'_, [u8]> {
+    let shown = match shows_controls(terminal, colour) {
+        true => visible(diff),
+        false => Cow::Borrowed(diff),
+    };
+    match colour {
+        true => Cow::Owned(crate::diff::styled(&shown)),
+        false => shown,
+    }
+}
+
+/// A writer that passes what is written through [`visible`] (for output with no styling of
+/// its own: `status`).
+pub(crate) struct Visible<W>(pub(crate) W);
+
+impl<W: Write> Write for Visible<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Whole writes only: a UTF-8 character cut between two would be judged apart.
+        self.0.write_all(&visible(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVIL: &[u8] =
+        b"Host a\n  # \x1b]0;evil\x07 x\r\n  User good\rbad\x7f\n  # caf\xe9 \xc2\x9b2J \x9b\t\n";
+
+    #[test]
+    fn control_bytes_are_shown_and_others_kept() {
+        let shown = visible(EVIL);
+        assert_eq!(
+            &*shown,
+            &b"Host a\n  # \\x1b]0;evil\\x07 x\r\n  User good\\x0dbad\\x7f\n  # caf\xe9 \\u{9b}2J \\x9b\t\n"[..]
+        );
+        assert!(
+            !shown
+                .iter()
+                .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        );
+        // Nothing to show: borrowed, unchanged.
+        let plain = b"Host a\n\tUser \xe9t\xe9 caf\xc3\xa9\n";
+        assert!(matches!(visible(plain), Cow::Borrowed(_)));
+        let crlf = b"Host a\r\n\tUser \xe9t\xe9 caf\xc3\xa9 \xe2\x80\x94\r\n";
+        assert_eq!(&*visible(crlf), crlf);
+        assert_eq!(visible_str("a\u{1b}[31mb"), "a\\x1b[31mb");
+        // A CR ending the text is no line end.
+        assert_eq!(visible_str("a\r"), "a\\x0d");
+    }
+
+    /// On a terminal, colour on or off, no control byte of the config reaches it; elsewhere the
+    /// diff's bytes are kept (coloured only when asked).
+    #[test]
+    fn the_terminal_decides_colour_does_not() {
+        for colour in [false, true] {
+            assert!(shows_controls(true, colour));
+            assert!(!shows_controls(false, colour));
+            let on_terminal = diff_output(EVIL, true, colour);
+            // Only the colours' own escapes (ESC [ ... m) remain.
+            let mut rest: &[u8] = &on_terminal;
+            while let Some(p) = rest.iter().position(|&b| b == 0x1b) {
+                let sgr = &rest[p + 1..];
+                let end = sgr.iter().position(|&b| b == b'm').unwrap();
+                assert!(
+                    colour
+                        && sgr[0] == b'['
+                        && sgr[1..end].iter().all(|b| b.is_ascii_digit() || *b == b';')
+                );
+                rest = &sgr[end..];
+            }
+            assert!(!on_terminal.contains(&0x07));
+            let piped = diff_output(EVIL, false, colour);
+            match colour {
+                false => assert_eq!(&*piped, EVIL),
+                true => assert_eq!(&*piped, &crate::diff::styled(EVIL)[..]),
+            }
+        }
+        assert_eq!(for_stream("\x1b", true), "\\x1b");
+        assert_eq!(for_stream("\x1b", false), "\x1b");
+    }
+
+    #[test]
+    fn a_visible_writer_shows_what_goes_through() {
+        let mut w = Visible(Vec::new());
+        writeln!(w, "a: hostname=\x1b]0;x\x07").unwrap();
+        assert_eq!(w.0, b"a: hostname=\\x1b]0;x\\x07\n");
+    }
+}
