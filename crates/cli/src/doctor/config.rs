@@ -187,7 +187,10 @@ pub(crate) fn host_findings(
                 Code::ConfigError,
                 Severity::Error,
                 Some(host),
-                format!("ssh refuses the whole config for {host} at this line: {}", rej.message),
+                format!(
+                    "ssh refuses the whole config for {host} at this line: {}",
+                    rej.message
+                ),
                 crate::refusal::unknown_keyword_fix(set, rej.loc),
             )
             .at(set, rej.loc),
