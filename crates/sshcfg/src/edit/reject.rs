@@ -55,9 +55,17 @@ impl ConfigSet {
         let (mut found, took_own) = self.file(id).doc.diagnostics_and_own_cover_for(version);
         // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
         // `Match all`) as every host's; in a file not read first at the top (an included one,
-        // the system config) that holds only where ssh's first reading of the files gets it
-        // for every host.
-        if self.roots().first() != Some(&id) && took_own {
+        // the system config), or read first but with an `Include` above that line (its files
+        // are read there, and may hold an `IgnoreUnknown` ssh obtains first), that holds only
+        // where ssh's first reading of the files gets it for every host.
+        let doc = &self.file(id).doc;
+        let read_first = self.roots().first() == Some(&id)
+            && (self.file(id).includes.first()).is_none_or(|&(include, _)| {
+                doc.lines_of("ignoreunknown")
+                    .next()
+                    .is_some_and(|own| own < include)
+            });
+        if took_own && !read_first {
             let more = self.uncovered_unknown_keywords(id, version, &found);
             if !more.is_empty() {
                 found.extend(more);

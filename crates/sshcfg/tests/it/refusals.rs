@@ -942,6 +942,18 @@ fn ignore_unknown_covers_what_ssh_reads_after_it_in_its_first_reading() {
             "IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n",
             None,
         ),
+        // The main file's own first IgnoreUnknown, with an Include above it that reads one
+        // first (ssh keeps that one: the main file's covers nothing); and one that reads none.
+        (
+            "Include {dir}/inc\nIgnoreUnknown *\nFoo bar\n",
+            "IgnoreUnknown Bogus\n",
+            Some(("config", 3)),
+        ),
+        (
+            "Include {dir}/inc\nIgnoreUnknown *\nFoo bar\n",
+            "User me\n",
+            None,
+        ),
     ];
     let ssh = crate::common::ssh_available();
     let ctx = sshcfg::ResolveContext::current_user();
