@@ -7,17 +7,21 @@ use std::ops::Range;
 use crate::keyword::Keyword;
 use crate::lexer::{self, LexedLine, LineKind, LineShape, Scanned};
 
-/// Every line of a document, in two arrays: where each starts, and what it is with where its
+/// Every line of a document, in three arrays: where each starts, what it is, and where its
 /// arguments start. A line ends where the next starts (or at the end of the file); how it ends
 /// is read from the bytes there.
 #[derive(Debug, Clone, Default)]
 pub(super) struct LineTable {
     starts: Vec<u32>,
-    /// What each line is and where its arguments start: its code (its keyword's position in
-    /// the keyword table, or one of the codes below), then the offset of its arguments within
-    /// the line (0: none; [`ARGS_FAR`]: too far, found again). Pairs of bytes, so that the
-    /// lines of one code are found by a search of the bytes ([`LineTable::lines_with_code`]).
-    meta: Vec<[u8; 2]>,
+    /// What each line is: its code (its keyword's position in the keyword table, or one of
+    /// the codes below). An array of its own, so that the lines of one code are found by a
+    /// search of its bytes ([`LineTable::lines_with_code`]) that nothing else can match (beside
+    /// the argument offsets, a code equal to a common offset made that search stop at every
+    /// other line).
+    codes: Vec<u8>,
+    /// Where each line's arguments start within the line (0: none; [`ARGS_FAR`]: too far,
+    /// found again).
+    args: Vec<u8>,
 }
 
 pub(super) const BLANK: u8 = u8::MAX;
@@ -57,7 +61,8 @@ impl LineTable {
     pub(super) fn with_capacity(n: usize) -> LineTable {
         LineTable {
             starts: Vec::with_capacity(n),
-            meta: Vec::with_capacity(n),
+            codes: Vec::with_capacity(n),
+            args: Vec::with_capacity(n),
         }
     }
 
@@ -82,27 +87,25 @@ impl LineTable {
     /// What line `i` is.
     #[inline]
     pub(super) fn code(&self, i: usize) -> u8 {
-        self.meta[i][0]
+        self.codes[i]
     }
 
     /// Where line `i`'s arguments start, packed (0: none; [`ARGS_FAR`]: find it again).
     #[inline]
     pub(super) fn args(&self, i: usize) -> u8 {
-        self.meta[i][1]
+        self.args[i]
     }
 
     /// Every line's code, in order.
     #[cfg(test)]
     pub(super) fn codes(&self) -> impl Iterator<Item = u8> + '_ {
-        self.meta.iter().map(|m| m[0])
+        self.codes.iter().copied()
     }
 
-    /// The lines of code `code`, in order: a search of the table's bytes for the code (found
-    /// at an odd position, it is an argument offset), not a look at every line.
+    /// The lines of code `code`, in order: a search of the codes' bytes, not a look at every
+    /// line.
     pub(super) fn lines_with_code(&self, code: u8) -> impl Iterator<Item = usize> + '_ {
-        memchr::memchr_iter(code, self.meta.as_flattened())
-            .filter(|at| at % 2 == 0)
-            .map(|at| at / 2)
+        memchr::memchr_iter(code, &self.codes)
     }
 
     /// The lines that start a block (`Host` and `Match` lines), in order.
@@ -111,13 +114,13 @@ impl LineTable {
     }
 
     /// The lines that start a block from line `from` on, in order: a look at the codes of
-    /// four lines at a time (in a large config a block is a few lines: a search for the
+    /// eight lines at a time (in a large config a block is a few lines: a search for the
     /// codes, finding one every few bytes, would cost more).
     pub(super) fn headers_from(&self, from: usize) -> impl Iterator<Item = usize> + '_ {
-        let mut at = from.min(self.meta.len());
+        let mut at = from.min(self.codes.len());
         std::iter::from_fn(move || {
             let found = self.header_from(at);
-            at = found.map_or(self.meta.len(), |i| i + 1);
+            at = found.map_or(self.codes.len(), |i| i + 1);
             found
         })
     }
@@ -125,46 +128,43 @@ impl LineTable {
     /// The first line from line `at` on that starts a block.
     #[inline]
     pub(super) fn header_from(&self, at: usize) -> Option<usize> {
-        /// The low byte of each 16-bit lane of `w` (a line's code) that is `code`: the lane's
-        /// bit 8 set.
+        /// Bit 7 of each byte of `w` (a line's code) that is `code`, and perhaps of bytes above
+        /// the lowest such byte (a borrow runs up): the lowest bit set is a byte that is `code`.
         #[inline(always)]
         fn codes_equal(w: u64, code: u8) -> u64 {
-            let low = (w ^ (u64::from(code) * 0x0001_0001_0001_0001)) & 0x00ff_00ff_00ff_00ff;
-            // (A lane's low byte plus 0xff carries into bit 8 unless the byte is 0.)
-            !(low + 0x00ff_00ff_00ff_00ff) & 0x0100_0100_0100_0100
+            let x = w ^ (u64::from(code) * 0x0101_0101_0101_0101);
+            x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080
         }
-        let meta = &self.meta;
+        let codes = &self.codes;
         let mut i = at;
-        while let Some(four) = meta.get(i..i + 4) {
-            let w = u64::from_le_bytes(four.as_flattened().try_into().expect("8 bytes"));
+        while let Some(eight) = codes.get(i..i + 8) {
+            let w = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
             let m = codes_equal(w, HOST) | codes_equal(w, MATCH);
             if m != 0 {
-                return Some(i + (m.trailing_zeros() / 16) as usize);
+                return Some(i + (m.trailing_zeros() / 8) as usize);
             }
-            i += 4;
+            i += 8;
         }
-        (i..meta.len()).find(|&k| meta[k][0] == HOST || meta[k][0] == MATCH)
+        (i..codes.len()).find(|&k| codes[k] == HOST || codes[k] == MATCH)
     }
 
     /// The last line before line `end` that starts a block.
     pub(super) fn header_before(&self, end: usize) -> Option<usize> {
-        self.meta[..end.min(self.meta.len())]
+        self.codes[..end.min(self.codes.len())]
             .iter()
-            .rposition(|m| m[0] == HOST || m[0] == MATCH)
+            .rposition(|&c| c == HOST || c == MATCH)
     }
 
     /// Add a line.
     #[inline]
     pub(super) fn push(&mut self, start: usize, code: u8, args: Option<usize>) {
         self.starts.push(start as u32);
-        self.meta.push([
-            code,
-            match args {
-                None => 0,
-                Some(a) if a < usize::from(ARGS_FAR) => a as u8,
-                Some(_) => ARGS_FAR,
-            },
-        ]);
+        self.codes.push(code);
+        self.args.push(match args {
+            None => 0,
+            Some(a) if a < usize::from(ARGS_FAR) => a as u8,
+            Some(_) => ARGS_FAR,
+        });
     }
 
     /// The line that holds byte offset `off` (the last line for the end of the file).
@@ -181,7 +181,8 @@ impl LineTable {
                 .iter()
                 .map(|&s| (i64::from(s) + delta) as u32),
         );
-        self.meta.extend_from_slice(&from.meta[range]);
+        self.codes.extend_from_slice(&from.codes[range.clone()]);
+        self.args.extend_from_slice(&from.args[range]);
     }
 }
 
@@ -394,11 +395,14 @@ mod tests {
             proptest::prop_assert_eq!(t.lines_with_code(code).collect::<Vec<_>>(), want);
         }
 
-        /// The headers found four lines at a time, from any line, and the last one before any
-        /// line, are those a look at every line's code finds, whatever the argument offsets.
+        /// The headers found eight lines at a time, from any line, and the last one before any
+        /// line, are those a look at every line's code finds, whatever the argument offsets and
+        /// the codes beside them (codes a bit away from a header's, which a borrow could flag).
         #[test]
         fn headers_are_the_lines_of_a_header_code(
-            rows in proptest::collection::vec((proptest::sample::select(vec![0u8, 1, HOST, MATCH, BLANK]),
+            rows in proptest::collection::vec((proptest::sample::select(vec![
+                    0u8, 1, HOST, MATCH, BLANK, HOST + 1, MATCH - 1, HOST | 0x80, MATCH | 0x80, 0x80, 0xff,
+                ]),
                 proptest::option::of(proptest::sample::select(vec![0usize, 1, HOST.into(), MATCH.into()]))), 0..40),
             from in 0usize..45,
         ) {
