@@ -555,9 +555,52 @@ mod tests {
         }
     }
 
+    /// A line of a vendor's keyword in `Host x`, for the vendor tables below: the first refusal
+    /// as a version reads it (line, message, kind), the refusal expected where the keyword is
+    /// known (`on_vendor`: its message), and where it is not ("Bad configuration option",
+    /// unless there is no argument: every build first says there is none).
+    struct VendorLine {
+        doc: crate::Document,
+        expected: Option<Refusal>,
+        unknown: Option<Refusal>,
+    }
+
+    /// A refusal's line, message and kind.
+    type Refusal = (usize, String, crate::DiagnosticKind);
+
+    impl VendorLine {
+        fn new(line: &str, on_vendor: Option<&str>) -> VendorLine {
+            use crate::DiagnosticKind;
+            let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
+            let keyword = line.split([' ', '=']).next().unwrap();
+            let bad = |message: &str, kind| Some((2, message.to_string(), kind));
+            let expected = on_vendor.and_then(|m| bad(m, DiagnosticKind::BadArguments));
+            let unknown = if keyword.len() < line.len() {
+                bad(
+                    &format!("Bad configuration option: {}", keyword.to_ascii_lowercase()),
+                    DiagnosticKind::UnknownKeyword,
+                )
+            } else {
+                expected.clone()
+            };
+            VendorLine {
+                doc,
+                expected,
+                unknown,
+            }
+        }
+
+        /// The first refusal as `version` reads the line.
+        fn first(&self, version: Option<crate::OpenSshVersion>) -> Option<Refusal> {
+            (self.doc.diagnostics_for(version).into_iter())
+                .find(|d| d.rejects_config())
+                .map(|d| (d.line, d.message, d.kind))
+        }
+    }
+
     #[test]
     fn debian_keywords_are_known_to_debian_builds_only() {
-        use crate::{DiagnosticKind, OpenSshVersion, Vendor};
+        use crate::{OpenSshVersion, Vendor};
         let debian = |vendor| Some(OpenSshVersion::new(9, 2).with_vendor(vendor));
         let portable = Some(OpenSshVersion::new(9, 2));
         // Each line as Debian's 9.2p1 reads it (checked with `ssh -G -F` there), and as every
@@ -590,16 +633,9 @@ mod tests {
                 Some("no argument after keyword \"useblacklistedkeys\""),
             ),
         ] {
-            let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
-            let first = |version| {
-                doc.diagnostics_for(version)
-                    .into_iter()
-                    .find(|d| d.rejects_config())
-                    .map(|d| (d.line, d.message, d.kind))
-            };
-            let keyword = line.split([' ', '=']).next().unwrap();
-            let bad = |message: &str, kind| Some((2, message.to_string(), kind));
-            let expected = on_debian.and_then(|m| bad(m, DiagnosticKind::BadArguments));
+            let v = VendorLine::new(line, on_debian);
+            let (first, doc) = (|x| v.first(x), &v.doc);
+            let (expected, unknown) = (v.expected.clone(), v.unknown.clone());
             for vendor in [Vendor::Debian, Vendor::Ubuntu, Vendor::Raspbian] {
                 assert_eq!(first(debian(vendor)), expected, "{line} ({vendor:?})");
             }
@@ -607,14 +643,6 @@ mod tests {
             assert_eq!(first(None), expected, "{line}");
             // Other builds: the keyword is unknown (without an argument, every build first says
             // there is none).
-            let unknown = if keyword.len() < line.len() {
-                bad(
-                    &format!("Bad configuration option: {}", keyword.to_ascii_lowercase()),
-                    DiagnosticKind::UnknownKeyword,
-                )
-            } else {
-                expected.clone()
-            };
             for version in [portable, debian(Vendor::Windows)] {
                 assert_eq!(first(version), unknown, "{line} ({version:?})");
             }
@@ -635,7 +663,7 @@ mod tests {
 
     #[test]
     fn apple_keywords_are_known_to_apple_builds_only() {
-        use crate::{DiagnosticKind, OpenSshVersion, Vendor};
+        use crate::{OpenSshVersion, Vendor};
         let apple =
             |major, minor| Some(OpenSshVersion::new(major, minor).with_vendor(Vendor::Apple));
         // Each line as Apple's readconf.c reads it (`parse_flag`: yes/no/true/false in any
@@ -674,30 +702,15 @@ mod tests {
                 Some("unsupported option \"ask\"."),
             ),
         ] {
-            let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
-            let first = |version| {
-                doc.diagnostics_for(version)
-                    .into_iter()
-                    .find(|d| d.rejects_config())
-                    .map(|d| (d.line, d.message, d.kind))
-            };
-            let keyword = line.split([' ', '=']).next().unwrap();
-            let bad = |message: &str, kind| Some((2, message.to_string(), kind));
-            let expected = on_apple.and_then(|m| bad(m, DiagnosticKind::BadArguments));
+            let v = VendorLine::new(line, on_apple);
+            let (first, doc) = (|x| v.first(x), &v.doc);
+            let (expected, unknown) = (v.expected.clone(), v.unknown.clone());
             assert_eq!(first(apple(since.0, since.1)), expected, "{line}");
             assert_eq!(first(apple(10, 0)), expected, "{line}");
             // The newest OpenSSH (no `ssh -V` to ask) knows every vendor's keywords.
             assert_eq!(first(None), expected, "{line}");
             // Every other build, and Apple's before the keyword: unknown (without an argument,
             // every build first says there is none).
-            let unknown = if keyword.len() < line.len() {
-                bad(
-                    &format!("Bad configuration option: {}", keyword.to_ascii_lowercase()),
-                    DiagnosticKind::UnknownKeyword,
-                )
-            } else {
-                expected.clone()
-            };
             let mut others = vec![
                 Some(OpenSshVersion::new(10, 0)),
                 Some(OpenSshVersion::new(10, 0).with_vendor(Vendor::Debian)),
