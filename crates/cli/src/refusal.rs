@@ -144,8 +144,22 @@ pub(crate) fn unknown_keyword_fix(set: &ConfigSet, loc: Loc) -> String {
         Some(builds) => format!(
             "only {builds} {shown}: {keep} (then every other ssh skips the line), or remove the line"
         ),
-        None => format!("remove the line, or {keep} (then ssh skips the line)"),
+        None => match newer_keyword_since(keyword) {
+            Some((major, minor)) => format!(
+                "{shown} is known to OpenSSH {major}.{minor} and later: update this machine's ssh, or remove the line, or {keep} (then this ssh skips it)"
+            ),
+            None => format!("remove the line, or {keep} (then ssh skips the line)"),
+        },
     }
+}
+
+/// The release that added `keyword`, when it is newer than every release this library reads
+/// configs for (`Tag`: 9.4).
+fn newer_keyword_since(keyword: &[u8]) -> Option<(u8, u8)> {
+    sshcfg::keywords()
+        .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(keyword))
+        .map(|(_, since)| since)
+        .filter(|&since| since != (0, 0))
 }
 
 /// Which builds know `keyword`, when only some vendor's do.

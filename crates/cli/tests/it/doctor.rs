@@ -906,3 +906,52 @@ fn an_included_file_s_ignore_unknown_under_a_block_is_reported() {
     );
     assert_ne!(ssh_g_other(), Some(false));
 }
+
+/// A keyword newer than the installed ssh (`Tag`, 9.4, read by a 9.2 ssh: here a stand-in
+/// `ssh -V`): the fix names the release that knows it, and its `IgnoreUnknown`, followed as
+/// printed, leaves a config doctor passes (and `ssh -G`, when here, accepts).
+#[test]
+fn a_newer_keyword_s_fix_names_its_release() {
+    let d = tempfile::tempdir().unwrap();
+    let path = stand_in_ssh(
+        d.path(),
+        "#!/bin/sh\necho 'OpenSSH_9.2p1 Debian-2+deb12u6, OpenSSL 3.0.19 27 Jan 2026' >&2\n",
+    );
+    let body = "Host *\n    Tag work\nHost myserver\n    LocalForward 1455 localhost:1455\n";
+    let (_c, config) = cfg(body);
+    let run = || {
+        let out = bin()
+            .env("PATH", &path)
+            .arg("-F")
+            .arg(&config)
+            .args(["doctor", "myserver", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = run();
+    let fix = finding(&v, "unknown-keyword")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.starts_with("Tag is known to OpenSSH 9.4 and later"),
+        "{fix}"
+    );
+    let line = fix.split('`').nth(1).unwrap();
+    assert_eq!(line, "IgnoreUnknown Tag", "{fix}");
+    std::fs::write(&config, format!("{line}\n{body}")).unwrap();
+    let v = run();
+    let codes: Vec<&str> = (v["findings"].as_array().unwrap().iter())
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"unknown-keyword"), "{v}");
+    let g = std::process::Command::new("ssh")
+        .arg("-G")
+        .arg("-F")
+        .arg(&config)
+        .arg("myserver")
+        .stdin(std::process::Stdio::null())
+        .output();
+    assert!(g.is_err() || g.unwrap().status.success());
+}
