@@ -131,10 +131,6 @@ impl ConfigSet {
     }
 }
 
-/// What the resolution's walk says when an `Include` goes deeper than ssh reads (at line 0 of
-/// the file it would read).
-const TOO_DEEP: &str = "Too many recursive configuration includes";
-
 /// Which of two places ssh reaches first in its first reading of the files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum First {
@@ -180,11 +176,18 @@ impl ConfigSet {
                 false => rejection,
             });
         }
-        let too_deep = met.message == TOO_DEEP && met.loc.index() == 0;
-        let first = self
-            .roots()
-            .iter()
-            .find_map(|&root| self.first_reached(root, 0, (met.loc, too_deep), rejection.loc));
+        // Where the host's reading met its problem: through the Includes it followed (a file
+        // included at two places may be read for this host only at the second); the line
+        // refused for every host is met where ssh first reads its file.
+        let met_path: Vec<Loc> = (r.first_error_via.iter().copied())
+            .chain([met.loc])
+            .collect();
+        let first = self.first_reading_path(rejection.loc).map(|refused| {
+            match self.reached_first(&met_path, &refused) {
+                true => First::Met,
+                false => First::Refused,
+            }
+        });
         Some(match first {
             Some(First::Met) => as_rejection(met),
             _ => rejection,
@@ -195,10 +198,10 @@ impl ConfigSet {
     /// an `Include`'s files where it stands, as [`ConfigSet::first_rejection`] reads)? `false`
     /// when it reaches `b` first, or neither.
     pub(crate) fn reads_before(&self, a: Loc, b: Loc) -> bool {
-        self.roots()
-            .iter()
-            .find_map(|&root| self.first_reached(root, 0, (a, false), b))
-            == Some(First::Met)
+        match (self.first_reading_path(a), self.first_reading_path(b)) {
+            (Some(a), Some(b)) => self.reached_first(&a, &b),
+            (a, _) => a.is_some(),
+        }
     }
 
     /// Line `loc`, which ssh refuses for every host and where the reading for the host met a
@@ -235,43 +238,72 @@ impl ConfigSet {
             .is_some_and(|(a, at)| at > a.span.start)
     }
 
-    /// Which of `met` (a place, and whether it is the walk's word on an `Include` too deep,
-    /// said at line 0 of the file not read) and `refused` ssh reaches first reading file `id`,
-    /// `depth` Includes down (as [`ConfigSet::first_rejection`] reads: files deeper than ssh
-    /// reads are not read; an `Include` in them is where ssh stops for being too deep).
-    fn first_reached(
+    /// How ssh's first reading of the files reaches `loc` (each file's lines in order, an
+    /// `Include`'s files read where it stands, files deeper than ssh reads not read): the
+    /// `Include` lines it passes, outermost first, then `loc`. `None` when it does not reach it.
+    fn first_reading_path(&self, loc: Loc) -> Option<Vec<Loc>> {
+        let mut path = Vec::new();
+        (self.roots().iter())
+            .any(|&root| self.first_reading_path_in(root, 0, loc, &mut path))
+            .then_some(path)
+    }
+
+    /// [`ConfigSet::first_reading_path`] in file `id`, `depth` Includes down: `true` with the
+    /// path in `path` when the reading of `id` reaches `loc`.
+    fn first_reading_path_in(
         &self,
         id: FileId,
         depth: usize,
-        met: (Loc, bool),
-        refused: Loc,
-    ) -> Option<First> {
-        let (met, too_deep) = met;
-        // A place in this file, reached at its line.
-        let here = |loc: Loc| loc.file() == id && !(too_deep && loc == met);
-        let at = |loc: Loc| if here(loc) { loc.index() } else { usize::MAX };
-        let (m, f) = (at(met), at(refused));
-        let first_here = || match (m, f) {
-            (usize::MAX, usize::MAX) => None,
-            _ if m < f => Some(First::Met),
-            _ => Some(First::Refused),
-        };
+        loc: Loc,
+        path: &mut Vec<Loc>,
+    ) -> bool {
+        let here = loc.file() == id;
         for (line, children) in &self.file(id).includes {
-            if m.min(f) <= *line {
-                return first_here();
+            if here && loc.index() <= *line {
+                break;
             }
+            if depth >= crate::config::MAX_INCLUDE_DEPTH {
+                continue;
+            }
+            path.push(Loc::new(id, *line));
             for &child in children {
-                let reached = if depth < crate::config::MAX_INCLUDE_DEPTH {
-                    self.first_reached(child, depth + 1, (met, too_deep), refused)
-                } else {
-                    (too_deep && met.file() == child).then_some(First::Met)
-                };
-                if reached.is_some() {
-                    return reached;
+                if self.first_reading_path_in(child, depth + 1, loc, path) {
+                    return true;
                 }
             }
+            path.pop();
         }
-        first_here()
+        if here {
+            path.push(loc);
+        }
+        here
+    }
+
+    /// Of two paths of a reading (as [`ConfigSet::first_reading_path`] gives them: `Include`
+    /// lines, outermost first, then a place), does the reading pass along `a` reach its end
+    /// before (or when) it reaches `b`'s? At the first step where they part, the earlier line
+    /// of one file, or of two files, the one read first (the roots' order, or the order of the
+    /// `Include` they come from); a path that ends on the other's `Include` line comes first.
+    fn reached_first(&self, a: &[Loc], b: &[Loc]) -> bool {
+        let order = |x: Loc, y: Loc, from: Option<Loc>| {
+            let files = match from {
+                Some(include) => self.file(include.file()).included_at(include.index()),
+                None => self.roots(),
+            };
+            let rank = |f: FileId| files.iter().position(|&g| g == f);
+            rank(x.file()) <= rank(y.file())
+        };
+        for k in 0..a.len().min(b.len()) {
+            let (x, y) = (a[k], b[k]);
+            if x == y {
+                continue;
+            }
+            return match x.file() == y.file() {
+                true => x.index() < y.index(),
+                false => order(x, y, k.checked_sub(1).map(|p| a[p])),
+            };
+        }
+        a.len() <= b.len()
     }
 }
 

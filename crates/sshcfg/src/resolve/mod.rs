@@ -128,6 +128,12 @@ pub struct Resolution {
     /// read them (see [`ConfigSet::refusal_for_host`]).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) read_errors: usize,
+    /// The `Include` lines, outermost first, through which the first reading met the first of
+    /// [`Resolution::errors`] (empty when that is in a file read first, or there is none): a
+    /// file included at two places is read at each, and the host's reading may meet its problem
+    /// only at the second (see [`ConfigSet::refusal_for_host`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) first_error_via: Vec<Loc>,
     /// Whether the `IgnoreUnknown` in force was obtained in the first reading of the files:
     /// only then does it cover an unknown keyword (ssh refuses one it meets in the first
     /// reading, and stops there; see [`ConfigSet::rejection_for_host`]).
@@ -158,6 +164,7 @@ impl Resolution {
             errors,
             final_pass,
             read_errors,
+            first_error_via,
             ignore_unknown_first_read,
         } = self;
         h.clear();
@@ -172,6 +179,7 @@ impl Resolution {
         errors.clear();
         *final_pass = false;
         *read_errors = 0;
+        first_error_via.clear();
         *ignore_unknown_first_read = false;
     }
 
@@ -529,9 +537,15 @@ impl Pass<'_> {
                 }
                 Keyword::Include => {
                     let old = *active;
+                    let met_before = !self.out.errors.is_empty();
                     for &child in f.included_at(i) {
                         self.walk(child, depth + 1, active, never_match || !old);
                         *active = old;
+                    }
+                    // The first problem met, met through this line (each level puts its own
+                    // `Include` before the deeper ones as the walk comes back up).
+                    if !met_before && !self.out.errors.is_empty() && !self.final_pass {
+                        self.out.first_error_via.insert(0, loc);
                     }
                 }
                 _ if !*active => {}

@@ -601,6 +601,7 @@ fn the_refusal_named_is_the_first_ssh_meets() {
             .collect::<String>()
     };
     let uk33 = format!("Host h\n  UserKnownHostsFile {}\n", files(33));
+    let uk_global = format!("UserKnownHostsFile {}\n", files(33));
     // (main config, included file `inc`, host, (file, line, message)); `{dir}` is the
     // directory of both.
     let cases: Vec<(String, &str, &str, Named)> = vec![
@@ -655,6 +656,27 @@ fn the_refusal_named_is_the_first_ssh_meets() {
             &uk33,
             "h",
             ("inc", Some(2), "too many userknownhostsfile entries."),
+        ),
+        // A file included at two places: ssh reads it at both (inside a block that does not
+        // apply, nothing in it applies), and the host's reading meets a limit where its block
+        // applies.
+        (
+            "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n".into(),
+            &uk_global,
+            "a",
+            ("inc", Some(1), "too many userknownhostsfile entries."),
+        ),
+        (
+            "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n".into(),
+            &uk_global,
+            "b",
+            ("config", Some(4), "Bad port 'abc'."),
+        ),
+        (
+            "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n".into(),
+            &uk_global,
+            "c",
+            ("config", Some(4), "Bad port 'abc'."),
         ),
         // Problems found after the first reading come after it (ssh stops there).
         (
