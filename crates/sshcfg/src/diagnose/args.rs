@@ -333,13 +333,16 @@ fn check_tokens(
             true
         }
         Arg::Host | Arg::Include => {
-            for a in std::iter::from_fn(|| next(&mut args)) {
+            for (i, a) in std::iter::from_fn(|| next(&mut args)).enumerate() {
                 // `Host` (readconf.c): the arguments are read left to right, and a negated
-                // pattern that matches ends the line before the rest is looked at; so an empty
-                // argument after a negated pattern is refused only for the hosts that pattern
-                // does not exclude: the walk for each host says it (`ssh -G` 9.2p1: `Host !a ""`
-                // is accepted for `a`, "keyword host empty argument" for `b`).
-                if spec.arg == Arg::Host && a.value.first() == Some(&b'!') {
+                // pattern that matches ends the line before the rest is looked at; in a file
+                // read through an `Include` inside a block that does not apply
+                // (`SSHCONF_NEVERMATCH`), the first argument ends it. So an empty argument
+                // after the first is refused only for the hosts whose reading gets to it: the
+                // walk for each host says it (`ssh -G` 9.2p1: `Host !a ""` is accepted for `a`,
+                // "keyword host empty argument" for `b`; `Host zz` / `Include inc` with
+                // `Host b ""` in inc, accepted for `a` and `b`, refused for `zz`).
+                if spec.arg == Arg::Host && i > 0 {
                     break;
                 }
                 if a.value.is_empty() {

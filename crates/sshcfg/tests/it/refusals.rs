@@ -1192,40 +1192,83 @@ fn empty_host_arguments_are_refused_for_the_hosts_ssh_reads_them_for() {
         ("Match host a,\"\"\n  User u\n", "a", None),
         ("Match host \"\"\n  User u\n", "a", Some((1, HOST))),
     ];
-    let ssh = crate::common::ssh_available();
-    let ctx = sshcfg::ResolveContext::current_user();
     for &(main, host, want) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path().to_str().unwrap();
-        let path = dir.path().join("config");
-        std::fs::write(&path, main).unwrap();
-        let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
-        let mut through_index = sshcfg::Resolution::default();
-        set.resolve_index()
-            .resolve_into(host, &ctx, &mut through_index);
-        for r in [set.resolve(host, &ctx), through_index] {
-            let every = set.rejection_for_host(None, &r);
-            let ours = set
-                .refusal_for_host(every, &r)
-                .map(|e| (e.loc.line(), e.message));
-            let ours = ours.as_ref().map(|(l, m)| (*l, m.as_str()));
-            assert_eq!(ours, want, "{host}: {main}");
-            let edit = set.enable(host, &sshcfg::Forward::loopback(1455, 1455), &ctx);
-            match want {
-                Some((line, _)) => assert_eq!(
-                    edit.unwrap_err().loc().map(|l| l.line()),
-                    Some(line),
-                    "{host}: {main}"
-                ),
-                None => assert!(edit.is_ok(), "{host}: {main}"),
-            }
+        empty_host_argument_case(main, "", host, want);
+    }
+}
+
+/// In a file read through an `Include` inside a block that does not apply
+/// (`SSHCONF_NEVERMATCH`), readconf.c ends a `Host` line after its first argument: an empty
+/// argument after it is refused only for the hosts whose reading applies the `Include`.
+/// Recorded `ssh -G` 9.2p1 answers (line of the file that holds it), checked when ssh is here.
+#[test]
+fn empty_host_arguments_in_a_file_included_where_nothing_applies_are_not_read() {
+    const EMPTY: &str = "keyword host empty argument";
+    let inside = "Host zz\n  Include {dir}/inc\n";
+    let cases: &[(&str, &str, &str, Refused)] = &[
+        (inside, "Host b \"\"\n  User u\n", "a", None),
+        (inside, "Host b \"\"\n  User u\n", "b", None),
+        (inside, "Host b \"\"\n  User u\n", "zz", Some((1, EMPTY))),
+        (inside, "Host \"\" b\n  User u\n", "a", Some((1, EMPTY))),
+        // Read where every line applies: every host reads the whole line.
+        (
+            "Include {dir}/inc\n",
+            "Host b \"\"\n  User u\n",
+            "a",
+            Some((1, EMPTY)),
+        ),
+        (
+            "Include {dir}/inc\n",
+            "Host b \"\"\n  User u\n",
+            "b",
+            Some((1, EMPTY)),
+        ),
+    ];
+    for &(main, inc, host, want) in cases {
+        empty_host_argument_case(main, inc, host, want);
+    }
+}
+
+/// One case of the empty `Host` argument tests: the config `main` (and `inc` beside it, when
+/// not empty; `{dir}` is their directory), for `host`, is refused at `want` (line and message)
+/// or accepted (`None`), by the resolution, through an index, by `enable`, and by `ssh -G`
+/// when it is here.
+fn empty_host_argument_case(main: &str, inc: &str, host: &str, want: Refused) {
+    let ctx = sshcfg::ResolveContext::current_user();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let path = dir.path().join("config");
+    let main = &main.replace("{dir}", d);
+    std::fs::write(&path, main).unwrap();
+    if !inc.is_empty() {
+        std::fs::write(dir.path().join("inc"), inc).unwrap();
+    }
+    let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+    let mut through_index = sshcfg::Resolution::default();
+    set.resolve_index()
+        .resolve_into(host, &ctx, &mut through_index);
+    for r in [set.resolve(host, &ctx), through_index] {
+        let every = set.rejection_for_host(None, &r);
+        let ours = set
+            .refusal_for_host(every, &r)
+            .map(|e| (e.loc.line(), e.message));
+        let ours = ours.as_ref().map(|(l, m)| (*l, m.as_str()));
+        assert_eq!(ours, want, "{host}: {main}");
+        let edit = set.enable(host, &sshcfg::Forward::loopback(1455, 1455), &ctx);
+        match want {
+            Some((line, _)) => assert_eq!(
+                edit.unwrap_err().loc().map(|l| l.line()),
+                Some(line),
+                "{host}: {main}"
+            ),
+            None => assert!(edit.is_ok(), "{host}: {main}"),
         }
-        if ssh {
-            let got = ssh_g_first(&path, host);
-            assert_eq!(got.is_none(), want.is_none(), "{host}: {main}: {got:?}");
-            if let (Some((_, Some(l), m)), Some((line, message))) = (&got, want) {
-                assert_eq!((*l, m.as_str()), (line, message), "{host}: {main}");
-            }
+    }
+    if crate::common::ssh_available() {
+        let got = ssh_g_first(&path, host);
+        assert_eq!(got.is_none(), want.is_none(), "{host}: {main}: {got:?}");
+        if let (Some((_, Some(l), m)), Some((line, message))) = (&got, want) {
+            assert_eq!((*l, m.as_str()), (line, message), "{host}: {main}");
         }
     }
 }
