@@ -20,10 +20,10 @@ struct DoctorReport {
 pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
     let set = env.load()?;
     let ctx = &env.ctx;
-    let resolved = hosts_to_check(&set, a, ctx);
+    let (resolved, refused) = hosts_to_check(&set, a, ctx);
     let hosts: Vec<String> = resolved.iter().map(|r| r.host.clone()).collect();
     let suggest = Suggest::new(env.explicit_file(), a.ports.given());
-    let mut findings = config_findings(&set, &resolved, a, ctx, &suggest);
+    let mut findings = config_findings(&set, &resolved, &refused, a, ctx, &suggest);
     let explicit = env.explicit_file().is_some();
     findings.extend(doctor::port_findings(a.ports.local(), &hosts, &suggest));
     let permissions = doctor::permission_findings(&set, explicit);
@@ -84,8 +84,14 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
 
 /// The hosts named, or every literal host of the config that has a forward of the local port
 /// (whether it works, is exposed or goes elsewhere) or a RemoteForward of the remote one, each
-/// resolved (through one index when there are several, so the run stays linear in the config).
-fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> Vec<Resolution> {
+/// resolved (through one index when there are several, so the run stays linear in the config);
+/// and, of the other hosts of the config, the findings of what ssh stops at when it reads the
+/// config for them (a line it refuses for some hosts only: for those, `ssh` does not run).
+fn hosts_to_check(
+    set: &ConfigSet,
+    a: &DoctorRequest,
+    ctx: &ResolveContext,
+) -> (Vec<Resolution>, Vec<Finding>) {
     let named = !a.hosts.is_empty();
     // Every host: the index is built first and names them (it has read the Host lines).
     let (every, candidates) = match named {
@@ -108,16 +114,22 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> V
     // Each host is resolved into one resolution (its room reused), kept only if it concerns
     // the ports.
     let mut r = Resolution::default();
-    candidates
+    let mut refused = Vec::new();
+    let resolved = candidates
         .iter()
         .filter_map(|h| {
             match &index {
                 Some(ix) => ix.resolve_into(h, ctx, &mut r),
                 None => r = set.resolve(h, ctx),
             }
-            (named || concerned(&r)).then(|| std::mem::take(&mut r))
+            let keep = named || concerned(&r);
+            if !keep && !r.errors.is_empty() {
+                refused.extend(doctor::error_findings(set, &r));
+            }
+            keep.then(|| std::mem::take(&mut r))
         })
-        .collect()
+        .collect();
+    (resolved, refused)
 }
 
 /// The config's findings: its files', then each host's (a line OpenSSH rejects is reported
@@ -125,6 +137,7 @@ fn hosts_to_check(set: &ConfigSet, a: &DoctorRequest, ctx: &ResolveContext) -> V
 fn config_findings(
     set: &ConfigSet,
     resolved: &[Resolution],
+    refused: &[Finding],
     a: &DoctorRequest,
     ctx: &ResolveContext,
     s: &Suggest,
@@ -141,6 +154,12 @@ fn config_findings(
         .filter(|g| g.code == Code::ConfigError)
         .map(|g| (g.file.clone(), g.line))
         .collect();
+    // Of hosts without a forward of the ports, the lines ssh refuses for them, once each.
+    for f in refused {
+        if seen.insert((f.file.clone(), f.line)) {
+            findings.push(f.clone());
+        }
+    }
     let jump_tokens_may_stay = crate::undecided::jump_tokens_may_stay(set, ctx);
     for r in resolved {
         for f in doctor::host_findings(set, r, &want, missing, ctx, s) {

@@ -196,19 +196,25 @@ pub(crate) fn host_findings(
             .at(set, rej.loc),
         );
     }
-    for n in &r.errors {
-        out.push(
+    out.extend(error_findings(set, r));
+    out
+}
+
+/// What ssh stops at when it reads the config for the host `r` resolves (a bad `Match`, a
+/// `Host` argument refused where its reading gets to it, a limit on an applying line, ...).
+pub(crate) fn error_findings(set: &ConfigSet, r: &Resolution) -> Vec<Finding> {
+    (r.errors.iter())
+        .map(|n| {
             Finding::new(
                 Code::ConfigError,
                 Severity::Error,
-                Some(host),
+                Some(&r.host),
                 format!("OpenSSH would reject this line: {}", n.message),
                 "fix the line".into(),
             )
-            .at(set, n.loc),
-        );
-    }
-    out
+            .at(set, n.loc)
+        })
+        .collect()
 }
 
 /// Why no forward carries the callback, as the listener model says.

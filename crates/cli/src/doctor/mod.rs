@@ -8,7 +8,7 @@ mod machine;
 mod probe;
 mod suggest;
 
-pub(crate) use config::{Missing, file_findings, host_findings};
+pub(crate) use config::{Missing, error_findings, file_findings, host_findings};
 pub(crate) use finding::{Code, Finding, Severity};
 pub(crate) use machine::{home_finding, permission_findings, port_findings, ssh_g_findings};
 pub(crate) use probe::{probe, probe_finding};

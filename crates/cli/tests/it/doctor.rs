@@ -955,3 +955,28 @@ fn a_newer_keyword_s_fix_names_its_release() {
         .output();
     assert!(g.is_err() || g.unwrap().status.success());
 }
+
+/// With no host named, doctor reports a line ssh refuses for some hosts only (here an empty
+/// `Host` argument after a negated pattern: `ssh -G` 9.2p1 refuses it for `b` and `c`, not for
+/// `a`) even where no host has a forward: `ssh b` does not run at all. Once, for the first
+/// host it stops.
+#[test]
+fn doctor_with_no_host_reports_a_line_refused_for_some_hosts_without_a_forward() {
+    let (_d, config) = cfg("Host !a \"\" b\n  User u\nHost c\n  User v\n");
+    let (code, codes, v) = doctor(&config, &[]);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(codes, ["config-error"], "{v}");
+    let f = finding(&v, "config-error");
+    assert_eq!(
+        (f["host"].as_str(), f["line"].as_u64()),
+        (Some("b"), Some(1)),
+        "{v}"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("keyword host empty argument"),
+        "{v}"
+    );
+}
