@@ -5,10 +5,11 @@
 //! One rule for every output (the diff, the summary and notes, `status`, `doctor`, errors): on
 //! a terminal, whether colour is on or off, every control character but tab and the line end
 //! (LF, and a CR just before LF) is written as `\xNN` (a C0 byte or DEL) or `\u{NN}` (a C1
-//! control encoded in UTF-8); a byte 0x80 to 0x9f that is not part of UTF-8 (a C1 control on a
-//! terminal reading 8-bit bytes) as `\xNN`. Other bytes, those not UTF-8 included, stay as
-//! they are. Written elsewhere (a pipe, a file) the bytes are kept as they are: the diff must
-//! stay usable by `patch`.
+//! control encoded in UTF-8), and so is each of Unicode's bidirectional formatting characters
+//! (`\u{202e}`: they make a terminal show text in another order than its bytes); a byte 0x80 to
+//! 0x9f that is not part of UTF-8 (a C1 control on a terminal reading 8-bit bytes) as `\xNN`.
+//! Other bytes, those not UTF-8 included, stay as they are. Written elsewhere (a pipe, a file)
+//! the bytes are kept as they are: the diff must stay usable by `patch`.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -25,8 +26,16 @@ fn hidden(c: char, next: Option<char>) -> bool {
     match c {
         '\t' | '\n' => false,
         '\r' => next != Some('\n'),
-        c => c.is_control(),
+        c => c.is_control() || bidi(c),
     }
+}
+
+/// Is `c` one of Unicode's bidirectional formatting characters (embeddings, overrides,
+/// isolates and marks)? A terminal that honours them shows the text around them in another
+/// order than the bytes have (a line of a diff that reads as something else: "Trojan Source",
+/// CVE-2021-42574); they are written visibly as `\u{NNNN}`.
+fn bidi(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `bytes` with their control bytes written visibly, by the module's rule (borrowed when it
@@ -143,6 +152,11 @@ mod tests {
         assert_eq!(visible_str("a\u{1b}[31mb"), "a\\x1b[31mb");
         // A CR ending the text is no line end.
         assert_eq!(visible_str("a\r"), "a\\x0d");
+        // Bidirectional overrides, isolates and marks: shown, so the line reads in byte order.
+        assert_eq!(
+            visible_str("User a\u{202e}b\u{2066}c\u{2069}\u{200f}\u{61c} \u{2014}"),
+            "User a\\u{202e}b\\u{2066}c\\u{2069}\\u{200f}\\u{61c} \u{2014}"
+        );
     }
 
     /// On a terminal, colour on or off, no control byte of the config reaches it; elsewhere the
