@@ -194,7 +194,8 @@ pub(crate) fn check_hosts(hosts: &[String]) -> Result<(), Failure> {
 /// large config is tens of megabytes: it is never held whole). Serializing plain data fails
 /// only when writing does; that error (a closed reader, a full disk) is the writer's.
 pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // (Characters a terminal acts on are escaped: crate::visible::JsonSafe.)
+    let mut out = std::io::BufWriter::new(crate::visible::JsonSafe::new(std::io::stdout().lock()));
     serde_json::to_writer_pretty(&mut out, v)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))

@@ -125,6 +125,88 @@ impl<W: Write> Write for Visible<W> {
     }
 }
 
+/// A writer for JSON text that writes, as `\uNNNN` escapes, the characters JSON may carry as
+/// they are but a terminal acts on or reorders: DEL, the C1 controls (U+0080 to U+009F),
+/// Unicode's bidirectional formatting characters, and the line and paragraph separators. The
+/// value a reader parses is the same; what reaches a terminal cannot drive it. (serde_json
+/// escapes the C0 controls itself.) Put it under a `BufWriter`: it looks at large pieces, and
+/// keeps the start of a character cut at the end of one for the next.
+pub(crate) struct JsonSafe<W> {
+    inner: W,
+    /// The first bytes of a character to look at, cut at the end of the last write.
+    carry: Vec<u8>,
+}
+
+impl<W: Write> JsonSafe<W> {
+    /// A writer to `inner`.
+    pub(crate) fn new(inner: W) -> JsonSafe<W> {
+        JsonSafe {
+            inner,
+            carry: Vec::new(),
+        }
+    }
+}
+
+/// Is `c` written escaped by [`JsonSafe`]?
+fn json_escaped(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}') || bidi(c)
+}
+
+impl<W: Write> Write for JsonSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Each character escaped starts with one of these bytes (DEL; U+0080-U+009F; U+061C;
+        // U+200E-U+2069), and has this many bytes.
+        let width = |b: u8| match b {
+            0x7f => Some(1),
+            0xc2 | 0xd8 => Some(2),
+            0xe2 => Some(3),
+            _ => None,
+        };
+        // (Most pieces: ASCII without DEL, written as they are.)
+        if self.carry.is_empty() && buf.is_ascii() && memchr::memchr(0x7f, buf).is_none() {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
+        let joined;
+        let data = match self.carry.is_empty() {
+            true => buf,
+            false => {
+                joined = [std::mem::take(&mut self.carry), buf.to_vec()].concat();
+                &joined[..]
+            }
+        };
+        let (mut from, mut at) = (0, 0);
+        while let Some(p) = data[at..].iter().position(|&b| width(b).is_some()) {
+            let start = at + p;
+            let end = start + width(data[start]).unwrap_or(1);
+            if end > data.len() {
+                // Cut here: looked at with the next write.
+                self.inner.write_all(&data[from..start])?;
+                self.carry.extend_from_slice(&data[start..]);
+                return Ok(buf.len());
+            }
+            let c = std::str::from_utf8(&data[start..end])
+                .ok()
+                .and_then(|s| s.chars().next());
+            if let Some(c) = c.filter(|&c| json_escaped(c)) {
+                self.inner.write_all(&data[from..start])?;
+                write!(self.inner, "\\u{:04x}", u32::from(c))?;
+                from = end;
+            }
+            at = start + 1;
+        }
+        self.inner.write_all(&data[from..])?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // (Valid JSON ends with no character cut.)
+        let carry = std::mem::take(&mut self.carry);
+        self.inner.write_all(&carry)?;
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +270,38 @@ mod tests {
         }
         assert_eq!(for_stream("\x1b", true), "\\x1b");
         assert_eq!(for_stream("\x1b", false), "\x1b");
+    }
+
+    /// JSON keeps its value (a reader parses the same string) and carries no character a
+    /// terminal acts on or reorders.
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on() {
+        let value =
+            "a\u{1b}]0;x\u{7}\u{9b}2J\u{7f}b\u{202e}c\u{2066}\u{2028}\u{61c} \u{e9}\u{2014}";
+        let mut w = JsonSafe::new(Vec::new());
+        serde_json::to_writer_pretty(&mut w, &serde_json::json!({ "v": value })).unwrap();
+        w.flush().unwrap();
+        let text = String::from_utf8(w.inner).unwrap();
+        assert!(
+            text.chars().all(|c| !c.is_control() || c == '\n') && !text.chars().any(json_escaped),
+            "{text}"
+        );
+        assert!(
+            text.contains(r"\u009b2J\u007fb\u202ec\u2066\u2028\u061c é—"),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["v"], value);
+        // Written in pieces cut anywhere (as a BufWriter hands them on), the same text.
+        let bytes = serde_json::to_vec_pretty(&serde_json::json!({ "v": value })).unwrap();
+        for cut in 1..bytes.len() {
+            let mut w = JsonSafe::new(Vec::new());
+            for piece in bytes.chunks(cut) {
+                w.write_all(piece).unwrap();
+            }
+            w.flush().unwrap();
+            assert_eq!(String::from_utf8(w.inner).unwrap(), text, "pieces of {cut}");
+        }
     }
 
     #[test]

@@ -1806,3 +1806,23 @@ fn every_line_number_of_a_several_host_summary_names_the_file_as_written() {
         assert!(checked >= 3, "{summary}");
     }
 }
+
+/// `--json` escapes what a terminal would act on or reorder (a C1 CSI, a bidirectional
+/// override), wherever it goes: the text holds no such character, and a JSON reader gets the
+/// config's value back as written.
+#[test]
+fn json_output_carries_no_character_a_terminal_acts_on() {
+    let user = "x\u{9b}2Jy\u{202e}z\u{7f}";
+    let (_d, cfg) = setup(&format!("Host a\n  User {user}\n"));
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "status", "a", "--json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r"x\u009b2Jy\u202ez\u007f") && !text.contains('\u{9b}'),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v[0]["user"], user);
+}
