@@ -254,6 +254,34 @@ pub(crate) fn wait_or_stop(
     }
 }
 
+/// `cmd` to start in a process group of its own (on Unix), so that
+/// [`end_process_group`] ends what it starts too.
+pub(crate) fn in_own_process_group(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    cmd
+}
+
+/// Ends a child started by [`in_own_process_group`] that is still running, with what it has
+/// started in its group (SIGTERM to the group on Unix), then kills and reaps the child.
+pub(crate) fn end_process_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group: the child's own
+            // (process_group(0) made its pid the group's id), and it is not reaped yet.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// What `ssh -V` says (it reads no config).
 pub(crate) struct SshV {
     /// Its first word, e.g. `OpenSSH_9.2p1`.
@@ -285,14 +313,13 @@ const SSH_V_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 /// `patience` (it is then stopped).
 fn ask_ssh_v(patience: std::time::Duration) -> Option<String> {
     use std::io::Read as _;
-    let mut child = crate::ssh::Ssh::new()
-        .version()
-        .command()
-        .stdin(std::process::Stdio::null())
+    let mut cmd = crate::ssh::Ssh::new().version().command();
+    cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .ok()?;
+        .stderr(std::process::Stdio::piped());
+    // In a group of its own: a wrapper that hangs is ended with what it started (a `sleep`
+    // left behind would outlive the run).
+    let mut child = in_own_process_group(&mut cmd).spawn().ok()?;
     let mut stderr = child.stderr.take()?;
     let (tx, rx) = std::sync::mpsc::channel();
     // The reader ends when every writer of the pipe has: a grandchild that keeps it open only
@@ -304,9 +331,15 @@ fn ask_ssh_v(patience: std::time::Duration) -> Option<String> {
     });
     let text = rx.recv_timeout(patience).ok();
     // Stopped either way (one that has closed its stderr is exiting; one that has not answered
-    // is not waited for), then reaped.
-    let _ = child.kill();
-    let _ = child.wait();
+    // is not waited for), then reaped; one that has not answered with its whole group (one
+    // that has may have started something meant to stay, such as an agent).
+    match text {
+        Some(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        None => end_process_group(&mut child),
+    }
     Some(String::from_utf8_lossy(&text?).into_owned())
 }
 

@@ -1577,15 +1577,18 @@ fn apple_keywords_are_judged_by_the_build_ssh_v_names() {
 /// An `ssh -V` that never answers (a wrapper that hangs) does not hang `status`: after a few
 /// seconds it is stopped and taken as no answer (the newest OpenSSH is assumed, so Debian's
 /// keywords read as known), and the command goes on. The stand-in `ssh` sleeps far longer than
-/// the test's own limit, so the test fails if the command waits for it.
+/// the test's own limit, so the test fails if the command waits for it; what the wrapper
+/// started (here a `sleep` in the background) is ended with it, not left running.
 #[test]
 fn a_hanging_ssh_v_is_not_waited_for() {
     let d = tempfile::tempdir().unwrap();
+    let pid_file = d.path().join("grandchild");
     let path = stand_in_ssh(
         d.path(),
-        "#!/bin/sh
-exec sleep 600
-",
+        &format!(
+            "#!/bin/sh\nsleep 600 &\necho $! > '{}'\nwait\n",
+            pid_file.display()
+        ),
     );
     let (_c, cfg) = setup("Host a\n    SetupTimeOut 1m\n    User u\n");
     let out = bin()
@@ -1596,6 +1599,25 @@ exec sleep 600
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("rejected-line"));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Running: its stat exists and its state is not Z (a zombie no one has reaped yet is ended).
+    let running = || {
+        std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| !r.trim_start().starts_with('Z'))
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while running() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        !running(),
+        "the wrapper's sleep ({}) is still running",
+        pid.trim()
+    );
 }
 
 /// A `#` inside a name is a plain character to ssh (`Host name#with#hash` is one pattern):

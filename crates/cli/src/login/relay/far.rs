@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -142,14 +142,11 @@ pub(super) fn run(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        // Its own process group: the terminal's Ctrl-C goes to the login, which stops this
-        // (and a timeout can end the whole group, not only its first process).
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    let mut child = cmd.spawn().map_err(Ended::Spawn)?;
+    // Its own process group: the terminal's Ctrl-C goes to the login, which stops this (and a
+    // timeout can end the whole group, not only its first process).
+    let mut child = crate::system::in_own_process_group(&mut cmd)
+        .spawn()
+        .map_err(Ended::Spawn)?;
     let mut stdin = child.stdin.take().expect("piped");
     let text = text.to_vec();
     let writer = thread::spawn(move || {
@@ -183,11 +180,11 @@ pub(super) fn run(
             Err(_) => break None,
         }
         if stopping() {
-            end_child(&mut child);
+            crate::system::end_process_group(&mut child);
             return Err(Ended::Stopped);
         }
         if Instant::now() >= end {
-            end_child(&mut child);
+            crate::system::end_process_group(&mut child);
             return Err(Ended::TimedOut);
         }
         thread::sleep(TICK);
@@ -196,22 +193,6 @@ pub(super) fn run(
     let out = reader.join().unwrap_or_default();
     let err = errs.join().unwrap_or_default();
     Ok(Run { status, out, err })
-}
-
-/// Ends a far side that is still running: its whole process group on Unix, and reaps it.
-fn end_child(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-            // SAFETY: kill(2) with a negative pid signals that process group: the child's own
-            // (process_group(0) made its pid the group's id).
-            unsafe {
-                libc::kill(-pid, libc::SIGTERM);
-            }
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// The last non-empty line of `err`, trimmed, without a trailing `\r`.
