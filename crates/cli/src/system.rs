@@ -282,6 +282,29 @@ pub(crate) fn end_process_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// Runs `cmd` to its end, for at most `patience`: its status, or `None` when it could not be
+/// started or had not ended by then (it is then ended with what it started, see
+/// [`end_process_group`]).
+pub(crate) fn status_within(
+    cmd: &mut std::process::Command,
+    patience: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let mut child = in_own_process_group(cmd).spawn().ok()?;
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => {
+                end_process_group(&mut child);
+                return None;
+            }
+        }
+    }
+}
+
 /// What `ssh -V` says (it reads no config).
 pub(crate) struct SshV {
     /// Its first word, e.g. `OpenSSH_9.2p1`.

@@ -344,19 +344,23 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
 
 /// Is a ControlMaster connection open for the host? `ssh -O check` asks the control socket
 /// (exit 0 and "Master running" when one answers); it neither connects to the host nor reads
-/// standard input, and fails at once when no ControlPath is configured.
+/// standard input, and fails at once when no ControlPath is configured. A master that does not
+/// answer within a few seconds (stopped with Ctrl-Z, say) is taken as none: the login does not
+/// wait for it.
 fn master_open(config: Option<&Path>, host: &str) -> bool {
-    Ssh::new()
+    let mut cmd = Ssh::new()
         .config(config)
         .control(Control::Check)
         .destination(host)
-        .command()
-        .stdin(Stdio::null())
+        .command();
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+        .stderr(Stdio::null());
+    crate::system::status_within(&mut cmd, MASTER_CHECK_PATIENCE).is_some_and(|s| s.success())
 }
+
+/// How long `ssh -O check` may take (it only asks a local socket).
+const MASTER_CHECK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// ssh's status is the remote command's; 255 is ssh's own failure, or a remote command killed
 /// by a signal (ssh reports no status for it). 127 is the remote shell's "command not found".

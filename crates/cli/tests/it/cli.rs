@@ -1600,8 +1600,17 @@ fn a_hanging_ssh_v_is_not_waited_for() {
     assert!(out.status.success(), "{out:?}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("rejected-line"));
     let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        ends_soon(&pid),
+        "the wrapper's sleep ({}) is still running",
+        pid.trim()
+    );
+}
+
+/// Whether the process `pid` (as text) is not running within a few seconds: its stat is gone,
+/// or its state is Z (ended, and not reaped yet by whoever inherited it).
+fn ends_soon(pid: &str) -> bool {
     let stat = format!("/proc/{}/stat", pid.trim());
-    // Running: its stat exists and its state is not Z (a zombie no one has reaped yet is ended).
     let running = || {
         std::fs::read_to_string(&stat).is_ok_and(|s| {
             s.rsplit(')')
@@ -1613,11 +1622,7 @@ fn a_hanging_ssh_v_is_not_waited_for() {
     while running() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert!(
-        !running(),
-        "the wrapper's sleep ({}) is still running",
-        pid.trim()
-    );
+    !running()
 }
 
 /// A `#` inside a name is a plain character to ssh (`Host name#with#hash` is one pattern):
@@ -1847,4 +1852,44 @@ fn json_output_carries_no_character_a_terminal_acts_on() {
     );
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v[0]["user"], user);
+}
+
+/// A ControlMaster that does not answer `ssh -O check` (stopped with Ctrl-Z, say) does not
+/// hang `login`: after a few seconds it is taken as none and the login goes on (here to a
+/// stand-in ssh that fails at once), leaving nothing of the check running. The stand-in sleeps
+/// far longer than the test's own limit.
+#[test]
+fn login_does_not_wait_for_a_master_that_does_not_answer() {
+    let d = tempfile::tempdir().unwrap();
+    let pid_file = d.path().join("check");
+    let path = stand_in_ssh(
+        d.path(),
+        &format!(
+            "#!/bin/sh
+for a in \"$@\"; do [ \"$a\" = -V ] && {{ echo 'OpenSSH_9.2p1 Debian-2+deb12u10, OpenSSL 3.0.17' >&2; exit 0; }}; done
+for a in \"$@\"; do [ \"$a\" = check ] && {{ echo $$ > '{}'; exec sleep 600; }}; done
+exit 255
+",
+            pid_file.display()
+        ),
+    );
+    let (_c, cfg) = setup("Host x\n    User u\n");
+    let out = bin()
+        .env("PATH", &path)
+        .args(["-F", cfg.to_str().unwrap(), "login", "x"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ssh exited with 255"),
+        "{out:?}"
+    );
+    // The check was asked, and is not running any more.
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        ends_soon(&pid),
+        "ssh -O check ({}) is still running",
+        pid.trim()
+    );
 }
