@@ -90,16 +90,17 @@ impl Master {
         if !self.socket().exists() {
             return;
         }
-        let _ = Ssh::new()
+        let mut cmd = Ssh::new()
             .config(config)
             .control_socket(&self.socket())
             .control(Control::Exit)
             .destination(host)
-            .command()
-            .stdin(Stdio::null())
+            .command();
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+            .stderr(Stdio::null());
+        // (A master that does not answer is not waited for: the login's end must not hang.)
+        let _ = crate::system::status_within(&mut cmd, std::time::Duration::from_secs(5));
     }
 }
 
