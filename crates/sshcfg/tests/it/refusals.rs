@@ -602,6 +602,7 @@ fn the_refusal_named_is_the_first_ssh_meets() {
     };
     let uk33 = format!("Host h\n  UserKnownHostsFile {}\n", files(33));
     let uk_global = format!("UserKnownHostsFile {}\n", files(33));
+    let twice = "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n";
     // (main config, included file `inc`, host, (file, line, message)); `{dir}` is the
     // directory of both.
     let cases: Vec<(String, &str, &str, Named)> = vec![
@@ -661,19 +662,19 @@ fn the_refusal_named_is_the_first_ssh_meets() {
         // apply, nothing in it applies), and the host's reading meets a limit where its block
         // applies.
         (
-            "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n".into(),
+            twice.into(),
             &uk_global,
             "a",
             ("inc", Some(1), "too many userknownhostsfile entries."),
         ),
         (
-            "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n".into(),
+            twice.into(),
             &uk_global,
             "b",
             ("config", Some(4), "Bad port 'abc'."),
         ),
         (
-            "Host a\n  Include {dir}/inc\nHost *\n  Port abc\nHost b\n  Include {dir}/inc\n".into(),
+            twice.into(),
             &uk_global,
             "c",
             ("config", Some(4), "Bad port 'abc'."),
