@@ -72,7 +72,7 @@ impl ConfigSet {
                 .doc
                 .keyword_token(line.index())
                 .is_some_and(|k| covers(iu.value.as_bytes(), &k.value))
-            && self.reads_before(iu.loc, line)
+            && self.obtained_before(&r.ignore_unknown_via, iu.loc, line)
     }
 }
 

@@ -194,14 +194,15 @@ impl ConfigSet {
         })
     }
 
-    /// Does ssh's first reading of the files reach `a` before `b` (each file's lines in order,
-    /// an `Include`'s files where it stands, as [`ConfigSet::first_rejection`] reads)? `false`
-    /// when it reaches `b` first, or neither.
-    pub(crate) fn reads_before(&self, a: Loc, b: Loc) -> bool {
-        match (self.first_reading_path(a), self.first_reading_path(b)) {
-            (Some(a), Some(b)) => self.reached_first(&a, &b),
-            (a, _) => a.is_some(),
-        }
+    /// Does ssh's first reading of the files, which reached `at` through the `Include` lines
+    /// `via` (outermost first), get there before it first reads `line` (each file's lines in
+    /// order, an `Include`'s files where it stands)? A file included at two places is read at
+    /// both: what a host obtains in it at the second comes after its lines were read at the
+    /// first.
+    pub(crate) fn obtained_before(&self, via: &[Loc], at: Loc, line: Loc) -> bool {
+        let path: Vec<Loc> = via.iter().copied().chain([at]).collect();
+        self.first_reading_path(line)
+            .is_some_and(|line| self.reached_first(&path, &line))
     }
 
     /// Line `loc`, which ssh refuses for every host and where the reading for the host met a

@@ -134,6 +134,12 @@ pub struct Resolution {
     /// only at the second (see [`ConfigSet::refusal_for_host`]).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) first_error_via: Vec<Loc>,
+    /// The `Include` lines, outermost first, through which the first reading obtained the
+    /// `IgnoreUnknown` in force (empty when in a file read first, or none is): a file included
+    /// at two places is read at each, and may give it only at the second, after ssh has read
+    /// the file's lines at the first (see [`ConfigSet::rejection_for_host`]).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) ignore_unknown_via: Vec<Loc>,
     /// Whether the `IgnoreUnknown` in force was obtained in the first reading of the files:
     /// only then does it cover an unknown keyword (ssh refuses one it meets in the first
     /// reading, and stops there; see [`ConfigSet::rejection_for_host`]).
@@ -165,6 +171,7 @@ impl Resolution {
             final_pass,
             read_errors,
             first_error_via,
+            ignore_unknown_via,
             ignore_unknown_first_read,
         } = self;
         h.clear();
@@ -180,6 +187,7 @@ impl Resolution {
         *final_pass = false;
         *read_errors = 0;
         first_error_via.clear();
+        ignore_unknown_via.clear();
         *ignore_unknown_first_read = false;
     }
 
@@ -538,14 +546,21 @@ impl Pass<'_> {
                 Keyword::Include => {
                     let old = *active;
                     let met_before = !self.out.errors.is_empty();
+                    let ignoring_before = self.out.get::<setting::IgnoreUnknown>().is_some();
                     for &child in f.included_at(i) {
                         self.walk(child, depth + 1, active, never_match || !old);
                         *active = old;
                     }
-                    // The first problem met, met through this line (each level puts its own
-                    // `Include` before the deeper ones as the walk comes back up).
-                    if !met_before && !self.out.errors.is_empty() && !self.final_pass {
-                        self.out.first_error_via.insert(0, loc);
+                    // The first problem met, and the `IgnoreUnknown` obtained, through this
+                    // line (each level puts its own `Include` before the deeper ones as the
+                    // walk comes back up).
+                    if !self.final_pass {
+                        if !met_before && !self.out.errors.is_empty() {
+                            self.out.first_error_via.insert(0, loc);
+                        }
+                        if !ignoring_before && self.out.get::<setting::IgnoreUnknown>().is_some() {
+                            self.out.ignore_unknown_via.insert(0, loc);
+                        }
                     }
                 }
                 _ if !*active => {}

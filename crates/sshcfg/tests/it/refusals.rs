@@ -965,6 +965,19 @@ fn ignore_unknown_covers_what_ssh_reads_after_it_in_its_first_reading() {
             "IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n",
             None,
         ),
+        // A file included at two places: read at the first where its block does not apply
+        // (nothing in it applies, so its IgnoreUnknown is not obtained there), its unknown
+        // keyword is refused, though the host obtains that IgnoreUnknown at the second.
+        (
+            "Host b\n  Include {dir}/inc\nHost a b\n  Include {dir}/inc\n",
+            "IgnoreUnknown Foo\nFoo bar\n",
+            Some(("inc", 2)),
+        ),
+        (
+            "Host a\n  Include {dir}/inc\nHost a b\n  Include {dir}/inc\n",
+            "IgnoreUnknown Foo\nFoo bar\n",
+            None,
+        ),
         // The main file's own first IgnoreUnknown, with an Include above it that reads one
         // first (ssh keeps that one: the main file's covers nothing); and one that reads none.
         (
@@ -1271,5 +1284,141 @@ fn empty_host_argument_case(main: &str, inc: &str, host: &str, want: Refused) {
         if let (Some((_, Some(l), m)), Some((line, message))) = (&got, want) {
             assert_eq!((*l, m.as_str()), (line, message), "{host}: {main}");
         }
+    }
+}
+
+/// Random configs of blocks and Includes (`Host` lines with wildcards, negations and empty
+/// arguments, `Match` lines of several criteria, a file included at two places, one included
+/// inside a block that does not apply) with lines ssh refuses for every host (`Port abc`), for
+/// some hosts (a `UserKnownHostsFile` past its limit where it applies) or for its reading
+/// (`FooBar` under an `IgnoreUnknown foo*` that may or may not be in force): for each of four
+/// hosts the library names the line `ssh -G` names first (file and line), or none when it
+/// accepts, resolved directly and through an index.
+#[test]
+fn blocks_and_includes_are_refused_where_ssh_g_refuses_them() {
+    if !need_ssh("blocks_and_includes_are_refused_where_ssh_g_refuses_them") {
+        return;
+    }
+    let version = installed_version();
+    let uk33: String = std::iter::once("UserKnownHostsFile".to_string())
+        .chain((1..=33).map(|i| format!("/tmp/k{i}")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let headers = proptest::sample::select(vec![
+        "Host a",
+        "Host b",
+        "Host *",
+        "Host zz",
+        "Host !a *",
+        "Host b \"\"",
+        "Host \"\" b",
+        "Host !a \"\" b",
+        "Host a b",
+        "Host x*",
+        "Match host a",
+        "Match all",
+        "Match host b,!a",
+        "Match final",
+        "Match originalhost zz",
+        "Match canonical all",
+        "Match host \"\"",
+    ]);
+    let body = |includes: &[&str]| {
+        let mut lines = vec![
+            "User u".to_string(),
+            "Port abc".into(),
+            "Port 22".into(),
+            uk33.clone(),
+            "FooBar 1".into(),
+            "IgnoreUnknown foo*".into(),
+            "HostName x".into(),
+            "Hostname a".into(),
+            "LocalForward 1455 localhost:1455".into(),
+        ];
+        lines.extend(includes.iter().map(|f| format!("Include {{dir}}/{f}")));
+        proptest::sample::select(lines)
+    };
+    // (No file includes itself: the main file i1 and i2, i1 i2.)
+    let file = |includes: &[&str], most: usize| {
+        let line = prop_oneof![
+            headers.clone().prop_map(String::from),
+            body(includes).prop_map(|l| format!("  {l}")),
+        ];
+        proptest::collection::vec(line, 0..most).prop_map(|l| l.concat_lines())
+    };
+    let configs = (file(&["i1", "i2"], 8), file(&["i2"], 5), file(&[], 4));
+    let cases: u32 = std::env::var("SSHCFG_REFUSAL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(60, |n: u32| n / 4);
+    let ctx = sshcfg::ResolveContext::current_user();
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&configs, |(main, i1, i2)| {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path().to_str().unwrap();
+            let path = dir.path().join("config");
+            let fill = |t: &str| t.replace("{dir}", d);
+            std::fs::write(&path, fill(&main)).unwrap();
+            std::fs::write(dir.path().join("i1"), fill(&i1)).unwrap();
+            std::fs::write(dir.path().join("i2"), fill(&i2)).unwrap();
+            let set =
+                sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+            let index = set.resolve_index();
+            for host in ["a", "b", "zz", "c"] {
+                let theirs = ssh_g_file_line(&path, host);
+                for r in [set.resolve(host, &ctx), index.resolve(host, &ctx)] {
+                    let every = set.rejection_for_host(version, &r);
+                    let ours = set.refusal_for_host(every, &r).map(|e| {
+                        let f = set.file(e.loc.file()).path.file_name().unwrap();
+                        (f.to_string_lossy().into_owned(), e.loc.line())
+                    });
+                    prop_assert_eq!(
+                        &ours,
+                        &theirs,
+                        "{}: config:\n{}\ni1:\n{}\ni2:\n{}",
+                        host,
+                        main,
+                        i1,
+                        i2
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Where `ssh -G` refuses the config for `host`: the name of the file and the line of its first
+/// "FILE line N" message (a `Match` error says its criterion first); `None` when it accepts.
+fn ssh_g_file_line(config: &std::path::Path, host: &str) -> Option<(String, usize)> {
+    let out = Command::new("ssh")
+        .args(["-G", "-F"])
+        .arg(config)
+        .arg(host)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        return None;
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let (file, line) = first_file_line(&err, |_| false).unwrap_or_else(|| panic!("{err}"));
+    let name = std::path::Path::new(&file).file_name().unwrap();
+    Some((name.to_string_lossy().into_owned(), line))
+}
+
+/// Lines joined as a file holds them, each ended by a line feed.
+trait ConcatLines {
+    fn concat_lines(&self) -> String;
+}
+
+impl ConcatLines for Vec<String> {
+    fn concat_lines(&self) -> String {
+        self.iter().map(|l| format!("{l}\n")).collect()
     }
 }
