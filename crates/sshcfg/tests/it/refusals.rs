@@ -1322,6 +1322,14 @@ fn blocks_and_includes_are_refused_where_ssh_g_refuses_them() {
         "Match originalhost zz",
         "Match canonical all",
         "Match host \"\"",
+        "Match host a final",
+        "Match user root",
+        "Match localuser root,!nobody",
+        "Match host x,a originalhost zz",
+        "Match host",
+        "Match tagged x",
+        "Host !zz",
+        "Host a # c",
     ]);
     let body = |includes: &[&str]| {
         let mut lines = vec![
@@ -1333,7 +1341,13 @@ fn blocks_and_includes_are_refused_where_ssh_g_refuses_them() {
             "IgnoreUnknown foo*".into(),
             "HostName x".into(),
             "Hostname a".into(),
+            "Hostname %h.x".into(),
             "LocalForward 1455 localhost:1455".into(),
+            "IgnoreUnknown bar*".into(),
+            "BarBaz 2".into(),
+            "Tag x".into(),
+            "CanonicalizeHostname yes".into(),
+            "Include {dir}/none*".into(),
         ];
         lines.extend(includes.iter().map(|f| format!("Include {{dir}}/{f}")));
         proptest::sample::select(lines)
