@@ -1360,7 +1360,7 @@ fn blocks_and_includes_are_refused_where_ssh_g_refuses_them() {
         ];
         proptest::collection::vec(line, 0..most).prop_map(|l| l.concat_lines())
     };
-    let configs = (file(&["i1", "i2"], 8), file(&["i2"], 5), file(&[], 4));
+    let configs = (file(&["i1", "i2", "i*"], 8), file(&["i2"], 5), file(&[], 4));
     let cases: u32 = std::env::var("SSHCFG_REFUSAL_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
