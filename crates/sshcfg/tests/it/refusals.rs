@@ -1365,7 +1365,8 @@ fn blocks_and_includes_are_refused_where_ssh_g_refuses_them() {
         .ok()
         .and_then(|v| v.parse().ok())
         .map_or(60, |n: u32| n / 4);
-    let ctx = sshcfg::ResolveContext::current_user();
+    let ctx = sshcfg::ResolveContext::current_user().with_openssh(version);
+    let forward = sshcfg::Forward::loopback(1455, 1455);
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
@@ -1401,6 +1402,23 @@ fn blocks_and_includes_are_refused_where_ssh_g_refuses_them() {
                         i2
                     );
                 }
+                // `enable` refuses exactly where ssh refuses, at that line (its other refusals
+                // are its own policy: a change that would reach other hosts, ...).
+                let refused = match set.enable(host, &forward, &ctx) {
+                    Err(sshcfg::EditError::Rejected(e)) => {
+                        let f = set.file(e.loc.file()).path.file_name().unwrap();
+                        Some((f.to_string_lossy().into_owned(), e.loc.line()))
+                    }
+                    _ => None,
+                };
+                prop_assert_eq!(
+                    &refused,
+                    &theirs,
+                    "enable {}: config:\n{}\ni1:\n{}",
+                    host,
+                    main,
+                    i1
+                );
             }
             Ok(())
         })
