@@ -34,6 +34,22 @@ impl FileBytes {
         Ok(FileBytes(Arc::new(Storage::Mapped(map))))
     }
 
+    /// Hand a mapping's pages back to the kernel (bytes in memory are left as they are): the
+    /// process no longer holds them, and reading the bytes again reads them from the file's
+    /// cached pages (the same bytes, under the type's note on truncation). A reader that goes
+    /// through a large file once, front to back, calls it now and then so that the file is not
+    /// held whole.
+    pub(crate) fn release_pages(&self) {
+        #[cfg(unix)]
+        if let Storage::Mapped(m) = &*self.0 {
+            // SAFETY: the mapping is a shared, read-only mapping of a file (`Mmap::map`):
+            // `MADV_DONTNEED` drops only this process's page-table entries, and a later read
+            // faults the file's same pages back in (no byte reads differently, as it would in a
+            // private or anonymous mapping). It is only advice: a failure changes nothing.
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+
     /// Is this a mapping of a file (rather than bytes in memory)?
     pub fn is_mapped(&self) -> bool {
         matches!(*self.0, Storage::Mapped(_))
@@ -99,5 +115,47 @@ impl fmt::Debug for FileBytes {
             self.len(),
             if self.is_mapped() { ", mapped" } else { "" }
         )
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::FileBytes;
+
+    /// The resident size, in KiB, of this process's mapping that starts at `addr`.
+    fn resident_kib(addr: usize) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut lines = smaps.lines();
+        while let Some(l) = lines.next() {
+            let start = l.split('-').next().map(|s| usize::from_str_radix(s, 16));
+            if start == Some(Ok(addr)) {
+                for l in lines.by_ref() {
+                    if let Some(v) = l.strip_prefix("Rss:") {
+                        return v.trim().trim_end_matches("kB").trim().parse().unwrap();
+                    }
+                }
+            }
+        }
+        panic!("no mapping at {addr:#x}");
+    }
+
+    #[test]
+    fn released_pages_are_no_longer_held_and_read_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let text: Vec<u8> = (0..4 << 20).map(|i| b"Host h\n"[i % 7]).collect();
+        std::fs::write(&path, &text).unwrap();
+        let b = FileBytes::map(&std::fs::File::open(&path).unwrap()).unwrap();
+        let addr = b.as_ptr() as usize;
+        // Reading every byte brings every page in.
+        assert_eq!(&*b, &text[..]);
+        assert!(resident_kib(addr) >= 4096, "{}", resident_kib(addr));
+        b.release_pages();
+        assert_eq!(resident_kib(addr), 0);
+        assert_eq!(&*b, &text[..]);
+        // Bytes in memory are kept.
+        let owned = FileBytes::from(text.clone());
+        owned.release_pages();
+        assert_eq!(&*owned, &text[..]);
     }
 }

@@ -237,6 +237,10 @@ impl<'a> KeyStore<'a> {
 struct KeyMap<'a> {
     /// 0: empty; else the key's number plus one. A power of two long (or empty).
     slots: Vec<u32>,
+    /// The top byte of the hash of each slot's key: a search compares a key's bytes only when
+    /// it matches (the keys are borrowed from the files, and each comparison would read a
+    /// far part of them).
+    tags: Vec<u8>,
     /// (Shared with the [`HostNames`] when they are the keys; only once the map is built.)
     keys: Arc<KeyStore<'a>>,
     /// Where the keys' first ids start in [`Keys::ids`].
@@ -250,22 +254,25 @@ struct KeyMap<'a> {
 impl<'a> KeyMap<'a> {
     /// Room for `n` keys without growing.
     fn with_capacity(n: usize) -> KeyMap<'a> {
+        let len = if n == 0 {
+            0
+        } else {
+            (2 * n).next_power_of_two()
+        };
         KeyMap {
-            slots: if n == 0 {
-                Vec::new()
-            } else {
-                vec![0; (2 * n).next_power_of_two()]
-            },
+            slots: vec![0; len],
+            tags: vec![0; len],
             keys: Arc::new(KeyStore::with_capacity(n)),
             ..KeyMap::default()
         }
     }
 
-    /// Where the search for `k` starts.
+    /// Where the search for `k` starts, and its tag.
     #[inline]
-    fn place(&self, k: &[u8]) -> usize {
+    fn place(&self, k: &[u8]) -> (usize, u8) {
         use std::hash::BuildHasher as _;
-        crate::hash::Build::default().hash_one(k) as usize & (self.slots.len() - 1)
+        let h = crate::hash::Build::default().hash_one(k);
+        (h as usize & (self.slots.len() - 1), (h >> 56) as u8)
     }
 
     /// The number of key `k`.
@@ -275,11 +282,13 @@ impl<'a> KeyMap<'a> {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let mut at = self.place(k);
+        let (mut at, tag) = self.place(k);
         loop {
             match self.slots[at] {
                 0 => return None,
-                n if self.keys.get(n as usize - 1) == k => return Some(n - 1),
+                n if self.tags[at] == tag && self.keys.get(n as usize - 1) == k => {
+                    return Some(n - 1);
+                }
                 _ => at = (at + 1) & mask,
             }
         }
@@ -308,15 +317,18 @@ impl<'a> KeyMap<'a> {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let mut at = self.place(&k);
+        let (mut at, tag) = self.place(&k);
         loop {
             match self.slots[at] {
                 0 => {
                     self.keys_mut().push(k);
                     self.slots[at] = self.keys.len() as u32;
+                    self.tags[at] = tag;
                     return self.keys.len() as u32 - 1;
                 }
-                n if self.keys.get(n as usize - 1) == &*k => return n - 1,
+                n if self.tags[at] == tag && self.keys.get(n as usize - 1) == &*k => {
+                    return n - 1;
+                }
                 _ => at = (at + 1) & mask,
             }
         }
@@ -330,14 +342,16 @@ impl<'a> KeyMap<'a> {
     /// Twice the slots (16 at first), each key placed again.
     #[cold]
     fn grow(&mut self) {
-        self.slots = vec![0; (2 * self.slots.len()).max(16)];
-        let mask = self.slots.len() - 1;
+        let len = (2 * self.slots.len()).max(16);
+        (self.slots, self.tags) = (vec![0; len], vec![0; len]);
+        let mask = len - 1;
         for n in 0..self.keys.len() {
-            let mut at = self.place(self.keys.get(n));
+            let (mut at, tag) = self.place(self.keys.get(n));
             while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
             self.slots[at] = n as u32 + 1;
+            self.tags[at] = tag;
         }
     }
 }
@@ -764,8 +778,10 @@ impl<'a> KeysBuilder<'a> {
         self.suffix.append(&mut p.suffix);
     }
 
-    /// The keys, each with its block ids.
-    fn build(self) -> Keys<'a> {
+    /// The keys, each with its block ids. `release` is called now and then as the prefixes and
+    /// suffixes are read again (they are borrowed from every part of the files: see
+    /// `Document::release_pages`).
+    fn build(self, release: &dyn Fn()) -> Keys<'a> {
         let mut ids = Vec::new();
         let KeysBuilder {
             exact,
@@ -781,7 +797,10 @@ impl<'a> KeysBuilder<'a> {
             for &t in &texts {
                 filing.map.keys_mut().borrow_from(t);
             }
-            for (k, id) in v {
+            for (n, (k, id)) in v.into_iter().enumerate() {
+                if n as u32 % RELEASE_KEYS_EVERY == RELEASE_KEYS_EVERY - 1 {
+                    release();
+                }
                 ends.add(&k);
                 filing.file(k, id);
             }
@@ -927,7 +946,19 @@ pub struct ResolveIndex<'a> {
     host_keys: Keys<'a>,
     match_keys: Keys<'a>,
     original_keys: Keys<'a>,
+    /// Hosts resolved so far (the pages of a mapped file are handed back every
+    /// [`RELEASE_EVERY`]).
+    resolved: std::sync::atomic::AtomicU32,
 }
+
+/// Prefixes or suffixes numbered between two hand-backs of a mapped file's pages: each is in a
+/// `Host` or `Match` line of its own, often far from the one before.
+const RELEASE_KEYS_EVERY: u32 = 1024;
+
+/// Blocks filed, or hosts resolved, between two hand-backs of a mapped file's pages (see
+/// `Document::release_pages`): a run over every host of a large config reads its blocks front
+/// to back, so the process holds a few hundred KiB of the file rather than the whole of it.
+const RELEASE_EVERY: u32 = 4096;
 
 /// The blocks filed, before the keys are grouped ([`Filed::index`]).
 struct Filed<'a> {
@@ -948,7 +979,9 @@ impl<'a> Filed<'a> {
     /// The index, and with `naming` the names met, each once.
     fn index_naming(self, naming: Option<Naming<'a>>) -> (ResolveIndex<'a>, HostNames<'a>) {
         let [host_b, match_b, orig_b] = self.builders;
-        let host_keys = host_b.build();
+        let set = self.set;
+        let release = || set.files().iter().for_each(|f| f.doc.release_pages());
+        let host_keys = host_b.build(&release);
         let names = naming.map_or_else(HostNames::default, |n| n.finish(&host_keys.exact));
         let index = ResolveIndex {
             set: self.set,
@@ -956,9 +989,12 @@ impl<'a> Filed<'a> {
             guards: self.guards,
             always: self.always,
             host_keys,
-            match_keys: match_b.build(),
-            original_keys: orig_b.build(),
+            match_keys: match_b.build(&release),
+            original_keys: orig_b.build(&release),
+            resolved: Default::default(),
         };
+        // (Grouping the keys read them again, from every part of the files.)
+        release();
         (index, names)
     }
 }
@@ -1013,6 +1049,8 @@ impl<'a> ResolveIndex<'a> {
         let mut names = names;
         for f in set.files() {
             let doc = &f.doc;
+            // (Reading the file held it whole: its headers are read again front to back.)
+            doc.release_pages();
             for b in [&mut host_b, &mut match_b, &mut orig_b] {
                 b.borrow_from(doc.as_bytes());
             }
@@ -1023,6 +1061,9 @@ impl<'a> ResolveIndex<'a> {
             for b in doc.blocks() {
                 let Some(h) = b.header else { continue };
                 let id = guards.len() as u32;
+                if id % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                    doc.release_pages();
+                }
                 headers.push(h as u32);
                 let at = includes.partition_point(|&i| i < b.lines.start);
                 let has_include = includes.get(at).is_some_and(|&i| i < b.lines.end);
@@ -1087,6 +1128,10 @@ impl<'a> ResolveIndex<'a> {
     /// assert_eq!(r.get::<setting::User>().unwrap().value, "x");
     /// ```
     pub fn resolve_into(&self, host: &str, ctx: &ResolveContext, out: &mut Resolution) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.resolved.fetch_add(1, Relaxed) % RELEASE_EVERY == RELEASE_EVERY - 1 {
+            self.set.files().iter().for_each(|f| f.doc.release_pages());
+        }
         let walk = HostWalk {
             index: self,
             original: if self.original_keys.ids.is_empty() {

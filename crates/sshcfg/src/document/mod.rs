@@ -80,6 +80,9 @@ pub struct Document {
     checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
     /// The lines that hold the first name asked for ([`Document::lines_naming`]).
     named: Arc<std::sync::OnceLock<Named>>,
+    /// About how many bytes a pass through the whole of them reads before it hands their pages
+    /// back (a mapped file's, [`MAPPED_PART`]; else `usize::MAX`, all at once).
+    part: usize,
 }
 
 /// The lines where a name occurs in a document's bytes, in order.
@@ -203,6 +206,26 @@ fn find_lines(
     }
 }
 
+/// About how many bytes of a mapped file are read before its pages are handed back (see
+/// [`Document::from_file_bytes`]).
+const MAPPED_PART: usize = 1 << 20;
+
+/// `bytes` cut into parts of `size` bytes or a little more, each but the last ending just
+/// after a `\n` (none for no bytes).
+fn parts(bytes: &[u8], size: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while from < bytes.len() {
+        let to = match from.checked_add(size).filter(|&t| t < bytes.len()) {
+            Some(t) => memchr::memchr(b'\n', &bytes[t..]).map_or(bytes.len(), |n| t + n + 1),
+            None => bytes.len(),
+        };
+        out.push(from..to);
+        from = to;
+    }
+    out
+}
+
 fn block_count(lines: &LineTable) -> (usize, bool) {
     let mut b = BlockCount::new();
     for i in lines.headers() {
@@ -228,23 +251,44 @@ impl Document {
     /// As [`Document::parse`], on bytes read or mapped from a file (see
     /// [`read_file_bytes`](crate::read_file_bytes)).
     pub fn from_file_bytes(bytes: FileBytes) -> Document {
+        let part = if bytes.is_mapped() {
+            MAPPED_PART
+        } else {
+            usize::MAX
+        };
+        Document::read_in_parts(bytes, part)
+    }
+
+    /// As [`Document::from_file_bytes`], reading the bytes in parts of about `part` bytes.
+    fn read_in_parts(bytes: FileBytes, part: usize) -> Document {
         assert!(
             bytes.len() < u32::MAX as usize,
             "ssh config of 4 GiB or more is not supported"
         );
-        let mut lines = LineTable::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
-        let has_nul = memchr::memchr(0, &bytes).is_some();
+        // A mapped file is read in parts, each part's pages handed back once it is read
+        // (`FileBytes::release_pages`), so that the process does not hold the file whole.
+        let parts = parts(&bytes, part);
+        let (mut newlines, mut has_nul) = (0, false);
+        for part in &parts {
+            newlines += memchr::memchr_iter(b'\n', &bytes[part.clone()]).count();
+            has_nul |= memchr::memchr(0, &bytes[part.clone()]).is_some();
+            bytes.release_pages();
+        }
+        let mut lines = LineTable::with_capacity(newlines + 1);
         // What the newest ssh refuses is found in the same pass (every command asks it).
         let mut checker = crate::diagnose::Checker::new(None);
         let mut blocks = BlockCount::new();
         let mut reads = Vec::new();
-        lex_lines(&bytes, 0, bytes.len(), !has_nul, &mut lines, |l| {
-            blocks.line(l.index, l.kind);
-            if must_read(&l) {
-                reads.push(l.index as u32);
-            }
-            checker.line(&l);
-        });
+        for part in parts {
+            lex_lines(&bytes, part.start, part.end, !has_nul, &mut lines, |l| {
+                blocks.line(l.index, l.kind);
+                if must_read(&l) {
+                    reads.push(l.index as u32);
+                }
+                checker.line(&l);
+            });
+            bytes.release_pages();
+        }
         let checks = checker.finish();
         let (block_count, has_global) = blocks.finish(lines.len());
         Document {
@@ -256,6 +300,7 @@ impl Document {
             checks: Arc::new(std::sync::OnceLock::from(checks)),
             named: Arc::default(),
             bytes,
+            part,
         }
     }
 
@@ -381,6 +426,8 @@ impl Document {
                 carried.map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from),
             ),
             named: Arc::new(named),
+            // (New bytes are in memory.)
+            part: usize::MAX,
         }
     }
 
@@ -415,6 +462,12 @@ impl Document {
     /// The bytes, exactly as given.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Hand the pages of a mapped file back to the kernel (see `FileBytes::release_pages`): a
+    /// pass through a large file calls it now and then.
+    pub(crate) fn release_pages(&self) {
+        self.bytes.release_pages();
     }
 
     /// The bytes, shared.
@@ -690,13 +743,15 @@ impl Document {
     pub(crate) fn lines_naming(&self, name: &[u8]) -> std::borrow::Cow<'_, [u32]> {
         let all = || {
             let mut found = Vec::new();
-            find_lines(
-                &self.bytes,
-                &self.lines,
-                name,
-                0..self.bytes.len(),
-                &mut found,
-            );
+            // A mapped file is searched in parts, as it is read (no line holds a `\n`).
+            let size = match name.contains(&b'\n') {
+                true => usize::MAX,
+                false => self.part,
+            };
+            for part in parts(&self.bytes, size) {
+                find_lines(&self.bytes, &self.lines, name, part, &mut found);
+                self.bytes.release_pages();
+            }
             found
         };
         let kept = self.named.get_or_init(|| Named {
@@ -841,6 +896,40 @@ mod tests {
             let splices = splices_at(&a, &again);
             assert_reads_as(&a.with_splices(&splices), &Document::parse(a.splice(&splices)));
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// A document read in parts (as a mapped file is, each part's pages handed back) reads
+        /// as the whole text read at once, and finds the same lines holding a name.
+        #[test]
+        fn reading_in_parts_reads_as_a_whole(
+            doc in proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..12),
+            part in 1usize..40,
+            name in proptest::sample::select(vec!["a", "Host", "ost a", "\r", "\n", "\nHost"]),
+        ) {
+            let text = doc.concat().into_bytes();
+            let a = Document::read_in_parts(FileBytes::from(text.clone()), part);
+            let b = Document::parse(text);
+            proptest::prop_assert_eq!(
+                a.lines_naming(name.as_bytes()),
+                b.lines_naming(name.as_bytes())
+            );
+            assert_reads_as(&a, &b);
+        }
+    }
+
+    #[test]
+    fn parts_end_after_a_newline_and_cover_the_bytes() {
+        let text = b"ab\ncdefg\n\nh\nij";
+        let cut =
+            |size| -> Vec<&[u8]> { parts(text, size).into_iter().map(|r| &text[r]).collect() };
+        // (A part is at least `size` bytes: the one from the blank line takes the next line too.)
+        assert_eq!(cut(1), [&b"ab\n"[..], b"cdefg\n", b"\nh\n", b"ij"]);
+        assert_eq!(cut(4), [&b"ab\ncdefg\n"[..], b"\nh\nij"]);
+        assert_eq!(cut(usize::MAX), [&text[..]]);
+        assert!(parts(b"", 1).is_empty());
     }
 
     /// Splices of `doc` at the offsets `cuts` give (each past the last), each replacing that

@@ -379,6 +379,10 @@ fn first_at_or_after<T>(
     at + items[at..].partition_point(|x| line(x) < target)
 }
 
+/// Lines a walk that jumps goes past between two hand-backs of a mapped file's pages (about a
+/// mebibyte of a large config).
+const RELEASE_LINES: usize = 1 << 16;
+
 /// Options keep the first value obtained (`if (*activep && *intptr == -1)` in readconf.c).
 fn first_wins<T>(slot: &mut Option<Located<T>>, loc: Loc, value: T) {
     if slot.is_none() {
@@ -418,6 +422,7 @@ impl Pass<'_> {
         let (mut next_read, mut next_include, mut next_hit) = (0, 0, 0);
         // The header a `Skip` jumped to and said to read.
         let mut granted = usize::MAX;
+        let mut released = 0;
         while next < doc.line_count() {
             if !*active && jumping {
                 // (A step or two at a time as the walk reads on; by halving after a jump.)
@@ -430,6 +435,12 @@ impl Pass<'_> {
                 next = read.min(include).min(hit);
                 if next >= doc.line_count() {
                     break;
+                }
+                // The pages of a large mapped file the jumps have passed are handed back
+                // (`Document::release_pages`): the walk does not hold the file whole.
+                if next >= released + RELEASE_LINES {
+                    doc.release_pages();
+                    released = next;
                 }
             }
             let i = next;
