@@ -211,19 +211,24 @@ fn find_lines(
 const MAPPED_PART: usize = 1 << 20;
 
 /// `bytes` cut into parts of `size` bytes or a little more, each but the last ending just
-/// after a `\n` (none for no bytes).
-fn parts(bytes: &[u8], size: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
+/// after a `\n` (none for no bytes). Each part's end is found as it is reached, not before:
+/// finding it reads the bytes there, and in a mapped file a read brings in a page, or a larger
+/// folio of the file's cache (2 MiB on some kernels), that the pass would otherwise hold from
+/// the start.
+fn parts(bytes: &[u8], size: usize) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut from = 0;
-    while from < bytes.len() {
+    std::iter::from_fn(move || {
+        if from >= bytes.len() {
+            return None;
+        }
         let to = match from.checked_add(size).filter(|&t| t < bytes.len()) {
             Some(t) => memchr::memchr(b'\n', &bytes[t..]).map_or(bytes.len(), |n| t + n + 1),
             None => bytes.len(),
         };
-        out.push(from..to);
+        let part = from..to;
         from = to;
-    }
-    out
+        Some(part)
+    })
 }
 
 fn block_count(lines: &LineTable) -> (usize, bool) {
@@ -267,9 +272,8 @@ impl Document {
         );
         // A mapped file is read in parts, each part's pages handed back once it is read
         // (`FileBytes::release_pages`), so that the process does not hold the file whole.
-        let parts = parts(&bytes, part);
         let (mut newlines, mut has_nul) = (0, false);
-        for part in &parts {
+        for part in parts(&bytes, part) {
             newlines += memchr::memchr_iter(b'\n', &bytes[part.clone()]).count();
             has_nul |= memchr::memchr(0, &bytes[part.clone()]).is_some();
             bytes.release_pages();
@@ -279,7 +283,7 @@ impl Document {
         let mut checker = crate::diagnose::Checker::new(None);
         let mut blocks = BlockCount::new();
         let mut reads = Vec::new();
-        for part in parts {
+        for part in parts(&bytes, part) {
             lex_lines(&bytes, part.start, part.end, !has_nul, &mut lines, |l| {
                 blocks.line(l.index, l.kind);
                 if must_read(&l) {
@@ -923,13 +927,12 @@ mod tests {
     #[test]
     fn parts_end_after_a_newline_and_cover_the_bytes() {
         let text = b"ab\ncdefg\n\nh\nij";
-        let cut =
-            |size| -> Vec<&[u8]> { parts(text, size).into_iter().map(|r| &text[r]).collect() };
+        let cut = |size| -> Vec<&[u8]> { parts(text, size).map(|r| &text[r]).collect() };
         // (A part is at least `size` bytes: the one from the blank line takes the next line too.)
         assert_eq!(cut(1), [&b"ab\n"[..], b"cdefg\n", b"\nh\n", b"ij"]);
         assert_eq!(cut(4), [&b"ab\ncdefg\n"[..], b"\nh\nij"]);
         assert_eq!(cut(usize::MAX), [&text[..]]);
-        assert!(parts(b"", 1).is_empty());
+        assert_eq!(parts(b"", 1).count(), 0);
     }
 
     /// Splices of `doc` at the offsets `cuts` give (each past the last), each replacing that
