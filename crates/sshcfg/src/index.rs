@@ -55,6 +55,10 @@ enum Guard {
     /// A `Host` line of one plain word without a wildcard: applies only to the host it spells,
     /// and then names that host alone (the walk is told so, and need not read the line).
     HostLiteral,
+    /// A `Host` line of several plain words, none with a wildcard: applies only to the hosts
+    /// they spell (the walk is told so, and need not read the line: a line of many names would
+    /// otherwise be read again for each of them).
+    HostWords,
     /// `Host *`: read for every host, to which it applies (the walk is told so).
     HostStar,
     /// Applies only if its `Match host` criterion matches the host `Match host` sees.
@@ -1182,18 +1186,19 @@ fn file_block<'a>(
             if let Some((wild, words)) = line.plain_patterns() {
                 // Plain words (most lines): each a positive pattern, none an error.
                 if !wild {
-                    // Each a literal name, filed under itself.
-                    let mut count = 0;
+                    // Each a literal name, filed under itself; one name (`Host a`, or `Host a
+                    // a`) names its host alone.
+                    let (mut first, mut one_name) = (None, true);
                     for w in words {
                         let key = host_b.file_exact(Cow::Borrowed(w), id);
                         if let Some(names) = names.as_deref_mut() {
                             names.push(Cow::Borrowed(w), Some(key));
                         }
-                        count += 1;
+                        one_name &= *first.get_or_insert(key) == key;
                     }
-                    return match count {
-                        1 => Guard::HostLiteral,
-                        _ => Guard::Host,
+                    return match one_name {
+                        true => Guard::HostLiteral,
+                        false => Guard::HostWords,
                     };
                 }
                 pats.extend(words.map(Cow::Borrowed));
@@ -1383,7 +1388,7 @@ impl Skip for HostWalk<'_, '_> {
         let (host, matched, original) = (&*c.host, &*c.matched, &*self.original);
         let may_apply = match ix.guards[id as usize] {
             Guard::Always | Guard::HostStar => true,
-            Guard::Host | Guard::HostLiteral => host.binary_search(&id).is_ok(),
+            Guard::Host | Guard::HostLiteral | Guard::HostWords => host.binary_search(&id).is_ok(),
             Guard::MatchHost => matched.binary_search(&id).is_ok(),
             Guard::MatchOriginal => original.binary_search(&id).is_ok(),
         };
@@ -1428,6 +1433,7 @@ impl Skip for HostWalk<'_, '_> {
         // A block is read only as a candidate: a literal one's word is the host.
         match self.index.guards[id as usize] {
             Guard::HostLiteral => Some(KnownHostLine::NamesHostAlone),
+            Guard::HostWords => Some(KnownHostLine::NamesHost),
             Guard::HostStar => Some(KnownHostLine::MatchesEveryHost),
             _ => None,
         }

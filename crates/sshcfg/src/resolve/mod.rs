@@ -347,6 +347,9 @@ pub(crate) enum KnownHostLine {
     /// One pattern without a wildcard, the host `Host` lines are matched against: it applies,
     /// and names no other host.
     NamesHostAlone,
+    /// Plain words without a wildcard, one of them the host `Host` lines are matched against:
+    /// it applies, and names other hosts too.
+    NamesHost,
     /// `Host *`: it applies, and names every host.
     MatchesEveryHost,
 }
