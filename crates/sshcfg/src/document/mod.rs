@@ -560,6 +560,56 @@ impl Document {
         }
     }
 
+    /// The first argument of keyword line `i` as [`lexer::first_arg`] reads it from
+    /// [`Document::raw_args`], found without the line's end: most values are a plain word (no
+    /// quote, backslash or control byte) ended by a blank or the newline, read eight bytes at a
+    /// time; anything else is read as `first_arg` reads it.
+    #[inline]
+    pub(crate) fn first_arg(&self, i: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        use crate::swar;
+        let a = self.lines.args(i);
+        if a != 0 && a != ARGS_FAR && !self.has_nul {
+            let bytes: &[u8] = &self.bytes;
+            let start = self.lines.start(i) + usize::from(a);
+            // (A line's arguments start at a byte that is not blank: `#` begins a comment.)
+            if bytes.get(start).is_some_and(|&b| b != b'#') {
+                let mut at = start;
+                // The bytes that may end a plain word's run: a blank or control byte, a quote,
+                // a backslash.
+                let stop = |w: u64| {
+                    swar::below(w, 0x21)
+                        | swar::eq(w, b'"')
+                        | swar::eq(w, b'\'')
+                        | swar::eq(w, b'\\')
+                };
+                while at + 8 <= bytes.len() {
+                    let hit = stop(swar::load(bytes, at));
+                    if hit != 0 {
+                        at += hit.trailing_zeros() as usize / 8;
+                        break;
+                    }
+                    at += 8;
+                }
+                if at + 8 > bytes.len() {
+                    while at < bytes.len() && !matches!(bytes[at], 0..=b' ' | b'"' | b'\'' | b'\\')
+                    {
+                        at += 1;
+                    }
+                }
+                // Ended by a blank, the newline or the end of the file: that is the word (a
+                // blank before the line's end is passed over as trailing, or ends the first
+                // token).
+                if bytes
+                    .get(at)
+                    .is_none_or(|&b| b == b' ' || b == b'\t' || b == b'\n')
+                {
+                    return Some(std::borrow::Cow::Borrowed(&bytes[start..at]));
+                }
+            }
+        }
+        lexer::first_arg(self.raw_args(i))
+    }
+
     /// Where the arguments of line `i` start within its text (`None`: no argument).
     #[inline(always)]
     pub(crate) fn args_offset(&self, i: usize) -> Option<usize> {
@@ -1245,6 +1295,56 @@ mod tests {
                 .map(|l| l.index as u32)
                 .collect();
             proptest::prop_assert_eq!(doc.header_reads(), &reads[..]);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// A line's first argument found from where its arguments start (eight bytes at a
+        /// time) is the one `first_arg` reads from the line's arguments: for words of every
+        /// length around eight bytes, ended by blanks, tabs, `\r\n`, `\n`, a form feed, a
+        /// comment or the end of the file, holding quotes, backslashes, control and
+        /// non-ASCII bytes, `#`, or a NUL somewhere in the file.
+        #[test]
+        fn a_first_argument_read_from_its_start_is_the_one_first_arg_reads(
+            lines in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["User", "HostName", "Port", "IdentityFile", "X"]),
+                    proptest::sample::select(vec![" ", "\t", " = ", "=", "  \t "]),
+                    proptest::collection::vec(
+                        proptest::sample::select(vec![
+                            b'a', b'b', b'.', b'-', b'%', b'#', b'"', b'\'', b'\\', b' ', b'\t',
+                            b'\r', 0x0c, 0x01, 0x7f, 0xc3, 0xa9, 0xff, b'=',
+                        ]),
+                        0..24,
+                    ),
+                    proptest::sample::select(vec!["\n", "\r\n", " \n", "\t\r\n", " # c\n", ""]),
+                ),
+                1..6,
+            ),
+            nul in proptest::bool::weighted(0.1),
+        ) {
+            let mut text = Vec::new();
+            for (kw, sep, arg, end) in &lines {
+                text.extend_from_slice(kw.as_bytes());
+                text.extend_from_slice(sep.as_bytes());
+                text.extend_from_slice(arg);
+                text.extend_from_slice(end.as_bytes());
+            }
+            if nul {
+                text.extend_from_slice(b"# \0\n");
+            }
+            let doc = Document::parse(text);
+            for i in 0..doc.line_count() {
+                if let LineKind::Directive(_) = doc.kind(i) {
+                    proptest::prop_assert_eq!(
+                        doc.first_arg(i),
+                        lexer::first_arg(doc.raw_args(i)),
+                        "line {}", i
+                    );
+                }
+            }
         }
     }
 

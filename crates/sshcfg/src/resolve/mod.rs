@@ -394,7 +394,7 @@ fn first_wins<T>(slot: &mut Option<Located<T>>, loc: Loc, value: T) {
 }
 
 impl Pass<'_> {
-    fn walk(&mut self, file: FileId, depth: usize, active: &mut bool, never_match: bool) {
+    fn walk(&mut self, file: FileId, depth: usize, activep: &mut bool, never_match: bool) {
         if depth > MAX_INCLUDE_DEPTH {
             self.out.errors.push(Note {
                 loc: Loc::new(file, 0),
@@ -426,8 +426,12 @@ impl Pass<'_> {
         // The header a `Skip` jumped to and said to read.
         let mut granted = usize::MAX;
         let mut released = 0;
-        while next < doc.line_count() {
-            if !*active && jumping {
+        // `*activep`, kept here as the walk reads on and written back when it ends (a local
+        // the loop keeps in a register).
+        let mut active = *activep;
+        let line_count = doc.line_count();
+        while next < line_count {
+            if !active && jumping {
                 // (A step or two at a time as the walk reads on; by halving after a jump.)
                 next_read = first_at_or_after(reads, next_read, next, |&s| s as usize);
                 next_include = first_at_or_after(&f.includes, next_include, next, |l| l.0);
@@ -436,7 +440,7 @@ impl Pass<'_> {
                 let include = f.includes.get(next_include).map_or(usize::MAX, |(l, _)| *l);
                 let hit = hits.get(next_hit).map_or(usize::MAX, |&l| l as usize);
                 next = read.min(include).min(hit);
-                if next >= doc.line_count() {
+                if next >= line_count {
                     break;
                 }
                 // The pages of a large mapped file the jumps have passed are handed back
@@ -460,13 +464,13 @@ impl Pass<'_> {
                 if jump.read {
                     granted = jump.to;
                 }
-                *active = false;
+                active = false;
                 continue;
             }
             let loc = Loc::new(file, i);
             // Fast path: lines of inactive blocks that are not block starts or Includes need no
             // tokenising at all.
-            if !*active && !kw.starts_block() && kw != Keyword::Include {
+            if !active && !kw.starts_block() && kw != Keyword::Include {
                 continue;
             }
             // Host lines are the bulk of a large config: their tokens are matched one by one
@@ -474,7 +478,7 @@ impl Pass<'_> {
             if kw == Keyword::Host {
                 header = Some(loc);
                 exclusive = false;
-                *active = false;
+                active = false;
                 if never_match {
                     continue;
                 }
@@ -503,7 +507,7 @@ impl Pass<'_> {
                 };
                 match m {
                     Ok(m) => {
-                        *active = m != HostLineMatch::No;
+                        active = m != HostLineMatch::No;
                         exclusive = m == HostLineMatch::ThisHostAlone;
                     }
                     Err(e) => self.out.errors.push(Note {
@@ -511,7 +515,7 @@ impl Pass<'_> {
                         message: e.to_string(),
                     }),
                 }
-                if *active && !self.out.applied_blocks.contains(&loc) {
+                if active && !self.out.applied_blocks.contains(&loc) {
                     self.out.applied_blocks.push(loc);
                 }
                 continue;
@@ -526,13 +530,13 @@ impl Pass<'_> {
             }
             // Tokens are read where they are used, without a vector; an unclosed quote
             // anywhere in the line is an error whatever the keyword (as `argv_split` fails).
-            let raw = doc.raw_args(i);
+            let raw = || doc.raw_args(i);
             if !quotes_close
-                && raw.iter().any(|&b| b == b'"' || b == b'\'')
-                && crate::lexer::Argv::new(raw, 0).any(|t| t.is_err())
+                && raw().iter().any(|&b| b == b'"' || b == b'\'')
+                && crate::lexer::Argv::new(raw(), 0).any(|t| t.is_err())
             {
                 if kw.starts_block() {
-                    *active = false;
+                    active = false;
                     header = Some(loc);
                 }
                 self.out.errors.push(Note {
@@ -541,7 +545,7 @@ impl Pass<'_> {
                 });
                 continue;
             }
-            let first_arg = || crate::lexer::first_arg(raw);
+            let first_arg = || doc.first_arg(i);
             match kw {
                 Keyword::Match => {
                     header = Some(loc);
@@ -552,18 +556,20 @@ impl Pass<'_> {
                     // either, the line's answer is known there.
                     let settled = quotes_close && !line.may_name_a_pass();
                     let r = self.match_line(loc, line, settled);
-                    *active = !never_match && r;
-                    if *active && !self.out.applied_blocks.contains(&loc) {
+                    active = !never_match && r;
+                    if active && !self.out.applied_blocks.contains(&loc) {
                         self.out.applied_blocks.push(loc);
                     }
                 }
                 Keyword::Include => {
-                    let old = *active;
+                    let old = active;
                     let met_before = !self.out.errors.is_empty();
                     let ignoring_before = self.out.get::<setting::IgnoreUnknown>().is_some();
                     for &child in f.included_at(i) {
-                        self.walk(child, depth + 1, active, never_match || !old);
-                        *active = old;
+                        // (Each included file starts as the Include line found it, and what it
+                        // leaves does not last past it.)
+                        let mut child_active = old;
+                        self.walk(child, depth + 1, &mut child_active, never_match || !old);
                     }
                     // The first problem met, and the `IgnoreUnknown` obtained, through this
                     // line (each level puts its own `Include` before the deeper ones as the
@@ -577,7 +583,7 @@ impl Pass<'_> {
                         }
                     }
                 }
-                _ if !*active => {}
+                _ if !active => {}
                 Keyword::Other => {
                     if let Some(n) = self.obtained.note(self.set, doc, loc, f.editable()) {
                         self.out.errors.push(n);
@@ -585,7 +591,7 @@ impl Pass<'_> {
                 }
                 Keyword::LocalForward | Keyword::DynamicForward => {
                     let parsed = if kw == Keyword::LocalForward {
-                        let mut args = crate::lexer::Argv::new(raw, 0)
+                        let mut args = crate::lexer::Argv::new(raw(), 0)
                             .take(2)
                             .filter_map(Result::ok);
                         match (args.next(), args.next()) {
@@ -635,7 +641,7 @@ impl Pass<'_> {
                     }
                 }
                 Keyword::CanonicalDomains => {
-                    let all: Vec<String> = crate::lexer::Argv::new(raw, 0)
+                    let all: Vec<String> = crate::lexer::Argv::new(raw(), 0)
                         .filter_map(Result::ok)
                         .map(|a| text(&a.value))
                         .collect();
@@ -669,6 +675,7 @@ impl Pass<'_> {
                 }
             }
         }
+        *activep = active;
     }
 
     /// A `Host` line: does it apply, and does it name exactly this host (and only it)?
