@@ -302,17 +302,22 @@ impl<'a> KeyMap<'a> {
     /// The range of [`Keys::ids`] holding the ids of key `k`.
     #[inline]
     fn get(&self, k: &[u8]) -> Option<(u32, u32)> {
-        let n = self.find(k)?;
+        self.find(k).map(|n| self.ids_of(n))
+    }
+
+    /// The range of [`Keys::ids`] holding the ids of key number `n`.
+    #[inline]
+    fn ids_of(&self, n: u32) -> (u32, u32) {
         if self
             .several
             .get(n as usize / 64)
             .is_some_and(|w| w & 1 << (n % 64) != 0)
+            && let Ok(i) = self.runs.binary_search_by_key(&n, |r| r.0)
         {
-            let i = self.runs.binary_search_by_key(&n, |r| r.0).ok()?;
             let (_, a, b) = self.runs[i];
-            return Some((a, b));
+            return (a, b);
         }
-        Some((self.base + n, self.base + n + 1))
+        (self.base + n, self.base + n + 1)
     }
 
     /// The number of key `k`, added after the others if it is new (the table grows to stay at
@@ -831,13 +836,27 @@ impl<'a> KeysBuilder<'a> {
 }
 
 impl Keys<'_> {
-    /// Can a name with these first and last bytes be a key, or begin with a prefix or end with
-    /// a suffix filed here? (`false`: [`Keys::candidates`] would find nothing.)
+    /// Can a name that lowercases to `s` lowercased (`s` as it is, upper-case letters and all)
+    /// be a key, or begin with a prefix or end with a suffix filed here? (`false`:
+    /// [`Keys::candidates`] of it lowercased would find nothing.) Only the bytes at the ends of
+    /// the prefixes and suffixes in use are looked at: no key is hashed.
     #[inline]
-    fn may_hold(&self, first: u8, last: u8) -> bool {
-        self.exact.keys.len() != 0
-            || self.prefix_ends.has_first(first)
-            || self.suffix_ends.has_last(last)
+    fn may_match(&self, s: &[u8]) -> bool {
+        let (Some(&first), Some(&last)) = (s.first(), s.last()) else {
+            return self.exact.keys.len() != 0;
+        };
+        if self.exact.keys.len() != 0 {
+            return true;
+        }
+        let lower = |b: u8| b.to_ascii_lowercase();
+        (self.prefix_ends.has_first(lower(first))
+            && (self.prefix_lens.iter())
+                .take_while(|&&n| n <= s.len())
+                .any(|&n| self.prefix_ends.has_last(lower(s[n - 1]))))
+            || (self.suffix_ends.has_last(lower(last))
+                && (self.suffix_lens.iter())
+                    .take_while(|&&n| n <= s.len())
+                    .any(|&n| self.suffix_ends.has_first(lower(s[s.len() - n]))))
     }
 
     /// The blocks whose patterns `s` could match (a superset), sorted, without repeats: usually
@@ -845,6 +864,13 @@ impl Keys<'_> {
     /// several keys merged otherwise.
     #[inline(always)]
     fn candidates(&self, s: &[u8]) -> Cow<'_, [u32]> {
+        self.candidates_knowing(s, None)
+    }
+
+    /// [`Keys::candidates`], given the number of the exact key `s` is when it is known (it is
+    /// not looked up again).
+    #[inline(always)]
+    fn candidates_knowing(&self, s: &[u8], key: Option<u32>) -> Cow<'_, [u32]> {
         let mut out: Cow<'_, [u32]> = Cow::Borrowed(&[]);
         if self.ids.is_empty() {
             return out;
@@ -859,7 +885,10 @@ impl Keys<'_> {
                 }
             }
         };
-        take(self.exact.get(s));
+        take(match key {
+            Some(n) => Some(self.exact.ids_of(n)),
+            None => self.exact.get(s),
+        });
         // A key is looked up only when the bytes at its ends could be those of a key (most
         // names share no end byte with any prefix or suffix in use).
         if let Some(&first) = s.first()
@@ -1133,12 +1162,51 @@ impl<'a> ResolveIndex<'a> {
     /// assert_eq!(r.get::<setting::User>().unwrap().value, "x");
     /// ```
     pub fn resolve_into(&self, host: &str, ctx: &ResolveContext, out: &mut Resolution) {
+        self.resolve_key_into(host, None, ctx, out)
+    }
+
+    /// As [`ResolveIndex::resolve_into`] for name `i` of `names` (nothing if there is none):
+    /// when they are the names [`ConfigSet::resolve_index_naming_hosts`] gave with this index,
+    /// each is one of its keys already, and is not looked up again.
+    ///
+    /// ```
+    /// # use sshcfg::{ConfigSet, LoadOptions, ResolveContext, Resolution, setting};
+    /// let text = b"Host a b\n  User x\nHost c\n  User y\n".to_vec();
+    /// let set = ConfigSet::from_main_bytes(text,
+    ///     &LoadOptions::explicit_file("config", "/nonexistent")).unwrap();
+    /// let (index, names) = set.resolve_index_naming_hosts();
+    /// let mut r = Resolution::default();
+    /// index.resolve_name_into(&names, 2, &ResolveContext::new("me"), &mut r);
+    /// assert_eq!((r.host.as_str(), r.get::<setting::User>().unwrap().value.as_str()), ("c", "y"));
+    /// ```
+    pub fn resolve_name_into(
+        &self,
+        names: &HostNames<'_>,
+        i: usize,
+        ctx: &ResolveContext,
+        out: &mut Resolution,
+    ) {
+        let Some(host) = names.get(i) else { return };
+        // (The names are the first keys, in order, when they share the keys' store.)
+        let key = Arc::ptr_eq(&names.names, &self.host_keys.exact.keys).then_some(i as u32);
+        self.resolve_key_into(host, key, ctx, out)
+    }
+
+    /// [`ResolveIndex::resolve_into`], given `host`'s number among the `Host` keys if known.
+    fn resolve_key_into(
+        &self,
+        host: &str,
+        key: Option<u32>,
+        ctx: &ResolveContext,
+        out: &mut Resolution,
+    ) {
         use std::sync::atomic::Ordering::Relaxed;
         if self.resolved.fetch_add(1, Relaxed) % RELEASE_EVERY == RELEASE_EVERY - 1 {
             self.set.files().iter().for_each(|f| f.doc.release_pages());
         }
         let walk = HostWalk {
             index: self,
+            key,
             original: if self.original_keys.ids.is_empty() {
                 Cow::Borrowed(&[])
             } else {
@@ -1336,6 +1404,8 @@ struct Cache<'i> {
 /// One host's resolution through the index.
 struct HostWalk<'i, 'a> {
     index: &'i ResolveIndex<'a>,
+    /// The host's number among the `Host` keys, when known (it is not looked up).
+    key: Option<u32>,
     /// Candidates for `Match originalhost` (the host as typed never changes).
     original: Cow<'i, [u32]>,
     cache: RefCell<Cache<'i>>,
@@ -1372,15 +1442,18 @@ impl Skip for HostWalk<'_, '_> {
         let id = self.block_at(c, fb, file, line)?;
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
-            c.host = ix.host_keys.candidates(pass.host());
+            // (In the first pass `Host` lines see the host as typed, whose key may be known.)
+            let key = self.key.filter(|_| !state.0);
+            c.host = ix.host_keys.candidates_knowing(pass.host(), key);
             c.host_pass = Some(state.0);
         }
         if c.match_state != Some(state) {
             let keys = &ix.match_keys;
-            // (Most hosts' `HostName` has ends no key has: nothing to lower or look up.)
-            c.matched = match pass.match_host_ends() {
+            // (Most hosts' `HostName` can match no key, which the bytes at the ends of the
+            // prefixes and suffixes in use tell: nothing to lower or look up.)
+            c.matched = match pass.match_host_unexpanded() {
                 _ if keys.ids.is_empty() => Cow::Borrowed(&[]),
-                Some((first, last)) if !keys.may_hold(first, last) => Cow::Borrowed(&[]),
+                Some(text) if !keys.may_match(text) => Cow::Borrowed(&[]),
                 _ => keys.candidates(&pass.match_host_lower()),
             };
             c.match_state = Some(state);

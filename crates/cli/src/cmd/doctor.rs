@@ -115,11 +115,10 @@ fn hosts_to_check(
     // the ports.
     let mut r = Resolution::default();
     let mut refused = Vec::new();
-    let resolved = candidates
-        .iter()
-        .filter_map(|h| {
+    let resolved = (candidates.iter().enumerate())
+        .filter_map(|(i, h)| {
             match &index {
-                Some(ix) => ix.resolve_into(h, ctx, &mut r),
+                Some(ix) => ix.resolve_name_into(&candidates, i, ctx, &mut r),
                 None => r = set.resolve(h, ctx),
             }
             let keep = named || concerned(&r);

@@ -235,9 +235,9 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     let each = |f: &mut dyn FnMut(&HostStatus<'_>) -> bool| {
         // One resolution, resolved into host after host (its room is reused).
         let mut r = sshcfg::Resolution::default();
-        for host in &hosts {
+        for (i, host) in hosts.iter().enumerate() {
             match &index {
-                Some(ix) => ix.resolve_into(host, ctx, &mut r),
+                Some(ix) => ix.resolve_name_into(&hosts, i, ctx, &mut r),
                 None => r = set.resolve(host, ctx),
             }
             for (want, args) in &wants {

@@ -752,16 +752,14 @@ impl Pass<'_> {
         std::borrow::Cow::Owned(self.match_host().to_ascii_lowercase())
     }
 
-    /// The first and last bytes of [`Pass::match_host_lower`], lowercased, when they are known
-    /// without making it: the text it is made of holds no `%` (`None` otherwise, or when it is
-    /// empty).
-    pub(crate) fn match_host_ends(&self) -> Option<(u8, u8)> {
+    /// The text [`Pass::match_host`] is made of, when it is that text (it holds no `%` to
+    /// expand): [`Pass::match_host_lower`] is it lowercased.
+    // A name is short: a loop, not `contains`'s call to `memchr` (2M instructions more over
+    // the 100k-host benchmark).
+    #[allow(clippy::manual_contains)]
+    pub(crate) fn match_host_unexpanded(&self) -> Option<&[u8]> {
         let text = self.match_host_text();
-        let (&first, &last) = (text.first()?, text.last()?);
-        if text.contains(&b'%') {
-            return None;
-        }
-        Some((first.to_ascii_lowercase(), last.to_ascii_lowercase()))
+        (!text.iter().any(|&b| b == b'%')).then_some(text)
     }
 
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.

@@ -172,7 +172,7 @@ fn file(includes: &'static [&'static str]) -> impl Strategy<Value = String> {
 
 fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCaseError> {
     // The index names the literal hosts from the Host lines it read: the same list.
-    let names = set.resolve_index_naming_hosts().1;
+    let (named_index, names) = set.resolve_index_naming_hosts();
     prop_assert_eq!(
         names.iter().collect::<Vec<_>>(),
         set.literal_hosts(),
@@ -180,6 +180,20 @@ fn compare(set: &ConfigSet, hosts: &[String], what: &str) -> Result<(), TestCase
         what
     );
     let ctx = ResolveContext::new("root");
+    // Each name resolved by its place among them (its key not looked up again), into one
+    // resolution, from the last to the first.
+    let mut by_name = sshcfg::Resolution::default();
+    for i in (0..names.len()).rev() {
+        let h = names.get(i).unwrap();
+        named_index.resolve_name_into(&names, i, &ctx, &mut by_name);
+        prop_assert_eq!(
+            format!("{by_name:?}"),
+            format!("{:?}", set.resolve(h, &ctx)),
+            "host {} resolved by name, in {}",
+            h,
+            what
+        );
+    }
     let many = set.resolve_many(hosts, &ctx);
     // One resolution resolved into host after host (in reverse, so that each follows another
     // host's answer) holds each host's answer alone.
