@@ -950,6 +950,9 @@ struct FileBlocks {
     first: u32,
     /// The file's line count.
     lines: usize,
+    /// Its first line whose reading may change anything (see
+    /// [`refusal::reading_changes_nothing`](crate::resolve::reading_changes_nothing)).
+    start: usize,
 }
 
 /// An index of a [`ConfigSet`]'s blocks for resolving many hosts, each in time proportional to
@@ -1121,10 +1124,16 @@ impl<'a> ResolveIndex<'a> {
                 }
                 guards.push(guard);
             }
+            // (A config often begins with options no check watches: every host would read
+            // them for nothing.)
+            let start = (0..doc.line_count())
+                .find(|&i| !crate::resolve::reading_changes_nothing(doc, i))
+                .unwrap_or(doc.line_count());
             files.push(FileBlocks {
                 headers,
                 first,
                 lines: doc.line_count(),
+                start,
             });
         }
         Filed {
@@ -1496,6 +1505,10 @@ impl Skip for HostWalk<'_, '_> {
                 read: false,
             }
         })
+    }
+
+    fn start(&self, file: FileId) -> usize {
+        self.index.files[file.index()].start
     }
 
     fn known_host_line(&self, file: FileId, line: usize) -> Option<KnownHostLine> {

@@ -12,6 +12,7 @@
 
 mod hostname;
 pub(crate) use hostname::inet_aton;
+pub(crate) use refusal::reading_changes_nothing;
 mod refusal;
 
 use crate::setting::{self, Setting, Settings};
@@ -335,6 +336,12 @@ pub(crate) trait Skip {
     /// the block.
     fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<Jump>;
 
+    /// The first line of `file` whose reading may change anything (the lines before it are
+    /// passed over as the walk enters the file).
+    fn start(&self, _file: FileId) -> usize {
+        0
+    }
+
     /// At the `Host` line `line` of `file`, whose block the last answer let the walk read: what
     /// is known of it without reading it, if anything.
     fn known_host_line(&self, _file: FileId, _line: usize) -> Option<KnownHostLine> {
@@ -406,7 +413,7 @@ impl Pass<'_> {
         let doc = &f.doc;
         let mut header: Option<Loc> = None;
         let mut exclusive = false;
-        let mut next = 0;
+        let mut next = self.skip.map_or(0, |s| s.start(file));
         // Outside an active block nothing is read but headers and `Include` lines, and a `Host`
         // line can apply only if it must be read whatever the host (`header_reads`: `Match`,
         // wildcards, quotes, escapes) or its text holds the host's name (found by one search of

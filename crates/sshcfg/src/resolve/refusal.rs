@@ -33,8 +33,8 @@
 use super::{Note, Resolution, ResolveContext};
 use crate::config::ConfigSet;
 use crate::diagnose::value;
-use crate::document::Document;
-use crate::keyword::table;
+use crate::document::{Document, LineKind};
+use crate::keyword::{Keyword, table};
 use crate::loc::Loc;
 use crate::setting;
 
@@ -111,6 +111,23 @@ const READ: &[(&str, Slot)] = &[
     ("certificatefile", Slot::CertificateFile),
     ("hostkeyalias", Slot::HostKeyAlias),
 ];
+
+/// Does reading line `i` of `doc` change nothing, in a block that applies or not, in either
+/// pass: a blank line, a comment, a line ssh cannot read (the reading pass reports it), or a
+/// keyword the walk records nothing of and no check here watches, in a file whose every
+/// line's quotes close (the walk then reads no token of it).
+pub(crate) fn reading_changes_nothing(doc: &Document, i: usize) -> bool {
+    match doc.kind(i) {
+        LineKind::Directive(Keyword::Other) => {
+            doc.refuses_nothing()
+                && doc
+                    .spec_index(i)
+                    .is_none_or(|k| WATCHED[usize::from(k)] == Slot::Unread)
+        }
+        LineKind::Directive(_) => false,
+        _ => true,
+    }
+}
 
 /// The slot of each keyword, by position in [`table::KEYWORDS`]: one look per line.
 const WATCHED: [Slot; 256] = {
