@@ -717,7 +717,7 @@ impl Pass<'_> {
             return Cow::Borrowed(&self.host);
         }
         match self.out.get::<setting::HostName>() {
-            Some(h) if h.value.contains('%') => {
+            Some(h) if has_percent(h.value.as_bytes()) => {
                 Cow::Owned(expand_h(h.value.as_bytes(), self.host_arg))
             }
             Some(h) => Cow::Borrowed(h.value.as_bytes()),
@@ -761,12 +761,9 @@ impl Pass<'_> {
 
     /// The text [`Pass::match_host`] is made of, when it is that text (it holds no `%` to
     /// expand): [`Pass::match_host_lower`] is it lowercased.
-    // A name is short: a loop, not `contains`'s call to `memchr` (2M instructions more over
-    // the 100k-host benchmark).
-    #[allow(clippy::manual_contains)]
     pub(crate) fn match_host_unexpanded(&self) -> Option<&[u8]> {
         let text = self.match_host_text();
-        (!text.iter().any(|&b| b == b'%')).then_some(text)
+        (!has_percent(text)).then_some(text)
     }
 
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.
@@ -980,6 +977,15 @@ fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
 }
 
 /// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
+/// Does `s` hold a `%`? A host name is short: a loop, not `contains`'s call to `memchr`, which
+/// costs more than the loop on a few bytes (each run over every host of a large config asks
+/// this of every host's name and `HostName` a few times).
+#[allow(clippy::manual_contains)]
+#[inline]
+pub(crate) fn has_percent(s: &[u8]) -> bool {
+    s.iter().any(|&b| b == b'%')
+}
+
 fn expand_h(s: &[u8], host: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;

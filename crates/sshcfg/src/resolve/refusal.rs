@@ -427,7 +427,7 @@ pub(crate) fn refusal(
     // host is compared with it.
     let hostname = r.get::<setting::HostName>();
     let expanded = match hostname {
-        Some(hn) if hn.value.contains('%') => {
+        Some(hn) if super::has_percent(hn.value.as_bytes()) => {
             match expand_hostname(hn.value.as_bytes(), r.host.as_bytes()) {
                 Ok(h) => Some(h),
                 Err(m) => return fatal(hn.loc, m),
