@@ -70,6 +70,7 @@ trait Value: Sized {
 /// A value kept as written (unexpanded), in a string whose room an earlier host left when there
 /// is one.
 impl Value for String {
+    #[inline(always)]
     fn read(v: &[u8], spare: &mut Spare) -> Option<String> {
         let mut s = spare.0.pop().unwrap_or_default();
         s.clear();
@@ -139,6 +140,7 @@ macro_rules! settings {
             /// Record the first argument `arg` of a `kw` line at `loc` that applies, unless a
             /// value is already there (first wins) or ssh refuses it. `false`: `kw` is not
             /// recorded here.
+            #[inline(always)]
             pub(crate) fn record(&mut self, kw: Keyword, loc: Loc, arg: &[u8]) -> bool {
                 match kw {
                     $( Keyword::$name => {
