@@ -1123,9 +1123,10 @@ impl ConfigSet {
                 pass.walk(root, 0, &mut active, false);
             }
         }
+        // (`obtained` is borrowed, not moved out: it is large.)
         let Pass {
             out,
-            obtained,
+            ref obtained,
             canonicalize,
             canonical_domains,
             final_pass,
@@ -1139,7 +1140,7 @@ impl ConfigSet {
         // (A final pass follows a first reading that met no problem.)
         out.read_errors = if final_pass { 0 } else { out.errors.len() };
         if out.errors.is_empty()
-            && let Some(n) = refusal::refusal(self, out, &obtained, ctx, name, unresolved)
+            && let Some(n) = refusal::refusal(self, out, obtained, ctx, name, unresolved)
         {
             out.errors.push(n);
         }
@@ -1162,7 +1163,7 @@ impl ConfigSet {
                 },
             });
         }
-        if let Some(loc) = refusal::cname_lookup(self, &obtained, always) {
+        if let Some(loc) = refusal::cname_lookup(self, obtained, always) {
             out.not_evaluated.push(NotEvaluated {
                 loc,
                 what: Undecided::CnameLookup,
@@ -1174,7 +1175,7 @@ impl ConfigSet {
         }
         // (Most hosts have no forward to expand.)
         if !out.forwards.is_empty() || !out.forward_lines.is_empty() {
-            expand_socket_paths(self, out, &obtained, ctx, name);
+            expand_socket_paths(self, out, obtained, ctx, name);
         }
     }
 }
