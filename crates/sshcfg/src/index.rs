@@ -26,7 +26,9 @@
 //! typed, or in the final pass its lowercased `HostName`), the host `Match host` sees (which
 //! changes once a `HostName` is set), and the host as typed for `Match originalhost`. A block
 //! passed over could not have applied, and reading it inactive changes nothing, so the answer is
-//! identical (the tests compare both on random configs, and `ssh -G` judges both).
+//! identical (the tests compare both on random configs, and `ssh -G` judges both). So too a
+//! file is entered at its first line whose reading may change anything: the blank lines,
+//! comments and options no check watches that often begin a config are read by no host.
 //!
 //! Of two kinds of `Host` line the index also knows the answer, and tells the walk so that it
 //! need not read the line again: one literal name (read only for that host, to which it
