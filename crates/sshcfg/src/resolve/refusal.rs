@@ -411,9 +411,52 @@ fn expand_hostname(hostname: &[u8], host: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The slots whose lines [`refusal`] reads first: without a line of any of them (nor a
+/// `RemoteForward`, a forward's socket path, a `%` in the `HostName` or a name left unresolved),
+/// it finds nothing. (`ProxyUseFDPass` is read only after a `ProxyCommand`, `SessionType` only
+/// after a `ForkAfterAuthentication`.)
+const CHECKED: [Slot; 9] = [
+    Slot::Proxy,
+    Slot::ConnectionAttempts,
+    Slot::Fork,
+    Slot::RemoteCommand,
+    Slot::ControlPath,
+    Slot::IdentityAgent,
+    Slot::ForwardAgent,
+    Slot::UserKnownHosts,
+    Slot::HostKeyAlgorithms,
+];
+
 /// The first thing ssh.c refuses for host `r` after reading the config, if any. `name` is the
 /// host name the final pass was read with, if there was one.
+#[inline]
 pub(crate) fn refusal(
+    set: &ConfigSet,
+    r: &Resolution,
+    o: &Obtained,
+    ctx: &ResolveContext,
+    name: Option<&[u8]>,
+    unresolved: Option<Note>,
+) -> Option<Note> {
+    // Most hosts obtain none of what the checks read: told apart in a few loads, as every host
+    // is resolved once per run over a config.
+    let nothing_read = unresolved.is_none()
+        && CHECKED
+            .iter()
+            .all(|&s| o.first[s as usize] == At::default())
+        && o.more.is_none()
+        && r.forwards.is_empty()
+        && r.get::<setting::HostName>()
+            .is_none_or(|hn| !super::has_percent(hn.value.as_bytes()));
+    if nothing_read {
+        return None;
+    }
+    checks(set, r, o, ctx, name, unresolved)
+}
+
+/// [`refusal`] for a host that obtained something the checks read.
+#[inline(never)]
+fn checks(
     set: &ConfigSet,
     r: &Resolution,
     o: &Obtained,
@@ -613,7 +656,18 @@ pub(crate) fn unresolved_host(
 /// name that does not resolve stops ssh ("Could not resolve hostname"); a CNAME the list
 /// permits renames the host. The `CanonicalizePermittedCNAMEs` line when the look-up would be
 /// made (checked with `ssh -G` 9.2p1). `o` holds what the readings obtained.
+#[inline]
 pub(crate) fn cname_lookup(set: &ConfigSet, o: &Obtained, always: bool) -> Option<Loc> {
+    // (Most hosts have no such line: nothing is called for them.)
+    if o.first[Slot::PermittedCnames as usize] == At::default() {
+        return None;
+    }
+    cname_lookup_made(set, o, always)
+}
+
+/// [`cname_lookup`] for a host with a `CanonicalizePermittedCNAMEs` line.
+#[inline(never)]
+fn cname_lookup_made(set: &ConfigSet, o: &Obtained, always: bool) -> Option<Loc> {
     let loc = o.at(Slot::PermittedCnames)?;
     if first_arg(set, loc).eq_ignore_ascii_case(b"none") {
         return None;
