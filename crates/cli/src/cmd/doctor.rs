@@ -115,11 +115,11 @@ fn hosts_to_check(
     // the ports.
     let mut r = Resolution::default();
     let mut refused = Vec::new();
-    let resolved = (candidates.iter().enumerate())
-        .filter_map(|(i, h)| {
+    let resolved = (0..candidates.len())
+        .filter_map(|i| {
             match &index {
                 Some(ix) => ix.resolve_name_into(&candidates, i, ctx, &mut r),
-                None => r = set.resolve(h, ctx),
+                None => r = set.resolve(candidates.get(i)?, ctx),
             }
             let keep = named || concerned(&r);
             if !keep && !r.errors.is_empty() {
