@@ -122,7 +122,6 @@ pub(super) fn not_found(host: &str, command: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn echoed(c: &[&str]) -> String {
         let words: Vec<String> = c.iter().map(|s| s.to_string()).collect();
@@ -159,6 +158,7 @@ mod tests {
     #[test]
     fn the_remote_command_reaches_every_login_shell_as_written() {
         use std::os::unix::fs::PermissionsExt;
+        use std::path::Path;
         let dir = tempfile::tempdir().unwrap();
         let stub = dir.path().join("shell");
         std::fs::write(&stub, "#!/bin/sh\nprintf '%s' \"$2\"\n").unwrap();
