@@ -976,7 +976,6 @@ fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
     !raw.is_empty() && !found
 }
 
-/// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
 /// Does `s` hold a `%`? A host name is short: a loop, not `contains`'s call to `memchr`, which
 /// costs more than the loop on a few bytes (each run over every host of a large config asks
 /// this of every host's name and `HostName` a few times).
@@ -986,6 +985,7 @@ pub(crate) fn has_percent(s: &[u8]) -> bool {
     s.iter().any(|&b| b == b'%')
 }
 
+/// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
 fn expand_h(s: &[u8], host: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;

@@ -411,14 +411,14 @@ fn expand_hostname(hostname: &[u8], host: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The slots whose lines [`refusal`] reads first: without a line of any of them (nor a
-/// `RemoteForward`, a forward's socket path, a `%` in the `HostName` or a name left unresolved),
-/// it finds nothing. (`ProxyUseFDPass` is read only after a `ProxyCommand`, `SessionType` only
-/// after a `ForkAfterAuthentication`.)
-const CHECKED: [Slot; 9] = [
-    Slot::Proxy,
-    Slot::ConnectionAttempts,
-    Slot::Fork,
+/// The slots whose lines [`refusal`] reads first, each on its own: with [`LATE`], without a line
+/// of any of them (nor a `RemoteForward`, a forward's socket path, a `%` in the `HostName` or a
+/// name left unresolved), it finds nothing. (`ProxyUseFDPass` is read only after a
+/// `ProxyCommand`, `SessionType` only after a `ForkAfterAuthentication`.)
+const EARLY: [Slot; 3] = [Slot::Proxy, Slot::ConnectionAttempts, Slot::Fork];
+
+/// The slots whose lines the checks after [`EARLY`]'s read, which most hosts have none of.
+const LATE: [Slot; 6] = [
     Slot::RemoteCommand,
     Slot::ControlPath,
     Slot::IdentityAgent,
@@ -441,9 +441,7 @@ pub(crate) fn refusal(
     // Most hosts obtain none of what the checks read: told apart in a few loads, as every host
     // is resolved once per run over a config.
     let nothing_read = unresolved.is_none()
-        && CHECKED
-            .iter()
-            .all(|&s| o.first[s as usize] == At::default())
+        && EARLY.iter().chain(&LATE).all(|&s| o.at(s).is_none())
         && o.more.is_none()
         && r.forwards.is_empty()
         && r.get::<setting::HostName>()
@@ -554,21 +552,13 @@ fn checks(
         }
     }
     // What follows reads lines most hosts have none of: found at once when they have none.
-    let late = [
-        Slot::RemoteCommand,
-        Slot::ControlPath,
-        Slot::IdentityAgent,
-        Slot::ForwardAgent,
-        Slot::UserKnownHosts,
-        Slot::HostKeyAlgorithms,
-    ];
     let socket_paths = || {
         r.forwards.iter().any(|f| {
             matches!(f.forward.listen, crate::forward::Listen::Path(_))
                 || matches!(f.forward.connect, crate::forward::Connect::Path(_))
         })
     };
-    if late.iter().all(|&s| o.at(s).is_none()) && o.remote_forwards().is_empty() && !socket_paths()
+    if LATE.iter().all(|&s| o.at(s).is_none()) && o.remote_forwards().is_empty() && !socket_paths()
     {
         return None;
     }
@@ -659,16 +649,13 @@ pub(crate) fn unresolved_host(
 #[inline]
 pub(crate) fn cname_lookup(set: &ConfigSet, o: &Obtained, always: bool) -> Option<Loc> {
     // (Most hosts have no such line: nothing is called for them.)
-    if o.first[Slot::PermittedCnames as usize] == At::default() {
-        return None;
-    }
-    cname_lookup_made(set, o, always)
+    let loc = o.at(Slot::PermittedCnames)?;
+    cname_lookup_made(set, o, loc, always)
 }
 
-/// [`cname_lookup`] for a host with a `CanonicalizePermittedCNAMEs` line.
+/// [`cname_lookup`] for a host whose `CanonicalizePermittedCNAMEs` line is at `loc`.
 #[inline(never)]
-fn cname_lookup_made(set: &ConfigSet, o: &Obtained, always: bool) -> Option<Loc> {
-    let loc = o.at(Slot::PermittedCnames)?;
+fn cname_lookup_made(set: &ConfigSet, o: &Obtained, loc: Loc, always: bool) -> Option<Loc> {
     if first_arg(set, loc).eq_ignore_ascii_case(b"none") {
         return None;
     }
