@@ -45,7 +45,7 @@ use crate::config::ConfigSet;
 use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation};
 use crate::loc::{FileId, Loc};
-use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip};
+use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip, Verdict};
 
 /// What a block is filed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1404,8 +1404,6 @@ struct Cache<'i> {
     /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
     match_state: Option<(bool, Option<Loc>)>,
     matched: Cow<'i, [u32]>,
-    /// The block the last answer let the walk read: its header line and id (in that file).
-    reading: Option<(FileId, u32, u32)>,
     /// Where the walk comes next if it goes on as the last answer said: the header line of
     /// block id (in that file). (After a jump the walk reads the block it was sent to without
     /// asking, and asks next at the one after it.)
@@ -1445,12 +1443,14 @@ impl HostWalk<'_, '_> {
 }
 
 impl Skip for HostWalk<'_, '_> {
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<Jump> {
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict {
         let ix = self.index;
         let fb = &ix.files[file.index()];
         let mut cache = self.cache.borrow_mut();
         let c = &mut *cache;
-        let id = self.block_at(c, fb, file, line)?;
+        let Some(id) = self.block_at(c, fb, file, line) else {
+            return Verdict::Read(None);
+        };
         let state = pass.match_host_state();
         if c.host_pass != Some(state.0) {
             // (In the first pass `Host` lines see the host as typed, whose key may be known.)
@@ -1478,14 +1478,19 @@ impl Skip for HostWalk<'_, '_> {
         };
         let end = fb.first + fb.headers.len() as u32;
         // The walk reads block `n` (it may apply in this state, which holds there), then comes
-        // to the next header.
+        // to the next header; a `Host` line the index knows need not be read.
         let mut read = |n: u32| {
-            c.reading = Some((file, fb.headers[(n - fb.first) as usize], n));
             c.next = (n + 1 < end).then(|| (file, fb.headers[(n + 1 - fb.first) as usize], n + 1));
+            // (A block is read only as a candidate: a literal one's word is the host.)
+            match ix.guards[n as usize] {
+                Guard::HostLiteral => Some(KnownHostLine::NamesHostAlone),
+                Guard::HostWords => Some(KnownHostLine::NamesHost),
+                Guard::HostStar => Some(KnownHostLine::MatchesEveryHost),
+                _ => None,
+            }
         };
         if may_apply {
-            read(id);
-            return None;
+            return Verdict::Read(read(id));
         }
         let mut next = u32::MAX;
         for v in [&ix.always[..], host, matched, original] {
@@ -1493,38 +1498,24 @@ impl Skip for HostWalk<'_, '_> {
                 next = next.min(n);
             }
         }
-        Some(if next < end {
-            read(next);
+        Verdict::Jump(if next < end {
             Jump {
                 to: fb.headers[(next - fb.first) as usize] as usize,
                 read: true,
+                known: read(next),
             }
         } else {
             c.next = None;
-            c.reading = None;
             Jump {
                 to: fb.lines,
                 read: false,
+                known: None,
             }
         })
     }
 
     fn start(&self, file: FileId) -> usize {
         self.index.files[file.index()].start
-    }
-
-    fn known_host_line(&self, file: FileId, line: usize) -> Option<KnownHostLine> {
-        let (f, l, id) = self.cache.borrow().reading?;
-        if f != file || l as usize != line {
-            return None;
-        }
-        // A block is read only as a candidate: a literal one's word is the host.
-        match self.index.guards[id as usize] {
-            Guard::HostLiteral => Some(KnownHostLine::NamesHostAlone),
-            Guard::HostWords => Some(KnownHostLine::NamesHost),
-            Guard::HostStar => Some(KnownHostLine::MatchesEveryHost),
-            _ => None,
-        }
     }
 }
 

@@ -330,26 +330,29 @@ fn text(v: &[u8]) -> String {
 
 /// Lets a resolution pass over blocks that cannot apply to the host (see `crate::index`).
 pub(crate) trait Skip {
-    /// At the `Host`/`Match` line `line` of `file`, in the state `pass` is in: `Some(jump)` when
-    /// that block and every block before line `jump.to` cannot apply and reading them would
-    /// change nothing (`jump.to` is the next block's header, or the line count); `None` to read
-    /// the block.
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Option<Jump>;
+    /// At the `Host`/`Match` line `line` of `file`, in the state `pass` is in: whether to
+    /// read that block ([`Verdict::Read`]) or to jump ([`Verdict::Jump`]: that block and every
+    /// block before line `jump.to` cannot apply and reading them would change nothing;
+    /// `jump.to` is the next block's header, or the line count).
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict;
 
     /// The first line of `file` whose reading may change anything (the lines before it are
     /// passed over as the walk enters the file).
     fn start(&self, _file: FileId) -> usize {
         0
     }
+}
 
-    /// At the `Host` line `line` of `file`, whose block the last answer let the walk read: what
-    /// is known of it without reading it, if anything.
-    fn known_host_line(&self, _file: FileId, _line: usize) -> Option<KnownHostLine> {
-        None
-    }
+/// A [`Skip`]'s answer at a block header.
+pub(crate) enum Verdict {
+    /// Read the block; what is known of its `Host` line without reading it, if anything.
+    Read(Option<KnownHostLine>),
+    /// Go on at another line.
+    Jump(Jump),
 }
 
 /// What a [`Skip`] may know of a `Host` line whose block it let the walk read.
+#[derive(Clone, Copy)]
 pub(crate) enum KnownHostLine {
     /// One pattern without a wildcard, the host `Host` lines are matched against: it applies,
     /// and names no other host.
@@ -368,6 +371,8 @@ pub(crate) struct Jump {
     /// The block whose header is at `to` may apply in the state the answer was taken in, which
     /// holds there (the walk reads nothing on the way): it is read without asking again.
     pub(crate) read: bool,
+    /// What is known of that block's `Host` line when it is read (as [`Verdict::Read`]).
+    pub(crate) known: Option<KnownHostLine>,
 }
 
 /// The position of the first item of `items` (sorted by `line`) at or after `target`, given
@@ -430,8 +435,10 @@ impl Pass<'_> {
             false => std::borrow::Cow::Borrowed(&[][..]),
         };
         let (mut next_read, mut next_include, mut next_hit) = (0, 0, 0);
-        // The header a `Skip` jumped to and said to read.
+        // The header a `Skip` jumped to or stopped at and said to read, and what it knows of
+        // its `Host` line.
         let mut granted = usize::MAX;
+        let mut known = None;
         let mut released = 0;
         // `*activep`, kept here as the walk reads on and written back when it ends (a local
         // the loop keeps in a register).
@@ -465,14 +472,19 @@ impl Pass<'_> {
             // Blocks that cannot apply, as an index knows them, are passed over as inactive.
             if kw.starts_block()
                 && i != granted
-                && let Some(jump) = self.skip.and_then(|s| s.skip(self, file, i))
+                && let Some(s) = self.skip
             {
-                next = jump.to;
-                if jump.read {
-                    granted = jump.to;
+                match s.skip(self, file, i) {
+                    Verdict::Read(k) => (granted, known) = (i, k),
+                    Verdict::Jump(jump) => {
+                        next = jump.to;
+                        if jump.read {
+                            (granted, known) = (jump.to, jump.known);
+                        }
+                        active = false;
+                        continue;
+                    }
                 }
-                active = false;
-                continue;
             }
             let loc = Loc::new(file, i);
             // Fast path: lines of inactive blocks that are not block starts or Includes need no
@@ -492,7 +504,7 @@ impl Pass<'_> {
                 // An index may know the line applies: the host's name alone (most blocks of a
                 // large config; it names this host alone when that is the host as typed), or
                 // `Host *`.
-                let known = self.skip.and_then(|s| s.known_host_line(file, i));
+                let known = known.filter(|_| i == granted);
                 let m = if let Some(known) = known {
                     Ok(match known {
                         KnownHostLine::NamesHostAlone
