@@ -137,6 +137,16 @@ macro_rules! settings {
                 } )*
             }
 
+            /// Is a value of `kw` recorded (then a line of it changes nothing here: the first
+            /// value obtained wins)? `None`: `kw` is not recorded here.
+            #[inline(always)]
+            pub(crate) fn holds(&self, kw: Keyword) -> Option<bool> {
+                match kw {
+                    $( Keyword::$name => Some(self.$field.is_some()), )*
+                    _ => None,
+                }
+            }
+
             /// Record the first argument `arg` of a `kw` line at `loc` that applies, unless a
             /// value is already there (first wins) or ssh refuses it. `false`: `kw` is not
             /// recorded here.

@@ -679,6 +679,10 @@ impl Pass<'_> {
                 // `HostName` read then never takes effect (the first value obtained wins).
                 Keyword::HostName if self.final_pass => {}
                 _ => {
+                    // (A value already recorded is not read again: the first obtained wins.)
+                    if self.out.settings.holds(kw) == Some(true) {
+                        continue;
+                    }
                     let Some(first) = first_arg() else { continue };
                     let v = &first;
                     if self.out.settings.record(kw, loc, v) {
