@@ -873,10 +873,17 @@ impl Keys<'_> {
     /// not looked up again).
     #[inline(always)]
     fn candidates_knowing(&self, s: &[u8], key: Option<u32>) -> Cow<'_, [u32]> {
-        let mut out: Cow<'_, [u32]> = Cow::Borrowed(&[]);
         if self.ids.is_empty() {
-            return out;
+            return Cow::Borrowed(&[]);
         }
+        // The exact key's blocks, borrowed (most names match no prefix or suffix too).
+        let mut out: Cow<'_, [u32]> = match match key {
+            Some(n) => Some(self.exact.ids_of(n)),
+            None => self.exact.get(s),
+        } {
+            Some((a, b)) => Cow::Borrowed(&self.ids[a as usize..b as usize]),
+            None => Cow::Borrowed(&[]),
+        };
         let mut take = |r: Option<(u32, u32)>| {
             if let Some((a, b)) = r {
                 let more = &self.ids[a as usize..b as usize];
@@ -887,10 +894,6 @@ impl Keys<'_> {
                 }
             }
         };
-        take(match key {
-            Some(n) => Some(self.exact.ids_of(n)),
-            None => self.exact.get(s),
-        });
         // A key is looked up only when the bytes at its ends could be those of a key (most
         // names share no end byte with any prefix or suffix in use).
         if let Some(&first) = s.first()
@@ -1462,10 +1465,13 @@ impl Skip for HostWalk<'_, '_> {
             let keys = &ix.match_keys;
             // (Most hosts' `HostName` can match no key, which the bytes at the ends of the
             // prefixes and suffixes in use tell: nothing to lower or look up.)
-            c.matched = match pass.match_host_unexpanded() {
-                _ if keys.ids.is_empty() => Cow::Borrowed(&[]),
-                Some(text) if !keys.may_match(text) => Cow::Borrowed(&[]),
-                _ => keys.candidates(&pass.match_host_lower()),
+            c.matched = if keys.ids.is_empty() {
+                Cow::Borrowed(&[])
+            } else {
+                match pass.match_host_unexpanded() {
+                    Some(text) if !keys.may_match(text) => Cow::Borrowed(&[]),
+                    _ => keys.candidates(&pass.match_host_lower()),
+                }
             };
             c.match_state = Some(state);
         }
