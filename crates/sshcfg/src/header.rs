@@ -109,10 +109,8 @@ impl<'a> HostLine<'a> {
     /// when the arguments are empty or hold a quote, backslash, `!` or `#`. Without them each
     /// blank-separated word is a positive pattern, as [`HostLine::patterns`] reads it, and
     /// nothing in the line is an error. The flag: some word holds a wildcard (`*`, `?`).
-    pub(crate) fn plain_patterns(
-        &self,
-    ) -> Option<(bool, impl Iterator<Item = &'a [u8]> + use<'a>)> {
-        /// Bit 1: the line is not plain; bit 2: a wildcard.
+    pub(crate) fn plain_patterns(&self) -> Option<(bool, PlainWords<'a>)> {
+        /// Bit 1: the line is not plain; bit 2: a wildcard; bit 3: a blank (more than one word).
         static CLASS: [u8; 256] = {
             let mut t = [0u8; 256];
             t[b'"' as usize] = 1;
@@ -122,6 +120,8 @@ impl<'a> HostLine<'a> {
             t[b'#' as usize] = 1;
             t[b'*' as usize] = 2;
             t[b'?' as usize] = 2;
+            t[b' ' as usize] = 4;
+            t[b'\t' as usize] = 4;
             t
         };
         let mut seen = 0;
@@ -131,10 +131,10 @@ impl<'a> HostLine<'a> {
         if self.raw.is_empty() || seen & 1 != 0 {
             return None;
         }
-        let words = self
-            .raw
-            .split(|&b| b == b' ' || b == b'\t')
-            .filter(|w| !w.is_empty());
+        let words = PlainWords {
+            rest: self.raw,
+            one: seen & 4 == 0,
+        };
         Some((seen & 2 != 0, words))
     }
 
@@ -144,6 +144,34 @@ impl<'a> HostLine<'a> {
         HostPatterns {
             argv: Argv::new(self.raw, 0),
         }
+    }
+}
+
+/// The words of a plain `Host` line ([`HostLine::plain_patterns`]): split at blanks and tabs,
+/// empty ones left out; a line without a blank is one word, given whole without a search.
+#[derive(Debug, Clone)]
+pub(crate) struct PlainWords<'a> {
+    rest: &'a [u8],
+    /// `rest` is one word.
+    one: bool,
+}
+
+impl<'a> Iterator for PlainWords<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let blank = |b: &u8| *b == b' ' || *b == b'\t';
+        if self.one {
+            self.one = false;
+            let word = std::mem::take(&mut self.rest);
+            return (!word.is_empty()).then_some(word);
+        }
+        let start = self.rest.iter().position(|b| !blank(b))?;
+        let rest = &self.rest[start..];
+        let end = rest.iter().position(blank).unwrap_or(rest.len());
+        self.rest = &rest[end..];
+        Some(&rest[..end])
     }
 }
 
