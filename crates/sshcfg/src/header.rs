@@ -108,18 +108,26 @@ impl<'a> HostLine<'a> {
     /// The patterns of a line of plain words (most lines), read without the tokeniser: `None`
     /// when the arguments are empty or hold a quote, backslash, `!` or `#`. Without them each
     /// blank-separated word is a positive pattern, as [`HostLine::patterns`] reads it, and
-    /// nothing in the line is an error. The flag: some word holds a wildcard (`*`, `?`).
-    pub(crate) fn plain_patterns(&self) -> Option<(bool, PlainWords<'a>)> {
-        /// Bit 1: the line is not plain; bit 2: a wildcard; bit 3: a blank (more than one word).
+    /// nothing in the line is an error.
+    pub(crate) fn plain_patterns(&self) -> Option<PlainPatterns<'a>> {
+        /// Bit 1: the line is not plain; bit 2: a wildcard; bit 3: a blank (more than one
+        /// word); bit 4: a byte other than a blank that is not in a plain host name.
         static CLASS: [u8; 256] = {
             let mut t = [0u8; 256];
-            t[b'"' as usize] = 1;
-            t[b'\'' as usize] = 1;
-            t[b'\\' as usize] = 1;
-            t[b'!' as usize] = 1;
-            t[b'#' as usize] = 1;
-            t[b'*' as usize] = 2;
-            t[b'?' as usize] = 2;
+            let mut b = 0;
+            while b < 256 {
+                if !crate::host::PLAIN_NAME_BYTE[b] {
+                    t[b] = 8;
+                }
+                b += 1;
+            }
+            t[b'"' as usize] |= 1;
+            t[b'\'' as usize] |= 1;
+            t[b'\\' as usize] |= 1;
+            t[b'!' as usize] |= 1;
+            t[b'#' as usize] |= 1;
+            t[b'*' as usize] |= 2;
+            t[b'?' as usize] |= 2;
             t[b' ' as usize] = 4;
             t[b'\t' as usize] = 4;
             t
@@ -131,11 +139,14 @@ impl<'a> HostLine<'a> {
         if self.raw.is_empty() || seen & 1 != 0 {
             return None;
         }
-        let words = PlainWords {
-            rest: self.raw,
-            one: seen & 4 == 0,
-        };
-        Some((seen & 2 != 0, words))
+        Some(PlainPatterns {
+            wild: seen & 2 != 0,
+            name_bytes: seen & 8 == 0,
+            words: PlainWords {
+                rest: self.raw,
+                one: seen & 4 == 0,
+            },
+        })
     }
 
     /// The patterns in order; an empty argument or an unclosed quote is an error where it
@@ -145,6 +156,18 @@ impl<'a> HostLine<'a> {
             argv: Argv::new(self.raw, 0),
         }
     }
+}
+
+/// A `Host` line of plain words ([`HostLine::plain_patterns`]).
+#[derive(Debug, Clone)]
+pub(crate) struct PlainPatterns<'a> {
+    /// Some word holds a wildcard (`*`, `?`).
+    pub(crate) wild: bool,
+    /// Every word is of letters, digits, `.`, `_` and `-` alone (a plain host name, unless
+    /// it begins with `-`).
+    pub(crate) name_bytes: bool,
+    /// The words, each a positive pattern.
+    pub(crate) words: PlainWords<'a>,
 }
 
 /// The words of a plain `Host` line ([`HostLine::plain_patterns`]): split at blanks and tabs,
@@ -679,8 +702,10 @@ mod tests {
             let raw: String = words.iter().flat_map(|(w, s)| [*w, *s]).collect();
             let raw = raw.trim_matches(|c| c == ' ' || c == '\t').as_bytes();
             let line = HostLine::new(raw);
-            if let Some((wild, plain)) = line.plain_patterns() {
+            if let Some(PlainPatterns { wild, name_bytes, words: plain }) = line.plain_patterns() {
                 let plain: Vec<&[u8]> = plain.collect();
+                let names = plain.iter().all(|w| w.iter().all(|&b| crate::host::PLAIN_NAME_BYTE[usize::from(b)]));
+                proptest::prop_assert_eq!(name_bytes, names);
                 let full: Vec<_> = line.patterns().collect();
                 proptest::prop_assert_eq!(plain.len(), full.len(), "{:?}", String::from_utf8_lossy(raw));
                 let mut any_wild = false;

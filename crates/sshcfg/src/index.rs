@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 use crate::config::ConfigSet;
 use crate::document::Document;
-use crate::header::{Attribute, Header, MatchLine, Negation};
+use crate::header::{Attribute, Header, MatchLine, Negation, PlainPatterns};
 use crate::loc::{FileId, Loc};
 use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip, Verdict};
 
@@ -528,17 +528,7 @@ impl<'a> Naming<'a> {
         match key {
             Some(k) if k < OTHER => {
                 if crate::config::host_name(v).is_some() {
-                    match &mut self.next {
-                        // A repeat (left out in the end anyway), or the next key.
-                        Some(next) if k < *next => return,
-                        Some(next) if k == *next => {
-                            *next += 1;
-                            return;
-                        }
-                        Some(_) => self.list(),
-                        None => {}
-                    }
-                    push_grow(&mut self.entries, k);
+                    self.push_key(k);
                 }
             }
             _ => {
@@ -549,6 +539,34 @@ impl<'a> Naming<'a> {
                 }
             }
         }
+    }
+
+    /// The pattern `v`, a plain host name (of letters, digits, `.`, `_` and `-`, not
+    /// beginning with `-`: what [`crate::config::host_name`] takes as it stands), filed as
+    /// exact key number `key`.
+    #[inline]
+    fn push_plain(&mut self, v: &'a [u8], key: u32) {
+        debug_assert!(crate::config::host_name(Cow::Borrowed(v)).is_some());
+        match key {
+            k if k < OTHER => self.push_key(k),
+            _ => self.push(Cow::Borrowed(v), Some(key)),
+        }
+    }
+
+    /// A name that is exact key number `k` (below [`OTHER`]).
+    #[inline]
+    fn push_key(&mut self, k: u32) {
+        match &mut self.next {
+            // A repeat (left out in the end anyway), or the next key.
+            Some(next) if k < *next => return,
+            Some(next) if k == *next => {
+                *next += 1;
+                return;
+            }
+            Some(_) => self.list(),
+            None => {}
+        }
+        push_grow(&mut self.entries, k);
     }
 
     /// Each name once, in order of first appearance, given `keys` (the `Host` exact keys).
@@ -1265,7 +1283,12 @@ fn file_block<'a>(
     match doc.header(h) {
         Some(Header::Host(line)) => {
             let mut bad = false;
-            if let Some((wild, words)) = line.plain_patterns() {
+            if let Some(PlainPatterns {
+                wild,
+                name_bytes,
+                words,
+            }) = line.plain_patterns()
+            {
                 // Plain words (most lines): each a positive pattern, none an error.
                 if !wild {
                     // Each a literal name, filed under itself; one name (`Host a`, or `Host a
@@ -1274,7 +1297,12 @@ fn file_block<'a>(
                     for w in words {
                         let key = host_b.file_exact(Cow::Borrowed(w), id);
                         if let Some(names) = names.as_deref_mut() {
-                            names.push(Cow::Borrowed(w), Some(key));
+                            // (A word of name bytes not beginning with `-` is a plain name:
+                            // nothing to check again.)
+                            match name_bytes && w[0] != b'-' {
+                                true => names.push_plain(w, key),
+                                false => names.push(Cow::Borrowed(w), Some(key)),
+                            }
                         }
                         one_name &= *first.get_or_insert(key) == key;
                     }

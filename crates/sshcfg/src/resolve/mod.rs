@@ -953,7 +953,7 @@ fn plain_host_line(
     host_arg: &[u8],
     editable: bool,
 ) -> Option<HostLineMatch> {
-    let (wild, words) = HostLine::new(raw).plain_patterns()?;
+    let crate::header::PlainPatterns { wild, words, .. } = HostLine::new(raw).plain_patterns()?;
     let (mut active, mut all_self) = (false, !wild);
     for w in words {
         active = active

@@ -344,10 +344,22 @@ fn index_answers_as_resolve_for_every_letter_case_of_a_hostname() {
 /// The names come in order of first appearance, each once, however the keys the index files
 /// are numbered: a key that is no name (`-x`, a `Match host` word) before the names, names
 /// met again, a name first met in a line with a wildcard or quotes, a name in an `Include`d
-/// block.
+/// block, words of a plain line that are no host name (`a=b`, `u@h`, `x,y`, `$z`, `-w`).
 #[test]
 fn the_index_names_the_literal_hosts_in_order() {
-    let cases: [(&str, &[&str]); 7] = [
+    let cases: [(&str, &[&str]); 9] = [
+        (
+            "Host a=b u@h x,y $z -w ok
+Host e.x_1-2 ok
+",
+            &["ok", "e.x_1-2"],
+        ),
+        (
+            "Host ok	n%h
+Host e
+",
+            &["ok", "n%h", "e"],
+        ),
         ("Host a b\nHost b c a\nHost d\n", &["a", "b", "c", "d"]),
         ("Host -x a\nHost b a\n", &["a", "b"]),
         ("Host a\nHost -x\nHost b\nHost a c\n", &["a", "b", "c"]),
