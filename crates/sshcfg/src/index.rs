@@ -1278,8 +1278,8 @@ fn file_block<'a>(
     mut names: Option<&mut Naming<'a>>,
 ) -> Guard {
     let Scratch { pats, keys: tmp } = scratch;
-    pats.clear();
-    tmp.clear();
+    // (What a block before left in the scratch is cleared where it is used: most blocks, of
+    // plain names, do not use it.)
     match doc.header(h) {
         Some(Header::Host(line)) => {
             let mut bad = false;
@@ -1311,6 +1311,8 @@ fn file_block<'a>(
                         false => Guard::HostWords,
                     };
                 }
+                pats.clear();
+                tmp.clear();
                 pats.extend(words.map(Cow::Borrowed));
                 if let [star] = &pats[..]
                     && **star == *b"*"
@@ -1318,6 +1320,8 @@ fn file_block<'a>(
                     return Guard::HostStar;
                 }
             } else {
+                pats.clear();
+                tmp.clear();
                 // As `host_line` reads it: an error is reported for every host, so such a line
                 // is always read.
                 if line.check_quotes().is_err() {
@@ -1370,6 +1374,7 @@ fn file_block<'a>(
             Guard::Host
         }
         Some(Header::Match(line)) => {
+            tmp.clear();
             // (Every line's quotes close when the reading pass found nothing ssh refuses.)
             if !doc.refuses_nothing() && !matches!(doc.args(h), Some(Ok(_))) {
                 return Guard::Always;
