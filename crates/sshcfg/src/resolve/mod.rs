@@ -508,7 +508,7 @@ impl Pass<'_> {
                 let m = if let Some(known) = known {
                     Ok(match known {
                         KnownHostLine::NamesHostAlone
-                            if f.editable() && self.host == self.host_arg =>
+                            if f.editable() && self.matching_host_arg() =>
                         {
                             HostLineMatch::ThisHostAlone
                         }
@@ -714,6 +714,13 @@ impl Pass<'_> {
     /// name ssh.c makes of the HostName ([`final_host_name`]).
     pub(crate) fn host(&self) -> &[u8] {
         &self.host
+    }
+
+    /// Are `Host` lines matched against the host as typed? (In the first pass they are: the
+    /// same bytes, known without comparing them.)
+    #[inline]
+    fn matching_host_arg(&self) -> bool {
+        std::ptr::eq(&*self.host, self.host_arg) || *self.host == *self.host_arg
     }
 
     /// What [`Pass::match_host`] depends on besides the host asked for: the pass, and the
