@@ -45,7 +45,7 @@ use crate::config::ConfigSet;
 use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation, PlainPatterns};
 use crate::loc::{FileId, Loc};
-use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip, Verdict};
+use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip, Start, Verdict};
 
 /// What a block is filed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1553,8 +1553,16 @@ impl Skip for HostWalk<'_, '_> {
         })
     }
 
-    fn start(&self, file: FileId) -> usize {
-        self.index.files[file.index()].start
+    fn start(&self, pass: &Pass<'_>, file: FileId) -> Start {
+        let fb = &self.index.files[file.index()];
+        // (Most configs' first line that matters is their first header: the walk is told
+        // there where to go, without reading it first.)
+        match fb.headers.first() {
+            Some(&h) if fb.start == h as usize => {
+                Start::Header(fb.start, self.skip(pass, file, fb.start))
+            }
+            _ => Start::At(fb.start),
+        }
     }
 }
 

@@ -336,11 +336,20 @@ pub(crate) trait Skip {
     /// `jump.to` is the next block's header, or the line count).
     fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict;
 
-    /// The first line of `file` whose reading may change anything (the lines before it are
-    /// passed over as the walk enters the file).
-    fn start(&self, _file: FileId) -> usize {
-        0
+    /// Where a walk entering `file` in the state `pass` is in begins: the first line whose
+    /// reading may change anything (the lines before it are passed over), or, when that is a
+    /// block header, the answer [`Skip::skip`] gives there.
+    fn start(&self, _pass: &Pass<'_>, _file: FileId) -> Start {
+        Start::At(0)
     }
+}
+
+/// Where a walk through a file begins ([`Skip::start`]).
+pub(crate) enum Start {
+    /// At this line.
+    At(usize),
+    /// At the block header on this line, with the answer [`Skip::skip`] gives there.
+    Header(usize, Verdict),
 }
 
 /// A [`Skip`]'s answer at a block header.
@@ -418,7 +427,6 @@ impl Pass<'_> {
         let doc = &f.doc;
         let mut header: Option<Loc> = None;
         let mut exclusive = false;
-        let mut next = self.skip.map_or(0, |s| s.start(file));
         // Outside an active block nothing is read but headers and `Include` lines, and a `Host`
         // line can apply only if it must be read whatever the host (`header_reads`: `Match`,
         // wildcards, quotes, escapes) or its text holds the host's name (found by one search of
@@ -443,6 +451,21 @@ impl Pass<'_> {
         // `*activep`, kept here as the walk reads on and written back when it ends (a local
         // the loop keeps in a register).
         let mut active = *activep;
+        let mut next = 0;
+        if let Some(s) = self.skip {
+            match s.start(self, file) {
+                Start::At(line) => next = line,
+                Start::Header(line, Verdict::Read(k)) => (next, granted, known) = (line, line, k),
+                // (As at the header, below.)
+                Start::Header(_, Verdict::Jump(jump)) => {
+                    next = jump.to;
+                    if jump.read {
+                        (granted, known) = (jump.to, jump.known);
+                    }
+                    active = false;
+                }
+            }
+        }
         let line_count = doc.line_count();
         while next < line_count {
             if !active && jumping {
