@@ -74,7 +74,7 @@ impl Value for String {
     fn read(v: &[u8], spare: &mut Spare) -> Option<String> {
         let mut s = spare.0.pop().unwrap_or_default();
         s.clear();
-        if v.is_ascii() {
+        if crate::swar::is_ascii(v) {
             // SAFETY: ASCII bytes are UTF-8 (checked word by word, cheaper than the general
             // check for the short values of nearly every line).
             s.push_str(unsafe { std::str::from_utf8_unchecked(v) });

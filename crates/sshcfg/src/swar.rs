@@ -37,6 +37,24 @@ pub(crate) fn load_upto(bytes: &[u8], at: usize, len: usize) -> u64 {
     }
 }
 
+/// Is every byte of `s` ASCII? Eight bytes at a time from eight bytes on (the last eight may
+/// overlap the eight before), a loop below eight: the values a resolution records are short,
+/// and `<[u8]>::is_ascii` is a call.
+#[inline(always)]
+pub(crate) fn is_ascii(s: &[u8]) -> bool {
+    if s.len() < 8 {
+        return s.iter().all(|&b| b < 0x80);
+    }
+    let mut at = 0;
+    while at + 8 < s.len() {
+        if load(s, at) & HIGH != 0 {
+            return false;
+        }
+        at += 8;
+    }
+    load(s, s.len() - 8) & HIGH == 0
+}
+
 /// The low `len` bytes of a word set (`len <= 8`).
 #[inline(always)]
 pub(crate) const fn mask(len: usize) -> u64 {
@@ -68,6 +86,22 @@ pub(crate) const fn below(x: u64, b: u8) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A byte of 0x80 or more is found at every place of strings of every length up to 40.
+    #[test]
+    fn is_ascii_finds_a_high_byte_anywhere() {
+        for len in 0..40 {
+            let plain = vec![0x7fu8; len];
+            assert!(is_ascii(&plain), "{len}");
+            for at in 0..len {
+                for high in [0x80, 0xc3, 0xff] {
+                    let mut s = plain.clone();
+                    s[at] = high;
+                    assert!(!is_ascii(&s), "{len} {at} {high}");
+                }
+            }
+        }
+    }
 
     /// Every test, on words of bytes picked to provoke carries (each byte value beside each
     /// other in every position), flags exactly the bytes that pass it.
