@@ -103,43 +103,116 @@ struct Refusal<'a> {
     jump_tokens_may_stay: bool,
 }
 
+/// A wanted forward, as each host's status looks at it (made once for every host).
+struct Want {
+    /// Its arguments as a config line has them.
+    args: String,
+    /// The local port it listens on.
+    local: u16,
+    /// The remote port it connects to.
+    remote: u16,
+}
+
+impl Want {
+    fn new(w: &sshcfg::Forward) -> Want {
+        Want {
+            args: w.config_args(),
+            local: w.listen_port().unwrap_or_default(),
+            remote: w.connect_port().unwrap_or_default(),
+        }
+    }
+}
+
+/// What ssh refuses for one host: the `file:line` it names first, and what it says (of that
+/// line, and of a line refused for every host when that comes later).
+#[derive(Default)]
+struct Rejected {
+    /// `file:line` of the line ssh names first.
+    at: Option<String>,
+    /// The lines the notes speak of.
+    said: [Option<sshcfg::Loc>; 2],
+    /// What ssh says of the line it names first.
+    note: Option<String>,
+    /// What ssh says of the line refused for every host, when that comes later.
+    later_note: Option<String>,
+}
+
+/// What ssh names first for host `r`: a line rejected for every host (this host's
+/// IgnoreUnknown may cover it) or a problem its reading for this host met before it. What ssh
+/// says of a line rejected for every host is shown too (a note, after the one ssh names first
+/// when that comes before it), not only where it is. (Only looked at for a host with a
+/// problem, or when a line is rejected for every host.)
+fn rejected(
+    r: &sshcfg::Resolution,
+    refusal: &Refusal<'_>,
+    set: &sshcfg::ConfigSet,
+    ctx: &sshcfg::ResolveContext,
+) -> Rejected {
+    let for_every_host = refusal
+        .rejected
+        .and_then(|_| set.rejection_for_host(ctx.openssh, r));
+    let first = set.refusal_for_host(for_every_host.clone(), r);
+    let mut out = Rejected {
+        at: first.as_ref().map(|f| set.place(f.loc).to_string()),
+        ..Rejected::default()
+    };
+    if let (Some(f), Some(g)) = (&first, &for_every_host) {
+        out.said = [Some(f.loc), Some(g.loc)];
+        out.note = Some(crate::refusal::rejection_text(set, f));
+        out.later_note = (g.loc != f.loc).then(|| crate::refusal::rejection_text(set, g));
+    }
+    out
+}
+
+/// The notes of host `r`: what ssh says of the lines it refuses (`rejected`), the lines left
+/// undecided, the walk's errors and unreadable forwards, and a forward whose socket path may
+/// keep a jump token (at `unknown_jump`). (Only made for a host with something to note.)
+fn notes(
+    host: &str,
+    r: &sshcfg::Resolution,
+    rejected: Rejected,
+    unknown_jump: Option<sshcfg::Loc>,
+    set: &sshcfg::ConfigSet,
+) -> Vec<String> {
+    let at = |loc: sshcfg::Loc| set.place(loc).to_string();
+    let said = rejected.said;
+    (rejected.note.into_iter().chain(rejected.later_note))
+        .chain(
+            (r.not_evaluated.iter())
+                .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
+        )
+        .chain(
+            (r.errors.iter())
+                // The walk's word on the lines the rejection notes name is said there
+                // already.
+                .filter(|n| !said.contains(&Some(n.loc)))
+                .chain(r.unreadable_forwards.iter())
+                .map(|n| format!("{}: {}", at(n.loc), n.message)),
+        )
+        .chain(
+            unknown_jump
+                .map(|loc| format!("{}: {}", at(loc), crate::undecided::UNKNOWN_JUMP_TOKENS)),
+        )
+        .collect()
+}
+
 fn host_status<'a>(
     host: &'a str,
-    (want, want_args): (&sshcfg::Forward, &'a str),
+    want: &'a Want,
     r: &'a sshcfg::Resolution,
     refusal: &Refusal<'_>,
     set: &'a sshcfg::ConfigSet,
     ctx: &sshcfg::ResolveContext,
 ) -> HostStatus<'a> {
     let at = |loc: sshcfg::Loc| set.place(loc).to_string();
-    let (local, remote) = (
-        want.listen_port().unwrap_or_default(),
-        want.connect_port().unwrap_or_default(),
-    );
-    let tunnel = r.tunnel(local, remote, crate::codex::ENDS);
-    // What ssh names first: a line rejected for every host (this host's IgnoreUnknown may
-    // cover it) or a problem its reading for this host met before it. What ssh says of a line
-    // rejected for every host is shown too (a note, after the one ssh names first when that
-    // comes before it), not only where it is. (Most hosts have neither: nothing is looked at
-    // for them.)
-    // The note of the refusal ssh names first, and of the line refused for every host when
-    // that comes later.
-    let (mut rejection_note, mut later_note) = (None, None);
-    let mut said = [None; 2];
-    let mut rejected = None;
-    if refusal.rejected.is_some() || !r.errors.is_empty() {
-        let for_every_host = refusal
-            .rejected
-            .and_then(|_| set.rejection_for_host(ctx.openssh, r));
-        let first = set.refusal_for_host(for_every_host.clone(), r);
-        rejected = first.as_ref().map(|f| at(f.loc));
-        if let (Some(f), Some(g)) = (&first, &for_every_host) {
-            said = [Some(f.loc), Some(g.loc)];
-            rejection_note = Some(crate::refusal::rejection_text(set, f));
-            later_note = (g.loc != f.loc).then(|| crate::refusal::rejection_text(set, g));
-        }
-    }
-    let (reason, reason_at) = match (tunnel.as_ref(), rejected, refusal.bad_permissions) {
+    let tunnel = r.tunnel(want.local, want.remote, crate::codex::ENDS);
+    // (Most hosts have neither a line rejected for every host nor a problem of their own:
+    // nothing is looked at for them.)
+    let mut rejected = match refusal.rejected.is_some() || !r.errors.is_empty() {
+        true => rejected(r, refusal, set, ctx),
+        false => Rejected::default(),
+    };
+    let (reason, reason_at) = match (tunnel.as_ref(), rejected.at.take(), refusal.bad_permissions) {
         (_, _, Some(file)) => (Some(Reason::BadPermissions), Some(file.to_string())),
         (_, Some(line), None) => (Some(Reason::RejectedLine), Some(line)),
         (Ok(_), None, None) => (None, None),
@@ -149,35 +222,14 @@ fn host_status<'a>(
         .jump_tokens_may_stay
         .then(|| crate::undecided::unknown_jump_tokens(r))
         .flatten();
-    let noted = rejection_note.is_some()
+    let noted = rejected.note.is_some()
         || !r.not_evaluated.is_empty()
         || !r.errors.is_empty()
         || !r.unreadable_forwards.is_empty()
         || unknown_jump.is_some();
-    // (Most hosts have nothing to note: no list is made for them.)
-    let notes = noted.then(|| {
-        (rejection_note.into_iter().chain(later_note))
-            .chain(
-                (r.not_evaluated.iter())
-                    .map(|n| format!("{}: {}", at(n.loc), crate::undecided::text(host, &n.what))),
-            )
-            .chain(
-                (r.errors.iter())
-                    // The walk's word on the lines the rejection notes name is said there
-                    // already.
-                    .filter(|n| !said.contains(&Some(n.loc)))
-                    .chain(r.unreadable_forwards.iter())
-                    .map(|n| format!("{}: {}", at(n.loc), n.message)),
-            )
-            .chain(
-                unknown_jump
-                    .map(|loc| format!("{}: {}", at(loc), crate::undecided::UNKNOWN_JUMP_TOKENS)),
-            )
-            .collect()
-    });
     HostStatus {
         host,
-        forward: want_args,
+        forward: &want.args,
         enabled: reason.is_none(),
         source: tunnel
             .as_ref()
@@ -193,7 +245,11 @@ fn host_status<'a>(
         user: r.get::<sshcfg::setting::User>().map(|v| v.value.as_str()),
         port: r.get::<sshcfg::setting::Port>().map(|v| v.value.as_str()),
         clear_all_forwardings: r.clears_forwardings(),
-        notes: notes.unwrap_or_default(),
+        // (Most hosts have nothing to note: no list is made for them.)
+        notes: match noted {
+            true => notes(host, r, rejected, unknown_jump, set),
+            false => Vec::new(),
+        },
     }
 }
 
@@ -227,47 +283,68 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.
     let index = every.or_else(|| (hosts.len() > 1).then(|| set.resolve_index()));
-    // Each wanted forward as a config line's arguments, made once for every host.
-    let wants: Vec<(&sshcfg::Forward, String)> =
-        wants.iter().map(|w| (w, w.config_args())).collect();
-    // Each host's status is made, handed on (written, or serialized into the JSON array) and
-    // dropped before the next host is resolved; `false` from `f` stops the run.
-    let each = |f: &mut dyn FnMut(&HostStatus<'_>) -> bool| {
-        // One resolution, resolved into host after host (its room is reused).
-        let mut r = sshcfg::Resolution::default();
-        for (i, host) in hosts.iter().enumerate() {
-            match &index {
-                Some(ix) => ix.resolve_name_into(&hosts, i, ctx, &mut r),
-                None => r = set.resolve(host, ctx),
-            }
-            for (want, args) in &wants {
-                if !f(&host_status(host, (want, args), &r, &refusal, &set, ctx)) {
-                    return;
-                }
-            }
-        }
+    let run = Run {
+        set: &set,
+        ctx,
+        hosts,
+        index,
+        wants: wants.iter().map(Want::new).collect(),
+        refusal,
     };
     if a.json {
-        print_json(&Streamed(each))?;
+        print_json(&Streamed(&run))?;
         return Ok(0);
     }
     // On a terminal the config's control bytes (in a host name, a HostName) are shown visibly.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match std::io::stdout().is_terminal() {
-        true => write_each(&mut crate::visible::Visible(&mut out), each),
-        false => write_each(&mut out, each),
+        true => write_each(&mut crate::visible::Visible(&mut out), &run),
+        false => write_each(&mut out, &run),
     }
     .map_err(stdout_failed)?;
     Ok(0)
 }
 
-/// Write the text of each status `each` hands on to `out`, then flush it.
-fn write_each<W: std::io::Write>(
-    out: &mut W,
-    each: impl FnOnce(&mut dyn FnMut(&HostStatus<'_>) -> bool),
-) -> std::io::Result<()> {
+/// A run over the hosts asked for: what each host's status is made from.
+struct Run<'a> {
+    set: &'a sshcfg::ConfigSet,
+    ctx: &'a sshcfg::ResolveContext,
+    hosts: sshcfg::HostNames<'a>,
+    /// Through which the hosts are resolved when there are several.
+    index: Option<sshcfg::ResolveIndex<'a>>,
+    /// Each wanted forward.
+    wants: Vec<Want>,
+    refusal: Refusal<'a>,
+}
+
+impl Run<'_> {
+    /// Make each host's status and hand it to `f` (written, or serialized into the JSON array),
+    /// dropping it before the next host is resolved; `false` from `f` stops the run. (`f` is a
+    /// type parameter, not a `dyn`, so that the writing of each status can be compiled into
+    /// this loop: it runs once per host.)
+    fn each(&self, mut f: impl FnMut(&HostStatus<'_>) -> bool) {
+        let (set, ctx) = (self.set, self.ctx);
+        // One resolution, resolved into host after host (its room is reused).
+        let mut r = sshcfg::Resolution::default();
+        for i in 0..self.hosts.len() {
+            match &self.index {
+                Some(ix) => ix.resolve_name_into(&self.hosts, i, ctx, &mut r),
+                None => r = set.resolve(self.hosts.get(i).unwrap_or_default(), ctx),
+            }
+            // (The resolution holds the host's name as asked for.)
+            for want in &self.wants {
+                if !f(&host_status(&r.host, want, &r, &self.refusal, set, ctx)) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Write the text of each host's status of `run` to `out`, then flush it.
+fn write_each<W: std::io::Write>(out: &mut W, run: &Run<'_>) -> std::io::Result<()> {
     let mut failed = None;
-    each(&mut |h| match write_text(out, h) {
+    run.each(|h| match write_text(out, h) {
         Ok(()) => true,
         Err(e) => {
             failed = Some(e);
@@ -282,14 +359,14 @@ fn write_each<W: std::io::Write>(
 
 /// The `--json` array of every host's status, serialized as each is made (the same bytes as a
 /// `Vec` of them, without keeping them).
-struct Streamed<F>(F);
+struct Streamed<'r, 'a>(&'r Run<'a>);
 
-impl<F: Fn(&mut dyn FnMut(&HostStatus<'_>) -> bool)> Serialize for Streamed<F> {
+impl Serialize for Streamed<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq as _;
         let mut seq = s.serialize_seq(None)?;
         let mut failed = None;
-        (self.0)(&mut |h| match seq.serialize_element(h) {
+        self.0.each(|h| match seq.serialize_element(h) {
             Ok(()) => true,
             Err(e) => {
                 failed = Some(e);
