@@ -16,30 +16,91 @@ struct ForwardReport {
 }
 
 /// One host's status, borrowing from the resolution (a run over every host makes one for each).
-#[derive(Serialize)]
+/// What `--json` shows of it is made as it is serialized, and the text shows less: a run over
+/// every host formats nothing for a host that it does not write.
 struct HostStatus<'a> {
     host: &'a str,
-    /// The forward asked for, as written in a config.
-    forward: &'a str,
-    /// A forward carries the login: the first listener of the local port that accepts the
-    /// browser's connection to the redirect's host (127.0.0.1), on loopback only, to a target
-    /// that reaches Codex's server on the remote's 127.0.0.1 (and ssh accepts the config).
-    enabled: bool,
-    /// Where the forward that carries it comes from.
-    source: Option<String>,
-    /// Why not: `missing`, `cleared`, `wrong-target`, `socks-proxy`, `wrong-bind`,
-    /// `beyond-loopback`, `not-first-listener`, `remote-port-taken`, `rejected-line`,
-    /// `bad-permissions`.
-    #[serde(serialize_with = "reason_code")]
-    reason: Option<Reason>,
-    /// The `file:line` responsible.
-    reason_at: Option<String>,
-    forwards: Forwards<'a>,
-    hostname: Option<&'a str>,
-    user: Option<&'a str>,
-    port: Option<&'a str>,
-    clear_all_forwardings: bool,
+    /// The forward asked for.
+    want: &'a Want,
+    r: &'a sshcfg::Resolution,
+    set: &'a sshcfg::ConfigSet,
+    /// The line of the forward that carries the login, or why none does.
+    verdict: Result<sshcfg::Loc, Why<'a>>,
     notes: Vec<String>,
+}
+
+/// Why no forward carries the login, and what is responsible.
+struct Why<'a> {
+    reason: Reason,
+    at: Option<At<'a>>,
+}
+
+/// What is responsible: a file, or a line of one (written as `file:line`).
+enum At<'a> {
+    File(&'a str),
+    Line(sshcfg::Place<'a>),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::File(file) => f.write_str(file),
+            At::Line(place) => place.fmt(f),
+        }
+    }
+}
+
+impl Serialize for At<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl HostStatus<'_> {
+    fn hostname(&self) -> Option<&str> {
+        (self.r.get::<sshcfg::setting::HostName>()).map(|v| v.value.as_str())
+    }
+
+    fn user(&self) -> Option<&str> {
+        (self.r.get::<sshcfg::setting::User>()).map(|v| v.value.as_str())
+    }
+
+    fn port(&self) -> Option<&str> {
+        (self.r.get::<sshcfg::setting::Port>()).map(|v| v.value.as_str())
+    }
+}
+
+impl Serialize for HostStatus<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let why = self.verdict.as_ref().err();
+        let mut o = s.serialize_struct("HostStatus", 12)?;
+        o.serialize_field("host", self.host)?;
+        // The forward asked for, as written in a config.
+        o.serialize_field("forward", &self.want.args)?;
+        // A forward carries the login: the first listener of the local port that accepts the
+        // browser's connection to the redirect's host (127.0.0.1), on loopback only, to a
+        // target that reaches Codex's server on the remote's 127.0.0.1 (and ssh accepts the
+        // config).
+        o.serialize_field("enabled", &self.verdict.is_ok())?;
+        // Where the forward that carries it comes from.
+        let source = self.verdict.as_ref().ok();
+        o.serialize_field("source", &source.map(|&loc| At::Line(self.set.place(loc))))?;
+        // Why not: `missing`, `cleared`, `wrong-target`, `socks-proxy`, `wrong-bind`,
+        // `beyond-loopback`, `not-first-listener`, `remote-port-taken`, `rejected-line`,
+        // `bad-permissions`.
+        o.serialize_field("reason", &why.map(|w| w.reason.code()))?;
+        // The `file:line` responsible.
+        o.serialize_field("reason_at", &why.and_then(|w| w.at.as_ref()))?;
+        let (r, set) = (self.r, self.set);
+        o.serialize_field("forwards", &Forwards { r, set })?;
+        o.serialize_field("hostname", &self.hostname())?;
+        o.serialize_field("user", &self.user())?;
+        o.serialize_field("port", &self.port())?;
+        o.serialize_field("clear_all_forwardings", &r.clears_forwardings())?;
+        o.serialize_field("notes", &self.notes)?;
+        o.end()
+    }
 }
 
 /// The host's effective forwards as `--json` lists them (`ssh -G` hides the dynamic ones), made
@@ -67,28 +128,48 @@ impl Serialize for Forwards<'_> {
 }
 
 /// Why a forward does not carry the login.
+#[derive(Clone, Copy)]
 enum Reason {
-    /// What the listener model says.
-    Blocked(sshcfg::Blocker),
+    /// What the listener model says: its blocker's code ([`sshcfg::Blocker::code`]), and how the
+    /// text says it.
+    Blocked(&'static str, Said),
     /// ssh refuses a line of the config (for this host).
     RejectedLine,
     /// ssh will not read a file of the config.
     BadPermissions,
 }
 
+/// How the text says what the listener model says.
+#[derive(Clone, Copy)]
+enum Said {
+    /// No forward listens on the local port: `disabled`, no more.
+    Missing,
+    /// `ClearAllForwardings yes`: said so.
+    Cleared,
+    /// By its code.
+    Code,
+}
+
 impl Reason {
+    /// What the listener model says (only the blocker's code and how it is said are kept).
+    fn of(b: &sshcfg::Blocker) -> Reason {
+        use sshcfg::Blocker;
+        let said = match b {
+            Blocker::Missing => Said::Missing,
+            Blocker::Cleared { .. } => Said::Cleared,
+            _ => Said::Code,
+        };
+        Reason::Blocked(b.code(), said)
+    }
+
     /// The stable name `--json` gives it.
-    fn code(&self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
-            Reason::Blocked(b) => b.code(),
+            Reason::Blocked(code, _) => code,
             Reason::RejectedLine => "rejected-line",
             Reason::BadPermissions => "bad-permissions",
         }
     }
-}
-
-fn reason_code<S: serde::Serializer>(r: &Option<Reason>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_some(&r.as_ref().map(Reason::code))
 }
 
 /// What makes ssh refuse the config whatever the forwards say: a line it rejects (for this host),
@@ -127,8 +208,8 @@ impl Want {
 /// line, and of a line refused for every host when that comes later).
 #[derive(Default)]
 struct Rejected {
-    /// `file:line` of the line ssh names first.
-    at: Option<String>,
+    /// The line ssh names first.
+    at: Option<sshcfg::Loc>,
     /// The lines the notes speak of.
     said: [Option<sshcfg::Loc>; 2],
     /// What ssh says of the line it names first.
@@ -153,7 +234,7 @@ fn rejected(
         .and_then(|_| set.rejection_for_host(ctx.openssh, r));
     let first = set.refusal_for_host(for_every_host.clone(), r);
     let mut out = Rejected {
-        at: first.as_ref().map(|f| set.place(f.loc).to_string()),
+        at: first.as_ref().map(|f| f.loc),
         ..Rejected::default()
     };
     if let (Some(f), Some(g)) = (&first, &for_every_host) {
@@ -200,54 +281,46 @@ fn host_status<'a>(
     host: &'a str,
     want: &'a Want,
     r: &'a sshcfg::Resolution,
-    refusal: &Refusal<'_>,
+    refusal: &Refusal<'a>,
     set: &'a sshcfg::ConfigSet,
     ctx: &sshcfg::ResolveContext,
 ) -> HostStatus<'a> {
-    let at = |loc: sshcfg::Loc| set.place(loc).to_string();
     let tunnel = r.tunnel(want.local, want.remote, crate::codex::ENDS);
     // (Most hosts have neither a line rejected for every host nor a problem of their own:
     // nothing is looked at for them.)
-    let mut rejected = match refusal.rejected.is_some() || !r.errors.is_empty() {
-        true => rejected(r, refusal, set, ctx),
-        false => Rejected::default(),
-    };
-    let (reason, reason_at) = match (tunnel.as_ref(), rejected.at.take(), refusal.bad_permissions) {
-        (_, _, Some(file)) => (Some(Reason::BadPermissions), Some(file.to_string())),
-        (_, Some(line), None) => (Some(Reason::RejectedLine), Some(line)),
-        (Ok(_), None, None) => (None, None),
-        (Err(b), None, None) => (Some(Reason::Blocked(b.clone())), b.at().map(&at)),
+    let rejected = (refusal.rejected.is_some() || !r.errors.is_empty())
+        .then(|| rejected(r, refusal, set, ctx));
+    let at = |loc| Some(At::Line(set.place(loc)));
+    let why = |reason, at| Err(Why { reason, at });
+    let verdict = match (
+        refusal.bad_permissions,
+        rejected.as_ref().and_then(|r| r.at),
+    ) {
+        (Some(file), _) => why(Reason::BadPermissions, Some(At::File(file))),
+        (None, Some(line)) => why(Reason::RejectedLine, at(line)),
+        (None, None) => match &tunnel {
+            Ok(f) => Ok(f.loc),
+            Err(b) => why(Reason::of(b), b.at().and_then(at)),
+        },
     };
     let unknown_jump = refusal
         .jump_tokens_may_stay
         .then(|| crate::undecided::unknown_jump_tokens(r))
         .flatten();
-    let noted = rejected.note.is_some()
+    let noted = rejected.as_ref().is_some_and(|r| r.note.is_some())
         || !r.not_evaluated.is_empty()
         || !r.errors.is_empty()
         || !r.unreadable_forwards.is_empty()
         || unknown_jump.is_some();
     HostStatus {
         host,
-        forward: &want.args,
-        enabled: reason.is_none(),
-        source: tunnel
-            .as_ref()
-            .ok()
-            .filter(|_| reason.is_none())
-            .map(|f| at(f.loc)),
-        reason,
-        reason_at,
-        forwards: Forwards { r, set },
-        hostname: r
-            .get::<sshcfg::setting::HostName>()
-            .map(|v| v.value.as_str()),
-        user: r.get::<sshcfg::setting::User>().map(|v| v.value.as_str()),
-        port: r.get::<sshcfg::setting::Port>().map(|v| v.value.as_str()),
-        clear_all_forwardings: r.clears_forwardings(),
+        want,
+        r,
+        set,
+        verdict,
         // (Most hosts have nothing to note: no list is made for them.)
         notes: match noted {
-            true => notes(host, r, rejected, unknown_jump, set),
+            true => notes(host, r, rejected.unwrap_or_default(), unknown_jump, set),
             false => Vec::new(),
         },
     }
@@ -384,25 +457,31 @@ impl Serialize for Streamed<'_, '_> {
 /// every host of a large config writes one such line per host, in as few writes as its parts
 /// allow (each costs a call).
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Result<()> {
-    use sshcfg::Blocker;
     // Plain byte writes, not `write!`: this runs once per host.
-    for part in [h.host, ": ", h.forward] {
+    for part in [h.host, ": ", &h.want.args] {
         out.write_all(part.as_bytes())?;
     }
-    match (&h.source, &h.reason, &h.reason_at) {
-        (Some(src), _, _) => write!(out, " enabled ({src})")?,
-        (None, Some(Reason::Blocked(Blocker::Cleared { .. })), _) => {
-            out.write_all(b" disabled (ClearAllForwardings yes)")?
-        }
-        (None, Some(Reason::Blocked(Blocker::Missing)) | None, _) => out.write_all(b" disabled")?,
-        (None, Some(why), Some(place)) => write!(out, " disabled ({} at {place})", why.code())?,
-        (None, Some(why), None) => write!(out, " disabled ({})", why.code())?,
+    match &h.verdict {
+        Ok(loc) => write!(out, " enabled ({})", h.set.place(*loc))?,
+        Err(Why {
+            reason: Reason::Blocked(_, Said::Cleared),
+            ..
+        }) => out.write_all(b" disabled (ClearAllForwardings yes)")?,
+        Err(Why {
+            reason: Reason::Blocked(_, Said::Missing),
+            ..
+        }) => out.write_all(b" disabled")?,
+        Err(Why {
+            reason,
+            at: Some(at),
+        }) => write!(out, " disabled ({} at {at})", reason.code())?,
+        Err(Why { reason, at: None }) => write!(out, " disabled ({})", reason.code())?,
     }
     // Each name with what comes before it: the opening bracket for the first shown.
     let extra = [
-        ("  [hostname=", " hostname=", h.hostname),
-        ("  [user=", " user=", h.user),
-        ("  [port=", " port=", h.port),
+        ("  [hostname=", " hostname=", h.hostname()),
+        ("  [user=", " user=", h.user()),
+        ("  [port=", " port=", h.port()),
     ];
     let mut first = true;
     for (opening, after, value) in extra {
