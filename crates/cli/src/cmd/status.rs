@@ -188,6 +188,8 @@ struct Refusal<'a> {
 struct Want {
     /// Its arguments as a config line has them.
     args: String,
+    /// What a host's line of text shows after its name: `: ` and the arguments.
+    after_host: String,
     /// The local port it listens on.
     local: u16,
     /// The remote port it connects to.
@@ -196,8 +198,10 @@ struct Want {
 
 impl Want {
     fn new(w: &sshcfg::Forward) -> Want {
+        let args = w.config_args();
         Want {
-            args: w.config_args(),
+            after_host: format!(": {args}"),
+            args,
             local: w.listen_port().unwrap_or_default(),
             remote: w.connect_port().unwrap_or_default(),
         }
@@ -277,6 +281,9 @@ fn notes(
         .collect()
 }
 
+/// The status of `host`, resolved into `r`, for the forward `want`. (Compiled into the loop
+/// over the hosts: it runs once per host, and what it makes is read there at once.)
+#[inline(always)]
 fn host_status<'a>(
     host: &'a str,
     want: &'a Want,
@@ -458,7 +465,7 @@ impl Serialize for Streamed<'_, '_> {
 /// allow (each costs a call).
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Result<()> {
     // Plain byte writes, not `write!`: this runs once per host.
-    for part in [h.host, ": ", &h.want.args] {
+    for part in [h.host, &h.want.after_host] {
         out.write_all(part.as_bytes())?;
     }
     match &h.verdict {
@@ -486,7 +493,11 @@ fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Res
     let mut first = true;
     for (opening, after, value) in extra {
         if let Some(v) = value {
-            out.write_all(if first { opening } else { after }.as_bytes())?;
+            // (Two writes of a known length each, not one of either: this runs once per host.)
+            match first {
+                true => out.write_all(opening.as_bytes())?,
+                false => out.write_all(after.as_bytes())?,
+            }
             out.write_all(v.as_bytes())?;
             first = false;
         }
