@@ -394,6 +394,9 @@ impl Resolution {
     /// The forward that carries connections to `ends.client` port `local` on this machine to a
     /// server on the remote machine's `ends.server` port `remote`, over loopback only, or why
     /// there is none (see the module docs).
+    // (Inlined: a caller that asks it of every host of a large config learns most hosts' answer
+    // here, where no listener is looked at, without a call.)
+    #[inline]
     pub fn tunnel(
         &self,
         local: u16,
@@ -415,6 +418,17 @@ impl Resolution {
         {
             return Err(Blocker::Missing);
         }
+        self.tunnel_through_listeners(local, remote, ends)
+    }
+
+    /// [`Resolution::tunnel`] when a forward listens on `local` and forwards are not cleared:
+    /// the listeners of the port decide.
+    fn tunnel_through_listeners(
+        &self,
+        local: u16,
+        remote: u16,
+        ends: TunnelEnds,
+    ) -> Result<EffectiveForward, Blocker> {
         let listeners: Vec<Listener> = self
             .listeners()
             .into_iter()
