@@ -31,48 +31,32 @@ pub trait Setting: sealed::Sealed {
     /// Its value as OpenSSH reads the first argument.
     type Value: Clone + std::fmt::Debug;
     #[doc(hidden)]
-    fn slot(s: &Settings) -> &Option<Located<Self::Value>>;
+    fn slot(s: &Settings) -> Option<&Located<Self::Value>>;
     #[doc(hidden)]
-    fn slot_mut(s: &mut Settings) -> &mut Option<Located<Self::Value>>;
+    fn unset(s: &mut Settings);
 }
 
 mod sealed {
     pub trait Sealed {}
 }
 
-/// Room of strings a [`Settings`] held for an earlier host, kept for the next (resolving host
-/// after host into one [`Resolution`](crate::Resolution) then allocates no string for them).
-/// It is no part of the settings: equal whatever it holds, not printed, cloned empty.
-#[derive(Default)]
-pub(crate) struct Spare(Vec<String>);
-
-impl Clone for Spare {
-    fn clone(&self) -> Spare {
-        Spare::default()
-    }
-}
-
-impl PartialEq for Spare {
-    fn eq(&self, _: &Spare) -> bool {
-        true
-    }
-}
-
-impl Eq for Spare {}
-
-/// A recorded option's value: read from the first argument of a line (`None`: ssh refuses it),
-/// and its room handed back when the settings are cleared.
+/// A recorded option's value, read from the first argument of a line into a slot that may hold
+/// an earlier host's value (whose room is reused). `false`: ssh refuses it, and the slot is not
+/// in force.
 trait Value: Sized {
-    fn read(arg: &[u8], spare: &mut Spare) -> Option<Self>;
-    fn recycle(self, _spare: &mut Spare) {}
+    fn read_into(arg: &[u8], slot: &mut Option<Located<Self>>, loc: Loc) -> bool;
 }
 
-/// A value kept as written (unexpanded), in a string whose room an earlier host left when there
-/// is one.
+/// A value kept as written (unexpanded), in the string an earlier host left when there is one.
 impl Value for String {
     #[inline(always)]
-    fn read(v: &[u8], spare: &mut Spare) -> Option<String> {
-        let mut s = spare.0.pop().unwrap_or_default();
+    fn read_into(v: &[u8], slot: &mut Option<Located<String>>, loc: Loc) -> bool {
+        let l = slot.get_or_insert_with(|| Located {
+            value: String::new(),
+            loc,
+        });
+        l.loc = loc;
+        let s = &mut l.value;
         s.clear();
         if crate::swar::is_ascii(v) {
             // SAFETY: ASCII bytes are UTF-8 (checked word by word, cheaper than the general
@@ -82,20 +66,22 @@ impl Value for String {
             // UTF-8 is copied as it is; anything else as `from_utf8_lossy` reads it.
             s.push_str(&String::from_utf8_lossy(v));
         }
-        Some(s)
-    }
-
-    fn recycle(self, spare: &mut Spare) {
-        spare.0.push(self);
+        true
     }
 }
 
-/// Values read by their type's own `parse` (nothing to hand back).
+/// Values read by their type's own `parse`.
 macro_rules! parsed {
     ($($ty:ty),*) => {
         $( impl Value for $ty {
-            fn read(v: &[u8], _: &mut Spare) -> Option<$ty> {
-                <$ty>::parse(v)
+            fn read_into(v: &[u8], slot: &mut Option<Located<$ty>>, loc: Loc) -> bool {
+                match <$ty>::parse(v) {
+                    Some(value) => {
+                        *slot = Some(Located { value, loc });
+                        true
+                    }
+                    None => false,
+                }
             }
         } )*
     };
@@ -110,31 +96,42 @@ parsed!(
 
 macro_rules! settings {
     ($( $(#[$doc:meta])* $name:ident ($field:ident): $ty:ty; )*) => {
-        /// The recorded options of one resolution (read them with
-        /// [`Resolution::get`](crate::Resolution::get)).
-        #[doc(hidden)]
-        #[derive(Clone, Default, PartialEq, Eq)]
-        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-        pub struct Settings {
-            $( $field: Option<Located<$ty>>, )*
-            #[cfg_attr(feature = "serde", serde(skip))]
-            spare: Spare,
+        /// Each option's bit in [`Settings::present`].
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        enum Bit {
+            $( $field, )*
         }
 
-        impl std::fmt::Debug for Settings {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct("Settings")
-                    $( .field(stringify!($field), &self.$field) )*
-                    .finish()
-            }
+        // (Each bit is one of `present`'s 32.)
+        const _: () = assert!([$( Bit::$field as u32, )*].len() <= 32);
+
+        /// The recorded options of one resolution (read them with
+        /// [`Resolution::get`](crate::Resolution::get)). A slot is in force only when its bit
+        /// of `present` is set: clearing keeps the values (and the room of their strings) of an
+        /// earlier host for the next.
+        #[doc(hidden)]
+        #[derive(Clone, Default)]
+        pub struct Settings {
+            $( $field: Option<Located<$ty>>, )*
+            present: u32,
         }
 
         impl Settings {
-            /// Nothing recorded; the room of the strings that were is kept for the next values.
+            $(
+                #[inline(always)]
+                fn $field(&self) -> Option<&Located<$ty>> {
+                    if self.present & 1 << Bit::$field as u32 != 0 {
+                        self.$field.as_ref()
+                    } else {
+                        None
+                    }
+                }
+            )*
+
+            /// Nothing recorded; the values are kept, out of force, for their room.
+            #[inline]
             pub(crate) fn clear(&mut self) {
-                $( if let Some(v) = self.$field.take() {
-                    v.value.recycle(&mut self.spare);
-                } )*
+                self.present = 0;
             }
 
             /// Is a value of `kw` recorded (then a line of it changes nothing here: the first
@@ -142,7 +139,7 @@ macro_rules! settings {
             #[inline(always)]
             pub(crate) fn holds(&self, kw: Keyword) -> Option<bool> {
                 match kw {
-                    $( Keyword::$name => Some(self.$field.is_some()), )*
+                    $( Keyword::$name => Some(self.present & 1 << Bit::$field as u32 != 0), )*
                     _ => None,
                 }
             }
@@ -154,15 +151,42 @@ macro_rules! settings {
             pub(crate) fn record(&mut self, kw: Keyword, loc: Loc, arg: &[u8]) -> bool {
                 match kw {
                     $( Keyword::$name => {
-                        if self.$field.is_none() {
-                            if let Some(value) = <$ty as Value>::read(arg, &mut self.spare) {
-                                self.$field = Some(Located { value, loc });
-                            }
+                        let bit = 1 << Bit::$field as u32;
+                        if self.present & bit == 0
+                            && <$ty as Value>::read_into(arg, &mut self.$field, loc)
+                        {
+                            self.present |= bit;
                         }
                         true
                     } )*
                     _ => false,
                 }
+            }
+        }
+
+        impl PartialEq for Settings {
+            fn eq(&self, other: &Settings) -> bool {
+                true $( && self.$field() == other.$field() )*
+            }
+        }
+
+        impl Eq for Settings {}
+
+        impl std::fmt::Debug for Settings {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Settings")
+                    $( .field(stringify!($field), &self.$field()) )*
+                    .finish()
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for Settings {
+            fn serialize<Se: serde::Serializer>(&self, s: Se) -> Result<Se::Ok, Se::Error> {
+                use serde::ser::SerializeStruct;
+                let mut st = s.serialize_struct("Settings", [$( stringify!($field), )*].len())?;
+                $( st.serialize_field(stringify!($field), &self.$field())?; )*
+                st.end()
             }
         }
 
@@ -174,11 +198,11 @@ macro_rules! settings {
             impl Setting for $name {
                 const KEYWORD: Keyword = Keyword::$name;
                 type Value = $ty;
-                fn slot(s: &Settings) -> &Option<Located<$ty>> {
-                    &s.$field
+                fn slot(s: &Settings) -> Option<&Located<$ty>> {
+                    s.$field()
                 }
-                fn slot_mut(s: &mut Settings) -> &mut Option<Located<$ty>> {
-                    &mut s.$field
+                fn unset(s: &mut Settings) {
+                    s.present &= !(1 << Bit::$field as u32);
                 }
             }
         )*
@@ -231,12 +255,12 @@ mod tests {
         ];
         for v in values {
             s.clear();
-            assert!(s.hostname.is_none() && s.user.is_none());
+            assert!(s.hostname().is_none() && s.user().is_none());
             assert!(s.record(Keyword::HostName, loc, v));
             assert!(s.record(Keyword::User, loc, v));
             // First wins.
             assert!(s.record(Keyword::User, loc, b"other"));
-            for got in [&s.hostname, &s.user] {
+            for got in [s.hostname(), s.user()] {
                 let got = got.as_ref().expect("recorded");
                 assert_eq!(
                     (got.value.as_str(), got.loc),

@@ -153,7 +153,7 @@ impl Resolution {
     /// keeps it), with the line that set it; `None` when no line that applies sets it (ssh's
     /// default).
     pub fn get<S: Setting>(&self) -> Option<&Located<S::Value>> {
-        S::slot(&self.settings).as_ref()
+        S::slot(&self.settings)
     }
 
     /// Empty, for `host`, keeping the room its lists and the host's text had.
@@ -212,7 +212,7 @@ impl Resolution {
     pub fn keeping_forwardings(&self) -> Resolution {
         let mut r = self.clone();
         if r.clears_forwardings() {
-            *setting::ClearAllForwardings::slot_mut(&mut r.settings) = None;
+            setting::ClearAllForwardings::unset(&mut r.settings);
             r.forwards.clear();
             for f in &self.forward_lines {
                 if !r.forwards.iter().any(|g| g.forward == f.forward) {
