@@ -208,8 +208,8 @@ impl Want {
     }
 }
 
-/// What ssh refuses for one host: the `file:line` it names first, and what it says (of that
-/// line, and of a line refused for every host when that comes later).
+/// What ssh refuses for one host: the line it names first, and what it says (of that line,
+/// and of a line refused for every host when that comes later).
 #[derive(Default)]
 struct Rejected {
     /// The line ssh names first.
