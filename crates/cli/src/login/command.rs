@@ -123,6 +123,7 @@ pub(super) fn not_found(host: &str, command: &[String]) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     fn echoed(c: &[&str]) -> String {
         let words: Vec<String> = c.iter().map(|s| s.to_string()).collect();
         with_browser_echo(&words).join(" ")

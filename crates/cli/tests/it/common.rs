@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// The `codex-fwd` binary, with `NO_COLOR` cleared so colour tests see the flag alone.
+/// The `codex-fwd` binary, with `NO_COLOR` cleared so colour tests see the flag alone. (The
+/// tests that use it and `config_file` run on Unix alone.)
+#[cfg_attr(not(unix), allow(dead_code))]
 pub fn bin() -> Command {
     let mut c = Command::cargo_bin("codex-fwd").unwrap();
     c.env_remove("NO_COLOR");
@@ -12,6 +14,7 @@ pub fn bin() -> Command {
 }
 
 /// A temporary directory holding `config` with `content`.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub fn config_file(content: &str) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("config");
