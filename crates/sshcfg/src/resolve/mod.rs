@@ -157,6 +157,7 @@ impl Resolution {
     }
 
     /// Empty, for `host`, keeping the room its lists and the host's text had.
+    #[inline]
     fn reset(&mut self, host: &str) {
         // Every field is named, so that a new one is not forgotten here.
         let Resolution {
