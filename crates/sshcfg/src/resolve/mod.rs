@@ -1116,6 +1116,7 @@ impl ConfigSet {
 
     /// As [`ConfigSet::resolve_skipping`], into `out` (what it held is replaced; its
     /// allocations are reused).
+    #[inline]
     pub(crate) fn resolve_skipping_into(
         &self,
         host: &str,
