@@ -443,13 +443,23 @@ pub(crate) fn refusal(
     let nothing_read = unresolved.is_none()
         && EARLY.iter().chain(&LATE).all(|&s| o.at(s).is_none())
         && o.more.is_none()
-        && r.forwards.is_empty()
+        && !socket_paths(r)
         && r.get::<setting::HostName>()
             .is_none_or(|hn| !super::has_percent(hn.value.as_bytes()));
     if nothing_read {
         return None;
     }
     checks(set, r, o, ctx, name, unresolved)
+}
+
+/// Has a forward in force of `r` a Unix-socket path (whose expansion the checks read)? Most
+/// forwards are ports.
+#[inline]
+fn socket_paths(r: &Resolution) -> bool {
+    r.forwards.iter().any(|f| {
+        matches!(f.forward.listen, crate::forward::Listen::Path(_))
+            || matches!(f.forward.connect, crate::forward::Connect::Path(_))
+    })
 }
 
 /// [`refusal`] for a host that obtained something the checks read.
@@ -552,13 +562,7 @@ fn checks(
         }
     }
     // What follows reads lines most hosts have none of: found at once when they have none.
-    let socket_paths = || {
-        r.forwards.iter().any(|f| {
-            matches!(f.forward.listen, crate::forward::Listen::Path(_))
-                || matches!(f.forward.connect, crate::forward::Connect::Path(_))
-        })
-    };
-    if LATE.iter().all(|&s| o.at(s).is_none()) && o.remote_forwards().is_empty() && !socket_paths()
+    if LATE.iter().all(|&s| o.at(s).is_none()) && o.remote_forwards().is_empty() && !socket_paths(r)
     {
         return None;
     }
