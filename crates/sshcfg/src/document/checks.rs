@@ -28,11 +28,23 @@ impl Document {
     /// algorithm names it does not know are refused as it refuses them (`None`: the newest
     /// OpenSSH).
     pub fn diagnostics_for(&self, version: Option<OpenSshVersion>) -> Vec<Diagnostic> {
+        self.checks_of(version, |c| c.newest.clone())
+    }
+
+    /// `f` of the rejection check as OpenSSH `version` reads this document: the newest's when
+    /// the answer cannot depend on the release, else the release's, kept for the next question
+    /// about the same release (asked for every host of a run, a sweep each would make the run
+    /// quadratic in the config's size).
+    fn checks_of<T>(&self, version: Option<OpenSshVersion>, f: impl FnOnce(&Checks) -> T) -> T {
         let checks = self.checks();
-        if version.is_none() || !checks.depends_on_version {
-            return checks.newest.clone();
+        let Some(v) = version.filter(|_| checks.depends_on_version) else {
+            return f(checks);
+        };
+        match self.checks_for.get_or_init(|| (v, self.check(Some(v)))) {
+            (w, c) if *w == v => f(c),
+            // (Another release than the one kept: rare, not kept.)
+            _ => f(&self.check(Some(v))),
         }
-        self.check(version).newest
     }
 
     /// Problems the newest OpenSSH would report, line by line: unknown keywords, arguments it
@@ -56,12 +68,7 @@ impl Document {
         &self,
         version: Option<OpenSshVersion>,
     ) -> (Vec<Diagnostic>, bool) {
-        let checks = self.checks();
-        if version.is_none() || !checks.depends_on_version {
-            return (checks.newest.clone(), checks.took_ignore_unknown);
-        }
-        let c = self.check(version);
-        (c.newest, c.took_ignore_unknown)
+        self.checks_of(version, |c| (c.newest.clone(), c.took_ignore_unknown))
     }
 }
 
@@ -130,4 +137,28 @@ pub(super) fn carried(before: &Checks, old: Reread<'_>, new: Reread<'_>) -> Opti
         // (Kept when the lines that went took it: it only asks for a look.)
         took_ignore_unknown: before.took_ignore_unknown || new.took_ignore_unknown,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Document;
+    use crate::OpenSshVersion;
+
+    /// A release's check is made once and kept (every host of a run asks it again), and each
+    /// release still gets its own answer: the first kept, another made afresh.
+    #[test]
+    fn a_releases_check_is_kept_for_the_next_question() {
+        let doc = Document::parse(b"Host a\n  PermitRemoteOpen any\n  Bogus 1\n".to_vec());
+        assert!(doc.checks().depends_on_version);
+        let (old, new) = (OpenSshVersion::new(8, 0), OpenSshVersion::new(9, 2));
+        let fresh = |v| doc.check(Some(v)).newest;
+        assert!(doc.checks_for.get().is_none());
+        for v in [old, new, old, new] {
+            assert_eq!(doc.diagnostics_for(Some(v)), fresh(v));
+            assert_eq!(doc.diagnostics_and_own_cover_for(Some(v)).0, fresh(v));
+        }
+        assert_eq!(doc.checks_for.get().map(|(v, _)| *v), Some(old));
+        // (8.0 knows no PermitRemoteOpen: the releases' answers differ.)
+        assert_ne!(fresh(old), fresh(new));
+    }
 }

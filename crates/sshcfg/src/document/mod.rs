@@ -78,6 +78,9 @@ pub struct Document {
     /// What the newest ssh refuses in it: found while reading, or on first asking for a
     /// document made by splicing.
     checks: Arc<std::sync::OnceLock<crate::diagnose::Checks>>,
+    /// What the first release asked about refuses (when the answer depends on the release): a
+    /// run asks about one, the installed client, for every host it looks at.
+    checks_for: Arc<std::sync::OnceLock<(crate::OpenSshVersion, crate::diagnose::Checks)>>,
     /// The lines that hold the first name asked for ([`Document::lines_naming`]).
     named: Arc<std::sync::OnceLock<Named>>,
     /// About how many bytes a pass through the whole of them reads before it hands their pages
@@ -302,6 +305,7 @@ impl Document {
             has_global,
             has_nul,
             checks: Arc::new(std::sync::OnceLock::from(checks)),
+            checks_for: Arc::default(),
             named: Arc::default(),
             bytes,
             part,
@@ -429,6 +433,7 @@ impl Document {
             checks: Arc::new(
                 carried.map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from),
             ),
+            checks_for: Arc::default(),
             named: Arc::new(named),
             // (New bytes are in memory.)
             part: usize::MAX,
