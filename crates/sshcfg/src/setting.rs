@@ -102,6 +102,14 @@ macro_rules! settings {
             $( $field, )*
         }
 
+        impl Bit {
+            /// Its bit in [`Settings::present`].
+            #[inline(always)]
+            const fn mask(self) -> u32 {
+                1 << self as u32
+            }
+        }
+
         // (Each bit is one of `present`'s 32.)
         const _: () = assert!([$( Bit::$field as u32, )*].len() <= 32);
 
@@ -120,7 +128,7 @@ macro_rules! settings {
             $(
                 #[inline(always)]
                 fn $field(&self) -> Option<&Located<$ty>> {
-                    if self.present & 1 << Bit::$field as u32 != 0 {
+                    if self.present & Bit::$field.mask() != 0 {
                         self.$field.as_ref()
                     } else {
                         None
@@ -139,7 +147,7 @@ macro_rules! settings {
             #[inline(always)]
             pub(crate) fn holds(&self, kw: Keyword) -> Option<bool> {
                 match kw {
-                    $( Keyword::$name => Some(self.present & 1 << Bit::$field as u32 != 0), )*
+                    $( Keyword::$name => Some(self.$field().is_some()), )*
                     _ => None,
                 }
             }
@@ -151,7 +159,7 @@ macro_rules! settings {
             pub(crate) fn record(&mut self, kw: Keyword, loc: Loc, arg: &[u8]) -> bool {
                 match kw {
                     $( Keyword::$name => {
-                        let bit = 1 << Bit::$field as u32;
+                        let bit = Bit::$field.mask();
                         if self.present & bit == 0
                             && <$ty as Value>::read_into(arg, &mut self.$field, loc)
                         {
@@ -202,7 +210,7 @@ macro_rules! settings {
                     s.$field()
                 }
                 fn unset(s: &mut Settings) {
-                    s.present &= !(1 << Bit::$field as u32);
+                    s.present &= !Bit::$field.mask();
                 }
             }
         )*

@@ -37,22 +37,29 @@ pub(crate) fn load_upto(bytes: &[u8], at: usize, len: usize) -> u64 {
     }
 }
 
-/// Is every byte of `s` ASCII? Eight bytes at a time from eight bytes on (the last eight may
-/// overlap the eight before), a loop below eight: the values a resolution records are short,
-/// and `<[u8]>::is_ascii` is a call.
+/// Does a byte of `s` pass a test: `word` flags the bytes of a word that pass it (as the tests
+/// below do), `byte` tells one byte. Eight bytes at a time from eight bytes on (the last eight
+/// may overlap the eight before), a loop below eight: for the short values and names a run over
+/// every host asks about, where a call (`memchr`, `<[u8]>::is_ascii`) costs more.
 #[inline(always)]
-pub(crate) fn is_ascii(s: &[u8]) -> bool {
+pub(crate) fn any(s: &[u8], word: impl Fn(u64) -> u64, byte: impl Fn(u8) -> bool) -> bool {
     if s.len() < 8 {
-        return s.iter().all(|&b| b < 0x80);
+        return s.iter().any(|&b| byte(b));
     }
     let mut at = 0;
     while at + 8 < s.len() {
-        if load(s, at) & HIGH != 0 {
-            return false;
+        if word(load(s, at)) != 0 {
+            return true;
         }
         at += 8;
     }
-    load(s, s.len() - 8) & HIGH == 0
+    word(load(s, s.len() - 8)) != 0
+}
+
+/// Is every byte of `s` ASCII ([`any`] byte at 0x80 or above)?
+#[inline(always)]
+pub(crate) fn is_ascii(s: &[u8]) -> bool {
+    !any(s, |w| w & HIGH, |b| b >= 0x80)
 }
 
 /// The low `len` bytes of a word set (`len <= 8`).

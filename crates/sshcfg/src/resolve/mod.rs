@@ -1023,25 +1023,13 @@ fn cannot_name(raw: &[u8], host: &[u8]) -> bool {
     !raw.is_empty() && !found
 }
 
-/// Does `s` hold a `%`? A host name is short: eight bytes at a time (the last eight, which may
-/// overlap the eight before, for the rest), or a loop below eight, not `contains`'s call to
-/// `memchr`, which costs more on a few bytes (each run over every host of a large config asks
-/// this of every host's name and `HostName` a few times).
-#[allow(clippy::manual_contains)]
+/// Does `s` hold a `%`? A host name is short: [`crate::swar::any`], not `contains`'s call to
+/// `memchr` (each run over every host of a large config asks this of every host's name and
+/// `HostName` a few times).
 #[inline]
 pub(crate) fn has_percent(s: &[u8]) -> bool {
     use crate::swar;
-    if s.len() < 8 {
-        return s.iter().any(|&b| b == b'%');
-    }
-    let mut at = 0;
-    while at + 8 < s.len() {
-        if swar::eq(swar::load(s, at), b'%') != 0 {
-            return true;
-        }
-        at += 8;
-    }
-    swar::eq(swar::load(s, s.len() - 8), b'%') != 0
+    swar::any(s, |w| swar::eq(w, b'%'), |b| b == b'%')
 }
 
 /// `percent_expand(hostname, "h", host)`: `%h` is the host, `%%` a percent sign.
