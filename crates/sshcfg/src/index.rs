@@ -895,10 +895,11 @@ impl Keys<'_> {
             return Cow::Borrowed(&[]);
         }
         // The exact key's blocks, borrowed (most names match no prefix or suffix too).
-        let mut out: Cow<'_, [u32]> = match match key {
+        let exact = match key {
             Some(n) => Some(self.exact.ids_of(n)),
             None => self.exact.get(s),
-        } {
+        };
+        let mut out: Cow<'_, [u32]> = match exact {
             Some((a, b)) => Cow::Borrowed(&self.ids[a as usize..b as usize]),
             None => Cow::Borrowed(&[]),
         };
