@@ -157,6 +157,14 @@ pub struct ConfigSet {
     dirs: Vec<IncludedDir>,
     roots: Vec<FileId>,
     home: PathBuf,
+    /// The `IgnoreUnknown` lines of ssh's first reading of the files, made when first asked
+    /// (see `crate::unknown`); forgotten when a file is changed.
+    ignore_reading: std::sync::OnceLock<crate::unknown::IgnoreReading>,
+    /// By file: its diagnostics with the unknown keywords its own first `IgnoreUnknown` does
+    /// not cover for every host added, for the first release asked, when any are (`None`: it
+    /// adds none); made when first asked (see `ConfigSet::file_diagnostics`), forgotten when a
+    /// file is changed.
+    added: Vec<std::sync::OnceLock<crate::edit::Added>>,
 }
 
 struct Loader<'a> {
@@ -490,11 +498,14 @@ impl ConfigSet {
                 }
             }
         }
+        let added = loader.files.iter().map(|_| Default::default()).collect();
         Ok(ConfigSet {
             files: loader.files,
             dirs: loader.dirs,
             roots,
             home: opts.home.clone(),
+            ignore_reading: Default::default(),
+            added,
         })
     }
 
@@ -520,7 +531,24 @@ impl ConfigSet {
     }
 
     pub(crate) fn file_mut(&mut self, id: FileId) -> &mut SourceFile {
+        // (What was read of the files may change.)
+        self.ignore_reading.take();
+        self.added.iter_mut().for_each(|a| drop(a.take()));
         &mut self.files[id.index()]
+    }
+
+    /// The slot of file `id` for what this set adds to its diagnostics (see the field).
+    pub(crate) fn added_slot(
+        &self,
+        id: FileId,
+    ) -> Option<&std::sync::OnceLock<crate::edit::Added>> {
+        self.added.get(id.index())
+    }
+
+    /// The `IgnoreUnknown` lines of ssh's first reading of the files (made once).
+    pub(crate) fn ignore_reading(&self) -> &crate::unknown::IgnoreReading {
+        self.ignore_reading
+            .get_or_init(|| crate::unknown::IgnoreReading::of(self))
     }
 
     /// The main (user) file.

@@ -102,18 +102,13 @@ impl ConfigSet {
     /// What covers the unknown keyword at line `loc` when ssh's first reading of the files
     /// reaches it (each file's lines in order, an `Include`'s files where it stands, as
     /// [`ConfigSet::rejection_for_host`] judges for one host): for every host, for some, or for
-    /// none. (A file-wide judgement, made only when a line has an unknown keyword: it reads
-    /// every line up to `loc`.)
+    /// none. (A file-wide judgement, made only when a line has an unknown keyword; the reading
+    /// of every file it needs is made once for the set, not for each line asked about.)
     pub fn unknown_keyword_cover(&self, loc: Loc) -> UnknownCover {
         let Some(keyword) = self.file(loc.file()).doc.keyword_token(loc.index()) else {
             return UnknownCover::Nothing;
         };
-        let mut read = Vec::new();
-        for &root in self.roots() {
-            if self.ignore_unknown_lines(root, 0, (true, false), loc, &mut read) {
-                break;
-            }
-        }
+        let read = self.ignore_reading().before(loc);
         let covering = |at: Loc| {
             let doc = &self.file(at.file()).doc;
             matches!(doc.args(at.index()), Some(Ok(a))
@@ -136,39 +131,81 @@ impl ConfigSet {
     /// the first `IgnoreUnknown` it obtains: a keyword to ignore for every host is added to that
     /// line, since another line below it would not count.
     pub fn ignore_unknown_in_force(&self, loc: Loc) -> Option<Loc> {
-        let mut read = Vec::new();
-        for &root in self.roots() {
-            if self.ignore_unknown_lines(root, 0, (true, false), loc, &mut read) {
-                break;
-            }
-        }
-        match read.first() {
+        match self.ignore_reading().before(loc).first() {
             Some(&(by, true)) => Some(by),
             _ => None,
         }
     }
+}
 
-    /// The `IgnoreUnknown` lines of file `id` (`depth` Includes down) that ssh may obtain in
-    /// its first reading before it reaches `stop`, into `out` in its reading order, each with
-    /// whether it applies to every host there. `(every, never)`: the file's lines before any
+/// ssh's first reading of the files, as far as `IgnoreUnknown` goes: every `IgnoreUnknown` line
+/// it may obtain, in its reading order (each file's lines in order, an `Include`'s files where
+/// it stands), each with whether it applies to every host there; and how many of them it has
+/// read when it first reaches each line, so that the lines read before any line are a prefix of
+/// them. Made once for a set ([`ConfigSet::ignore_reading`]): asked about each unknown keyword
+/// of a file (and, through [`ConfigSet::rejection_for_host`], for each host), a reading from the
+/// top each time made a config with many such lines quadratic in its size.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IgnoreReading {
+    /// `(line, applies to every host there)`, in reading order.
+    read: Vec<(Loc, bool)>,
+    /// By file: how many of its lines the reading has reached so far (a file included at two
+    /// places, or within itself, is read again; each line is first reached once).
+    reached: Vec<u32>,
+    /// By file: `(line, n)` where the count of `read` when a line is first reached changes:
+    /// from `line` on (until the next entry) it is `n`. Empty: never read.
+    counts: Vec<Vec<(u32, u32)>>,
+}
+
+impl IgnoreReading {
+    /// The reading of `set`'s files.
+    pub(crate) fn of(set: &ConfigSet) -> IgnoreReading {
+        let n = set.files().len();
+        let mut r = IgnoreReading {
+            read: Vec::new(),
+            reached: vec![0; n],
+            counts: vec![Vec::new(); n],
+        };
+        for &root in set.roots() {
+            r.file(set, root, 0, (true, false));
+        }
+        r
+    }
+
+    /// The `IgnoreUnknown` lines read before ssh first reaches `loc` (all of them when it never
+    /// does).
+    pub(crate) fn before(&self, loc: Loc) -> &[(Loc, bool)] {
+        let f = loc.file().index();
+        // (A line never reached: a file never read, or past a file's end.)
+        if self
+            .reached
+            .get(f)
+            .is_none_or(|&n| loc.index() >= n as usize)
+        {
+            return &self.read;
+        }
+        let counts = &self.counts[f];
+        let k = counts.partition_point(|&(l, _)| l as usize <= loc.index());
+        // (Line 0 of a file read has its entry.)
+        &self.read[..counts[k - 1].1 as usize]
+    }
+
+    /// Read file `id` (`depth` Includes down). `(every, never)`: the file's lines before any
     /// header apply to every host, or to none in the first reading (the `Include` is in a block
-    /// that applies only in a final pass). `true` once `stop` is reached.
-    fn ignore_unknown_lines(
-        &self,
-        id: FileId,
-        depth: usize,
-        (every, never): (bool, bool),
-        stop: Loc,
-        out: &mut Vec<(Loc, bool)>,
-    ) -> bool {
+    /// that applies only in a final pass).
+    fn file(&mut self, set: &ConfigSet, id: FileId, depth: usize, (every, never): (bool, bool)) {
         use crate::header::{Attribute, Header, Negation};
-        let f = self.file(id);
+        let f = set.file(id);
         let doc = &f.doc;
         let (mut here, mut none_here) = (every, never);
         for i in 0..doc.line_count() {
-            let loc = Loc::new(id, i);
-            if loc == stop {
-                return true;
+            // Reached for the first time: how many were read before it.
+            if i as u32 >= self.reached[id.index()] {
+                self.reached[id.index()] = i as u32 + 1;
+                let (n, counts) = (self.read.len() as u32, &mut self.counts[id.index()]);
+                if counts.last().is_none_or(|&(_, m)| m != n) {
+                    counts.push((i as u32, n));
+                }
             }
             match doc.kind(i) {
                 LineKind::Directive(k @ (Keyword::Host | Keyword::Match)) => {
@@ -181,21 +218,19 @@ impl ConfigSet {
                                 && c.negation == Negation::Plain
                         }));
                 }
-                LineKind::Directive(Keyword::IgnoreUnknown) if !none_here => out.push((loc, here)),
+                LineKind::Directive(Keyword::IgnoreUnknown) if !none_here => {
+                    self.read.push((Loc::new(id, i), here))
+                }
                 LineKind::Directive(Keyword::Include)
                     if depth < crate::config::MAX_INCLUDE_DEPTH =>
                 {
                     for &child in f.included_at(i) {
-                        if self.ignore_unknown_lines(child, depth + 1, (here, none_here), stop, out)
-                        {
-                            return true;
-                        }
+                        self.file(set, child, depth + 1, (here, none_here));
                     }
                 }
                 _ => {}
             }
         }
-        false
     }
 }
 
@@ -321,5 +356,148 @@ mod tests {
                 .is_none()
         );
         assert_eq!(set.main().doc.ignore_unknown_covering(2), Some(1));
+    }
+
+    /// The reading made once answers, for every line of every file, as a reading from the top
+    /// that stops where ssh first reaches the line (the way each question was answered before:
+    /// kept here as the reference). Files include each other, themselves, or one twice; headers
+    /// apply to every host, to some, or only in a final pass.
+    mod reading_once {
+        use super::super::IgnoreReading;
+        use crate::config::ConfigSet;
+        use crate::document::LineKind;
+        use crate::keyword::Keyword;
+        use crate::loc::{FileId, Loc};
+        use proptest::prelude::*;
+
+        /// The reference: the `IgnoreUnknown` lines read before `stop`, from the top.
+        fn from_the_top(set: &ConfigSet, stop: Loc) -> Vec<(Loc, bool)> {
+            fn file(
+                set: &ConfigSet,
+                id: FileId,
+                depth: usize,
+                (every, never): (bool, bool),
+                stop: Loc,
+                out: &mut Vec<(Loc, bool)>,
+            ) -> bool {
+                use crate::header::{Attribute, Header, Negation};
+                let f = set.file(id);
+                let doc = &f.doc;
+                let (mut here, mut none_here) = (every, never);
+                for i in 0..doc.line_count() {
+                    let loc = Loc::new(id, i);
+                    if loc == stop {
+                        return true;
+                    }
+                    match doc.kind(i) {
+                        LineKind::Directive(k @ (Keyword::Host | Keyword::Match)) => {
+                            let header = Header::new(k, doc.raw_args(i));
+                            here = every && crate::diagnose::applies_to_every_host(header);
+                            none_here = never
+                                || matches!(header, Some(Header::Match(m)) if m.criteria().flatten().any(|c| {
+                                    matches!(c.attribute, Attribute::Final | Attribute::Canonical)
+                                        && c.negation == Negation::Plain
+                                }));
+                        }
+                        LineKind::Directive(Keyword::IgnoreUnknown) if !none_here => {
+                            out.push((loc, here))
+                        }
+                        LineKind::Directive(Keyword::Include)
+                            if depth < crate::config::MAX_INCLUDE_DEPTH =>
+                        {
+                            for &child in f.included_at(i) {
+                                if file(set, child, depth + 1, (here, none_here), stop, out) {
+                                    return true;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                false
+            }
+            let mut out = Vec::new();
+            for &root in set.roots() {
+                if file(set, root, 0, (true, false), stop, &mut out) {
+                    break;
+                }
+            }
+            out
+        }
+
+        /// Line kind `k` (of [`KINDS`]) of one of the three files (`config`, `a`, `b` in `dir`).
+        fn line(dir: &str, k: usize) -> String {
+            match k {
+                0 => "Host *".into(),
+                1 => "Host x".into(),
+                2 => "Match all".into(),
+                3 => "Match final".into(),
+                4 => "Match !final".into(),
+                5 => "Match canonical host x".into(),
+                6 => "IgnoreUnknown Foo".into(),
+                7 => "IgnoreUnknown Bar".into(),
+                8 => "  Foo 1".into(),
+                9 => "  User u".into(),
+                10 => String::new(),
+                11 => format!("Include {dir}/a"),
+                12 => format!("Include {dir}/b"),
+                13 => format!("Include {dir}/config"),
+                _ => format!("Include {dir}/a {dir}/b"),
+            }
+        }
+
+        /// How many line kinds [`line`] makes.
+        const KINDS: usize = 15;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn reading_once_answers_as_a_reading_from_the_top(
+                picks in proptest::collection::vec(
+                    (0usize..3, 0..KINDS, proptest::sample::Index::arbitrary()), 0..24)
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let d = dir.path().display().to_string();
+                let mut texts: [Vec<String>; 3] = Default::default();
+                // At most two files named by Includes: a file that includes itself twice is read
+                // 2^16 times, as ssh reads it, and the reference reads it again for each line.
+                // (Further Includes are made `Foo` lines.)
+                let mut named = 0;
+                for (f, k, at) in picks {
+                    let n = match k {
+                        11..=13 => 1,
+                        14 => 2,
+                        _ => 0,
+                    };
+                    named += n;
+                    let k = if n > 0 && named > 2 { 8 } else { k };
+                    // (Inserted anywhere in its file.)
+                    let t = &mut texts[f];
+                    t.insert(at.index(t.len() + 1), line(&d, k));
+                }
+                let texts = texts.map(|t| t.iter().map(|l| format!("{l}\n")).collect::<String>());
+                for (name, t) in ["config", "a", "b"].iter().zip(&texts) {
+                    std::fs::write(dir.path().join(name), t).unwrap();
+                }
+                let set = ConfigSet::load(&crate::LoadOptions::explicit_file(
+                    dir.path().join("config"),
+                    dir.path(),
+                ))
+                .unwrap();
+                let reading = IgnoreReading::of(&set);
+                for id in set.file_ids() {
+                    for i in 0..=set.file(id).doc.line_count() {
+                        let loc = Loc::new(id, i);
+                        prop_assert_eq!(
+                            reading.before(loc),
+                            &from_the_top(&set, loc)[..],
+                            "{:?} in {:?}",
+                            loc,
+                            texts
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -61,14 +61,15 @@ impl Document {
         self.checks().depends_on_version
     }
 
-    /// [`Document::diagnostics_for`] `version`, and did the file's own first `IgnoreUnknown`
-    /// cover a keyword `version` does not know (see `Checks::took_ignore_unknown`)? One check
-    /// gives both.
-    pub(crate) fn diagnostics_and_own_cover_for(
+    /// `f` of [`Document::diagnostics_for`] `version` (borrowed, as the document keeps them)
+    /// and of whether the file's own first `IgnoreUnknown` covered a keyword `version` does not
+    /// know (see `Checks::took_ignore_unknown`): one check gives both.
+    pub(crate) fn with_diagnostics_and_own_cover_for<T>(
         &self,
         version: Option<OpenSshVersion>,
-    ) -> (Vec<Diagnostic>, bool) {
-        self.checks_of(version, |c| (c.newest.clone(), c.took_ignore_unknown))
+        f: impl FnOnce(&[Diagnostic], bool) -> T,
+    ) -> T {
+        self.checks_of(version, |c| f(&c.newest, c.took_ignore_unknown))
     }
 }
 
@@ -155,7 +156,10 @@ mod tests {
         assert!(doc.checks_for.get().is_none());
         for v in [old, new, old, new] {
             assert_eq!(doc.diagnostics_for(Some(v)), fresh(v));
-            assert_eq!(doc.diagnostics_and_own_cover_for(Some(v)).0, fresh(v));
+            assert_eq!(
+                doc.with_diagnostics_and_own_cover_for(Some(v), |d, _| d.to_vec()),
+                fresh(v)
+            );
         }
         assert_eq!(doc.checks_for.get().map(|(v, _)| *v), Some(old));
         // (8.0 knows no PermitRemoteOpen: the releases' answers differ.)

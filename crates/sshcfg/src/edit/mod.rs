@@ -29,3 +29,4 @@ mod splice;
 mod verify;
 
 pub use error::{EditError, Ineffective, Origin, OtherHost, Rejection};
+pub(crate) use reject::Added;

@@ -28,13 +28,17 @@ impl ConfigSet {
         version: Option<OpenSshVersion>,
         mut counts: impl FnMut(FileId, &crate::Diagnostic) -> bool,
     ) -> Option<Rejection> {
+        // (Asked for every host of a run: the file's diagnostics are looked through where the
+        // document keeps them, and only the one found is copied.)
         let mut first_of = |id: FileId| {
-            (self.file_diagnostics(id, version).into_iter())
-                .find(|d| d.rejects_config() && counts(id, d))
-                .map(|d| Rejection {
-                    loc: Loc::new(id, d.line - 1),
-                    message: d.message,
-                })
+            self.with_file_diagnostics(id, version, |found| {
+                (found.iter())
+                    .find(|d| d.rejects_config() && counts(id, d))
+                    .map(|d| Rejection {
+                        loc: Loc::new(id, d.line - 1),
+                        message: d.message.clone(),
+                    })
+            })
         };
         self.roots()
             .iter()
@@ -52,27 +56,53 @@ impl ConfigSet {
         id: FileId,
         version: Option<OpenSshVersion>,
     ) -> Vec<crate::Diagnostic> {
-        let (mut found, took_own) = self.file(id).doc.diagnostics_and_own_cover_for(version);
-        // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
-        // `Match all`) as every host's; in a file not read first at the top (an included one,
-        // the system config), or read first but with an `Include` above that line (its files
-        // are read there, and may hold an `IgnoreUnknown` ssh obtains first), that holds only
-        // where ssh's first reading of the files gets it for every host.
+        self.with_file_diagnostics(id, version, <[crate::Diagnostic]>::to_vec)
+    }
+
+    /// `f` of [`ConfigSet::file_diagnostics`], borrowed from the document's checks when this
+    /// set adds nothing to them (most files): a run asks for every host, and copying them
+    /// each time made a config refused at many lines quadratic in its size.
+    fn with_file_diagnostics<T>(
+        &self,
+        id: FileId,
+        version: Option<OpenSshVersion>,
+        f: impl FnOnce(&[crate::Diagnostic]) -> T,
+    ) -> T {
         let doc = &self.file(id).doc;
-        let read_first = self.roots().first() == Some(&id)
-            && (self.file(id).includes.first()).is_none_or(|&(include, _)| {
-                doc.lines_of("ignoreunknown")
-                    .next()
-                    .is_some_and(|own| own < include)
-            });
-        if took_own && !read_first {
-            let more = self.uncovered_unknown_keywords(id, version, &found);
-            if !more.is_empty() {
-                found.extend(more);
-                found.sort_by_key(|d| d.line);
+        doc.with_diagnostics_and_own_cover_for(version, |found, took_own| {
+            // A file's own check takes its first IgnoreUnknown (in the global area, `Host *`,
+            // `Match all`) as every host's; in a file not read first at the top (an included
+            // one, the system config), or read first but with an `Include` above that line
+            // (its files are read there, and may hold an `IgnoreUnknown` ssh obtains first),
+            // that holds only where ssh's first reading of the files gets it for every host.
+            let read_first = self.roots().first() == Some(&id)
+                && (self.file(id).includes.first()).is_none_or(|&(include, _)| {
+                    doc.lines_of("ignoreunknown")
+                        .next()
+                        .is_some_and(|own| own < include)
+                });
+            if !took_own || read_first {
+                return f(found);
             }
-        }
-        found
+            // (Asked for every host of a run: kept for the first release asked.)
+            let added = || {
+                let more = self.uncovered_unknown_keywords(id, version, found);
+                (!more.is_empty()).then(|| {
+                    let mut all = found.to_vec();
+                    all.extend(more);
+                    all.sort_by_key(|d| d.line);
+                    all
+                })
+            };
+            match self
+                .added_slot(id)
+                .map(|s| s.get_or_init(|| (version, added())))
+            {
+                Some((v, all)) if *v == version => f(all.as_deref().unwrap_or(found)),
+                // (Another release than the one kept: rare, not kept.)
+                _ => f(added().as_deref().unwrap_or(found)),
+            }
+        })
     }
 
     /// The lines of file `id` with a keyword `version` does not know that its own check took as
@@ -130,6 +160,10 @@ impl ConfigSet {
         own
     }
 }
+
+/// What a set adds to a file's diagnostics for a release (see
+/// [`ConfigSet::file_diagnostics`]): all of them, when it adds any.
+pub(crate) type Added = (Option<OpenSshVersion>, Option<Vec<crate::Diagnostic>>);
 
 /// Which of two places ssh reaches first in its first reading of the files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,4 +351,52 @@ pub(super) enum RejectionCheck {
     /// this library writes and remove forward lines and emptied blocks, which cannot make ssh
     /// reject a config it accepts).
     Known,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::loc::FileId;
+    use crate::{ConfigSet, LoadOptions, OpenSshVersion};
+
+    /// What a set adds to a file's diagnostics (an unknown keyword its own first `IgnoreUnknown`
+    /// covers, where ssh obtains another first) is kept for the first release asked: every
+    /// answer is a fresh set's, for each release in any order, and a changed file is read
+    /// again.
+    #[test]
+    fn what_a_set_adds_to_a_files_diagnostics_is_kept_per_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let inc = dir.path().join("inc");
+        std::fs::write(&inc, "IgnoreUnknown Bar\n").unwrap();
+        let main = dir.path().join("config");
+        // ssh obtains `Bar` from the included file first: `Foo` is refused for every host
+        // (`ssh -G` 9.2p1), though the file's own check takes its `IgnoreUnknown Foo` as
+        // every host's. 8.0 knows no `PermitRemoteOpen`.
+        let text = format!(
+            "Include {}\nIgnoreUnknown Foo\nHost a\n  Foo 1\n  PermitRemoteOpen any\n",
+            inc.display()
+        );
+        std::fs::write(&main, &text).unwrap();
+        let fresh = || ConfigSet::load(&LoadOptions::explicit_file(&main, dir.path())).unwrap();
+        let lines = |set: &ConfigSet, v| {
+            (set.file_diagnostics(FileId::new(0), v).iter())
+                .map(|d| d.line)
+                .collect::<Vec<_>>()
+        };
+        let (old, new) = (Some(OpenSshVersion::new(8, 0)), None);
+        assert_eq!(lines(&fresh(), new), [4]);
+        assert_eq!(lines(&fresh(), old), [4, 5]);
+        for order in [[old, new, old, new], [new, old, new, old]] {
+            let set = fresh();
+            for v in order {
+                assert_eq!(lines(&set, v), lines(&fresh(), v), "{v:?}");
+            }
+        }
+        let mut set = fresh();
+        assert_eq!(lines(&set, new), [4]);
+        set.file_mut(FileId::new(0)).doc = crate::Document::parse(
+            text.replace("  Foo 1\n", "  User u\n  Foo 1\n")
+                .into_bytes(),
+        );
+        assert_eq!(lines(&set, new), [5]);
+    }
 }
