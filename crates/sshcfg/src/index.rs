@@ -44,7 +44,7 @@ use std::sync::Arc;
 use crate::config::ConfigSet;
 use crate::document::Document;
 use crate::header::{Attribute, Header, MatchLine, Negation, PlainPatterns};
-use crate::loc::{FileId, Loc};
+use crate::loc::FileId;
 use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip, Start, Verdict};
 
 /// What a block is filed under.
@@ -455,6 +455,9 @@ struct Keys<'a> {
     /// The end bytes of the prefixes and of the suffixes.
     prefix_ends: Ends,
     suffix_ends: Ends,
+    /// The same, each letter in both cases (a name is tested as it is, not lowercased).
+    prefix_ends_any_case: Ends,
+    suffix_ends_any_case: Ends,
     /// The block ids of the three maps' keys (see [`KeyMap`]); empty when no key is filed.
     ids: Vec<u32>,
 }
@@ -848,6 +851,8 @@ impl<'a> KeysBuilder<'a> {
             suffix,
             prefix_lens,
             suffix_lens,
+            prefix_ends_any_case: prefix_ends.any_case(),
+            suffix_ends_any_case: suffix_ends.any_case(),
             prefix_ends,
             suffix_ends,
             ids,
@@ -856,27 +861,41 @@ impl<'a> KeysBuilder<'a> {
 }
 
 impl Keys<'_> {
-    /// Can a name that lowercases to `s` lowercased (`s` as it is, upper-case letters and all)
-    /// be a key, or begin with a prefix or end with a suffix filed here? (`false`:
-    /// [`Keys::candidates`] of it lowercased would find nothing.) Only the bytes at the ends of
-    /// the prefixes and suffixes in use are looked at: no key is hashed.
+    /// Can the name `Match host` sees, made of `s` (a `HostName` whose `%h` and `%%` are not
+    /// expanded, or a name), lowercased, be a key, or begin with a prefix or end with a suffix
+    /// filed here? (`false`: [`Keys::candidates`] of it would find nothing.) Only the bytes at
+    /// the ends of the prefixes and suffixes in use are looked at: no key is hashed. Expanding
+    /// keeps a first byte that is not `%`, and a last byte not after a `%`: most names are told
+    /// from those two alone, without a look for `%` (and a name that holds one, past them, may
+    /// match).
     #[inline]
-    fn may_match(&self, s: &[u8]) -> bool {
-        let (Some(&first), Some(&last)) = (s.first(), s.last()) else {
-            return self.exact.keys.len() != 0;
-        };
+    fn may_match_text(&self, s: &[u8]) -> bool {
         if self.exact.keys.len() != 0 {
             return true;
         }
-        let lower = |b: u8| b.to_ascii_lowercase();
-        (self.prefix_ends.has_first(lower(first))
+        // (An empty name stays empty, and no prefix or suffix is.)
+        let (Some(&first), Some(&last)) = (s.first(), s.last()) else {
+            return false;
+        };
+        let (pre, suf) = (&self.prefix_ends_any_case, &self.suffix_ends_any_case);
+        let prefix = first == b'%' || pre.has_first(first);
+        // (A last `%` stays one: alone, or of `%%`.)
+        let suffix = s.len() >= 2 && s[s.len() - 2] == b'%' || suf.has_last(last);
+        if !(prefix || suffix) {
+            return false;
+        }
+        if crate::resolve::has_percent(s) {
+            return true;
+        }
+        // (The lengths are sorted, and none is 0.)
+        (prefix
             && (self.prefix_lens.iter())
                 .take_while(|&&n| n <= s.len())
-                .any(|&n| self.prefix_ends.has_last(lower(s[n - 1]))))
-            || (self.suffix_ends.has_last(lower(last))
+                .any(|&n| s.get(n.wrapping_sub(1)).is_some_and(|&b| pre.has_last(b))))
+            || (suffix
                 && (self.suffix_lens.iter())
                     .take_while(|&&n| n <= s.len())
-                    .any(|&n| self.suffix_ends.has_first(lower(s[s.len() - n]))))
+                    .any(|&n| s.get(s.len() - n).is_some_and(|&b| suf.has_first(b))))
     }
 
     /// The blocks whose patterns `s` could match (a superset), sorted, without repeats: usually
@@ -954,6 +973,24 @@ impl Ends {
             self.first[usize::from(f >> 6)] |= 1 << (f & 63);
             self.last[usize::from(l >> 6)] |= 1 << (l & 63);
         }
+    }
+
+    /// These ends, each letter in both cases.
+    fn any_case(&self) -> Ends {
+        let mut out = Ends {
+            first: self.first,
+            last: self.last,
+        };
+        for b in b'a'..=b'z' {
+            let upper = b.to_ascii_uppercase();
+            if self.has_first(b) {
+                out.first[usize::from(upper >> 6)] |= 1 << (upper & 63);
+            }
+            if self.has_last(b) {
+                out.last[usize::from(upper >> 6)] |= 1 << (upper & 63);
+            }
+        }
+        out
     }
 
     fn has_first(&self, b: u8) -> bool {
@@ -1247,13 +1284,15 @@ impl<'a> ResolveIndex<'a> {
                     .candidates(&host.as_bytes().to_ascii_lowercase())
             },
             cache: RefCell::new(Cache {
+                state: NO_STATE,
+                host: Cow::Borrowed(&[]),
+                matched: Cow::Borrowed(&[]),
                 // The walk starts at the top of the first root file: its first header comes
                 // first, unless an Include before it leads elsewhere (then it is searched for).
                 next: self.set.roots().first().and_then(|&root| {
                     let fb = &self.files[root.index()];
                     Some((root, *fb.headers.first()?, fb.first))
                 }),
-                ..Cache::default()
             }),
         };
         self.set.resolve_skipping_into(host, ctx, Some(&walk), out)
@@ -1431,15 +1470,16 @@ fn host_names<'a>(doc: &'a Document, h: usize, names: &mut Naming<'a>) {
     }
 }
 
+/// [`Cache::state`] before any candidates are taken.
+const NO_STATE: u8 = u8::MAX;
+
 /// Candidates for the keys the walk has had so far.
-#[derive(Default)]
 struct Cache<'i> {
-    /// The host the candidates in `host` are for: the pass they were taken in (the host
-    /// `Host` lines see changes only when the final pass starts).
-    host_pass: Option<bool>,
+    /// The pass state (`Pass::match_host_state`) `matched` was taken in, or [`NO_STATE`];
+    /// `host` was taken in its pass (the host `Host` lines see changes only when the final
+    /// pass starts).
+    state: u8,
     host: Cow<'i, [u32]>,
-    /// The state `Match host`'s host was taken in (see `Pass::match_host_state`).
-    match_state: Option<(bool, Option<Loc>)>,
     matched: Cow<'i, [u32]>,
     /// Where the walk comes next if it goes on as the last answer said: the header line of
     /// block id (in that file). (After a jump the walk reads the block it was sent to without
@@ -1457,13 +1497,37 @@ struct HostWalk<'i, 'a> {
     cache: RefCell<Cache<'i>>,
 }
 
-/// The first id in sorted `v` after `id`, if any.
+/// The first id in sorted `v` after `id`, or `u32::MAX` if none (most lists are of none or
+/// one id, and most hosts ask past their last one: told from it).
 #[inline]
-fn first_after(v: &[u32], id: u32) -> Option<u32> {
-    v.get(v.partition_point(|&x| x <= id)).copied()
+fn first_after(v: &[u32], id: u32) -> u32 {
+    match v.last() {
+        Some(&last) if last > id => v[v.partition_point(|&x| x <= id)],
+        _ => u32::MAX,
+    }
 }
 
-impl HostWalk<'_, '_> {
+impl<'i> HostWalk<'i, '_> {
+    /// Take into `c` the candidates for pass state `state` (`Pass::match_host_state`, which
+    /// is not `c`'s): those for `Host` lines again only when the pass is another.
+    fn refresh(&self, c: &mut Cache<'i>, pass: &Pass<'_>, state: u8) {
+        let ix = self.index;
+        if c.state == NO_STATE || (c.state ^ state) & 1 != 0 {
+            // (In the first pass `Host` lines see the host as typed, whose key may be known.)
+            let key = self.key.filter(|_| state & 1 == 0);
+            c.host = ix.host_keys.candidates_knowing(pass.host(), key);
+        }
+        let keys = &ix.match_keys;
+        // (Most hosts' `HostName` can match no key, which the bytes at the ends of the
+        // prefixes and suffixes in use tell: nothing to lower or look up.)
+        c.matched = if keys.ids.is_empty() || !keys.may_match_text(pass.match_host_text()) {
+            Cow::Borrowed(&[])
+        } else {
+            keys.candidates(&pass.match_host_lower())
+        };
+        c.state = state;
+    }
+
     /// The block id of the header at `line` of `file`: where the last answer said the walk
     /// would be next (the walk goes forward from block to block), else found by a search.
     #[inline]
@@ -1489,25 +1553,8 @@ impl Skip for HostWalk<'_, '_> {
             return Verdict::Read(None);
         };
         let state = pass.match_host_state();
-        if c.host_pass != Some(state.0) {
-            // (In the first pass `Host` lines see the host as typed, whose key may be known.)
-            let key = self.key.filter(|_| !state.0);
-            c.host = ix.host_keys.candidates_knowing(pass.host(), key);
-            c.host_pass = Some(state.0);
-        }
-        if c.match_state != Some(state) {
-            let keys = &ix.match_keys;
-            // (Most hosts' `HostName` can match no key, which the bytes at the ends of the
-            // prefixes and suffixes in use tell: nothing to lower or look up.)
-            c.matched = if keys.ids.is_empty() {
-                Cow::Borrowed(&[])
-            } else {
-                match pass.match_host_unexpanded() {
-                    Some(text) if !keys.may_match(text) => Cow::Borrowed(&[]),
-                    _ => keys.candidates(&pass.match_host_lower()),
-                }
-            };
-            c.match_state = Some(state);
+        if c.state != state {
+            self.refresh(c, pass, state);
         }
         let (host, matched, original) = (&*c.host, &*c.matched, &*self.original);
         let may_apply = match ix.guards[id as usize] {
@@ -1532,12 +1579,8 @@ impl Skip for HostWalk<'_, '_> {
         if may_apply {
             return Verdict::Read(read(id));
         }
-        let mut next = u32::MAX;
-        for v in [&ix.always[..], host, matched, original] {
-            if let Some(n) = first_after(v, id) {
-                next = next.min(n);
-            }
-        }
+        let next = (first_after(&ix.always, id).min(first_after(host, id)))
+            .min(first_after(matched, id).min(first_after(original, id)));
         Verdict::Jump(if next < end {
             Jump {
                 to: fb.headers[(next - fb.first) as usize] as usize,

@@ -747,13 +747,12 @@ impl Pass<'_> {
         std::ptr::eq(&*self.host, self.host_arg) || *self.host == *self.host_arg
     }
 
-    /// What [`Pass::match_host`] depends on besides the host asked for: the pass, and the
-    /// `HostName` line in force (it is set once).
-    pub(crate) fn match_host_state(&self) -> (bool, Option<Loc>) {
-        (
-            self.final_pass,
-            self.out.get::<setting::HostName>().map(|h| h.loc),
-        )
+    /// What [`Pass::match_host`] depends on besides the host asked for, in two bits: the
+    /// final pass (1), and a `HostName` in force (2). Which `HostName` is known: one is set
+    /// at most once in a resolution (the first obtained wins, and none in the final pass).
+    #[inline]
+    pub(crate) fn match_host_state(&self) -> u8 {
+        u8::from(self.final_pass) | u8::from(self.out.get::<setting::HostName>().is_some()) << 1
     }
 
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
@@ -774,7 +773,7 @@ impl Pass<'_> {
 
     /// The text [`Pass::match_host`] is made of: in the final pass the final host name, else
     /// the `HostName` set so far (`%h` not expanded) or the host as typed.
-    fn match_host_text(&self) -> &[u8] {
+    pub(crate) fn match_host_text(&self) -> &[u8] {
         if self.final_pass {
             &self.host
         } else {
@@ -804,13 +803,6 @@ impl Pass<'_> {
             return std::borrow::Cow::Borrowed(text);
         }
         std::borrow::Cow::Owned(self.match_host().to_ascii_lowercase())
-    }
-
-    /// The text [`Pass::match_host`] is made of, when it is that text (it holds no `%` to
-    /// expand): [`Pass::match_host_lower`] is it lowercased.
-    pub(crate) fn match_host_unexpanded(&self) -> Option<&[u8]> {
-        let text = self.match_host_text();
-        (!has_percent(text)).then_some(text)
     }
 
     /// `match_cfg_line` (readconf.c); `Match exec` and unknown criteria are not evaluated.

@@ -341,6 +341,37 @@ fn index_answers_as_resolve_for_every_letter_case_of_a_hostname() {
     assert_eq!(user("p").as_deref(), Some("up"));
 }
 
+/// `Match host` sees a HostName with `%h` and `%%` expanded, lowercased: the index tells most
+/// names from the bytes at their ends, as written, which a `%` at the start or before the
+/// last byte changes, and a letter's case does not. Each form of HostName against `Match host`
+/// prefixes and suffixes (each alone: one side of the test may not answer for the other) that
+/// only the expanded or lowercased name begins or ends with, or that it does not.
+#[test]
+fn index_answers_as_resolve_for_a_hostname_with_percent_or_upper_case_at_an_end() {
+    let forms = [
+        "%h.x", "x.%h", "%hx", "x%h", "%%.x", "x.%%", "%h", "%%", "x%", "%", "%h%h", "q%%h", "P.x",
+        "x.P", "Px", "%H.x", "p.x",
+    ];
+    let patterns = [
+        "p*", "*p", "p.*", "*.p", "%*", "*%", "x.p*", "*p.x", "*h", "h*", "*x", "x*", "q%*", "*%h",
+        "pp*", "*pp",
+    ];
+    for form in forms {
+        for pattern in patterns {
+            let text = format!(
+                "Host p P pp\n  HostName {form}\nMatch host {pattern}\n  User hit\nHost *\n  Port 2\n"
+            );
+            let set = ConfigSet::from_main_bytes(
+                text.clone().into_bytes(),
+                &LoadOptions::explicit_file(Path::new("/nonexistent/config"), "/nonexistent"),
+            )
+            .unwrap();
+            let hosts: Vec<String> = ["p", "P", "pp", "x"].map(String::from).into();
+            compare(&set, &hosts, &text).unwrap();
+        }
+    }
+}
+
 /// The names come in order of first appearance, each once, however the keys the index files
 /// are numbered: a key that is no name (`-x`, a `Match host` word) before the names, names
 /// met again, a name first met in a line with a wildcard or quotes, a name in an `Include`d
