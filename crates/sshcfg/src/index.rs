@@ -868,7 +868,7 @@ impl Keys<'_> {
     /// keeps a first byte that is not `%`, and a last byte not after a `%`: most names are told
     /// from those two alone, without a look for `%` (and a name that holds one, past them, may
     /// match).
-    #[inline]
+    #[inline(always)]
     fn may_match_text(&self, s: &[u8]) -> bool {
         if self.exact.keys.len() != 0 {
             return true;
@@ -881,12 +881,18 @@ impl Keys<'_> {
         let prefix = first == b'%' || pre.has_first(first);
         // (A last `%` stays one: alone, or of `%%`.)
         let suffix = s.len() >= 2 && s[s.len() - 2] == b'%' || suf.has_last(last);
-        if !(prefix || suffix) {
-            return false;
-        }
+        (prefix || suffix) && self.may_match_past_ends(s, prefix, suffix)
+    }
+
+    /// For [`Keys::may_match_text`], past the two ends of `s` (the name may begin with a
+    /// prefix if `prefix`, end with a suffix if `suffix`, for all its first and last bytes
+    /// tell).
+    #[inline(never)]
+    fn may_match_past_ends(&self, s: &[u8], prefix: bool, suffix: bool) -> bool {
         if crate::resolve::has_percent(s) {
             return true;
         }
+        let (pre, suf) = (&self.prefix_ends_any_case, &self.suffix_ends_any_case);
         // (The lengths are sorted, and none is 0.)
         (prefix
             && (self.prefix_lens.iter())
@@ -1287,12 +1293,8 @@ impl<'a> ResolveIndex<'a> {
                 state: NO_STATE,
                 host: Cow::Borrowed(&[]),
                 matched: Cow::Borrowed(&[]),
-                // The walk starts at the top of the first root file: its first header comes
-                // first, unless an Include before it leads elsewhere (then it is searched for).
-                next: self.set.roots().first().and_then(|&root| {
-                    let fb = &self.files[root.index()];
-                    Some((root, *fb.headers.first()?, fb.first))
-                }),
+                // (Told by `start` as the walk enters a file.)
+                next: None,
             }),
         };
         self.set.resolve_skipping_into(host, ctx, Some(&walk), out)
@@ -1510,6 +1512,7 @@ fn first_after(v: &[u32], id: u32) -> u32 {
 impl<'i> HostWalk<'i, '_> {
     /// Take into `c` the candidates for pass state `state` (`Pass::match_host_state`, which
     /// is not `c`'s): those for `Host` lines again only when the pass is another.
+    #[inline(always)]
     fn refresh(&self, c: &mut Cache<'i>, pass: &Pass<'_>, state: u8) {
         let ix = self.index;
         if c.state == NO_STATE || (c.state ^ state) & 1 != 0 {
@@ -1541,17 +1544,19 @@ impl<'i> HostWalk<'i, '_> {
         let k = fb.headers.binary_search(&(line as u32)).ok()?;
         Some(fb.first + k as u32)
     }
-}
 
-impl Skip for HostWalk<'_, '_> {
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict {
+    /// The answer at the header of block `id` of `file` (its blocks `fb`), in the state `pass`
+    /// is in.
+    #[inline(always)]
+    fn answer(
+        &self,
+        c: &mut Cache<'i>,
+        pass: &Pass<'_>,
+        file: FileId,
+        fb: &FileBlocks,
+        id: u32,
+    ) -> Verdict {
         let ix = self.index;
-        let fb = &ix.files[file.index()];
-        let mut cache = self.cache.borrow_mut();
-        let c = &mut *cache;
-        let Some(id) = self.block_at(c, fb, file, line) else {
-            return Verdict::Read(None);
-        };
         let state = pass.match_host_state();
         if c.state != state {
             self.refresh(c, pass, state);
@@ -1596,16 +1601,33 @@ impl Skip for HostWalk<'_, '_> {
             }
         })
     }
+}
+
+impl Skip for HostWalk<'_, '_> {
+    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict {
+        let fb = &self.index.files[file.index()];
+        let mut cache = self.cache.borrow_mut();
+        let c = &mut *cache;
+        match self.block_at(c, fb, file, line) {
+            Some(id) => self.answer(c, pass, file, fb, id),
+            None => Verdict::Read(None),
+        }
+    }
 
     fn start(&self, pass: &Pass<'_>, file: FileId) -> Start {
         let fb = &self.index.files[file.index()];
+        let Some(&h) = fb.headers.first() else {
+            return Start::At(fb.start);
+        };
+        let mut cache = self.cache.borrow_mut();
         // (Most configs' first line that matters is their first header: the walk is told
-        // there where to go, without reading it first.)
-        match fb.headers.first() {
-            Some(&h) if fb.start == h as usize => {
-                Start::Header(fb.start, self.skip(pass, file, fb.start))
-            }
-            _ => Start::At(fb.start),
+        // there where to go, without reading it first. Else it reads on from that line and
+        // asks first at that header, unless an Include on the way leads elsewhere.)
+        if fb.start == h as usize {
+            Start::Header(fb.start, self.answer(&mut cache, pass, file, fb, fb.first))
+        } else {
+            cache.next = Some((file, h, fb.first));
+            Start::At(fb.start)
         }
     }
 }
