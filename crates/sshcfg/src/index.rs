@@ -1568,11 +1568,12 @@ impl<'i> HostWalk<'i, '_> {
             Guard::MatchHost => matched.binary_search(&id).is_ok(),
             Guard::MatchOriginal => original.binary_search(&id).is_ok(),
         };
-        let end = fb.first + fb.headers.len() as u32;
+        // The header line of block `n` (`id` or after), if it is of this file.
+        let header = |n: u32| fb.headers.get(n.wrapping_sub(fb.first) as usize).copied();
         // The walk reads block `n` (it may apply in this state, which holds there), then comes
         // to the next header; a `Host` line the index knows need not be read.
         let mut read = |n: u32| {
-            c.next = (n + 1 < end).then(|| (file, fb.headers[(n + 1 - fb.first) as usize], n + 1));
+            c.next = header(n + 1).map(|h| (file, h, n + 1));
             // (A block is read only as a candidate: a literal one's word is the host.)
             match ix.guards[n as usize] {
                 Guard::HostLiteral => Some(KnownHostLine::NamesHostAlone),
@@ -1586,18 +1587,19 @@ impl<'i> HostWalk<'i, '_> {
         }
         let next = (first_after(&ix.always, id).min(first_after(host, id)))
             .min(first_after(matched, id).min(first_after(original, id)));
-        Verdict::Jump(if next < end {
-            Jump {
-                to: fb.headers[(next - fb.first) as usize] as usize,
+        Verdict::Jump(match header(next) {
+            Some(to) => Jump {
+                to: to as usize,
                 read: true,
                 known: read(next),
-            }
-        } else {
-            c.next = None;
-            Jump {
-                to: fb.lines,
-                read: false,
-                known: None,
+            },
+            None => {
+                c.next = None;
+                Jump {
+                    to: fb.lines,
+                    read: false,
+                    known: None,
+                }
             }
         })
     }
