@@ -449,13 +449,18 @@ struct Keys<'a> {
     prefix: KeyMap<'a>,
     /// Wildcard patterns without a literal prefix but with a literal suffix, by that suffix.
     suffix: KeyMap<'a>,
-    /// The prefix and suffix lengths in use (only those are looked up).
+    /// The prefix and suffix lengths in use (only those are looked up), sorted.
     prefix_lens: Vec<usize>,
     suffix_lens: Vec<usize>,
+    /// Those up to 64, as bits (see [`has_len`]).
+    prefix_len_bits: u64,
+    suffix_len_bits: u64,
     /// The end bytes of the prefixes and of the suffixes.
     prefix_ends: Ends,
     suffix_ends: Ends,
-    /// The same, each letter in both cases (a name is tested as it is, not lowercased).
+    /// The same, each letter in both cases (a name is tested as it is, not lowercased), and
+    /// `%` among the last bytes of prefixes and the first bytes of suffixes (where
+    /// [`Keys::may_match_past_ends`] stops to look at a name).
     prefix_ends_any_case: Ends,
     suffix_ends_any_case: Ends,
     /// The block ids of the three maps' keys (see [`KeyMap`]); empty when no key is filed.
@@ -849,10 +854,12 @@ impl<'a> KeysBuilder<'a> {
             exact,
             prefix,
             suffix,
+            prefix_len_bits: len_bits(&prefix_lens),
+            suffix_len_bits: len_bits(&suffix_lens),
             prefix_lens,
             suffix_lens,
-            prefix_ends_any_case: prefix_ends.any_case(),
-            suffix_ends_any_case: suffix_ends.any_case(),
+            prefix_ends_any_case: prefix_ends.any_case().with(None, Some(b'%')),
+            suffix_ends_any_case: suffix_ends.any_case().with(Some(b'%'), None),
             prefix_ends,
             suffix_ends,
             ids,
@@ -864,10 +871,11 @@ impl Keys<'_> {
     /// Can the name `Match host` sees, made of `s` (a `HostName` whose `%h` and `%%` are not
     /// expanded, or a name), lowercased, be a key, or begin with a prefix or end with a suffix
     /// filed here? (`false`: [`Keys::candidates`] of it would find nothing.) Only the bytes at
-    /// the ends of the prefixes and suffixes in use are looked at: no key is hashed. Expanding
-    /// keeps a first byte that is not `%`, and a last byte not after a `%`: most names are told
-    /// from those two alone, without a look for `%` (and a name that holds one, past them, may
-    /// match).
+    /// the ends of the prefixes and suffixes in use are looked at, as written: no key is
+    /// hashed, nothing expanded. Expanding keeps the bytes before the first `%`, and those
+    /// after the last `%` but one (`%x` is expanded whole): most names are told from their
+    /// first and last bytes alone, the others from the bytes up to the longest prefix and
+    /// suffix (a `%` among them: it may match).
     #[inline(always)]
     fn may_match_text(&self, s: &[u8]) -> bool {
         if self.exact.keys.len() != 0 {
@@ -889,19 +897,35 @@ impl Keys<'_> {
     /// tell).
     #[inline(never)]
     fn may_match_past_ends(&self, s: &[u8], prefix: bool, suffix: bool) -> bool {
-        if crate::resolve::has_percent(s) {
-            return true;
-        }
+        // (`%` is among the last bytes of `pre` and the first of `suf`: one test a byte.)
         let (pre, suf) = (&self.prefix_ends_any_case, &self.suffix_ends_any_case);
-        // (The lengths are sorted, and none is 0.)
-        (prefix
-            && (self.prefix_lens.iter())
-                .take_while(|&&n| n <= s.len())
-                .any(|&n| s.get(n.wrapping_sub(1)).is_some_and(|&b| pre.has_last(b))))
-            || (suffix
-                && (self.suffix_lens.iter())
-                    .take_while(|&&n| n <= s.len())
-                    .any(|&n| s.get(s.len() - n).is_some_and(|&b| suf.has_first(b))))
+        if prefix {
+            let lens = (&self.prefix_lens, self.prefix_len_bits);
+            let end = s.len().min(self.prefix_lens.last().copied().unwrap_or(0));
+            // Byte `i` ends a prefix of length `i + 1` of the name as written, and as
+            // expanded while no `%` came before.
+            // (Counted by index: an iterator with a count of its own makes a longer loop.)
+            #[allow(clippy::needless_range_loop)]
+            for i in 0..end {
+                let b = s[i];
+                if pre.has_last(b) && (b == b'%' || has_len(lens, i + 1)) {
+                    return true;
+                }
+            }
+        }
+        if suffix {
+            let lens = (&self.suffix_lens, self.suffix_len_bits);
+            let longest = self.suffix_lens.last().copied().unwrap_or(0);
+            // Byte `k` from the end begins a suffix of length `k + 1`, as expanded too while
+            // no `%` came after it, nor comes right before it (the byte after the longest).
+            for k in 0..s.len().min(longest + 1) {
+                let b = s[s.len() - 1 - k];
+                if suf.has_first(b) && (b == b'%' || k < longest && has_len(lens, k + 1)) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// The blocks whose patterns `s` could match (a superset), sorted, without repeats: usually
@@ -966,6 +990,23 @@ impl Keys<'_> {
     }
 }
 
+/// Is `n` (1 or more) one of the lengths `lens.0` (sorted), whose lengths up to 64 are the bits
+/// of `lens.1` (bit `n - 1`: no search)?
+#[inline(always)]
+fn has_len((lens, bits): (&Vec<usize>, u64), n: usize) -> bool {
+    match n {
+        1..=64 => bits >> (n - 1) & 1 != 0,
+        _ => lens.binary_search(&n).is_ok(),
+    }
+}
+
+/// The bits [`has_len`] reads of the lengths `lens` up to 64.
+fn len_bits(lens: &[usize]) -> u64 {
+    (lens.iter())
+        .filter(|&&n| (1..=64).contains(&n))
+        .fold(0, |bits, &n| bits | 1 << (n - 1))
+}
+
 /// The first and last bytes of a set of keys (a quick test that no key can match).
 #[derive(Debug, Default)]
 struct Ends {
@@ -979,6 +1020,17 @@ impl Ends {
             self.first[usize::from(f >> 6)] |= 1 << (f & 63);
             self.last[usize::from(l >> 6)] |= 1 << (l & 63);
         }
+    }
+
+    /// These ends, with `first` among the first bytes and `last` among the last.
+    fn with(mut self, first: Option<u8>, last: Option<u8>) -> Ends {
+        if let Some(f) = first {
+            self.first[usize::from(f >> 6)] |= 1 << (f & 63);
+        }
+        if let Some(l) = last {
+            self.last[usize::from(l >> 6)] |= 1 << (l & 63);
+        }
+        self
     }
 
     /// These ends, each letter in both cases.

@@ -343,21 +343,40 @@ fn index_answers_as_resolve_for_every_letter_case_of_a_hostname() {
 
 /// `Match host` sees a HostName with `%h` and `%%` expanded, lowercased: the index tells most
 /// names from the bytes at their ends, as written, which a `%` at the start or before the
-/// last byte changes, and a letter's case does not. Each form of HostName against `Match host`
+/// last byte changes, and a letter's case does not, and the others from the bytes at the
+/// prefix and suffix lengths in use (one past 64 bytes too), which a `%` before them changes. Each form of HostName against `Match host`
 /// prefixes and suffixes (each alone: one side of the test may not answer for the other) that
 /// only the expanded or lowercased name begins or ends with, or that it does not.
 #[test]
 fn index_answers_as_resolve_for_a_hostname_with_percent_or_upper_case_at_an_end() {
     let forms = [
         "%h.x", "x.%h", "%hx", "x%h", "%%.x", "x.%%", "%h", "%%", "x%", "%", "%h%h", "q%%h", "P.x",
-        "x.P", "Px", "%H.x", "p.x",
+        "x.P", "Px", "%H.x", "p.x", "p%h", "%hp", "pp%h", "%hpp",
     ];
     let patterns = [
         "p*", "*p", "p.*", "*.p", "%*", "*%", "x.p*", "*p.x", "*h", "h*", "*x", "x*", "q%*", "*%h",
         "pp*", "*pp",
     ];
+    // A prefix and a suffix past 64 bytes, which a name reaches as written or expanded.
+    let long = "a".repeat(70);
+    let long_forms = [
+        format!("{long}p.x"),
+        format!("x.p{long}"),
+        format!("{long}%h"),
+        format!("%h{long}"),
+    ];
+    let long_patterns = [
+        format!("{long}p*"),
+        format!("*p{long}"),
+        format!("{long}pp*"),
+        format!("*pp{long}"),
+    ];
+    let forms = forms.into_iter().map(String::from).chain(long_forms);
+    let patterns: Vec<String> = (patterns.into_iter().map(String::from))
+        .chain(long_patterns)
+        .collect();
     for form in forms {
-        for pattern in patterns {
+        for pattern in &patterns {
             let text = format!(
                 "Host p P pp\n  HostName {form}\nMatch host {pattern}\n  User hit\nHost *\n  Port 2\n"
             );
