@@ -1551,12 +1551,12 @@ struct HostWalk<'i, 'a> {
     cache: RefCell<Cache<'i>>,
 }
 
-/// The first id in sorted `v` after `id`, or `u32::MAX` if none (most lists are of none or
+/// The first id in sorted `v` from `id` on, or `u32::MAX` if none (most lists are of none or
 /// one id, and most hosts ask past their last one: told from it).
 #[inline]
-fn first_after(v: &[u32], id: u32) -> u32 {
+fn first_from(v: &[u32], id: u32) -> u32 {
     match v.last() {
-        Some(&last) if last > id => v[v.partition_point(|&x| x <= id)],
+        Some(&last) if last >= id => v[v.partition_point(|&x| x < id)],
         _ => u32::MAX,
     }
 }
@@ -1597,6 +1597,19 @@ impl<'i> HostWalk<'i, '_> {
         Some(fb.first + k as u32)
     }
 
+    /// Whether block `id` may apply in the state `c` was taken in, by its guard (what
+    /// [`HostWalk::answer`] tells from its lists alone: a check of the index's filing).
+    fn may_apply(&self, c: &Cache<'_>, id: u32) -> bool {
+        match self.index.guards[id as usize] {
+            Guard::Always | Guard::HostStar => true,
+            Guard::Host | Guard::HostLiteral | Guard::HostWords => {
+                c.host.binary_search(&id).is_ok()
+            }
+            Guard::MatchHost => c.matched.binary_search(&id).is_ok(),
+            Guard::MatchOriginal => self.original.binary_search(&id).is_ok(),
+        }
+    }
+
     /// The answer at the header of block `id` of `file` (its blocks `fb`), in the state `pass`
     /// is in.
     #[inline(always)]
@@ -1614,12 +1627,12 @@ impl<'i> HostWalk<'i, '_> {
             self.refresh(c, pass, state);
         }
         let (host, matched, original) = (&*c.host, &*c.matched, &*self.original);
-        let may_apply = match ix.guards[id as usize] {
-            Guard::Always | Guard::HostStar => true,
-            Guard::Host | Guard::HostLiteral | Guard::HostWords => host.binary_search(&id).is_ok(),
-            Guard::MatchHost => matched.binary_search(&id).is_ok(),
-            Guard::MatchOriginal => original.binary_search(&id).is_ok(),
-        };
+        // The first block from this one that may apply in this state: a block is filed in the
+        // list of its guard alone (`always` for `Always` and `HostStar`), so this one may
+        // apply if it is that block.
+        let next = (first_from(&ix.always, id).min(first_from(host, id)))
+            .min(first_from(matched, id).min(first_from(original, id)));
+        debug_assert_eq!(next == id, self.may_apply(c, id));
         // The header line of block `n` (`id` or after), if it is of this file.
         let header = |n: u32| fb.headers.get(n.wrapping_sub(fb.first) as usize).copied();
         // The walk reads block `n` (it may apply in this state, which holds there), then comes
@@ -1634,11 +1647,9 @@ impl<'i> HostWalk<'i, '_> {
                 _ => None,
             }
         };
-        if may_apply {
+        if next == id {
             return Verdict::Read(read(id));
         }
-        let next = (first_after(&ix.always, id).min(first_after(host, id)))
-            .min(first_after(matched, id).min(first_after(original, id)));
         Verdict::Jump(match header(next) {
             Some(to) => Jump {
                 to: to as usize,
