@@ -895,7 +895,7 @@ impl Keys<'_> {
     /// For [`Keys::may_match_text`], past the two ends of `s` (the name may begin with a
     /// prefix if `prefix`, end with a suffix if `suffix`, for all its first and last bytes
     /// tell).
-    #[inline(never)]
+    #[inline(always)]
     fn may_match_past_ends(&self, s: &[u8], prefix: bool, suffix: bool) -> bool {
         // (`%` is among the last bytes of `pre` and the first of `suf`: one test a byte.)
         let (pre, suf) = (&self.prefix_ends_any_case, &self.suffix_ends_any_case);
