@@ -1524,8 +1524,9 @@ fn host_names<'a>(doc: &'a Document, h: usize, names: &mut Naming<'a>) {
     }
 }
 
-/// [`Cache::state`] before any candidates are taken.
-const NO_STATE: u8 = u8::MAX;
+/// [`Cache::state`] before any candidates are taken: a bit no state has (see
+/// `Pass::match_host_state`).
+const NO_STATE: u8 = 0x80;
 
 /// Candidates for the keys the walk has had so far.
 struct Cache<'i> {
@@ -1567,7 +1568,8 @@ impl<'i> HostWalk<'i, '_> {
     #[inline(always)]
     fn refresh(&self, c: &mut Cache<'i>, pass: &Pass<'_>, state: u8) {
         let ix = self.index;
-        if c.state == NO_STATE || (c.state ^ state) & 1 != 0 {
+        // (Before any state, the bit of [`NO_STATE`] differs.)
+        if (c.state ^ state) & (NO_STATE | 1) != 0 {
             // (In the first pass `Host` lines see the host as typed, whose key may be known.)
             let key = self.key.filter(|_| state & 1 == 0);
             c.host = ix.host_keys.candidates_knowing(pass.host(), key);
