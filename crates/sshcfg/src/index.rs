@@ -917,7 +917,8 @@ impl Keys<'_> {
             let lens = (&self.suffix_lens, self.suffix_len_bits);
             let longest = self.suffix_lens.last().copied().unwrap_or(0);
             // Byte `k` from the end begins a suffix of length `k + 1`, as expanded too while
-            // no `%` came after it, nor comes right before it (the byte after the longest).
+            // no `%` comes after it or right before it (so the scan goes one byte further
+            // than the longest suffix).
             for k in 0..s.len().min(longest + 1) {
                 let b = s[s.len() - 1 - k];
                 if suf.has_first(b) && (b == b'%' || k < longest && has_len(lens, k + 1)) {
