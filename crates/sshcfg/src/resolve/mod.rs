@@ -310,6 +310,13 @@ pub(crate) struct Pass<'a> {
     tag: Option<Vec<u8>>,
     /// First values of the options ssh.c checks after reading (`refusal`).
     obtained: refusal::Obtained,
+    /// The files this resolution has entered through an `Include`, a bit each (ids below 64).
+    entered: u64,
+    /// A line may be read a second time (a final pass, or a file entered again: included at
+    /// two places, a root included, or past id 63): a block that applies may be met again, and is listed in
+    /// `applied_blocks` once. (Otherwise each is met once, and the list is not searched: with
+    /// a thousand blocks for every host, searching it made each host quadratic.)
+    reread: bool,
     out: &'a mut Resolution,
 }
 
@@ -558,7 +565,7 @@ impl Pass<'_> {
                         message: e.to_string(),
                     }),
                 }
-                if active && !self.out.applied_blocks.contains(&loc) {
+                if active && (!self.reread || !self.out.applied_blocks.contains(&loc)) {
                     self.out.applied_blocks.push(loc);
                 }
                 continue;
@@ -600,7 +607,7 @@ impl Pass<'_> {
                     let settled = quotes_close && !line.may_name_a_pass();
                     let r = self.match_line(loc, line, settled);
                     active = !never_match && r;
-                    if active && !self.out.applied_blocks.contains(&loc) {
+                    if active && (!self.reread || !self.out.applied_blocks.contains(&loc)) {
                         self.out.applied_blocks.push(loc);
                     }
                 }
@@ -609,6 +616,13 @@ impl Pass<'_> {
                     let met_before = !self.out.errors.is_empty();
                     let ignoring_before = self.out.get::<setting::IgnoreUnknown>().is_some();
                     for &child in f.included_at(i) {
+                        // (A file entered before, or one of the roots, each entered once a
+                        // pass, is read again.)
+                        let bit = 1u64.checked_shl(child.index() as u32).unwrap_or(0);
+                        self.reread |= bit == 0
+                            || self.entered & bit != 0
+                            || self.set.roots().contains(&child);
+                        self.entered |= bit;
                         // (Each included file starts as the Include line found it, and what it
                         // leaves does not last past it.)
                         let mut child_active = old;
@@ -1117,6 +1131,8 @@ impl ConfigSet {
             canonical_domains: None,
             tag: None,
             obtained: Default::default(),
+            entered: 0,
+            reread: false,
             out,
         };
         for &root in self.roots() {
@@ -1157,6 +1173,7 @@ impl ConfigSet {
             // written, whose expansion is this name.
             pass.host = std::borrow::Cow::Owned(h);
             pass.final_pass = true;
+            pass.reread = true;
             pass.out.final_pass = true;
             for &root in self.roots() {
                 let mut active = true;
@@ -1358,6 +1375,42 @@ fn system_tokens() -> (Option<String>, Option<String>) {
 mod tests {
     use super::{cannot_name, has_percent, host_line, plain_host_line};
     use crate::header::HostLine;
+
+    /// Each block that applies is listed once, in the order first met, where lines are read a
+    /// second time: a file included twice, the main file included from itself, a final pass
+    /// (each also through the index). Listing a block each time it is met fails this.
+    #[test]
+    fn a_block_read_again_is_listed_once() {
+        use crate::{ConfigSet, LoadOptions, ResolveContext};
+        let dir = tempfile::tempdir().unwrap();
+        let (main, inc) = (dir.path().join("config"), dir.path().join("inc"));
+        std::fs::write(&inc, "Host a\n  User x\n").unwrap();
+        let (m, i) = (main.display(), inc.display());
+        for (text, want) in [
+            (
+                format!("Include {i}\nHost *\n  Port 2\nInclude {i}\n"),
+                vec![(1, 0), (0, 1)],
+            ),
+            (format!("Host a\n  Port 2\nInclude {m}\n"), vec![(0, 0)]),
+            (
+                "Host a\n  Port 2\nMatch final\n  User u\n".into(),
+                vec![(0, 0), (0, 2)],
+            ),
+        ] {
+            std::fs::write(&main, &text).unwrap();
+            let set = ConfigSet::load(&LoadOptions::explicit_file(&main, dir.path())).unwrap();
+            let ctx = ResolveContext::new("me");
+            for r in [
+                set.resolve("a", &ctx),
+                set.resolve_index().resolve("a", &ctx),
+            ] {
+                let got: Vec<_> = (r.applied_blocks.iter())
+                    .map(|l| (l.file().index(), l.index()))
+                    .collect();
+                assert_eq!(got, want, "{text}");
+            }
+        }
+    }
 
     #[test]
     fn a_host_line_passed_over_is_one_no_pattern_of_could_match() {
