@@ -1214,16 +1214,26 @@ impl<'a> ResolveIndex<'a> {
             let mut file_names = names.as_deref_mut().filter(|_| f.editable());
             let first = guards.len() as u32;
             let mut headers = Vec::with_capacity(doc.block_count());
+            // The `Include` lines, and the first not before the block at hand (most files have
+            // none: nothing to look for).
             let includes: Vec<usize> = doc.lines_of("include").collect();
-            for b in doc.blocks() {
-                let Some(h) = b.header else { continue };
+            let mut include = 0;
+            // The header lines straight from the line table (the global area files nothing).
+            let mut header_lines = doc.header_lines().peekable();
+            while let Some(h) = header_lines.next() {
                 let id = guards.len() as u32;
                 if id % RELEASE_EVERY == RELEASE_EVERY - 1 {
                     doc.release_pages();
                 }
                 headers.push(h as u32);
-                let at = includes.partition_point(|&i| i < b.lines.start);
-                let has_include = includes.get(at).is_some_and(|&i| i < b.lines.end);
+                let has_include = !includes.is_empty() && {
+                    while includes.get(include).is_some_and(|&i| i < h) {
+                        include += 1;
+                    }
+                    // (The block runs to the next header, or to the end of the file.)
+                    let end = header_lines.peek().copied().unwrap_or(doc.line_count());
+                    includes.get(include).is_some_and(|&i| i < end)
+                };
                 let guard = if has_include {
                     if let Some(names) = file_names.as_deref_mut() {
                         host_names(doc, h, names);

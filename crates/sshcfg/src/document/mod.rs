@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::bytes::FileBytes;
-use crate::header::Header;
+use crate::header::{Header, HostLine, MatchLine};
 use crate::keyword::Keyword;
 use crate::lexer::{self, Eol, LexedLine, LineShape, SplitError, Token};
 
@@ -17,8 +17,8 @@ mod lines;
 
 pub use crate::lexer::LineKind;
 use lines::{
-    ARGS_FAR, BLANK, COMMENT, LineTable, UNKNOWN, UNREADABLE, kind_of, lex_lines, must_read,
-    spec_of,
+    ARGS_FAR, BLANK, COMMENT, HOST, LineTable, MATCH, UNKNOWN, UNREADABLE, kind_of, lex_lines,
+    must_read, spec_of,
 };
 
 /// A block: the global area (lines before the first `Host`/`Match`) or a `Host`/`Match` line and
@@ -649,13 +649,21 @@ impl Document {
         }
     }
 
-    /// Line `i` as a block header (`None` unless it is a `Host` or `Match` line).
+    /// Line `i` as a block header (`None` unless it is a `Host` or `Match` line): told by its
+    /// code in the line table (no keyword is looked up).
     #[inline]
     pub fn header(&self, i: usize) -> Option<Header<'_>> {
-        match kind_of(self.lines.code(i)) {
-            LineKind::Directive(k) => Header::new(k, self.raw_args(i)),
+        match self.lines.code(i) {
+            HOST => Some(Header::Host(HostLine::new(self.raw_args(i)))),
+            MATCH => Some(Header::Match(MatchLine::new(self.raw_args(i)))),
             _ => None,
         }
+    }
+
+    /// The `Host` and `Match` lines, in order (the first lines of the blocks but the global
+    /// area), found from the line table's codes.
+    pub(crate) fn header_lines(&self) -> impl Iterator<Item = usize> + '_ {
+        self.lines.headers()
     }
 
     /// The leading whitespace of line `i`.
