@@ -181,6 +181,26 @@ impl<'a> KeyStore<'a> {
         push_grow(&mut self.spans, span);
     }
 
+    /// [`KeyStore::push`] of a key borrowed from a text: most are in the last text (that of
+    /// the file being read), tested first without a `Cow` or a search.
+    #[inline]
+    fn push_borrowed(&mut self, b: &'a [u8]) {
+        if let Some(&t) = self.texts.last() {
+            let off = (b.as_ptr() as usize).wrapping_sub(t.as_ptr() as usize);
+            if off <= t.len() && b.len() <= t.len() - off && b.len() <= MAX_LEN {
+                let src = self.texts.len() as u32;
+                return push_grow(
+                    &mut self.spans,
+                    Span {
+                        at: off as u32,
+                        len_src: b.len() as u32 | src << LEN_BITS,
+                    },
+                );
+            }
+        }
+        self.push(Cow::Borrowed(b));
+    }
+
     /// The bytes of key `n`.
     #[inline]
     fn get(&self, n: usize) -> &[u8] {
@@ -258,30 +278,15 @@ struct KeyMap<'a> {
     runs: Vec<(u32, u32, u32)>,
 }
 
+/// Where the search for `k` starts in a table of `len` slots (a power of two), and its tag.
+#[inline]
+fn place(len: usize, k: &[u8]) -> (usize, u16) {
+    use std::hash::BuildHasher as _;
+    let h = crate::hash::Build::default().hash_one(k);
+    (h as usize & (len - 1), (h >> 48) as u16)
+}
+
 impl<'a> KeyMap<'a> {
-    /// Room for `n` keys without growing.
-    fn with_capacity(n: usize) -> KeyMap<'a> {
-        let len = if n == 0 {
-            0
-        } else {
-            (2 * n).next_power_of_two()
-        };
-        KeyMap {
-            slots: vec![0; len],
-            tags: vec![0; len],
-            keys: Arc::new(KeyStore::with_capacity(n)),
-            ..KeyMap::default()
-        }
-    }
-
-    /// Where the search for `k` starts, and its tag.
-    #[inline]
-    fn place(&self, k: &[u8]) -> (usize, u16) {
-        use std::hash::BuildHasher as _;
-        let h = crate::hash::Build::default().hash_one(k);
-        (h as usize & (self.slots.len() - 1), (h >> 48) as u16)
-    }
-
     /// The number of key `k`.
     #[inline]
     fn find(&self, k: &[u8]) -> Option<u32> {
@@ -289,7 +294,7 @@ impl<'a> KeyMap<'a> {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let (mut at, tag) = self.place(k);
+        let (mut at, tag) = place(self.slots.len(), k);
         loop {
             match self.slots[at] {
                 0 => return None,
@@ -321,58 +326,19 @@ impl<'a> KeyMap<'a> {
         }
         (self.base + n, self.base + n + 1)
     }
-
-    /// The number of key `k`, added after the others if it is new (the table grows to stay at
-    /// most half full).
-    fn number(&mut self, k: Cow<'a, [u8]>) -> u32 {
-        if 2 * (self.keys.len() + 1) > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let (mut at, tag) = self.place(&k);
-        loop {
-            match self.slots[at] {
-                0 => {
-                    self.keys_mut().push(k);
-                    self.slots[at] = self.keys.len() as u32;
-                    self.tags[at] = tag;
-                    return self.keys.len() as u32 - 1;
-                }
-                n if self.tags[at] == tag && self.keys.get(n as usize - 1) == &*k => {
-                    return n - 1;
-                }
-                _ => at = (at + 1) & mask,
-            }
-        }
-    }
-
-    /// The keys, while the map is filled (not shared yet).
-    fn keys_mut(&mut self) -> &mut KeyStore<'a> {
-        Arc::get_mut(&mut self.keys).expect("a key map's keys are shared once it is built")
-    }
-
-    /// Twice the slots (16 at first), each key placed again.
-    #[cold]
-    fn grow(&mut self) {
-        let len = (2 * self.slots.len()).max(16);
-        (self.slots, self.tags) = (vec![0; len], vec![0; len]);
-        let mask = len - 1;
-        for n in 0..self.keys.len() {
-            let (mut at, tag) = self.place(self.keys.get(n));
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = n as u32 + 1;
-            self.tags[at] = tag;
-        }
-    }
 }
 
 /// A [`KeyMap`] being filled: its keys numbered as they come, each key's first block id, and
 /// the filings after a key's first (rare: most keys name one block).
 #[derive(Debug, Default)]
 struct Filing<'a> {
+    /// Its slots and tags (its keys, and its ids' places, are given it by
+    /// [`Filing::finish`]).
     map: KeyMap<'a>,
+    /// The keys, in the order numbered: the filing's own until it is done (then shared by
+    /// the map, and perhaps by the [`HostNames`]), so that adding one is no atomic test of
+    /// whether it is shared.
+    keys: KeyStore<'a>,
     /// Key `n`'s first block id.
     heads: Vec<u32>,
     /// `(key, block id)` of each later filing of a key in another block, in order.
@@ -380,12 +346,94 @@ struct Filing<'a> {
 }
 
 impl<'a> Filing<'a> {
-    /// Room for `n` keys.
+    /// Room for `n` keys without growing.
     fn with_capacity(n: usize) -> Filing<'a> {
+        let len = if n == 0 {
+            0
+        } else {
+            (2 * n).next_power_of_two()
+        };
         Filing {
-            map: KeyMap::with_capacity(n),
+            map: KeyMap {
+                slots: vec![0; len],
+                tags: vec![0; len],
+                ..KeyMap::default()
+            },
+            keys: KeyStore::with_capacity(n),
             heads: Vec::with_capacity(n),
             more: Vec::new(),
+        }
+    }
+
+    /// The number of key `k` if it is filed; else the empty slot where it goes, and its tag
+    /// (the table is grown first, to stay at most half full once it is added).
+    #[inline(always)]
+    fn slot(&mut self, k: &[u8]) -> Result<u32, (usize, u16)> {
+        if 2 * (self.keys.len() + 1) > self.map.slots.len() {
+            self.grow();
+        }
+        let map = &self.map;
+        let mask = map.slots.len() - 1;
+        let (mut at, tag) = place(map.slots.len(), k);
+        loop {
+            match map.slots[at] {
+                0 => return Err((at, tag)),
+                n if map.tags[at] == tag && self.keys.get(n as usize - 1) == k => {
+                    return Ok(n - 1);
+                }
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// The key just added to the store takes the empty slot `at` with its tag; its number.
+    #[inline(always)]
+    fn place_last(&mut self, (at, tag): (usize, u16)) -> u32 {
+        let n = self.keys.len() as u32;
+        self.map.slots[at] = n;
+        self.map.tags[at] = tag;
+        n - 1
+    }
+
+    /// The number of key `k`, added after the others if it is new.
+    #[inline]
+    fn number(&mut self, k: Cow<'a, [u8]>) -> u32 {
+        match self.slot(&k) {
+            Ok(n) => n,
+            Err(free) => {
+                self.keys.push(k);
+                self.place_last(free)
+            }
+        }
+    }
+
+    /// [`Filing::number`] of a key borrowed from a file's text (most keys: a `Host` line's
+    /// words), kept without a `Cow`.
+    #[inline]
+    fn number_borrowed(&mut self, k: &'a [u8]) -> u32 {
+        match self.slot(k) {
+            Ok(n) => n,
+            Err(free) => {
+                self.keys.push_borrowed(k);
+                self.place_last(free)
+            }
+        }
+    }
+
+    /// Twice the slots (16 at first), each key placed again.
+    #[cold]
+    fn grow(&mut self) {
+        let len = (2 * self.map.slots.len()).max(16);
+        let map = &mut self.map;
+        (map.slots, map.tags) = (vec![0; len], vec![0; len]);
+        let mask = len - 1;
+        for n in 0..self.keys.len() {
+            let (mut at, tag) = place(len, self.keys.get(n));
+            while map.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            map.slots[at] = n as u32 + 1;
+            map.tags[at] = tag;
         }
     }
 
@@ -393,14 +441,28 @@ impl<'a> Filing<'a> {
     /// number.
     #[inline]
     fn file(&mut self, k: Cow<'a, [u8]>, id: u32) -> u32 {
-        let n = self.map.number(k);
+        let n = self.number(k);
+        self.head(n, id);
+        n
+    }
+
+    /// [`Filing::file`] of a key borrowed from a file's text.
+    #[inline]
+    fn file_borrowed(&mut self, k: &'a [u8], id: u32) -> u32 {
+        let n = self.number_borrowed(k);
+        self.head(n, id);
+        n
+    }
+
+    /// Key `n` was filed for block `id`.
+    #[inline(always)]
+    fn head(&mut self, n: u32, id: u32) {
         if n as usize == self.heads.len() {
             push_grow(&mut self.heads, id);
         } else if self.heads[n as usize] != id {
             // (A key named twice for one block, `Host a a`, lists the block once.)
             self.more.push((n, id));
         }
-        n
     }
 
     /// The map, its ids placed at the end of `ids`: the first id of each key, then the ids of
@@ -408,9 +470,11 @@ impl<'a> Filing<'a> {
     fn finish(self, ids: &mut Vec<u32>) -> KeyMap<'a> {
         let Filing {
             mut map,
+            keys,
             heads,
             mut more,
         } = self;
+        map.keys = Arc::new(keys);
         map.base = ids.len() as u32;
         if ids.is_empty() {
             *ids = heads;
@@ -787,7 +851,7 @@ impl<'a> KeysBuilder<'a> {
 
     /// Keys borrowed from `text` (a file's) are kept as spans of it.
     fn borrow_from(&mut self, text: &'a [u8]) {
-        self.exact.map.keys_mut().borrow_from(text);
+        self.exact.keys.borrow_from(text);
         if self.texts.len() < BIG as usize - 1 {
             self.texts.push(text);
         }
@@ -833,7 +897,7 @@ impl<'a> KeysBuilder<'a> {
             let mut ends = Ends::default();
             let mut filing = Filing::with_capacity(v.len());
             for &t in &texts {
-                filing.map.keys_mut().borrow_from(t);
+                filing.keys.borrow_from(t);
             }
             for (n, (k, id)) in v.into_iter().enumerate() {
                 if n as u32 % RELEASE_KEYS_EVERY == RELEASE_KEYS_EVERY - 1 {
@@ -1400,7 +1464,7 @@ fn file_block<'a>(
                     // a`) names its host alone.
                     let (mut first, mut one_name) = (None, true);
                     for w in words {
-                        let key = host_b.file_exact(Cow::Borrowed(w), id);
+                        let key = host_b.exact.file_borrowed(w, id);
                         if let Some(names) = names.as_deref_mut() {
                             // (A word of name bytes not beginning with `-` is a plain name:
                             // nothing to check again.)
@@ -1771,7 +1835,7 @@ impl ConfigSet {
 
 #[cfg(test)]
 mod tests {
-    use super::{Filing, KeyMap, KeyStore, MAX_LEN};
+    use super::{Filing, KeyStore, MAX_LEN};
     use std::borrow::Cow;
 
     /// Keys are numbered in order of first filing, a repeat gets its key's number, and every
@@ -1781,14 +1845,25 @@ mod tests {
         let keys: Vec<Vec<u8>> = (0..2000u32)
             .map(|i| format!("h{}", i % 1500).into_bytes())
             .collect();
-        // From no room at all: the table grows as keys come.
-        let mut map = KeyMap::default();
+        // From no room at all: the table grows as keys come (borrowed from a text the store
+        // knows, from none, or made anew).
+        let text = keys.concat();
+        let mut filing = Filing::default();
+        filing.keys.borrow_from(&text);
+        let mut at = 0;
         for (i, k) in keys.iter().enumerate() {
-            let n = map.number(Cow::Borrowed(k));
+            let in_text = &text[at..at + k.len()];
+            at += k.len();
+            let n = match i % 3 {
+                0 => filing.number_borrowed(in_text),
+                1 => filing.number(Cow::Borrowed(k)),
+                _ => filing.number(Cow::Owned(k.clone())),
+            };
             assert_eq!(n as usize, i % 1500, "{i}");
-            assert!(2 * map.keys.len() <= map.slots.len());
+            assert!(2 * filing.keys.len() <= filing.map.slots.len());
         }
-        map.base = 7;
+        let mut ids = vec![0; 7];
+        let map = filing.finish(&mut ids);
         for n in 0..1500u32 {
             let k = format!("h{n}");
             assert_eq!(map.get(k.as_bytes()), Some((n + 7, n + 8)));
@@ -1796,7 +1871,7 @@ mod tests {
         for absent in ["h1500", "h", "", "h01", "x0"] {
             assert_eq!(map.get(absent.as_bytes()), None, "{absent}");
         }
-        assert_eq!(KeyMap::default().get(b"h0"), None);
+        assert_eq!(super::KeyMap::default().get(b"h0"), None);
     }
 
     /// The store gives back every key's bytes, however it keeps them: spans of the texts it
@@ -1818,7 +1893,11 @@ mod tests {
             store.borrow_from(t);
             store.borrow_from(t);
             for w in t[5..t.len() - 1].split(|&b| b == b' ') {
-                store.push(Cow::Borrowed(w));
+                // (Pushed as borrowed, or through the `Cow`.)
+                match i % 2 {
+                    0 => store.push_borrowed(w),
+                    _ => store.push(Cow::Borrowed(w)),
+                }
                 want.push((w.to_vec(), (i < 254).then_some(w.as_ptr())));
             }
             if i % 50 == 0 {
@@ -1833,6 +1912,13 @@ mod tests {
         }
         store.push(Cow::Borrowed(&long));
         want.push((long.clone(), Some(long.as_ptr())));
+        store.push_borrowed(&long);
+        want.push((long.clone(), Some(long.as_ptr())));
+        store.push_borrowed(&elsewhere);
+        want.push((elsewhere.clone(), None));
+        // In a text known before the last.
+        store.push_borrowed(&texts[2][5..7]);
+        want.push((b"t2".to_vec(), Some(texts[2][5..].as_ptr())));
         store.push(Cow::Owned(long.clone()));
         want.push((long.clone(), None));
         store.push(Cow::Owned(longest.clone()));
@@ -1840,7 +1926,7 @@ mod tests {
         store.push(Cow::Borrowed(&texts[3][5..7]));
         want.push((b"t3".to_vec(), Some(texts[3][5..].as_ptr())));
         assert_eq!(store.texts.len(), 254);
-        assert_eq!(store.big.len(), 2);
+        assert_eq!(store.big.len(), 3);
         // Grown by a quarter, not doubled.
         assert!(store.spans.capacity() * 4 <= store.len() * 5 + 64);
         assert_eq!(store.len(), want.len());
