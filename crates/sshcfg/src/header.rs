@@ -109,7 +109,24 @@ impl<'a> HostLine<'a> {
     /// when the arguments are empty or hold a quote, backslash, `!` or `#`. Without them each
     /// blank-separated word is a positive pattern, as [`HostLine::patterns`] reads it, and
     /// nothing in the line is an error.
+    #[inline(always)]
     pub(crate) fn plain_patterns(&self) -> Option<PlainPatterns<'a>> {
+        self.plain_reading::<false>()
+    }
+
+    /// [`HostLine::plain_patterns`], and also of a line of plain words and then a comment: a
+    /// `#` that begins a word after at least one (`Host web1 # rack 3`), where the tokeniser
+    /// stops (and so finds no unclosed quote after it); the words are those before it. (The
+    /// index reads every header once, and such lines are common; a walk, which reads the
+    /// plain reading into its loop, is left without the case.)
+    #[inline(always)]
+    pub(crate) fn plain_patterns_or_commented(&self) -> Option<PlainPatterns<'a>> {
+        self.plain_reading::<true>()
+    }
+
+    /// [`HostLine::plain_patterns`] (and with `COMMENT`, of a line with a comment too).
+    #[inline(always)]
+    fn plain_reading<const COMMENT: bool>(&self) -> Option<PlainPatterns<'a>> {
         /// Bit 1: the line is not plain; bit 2: a wildcard; bit 3: a blank (more than one
         /// word); bit 4: a byte other than a blank that is not in a plain host name.
         static CLASS: [u8; 256] = {
@@ -136,17 +153,34 @@ impl<'a> HostLine<'a> {
         for &b in self.raw {
             seen |= CLASS[usize::from(b)];
         }
-        if self.raw.is_empty() || seen & 1 != 0 {
+        if self.raw.is_empty() {
             return None;
         }
-        Some(PlainPatterns {
-            wild: seen & 2 != 0,
-            name_bytes: seen & 8 == 0,
-            words: PlainWords {
-                rest: self.raw,
-                one: seen & 4 == 0,
-            },
-        })
+        if seen & 1 != 0 {
+            return match COMMENT {
+                true => self.plain_patterns_before_comment(&CLASS),
+                false => None,
+            };
+        }
+        Some(PlainPatterns::new(self.raw, seen))
+    }
+
+    /// [`HostLine::plain_patterns_or_commented`] of a line with a byte that is not plain
+    /// (`class` bit 1): plain words and a comment, when that byte is a `#` that begins a
+    /// word, not the first (the words are those before it, its blanks cut).
+    #[inline(never)]
+    fn plain_patterns_before_comment(&self, class: &[u8; 256]) -> Option<PlainPatterns<'a>> {
+        let mut raw = self.raw;
+        let at = raw.iter().position(|&b| class[usize::from(b)] & 1 != 0)?;
+        if raw[at] != b'#' || at == 0 || !matches!(raw[at - 1], b' ' | b'\t') {
+            return None;
+        }
+        raw = &raw[..at];
+        while let [rest @ .., b' ' | b'\t'] = raw {
+            raw = rest;
+        }
+        let seen = raw.iter().fold(0, |seen, &b| seen | class[usize::from(b)]);
+        Some(PlainPatterns::new(raw, seen))
     }
 
     /// The patterns in order; an empty argument or an unclosed quote is an error where it
@@ -154,6 +188,21 @@ impl<'a> HostLine<'a> {
     pub fn patterns(&self) -> HostPatterns<'a> {
         HostPatterns {
             argv: Argv::new(self.raw, 0),
+        }
+    }
+}
+
+impl<'a> PlainPatterns<'a> {
+    /// The words of `raw` (not empty, its bytes plain), whose classes together are `seen`.
+    #[inline(always)]
+    fn new(raw: &'a [u8], seen: u8) -> PlainPatterns<'a> {
+        PlainPatterns {
+            wild: seen & 2 != 0,
+            name_bytes: seen & 8 == 0,
+            words: PlainWords {
+                rest: raw,
+                one: seen & 4 == 0,
+            },
         }
     }
 }
@@ -684,15 +733,16 @@ mod tests {
 
     proptest::proptest! {
         /// The plain reading of a `Host` line, whenever it answers, gives the patterns the
-        /// tokeniser gives: each positive, none an error, and a wildcard in one exactly when
-        /// it says so.
+        /// tokeniser gives: each positive, none an error (the line's quotes close, as far as
+        /// the tokeniser reads), and a wildcard in one exactly when it says so. A line of
+        /// plain words and then a comment (`#` beginning a word) is read plainly.
         #[test]
         fn plain_patterns_are_the_patterns(
             words in proptest::collection::vec(
                 (
                     proptest::sample::select(vec![
                         "a", "B", "a.b", "a-b", "a=b", "!a", "a!", "a*", "?", "*", "\"a\"", "'a",
-                        "#a", "a#", "a\\b", "a\r", "",
+                        "#a", "a#", "a\\b", "a\r", "", "#", "# \"", "#'a",
                     ]),
                     proptest::sample::select(vec![" ", "\t", " \t ", "\r"]),
                 ),
@@ -702,7 +752,28 @@ mod tests {
             let raw: String = words.iter().flat_map(|(w, s)| [*w, *s]).collect();
             let raw = raw.trim_matches(|c| c == ' ' || c == '\t').as_bytes();
             let line = HostLine::new(raw);
-            if let Some(PlainPatterns { wild, name_bytes, words: plain }) = line.plain_patterns() {
+            // (Plain words, then a comment: read plainly.)
+            let commented = raw.first().is_some_and(|&b| b != b'#')
+                && raw.split(|&b| b == b' ' || b == b'\t').all(|w| {
+                    w.first() == Some(&b'#')
+                        || w.iter().all(|&b| crate::host::PLAIN_NAME_BYTE[usize::from(b)])
+                })
+                && raw.split(|&b| b == b' ' || b == b'\t').any(|w| w.first() == Some(&b'#'));
+            proptest::prop_assert!(
+                !commented || line.plain_patterns_or_commented().is_some(),
+                "{:?}",
+                String::from_utf8_lossy(raw)
+            );
+            // (The plain reading without comments answers for a subset of the lines, the
+            // same answer.)
+            let without = line.plain_patterns().map(|p| p.words.collect::<Vec<_>>());
+            let with = line.plain_patterns_or_commented();
+            if let Some(without) = without {
+                let with = with.clone().map(|p| p.words.collect::<Vec<_>>());
+                proptest::prop_assert_eq!(Some(without), with);
+            }
+            if let Some(PlainPatterns { wild, name_bytes, words: plain }) = with {
+                proptest::prop_assert!(line.check_quotes().is_ok());
                 let plain: Vec<&[u8]> = plain.collect();
                 let names = plain.iter().all(|w| w.iter().all(|&b| crate::host::PLAIN_NAME_BYTE[usize::from(b)]));
                 proptest::prop_assert_eq!(name_bytes, names);

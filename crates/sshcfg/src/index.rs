@@ -1456,7 +1456,7 @@ fn file_block<'a>(
                 wild,
                 name_bytes,
                 words,
-            }) = line.plain_patterns()
+            }) = line.plain_patterns_or_commented()
             {
                 // Plain words (most lines): each a positive pattern, none an error.
                 if !wild {
