@@ -303,6 +303,21 @@ impl<'a> MatchLine<'a> {
         memchr::memchr2(b'l', b'L', self.raw).is_some()
     }
 
+    /// Its words as [`MatchLine::words`] gives them, for a line without `"` or `=` that
+    /// neither begins nor ends with whitespace (most lines: a document's arguments do
+    /// neither): `strdelim` splits such a line at its runs of whitespace alone, so each word
+    /// is borrowed and not empty. `None` for any other line.
+    pub(crate) fn plain_words(&self) -> Option<impl Iterator<Item = &'a [u8]> + use<'a>> {
+        let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        if self.raw.first().is_some_and(ws)
+            || self.raw.last().is_some_and(ws)
+            || memchr::memchr2(b'"', b'=', self.raw).is_some()
+        {
+            return None;
+        }
+        Some(self.raw.split(ws).filter(|w| !w.is_empty()))
+    }
+
     /// Its words one by one, as `match_cfg_line` takes them with `strdelim`.
     pub fn words(&self) -> MatchWords<'a> {
         MatchWords {
@@ -732,6 +747,42 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The plain words of a `Match` line, whenever they are given, are the words
+        /// `strdelim` gives; they are given for every line without `"` or `=` that neither
+        /// begins nor ends with whitespace.
+        #[test]
+        fn plain_match_words_are_the_words(
+            words in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "host", "!Host", "a,b", "#c", "a#", "=", "a=b", "\"a b\"", "\"", "'a",
+                        "\x0c", "", "!",
+                    ]),
+                    proptest::sample::select(vec![" ", "\t", " \t ", "\r", "\n", "", "\r\n "]),
+                ),
+                0..6,
+            ),
+        ) {
+            let raw: Vec<u8> = words.iter().flat_map(|(w, s)| [*w, *s]).collect::<String>().into_bytes();
+            let line = MatchLine::new(&raw);
+            let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+            let plain_line = !raw.contains(&b'"') && !raw.contains(&b'=')
+                && !raw.first().is_some_and(ws) && !raw.last().is_some_and(ws);
+            let plain = line.plain_words().map(|w| w.collect::<Vec<_>>());
+            proptest::prop_assert_eq!(plain.is_some(), plain_line, "{:?}", String::from_utf8_lossy(&raw));
+            if let Some(plain) = plain {
+                let mut full: Vec<Vec<u8>> = line.words().map(|w| w.expect("no quote").into_owned()).collect();
+                // (`strdelim` gives one empty word for empty arguments, which end the criteria
+                // as no word does.)
+                if raw.is_empty() {
+                    proptest::prop_assert_eq!(full.concat(), b"");
+                    full.clear();
+                }
+                let full: Vec<&[u8]> = full.iter().map(|w| &w[..]).collect();
+                proptest::prop_assert_eq!(plain, full, "{:?}", String::from_utf8_lossy(&raw));
+            }
+        }
+
         /// The plain reading of a `Host` line, whenever it answers, gives the patterns the
         /// tokeniser gives: each positive, none an error (the line's quotes close, as far as
         /// the tokeniser reads), and a wildcard in one exactly when it says so. A line of

@@ -1225,6 +1225,49 @@ impl<'a> Filed<'a> {
 /// `originalhost`, `user`, `localuser` and `tagged` (`all`, `final`, `canonical`, `exec`, ...),
 /// no positive `host`/`originalhost` criterion, or anything `match_line` would report.
 fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Cow<'_, [u8]>)> {
+    // (Most lines are plain words: read without the tokeniser.)
+    if let Some(words) = line.plain_words() {
+        return plain_match_guard(words).map(|(kind, list)| (kind, Cow::Borrowed(list)));
+    }
+    criteria_match_guard(line)
+}
+
+/// [`match_guard`] of a line of plain words ([`MatchLine::plain_words`], each borrowed and not
+/// empty), its criteria taken as [`MatchLine::criteria`] takes them: a name (`!` before it or
+/// not) and, for the criteria filed by, an argument (none, or a word beginning with `#`, is
+/// an error); a word beginning with `#` where a name would be ends them.
+fn plain_match_guard<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> Option<(Guard, &'a [u8])> {
+    let mut attributes = 0;
+    let mut pick = None;
+    while let Some(word) = words.next() {
+        if word[0] == b'#' {
+            break;
+        }
+        let (negated, name) = match word {
+            [b'!', name @ ..] => (true, name),
+            _ => (false, word),
+        };
+        let kind = match Attribute::parse(name) {
+            Attribute::Host => Some(Guard::MatchHost),
+            Attribute::OriginalHost => Some(Guard::MatchOriginal),
+            Attribute::User | Attribute::LocalUser | Attribute::Tagged => None,
+            _ => return None,
+        };
+        attributes += 1;
+        // (Each of them takes an argument.)
+        let arg = words.next().filter(|a| a[0] != b'#')?;
+        if let (Some(kind), false, None) = (kind, negated, &pick) {
+            pick = Some((kind, arg));
+        }
+    }
+    if attributes == 0 {
+        return None;
+    }
+    pick
+}
+
+/// [`match_guard`] of any line, through [`MatchLine::criteria`].
+fn criteria_match_guard(line: MatchLine<'_>) -> Option<(Guard, Cow<'_, [u8]>)> {
     let mut attributes = 0;
     let mut pick = None;
     for c in line.criteria() {
@@ -1837,6 +1880,35 @@ impl ConfigSet {
 mod tests {
     use super::{Filing, KeyStore, MAX_LEN};
     use std::borrow::Cow;
+
+    proptest::proptest! {
+        /// A `Match` line of plain words is filed by the same criterion, or none, read plainly
+        /// as through the criteria (and every such line is read plainly).
+        #[test]
+        fn plain_match_lines_are_filed_as_read_through_the_criteria(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "host", "HOST", "!host", "originalhost", "OriginalHost", "!originalhost",
+                    "user", "localuser", "tagged", "all", "final", "canonical", "exec", "bogus",
+                    "!", "a", "web*,!web1", "A.Example", "#c", "x#",
+                ]),
+                0..7,
+            ),
+            blanks in proptest::collection::vec(
+                proptest::sample::select(vec![" ", "\t", "  ", " \r "]),
+                7,
+            ),
+        ) {
+            let raw: String = words.iter().zip(&blanks).flat_map(|(w, b)| [*w, *b]).collect();
+            let raw = raw.trim_end_matches([' ', '\t', '\r']).as_bytes();
+            let line = crate::header::MatchLine::new(raw);
+            let words = line.plain_words();
+            proptest::prop_assert!(words.is_some(), "{:?}", String::from_utf8_lossy(raw));
+            let plain = super::plain_match_guard(words.unwrap()).map(|(g, l)| (g, l.to_vec()));
+            let full = super::criteria_match_guard(line).map(|(g, l)| (g, l.into_owned()));
+            proptest::prop_assert_eq!(plain, full, "{:?}", String::from_utf8_lossy(raw));
+        }
+    }
 
     /// Keys are numbered in order of first filing, a repeat gets its key's number, and every
     /// key (and no other) is found again, as the table grows.
