@@ -739,11 +739,14 @@ impl<'a> HostNames<'a> {
     }
 
     /// Name `i`, if there are more than `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&str> {
         (i < self.len()).then(|| self.name(i))
     }
 
-    /// Name `i` (there are more than `i`).
+    /// Name `i` (there are more than `i`). (Compiled into its callers: a run over every host
+    /// asks it of each.)
+    #[inline(always)]
     fn name(&self, i: usize) -> &str {
         // SAFETY: the first `len` keys are `str`s (by `Naming::finish`: keys and names
         // `host_name` took as they were met; by `from_iter`: `str`s).
