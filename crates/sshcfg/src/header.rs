@@ -228,6 +228,15 @@ pub(crate) struct PlainWords<'a> {
     one: bool,
 }
 
+impl<'a> PlainWords<'a> {
+    /// The one word, when there is one and no search is needed to know it (no blank in the
+    /// line: the words are then not gone through at all).
+    #[inline(always)]
+    pub(crate) fn only(&self) -> Option<&'a [u8]> {
+        (self.one && !self.rest.is_empty()).then_some(self.rest)
+    }
+}
+
 impl<'a> Iterator for PlainWords<'a> {
     type Item = &'a [u8];
 

@@ -409,7 +409,7 @@ impl<'a> Filing<'a> {
 
     /// [`Filing::number`] of a key borrowed from a file's text (most keys: a `Host` line's
     /// words), kept without a `Cow`.
-    #[inline]
+    #[inline(always)]
     fn number_borrowed(&mut self, k: &'a [u8]) -> u32 {
         match self.slot(k) {
             Ok(n) => n,
@@ -446,8 +446,9 @@ impl<'a> Filing<'a> {
         n
     }
 
-    /// [`Filing::file`] of a key borrowed from a file's text.
-    #[inline]
+    /// [`Filing::file`] of a key borrowed from a file's text. (Compiled into its callers: the
+    /// index files most `Host` lines' words here.)
+    #[inline(always)]
     fn file_borrowed(&mut self, k: &'a [u8], id: u32) -> u32 {
         let n = self.number_borrowed(k);
         self.head(n, id);
@@ -1505,6 +1506,18 @@ fn file_block<'a>(
             }) = line.plain_patterns_or_commented()
             {
                 // Plain words (most lines): each a positive pattern, none an error.
+                if !wild && let Some(w) = words.only() {
+                    // One literal name (most lines), filed under itself: it names its host
+                    // alone.
+                    let key = host_b.exact.file_borrowed(w, id);
+                    if let Some(names) = names.as_deref_mut() {
+                        match name_bytes && w[0] != b'-' {
+                            true => names.push_plain(w, key),
+                            false => names.push(Cow::Borrowed(w), Some(key)),
+                        }
+                    }
+                    return Guard::HostLiteral;
+                }
                 if !wild {
                     // Each a literal name, filed under itself; one name (`Host a`, or `Host a
                     // a`) names its host alone.

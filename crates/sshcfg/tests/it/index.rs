@@ -54,6 +54,10 @@ fn pattern() -> impl Strategy<Value = &'static str> {
         "*real*",
         "newhost",
         "10.0.0.1",
+        // Plain words that are not plain host names (the index names them as `host_name`
+        // judges them).
+        "-dash",
+        "me@web1",
     ])
 }
 
