@@ -1330,8 +1330,7 @@ impl<'a> ResolveIndex<'a> {
             let includes: Vec<usize> = doc.lines_of("include").collect();
             let mut include = 0;
             // The header lines straight from the line table (the global area files nothing).
-            let mut header_lines = doc.header_lines().peekable();
-            while let Some(h) = header_lines.next() {
+            for h in doc.header_lines_from(0) {
                 let id = guards.len() as u32;
                 if id % RELEASE_EVERY == RELEASE_EVERY - 1 {
                     doc.release_pages();
@@ -1342,8 +1341,9 @@ impl<'a> ResolveIndex<'a> {
                         include += 1;
                     }
                     // (The block runs to the next header, or to the end of the file.)
-                    let end = header_lines.peek().copied().unwrap_or(doc.line_count());
-                    includes.get(include).is_some_and(|&i| i < end)
+                    includes.get(include).is_some_and(|&i| {
+                        (doc.header_lines_from(h + 1).next()).is_none_or(|next| i < next)
+                    })
                 };
                 let guard = if has_include {
                     if let Some(names) = file_names.as_deref_mut() {

@@ -660,10 +660,10 @@ impl Document {
         }
     }
 
-    /// The `Host` and `Match` lines, in order (the first lines of the blocks but the global
-    /// area), found from the line table's codes.
-    pub(crate) fn header_lines(&self) -> impl Iterator<Item = usize> + '_ {
-        self.lines.headers()
+    /// The `Host` and `Match` lines from line `from` on, in order (the first lines of the
+    /// blocks but the global area), found from the line table's codes.
+    pub(crate) fn header_lines_from(&self, from: usize) -> impl Iterator<Item = usize> + '_ {
+        self.lines.headers_from(from)
     }
 
     /// The leading whitespace of line `i`.
