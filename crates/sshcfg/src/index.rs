@@ -1251,11 +1251,17 @@ fn plain_match_guard<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> Option<(G
             [b'!', name @ ..] => (true, name),
             _ => (false, word),
         };
-        let kind = match Attribute::parse(name) {
-            Attribute::Host => Some(Guard::MatchHost),
-            Attribute::OriginalHost => Some(Guard::MatchOriginal),
-            Attribute::User | Attribute::LocalUser | Attribute::Tagged => None,
-            _ => return None,
+        // (The five criteria by name, as `Attribute::parse` knows them: no other is looked
+        // for.)
+        let is = |known: &str| name.eq_ignore_ascii_case(known.as_bytes());
+        let kind = if is("host") {
+            Some(Guard::MatchHost)
+        } else if is("originalhost") {
+            Some(Guard::MatchOriginal)
+        } else if is("user") || is("localuser") || is("tagged") {
+            None
+        } else {
+            return None;
         };
         attributes += 1;
         // (Each of them takes an argument.)
