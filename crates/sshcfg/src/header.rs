@@ -235,6 +235,45 @@ impl<'a> PlainWords<'a> {
     pub(crate) fn only(&self) -> Option<&'a [u8]> {
         (self.one && !self.rest.is_empty()).then_some(self.rest)
     }
+
+    /// The next word, as [`Iterator::next`] gives it, its end searched for eight bytes at a
+    /// time while eight are left (the index reads lines of several long names: `Host h0
+    /// h0-alt h0.example.com`).
+    #[inline]
+    pub(crate) fn next_word(&mut self) -> Option<&'a [u8]> {
+        use crate::swar;
+        if self.one {
+            return self.next();
+        }
+        let s = self.rest;
+        let blank = |b: u8| b == b' ' || b == b'\t';
+        let mut start = 0;
+        while start < s.len() && blank(s[start]) {
+            start += 1;
+        }
+        if start == s.len() {
+            self.rest = &[];
+            return None;
+        }
+        let mut end = start + 1;
+        loop {
+            if end + 8 > s.len() {
+                while end < s.len() && !blank(s[end]) {
+                    end += 1;
+                }
+                break;
+            }
+            let w = swar::load(s, end);
+            let hit = swar::eq(w, b' ') | swar::eq(w, b'\t');
+            if hit != 0 {
+                end += hit.trailing_zeros() as usize / 8;
+                break;
+            }
+            end += 8;
+        }
+        self.rest = &s[end..];
+        Some(&s[start..end])
+    }
 }
 
 impl<'a> Iterator for PlainWords<'a> {
@@ -756,6 +795,34 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The words of a plain `Host` line come out the same one by one as eight bytes at a
+        /// time (names shorter and longer than eight bytes, and of exactly eight or sixteen,
+        /// at either end and between blanks and tabs).
+        #[test]
+        fn plain_words_by_the_word_are_the_words(
+            words in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "a", "web1", "abcdefg", "abcdefgh", "abcdefghi", "h0.example.com",
+                        "abcdefghabcdefgh", "x-rather-long-host-name.example.org", "w*",
+                    ]),
+                    proptest::sample::select(vec![" ", "\t", "  ", " \t", "\t\t\t\t\t\t\t\t\t"]),
+                ),
+                1..6,
+            ),
+        ) {
+            let raw: String = words.iter().flat_map(|(w, s)| [*w, *s]).collect();
+            let raw = raw.trim_end_matches([' ', '\t']).as_bytes();
+            let plain = HostLine::new(raw).plain_patterns().expect("plain words");
+            let mut by_word = plain.words.clone();
+            let mut got = Vec::new();
+            while let Some(w) = by_word.next_word() {
+                got.push(w);
+            }
+            proptest::prop_assert_eq!(got, plain.words.collect::<Vec<_>>());
+            proptest::prop_assert_eq!(by_word.next_word(), None);
+        }
+
         /// The plain words of a `Match` line, whenever they are given, are the words
         /// `strdelim` gives; they are given for every line without `"` or `=` that neither
         /// begins nor ends with whitespace.

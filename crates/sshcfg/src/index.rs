@@ -1528,7 +1528,8 @@ fn file_block<'a>(
                     // Each a literal name, filed under itself; one name (`Host a`, or `Host a
                     // a`) names its host alone.
                     let (mut first, mut one_name) = (None, true);
-                    for w in words {
+                    let mut words = words;
+                    while let Some(w) = words.next_word() {
                         let key = host_b.exact.file_borrowed(w, id);
                         if let Some(names) = names.as_deref_mut() {
                             // (A word of name bytes not beginning with `-` is a plain name:
