@@ -42,7 +42,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::config::ConfigSet;
-use crate::document::Document;
+use crate::document::{Document, HeaderReader};
 use crate::header::{Attribute, Header, MatchLine, Negation, PlainPatterns};
 use crate::loc::FileId;
 use crate::resolve::{Jump, KnownHostLine, Pass, Resolution, ResolveContext, Skip, Start, Verdict};
@@ -1335,6 +1335,8 @@ impl<'a> ResolveIndex<'a> {
             // none: nothing to look for).
             let includes: Vec<usize> = doc.lines_of("include").collect();
             let mut include = 0;
+            // (Each header read with the bytes and line table looked up once for the file.)
+            let reader = doc.header_reader();
             // The header lines straight from the line table (the global area files nothing).
             for h in doc.header_lines_from(0) {
                 let id = guards.len() as u32;
@@ -1359,6 +1361,7 @@ impl<'a> ResolveIndex<'a> {
                 } else {
                     file_block(
                         doc,
+                        &reader,
                         h,
                         id,
                         [&mut host_b, &mut match_b, &mut orig_b],
@@ -1489,10 +1492,12 @@ struct Scratch<'a> {
     keys: Pending<'a>,
 }
 
-/// File the block at header `h` (block `id`) by its header line into the builders for `Host`
-/// patterns, `Match host` and `Match originalhost`; its guard.
+/// File the block at header `h` (block `id`) by its header line (read through `reader`, the
+/// file's) into the builders for `Host` patterns, `Match host` and `Match originalhost`; its
+/// guard.
 fn file_block<'a>(
     doc: &'a Document,
+    reader: &HeaderReader<'a>,
     h: usize,
     id: u32,
     [host_b, match_b, orig_b]: [&mut KeysBuilder<'a>; 3],
@@ -1502,7 +1507,7 @@ fn file_block<'a>(
     let Scratch { pats, keys: tmp } = scratch;
     // (What a block before left in the scratch is cleared where it is used: most blocks, of
     // plain names, do not use it.)
-    match doc.header(h) {
+    match reader.header(h) {
         Some(Header::Host(line)) => {
             let mut bad = false;
             if let Some(PlainPatterns {

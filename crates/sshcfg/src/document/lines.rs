@@ -96,6 +96,12 @@ impl LineTable {
         self.args[i]
     }
 
+    /// Where each line starts, what it is and where its arguments start, as slices.
+    #[inline]
+    pub(super) fn parts(&self) -> (&[u32], &[u8], &[u8]) {
+        (&self.starts, &self.codes, &self.args)
+    }
+
     /// Every line's code, in order.
     #[cfg(test)]
     pub(super) fn codes(&self) -> impl Iterator<Item = u8> + '_ {

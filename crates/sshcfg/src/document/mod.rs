@@ -88,6 +88,39 @@ pub struct Document {
     part: usize,
 }
 
+/// [`Document::header`] with the document's bytes and line table looked up once
+/// ([`Document::header_reader`]).
+pub(crate) struct HeaderReader<'d> {
+    doc: &'d Document,
+    bytes: &'d [u8],
+    starts: &'d [u32],
+    codes: &'d [u8],
+    args: &'d [u8],
+}
+
+impl<'d> HeaderReader<'d> {
+    /// Line `i` as a block header, as [`Document::header`] reads it: for a line whose
+    /// arguments' offset is known in a document without NUL, its bytes to where the next line
+    /// starts, trailing whitespace stripped (`\r` and `\n` with it), from that offset on.
+    #[inline(always)]
+    pub(crate) fn header(&self, i: usize) -> Option<Header<'d>> {
+        let (code, a) = (self.codes[i], self.args[i]);
+        if (code != HOST && code != MATCH) || a == 0 || a == ARGS_FAR || self.doc.has_nul {
+            return self.doc.header(i);
+        }
+        let start = self.starts[i] as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.bytes.len(), |&s| s as usize);
+        let raw = &lexer::strip_trailing(&self.bytes[start..end])[usize::from(a)..];
+        Some(match code {
+            HOST => Header::Host(HostLine::new(raw)),
+            _ => Header::Match(MatchLine::new(raw)),
+        })
+    }
+}
+
 /// The lines where a name occurs in a document's bytes, in order.
 #[derive(Debug)]
 struct Named {
@@ -660,6 +693,19 @@ impl Document {
         }
     }
 
+    /// A reader of the header lines ([`Document::header`]) with the bytes and the line table
+    /// looked up once (the index reads every header of a large config).
+    pub(crate) fn header_reader(&self) -> HeaderReader<'_> {
+        let (starts, codes, args) = self.lines.parts();
+        HeaderReader {
+            doc: self,
+            bytes: &self.bytes,
+            starts,
+            codes,
+            args,
+        }
+    }
+
     /// The `Host` and `Match` lines from line `from` on, in order (the first lines of the
     /// blocks but the global area), found from the line table's codes.
     pub(crate) fn header_lines_from(&self, from: usize) -> impl Iterator<Item = usize> + '_ {
@@ -856,6 +902,49 @@ pub(crate) fn splice_bytes(bytes: &[u8], splices: &[Splice]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    /// The header reader reads every line as `Document::header` does: line endings of every
+    /// kind, trailing blanks, tabs and form feeds, `=`, no arguments, a keyword indented too
+    /// far for the line table, a last line without its newline, and a document with a NUL.
+    #[test]
+    fn the_header_reader_reads_headers_as_the_document_does() {
+        let far = " ".repeat(300);
+        let lines = [
+            "Host a".to_string(),
+            "Host a b \r".to_string(),
+            "Host a\t\x0c ".to_string(),
+            "Host\ta\r\r".to_string(),
+            "Match host x user y  ".to_string(),
+            "Host=a".to_string(),
+            "Host = a b".to_string(),
+            "Host".to_string(),
+            "Host   ".to_string(),
+            "  User x".to_string(),
+            "# Host a".to_string(),
+            "".to_string(),
+            format!("{far}Host far"),
+            "Host \"q d\" # c".to_string(),
+        ];
+        for ending in ["\n", "\r\n"] {
+            for nul in [false, true] {
+                let mut text = lines.join(ending);
+                if nul {
+                    text.push_str(ending);
+                    text.push_str("Host n\0ul");
+                }
+                for last in ["", ending] {
+                    let doc = super::Document::parse(format!("{text}{last}").into_bytes());
+                    let reader = doc.header_reader();
+                    for i in 0..doc.line_count() {
+                        assert_eq!(
+                            format!("{:?}", reader.header(i)),
+                            format!("{:?}", doc.header(i)),
+                            "line {i} of {text:?}{last:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
     use super::*;
 
     #[test]
