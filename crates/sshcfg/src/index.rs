@@ -1712,7 +1712,7 @@ impl<'i> HostWalk<'i, '_> {
     /// Take into `c` the candidates for pass state `state` (`Pass::match_host_state`, which
     /// is not `c`'s): those for `Host` lines again only when the pass is another.
     #[inline(always)]
-    fn refresh(&self, c: &mut Cache<'i>, pass: &Pass<'_>, state: u8) {
+    fn refresh(&self, c: &mut Cache<'i>, pass: &Pass<'_, Self>, state: u8) {
         let ix = self.index;
         // (Before any state, the bit of [`NO_STATE`] differs.)
         if (c.state ^ state) & (NO_STATE | 1) != 0 {
@@ -1764,7 +1764,7 @@ impl<'i> HostWalk<'i, '_> {
     fn answer(
         &self,
         c: &mut Cache<'i>,
-        pass: &Pass<'_>,
+        pass: &Pass<'_, Self>,
         file: FileId,
         fb: &FileBlocks,
         id: u32,
@@ -1817,7 +1817,8 @@ impl<'i> HostWalk<'i, '_> {
 }
 
 impl Skip for HostWalk<'_, '_> {
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict {
+    #[inline]
+    fn skip(&self, pass: &Pass<'_, Self>, file: FileId, line: usize) -> Verdict {
         let fb = &self.index.files[file.index()];
         let mut cache = self.cache.borrow_mut();
         let c = &mut *cache;
@@ -1827,7 +1828,8 @@ impl Skip for HostWalk<'_, '_> {
         }
     }
 
-    fn start(&self, pass: &Pass<'_>, file: FileId) -> Start {
+    #[inline]
+    fn start(&self, pass: &Pass<'_, Self>, file: FileId) -> Start {
         let fb = &self.index.files[file.index()];
         let Some(&h) = fb.headers.first() else {
             return Start::At(fb.start);

@@ -293,10 +293,12 @@ mod current_user_tests {
     }
 }
 
-pub(crate) struct Pass<'a> {
+pub(crate) struct Pass<'a, S> {
     set: &'a ConfigSet,
-    /// Blocks that may be jumped over (`crate::index`); `None`: read every line.
-    skip: Option<&'a dyn Skip>,
+    /// Blocks that may be jumped over (`crate::index`); `None`: read every line. (A type of
+    /// the pass, not a `dyn Skip`: the index's answers are compiled into the walk, not called
+    /// through a pointer with registers saved at each call; a walk without one is [`NoSkip`].)
+    skip: Option<&'a S>,
     ctx: &'a ResolveContext,
     host_arg: &'a [u8],
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
@@ -342,13 +344,27 @@ pub(crate) trait Skip {
     /// read that block ([`Verdict::Read`]) or to jump ([`Verdict::Jump`]: that block and every
     /// block before line `jump.to` cannot apply and reading them would change nothing;
     /// `jump.to` is the next block's header, or the line count).
-    fn skip(&self, pass: &Pass<'_>, file: FileId, line: usize) -> Verdict;
+    fn skip(&self, pass: &Pass<'_, Self>, file: FileId, line: usize) -> Verdict
+    where
+        Self: Sized;
 
     /// Where a walk entering `file` in the state `pass` is in begins: the first line whose
     /// reading may change anything (the lines before it are passed over), or, when that is a
     /// block header, the answer [`Skip::skip`] gives there.
-    fn start(&self, _pass: &Pass<'_>, _file: FileId) -> Start {
+    fn start(&self, _pass: &Pass<'_, Self>, _file: FileId) -> Start
+    where
+        Self: Sized,
+    {
         Start::At(0)
+    }
+}
+
+/// The [`Skip`] of a walk that reads every line (its `skip` is `None`: there is no value).
+pub(crate) enum NoSkip {}
+
+impl Skip for NoSkip {
+    fn skip(&self, _: &Pass<'_, NoSkip>, _: FileId, _: usize) -> Verdict {
+        match *self {}
     }
 }
 
@@ -422,7 +438,7 @@ fn first_wins<T>(slot: &mut Option<Located<T>>, loc: Loc, value: T) {
     }
 }
 
-impl Pass<'_> {
+impl<S: Skip> Pass<'_, S> {
     fn walk(&mut self, file: FileId, depth: usize, activep: &mut bool, never_match: bool) {
         if depth > MAX_INCLUDE_DEPTH {
             self.out.errors.push(Note {
@@ -1093,15 +1109,15 @@ impl ConfigSet {
     /// assert_eq!(r.get::<sshcfg::setting::User>().unwrap().value, "me");
     /// ```
     pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
-        self.resolve_skipping(host, ctx, None)
+        self.resolve_skipping::<NoSkip>(host, ctx, None)
     }
 
     /// As [`ConfigSet::resolve`], passing over the blocks `skip` says cannot apply.
-    pub(crate) fn resolve_skipping(
+    pub(crate) fn resolve_skipping<S: Skip>(
         &self,
         host: &str,
         ctx: &ResolveContext,
-        skip: Option<&dyn Skip>,
+        skip: Option<&S>,
     ) -> Resolution {
         let mut out = Resolution::default();
         self.resolve_skipping_into(host, ctx, skip, &mut out);
@@ -1111,11 +1127,11 @@ impl ConfigSet {
     /// As [`ConfigSet::resolve_skipping`], into `out` (what it held is replaced; its
     /// allocations are reused).
     #[inline]
-    pub(crate) fn resolve_skipping_into(
+    pub(crate) fn resolve_skipping_into<S: Skip>(
         &self,
         host: &str,
         ctx: &ResolveContext,
-        skip: Option<&dyn Skip>,
+        skip: Option<&S>,
         out: &mut Resolution,
     ) {
         out.reset(host);
