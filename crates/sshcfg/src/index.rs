@@ -1505,6 +1505,18 @@ fn file_block<'a>(
     mut names: Option<&mut Naming<'a>>,
 ) -> Guard {
     let Scratch { pats, keys: tmp } = scratch;
+    // One plain name (most lines), filed under itself: it names its host alone. (Found
+    // without reading the line as a header.)
+    if let Some(w) = reader.plain_host_name(h) {
+        let key = host_b.exact.file_borrowed(w, id);
+        if let Some(names) = names {
+            match w[0] != b'-' {
+                true => names.push_plain(w, key),
+                false => names.push(Cow::Borrowed(w), Some(key)),
+            }
+        }
+        return Guard::HostLiteral;
+    }
     // (What a block before left in the scratch is cleared where it is used: most blocks, of
     // plain names, do not use it.)
     match reader.header(h) {

@@ -119,7 +119,51 @@ impl<'d> HeaderReader<'d> {
             _ => Header::Match(MatchLine::new(raw)),
         })
     }
+
+    /// The one word of `Host` line `i` when its arguments are a plain host name's bytes
+    /// (letters, digits, `.`, `-`, `_`) up to the line's ending (`\n`, `\r\n`, or none at the
+    /// end of the file): most lines of a large config. [`HostLine::plain_patterns_or_commented`]
+    /// of [`HeaderReader::header`] reads such a line as that word alone, not a wildcard, of name
+    /// bytes; here it is found in one look at its bytes, without the header's trailing
+    /// whitespace stripped first or its bytes classed one at a time. `None` for any other line
+    /// (read through [`HeaderReader::header`]).
+    #[inline(always)]
+    pub(crate) fn plain_host_name(&self, i: usize) -> Option<&'d [u8]> {
+        let (code, a) = (self.codes[i], self.args[i]);
+        if code != HOST || a == 0 || a == ARGS_FAR || self.doc.has_nul {
+            return None;
+        }
+        let start = self.starts[i] as usize + usize::from(a);
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.bytes.len(), |&s| s as usize);
+        let word = match self.bytes.get(start..end)? {
+            [w @ .., b'\n'] => w,
+            w => w,
+        };
+        // (Eight bytes at a time, without a branch for each: names are short.)
+        let class = |b: &[u8]| b.iter().fold(0, |n, &b| n | NOT_NAME_BYTE[usize::from(b)]);
+        let mut chunks = word.chunks_exact(8);
+        for c in &mut chunks {
+            if class(c) != 0 {
+                return None;
+            }
+        }
+        (!word.is_empty() && class(chunks.remainder()) == 0).then_some(word)
+    }
 }
+
+/// 1 for each byte that is not a plain host name's (`crate::host::PLAIN_NAME_BYTE`), else 0.
+static NOT_NAME_BYTE: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = !crate::host::PLAIN_NAME_BYTE[b] as u8;
+        b += 1;
+    }
+    t
+};
 
 /// The lines where a name occurs in a document's bytes, in order.
 #[derive(Debug)]
@@ -946,6 +990,66 @@ mod tests {
         }
     }
     use super::*;
+
+    /// The header reader's plain host name of a line is the one word the header's plain
+    /// reading gives (not a wildcard, of name bytes), and it is found for a `Host` line of one
+    /// such word and its `\n` (or none, at the end of the file): words of one to twenty bytes
+    /// with a wildcard, a quote, a blank or a byte that is not a name's at each place (in the
+    /// eight-byte runs and in the bytes after them), trailing blanks, form feeds and `\r`,
+    /// which the header strips and this reading does not take.
+    #[test]
+    fn a_plain_host_name_is_the_headers_one_word() {
+        let mut lines = vec![
+            ("Host=a".to_string(), true),
+            ("Host = h0.example-1_x".to_string(), true),
+            ("Host -dash".to_string(), true),
+            ("Host a ".to_string(), false),
+            ("Host a\t".to_string(), false),
+            ("Host a\x0c".to_string(), false),
+            ("Host a\r".to_string(), false),
+            ("Host a b".to_string(), false),
+            ("Host a # c".to_string(), false),
+            ("Host \"a\"".to_string(), false),
+            ("Host".to_string(), false),
+            ("Match host a".to_string(), false),
+            ("Host ab\0c".to_string(), false),
+            ("Host a\0".to_string(), false),
+            ("  User a".to_string(), false),
+        ];
+        for len in 1..=20 {
+            let name: String = "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
+            lines.push((format!("Host {name}"), true));
+            for at in 0..len {
+                for odd in ["*", "?", "\"", "!", "#", " ", "\t", "@", "é", "\x7f", "\r"] {
+                    let mut bad = name.clone();
+                    bad.replace_range(at..at + 1, odd);
+                    // (A blank or `\r` before the name is the keyword's separator.)
+                    let blank = matches!(odd, " " | "\t" | "\r") && at == 0 && len > 1;
+                    lines.push((format!("Host {bad}"), blank));
+                }
+            }
+        }
+        for (line, taken) in &lines {
+            for ending in ["\n", "\r\n", ""] {
+                for after in ["", "  User x"] {
+                    // The line, with its ending, then perhaps another after it.
+                    let text = format!("{line}{ending}{after}");
+                    let doc = Document::parse(text.clone().into_bytes());
+                    let reader = doc.header_reader();
+                    let plain = match doc.header(0) {
+                        Some(Header::Host(h)) => (h.plain_patterns_or_commented())
+                            .filter(|p| !p.wild && p.name_bytes)
+                            .and_then(|p| p.words.only()),
+                        _ => None,
+                    };
+                    let name = reader.plain_host_name(0);
+                    assert!(name.is_none() || name == plain, "{text:?}: {name:?}");
+                    let ends = ending == "\n" || (ending.is_empty() && after.is_empty());
+                    assert_eq!(name.is_some(), *taken && ends, "{text:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn blocks_run_to_the_next_host_or_match_whatever_the_indentation() {
