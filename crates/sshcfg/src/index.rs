@@ -528,6 +528,10 @@ struct Keys<'a> {
     /// [`Keys::may_match_past_ends`] stops to look at a name).
     prefix_ends_any_case: Ends,
     suffix_ends_any_case: Ends,
+    /// [`Ends::has_last`] of `prefix_ends_any_case` by byte, one load a byte (not a shift and
+    /// a mask of one of four words): the prefix scan of [`Keys::may_match_past_ends`] looks
+    /// at several bytes of each host's name.
+    prefix_last_any_case: ByteTable,
     /// The block ids of the three maps' keys (see [`KeyMap`]); empty when no key is filed.
     ids: Vec<u32>,
 }
@@ -918,6 +922,7 @@ impl<'a> KeysBuilder<'a> {
         };
         let (prefix, prefix_lens, prefix_ends) = numbered(prefix);
         let (suffix, suffix_lens, suffix_ends) = numbered(suffix);
+        let prefix_ends_any_case = prefix_ends.any_case().with(None, Some(b'%'));
         Keys {
             exact,
             prefix,
@@ -926,7 +931,8 @@ impl<'a> KeysBuilder<'a> {
             suffix_len_bits: len_bits(&suffix_lens),
             prefix_lens,
             suffix_lens,
-            prefix_ends_any_case: prefix_ends.any_case().with(None, Some(b'%')),
+            prefix_last_any_case: prefix_ends_any_case.last_table(),
+            prefix_ends_any_case,
             suffix_ends_any_case: suffix_ends.any_case().with(Some(b'%'), None),
             prefix_ends,
             suffix_ends,
@@ -966,7 +972,7 @@ impl Keys<'_> {
     #[inline(always)]
     fn may_match_past_ends(&self, s: &[u8], prefix: bool, suffix: bool) -> bool {
         // (`%` is among the last bytes of `pre` and the first of `suf`: one test a byte.)
-        let (pre, suf) = (&self.prefix_ends_any_case, &self.suffix_ends_any_case);
+        let (pre, suf) = (&self.prefix_last_any_case, &self.suffix_ends_any_case);
         if prefix {
             let lens = (&self.prefix_lens, self.prefix_len_bits);
             let end = s.len().min(self.prefix_lens.last().copied().unwrap_or(0));
@@ -976,7 +982,7 @@ impl Keys<'_> {
             #[allow(clippy::needless_range_loop)]
             for i in 0..end {
                 let b = s[i];
-                if pre.has_last(b) && (b == b'%' || has_len(lens, i + 1)) {
+                if pre.0[usize::from(b)] && (b == b'%' || has_len(lens, i + 1)) {
                     return true;
                 }
             }
@@ -1102,6 +1108,11 @@ impl Ends {
         self
     }
 
+    /// [`Ends::has_last`] of each byte, by byte.
+    fn last_table(&self) -> ByteTable {
+        ByteTable(std::array::from_fn(|b| self.has_last(b as u8)))
+    }
+
     /// These ends, each letter in both cases.
     fn any_case(&self) -> Ends {
         let mut out = Ends {
@@ -1126,6 +1137,16 @@ impl Ends {
 
     fn has_last(&self, b: u8) -> bool {
         self.last[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+}
+
+/// A test of a byte, one entry a byte (none passes by default).
+#[derive(Debug)]
+struct ByteTable([bool; 256]);
+
+impl Default for ByteTable {
+    fn default() -> ByteTable {
+        ByteTable([false; 256])
     }
 }
 
@@ -1986,6 +2007,29 @@ mod tests {
             assert_eq!(map.get(absent.as_bytes()), None, "{absent}");
         }
         assert_eq!(super::KeyMap::default().get(b"h0"), None);
+    }
+
+    /// The prefix scan's byte table is the last bytes of the prefixes in use, each letter in
+    /// both cases, and `%`, byte for byte: no other byte (from a table of the ends as
+    /// written, or without `%`, it fails). (Keys are filed lowercased.)
+    #[test]
+    fn the_prefix_table_holds_the_last_bytes_of_prefixes_in_both_cases_and_percent() {
+        let mut b = super::KeysBuilder::default();
+        for (n, p) in ["web", "db-", "x9", "a.b.c"].into_iter().enumerate() {
+            b.prefix.push((Cow::Borrowed(p.as_bytes()), n as u32));
+        }
+        let keys = b.build(&|| ());
+        for byte in 0..=255u8 {
+            let expected = matches!(byte, b'b' | b'B' | b'-' | b'9' | b'c' | b'C' | b'%');
+            assert_eq!(
+                keys.prefix_last_any_case.0[usize::from(byte)],
+                expected,
+                "{byte}"
+            );
+            assert_eq!(keys.prefix_ends_any_case.has_last(byte), expected, "{byte}");
+        }
+        let none = super::Keys::default();
+        assert!(none.prefix_last_any_case.0.iter().all(|&t| !t));
     }
 
     /// The store gives back every key's bytes, however it keeps them: spans of the texts it
