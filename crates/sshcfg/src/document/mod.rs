@@ -648,6 +648,15 @@ impl Document {
     /// time; anything else is read as `first_arg` reads it.
     #[inline(always)]
     pub(crate) fn first_arg(&self, i: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        self.first_arg_marked(i).map(|(a, _)| a)
+    }
+
+    /// [`Document::first_arg`], with whether it may hold a `%`: `false` only when read as a
+    /// plain word none of whose bytes is one of `!#$%&` (which the eight-byte runs stop at
+    /// anyway), so that a value most lines have is known to hold none without looking at its
+    /// bytes again.
+    #[inline(always)]
+    pub(crate) fn first_arg_marked(&self, i: usize) -> Option<(std::borrow::Cow<'_, [u8]>, bool)> {
         use crate::swar;
         let a = self.lines.args(i);
         if a != 0 && a != ARGS_FAR && !self.has_nul {
@@ -656,6 +665,7 @@ impl Document {
             // (A line's arguments start at a byte that is not blank: `#` begins a comment.)
             if bytes.get(start).is_some_and(|&b| b != b'#') {
                 let mut at = start;
+                let mut marked = false;
                 loop {
                     // The next byte that may end a plain word's run: a blank or control byte, a
                     // quote, a backslash, or (tested with them, eight bytes at a time) one of
@@ -679,15 +689,18 @@ impl Document {
                         // word (a blank before the line's end is passed over as trailing, or
                         // ends the first token).
                         None | Some(b' ' | b'\t' | b'\n') => {
-                            return Some(std::borrow::Cow::Borrowed(&bytes[start..at]));
+                            return Some((std::borrow::Cow::Borrowed(&bytes[start..at]), marked));
                         }
-                        Some(b'!' | b'#' | b'$' | b'%' | b'&') => at += 1,
+                        Some(b'!' | b'#' | b'$' | b'%' | b'&') => {
+                            marked = true;
+                            at += 1;
+                        }
                         _ => break,
                     }
                 }
             }
         }
-        lexer::first_arg(self.raw_args(i))
+        lexer::first_arg(self.raw_args(i)).map(|a| (a, true))
     }
 
     /// Where the arguments of line `i` start within its text (`None`: no argument).

@@ -146,6 +146,11 @@ pub struct Resolution {
     /// reading, and stops there; see [`ConfigSet::rejection_for_host`]).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) ignore_unknown_first_read: bool,
+    /// Whether the `HostName` in force holds a `%` (so that `%h` and `%%` are expanded):
+    /// recorded by the walk as it sets the `HostName`, with the value's bytes at hand, so that
+    /// the checks after reading, made for every host, need not look at them again.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) host_name_percent: bool,
 }
 
 impl Resolution {
@@ -175,6 +180,7 @@ impl Resolution {
             first_error_via,
             ignore_unknown_via,
             ignore_unknown_first_read,
+            host_name_percent,
         } = self;
         h.clear();
         h.push_str(host);
@@ -191,6 +197,7 @@ impl Resolution {
         first_error_via.clear();
         ignore_unknown_via.clear();
         *ignore_unknown_first_read = false;
+        *host_name_percent = false;
     }
 
     /// Is `ClearAllForwardings yes` in force?
@@ -737,9 +744,18 @@ impl<S: Skip> Pass<'_, S> {
                     if self.out.settings.holds(kw) == Some(true) {
                         continue;
                     }
-                    let Some(first) = first_arg() else { continue };
+                    let Some((first, marked)) = doc.first_arg_marked(i) else {
+                        continue;
+                    };
                     let v = &first;
                     if self.out.settings.record(kw, loc, v) {
+                        // (Set once: a value read is not read again. One that cannot be read
+                        // leaves none in force, and the flag false.)
+                        if kw == Keyword::HostName {
+                            self.out.host_name_percent = marked
+                                && self.out.get::<setting::HostName>().is_some()
+                                && has_percent(v);
+                        }
                         continue;
                     }
                     match kw {
@@ -793,7 +809,7 @@ impl<S: Skip> Pass<'_, S> {
             return Cow::Borrowed(&self.host);
         }
         match self.out.get::<setting::HostName>() {
-            Some(h) if has_percent(h.value.as_bytes()) => {
+            Some(h) if self.out.host_name_percent => {
                 Cow::Owned(expand_h(h.value.as_bytes(), self.host_arg))
             }
             Some(h) => Cow::Borrowed(h.value.as_bytes()),
@@ -1547,6 +1563,60 @@ mod tests {
                 let mut s = plain.clone();
                 s[at] = b'%';
                 assert!(has_percent(&s), "{len} {at}");
+            }
+        }
+    }
+
+    /// The walk's flag of a `%` in the `HostName` in force is that of its bytes, for values of
+    /// 1 to 20 bytes with a `%` at each place or none, among plain bytes or `!$&` (which the
+    /// plain reading steps over too), bare or quoted, set in the first pass, after another
+    /// `HostName` (first wins), or only in a final pass (which sets none); and a `%` in force
+    /// is refused as ssh refuses it (`%a` is no token). A flag that missed a `%`, or kept one
+    /// the value in force does not hold, fails this.
+    #[test]
+    fn the_hostname_percent_flag_is_the_hostname_s() {
+        use crate::{ConfigSet, LoadOptions, ResolveContext, setting};
+        let ctx = ResolveContext::new("me");
+        let opts = LoadOptions::explicit_file("/c", "/nonexistent");
+        for len in 1..=20 {
+            for fill in [b'a', b'!', b'$', b'&'] {
+                for at in (0..len).map(Some).chain([None]) {
+                    let mut v = vec![fill; len];
+                    if let Some(at) = at {
+                        v[at] = b'%';
+                    }
+                    let v = String::from_utf8(v).unwrap();
+                    for (text, in_force) in [
+                        (format!("Host a\n  HostName {v}\n"), Some(&v)),
+                        (format!("Host a\n  HostName \"{v}\"\n"), Some(&v)),
+                        (format!("Host a\n  HostName {v}\n  HostName b\n"), Some(&v)),
+                        (format!("Host a\n  HostName b\n  HostName {v}\n"), None),
+                        (format!("Match final\n  HostName {v}\n"), None),
+                        (
+                            format!("Host a\n  HostName {v}\nMatch final\n  HostName b%\n"),
+                            Some(&v),
+                        ),
+                    ] {
+                        let set =
+                            ConfigSet::from_main_bytes(text.clone().into_bytes(), &opts).unwrap();
+                        for r in [
+                            set.resolve("a", &ctx),
+                            set.resolve_index().resolve("a", &ctx),
+                        ] {
+                            let hn = r.get::<setting::HostName>().map(|h| h.value.as_bytes());
+                            let want = in_force.map_or(b"b".as_slice(), |v| v.as_bytes());
+                            if text.starts_with("Match final") {
+                                assert_eq!(hn, None, "{text}");
+                            } else {
+                                assert_eq!(hn, Some(want), "{text}");
+                            }
+                            let percent = in_force.is_some() && at.is_some();
+                            assert_eq!(r.host_name_percent, percent, "{text}");
+                            let refused = r.errors.iter().any(|n| n.message.contains("percent"));
+                            assert_eq!(refused, percent, "{text} {:?}", r.errors);
+                        }
+                    }
+                }
             }
         }
     }

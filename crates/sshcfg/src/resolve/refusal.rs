@@ -440,12 +440,17 @@ pub(crate) fn refusal(
 ) -> Option<Note> {
     // Most hosts obtain none of what the checks read: told apart in a few loads, as every host
     // is resolved once per run over a config.
+    debug_assert_eq!(
+        r.host_name_percent,
+        r.get::<setting::HostName>()
+            .is_some_and(|hn| super::has_percent(hn.value.as_bytes())),
+        "the flag the walk recorded is the HostName's"
+    );
     let nothing_read = unresolved.is_none()
         && EARLY.iter().chain(&LATE).all(|&s| o.at(s).is_none())
         && o.more.is_none()
         && !socket_paths(r)
-        && r.get::<setting::HostName>()
-            .is_none_or(|hn| !super::has_percent(hn.value.as_bytes()));
+        && !r.host_name_percent;
     if nothing_read {
         return None;
     }
@@ -478,7 +483,7 @@ fn checks(
     // host is compared with it.
     let hostname = r.get::<setting::HostName>();
     let expanded = match hostname {
-        Some(hn) if super::has_percent(hn.value.as_bytes()) => {
+        Some(hn) if r.host_name_percent => {
             match expand_hostname(hn.value.as_bytes(), r.host.as_bytes()) {
                 Ok(h) => Some(h),
                 Err(m) => return fatal(hn.loc, m),
