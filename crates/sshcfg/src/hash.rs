@@ -49,7 +49,7 @@ impl Hasher for WordHasher {
 /// same bytes give the same word, different bytes of one length different words (the slice's
 /// length is written before them).
 #[inline(always)]
-fn short_word(b: &[u8]) -> u64 {
+pub(crate) fn short_word(b: &[u8]) -> u64 {
     let n = b.len();
     if n >= 4 {
         let lo = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
