@@ -138,6 +138,27 @@ impl ConfigSet {
     }
 }
 
+/// After the `Host`/`Match` line `i` (keyword `k`) of `doc`, in a file whose lines before any
+/// header apply to every host (`every`) or to none in the first reading (`never`): do the lines
+/// below it apply to every host, and to none in the first reading (`Match final`, `Match
+/// canonical`)?
+fn header_reach(
+    doc: &Document,
+    i: usize,
+    k: Keyword,
+    (every, never): (bool, bool),
+) -> (bool, bool) {
+    use crate::header::{Attribute, Header, Negation};
+    let header = Header::new(k, doc.raw_args(i));
+    let here = every && crate::diagnose::applies_to_every_host(header);
+    let none_here = never
+        || matches!(header, Some(Header::Match(m)) if m.criteria().flatten().any(|c| {
+            matches!(c.attribute, Attribute::Final | Attribute::Canonical)
+                && c.negation == Negation::Plain
+        }));
+    (here, none_here)
+}
+
 /// ssh's first reading of the files, as far as `IgnoreUnknown` goes: every `IgnoreUnknown` line
 /// it may obtain, in its reading order (each file's lines in order, an `Include`'s files where
 /// it stands), each with whether it applies to every host there; and how many of them it has
@@ -194,7 +215,6 @@ impl IgnoreReading {
     /// header apply to every host, or to none in the first reading (the `Include` is in a block
     /// that applies only in a final pass).
     fn file(&mut self, set: &ConfigSet, id: FileId, depth: usize, (every, never): (bool, bool)) {
-        use crate::header::{Attribute, Header, Negation};
         let f = set.file(id);
         let doc = &f.doc;
         let (mut here, mut none_here) = (every, never);
@@ -209,14 +229,7 @@ impl IgnoreReading {
             }
             match doc.kind(i) {
                 LineKind::Directive(k @ (Keyword::Host | Keyword::Match)) => {
-                    let header = Header::new(k, doc.raw_args(i));
-                    here = every && crate::diagnose::applies_to_every_host(header);
-                    // `Match final`, `Match canonical`: not in the first reading.
-                    none_here = never
-                        || matches!(header, Some(Header::Match(m)) if m.criteria().flatten().any(|c| {
-                            matches!(c.attribute, Attribute::Final | Attribute::Canonical)
-                                && c.negation == Negation::Plain
-                        }));
+                    (here, none_here) = header_reach(doc, i, k, (every, never));
                 }
                 LineKind::Directive(Keyword::IgnoreUnknown) if !none_here => {
                     self.read.push((Loc::new(id, i), here))
@@ -380,7 +393,6 @@ mod tests {
                 stop: Loc,
                 out: &mut Vec<(Loc, bool)>,
             ) -> bool {
-                use crate::header::{Attribute, Header, Negation};
                 let f = set.file(id);
                 let doc = &f.doc;
                 let (mut here, mut none_here) = (every, never);
@@ -391,13 +403,8 @@ mod tests {
                     }
                     match doc.kind(i) {
                         LineKind::Directive(k @ (Keyword::Host | Keyword::Match)) => {
-                            let header = Header::new(k, doc.raw_args(i));
-                            here = every && crate::diagnose::applies_to_every_host(header);
-                            none_here = never
-                                || matches!(header, Some(Header::Match(m)) if m.criteria().flatten().any(|c| {
-                                    matches!(c.attribute, Attribute::Final | Attribute::Canonical)
-                                        && c.negation == Negation::Plain
-                                }));
+                            (here, none_here) =
+                                super::super::header_reach(doc, i, k, (every, never));
                         }
                         LineKind::Directive(Keyword::IgnoreUnknown) if !none_here => {
                             out.push((loc, here))
