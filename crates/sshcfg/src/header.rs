@@ -382,7 +382,14 @@ impl<'a> MatchLine<'a> {
     /// know is unsupported there; an unclosed quote ends the words (an escaped one, `\"`, gets
     /// here: `argv_split` took it). ssh refuses the whole config for such a line, active or
     /// not. Words in messages are shown as ssh's log shows bytes ([`vis`](crate::diagnose::value::vis)).
-    pub(crate) fn syntax_error(&self, too_new: impl Fn(&[u8]) -> bool) -> Option<String> {
+    /// An `exec` command is `%`-expanded before ssh looks at the result of the criteria before
+    /// it (it is run only if they matched), and a token it cannot expand stops ssh there
+    /// (`percent_expand` is fatal): `exec_error` says what ssh says of a command, if anything.
+    pub(crate) fn syntax_error(
+        &self,
+        too_new: impl Fn(&[u8]) -> bool,
+        exec_error: impl Fn(&[u8]) -> Option<String>,
+    ) -> Option<String> {
         let extra = "keyword match extra arguments at end of line".to_string();
         let mut words = self.words();
         let mut attributes = 0;
@@ -419,20 +426,25 @@ impl<'a> MatchLine<'a> {
             if !attr.takes_argument() {
                 continue;
             }
-            match words.next() {
-                Some(Ok(arg)) if !arg.is_empty() && arg[0] != b'#' => {}
+            let arg = match words.next() {
+                Some(Ok(arg)) if !arg.is_empty() && arg[0] != b'#' => arg,
                 _ => {
                     return Some(format!(
                         "Missing Match criteria for {}",
                         crate::diagnose::value::vis(attrib)
                     ));
                 }
-            }
+            };
             if matches!(attr, Attribute::Other(_)) || too_new(attrib) {
                 return Some(format!(
                     "Unsupported Match attribute {}",
                     crate::diagnose::value::vis(attrib)
                 ));
+            }
+            if attr == Attribute::Exec
+                && let Some(message) = exec_error(&arg)
+            {
+                return Some(message);
             }
         }
         (attributes == 0).then(|| "One or more attributes required for Match".to_string())
@@ -668,7 +680,9 @@ mod tests {
             (br#""h\\x""#, r"Missing Match criteria for h\\\\x"),
         ] {
             assert_eq!(
-                MatchLine::new(raw).syntax_error(|_| false).as_deref(),
+                MatchLine::new(raw)
+                    .syntax_error(|_| false, |_| None)
+                    .as_deref(),
                 Some(message),
                 "{}",
                 raw.escape_ascii()

@@ -167,6 +167,33 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
         )
 }
 
+/// What ssh says of a `Match exec` command `cmd` whose `%` tokens release `version` (`None`:
+/// the newest) cannot expand (`match_cfg_line` expands it with `percent_expand`, which is fatal
+/// then, whatever the criteria before it said), or `None`. The tokens by release (readconf.c):
+/// `%L %d %h %l %n %p %r %u %i`, `%C` from 8.3, `%k` from 8.4, `%j` from 9.6; `%%` in all. The
+/// message is `vdollar_percent_expand`'s from 8.4, `percent_expand`'s before; no `${VAR}` is
+/// expanded.
+pub(crate) fn exec_expand_error(cmd: &[u8], version: Option<OpenSshVersion>) -> Option<String> {
+    // (Most commands have no `%`.)
+    memchr::memchr(b'%', cmd)?;
+    let before =
+        |major: u32, minor: u32| version.is_some_and(|v| (v.major, v.minor) < (major, minor));
+    let tokens: &[u8] = if before(8, 3) {
+        b"Ldhlnprui"
+    } else if before(8, 4) {
+        b"CLdhlnprui"
+    } else if before(9, 6) {
+        b"CLdhklnprui"
+    } else {
+        b"CLdhklnpruij"
+    };
+    let message = crate::expand::percent_expand_error(cmd, false, tokens)?;
+    Some(match before(8, 4) {
+        true => message.replacen("vdollar_percent_expand", "percent_expand", 1),
+        false => message,
+    })
+}
+
 /// Does `raw` hold `%` followed by `token` (`%j`, a token from 9.6; `%C`, hashed with the jump
 /// host from 9.6)? Out of line: only values with a `%` ask.
 #[cold]
@@ -180,7 +207,8 @@ fn names_percent(raw: &[u8], token: u8) -> bool {
 /// followed by its argument, all separated by blanks, with no quote, `=`, `#`, backslash or line
 /// ending anywhere? Neither the argument check nor `match_cfg_line`'s reading
 /// ([`MatchLine::syntax_error`]) refuses such a line, in any release; `false` leaves a line to
-/// them (a property test checks that they accept every line this accepts).
+/// them (a property test checks that they accept every line this accepts). An `exec` command
+/// that holds a `%` (a token ssh may not expand) leaves the line to them too.
 fn plain_match_line(raw: &[u8]) -> bool {
     use crate::lexer::class::{BLANK, EQUALS, NEWLINE, ODD, OF, SPECIAL};
     let n = raw.len();
@@ -215,12 +243,14 @@ fn plain_match_line(raw: &[u8]) -> bool {
         }
         let attribute = attribute.strip_prefix(b"!").unwrap_or(attribute);
         // A letter with bit 5 set is its lower case; no other byte becomes a lower-case letter.
+        let mut exec = false;
         let known = match attribute.len() {
             4 => {
                 let w =
                     u32::from_le_bytes([attribute[0], attribute[1], attribute[2], attribute[3]])
                         | 0x2020_2020;
-                [*b"host", *b"user", *b"exec"].contains(&w.to_le_bytes())
+                exec = w.to_le_bytes() == *b"exec";
+                exec || [*b"host", *b"user"].contains(&w.to_le_bytes())
             }
             9 => attribute.eq_ignore_ascii_case(b"localuser"),
             12 => attribute.eq_ignore_ascii_case(b"originalhost"),
@@ -228,6 +258,9 @@ fn plain_match_line(raw: &[u8]) -> bool {
         };
         let argument = i;
         if !known || !word(&mut i) || i == argument || raw[argument..i].trim_ascii().is_empty() {
+            return false;
+        }
+        if exec && raw[argument..i].contains(&b'%') {
             return false;
         }
         criteria += 1;
@@ -319,6 +352,7 @@ impl<'a> Checker<'a> {
             self.header = Some((k, raw));
         }
         self.depends_on_version |= match spec {
+            // (An `exec` command's tokens: below, for the lines that hold a `%`.)
             Some(s) if s.arg == Arg::Match => table::mentions_newer_criterion(raw),
             Some(s) if s.varies => {
                 s.since != (0, 0)
@@ -406,6 +440,13 @@ impl<'a> Checker<'a> {
         if k == Keyword::Match && plain_match_line(raw) {
             return;
         }
+        // An `exec` command's `%C` (8.3), `%k` (8.4) and `%j` (9.6) are tokens of some
+        // releases ([`exec_expand_error`]); a `%` elsewhere in the line is rare, and asking
+        // costs only the question. (A line with an `exec` command that holds a `%` is not
+        // plain.)
+        if k == Keyword::Match && memchr::memchr(b'%', raw).is_some() {
+            self.depends_on_version |= [b'C', b'k', b'j'].iter().any(|&t| names_percent(raw, t));
+        }
         if let Err(p) = check_args(spec, raw, base, version, line.class) {
             self.out
                 .push(diag(p.at, p.message, DiagnosticKind::BadArguments));
@@ -416,7 +457,8 @@ impl<'a> Checker<'a> {
                     .count()
             };
             let too_new = |w: &[u8]| criterion_too_new(w, version);
-            if let Some(message) = MatchLine::new(raw).syntax_error(too_new) {
+            let exec_error = |cmd: &[u8]| exec_expand_error(cmd, version);
+            if let Some(message) = MatchLine::new(raw).syntax_error(too_new, exec_error) {
                 self.out
                     .push(diag(indent(), message, DiagnosticKind::BadArguments));
             }
@@ -450,7 +492,9 @@ mod tests {
                 ],
                 proptest::prop_oneof![
                     6 => proptest::sample::select(vec!["x", "*", "h1-*", "!", "a,b", "all"]),
-                    1 => proptest::sample::select(vec!["#", "a#", "\\", "'", "\"q\"", ""]),
+                    1 => proptest::sample::select(vec![
+                        "#", "a#", "\\", "'", "\"q\"", "", "%h", "%Z", "x%", "%%", "%j",
+                    ]),
                 ],
                 proptest::sample::select(vec![" ", "\t", "  ", ""]),
             ),
@@ -472,7 +516,11 @@ mod tests {
                 let class = raw.iter().fold(0, |c, &b| c | crate::lexer::class::OF[usize::from(b)]);
                 proptest::prop_assert!(super::check_args(spec, raw, 6, version, Some(class)).is_ok());
                 let too_new = |w: &[u8]| super::criterion_too_new(w, version);
-                proptest::prop_assert_eq!(super::MatchLine::new(raw).syntax_error(too_new), None);
+                let exec_error = |cmd: &[u8]| super::exec_expand_error(cmd, version);
+                proptest::prop_assert_eq!(
+                    super::MatchLine::new(raw).syntax_error(too_new, exec_error),
+                    None
+                );
             }
         }
     }
@@ -768,6 +816,61 @@ mod tests {
             ("LocalCommand echo %j", false),
         ] {
             let doc = crate::Document::parse(format!("Host x\n  {line}\n").into_bytes());
+            assert_eq!(doc.depends_on_openssh_version(), depends, "{line}");
+        }
+    }
+
+    /// A `Match exec` command's `%` tokens depend on the release: `%C` from 8.3, `%k` from
+    /// 8.4, `%j` from 9.6 (`ssh -G` 9.2p1: `Match host b exec "true %j"` is "vdollar_percent_expand:
+    /// unknown key %j" for every host). An earlier release's `percent_expand` said it in its
+    /// own words.
+    #[test]
+    fn exec_tokens_and_messages_depend_on_the_release() {
+        let v = |s: &str| crate::options::OpenSshVersion::from_ssh_v(s);
+        let unknown = |c: char| Some(format!("vdollar_percent_expand: unknown key %{c}"));
+        let old_unknown = |c: char| Some(format!("percent_expand: unknown key %{c}"));
+        for (cmd, version, want) in [
+            (
+                "true %h %% %L %d %l %n %p %r %u %i",
+                v("OpenSSH_8.0p1"),
+                None,
+            ),
+            ("true %h %C %k %j", None, None),
+            ("true %h %C %k %j", v("OpenSSH_9.6p1"), None),
+            ("true %j", v("OpenSSH_9.2p1"), unknown('j')),
+            ("true %k %C", v("OpenSSH_9.2p1"), None),
+            ("true %k", v("OpenSSH_8.3p1"), old_unknown('k')),
+            ("true %C", v("OpenSSH_8.3p1"), None),
+            ("true %C", v("OpenSSH_8.2p1"), old_unknown('C')),
+            ("true %Z", None, unknown('Z')),
+            ("true %%Z", None, None),
+            (
+                "true %",
+                None,
+                Some("vdollar_percent_expand: invalid format".to_string()),
+            ),
+            (
+                "true %",
+                v("OpenSSH_8.0p1"),
+                Some("percent_expand: invalid format".to_string()),
+            ),
+            ("true ${NOPE_UNSET_VAR} $x", None, None),
+            ("true", None, None),
+        ] {
+            assert_eq!(
+                super::exec_expand_error(cmd.as_bytes(), version),
+                want,
+                "{cmd} {version:?}"
+            );
+        }
+        for (line, depends) in [
+            ("Match host b exec \"true %j\"", true),
+            ("Match exec \"true %k\"", true),
+            ("Match exec \"true %C\"", true),
+            ("Match exec \"true %h %p\"", false),
+            ("Match host b", false),
+        ] {
+            let doc = crate::Document::parse(format!("{line}\n  User u\n").into_bytes());
             assert_eq!(doc.depends_on_openssh_version(), depends, "{line}");
         }
     }

@@ -1454,3 +1454,97 @@ impl ConcatLines for Vec<String> {
         self.iter().map(|l| format!("{l}\n")).collect()
     }
 }
+
+/// A `Match exec` command is `%`-expanded before ssh looks at what the criteria before it said
+/// (readconf.c `match_cfg_line`; it is run only if they matched), and a token ssh cannot
+/// expand is fatal: the config is refused for every host, even one the line's `host` criterion
+/// leaves out, and even in a file included where nothing applies. Recorded `ssh -G` 9.2p1
+/// answers (the file's line and ssh's first message; `None`: accepted), checked again when ssh
+/// is here (only commands written here are in these files: ssh runs none of them, as each
+/// line's `host` criterion fails or its expansion does). ResolveIndex and `enable` agree.
+#[test]
+fn exec_commands_ssh_cannot_expand_are_refused_for_every_host() {
+    const Z: &str = "vdollar_percent_expand: unknown key %Z";
+    const FORMAT: &str = "vdollar_percent_expand: invalid format";
+    let cases: &[(&str, &str, &str, Refused)] = &[
+        (
+            "Match host b exec \"true %Z\"\n  User u\n",
+            "",
+            "a",
+            Some((1, Z)),
+        ),
+        (
+            "Match host b exec \"true %\"\n  User u\n",
+            "",
+            "a",
+            Some((1, FORMAT)),
+        ),
+        (
+            "Match host b !exec \"true %Z\"\n  User u\n",
+            "",
+            "a",
+            Some((1, Z)),
+        ),
+        (
+            "Match user nobody exec \"%Z x\"\n  User u\n",
+            "",
+            "a",
+            Some((1, Z)),
+        ),
+        (
+            "Host a\n  User v\nMatch host b exec %Z\n",
+            "",
+            "a",
+            Some((3, Z)),
+        ),
+        // Tokens 9.2 knows, and `%%`: accepted.
+        (
+            "Match host b exec \"true %h %% %C %k %L %l %n %p %r %u %i %d\"\n  User u\n",
+            "",
+            "a",
+            None,
+        ),
+        ("Match host b exec \"true %%Z\"\n  User u\n", "", "a", None),
+        // In a file read where nothing applies, the criteria are still evaluated.
+        (
+            "Host zz\n  Include {dir}/inc\n",
+            "Match host b exec \"true %Z\"\n",
+            "a",
+            Some((1, Z)),
+        ),
+    ];
+    for &(main, inc, host, want) in cases {
+        let ctx = sshcfg::ResolveContext::current_user();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let path = dir.path().join("config");
+        let main = &main.replace("{dir}", d);
+        std::fs::write(&path, main).unwrap();
+        if !inc.is_empty() {
+            std::fs::write(dir.path().join("inc"), inc).unwrap();
+        }
+        let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+        let mut through_index = sshcfg::Resolution::default();
+        set.resolve_index()
+            .resolve_into(host, &ctx, &mut through_index);
+        for r in [set.resolve(host, &ctx), through_index] {
+            let every = set.rejection_for_host(None, &r);
+            let ours = set
+                .refusal_for_host(every, &r)
+                .map(|e| (e.loc.line(), e.message));
+            let ours = ours.as_ref().map(|(l, m)| (*l, m.as_str()));
+            assert_eq!(ours, want, "{host}: {main} / {inc}");
+            let edit = set.enable(host, &sshcfg::Forward::loopback(1455, 1455), &ctx);
+            assert_eq!(edit.is_err(), want.is_some(), "{host}: {main} / {inc}");
+        }
+        if crate::common::ssh_available() {
+            // (The fatal message names no line: its text is compared.)
+            let got = ssh_g_first(&path, host).map(|(_, _, m)| m);
+            assert_eq!(
+                got.as_deref(),
+                want.map(|(_, m)| m),
+                "{host}: {main} / {inc}"
+            );
+        }
+    }
+}
