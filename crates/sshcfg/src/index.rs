@@ -10,12 +10,14 @@
 //!   (`*.example.com`). Negated patterns only ever stop a block from applying, so they file
 //!   nothing; a line with no positive pattern cannot apply at all.
 //! - a `Match` line with a `host` or `originalhost` criterion (not negated) among `host`,
-//!   `originalhost`, `user`, `localuser` and `tagged` criteria: by that criterion's patterns,
-//!   lowercased, as `match_hostname` compares them.
+//!   `originalhost`, `user`, `localuser` and `tagged` criteria, and `exec` criteria after it
+//!   (readconf.c skips an `exec` once a criterion before it failed): by that criterion's
+//!   patterns, lowercased, as `match_hostname` compares them.
 //!
 //! Every other block is read for every host ("always"): `Host *`, a pattern with neither prefix
 //! nor suffix, `Match all`, `Match final`/`canonical` (they mark the final pass), `Match exec`
-//! and the other criteria that are not evaluated (they leave a note), a line OpenSSH rejects (it
+//! before any such criterion and the other criteria that are not evaluated (they leave a note),
+//! a line OpenSSH rejects (it
 //! leaves an error), and any block holding an `Include` (the included file is read even from an
 //! inactive block).
 //!
@@ -1275,8 +1277,12 @@ impl<'a> Filed<'a> {
 
 /// The `host`/`originalhost` criterion a `Match` line can be filed by: its kind and pattern
 /// list. `None` when the line must be read for every host: criteria other than `host`,
-/// `originalhost`, `user`, `localuser` and `tagged` (`all`, `final`, `canonical`, `exec`, ...),
-/// no positive `host`/`originalhost` criterion, or anything `match_line` would report.
+/// `originalhost`, `user`, `localuser` and `tagged` (`all`, `final`, `canonical`, ...), an
+/// `exec` before the criterion filed by, no positive `host`/`originalhost` criterion, or
+/// anything `match_line` would report. An `exec` after it changes nothing for a host the
+/// criterion leaves out: readconf.c does not run it once a criterion before it failed (nor
+/// does `match_line` note it), and what ssh refuses in its command whatever the host is the
+/// reading pass's (`MatchLine::syntax_error`).
 fn match_guard(line: MatchLine<'_>) -> Option<(Guard, Cow<'_, [u8]>)> {
     // (Most lines are plain words: read without the tokeniser.)
     if let Some(words) = line.plain_words() {
@@ -1307,7 +1313,7 @@ fn plain_match_guard<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> Option<(G
             Some(Guard::MatchHost)
         } else if is("originalhost") {
             Some(Guard::MatchOriginal)
-        } else if is("user") || is("localuser") || is("tagged") {
+        } else if is("user") || is("localuser") || is("tagged") || is("exec") && pick.is_some() {
             None
         } else {
             return None;
@@ -1335,6 +1341,7 @@ fn criteria_match_guard(line: MatchLine<'_>) -> Option<(Guard, Cow<'_, [u8]>)> {
             Attribute::Host => Some(Guard::MatchHost),
             Attribute::OriginalHost => Some(Guard::MatchOriginal),
             Attribute::User | Attribute::LocalUser | Attribute::Tagged => None,
+            Attribute::Exec if pick.is_some() => None,
             _ => return None,
         };
         attributes += 1;
@@ -1980,7 +1987,7 @@ mod tests {
             words in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "host", "HOST", "!host", "originalhost", "OriginalHost", "!originalhost",
-                    "user", "localuser", "tagged", "all", "final", "canonical", "exec", "bogus",
+                    "user", "localuser", "tagged", "all", "final", "canonical", "exec", "!exec", "bogus",
                     "!", "a", "web*,!web1", "A.Example", "#c", "x#",
                 ]),
                 0..7,

@@ -99,6 +99,11 @@ fn header() -> impl Strategy<Value = String> {
             "Match host *,!other",
             "Match exec true",
             "Match host web1 exec true",
+            // Filed by the host criterion before the `exec`; read by every host after it.
+            "Match host web* !exec true user root",
+            "Match originalhost MYSERVER exec \"true %h\"",
+            "Match exec true host web1",
+            "Match user root exec true host web1",
             "Match host",
             "Match host web1 bogus x",
             "Match host web1 all",
