@@ -29,6 +29,7 @@ pub(crate) fn text(host: &str, what: &Undecided) -> String {
         Undecided::CnameLookup => format!(
             "CanonicalizePermittedCNAMEs: ssh looks {host} up in DNS before it connects (and before ssh -G prints) and may take a CNAME the list permits as the host's name; without a ProxyCommand or ProxyJump, a name that does not resolve stops it. No lookup is made here: this answer is for the name as it is"
         ),
+        Undecided::IncludeExpansion => "OpenSSH 9.9 and later expand % tokens and ${VAR} in Include paths, with each host's values; codex-fwd reads this path as written, as earlier releases do, so the files ssh includes for this host may differ".to_string(),
         _ => "a line that needs what codex-fwd does not do is not evaluated".to_string(),
     }
 }

@@ -97,3 +97,17 @@ pub(crate) fn dollar_expand(s: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     }
     Some(std::borrow::Cow::Owned(out))
 }
+
+/// Does OpenSSH `version` (`None`: the newest) expand `%` tokens and `${VAR}` in `Include`
+/// paths? From 9.9 readconf.c does (`expand_match_exec_or_include_path`), with the host's
+/// values (`%h`, `%p`, `%r`, ...), so the files a line names may differ from host to host.
+pub(crate) fn expands_include_paths(version: Option<crate::OpenSshVersion>) -> bool {
+    version.is_none_or(|v| (v.major, v.minor) >= (9, 9))
+}
+
+/// Does an `Include` line's argument text `raw` hold what a release that expands its paths
+/// ([`expands_include_paths`]) reads otherwise than one that does not: a `%` (a token, or `%%`,
+/// which becomes `%`) or `${`?
+pub(crate) fn include_names_tokens(raw: &[u8]) -> bool {
+    memchr::memchr(b'%', raw).is_some() || raw.windows(2).any(|w| w == b"${")
+}

@@ -152,7 +152,8 @@ pub(crate) fn applies_to_every_host(header: Option<Header<'_>>) -> bool {
 /// word (no blank, quote, backslash or `#`), or one such word, not empty, in one pair of quotes,
 /// whatever it is and for every release: a keyword that takes any word, that every release and
 /// build knows, whose value ssh.c does not expand (a `%j` in it depends on the release), and
-/// that is neither a block header nor `IgnoreUnknown`? The reading pass hands
+/// that is neither a block header, `IgnoreUnknown` nor `Include` (whose paths 9.9 expands)? The
+/// reading pass hands
 /// such lines on to no one (a property test in `document` checks that the pass finds what a
 /// sweep of every line finds).
 pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
@@ -163,7 +164,7 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
         && !spec.expanded
         && !matches!(
             Keyword::of_name(spec.name),
-            Keyword::Host | Keyword::Match | Keyword::IgnoreUnknown
+            Keyword::Host | Keyword::Match | Keyword::IgnoreUnknown | Keyword::Include
         )
 }
 
@@ -365,6 +366,8 @@ impl<'a> Checker<'a> {
                     // later, hashed without it before). Only forwards' paths are worked out
                     // here; asking costs only the question where no `ProxyJump` applies. (One
                     // look for a `%` first: most values have none.)
+                    // From 9.9 `%` tokens and `${VAR}` in `Include` paths are expanded, per host.
+                    || s.arg == Arg::Include && crate::expand::include_names_tokens(raw)
                     || s.expanded
                         && memchr::memchr(b'%', raw).is_some()
                         && (names_percent(raw, b'j')

@@ -162,8 +162,8 @@ pub(crate) struct Spec {
     /// release does not know, such as `%j` before 9.6, refuses the host)?
     pub(crate) expanded: bool,
     /// May a line of it read differently for some release or build (newer than the oldest
-    /// supported release, a vendor's, an algorithm list, or [`Spec::expanded`])? When not,
-    /// the rejection check need not ask.
+    /// supported release, a vendor's, an algorithm list, [`Spec::expanded`], or `Include`, whose
+    /// paths 9.9 expands)? When not, the rejection check need not ask.
     pub(crate) varies: bool,
 }
 
@@ -286,7 +286,11 @@ pub(crate) const KEYWORDS: &[Spec] = &[
     kw("identityfile", Str),
     kw("identityfile2", Str),
     kw("ignoreunknown", Str),
-    kw("include", Include),
+    // (Its paths are expanded from 9.9: see `Checker::line`.)
+    Spec {
+        varies: true,
+        ..kw("include", Include)
+    },
     kw("ipqos", IpQos),
     kw("kbdinteractiveauthentication", Choice(FLAG)),
     kw("kbdinteractivedevices", Str),
@@ -632,7 +636,8 @@ mod tests {
             let asks = s.since != ALWAYS
                 || s.builds != Builds::All
                 || matches!(s.arg, Algorithms(_))
-                || s.expanded;
+                || s.expanded
+                || s.arg == Include;
             assert_eq!(s.varies, asks, "{}", s.name);
         }
         let expanded: Vec<_> = KEYWORDS

@@ -87,6 +87,10 @@ pub enum Undecided {
         /// The `CanonicalDomains` list, and its line.
         domains: Located<String>,
     },
+    /// An `Include` path holding `%` or `${` where the release expands them (OpenSSH 9.9 and
+    /// later, with the host's values: `%h`, `%p`, `%r`, ...): the path is read as written, as
+    /// earlier releases read it, so the files it names for the host may differ.
+    IncludeExpansion,
     /// `CanonicalizePermittedCNAMEs` (the line [`NotEvaluated::loc`] names): ssh looks the host
     /// name up in DNS before it connects (and before `ssh -G` prints) and may take a CNAME the
     /// list permits as the host's name; without a `ProxyCommand` or `ProxyJump`, a name that
@@ -635,6 +639,19 @@ impl<S: Skip> Pass<'_, S> {
                     }
                 }
                 Keyword::Include => {
+                    // (Said once a resolution, in its first pass. A file with such a line depends
+                    // on the release: most files do not, and their lines are not looked at.)
+                    if !self.final_pass
+                        && doc.depends_on_openssh_version()
+                        && crate::expand::expands_include_paths(self.ctx.openssh)
+                        && crate::expand::include_names_tokens(doc.raw_args(i))
+                        && !self.out.not_evaluated.iter().any(|n| n.loc == loc)
+                    {
+                        self.out.not_evaluated.push(NotEvaluated {
+                            loc,
+                            what: Undecided::IncludeExpansion,
+                        });
+                    }
                     let old = active;
                     let met_before = !self.out.errors.is_empty();
                     let ignoring_before = self.out.get::<setting::IgnoreUnknown>().is_some();

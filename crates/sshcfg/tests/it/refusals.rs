@@ -1548,3 +1548,55 @@ fn exec_commands_ssh_cannot_expand_are_refused_for_every_host() {
         }
     }
 }
+
+/// From OpenSSH 9.9 an `Include` path's `%` tokens and `${VAR}` are expanded with the host's
+/// values, even in a block that does not apply (readconf.c reads the file "parse only"): the
+/// path is read as written, as earlier releases read it, and a release that expands it is told
+/// of it once for each such line (resolved directly and through an index alike); the line makes
+/// the answer depend on the release, so `ssh -V` is asked.
+#[test]
+fn include_paths_a_release_expands_are_said_to_be_read_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(dir.path().join("%h.conf"), "User literal\n").unwrap();
+    std::fs::write(dir.path().join("a.conf"), "User expanded\n").unwrap();
+    let main =
+        format!("Host a\n  Include {d}/%h.conf\nHost *\n  Include {d}/${{NOPE}}x {d}/plain\n");
+    std::fs::write(&path, &main).unwrap();
+    let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+    assert!(set.files()[0].doc.depends_on_openssh_version());
+    let v = |s: &str| sshcfg::OpenSshVersion::from_ssh_v(s);
+    for (version, lines) in [
+        (v("OpenSSH_9.2p1"), vec![]),
+        (v("OpenSSH_9.8p1"), vec![]),
+        (v("OpenSSH_9.9p1"), vec![2, 4]),
+        (v("OpenSSH_10.0p2"), vec![2, 4]),
+        (None, vec![2, 4]),
+    ] {
+        let ctx = sshcfg::ResolveContext {
+            openssh: version,
+            ..sshcfg::ResolveContext::current_user()
+        };
+        for host in ["a", "b"] {
+            let mut through_index = sshcfg::Resolution::default();
+            set.resolve_index()
+                .resolve_into(host, &ctx, &mut through_index);
+            for r in [set.resolve(host, &ctx), through_index] {
+                let noted: Vec<usize> = (r.not_evaluated.iter())
+                    .filter(|n| matches!(n.what, sshcfg::Undecided::IncludeExpansion))
+                    .map(|n| n.loc.line())
+                    .collect();
+                assert_eq!(noted, lines, "{version:?} {host}");
+                // Read as written: `%h.conf` for `a`, whatever the release.
+                let user = r.get::<sshcfg::setting::User>().map(|u| u.value.clone());
+                let want = (host == "a").then(|| "literal".to_string());
+                assert_eq!(user, want, "{version:?} {host}");
+            }
+        }
+    }
+    // Without such a line the release does not matter.
+    std::fs::write(&path, format!("Include {d}/plain\n")).unwrap();
+    let set = sshcfg::ConfigSet::load(&sshcfg::LoadOptions::explicit_file(&path, d)).unwrap();
+    assert!(!set.files()[0].doc.depends_on_openssh_version());
+}
