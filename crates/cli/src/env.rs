@@ -140,6 +140,24 @@ impl Env {
         self.explicit_file.as_deref()
     }
 
+    /// [`Env::load`] for a command that reads what ssh reads (`status`, `doctor`, `login`): a
+    /// file named with `-F` that does not exist is bad input, as ssh refuses it ("Can't open
+    /// user config file"), not an empty config (a typo would otherwise get a plausible answer).
+    /// Without `-F` a missing `~/.ssh/config` reads as empty, as it does for ssh.
+    pub(crate) fn load_as_ssh(&self) -> Result<ConfigSet, Failure> {
+        let set = self.load()?;
+        match self.explicit_file() {
+            Some(path) if !set.main().exists => Err(Failure::new(
+                crate::failure::EXIT_USAGE,
+                format!(
+                    "cannot read {}: no such file (ssh -F refuses a config file that does not exist)",
+                    path.display()
+                ),
+            )),
+            _ => Ok(set),
+        }
+    }
+
     /// Read the config and everything it includes (a missing config reads as empty; a symlink
     /// is read through; a directory, an unreadable file or one of 4 GiB or more is bad input).
     pub(crate) fn load(&self) -> Result<ConfigSet, Failure> {

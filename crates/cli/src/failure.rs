@@ -29,6 +29,17 @@ impl Failure {
         self.message.as_deref()
     }
 
+    /// Output that a reader who went away (`| head`) no longer takes: the run goes on without
+    /// it. For a command that changes files (`enable`, `disable`), what it writes and its exit
+    /// status (`--check`'s 1) must not depend on whether its output is read; any other failure
+    /// to write stays one.
+    pub(crate) fn unless_reader_gone(r: Result<(), Failure>) -> Result<(), Failure> {
+        match r {
+            Err(f) if f.message.is_none() => Ok(()),
+            r => r,
+        }
+    }
+
     /// Bad usage of subcommand `sub`: the message and where to read more, exit 2.
     pub(crate) fn usage(sub: &str, message: impl std::fmt::Display) -> Failure {
         Failure::new(

@@ -8,8 +8,30 @@
 //! A thin layer over the `sshcfg` library: arguments, diff, confirmation, safe writes.
 
 // Standard output is written through `failure::stdout_failed`'s policy only (a closed reader
-// ends the run quietly): no `println!`, which panics on a broken pipe.
+// ends the run quietly): no `println!`, which panics on a broken pipe. Standard error through
+// `say!` only: no `eprintln!`, which panics when stderr is gone (`2>&1 | head -1`, `2>/dev/full`);
+// tests say why they skip with it.
 #![deny(clippy::print_stdout)]
+#![cfg_attr(not(test), deny(clippy::print_stderr))]
+
+/// A line to standard error, as `eprintln!` writes it, except that a line that cannot be
+/// written (stderr closed or full) is dropped instead of ending the run with a panic: what the
+/// run does, and its exit status, do not depend on whether anyone reads its messages.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`say!`] without the line end (a prompt, or a line that brings its own: `\r\n` on a raw
+/// terminal).
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 mod args;
 mod cmd;

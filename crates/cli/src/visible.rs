@@ -92,7 +92,7 @@ pub(crate) fn for_stream(s: &str, terminal: bool) -> Cow<'_, str> {
 /// Write a line to stderr as [`for_stream`] shows it there.
 pub(crate) fn eprintln(s: &str) {
     use std::io::IsTerminal as _;
-    eprintln!("{}", for_stream(s, io::stderr().is_terminal()));
+    say!("{}", for_stream(s, io::stderr().is_terminal()));
 }
 
 /// The bytes of a diff as written to stdout: coloured when `colour`, with its control bytes

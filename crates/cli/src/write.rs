@@ -274,7 +274,7 @@ pub(crate) fn lock_dirs(dirs: &[PathBuf]) -> Result<DirLocks, LockFailure> {
             match f.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    eprintln!(
+                    say!(
                         "waiting for another codex-fwd run that holds the lock of {} ...",
                         d.display()
                     );
@@ -370,9 +370,8 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-        if let Some(parent) = dir.parent() {
-            give_to_owner_of(dir, parent)?;
-        }
+        // (The directory a relative `dir` of one name is made in is `.`, not the empty path.)
+        give_to_owner_of(dir, parent_dir(dir))?;
     }
     Ok(())
 }

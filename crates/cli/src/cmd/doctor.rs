@@ -18,7 +18,7 @@ struct DoctorReport {
 }
 
 pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
-    let set = env.load()?;
+    let set = env.load_as_ssh()?;
     let ctx = &env.ctx;
     let (resolved, refused) = hosts_to_check(&set, a, ctx);
     let hosts: Vec<String> = resolved.iter().map(|r| r.host.clone()).collect();
@@ -41,7 +41,7 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
         findings.extend(doctor::home_finding(&set));
     }
     if a.ssh_g {
-        eprintln!("codex-fwd: running ssh -G, which evaluates Match exec commands in your config");
+        say!("codex-fwd: running ssh -G, which evaluates Match exec commands in your config");
         let config = env.explicit_file();
         findings.extend(
             doctor::ssh_g_findings(config, &resolved).map_err(|m| Failure::new(EXIT_IO, m))?,

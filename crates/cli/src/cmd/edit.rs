@@ -141,9 +141,10 @@ fn edit_request(
         summary: summary.clone(),
         error: None,
     };
+    // (A reader that went away takes no report; the run goes on: see the diff below.)
     let print_report = |written: bool| {
         printed.set(true);
-        print_json(&report(written))
+        Failure::unless_reader_gone(print_json(&report(written)))
     };
     // A file that will not be written is refused first: before the diff, before asking, and
     // before any temporary file exists.
@@ -161,10 +162,14 @@ fn edit_request(
         let out = anstream::AutoStream::new(std::io::stdout(), env.color);
         let colour = out.current_choice() == anstream::ColorChoice::AlwaysAnsi;
         let terminal = std::io::stdout().is_terminal();
+        // A reader that went away (`| head`) takes no more of the diff, and the run goes on:
+        // with `--yes` the files are still written, and `--check` still says 1.
         for (_, d) in &diffs {
-            (std::io::stdout().lock())
-                .write_all(&crate::visible::diff_output(d, terminal, colour))
-                .map_err(stdout_failed)?;
+            Failure::unless_reader_gone(
+                (std::io::stdout().lock())
+                    .write_all(&crate::visible::diff_output(d, terminal, colour))
+                    .map_err(stdout_failed),
+            )?;
         }
         for s in &summary {
             crate::visible::eprintln(s);
@@ -179,7 +184,7 @@ fn edit_request(
                 && local != remote
                 && !forwards.iter().any(|g| g.listen_port() == Some(remote))
             {
-                eprintln!("{}", local_port_hint(local, remote));
+                say!("{}", local_port_hint(local, remote));
             }
         }
     }
@@ -193,14 +198,14 @@ fn edit_request(
         });
     }
     if req.mode == WriteMode::Ask && !confirmed(req.json.then_some(|| print_report(false)))? {
-        eprintln!("Nothing written.");
+        say!("Nothing written.");
         return Ok(0);
     }
     write_changes(plan.changes(), req.hard_links)?;
     if req.json {
         print_report(true)?;
     } else {
-        eprintln!("Written.");
+        say!("Written.");
     }
     Ok(0)
 }
@@ -275,7 +280,7 @@ fn confirmed(print: Option<impl FnOnce() -> Result<(), Failure>>) -> Result<bool
             "not writing: standard input is not a terminal to confirm on; pass --yes to write",
         ));
     }
-    eprint!("Apply? [y/N] ");
+    say_part!("Apply? [y/N] ");
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))

@@ -334,7 +334,7 @@ fn host_status<'a>(
 }
 
 pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
-    let set = env.load()?;
+    let set = env.load_as_ssh()?;
     let ctx = &env.ctx;
     let wants = a.ports.forwards();
     // Every host: the index is built first and names them (it has read the Host lines).
@@ -358,7 +358,7 @@ pub(crate) fn status(env: &Env, a: &StatusRequest) -> Result<u8, Failure> {
         jump_tokens_may_stay: crate::undecided::jump_tokens_may_stay(&set, &env.ctx),
     };
     if hosts.is_empty() && !a.json {
-        eprintln!("{}: no host names defined", env.target.path().display());
+        say!("{}: no host names defined", env.target.path().display());
     }
     // Several hosts go through one index, so the run stays linear in the config; one host
     // needs no index.

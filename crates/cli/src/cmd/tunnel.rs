@@ -45,7 +45,7 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
         .iter()
         .map(|(local, remote)| format!("localhost:{local} here to 127.0.0.1:{remote}"))
         .collect();
-    eprintln!(
+    say!(
         "Forwarding {} on {}. Log in now; press Ctrl-C to stop.",
         shown.join(", "),
         a.host
@@ -64,7 +64,7 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
     let status = system::wait_or_stop(&mut child, &interrupted)
         .map_err(|e| Failure::new(EXIT_IO, format!("waiting for ssh: {e}")))?;
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
-        eprintln!("Tunnel closed.");
+        say!("Tunnel closed.");
         return Ok(0);
     }
     if status.success() {

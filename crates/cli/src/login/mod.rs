@@ -77,7 +77,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     }
     let ports = PortMap::new(&a.ports, a.local_port).map_err(|m| Failure::usage("login", m))?;
     let exec = Exec::from_args(a, &host)?;
-    let set = env.load()?;
+    let set = env.load_as_ssh()?;
     let resolution = set.resolve(&host, &env.ctx);
     // Unix: the login's connection is a private master that the relay's requests share.
     let master = if cfg!(unix) {
@@ -96,7 +96,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         opts.extend(m.iter().map(String::as_str));
     }
     if master_open(env.explicit_file(), &host) {
-        eprintln!(
+        say!(
             "codex-fwd: an ssh ControlMaster connection to {host} is open; the login uses a connection of its own, so that nothing of it is left in the master after it"
         );
     }
@@ -137,7 +137,7 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
     if interrupted.load(Ordering::SeqCst) {
         // Before ssh ran (during `ssh -O check`): nothing to stop; the directory goes with
         // `master`.
-        eprintln!("codex-fwd: login interrupted before ssh started");
+        say!("codex-fwd: login interrupted before ssh started");
         return Ok(130);
     }
     let forced = a.relay || exec.is_some();
@@ -152,22 +152,22 @@ pub(crate) fn login(env: &Env, a: &LoginArgs) -> Result<u8, Failure> {
         .destination(&host)
         .remote_command(&remote);
     match &exec {
-        Some(e) => eprintln!(
+        Some(e) => say!(
             "codex-fwd: running `{}` {}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
             command.join(" "),
             e.place
         ),
-        None if forced => eprintln!(
+        None if forced => say!(
             "codex-fwd: running `{}` on {host}; the browser's requests to the port its login URL names will be carried there by relay, for this login only",
             command.join(" ")
         ),
-        None => eprintln!(
+        None => say!(
             "codex-fwd: running `{}` on {host}; the port its login URL names will be forwarded for this login only",
             command.join(" ")
         ),
     }
     if master.is_none() && forced {
-        eprintln!(
+        say!(
             "codex-fwd: this ssh cannot share its connection (OpenSSH for Windows), so each request the browser makes opens a connection of its own to {host}: you may be asked to authenticate again"
         );
     }
@@ -328,7 +328,7 @@ fn device_auth(env: &Env, user: Option<&str>, host: &str, client: &str) -> Resul
         .tty(RemoteTty::Force)
         .destination(host)
         .remote_command(&remote);
-    eprintln!(
+    say!(
         "codex-fwd: running `{}` on {host}, with no forward",
         remote.join(" ")
     );
@@ -371,7 +371,7 @@ fn exit_code(
     command: &[String],
 ) -> Result<u8, Failure> {
     if interrupted {
-        eprintln!("codex-fwd: login interrupted; ssh has ended and the forwards are closed");
+        say!("codex-fwd: login interrupted; ssh has ended and the forwards are closed");
         return Ok(130);
     }
     match status.code() {
@@ -380,7 +380,7 @@ fn exit_code(
             "ssh exited with 255: it failed (connecting or logging in; see its message above), or the remote command was ended by a signal (Ctrl-C on a terminal reaches it on the remote)",
         )),
         Some(127) => {
-            eprintln!("codex-fwd: {}", not_found(host, command));
+            say!("codex-fwd: {}", not_found(host, command));
             Ok(127)
         }
         Some(c) => Ok(u8::try_from(c).unwrap_or(1)),

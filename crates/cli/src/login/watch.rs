@@ -195,7 +195,7 @@ impl Login {
         let (url, eol) = (found.url.clone(), self.eol);
         std::thread::spawn(move || {
             if let Err(e) = browser::open(&url) {
-                eprint!(
+                say_part!(
                     "codex-fwd: could not open a browser ({e}); open the URL above yourself{eol}"
                 );
             }

@@ -1040,6 +1040,110 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
     }
 }
 
+/// A reader that goes away (`| head`) takes no more output, and the run goes on: `enable
+/// --yes` still writes (it ended with exit 0 and nothing written), `--check` still says 1, and a
+/// closed or full stderr is no panic (exit 101). What a run does and its exit status do not
+/// depend on whether anyone reads it.
+#[test]
+fn an_edit_whose_output_is_not_read_still_does_what_it_was_asked() {
+    use std::process::Stdio;
+    let closed = |args: &[&str], close_stdout: bool, close_stderr: bool| {
+        let mut child = cmd(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if close_stdout {
+            drop(child.stdout.take());
+        }
+        if close_stderr {
+            drop(child.stderr.take());
+        }
+        child.wait_with_output().unwrap()
+    };
+    for (close_stdout, close_stderr) in [(true, false), (false, true), (true, true)] {
+        for json in [false, true] {
+            let (_d, cfg) = setup(BASE);
+            let c = cfg.to_str().unwrap();
+            let mut args = vec!["-F", c, "enable", "myserver"];
+            if json {
+                args.push("--json");
+            }
+            let check = closed(
+                &[&args[..], &["--check"]].concat(),
+                close_stdout,
+                close_stderr,
+            );
+            assert_eq!(check.status.code(), Some(1), "{args:?} --check: {check:?}");
+            let out = closed(
+                &[&args[..], &["--yes"]].concat(),
+                close_stdout,
+                close_stderr,
+            );
+            assert_eq!(out.status.code(), Some(0), "{args:?} --yes: {out:?}");
+            assert!(read(&cfg).contains(FWD), "{args:?}: not written");
+        }
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let (_d, cfg) = setup(BASE);
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = cmd(&["-F", cfg.to_str().unwrap(), "enable", "myserver", "--yes"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert!(read(&cfg).contains(FWD));
+    }
+}
+
+/// `-F FILE` naming a file that does not exist: ssh refuses it ("Can't open user config
+/// file"), and so do the commands that read what ssh reads (exit 2, one line, nothing made);
+/// `enable` creates it, also under a relative directory of one name that does not exist yet
+/// (it failed there, `stat("")`, leaving the directory behind).
+#[test]
+fn a_missing_file_named_with_f_is_refused_by_readers_and_created_by_enable() {
+    let d = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["-F", "sub/typo.conf", "status", "a"],
+        vec!["-F", "sub/typo.conf", "status"],
+        vec!["-F", "sub/typo.conf", "doctor", "a"],
+        vec!["-F", "-", "status", "a"],
+    ] {
+        let out = cmd(&args).current_dir(d.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("no such file"), "{err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+    let out = cmd(&["-F", "sub/config", "enable", "a", "--yes"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let cfg = d.path().join("sub").join("config");
+    assert_eq!(read(&cfg), format!("Host a\n    {FWD}\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(d.path().join("sub"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    let out = cmd(&["-F", "sub/config", "status", "a"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
 /// A usage error among arguments that are not UTF-8 (a file's name, a host) is the same one
 /// line and exit 2 (it panicked, exit 101).
 #[cfg(unix)]
