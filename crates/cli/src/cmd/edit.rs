@@ -201,7 +201,7 @@ fn edit_request(
         say!("Nothing written.");
         return Ok(0);
     }
-    write_changes(plan.changes(), req.hard_links)?;
+    write_changes(&set, plan.changes(), req.hard_links)?;
     if req.json {
         print_report(true)?;
     } else {
@@ -286,19 +286,56 @@ fn confirmed(print: Option<impl FnOnce() -> Result<(), Failure>>) -> Result<bool
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
-/// Write every changed file: atomically, or in place for a hard-linked file with `--force`.
-fn write_changes(changes: &[sshcfg::FileChange], links: HardLinks) -> Result<(), Failure> {
-    for c in changes {
-        let (path, new) = (c.path(), c.after());
-        let real = write::real_path(path);
-        if links == HardLinks::WriteInPlace && write::hard_links(&real) > 1 {
-            write::write_in_place(&real, new)
-        } else {
-            write::write_atomic(&real, new)
-        }
-        .map_err(|e| Failure::new(EXIT_IO, format!("{}: cannot write: {e}", path.display())))?;
+/// Write every changed file ([`write_file`]). When one cannot be written, those written before
+/// it are put back as they were (each file is replaced atomically, not the set as a whole).
+fn write_changes(
+    set: &sshcfg::ConfigSet,
+    changes: &[sshcfg::FileChange],
+    links: HardLinks,
+) -> Result<(), Failure> {
+    for (k, c) in changes.iter().enumerate() {
+        let Err(e) = write_file(c.path(), c.after(), links) else {
+            continue;
+        };
+        let failed = format!("{}: cannot write: {e}", c.path().display());
+        // The files written before it are put back (a new one removed), so that a run that
+        // fails has written nothing; one that cannot be is named.
+        let kept: Vec<String> = (changes[..k].iter())
+            .filter_map(|w| {
+                let back = match set.file(w.file()).exists {
+                    true => write_file(w.path(), w.before(), links),
+                    false => std::fs::remove_file(write::real_path(w.path())),
+                };
+                back.err()
+                    .map(|e| format!("{} (putting it back: {e})", w.path().display()))
+            })
+            .collect();
+        return Err(Failure::new(
+            EXIT_IO,
+            match (k, kept.is_empty()) {
+                (0, _) => failed,
+                (_, true) => format!(
+                    "{failed} (nothing written: the {k} file(s) written before it were put back)"
+                ),
+                (_, false) => format!(
+                    "{failed}; written before it and not put back: {}",
+                    kept.join(", ")
+                ),
+            },
+        ));
     }
     Ok(())
+}
+
+/// Replace the bytes of the config at `path` (through symlinks): atomically, or in place for a
+/// hard-linked file with `--force`.
+fn write_file(path: &Path, bytes: &[u8], links: HardLinks) -> std::io::Result<()> {
+    let real = write::real_path(path);
+    if links == HardLinks::WriteInPlace && write::hard_links(&real) > 1 {
+        write::write_in_place(&real, bytes)
+    } else {
+        write::write_atomic(&real, bytes)
+    }
 }
 
 /// The checks of [`write::check_writable`], as one-line failures.

@@ -1144,6 +1144,52 @@ fn a_missing_file_named_with_f_is_refused_by_readers_and_created_by_enable() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
+/// An edit of several files whose last cannot be replaced (immutable: `chattr +i`, which the
+/// checks before writing cannot see) wrote the first and said "nothing written": the files
+/// written before it are now put back, and the message says so (exit 4). Skipped where
+/// `chattr +i` cannot be set (not root, a file system without it).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_cannot_be_written_leaves_the_files_written_before_it_as_they_were() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, e) = (d.path().join("a.conf"), d.path().join("e").join("e.conf"));
+    std::fs::create_dir(d.path().join("e")).unwrap();
+    std::fs::write(&a, "Host a\n  User x\n").unwrap();
+    std::fs::write(&e, "Host e\n  User q\n").unwrap();
+    let main = d.path().join("main");
+    std::fs::write(&main, format!("Include {} {}\n", a.display(), e.display())).unwrap();
+    let chattr = |flag: &str| {
+        StdCommand::new("chattr")
+            .arg(flag)
+            .arg(&e)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !chattr("+i") {
+        eprintln!("skipped: chattr +i is not possible here");
+        return;
+    }
+    /// Takes the immutable flag off again, whatever the test's outcome (else the tempdir stays).
+    struct Mutable<F: Fn(&str) -> bool>(F);
+    impl<F: Fn(&str) -> bool> Drop for Mutable<F> {
+        fn drop(&mut self) {
+            (self.0)("-i");
+        }
+    }
+    let _mutable = Mutable(chattr);
+    let out = cmd(&["-F", main.to_str().unwrap(), "enable", "a", "e", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("were put back"),
+        "{err}"
+    );
+    assert_eq!(read(&a), "Host a\n  User x\n");
+    assert_eq!(read(&e), "Host e\n  User q\n");
+}
+
 /// A usage error among arguments that are not UTF-8 (a file's name, a host) is the same one
 /// line and exit 2 (it panicked, exit 101).
 #[cfg(unix)]
