@@ -188,6 +188,13 @@ fn edit_request(
             }
         }
     }
+    // `--dry-run` and `--check` foretell the run that writes: a file it would refuse to write
+    // (read-only, hard-linked, not a regular file, ...) is refused here too, after the diff.
+    if !req.mode.writes() && plan.is_change() {
+        for c in plan.changes() {
+            refuse_unwritable(c.path(), req)?;
+        }
+    }
     if !req.mode.writes() || !plan.is_change() {
         if req.json {
             print_report(false)?;

@@ -830,17 +830,52 @@ fn mknod_null(path: &Path) -> bool {
     unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) == 0 }
 }
 
+/// `--dry-run` and `--check` foretell the run that writes: a file it refuses to replace
+/// (read-only, with another hard link) is refused by them too, with the same message and exit
+/// code, after the diff (they exited 0 and 1 with `"error": null`, and the run then failed).
+#[test]
+fn a_dry_run_foretells_a_refusal_to_write() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let d = tempfile::tempdir().unwrap();
+    let ro = d.path().join("ro.conf");
+    std::fs::write(&ro, "Host a\n  User x\n").unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let hl = d.path().join("hl.conf");
+    std::fs::write(&hl, "Host a\n  User x\n").unwrap();
+    std::fs::hard_link(&hl, d.path().join("hl2.conf")).unwrap();
+    for (file, what) in [(&ro, "read-only"), (&hl, "hard link")] {
+        let f = file.to_str().unwrap();
+        let real = cmd(&["-F", f, "enable", "a", "--yes"]).output().unwrap();
+        let real_err = String::from_utf8_lossy(&real.stderr).into_owned();
+        assert_eq!(real.status.code(), Some(3), "{real_err}");
+        assert!(real_err.contains(what), "{real_err}");
+        for mode in [&["--dry-run"][..], &["--check"], &["--dry-run", "--json"]] {
+            let out = cmd(&[&["-F", f, "enable", "a"][..], mode].concat())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{mode:?}: {err}");
+            // (The summary of the change comes first, without --json.)
+            assert_eq!(err.lines().last(), real_err.lines().last(), "{mode:?}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), "Host a\n  User x\n");
+}
+
 #[test]
 fn a_character_device_reads_as_empty_and_is_never_replaced() {
     use std::os::unix::fs::FileTypeExt;
     // Read: `-F /dev/null` is an empty config, as for `ssh -F /dev/null`.
     let out = output_within(cmd(&["-F", "/dev/null", "status", "myserver"]), 30);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // `--dry-run` shows the diff and foretells the refusal of the run that writes (exit 2).
     let out = output_within(
         cmd(&["-F", "/dev/null", "enable", "myserver", "--dry-run"]),
         30,
     );
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("+Host myserver"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("character device"));
     // Write: refused, exit 2. As root (who could replace /dev/null) on a private copy of the
     // device, so that a regression cannot break this machine's /dev/null.
     let d = tempfile::tempdir().unwrap();
