@@ -249,13 +249,15 @@ impl Loader<'_> {
     }
 
     /// An Include argument made absolute (`~/.ssh/` or the system directory for relative
-    /// paths, [`anchor_include`]) and globbed; paths that do not exist are dropped, as glob(3)
-    /// drops them.
+    /// paths, [`anchor_include`]) and globbed as glob(3) globs it for ssh
+    /// ([`crate::include_glob`]): paths that do not exist are dropped, as glob(3) drops them.
+    /// On Unix the argument and the names on disk are bytes, whatever their encoding; OpenSSH
+    /// for Windows reads UTF-8 only.
     fn expand(&self, arg: &[u8], system: bool) -> Vec<PathBuf> {
-        let Ok(arg) = std::str::from_utf8(arg) else {
+        if cfg!(windows) && std::str::from_utf8(arg).is_err() {
             return Vec::new();
-        };
-        let home = self.opts.home.to_string_lossy();
+        }
+        let home = path_bytes(&self.opts.home);
         let rules = if cfg!(windows) {
             PathRules::Windows {
                 program_data: program_data().to_string_lossy().into_owned(),
@@ -263,36 +265,25 @@ impl Loader<'_> {
         } else {
             PathRules::Unix
         };
-        let user_home =
-            |user: &str| crate::passwd::home_of(user).map(|h| h.to_string_lossy().into_owned());
+        let user_home = |user: &[u8]| crate::passwd::home_of(user).map(|h| path_bytes(&h));
         let Some(full) = anchor_include(arg, system, &home, &rules, user_home) else {
             return Vec::new();
         };
-        let opts = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
-        // On Windows a backslash separates path components; glob(3)'s escape is for Unix.
-        let pattern = if cfg!(unix) {
-            glob_crate_pattern(&full)
-        } else {
-            full
-        };
-        match glob::glob_with(&pattern, opts) {
-            Ok(paths) => {
-                let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
-                // glob(3) sorts whole paths byte by byte (strcmp; ssh sets no collating
-                // locale): `a-b/c` before `a/c`, where a sort by components puts `a/c` first.
-                v.sort_by(|a, b| {
-                    a.as_os_str()
-                        .as_encoded_bytes()
-                        .cmp(b.as_os_str().as_encoded_bytes())
-                });
-                v
-            }
-            Err(_) => Vec::new(),
-        }
+        // On Windows a backslash separates path components; glob(3)'s quoting is for Unix.
+        crate::include_glob::glob(&full.pattern, full.home, cfg!(unix))
+    }
+}
+
+/// A path's bytes: on Unix as they are, elsewhere its UTF-8 (lossy, as paths were read before).
+fn path_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
     }
 }
 
@@ -317,6 +308,17 @@ fn program_data() -> std::ffi::OsString {
     std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into())
 }
 
+/// An `Include` argument anchored by [`anchor_include`]: the glob(3) pattern, `~` expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Anchored {
+    /// The pattern.
+    pattern: Vec<u8>,
+    /// How many of its first bytes are the home directory `~` stood for: glob(3) quotes the
+    /// pattern before it expands `~`, so a backslash there is a plain byte (its `*`, `?` and
+    /// `[` are still magic; checked with `ssh -G` and `$HOME` holding each).
+    home: usize,
+}
+
 /// readconf.c's `Include`: the glob pattern of one argument. A path that is not absolute is
 /// read under `~/.ssh/` in the user's files and under the system directory in the system's;
 /// `~` and `~/` stand for `home`; on Unix `~user` for `user_home(user)` (the password
@@ -325,19 +327,22 @@ fn program_data() -> std::ffi::OsString {
 /// `~` in the system config (ssh refuses the line), or `~user` for OpenSSH for Windows (not
 /// evaluated).
 fn anchor_include(
-    arg: &str,
+    arg: &[u8],
     system: bool,
-    home: &str,
+    home: &[u8],
     rules: &PathRules,
-    user_home: impl Fn(&str) -> Option<String>,
-) -> Option<String> {
-    if arg.is_empty() || (system && arg.starts_with('~')) {
+    user_home: impl Fn(&[u8]) -> Option<Vec<u8>>,
+) -> Option<Anchored> {
+    if arg.is_empty() || (system && arg[0] == b'~') {
         return None;
     }
     let absolute = match rules {
-        PathRules::Unix => arg.starts_with('/'),
+        PathRules::Unix => arg[0] == b'/',
         PathRules::Windows { .. } => {
-            let p = arg.strip_prefix(['"', '\'']).unwrap_or(arg).as_bytes();
+            let p = arg
+                .strip_prefix(b"\"")
+                .or_else(|| arg.strip_prefix(b"'"))
+                .unwrap_or(arg);
             matches!(p.first(), Some(b'/' | b'\\'))
                 || (p.first().is_some_and(u8::is_ascii_alphabetic) && p.get(1) == Some(&b':'))
                 || p.starts_with(b"__PROGRAMDATA__")
@@ -346,31 +351,36 @@ fn anchor_include(
     // readconf.c: a path that is neither absolute nor starts with `~` goes under the user's or
     // the system's directory (the user's as `~/.ssh/`); OpenSSH for Windows then writes every
     // backslash as `/` (`convertToForwardslash`); glob(3)'s `GLOB_TILDE` expands `~`.
-    let pattern = if absolute || arg.starts_with('~') {
-        arg.to_string()
+    let pattern = if absolute || arg[0] == b'~' {
+        arg.to_vec()
     } else if system {
         match rules {
-            PathRules::Unix => format!("/etc/ssh/{arg}"),
-            PathRules::Windows { .. } => format!("__PROGRAMDATA__/ssh/{arg}"),
+            PathRules::Unix => [&b"/etc/ssh/"[..], arg].concat(),
+            PathRules::Windows { .. } => [&b"__PROGRAMDATA__/ssh/"[..], arg].concat(),
         }
     } else {
-        format!("~/.ssh/{arg}")
+        [&b"~/.ssh/"[..], arg].concat()
     };
     let pattern = match rules {
         PathRules::Unix => pattern,
         PathRules::Windows { program_data } => {
-            let pattern = match pattern.strip_prefix("__PROGRAMDATA__") {
-                Some(rest) => format!("{program_data}{rest}"),
+            let pattern = match pattern.strip_prefix(b"__PROGRAMDATA__") {
+                Some(rest) => [program_data.as_bytes(), rest].concat(),
                 None => pattern,
             };
-            pattern.replace('\\', "/")
+            let slash = |b: u8| if b == b'\\' { b'/' } else { b };
+            pattern.into_iter().map(slash).collect()
         }
     };
-    if pattern == "~" {
-        Some(home.to_string())
-    } else if let Some(rest) = pattern.strip_prefix("~/") {
-        Some(format!("{home}/{rest}"))
-    } else if let Some(rest) = pattern.strip_prefix('~') {
+    let homed = |h: &[u8], tail: &[u8]| Anchored {
+        pattern: [h, tail].concat(),
+        home: h.len(),
+    };
+    if pattern == b"~" {
+        Some(homed(home, b""))
+    } else if pattern.starts_with(b"~/") {
+        Some(homed(home, &pattern[1..]))
+    } else if let Some(rest) = pattern.strip_prefix(b"~") {
         match rules {
             // glob(3)'s `globtilde`: the name up to the first `/` is looked up with getpwnam;
             // an unknown one leaves the pattern as it is (checked with `ssh -G`: `Include
@@ -379,69 +389,37 @@ fn anchor_include(
             // ssh uses on Linux, drops the quoting when it copies the name out): `~\root/x` is
             // root's, and a quoted `/` does not end the name.
             PathRules::Unix => {
-                let mut user = String::new();
-                let mut chars = rest.char_indices();
+                let mut user = Vec::new();
                 let mut end = rest.len();
-                while let Some((i, c)) = chars.next() {
-                    match c {
-                        '/' => {
+                let mut i = 0;
+                while i < rest.len() {
+                    match rest[i] {
+                        b'/' => {
                             end = i;
                             break;
                         }
-                        '\\' => user.push(chars.next().map_or('\\', |(_, q)| q)),
+                        b'\\' => {
+                            i += 1;
+                            user.push(rest.get(i).copied().unwrap_or(b'\\'));
+                        }
                         c => user.push(c),
                     }
+                    i += 1;
                 }
                 let tail = &rest[end..];
-                Some(user_home(&user).map_or(pattern.clone(), |h| format!("{h}{tail}")))
+                Some(match user_home(&user) {
+                    Some(h) => homed(&h, tail),
+                    None => Anchored {
+                        pattern: pattern.clone(),
+                        home: 0,
+                    },
+                })
             }
             PathRules::Windows { .. } => None, // ~user: not evaluated
         }
     } else {
-        Some(pattern)
+        Some(Anchored { pattern, home: 0 })
     }
-}
-
-/// A glob(3) pattern in the `glob` crate's syntax. glob(3) (without `GLOB_NOESCAPE`, as ssh
-/// calls it) reads a backslash as quoting the next character: `x\y` names `xy`, `s\*` a file
-/// named `s*`, `x[\y]` is `x[y]`; a backslash that ends the pattern is itself (checked with
-/// `ssh -G`). The crate has no escape, so the quoted character is written as
-/// [`glob::Pattern::escape`] writes it (a metacharacter as the one-character class `[*]`). (A
-/// quoted `]` inside brackets, which the crate cannot write, is left as written.)
-fn glob_crate_pattern(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if in_class => match chars.next() {
-                Some(']') => out.push_str("\\]"),
-                Some(q) => out.push(q),
-                None => out.push('\\'),
-            },
-            '\\' => match chars.next() {
-                Some(q) => out.push_str(&glob::Pattern::escape(q.encode_utf8(&mut [0; 4]))),
-                None => out.push('\\'),
-            },
-            '[' if !in_class => {
-                in_class = true;
-                out.push('[');
-                // `[!]...]` and `[]...]`: a `]` first in the class is one of its members.
-                let rest = chars.as_str();
-                let lead = usize::from(rest.starts_with('!'));
-                if rest[lead..].starts_with(']') {
-                    out.push_str(&rest[..lead + 1]);
-                    chars = rest[lead + 1..].chars();
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 impl ConfigSet {
@@ -906,8 +884,12 @@ mod tests {
         let windows = PathRules::Windows {
             program_data: "C:\\ProgramData".into(),
         };
-        let home = "/home/u";
-        let user_home = |user: &str| (user == "bob").then(|| "/home/bob".to_string());
+        let home = b"/home/u";
+        let user_home = |user: &[u8]| (user == b"bob").then(|| b"/home/bob".to_vec());
+        let anchored = |arg: &str, system, rules| {
+            anchor_include(arg.as_bytes(), system, home, rules, user_home)
+                .map(|a| String::from_utf8(a.pattern).unwrap())
+        };
         for (arg, system, want_unix, want_windows) in [
             (
                 "conf.d/*",
@@ -986,14 +968,42 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                anchor_include(arg, system, home, &unix, user_home).as_deref(),
+                anchored(arg, system, &unix).as_deref(),
                 want_unix,
                 "unix {arg:?} system={system}"
             );
             assert_eq!(
-                anchor_include(arg, system, home, &windows, user_home).as_deref(),
+                anchored(arg, system, &windows).as_deref(),
                 want_windows,
                 "windows {arg:?} system={system}"
+            );
+        }
+    }
+
+    /// The home directory `~` became is marked (glob(3) reads no quoting in it), whether it
+    /// came from `~`, `~/` or `~user`; a pattern without `~`, or with an unknown user's, has
+    /// none. On Unix the argument and the home are bytes, UTF-8 or not.
+    #[test]
+    fn the_home_that_tilde_became_is_marked() {
+        let user_home = |user: &[u8]| (user == b"bob").then(|| b"/home/b\\ob".to_vec());
+        let home = b"/home/u\\x\xff";
+        for (arg, system, pattern, marked) in [
+            (&b"~"[..], false, &b"/home/u\\x\xff"[..], 10),
+            (b"~/a\\*", false, b"/home/u\\x\xff/a\\*", 10),
+            (b"x\xe9*", false, b"/home/u\\x\xff/.ssh/x\xe9*", 10),
+            (b"x\xe9*", true, b"/etc/ssh/x\xe9*", 0),
+            (b"~bob/x", false, b"/home/b\\ob/x", 10),
+            (b"~nobody/x", false, b"~nobody/x", 0),
+            (b"/etc/\xe9", false, b"/etc/\xe9", 0),
+        ] {
+            let got = anchor_include(arg, system, home, &PathRules::Unix, user_home).unwrap();
+            assert_eq!(
+                got,
+                Anchored {
+                    pattern: pattern.to_vec(),
+                    home: marked
+                },
+                "{arg:?}"
             );
         }
     }

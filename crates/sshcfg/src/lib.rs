@@ -126,6 +126,7 @@ mod forward;
 mod hash;
 mod header;
 mod host;
+mod include_glob;
 mod index;
 mod keyword;
 mod lexer;

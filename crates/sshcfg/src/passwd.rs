@@ -10,11 +10,14 @@ pub(crate) fn entry() -> Option<uzers::User> {
 }
 
 /// The home directory the password database gives the user `name` (`getpwnam`, as glob(3)'s
-/// `GLOB_TILDE` reads `~name` in an `Include` path). `None` for no such user, and off Unix.
-pub(crate) fn home_of(name: &str) -> Option<PathBuf> {
+/// `GLOB_TILDE` reads `~name` in an `Include` path): the name is bytes, as `getpwnam` takes
+/// it. `None` for no such user, and off Unix.
+pub(crate) fn home_of(name: &[u8]) -> Option<PathBuf> {
     #[cfg(unix)]
     {
+        use std::os::unix::ffi::OsStrExt as _;
         use uzers::os::unix::UserExt as _;
+        let name = std::ffi::OsStr::from_bytes(name);
         Some(uzers::get_user_by_name(name)?.home_dir().to_path_buf())
     }
     #[cfg(not(unix))]

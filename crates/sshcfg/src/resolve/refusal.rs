@@ -702,7 +702,7 @@ fn tilde_expand(s: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
     } else {
         std::str::from_utf8(user)
             .ok()
-            .and_then(crate::passwd::home_of)
+            .and_then(|u| crate::passwd::home_of(u.as_bytes()))
     };
     let Some(home) = home else {
         if user.is_empty() {

@@ -7,6 +7,7 @@
 mod common;
 mod edits;
 mod fuzz;
+mod include_glob;
 mod index;
 mod openssh;
 mod random_ssh_g;
