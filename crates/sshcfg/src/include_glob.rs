@@ -482,6 +482,7 @@ mod tests {
     #[test]
     fn components_match_as_glob_c_matches_them() {
         let cases: &[Case<'_>] = &[
+            // (A name's leading `.` is the walk's rule, not the matcher's: see below.)
             ("*", &[b"a", b"abc", b".x", b""], &[]),
             ("a*", &[b"a", b"ab", b"a.b"], &[b"b", b"ba"]),
             (
