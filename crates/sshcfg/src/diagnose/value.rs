@@ -93,6 +93,13 @@ pub(crate) fn atoi_err(s: Option<&[u8]>) -> Option<&'static str> {
     strtonum(s, 0, i32::MAX as i64).err()
 }
 
+/// The value readconf.c's `parse_int` stores (`atoi_err`: `strtonum` from 0 to `INT_MAX`, so
+/// leading blanks and a sign are read: `" 0"`, `+00`, `-0` are 0), or `None` where ssh refuses
+/// it while reading the line.
+pub(crate) fn parse_int(s: &[u8]) -> Option<i64> {
+    strtonum(s, 0, i32::MAX as i64).ok()
+}
+
 /// OpenBSD `strtonum`.
 fn strtonum(s: &[u8], min: i64, max: i64) -> Result<i64, &'static str> {
     match strtol(s, 10) {

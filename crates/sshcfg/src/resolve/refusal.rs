@@ -541,12 +541,10 @@ fn checks(
             "ProxyCommand=- and ProxyUseFDPass are incompatible".into(),
         );
     }
-    // `parse_int` refuses a negative value while reading, so this is 0 (`0`, `-0`, `+00`).
+    // `parse_int` refuses a negative value while reading, so this is 0 (`0`, `-0`, `+00`, and
+    // `" 0"`: strtonum skips leading blanks).
     if let Some(loc) = o.at(Slot::ConnectionAttempts)
-        && std::str::from_utf8(&first_arg(set, loc))
-            .ok()
-            .and_then(|v| v.parse::<i64>().ok())
-            == Some(0)
+        && value::parse_int(&first_arg(set, loc)) == Some(0)
     {
         return fatal(loc, "Invalid number of ConnectionAttempts".into());
     }
@@ -633,11 +631,9 @@ pub(crate) fn unresolved_host(
     if !direct && !always {
         return None;
     }
-    let max_dots = o.at(Slot::MaxDots).map_or(Some(1), |loc| {
-        std::str::from_utf8(&first_arg(set, loc))
-            .ok()
-            .and_then(|v| v.parse::<i64>().ok())
-    })?;
+    let max_dots = o
+        .at(Slot::MaxDots)
+        .map_or(Some(1), |loc| value::parse_int(&first_arg(set, loc)))?;
     let dots = name.iter().filter(|&&b| b == b'.').count();
     if i64::try_from(dots).unwrap_or(i64::MAX) > max_dots {
         return None;
@@ -1340,6 +1336,32 @@ mod tests {
                     .collect();
                 assert_eq!(errors, [want], "{config}");
             }
+        }
+    }
+
+    /// `ConnectionAttempts` and `CanonicalizeMaxDots` are read as `parse_int` reads them
+    /// (`strtonum`, which skips leading blanks, the vertical tab among them): `" 0"` is 0, so
+    /// `ssh -G` 9.2p1 refuses `ConnectionAttempts " 0"` ("Invalid number of ConnectionAttempts")
+    /// and looks a one-label name up under `CanonicalizeMaxDots " 0"`.
+    #[test]
+    fn integers_after_reading_are_read_as_strtonum_reads_them() {
+        let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+        let ctx = crate::ResolveContext::new("me");
+        let look_up = "Host h\n  CanonicalizeHostname yes\n  CanonicalizeFallbackLocal no\n";
+        for (config, want) in [
+            ("Host h\n  ConnectionAttempts \" 0\"\n".to_string(), Some(2)),
+            ("Host h\n  ConnectionAttempts \"\x0b+0\"\n".into(), Some(2)),
+            ("Host h\n  ConnectionAttempts \"\t1\"\n".into(), None),
+            (format!("{look_up}  CanonicalizeMaxDots \" 0\"\n"), Some(3)),
+            (
+                format!("{look_up}  CanonicalizeMaxDots \"\x0b0\"\n  HostName x.y\n"),
+                None,
+            ),
+        ] {
+            let set =
+                crate::ConfigSet::from_main_bytes(config.clone().into_bytes(), &opts).unwrap();
+            let r = set.resolve("h", &ctx);
+            assert_eq!(r.errors.first().map(|n| n.loc.line()), want, "{config:?}");
         }
     }
 
