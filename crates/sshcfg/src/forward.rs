@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::ctype::{is_space, skip_space_str};
 use crate::lexer::Token;
 
 /// Where a forward listens on the local side.
@@ -95,7 +96,7 @@ enum PortError {
 /// A port as OpenSSH's `a2port` (misc.c) reads it: `strtonum(s, 0, 65535)`, which is `strtoll`
 /// in base 10 (leading whitespace and a sign allowed: `+1455`, `01455`), else a service name.
 fn a2port(s: &str) -> Result<u16, PortError> {
-    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let t = skip_space_str(s);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'+') => (false, &t[1..]),
         Some(b'-') => (true, &t[1..]),
@@ -110,7 +111,7 @@ fn a2port(s: &str) -> Result<u16, PortError> {
             _ => Err(PortError::Invalid),
         };
     }
-    if s.is_empty() || s.bytes().any(|b| b.is_ascii_whitespace()) {
+    if s.is_empty() || s.bytes().any(is_space) {
         return Err(PortError::Invalid);
     }
     match service_port(s) {
@@ -307,7 +308,8 @@ fn parse_forward(spec: &str, dynamic: bool, remote: bool) -> Result<Forward, For
             None => Err(ForwardError::Bad(spec.to_string())),
         };
     }
-    let trimmed = spec.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    // `isspace`: the vertical tab too.
+    let trimmed = skip_space_str(spec);
     let fields = parse_fields(trimmed).ok_or_else(bad)?;
     let port = |s: &str| match a2port(s) {
         Ok(p) => Ok(p),
@@ -642,6 +644,31 @@ mod tests {
         // a2port is strtonum: a sign and leading zeros are fine (checked with ssh -G).
         assert_eq!(g("+1455", "localhost:01455"), "1455 [localhost]:1455");
         assert_eq!(g("001455", "localhost:+1455"), "1455 [localhost]:1455");
+    }
+
+    /// C's `isspace` counts the vertical tab: `parse_forward` skips it before the first field
+    /// and `a2port`'s strtonum before a port (`ssh -G` 9.2p1: `LocalForward \v1455
+    /// localhost:\v1455` is `localforward 1455 [localhost]:1455`, `DynamicForward \v1080` is
+    /// `dynamicforward 1080`); after a port, or as a service name, it is refused.
+    #[test]
+    fn the_vertical_tab_is_c_white_space() {
+        assert_eq!(g("\x0b1455", "localhost:1455"), "1455 [localhost]:1455");
+        assert_eq!(g("\x0c1455", "localhost:\x0b1455"), "1455 [localhost]:1455");
+        assert_eq!(
+            Forward::dynamic("\x0b1080").unwrap().listen_port(),
+            Some(1080)
+        );
+        for (listen, connect) in [
+            ("\x0b[", "1455:localhost:1455"),
+            ("1455", "localhost:1455\x0b"),
+            ("1455", "localhost:\x0bssh"),
+        ] {
+            let f = Forward::from_args(listen, connect);
+            assert!(
+                matches!(f, Err(ForwardError::Bad(_))),
+                "{listen:?} {connect:?}: {f:?}"
+            );
+        }
     }
 
     /// Fields as `parse_fwd_field` reads them, each checked with `ssh -G` 9.2p1 (its

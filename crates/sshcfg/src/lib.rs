@@ -117,6 +117,7 @@
 
 mod bytes;
 mod config;
+mod ctype;
 mod diagnose;
 mod document;
 mod edit;

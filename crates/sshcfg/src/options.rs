@@ -144,7 +144,8 @@ impl ControlPersist {
         match v {
             b"no" | b"false" => Some(ControlPersist::No),
             b"yes" | b"true" => Some(ControlPersist::Forever),
-            _ => match convtime(v)? {
+            // The one reading of convtime (leading blanks, `\v` too, and a `+` are read).
+            _ => match u64::try_from(crate::diagnose::value::convtime(v)?).ok()? {
                 0 => Some(ControlPersist::Forever),
                 s => Some(ControlPersist::Seconds(s)),
             },
@@ -283,43 +284,6 @@ impl fmt::Display for OpenSshVersion {
     }
 }
 
-/// misc.c `convtime`: `90`, `10m`, `1h30m`, `1w` ... (s, m, h, d, w in either case); at most
-/// `INT_MAX` seconds.
-fn convtime(v: &[u8]) -> Option<u64> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut total: u64 = 0;
-    let mut i = 0;
-    while i < v.len() {
-        let start = i;
-        while i < v.len() && v[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let n: u64 = std::str::from_utf8(&v[start..i]).ok()?.parse().ok()?;
-        let mult = match v.get(i).map(u8::to_ascii_lowercase) {
-            None => 1,
-            Some(b's') => 1,
-            Some(b'm') => 60,
-            Some(b'h') => 3600,
-            Some(b'd') => 86400,
-            Some(b'w') => 604800,
-            Some(_) => return None,
-        };
-        if i < v.len() {
-            i += 1;
-        }
-        total = total.checked_add(n.checked_mul(mult)?)?;
-        if total > i32::MAX as u64 {
-            return None;
-        }
-    }
-    Some(total)
-}
-
 impl fmt::Display for Flag {
     /// As `ssh -G` prints it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -444,5 +408,15 @@ mod tests {
         );
         assert_eq!(ControlPersist::parse(b"-1"), None);
         assert_eq!(ControlPersist::parse(b"10x"), None);
+        // convtime's strtol skips leading blanks, the vertical tab among them (`ssh -G` 9.2p1:
+        // `ControlPersist " 10m"` is `controlpersist 600`).
+        assert_eq!(
+            ControlPersist::parse(b"\x0b10m"),
+            Some(ControlPersist::Seconds(600))
+        );
+        assert_eq!(
+            ControlPersist::parse(b"1h +5m"),
+            Some(ControlPersist::Seconds(3900))
+        );
     }
 }

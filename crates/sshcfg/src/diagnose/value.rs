@@ -1,13 +1,14 @@
 //! The value parsers of readconf.c and misc.c that decide whether ssh accepts an argument:
 //! each answers without allocating for a value that is fine.
 
+use crate::ctype::{is_space, skip_space};
 use crate::expand::{dollar_expand, dollar_ok};
 
 /// `strtoll`-style: optional leading whitespace and sign, then base-`radix` digits. Returns the
 /// value (saturated) and the rest; `None` when there is no digit.
 fn strtol(s: &[u8], radix: u32) -> Option<(i128, &[u8])> {
     let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+    while i < s.len() && is_space(s[i]) {
         i += 1;
     }
     let neg = match s.get(i) {
@@ -128,7 +129,7 @@ pub(crate) fn a2port(s: &[u8]) -> Option<u16> {
         Ok(p) => Some(p as u16),
         Err(_) => {
             let name = std::str::from_utf8(s).ok()?;
-            if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace()) {
+            if name.is_empty() || name.bytes().any(is_space) {
                 return None;
             }
             match crate::forward::service_port(name) {
@@ -316,8 +317,7 @@ fn scan_scaled(s: &[u8]) -> Result<i64, ScanError> {
         (b'E', 1 << 60),
     ];
     let mut p = 0;
-    // C isspace: space, \t, \n, \v, \f, \r.
-    while p < s.len() && matches!(s[p], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+    while p < s.len() && is_space(s[p]) {
         p += 1;
     }
     let mut sign = 0i64;
@@ -500,22 +500,19 @@ fn ssh_uri_ok(s: &[u8]) -> Option<bool> {
     Some(tail.is_empty())
 }
 
+/// What `parse_jump` reads of the raw text after the keyword: the text up to a `#`, cut by
+/// misc.c's `rtrim`, which clears every `isspace` byte after the first byte, not only the
+/// trailing ones: so the text ends at its first white space past the first byte (checked with
+/// `ssh -G` 9.2p1: `a b:x` is accepted, `a:x b` refused, `jump:22\v` is `jump:22`).
+fn jump_spec(raw: &[u8]) -> &[u8] {
+    let s = &raw[..memchr::memchr(b'#', raw).unwrap_or(raw.len())];
+    let end = (s.iter().skip(1).position(|&b| is_space(b))).map_or(s.len(), |p| p + 1);
+    &s[..end]
+}
+
 /// readconf.c `parse_jump` as a yes/no, on the raw text after the keyword.
 pub(crate) fn proxy_jump_ok(raw: &[u8]) -> bool {
-    // Checked with `ssh -G` 9.2p1: only the first word is read (`a b:x` is accepted, `a:x b`
-    // refused), up to a `#`.
-    let word = &raw[..raw
-        .iter()
-        .position(|&b| b == b' ' || b == b'\t')
-        .unwrap_or(raw.len())];
-    let mut s = &word[..word.iter().position(|&b| b == b'#').unwrap_or(word.len())];
-    while let Some((&last, init)) = s.split_last() {
-        if matches!(last, b' ' | b'\t' | b'\r' | b'\n') {
-            s = init;
-        } else {
-            break;
-        }
-    }
+    let s = jump_spec(raw);
     if s.eq_ignore_ascii_case(b"none") {
         return true;
     }
@@ -540,10 +537,7 @@ pub(crate) fn jump_target(raw: &[u8]) -> Option<JumpHop> {
     if !proxy_jump_ok(raw) {
         return None;
     }
-    let word = &raw[..raw
-        .iter()
-        .position(|&b| matches!(b, b' ' | b'\t' | b'#'))
-        .unwrap_or(raw.len())];
+    let word = jump_spec(raw);
     if word.eq_ignore_ascii_case(b"none") {
         return None;
     }
@@ -648,14 +642,8 @@ pub(crate) fn forward_ok(spec: &[u8], what: FwdSpec) -> bool {
     let Some(spec) = dollar_expand(spec) else {
         return false;
     };
-    let mut cp: &[u8] = &spec;
-    while let Some((&b, rest)) = cp.split_first() {
-        if b.is_ascii_whitespace() {
-            cp = rest;
-        } else {
-            break;
-        }
-    }
+    // `isspace`, the vertical tab included (`LocalForward \v1455 ...` is a forward of 1455).
+    let cp: &[u8] = skip_space(&spec);
     let mut fields: [Option<FwdField>; 4] = [None, None, None, None];
     let mut n = 0;
     let mut rest = Some(cp);
@@ -935,6 +923,31 @@ mod tests {
             // Read as a bind address (four fields), it is a host: NI_MAXHOST applies.
             assert!(forward_ok(format!("{long}:1455:h:1").as_bytes(), what));
         }
+    }
+
+    /// C's `isspace` counts the vertical tab (and form feed) where Rust's ASCII white space
+    /// does not: strtol and strtonum skip it, `parse_forward` skips it before the first field,
+    /// `parse_jump`'s `rtrim` ends the text at it. Each checked with `ssh -G` 9.2p1.
+    #[test]
+    fn the_vertical_tab_is_c_white_space() {
+        assert_eq!(atoi_err(Some(b"\x0b5")), None);
+        assert_eq!(convtime(b"\x0b1m \x0c1s"), Some(61));
+        assert!(port_ok(b"\x0b23"));
+        assert!(!port_ok(b"23\x0b"));
+        assert!(forward_ok(b"\x0b1455:localhost:1455", FwdSpec::Local));
+        assert!(forward_ok(b"1455:localhost:\x0b1455", FwdSpec::Local));
+        assert!(forward_ok(b"\x0b1080", FwdSpec::Dynamic));
+        // `LocalForward \v[ 1455:localhost:1455`: "Bad forwarding specification.".
+        assert!(!forward_ok(b"\x0b[:1455:localhost:1455", FwdSpec::Local));
+        assert!(!forward_ok(b"1455:localhost:\x0bssh", FwdSpec::Local));
+        // `proxyjump jump:22` for `jump:22\v` and `jump:22\vx:y`; `j\fump:22` is `j`.
+        assert!(proxy_jump_ok(b"jump:22\x0b"));
+        assert!(proxy_jump_ok(b"jump:22\x0bx:y"));
+        assert!(!proxy_jump_ok(b"jump:x\x0b"));
+        let hop = jump_target(b"j\x0cump:22").unwrap();
+        assert_eq!((hop.host, hop.port), (b"j".to_vec(), None));
+        let hop = jump_target(b"jump:22\x0b").unwrap();
+        assert_eq!((hop.host, hop.port), (b"jump".to_vec(), Some(22)));
     }
 
     #[test]

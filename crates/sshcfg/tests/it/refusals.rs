@@ -299,6 +299,75 @@ fn messages_are_ssh_s_own_as_it_prints_them() {
     }
 }
 
+/// C's `isspace` counts the vertical tab (`\v`) and form feed where Rust's ASCII white space
+/// leaves the vertical tab out: `parse_forward` skips them before the first field, `a2port`'s
+/// strtonum before a port, `parse_jump`'s `rtrim` ends the text at them. For each line the
+/// library refuses at ssh's line with ssh's message, or reads host `h`'s local and dynamic
+/// forwards as `ssh -G h` prints them, without an error where ssh has none.
+#[test]
+fn vertical_tabs_are_read_as_c_isspace_reads_them() {
+    if !need_ssh("vertical_tabs_are_read_as_c_isspace_reads_them") {
+        return;
+    }
+    let cases: &[&[u8]] = &[
+        b"Host h\nLocalForward \x0b1455 localhost:1455\n",
+        b"Host h\nLocalForward \x0c1455 localhost:\x0b1455\n",
+        b"Host h\nLocalForward \x0b[ 1455:localhost:1455\nHost b\nUser x\n",
+        b"Host b\nLocalForward \x0b[ 1455:localhost:1455\n",
+        b"Host h\nLocalForward 1455 localhost:1455\x0b\n",
+        b"Host h\nLocalForward 1455 localhost:\x0bssh\n",
+        b"Host h\nDynamicForward \x0b1080\nLocalForward 1455 localhost:1455\n",
+        b"Host h\nRemoteForward \x0b8080 localhost:\x0b80\n",
+        b"Host h\nProxyJump jump:22\x0b\n",
+        b"Host h\nProxyJump jump:22\x0bx:y\n",
+        b"Host h\nProxyJump jump:x\x0b\n",
+        b"Host h\nProxyJump h:22\x0b\n",
+        b"Host h\nProxyJump h\x0c:22\nPort 23\n",
+        b"Host h\nPort \x0b23\n",
+        b"Host h\nServerAliveInterval \x0b5\n",
+        b"Host h\nConnectTimeout \x0b1m\x0c1s\n",
+    ];
+    let ctx = sshcfg::ResolveContext::current_user();
+    for &text in cases {
+        let home = crate::common::Home::new(text);
+        let shown = text.escape_ascii().to_string();
+        assert_eq!(
+            first_refusal(text.to_vec()),
+            ssh_g_message(&home.config()),
+            "config: {shown}"
+        );
+        let r = home.load().resolve("h", &ctx);
+        let Some(g) = home.ssh_g("h") else {
+            // Refused while reading (compared above), or after: ssh's message is ours.
+            let err = home.ssh_g_error("h");
+            assert!(
+                ssh_g_message(&home.config()).is_some()
+                    || r.errors.first().is_some_and(|n| err.contains(&n.message)),
+                "ours: {:?}; ssh: {err}; config: {shown}",
+                r.errors
+            );
+            continue;
+        };
+        assert!(r.errors.is_empty(), "{:?}; config: {shown}", r.errors);
+        let forwards = |g: &[String]| -> Vec<String> {
+            g.iter()
+                .filter(|l| l.starts_with("localforward ") || l.starts_with("dynamicforward "))
+                .cloned()
+                .collect()
+        };
+        let ours: Vec<String> = (r.forwards.iter())
+            .map(|f| match f.forward.is_dynamic() {
+                true => format!("dynamicforward {}", f.forward.listen_display()),
+                false => format!("localforward {}", f.forward),
+            })
+            .collect();
+        let (mut ours, mut theirs) = (ours, forwards(&g));
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs, "config: {shown}");
+    }
+}
+
 /// `RekeyLimit` sizes as fmt_scaled.c's `scan_scaled` reads them: what follows a unit is not
 /// looked at unless it is a letter or digit (`"1G 1h"`, `1G-`), no digit at all is 0 (`G`,
 /// `+`, `.`), a fraction without a unit is dropped (`16.5` is 16, `1.5` too small), and the
