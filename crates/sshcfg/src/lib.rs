@@ -102,7 +102,7 @@
 //!   [`ControlMaster`], [`ControlPersist`]); many hosts at once with [`ResolveIndex`]; where
 //!   things are: [`Loc`], [`FileId`], [`Located`], [`Place`].
 //! - Forwards and listeners: [`Forward`] ([`Listen`], [`Connect`], [`ForwardError`]),
-//!   [`Listener`], [`BindScope`], [`Blocker`], [`LoopbackAddrs`], [`TargetHost`],
+//!   [`Listener`], [`BindScope`], [`Socket`], [`Blocker`], [`LoopbackAddrs`], [`TargetHost`],
 //!   [`TunnelEnds`], [`is_loopback_tunnel`], [`parse_ip`]; host names as [`HostAlias`]
 //!   ([`HostError`]).
 //! - Editing: [`ConfigSet::enable`], [`ConfigSet::disable`] and [`ConfigSet::plan`] ([`Action`];
@@ -161,8 +161,8 @@ pub use index::{HostNames, HostNamesIter, ResolveIndex};
 pub use keyword::Keyword;
 pub use lexer::{Eol, SplitError, Token};
 pub use listener::{
-    BindScope, Blocker, Listener, LoopbackAddrs, TargetHost, TunnelEnds, is_loopback_tunnel,
-    parse_ip,
+    BindScope, Blocker, Listener, LoopbackAddrs, Socket, TargetHost, TunnelEnds,
+    is_loopback_tunnel, parse_ip,
 };
 pub use loc::{FileId, Loc, Located, Place};
 pub use options::{AddressFamily, ControlMaster, ControlPersist, Flag, OpenSshVersion, Vendor};

@@ -8,23 +8,29 @@
 //! | bind address                   | `GatewayPorts` | listens on                                |
 //! |--------------------------------|----------------|-------------------------------------------|
 //! | none (`LocalForward 1455 …`)   | no             | loopback: `127.0.0.1` and `::1`           |
-//! | none                           | yes            | every interface                           |
-//! | `*` or empty                   | any            | every interface                           |
+//! | none                           | yes            | every interface: `0.0.0.0` and `::`       |
+//! | `*` or empty                   | any            | every interface: `0.0.0.0` and `::`       |
 //! | `localhost` (exactly)          | any            | loopback: `127.0.0.1` and `::1`           |
 //! | `LOCALHOST`, `LocalHost`, ...  | any            | what the resolver gives for the name: the hosts file is matched in any letter case, so loopback (`127.0.0.1`, and `::1` where the hosts file has it) |
 //! | `127.0.0.1`, `127.1`, `0x7f.1` | any            | that IPv4 address (`getaddrinfo` reads the `inet_aton` forms) |
 //! | `::1`                          | any            | `::1` alone: a client of `127.0.0.1` finds nothing |
-//! | `0.0.0.0`, `::`                | any            | every interface of that family            |
+//! | `0.0.0.0` (`0`, ...), `::`     | any            | every interface of that family alone: `[::]:P` takes no connection to `127.0.0.1` |
 //! | any other name                 | any            | what it resolves to (not looked up here)  |
 //!
-//! ssh listens on IPv6 sockets with `IPV6_V6ONLY`, so an IPv4 and an IPv6 listener of one port
-//! never share connections. A connection to address `A` port `L` goes to the first forward of
-//! port `L` whose listening addresses include `A`: a later one that overlaps it fails to bind
-//! there (ssh warns), one on other addresses binds beside it. So a forward *carries* `A:L` to a
-//! server on the remote machine's `S:P` when it is the first listener of `L` that accepts `A`,
-//! listens on loopback only, and its target reaches `S:P` from the remote machine (see
-//! [`TargetHost::reaches`]). Which `A` and `S` matter is the caller's business: a browser
-//! following a redirect to `http://127.0.0.1:1455/...` connects to `127.0.0.1` and nothing else.
+//! ssh opens one socket for each of those addresses ([`Socket`]) and sets `IPV6_V6ONLY` on
+//! every IPv6 one, so an IPv4 and an IPv6 socket of one port never share connections or stand
+//! in each other's way (checked with a real sshd: `LocalForward [::]:P ...` then
+//! `LocalForward 127.0.0.1:P ...` both listen, and a connection to `127.0.0.1:P` reaches the
+//! second). Within a family, a socket fails to bind (ssh says so and goes on with the
+//! forward's other sockets) where an earlier one of the port holds its address or the family's
+//! wildcard, or where it is the wildcard and an earlier one holds any address of the family
+//! (Linux's rule for listening sockets); a socket on another address binds beside it. A
+//! connection to address `A` port `L` goes to the one socket of `L` bound to `A` or to `A`'s
+//! family's wildcard: the first forward of `L` that binds such a socket. So a forward *carries*
+//! `A:L` to a server on the remote machine's `S:P` when it is that forward, listens on loopback
+//! only, and its target reaches `S:P` from the remote machine (see [`TargetHost::reaches`]).
+//! Which `A` and `S` matter is the caller's business: a browser following a redirect to
+//! `http://127.0.0.1:1455/...` connects to `127.0.0.1` and nothing else.
 
 use crate::setting;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -67,8 +73,9 @@ impl LoopbackAddrs {
 pub enum BindScope {
     /// Loopback only, on these addresses.
     Loopback(LoopbackAddrs),
-    /// Every interface: anyone who can reach the machine can connect.
-    Everywhere,
+    /// Every interface of these families (`Any`: both, `0.0.0.0` and `::`; `Inet`: `0.0.0.0`
+    /// alone; `Inet6`: `::` alone): anyone who can reach the machine can connect.
+    Everywhere(AddressFamily),
     /// A given address or name that is not known to be loopback.
     Address(String),
 }
@@ -95,18 +102,38 @@ impl BindScope {
             return None;
         };
         Some(match bind.as_deref() {
-            None if gateway_ports => BindScope::Everywhere,
+            None if gateway_ports => BindScope::Everywhere(AddressFamily::Any),
             None => BindScope::Loopback(LoopbackAddrs::Both),
             Some(b) if b.eq_ignore_ascii_case("localhost") => {
                 BindScope::Loopback(LoopbackAddrs::Both)
             }
-            Some("" | "*") => BindScope::Everywhere,
+            Some("" | "*") => BindScope::Everywhere(AddressFamily::Any),
             Some(addr) => match parse_ip(addr) {
                 Some(ip) if ip.is_loopback() => BindScope::Loopback(LoopbackAddrs::One(ip)),
-                Some(ip) if ip.is_unspecified() => BindScope::Everywhere,
+                Some(ip) if ip.is_unspecified() => BindScope::Everywhere(family_of(ip)),
                 _ => BindScope::Address(addr.to_string()),
             },
         })
+    }
+
+    /// The sockets ssh opens for a listener of this scope, one per address (both loopback
+    /// addresses for `localhost`, both wildcards for every interface).
+    pub fn sockets(&self) -> Vec<Socket> {
+        let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        match self {
+            BindScope::Loopback(LoopbackAddrs::Both) => vec![Socket::At(v4), Socket::At(v6)],
+            BindScope::Loopback(LoopbackAddrs::One(ip)) => vec![Socket::At(*ip)],
+            BindScope::Everywhere(AddressFamily::Any) => vec![
+                Socket::Wildcard(AddressFamily::Inet),
+                Socket::Wildcard(AddressFamily::Inet6),
+            ],
+            BindScope::Everywhere(f) => vec![Socket::Wildcard(*f)],
+            BindScope::Address(a) => vec![match parse_ip(a) {
+                Some(ip) => Socket::At(ip),
+                None => Socket::Unknown,
+            }],
+        }
     }
 
     /// Loopback only?
@@ -115,22 +142,20 @@ impl BindScope {
     }
 
     /// Do two listeners of one port with these scopes want a common address (so the later one
-    /// fails to bind there)? Listeners on different addresses (`[::1]` and `127.0.0.1`) bind
-    /// side by side; a name that is not looked up is taken to overlap.
+    /// fails to bind there: [`Socket::clashes`])? Listeners on different addresses (`[::1]` and
+    /// `127.0.0.1`, `[::]` and `127.0.0.1`) bind side by side; a name that is not looked up is
+    /// taken to overlap.
     pub fn overlaps(&self, other: &BindScope) -> bool {
-        use LoopbackAddrs::{Both, One};
-        match (self, other) {
-            (BindScope::Loopback(One(a)), BindScope::Loopback(One(b))) => a == b,
-            (BindScope::Loopback(Both), BindScope::Loopback(One(a)))
-            | (BindScope::Loopback(One(a)), BindScope::Loopback(Both)) => Both.accepts(*a),
-            _ => true,
-        }
+        let theirs = other.sockets();
+        self.sockets()
+            .iter()
+            .any(|a| theirs.iter().any(|b| a.clashes(*b)))
     }
 
     /// The scope when ssh resolves the bind address for `family` only (`AddressFamily`): `localhost`
-    /// keeps that family's loopback address, a numeric address of the other family cannot be
-    /// bound at all (`None`: "Could not request local forwarding"); every interface and names
-    /// are left as they are.
+    /// keeps that family's loopback address and every interface that family's wildcard, a
+    /// numeric address or wildcard of the other family cannot be bound at all (`None`: "Could
+    /// not request local forwarding"); names are left as they are.
     pub fn in_family(self, family: AddressFamily) -> Option<BindScope> {
         let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
@@ -143,6 +168,8 @@ impl BindScope {
                 Some(BindScope::Loopback(LoopbackAddrs::One(v6)))
             }
             (BindScope::Loopback(LoopbackAddrs::One(ip)), f) if !f.admits(ip) => None,
+            (BindScope::Everywhere(AddressFamily::Any), f) => Some(BindScope::Everywhere(f)),
+            (BindScope::Everywhere(g), f) if g != f => None,
             (s, _) => Some(s),
         }
     }
@@ -152,8 +179,69 @@ impl BindScope {
     pub fn accepts(&self, addr: IpAddr) -> bool {
         match self {
             BindScope::Loopback(l) => l.accepts(addr),
-            BindScope::Everywhere => true,
+            BindScope::Everywhere(f) => f.admits(addr),
             BindScope::Address(_) => false,
+        }
+    }
+
+    /// Might a listener of this scope take connections to `addr` beyond loopback: every
+    /// interface of `addr`'s family, or an address or name not known to be loopback?
+    fn may_expose(&self, addr: IpAddr) -> bool {
+        match self {
+            BindScope::Loopback(_) => false,
+            BindScope::Everywhere(f) => f.admits(addr),
+            BindScope::Address(_) => true,
+        }
+    }
+}
+
+/// The family of an address (`Inet` or `Inet6`).
+fn family_of(ip: IpAddr) -> AddressFamily {
+    match ip {
+        IpAddr::V4(_) => AddressFamily::Inet,
+        IpAddr::V6(_) => AddressFamily::Inet6,
+    }
+}
+
+/// One listening socket ssh opens for a forward: channels.c's `channel_setup_fwd_listener_tcpip`
+/// opens one for each address `getaddrinfo` gives for the bind address, each IPv6 one with
+/// `IPV6_V6ONLY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", tag = "kind", content = "address")
+)]
+pub enum Socket {
+    /// A family's wildcard (`Inet`: `0.0.0.0`, `Inet6`: `::`): every address of that family.
+    Wildcard(AddressFamily),
+    /// One address.
+    At(IpAddr),
+    /// The addresses of a name that is not looked up here.
+    Unknown,
+}
+
+impl Socket {
+    /// Does this socket take connections to `addr`? (`false` for a name's.)
+    pub fn accepts(self, addr: IpAddr) -> bool {
+        match self {
+            Socket::Wildcard(f) => f.admits(addr),
+            Socket::At(a) => a == addr,
+            Socket::Unknown => false,
+        }
+    }
+
+    /// Do two sockets of one port want a common address, so that the later one fails to bind?
+    /// Only within a family (`IPV6_V6ONLY`): a wildcard clashes with every address of its
+    /// family, an address with itself; a name's, not looked up, is taken to clash with any.
+    pub fn clashes(self, other: Socket) -> bool {
+        match (self, other) {
+            (Socket::Unknown, _) | (_, Socket::Unknown) => true,
+            (Socket::Wildcard(f), Socket::Wildcard(g)) => f == g,
+            (Socket::Wildcard(f), Socket::At(ip)) | (Socket::At(ip), Socket::Wildcard(f)) => {
+                f.admits(ip)
+            }
+            (Socket::At(a), Socket::At(b)) => a == b,
         }
     }
 }
@@ -249,8 +337,20 @@ pub struct Listener {
     /// The forward (and its line).
     pub forward: EffectiveForward,
     /// Whether an earlier forward already listens on this port on an address this one wants
-    /// (see [`BindScope::overlaps`]): this one then fails to bind there, and ssh says so.
+    /// (see [`Socket::clashes`]): this one then fails to bind there, and ssh says so.
     pub shadowed: bool,
+    /// The sockets it binds: those of its scope that no socket an earlier forward of the port
+    /// bound stands in the way of (a name's, not looked up, is taken to stand in no one's way
+    /// and to bind). Empty when it binds nothing: ssh then says "Could not request local
+    /// forwarding".
+    pub binds: Vec<Socket>,
+}
+
+impl Listener {
+    /// Does it take connections to `addr` (one of the sockets it binds does)?
+    pub fn accepts(&self, addr: IpAddr) -> bool {
+        self.binds.iter().any(|s| s.accepts(addr))
+    }
 }
 
 /// Why a host has no forward that carries a local address and port to the remote server.
@@ -276,8 +376,9 @@ pub enum Blocker {
         /// Its `DynamicForward` line.
         at: Loc,
     },
-    /// The forwards of the port listen on loopback, but none on the client's address
-    /// (`[::1]:1455` alone, `127.0.0.2:1455`, for a client of `127.0.0.1`).
+    /// No forward of the port listens on the client's address, and none that listens beyond
+    /// loopback could (`[::1]:1455` alone, `127.0.0.2:1455`, `[::]:1455` alone, for a client
+    /// of `127.0.0.1`).
     WrongBind {
         /// The first forward of the port.
         at: Loc,
@@ -362,14 +463,21 @@ impl Resolution {
                 continue;
             };
             let port = f.forward.listen_port().expect("a TCP listener");
-            let shadowed = out
-                .iter()
-                .any(|l| l.port == port && l.scope.overlaps(&scope));
+            let mut shadowed = false;
+            let mut binds = scope.sockets();
+            binds.retain(|&s| {
+                let earlier = (out.iter().filter(|l| l.port == port)).flat_map(|l| &l.binds);
+                let mut clashing = earlier.filter(|&&b| s.clashes(b)).peekable();
+                shadowed |= clashing.peek().is_some();
+                // A name's socket is taken to bind, and to keep none from binding.
+                s == Socket::Unknown || clashing.all(|&b| b == Socket::Unknown)
+            });
             out.push(Listener {
                 port,
                 scope,
                 forward: f.clone(),
                 shadowed,
+                binds,
             });
         }
         out
@@ -438,16 +546,18 @@ impl Resolution {
             return Err(Blocker::Missing);
         };
         let carries = |l: &Listener| ends.carried_by(&l.forward.forward, &l.scope, remote);
-        // The listener that gets connections to the client's address.
-        let Some(winner) = listeners.iter().find(|l| l.scope.accepts(ends.client)) else {
+        // The listener that gets connections to the client's address (one socket can).
+        let Some(winner) = listeners.iter().find(|l| l.accepts(ends.client)) else {
             let at = first.forward.loc;
-            return Err(match listeners.iter().find(|l| !l.scope.is_loopback()) {
-                Some(l) => Blocker::BeyondLoopback {
-                    at: l.forward.loc,
-                    scope: l.scope.clone(),
+            return Err(
+                match listeners.iter().find(|l| l.scope.may_expose(ends.client)) {
+                    Some(l) => Blocker::BeyondLoopback {
+                        at: l.forward.loc,
+                        scope: l.scope.clone(),
+                    },
+                    None => Blocker::WrongBind { at },
                 },
-                None => Blocker::WrongBind { at },
-            });
+            );
         };
         if !carries(winner) {
             if let Some(later) = listeners.iter().find(|l| carries(l)) {
@@ -498,7 +608,8 @@ mod tests {
         let both = Loopback(LoopbackAddrs::Both);
         let one = |s: &str| Loopback(LoopbackAddrs::One(ip(s)));
         assert_eq!(scope("1455", false), both);
-        assert_eq!(scope("1455", true), Everywhere);
+        let all = Everywhere(AddressFamily::Any);
+        assert_eq!(scope("1455", true), all);
         for gw in [false, true] {
             assert_eq!(scope("localhost:1455", gw), both);
             // Checked with `ssh -L LOCALHOST:P:...` and `ss -ltn`: the resolver's answer for
@@ -510,11 +621,12 @@ mod tests {
             assert_eq!(scope("0x7f.0.0.1:1455", gw), one("127.0.0.1"));
             assert_eq!(scope("[::1]:1455", gw), one("::1"));
             assert_eq!(scope("127.0.0.2:1455", gw), one("127.0.0.2"));
-            assert_eq!(scope("*:1455", gw), Everywhere);
-            assert_eq!(scope(":1455", gw), Everywhere);
-            assert_eq!(scope("0.0.0.0:1455", gw), Everywhere);
-            assert_eq!(scope("0:1455", gw), Everywhere);
-            assert_eq!(scope("[::]:1455", gw), Everywhere);
+            assert_eq!(scope("*:1455", gw), all);
+            assert_eq!(scope(":1455", gw), all);
+            // A wildcard address binds its own family's wildcard alone.
+            assert_eq!(scope("0.0.0.0:1455", gw), Everywhere(AddressFamily::Inet));
+            assert_eq!(scope("0:1455", gw), Everywhere(AddressFamily::Inet));
+            assert_eq!(scope("[::]:1455", gw), Everywhere(AddressFamily::Inet6));
             assert_eq!(scope("192.0.2.1:1455", gw), Address("192.0.2.1".into()));
             assert_eq!(scope("myhost:1455", gw), Address("myhost".into()));
         }
@@ -523,6 +635,10 @@ mod tests {
         assert!(scope("127.1:1455", false).accepts(v4));
         assert!(!scope("[::1]:1455", false).accepts(v4));
         assert!(!scope("127.0.0.2:1455", false).accepts(v4));
+        assert!(!scope("[::]:1455", false).accepts(v4));
+        assert!(scope("[::]:1455", false).accepts(ip("::1")));
+        assert!(scope("0.0.0.0:1455", false).accepts(v4));
+        assert!(!scope("0.0.0.0:1455", false).accepts(ip("::1")));
     }
 
     #[test]
@@ -544,7 +660,16 @@ mod tests {
         );
         assert_eq!(
             scope("*:1455", false).in_family(AddressFamily::Inet6),
-            Some(BindScope::Everywhere)
+            Some(BindScope::Everywhere(AddressFamily::Inet6))
+        );
+        // getaddrinfo("0.0.0.0") for AF_INET6 gives nothing to bind.
+        assert_eq!(
+            scope("0.0.0.0:1455", false).in_family(AddressFamily::Inet6),
+            None
+        );
+        assert_eq!(
+            scope("[::]:1455", false).in_family(AddressFamily::Inet6),
+            Some(BindScope::Everywhere(AddressFamily::Inet6))
         );
     }
 
@@ -556,6 +681,90 @@ mod tests {
         assert!(s("localhost:1455").overlaps(&s("127.1:1455")));
         assert!(!s("127.0.0.2:1455").overlaps(&s("1455")));
         assert!(s("*:1455").overlaps(&s("127.0.0.2:1455")));
+        // IPV6_V6ONLY: the IPv6 wildcard holds every IPv6 address and no IPv4 one.
+        assert!(!s("[::]:1455").overlaps(&s("127.0.0.1:1455")));
+        assert!(!s("[::]:1455").overlaps(&s("0.0.0.0:1455")));
+        assert!(s("[::]:1455").overlaps(&s("1455")));
+        assert!(s("[::]:1455").overlaps(&s("[::1]:1455")));
+        assert!(s("[::]:1455").overlaps(&s("*:1455")));
+        assert!(s("0.0.0.0:1455").overlaps(&s("localhost:1455")));
+        assert!(!s("0.0.0.0:1455").overlaps(&s("[::1]:1455")));
+        assert!(s("myhost:1455").overlaps(&s("[::1]:1455")));
+    }
+
+    /// Each forward of a port binds the sockets no earlier one holds, family by family (ssh
+    /// sets IPV6_V6ONLY); the first that binds the client's address or its family's wildcard
+    /// gets the connection. Checked with a real sshd (`ssh -N` with `LocalForward [::]:P
+    /// localhost:8080` then `LocalForward 127.0.0.1:P localhost:Q`: `ss -ltn` shows both, and a
+    /// connection to `127.0.0.1:P` reaches `Q`).
+    #[test]
+    fn a_wildcard_of_one_family_leaves_the_other_to_later_forwards() {
+        let ctx = crate::ResolveContext::new("me");
+        let opts = crate::LoadOptions::explicit_file("/c", "/nonexistent");
+        let tunnel = |lines: &str| {
+            let config = format!("Host h\n{lines}");
+            let set = crate::ConfigSet::from_main_bytes(config.into_bytes(), &opts).unwrap();
+            let r = set.resolve("h", &ctx);
+            let binds: Vec<Vec<Socket>> = r.listeners().into_iter().map(|l| l.binds).collect();
+            let t = r.loopback_tunnel(1455, 1455);
+            (t.map(|f| f.loc.line()).map_err(|b| b.code()), binds)
+        };
+        let v4 = Socket::At(ip("127.0.0.1"));
+        let v6 = Socket::At(ip("::1"));
+        let any6 = Socket::Wildcard(AddressFamily::Inet6);
+        let any4 = Socket::Wildcard(AddressFamily::Inet);
+        let lf = "LocalForward";
+        // The finding's two configs: the later forward gets 127.0.0.1.
+        assert_eq!(
+            tunnel(&format!(
+                "{lf} [::]:1455 localhost:8080\n{lf} 127.0.0.1:1455 localhost:1455\n"
+            )),
+            (Ok(3), vec![vec![any6], vec![v4]])
+        );
+        assert_eq!(
+            tunnel(&format!(
+                "{lf} [::]:1455 localhost:8080\n{lf} 1455 localhost:1455\n"
+            )),
+            (Ok(3), vec![vec![any6], vec![v4]])
+        );
+        // The other way round the wildcard binds nothing (::1 is taken).
+        assert_eq!(
+            tunnel(&format!(
+                "{lf} 1455 localhost:1455\n{lf} [::]:1455 localhost:8080\n"
+            )),
+            (Ok(2), vec![vec![v4, v6], vec![]])
+        );
+        // The IPv4 wildcard does take 127.0.0.1.
+        assert_eq!(
+            tunnel(&format!(
+                "{lf} 0.0.0.0:1455 localhost:8080\n{lf} 1455 localhost:1455\n"
+            )),
+            (Err("not-first-listener"), vec![vec![any4], vec![v6]])
+        );
+        // `*` binds both wildcards.
+        assert_eq!(
+            tunnel(&format!(
+                "{lf} *:1455 localhost:8080\n{lf} 1455 localhost:1455\n"
+            )),
+            (Err("not-first-listener"), vec![vec![any4, any6], vec![]])
+        );
+        // A forward to the login on [::] alone: nothing listens on 127.0.0.1.
+        assert_eq!(
+            tunnel(&format!("{lf} [::]:1455 localhost:1455\n")),
+            (Err("wrong-bind"), vec![vec![any6]])
+        );
+        // Under GatewayPorts yes a forward without an address binds both wildcards.
+        assert_eq!(
+            tunnel(&format!("GatewayPorts yes\n{lf} 1455 localhost:1455\n")).0,
+            Err("beyond-loopback")
+        );
+        // A name is not looked up: it stands in no one's way.
+        assert_eq!(
+            tunnel(&format!(
+                "{lf} myhost:1455 localhost:8080\n{lf} 1455 localhost:1455\n"
+            )),
+            (Ok(3), vec![vec![Socket::Unknown], vec![v4, v6]])
+        );
     }
 
     #[test]

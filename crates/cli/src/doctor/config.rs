@@ -344,12 +344,23 @@ fn exposure_findings(
     s: &Suggest,
 ) -> Vec<Finding> {
     let (local, remote) = (want.listen_port().unwrap_or_default(), remote_port(want));
+    // The forward that takes the browser's connection while listening beyond loopback.
+    let taking = match r.tunnel(local, remote, ENDS) {
+        Err(Blocker::BeyondLoopback { at, .. }) => Some(at),
+        _ => None,
+    };
     let mut out = Vec::new();
     for f in &r.forwards {
         let Some(scope) = r.bind_scope(&f.forward.listen) else {
             continue;
         };
         if scope.is_loopback() || f.forward.listen_port() != Some(local) {
+            continue;
+        }
+        // One to another server (`[::]:1455 localhost:8080` beside a forward of the login on
+        // 127.0.0.1) exposes that server, not the login, unless the browser's connection goes
+        // to it.
+        if !ENDS.reached_by(&f.forward.connect, remote) && taking != Some(f.loc) {
             continue;
         }
         let message = match (&f.forward.listen, &scope) {
@@ -386,8 +397,9 @@ fn exposure_findings(
 }
 
 /// Two listeners of one local port on a common address: the second cannot bind there. For the
-/// login's port an error
-/// (unless reported as a conflicting listener), for other ports a warning.
+/// login's port an error when the second binds nothing at all (unless reported as a
+/// conflicting listener); a warning for other ports, and when the second still binds some of
+/// its addresses (`1455 ...` after `[::]:1455 ...`: the second binds `127.0.0.1` alone).
 fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolution) -> Vec<Finding> {
     let local = want.listen_port().unwrap_or_default();
     let listeners = r.listeners();
@@ -406,17 +418,38 @@ fn duplicate_findings(set: &ConfigSet, host: &str, want: &Forward, r: &Resolutio
             .expect("first");
         let loc = first.forward.loc;
         let first_at = set.place(loc);
-        let severity = if l.port == local {
+        let severity = if l.port == local && l.binds.is_empty() {
             Severity::Error
         } else {
             Severity::Warning
+        };
+        let binds: Vec<String> = (l.binds.iter())
+            .map(|s| match s {
+                sshcfg::Socket::At(ip) => SocketAddr::new(*ip, l.port).to_string(),
+                sshcfg::Socket::Wildcard(sshcfg::AddressFamily::Inet6) => {
+                    format!("[::]:{}", l.port)
+                }
+                sshcfg::Socket::Wildcard(_) => format!("0.0.0.0:{}", l.port),
+                sshcfg::Socket::Unknown => l.forward.forward.listen_display(),
+            })
+            .collect();
+        let message = match binds.is_empty() {
+            true => format!(
+                "two forwards of local port {} apply to {host} (the first at {first_at}); ssh cannot bind the second and warns on every connection",
+                l.port
+            ),
+            false => format!(
+                "two forwards of local port {} apply to {host} (the first at {first_at}) and want a common address: ssh binds the second on {} only",
+                l.port,
+                binds.join(" and ")
+            ),
         };
         out.push(
             Finding::new(
                 Code::DuplicateLocalPort,
                 severity,
                 Some(host),
-                format!("two forwards of local port {} apply to {host} (the first at {first_at}); ssh cannot bind the second and warns on every connection", l.port),
+                message,
                 "keep one of them".to_string(),
             )
             .at(set, l.forward.loc),

@@ -39,6 +39,62 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// ssh sets IPV6_V6ONLY on every IPv6 listening socket: a forward bound to `[::]` takes no
+/// connection to 127.0.0.1, and a later forward of the port there (with `127.0.0.1` or no bind
+/// address) listens and gets the browser's connection (checked with a real sshd: `ss -ltn`
+/// shows both, and 127.0.0.1:P reaches the second's target). `status` says enabled, and
+/// `doctor` neither calls the later one shadowed nor the `[::]` one (to another server) an
+/// exposure of the login; `0.0.0.0` still takes 127.0.0.1 first.
+#[test]
+fn an_ipv6_wildcard_leaves_127_0_0_1_to_a_later_forward() {
+    for (fwds, reason, want) in [
+        (
+            "LocalForward [::]:1455 localhost:8080\n  LocalForward 127.0.0.1:1455 localhost:1455",
+            None,
+            &[][..],
+        ),
+        (
+            "LocalForward [::]:1455 localhost:8080\n  LocalForward 1455 localhost:1455",
+            None,
+            // The later one binds 127.0.0.1 alone (`::1` is the wildcard's).
+            &[("duplicate-local-port", "warning")][..],
+        ),
+        (
+            "LocalForward 1455 localhost:1455\n  LocalForward [::]:1455 localhost:8080",
+            None,
+            // The wildcard binds nothing: `::1` is the earlier one's.
+            &[("duplicate-local-port", "error")][..],
+        ),
+        (
+            "LocalForward [::]:1455 localhost:1455",
+            Some("wrong-bind"),
+            &[("wrong-bind", "error"), ("non-loopback-bind", "error")][..],
+        ),
+        (
+            "LocalForward 0.0.0.0:1455 localhost:8080\n  LocalForward 1455 localhost:1455",
+            Some("not-first-listener"),
+            &[("conflicting-listener", "error")][..],
+        ),
+    ] {
+        let (_d, cfg) = config_file(&format!("Host a\n  {fwds}\n"));
+        let v = status(&cfg, "a");
+        assert_eq!(v["reason"].as_str(), reason, "{fwds}");
+        assert_eq!(v["enabled"], reason.is_none(), "{fwds}");
+        let (_, d) = doctor(&cfg, &["a", "--port", "1455"]);
+        let got: Vec<(String, String)> = (d["findings"].as_array().unwrap().iter())
+            .filter(|f| f["code"] != "fallback-port")
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("code"), s("severity"))
+            })
+            .collect();
+        let want: Vec<(String, String)> = (want.iter())
+            .map(|(c, s)| (c.to_string(), s.to_string()))
+            .collect();
+        assert_eq!(got, want, "{fwds}: {d}");
+    }
+}
+
 #[test]
 fn what_listens_on_127_0_0_1_and_reaches_it_is_enabled_and_the_rest_says_why() {
     for (fwd, reason) in [
