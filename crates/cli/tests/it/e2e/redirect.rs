@@ -86,4 +86,19 @@ fn the_redirect_to_127_0_0_1_decides_what_carries_the_login() {
         }
         assert_eq!(w.received().len(), n + 2, "{line}");
     }
+
+    // Finding 7: ssh sets IPV6_V6ONLY, so a forward on `[::]` first takes no connection to
+    // 127.0.0.1: the later one on 127.0.0.1 listens beside it and carries the callback.
+    with_line(
+        &w,
+        "LocalForward [::]:1455 localhost:8080\n\tLocalForward 127.0.0.1:1455 localhost:1455",
+    );
+    assert_eq!(status(&w)["enabled"], true);
+    {
+        let _ssh = w.session();
+        assert!(wait_for(10, || w.laptop.listening(1455)
+            == vec!["127.0.0.1:1455", "[::]:1455"]));
+        assert_eq!(get_127(&w), "200");
+    }
+    assert_eq!(w.received().len(), 5);
 }
