@@ -287,6 +287,11 @@ fn tunnel_findings(
                     SocketAddr::new(ip, local).to_string(),
                     format!("run `{}` to replace it, or change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", s.run("enable", host), want.config_args()),
                 ),
+                // Every interface of IPv6 alone (`*`, or GatewayPorts yes, under inet6).
+                (Some(BindScope::Everywhere(_)), Some(af)) => (
+                    format!("[::]:{local} (AddressFamily at {})", set.place(af.loc)),
+                    format!("remove that AddressFamily line for {host} (or make it `any`): under it no forward can listen on {REDIRECT_HOST}"),
+                ),
                 _ => (
                     f.forward.listen_display(),
                     format!("change it to `LocalForward {}` (loopback, both 127.0.0.1 and ::1)", want.config_args()),

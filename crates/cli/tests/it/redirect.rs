@@ -75,10 +75,25 @@ fn an_ipv6_wildcard_leaves_127_0_0_1_to_a_later_forward() {
             Some("not-first-listener"),
             &[("conflicting-listener", "error")][..],
         ),
+        // Under inet6, every interface is `[::]` alone.
+        (
+            "AddressFamily inet6\n  GatewayPorts yes\n  LocalForward 1455 localhost:1455",
+            Some("wrong-bind"),
+            &[("wrong-bind", "error"), ("non-loopback-bind", "error")][..],
+        ),
     ] {
         let (_d, cfg) = config_file(&format!("Host a\n  {fwds}\n"));
         let v = status(&cfg, "a");
         assert_eq!(v["reason"].as_str(), reason, "{fwds}");
+        if fwds.contains("inet6") {
+            // The fix named is the AddressFamily line's, where every interface is `[::]` alone.
+            let (_, d) = doctor(&cfg, &["a", "--port", "1455"]);
+            let msg = finding(&d, "wrong-bind")["message"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(msg.contains("[::]:1455 (AddressFamily at "), "{msg}");
+        }
         assert_eq!(v["enabled"], reason.is_none(), "{fwds}");
         let (_, d) = doctor(&cfg, &["a", "--port", "1455"]);
         let got: Vec<(String, String)> = (d["findings"].as_array().unwrap().iter())
