@@ -523,3 +523,24 @@ fn address_family_inet6_keeps_every_forward_off_127_0_0_1() {
     );
     assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
 }
+
+/// Finding 5: C's `isspace` counts the vertical tab, so ssh reads `LocalForward \v1455
+/// localhost:1455` as a forward of 1455 (`ssh -G` 9.2p1): `status` says it is enabled and
+/// `enable` has nothing to do (it said "bad forwarding specification" and appended a second).
+#[test]
+fn a_vertical_tab_before_the_port_is_white_space_as_ssh_reads_it() {
+    let (_d, cfg) = config_file("Host a\n  LocalForward \x0b1455 localhost:1455\n");
+    let v = status(&cfg, "a");
+    assert_eq!(v["enabled"], true, "{v}");
+    let before = std::fs::read(&cfg).unwrap();
+    let out = bin()
+        .args(["-F", cfg.to_str().unwrap(), "enable", "a", "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read(&cfg).unwrap(), before);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing to do"),
+        "{out:?}"
+    );
+}
