@@ -1536,7 +1536,7 @@ impl<'a> ResolveIndex<'a> {
                 next: None,
             }),
         };
-        self.set.resolve_skipping_into(host, ctx, Some(&walk), out)
+        self.set.resolve_skipping_into(host, ctx, &walk, out)
     }
 }
 

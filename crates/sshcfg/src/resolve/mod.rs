@@ -306,10 +306,11 @@ mod current_user_tests {
 
 pub(crate) struct Pass<'a, S> {
     set: &'a ConfigSet,
-    /// Blocks that may be jumped over (`crate::index`); `None`: read every line. (A type of
-    /// the pass, not a `dyn Skip`: the index's answers are compiled into the walk, not called
-    /// through a pointer with registers saved at each call; a walk without one is [`NoSkip`].)
-    skip: Option<&'a S>,
+    /// Blocks that may be jumped over (`crate::index`), or [`NoSkip`]: read every line. (A type
+    /// of the pass, not a `dyn Skip`: the index's answers are compiled into the walk, not called
+    /// through a pointer with registers saved at each call; and whether there is one is known
+    /// where the walk is compiled, [`Skip::NONE`], not tested at each header.)
+    skip: &'a S,
     ctx: &'a ResolveContext,
     host_arg: &'a [u8],
     /// What `Host` lines are matched against: the host as typed, or in the final pass the
@@ -351,6 +352,11 @@ fn text(v: &[u8]) -> String {
 
 /// Lets a resolution pass over blocks that cannot apply to the host (see `crate::index`).
 pub(crate) trait Skip {
+    /// This is [`NoSkip`]: nothing is passed over for the walk (it jumps by itself, over the
+    /// `Host` blocks that cannot name the host). A constant, so that the walk through an index
+    /// is compiled without the tests and the setup of the walk without one.
+    const NONE: bool = false;
+
     /// At the `Host`/`Match` line `line` of `file`, in the state `pass` is in: whether to
     /// read that block ([`Verdict::Read`]) or to jump ([`Verdict::Jump`]: that block and every
     /// block before line `jump.to` cannot apply and reading them would change nothing;
@@ -370,12 +376,14 @@ pub(crate) trait Skip {
     }
 }
 
-/// The [`Skip`] of a walk that reads every line (its `skip` is `None`: there is no value).
-pub(crate) enum NoSkip {}
+/// The [`Skip`] of a walk that reads every line ([`Skip::NONE`]: the walk never asks it).
+pub(crate) struct NoSkip;
 
 impl Skip for NoSkip {
+    const NONE: bool = true;
+
     fn skip(&self, _: &Pass<'_, NoSkip>, _: FileId, _: usize) -> Verdict {
-        match *self {}
+        Verdict::Read(None)
     }
 }
 
@@ -469,7 +477,7 @@ impl<S: Skip> Pass<'_, S> {
         // `Host` blocks between, which cannot apply (`cannot_name`); the lines holding the name
         // are kept by the document for the next walk. With an index, the
         // blocks that cannot apply are passed over by it instead.
-        let jumping = self.skip.is_none() && !self.host.is_empty();
+        let jumping = S::NONE && !self.host.is_empty();
         let reads = doc.header_reads();
         // The reading pass found no line ssh refuses: no line holds an unclosed quote.
         let quotes_close = doc.refuses_nothing();
@@ -487,8 +495,8 @@ impl<S: Skip> Pass<'_, S> {
         // the loop keeps in a register).
         let mut active = *activep;
         let mut next = 0;
-        if let Some(s) = self.skip {
-            match s.start(self, file) {
+        if !S::NONE {
+            match self.skip.start(self, file) {
                 Start::At(line) => next = line,
                 Start::Header(line, Verdict::Read(k)) => (next, granted, known) = (line, line, k),
                 // (As at the header, below.)
@@ -528,11 +536,8 @@ impl<S: Skip> Pass<'_, S> {
                 continue;
             };
             // Blocks that cannot apply, as an index knows them, are passed over as inactive.
-            if kw.starts_block()
-                && i != granted
-                && let Some(s) = self.skip
-            {
-                match s.skip(self, file, i) {
+            if kw.starts_block() && i != granted && !S::NONE {
+                match self.skip.skip(self, file, i) {
                     Verdict::Read(k) => (granted, known) = (i, k),
                     Verdict::Jump(jump) => {
                         next = jump.to;
@@ -577,7 +582,7 @@ impl<S: Skip> Pass<'_, S> {
                     // (With an index, a `Host` line is reached only when the index found the
                     // host's name or a wildcard in it, or reads its block for every host: the
                     // look for the name would nearly always fail to pass it over.)
-                    if self.skip.is_none() && cannot_name(raw, &self.host) {
+                    if S::NONE && cannot_name(raw, &self.host) {
                         continue;
                     }
                     self.host_line(raw, f.editable())
@@ -1142,7 +1147,7 @@ impl ConfigSet {
     /// assert_eq!(r.get::<sshcfg::setting::User>().unwrap().value, "me");
     /// ```
     pub fn resolve(&self, host: &str, ctx: &ResolveContext) -> Resolution {
-        self.resolve_skipping::<NoSkip>(host, ctx, None)
+        self.resolve_skipping(host, ctx, &NoSkip)
     }
 
     /// As [`ConfigSet::resolve`], passing over the blocks `skip` says cannot apply.
@@ -1150,7 +1155,7 @@ impl ConfigSet {
         &self,
         host: &str,
         ctx: &ResolveContext,
-        skip: Option<&S>,
+        skip: &S,
     ) -> Resolution {
         let mut out = Resolution::default();
         self.resolve_skipping_into(host, ctx, skip, &mut out);
@@ -1164,7 +1169,7 @@ impl ConfigSet {
         &self,
         host: &str,
         ctx: &ResolveContext,
-        skip: Option<&S>,
+        skip: &S,
         out: &mut Resolution,
     ) {
         out.reset(host);
