@@ -72,6 +72,26 @@ enum Slot {
 /// How many slots keep a line.
 const SLOTS: usize = Slot::Unread as usize;
 
+// (Each slot has a bit of a `u32`.)
+const _: () = assert!(SLOTS <= 32);
+
+impl Slot {
+    /// The slot's bit in [`Obtained`]'s mask of the slots that hold a line.
+    const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// The mask of `slots`.
+    const fn mask(slots: &[Slot]) -> u32 {
+        let (mut m, mut i) = (0, 0);
+        while i < slots.len() {
+            m |= slots[i].bit();
+            i += 1;
+        }
+        m
+    }
+}
+
 /// `a == b`, in a constant.
 const fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -181,6 +201,9 @@ impl At {
 pub(crate) struct Obtained {
     /// By slot (`Slot as usize`).
     first: [At; SLOTS],
+    /// The slots of `first` that hold a line, a bit each ([`Slot::bit`]): whether any of a
+    /// set of slots holds one is one test (see [`refusal`], made for every host).
+    held: u32,
     /// What few hosts have: made when first needed.
     more: Option<Box<More>>,
 }
@@ -200,6 +223,26 @@ impl Obtained {
     /// The first line of `slot` that applied.
     fn at(&self, slot: Slot) -> Option<Loc> {
         self.first[slot as usize].get()
+    }
+
+    /// Keep `at` as the first line of `slot`.
+    #[inline(always)]
+    fn set_first(&mut self, slot: Slot, at: At) {
+        self.first[slot as usize] = at;
+        self.held |= slot.bit();
+    }
+
+    /// Does any of `slots` (a mask of [`Slot::bit`]s) hold a line?
+    #[inline(always)]
+    fn holds_any(&self, slots: u32) -> bool {
+        debug_assert_eq!(
+            self.held,
+            (0..SLOTS)
+                .filter(|&s| self.first[s].get().is_some())
+                .fold(0, |m, s| m | 1 << s),
+            "the mask is that of the slots that hold a line"
+        );
+        self.held & slots != 0
     }
 
     fn more(&mut self) -> &mut More {
@@ -248,9 +291,8 @@ impl Obtained {
             | Slot::IdentityFile
             | Slot::CertificateFile => self.note_more(set, doc, loc, slot, user_file),
             _ => {
-                let first = &mut self.first[slot as usize];
-                if *first == At::default() {
-                    *first = At::of(loc, false);
+                if self.first[slot as usize] == At::default() {
+                    self.set_first(slot, At::of(loc, false));
                 }
                 None
             }
@@ -268,7 +310,7 @@ impl Obtained {
         user_file: bool,
     ) -> Option<Note> {
         let mut args = crate::lexer::Argv::new(doc.raw_args(loc.index()), 0).filter_map(Result::ok);
-        let first = &mut self.first[slot as usize];
+        let first = self.first[slot as usize];
         match slot {
             Slot::ForwardAgent => {
                 let flag = args.next().is_some_and(|a| {
@@ -277,7 +319,7 @@ impl Obtained {
                         .any(|f| a.value.eq_ignore_ascii_case(f.as_bytes()))
                 });
                 if !flag && first.get().is_none() {
-                    *first = At::of(loc, false);
+                    self.set_first(slot, At::of(loc, false));
                 }
                 None
             }
@@ -286,7 +328,7 @@ impl Obtained {
                 if first.get().is_some() {
                     return None;
                 }
-                *first = At::of(loc, false);
+                self.set_first(slot, At::of(loc, false));
                 Obtained::too_many(doc, loc, slot, args.count())
             }
         }
@@ -319,7 +361,7 @@ impl Obtained {
     fn register(&mut self, set: &ConfigSet, loc: Loc, slot: Slot, user_file: bool) -> Option<Note> {
         let first = self.first[slot as usize];
         if first.get().is_none() {
-            self.first[slot as usize] = At::of(loc, user_file);
+            self.set_first(slot, At::of(loc, user_file));
             return None;
         }
         let (rest, what) = if slot == Slot::CertificateFile {
@@ -438,8 +480,8 @@ pub(crate) fn refusal(
     name: Option<&[u8]>,
     unresolved: Option<Note>,
 ) -> Option<Note> {
-    // Most hosts obtain none of what the checks read: told apart in a few loads, as every host
-    // is resolved once per run over a config.
+    // Most hosts obtain none of what the checks read: told apart in a few loads (the slots by
+    // one mask), as every host is resolved once per run over a config.
     debug_assert_eq!(
         r.host_name_percent,
         r.get::<setting::HostName>()
@@ -447,7 +489,7 @@ pub(crate) fn refusal(
         "the flag the walk recorded is the HostName's"
     );
     let nothing_read = unresolved.is_none()
-        && EARLY.iter().chain(&LATE).all(|&s| o.at(s).is_none())
+        && !o.holds_any(Slot::mask(&EARLY) | Slot::mask(&LATE))
         && o.more.is_none()
         && !socket_paths(r)
         && !r.host_name_percent;
@@ -565,8 +607,7 @@ fn checks(
         }
     }
     // What follows reads lines most hosts have none of: found at once when they have none.
-    if LATE.iter().all(|&s| o.at(s).is_none()) && o.remote_forwards().is_empty() && !socket_paths(r)
-    {
+    if !o.holds_any(Slot::mask(&LATE)) && o.remote_forwards().is_empty() && !socket_paths(r) {
         return None;
     }
     if let Some(n) = expansion_refusal(set, r, o, ctx) {
