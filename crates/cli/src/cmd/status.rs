@@ -128,7 +128,7 @@ impl Serialize for Forwards<'_> {
 }
 
 /// Why a forward does not carry the login.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Reason {
     /// What the listener model says: its blocker's code ([`sshcfg::Blocker::code`]), and how the
     /// text says it.
@@ -140,7 +140,7 @@ enum Reason {
 }
 
 /// How the text says what the listener model says.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Said {
     /// No forward listens on the local port: `disabled`, no more.
     Missing,
@@ -151,6 +151,10 @@ enum Said {
 }
 
 impl Reason {
+    /// [`Reason::of`] [`sshcfg::Blocker::Missing`] (most hosts of a large config), known
+    /// without looking at the blocker.
+    const MISSING: Reason = Reason::Blocked("missing", Said::Missing);
+
     /// What the listener model says (only the blocker's code and how it is said are kept).
     fn of(b: &sshcfg::Blocker) -> Reason {
         use sshcfg::Blocker;
@@ -190,6 +194,9 @@ struct Want {
     args: String,
     /// What a host's line of text shows after its name: `: ` and the arguments.
     after_host: String,
+    /// The same, then ` disabled`: the whole line of a host with no forward of the port and
+    /// nothing else to show (written at once).
+    disabled: String,
     /// The local port it listens on.
     local: u16,
     /// The remote port it connects to.
@@ -201,6 +208,7 @@ impl Want {
         let args = w.config_args();
         Want {
             after_host: format!(": {args}"),
+            disabled: format!(": {args} disabled"),
             args,
             local: w.listen_port().unwrap_or_default(),
             remote: w.connect_port().unwrap_or_default(),
@@ -292,7 +300,6 @@ fn host_status<'a>(
     set: &'a sshcfg::ConfigSet,
     ctx: &sshcfg::ResolveContext,
 ) -> HostStatus<'a> {
-    let tunnel = r.tunnel(want.local, want.remote, crate::codex::ENDS);
     // (Most hosts have neither a line rejected for every host nor a problem of their own:
     // nothing is looked at for them.)
     let rejected = (refusal.rejected.is_some() || !r.errors.is_empty())
@@ -305,9 +312,11 @@ fn host_status<'a>(
     ) {
         (Some(file), _) => why(Reason::BadPermissions, Some(At::File(file))),
         (None, Some(line)) => why(Reason::RejectedLine, at(line)),
-        (None, None) => match &tunnel {
+        (None, None) => match r.tunnel(want.local, want.remote, crate::codex::ENDS) {
             Ok(f) => Ok(f.loc),
-            Err(b) => why(Reason::of(b), b.at().and_then(at)),
+            // (Most hosts of a large config: no forward of the port. Nothing to look up.)
+            Err(sshcfg::Blocker::Missing) => why(Reason::MISSING, None),
+            Err(b) => why(Reason::of(&b), b.at().and_then(at)),
         },
     };
     let unknown_jump = refusal
@@ -465,8 +474,16 @@ impl Serialize for Streamed<'_, '_> {
 /// allow (each costs a call).
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Result<()> {
     // Plain byte writes, not `write!`: this runs once per host.
-    for part in [h.host, &h.want.after_host] {
-        out.write_all(part.as_bytes())?;
+    out.write_all(h.host.as_bytes())?;
+    // (Most hosts: their text up to what follows `disabled` is known, and written at once.)
+    if let Err(Why {
+        reason: Reason::Blocked(_, Said::Missing),
+        ..
+    }) = &h.verdict
+    {
+        out.write_all(h.want.disabled.as_bytes())?;
+    } else {
+        out.write_all(h.want.after_host.as_bytes())?;
     }
     match &h.verdict {
         Ok(loc) => write!(out, " enabled ({})", h.set.place(*loc))?,
@@ -474,10 +491,11 @@ fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Res
             reason: Reason::Blocked(_, Said::Cleared),
             ..
         }) => out.write_all(b" disabled (ClearAllForwardings yes)")?,
+        // (Written with the forward.)
         Err(Why {
             reason: Reason::Blocked(_, Said::Missing),
             ..
-        }) => out.write_all(b" disabled")?,
+        }) => {}
         Err(Why {
             reason,
             at: Some(at),
@@ -507,4 +525,24 @@ fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Res
         writeln!(out, "    note: {n}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reason and the text known without looking at the blocker (most hosts') are those the
+    /// general reading gives.
+    #[test]
+    fn a_missing_forward_reads_as_the_blocker_says() {
+        assert_eq!(Reason::of(&sshcfg::Blocker::Missing), Reason::MISSING);
+        for spec in [
+            "1455:localhost:1455",
+            "8080:127.0.0.1:9090",
+            "[::1]:1455:[::1]:1455",
+        ] {
+            let w = Want::new(&sshcfg::Forward::parse_spec(spec).unwrap());
+            assert_eq!(w.disabled, format!("{} disabled", w.after_host));
+        }
+    }
 }
