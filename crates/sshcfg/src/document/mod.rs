@@ -319,6 +319,24 @@ fn block_count(lines: &LineTable) -> (usize, bool) {
     b.finish(lines.len())
 }
 
+/// What each line of a document is ([`Document::kinds`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Kinds<'a>(&'a [u8]);
+
+impl Kinds<'_> {
+    /// What line `i` is ([`Document::kind`]).
+    #[inline(always)]
+    pub(crate) fn get(self, i: usize) -> LineKind {
+        kind_of(self.0[i])
+    }
+
+    /// How many lines there are.
+    #[inline(always)]
+    pub(crate) fn len(self) -> usize {
+        self.0.len()
+    }
+}
+
 impl Document {
     /// Read any bytes. Nothing is rejected: problems are reported by [`Document::diagnostics`].
     ///
@@ -611,6 +629,15 @@ impl Document {
     /// What line `i` (0-based) is.
     pub fn kind(&self, i: usize) -> LineKind {
         kind_of(self.lines.code(i))
+    }
+
+    /// What each line is ([`Document::kind`]), for a walk through the lines: taken once, it
+    /// is read without going through the document again at each line.
+    #[inline]
+    pub(crate) fn kinds(&self) -> Kinds<'_> {
+        let codes = self.lines.parts().1;
+        debug_assert_eq!(codes.len(), self.line_count(), "a code a line");
+        Kinds(codes)
     }
 
     /// The text of line `i` without its line ending.

@@ -509,7 +509,9 @@ impl<S: Skip> Pass<'_, S> {
                 }
             }
         }
-        let line_count = doc.line_count();
+        // (Each line's kind, read from here: not through the document at each line.)
+        let kinds = doc.kinds();
+        let line_count = kinds.len();
         while next < line_count {
             if !active && jumping {
                 // (A step or two at a time as the walk reads on; by halving after a jump.)
@@ -532,7 +534,7 @@ impl<S: Skip> Pass<'_, S> {
             }
             let i = next;
             next += 1;
-            let LineKind::Directive(kw) = doc.kind(i) else {
+            let LineKind::Directive(kw) = kinds.get(i) else {
                 continue;
             };
             // Blocks that cannot apply, as an index knows them, are passed over as inactive.
