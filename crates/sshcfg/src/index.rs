@@ -1767,11 +1767,13 @@ struct HostWalk<'i, 'a> {
 }
 
 /// The first id in sorted `v` from `id` on, or `u32::MAX` if none (most lists are of none or
-/// one id, and most hosts ask past their last one: told from it).
+/// one id, and most hosts ask before their first one or past their last one: told from it,
+/// without a search).
 #[inline]
 fn first_from(v: &[u32], id: u32) -> u32 {
-    match v.last() {
-        Some(&last) if last >= id => v[v.partition_point(|&x| x < id)],
+    match v {
+        [first, ..] if *first >= id => *first,
+        [.., last] if *last >= id => v[v.partition_point(|&x| x < id)],
         _ => u32::MAX,
     }
 }
@@ -2060,6 +2062,26 @@ mod tests {
             assert_eq!(map.get(absent.as_bytes()), None, "{absent}");
         }
         assert_eq!(super::KeyMap::default().get(b"h0"), None);
+    }
+
+    /// `first_from` is the first id at or after the one asked, in lists of none to five ids,
+    /// asked before, at, between and past each (a first id answered whatever it is fails it).
+    #[test]
+    fn first_from_is_the_first_id_from_the_one_asked() {
+        let lists: [&[u32]; 6] = [
+            &[],
+            &[4],
+            &[2, 4],
+            &[1, 3, 5],
+            &[0, 2, 4, 6],
+            &[1, 2, 6, 7, 9],
+        ];
+        for v in lists {
+            for id in 0..12 {
+                let want = v.iter().copied().find(|&x| x >= id).unwrap_or(u32::MAX);
+                assert_eq!(super::first_from(v, id), want, "{v:?} {id}");
+            }
+        }
     }
 
     /// The prefix scan's byte table is the last bytes of the prefixes in use, each letter in

@@ -1236,20 +1236,21 @@ impl ConfigSet {
                 pass.walk(root, 0, &mut active, false);
             }
         }
-        // (`obtained` is borrowed, not moved out: it is large.)
+        // (What the pass holds is borrowed, not moved out: `obtained` is large, and most hosts
+        // have nothing in the others, whose moves would be made for every host.)
         let Pass {
             out,
             ref obtained,
-            canonicalize,
-            canonical_domains,
+            ref canonicalize,
+            ref canonical_domains,
             final_pass,
-            host: pass_host,
+            host: ref pass_host,
             ..
         } = pass;
         // ssh.c checks these after reading every file, and only when the reading found no
         // line it refuses (readconf.c then stops: "terminating, N bad configuration options").
         // The host name, made before a final pass with the AddressFamily then in force.
-        let name = final_pass.then_some(&*pass_host);
+        let name = final_pass.then_some(&**pass_host);
         // (A final pass follows a first reading that met no problem.)
         out.read_errors = if final_pass { 0 } else { out.errors.len() };
         if out.errors.is_empty()
@@ -1265,14 +1266,16 @@ impl ConfigSet {
             .as_ref()
             .is_some_and(|c| c.value.eq_ignore_ascii_case("always"));
         if let (Some(c), Some(d)) = (
-            canonicalize.filter(|c| canonicalizes(&c.value)),
-            canonical_domains.filter(|d| !d.value.eq_ignore_ascii_case("none")),
+            canonicalize.as_ref().filter(|c| canonicalizes(&c.value)),
+            canonical_domains
+                .as_ref()
+                .filter(|d| !d.value.eq_ignore_ascii_case("none")),
         ) {
             out.not_evaluated.push(NotEvaluated {
                 loc: c.loc,
                 what: Undecided::Canonicalization {
-                    value: c.value,
-                    domains: d,
+                    value: c.value.clone(),
+                    domains: d.clone(),
                 },
             });
         }
