@@ -19,7 +19,6 @@ struct ForwardReport {
 /// What `--json` shows of it is made as it is serialized, and the text shows less: a run over
 /// every host formats nothing for a host that it does not write.
 struct HostStatus<'a> {
-    host: &'a str,
     /// The forward asked for.
     want: &'a Want,
     r: &'a sshcfg::Resolution,
@@ -57,6 +56,12 @@ impl Serialize for At<'_> {
 }
 
 impl HostStatus<'_> {
+    /// The host (as the resolution holds it: not kept again here, as this is made for every
+    /// host).
+    fn host(&self) -> &str {
+        &self.r.host
+    }
+
     fn hostname(&self) -> Option<&str> {
         (self.r.get::<sshcfg::setting::HostName>()).map(|v| v.value.as_str())
     }
@@ -75,7 +80,7 @@ impl Serialize for HostStatus<'_> {
         use serde::ser::SerializeStruct as _;
         let why = self.verdict.as_ref().err();
         let mut o = s.serialize_struct("HostStatus", 12)?;
-        o.serialize_field("host", self.host)?;
+        o.serialize_field("host", self.host())?;
         // The forward asked for, as written in a config.
         o.serialize_field("forward", &self.want.args)?;
         // A forward carries the login: the first listener of the local port that accepts the
@@ -130,8 +135,12 @@ impl Serialize for Forwards<'_> {
 /// Why a forward does not carry the login.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Reason {
-    /// What the listener model says: its blocker's code ([`sshcfg::Blocker::code`]), and how the
-    /// text says it.
+    /// No forward listens on the local port ([`sshcfg::Blocker::Missing`], `missing`; the text
+    /// says `disabled`, no more): most hosts of a large config, told in one byte (each host's
+    /// status is made, then read).
+    Missing,
+    /// What the listener model says otherwise: its blocker's code ([`sshcfg::Blocker::code`]),
+    /// and how the text says it.
     Blocked(&'static str, Said),
     /// ssh refuses a line of the config (for this host).
     RejectedLine,
@@ -142,8 +151,6 @@ enum Reason {
 /// How the text says what the listener model says.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Said {
-    /// No forward listens on the local port: `disabled`, no more.
-    Missing,
     /// `ClearAllForwardings yes`: said so.
     Cleared,
     /// By its code.
@@ -151,15 +158,11 @@ enum Said {
 }
 
 impl Reason {
-    /// [`Reason::of`] [`sshcfg::Blocker::Missing`] (most hosts of a large config), known
-    /// without looking at the blocker.
-    const MISSING: Reason = Reason::Blocked("missing", Said::Missing);
-
     /// What the listener model says (only the blocker's code and how it is said are kept).
     fn of(b: &sshcfg::Blocker) -> Reason {
         use sshcfg::Blocker;
         let said = match b {
-            Blocker::Missing => Said::Missing,
+            Blocker::Missing => return Reason::Missing,
             Blocker::Cleared { .. } => Said::Cleared,
             _ => Said::Code,
         };
@@ -169,6 +172,8 @@ impl Reason {
     /// The stable name `--json` gives it.
     fn code(self) -> &'static str {
         match self {
+            // ([`sshcfg::Blocker::Missing`]'s, as a test holds it.)
+            Reason::Missing => "missing",
             Reason::Blocked(code, _) => code,
             Reason::RejectedLine => "rejected-line",
             Reason::BadPermissions => "bad-permissions",
@@ -315,7 +320,7 @@ fn host_status<'a>(
         (None, None) => match r.tunnel(want.local, want.remote, crate::codex::ENDS) {
             Ok(f) => Ok(f.loc),
             // (Most hosts of a large config: no forward of the port. Nothing to look up.)
-            Err(sshcfg::Blocker::Missing) => why(Reason::MISSING, None),
+            Err(sshcfg::Blocker::Missing) => why(Reason::Missing, None),
             Err(b) => why(Reason::of(&b), b.at().and_then(at)),
         },
     };
@@ -329,7 +334,6 @@ fn host_status<'a>(
         || !r.unreadable_forwards.is_empty()
         || unknown_jump.is_some();
     HostStatus {
-        host,
         want,
         r,
         set,
@@ -474,10 +478,10 @@ impl Serialize for Streamed<'_, '_> {
 /// allow (each costs a call).
 fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Result<()> {
     // Plain byte writes, not `write!`: this runs once per host.
-    out.write_all(h.host.as_bytes())?;
+    out.write_all(h.host().as_bytes())?;
     // (Most hosts: their text up to what follows `disabled` is known, and written at once.)
     if let Err(Why {
-        reason: Reason::Blocked(_, Said::Missing),
+        reason: Reason::Missing,
         ..
     }) = &h.verdict
     {
@@ -493,7 +497,7 @@ fn write_text(out: &mut impl std::io::Write, h: &HostStatus<'_>) -> std::io::Res
         }) => out.write_all(b" disabled (ClearAllForwardings yes)")?,
         // (Written with the forward.)
         Err(Why {
-            reason: Reason::Blocked(_, Said::Missing),
+            reason: Reason::Missing,
             ..
         }) => {}
         Err(Why {
@@ -535,7 +539,8 @@ mod tests {
     /// general reading gives.
     #[test]
     fn a_missing_forward_reads_as_the_blocker_says() {
-        assert_eq!(Reason::of(&sshcfg::Blocker::Missing), Reason::MISSING);
+        assert_eq!(Reason::of(&sshcfg::Blocker::Missing), Reason::Missing);
+        assert_eq!(Reason::Missing.code(), sshcfg::Blocker::Missing.code());
         for spec in [
             "1455:localhost:1455",
             "8080:127.0.0.1:9090",
