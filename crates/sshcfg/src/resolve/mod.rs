@@ -509,8 +509,10 @@ impl<S: Skip> Pass<'_, S> {
                 }
             }
         }
-        // (Each line's kind, read from here: not through the document at each line.)
+        // (Each line's kind, read from here: not through the document at each line; and
+        // whether the file may be edited, told once.)
         let kinds = doc.kinds();
+        let editable = f.editable();
         let line_count = kinds.len();
         while next < line_count {
             if !active && jumping {
@@ -572,9 +574,7 @@ impl<S: Skip> Pass<'_, S> {
                 let known = known.filter(|_| i == granted);
                 let m = if let Some(known) = known {
                     Ok(match known {
-                        KnownHostLine::NamesHostAlone
-                            if f.editable() && self.matching_host_arg() =>
-                        {
+                        KnownHostLine::NamesHostAlone if editable && self.matching_host_arg() => {
                             HostLineMatch::ThisHostAlone
                         }
                         _ => HostLineMatch::Yes,
@@ -587,7 +587,7 @@ impl<S: Skip> Pass<'_, S> {
                     if S::NONE && cannot_name(raw, &self.host) {
                         continue;
                     }
-                    self.host_line(raw, f.editable())
+                    self.host_line(raw, editable)
                 };
                 match m {
                     Ok(m) => {
@@ -607,7 +607,7 @@ impl<S: Skip> Pass<'_, S> {
             // A keyword this walk does not record needs no more reading when every line's
             // quotes are known to close.
             if kw == Keyword::Other && quotes_close {
-                if let Some(n) = self.obtained.note(self.set, doc, loc, f.editable()) {
+                if let Some(n) = self.obtained.note(self.set, doc, loc, editable) {
                     self.out.errors.push(n);
                 }
                 continue;
@@ -689,7 +689,7 @@ impl<S: Skip> Pass<'_, S> {
                 }
                 _ if !active => {}
                 Keyword::Other => {
-                    if let Some(n) = self.obtained.note(self.set, doc, loc, f.editable()) {
+                    if let Some(n) = self.obtained.note(self.set, doc, loc, editable) {
                         self.out.errors.push(n);
                     }
                 }

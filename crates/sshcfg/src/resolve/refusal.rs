@@ -694,7 +694,10 @@ pub(crate) fn unresolved_host(
 /// made (checked with `ssh -G` 9.2p1). `o` holds what the readings obtained.
 #[inline]
 pub(crate) fn cname_lookup(set: &ConfigSet, o: &Obtained, always: bool) -> Option<Loc> {
-    // (Most hosts have no such line: nothing is called for them.)
+    // (Most hosts have no such line: nothing is called for them, nor is the slot read.)
+    if !o.holds_any(Slot::PermittedCnames.bit()) {
+        return None;
+    }
     let loc = o.at(Slot::PermittedCnames)?;
     cname_lookup_made(set, o, loc, always)
 }
