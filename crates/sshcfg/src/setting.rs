@@ -34,6 +34,9 @@ pub trait Setting: sealed::Sealed {
     fn slot(s: &Settings) -> Option<&Located<Self::Value>>;
     #[doc(hidden)]
     fn unset(s: &mut Settings);
+    /// Is a value in force ([`Setting::slot`] is `Some`)? Told by its bit alone.
+    #[doc(hidden)]
+    fn is_set(s: &Settings) -> bool;
 }
 
 mod sealed {
@@ -211,6 +214,12 @@ macro_rules! settings {
                 }
                 fn unset(s: &mut Settings) {
                     s.present &= !Bit::$field.mask();
+                }
+                #[inline(always)]
+                fn is_set(s: &Settings) -> bool {
+                    let set = s.present & Bit::$field.mask() != 0;
+                    debug_assert_eq!(set, s.$field.is_some() && set, "a bit set holds a value");
+                    set
                 }
             }
         )*

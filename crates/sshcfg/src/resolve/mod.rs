@@ -165,6 +165,15 @@ impl Resolution {
         S::slot(&self.settings)
     }
 
+    /// Is a value of the option `S` in force ([`Resolution::get`] is `Some`)? One test of its
+    /// bit, not of the bit and then of the slot: asked as each host is resolved.
+    #[inline(always)]
+    pub(crate) fn has<S: Setting>(&self) -> bool {
+        let set = S::is_set(&self.settings);
+        debug_assert_eq!(set, self.get::<S>().is_some());
+        set
+    }
+
     /// Empty, for `host`, keeping the room its lists and the host's text had.
     #[inline]
     fn reset(&mut self, host: &str) {
@@ -318,10 +327,9 @@ pub(crate) struct Pass<'a, S> {
     host: std::borrow::Cow<'a, [u8]>,
     final_pass: bool,
     want_final: bool,
-    canonicalize: Option<Located<String>>,
-    /// `CanonicalDomains`, the suffixes ssh tries through DNS.
-    canonical_domains: Option<Located<String>>,
-    tag: Option<Vec<u8>>,
+    /// What few configs have a line of: made when first needed, so that most passes hold
+    /// nothing more to drop (a pass is made for every host).
+    rare: Option<Box<Rare>>,
     /// First values of the options ssh.c checks after reading (`refusal`).
     obtained: refusal::Obtained,
     /// The files this resolution has entered through an `Include`, a bit each (ids below 64).
@@ -332,6 +340,17 @@ pub(crate) struct Pass<'a, S> {
     /// a thousand blocks for every host, searching it made each host quadratic.)
     reread: bool,
     out: &'a mut Resolution,
+}
+
+/// What a pass keeps of the lines few configs have.
+#[derive(Default)]
+struct Rare {
+    /// The first `CanonicalizeHostname`.
+    canonicalize: Option<Located<String>>,
+    /// `CanonicalDomains`, the suffixes ssh tries through DNS.
+    canonical_domains: Option<Located<String>>,
+    /// The first `Tag`.
+    tag: Option<Vec<u8>>,
 }
 
 /// Does a `Host` line apply to the host resolved, and does it name that host alone?
@@ -661,7 +680,7 @@ impl<S: Skip> Pass<'_, S> {
                     }
                     let old = active;
                     let met_before = !self.out.errors.is_empty();
-                    let ignoring_before = self.out.get::<setting::IgnoreUnknown>().is_some();
+                    let ignoring_before = self.out.has::<setting::IgnoreUnknown>();
                     for &child in f.included_at(i) {
                         // (A file entered before, or one of the roots, each entered once a
                         // pass, is read again.)
@@ -682,7 +701,7 @@ impl<S: Skip> Pass<'_, S> {
                         if !met_before && !self.out.errors.is_empty() {
                             self.out.first_error_via.insert(0, loc);
                         }
-                        if !ignoring_before && self.out.get::<setting::IgnoreUnknown>().is_some() {
+                        if !ignoring_before && self.out.has::<setting::IgnoreUnknown>() {
                             self.out.ignore_unknown_via.insert(0, loc);
                         }
                     }
@@ -751,13 +770,13 @@ impl<S: Skip> Pass<'_, S> {
                         .collect();
                     if !all.is_empty() {
                         // readconf.c keeps at most MAX_CANON_DOMAINS (32) of the first line's.
-                        if self.canonical_domains.is_none() && all.len() > 32 {
+                        if self.canonical_domains().is_none() && all.len() > 32 {
                             self.out.errors.push(Note {
                                 loc,
                                 message: "too many hostname suffixes.".into(),
                             });
                         }
-                        first_wins(&mut self.canonical_domains, loc, all.join(" "));
+                        first_wins(&mut self.rare().canonical_domains, loc, all.join(" "));
                     }
                 }
                 // ssh.c sets `options.hostname` to the host name before the final pass, so a
@@ -776,23 +795,42 @@ impl<S: Skip> Pass<'_, S> {
                         // (Set once: a value read is not read again. One that cannot be read
                         // leaves none in force, and the flag false.)
                         if kw == Keyword::HostName {
-                            self.out.host_name_percent = marked
-                                && self.out.get::<setting::HostName>().is_some()
-                                && has_percent(v);
+                            self.out.host_name_percent =
+                                marked && self.out.has::<setting::HostName>() && has_percent(v);
                         }
                         continue;
                     }
                     match kw {
                         Keyword::CanonicalizeHostname => {
-                            first_wins(&mut self.canonicalize, loc, text(v))
+                            first_wins(&mut self.rare().canonicalize, loc, text(v))
                         }
-                        Keyword::Tag if self.tag.is_none() => self.tag = Some(v.to_vec()),
+                        Keyword::Tag if self.tag().is_none() => self.rare().tag = Some(v.to_vec()),
                         _ => {}
                     }
                 }
             }
         }
         *activep = active;
+    }
+
+    /// What the pass keeps of the lines few configs have, made if it is not yet.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// The first `CanonicalizeHostname` that applied.
+    fn canonicalize(&self) -> Option<&Located<String>> {
+        self.rare.as_ref()?.canonicalize.as_ref()
+    }
+
+    /// The first `CanonicalDomains` that applied.
+    fn canonical_domains(&self) -> Option<&Located<String>> {
+        self.rare.as_ref()?.canonical_domains.as_ref()
+    }
+
+    /// The first `Tag` that applied.
+    fn tag(&self) -> Option<&Vec<u8>> {
+        self.rare.as_ref()?.tag.as_ref()
     }
 
     /// A `Host` line: does it apply, and does it name exactly this host (and only it)?
@@ -823,7 +861,7 @@ impl<S: Skip> Pass<'_, S> {
     /// at most once in a resolution (the first obtained wins, and none in the final pass).
     #[inline]
     pub(crate) fn match_host_state(&self) -> u8 {
-        u8::from(self.final_pass) | u8::from(self.out.get::<setting::HostName>().is_some()) << 1
+        u8::from(self.final_pass) | u8::from(self.out.has::<setting::HostName>()) << 1
     }
 
     /// The host `Match host` sees: in the first pass the HostName set so far (`%h` expanded) or
@@ -958,7 +996,7 @@ impl<S: Skip> Pass<'_, S> {
                     ) == ListMatch::Match
                 }
                 Attribute::Tagged => {
-                    let tag = self.tag.clone().unwrap_or_default();
+                    let tag = self.tag().cloned().unwrap_or_default();
                     pattern::match_pattern_list(&tag, &arg, pattern::EntryCase::AsWritten)
                         == ListMatch::Match
                 }
@@ -1184,9 +1222,7 @@ impl ConfigSet {
             host: std::borrow::Cow::Borrowed(host.as_bytes()),
             final_pass: false,
             want_final: false,
-            canonicalize: None,
-            canonical_domains: None,
-            tag: None,
+            rare: None,
             obtained: Default::default(),
             entered: 0,
             reread: false,
@@ -1197,11 +1233,8 @@ impl ConfigSet {
             pass.walk(root, 0, &mut active, false);
         }
         // (An IgnoreUnknown obtained only in a final pass covers nothing: see the field.)
-        pass.out.ignore_unknown_first_read = pass.out.get::<setting::IgnoreUnknown>().is_some();
-        let canon = pass
-            .canonicalize
-            .as_ref()
-            .is_some_and(|c| canonicalizes(&c.value));
+        pass.out.ignore_unknown_first_read = pass.out.has::<setting::IgnoreUnknown>();
+        let canon = pass.canonicalize().is_some_and(|c| canonicalizes(&c.value));
         // ssh.c `resolve_canonicalize`, between the readings, where it can be decided.
         let unresolved = canon
             .then(|| {
@@ -1212,10 +1245,9 @@ impl ConfigSet {
                 refusal::unresolved_host(
                     self,
                     &pass.obtained,
-                    pass.canonicalize
-                        .as_ref()
+                    pass.canonicalize()
                         .is_some_and(|c| c.value.eq_ignore_ascii_case("always")),
-                    pass.canonical_domains.as_ref().map(|d| d.value.as_str()),
+                    pass.canonical_domains().map(|d| d.value.as_str()),
                     &final_host_name(pass.out),
                     family,
                 )
@@ -1237,21 +1269,20 @@ impl ConfigSet {
                 pass.walk(root, 0, &mut active, false);
             }
         }
-        // (What the pass holds is borrowed, not moved out: `obtained` is large, and most hosts
-        // have nothing in the others, whose moves would be made for every host.)
+        // (`obtained` is borrowed, not moved out: it is large. The host and the rare part, a
+        // few words, are moved out and dropped here, not through a call made for every host.)
         let Pass {
             out,
             ref obtained,
-            ref canonicalize,
-            ref canonical_domains,
+            rare,
             final_pass,
-            host: ref pass_host,
+            host: pass_host,
             ..
         } = pass;
         // ssh.c checks these after reading every file, and only when the reading found no
         // line it refuses (readconf.c then stops: "terminating, N bad configuration options").
         // The host name, made before a final pass with the AddressFamily then in force.
-        let name = final_pass.then_some(&**pass_host);
+        let name = final_pass.then_some(&*pass_host);
         // (A final pass follows a first reading that met no problem.)
         out.read_errors = if final_pass { 0 } else { out.errors.len() };
         if out.errors.is_empty()
@@ -1263,14 +1294,12 @@ impl ConfigSet {
         // looked up with each suffix, and the config is read again for the first that resolves.
         // That needs DNS: decided here as not looked up, and said so. `CanonicalDomains none`
         // (alone, as readconf.c requires) ends the list before any lookup.
-        let always = canonicalize
-            .as_ref()
-            .is_some_and(|c| c.value.eq_ignore_ascii_case("always"));
+        let canonicalize = rare.as_ref().and_then(|r| r.canonicalize.as_ref());
+        let canonical_domains = rare.as_ref().and_then(|r| r.canonical_domains.as_ref());
+        let always = canonicalize.is_some_and(|c| c.value.eq_ignore_ascii_case("always"));
         if let (Some(c), Some(d)) = (
-            canonicalize.as_ref().filter(|c| canonicalizes(&c.value)),
-            canonical_domains
-                .as_ref()
-                .filter(|d| !d.value.eq_ignore_ascii_case("none")),
+            canonicalize.filter(|c| canonicalizes(&c.value)),
+            canonical_domains.filter(|d| !d.value.eq_ignore_ascii_case("none")),
         ) {
             out.not_evaluated.push(NotEvaluated {
                 loc: c.loc,
