@@ -5,8 +5,9 @@
 //!   Otherwise it adds the line to the first applying block whose `Host` line names exactly that
 //!   host (in whichever editable file holds it), after the block's last keyword line, with the
 //!   block's indentation. Failing that it creates `Host <name>` in the main file: before a final
-//!   `Host *` block (and the comments right above it) if the file ends with one, else at the end,
-//!   after a blank line.
+//!   `Host *` block (and the comments right above it) if the file ends with one (with a blank
+//!   line after it where the file has one before what it goes above), else at the end, after a
+//!   blank line.
 //! - `disable` removes every equivalent forward line that applies to the host, provided each comes
 //!   from a block for that host alone; if any comes from a shared block (`Host *`, `Host a b`,
 //!   `Match`, a global area, the system config) nothing is changed and the error names it. A

@@ -57,7 +57,12 @@ pub(super) fn new_block(doc: &Document, host: &str, line_body: &[u8]) -> Splice 
             at -= 1;
         }
         block.extend_from_slice(eol);
-        block.extend_from_slice(eol);
+        // A blank line after it, as the file has one before what it goes above (most files
+        // part their blocks with one); none where the file parts them with none (`User x` then
+        // `# defaults` / `Host *`), so that the new block reads as the others do.
+        if at == 0 || doc.kind(at - 1) == LineKind::Blank {
+            block.extend_from_slice(eol);
+        }
         let start = doc.line_range(at).start;
         return Splice {
             range: start..start,

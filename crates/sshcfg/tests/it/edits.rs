@@ -69,6 +69,26 @@ fn new_blocks_go_after_global_options_and_before_a_final_host_star() {
     given(fixture("host_star_last.conf"))
         .enable("newhost")
         .inserts("User other\n\n", &format!("Host newhost\n    {FWD}\n\n"));
+    // Above a final `Host *` (and its comment) in a file that parts its blocks with no blank
+    // line: none is added after the new block either; with one, one (`disable` then gives
+    // back the original bytes in both).
+    for sep in ["", "\n"] {
+        let text = format!("Host a\n  User x\n{sep}# defaults\nHost *\n  User y\n");
+        given(&text).enable("newhost").inserts(
+            &format!("User x\n{sep}"),
+            &format!("Host newhost\n  {FWD}\n{sep}"),
+        );
+        let home = Home::new(text.as_bytes());
+        let ctx = ResolveContext::current_user();
+        let fwd = Forward::loopback(1455, 1455);
+        home.write_plan(&home.load().enable("newhost", &fwd, &ctx).unwrap());
+        home.write_plan(&home.load().disable("newhost", &fwd, &ctx).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(home.config()).unwrap(),
+            text,
+            "{sep:?}"
+        );
+    }
     // `Host *` first: the new block goes at the end.
     let first = String::from_utf8(fixture("host_star_first.conf")).unwrap();
     assert!(first.ends_with("User other\n"));
@@ -585,7 +605,8 @@ fn ignore_unknown_for_every_host_is_honoured_in_any_letter_case() {
         .enable("a")
         .inserts(
             "IgnoreUnknown UseKeychain\n",
-            &format!("Host a\n  {FWD}\n\n"),
+            // (No blank line after it: the file has none before `Host *`.)
+            &format!("Host a\n  {FWD}\n"),
         );
     given("Host *\n  IgnoreUnknown usekeychain,AddKeysToAgent\n  UseKeychain yes\n")
         .enable("a")
