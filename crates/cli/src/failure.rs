@@ -30,9 +30,9 @@ impl Failure {
     }
 
     /// Output that a reader who went away (`| head`) no longer takes: the run goes on without
-    /// it. For a command that changes files (`enable`, `disable`), what it writes and its exit
-    /// status (`--check`'s 1) must not depend on whether its output is read; any other failure
-    /// to write stays one.
+    /// it. For a command that changes files (`enable`, `disable`) or whose exit status is its
+    /// verdict (`doctor`), what it does and its exit status (`--check`'s 1, `doctor`'s 3) must
+    /// not depend on whether its output is read; any other failure to write stays one.
     pub(crate) fn unless_reader_gone(r: Result<(), Failure>) -> Result<(), Failure> {
         match r {
             Err(f) if f.message.is_none() => Ok(()),

@@ -139,8 +139,15 @@ fn write_stdout(bytes: &[u8]) -> Result<u8, Failure> {
 fn usage_error(e: clap::Error) -> ExitCode {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            return ExitCode::from(0);
+            // (A failed write of it is one as for any output: `>/dev/full` is exit 4, a reader
+            // that went away ends quietly.)
+            let Err(f) = e.print().map_err(stdout_failed) else {
+                return ExitCode::from(0);
+            };
+            if let Some(message) = f.message() {
+                say!("codex-fwd: error: {message}");
+            }
+            return ExitCode::from(f.code);
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();

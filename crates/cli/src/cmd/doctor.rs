@@ -70,15 +70,16 @@ pub(crate) fn doctor(env: &Env, a: &DoctorRequest) -> Result<u8, Failure> {
     }
     findings.extend(fallback_notes(&resolved, a, &suggest));
     let ok = findings.iter().all(|f| f.severity == Severity::Note);
-    if a.json {
-        print_json(&DoctorReport {
+    // Its verdict is its exit status: a reader that went away (`doctor | true`) takes no more
+    // of the report, and the verdict stands (it was 0, "no problems", then).
+    Failure::unless_reader_gone(match a.json {
+        true => print_json(&DoctorReport {
             ok,
             hosts,
             findings,
-        })?;
-    } else {
-        print_text(&hosts, &findings, env.color)?;
-    }
+        }),
+        false => print_text(&hosts, &findings, env.color),
+    })?;
     Ok(if ok { 0 } else { EXIT_REFUSED })
 }
 

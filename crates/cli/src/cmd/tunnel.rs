@@ -29,6 +29,11 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
         .iter()
         .filter_map(|f| Some((f.listen_port()?, f.connect_port()?)))
         .collect();
+    // A file named with `-F` that does not exist is refused before anything is said or started
+    // (ssh would refuse it after the banner).
+    if env.explicit_file().is_some() {
+        env.load_as_ssh()?;
+    }
     for &(local, _) in &pairs {
         refuse_busy(local)?;
     }

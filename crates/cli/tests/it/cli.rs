@@ -1135,6 +1135,49 @@ fn an_edit_whose_output_is_not_read_still_does_what_it_was_asked() {
     }
 }
 
+/// `doctor`'s exit status is its verdict: a reader that went away before the report (`doctor
+/// | true`) takes no more of it, and the verdict stands (it was 0, "no problems"). `--help` to
+/// a full disk fails as any output does (exit 4; it was 0), and `tunnel` refuses a missing `-F`
+/// file before it says anything (it printed its banner, then ssh failed).
+#[test]
+fn a_verdict_stands_when_its_output_is_not_read() {
+    use std::process::Stdio;
+    let (_d, cfg) = setup("Host a\n  LocalForward [::1]:1455 localhost:1455\n");
+    let c = cfg.to_str().unwrap();
+    for json in [false, true] {
+        let mut args = vec!["-F", c, "doctor", "a"];
+        if json {
+            args.push("--json");
+        }
+        let read = cmd(&args).output().unwrap();
+        assert_eq!(read.status.code(), Some(3), "{read:?}");
+        let mut child = cmd(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
+    }
+    #[cfg(target_os = "linux")]
+    for args in [["--help"], ["--version"]] {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = cmd(&args).stdout(full).output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {out:?}");
+    }
+    let d = tempfile::tempdir().unwrap();
+    let missing = d.path().join("typo.conf");
+    let out = cmd(&["-F", missing.to_str().unwrap(), "tunnel", "a"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("Forwarding"), "{err}");
+}
+
 /// `-F FILE` naming a file that does not exist: ssh refuses it ("Can't open user config
 /// file"), and so do the commands that read what ssh reads (exit 2, one line, nothing made);
 /// `enable` creates it, also under a relative directory of one name that does not exist yet
