@@ -340,9 +340,9 @@ pub struct Listener {
     /// (see [`Socket::clashes`]): this one then fails to bind there, and ssh says so.
     pub shadowed: bool,
     /// The sockets it binds: those of its scope that no socket an earlier forward of the port
-    /// bound stands in the way of (a name's, not looked up, is taken to stand in no one's way
-    /// and to bind). Empty when it binds nothing: ssh then says "Could not request local
-    /// forwarding".
+    /// bound stands in the way of (a name's, not looked up, is taken to bind and to stand in
+    /// the way of every later one). Empty when it binds nothing: ssh then says "Could not
+    /// request local forwarding".
     pub binds: Vec<Socket>,
 }
 
@@ -467,10 +467,12 @@ impl Resolution {
             let mut binds = scope.sockets();
             binds.retain(|&s| {
                 let earlier = (out.iter().filter(|l| l.port == port)).flat_map(|l| &l.binds);
-                let mut clashing = earlier.filter(|&&b| s.clashes(b)).peekable();
-                shadowed |= clashing.peek().is_some();
-                // A name's socket is taken to bind, and to keep none from binding.
-                s == Socket::Unknown || clashing.all(|&b| b == Socket::Unknown)
+                let clashing = earlier.filter(|&&b| s.clashes(b)).count() > 0;
+                shadowed |= clashing;
+                // A name's socket is taken to bind, and (it may be any address, loopback
+                // included: `vm` in /etc/hosts) to keep every later socket of the port from
+                // binding: claiming a later forward carries the login could be false.
+                s == Socket::Unknown || !clashing
             });
             out.push(Listener {
                 port,
@@ -758,12 +760,14 @@ mod tests {
             tunnel(&format!("GatewayPorts yes\n{lf} 1455 localhost:1455\n")).0,
             Err("beyond-loopback")
         );
-        // A name is not looked up: it stands in no one's way.
+        // A name is not looked up: it may be any address (`vm` in /etc/hosts is 127.0.0.1, and
+        // a real ssh then gets "Address already in use" for the later 127.0.0.1), so it is
+        // taken to stand in every later socket's way, and no later forward is said to carry.
         assert_eq!(
             tunnel(&format!(
                 "{lf} myhost:1455 localhost:8080\n{lf} 1455 localhost:1455\n"
             )),
-            (Ok(3), vec![vec![Socket::Unknown], vec![v4, v6]])
+            (Err("beyond-loopback"), vec![vec![Socket::Unknown], vec![]])
         );
     }
 
