@@ -195,6 +195,17 @@ pub(crate) fn exec_expand_error(cmd: &[u8], version: Option<OpenSshVersion>) -> 
     })
 }
 
+/// What a release that expands `Include` paths (9.9 and later) says of the first argument of
+/// an `Include` line's text `raw` (at byte `base` of the line) it cannot expand, and where:
+/// `percent_dollar_expand` with the tokens of `expand_match_exec_or_include_path` (those of a
+/// `Match exec` command from 9.6) and `${VAR}` from the environment.
+fn include_expand_error(raw: &[u8], base: usize) -> Option<(usize, String)> {
+    Argv::new(raw, base).filter_map(Result::ok).find_map(|a| {
+        crate::expand::percent_expand_error(&a.value, true, b"CLdhklnpruij")
+            .map(|m| (a.span.start, m))
+    })
+}
+
 /// Does `raw` hold `%` followed by `token` (`%j`, a token from 9.6; `%C`, hashed with the jump
 /// host from 9.6)? Out of line: only values with a `%` ask.
 #[cold]
@@ -433,6 +444,19 @@ impl<'a> Checker<'a> {
             && let Some(Ok(a)) = Argv::new(raw, 0).next()
         {
             self.ignore = Some(a.value.into_owned());
+        }
+        // From 9.9 each `Include` path is expanded (`percent_dollar_expand`, with the host's
+        // values) before it is globbed, in any block: a token the release cannot expand or a
+        // `${VAR}` that is not set stops ssh there, whatever the host. (Only lines with a `%`
+        // or `${`, which made the answer depend on the release, are looked at.)
+        if k == Keyword::Include
+            && crate::expand::expands_include_paths(version)
+            && crate::expand::include_names_tokens(raw)
+            && let Some((at, message)) = include_expand_error(raw, base)
+        {
+            self.out
+                .push(diag(at, message, DiagnosticKind::BadArguments));
+            return;
         }
         // One plain word for a keyword that takes any word (most lines: `HostName`, `User`,
         // `IdentityFile`): nothing to check.
@@ -875,6 +899,47 @@ mod tests {
         ] {
             let doc = crate::Document::parse(format!("{line}\n  User u\n").into_bytes());
             assert_eq!(doc.depends_on_openssh_version(), depends, "{line}");
+        }
+    }
+
+    /// From 9.9 an `Include` path is expanded before it is globbed, and a token the release
+    /// cannot expand or an unset `${VAR}` stops ssh at that line whatever the host (in any
+    /// block); 9.8 and earlier read the path as written.
+    #[test]
+    fn include_paths_a_release_cannot_expand_are_refused_from_9_9() {
+        let v = |s: &str| crate::options::OpenSshVersion::from_ssh_v(s);
+        let unknown = "vdollar_percent_expand: unknown key %Z";
+        let unset = "vdollar_percent_expand: env var ${NOPE_UNSET_H19} has no value";
+        for (line, version, want) in [
+            ("Include /x/%Z", None, Some((1, 9, unknown))),
+            ("Include /x/%Z", v("OpenSSH_9.9p1"), Some((1, 9, unknown))),
+            ("Include /x/%Z", v("OpenSSH_9.8p1"), None),
+            ("Include /x/%Z", v("OpenSSH_9.2p1"), None),
+            (
+                "Include /ok/%h /x/%Z",
+                v("OpenSSH_10.0p2"),
+                Some((1, 16, unknown)),
+            ),
+            (
+                "Host b\n  Include \"/x/${NOPE_UNSET_H19}\"",
+                None,
+                Some((2, 11, unset)),
+            ),
+            ("Include /x/%h-%p-%r-%%-%j-%C-%k", None, None),
+            ("Include /x/${HOME}", None, None),
+            ("Include /x/plain", None, None),
+        ] {
+            let doc = crate::Document::parse(format!("{line}\n").into_bytes());
+            let got: Vec<(usize, usize, String)> = doc
+                .diagnostics_for(version)
+                .into_iter()
+                .map(|d| (d.line, d.column, d.message))
+                .collect();
+            let want: Vec<(usize, usize, String)> = want
+                .into_iter()
+                .map(|(l, c, m)| (l, c, m.to_string()))
+                .collect();
+            assert_eq!(got, want, "{line} {version:?}");
         }
     }
 
