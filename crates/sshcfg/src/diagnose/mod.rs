@@ -195,11 +195,21 @@ pub(crate) fn exec_expand_error(cmd: &[u8], version: Option<OpenSshVersion>) -> 
     })
 }
 
-/// What a release that expands `Include` paths (9.9 and later) says of the first argument of
-/// an `Include` line's text `raw` (at byte `base` of the line) it cannot expand, and where:
+/// What `version` (`None`: the newest) says of the first argument of an `Include` line's text
+/// `raw` (at byte `base` of the line) it cannot expand, and where: from 9.9,
 /// `percent_dollar_expand` with the tokens of `expand_match_exec_or_include_path` (those of a
-/// `Match exec` command from 9.6) and `${VAR}` from the environment.
-fn include_expand_error(raw: &[u8], base: usize) -> Option<(usize, String)> {
+/// `Match exec` command from 9.6) and `${VAR}` from the environment; before, nothing. (Out of
+/// line: the reading pass asks it of every `Include` line, few in a config.)
+#[cold]
+#[inline(never)]
+fn include_expand_error(
+    raw: &[u8],
+    base: usize,
+    version: Option<OpenSshVersion>,
+) -> Option<(usize, String)> {
+    if !crate::expand::expands_include_paths(version) || !crate::expand::include_names_tokens(raw) {
+        return None;
+    }
     Argv::new(raw, base).filter_map(Result::ok).find_map(|a| {
         crate::expand::percent_expand_error(&a.value, true, b"CLdhklnpruij")
             .map(|m| (a.span.start, m))
@@ -450,9 +460,7 @@ impl<'a> Checker<'a> {
         // `${VAR}` that is not set stops ssh there, whatever the host. (Only lines with a `%`
         // or `${`, which made the answer depend on the release, are looked at.)
         if k == Keyword::Include
-            && crate::expand::expands_include_paths(version)
-            && crate::expand::include_names_tokens(raw)
-            && let Some((at, message)) = include_expand_error(raw, base)
+            && let Some((at, message)) = include_expand_error(raw, base, version)
         {
             self.out
                 .push(diag(at, message, DiagnosticKind::BadArguments));
