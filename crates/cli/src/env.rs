@@ -140,21 +140,32 @@ impl Env {
         self.explicit_file.as_deref()
     }
 
-    /// [`Env::load`] for a command that reads what ssh reads (`status`, `doctor`, `login`): a
-    /// file named with `-F` that does not exist is bad input, as ssh refuses it ("Can't open
+    /// [`Env::load`] for a command that reads what ssh reads (`status`, `doctor`, `login`), after
+    /// [`Env::refuse_missing_file`].
+    pub(crate) fn load_as_ssh(&self) -> Result<ConfigSet, Failure> {
+        self.refuse_missing_file()?;
+        self.load()
+    }
+
+    /// A file named with `-F` that does not exist is bad input for a command that runs or reads
+    /// what ssh reads (`status`, `doctor`, `login`, `tunnel`), as ssh refuses it ("Can't open
     /// user config file"), not an empty config (a typo would otherwise get a plausible answer).
     /// Without `-F` a missing `~/.ssh/config` reads as empty, as it does for ssh.
-    pub(crate) fn load_as_ssh(&self) -> Result<ConfigSet, Failure> {
-        let set = self.load()?;
+    pub(crate) fn refuse_missing_file(&self) -> Result<(), Failure> {
         match self.explicit_file() {
-            Some(path) if !set.main().exists => Err(Failure::new(
-                crate::failure::EXIT_USAGE,
-                format!(
-                    "cannot read {}: no such file (ssh -F refuses a config file that does not exist)",
-                    path.display()
-                ),
-            )),
-            _ => Ok(set),
+            Some(path)
+                if std::fs::metadata(path)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                Err(Failure::new(
+                    crate::failure::EXIT_USAGE,
+                    format!(
+                        "cannot read {}: no such file (ssh -F refuses a config file that does not exist)",
+                        path.display()
+                    ),
+                ))
+            }
+            _ => Ok(()),
         }
     }
 

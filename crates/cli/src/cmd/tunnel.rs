@@ -30,10 +30,8 @@ pub(crate) fn tunnel(env: &Env, a: &TunnelArgs) -> Result<u8, Failure> {
         .filter_map(|f| Some((f.listen_port()?, f.connect_port()?)))
         .collect();
     // A file named with `-F` that does not exist is refused before anything is said or started
-    // (ssh would refuse it after the banner).
-    if env.explicit_file().is_some() {
-        env.load_as_ssh()?;
-    }
+    // (ssh would refuse it after the banner); ssh reads the config itself.
+    env.refuse_missing_file()?;
     for &(local, _) in &pairs {
         refuse_busy(local)?;
     }

@@ -11,7 +11,13 @@ use predicates::prelude::*;
 const BASE: &str = "Host other\n    User o\n\nHost *\n    ServerAliveInterval 30\n";
 const FWD: &str = "LocalForward 1455 localhost:1455";
 
-use crate::common::{bin, config_file as setup, stand_in_ssh};
+use crate::common::{Closed, bin, config_file as setup, output_with_closed, stand_in_ssh};
+
+/// Standard output closed before the run writes, standard error open.
+const CLOSED_STDOUT: Closed = Closed {
+    stdout: true,
+    stderr: false,
+};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
@@ -1047,7 +1053,6 @@ fn a_hard_linked_config_is_refused_unless_forced_then_written_in_place() {
 
 #[test]
 fn a_closed_stdout_ends_quietly_with_exit_0() {
-    use std::process::Stdio;
     let (_d, cfg) = setup(&format!("{BASE}Host a\nHost b\nHost c\n"));
     let c = cfg.to_str().unwrap();
     for args in [
@@ -1057,15 +1062,8 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
         vec!["completions", "bash"],
         vec!["man"],
     ] {
-        let mut child = cmd(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
         // Close the reading end before the first write, as `| head -0` would.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = output_with_closed(cmd(&args), CLOSED_STDOUT);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
         assert!(
@@ -1082,20 +1080,8 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
 #[test]
 fn an_edit_whose_output_is_not_read_still_does_what_it_was_asked() {
     use std::process::Stdio;
-    let closed = |args: &[&str], close_stdout: bool, close_stderr: bool| {
-        let mut child = cmd(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if close_stdout {
-            drop(child.stdout.take());
-        }
-        if close_stderr {
-            drop(child.stderr.take());
-        }
-        child.wait_with_output().unwrap()
+    let closed = |args: &[&str], stdout: bool, stderr: bool| {
+        output_with_closed(cmd(args), Closed { stdout, stderr })
     };
     for (close_stdout, close_stderr) in [(true, false), (false, true), (true, true)] {
         for json in [false, true] {
@@ -1151,14 +1137,7 @@ fn a_verdict_stands_when_its_output_is_not_read() {
         }
         let read = cmd(&args).output().unwrap();
         assert_eq!(read.status.code(), Some(3), "{read:?}");
-        let mut child = cmd(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = output_with_closed(cmd(&args), CLOSED_STDOUT);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
     }
     #[cfg(target_os = "linux")]

@@ -47,3 +47,32 @@ pub fn stand_in_ssh(dir: &std::path::Path, script: &str) -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// Which of a run's output streams are closed before it writes (their reader went away, as
+/// `| head -0` or `2>&-` would leave them).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(unix), allow(dead_code))]
+pub struct Closed {
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+/// Run `c` with no stdin, its stdout and stderr piped and those `closed` says dropped before
+/// it writes; its output (what the open streams got).
+#[cfg_attr(not(unix), allow(dead_code))]
+pub fn output_with_closed(mut c: std::process::Command, closed: Closed) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if closed.stdout {
+        drop(child.stdout.take());
+    }
+    if closed.stderr {
+        drop(child.stderr.take());
+    }
+    child.wait_with_output().unwrap()
+}

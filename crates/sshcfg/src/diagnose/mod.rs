@@ -168,6 +168,10 @@ pub(crate) const fn plain_word_needs_no_check(spec: &table::Spec) -> bool {
         )
 }
 
+/// The `%` tokens of a `Match exec` command from 9.6 (readconf.c), and of an `Include` path
+/// from 9.9 (`expand_match_exec_or_include_path`, which both go through then).
+const EXPAND_TOKENS: &[u8] = b"CLdhklnpruij";
+
 /// What ssh says of a `Match exec` command `cmd` whose `%` tokens release `version` (`None`:
 /// the newest) cannot expand (`match_cfg_line` expands it with `percent_expand`, which is fatal
 /// then, whatever the criteria before it said), or `None`. The tokens by release (readconf.c):
@@ -186,7 +190,7 @@ pub(crate) fn exec_expand_error(cmd: &[u8], version: Option<OpenSshVersion>) -> 
     } else if before(9, 6) {
         b"CLdhklnprui"
     } else {
-        b"CLdhklnpruij"
+        EXPAND_TOKENS
     };
     let message = crate::expand::percent_expand_error(cmd, false, tokens)?;
     Some(match before(8, 4) {
@@ -211,7 +215,7 @@ fn include_expand_error(
         return None;
     }
     Argv::new(raw, base).filter_map(Result::ok).find_map(|a| {
-        crate::expand::percent_expand_error(&a.value, true, b"CLdhklnpruij")
+        crate::expand::percent_expand_error(&a.value, true, EXPAND_TOKENS)
             .map(|m| (a.span.start, m))
     })
 }
